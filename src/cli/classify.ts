@@ -1,0 +1,4 @@
+export async function main(_argv: string[]): Promise<number> {
+  process.stderr.write("forkwatch classify: not built yet\n");
+  return 70;
+}

@@ -1,0 +1,4 @@
+export async function main(_argv: string[]): Promise<number> {
+  process.stderr.write("forkwatch scan: not built yet\n");
+  return 70;
+}

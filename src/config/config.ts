@@ -1,0 +1,48 @@
+/** The resolved configuration the rest of forkwatch sees: durations in ms, secrets read. */
+import type { RawConfig } from './schema.js';
+
+export interface TargetConfig {
+  name: string;
+  pid?: number;
+  pidfile?: string;
+  cmdline?: RegExp;
+  exe?: RegExp;
+  user?: RegExp;
+}
+
+export type CaptureToolName = RawConfig['capture']['order'][number];
+export type RemediationMode = RawConfig['remediation']['mode'];
+
+export interface Config {
+  targets: TargetConfig[];
+  hungAfterMs: number;
+  intervalMs: number;
+  rediscoverIntervalMs: number;
+  procRoot: string;
+  source: RawConfig['source'];
+  tools: RawConfig['tools'];
+  capture: {
+    enabled: boolean;
+    order: CaptureToolName[];
+    timeoutMs: number;
+    maxOutputBytes: number;
+    concurrency: number;
+    /** 0: capture each identity once. */
+    recaptureAfterMs: number;
+  };
+  signatures: { paths: string[] };
+  stateDir: string;
+  retentionMs: number;
+  listen: { host: string; port: number };
+  /** Bearer token for mutating endpoints; null: they answer 403. */
+  authToken: string | null;
+  publicUrl: string | null;
+  alerts: {
+    slack: { webhookUrl: string | null; repeatIntervalMs: number; timeoutMs: number };
+    alertmanager: { urls: string[]; resendIntervalMs: number; timeoutMs: number };
+  };
+  remediation: { mode: RemediationMode; signatures: string[]; minAgeMs: number };
+  threadDump: { enabled: boolean; timeoutMs: number };
+  core: { enabled: boolean; maxBytes: number };
+  log: { level: RawConfig['log']['level']; pretty: 'auto' | boolean };
+}

@@ -1,0 +1,247 @@
+/**
+ * Load the configuration: embedded defaults ← YAML file ← FORKWATCH_* environment.
+ * Validated once, against schema.ts; any error is a ConfigError naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, DURATION_DEFAULTS, type RawConfig } from './schema.js';
+import { ConfigError } from './errors.js';
+import { parseDuration } from './duration.js';
+import type { Config, TargetConfig } from './config.js';
+import { envOverrides } from './env.js';
+
+export interface LoadOptions {
+  /** Path of the YAML file; undefined: FORKWATCH_CONFIG, else embedded defaults only. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+const validate = ajv.compile(ConfigSchema);
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.FORKWATCH_CONFIG ?? undefined;
+  const fromFile = file ? readConfigFile(file) : {};
+  const merged = mergeDeep(fromFile, envOverrides(env));
+  return resolveConfig(merged, file ?? 'environment');
+}
+
+/** Validate plain data (already merged) and resolve it. Exported for tests and the API. */
+export function resolveConfig(data: unknown, source = 'config'): Config {
+  const copy = structuredClone(data ?? {});
+  if (!validate(copy)) throw toConfigError(validate.errors ?? [], copy, source);
+  const raw = copy as RawConfig;
+  return {
+    targets: raw.targets.map((t, i) => resolveTarget(t, i, source)),
+    hungAfterMs: duration(raw, 'hungAfter', source),
+    intervalMs: positive(raw, 'interval', source),
+    rediscoverIntervalMs: positive(raw, 'rediscoverInterval', source),
+    procRoot: raw.procRoot,
+    source: raw.source,
+    tools: raw.tools,
+    capture: {
+      enabled: raw.capture.enabled,
+      order: raw.capture.order,
+      timeoutMs: positive(raw, 'capture.timeout', source),
+      maxOutputBytes: raw.capture.maxOutputBytes,
+      concurrency: raw.capture.concurrency,
+      recaptureAfterMs: duration(raw, 'capture.recaptureAfter', source),
+    },
+    signatures: { paths: raw.signatures.paths },
+    stateDir: raw.stateDir,
+    retentionMs: duration(raw, 'retention', source),
+    listen: raw.listen,
+    authToken: resolveSecret(raw.auth.token, raw.auth.tokenFile, 'auth.tokenFile', source, 16),
+    publicUrl: raw.publicUrl ?? null,
+    alerts: {
+      slack: {
+        webhookUrl: resolveSecret(
+          raw.alerts.slack.webhookUrl,
+          raw.alerts.slack.webhookUrlFile,
+          'alerts.slack.webhookUrlFile',
+          source,
+          8,
+        ),
+        repeatIntervalMs: duration(raw, 'alerts.slack.repeatInterval', source),
+        timeoutMs: positive(raw, 'alerts.slack.timeout', source),
+      },
+      alertmanager: {
+        urls: raw.alerts.alertmanager.urls,
+        resendIntervalMs: positive(raw, 'alerts.alertmanager.resendInterval', source),
+        timeoutMs: positive(raw, 'alerts.alertmanager.timeout', source),
+      },
+    },
+    remediation: {
+      mode: raw.remediation.mode,
+      signatures: raw.remediation.signatures,
+      minAgeMs: duration(raw, 'remediation.minAge', source),
+    },
+    threadDump: { enabled: raw.threadDump.enabled, timeoutMs: positive(raw, 'threadDump.timeout', source) },
+    core: raw.core,
+    log: raw.log,
+  };
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    const buf = readFileSync(file);
+    if (buf.length > MAX_CONFIG_BYTES) throw new ConfigError('--config', file, `file larger than ${MAX_CONFIG_BYTES} bytes`);
+    text = buf.toString('utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError('--config', file, `cannot read the file: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError('--config', file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError('(top level)', doc, 'a mapping of keys to values', file);
+  }
+  return doc;
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function duration(raw: RawConfig, key: keyof typeof DURATION_DEFAULTS, source: string): number {
+  const value = getPath(raw, key) ?? DURATION_DEFAULTS[key];
+  const ms = parseDuration(value);
+  if (ms === null) throw new ConfigError(key, value, 'a duration such as "500ms", "15s", "5m", "4h", "30d" or a number of seconds', source);
+  return ms;
+}
+
+function positive(raw: RawConfig, key: keyof typeof DURATION_DEFAULTS, source: string): number {
+  const ms = duration(raw, key, source);
+  if (ms <= 0) throw new ConfigError(key, getPath(raw, key), 'a duration greater than zero', source);
+  return ms;
+}
+
+function compileRegex(key: string, pattern: string | undefined, source: string): RegExp | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    return new RegExp(pattern);
+  } catch (err) {
+    throw new ConfigError(key, pattern, `a valid regular expression (${(err as Error).message})`, source);
+  }
+}
+
+function resolveTarget(t: RawConfig['targets'][number], i: number, source: string): TargetConfig {
+  const key = `targets[${i}]`;
+  if (t.pid === undefined && !t.pidfile && !t.cmdline && !t.exe && !t.user) {
+    throw new ConfigError(key, t, 'a target needs at least one of pid, pidfile, cmdline, exe, user', source);
+  }
+  const out: TargetConfig = { name: t.name };
+  if (t.pid !== undefined) out.pid = t.pid;
+  if (t.pidfile) out.pidfile = t.pidfile;
+  const cmdline = compileRegex(`${key}.cmdline`, t.cmdline, source);
+  const exe = compileRegex(`${key}.exe`, t.exe, source);
+  const user = compileRegex(`${key}.user`, t.user, source);
+  if (cmdline) out.cmdline = cmdline;
+  if (exe) out.exe = exe;
+  if (user) out.user = user;
+  return out;
+}
+
+function resolveSecret(
+  inline: string | undefined,
+  file: string | undefined,
+  fileKey: string,
+  source: string,
+  minLength: number,
+): string | null {
+  if (inline) return inline;
+  if (!file) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(fileKey, file, `a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, source);
+  }
+  if (text.length < minLength) throw new ConfigError(fileKey, file, `a file holding at least ${minLength} characters`, source);
+  return text;
+}
+
+function instanceKey(path: string): string {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((p, i) => (/^[0-9]+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
+}
+
+/** Turn ajv's errors into one ConfigError about the first offending key. */
+function toConfigError(errors: ErrorObject[], data: unknown, source: string): ConfigError {
+  const first = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
+  if (!first) return new ConfigError('', data, 'invalid configuration', source);
+  if (first.keyword === 'additionalProperties') {
+    const extra = (first.params as { additionalProperty: string }).additionalProperty;
+    const base = instanceKey(first.instancePath);
+    const key = base ? `${base}.${extra}` : extra;
+    const parentSchema = first.parentSchema as { properties?: Record<string, unknown> } | undefined;
+    const known = Object.keys(parentSchema?.properties ?? {}).join(', ');
+    return new ConfigError(key, getAt(data, first.instancePath + '/' + extra), `unknown key; allowed here: ${known}`, source);
+  }
+  const sameKey = errors.filter((e) => e.instancePath === first.instancePath);
+  const consts = sameKey.filter((e) => e.keyword === 'const').map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
+  const value = getAt(data, first.instancePath);
+  const key = instanceKey(first.instancePath);
+  if (consts.length > 0) {
+    const types = sameKey.filter((e) => e.keyword === 'type').map((e) => `a ${(e.params as { type: string }).type}`);
+    return new ConfigError(key, value, `one of ${[...consts, ...types].join(', ')}`, source);
+  }
+  const union = sameKey.find((e) => e.keyword === 'anyOf');
+  const described = (union?.parentSchema as { description?: string } | undefined)?.description;
+  if (described) return new ConfigError(key, value, described, source);
+  const msgs = [...new Set(sameKey.filter((e) => e.keyword !== 'anyOf').map((e) => e.message ?? 'invalid'))];
+  return new ConfigError(key, value, msgs.join('; '), source);
+}
+
+function getAt(data: unknown, pointer: string): unknown {
+  let cur: unknown = data;
+  for (const part of pointer.split('/').filter(Boolean)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export function mergeDeep(a: unknown, b: unknown): unknown {
+  if (b === undefined) return a;
+  if (a === null || typeof a !== 'object' || Array.isArray(a) || b === null || typeof b !== 'object' || Array.isArray(b)) return b;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = mergeDeep(out[k], v);
+  return out;
+}
+
+/** The effective config with secrets redacted, for `check-config` and the API. */
+export function redactConfig(cfg: Config): Record<string, unknown> {
+  return {
+    ...cfg,
+    targets: cfg.targets.map((t) => ({
+      ...t,
+      cmdline: t.cmdline?.source,
+      exe: t.exe?.source,
+      user: t.user?.source,
+    })),
+    authToken: cfg.authToken ? '<redacted>' : null,
+    alerts: {
+      ...cfg.alerts,
+      slack: { ...cfg.alerts.slack, webhookUrl: cfg.alerts.slack.webhookUrl ? '<redacted>' : null },
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/*
+ * deadlocker: a multi-threaded parent whose pthread_atfork child handler
+ * locks a mutex that another thread holds at fork time, so the children it
+ * forks with the handler armed hang forever before exec (the illumos #1667
+ * shape, on glibc). Beside them it makes decoys that must NOT be flagged as
+ * deadlocked: an exec'd long-running child, a forked busy worker, a forked
+ * sleeping worker, a forked worker blocked in accept(), and a zombie.
+ *
+ * Usage: deadlocker [--hung N] [--exec] [--busy] [--sleeper] [--accepter]
+ *                   [--zombie] [--threads N]
+ * Prints one line per child: "<role> <pid>", then "ready", then waits forever
+ * (until killed). Roles: hung, exec, busy, sleeper, accepter, zombie.
+ * Built and started by test/helpers/deadlocker.ts; never run by forkwatch.
+ */
+#define _GNU_SOURCE
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ready_cond = PTHREAD_COND_INITIALIZER;
+static int holder_ready = 0;
+static volatile int arm_deadlock = 0;
+
+/* Runs in the child right after fork(), before anything else. */
+__attribute__((noinline)) static void take_held_lock_in_child(void) {
+    pthread_mutex_lock(&held_lock); /* never returns: its owner does not exist here */
+}
+
+__attribute__((noinline)) static void atfork_child_handler(void) {
+    if (arm_deadlock) take_held_lock_in_child();
+}
+
+/* The thread that holds the lock across every fork (as a crypto/NSS thread would). */
+static void *lock_holder(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&held_lock);
+    pthread_mutex_lock(&ready_lock);
+    holder_ready = 1;
+    pthread_cond_signal(&ready_cond);
+    pthread_mutex_unlock(&ready_lock);
+    for (;;) pause();
+    return NULL;
+}
+
+static void *idle_worker(void *arg) {
+    (void)arg;
+    for (;;) pause();
+    return NULL;
+}
+
+static pid_t fork_hung(void) {
+    arm_deadlock = 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Only reached if the handler did not block: exec as Jenkins would. */
+        execlp("true", "true", (char *)NULL);
+        _exit(127);
+    }
+    arm_deadlock = 0;
+    return pid;
+}
+
+static pid_t fork_exec_child(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("sleep", "sleep", "100000", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static pid_t fork_busy(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        volatile unsigned long n = 0;
+        for (;;) {
+            n++;
+            if ((n & 0xfffff) == 0) usleep(10000); /* busy (CPU time grows), but polite on a 2-core box */
+        }
+    }
+    return pid;
+}
+
+static pid_t fork_sleeper(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;) sleep(1000);
+    }
+    return pid;
+}
+
+static pid_t fork_accepter(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = 0;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1) != 0) {
+        perror("accepter socket");
+        exit(2);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;) {
+            int c = accept(fd, NULL, NULL);
+            if (c >= 0) close(c);
+        }
+    }
+    close(fd);
+    return pid;
+}
+
+static pid_t fork_zombie(void) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    return pid; /* never reaped */
+}
+
+int main(int argc, char **argv) {
+    int hung = 0, exec_child = 0, busy = 0, sleeper = 0, accepter = 0, zombie = 0, threads = 4;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--hung") && i + 1 < argc) hung = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--exec")) exec_child = 1;
+        else if (!strcmp(argv[i], "--busy")) busy = 1;
+        else if (!strcmp(argv[i], "--sleeper")) sleeper = 1;
+        else if (!strcmp(argv[i], "--accepter")) accepter = 1;
+        else if (!strcmp(argv[i], "--zombie")) zombie = 1;
+        else {
+            fprintf(stderr, "deadlocker: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pthread_atfork(NULL, NULL, atfork_child_handler);
+
+    pthread_t t;
+    pthread_create(&t, NULL, lock_holder, NULL);
+    pthread_mutex_lock(&ready_lock);
+    while (!holder_ready) pthread_cond_wait(&ready_cond, &ready_lock);
+    pthread_mutex_unlock(&ready_lock);
+    for (int i = 0; i < threads; i++) pthread_create(&t, NULL, idle_worker, NULL);
+
+    for (int i = 0; i < hung; i++) printf("hung %d\n", (int)fork_hung());
+    if (exec_child) printf("exec %d\n", (int)fork_exec_child());
+    if (busy) printf("busy %d\n", (int)fork_busy());
+    if (sleeper) printf("sleeper %d\n", (int)fork_sleeper());
+    if (accepter) printf("accepter %d\n", (int)fork_accepter());
+    if (zombie) printf("zombie %d\n", (int)fork_zombie());
+    printf("ready\n");
+    for (;;) pause();
+    return 0;
+}
