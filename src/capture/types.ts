@@ -33,3 +33,48 @@ export interface ParsedStack {
   /** The raw input (capped by the caller). */
   raw: string;
 }
+
+export type CaptureBackendName = 'eu-stack' | 'gdb' | 'pstack' | 'gstack';
+
+/** The outcome of one stack capture: data, never an exception. */
+export interface CaptureResult {
+  backend: CaptureBackendName | null;
+  pid: number;
+  startTimeMs: number;
+  ok: boolean;
+  failed: boolean;
+  timedOut: boolean;
+  /** Why it failed, in words an operator can act on (missing CAP_SYS_PTRACE, ptrace_scope, ...). */
+  reason: string | null;
+  durationMs: number;
+  stack: ParsedStack | null;
+  /** Raw stdout, capped. */
+  raw: string;
+}
+
+/** Linux /proc evidence about a suspect, read before any ptrace. */
+export interface KernelEvidence {
+  at: number;
+  state: string;
+  threads: number;
+  wchan: string | null;
+  /** /proc/PID/syscall as text ("202 0x... 0x80 ..."), null where unreadable. */
+  syscall: string | null;
+  syscallNr: number | null;
+  /** FUTEX_WAIT_PRIVATE with no timeout, on the arch's futex syscall number. */
+  futexWaitPrivate: boolean;
+  voluntaryCtxtSwitches: number | null;
+  nonvoluntaryCtxtSwitches: number | null;
+  cpuTimeMs: number | null;
+}
+
+/** The JVM thread that forked the child (Linux: child's comm names it). */
+export interface ForkingThread {
+  tid: number;
+  name: string;
+  wchan: string | null;
+  /** Java thread name from a thread dump, where one was taken. */
+  javaName?: string | null;
+  /** Jenkins job, from a "SCM polling for <job>" thread name. */
+  jenkinsJob?: string | null;
+}
