@@ -50,6 +50,28 @@ export interface CaptureResult {
   stack: ParsedStack | null;
   /** Raw stdout, capped. */
   raw: string;
+  /** For metrics (forkwatch_captures_total outcome label). */
+  outcome?: CaptureOutcome;
+  /** The exact command run (tool path and argument array). */
+  command?: string[];
+  /** What forkwatch verified (and repaired) about the target after the tracer was gone. */
+  targetAfter?: TargetAfterCapture;
+}
+
+export type CaptureOutcome = 'ok' | 'failed' | 'timeout' | 'refused';
+
+/** The "never harm the target" check after every capture. */
+export interface TargetAfterCapture {
+  /** Same pid and start time as before the capture. */
+  sameProcess: boolean;
+  /** State T/t when last checked. */
+  stopped: boolean;
+  /** TracerPid non-zero when last checked. */
+  traced: boolean;
+  /** Repairs done: "SIGCONT" (left stopped by a tracer killed mid-attach), "killed stray tracer PID". */
+  repaired: string[];
+  /** Anything odd seen while verifying (e.g. state before/after). */
+  notes: string[];
 }
 
 /** Linux /proc evidence about a suspect, read before any ptrace. */
@@ -66,6 +88,11 @@ export interface KernelEvidence {
   voluntaryCtxtSwitches: number | null;
   nonvoluntaryCtxtSwitches: number | null;
   cpuTimeMs: number | null;
+  /** The process sampled and its start (clock ticks after boot): samples of another process never combine. */
+  pid?: number;
+  startTicks?: number | null;
+  /** Non-zero while some debugger is attached (a ptrace attach also changes what /proc shows). */
+  tracerPid?: number | null;
 }
 
 /** The JVM thread that forked the child (Linux: child's comm names it). */
@@ -77,4 +104,12 @@ export interface ForkingThread {
   javaName?: string | null;
   /** Jenkins job, from a "SCM polling for <job>" thread name. */
   jenkinsJob?: string | null;
+  /** /proc/PPID/task/TID/syscall of that thread (read(fail pipe) while it waits on the child). */
+  syscall?: string | null;
+  /** How many parent tasks carried the child's comm (1: unambiguous). */
+  candidates?: number;
+  /** How the thread was told apart: comm alone, the fail pipe shared with the child, or the thread dump's nid. */
+  identifiedBy?: 'comm' | 'pipe' | 'thread-dump';
+  /** The Java stack of that thread from the thread dump (frames as printed, "at ..." lines). */
+  javaStack?: string[];
 }

@@ -1,0 +1,129 @@
+/**
+ * One stack capture of one process with one backend: check the target, run
+ * the tracer (argument array, timeout then SIGKILL, output cap), verify the
+ * target is unharmed (repairing what a killed tracer left), parse. Always
+ * returns a CaptureResult; never throws.
+ */
+import { runProgram, type RunOptions, type RunResult } from '../util/run-program.js';
+import { buildCaptureArgs, CAPTURE_ENV, type CaptureBackend } from './backends.js';
+import { explainRefusal, looksRefused, readPtraceAccessFacts } from './ptrace-access.js';
+import { readTargetHealth, verifyTargetUnharmed, type TargetHealth } from './target-health.js';
+import type { CaptureOutcome, CaptureResult, ParsedStack, StackFormat } from './types.js';
+
+export type ParseStackFn = (text: string, format?: StackFormat) => ParsedStack;
+export type RunProgramFn = (command: string, args: string[], opts: RunOptions) => Promise<RunResult>;
+
+export interface CaptureStackOptions {
+  procRoot: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  /** The stack parser (src/capture/parse); without one the raw text is kept and stack is null. */
+  parseStack?: ParseStackFn;
+  run?: RunProgramFn;
+  /** Linux /proc checks before and after (elsewhere /proc is not readable as text: skipped). Default: process.platform. */
+  linux?: boolean;
+  /** After an abnormal tracer end, how long to watch the target (see target-health.ts). */
+  settleMs?: number;
+}
+
+export interface CaptureTarget {
+  pid: number;
+  startTimeMs: number;
+}
+
+export async function captureStack(target: CaptureTarget, backend: CaptureBackend, opts: CaptureStackOptions): Promise<CaptureResult> {
+  const started = performance.now();
+  const args = buildCaptureArgs(backend.name, target.pid);
+  const base = { backend: backend.name, pid: target.pid, startTimeMs: target.startTimeMs, command: [backend.path, ...args] };
+  const linux = opts.linux ?? process.platform === 'linux';
+  const before = linux ? readTargetHealth(opts.procRoot, target.pid) : null;
+  const refusal = linux ? refuseBeforeAttach(before) : null;
+  if (refusal) return { ...base, ...emptyOutcome(refusal.outcome, refusal.reason), durationMs: elapsed(started) };
+
+  const run = opts.run ?? runProgram;
+  const r = await run(backend.path, args, {
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: opts.maxOutputBytes,
+    env: { ...CAPTURE_ENV },
+  });
+  const abnormalEnd = r.timedOut || r.truncated || r.signal !== null;
+  const targetAfter = before
+    ? await verifyTargetUnharmed(target.pid, before, {
+        procRoot: opts.procRoot,
+        abnormalEnd,
+        ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
+      })
+    : undefined;
+  const { outcome, reason } = judgeRun(r, backend, target.pid, opts);
+  const raw = r.stdout;
+  const stack = outcome === 'ok' || (r.truncated && raw.length > 0) ? parseSafely(raw, backend.format, opts.parseStack) : null;
+  const harm = targetAfter ? describeHarm(targetAfter) : null;
+  return {
+    ...base,
+    ok: outcome === 'ok',
+    failed: outcome !== 'ok',
+    timedOut: r.timedOut,
+    outcome,
+    reason: [reason, harm].filter(Boolean).join('; ') || null,
+    durationMs: elapsed(started),
+    stack,
+    raw,
+    ...(targetAfter ? { targetAfter } : {}),
+  };
+}
+
+function refuseBeforeAttach(before: TargetHealth | null): { outcome: CaptureOutcome; reason: string } | null {
+  if (!before) return { outcome: 'failed', reason: 'process vanished before capture' };
+  if (before.state === 'Z' || before.state === 'X') return { outcome: 'failed', reason: `process is a zombie (${before.state}): nothing to capture` };
+  if (before.tracerPid !== 0) {
+    return { outcome: 'refused', reason: `already traced by pid ${before.tracerPid} (another debugger): not attaching` };
+  }
+  if (before.state === 't') return { outcome: 'refused', reason: 'in a tracing stop: not attaching' };
+  return null;
+}
+
+function judgeRun(r: RunResult, backend: CaptureBackend, pid: number, opts: CaptureStackOptions): { outcome: CaptureOutcome; reason: string | null } {
+  const text = `${r.stderr}\n${r.stdout.slice(0, 4096)}`;
+  if (r.timedOut) return { outcome: 'timeout', reason: `${backend.name} did not finish within ${opts.timeoutMs} ms: killed (SIGKILL)` };
+  if (r.notFound) return { outcome: 'failed', reason: `${backend.name} could not be started (${backend.path}): ${r.cause ?? 'not found'}` };
+  if (r.truncated) return { outcome: 'ok', reason: `output passed ${opts.maxOutputBytes} bytes: cut there` };
+  if (!r.failed && r.stdout.trim() !== '' && !/^ptrace:/m.test(r.stderr)) return { outcome: 'ok', reason: null };
+  if (looksRefused(text)) return { outcome: 'refused', reason: explainRefusal(readPtraceAccessFacts(pid, opts.procRoot)) };
+  if (/No such process|ESRCH|No such file or directory.*\/proc/i.test(text)) return { outcome: 'failed', reason: 'process vanished during capture' };
+  if (r.failed || r.stdout.trim() === '') {
+    const why = firstLine(r.stderr) ?? (r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`);
+    return { outcome: 'failed', reason: `${backend.name} failed: ${why}` };
+  }
+  return { outcome: 'ok', reason: null };
+}
+
+function parseSafely(raw: string, format: StackFormat, parse: ParseStackFn | undefined): ParsedStack | null {
+  if (!parse) return null;
+  try {
+    return parse(raw, format);
+  } catch (err) {
+    // Parsers are meant to be total; one that throws must not take the capture down with it.
+    return { format: 'unknown', pid: null, threads: [], warnings: [`parser threw: ${(err as Error).message}`], raw };
+  }
+}
+
+function describeHarm(t: { sameProcess: boolean; stopped: boolean; traced: boolean; repaired: string[] }): string | null {
+  const parts: string[] = [];
+  if (t.repaired.length > 0) parts.push(`target repaired: ${t.repaired.join(', ')}`);
+  if (t.sameProcess && t.stopped) parts.push('TARGET STILL STOPPED after capture');
+  if (t.sameProcess && t.traced) parts.push('TARGET STILL TRACED after capture');
+  return parts.length > 0 ? parts.join('; ') : null;
+}
+
+function emptyOutcome(outcome: CaptureOutcome, reason: string) {
+  return { ok: false, failed: true, timedOut: false, outcome, reason, stack: null, raw: '' };
+}
+
+function firstLine(s: string): string | null {
+  const line = s.split('\n').find((l) => l.trim() !== '');
+  return line ? line.trim().slice(0, 300) : null;
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}

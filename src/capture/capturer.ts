@@ -1,0 +1,206 @@
+/**
+ * The capture stage for the daemon: per suspect (an overdue never-exec'd
+ * child), every scan, read kernel evidence first (before any ptrace), judge
+ * "provably blocked" over the samples, and capture the stack once per
+ * identity (pid, start time) — again only after recaptureAfterMs — with the
+ * first installed backend in the configured order, at most
+ * capture.concurrency at once. Also names the parent's forking thread and,
+ * when threadDump.enabled, its Java name and Jenkins job. Never throws.
+ */
+import type { Config } from '../config/config.js';
+import type { Logger } from '../util/logger.js';
+import { readKernelEvidence } from '../classify/kernel-evidence.js';
+import { assessProvablyBlocked, type BlockedVerdict } from '../classify/kernel-evidence-rule.js';
+import { detectBackends, type CaptureBackend, type DetectDeps } from './backends.js';
+import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-stack.js';
+import { findForkingThread } from './forking-thread.js';
+import { createLimiter } from './limit.js';
+import { verifyIdentity } from './identity.js';
+import { findForkingJavaThread, jenkinsJobFromThreadName, takeThreadDump, type ThreadDumpResult } from './thread-dump.js';
+import type { CaptureResult, ForkingThread, KernelEvidence } from './types.js';
+
+export interface Suspect {
+  pid: number;
+  startTimeMs: number;
+  /** The direct parent (the JVM for a direct child). */
+  ppid: number;
+  /** The child's comm as scanned (Linux: the forking thread's name). */
+  comm?: string;
+}
+
+export interface SuspectEvidence {
+  pid: number;
+  startTimeMs: number;
+  /** The pid no longer holds this identity (exited, or reused): nothing else was done. */
+  gone: boolean;
+  /** This scan's sample, read before any ptrace; null off Linux or when unreadable. */
+  kernel: KernelEvidence | null;
+  /** Over the samples since the last ptrace of this identity. */
+  blocked: BlockedVerdict;
+  /** The latest capture of this identity (this call's when freshCapture). */
+  capture: CaptureResult | null;
+  freshCapture: boolean;
+  forkingThread: ForkingThread | null;
+  /** Why a thread dump was not used, when enabled. */
+  threadDumpReason?: string | null;
+}
+
+export interface CapturerDeps {
+  /** The stack parser (src/capture/parse); without it captures keep raw text only. */
+  parseStack?: ParseStackFn;
+  run?: RunProgramFn;
+  now?: () => number;
+  logger?: Logger;
+  detect?: DetectDeps;
+  /** Backends to use instead of detecting (tests). */
+  backends?: CaptureBackend[];
+  arch?: string;
+  platform?: NodeJS.Platform;
+  /** How long a thread dump of one JVM serves all its children (one scan's worth). */
+  threadDumpTtlMs?: number;
+}
+
+export interface Capturer {
+  readonly backends: readonly CaptureBackend[];
+  captureSuspect(suspect: Suspect): Promise<SuspectEvidence>;
+  /** Drop state of identities that are no longer suspects (call once per scan). */
+  retain(live: Iterable<{ pid: number; startTimeMs: number }>): void;
+}
+
+type CaptureConfig = Pick<Config, 'capture' | 'tools' | 'procRoot' | 'threadDump'>;
+
+interface IdentityState {
+  samples: KernelEvidence[];
+  capture: CaptureResult | null;
+  capturedAt: number | null;
+  forkingThread: ForkingThread | null;
+  threadDumpReason: string | null;
+  inFlight: Promise<SuspectEvidence> | null;
+}
+
+const MAX_SAMPLES = 8;
+
+export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): Capturer {
+  const backends = deps.backends ?? detectBackends(config, deps.detect);
+  const limiter = createLimiter(config.capture.concurrency);
+  const now = deps.now ?? Date.now;
+  const linux = (deps.platform ?? process.platform) === 'linux';
+  const states = new Map<string, IdentityState>();
+  const dumps = new Map<number, { at: number; result: Promise<ThreadDumpResult> }>();
+
+  const stateOf = (s: Suspect): IdentityState => {
+    const key = `${s.pid}:${s.startTimeMs}`;
+    let st = states.get(key);
+    if (!st) {
+      st = { samples: [], capture: null, capturedAt: null, forkingThread: null, threadDumpReason: null, inFlight: null };
+      states.set(key, st);
+    }
+    return st;
+  };
+
+  const captureDue = (st: IdentityState): boolean =>
+    config.capture.enabled &&
+    (st.capturedAt === null || (config.capture.recaptureAfterMs > 0 && now() - st.capturedAt >= config.capture.recaptureAfterMs));
+
+  const threadDumpOf = (ppid: number): Promise<ThreadDumpResult> => {
+    const hit = dumps.get(ppid);
+    if (hit && now() - hit.at < (deps.threadDumpTtlMs ?? 10_000)) return hit.result;
+    const result = limiter.run(() =>
+      takeThreadDump(ppid, {
+        jcmdPath: config.tools.jcmd,
+        timeoutMs: config.threadDump.timeoutMs,
+        maxOutputBytes: config.capture.maxOutputBytes * 8,
+        ...(deps.run ? { run: deps.run } : {}),
+      }),
+    );
+    dumps.set(ppid, { at: now(), result });
+    return result;
+  };
+
+  const nameForkingThread = async (s: Suspect, st: IdentityState): Promise<void> => {
+    if (st.forkingThread) return;
+    const ft = findForkingThread({ procRoot: config.procRoot, parentPid: s.ppid, childPid: s.pid, ...(s.comm ? { childComm: s.comm } : {}), ...(deps.arch ? { arch: deps.arch } : {}) });
+    if (ft && config.threadDump.enabled) {
+      const dump = await threadDumpOf(s.ppid);
+      const jt = dump.dump ? findForkingJavaThread(dump.dump.threads, { tid: ft.tid, comm: ft.name }) : null;
+      if (jt) Object.assign(ft, { javaName: jt.name, jenkinsJob: jenkinsJobFromThreadName(jt.name), javaStack: jt.frames, identifiedBy: jt.nid === ft.tid ? 'thread-dump' : ft.identifiedBy });
+      st.threadDumpReason = jt ? null : (dump.reason ?? 'no thread in forkAndExec matched');
+    }
+    st.forkingThread = ft;
+  };
+
+  const captureWithBackends = async (s: Suspect): Promise<CaptureResult> => {
+    let last: CaptureResult | null = null;
+    for (const backend of backends) {
+      last = await limiter.run(() =>
+        captureStack(s, backend, {
+          procRoot: config.procRoot,
+          timeoutMs: config.capture.timeoutMs,
+          maxOutputBytes: config.capture.maxOutputBytes,
+          linux,
+          ...(deps.parseStack ? { parseStack: deps.parseStack } : {}),
+          ...(deps.run ? { run: deps.run } : {}),
+        }),
+      );
+      deps.logger?.info({ pid: s.pid, backend: backend.name, outcome: last.outcome, durationMs: last.durationMs, reason: last.reason }, 'stack capture');
+      // Refusals repeat with every tool; a harmed target must not be attached again.
+      if (last.ok || last.outcome === 'refused' || last.targetAfter?.sameProcess === false) break;
+      if (last.targetAfter && (last.targetAfter.stopped || last.targetAfter.traced)) break;
+    }
+    return last ?? noBackendResult(s);
+  };
+
+  const run = async (s: Suspect, st: IdentityState): Promise<SuspectEvidence> => {
+    const base = { pid: s.pid, startTimeMs: s.startTimeMs };
+    if (verifyIdentity(config.procRoot, s) === 'gone') {
+      return { ...base, gone: true, kernel: null, blocked: { blocked: false, reasons: ['process gone'] }, capture: st.capture, freshCapture: false, forkingThread: st.forkingThread };
+    }
+    const kernel = linux ? readKernelEvidence(s.pid, { procRoot: config.procRoot, now, ...(deps.arch ? { arch: deps.arch } : {}) }) : null;
+    if (kernel) st.samples = [...st.samples, kernel].slice(-MAX_SAMPLES);
+    const blocked = assessProvablyBlocked(st.samples);
+    if (linux) await nameForkingThread(s, st);
+    let fresh = false;
+    if (captureDue(st)) {
+      st.capture = await captureWithBackends(s);
+      st.capturedAt = now();
+      fresh = true;
+      // An attach changes context switches and may restart the wait: later samples start afresh.
+      if (st.capture.command && st.capture.outcome !== 'refused') st.samples = [];
+    }
+    return { ...base, gone: false, kernel, blocked, capture: st.capture, freshCapture: fresh, forkingThread: st.forkingThread, ...(config.threadDump.enabled ? { threadDumpReason: st.threadDumpReason } : {}) };
+  };
+
+  return {
+    backends,
+    captureSuspect(s) {
+      const st = stateOf(s);
+      if (st.inFlight) return st.inFlight;
+      const p = run(s, st).finally(() => {
+        st.inFlight = null;
+      });
+      st.inFlight = p;
+      return p;
+    },
+    retain(live) {
+      const keep = new Set([...live].map((i) => `${i.pid}:${i.startTimeMs}`));
+      for (const key of states.keys()) if (!keep.has(key)) states.delete(key);
+      for (const [ppid, d] of dumps) if (now() - d.at > (deps.threadDumpTtlMs ?? 10_000)) dumps.delete(ppid);
+    },
+  };
+}
+
+function noBackendResult(s: Suspect): CaptureResult {
+  return {
+    backend: null,
+    pid: s.pid,
+    startTimeMs: s.startTimeMs,
+    ok: false,
+    failed: true,
+    timedOut: false,
+    outcome: 'failed',
+    reason: 'no capture tool installed (looked for capture.order in tools.*: eu-stack, gdb, pstack, gstack)',
+    durationMs: 0,
+    stack: null,
+    raw: '',
+  };
+}

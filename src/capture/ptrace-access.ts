@@ -1,0 +1,81 @@
+/**
+ * Why a tracer was refused, in words an operator can act on. The facts are
+ * read once (ours: effective uid and CAP_SYS_PTRACE; the target's uid and
+ * TracerPid; Yama's ptrace_scope when the file exists); explaining is pure.
+ */
+import { join } from 'node:path';
+import { readProcText } from '../classify/kernel-evidence.js';
+import { parseProcStatus } from '../classify/kernel-evidence-parse.js';
+
+export interface PtraceAccessFacts {
+  platform: NodeJS.Platform;
+  ourEuid: number | null;
+  targetUid: number | null;
+  /** CAP_SYS_PTRACE in our effective set; null where unknown (not Linux). */
+  capSysPtrace: boolean | null;
+  /** kernel.yama.ptrace_scope; null when the file does not exist (no Yama). */
+  ptraceScope: number | null;
+  /** Another debugger already attached (non-zero). */
+  targetTracerPid: number | null;
+}
+
+const CAP_SYS_PTRACE_BIT = 19n;
+
+export function readPtraceAccessFacts(pid: number, procRoot: string): PtraceAccessFacts {
+  const own = readProcText('/proc/self/status');
+  const capEff = own ? /^CapEff:\s*([0-9a-fA-F]{1,32})$/m.exec(own)?.[1] : undefined;
+  const target = readProcText(join(procRoot, String(pid), 'status'));
+  const targetStatus = target ? parseProcStatus(target) : null;
+  const scopeText = readProcText(join(procRoot, 'sys/kernel/yama/ptrace_scope'));
+  const scope = scopeText === null ? null : Number.parseInt(scopeText.trim(), 10);
+  return {
+    platform: process.platform,
+    ourEuid: typeof process.geteuid === 'function' ? process.geteuid() : null,
+    targetUid: targetStatus?.uid ?? null,
+    capSysPtrace: capEff === undefined ? null : ((BigInt(`0x${capEff}`) >> CAP_SYS_PTRACE_BIT) & 1n) === 1n,
+    ptraceScope: scope === null || Number.isNaN(scope) ? null : scope,
+    targetTracerPid: targetStatus?.tracerPid ?? null,
+  };
+}
+
+/** Text a tracer prints when the kernel said no (ptrace EPERM, /proc EACCES, illumos "permission denied"). */
+export function looksRefused(output: string): boolean {
+  return /Operation not permitted|EPERM|permission denied|Not owner|cannot control process/i.test(output.slice(0, 64 * 1024));
+}
+
+/** Exactly what is missing for ptrace to be allowed, given the facts. */
+export function explainRefusal(f: PtraceAccessFacts): string {
+  if (f.platform === 'sunos') {
+    return (
+      'the /proc control of the target was refused: forkwatch needs the proc_owner privilege ' +
+      `(or the target's uid${f.targetUid !== null ? ` ${f.targetUid}` : ''}; ours is ${f.ourEuid ?? '?'}), ` +
+      'e.g. an SMF method_credential with privileges=basic,proc_owner'
+    );
+  }
+  const missing: string[] = [];
+  if (f.targetTracerPid) missing.push(`another tracer (pid ${f.targetTracerPid}) is already attached; only one may be`);
+  const sameUid = f.ourEuid !== null && f.targetUid !== null && f.ourEuid === f.targetUid;
+  if (f.capSysPtrace === false && !sameUid) {
+    missing.push(
+      `CAP_SYS_PTRACE is missing and forkwatch (uid ${f.ourEuid ?? '?'}) is not the target's user (uid ${f.targetUid ?? '?'}): ` +
+        'grant CAP_SYS_PTRACE (systemd AmbientCapabilities=CAP_SYS_PTRACE) or run as the same uid',
+    );
+  }
+  if (f.ptraceScope !== null && f.ptraceScope >= 1 && f.capSysPtrace === false) {
+    missing.push(
+      f.ptraceScope >= 3
+        ? `kernel.yama.ptrace_scope is ${f.ptraceScope} (no attach at all, even with CAP_SYS_PTRACE, until reboot)`
+        : `kernel.yama.ptrace_scope is ${f.ptraceScope} (attach only with CAP_SYS_PTRACE${f.ptraceScope === 1 ? ' or to a descendant' : ''}): grant CAP_SYS_PTRACE or set it to 0`,
+    );
+  }
+  if (f.ptraceScope !== null && f.ptraceScope >= 3 && f.capSysPtrace !== false) {
+    missing.push(`kernel.yama.ptrace_scope is ${f.ptraceScope}: no process may attach until reboot`);
+  }
+  if (missing.length > 0) return `ptrace refused: ${missing.join('; ')}`;
+  return (
+    `ptrace refused although uid (ours ${f.ourEuid ?? '?'}, target ${f.targetUid ?? '?'}), ` +
+    `CAP_SYS_PTRACE (${f.capSysPtrace === null ? 'unknown' : f.capSysPtrace ? 'present' : 'absent'}) and ` +
+    `kernel.yama.ptrace_scope (${f.ptraceScope ?? 'no Yama'}) allow it: look for a seccomp filter, an LSM ` +
+    '(AppArmor/SELinux ptrace rule) or a container runtime dropping CAP_SYS_PTRACE'
+  );
+}

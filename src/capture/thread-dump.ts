@@ -1,0 +1,125 @@
+/**
+ * Java thread dump of the watched JVM (`jcmd PID Thread.print`), optional
+ * (config threadDump.enabled), with a timeout and an output cap, and a pure
+ * parser for it. Sample (JDK 17):
+ *
+ *   "SCM polling for demo-job" #14 prio=5 os_prio=0 cpu=2.41ms elapsed=3.02s tid=0x00007f3c2c1d9800 nid=0x2b1e runnable  [0x00007f3bf5ffe000]
+ *      java.lang.Thread.State: RUNNABLE
+ *   	at java.lang.ProcessImpl.forkAndExec(java.base@17.0.13/Native Method)
+ *   	at java.lang.ProcessImpl.<init>(java.base@17.0.13/ProcessImpl.java:314)
+ *
+ * nid is the Linux tid (hex before JDK 19, decimal after).
+ */
+import { runProgram } from '../util/run-program.js';
+import type { RunProgramFn } from './capture-stack.js';
+
+export interface JavaThread {
+  name: string;
+  /** Native thread id (Linux tid). */
+  nid: number | null;
+  /** java.lang.Thread.State (RUNNABLE, WAITING, ...). */
+  state: string | null;
+  /** "at ..." lines, innermost first, without the "at ". */
+  frames: string[];
+}
+
+export interface ThreadDump {
+  threads: JavaThread[];
+  warnings: string[];
+}
+
+const MAX_THREADS = 50_000;
+const MAX_FRAMES = 1024;
+const MAX_LINE = 4096;
+
+export function parseThreadDump(text: string): ThreadDump {
+  const threads: JavaThread[] = [];
+  const warnings: string[] = [];
+  let cur: JavaThread | null = null;
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE) : rawLine;
+    if (line.startsWith('"')) {
+      if (threads.length >= MAX_THREADS) {
+        warnings.push(`more than ${MAX_THREADS} threads: the rest ignored`);
+        break;
+      }
+      cur = parseHeader(line);
+      threads.push(cur);
+      continue;
+    }
+    if (!cur) continue;
+    const trimmed = line.trim();
+    const state = /^java\.lang\.Thread\.State: ([A-Z_]{1,32})/.exec(trimmed);
+    if (state) cur.state = state[1]!;
+    else if (trimmed.startsWith('at ') && cur.frames.length < MAX_FRAMES) cur.frames.push(trimmed.slice(3));
+    else if (trimmed === '') cur = null; // a blank line ends a thread's block
+  }
+  if (threads.length === 0 && text.trim() !== '') warnings.push('no thread headers found (not a Thread.print dump?)');
+  return { threads, warnings };
+}
+
+function parseHeader(line: string): JavaThread {
+  const close = line.lastIndexOf('"');
+  const name = close > 0 ? line.slice(1, close) : line.slice(1);
+  const rest = close > 0 ? line.slice(close + 1) : '';
+  const nid = /\bnid=(0x[0-9a-fA-F]{1,16}|[0-9]{1,12})\b/.exec(rest)?.[1];
+  return { name, nid: nid === undefined ? null : Number(nid), state: null, frames: [] };
+}
+
+/** A thread whose stack is in forkAndExec (JDK 9+ ProcessImpl; older UNIXProcess). */
+export function isForkingJavaThread(t: JavaThread): boolean {
+  return t.frames.some((f) => /\.(?:ProcessImpl|UNIXProcess)\.forkAndExec\(/.test(f));
+}
+
+/**
+ * The Java thread that forked the child: the one with the native tid when we
+ * know it; else the forkAndExec thread whose name starts like the comm.
+ */
+export function findForkingJavaThread(threads: readonly JavaThread[], hint: { tid?: number | null; comm?: string | null }): JavaThread | null {
+  if (hint.tid != null) {
+    const byTid = threads.find((t) => t.nid === hint.tid);
+    if (byTid) return byTid;
+  }
+  const forking = threads.filter(isForkingJavaThread);
+  if (hint.comm) {
+    const byName = forking.filter((t) => t.name.startsWith(hint.comm!));
+    if (byName.length === 1) return byName[0]!;
+  }
+  return forking.length === 1 ? forking[0]! : null;
+}
+
+/**
+ * Jenkins' SCMTrigger names its thread "SCM polling for " + job, where job
+ * prints as the job's name (or, via AbstractItem.toString, as
+ * "hudson.model.FreeStyleProject@1a2b3c[folder/job]").
+ */
+export function jenkinsJobFromThreadName(name: string): string | null {
+  const m = /^SCM polling for (.{1,1024})$/.exec(name);
+  if (!m) return null;
+  const job = m[1]!.trim();
+  const bracketed = /^[\w.$]+@[0-9a-f]+\[(.+)\]$/.exec(job);
+  return bracketed ? bracketed[1]! : job || null;
+}
+
+export interface ThreadDumpResult {
+  ok: boolean;
+  dump: ThreadDump | null;
+  reason: string | null;
+  durationMs: number;
+  raw: string;
+}
+
+export async function takeThreadDump(
+  pid: number,
+  opts: { jcmdPath: string; timeoutMs: number; maxOutputBytes: number; run?: RunProgramFn },
+): Promise<ThreadDumpResult> {
+  const run = opts.run ?? runProgram;
+  const r = await run(opts.jcmdPath, [String(pid), 'Thread.print'], { timeoutMs: opts.timeoutMs, maxOutputBytes: opts.maxOutputBytes });
+  const dump = parseThreadDump(r.stdout);
+  if (r.timedOut) return { ok: false, dump: null, reason: `jcmd did not finish within ${opts.timeoutMs} ms: killed`, durationMs: r.durationMs, raw: r.stdout };
+  if ((r.failed && !r.truncated) || dump.threads.length === 0) {
+    const why = (r.stdout + r.stderr).split('\n').find((l) => /Exception|Error|denied|not/i.test(l))?.trim() ?? r.cause ?? 'no threads in output';
+    return { ok: false, dump: null, reason: `jcmd ${pid} Thread.print failed: ${why.slice(0, 300)}`, durationMs: r.durationMs, raw: r.stdout };
+  }
+  return { ok: true, dump, reason: r.truncated ? `output cut at ${opts.maxOutputBytes} bytes` : null, durationMs: r.durationMs, raw: r.stdout };
+}

@@ -1,0 +1,62 @@
+/**
+ * The "provably blocked" rule over successive kernel-evidence samples of one
+ * suspect. A single-threaded process waiting on a private futex with no
+ * timeout has nobody who could wake it: the futex word is private to its own
+ * address space and it has no other thread. A healthy child can pass through
+ * such a wait for an instant, so one sample proves nothing; the same wait,
+ * with the same syscall line (same futex word, same sp/pc), no CPU time used
+ * and no voluntary context switch between at least two samples taken at
+ * different times, is evidence in its own right (no ptrace needed).
+ */
+import type { KernelEvidence } from '../capture/types.js';
+
+export interface BlockedVerdict {
+  blocked: boolean;
+  /** Why not (or, when blocked, the facts that proved it). */
+  reasons: string[];
+}
+
+export function assessProvablyBlocked(samples: readonly KernelEvidence[]): BlockedVerdict {
+  if (samples.length < 2) return { blocked: false, reasons: [`${samples.length} sample(s): at least 2 needed`] };
+  const reasons: string[] = [];
+  samples.forEach((s, i) => reasons.push(...checkOneSample(s, i)));
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  if (!(last.at > first.at)) reasons.push('samples were not taken at different times');
+  for (const s of samples.slice(1)) {
+    if (s.pid !== first.pid || (s.startTicks ?? null) !== (first.startTicks ?? null)) {
+      reasons.push('samples are of different processes (pid or start time differ)');
+    }
+    if (s.syscall !== first.syscall) reasons.push(`syscall line changed: "${first.syscall}" → "${s.syscall}"`);
+    if (s.cpuTimeMs !== first.cpuTimeMs) reasons.push(`CPU time changed: ${first.cpuTimeMs} → ${s.cpuTimeMs} ms`);
+    if (s.voluntaryCtxtSwitches !== first.voluntaryCtxtSwitches) {
+      reasons.push(`voluntary context switches changed: ${first.voluntaryCtxtSwitches} → ${s.voluntaryCtxtSwitches}`);
+    }
+  }
+  if (reasons.length > 0) return { blocked: false, reasons: dedupe(reasons) };
+  return {
+    blocked: true,
+    reasons: [
+      `single-threaded, private futex wait with no timeout (${first.syscall}), wchan ${first.wchan ?? '?'}`,
+      `unchanged over ${samples.length} samples and ${last.at - first.at} ms: no CPU time, no voluntary switch`,
+    ],
+  };
+}
+
+export function isProvablyBlocked(samples: readonly KernelEvidence[]): boolean {
+  return assessProvablyBlocked(samples).blocked;
+}
+
+function checkOneSample(s: KernelEvidence, i: number): string[] {
+  const out: string[] = [];
+  if (s.state !== 'S') out.push(`sample ${i}: state ${s.state}, not S`);
+  if (s.threads !== 1) out.push(`sample ${i}: ${s.threads} threads, not 1`);
+  if (!s.futexWaitPrivate) out.push(`sample ${i}: not a private futex wait without timeout (${s.syscall ?? 'unreadable'})`);
+  if (s.cpuTimeMs === null || s.voluntaryCtxtSwitches === null) out.push(`sample ${i}: CPU time or context switches unreadable`);
+  if (s.tracerPid) out.push(`sample ${i}: traced by pid ${s.tracerPid} (what /proc shows is not the process's own state)`);
+  return out;
+}
+
+function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
