@@ -68,8 +68,30 @@ export function mergeEvidence(base: IncidentEvidence, partial: IncidentEvidence)
   return out;
 }
 
+/** Keeps the first sample (when the wait began) and the newest ones: together they show "no progress since". */
 export function appendKernel(samples: KernelEvidence[], more: KernelEvidence[]): KernelEvidence[] {
-  return [...samples, ...more].slice(-MAX_KERNEL_SAMPLES);
+  const all = [...samples, ...more];
+  if (all.length <= MAX_KERNEL_SAMPLES) return all;
+  return [all[0] as KernelEvidence, ...all.slice(-(MAX_KERNEL_SAMPLES - 1))];
+}
+
+const BULK_KEYS = ['stackRaw', 'stackRawTruncated', 'stack', 'threadDump'] as const;
+
+/** Splits evidence into the small part (rewritten every tick) and the bulky part (written rarely). */
+export function splitEvidence(e: IncidentEvidence): { light: IncidentEvidence; bulk: IncidentEvidence } {
+  const light: IncidentEvidence = { ...e };
+  const bulk: IncidentEvidence = {};
+  for (const k of BULK_KEYS) {
+    if (k in light) {
+      (bulk as Record<string, unknown>)[k] = light[k];
+      delete light[k];
+    }
+  }
+  return { light, bulk };
+}
+
+export function touchesBulk(partial: IncidentEvidence): boolean {
+  return BULK_KEYS.some((k) => partial[k] !== undefined);
 }
 
 function stripRaw(stack: NonNullable<IncidentEvidence['stack']>): NonNullable<IncidentEvidence['stack']> {
@@ -78,8 +100,3 @@ function stripRaw(stack: NonNullable<IncidentEvidence['stack']>): NonNullable<In
   return rest;
 }
 
-/** Evidence for an outbox snapshot: everything a message needs, none of the bulky texts. */
-export function lightEvidence(e: IncidentEvidence): IncidentEvidence {
-  const { stackRaw: _r, stack: _s, threadDump: _t, ...rest } = e;
-  return rest;
-}

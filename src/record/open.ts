@@ -1,8 +1,121 @@
+/** Opening the store: every way it can fail becomes a StoreOpenError at start, never a crash later. */
+import { mkdirSync, statSync, accessSync, constants } from 'node:fs';
+import { resolve, join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { StoreOpenError, type StoreOpenReason } from './errors.js';
+import { migrate, readSchemaVersion, SCHEMA_VERSION } from './schema.js';
+import { SqliteIncidentStore } from './store.js';
 import type { IncidentStore, OpenStoreOptions } from './types.js';
 
 export const STORE_FILE = 'forkwatch.db';
+const DEFAULT_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /** Opens (creating and migrating) the store in opts.stateDir. Throws StoreOpenError. */
-export function openStore(_opts: OpenStoreOptions): IncidentStore {
-  throw new Error('openStore: being implemented (src/record)');
+export function openStore(opts: OpenStoreOptions): IncidentStore {
+  const dir = resolve(opts.stateDir);
+  const path = join(dir, STORE_FILE);
+  ensureDirectory(dir, path);
+  const db = openDatabase(path, opts);
+  const log = opts.logger;
+  try {
+    const applied = prepareDatabase(db, path, opts);
+    if (applied.length > 0) log?.info({ path, applied, schemaVersion: SCHEMA_VERSION }, 'incident store migrated');
+    const now = opts.now ?? Date.now;
+    probeWrite(db, path, now());
+    return new SqliteIncidentStore(db, {
+      path,
+      host: opts.host,
+      sinks: [...new Set(opts.sinks)],
+      now,
+      retentionMs: opts.retentionMs ?? DEFAULT_RETENTION_MS,
+      logger: log,
+    });
+  } catch (err) {
+    db.close();
+    throw err instanceof StoreOpenError ? err : classify(path, err);
+  }
+}
+
+function ensureDirectory(dir: string, path: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw classify(path, err, `cannot create state directory ${dir}`);
+  }
+  if (!statSync(dir).isDirectory()) throw new StoreOpenError(path, 'not-a-directory', `${dir} is not a directory`);
+  try {
+    // WAL needs to create forkwatch.db-wal and -shm beside the file.
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw classify(path, err, `state directory ${dir} is not writable`);
+  }
+}
+
+function openDatabase(path: string, opts: OpenStoreOptions): Database {
+  try {
+    return new BetterSqlite3(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  } catch (err) {
+    throw classify(path, err);
+  }
+}
+
+/** Pragmas, integrity, migrations. Returns the migrations applied. */
+function prepareDatabase(db: Database, path: string, opts: OpenStoreOptions): number[] {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new StoreOpenError(path, 'io', `cannot switch to WAL journal mode (got ${String(mode)})`);
+  db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  const check = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+  const problems = check.map((r) => r.quick_check).filter((m) => m !== 'ok');
+  if (problems.length > 0) throw new StoreOpenError(path, 'corrupt', `quick_check failed: ${problems.join('; ')}`);
+  const version = readSchemaVersion(db);
+  if (version > SCHEMA_VERSION) {
+    throw new StoreOpenError(path, 'newer-schema', `schema version ${version} is newer than this forkwatch's ${SCHEMA_VERSION}: upgrade forkwatch or move the file away`);
+  }
+  return migrate(db);
+}
+
+/** A real write at start, so a read-only file or a full disk shows now, not at the first incident. */
+function probeWrite(db: Database, path: string, now: number): void {
+  try {
+    db.prepare(`INSERT INTO store_meta (name, value) VALUES ('last_open_at', ?)
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(String(now));
+  } catch (err) {
+    throw classify(path, err, 'cannot write');
+  }
+}
+
+const SQLITE_REASONS: [RegExp, StoreOpenReason, string][] = [
+  [/^SQLITE_NOTADB/, 'not-a-database', 'not an SQLite database (move it away or restore it; forkwatch will create a new one)'],
+  [/^SQLITE_CORRUPT/, 'corrupt', 'database file is corrupt (move it away or restore it; forkwatch will create a new one)'],
+  [/^SQLITE_FULL/, 'disk-full', 'disk full'],
+  [/^SQLITE_READONLY/, 'read-only', 'file or directory is read-only'],
+  [/^SQLITE_(BUSY|LOCKED)/, 'locked', 'locked by another process'],
+  [/^SQLITE_CANTOPEN/, 'permission', 'cannot open the file (permissions, or the directory is not writable)'],
+  [/^SQLITE_(IOERR|PERM|AUTH)/, 'io', 'I/O error'],
+];
+
+const ERRNO_REASONS: Record<string, [StoreOpenReason, string]> = {
+  EROFS: ['read-only', 'read-only file system'],
+  EACCES: ['permission', 'permission denied'],
+  EPERM: ['permission', 'operation not permitted'],
+  ENOTDIR: ['not-a-directory', 'a path component is not a directory'],
+  EEXIST: ['not-a-directory', 'exists and is not a directory'],
+  ENOSPC: ['disk-full', 'no space left on device'],
+  EDQUOT: ['disk-full', 'disk quota exceeded'],
+};
+
+function classify(path: string, err: unknown, context?: string): StoreOpenError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const msg = err instanceof Error ? err.message : String(err);
+  const prefix = context ? `${context}: ` : '';
+  if (typeof code === 'string') {
+    for (const [re, reason, words] of SQLITE_REASONS) {
+      if (re.test(code)) return new StoreOpenError(path, reason, `${prefix}${words} (${code}: ${msg})`, err);
+    }
+    const known = ERRNO_REASONS[code];
+    if (known) return new StoreOpenError(path, known[0], `${prefix}${known[1]} (${msg})`, err);
+  }
+  return new StoreOpenError(path, 'io', `${prefix}${msg}`, err);
 }
