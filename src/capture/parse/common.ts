@@ -1,0 +1,163 @@
+/**
+ * What every stack parser shares: input bounds, line splitting, a capped
+ * warning list and the Frame constructor. Parsers are pure and total: any
+ * string in, a ParsedStack out, in time linear in the (capped) input.
+ */
+import type { Frame, ParsedStack, StackFormat, Thread } from '../types.js';
+import { normalizeFunctionName } from './normalize.js';
+
+/** Inputs are cut here (capture output is capped at 1 MiB by default). */
+export const MAX_INPUT_CHARS = 4 * 1024 * 1024;
+export const MAX_LINES = 100_000;
+/** Longer lines are cut before any regex sees them. */
+export const MAX_LINE_LENGTH = 4096;
+export const MAX_THREADS = 10_000;
+export const MAX_FRAMES_PER_THREAD = 2048;
+const MAX_WARNINGS = 50;
+
+export interface ParseState {
+  format: StackFormat;
+  pid: number | null;
+  threads: Thread[];
+  warnings: Warnings;
+  raw: string;
+  /** Threads that reached MAX_FRAMES_PER_THREAD (warned once each). */
+  fullThreads: Set<Thread>;
+}
+
+/** A warning list that stops growing at MAX_WARNINGS and says how many it dropped. */
+export class Warnings {
+  readonly list: string[] = [];
+  private dropped = 0;
+  add(message: string): void {
+    if (this.list.length < MAX_WARNINGS) this.list.push(message);
+    else this.dropped++;
+  }
+  toArray(): string[] {
+    return this.dropped > 0 ? [...this.list, `${this.dropped} more warnings not shown`] : [...this.list];
+  }
+}
+
+/** Cap the input, split it into capped lines and flag binary-looking input. */
+export function splitInput(text: unknown, warnings: Warnings): { raw: string; lines: string[] } {
+  if (typeof text !== 'string') {
+    warnings.add('input is not text');
+    return { raw: '', lines: [] };
+  }
+  let raw = text;
+  if (raw.length > MAX_INPUT_CHARS) {
+    warnings.add(`input cut at ${MAX_INPUT_CHARS} characters (was ${raw.length})`);
+    raw = raw.slice(0, MAX_INPUT_CHARS);
+  }
+  if (raw.trim() === '') warnings.add('input is empty');
+  else if (looksBinary(raw)) warnings.add('input looks binary (control characters or NUL bytes)');
+  let lines = raw.split(/\r?\n/);
+  if (lines.length > MAX_LINES) {
+    warnings.add(`input cut at ${MAX_LINES} lines (was ${lines.length})`);
+    lines = lines.slice(0, MAX_LINES);
+  }
+  let cut = 0;
+  lines = lines.map((l) => {
+    if (l.length <= MAX_LINE_LENGTH) return l;
+    cut++;
+    return l.slice(0, MAX_LINE_LENGTH);
+  });
+  if (cut > 0) warnings.add(`${cut} line(s) longer than ${MAX_LINE_LENGTH} characters were cut`);
+  return { raw, lines };
+}
+
+/** More than 1 in 20 of the first 64 KiB are control characters (other than tab/CR/LF), or any NUL. */
+export function looksBinary(text: string): boolean {
+  const sample = text.slice(0, 65536);
+  let control = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c === 0) return true;
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) control++;
+  }
+  return control * 20 > sample.length;
+}
+
+export function newState(format: StackFormat, text: unknown): { state: ParseState; lines: string[] } {
+  const warnings = new Warnings();
+  const { raw, lines } = splitInput(text, warnings);
+  return { state: { format, pid: null, threads: [], warnings, raw, fullThreads: new Set() }, lines };
+}
+
+export function finishState(s: ParseState): ParsedStack {
+  const threads = s.threads.filter((t) => t.frames.length > 0 || t.tid !== null);
+  if (threads.every((t) => t.frames.length === 0) && s.raw.trim() !== '') s.warnings.add(`no ${s.format} frames found`);
+  return { format: s.format, pid: s.pid, threads, warnings: s.warnings.toArray(), raw: s.raw };
+}
+
+/** Start a new thread, unless the cap is reached (then frames go to the last one, with a warning). */
+export function openThread(s: ParseState, tid: number | null, name: string | null): Thread {
+  const last = s.threads[s.threads.length - 1];
+  if (s.threads.length >= MAX_THREADS && last) {
+    s.warnings.add(`more than ${MAX_THREADS} threads: the rest are not parsed`);
+    return last;
+  }
+  const t: Thread = { tid, name, frames: [] };
+  s.threads.push(t);
+  return t;
+}
+
+/** The thread frames go to: the last one, or an implicit one when the dump has no thread headers. */
+export function currentThread(s: ParseState): Thread {
+  return s.threads[s.threads.length - 1] ?? openThread(s, null, null);
+}
+
+export function pushFrame(s: ParseState, t: Thread, f: Frame, lineNo: number): void {
+  if (t.frames.length < MAX_FRAMES_PER_THREAD) {
+    t.frames.push(f);
+    return;
+  }
+  if (!s.fullThreads.has(t)) {
+    s.fullThreads.add(t);
+    s.warnings.add(`line ${lineNo}: more than ${MAX_FRAMES_PER_THREAD} frames in one thread: the rest are dropped`);
+  }
+}
+
+export function makeFrame(fields: {
+  fn: string | null;
+  module?: string | null;
+  offset?: number | null;
+  address?: string | null;
+  source?: string | null;
+}): Frame {
+  const fn = fields.fn === null || fields.fn.trim() === '' || /^\?+$/.test(fields.fn.trim()) ? null : fields.fn.trim();
+  const frame: Frame = {
+    fn,
+    normalized: normalizeFunctionName(fn),
+    module: fields.module ?? null,
+    offset: fields.offset ?? null,
+    address: normalizeAddress(fields.address),
+  };
+  if (fields.source !== undefined) frame.source = fields.source;
+  return frame;
+}
+
+export function parseHex(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number.parseInt(text.replace(/^0x/i, ''), 16);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function parseIntOrNull(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number.parseInt(text, 10);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Warn about a line no rule recognised (shown cut, so a binary line stays readable). */
+export function warnUnrecognised(s: ParseState, lineNo: number, line: string): void {
+  const shown = line.length > 80 ? `${line.slice(0, 80)}…` : line;
+  s.warnings.add(`line ${lineNo}: not recognised: ${JSON.stringify(shown)}`);
+}
+
+/** Addresses as `0x` + lowercase hex, whatever the tool printed (`fee92ae9`, `0x00007F..`). */
+function normalizeAddress(text: string | null | undefined): string | null {
+  if (text === null || text === undefined) return null;
+  const hex = text.replace(/^0x/i, '');
+  return /^[0-9a-fA-F]{1,16}$/.test(hex) ? `0x${hex.toLowerCase()}` : null;
+}

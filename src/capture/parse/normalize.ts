@@ -1,0 +1,57 @@
+/**
+ * Function-name normalization for matching. The same function prints
+ * differently by tool, libc build and symbol availability:
+ *   __GI___lll_lock_wait, __lll_lock_wait      → lll_lock_wait
+ *   __pthread_mutex_lock@GLIBC_2.2.5           → pthread_mutex_lock
+ *   __libc_start_main@@GLIBC_2.34              → libc_start_main
+ *   foo.isra.0.part.3, foo.cold, foo [clone .constprop.0] → foo
+ *   mutex_lock_impl+0x163, mutex_lock_impl + 291 → mutex_lock_impl
+ *   SpinLock::SlowLock() (demangled, eu-stack) → SpinLock::SlowLock
+ * Signature regexes are written against the normalized form; the printed name
+ * is kept beside it (Frame.fn). Every step is a bounded, anchored regex.
+ */
+
+/** Names longer than this are cut before normalizing (C++ templates can be huge). */
+export const MAX_NAME_LENGTH = 512;
+
+const UNKNOWN_NAME = /^\?+$/;
+const CLONE_SUFFIX = /(?: \[clone \.[\w.]{1,64}\])+$/;
+const OFFSET_SUFFIX = /\s?\+\s?(?:0x)?[0-9a-fA-F]{1,16}$/;
+const VERSION_SUFFIX = /@@?[\w.]{1,64}$/;
+const COMPILER_SUFFIX = /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized)(?:\.\d{1,20})?){1,8}$/;
+const GI_PREFIX = /^_{0,3}GI_/;
+const LEADING_UNDERSCORES = /^_{1,8}(?=[^_])/;
+
+/** Normalize a printed function name; null for no name (`??`, `????????`, empty). */
+export function normalizeFunctionName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined) return null;
+  let n = name.trim().slice(0, MAX_NAME_LENGTH);
+  if (n === '' || UNKNOWN_NAME.test(n)) return null;
+  n = n.replace(CLONE_SUFFIX, '');
+  n = n.replace(OFFSET_SUFFIX, '');
+  n = n.replace(VERSION_SUFFIX, '');
+  n = stripParameterList(n);
+  n = n.replace(COMPILER_SUFFIX, '');
+  n = n.replace(GI_PREFIX, '');
+  n = n.replace(LEADING_UNDERSCORES, '');
+  return n === '' ? name.trim().slice(0, MAX_NAME_LENGTH) : n;
+}
+
+/** Drop a demangled C++ parameter list: `ns::f(int, char const*) const` → `ns::f`. */
+function stripParameterList(n: string): string {
+  const body = n.endsWith(' const') ? n.slice(0, -6) : n;
+  if (!body.endsWith(')')) return n;
+  let depth = 0;
+  for (let i = body.length - 1; i >= 0; i--) {
+    const c = body[i];
+    if (c === ')') depth++;
+    else if (c === '(') depth--;
+    if (depth === 0) {
+      const head = body.slice(0, i);
+      // `operator()` itself, a bare "(anonymous namespace)", or nothing left: keep as printed.
+      if (head === '' || head.endsWith('operator')) return n;
+      return head;
+    }
+  }
+  return n;
+}

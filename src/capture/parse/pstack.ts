@@ -1,0 +1,80 @@
+/**
+ * illumos / Solaris `pstack` output.
+ *
+ * Produced by: `pstack PID` (/usr/bin/pstack; also `pstack core`). Sample (the
+ * seed report, illumos #1667, `pstack 25726 | head`):
+ *
+ *   25726: ./a.out 128
+ *   -----------------  lwp# 1 / thread# 1  --------------------
+ *   fee92ae9 lwp_park (0, 0, 0)
+ *   fee8ca55 mutex_lock_impl (fef79120, 0, 68, 518941d, 5b, f6dc3f84) + 291
+ *   f6dcc80c finalize_common (1) + a1
+ *   fb00a152 ???????? (0, fb0080f9, e6a0ce70)
+ *   fb002f69 * java/lang/UNIXProcess.forkAndExec(II[B[B[BI[BI[B[IZ)I+0
+ *
+ * The lwp header appears only for multi-threaded processes; offsets after
+ * ` + ` are hex without 0x. (Linux's gdb-based `pstack`/`gstack` print gdb's
+ * format: see gdb.ts.)
+ */
+import type { ParsedStack } from '../types.js';
+import { currentThread, finishState, makeFrame, newState, openThread, parseHex, pushFrame, warnUnrecognised, type ParseState } from './common.js';
+
+const PROCESS_HEADER = /^(?:core '[^']{0,1024}' of )?(\d{1,10}):\s+\S/;
+const FRAME = /^\s*([0-9a-fA-F]{1,16})\s+(\S.*)$/;
+const OFFSET_TAIL = /^\s*(?:\+\s*(-?[0-9a-fA-F]{1,16}))?\s*(?:\(line \d+\))?\s*$/;
+
+export function parsePstack(text: string): ParsedStack {
+  const { state, lines } = newState('pstack', text);
+  lines.forEach((line, i) => parsePstackLine(state, line, i + 1));
+  return finishState(state);
+}
+
+function parsePstackLine(s: ParseState, line: string, lineNo: number): void {
+  if (line.trim() === '') return;
+  if (line.startsWith('---') && /(?:lwp|thread)#/.test(line)) {
+    const lwp = /lwp#\s*(\d{1,10})/.exec(line);
+    const thr = /thread#\s*(\d{1,10})/.exec(line);
+    openThread(s, lwp ? Number(lwp[1]) : null, thr ? `thread# ${thr[1]}` : null);
+    return;
+  }
+  const header = PROCESS_HEADER.exec(line);
+  if (header) {
+    const pid = Number(header[1]);
+    if (s.pid !== null && s.pid !== pid) s.warnings.add(`line ${lineNo}: a second process (${pid}) in one dump: its threads are appended`);
+    s.pid ??= pid;
+    return;
+  }
+  const m = FRAME.exec(line);
+  if (!m || !parseFrameRest(s, m[1]!, m[2]!, lineNo)) warnUnrecognised(s, lineNo, line);
+}
+
+/** `name (args) + off`, `name`, `* java/Frame.name(sig)+off`; false when it is none of these. */
+function parseFrameRest(s: ParseState, address: string, rest: string, lineNo: number): boolean {
+  const body = rest.trim();
+  const frame = body.startsWith('*') ? parseJavaFrame(body) : parseNativeFrame(body);
+  if (!frame) return false;
+  pushFrame(s, currentThread(s), makeFrame({ fn: frame.name, offset: frame.offset, address }), lineNo);
+  return true;
+}
+
+/** `name (args) + off` or a bare `name` / `name + off`. */
+function parseNativeFrame(body: string): { name: string; offset: number | null } | null {
+  const open = body.indexOf('(');
+  if (open <= 0) {
+    const m = /^([^\s(]+)(?:\s*\+\s*([0-9a-fA-F]{1,16}))?$/.exec(body);
+    return m ? { name: m[1]!, offset: parseHex(m[2]) } : null;
+  }
+  const close = body.lastIndexOf(')');
+  if (close < open) return null;
+  const tail = OFFSET_TAIL.exec(body.slice(close + 1));
+  const name = body.slice(0, open).trim();
+  if (!tail || name === '' || (/\s/.test(name) && !name.includes('::'))) return null;
+  return { name, offset: parseHex(tail[1]) };
+}
+
+/** `* java/lang/Object.wait(J)V+0` (interpreted) or `* *java/...` (compiled): kept whole, minus the offset. */
+function parseJavaFrame(body: string): { name: string; offset: number | null } | null {
+  const m = /^\*\s?\*?(\S+?)(?:\+(-?\d{1,10}))?(?:\s+\(line \d{1,10}\))?$/.exec(body);
+  if (!m) return null;
+  return { name: m[1]!, offset: m[2] === undefined ? null : Number(m[2]) };
+}
