@@ -1,0 +1,150 @@
+/**
+ * The daemon: one tick = scan → classify → capture → match → record →
+ * alert/expose (src/daemon/tick.ts), every config.interval, never two at
+ * once; the HTTP server (src/expose/server.ts) with the core routes and each
+ * extension's; graceful stop (bounded wait for a tick, close the server, stop
+ * extensions, close the store).
+ */
+import type { Config } from './config/config.js';
+import type { IncidentStore } from './record/types.js';
+import type { Logger } from './util/logger.js';
+import type { DaemonExtension, DaemonSnapshot, ExposeContext, ForkwatchApp } from './expose/context.js';
+import { createMetrics, type Metrics } from './expose/metrics.js';
+import { buildServer } from './expose/server.js';
+import { createRequireToken } from './expose/auth.js';
+import type { EvidencePort, MatchPort, ScannerPort, Transition } from './daemon/ports.js';
+import { createTickMemory, runTick, type TickSummary } from './daemon/tick.js';
+import { createTickScheduler } from './daemon/scheduler.js';
+
+export type { DaemonExtension, ExposeContext, RoutePlugin, ForkwatchApp } from './expose/context.js';
+export type { Transition } from './daemon/ports.js';
+export type { TickSummary } from './daemon/tick.js';
+
+export interface DaemonStages {
+  scanner: ScannerPort;
+  evidence: EvidencePort | null;
+  matcher: MatchPort | null;
+}
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  store: IncidentStore;
+  stages: DaemonStages;
+  metrics?: Metrics;
+  extensions?: DaemonExtension[];
+  /** Bound on waiting for an in-flight tick at stop (default: capture timeout + 2 s, at most 30 s). */
+  stopWaitMs?: number;
+  /** POST route rate limit (default 30 per minute per client). */
+  postRateLimit?: { max: number; timeWindow: number };
+}
+
+export interface Daemon {
+  readonly context: ExposeContext;
+  /** The HTTP app (built by start(), or by buildApp() for tests without listening). */
+  app(): ForkwatchApp | null;
+  buildApp(): Promise<ForkwatchApp>;
+  /** Build the server, listen on config.listen, start extensions and the schedule. Returns the bound address. */
+  start(opts?: { listen?: boolean; schedule?: boolean }): Promise<{ host: string; port: number } | null>;
+  runScan(): Promise<TickSummary>;
+  stop(): Promise<void>;
+}
+
+export function createDaemon(opts: DaemonOptions): Daemon {
+  const { config, logger, store } = opts;
+  const metrics = opts.metrics ?? createMetrics();
+  const extensions = opts.extensions ?? [];
+  const mem = createTickMemory();
+  const startedAt = Date.now();
+  let app: ForkwatchApp | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const notify = (transitions: Transition[]): void => {
+    for (const ext of extensions) {
+      try {
+        ext.onTransitions?.(transitions, context);
+      } catch (err) {
+        metrics.scanErrors.inc({ stage: 'alert' });
+        logger.error({ err, extension: ext.name }, 'extension hand-off failed');
+      }
+    }
+  };
+  const tick = async (): Promise<TickSummary> => {
+    const summary = await runTick({ ...opts.stages, store, metrics, logger, notify }, mem);
+    for (const ext of extensions) {
+      try {
+        await ext.afterTick?.(summary, context);
+      } catch (err) {
+        logger.error({ err, extension: ext.name }, 'extension afterTick failed');
+      }
+    }
+    return summary;
+  };
+  const scheduler = createTickScheduler(tick, config.intervalMs);
+
+  const snapshot = (): DaemonSnapshot => ({
+    startedAt,
+    intervalMs: config.intervalMs,
+    lastReport: mem.lastReport,
+    lastSuccessAt: mem.lastSuccessAt,
+    lastTick: mem.lastTick,
+    tickInFlight: scheduler.busy(),
+  });
+  const context: ExposeContext = {
+    config,
+    logger,
+    metrics,
+    store,
+    daemon: { snapshot, runScan: () => scheduler.runNow() },
+    matcher: opts.stages.matcher,
+    requireToken: createRequireToken(config.authToken),
+    postRateLimit: opts.postRateLimit ?? { max: 30, timeWindow: 60_000 },
+  };
+
+  const buildApp = async (): Promise<ForkwatchApp> => {
+    if (!app) app = await buildServer(context, extensions.flatMap((e) => (e.routes ? [e.routes] : [])));
+    return app;
+  };
+
+  const stopWaitMs = opts.stopWaitMs ?? Math.min(30_000, config.capture.timeoutMs + 2_000);
+
+  return {
+    context,
+    app: () => app,
+    buildApp,
+    runScan: () => scheduler.runNow(),
+    async start(o = {}) {
+      const server = await buildApp();
+      for (const ext of extensions) await ext.start?.(context);
+      let address: { host: string; port: number } | null = null;
+      if (o.listen !== false) {
+        await server.listen({ host: config.listen.host, port: config.listen.port });
+        const a = server.server.address();
+        address = a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+        logger.info({ listen: address }, `forkwatch API on http://${address?.host}:${address?.port}`);
+      }
+      if (o.schedule !== false) scheduler.start();
+      logger.info({ intervalMs: config.intervalMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
+      return address;
+    },
+    stop() {
+      stopping ??= (async () => {
+        const tickOutcome = await scheduler.stop(stopWaitMs);
+        if (tickOutcome === 'abandoned') logger.warn({ waitedMs: stopWaitMs }, 'stopping with a tick still running (abandoned)');
+        if (app) await app.close().catch((err: unknown) => logger.error({ err }, 'closing the HTTP server failed'));
+        for (const ext of [...extensions].reverse()) {
+          await Promise.resolve()
+            .then(() => ext.stop?.())
+            .catch((err: unknown) => logger.error({ err, extension: ext.name }, 'extension stop failed'));
+        }
+        try {
+          store.close();
+        } catch (err) {
+          logger.error({ err }, 'closing the incident store failed');
+        }
+        logger.info('forkwatch stopped');
+      })();
+      return stopping;
+    },
+  };
+}

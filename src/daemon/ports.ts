@@ -1,0 +1,32 @@
+/**
+ * What the daemon needs from the scan and match stages, as small interfaces
+ * (capture's Capturer and record's IncidentStore are used as they are).
+ * src/daemon/stages.ts builds the real ones; tests pass fakes. Only the
+ * daemon knows all the stages.
+ */
+import type { ScanReport } from '../classify/types.js';
+import type { ParsedStack, Thread } from '../capture/types.js';
+import type { Capturer } from '../capture/capturer.js';
+import type { MatchResult, Signature } from '../match/types.js';
+import type { IncidentState, IncidentSummary } from '../record/types.js';
+
+export interface ScannerPort {
+  /** One scan of every target and its descendants, classified. May throw: the daemon counts it. */
+  scan(): Promise<ScanReport>;
+}
+
+/** Kernel evidence, the provably-blocked verdict and the stack capture, per suspect (src/capture/capturer.ts). */
+export type EvidencePort = Pick<Capturer, 'captureSuspect' | 'retain'>;
+
+export interface MatchPort {
+  signatures(): Signature[];
+  match(threads: Thread[]): MatchResult;
+  parse(text: string): ParsedStack;
+}
+
+/** A change the store made; the daemon logs and counts it, and hands it to the sinks. */
+export interface Transition {
+  incident: IncidentSummary;
+  from: IncidentState | null;
+  to: IncidentState;
+}

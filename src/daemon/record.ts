@@ -1,0 +1,35 @@
+/** The tick's record steps that talk to the incident store: observe suspects, resolve the gone. */
+import type { ChildReport, ScanReport } from '../classify/types.js';
+import { toSuspectObservation } from '../record/evidence.js';
+import type { IncidentStore } from '../record/types.js';
+import type { Transition } from './ports.js';
+import { childKey } from './confirm.js';
+import type { SuspectEvidence } from '../capture/capturer.js';
+
+/** Upsert the suspects (with their newest kernel sample); new and reopened incidents are transitions. */
+export function observe(store: IncidentStore, report: ScanReport, suspects: ChildReport[], evidence: Map<string, SuspectEvidence>, at: number): Transition[] {
+  if (suspects.length === 0) return [];
+  const observations = suspects.map((c) => {
+    const target = report.targets.find((t) => t.process.pid === c.target.pid && t.process.startTimeMs === c.target.startTimeMs) ?? null;
+    return toSuspectObservation(c, target, evidence.get(childKey(store.host, c))?.kernel ?? null);
+  });
+  const r = store.observeSuspects(at, observations);
+  return [
+    ...r.opened.map((incident) => ({ incident, from: null, to: 'suspect' as const })),
+    ...r.reopened.map((incident) => ({ incident, from: 'resolved' as const, to: incident.state })),
+  ];
+}
+
+/**
+ * Resolve open incidents of the targets this scan saw whose child is gone.
+ * Every present descendant counts as present (not only suspects): a child
+ * that exec'd at last is resolved by the store's own rule, not by us.
+ */
+export function resolveGone(store: IncidentStore, report: ScanReport, at: number): Transition[] {
+  const scanned = new Set(report.targets.map((t) => t.name));
+  // A configured target that is missing this scan: its JVM is gone, and so are its children.
+  for (const name of report.missingTargets) scanned.add(name);
+  const present = report.children.filter((c) => c.classification !== 'execed').map((c) => childKey(store.host, c));
+  const resolved = store.resolveMissing(at, present, scanned);
+  return resolved.map((incident) => ({ incident, from: incident.confirmedAt !== null ? ('confirmed' as const) : ('suspect' as const), to: 'resolved' as const }));
+}

@@ -1,0 +1,119 @@
+/**
+ * forkwatch's Prometheus metrics on a PRIVATE prom-client Registry (never the
+ * global one: tests build many daemons in one process, and a library that
+ * registers on the global registry must not leak into /metrics).
+ * Names, types and labels are the table in docs/CONTRIBUTING.md; labels stay
+ * bounded (no pid, job or timestamp labels).
+ */
+import { createRequire } from 'node:module';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { VERSION } from '../version.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Which of prom-client's default process/Node metrics to serve.
+ * 'cheap' (the default) keeps the ones that cost a few syscalls per scrape and
+ * drops event-loop lag (its collect() waits for a setImmediate per scrape:
+ * design.md measured it cut /metrics throughput ~5x), per-space heap stats,
+ * active handles/requests/resources (walk every handle per scrape) and GC
+ * histograms. bench/RESULTS.md ("http") has the measurement behind the choice.
+ */
+export type DefaultMetricsMode = 'cheap' | 'all' | 'none';
+
+/** prom-client's default collectors that are cheap per scrape (see above). */
+const CHEAP_DEFAULT_COLLECTORS = [
+  'processCpuTotal',
+  'processStartTime',
+  'osMemoryHeap',
+  'processOpenFileDescriptors',
+  'processMaxFileDescriptors',
+  'heapSizeAndUsed',
+  'version',
+] as const;
+
+export const CHILD_CLASSIFICATIONS = ['never_execed', 'execed', 'zombie'] as const;
+export const SCAN_STAGES = ['scan', 'classify', 'capture', 'match', 'record', 'alert'] as const;
+export type ScanStage = (typeof SCAN_STAGES)[number];
+
+export interface Metrics {
+  registry: Registry;
+  buildInfo: Gauge<'version' | 'node_version'>;
+  targetUp: Gauge<'target'>;
+  targetProcesses: Gauge<'target'>;
+  children: Gauge<'target' | 'classification'>;
+  overdueChildren: Gauge<'target'>;
+  hungChildren: Gauge<'target' | 'signature'>;
+  oldestOverdueChildAge: Gauge<'target'>;
+  incidentsOpened: Counter<'signature'>;
+  incidentsResolved: Counter<'signature'>;
+  scanDuration: Histogram<string>;
+  scans: Counter<'outcome'>;
+  scanErrors: Counter<'stage'>;
+  lastSuccessfulScan: Gauge<string>;
+  processesVanished: Counter<string>;
+  captures: Counter<'backend' | 'outcome'>;
+  captureDuration: Histogram<'backend' | 'outcome'>;
+  notifications: Counter<'sink' | 'outcome'>;
+  outboxPending: Gauge<'sink'>;
+  outboxOldestPendingAge: Gauge<'sink'>;
+  remediations: Counter<'mode' | 'outcome'>;
+}
+
+export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}): Metrics {
+  const registry = new Registry();
+  const m = defineMetrics(registry);
+  m.buildInfo.set({ version: VERSION, node_version: process.version }, 1);
+  for (const stage of SCAN_STAGES) m.scanErrors.inc({ stage }, 0);
+  for (const outcome of ['ok', 'error']) m.scans.inc({ outcome }, 0);
+  m.processesVanished.inc(0);
+  registerDefaultMetrics(registry, opts.defaultMetrics ?? 'cheap');
+  return m;
+}
+
+function defineMetrics(registry: Registry): Metrics {
+  const reg = { registers: [registry] };
+  return {
+    registry,
+    buildInfo: new Gauge({ name: 'forkwatch_build_info', help: 'Always 1; labels carry the forkwatch and Node.js versions.', labelNames: ['version', 'node_version'], ...reg }),
+    targetUp: new Gauge({ name: 'forkwatch_target_up', help: '1 when the configured target JVM was found by the last scan, 0 when not.', labelNames: ['target'], ...reg }),
+    targetProcesses: new Gauge({ name: 'forkwatch_target_processes', help: 'Processes found for the configured target by the last scan.', labelNames: ['target'], ...reg }),
+    children: new Gauge({ name: 'forkwatch_children', help: 'Descendants of the target by classification at the last scan.', labelNames: ['target', 'classification'], ...reg }),
+    overdueChildren: new Gauge({ name: 'forkwatch_overdue_children', help: "Never-exec'd descendants older than hungAfter at the last scan.", labelNames: ['target'], ...reg }),
+    hungChildren: new Gauge({ name: 'forkwatch_hung_children', help: 'Confirmed hung children (open confirmed incidents) by signature.', labelNames: ['target', 'signature'], ...reg }),
+    oldestOverdueChildAge: new Gauge({ name: 'forkwatch_oldest_overdue_child_age_seconds', help: "Age of the oldest overdue never-exec'd child, 0 when there is none.", labelNames: ['target'], ...reg }),
+    incidentsOpened: new Counter({ name: 'forkwatch_incidents_opened_total', help: 'Incidents confirmed (opened as hung) by signature.', labelNames: ['signature'], ...reg }),
+    incidentsResolved: new Counter({ name: 'forkwatch_incidents_resolved_total', help: 'Confirmed incidents resolved (the child went away) by signature.', labelNames: ['signature'], ...reg }),
+    scanDuration: new Histogram({ name: 'forkwatch_scan_duration_seconds', help: 'Duration of one scan tick (scan to record).', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], ...reg }),
+    scans: new Counter({ name: 'forkwatch_scans_total', help: 'Scan ticks by outcome (error: some stage failed).', labelNames: ['outcome'], ...reg }),
+    scanErrors: new Counter({ name: 'forkwatch_scan_errors_total', help: 'Stage failures during scan ticks.', labelNames: ['stage'], ...reg }),
+    lastSuccessfulScan: new Gauge({ name: 'forkwatch_last_successful_scan_timestamp_seconds', help: 'Unix time of the last scan tick in which every stage succeeded.', ...reg }),
+    processesVanished: new Counter({ name: 'forkwatch_processes_vanished_total', help: 'Processes that exited while being read (expected, not errors).', ...reg }),
+    captures: new Counter({ name: 'forkwatch_captures_total', help: 'Stack captures by backend and outcome.', labelNames: ['backend', 'outcome'], ...reg }),
+    captureDuration: new Histogram({ name: 'forkwatch_capture_duration_seconds', help: 'Duration of stack captures by backend and outcome.', labelNames: ['backend', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...reg }),
+    notifications: new Counter({ name: 'forkwatch_notifications_total', help: 'Notification delivery attempts by sink and outcome.', labelNames: ['sink', 'outcome'], ...reg }),
+    outboxPending: new Gauge({ name: 'forkwatch_outbox_pending', help: 'Notifications waiting in the outbox by sink.', labelNames: ['sink'], ...reg }),
+    outboxOldestPendingAge: new Gauge({ name: 'forkwatch_outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending notification by sink, 0 when none.', labelNames: ['sink'], ...reg }),
+    remediations: new Counter({ name: 'forkwatch_remediations_total', help: 'Remediation decisions and actions by mode and outcome.', labelNames: ['mode', 'outcome'], ...reg }),
+  };
+}
+
+function registerDefaultMetrics(registry: Registry, mode: DefaultMetricsMode): void {
+  if (mode === 'none') return;
+  if (mode === 'all') {
+    // Imported lazily so 'cheap' never loads the event-loop monitor.
+    const { collectDefaultMetrics } = require('prom-client') as typeof import('prom-client');
+    collectDefaultMetrics({ register: registry });
+    return;
+  }
+  for (const name of CHEAP_DEFAULT_COLLECTORS) {
+    // prom-client has no "exports" map: its per-collector modules are reachable and stable since v11.
+    const collector = require(`prom-client/lib/metrics/${name}.js`) as (r: Registry, c: object) => void;
+    collector(registry, {});
+  }
+}
+
+/** Render the registry in the Prometheus text format. */
+export async function renderMetrics(m: Metrics): Promise<{ contentType: string; body: string }> {
+  return { contentType: m.registry.contentType, body: await m.registry.metrics() };
+}

@@ -1,0 +1,50 @@
+/** GET /api/v1/incidents (filters, limit + cursor) and GET /api/v1/incidents/:id (with evidence). */
+import { Type } from '@sinclair/typebox';
+import type { ListQuery } from '../../record/types.js';
+import type { ExposeContext, ForkwatchApp } from '../context.js';
+import { HttpError } from '../errors.js';
+import { errorResponses, IdParams, IncidentPageSchema, IncidentSchema } from '../schemas.js';
+
+const ListQuerySchema = Type.Object(
+  {
+    state: Type.Optional(Type.Union(['open', 'suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s)))),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    signature: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    since: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ISO 8601 time or ms since the epoch: incidents opened at or after' })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export function parseSince(text: string): number {
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms)) throw new HttpError(400, `querystring/since must be an ISO 8601 time or ms since the epoch, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+  app.get(
+    '/api/v1/incidents',
+    { schema: { tags: ['incidents'], querystring: ListQuerySchema, response: { 200: IncidentPageSchema, ...errorResponses } } },
+    async (req) => {
+      const q = req.query;
+      const query: ListQuery = { limit: q.limit };
+      if (q.state) query.state = q.state as ListQuery['state'];
+      if (q.target) query.target = q.target;
+      if (q.signature) query.signature = q.signature;
+      if (q.since) query.since = parseSince(q.since);
+      if (q.cursor) query.cursor = q.cursor;
+      return ctx.store.list(query);
+    },
+  );
+  app.get(
+    '/api/v1/incidents/:id',
+    { schema: { tags: ['incidents'], params: IdParams, response: { 200: IncidentSchema, ...errorResponses } } },
+    async (req) => {
+      const incident = ctx.store.get(req.params.id);
+      if (!incident) throw new HttpError(404, `no incident ${JSON.stringify(req.params.id.slice(0, 64))}`);
+      return incident;
+    },
+  );
+}

@@ -1,0 +1,9 @@
+/** GET /metrics: the private registry in the Prometheus text format. */
+import type { ExposeContext, ForkwatchApp } from '../context.js';
+
+export function registerMetricsRoute(app: ForkwatchApp, ctx: ExposeContext): void {
+  app.get('/metrics', { schema: { tags: ['metrics'], description: 'Prometheus text exposition format 0.0.4', produces: ['text/plain'] } }, async (_req, reply) => {
+    const body = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(body);
+  });
+}

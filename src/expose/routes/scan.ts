@@ -1,0 +1,31 @@
+/** POST /api/v1/scan: run a tick now (waits for an in-flight tick rather than overlapping it). Bearer token. */
+import { Type } from '@sinclair/typebox';
+import type { ExposeContext, ForkwatchApp } from '../context.js';
+import { errorResponses } from '../schemas.js';
+
+const TickResponse = Type.Object({
+  at: Type.String(),
+  durationMs: Type.Number(),
+  ok: Type.Boolean(),
+  errors: Type.Array(Type.Object({ stage: Type.String(), message: Type.String() })),
+  suspects: Type.Integer(),
+  captured: Type.Integer(),
+  transitions: Type.Array(
+    Type.Object({ id: Type.String(), from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), signature: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+});
+
+export function registerScanRoute(app: ForkwatchApp, ctx: ExposeContext): void {
+  app.post(
+    '/api/v1/scan',
+    {
+      preHandler: ctx.requireToken,
+      config: { rateLimit: ctx.postRateLimit },
+      schema: { tags: ['scan'], security: [{ bearer: [] }], response: { 200: TickResponse, ...errorResponses } },
+    },
+    async () => {
+      const t = await ctx.daemon.runScan();
+      return { ...t, at: new Date(t.at).toISOString() };
+    },
+  );
+}

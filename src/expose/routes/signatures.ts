@@ -1,0 +1,82 @@
+/** GET /api/v1/signatures and POST /api/v1/classify (stack text in, parse and match out). */
+import { Type } from '@sinclair/typebox';
+import type { ExposeContext, ForkwatchApp } from '../context.js';
+import { HttpError } from '../errors.js';
+import { errorResponses } from '../schemas.js';
+
+/** A stack dump of a few thousand threads fits; anything larger is not a stack. */
+export const CLASSIFY_BODY_LIMIT = 1024 * 1024;
+
+const SignatureSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  description: Type.String(),
+  severity: Type.String(),
+  references: Type.Array(Type.Object({ title: Type.String(), url: Type.Optional(Type.String()) })),
+  generic: Type.Boolean(),
+  version: Type.String(),
+  source: Type.String(),
+  rules: Type.Integer({ description: 'number of rules' }),
+});
+
+const ClassifyBody = Type.Union([
+  Type.String({ maxLength: CLASSIFY_BODY_LIMIT, description: 'text/plain: the stack dump' }),
+  Type.Object({ stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }) }, { additionalProperties: false }),
+]);
+
+const ClassifyResponse = Type.Object({
+  format: Type.String(),
+  pid: Type.Union([Type.Integer(), Type.Null()]),
+  warnings: Type.Array(Type.String()),
+  threads: Type.Array(Type.Unknown()),
+  match: Type.Object({
+    deadlock: Type.Boolean(),
+    fingerprint: Type.String(),
+    matches: Type.Array(Type.Unknown()),
+  }),
+});
+
+function requireMatcher(ctx: ExposeContext) {
+  if (!ctx.matcher) throw new HttpError(503, 'the signature library is not loaded (see the forkwatch log)');
+  return ctx.matcher;
+}
+
+export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+  app.get('/api/v1/signatures', { schema: { tags: ['signatures'], response: { 200: Type.Object({ signatures: Type.Array(SignatureSchema) }), ...errorResponses } } }, async () => {
+    const sigs = requireMatcher(ctx).signatures();
+    return {
+      signatures: sigs.map((s) => ({
+        id: s.id,
+        title: s.title,
+        description: s.description,
+        severity: s.severity,
+        references: s.references,
+        generic: s.generic ?? false,
+        version: s.version,
+        source: s.source,
+        rules: s.rules.length,
+      })),
+    };
+  });
+  app.post(
+    '/api/v1/classify',
+    {
+      bodyLimit: CLASSIFY_BODY_LIMIT,
+      config: { rateLimit: ctx.postRateLimit },
+      schema: {
+        tags: ['signatures'],
+        description: 'Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: text/plain, or JSON {"stack": "..."}. Read-only: no token needed.',
+        body: ClassifyBody,
+        response: { 200: ClassifyResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
+      },
+    },
+    async (req) => {
+      const matcher = requireMatcher(ctx);
+      const text = typeof req.body === 'string' ? req.body : req.body.stack;
+      if (text.trim() === '') throw new HttpError(400, 'body is empty: send the stack dump text');
+      const parsed = matcher.parse(text);
+      const match = matcher.match(parsed.threads);
+      return { format: parsed.format, pid: parsed.pid, warnings: parsed.warnings, threads: parsed.threads, match };
+    },
+  );
+}

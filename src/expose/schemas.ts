@@ -1,0 +1,61 @@
+/** TypeBox schemas shared by the API routes (and the OpenAPI document). */
+import { Type } from '@sinclair/typebox';
+import { ErrorSchema } from './errors.js';
+
+export const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const IncidentStateSchema = Type.Union(['suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s)));
+
+export const IncidentSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    key: Type.String(),
+    host: Type.String(),
+    targetName: Type.String(),
+    targetPid: Type.Integer(),
+    targetStartMs: Type.Number(),
+    targetUser: Nullable(Type.String()),
+    childPid: Type.Integer(),
+    childStartMs: Type.Number(),
+    state: IncidentStateSchema,
+    openedAt: Type.Number(),
+    confirmedAt: Nullable(Type.Number()),
+    remediatedAt: Nullable(Type.Number()),
+    resolvedAt: Nullable(Type.Number()),
+    resolvedReason: Nullable(Type.String()),
+    lastSeenAt: Type.Number(),
+    overdueSince: Nullable(Type.Number()),
+    signatureId: Nullable(Type.String()),
+    signatureTitle: Nullable(Type.String()),
+    signatureVersion: Nullable(Type.String()),
+    severity: Nullable(Type.String()),
+    fingerprint: Nullable(Type.String()),
+    jenkinsJob: Nullable(Type.String()),
+    forkingThread: Type.Unknown({ description: 'the JVM thread that forked the child, or null' }),
+  },
+  { additionalProperties: true },
+);
+
+export const IncidentSchema = Type.Composite([
+  IncidentSummarySchema,
+  Type.Object({
+    evidence: Type.Unknown({ description: 'stackRaw, stack (parsed threads and frames), matches, kernel samples, process facts, capture' }),
+    audit: Type.Array(Type.Unknown()),
+  }),
+], { additionalProperties: true });
+
+export const IncidentPageSchema = Type.Object({
+  items: Type.Array(IncidentSummarySchema),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
+
+export const errorResponses = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  429: ErrorSchema,
+  500: ErrorSchema,
+};
