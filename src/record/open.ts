@@ -1,6 +1,6 @@
 /** Opening the store: every way it can fail becomes a StoreOpenError at start, never a crash later. */
-import { mkdirSync, statSync, accessSync, constants } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { mkdirSync, statSync, accessSync, statfsSync, existsSync, constants } from 'node:fs';
+import { resolve, join, dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreOpenError, type StoreOpenReason } from './errors.js';
 import { migrate, readSchemaVersion, SCHEMA_VERSION } from './schema.js';
@@ -40,7 +40,7 @@ function ensureDirectory(dir: string, path: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw classify(path, err, `cannot create state directory ${dir}`);
+    throw classify(path, explainMkdir(dir, err), `cannot create state directory ${dir}`);
   }
   if (!statSync(dir).isDirectory()) throw new StoreOpenError(path, 'not-a-directory', `${dir} is not a directory`);
   try {
@@ -49,6 +49,19 @@ function ensureDirectory(dir: string, path: string): void {
   } catch (err) {
     throw classify(path, err, `state directory ${dir} is not writable`);
   }
+}
+
+/** mkdir -p on a read-only or unwritable parent can report ENOENT; ask the nearest existing ancestor why. */
+function explainMkdir(dir: string, err: unknown): unknown {
+  if ((err as { code?: unknown }).code !== 'ENOENT') return err;
+  let parent = dirname(dir);
+  while (!existsSync(parent) && parent !== dirname(parent)) parent = dirname(parent);
+  try {
+    accessSync(parent, constants.W_OK | constants.X_OK);
+  } catch (why) {
+    return why;
+  }
+  return err;
 }
 
 function openDatabase(path: string, opts: OpenStoreOptions): Database {
@@ -106,13 +119,30 @@ const ERRNO_REASONS: Record<string, [StoreOpenReason, string]> = {
   EDQUOT: ['disk-full', 'disk quota exceeded'],
 };
 
+const LOW_SPACE_BYTES = 1024 * 1024;
+
+function freeBytes(dir: string): number | null {
+  try {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
+}
+
 function classify(path: string, err: unknown, context?: string): StoreOpenError {
   const code = (err as { code?: unknown } | null)?.code;
   const msg = err instanceof Error ? err.message : String(err);
   const prefix = context ? `${context}: ` : '';
   if (typeof code === 'string') {
     for (const [re, reason, words] of SQLITE_REASONS) {
-      if (re.test(code)) return new StoreOpenError(path, reason, `${prefix}${words} (${code}: ${msg})`, err);
+      if (!re.test(code)) continue;
+      // A full disk often surfaces as an I/O error (e.g. SQLITE_IOERR_SHMSIZE when the -shm file cannot grow).
+      const free = reason === 'io' ? freeBytes(dirname(path)) : null;
+      if (free !== null && free < LOW_SPACE_BYTES) {
+        return new StoreOpenError(path, 'disk-full', `${prefix}disk full: ${free} bytes free (${code}: ${msg})`, err);
+      }
+      return new StoreOpenError(path, reason, `${prefix}${words} (${code}: ${msg})`, err);
     }
     const known = ERRNO_REASONS[code];
     if (known) return new StoreOpenError(path, known[0], `${prefix}${known[1]} (${msg})`, err);
