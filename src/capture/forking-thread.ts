@@ -3,8 +3,8 @@
  * starts with the forking thread's comm (a JVM thread name, truncated to 15
  * bytes), so the parent's task with that comm is the candidate; it sits in
  * read() on the fail pipe of ProcessImpl.forkAndExec, whose write end the
- * child holds. When several tasks share the comm (Jenkins names every poller
- * "SCM polling for ..."), that pipe tells them apart.
+ * child holds. When several tasks share the comm (every Jenkins poller's comm
+ * is "SCM polling for"), that pipe tells them apart.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,9 +110,21 @@ function readPipeInodes(procRoot: string, pid: number): Set<string> {
   }
   for (const fd of fds) {
     const link = readLink(join(procRoot, String(pid), 'fd', fd));
-    if (link?.startsWith('pipe:')) out.add(link);
+    if (link?.startsWith('pipe:') && isWritable(readProcText(join(procRoot, String(pid), 'fdinfo', fd), 4096))) out.add(link);
   }
   return out;
+}
+
+/**
+ * Both ends of a pipe link to the same "pipe:[inode]"; a child forked later
+ * inherits the parent's read end of an earlier fail pipe, but only the child
+ * forked for it holds the write end. fdinfo "flags:" is octal; O_ACCMODE = 3.
+ */
+export function isWritable(fdinfo: string | null): boolean {
+  const m = fdinfo ? /^flags:\s*([0-7]{1,12})$/m.exec(fdinfo) : null;
+  if (!m) return false;
+  const mode = Number.parseInt(m[1]!, 8) & 3;
+  return mode === 1 || mode === 2;
 }
 
 function readLink(path: string): string | null {
