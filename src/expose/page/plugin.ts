@@ -1,0 +1,72 @@
+/**
+ * The status page as a Fastify plugin (encapsulated: its headers hook touches
+ * only its own routes). Registered by src/expose/server.ts:
+ *
+ *   GET /                              overview (server-rendered, readable without JS)
+ *   GET /incidents/:id                 one incident (the link Slack sends)
+ *   GET /page/fragment/overview        the overview's refreshed region (HTML fragment)
+ *   GET /page/fragment/incidents/:id   the incident page's refreshed region
+ *   GET /page/assets/page-<hash>.css|js
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { ASSETS } from './assets.js';
+import { SECURITY_HEADERS } from './headers.js';
+import { html } from './html.js';
+import type { PageStatus } from './model.js';
+import { createApiSource, type ApiSourceOptions, type PageSource } from './source.js';
+import { renderIncidentFragment, renderIncidentPage } from './views/incident.js';
+import { renderDocument } from './views/layout.js';
+import { renderOverviewFragment, renderOverviewPage, OVERVIEW_FRAGMENT_PATH } from './views/overview.js';
+
+export interface StatusPageOptions extends ApiSourceOptions {
+  /** Where the data comes from; default: this server's own JSON API. */
+  source?: PageSource;
+}
+
+const IdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['id'],
+} as const;
+
+const HTML = 'text/html; charset=utf-8';
+
+export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opts) => {
+  const source = opts.source ?? createApiSource(app, opts);
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    return payload;
+  });
+  registerAssets(app);
+
+  app.get('/', async (_req, reply) => sendHtml(reply, renderOverviewPage(await source.overview())));
+  app.get(OVERVIEW_FRAGMENT_PATH, async (_req, reply) => sendHtml(reply, renderOverviewFragment(await source.overview()).value));
+
+  app.get<{ Params: { id: string } }>('/incidents/:id', { schema: { params: IdParams } }, async (req, reply) => {
+    const data = await source.incident(req.params.id);
+    if (!data) return sendNotFound(reply, req.params.id, (await source.overview()).status);
+    return sendHtml(reply, renderIncidentPage(data));
+  });
+  app.get<{ Params: { id: string } }>('/page/fragment/incidents/:id', { schema: { params: IdParams } }, async (req, reply) => {
+    const data = await source.incident(req.params.id);
+    if (!data) return sendHtml(reply.code(404), html`<p class="warn">Incident ${req.params.id} is not known (pruned after retention?).</p>`.value);
+    return sendHtml(reply, renderIncidentFragment(data).value);
+  });
+};
+
+function registerAssets(app: FastifyInstance): void {
+  for (const asset of Object.values(ASSETS)) {
+    app.get(asset.path, async (_req, reply) =>
+      reply.type(asset.contentType).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body),
+    );
+  }
+}
+
+function sendHtml(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type(HTML).header('cache-control', 'no-store').send(body);
+}
+
+function sendNotFound(reply: FastifyReply, id: string, status: PageStatus): FastifyReply {
+  const content = html`<h1>Unknown incident</h1><p>No incident <code>${id}</code> here: it may have been pruned after the retention period, or the link is from another host.</p><p><a href="/">All incidents</a></p>`;
+  return sendHtml(reply.code(404), renderDocument({ title: 'Unknown incident — forkwatch', status, content }));
+}
