@@ -1,5 +1,8 @@
 /** Plain data from classify to capture/record/expose. */
 import type { ProcessInfo, ScanStats, ScanWarning } from '../scan/types.js';
+import type { ChildActivity } from './activity.js';
+
+export type { ChildActivity };
 
 /** A watched JVM process found for a configured target. */
 export interface TargetProcess {
@@ -28,6 +31,10 @@ export interface ChildReport {
   overdue: boolean;
   /** When it became overdue (startTime + hungAfter), ms since epoch; null if not overdue. */
   overdueSince: number | null;
+  /** What it is doing (state, wchan, CPU progress); overdue needs 'lock-wait' or 'unknown'. */
+  activity?: ChildActivity;
+  /** One line on why it is (not) overdue, for people. */
+  reason?: string;
 }
 
 export interface ScanReport {
@@ -39,4 +46,6 @@ export interface ScanReport {
   children: ChildReport[];
   stats: ScanStats;
   warnings: ScanWarning[];
+  /** The hungAfter this report was classified with. */
+  hungAfterMs?: number;
 }

@@ -42,6 +42,11 @@ export interface ProcessInfo extends ProcessIdentity {
   exeIno: number | null;
   /** CPU time consumed, ms (utime + stime), where known. */
   cpuTimeMs: number | null;
+  /**
+   * Kernel function the process sleeps in (/proc/PID/wchan), read for a
+   * target's descendants only; null when running, hidden or unknown (ps).
+   */
+  wchan?: string | null;
 }
 
 /** What a source reports besides processes: vanished pids are expected, never errors. */
@@ -52,6 +57,8 @@ export interface ScanStats {
   permissionDenied: number;
   malformed: number;
   durationMs: number;
+  /** 'targeted': only the targets and their descendants were read; 'full': every process. */
+  mode?: 'targeted' | 'full';
 }
 
 export interface ScanWarning {

@@ -1,0 +1,74 @@
+/**
+ * The rule, pure: a descendant of a target is
+ *   zombie        when it has exited and not been reaped;
+ *   never-execed  when it still has the target's image (image.ts);
+ *   execed        otherwise — never flagged, however old.
+ * A never-exec'd child is overdue when it is older than hungAfter AND nothing
+ * shows it doing its own work: it is in a lock wait, or we cannot see what it
+ * waits on (ps). Running, CPU-progressing, or sleeping in a timer / accept() /
+ * poll() children are reported never-exec'd with their real state, not overdue.
+ */
+import type { Descendant } from '../scan/tree.js';
+import type { ChildClass, ChildReport, TargetProcess } from './types.js';
+import { activityOf, mayBeDeadlocked, type ChildActivity } from './activity.js';
+import { sameImage } from './image.js';
+import type { ChildTracker } from './tracker.js';
+
+export interface ClassifyOptions {
+  hungAfterMs: number;
+  nowMs: number;
+  /** ps on illumos/Solaris: fname is the image name, compare it. */
+  compareComm?: boolean;
+  /** CPU time seen last scan, per identity (stateful scanners only). */
+  tracker?: ChildTracker;
+}
+
+export function classifyChild(target: TargetProcess, d: Descendant, opts: ClassifyOptions): ChildReport {
+  const child = d.info;
+  const classification: ChildClass =
+    child.state === 'zombie' ? 'zombie' : sameImage(target.process, child, opts) ? 'never-execed' : 'execed';
+  const ageMs = Math.max(0, opts.nowMs - child.startTimeMs);
+  const activity = activityOf(child, opts.tracker?.previous(child)?.cpuTimeMs);
+  const old = ageMs > opts.hungAfterMs;
+  const overdue = classification === 'never-execed' && old && mayBeDeadlocked(activity);
+  return {
+    target: { name: target.name, pid: target.process.pid, startTimeMs: target.process.startTimeMs },
+    child,
+    depth: d.depth,
+    classification,
+    ageMs,
+    overdue,
+    overdueSince: overdue ? child.startTimeMs + opts.hungAfterMs : null,
+    activity,
+    reason: explain(classification, activity, old, child.wchan ?? null),
+  };
+}
+
+function explain(c: ChildClass, a: ChildActivity, old: boolean, wchan: string | null): string {
+  if (c === 'zombie') return 'exited, not yet reaped by its parent';
+  if (c === 'execed') return 'ran exec(): another program';
+  const doing: Record<ChildActivity, string> = {
+    'lock-wait': `blocked in a lock wait (${wchan})`,
+    'blocked-other': `blocked in ${wchan}: waiting for its own work`,
+    running: 'running',
+    progressing: 'used CPU since the last scan',
+    unknown: 'wait channel unknown',
+    zombie: 'exited',
+  };
+  const head = `never exec'd, ${doing[a]}`;
+  if (!old) return `${head}; younger than hungAfter`;
+  return mayBeDeadlocked(a) ? `${head}; older than hungAfter: overdue` : `${head}; not overdue`;
+}
+
+/** Classify every descendant of every target, recording them in the tracker afterwards. */
+export function classifyDescendants(
+  walks: { target: TargetProcess; descendants: Descendant[] }[],
+  opts: ClassifyOptions,
+): ChildReport[] {
+  const reports = walks.flatMap((w) => w.descendants.map((d) => classifyChild(w.target, d, opts)));
+  if (opts.tracker) {
+    for (const r of reports) opts.tracker.observe(r.child, opts.nowMs);
+    opts.tracker.commit();
+  }
+  return reports;
+}

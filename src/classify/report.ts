@@ -1,0 +1,33 @@
+/** What a ScanReport means for exit statuses and for JSON readers. */
+import { cmdlineText } from '../scan/procfs-parse.js';
+import type { ProcessInfo } from '../scan/types.js';
+import type { ScanReport } from './types.js';
+
+/** Monitoring-plugin convention. */
+export const EXIT_OK = 0;
+export const EXIT_OVERDUE = 1;
+export const EXIT_UNKNOWN = 3;
+
+/** 1 when any never-exec'd child is overdue; else 3 when a target is missing or unreadable; else 0. */
+export function exitStatusOf(report: ScanReport): number {
+  if (report.children.some((c) => c.overdue)) return EXIT_OVERDUE;
+  if (report.targets.length === 0 || report.missingTargets.length > 0) return EXIT_UNKNOWN;
+  if (report.stats.permissionDenied > 0) return EXIT_UNKNOWN;
+  return EXIT_OK;
+}
+
+/** ProcessInfo as JSON: cmdline as text (argv joined by spaces) plus its exact bytes in base64. */
+export function processToJson(p: ProcessInfo): Record<string, unknown> {
+  const { cmdline, ...rest } = p;
+  return { ...rest, cmdline: cmdlineText(cmdline), cmdlineBase64: cmdline.toString('base64') };
+}
+
+export function reportToJson(r: ScanReport): Record<string, unknown> {
+  return {
+    ...r,
+    overdue: r.children.filter((c) => c.overdue).length,
+    exitStatus: exitStatusOf(r),
+    targets: r.targets.map((t) => ({ ...t, process: processToJson(t.process) })),
+    children: r.children.map((c) => ({ ...c, child: processToJson(c.child) })),
+  };
+}

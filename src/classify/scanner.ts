@@ -1,0 +1,255 @@
+/**
+ * The stateful scanner the daemon calls each tick (and the CLI once):
+ * scan → classify → ScanReport. Targets are discovered with a full listing
+ * every rediscoverInterval, or at once when a known target dies or its pid
+ * names another process; between discoveries only the targets and their
+ * descendants are read, so a tick costs the same on a host with 100 or 10,000
+ * unrelated processes.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Config } from '../config/config.js';
+import { discoveryNeeds, readPidfile, type DiscoveryContext } from '../scan/discover.js';
+import { getClockTicks } from '../scan/clock.js';
+import { ProcfsSource } from '../scan/procfs.js';
+import { listingTreeView, PsSource } from '../scan/ps.js';
+import { newTally, type Tally } from '../scan/tally.js';
+import { walkDescendants, type TreeView } from '../scan/tree.js';
+import type { ProcessInfo } from '../scan/types.js';
+import { loadUserNames } from '../scan/users.js';
+import { classifyDescendants } from './classify.js';
+import { sameIdentity } from './identity.js';
+import { sameImage } from './image.js';
+import { discoverTargets, type Matched } from './targets.js';
+import { ChildTracker } from './tracker.js';
+import type { ScanReport, TargetProcess } from './types.js';
+
+export interface Scanner {
+  readonly kind: 'procfs' | 'ps';
+  scan(): Promise<ScanReport>;
+}
+
+export interface ScannerOptions {
+  now?: () => number;
+  host?: string;
+  /** Skip `getconf CLK_TCK` (tests). */
+  clockTicks?: number;
+  /** ps: the platform the listing comes from (compare fname unless linux). */
+  platform?: NodeJS.Platform;
+}
+
+type ScanConfig = Pick<Config, 'targets' | 'hungAfterMs' | 'rediscoverIntervalMs' | 'procRoot' | 'source' | 'tools'>;
+
+export function chooseSource(config: ScanConfig): 'procfs' | 'ps' {
+  if (config.source !== 'auto') return config.source;
+  return existsSync(`${config.procRoot}/stat`) && process.platform !== 'sunos' ? 'procfs' : 'ps';
+}
+
+export function createScanner(config: ScanConfig, opts: ScannerOptions = {}): Scanner {
+  return chooseSource(config) === 'procfs' ? new ProcfsScanner(config, opts) : new PsScanner(config, opts);
+}
+
+/** One scan, for the CLI. */
+export function scanOnce(config: ScanConfig, opts: ScannerOptions = {}): Promise<ScanReport> {
+  return createScanner(config, opts).scan();
+}
+
+function discoveryContext(): DiscoveryContext {
+  const users = loadUserNames();
+  const pidfiles = new Map<string, number | null>();
+  return {
+    selfPid: process.pid,
+    userName: (uid) => users.get(uid) ?? null,
+    pidfilePid: (path) => {
+      if (!pidfiles.has(path)) pidfiles.set(path, readPidfile(path));
+      return pidfiles.get(path) ?? null;
+    },
+  };
+}
+
+function toTarget(m: Matched, ctx: DiscoveryContext, process = m.process): TargetProcess {
+  return { name: m.name, process, user: process.uid === null ? null : ctx.userName(process.uid) };
+}
+
+interface Finish {
+  config: ScanConfig;
+  targets: TargetProcess[];
+  missing: string[];
+  tally: Tally;
+  nowMs: number;
+  startedMs: number;
+  tracker: ChildTracker;
+  host: string;
+  compareComm: boolean;
+}
+
+function walkAll(f: Finish, view: TreeView) {
+  return f.targets.map((target) => ({
+    target,
+    walk: walkDescendants(target.process.pid, view, (d) => d.info.state !== 'zombie' && sameImage(target.process, d.info, { compareComm: f.compareComm })),
+  }));
+}
+
+function finish(f: Finish, walks: ReturnType<typeof walkAll>): ScanReport {
+  for (const w of walks) {
+    if (w.walk.truncated) f.tally.warnings.push({ pid: w.target.process.pid, message: 'descendant walk cut short by its depth/size limit' });
+  }
+  const children = classifyDescendants(
+    walks.map((w) => ({ target: w.target, descendants: w.walk.descendants })),
+    { hungAfterMs: f.config.hungAfterMs, nowMs: f.nowMs, compareComm: f.compareComm, tracker: f.tracker },
+  );
+  f.tally.stats.durationMs = Math.round((performance.now() - f.startedMs) * 10) / 10;
+  return {
+    at: f.nowMs,
+    host: f.host,
+    targets: f.targets,
+    missingTargets: f.missing,
+    children,
+    stats: f.tally.stats,
+    warnings: f.tally.warnings,
+    hungAfterMs: f.config.hungAfterMs,
+  };
+}
+
+class ProcfsScanner implements Scanner {
+  readonly kind = 'procfs';
+  private source: ProcfsSource | null = null;
+  private known: TargetProcess[] = [];
+  private missing: string[] = [];
+  private lastDiscoveryMs = -Infinity;
+  private childrenFiles = true;
+  private readonly tracker = new ChildTracker(0);
+
+  constructor(
+    private readonly config: ScanConfig,
+    private readonly opts: ScannerOptions,
+  ) {}
+
+  async scan(): Promise<ScanReport> {
+    const startedMs = performance.now();
+    const nowMs = (this.opts.now ?? Date.now)();
+    this.source ??= new ProcfsSource(this.config.procRoot, this.opts.clockTicks ?? (await getClockTicks()));
+    const source = this.source;
+    const tally = newTally('procfs');
+    let listing: ProcessInfo[] | null = null;
+    const due = nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs;
+    let targets = due ? null : this.refreshTargets(source, tally);
+    if (targets === null) {
+      listing = source.listAll(discoveryNeeds(this.config.targets), tally);
+      targets = this.discover(source, listing ?? [], tally);
+      this.lastDiscoveryMs = nowMs;
+    }
+    if (!this.childrenFiles && !listing) listing = source.listAll({ exe: false, status: false }, tally);
+    const f: Finish = {
+      config: this.config, targets, missing: this.missing, tally, nowMs, startedMs, tracker: this.tracker,
+      host: this.opts.host ?? hostname(), compareComm: false
+    };
+    let walks = walkAll(f, listing ? source.listingView(listing, tally) : source.targetedView(tally));
+    if (walks.some((w) => w.walk.unsupported)) {
+      this.childrenFiles = false; // kernel without /proc/PID/task/TID/children: ppid map from a listing
+      listing ??= source.listAll({ exe: false, status: false }, tally);
+      walks = walkAll(f, source.listingView(listing ?? [], tally));
+    }
+    tally.stats.mode = listing ? 'full' : 'targeted';
+    return finish(f, walks);
+  }
+
+  /** Re-read known targets; null when one died or its pid was reused (rediscover now). */
+  private refreshTargets(source: ProcfsSource, tally: Tally): TargetProcess[] | null {
+    const out: TargetProcess[] = [];
+    for (const t of this.known) {
+      const info = source.refresh(t.process, tally);
+      if (!info) return null;
+      out.push({ ...t, process: info });
+    }
+    return out;
+  }
+
+  private discover(source: ProcfsSource, listing: ProcessInfo[], tally: Tally): TargetProcess[] {
+    const ctx = discoveryContext();
+    const { matched, missing } = discoverTargets(this.config.targets, listing, ctx);
+    this.missing = missing;
+    this.known = matched.map((m) => toTarget(m, ctx, source.readFull(m.process.pid, tally) ?? m.process));
+    return this.known;
+  }
+}
+
+/** ps start times are now − etime, to the second: identities match within 2 s. */
+const PS_IDENTITY_TOLERANCE_MS = 2000;
+
+class PsScanner implements Scanner {
+  readonly kind = 'ps';
+  private readonly source: PsSource;
+  private known: TargetProcess[] = [];
+  private missing: string[] = [];
+  private lastDiscoveryMs = -Infinity;
+  private ptreeWorks = true;
+  private readonly tracker = new ChildTracker(PS_IDENTITY_TOLERANCE_MS);
+
+  constructor(
+    private readonly config: ScanConfig,
+    private readonly opts: ScannerOptions,
+  ) {
+    this.source = new PsSource({ ps: config.tools.ps, ptree: config.tools.ptree, platform: opts.platform ?? process.platform });
+  }
+
+  async scan(): Promise<ScanReport> {
+    const startedMs = performance.now();
+    const nowMs = (this.opts.now ?? Date.now)();
+    const tally = newTally('ps');
+    let listing = await this.listKnownSubtrees(nowMs, tally);
+    if (listing) tally.stats.mode = 'targeted';
+    else {
+      listing = (await this.source.listAll(tally)) ?? [];
+      tally.stats.mode = 'full';
+      const ctx = discoveryContext();
+      const found = discoverTargets(this.config.targets, listing, ctx, this.source.compareComm);
+      this.known = found.matched.map((m) => toTarget(m, ctx));
+      this.missing = found.missing;
+      this.lastDiscoveryMs = nowMs;
+    }
+    const view = listingTreeView(listing);
+    const f: Finish = {
+      config: this.config, targets: this.known, missing: this.missing, tally, nowMs, startedMs, tracker: this.tracker,
+      host: this.opts.host ?? hostname(), compareComm: this.source.compareComm
+    };
+    return finish(f, walkAll(f, view));
+  }
+
+  /** Between discoveries: ptree + ps -p for the known targets; null when a full listing is needed. */
+  private async listKnownSubtrees(nowMs: number, tally: Tally): Promise<ProcessInfo[] | null> {
+    if (!this.ptreeWorks || this.known.length === 0 || nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs) return null;
+    const listing = await this.source.listSubtrees(this.known.map((t) => t.process.pid), tally);
+    if (!listing) {
+      this.ptreeWorks = false;
+      return null;
+    }
+    const byPid = new Map(listing.map((p) => [p.pid, p]));
+    const refreshed: TargetProcess[] = [];
+    for (const t of this.known) {
+      const p = byPid.get(t.process.pid);
+      if (!p || !sameIdentity(p, t.process, PS_IDENTITY_TOLERANCE_MS)) return null; // died or pid reused
+      refreshed.push({ ...t, process: p });
+    }
+    this.known = refreshed;
+    return listing;
+  }
+}
+
+/** `forkwatch scan --ps-output FILE`: classify a listing captured elsewhere. */
+export function classifyPsListing(
+  listing: ProcessInfo[],
+  config: ScanConfig,
+  opts: { nowMs: number; compareComm: boolean; host?: string; tally: Tally },
+): ScanReport {
+  const ctx = discoveryContext();
+  const { matched, missing } = discoverTargets(config.targets, listing, ctx, opts.compareComm);
+  const view = listingTreeView(listing);
+  const f: Finish = {
+    config, targets: matched.map((m) => toTarget(m, ctx)), missing, tally: opts.tally, nowMs: opts.nowMs,
+    startedMs: performance.now(), tracker: new ChildTracker(PS_IDENTITY_TOLERANCE_MS), host: opts.host ?? 'unknown',
+    compareComm: opts.compareComm
+  };
+  opts.tally.stats.mode = 'full';
+  return finish(f, walkAll(f, view));
+}
