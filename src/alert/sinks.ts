@@ -9,9 +9,6 @@ export const SLACK_SINK = 'slack';
 export const ALERTMANAGER_SINK = 'alertmanager';
 export type SinkName = typeof SLACK_SINK | typeof ALERTMANAGER_SINK;
 
-/** Sinks that take the `reminder:${n}` transition (Alertmanager repeats by itself). */
-export const REMINDER_SINKS: readonly SinkName[] = [SLACK_SINK];
-
 export function configuredSinks(config: Pick<Config, 'alerts'>): SinkName[] {
   const sinks: SinkName[] = [];
   if (config.alerts.slack.webhookUrl) sinks.push(SLACK_SINK);
