@@ -1,5 +1,5 @@
 /** Shared builders for the record tests: temp state dirs, observations, confirmations. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Confirmation, type IncidentStore, type OpenStoreOptions, type SuspectObservation } from '../../src/record/index.js';
@@ -9,8 +9,19 @@ export const SINKS = ['slack', 'alertmanager'];
 
 export function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-record-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => removeTree(dir));
   return dir;
+}
+
+/** Tests make directories read-only: make them writable again so a non-root run can delete them. */
+function removeTree(dir: string): void {
+  try {
+    chmodSync(dir, 0o700);
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(`${dir}/${e.name}`);
+  } catch {
+    // already gone, or a symlink target we do not own
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** A store in a fresh temp dir with a controllable clock (clock.t). */
