@@ -1,56 +1,98 @@
-/** The signature library and matcher's plain data. */
+/** The signature library and matcher's plain data. Format of the files: docs/signatures.md. */
 
 export interface FramePattern {
-  /** Regex on the normalized function name (anchored by the loader: ^...$). */
-  fn: string;
-  /** Optional regex on the module/library. */
+  /** Regex on the normalized function name, anchored by the matcher (^(?:...)$); a frame without a name is tested as `??`. Absent: any frame. */
+  fn?: string;
+  /** Regex searched (unanchored) in the module/library path; a frame with no printed module never matches. */
   module?: string;
-  /** Frames allowed to be skipped before this one (default: unlimited gaps). */
+  /** true: the frame must have no name (`??`, a bare address): what survives of glibc internals without debug symbols. */
+  unnamed?: boolean;
+  /** Frames allowed to be skipped between the previous matched frame and this one (default: unlimited gaps). */
   maxGap?: number;
+  /** The pattern may be absent; when present it is part of the match. */
   optional?: boolean;
 }
 
 export interface SignatureRule {
-  /** Innermost first: the first pattern must match at or near the top of the stack. */
+  /** Shown with a match ("with symbols", "stripped", "jdk pre-exec"); default "rule N". */
+  name?: string;
+  /** Innermost first: the first pattern must match within the top `withinTop` frames, the next ones further out, in order. */
   frames: FramePattern[];
   /** The first pattern must match within the top N frames (default 8). */
   withinTop?: number;
-  /** Context conditions. */
+  /** Context: a fork frame (fork, __libc_fork, forkx, ...) lies below (outward of) the first matched frame. */
   belowFork?: boolean;
+  /** Context: the dump has exactly one thread (a forked, never-exec'd child has one). */
   singleThreaded?: boolean;
+  /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */
+  unless?: string;
 }
 
+export interface SignatureReference {
+  title: string;
+  url?: string;
+}
+
+export type Severity = 'critical' | 'warning' | 'info';
+
 export interface Signature {
+  /** Stable id, used as the `signature` metric label: [a-z0-9][a-z0-9_.-]*. */
   id: string;
   title: string;
   description: string;
-  severity: 'critical' | 'warning' | 'info';
-  references: { title: string; url?: string }[];
+  severity: Severity;
+  references: SignatureReference[];
   /** Any rule matching makes the signature match (e.g. with and without symbols). */
   rules: SignatureRule[];
   /** Generic fallbacks match only when no specific signature did. */
   generic?: boolean;
-  /** Library file version it came from. */
+  /** Version of the library file it came from. */
   version: string;
+  /** Path of the library file it came from. */
   source: string;
 }
 
 export interface SignatureMatch {
   signatureId: string;
   title: string;
-  severity: Signature['severity'];
+  severity: Severity;
   version: string;
+  source: string;
+  generic: boolean;
+  /** Name of the rule that matched ("rule N" when unnamed). */
+  rule: string;
   threadIndex: number;
+  /** The matched thread's tid, where the dump printed one. */
+  tid: number | null;
   /** Indexes of matched frames in that thread, innermost first. */
   frameIndexes: number[];
-  /** The matched frames' normalized names, for display. */
+  /** The matched frames' normalized names (`??` when unnamed), for display. */
   frames: string[];
 }
 
 export interface MatchResult {
+  /** Specific matches, best first (severity, then how many frames matched); a generic one only when none. */
   matches: SignatureMatch[];
-  /** Stable fingerprint of the top normalized frames (addresses, offsets removed). */
+  /** Stable fingerprint of the top normalized frames (addresses, offsets removed); "none" without frames. */
   fingerprint: string;
   /** True when any non-info signature matched. */
   deadlock: boolean;
+}
+
+/** A problem with a signature file: enough to find and fix it. */
+export interface SignatureLoadError {
+  path: string;
+  /** Index in the file's `signatures` list, null for file-level problems. */
+  entry: number | null;
+  id: string | null;
+  /** Field inside the entry (`rules[0].frames[1].fn`) or the file (`version`). */
+  field: string | null;
+  message: string;
+}
+
+export interface SignatureLibrary {
+  signatures: Signature[];
+  errors: SignatureLoadError[];
+  /** Files read, in order (later files override earlier ids). */
+  files: string[];
 }
