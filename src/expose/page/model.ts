@@ -32,6 +32,7 @@ export interface PageChild {
   depth: number | null;
   /** The incident about this child, where one is open. */
   incidentId: string | null;
+  incidentState?: string | null;
 }
 
 export interface PageFrame {

@@ -1,6 +1,7 @@
 /**
  * The status page as a Fastify plugin (encapsulated: its headers hook touches
- * only its own routes). Registered by src/expose/server.ts:
+ * only its own routes). Registered on the daemon's server by the status-page
+ * extension (extension.ts):
  *
  *   GET /                              overview (server-rendered, readable without JS)
  *   GET /incidents/:id                 one incident (the link Slack sends)

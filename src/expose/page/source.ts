@@ -1,11 +1,13 @@
 /**
- * Where the page's data comes from: the daemon's own JSON API, called in
- * process with app.inject(). The page therefore shows exactly what the API
- * says (one source of truth) and needs nothing but the server it is mounted on.
+ * Where the page's data comes from. Targets, children and incidents are read
+ * from the daemon's own JSON API, called in process with app.inject(): the
+ * page shows exactly what the API says (one serialisation, one source of
+ * truth). The scan state (last tick, its errors, the interval) is not in the
+ * API; it comes from a StatusProvider (the daemon's snapshot, see extension.ts).
  * Each call that fails becomes a "problem" line on the page, never an error page.
  */
 import type { FastifyInstance } from 'fastify';
-import { arr, bool, listOf, ms, num, obj, pick, str, type Json } from './json.js';
+import { arr, bool, listOf, ms, num, obj, pick, str } from './json.js';
 import { mapIncident } from './map-incident.js';
 import type { IncidentPageData, OverviewData, PageChild, PageIncident, PageStatus, PageTarget } from './model.js';
 
@@ -15,9 +17,19 @@ export interface PageSource {
   incident(id: string): Promise<IncidentPageData | null>;
 }
 
-export interface ApiSourceOptions {
-  /** Config's remediation.mode, when the API does not report it. */
+/** What the daemon knows about its scans and settings; everything optional. */
+export interface StatusFacts {
+  host?: string | null;
+  version?: string | null;
+  lastScanAt?: number | null;
+  lastSuccessfulScanAt?: number | null;
+  intervalMs?: number | null;
+  scanErrors?: PageStatus['scanErrors'];
   remediationMode?: string;
+}
+
+export interface ApiSourceOptions {
+  status?: () => StatusFacts;
   /** Open incidents whose full evidence is fetched for the overview. */
   maxOpenWithEvidence?: number;
   now?: () => number;
@@ -25,6 +37,7 @@ export interface ApiSourceOptions {
 
 export const KILL_ROUTE = '/api/v1/incidents/:id/kill';
 const RESOLVED_SHOWN = 20;
+const OPEN_SHOWN = 200;
 
 interface Fetched {
   status: number;
@@ -44,25 +57,16 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
       return null;
     }
   };
-
-  const status = async (problems: string[]): Promise<PageStatus> => {
-    const res = await get('/api/v1/status', problems);
-    return mapStatus(res && res.status < 400 ? res.body : null, {
-      now: now(),
-      remediationMode: opts.remediationMode ?? 'off',
-      killRoute: app.hasRoute({ method: 'POST', url: KILL_ROUTE }),
-      problems,
-    });
-  };
+  const status = (problems: string[]): PageStatus =>
+    buildStatus(opts.status?.() ?? {}, { now: now(), killRoute: app.hasRoute({ method: 'POST', url: KILL_ROUTE }), problems });
 
   return {
     async overview() {
       const problems: string[] = [];
-      const [st, targets, children, open, resolved] = await Promise.all([
-        status(problems),
+      const [targets, children, open, resolved] = await Promise.all([
         get('/api/v1/targets', problems),
         get('/api/v1/children', problems),
-        get('/api/v1/incidents?state=open&limit=100', problems),
+        get(`/api/v1/incidents?state=open&limit=${OPEN_SHOWN}`, problems),
         get(`/api/v1/incidents?state=resolved&limit=${RESOLVED_SHOWN}`, problems),
       ]);
       const openList = incidentsOf(open);
@@ -72,19 +76,20 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
           return (full && full.status < 400 ? mapIncident(full.body) : null) ?? i;
         }),
       );
+      const openIncidents = [...withEvidence, ...openList.slice(withEvidence.length)];
       return {
-        status: st,
-        targets: listOf(targets?.body, 'targets').map(mapTarget).filter((t): t is PageTarget => t !== null),
-        children: listOf(children?.body, 'children').map(mapChild).filter((c): c is PageChild => c !== null),
-        openIncidents: [...withEvidence, ...openList.slice(withEvidence.length)],
+        status: status(problems),
+        targets: mapTargets(targets?.body),
+        children: linkIncidents(listOf(children?.body, 'children').map(mapChild).filter((c): c is PageChild => c !== null), openIncidents),
+        openIncidents,
         resolvedIncidents: incidentsOf(resolved),
       };
     },
     async incident(id) {
       const problems: string[] = [];
-      const [st, res] = await Promise.all([status(problems), get(`/api/v1/incidents/${encodeURIComponent(id)}`, problems)]);
+      const res = await get(`/api/v1/incidents/${encodeURIComponent(id)}`, problems);
       const incident = res && res.status < 400 ? mapIncident(res.body) : null;
-      return incident ? { status: st, incident } : null;
+      return incident ? { status: status(problems), incident } : null;
     },
   };
 }
@@ -94,63 +99,74 @@ function incidentsOf(res: Fetched | null): PageIncident[] {
   return listOf(res.body, 'incidents').map(mapIncident).filter((i): i is PageIncident => i !== null);
 }
 
-export function mapStatus(body: unknown, ctx: { now: number; remediationMode: string; killRoute: boolean; problems: string[] }): PageStatus {
-  const o = obj(body);
-  const last = obj(pick(o, 'lastTick', 'lastScan'));
-  const mode = str(pick(obj(o?.remediation), 'mode')) ?? str(o?.remediationMode) ?? ctx.remediationMode;
+export function buildStatus(facts: StatusFacts, ctx: { now: number; killRoute: boolean; problems: string[] }): PageStatus {
+  const mode = facts.remediationMode ?? 'off';
   return {
     now: ctx.now,
-    host: str(o?.host),
-    version: str(o?.version),
-    lastScanAt: ms(pick(o, 'lastScanAt')) ?? ms(last?.at),
-    lastSuccessfulScanAt: ms(pick(o, 'lastSuccessAt', 'lastSuccessfulScanAt')),
-    intervalMs: num(pick(o, 'intervalMs')),
-    scanErrors: arr(pick(o, 'errors', 'scanErrors') ?? last?.errors)
-      .map(obj)
-      .filter((e): e is Json => e !== null)
-      .map((e) => ({ at: ms(e.at) ?? ms(last?.at), stage: str(e.stage), message: str(e.message) ?? '?' })),
+    host: facts.host ?? null,
+    version: facts.version ?? null,
+    lastScanAt: facts.lastScanAt ?? null,
+    lastSuccessfulScanAt: facts.lastSuccessfulScanAt ?? null,
+    intervalMs: facts.intervalMs ?? null,
+    scanErrors: facts.scanErrors ?? [],
     remediationMode: mode,
     killAvailable: mode !== 'off' && ctx.killRoute,
     problems: ctx.problems,
   };
 }
 
-export function mapTarget(v: unknown): PageTarget | null {
-  const t = obj(v);
-  const name = str(t?.name);
-  if (!t || name === null) return null;
-  const proc = obj(t.process);
-  const pid = num(t.pid) ?? num(proc?.pid);
-  return {
-    name,
-    pid,
-    startTimeMs: ms(pick(t, 'startTimeMs')) ?? ms(proc?.startTimeMs),
-    up: bool(pick(t, 'up', 'found')) ?? pid !== null,
-    user: str(t.user),
-    cmdline: str(t.cmdline) ?? str(proc?.cmdline),
-    processes: num(pick(t, 'processes', 'processCount')),
-  };
+/** GET /api/v1/targets: one row per (target, process); a target with no process is one "not found" row. */
+export function mapTargets(body: unknown): PageTarget[] {
+  const out: PageTarget[] = [];
+  for (const v of listOf(body, 'targets')) {
+    const t = obj(v);
+    const name = str(t?.name);
+    if (!t || name === null) continue;
+    const processes = arr(t.processes).map(obj).filter((p) => p !== null);
+    if (processes.length === 0) {
+      out.push({ name, pid: num(t.pid), startTimeMs: null, up: bool(t.found) ?? false, user: null, cmdline: null, processes: null });
+      continue;
+    }
+    for (const p of processes) {
+      out.push({ name, pid: num(p.pid), startTimeMs: ms(p.startTimeMs), up: true, user: str(p.user), cmdline: str(p.cmdline), processes: null });
+    }
+  }
+  return out;
 }
 
+const STATE_WORDS: Record<string, string> = { R: 'running', S: 'sleeping', D: 'disk sleep', Z: 'zombie', T: 'stopped', t: 'traced', X: 'dead', I: 'idle' };
+
+/** GET /api/v1/children item: {target, process, depth, classification, ageSeconds, overdue, overdueSince}. */
 export function mapChild(v: unknown): PageChild | null {
   const c = obj(v);
   if (!c) return null;
-  const child = obj(c.child) ?? c;
+  const p = obj(pick(c, 'process', 'child')) ?? c;
   const target = obj(c.target);
-  const pid = num(child.pid);
+  const pid = num(p.pid);
   if (pid === null) return null;
+  const stateCode = str(p.state) ?? str(p.stateCode);
+  const ageSeconds = num(c.ageSeconds);
   return {
-    target: str(target?.name) ?? str(c.target) ?? str(c.targetName) ?? '?',
-    targetPid: num(target?.pid) ?? num(c.targetPid),
+    target: str(target?.name) ?? str(c.target) ?? '?',
+    targetPid: num(target?.pid),
     pid,
-    startTimeMs: ms(child.startTimeMs),
+    startTimeMs: ms(p.startTimeMs),
     classification: str(c.classification) ?? 'unknown',
-    ageMs: num(c.ageMs),
+    ageMs: ageSeconds !== null ? ageSeconds * 1000 : num(c.ageMs),
     overdue: bool(c.overdue) ?? false,
-    state: str(child.state) ?? str(child.stateCode),
-    comm: str(child.comm),
-    cmdline: str(child.cmdline),
+    state: stateCode === null ? null : `${STATE_WORDS[stateCode] ?? stateCode}${str(p.wchan) ? ` (${str(p.wchan)})` : ''}`,
+    comm: str(p.comm),
+    cmdline: str(p.cmdline),
     depth: num(c.depth),
-    incidentId: str(c.incidentId) ?? str(obj(c.incident)?.id),
+    incidentId: null,
   };
+}
+
+/** The open incident about each child: same pid and start time (a reused pid is another process). */
+export function linkIncidents(children: PageChild[], open: PageIncident[]): PageChild[] {
+  const byChild = new Map(open.map((i) => [`${i.child.pid}@${i.child.startTimeMs}`, i]));
+  return children.map((c) => {
+    const inc = byChild.get(`${c.pid}@${c.startTimeMs}`);
+    return inc ? { ...c, incidentId: inc.id, incidentState: inc.state } : c;
+  });
 }

@@ -86,11 +86,11 @@ export function sampleOverview(over: Partial<OverviewData> = {}): OverviewData {
   return {
     status: sampleStatus(),
     targets: [
-      { name: 'jenkins', pid: 4242, startTimeMs: NOW - 86_400_000, up: true, user: 'jenkins', cmdline: 'java -jar jenkins.war', processes: 7 },
+      { name: 'jenkins', pid: 4242, startTimeMs: NOW - 86_400_000, up: true, user: 'jenkins', cmdline: 'java -jar jenkins.war', processes: null },
       { name: 'agent', pid: null, startTimeMs: null, up: false, user: null, cmdline: null, processes: null },
     ],
     children: [
-      childRow(5151, 'never-execed', true, open.id),
+      { ...childRow(5151, 'never-execed', true, open.id), incidentState: 'confirmed' },
       childRow(5152, 'execed', false, null, 'sleep 100000'),
       childRow(5153, 'never-execed', true, null),
       childRow(5154, 'zombie', false, null, ''),

@@ -70,22 +70,26 @@ export function remediationSummary(i: PageIncident): SafeHtml {
 
 function renderTarget(t: PageTarget, data: OverviewData): SafeHtml {
   const children = data.children.filter((c) => c.target === t.name && (t.pid === null || c.targetPid === null || c.targetPid === t.pid));
-  const hungIds = new Set(data.openIncidents.filter((i) => HUNG_STATES.has(i.state)).map((i) => `${i.child.pid}`));
   return html`<article class="target card" data-target="${attr(t.name)}">
 <header><strong>${untrusted(t.name, 200)}</strong> ${
     t.up ? html`<span class="badge up">up</span> pid ${t.pid ?? '?'}` : html`<span class="badge down">not found</span>`
   } ${t.user ? html`<span class="muted">user ${untrusted(t.user, 100)}</span>` : ''} ${
-    t.processes !== null ? html`<span class="muted">${t.processes} processes</span>` : ''
+    t.startTimeMs !== null ? html`<span class="muted">up ${formatDuration(data.status.now - t.startTimeMs)}</span>` : ''
   }</header>
 ${t.cmdline ? html`<p class="target-cmd">${cmdline(t.cmdline)}</p>` : ''}
-${children.length === 0 ? html`<p class="muted">No children.</p>` : renderChildren(children, hungIds)}
+${children.length === 0 ? (t.up ? html`<p class="muted">No children.</p>` : '') : renderChildren(children)}
 </article>`;
 }
 
-function renderChildren(children: PageChild[], hungPids: Set<string>): SafeHtml {
+/** A child is shown as hung when its open incident is confirmed (or already remediated): not merely overdue. */
+export function isHungChild(c: PageChild): boolean {
+  return c.incidentState !== undefined && c.incidentState !== null && HUNG_STATES.has(c.incidentState);
+}
+
+function renderChildren(children: PageChild[]): SafeHtml {
   return html`<table class="children">
 <thead><tr><th>pid</th><th>classification</th><th>age</th><th>state</th><th>comm</th><th>command line</th></tr></thead>
-<tbody>${children.map((c) => renderChild(c, hungPids.has(`${c.pid}`)))}</tbody>
+<tbody>${children.map((c) => renderChild(c, isHungChild(c)))}</tbody>
 </table>`;
 }
 
@@ -93,9 +97,11 @@ function renderChild(c: PageChild, hung: boolean): SafeHtml {
   const pid = c.incidentId ? html`<a href="${attr(incidentHref(c.incidentId))}">${c.pid}</a>` : html`${c.pid}`;
   return html`<tr class="child${hung ? ' hung' : ''}" data-pid="${c.pid}" data-classification="${attr(c.classification)}" data-hung="${hung ? 'true' : 'false'}">
 <td data-label="pid">${pid}</td>
-<td data-label="class">${classificationBadge(c.classification, c.overdue, hung)}</td>
+<td data-label="class">${classificationBadge(c.classification, c.overdue, hung)}${
+    c.incidentState && !hung ? html` ${stateBadge(c.incidentState)}` : ''
+  }</td>
 <td data-label="age">${c.ageMs !== null ? formatDuration(c.ageMs) : '—'}</td>
-<td data-label="state">${c.state ?? '—'}</td>
+<td data-label="state">${untrusted(c.state, 200)}</td>
 <td data-label="comm">${untrusted(c.comm, 100)}</td>
 <td data-label="cmdline">${cmdline(c.cmdline)}</td>
 </tr>`;
