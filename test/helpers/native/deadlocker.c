@@ -7,7 +7,9 @@
  * sleeping worker, a forked worker blocked in accept(), and a zombie.
  *
  * Usage: deadlocker [--hung N] [--exec] [--busy] [--sleeper] [--accepter]
- *                   [--zombie] [--threads N]
+ *                   [--zombie] [--threads N] [--label TEXT]
+ * --label TEXT is ignored: it only puts TEXT in the argv (hence the cmdline)
+ * that the parent and its never-exec'd children share, e.g. hostile markup.
  * Prints one line per child: "<role> <pid>", then "ready", then waits forever
  * (until killed). Roles: hung, exec, busy, sleeper, accepter, zombie.
  * Built and started by test/helpers/deadlocker.ts; never run by forkwatch.
@@ -132,6 +134,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--hung") && i + 1 < argc) hung = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--label") && i + 1 < argc) i++; /* ignored: argv text only */
         else if (!strcmp(argv[i], "--exec")) exec_child = 1;
         else if (!strcmp(argv[i], "--busy")) busy = 1;
         else if (!strcmp(argv[i], "--sleeper")) sleeper = 1;
