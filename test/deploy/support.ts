@@ -66,3 +66,13 @@ export function exposedSeriesNames(): Set<string> {
 export function metricNamesIn(expr: string): string[] {
   return [...expr.matchAll(/\bforkwatch_[a-z0-9_]+/g)].map((m) => m[0]);
 }
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
+export function headingAnchors(markdown: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of markdown.split('\n')) {
+    const m = /^#{1,6}\s+(.+?)\s*$/.exec(line);
+    if (m) out.add((m[1] as string).toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+  }
+  return out;
+}
