@@ -3,7 +3,7 @@
  * OpenAPI document at /openapi.json, rate limits on POST routes, bearer token
  * on mutating ones. Core routes first, then each extension's routes.
  */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
@@ -32,9 +32,14 @@ export const CORE_ROUTES: RoutePlugin[] = [
 export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[] = []): Promise<ForkwatchApp> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Per-request log lines would dominate the log at one scrape per 15 s; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
-    // Request ids are not needed and genReqId's counter is cheap; keep the default.
+    // Bad URLs and over-long path parameters are answered by the router itself: keep the one error shape.
+    frameworkErrors: (err, _req, reply) => {
+      const statusCode = (err as { statusCode?: number }).statusCode ?? 400;
+      return reply.status(statusCode).send(errorBody(statusCode, err.message));
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ForkwatchApp;
   installErrorHandlers(app);

@@ -5,11 +5,14 @@ import type { ExposeContext, ForkwatchApp } from '../context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, IdParams, IncidentPageSchema, IncidentSchema } from '../schemas.js';
 
+/** Target names (config schema) and signature ids share this alphabet. */
+const NAME_PATTERN = '^[A-Za-z0-9_.:-]+$';
+
 const ListQuerySchema = Type.Object(
   {
     state: Type.Optional(Type.Union(['open', 'suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s)))),
-    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    signature: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERN, description: 'target name' })),
+    signature: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NAME_PATTERN, description: 'signature id, proven_blocked or unknown' })),
     since: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ISO 8601 time or ms since the epoch: incidents opened at or after' })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),

@@ -46,7 +46,7 @@ const ChildSchema = Type.Object({
 
 const ChildrenQuery = Type.Object(
   {
-    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
     classification: Type.Optional(ChildClassSchema),
     overdue: Type.Optional(Type.Boolean()),
     limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),

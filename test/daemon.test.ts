@@ -1,0 +1,174 @@
+/** The tick and the scheduler: fake scan/evidence/match stages, a real SQLite store. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js';
+import { createTickScheduler } from '../src/daemon/scheduler.js';
+import { createDaemon } from '../src/daemon.js';
+import { createMetrics, type Metrics } from '../src/expose/metrics.js';
+import { silentLogger } from '../src/util/logger.js';
+import type { Transition } from '../src/daemon/ports.js';
+import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './expose/fakes.js';
+
+async function value(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = (await m.registry.getMetricsAsJSON()).find((x) => x.name === name);
+  const v = metric?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+  return v?.value ?? NaN;
+}
+
+function setup(children = [child(201), child(202, 'execed', false), child(203, 'never-execed', false)], stacks = new Map([[201, DEADLOCK_FRAMES]])) {
+  const t = tempStore(['slack']);
+  const scanner = fakeScanner(report(children));
+  const evidence = fakeEvidence(stacks);
+  const metrics = createMetrics({ defaultMetrics: 'none' });
+  const handedOff: Transition[][] = [];
+  const deps: TickDeps = { scanner, evidence, matcher: fakeMatcher(), store: t.store, metrics, logger: silentLogger(), notify: (tr) => handedOff.push(tr) };
+  return { ...t, scanner, evidence, metrics, deps, mem: createTickMemory(), handedOff };
+}
+
+test('a hung child is confirmed by its signature in one tick; decoys are not suspects', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const summary = await runTick(s.deps, s.mem);
+  assert.equal(summary.ok, true, JSON.stringify(summary.errors));
+  assert.deepEqual(s.evidence.calls.map((c) => c.pid), [201]);
+  assert.deepEqual(summary.transitions.map((x) => [x.from, x.to, x.signature]), [[null, 'suspect', null], ['suspect', 'confirmed', 'atfork-mutex']]);
+  const [inc] = s.store.list({ state: 'confirmed' }).items;
+  assert.equal(inc?.childPid, 201);
+  const full = s.store.get(inc!.id)!;
+  assert.match(full.evidence.stackRaw ?? '', /pthread_mutex_lock/);
+  assert.equal(full.evidence.stack?.threads[0]?.frames.length, DEADLOCK_FRAMES.length);
+  assert.equal(full.forkingThread?.name, 'SCM polling f');
+  assert.equal(await value(s.metrics, 'forkwatch_incidents_opened_total', { signature: 'atfork-mutex' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_hung_children', { target: 'jenkins', signature: 'atfork-mutex' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_children', { target: 'jenkins', classification: 'never_execed' }), 2);
+  assert.equal(await value(s.metrics, 'forkwatch_children', { target: 'jenkins', classification: 'execed' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_overdue_children', { target: 'jenkins' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_captures_total', { backend: 'eu-stack', outcome: 'ok' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_outbox_pending', { sink: 'slack' }), 1);
+  assert.equal(s.handedOff.length, 1);
+});
+
+test('later ticks neither re-capture nor duplicate a confirmed child; it resolves when gone', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  await runTick(s.deps, s.mem);
+  const second = await runTick(s.deps, s.mem);
+  assert.equal(second.transitions.length, 0);
+  assert.equal(s.evidence.calls.length, 1, 'confirmed child was sampled/captured again');
+  assert.equal(s.store.list({}).items.length, 1);
+  s.scanner.next = report([child(202, 'execed', false)]);
+  const third = await runTick(s.deps, s.mem);
+  assert.deepEqual(third.transitions.map((x) => [x.from, x.to]), [['confirmed', 'resolved']]);
+  assert.equal(await value(s.metrics, 'forkwatch_incidents_resolved_total', { signature: 'atfork-mutex' }), 1);
+  assert.equal((await s.metrics.registry.getSingleMetric('forkwatch_hung_children')!.get()).values.length, 0);
+  assert.equal(await value(s.metrics, 'forkwatch_overdue_children', { target: 'jenkins' }), 0);
+});
+
+test('no signature: kernel proof across scans confirms as proven_blocked; an unproven suspect stays suspect', async (t) => {
+  const s = setup([child(301), child(302)], new Map());
+  t.after(s.cleanup);
+  await runTick(s.deps, s.mem);
+  assert.equal(s.store.list({ state: 'suspect' }).items.length, 2);
+  const blocked = fakeEvidence(new Map(), new Set([301]));
+  blocked.captured = s.evidence.captured;
+  const summary = await runTick({ ...s.deps, evidence: blocked }, s.mem);
+  assert.deepEqual(summary.transitions.map((x) => [x.to, x.signature]), [['confirmed', 'proven_blocked']]);
+  assert.equal(s.store.list({ state: 'suspect' }).items[0]?.childPid, 302);
+  assert.equal(await value(s.metrics, 'forkwatch_captures_total', { backend: 'eu-stack', outcome: 'failed' }), 2);
+});
+
+test('a failing stage is logged and counted, the tick never throws, and the next tick runs', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  s.scanner.error = new Error('procfs unreadable');
+  const failed = await runTick(s.deps, s.mem);
+  assert.equal(failed.ok, false);
+  assert.deepEqual(failed.errors.map((e) => e.stage), ['scan']);
+  assert.equal(await value(s.metrics, 'forkwatch_scan_errors_total', { stage: 'scan' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_scans_total', { outcome: 'error' }), 1);
+  assert.equal(s.mem.lastSuccessAt, null);
+  s.scanner.error = null;
+  s.evidence.error = new Error('ptrace exploded');
+  const partial = await runTick(s.deps, s.mem);
+  assert.deepEqual(partial.errors.map((e) => e.stage), ['capture']);
+  assert.equal(s.store.list({ state: 'suspect' }).items.length, 1, 'the suspect is still recorded');
+  s.evidence.error = null;
+  const ok = await runTick(s.deps, s.mem);
+  assert.equal(ok.ok, true);
+  assert.ok(s.mem.lastSuccessAt !== null);
+  assert.equal(await value(s.metrics, 'forkwatch_scans_total', { outcome: 'ok' }), 1);
+  assert.ok((await value(s.metrics, 'forkwatch_last_successful_scan_timestamp_seconds')) > 1e9);
+});
+
+test('a throwing hand-off is counted under stage alert and does not lose the incident', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const summary = await runTick({ ...s.deps, notify: () => { throw new Error('sender down'); } }, s.mem);
+  assert.deepEqual(summary.errors.map((e) => e.stage), ['alert']);
+  assert.equal(s.store.list({ state: 'confirmed' }).items.length, 1);
+});
+
+test('scheduler: ticks never overlap; runNow waits for the in-flight tick; stop is bounded', async () => {
+  let active = 0;
+  let maxActive = 0;
+  let runs = 0;
+  const tick = async () => {
+    active++;
+    maxActive = Math.max(maxActive, active);
+    await new Promise((r) => setTimeout(r, 40));
+    active--;
+    return ++runs;
+  };
+  const sch = createTickScheduler(tick, 10);
+  sch.start();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(sch.busy(), true);
+  const [a, b] = await Promise.all([sch.runNow(), sch.runNow()]);
+  assert.equal(a, b, 'callers arriving together share one queued tick');
+  assert.ok(a >= 2, 'runNow ran a fresh tick after the in-flight one');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(maxActive, 1);
+  assert.ok(runs >= 4, `interval ticks kept running (${runs})`);
+  const outcome = await sch.stop(1000);
+  assert.ok(outcome === 'idle' || outcome === 'finished');
+  const after = runs;
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(runs, after, 'no tick after stop');
+  const slow = createTickScheduler(() => new Promise<number>((r) => setTimeout(() => r(1), 2000)), 1000);
+  slow.start();
+  await new Promise((r) => setTimeout(r, 5));
+  const t0 = Date.now();
+  assert.equal(await slow.stop(50), 'abandoned');
+  assert.ok(Date.now() - t0 < 500);
+});
+
+test('daemon: start/stop with extensions; hand-off and afterTick see every tick; stop closes the store', async (t) => {
+  const s = setup();
+  t.after(() => s.cleanup());
+  const seen: string[] = [];
+  const daemon = createDaemon({
+    config: testConfig({ listen: { port: 0 } }),
+    logger: silentLogger(),
+    store: s.store,
+    stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
+    metrics: s.metrics,
+    extensions: [
+      {
+        name: 'probe',
+        start: () => void seen.push('start'),
+        onTransitions: (tr) => void seen.push(...tr.map((x) => `handoff:${x.to}`)),
+        afterTick: () => void seen.push('afterTick'),
+        stop: () => void seen.push('stop'),
+      },
+    ],
+  });
+  const address = await daemon.start();
+  assert.ok(address && address.port > 0 && address.host === '127.0.0.1');
+  const res = await fetch(`http://127.0.0.1:${address.port}/healthz`);
+  assert.equal(res.status, 200);
+  await daemon.runScan();
+  await daemon.stop();
+  assert.deepEqual(seen.slice(0, 4), ['start', 'handoff:suspect', 'handoff:confirmed', 'afterTick']);
+  assert.equal(seen.at(-1), 'stop');
+  assert.throws(() => s.store.list({}), 'store closed');
+});
