@@ -6,6 +6,7 @@
  */
 import { runProgram, type RunOptions, type RunResult } from '../util/run-program.js';
 import { buildCaptureArgs, CAPTURE_ENV, type CaptureBackend } from './backends.js';
+import { parseStack as defaultParseStack } from './parse/index.js';
 import { explainRefusal, looksRefused, readPtraceAccessFacts } from './ptrace-access.js';
 import { readTargetHealth, verifyTargetUnharmed, type TargetHealth } from './target-health.js';
 import type { CaptureOutcome, CaptureResult, ParsedStack, StackFormat } from './types.js';
@@ -17,7 +18,7 @@ export interface CaptureStackOptions {
   procRoot: string;
   timeoutMs: number;
   maxOutputBytes: number;
-  /** The stack parser (src/capture/parse); without one the raw text is kept and stack is null. */
+  /** The stack parser (default: src/capture/parse's parseStack). */
   parseStack?: ParseStackFn;
   run?: RunProgramFn;
   /** Linux /proc checks before and after (elsewhere /proc is not readable as text: skipped). Default: process.platform. */
@@ -40,8 +41,7 @@ export async function captureStack(target: CaptureTarget, backend: CaptureBacken
   const refusal = linux ? refuseBeforeAttach(before) : null;
   if (refusal) return { ...base, ...emptyOutcome(refusal.outcome, refusal.reason), durationMs: elapsed(started) };
 
-  const run = opts.run ?? runProgram;
-  const r = await run(backend.path, args, {
+  const r = await runSafely(opts.run ?? runProgram, backend.path, args, {
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: opts.maxOutputBytes,
     env: { ...CAPTURE_ENV },
@@ -56,7 +56,7 @@ export async function captureStack(target: CaptureTarget, backend: CaptureBacken
     : undefined;
   const { outcome, reason } = judgeRun(r, backend, target.pid, opts);
   const raw = r.stdout;
-  const stack = outcome === 'ok' || (r.truncated && raw.length > 0) ? parseSafely(raw, backend.format, opts.parseStack) : null;
+  const stack = outcome === 'ok' || (r.truncated && raw.length > 0) ? parseSafely(raw, backend.format, opts.parseStack ?? defaultParseStack) : null;
   const harm = targetAfter ? describeHarm(targetAfter) : null;
   return {
     ...base,
@@ -97,8 +97,17 @@ function judgeRun(r: RunResult, backend: CaptureBackend, pid: number, opts: Capt
   return { outcome: 'ok', reason: null };
 }
 
-function parseSafely(raw: string, format: StackFormat, parse: ParseStackFn | undefined): ParsedStack | null {
-  if (!parse) return null;
+/** runProgram never throws; an injected runner might: it becomes a failed run. */
+async function runSafely(run: RunProgramFn, command: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  try {
+    return await run(command, args, opts);
+  } catch (err) {
+    const cause = (err as Error).message ?? String(err);
+    return { command, args, failed: true, timedOut: false, truncated: false, notFound: false, exitCode: null, signal: null, stdout: '', stderr: cause, durationMs: 0, cause };
+  }
+}
+
+function parseSafely(raw: string, format: StackFormat, parse: ParseStackFn): ParsedStack | null {
   try {
     return parse(raw, format);
   } catch (err) {

@@ -46,7 +46,7 @@ export interface SuspectEvidence {
 }
 
 export interface CapturerDeps {
-  /** The stack parser (src/capture/parse); without it captures keep raw text only. */
+  /** The stack parser (default: src/capture/parse's parseStack). */
   parseStack?: ParseStackFn;
   run?: RunProgramFn;
   now?: () => number;

@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCapturer } from '../../src/capture/capturer.js';
+import { captureStack } from '../../src/capture/capture-stack.js';
+import type { CaptureBackend } from '../../src/capture/backends.js';
+import { createLimiter } from '../../src/capture/limit.js';
+import { resolveConfig } from '../../src/config/load.js';
+import type { RunOptions, RunResult } from '../../src/util/run-program.js';
+import { makeFakeProc, startTimeMsOf } from './fake-proc.js';
+
+const EU: CaptureBackend = { name: 'eu-stack', path: '/usr/bin/eu-stack', format: 'eu-stack' };
+const GDB: CaptureBackend = { name: 'gdb', path: '/usr/bin/gdb', format: 'gdb' };
+const EU_OUT = 'PID 10 - process\nTID 10:\n#0  0x00007fd3452c712b __GI___lll_lock_wait\n#1  0x00007fd3453159e8 __run_postfork_handlers\n#2  0x00007fd345315073 __fork\n';
+
+type Reply = Partial<RunResult> | ((cmd: string) => Partial<RunResult> | Promise<Partial<RunResult>>);
+
+function fakeRun(reply: Reply) {
+  const calls: { command: string; args: string[]; opts: RunOptions }[] = [];
+  const run = async (command: string, args: string[], opts: RunOptions): Promise<RunResult> => {
+    calls.push({ command, args, opts });
+    const r = typeof reply === 'function' ? await reply(command) : reply;
+    return { command, args, failed: false, timedOut: false, truncated: false, notFound: false, exitCode: 0, signal: null, stdout: EU_OUT, stderr: '', durationMs: 1, cause: null, ...r };
+  };
+  return { run, calls };
+}
+
+function setup(over: Record<string, unknown> = {}) {
+  const proc = makeFakeProc();
+  proc.set({ pid: 9, comm: 'java', tasks: [{ tid: 12, comm: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f' }] });
+  proc.set({ pid: 10, ppid: 9, comm: 'launcher-0', startTicks: 1000 });
+  const config = resolveConfig({ procRoot: proc.root, ...over });
+  return { proc, config, suspect: { pid: 10, startTimeMs: startTimeMsOf(1000), ppid: 9 } };
+}
+
+test('captureSuspect: kernel evidence, one capture per identity, the forking thread', async () => {
+  const { config, suspect } = setup();
+  const { run, calls } = fakeRun({});
+  const c = createCapturer(config, { run, backends: [EU, GDB], arch: 'x64', platform: 'linux' });
+  const first = await c.captureSuspect(suspect);
+  assert.equal(first.gone, false);
+  assert.equal(first.freshCapture, true);
+  assert.equal(first.capture!.ok, true);
+  assert.equal(first.capture!.outcome, 'ok');
+  assert.equal(first.capture!.stack!.threads[0]!.frames.length, 3, 'parsed with src/capture/parse by default');
+  assert.deepEqual(first.capture!.command, ['/usr/bin/eu-stack', '-m', '-p', '10']);
+  assert.equal(first.kernel!.futexWaitPrivate, true);
+  assert.deepEqual(first.forkingThread, { tid: 12, name: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f', candidates: 1, identifiedBy: 'comm' });
+  assert.deepEqual(calls.map((x) => [x.command, x.opts.timeoutMs, x.opts.maxOutputBytes, x.opts.env?.DEBUGINFOD_URLS]), [['/usr/bin/eu-stack', 10_000, 1_048_576, '']]);
+
+  const second = await c.captureSuspect(suspect);
+  assert.equal(second.freshCapture, false);
+  assert.equal(second.capture, first.capture, 'the first capture is remembered, not redone');
+  assert.equal(calls.length, 1);
+
+  const other = await c.captureSuspect({ ...suspect, startTimeMs: suspect.startTimeMs + 60_000 });
+  assert.equal(other.gone, true, 'a pid whose start time differs is another process: not captured');
+  assert.equal(calls.length, 1);
+});
+
+test('recaptureAfter: captured again only once the interval has passed', async () => {
+  const { config, suspect } = setup({ capture: { recaptureAfter: '1m' } });
+  let now = 1_000_000;
+  const { run, calls } = fakeRun({});
+  const c = createCapturer(config, { run, backends: [EU], now: () => now, platform: 'linux' });
+  await c.captureSuspect(suspect);
+  now += 30_000;
+  assert.equal((await c.captureSuspect(suspect)).freshCapture, false);
+  now += 30_000;
+  assert.equal((await c.captureSuspect(suspect)).freshCapture, true);
+  assert.equal(calls.length, 2);
+});
+
+test('a failed tool falls through to the next; a refusal does not (every tool would be refused)', async () => {
+  const { config, suspect } = setup();
+  const failing = fakeRun((cmd) => (cmd.endsWith('eu-stack') ? { failed: true, exitCode: 1, stdout: '', stderr: 'eu-stack: dwfl error' } : { stdout: 'Thread 1 (LWP 10):\n#0  0x1 in __fork ()\n' }));
+  const r1 = await createCapturer(config, { run: failing.run, backends: [EU, GDB], platform: 'linux' }).captureSuspect(suspect);
+  assert.deepEqual(failing.calls.map((c) => c.command), ['/usr/bin/eu-stack', '/usr/bin/gdb']);
+  assert.equal(r1.capture!.backend, 'gdb');
+  assert.equal(r1.capture!.ok, true);
+
+  const refusing = fakeRun({ stdout: '', stderr: 'ptrace: Operation not permitted.' });
+  const r2 = await createCapturer(config, { run: refusing.run, backends: [GDB, EU], platform: 'linux' }).captureSuspect(suspect);
+  assert.equal(refusing.calls.length, 1);
+  assert.equal(r2.capture!.outcome, 'refused');
+  assert.match(r2.capture!.reason!, /ptrace refused/);
+});
+
+test('timeouts, a throwing runner, no backend, a vanished target: data, never a throw', async () => {
+  const { config, suspect, proc } = setup();
+  const slow = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, settleMs: 10, run: fakeRun({ failed: true, timedOut: true, signal: 'SIGKILL', stdout: '' }).run });
+  assert.deepEqual([slow.outcome, slow.timedOut, slow.ok], ['timeout', true, false]);
+  assert.match(slow.reason!, /did not finish within 5 ms/);
+  const thrown = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run: () => Promise.reject(new Error('boom')) });
+  assert.equal(thrown.outcome, 'failed');
+  assert.match(thrown.reason!, /boom/);
+  const none = await createCapturer(config, { backends: [], platform: 'linux' }).captureSuspect(suspect);
+  assert.match(none.capture!.reason!, /no capture tool installed/);
+  proc.remove(10);
+  const gone = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run: fakeRun({}).run });
+  assert.match(gone.reason!, /vanished before capture/);
+});
+
+test('a target already traced by someone else, or a zombie, is not attached', async () => {
+  const { proc, suspect } = setup();
+  const { run, calls } = fakeRun({});
+  proc.set({ pid: 10, ppid: 9, startTicks: 1000, tracerPid: 555, state: 't' });
+  const traced = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run });
+  assert.equal(traced.outcome, 'refused');
+  assert.match(traced.reason!, /already traced by pid 555/);
+  proc.set({ pid: 10, ppid: 9, startTicks: 1000, state: 'Z' });
+  const zombie = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run });
+  assert.match(zombie.reason!, /zombie/);
+  assert.equal(calls.length, 0);
+});
+
+test('at most capture.concurrency captures run at once', async () => {
+  const proc = makeFakeProc();
+  const suspects = [20, 21, 22, 23, 24].map((pid) => {
+    proc.set({ pid, ppid: 9, startTicks: 1000 });
+    return { pid, startTimeMs: startTimeMsOf(1000), ppid: 9 };
+  });
+  let active = 0;
+  let peak = 0;
+  const { run } = fakeRun(async () => {
+    peak = Math.max(peak, ++active);
+    await new Promise((r) => setTimeout(r, 20));
+    active--;
+    return {};
+  });
+  const c = createCapturer(resolveConfig({ procRoot: proc.root, capture: { concurrency: 2 } }), { run, backends: [EU], platform: 'linux' });
+  const results = await Promise.all(suspects.map((s) => c.captureSuspect(s)));
+  assert.equal(peak, 2);
+  assert.ok(results.every((r) => r.capture?.ok));
+});
+
+test('capture.enabled false: kernel evidence only; samples give the provably-blocked verdict', async () => {
+  const { config, suspect } = setup({ capture: { enabled: false } });
+  let now = 0;
+  const { run, calls } = fakeRun({});
+  const c = createCapturer(config, { run, backends: [EU], now: () => (now += 15_000), platform: 'linux', arch: 'x64' });
+  const a = await c.captureSuspect(suspect);
+  assert.equal(a.blocked.blocked, false);
+  const b = await c.captureSuspect(suspect);
+  assert.equal(b.blocked.blocked, true, b.blocked.reasons.join('; '));
+  assert.equal(b.capture, null);
+  assert.equal(calls.length, 0);
+});
+
+test('createLimiter runs queued tasks in order', async () => {
+  const l = createLimiter(1);
+  const order: number[] = [];
+  await Promise.all([1, 2, 3].map((n) => l.run(async () => order.push(n))));
+  assert.deepEqual(order, [1, 2, 3]);
+  assert.equal(l.active, 0);
+});
