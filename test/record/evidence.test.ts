@@ -40,7 +40,7 @@ test('raw stack text is capped at 256 KiB without splitting a UTF-8 character; p
     evidence: {
       stackRaw: raw,
       stack: { format: 'eu-stack', pid: 5001, threads: [{ tid: 5001, name: null, frames: [] }], warnings: [], raw } as never,
-      matches: [{ signatureId: 's', title: 'T', severity: 'critical', version: '1', threadIndex: 0, frameIndexes: [0], frames: ['fork'] }],
+      matches: [{ signatureId: 's', title: 'T', severity: 'critical', version: '1', source: 'shipped', generic: false, rule: 'rule 1', threadIndex: 0, tid: 5001, frameIndexes: [0], frames: ['fork'] }],
     },
   });
   assert.equal(Buffer.byteLength(inc.evidence.stackRaw!, 'utf8'), MAX_RAW_STACK_BYTES);
