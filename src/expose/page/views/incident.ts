@@ -102,7 +102,7 @@ export function renderKillPanel(i: PageIncident, status: PageStatus): SafeHtml |
 <p>Sends SIGKILL to pid <strong>${i.child.pid}</strong> after forkwatch re-checks it is still the same hung child of ${untrusted(i.target.name, 200)}. Remediation mode: <strong>${untrusted(status.remediationMode, 40)}</strong>${status.remediationMode === 'dry-run' ? ' (nothing is signalled; the decision is recorded)' : ''}.</p>
 <form class="kill-form" hidden method="post" action="${attr(action)}" data-kill-url="${attr(action)}" data-pid="${i.child.pid}">
 <label for="kill-token">API bearer token</label>
-<input id="kill-token" name="token" type="password" autocomplete="off" spellcheck="false" required>
+<input id="kill-token" name="token" type="password" autocomplete="off" spellcheck="false">
 <button type="submit" class="danger">Kill pid ${i.child.pid}…</button>
 <div class="confirm" hidden>
 <p>Really send SIGKILL to pid <strong>${i.child.pid}</strong> (${untrusted(i.target.name, 200)})?</p>

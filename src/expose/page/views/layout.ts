@@ -26,6 +26,7 @@ export function renderDocument(parts: DocumentParts): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${truncate(parts.title, 200).text}</title>
+<link rel="icon" href="${attr(ASSETS.icon.path)}" type="image/svg+xml">
 <link rel="stylesheet" href="${attr(ASSETS.css.path)}">
 <script src="${attr(ASSETS.js.path)}" defer></script>
 <noscript><meta http-equiv="refresh" content="30"></noscript>
