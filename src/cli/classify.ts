@@ -1,4 +1,142 @@
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write("forkwatch classify: not built yet\n");
-  return 70;
+/**
+ * forkwatch classify [FILE|-] [--format pstack|mdb|eu-stack|gdb] [--json]
+ *                    [--signatures PATH]... [--no-shipped] [--config FILE]
+ *
+ * Parse a stack dump and match it against the signature library (shipped +
+ * config `signatures.paths` + --signatures). Exit 2 when a deadlock signature
+ * matches, 0 when none does, 3 when the input cannot be read, 78 when a
+ * signature file or the config is bad, 64 on bad usage.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { EX_CONFIG } from '../config/errors.js';
+import { MAX_INPUT_CHARS, STACK_FORMATS } from '../capture/parse/index.js';
+import type { ParsedStack, StackFormat } from '../capture/types.js';
+import { classifyStackText, formatLoadError, loadSignatures } from '../match/index.js';
+import type { MatchResult, Signature } from '../match/types.js';
+import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+
+export const EXIT_NO_MATCH = 0;
+export const EXIT_DEADLOCK = 2;
+export const EXIT_UNREADABLE = 3;
+const EX_USAGE = 64;
+
+export interface ClassifyIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Read the input: a path, or standard input for "-". Rejects when unreadable. */
+  read: (path: string) => Promise<string>;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `usage: forkwatch classify [FILE|-] [--format ${STACK_FORMATS.join('|')}] [--json]
+                          [--signatures PATH]... [--no-shipped] [--config FILE]
+exit: 2 deadlock signature matched, 0 none, 3 input unreadable, 78 bad signature file or config
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  return runClassify(argv, {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    read: readInput,
+    env: process.env,
+  });
+}
+
+export async function runClassify(argv: string[], io: ClassifyIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'classify',
+    argv,
+    {
+      ...CONFIG_OPTION,
+      format: { type: 'string', short: 'f' },
+      json: { type: 'boolean' },
+      signatures: { type: 'string', short: 's', multiple: true },
+      'no-shipped': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const format = values.format;
+  if ((format !== undefined && !STACK_FORMATS.includes(format as StackFormat)) || positionals.length > 1) {
+    io.stderr(`forkwatch classify: ${positionals.length > 1 ? 'one input at most' : `unknown --format "${format}"`}\n${USAGE}`);
+    return EX_USAGE;
+  }
+  const config = loadConfig({ file: values.config, env: io.env });
+  const library = loadSignatures({ paths: [...config.signatures.paths, ...(values.signatures ?? [])], shipped: !values['no-shipped'] });
+  if (library.errors.length > 0) {
+    for (const e of library.errors) io.stderr(`forkwatch classify: signature file: ${formatLoadError(e)}\n`);
+    return EX_CONFIG;
+  }
+  const input = positionals[0] ?? '-';
+  let text: string;
+  try {
+    text = await io.read(input);
+  } catch (err) {
+    io.stderr(`forkwatch classify: cannot read ${input === '-' ? 'standard input' : input}: ${(err as Error).message}\n`);
+    return EXIT_UNREADABLE;
+  }
+  const { stack, match } = classifyStackText(text, library.signatures, format as StackFormat | undefined);
+  io.stdout(values.json ? renderJson(stack, match, library.signatures) : renderText(stack, match, library.signatures));
+  return match.deadlock ? EXIT_DEADLOCK : EXIT_NO_MATCH;
+}
+
+/** At most MAX_INPUT_CHARS bytes (+1, so the parser can say it cut): a huge file is never read whole. */
+async function readInput(path: string): Promise<string> {
+  if (path === '-') return readStdin();
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_INPUT_CHARS + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > MAX_INPUT_CHARS) break;
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_INPUT_CHARS + 1).toString('utf8');
+}
+
+function renderJson(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
+  const { raw: _raw, ...rest } = stack;
+  const references = Object.fromEntries(match.matches.map((m) => [m.signatureId, signatures.find((s) => s.id === m.signatureId)?.references ?? []]));
+  return `${JSON.stringify({ stack: rest, match, references }, null, 2)}\n`;
+}
+
+function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
+  const out: string[] = [];
+  out.push(`format: ${stack.format}  pid: ${stack.pid ?? '-'}  threads: ${stack.threads.length}  fingerprint: ${match.fingerprint}`);
+  for (const w of stack.warnings) out.push(`warning: ${w}`);
+  stack.threads.forEach((t, ti) => {
+    out.push('', `thread ${ti}${t.tid !== null ? ` tid ${t.tid}` : ''}${t.name ? ` "${t.name}"` : ''}`);
+    const marked = new Set(match.matches.filter((m) => m.threadIndex === ti).flatMap((m) => m.frameIndexes));
+    t.frames.forEach((f, fi) => {
+      const name = f.fn === null ? '??' : f.fn + (f.offset !== null ? `+0x${f.offset.toString(16)}` : '');
+      const where = [f.module, f.source].filter(Boolean).join(' ');
+      out.push(`  ${marked.has(fi) ? '*' : ' '}#${String(fi).padEnd(3)} ${(f.address ?? '').padEnd(18)} ${name}${where ? `  (${where})` : ''}`);
+    });
+  });
+  out.push('');
+  if (match.matches.length === 0) out.push('no deadlock signature matched');
+  for (const m of match.matches) {
+    const sig = signatures.find((s) => s.id === m.signatureId);
+    out.push(`MATCH ${m.signatureId} (${m.severity}${m.generic ? ', generic' : ''}, v${m.version}): ${m.title}`);
+    out.push(`  rule: ${m.rule}; thread ${m.threadIndex}; frames ${m.frameIndexes.map((i, k) => `#${i} ${m.frames[k]}`).join(', ')}`);
+    for (const r of sig?.references ?? []) out.push(`  see: ${r.title}${r.url ? ` <${r.url}>` : ''}`);
+  }
+  out.push(match.deadlock ? `verdict: DEADLOCK (${match.matches[0]!.signatureId})` : 'verdict: no deadlock signature');
+  return `${out.join('\n')}\n`;
 }

@@ -3,9 +3,10 @@
  * prints (eu-stack's `TID n:`, gdb's `Thread n (...):` and `#n 0x.. in`,
  * pstack's `lwp#` banner and `addr name (args)`, mdb's backtick symbols).
  * Scores are counted over at most DETECT_LINES lines; the best score wins.
+ * Binary-looking input is 'unknown' whatever a stray line resembles.
  */
 import type { StackFormat } from '../types.js';
-import { MAX_LINE_LENGTH } from './common.js';
+import { looksBinary, MAX_LINE_LENGTH } from './common.js';
 
 const DETECT_LINES = 2000;
 
@@ -35,7 +36,7 @@ const CLUES: Clue[] = [
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
 export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
-  if (typeof text !== 'string' || text.length === 0) return 'unknown';
+  if (typeof text !== 'string' || text.length === 0 || looksBinary(text)) return 'unknown';
   const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0 };
   let lineStart = 0;
   for (let n = 0; n < DETECT_LINES && lineStart < text.length; n++) {

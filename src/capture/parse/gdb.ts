@@ -84,14 +84,19 @@ function frameFrom(address: string | undefined, rest: string) {
   return frame;
 }
 
-/** Index of the ` (` that opens the argument list: the first one outside C++ `<...>`. */
+/** Index of the ` (` that opens the argument list: the first one outside C++ `<...>` and `(...)`. */
 function findArgsStart(body: string): number {
   let angle = 0;
+  let paren = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c === '<') angle++;
     else if (c === '>') angle = Math.max(0, angle - 1);
-    else if (c === '(' && angle === 0 && i > 0 && body[i - 1] === ' ') return i - 1;
+    else if (c === ')') paren = Math.max(0, paren - 1);
+    else if (c === '(') {
+      if (angle === 0 && paren === 0 && i > 0 && body[i - 1] === ' ') return i - 1;
+      paren++;
+    }
   }
   return -1;
 }
