@@ -1,4 +1,79 @@
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write("forkwatch run: not built yet\n");
-  return 70;
+/**
+ * forkwatch run [--config FILE]: the daemon (what `npm start` runs, on the
+ * embedded defaults: stateDir ./var, listen 127.0.0.1:9710). Exit: 0 after a
+ * graceful stop (SIGTERM/SIGINT), 78 bad config, 73 incident store cannot be
+ * opened, 69 cannot listen.
+ */
+import closeWithGrace from 'close-with-grace';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/config.js';
+import { openStore, StoreOpenError } from '../record/index.js';
+import type { IncidentStore } from '../record/types.js';
+import { configuredSinks, createAlertExtension } from '../alert/index.js';
+import { createStatusPage } from '../expose/page/extension.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { createDaemon, type Daemon } from '../daemon.js';
+import { buildStages, thisHost } from '../daemon/stages.js';
+import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+
+const HELP = `usage: forkwatch run [--config FILE]
+
+Runs the daemon: scans every \`interval\`, records incidents in stateDir, sends
+alerts, serves the API, metrics and status page on \`listen\` (default
+127.0.0.1:9710). Stops gracefully on SIGTERM or SIGINT.
+exit: 0 stopped, 78 bad config, 73 incident store cannot be opened, 69 cannot listen
+`;
+
+/** sysexits.h EX_UNAVAILABLE: the port is taken or not ours to bind. */
+const EX_UNAVAILABLE = 69;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('run', argv, { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const config = loadConfig({ file: values.config });
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const host = thisHost();
+  const store = openIncidentStore(config, host, logger);
+  if (typeof store === 'number') return store;
+  let daemon: Daemon;
+  try {
+    daemon = createDaemon({ config, logger, store, stages: buildStages(config, logger, host), extensions: [createAlertExtension(), createStatusPage()] });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  try {
+    await daemon.start();
+  } catch (err) {
+    await daemon.stop();
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`forkwatch run: cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code ?? e.message} (set listen.host / listen.port)\n`);
+    return EX_UNAVAILABLE;
+  }
+  return waitForShutdown(daemon, config, logger);
+}
+
+function openIncidentStore(config: Config, host: string, logger: Logger): IncidentStore | number {
+  try {
+    return openStore({ stateDir: config.stateDir, host, sinks: configuredSinks(config), logger, retentionMs: config.retentionMs });
+  } catch (err) {
+    if (!(err instanceof StoreOpenError)) throw err;
+    process.stderr.write(`forkwatch run: ${err.message}\n  (stateDir = ${JSON.stringify(config.stateDir)}; reason: ${err.reason})\n`);
+    return err.exitCode;
+  }
+}
+
+/** close-with-grace: the first SIGTERM/SIGINT stops gracefully (bounded), a second one exits at once. */
+function waitForShutdown(daemon: Daemon, config: Config, logger: Logger): Promise<number> {
+  return new Promise<number>(() => {
+    closeWithGrace({ delay: Math.min(30_000, config.capture.timeoutMs + 2_000) + 5_000, logger }, async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'fatal error: shutting down');
+      else logger.info({ signal }, 'shutting down');
+      await daemon.stop();
+      logger.flush();
+    });
+  });
 }

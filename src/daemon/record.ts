@@ -22,14 +22,14 @@ export function observe(store: IncidentStore, report: ScanReport, suspects: Chil
 
 /**
  * Resolve open incidents of the targets this scan saw whose child is gone.
- * Every present descendant counts as present (not only suspects): a child
- * that exec'd at last is resolved by the store's own rule, not by us.
+ * Only never-exec'd children count as present: a child that exited and waits
+ * to be reaped (zombie) is gone, and one that exec'd at last is no longer hung.
  */
 export function resolveGone(store: IncidentStore, report: ScanReport, at: number): Transition[] {
   const scanned = new Set(report.targets.map((t) => t.name));
   // A configured target that is missing this scan: its JVM is gone, and so are its children.
   for (const name of report.missingTargets) scanned.add(name);
-  const present = report.children.filter((c) => c.classification !== 'execed').map((c) => childKey(store.host, c));
+  const present = report.children.filter((c) => c.classification === 'never-execed').map((c) => childKey(store.host, c));
   const resolved = store.resolveMissing(at, present, scanned);
   return resolved.map((incident) => ({ incident, from: incident.confirmedAt !== null ? ('confirmed' as const) : ('suspect' as const), to: 'resolved' as const }));
 }

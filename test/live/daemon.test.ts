@@ -1,0 +1,213 @@
+/**
+ * Live, end to end: the REAL daemon (`node --import tsx src/cli.ts run`, a
+ * separate process) beside the suite's deadlocked C program and its decoys.
+ * Hung children become confirmed incidents with stack evidence, decoys do
+ * not; /metrics has the values and passes promtool; kill -9 and restart
+ * neither duplicates nor loses an incident; killing the hung children
+ * resolves their incidents; SIGTERM stops the daemon with exit 0.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startDeadlocker } from '../helpers/deadlocker.js';
+import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+
+const TOKEN = 'live-test-token-0123456789';
+
+interface Running {
+  proc: ChildProcess;
+  base: string;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+/** Start `forkwatch run` and learn its port from its "forkwatch API on" log line. */
+async function startDaemon(configPath: string): Promise<Running> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not listen within 30 s; stderr:\n${stderr}`)), 30_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code}; stderr:\n${stderr}`));
+    });
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(rec);
+      const listen = rec.listen as { host: string; port: number } | undefined;
+      if (listen && typeof rec.msg === 'string' && rec.msg.startsWith('forkwatch API on')) {
+        clearTimeout(timer);
+        resolve(`http://${listen.host}:${listen.port}`);
+      }
+    });
+  });
+  return { proc, base, logs, exited };
+}
+
+async function getJson<T = Record<string, unknown>>(base: string, path: string): Promise<T> {
+  const res = await fetch(base + path);
+  assert.equal(res.status, 200, `${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+interface IncidentItem {
+  id: string;
+  childPid: number;
+  state: string;
+  signatureId: string | null;
+}
+
+async function allIncidents(base: string): Promise<IncidentItem[]> {
+  const out: IncidentItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: IncidentItem[]; nextCursor: string | null } = await getJson(base, `/api/v1/incidents?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+function metricValue(text: string, name: string, labels: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `) || (labels === '' && l.startsWith(`${name} `)));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+}
+
+test('the real daemon confirms hung children, ignores decoys, survives kill -9, resolves killed children', { timeout: 180_000 }, async (t) => {
+  requireTool('promtool', ['--version']);
+  requireTool('eu-stack', ['--version']);
+  const dl = await startDeadlocker({ hung: 2, exec: true, busy: true, sleeper: true, accepter: true, zombie: true });
+  t.after(() => dl.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-daemon-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configPath = join(dir, 'forkwatch.yaml');
+  writeFileSync(
+    configPath,
+    [
+      'interval: 1s',
+      'hungAfter: 1s',
+      `stateDir: ${JSON.stringify(join(dir, 'state'))}`,
+      'listen: { host: 127.0.0.1, port: 0 }',
+      `auth: { token: ${JSON.stringify(TOKEN)} }`,
+      `targets: [{ name: jenkins, pid: ${dl.pid} }]`,
+      'log: { level: info, pretty: false }',
+      '',
+    ].join('\n'),
+  );
+  const hung = dl.pidsOf('hung');
+  const decoys = (['exec', 'busy', 'sleeper', 'accepter', 'zombie'] as const).flatMap((r) => dl.pidsOf(r));
+  assert.equal(hung.length, 2);
+  assert.equal(decoys.length, 5);
+
+  let d = await startDaemon(configPath);
+  t.after(() => d.proc.kill('SIGKILL'));
+
+  // 1. Hung children confirmed, with stack evidence.
+  const confirmed = await waitFor('both hung children confirmed', async () => {
+    const items = (await allIncidents(d.base)).filter((i) => i.state === 'confirmed');
+    return hung.every((p) => items.some((i) => i.childPid === p)) ? items : null;
+  });
+  // Let a few more ticks pass: a decoy must not be confirmed later (kernel proof needs ≥2 scans).
+  await new Promise((r) => setTimeout(r, 4000));
+  const afterWait = await allIncidents(d.base);
+  for (const pid of decoys) {
+    assert.ok(!afterWait.some((i) => i.childPid === pid && i.state !== 'suspect'), `decoy ${pid} was confirmed`);
+  }
+  assert.ok(!afterWait.some((i) => dl.pidsOf('exec').includes(i.childPid) || dl.pidsOf('zombie').includes(i.childPid)), 'exec/zombie decoys are not even suspects');
+  for (const inc of confirmed.filter((i) => hung.includes(i.childPid))) {
+    const full = await getJson<{ signatureId: string; evidence: { stack: { threads: { frames: { fn: string | null }[] }[] }; stackRaw: string } }>(d.base, `/api/v1/incidents/${inc.id}`);
+    assert.ok(full.signatureId && full.signatureId !== 'unknown', `signature of ${inc.childPid}: ${full.signatureId}`);
+    const fns = full.evidence.stack.threads[0]!.frames.map((f) => f.fn);
+    assert.ok(fns.includes('pthread_mutex_lock') || fns.includes('take_held_lock_in_child'), `frames: ${fns.join(' < ')}`);
+    assert.ok(full.evidence.stackRaw.length > 0);
+  }
+  const incidentLog = d.logs.find((l) => l.to === 'confirmed' && l.childPid === hung[0]);
+  assert.ok(incidentLog, 'an incident log line for the hung child');
+  for (const k of ['target', 'childPid', 'childStartTime', 'signature']) assert.ok(incidentLog[k] !== undefined, `log line lacks ${k}`);
+
+  // 2. /metrics values and promtool.
+  const metrics = await (await fetch(`${d.base}/metrics`)).text();
+  const signature = confirmed.find((i) => i.childPid === hung[0])!.signatureId!;
+  const hungBySig = confirmed.filter((i) => hung.includes(i.childPid) && i.signatureId === signature).length;
+  assert.equal(metricValue(metrics, 'forkwatch_hung_children', `target="jenkins",signature="${signature}"`), hungBySig);
+  assert.equal(metricValue(metrics, 'forkwatch_target_up', 'target="jenkins"'), 1);
+  assert.equal(metricValue(metrics, 'forkwatch_target_processes', 'target="jenkins"'), 1);
+  assert.equal(metricValue(metrics, 'forkwatch_children', 'target="jenkins",classification="zombie"'), 1);
+  assert.equal(metricValue(metrics, 'forkwatch_children', 'target="jenkins",classification="execed"'), 1);
+  assert.equal(metricValue(metrics, 'forkwatch_children', 'target="jenkins",classification="never_execed"'), 5);
+  assert.equal(metricValue(metrics, 'forkwatch_overdue_children', 'target="jenkins"'), 5);
+  assert.ok(metricValue(metrics, 'forkwatch_oldest_overdue_child_age_seconds', 'target="jenkins"')! >= 1);
+  assert.equal(metricValue(metrics, 'forkwatch_incidents_opened_total', `signature="${signature}"`), hungBySig);
+  assert.ok(metricValue(metrics, 'forkwatch_scans_total', 'outcome="ok"')! >= 3);
+  assert.ok(metricValue(metrics, 'forkwatch_captures_total', 'backend="eu-stack",outcome="ok"')! >= 2);
+  assert.ok(Math.abs(metricValue(metrics, 'forkwatch_last_successful_scan_timestamp_seconds', '')! - Date.now() / 1000) < 10);
+  const promFile = join(dir, 'metrics.txt');
+  writeFileSync(promFile, metrics);
+  const promtool = execFileSync('sh', ['-c', 'promtool check metrics < "$1" 2>&1; echo "rc=$?"', 'sh', promFile], { encoding: 'utf8' });
+  assert.equal(promtool.trim(), 'rc=0', `promtool check metrics:\n${promtool}`);
+
+  // 3. kill -9, restart: same incidents, none duplicated or lost, still confirmed.
+  const before = await allIncidents(d.base);
+  d.proc.kill('SIGKILL');
+  assert.equal(await d.exited, null);
+  d = await startDaemon(configPath);
+  await waitFor('a scan after restart', async () => (await fetch(`${d.base}/readyz`)).status === 200);
+  const afterRestart = await allIncidents(d.base);
+  assert.deepEqual(afterRestart.map((i) => i.id).sort(), before.map((i) => i.id).sort(), 'same incident ids after kill -9 and restart');
+  for (const pid of hung) {
+    const mine = afterRestart.filter((i) => i.childPid === pid);
+    assert.equal(mine.length, 1, `one incident for hung child ${pid}`);
+    assert.equal(mine[0]!.state, 'confirmed');
+  }
+
+  // 4. POST /api/v1/scan runs a tick now (auth enforced on the live server too).
+  assert.equal((await fetch(`${d.base}/api/v1/scan`, { method: 'POST' })).status, 401);
+  const scan = await fetch(`${d.base}/api/v1/scan`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(scan.status, 200);
+  assert.equal(((await scan.json()) as { ok: boolean }).ok, true);
+
+  // 5. Kill the hung children: their incidents resolve.
+  for (const pid of hung) process.kill(pid, 'SIGKILL');
+  await waitFor('hung children resolved', async () => {
+    const items = await allIncidents(d.base);
+    return hung.every((p) => items.some((i) => i.childPid === p && i.state === 'resolved'));
+  });
+  const after = await (await fetch(`${d.base}/metrics`)).text();
+  assert.equal(metricValue(after, 'forkwatch_incidents_resolved_total', `signature="${signature}"`), hungBySig);
+  assert.equal(metricValue(after, 'forkwatch_hung_children', `target="jenkins",signature="${signature}"`), null);
+
+  // 6. SIGTERM: graceful stop, exit 0.
+  d.proc.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+  assert.ok(d.logs.some((l) => l.msg === 'forkwatch stopped'));
+});
