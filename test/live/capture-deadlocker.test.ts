@@ -14,6 +14,8 @@ import { buildNative, requireTool } from '../helpers/native-build.js';
 import { detectBackends, type CaptureBackend } from '../../src/capture/backends.js';
 import { captureStack } from '../../src/capture/capture-stack.js';
 import { readStartTimeMs } from '../../src/capture/identity.js';
+import { readKernelEvidence } from '../../src/classify/kernel-evidence.js';
+import { assessProvablyBlocked } from '../../src/classify/kernel-evidence-rule.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { loadSignatures } from '../../src/match/load.js';
 import { matchSignatures } from '../../src/match/matcher.js';
@@ -72,6 +74,19 @@ test('eu-stack and gdb are detected (pstack/gstack where installed), in the conf
   const names = backends.map((b) => b.name);
   assert.ok(names.includes('eu-stack') && names.includes('gdb'), names.join());
   assert.ok(names.indexOf('eu-stack') < names.indexOf('gdb'));
+});
+
+test('kernel evidence: the hung child is provably blocked over two samples; no decoy is', async () => {
+  const roles: Role[] = ['hung', 'busy', 'sleeper', 'accepter', 'exec'];
+  const first = roles.map((r) => readKernelEvidence(d.pidsOf(r)[0]!, { procRoot: '/proc' })!);
+  await new Promise((r) => setTimeout(r, 300));
+  const second = roles.map((r) => readKernelEvidence(d.pidsOf(r)[0]!, { procRoot: '/proc' })!);
+  const verdicts = roles.map((r, i) => [r, assessProvablyBlocked([first[i]!, second[i]!]).blocked]);
+  assert.deepEqual(verdicts, [['hung', true], ['busy', false], ['sleeper', false], ['accepter', false], ['exec', false]]);
+  assert.equal(first[0]!.wchan, 'futex_do_wait');
+  assert.equal(first[0]!.threads, 1);
+  assert.equal(first[0]!.futexWaitPrivate, true);
+  assert.equal(readKernelEvidence(d.pidsOf('zombie')[0]!, { procRoot: '/proc' })!.state, 'Z');
 });
 
 test('every installed backend captures the hung child: atfork frames, the glibc-atfork signature, target unharmed', async () => {
