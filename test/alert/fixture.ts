@@ -1,6 +1,7 @@
 /** Builders for the alert tests: a real store on the real clock, a config, a log sink to search. */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import type { Logger } from '../../src/util/logger.js';
 import type { Registry } from 'prom-client';
 import { createMetrics, type Metrics } from '../../src/expose/metrics.js';
 import { resolveConfig } from '../../src/config/load.js';
@@ -36,7 +37,7 @@ export function resolveAllBut(store: IncidentStore, keep: string[] = []): void {
   store.resolveMissing(Date.now(), keep, ['jenkins']);
 }
 
-export function captureLogs(): { logger: ReturnType<typeof pino>; text: () => string } {
+export function captureLogs(): { logger: Logger; text: () => string } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -44,7 +45,7 @@ export function captureLogs(): { logger: ReturnType<typeof pino>; text: () => st
       cb();
     },
   });
-  return { logger: pino({ level: 'debug' }, stream), text: () => lines.join('') };
+  return { logger: pino({ level: 'debug' }, stream) as unknown as Logger, text: () => lines.join('') };
 }
 
 /** The daemon's own metrics (private registry): proves Metrics satisfies AlertMetrics. */

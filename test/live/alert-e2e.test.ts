@@ -1,0 +1,49 @@
+/**
+ * Live, end to end: the real daemon (`forkwatch run` as a process) beside the
+ * suite's deadlocked C program, alerting the Slack stand-in. From the hung
+ * child's start to the recorded Slack message must take at most
+ * hungAfter + interval + 2 s.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
+import { requireTool } from '../helpers/native-build.js';
+import { startSlackStandin } from '../helpers/slack-standin.js';
+import { readStartTimeMs } from '../../src/capture/identity.js';
+import { startDaemonProcess } from '../alert/daemon-process.js';
+import { tempDir } from '../record/fixture.js';
+
+const HUNG_AFTER_MS = 2000;
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const INTERVAL_MS = 1000;
+
+test('first hung child to a recorded Slack message within hungAfter + interval + 2 s', async (t) => {
+  requireTool('eu-stack');
+  const slack = await startSlackStandin();
+  t.after(() => slack.close());
+  const dir = tempDir(t);
+  const binary = deadlockerBinary();
+  // The daemon first (its start-up is not what is measured), watching for the program by its image.
+  const daemon = await startDaemonProcess(dir, {
+    // Other tests may run the same program at the same time: an unusual thread count tells ours apart.
+    targets: [{ name: 'deadlocker', cmdline: `^${escapeRegex(binary)} --hung 1 --threads 7 --exec --sleeper$` }],
+    hungAfter: `${HUNG_AFTER_MS}ms`,
+    interval: `${INTERVAL_MS}ms`,
+    rediscoverInterval: '1s',
+    alerts: { slack: { webhookUrl: slack.url, timeout: '2s' } },
+  });
+  t.after(() => daemon.kill());
+  const d = await startDeadlocker({ hung: 1, threads: 7, exec: true, sleeper: true });
+  t.after(() => d.stop());
+  const hungPid = d.pidsOf('hung')[0]!;
+  const startedAt = readStartTimeMs('/proc', hungPid);
+  assert.ok(startedAt !== null);
+  const [msg] = await slack.waitForRequests(1, 20_000);
+  const latency = msg!.at - startedAt;
+  const budget = HUNG_AFTER_MS + INTERVAL_MS + 2000;
+  process.stdout.write(`# e2e: hung child ${hungPid} started -> Slack message in ${latency} ms (budget ${budget} ms)\n`);
+  assert.ok(latency <= budget, `Slack message ${latency} ms after the hung child started (budget ${budget} ms)`);
+  assert.match(msg!.json!.text!, new RegExp(`child pid ${hungPid} of deadlocker \\(pid ${d.pid}\\)`));
+  assert.ok(!readFileSync(daemon.logFile, 'utf8').includes(slack.url.split('/').pop()!), 'webhook URL in the daemon log');
+});
