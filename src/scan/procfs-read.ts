@@ -160,6 +160,11 @@ export class ProcfsReader {
     }
   }
 
+  private readWchan(dir: string): string | null {
+    const text = this.readText(`${dir}/wchan`);
+    return isFailure(text) ? null : parseWchan(text);
+  }
+
   readProcess(pid: number, clock: ProcfsClock, opts: ReadOptions = {}): ProcessRead {
     const dir = `${this.root}/${pid}`;
     const statText = this.readText(`${dir}/stat`);
@@ -176,17 +181,18 @@ export class ProcfsReader {
     if (isFailure(cmd)) return failed(cmd, `${dir}/cmdline`);
     const exe = opts.exe ? this.readExe(pid) : null;
     const exeDenied = isFailure(exe) && exe.failed === 'denied';
-    let wchan: string | null = null;
-    if (opts.wchan) {
-      const text = this.readText(`${dir}/wchan`);
-      wchan = isFailure(text) ? null : parseWchan(text);
-    }
+    let wchan = opts.wchan ? this.readWchan(dir) : null;
+    let s = stat.value;
     if (opts.verify) {
       const again = this.readText(`${dir}/stat`);
       const reparsed = isFailure(again) ? null : parseStat(again);
-      if (!reparsed?.ok || reparsed.value.startTicks !== stat.value.startTicks) return { kind: 'gone' };
+      if (!reparsed?.ok || reparsed.value.startTicks !== s.startTicks) return { kind: 'gone' };
+      // wchan reads "0" while the task runs: the later stat says so (R) more often than the first.
+      if (opts.wchan && wchan === null) {
+        s = reparsed.value;
+        if (s.stateCode !== 'R') wchan = this.readWchan(dir);
+      }
     }
-    const s = stat.value;
     const image = exe && !isFailure(exe) ? exe : null;
     const info: ProcessInfo = {
       pid: s.pid,

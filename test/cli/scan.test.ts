@@ -1,0 +1,112 @@
+/**
+ * The real CLI as a process on captured ps listings (`--ps-output`): golden
+ * files beside the raw listings (FORKWATCH_UPDATE_GOLDEN=1 rewrites them),
+ * plus explicit checks so a regenerated golden cannot bless a wrong answer.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/native-build.js';
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/ps');
+const UPDATE = process.env.FORKWATCH_UPDATE_GOLDEN === '1';
+
+function runScan(args: string[], config: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-cli-'));
+  try {
+    writeFileSync(join(dir, 'config.yaml'), config);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'scan', '--config', join(dir, 'config.yaml'), ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, FORKWATCH_CONFIG: '' },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Json = { exitStatus: number; targets: { name: string; process: { pid: number } }[]; missingTargets: string[]; children: { target: { pid: number }; child: { pid: number }; depth: number; classification: string; overdue: boolean; activity: string }[] };
+
+/** What the golden file pins: stable across runs (no timestamps, no host). */
+function essence(j: Json) {
+  return {
+    exitStatus: j.exitStatus,
+    targets: j.targets.map((t) => `${t.name}:${t.process.pid}`),
+    missingTargets: j.missingTargets,
+    children: j.children
+      .map((c) => ({ target: c.target.pid, pid: c.child.pid, depth: c.depth, classification: c.classification, overdue: c.overdue, activity: c.activity }))
+      .sort((a, b) => a.pid - b.pid),
+  };
+}
+
+function golden(name: string, actual: unknown): void {
+  const path = join(FIXTURES, `${name}.expected.json`);
+  const text = `${JSON.stringify(actual, null, 2)}\n`;
+  if (UPDATE || !existsSync(path)) writeFileSync(path, text);
+  assert.deepEqual(actual, JSON.parse(readFileSync(path, 'utf8')), `golden ${path}`);
+}
+
+const ILLUMOS_CONFIG = `
+targets:
+  - name: controller
+    cmdline: 'jdk1\\.8\\.0/bin/java -Djava\\.awt\\.headless'
+  - name: agent
+    cmdline: 'agent\\.jar'
+hungAfter: 60s
+`;
+
+test('scan --ps-output: synthetic illumos listing (args cut at 80 bytes, fname compared)', () => {
+  const r = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--json'], ILLUMOS_CONFIG);
+  assert.equal(r.status, 1, r.stderr);
+  const j = JSON.parse(r.stdout) as Json;
+  const e = essence(j);
+  // 7003 exec'd another binary (fname javaw) with the agent's args: a process of its own that the selector matches.
+  assert.deepEqual(e.targets, ['controller:812', 'agent:7000', 'agent:7003']);
+  assert.deepEqual(e.children.filter((c) => c.overdue).map((c) => c.pid), [4711, 4712, 6000, 7001]);
+  assert.equal(e.children.find((c) => c.pid === 6000)!.depth, 2, 'a clone of a clone');
+  assert.equal(e.children.find((c) => c.pid === 4713)!.activity, 'running', 'on a CPU (O): not overdue');
+  assert.equal(e.children.find((c) => c.pid === 4800)!.overdue, false, 'younger than hungAfter');
+  assert.equal(e.children.find((c) => c.pid === 7003)!.classification, 'execed', 'fname javaw differs');
+  assert.equal(e.children.find((c) => c.pid === 5002)!.classification, 'zombie');
+  golden('illumos-synthetic-jenkins', e);
+});
+
+test('scan --ps-output: the default targets miss an illumos JVM whose jenkins.war is past 80 bytes', () => {
+  const r = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--json'], 'hungAfter: 60s\n');
+  const targets = essence(JSON.parse(r.stdout) as Json).targets;
+  assert.deepEqual(targets, ['jenkins:7000', 'jenkins:7003'], 'the agent (agent.jar within 80 bytes), not the controller');
+  const none = runScan(['--ps-output', join(FIXTURES, 'ptree-synthetic-812.txt'), '--json'], 'hungAfter: 60s\n');
+  assert.equal(none.status, 3, 'not a ps listing: no target found');
+});
+
+test('scan --ps-output --ps-platform linux: a real procps listing of the deadlocker', () => {
+  const config = "targets:\n  - name: dl\n    cmdline: 'deadlocker-[0-9a-f]+ --hung'\nhungAfter: 1s\n";
+  const r = runScan(['--ps-output', join(FIXTURES, 'linux-procps-deadlocker.txt'), '--ps-platform', 'linux', '--json'], config);
+  assert.equal(r.status, 1, r.stderr);
+  const e = essence(JSON.parse(r.stdout) as Json);
+  assert.deepEqual(e.targets, ['dl:19864']);
+  // ps cannot see wait channels: every old clone that is not running is a suspect (capture decides).
+  assert.deepEqual(e.children.filter((c) => c.overdue).map((c) => c.pid), [19870, 19871, 19873, 19874, 19875]);
+  assert.equal(e.children.find((c) => c.pid === 19872)!.classification, 'execed');
+  assert.equal(e.children.find((c) => c.pid === 19876)!.classification, 'zombie');
+  golden('linux-procps-deadlocker', e);
+});
+
+test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', () => {
+  const table = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt')], ILLUMOS_CONFIG);
+  assert.equal(table.status, 1);
+  assert.match(table.stdout, /^TARGET\s+CHILD\s+DEPTH\s+AGE\s+STATE\s+THREADS\s+CLASSIFICATION/m);
+  assert.match(table.stdout, /controller:812\s+4711\s+1\s+1d02h\s+S\s+1\s+never-execed OVERDUE/);
+  assert.match(table.stdout, /overdue: 4 \(hungAfter 1m00s\)/);
+  const bad = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', 'soon'], ILLUMOS_CONFIG);
+  assert.equal(bad.status, 78);
+  assert.match(bad.stderr, /--hung-after = "soon"/);
+  const longer = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', '2d', '--json'], ILLUMOS_CONFIG);
+  assert.equal(longer.status, 0, 'nothing older than 2 days');
+  const missing = runScan(['--ps-output', '/nonexistent/ps.txt'], ILLUMOS_CONFIG);
+  assert.equal(missing.status, 3);
+});
