@@ -1,5 +1,5 @@
 /** list(): filters and stable keyset pagination, newest first by (openedAt, id). */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { checkLimit, decodeCursor, encodeCursor } from './cursor.js';
 import { SUMMARY_COLUMNS, toSummary, type IncidentRow } from './rows.js';
 import { OPEN_STATES, type IncidentState, type IncidentSummary, type ListQuery, type Page } from './types.js';
@@ -33,10 +33,24 @@ export function listIncidents(db: Database, q: ListQuery): Page<IncidentSummary>
   }
   const sql = `SELECT ${SUMMARY_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY opened_at DESC, id DESC LIMIT ?`;
-  const rows = db.prepare(sql).all(...params, limit + 1) as IncidentRow[];
+  const rows = prepareCached(db, sql).all(...params, limit + 1) as IncidentRow[];
   const items = rows.slice(0, limit).map(toSummary);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.openedAt, last.id]) : null };
+}
+
+// A handful of distinct filter combinations exist; preparing costs more than running a page.
+const statementCache = new WeakMap<Database, Map<string, Statement>>();
+
+export function prepareCached(db: Database, sql: string): Statement {
+  let byDb = statementCache.get(db);
+  if (!byDb) statementCache.set(db, (byDb = new Map()));
+  let st = byDb.get(sql);
+  if (!st) {
+    if (byDb.size >= 64) byDb.clear(); // bounded: filters come from API callers
+    byDb.set(sql, (st = db.prepare(sql)));
+  }
+  return st;
 }
 
 function statesOf(s: ListQuery['state']): IncidentState[] | null {

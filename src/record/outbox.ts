@@ -6,6 +6,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { checkLimit, decodeCursor, encodeCursor } from './cursor.js';
+import { prepareCached } from './list.js';
 import { toOutboxItem, type OutboxRow } from './rows.js';
 import type { NotificationQuery, OutboxItem, OutboxStats, OutboxTransition, Page } from './types.js';
 
@@ -94,7 +95,7 @@ export class OutboxOps {
       params.push(decodeCursor(q.cursor, ['number'])[0] as number);
     }
     const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as OutboxRow[];
+    const rows = prepareCached(this.db, sql).all(...params, limit + 1) as OutboxRow[];
     const items = rows.slice(0, limit).map(toOutboxItem);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };

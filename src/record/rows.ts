@@ -38,14 +38,13 @@ export interface IncidentRow {
   fingerprint: string | null;
   jenkins_job: string | null;
   forking_thread: string | null;
-  evidence: string;
 }
 
 /** Columns for summaries: everything but the bulky evidence. */
 export const SUMMARY_COLUMNS = `id, key, host, target_name, target_pid, target_start_ms, target_user, child_pid,
   child_start_ms, state, opened_at, confirmed_at, remediated_at, resolved_at, resolved_reason, last_seen_at,
   overdue_since, signature_id, signature_title, signature_version, severity, fingerprint, jenkins_job,
-  forking_thread, evidence`;
+  forking_thread`;
 
 export interface AuditRow {
   at: number;
@@ -118,9 +117,10 @@ export function toAudit(r: AuditRow): AuditRecord {
   return out;
 }
 
-export function toIncident(r: IncidentRow, bulk: string | null, audit: AuditRow[]): Incident {
+/** light: the incidents.evidence column; bulk: incident_bulk.evidence (null: leave the bulky part out). */
+export function toIncident(r: IncidentRow, light: string, bulk: string | null, audit: AuditRow[]): Incident {
   const evidence: IncidentEvidence = {
-    ...parseJson<IncidentEvidence>(r.evidence, {}),
+    ...parseJson<IncidentEvidence>(light, {}),
     ...parseJson<IncidentEvidence>(bulk, {}),
   };
   return { ...toSummary(r), evidence, audit: audit.map(toAudit) };

@@ -1,5 +1,6 @@
 /** The SQLite incident store: every public operation is one transaction. */
 import type { Database, Statement } from 'better-sqlite3';
+import type { KernelEvidence } from '../capture/types.js';
 import type { Logger } from '../util/logger.js';
 import { IncidentNotFoundError, IncidentStateError, StoreInputError } from './errors.js';
 import { appendKernel, mergeEvidence, splitEvidence, touchesBulk } from './evidence.js';
@@ -72,7 +73,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   private observeOne(scanAt: number, s: SuspectObservation, result: ObserveResult): void {
     const key = incidentKey({ host: this.host, ...s });
-    const row = this.st.byKey!.get(key) as IncidentRow | undefined;
+    const row = this.st.observeByKey!.get(key) as ObservedRow | undefined;
     if (!row) {
       this.insertSuspect(scanAt, key, s);
       const created = this.summary(incidentId(key));
@@ -80,16 +81,19 @@ export class SqliteIncidentStore implements IncidentStore {
       this.log?.debug(logFields(created), 'incident opened (suspect)');
       return;
     }
-    const evidence = parseJson<IncidentEvidence>(row.evidence, {});
-    if (s.child) evidence.child = s.child;
-    if (s.parent) evidence.parent = s.parent;
-    if (s.kernel) evidence.kernel = appendKernel(evidence.kernel ?? [], [s.kernel]);
-    this.st.touch!.run({ id: row.id, at: scanAt, evidence: JSON.stringify(evidence), overdue: s.overdueSince ?? null });
+    // A hung child's kernel state does not change: most ticks only move last_seen_at.
+    const kernelSig = s.kernel ? kernelSignature(s.kernel) : null;
+    if (s.kernel && kernelSig !== row.last_kernel) {
+      const evidence = parseJson<IncidentEvidence>(row.evidence, {});
+      evidence.kernel = appendKernel(evidence.kernel ?? [], [s.kernel]);
+      this.st.setKernel!.run({ id: row.id, evidence: JSON.stringify(evidence), lastKernel: kernelSig });
+    }
+    this.st.touch!.run({ id: row.id, at: scanAt, overdue: s.overdueSince ?? null });
     if (row.state !== 'resolved') {
       result.seen += 1;
       return;
     }
-    this.reopen(row, scanAt);
+    this.reopen(this.st.byId!.get(row.id) as IncidentRow, scanAt);
     result.reopened.push(this.summary(row.id));
   }
 
@@ -111,6 +115,7 @@ export class SqliteIncidentStore implements IncidentStore {
       at: scanAt,
       overdue: s.overdueSince ?? null,
       evidence: JSON.stringify(evidence),
+      lastKernel: s.kernel ? kernelSignature(s.kernel) : null,
     });
   }
 
@@ -168,8 +173,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   private writeEvidence(id: string, partial: IncidentEvidence): void {
-    const stored = this.st.evidence!.get(id) as { evidence: string; evidence_bulk: string };
-    const base = { ...parseJson<IncidentEvidence>(stored.evidence, {}), ...parseJson<IncidentEvidence>(stored.evidence_bulk, {}) };
+    const base = { ...parseJson<IncidentEvidence>(this.lightOf(id), {}), ...parseJson<IncidentEvidence>(this.bulkOf(id), {}) };
     const { light, bulk } = splitEvidence(mergeEvidence(base, partial));
     if (touchesBulk(partial)) this.st.setBulk!.run({ id, bulk: JSON.stringify(bulk) });
     this.st.setEvidence!.run({ id, evidence: JSON.stringify(light) });
@@ -183,7 +187,7 @@ export class SqliteIncidentStore implements IncidentStore {
       .transaction(() => {
         const resolved: IncidentSummary[] = [];
         for (const target of targets) {
-          for (const row of this.st.openOfTarget!.all(this.host, target) as IncidentRow[]) {
+          for (const row of this.st.openOfTarget!.all(this.host, target) as { id: string; key: string; confirmed_at: number | null }[]) {
             if (present.has(row.key)) continue;
             const reason: ResolvedReason = presentPids.has(withoutChildStart(row.key)) ? 'pid-reused' : 'gone';
             this.st.resolve!.run({ id: row.id, at: scanAt, reason });
@@ -308,8 +312,15 @@ export class SqliteIncidentStore implements IncidentStore {
 
   private full(id: string): Incident {
     const row = this.st.byId!.get(id) as IncidentRow;
-    const bulk = (this.st.bulk!.get(id) as { evidence_bulk: string }).evidence_bulk;
-    return toIncident(row, bulk, this.st.audit!.all(id) as AuditRow[]);
+    return toIncident(row, this.lightOf(id), this.bulkOf(id), this.st.audit!.all(id) as AuditRow[]);
+  }
+
+  private lightOf(id: string): string {
+    return (this.st.evidence!.get(id) as { evidence: string }).evidence;
+  }
+
+  private bulkOf(id: string): string | null {
+    return (this.st.bulk!.get(id) as { evidence: string } | undefined)?.evidence ?? null;
   }
 
   private insertAudit(id: string, a: AuditRecord): void {
@@ -328,7 +339,7 @@ export class SqliteIncidentStore implements IncidentStore {
   /** One row per sink; the snapshot is the incident now, without bulky evidence. Returns rows inserted. */
   private enqueue(id: string, transition: OutboxTransition): number {
     const row = this.st.byId!.get(id) as IncidentRow;
-    const snapshot = toIncident(row, null, this.st.audit!.all(id) as AuditRow[]);
+    const snapshot = toIncident(row, this.lightOf(id), null, this.st.audit!.all(id) as AuditRow[]);
     return this.outbox.enqueue(id, transition, this.now(), JSON.stringify(snapshot));
   }
 }
@@ -336,6 +347,19 @@ export class SqliteIncidentStore implements IncidentStore {
 /** "host/tpid@tstart/cpid@cstart" → "host/tpid@tstart/cpid": same child pid, any start time. */
 function withoutChildStart(key: string): string {
   return key.slice(0, key.lastIndexOf('@'));
+}
+
+interface ObservedRow {
+  id: string;
+  state: string;
+  evidence: string;
+  last_kernel: string | null;
+}
+
+/** A kernel sample without its timestamp: equal signatures mean no progress, nothing new to keep. */
+function kernelSignature(k: KernelEvidence): string {
+  const { at: _at, ...rest } = k;
+  return JSON.stringify(rest);
 }
 
 function logFields(i: IncidentSummary): Record<string, unknown> {
@@ -353,16 +377,18 @@ function prepareStatements(db: Database): Record<string, Statement> {
   const q = (sql: string): Statement => db.prepare(sql);
   return {
     byKey: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE key = ?`),
+    observeByKey: q(`SELECT id, state, evidence, last_kernel FROM incidents WHERE key = ?`),
     byId: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE id = ?`),
-    bulk: q(`SELECT evidence_bulk FROM incidents WHERE id = ?`),
-    evidence: q(`SELECT evidence, evidence_bulk FROM incidents WHERE id = ?`),
+    bulk: q(`SELECT evidence FROM incident_bulk WHERE incident_id = ?`),
+    evidence: q(`SELECT evidence FROM incidents WHERE id = ?`),
     audit: q(`SELECT at, action, mode, outcome, detail, data, actor FROM audit WHERE incident_id = ? ORDER BY id`),
     insert: q(`INSERT INTO incidents (id, key, host, target_name, target_pid, target_start_ms, target_user, child_pid,
-        child_start_ms, state, opened_at, last_seen_at, overdue_since, evidence)
+        child_start_ms, state, opened_at, last_seen_at, overdue_since, evidence, last_kernel)
       VALUES (@id, @key, @host, @targetName, @targetPid, @targetStartMs, @targetUser, @childPid, @childStartMs,
-        'suspect', @at, @at, @overdue, @evidence)`),
-    touch: q(`UPDATE incidents SET last_seen_at = max(last_seen_at, @at), evidence = @evidence,
-        overdue_since = coalesce(overdue_since, @overdue) WHERE id = @id`),
+        'suspect', @at, @at, @overdue, @evidence, @lastKernel)`),
+    touch: q(`UPDATE incidents SET last_seen_at = max(last_seen_at, @at), overdue_since = coalesce(overdue_since, @overdue)
+      WHERE id = @id`),
+    setKernel: q(`UPDATE incidents SET evidence = @evidence, last_kernel = @lastKernel WHERE id = @id`),
     reopen: q(`UPDATE incidents SET state = @state, resolved_at = NULL, resolved_reason = NULL WHERE id = @id`),
     confirm: q(`UPDATE incidents SET
         state = CASE state WHEN 'suspect' THEN 'confirmed' ELSE state END,
@@ -373,8 +399,9 @@ function prepareStatements(db: Database): Record<string, Statement> {
         jenkins_job = CASE WHEN @keepJenkinsJob THEN jenkins_job ELSE @jenkinsJob END
       WHERE id = @id`),
     setEvidence: q(`UPDATE incidents SET evidence = @evidence WHERE id = @id`),
-    setBulk: q(`UPDATE incidents SET evidence_bulk = @bulk WHERE id = @id`),
-    openOfTarget: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE state <> 'resolved' AND host = ? AND target_name = ?`),
+    setBulk: q(`INSERT INTO incident_bulk (incident_id, evidence) VALUES (@id, @bulk)
+      ON CONFLICT (incident_id) DO UPDATE SET evidence = excluded.evidence`),
+    openOfTarget: q(`SELECT id, key, confirmed_at FROM incidents WHERE state <> 'resolved' AND host = ? AND target_name = ?`),
     resolve: q(`UPDATE incidents SET state = 'resolved', resolved_at = @at, resolved_reason = @reason WHERE id = @id`),
     remediate: q(`UPDATE incidents SET state = 'remediated', remediated_at = coalesce(remediated_at, @at) WHERE id = @id`),
     insertAudit: q(`INSERT INTO audit (incident_id, at, action, mode, outcome, detail, data, actor)

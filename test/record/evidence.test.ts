@@ -19,15 +19,21 @@ const sample = (at: number): KernelEvidence => ({
   cpuTimeMs: 10,
 });
 
-test('kernel samples accrue across scans, bounded: the first and the newest are kept', (t) => {
+test('kernel samples accrue only when something changed, bounded: the first and the newest are kept', (t) => {
   const { store } = tempStore(t);
+  const key = keyOf(suspect(5001));
+  // A hung child: the same sample every scan (only `at` moves) is kept once.
+  for (let i = 0; i < 5; i++) store.observeSuspects(1000 + i, [suspect(5001, undefined, { kernel: sample(1000 + i) })]);
+  assert.deepEqual(store.get(key)!.evidence.kernel!.map((k) => k.at), [1000]);
+  assert.equal(store.get(key)!.lastSeenAt, 1004);
+  // Progress (CPU time moves): each sample is kept, up to the bound.
   const n = MAX_KERNEL_SAMPLES + 7;
-  for (let i = 0; i < n; i++) store.observeSuspects(1000 + i, [suspect(5001, undefined, { kernel: sample(1000 + i) })]);
-  const k = store.get(keyOf(suspect(5001)))!.evidence.kernel!;
+  for (let i = 0; i < n; i++) store.observeSuspects(2000 + i, [suspect(5001, undefined, { kernel: { ...sample(2000 + i), cpuTimeMs: 100 + i } })]);
+  const k = store.get(key)!.evidence.kernel!;
   assert.equal(k.length, MAX_KERNEL_SAMPLES);
   assert.equal(k[0]!.at, 1000);
-  assert.equal(k[k.length - 1]!.at, 1000 + n - 1);
-  assert.equal(k[1]!.at, 1000 + n - (MAX_KERNEL_SAMPLES - 1));
+  assert.equal(k[k.length - 1]!.at, 2000 + n - 1);
+  assert.equal(k[1]!.at, 2000 + n - (MAX_KERNEL_SAMPLES - 1));
 });
 
 test('raw stack text is capped at 256 KiB without splitting a UTF-8 character; parsed stack loses its raw copy', (t) => {
@@ -56,7 +62,7 @@ test('updateEvidence merges: top-level keys replace, others stay, bulky fields s
   const id = store.list().items[0]!.id;
   store.updateEvidence(id, { stackRaw: 'Thread 1\n#0 fork', threadDump: '"SCM polling for demo-job"' });
   store.updateEvidence(id, { extra: { jdk: '17' }, kernel: [sample(2)] });
-  store.observeSuspects(2000, [suspect(5001, undefined, { kernel: sample(3) })]);
+  store.observeSuspects(2000, [suspect(5001, undefined, { kernel: { ...sample(3), wchan: 'do_exit' } })]);
   const e = store.get(id)!.evidence;
   assert.equal(e.stackRaw, 'Thread 1\n#0 fork');
   assert.equal(e.stackRawTruncated, false);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openStore, StoreOpenError, type StoreOpenReason } from '../../src/record/index.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/record/schema.js';
 import { CONFIRM, keyOf, suspect, tempDir, HOST, SINKS } from './fixture.js';
 
 const PROBE = new URL('./open-probe.ts', import.meta.url).pathname;
@@ -129,6 +130,22 @@ test('open sets WAL, the chosen synchronous level, foreign keys and the schema v
   const db = new Database(join(dir, 'forkwatch.db'));
   t.after(() => db.close());
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal(db.pragma('user_version', { simple: true }), 1);
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+});
+
+test('migrations: a version 1 store with incidents is upgraded in place, evidence kept', (t) => {
+  const dir = tempDir(t);
+  const db = new Database(join(dir, 'forkwatch.db'));
+  db.exec(MIGRATIONS[0]!.sql);
+  db.pragma('user_version = 1');
+  db.prepare(`INSERT INTO incidents (id, key, host, target_name, target_pid, target_start_ms, child_pid, child_start_ms, state,
+      opened_at, last_seen_at, evidence, evidence_bulk)
+    VALUES ('00000000000000aa', 'h/1@2/3@4', 'h', 'jenkins', 1, 2, 3, 4, 'suspect', 10, 10, '{"extra":{"a":1}}', '{"stackRaw":"#0 fork"}')`).run();
+  db.close();
+  const store = openStore({ stateDir: dir, host: 'h', sinks: SINKS });
+  t.after(() => store.close());
+  const inc = store.get('00000000000000aa')!;
+  assert.deepEqual([inc.key, inc.evidence.stackRaw, inc.evidence.extra], ['h/1@2/3@4', '#0 fork', { a: 1 }]);
+  assert.equal(store.observeSuspects(20, [{ targetName: 'jenkins', targetPid: 1, targetStartMs: 2, targetUser: null, childPid: 3, childStartMs: 4 }]).seen, 1);
 });
