@@ -56,6 +56,8 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   if (value === null) return null;
   const v = value.trim().slice(0, 64);
   if (/^[0-9]{1,9}(\.[0-9]{1,3})?$/.test(v)) return Math.min(Math.round(Number(v) * 1000), MAX_RETRY_AFTER_MS);
+  // Only an IMF-fixdate (RFC 9110): Date.parse alone reads "-1" or "2" as years.
+  if (!/^[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/.test(v)) return null;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return null;
   return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
