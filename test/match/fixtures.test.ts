@@ -1,0 +1,101 @@
+/**
+ * Which signature each stack fixture matches, through the shipped library:
+ * the seed's two illumos dumps → #1667; every real capture of the suite's hung
+ * child (eu-stack and gdb, with and without symbols) → glibc atfork; the
+ * decoys → nothing; each synthetic dump → the id its file name starts with.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/native-build.js';
+import { parseStack, STACK_FORMATS } from '../../src/capture/parse/index.js';
+import { classifyStackText, loadSignatures, matchSignatures } from '../../src/match/index.js';
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
+const library = loadSignatures();
+const all = STACK_FORMATS.flatMap((format) =>
+  readdirSync(join(FIXTURES, format))
+    .filter((n) => n.endsWith('.txt'))
+    .map((name) => ({ format, name, text: readFileSync(join(FIXTURES, format, name), 'utf8') })),
+);
+
+test('the shipped library loads without errors and has every required signature', () => {
+  assert.deepEqual(library.errors, []);
+  const ids = library.signatures.map((s) => s.id);
+  for (const id of [
+    'illumos-pkcs11-cryptoutil-1667',
+    'glibc-atfork-child-lock',
+    'glibc-malloc-lock-after-fork',
+    'glibc-nss-after-fork',
+    'openssl-lock-after-fork',
+    'tcmalloc-lock-after-fork',
+    'jemalloc-lock-after-fork',
+    'musl-malloc-lock-after-fork',
+    'lock-wait-single-threaded-child',
+  ]) {
+    assert.ok(ids.includes(id), `${id} shipped`);
+  }
+  assert.ok(library.signatures.every((s) => /^\d+\.\d+\.\d+$/.test(s.version)));
+});
+
+test('seed report: both illumos dumps (pstack and mdb, verbatim) match #1667 first', () => {
+  for (const file of ['pstack/illumos-seed-1667.txt', 'mdb/illumos-seed-1667.txt']) {
+    const { stack, match } = classifyStackText(readFileSync(join(FIXTURES, file), 'utf8'), library.signatures);
+    assert.equal(stack.format, file.split('/')[0]);
+    assert.equal(match.matches[0]?.signatureId, 'illumos-pkcs11-cryptoutil-1667', file);
+    assert.ok(match.deadlock);
+    const names = match.matches[0]!.frames;
+    assert.ok(names.includes('pkcs11_close_urandom') && names.includes('lwp_park'), names.join(' '));
+    assert.ok(library.signatures.find((s) => s.id === 'illumos-pkcs11-cryptoutil-1667')!.references.some((r) => r.title.includes('4909')));
+  }
+});
+
+test('the mdb seed dump reaches fork through the pkcs11 fork child handler', () => {
+  const m = classifyStackText(readFileSync(join(FIXTURES, 'mdb/illumos-seed-1667.txt'), 'utf8'), library.signatures).match;
+  assert.ok(m.matches[0]!.frames.some((f) => /^fork/.test(f)), m.matches[0]!.frames.join(' '));
+});
+
+const hung = all.filter((f) => f.name.startsWith('linux-hung'));
+test('real captures of the hung child exist for both tools, with and without symbols', () => {
+  for (const format of ['eu-stack', 'gdb']) {
+    const names = hung.filter((f) => f.format === format).map((f) => f.name);
+    assert.ok(names.some((n) => n.includes('stripped-nodebuginfo')), `${format}: stripped + no debuginfo`);
+    assert.ok(names.includes('linux-hung.txt'), `${format}: with symbols`);
+  }
+});
+for (const f of hung) {
+  test(`real ${f.format}/${f.name} → glibc-atfork-child-lock`, () => {
+    const m = matchSignatures(parseStack(f.text).threads, library.signatures);
+    assert.equal(m.matches[0]?.signatureId, 'glibc-atfork-child-lock');
+    assert.ok(m.deadlock);
+  });
+}
+
+for (const f of all.filter((x) => /^linux-(parent|sleeper|accepter|busy)/.test(x.name))) {
+  test(`real decoy ${f.format}/${f.name} → no signature`, () => {
+    const m = matchSignatures(parseStack(f.text).threads, library.signatures);
+    assert.deepEqual(m.matches, []);
+    assert.equal(m.deadlock, false);
+  });
+}
+
+for (const f of all.filter((x) => x.name.includes('.synthetic'))) {
+  const expected = f.name.split('.synthetic')[0]!;
+  test(`synthetic ${f.format}/${f.name} → ${expected}`, () => {
+    const m = matchSignatures(parseStack(f.text).threads, library.signatures);
+    if (expected === 'no-match') {
+      assert.deepEqual(m.matches, []);
+      return;
+    }
+    assert.equal(m.matches[0]?.signatureId, expected, m.matches.map((x) => x.signatureId).join(', '));
+    assert.ok(m.deadlock);
+  });
+}
+
+test('the generic fallback never shows beside a specific match', () => {
+  for (const f of all) {
+    const m = matchSignatures(parseStack(f.text).threads, library.signatures);
+    if (m.matches.some((x) => x.generic)) assert.equal(m.matches.length, 1, f.name);
+  }
+});
