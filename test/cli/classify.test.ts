@@ -1,0 +1,95 @@
+/** forkwatch classify: exit statuses, text and JSON output, user signature files, stdin. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT } from '../helpers/native-build.js';
+import { runClassify } from '../../src/cli/classify.js';
+
+const STACKS = join(REPO_ROOT, 'test/fixtures/stacks');
+
+async function classify(argv: string[], files: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runClassify(argv, {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    read: async (p) => (p in files ? files[p]! : readFileSync(p, 'utf8')),
+    env: {},
+  });
+  return { code, out, err };
+}
+
+test('classify: the seed mdb dump → exit 2, names #1667 and the truncated line', async () => {
+  const r = await classify([join(STACKS, 'mdb/illumos-seed-1667.txt')]);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /MATCH illumos-pkcs11-cryptoutil-1667 \(critical/);
+  assert.match(r.out, /warning: line 19: truncated frame/);
+  assert.match(r.out, /verdict: DEADLOCK \(illumos-pkcs11-cryptoutil-1667\)/);
+});
+
+test('classify --json: a real stripped gdb capture → glibc atfork, machine-readable', async () => {
+  const r = await classify(['--json', join(STACKS, 'gdb/linux-hung-stripped-nodebuginfo.txt')]);
+  assert.equal(r.code, 2);
+  const j = JSON.parse(r.out);
+  assert.equal(j.stack.format, 'gdb');
+  assert.equal(j.stack.raw, undefined);
+  assert.equal(j.match.matches[0].signatureId, 'glibc-atfork-child-lock');
+  assert.match(j.match.fingerprint, /^[0-9a-f]{16}$/);
+  assert.ok(Array.isArray(j.references['glibc-atfork-child-lock']));
+});
+
+test('classify: a decoy → exit 0; --format forces a parser', async () => {
+  const r = await classify([join(STACKS, 'eu-stack/linux-sleeper.txt')]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /no deadlock signature matched/);
+  const forced = await classify(['--format', 'pstack', join(STACKS, 'eu-stack/linux-hung.txt')]);
+  assert.equal(forced.code, 0);
+  assert.match(forced.out, /format: pstack .*threads: 0/);
+});
+
+test('classify: unreadable input → exit 3; bad usage → 64', async () => {
+  const r = await classify(['/nonexistent/dump.txt']);
+  assert.equal(r.code, 3);
+  assert.match(r.err, /cannot read \/nonexistent\/dump\.txt/);
+  assert.equal((await classify(['--format', 'jstack', 'x'])).code, 64);
+  assert.equal((await classify(['a', 'b'])).code, 64);
+});
+
+test('classify: garbage input is readable: exit 0 with warnings, no throw', async () => {
+  const r = await classify(['-'], { '-': '\u0000\u0001binary\u0002'.repeat(100) });
+  assert.equal(r.code, 0);
+  assert.match(r.out, /format: unknown/);
+  assert.match(r.out, /warning: /);
+});
+
+test('classify --signatures: a user file adds a signature; a bad one exits 78 naming path, entry and field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-classify-'));
+  try {
+    const good = join(dir, 'mine.yaml');
+    writeFileSync(good, 'version: "7"\nsignatures:\n  - id: sleeper-test\n    title: sleeps\n    description: d\n    severity: critical\n    rules: [{frames: [{fn: "clock_nanosleep"}]}]\n');
+    const r = await classify(['--signatures', good, '--no-shipped', join(STACKS, 'eu-stack/linux-sleeper.txt')]);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /MATCH sleeper-test \(critical, v7\)/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: "1"\nsignatures:\n  - id: b\n    title: t\n    description: d\n    severity: critical\n    rules: [{frames: [{fn: "("}]}]\n');
+    const e = await classify(['--signatures', bad, join(STACKS, 'eu-stack/linux-sleeper.txt')]);
+    assert.equal(e.code, 78);
+    assert.ok(e.err.includes(`${bad}: entry 0 (id "b"): rules[0].frames[0].fn: invalid regex`), e.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('forkwatch classify through the real CLI and stdin: exit 2 for the seed pstack dump', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'classify', '-'], {
+    input: readFileSync(join(STACKS, 'pstack/illumos-seed-1667.txt')),
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, FORKWATCH_CONFIG: '' },
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stdout, /illumos-pkcs11-cryptoutil-1667/);
+});
