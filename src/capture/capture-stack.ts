@@ -54,9 +54,11 @@ export async function captureStack(target: CaptureTarget, backend: CaptureBacken
         ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
       })
     : undefined;
-  const { outcome, reason } = judgeRun(r, backend, target.pid, opts);
   const raw = r.stdout;
-  const stack = outcome === 'ok' || (r.truncated && raw.length > 0) ? parseSafely(raw, backend.format, opts.parseStack ?? defaultParseStack) : null;
+  const parsed = raw.trim() !== '' && !r.timedOut ? parseSafely(raw, backend.format, opts.parseStack ?? defaultParseStack) : null;
+  const hasFrames = parsed !== null && parsed.threads.some((t) => t.frames.length > 0);
+  const { outcome, reason } = judgeRun(r, backend, target.pid, opts, hasFrames);
+  const stack = outcome === 'ok' ? parsed : null;
   const harm = targetAfter ? describeHarm(targetAfter) : null;
   return {
     ...base,
@@ -82,19 +84,23 @@ function refuseBeforeAttach(before: TargetHealth | null): { outcome: CaptureOutc
   return null;
 }
 
-function judgeRun(r: RunResult, backend: CaptureBackend, pid: number, opts: CaptureStackOptions): { outcome: CaptureOutcome; reason: string | null } {
+/**
+ * ok = the tool printed frames (a non-zero exit with frames, e.g. eu-stack
+ * failing to unwind one thread of many, is still a stack, with the reason
+ * kept); otherwise refused / vanished / failed from what it said.
+ */
+function judgeRun(r: RunResult, backend: CaptureBackend, pid: number, opts: CaptureStackOptions, hasFrames: boolean): { outcome: CaptureOutcome; reason: string | null } {
   const text = `${r.stderr}\n${r.stdout.slice(0, 4096)}`;
   if (r.timedOut) return { outcome: 'timeout', reason: `${backend.name} did not finish within ${opts.timeoutMs} ms: killed (SIGKILL)` };
   if (r.notFound) return { outcome: 'failed', reason: `${backend.name} could not be started (${backend.path}): ${r.cause ?? 'not found'}` };
-  if (r.truncated) return { outcome: 'ok', reason: `output passed ${opts.maxOutputBytes} bytes: cut there` };
-  if (!r.failed && r.stdout.trim() !== '' && !/^ptrace:/m.test(r.stderr)) return { outcome: 'ok', reason: null };
-  if (looksRefused(text)) return { outcome: 'refused', reason: explainRefusal(readPtraceAccessFacts(pid, opts.procRoot)) };
-  if (/No such process|ESRCH|No such file or directory.*\/proc/i.test(text)) return { outcome: 'failed', reason: 'process vanished during capture' };
-  if (r.failed || r.stdout.trim() === '') {
-    const why = firstLine(r.stderr) ?? (r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`);
-    return { outcome: 'failed', reason: `${backend.name} failed: ${why}` };
+  if (hasFrames) {
+    if (r.truncated) return { outcome: 'ok', reason: `output passed ${opts.maxOutputBytes} bytes: cut there` };
+    return { outcome: 'ok', reason: r.failed ? `${backend.name} exited ${r.exitCode ?? r.signal}: ${firstLine(r.stderr) ?? 'no message'}` : null };
   }
-  return { outcome: 'ok', reason: null };
+  if (looksRefused(text)) return { outcome: 'refused', reason: explainRefusal(readPtraceAccessFacts(pid, opts.procRoot)) };
+  if (/No such process|ESRCH|No such file or directory/i.test(text)) return { outcome: 'failed', reason: 'process vanished during capture' };
+  const why = firstLine(r.stderr) ?? (r.signal ? `killed by ${r.signal}` : r.failed ? `exit ${r.exitCode}` : 'no frames in its output');
+  return { outcome: 'failed', reason: `${backend.name} failed: ${why}` };
 }
 
 /** runProgram never throws; an injected runner might: it becomes a failed run. */

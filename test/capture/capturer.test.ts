@@ -153,3 +153,16 @@ test('createLimiter runs queued tasks in order', async () => {
   assert.deepEqual(order, [1, 2, 3]);
   assert.equal(l.active, 0);
 });
+
+test('frames decide: a non-zero exit with frames is a stack; exit 0 without frames is a failure', async () => {
+  const { proc, suspect } = setup();
+  const opts = { procRoot: proc.root, timeoutMs: 1000, maxOutputBytes: 1 << 20, linux: true };
+  const partial = await captureStack(suspect, EU, { ...opts, run: fakeRun({ failed: true, exitCode: 1, stderr: 'eu-stack: dwfl_thread_getframes tid 11: no matching address range\n' }).run });
+  assert.equal(partial.ok, true);
+  assert.match(partial.reason!, /exited 1: eu-stack: dwfl_thread_getframes/);
+  const empty = await captureStack(suspect, GDB, { ...opts, run: fakeRun({ stdout: '', stderr: 'ptrace: No such process.\n' }).run });
+  assert.deepEqual([empty.ok, empty.outcome, empty.reason], [false, 'failed', 'process vanished during capture']);
+  const noise = await captureStack(suspect, GDB, { ...opts, run: fakeRun({ stdout: 'not a stack at all\n' }).run });
+  assert.equal(noise.outcome, 'failed');
+  assert.match(noise.reason!, /no frames in its output/);
+});
