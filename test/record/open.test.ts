@@ -149,3 +149,26 @@ test('migrations: a version 1 store with incidents is upgraded in place, evidenc
   assert.deepEqual([inc.key, inc.evidence.stackRaw, inc.evidence.extra], ['h/1@2/3@4', '#0 fork', { a: 1 }]);
   assert.equal(store.observeSuspects(20, [{ targetName: 'jenkins', targetPid: 1, targetStartMs: 2, targetUser: null, childPid: 3, childStartMs: 4 }]).seen, 1);
 });
+
+test('a store locked by another process beyond busy_timeout is a clear error at open', (t) => {
+  const dir = tempDir(t);
+  openStore({ stateDir: dir, host: HOST, sinks: SINKS }).close();
+  const holder = new Database(join(dir, 'forkwatch.db'));
+  holder.exec('BEGIN EXCLUSIVE');
+  t.after(() => {
+    holder.exec('ROLLBACK');
+    holder.close();
+  });
+  const started = Date.now();
+  const err = (() => {
+    try {
+      openStore({ stateDir: dir, host: HOST, sinks: SINKS, busyTimeoutMs: 200 }).close();
+    } catch (e) {
+      return e;
+    }
+    assert.fail('openStore succeeded');
+  })();
+  assert.ok(err instanceof StoreOpenError);
+  assert.equal(err.reason, 'locked', err.message);
+  assert.ok(Date.now() - started >= 150, 'waited for busy_timeout');
+});
