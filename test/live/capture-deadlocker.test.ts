@@ -8,9 +8,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startDeadlocker, type Deadlocker, type Role } from '../helpers/deadlocker.js';
-import { buildNative, requireTool } from '../helpers/native-build.js';
+import { buildNative, REPO_ROOT, requireTool } from '../helpers/native-build.js';
 import { detectBackends, type CaptureBackend } from '../../src/capture/backends.js';
 import { captureStack } from '../../src/capture/capture-stack.js';
 import { readStartTimeMs } from '../../src/capture/identity.js';
@@ -163,4 +164,22 @@ test('real gdb and eu-stack killed mid-capture by tiny timeouts: the target is n
     }
   }
   t.diagnostic(seen.join('; '));
+});
+
+test('a real ptrace refusal (the tool run as nobody, without capabilities) is "refused" with a reason, target unharmed', async () => {
+  requireTool('setpriv');
+  const dir = join(REPO_ROOT, '.tmp/capture-refused');
+  mkdirSync(dir, { recursive: true });
+  const pid = d.pidsOf('hung')[0]!;
+  for (const b of backends.filter((x) => x.name === 'eu-stack' || x.name === 'gdb')) {
+    // A test-only wrapper: forkwatch itself never runs a shell.
+    const wrapper = join(dir, b.name);
+    writeFileSync(wrapper, `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all ${b.path} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const was = health(pid);
+    const r = await capture(pid, { ...b, path: wrapper });
+    assert.equal(r.outcome, 'refused', `${b.name}: ${r.reason} / ${r.raw}`);
+    assert.match(r.reason!, /^ptrace refused/);
+    await assertUnharmed(pid, was, `${b.name} refused`, r);
+  }
 });
