@@ -43,7 +43,7 @@ export interface PassReport {
   sent: number;
   retry: number;
   dead: number;
-  /** Due but not attempted this pass (grouping wait, a failure earlier in the pass, a pause). */
+  /** Due but not attempted this pass (grouping wait, a failure earlier in the pass). */
   deferred: number;
 }
 
@@ -119,11 +119,8 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
     try {
       if (s.sink.name === SLACK_SINK) enqueueDueReminders();
       const at = now();
+      if (at < s.pausedUntil || abort.signal.aborted) return report;
       const rows = store.listDueNotifications(s.sink.name, at, batchLimit);
-      if (at < s.pausedUntil || abort.signal.aborted) {
-        report.deferred = rows.length;
-        return report;
-      }
       const items = rows.flatMap((row) => toNotification(row, report));
       const results = await s.sink.deliver(items, abort.signal);
       for (const item of items) {

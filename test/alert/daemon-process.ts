@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/alertmanager.js';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
+/** A literal path as a regex (for target cmdline patterns). */
+export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export interface DaemonProcess {
   pid: number;
   url: string;

@@ -8,11 +8,9 @@ import assert from 'node:assert/strict';
 import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
 import { startSlackStandin } from '../helpers/slack-standin.js';
-import { startDaemonProcess } from '../alert/daemon-process.js';
+import { escapeRegex, startDaemonProcess } from '../alert/daemon-process.js';
 import { tempDir } from '../record/fixture.js';
 import { until } from '../alert/fixture.js';
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test('kill -9 while Slack fails: after restart the alert is delivered exactly once', async (t) => {
   requireTool('eu-stack');

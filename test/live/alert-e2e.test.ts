@@ -11,11 +11,10 @@ import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
 import { startSlackStandin } from '../helpers/slack-standin.js';
 import { readStartTimeMs } from '../../src/capture/identity.js';
-import { startDaemonProcess } from '../alert/daemon-process.js';
+import { escapeRegex, startDaemonProcess } from '../alert/daemon-process.js';
 import { tempDir } from '../record/fixture.js';
 
 const HUNG_AFTER_MS = 2000;
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const INTERVAL_MS = 1000;
 
 test('first hung child to a recorded Slack message within hungAfter + interval + 2 s', async (t) => {
