@@ -41,13 +41,13 @@ test('classify --json: a real stripped gdb capture → glibc atfork, machine-rea
   assert.ok(Array.isArray(j.references['glibc-atfork-child-lock']));
 });
 
-test('classify: a decoy → exit 0; --format forces a parser', async () => {
+test('classify: a decoy → exit 0; a wrong --format falls back to the detected one, with a warning', async () => {
   const r = await classify([join(STACKS, 'eu-stack/linux-sleeper.txt')]);
   assert.equal(r.code, 0);
   assert.match(r.out, /no deadlock signature matched/);
-  const forced = await classify(['--format', 'pstack', join(STACKS, 'eu-stack/linux-hung.txt')]);
-  assert.equal(forced.code, 0);
-  assert.match(forced.out, /format: pstack .*threads: 0/);
+  const forced = await classify(['--format', 'mdb', join(STACKS, 'pstack/illumos-seed-1667.txt')]);
+  assert.match(forced.out, /format: pstack .*threads: 1/);
+  assert.match(forced.out, /warning: no mdb frames: the text is pstack output/);
 });
 
 test('classify: unreadable input → exit 3; bad usage → 64', async () => {

@@ -37,6 +37,7 @@ test('the shipped library loads without errors and has every required signature'
     assert.ok(ids.includes(id), `${id} shipped`);
   }
   assert.ok(library.signatures.every((s) => /^\d+\.\d+\.\d+$/.test(s.version)));
+  assert.match(library.signatures.find((s) => s.id === 'illumos-pkcs11-cryptoutil-1667')!.title, /\(illumos #1667\)$/, 'YAML did not cut the title at " #"');
 });
 
 test('seed report: both illumos dumps (pstack and mdb, verbatim) match #1667 first', () => {

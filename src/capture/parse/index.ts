@@ -28,14 +28,28 @@ const PARSERS: Record<StackFormat, (text: string) => ParsedStack> = {
   gdb: parseGdb,
 };
 
-/** Parse a dump in `format`, or in the detected format when none is given. */
+/**
+ * Parse a dump in `format`, or in the detected format when none is given.
+ * When a given format finds no frames but the text is plainly another format
+ * (Linux `pstack` is often gdb's gstack script), the detected format is used
+ * and a warning says so.
+ */
 export function parseStack(text: string, format?: StackFormat): ParsedStack {
-  const chosen = format ?? detectStackFormat(text);
+  const detected = detectStackFormat(text);
+  const chosen = format ?? detected;
   if (chosen === 'unknown' || !(chosen in PARSERS)) {
     const warnings = new Warnings();
     const { raw } = splitInput(text, warnings);
     if (raw.trim() !== '') warnings.add('stack format not recognised (expected pstack, mdb, eu-stack or gdb output)');
     return { format: 'unknown', pid: null, threads: [], warnings: warnings.toArray(), raw };
   }
-  return PARSERS[chosen](text);
+  const parsed = PARSERS[chosen](text);
+  if (!format || detected === 'unknown' || detected === format || hasFrames(parsed)) return parsed;
+  const fallback = PARSERS[detected](text);
+  if (!hasFrames(fallback)) return parsed;
+  return { ...fallback, warnings: [`no ${format} frames: the text is ${detected} output, parsed as such`, ...fallback.warnings] };
+}
+
+function hasFrames(p: ParsedStack): boolean {
+  return p.threads.some((t) => t.frames.length > 0);
 }

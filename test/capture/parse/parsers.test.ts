@@ -64,13 +64,16 @@ test('parseStack: unknown, empty and non-string input give no threads and a warn
   }
 });
 
-test('parseStack with an explicit format parses in that format only', () => {
+test('parseStack with an explicit format: used when it fits; plainly-other text falls back to the detected format', () => {
   const gdbText = '#0  0x00007f00 in foo () from /lib/libc.so.6\n';
   assert.equal(parseStack(gdbText, 'gdb').threads[0]?.frames[0]?.fn, 'foo');
   const asPstack = parseStack(gdbText, 'pstack');
-  assert.equal(asPstack.format, 'pstack');
-  assert.equal(asPstack.threads.length, 0);
-  assert.ok(asPstack.warnings.some((w) => w.includes('not recognised')));
+  assert.equal(asPstack.format, 'gdb');
+  assert.equal(asPstack.threads[0]?.frames[0]?.fn, 'foo');
+  assert.match(asPstack.warnings[0]!, /no pstack frames: the text is gdb output/);
+  const neither = parseStack('hello\n', 'mdb');
+  assert.equal(neither.format, 'mdb');
+  assert.equal(neither.threads.length, 0);
 });
 
 test('pstack: lwp headers, ????????, Java frames, offsets in hex, several headers', () => {
