@@ -1,0 +1,63 @@
+/**
+ * /metrics and /api/v1/incidents throughput and latency on loopback.
+ * Run: npx tsx bench/http.ts [seconds]
+ * For each server mode (bench/http-server.ts), three runs per route:
+ *  - paced: 1,000 req/s spread evenly, open loop (bench/http-load.ts; the goal: p99 < 10 ms);
+ *  - autocannon overallRate 1,000 (bursts each second's budget: a queueing test);
+ *  - autocannon max: 10 connections as fast as it goes.
+ * Prints a markdown table (bench/RESULTS.md "http").
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { runPaced } from './http-load.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SECONDS = Number(process.argv[2] ?? 10);
+
+async function startServer(mode: string, incidents: number) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    createInterface({ input: proc.stdout! }).on('line', (l) => {
+      const m = /^port (\d+)$/.exec(l);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { port, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+}
+
+async function run(url: string, rate: number | null) {
+  const r = await autocannon({ url, connections: 10, duration: SECONDS, ...(rate ? { overallRate: rate } : {}) });
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, errors: r.errors + r.non2xx, bytes: Math.round(r.throughput.average / Math.max(1, r.requests.average)) };
+}
+
+const rows: string[] = ['| server | route | load | req/s | p50 ms | p99 ms | max ms | errors | bytes/resp |', '|---|---|---|---|---|---|---|---|---|'];
+const plan: [string, string][] = [
+  ['cheap', '/metrics'],
+  ['none', '/metrics'],
+  ['all', '/metrics'],
+  ['raw', '/metrics'],
+  ['cheap', '/api/v1/incidents?limit=50'],
+];
+for (const [mode, route] of plan) {
+  const server = await startServer(mode, 1000);
+  try {
+    await autocannon({ url: `http://127.0.0.1:${server.port}${route}`, connections: 4, duration: 2 });
+    const url = `http://127.0.0.1:${server.port}${route}`;
+    const label = mode === 'raw' ? 'node:http (cheap)' : `fastify, default metrics: ${mode}`;
+    const p = await runPaced(url, 1000, SECONDS);
+    rows.push(`| ${label} | ${route} | paced 1000/s | ${p.achievedRps} | ${p.p50} | ${p.p99} | ${p.max} | ${p.errors} | |`);
+    process.stderr.write(`${rows.at(-1)}\n`);
+    for (const rate of [1000, null]) {
+      const r = await run(url, rate);
+      rows.push(`| ${label} | ${route} | ${rate ? `autocannon ${rate}/s` : 'autocannon max'} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.bytes} |`);
+      process.stderr.write(`${rows.at(-1)}\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+process.stdout.write(`${rows.join('\n')}\n`);
