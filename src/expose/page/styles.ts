@@ -28,6 +28,7 @@ h2 { font-size: 1.1rem; margin: 1.4rem 0 .6rem; }
 h4 { margin: .4rem 0; font-size: .9rem; font-weight: 600; overflow-wrap: anywhere; }
 .count { display: inline-block; min-width: 1.6em; padding: 0 .4em; border-radius: 1em; background: var(--line); font-size: .8rem; text-align: center; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin: .6rem 0; min-width: 0; }
+.card > h2:first-child { margin-top: .2rem; }
 .card > header { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .incident.sev-critical { border-left: 4px solid var(--bad); }
 .incident.sev-warning { border-left: 4px solid var(--warn); }

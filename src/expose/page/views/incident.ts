@@ -41,7 +41,9 @@ function renderAdvice(i: PageIncident, status: PageStatus): SafeHtml {
   if (i.state === 'remediated') return html`<p class="advice">forkwatch acted on this child; it should disappear on the next scan.</p>`;
   const how = status.killAvailable
     ? 'use “Kill the hung child” below, or'
-    : 'remediation is off here;';
+    : status.remediationMode === 'off'
+      ? 'remediation is off here;'
+      : 'this server offers no kill action;';
   return html`<p class="advice warn-note">The JVM thread that forked pid ${i.child.pid} waits for it forever. Killing the child (SIGKILL: it ignores TERM) lets that thread return and polling resume: ${how} run <code>kill -KILL ${i.child.pid}</code> as root on ${untrusted(i.host ?? 'the host', 200)} after checking it is the same process (started ${absoluteTime(i.child.startTimeMs)}).</p>`;
 }
 
