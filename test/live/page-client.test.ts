@@ -16,6 +16,8 @@ import { launchChromium, watchPage, VIEWPORTS } from '../helpers/browser.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../expose/fakes.js';
 
 const TOKEN = 'page-client-test-token-0123456789';
+/** A hostile frame name in the captured stack. */
+const HOSTILE_FRAME = '<img src=x onerror=alert(1)>';
 
 async function startServer(t: import('node:test').TestContext) {
   const s = tempStore();
@@ -33,7 +35,7 @@ async function startServer(t: import('node:test').TestContext) {
     config: testConfig({ remediation: { mode: 'dry-run' }, auth: { token: TOKEN }, listen: { host: '127.0.0.1', port: 0 } }),
     logger: silentLogger(),
     store: s.store,
-    stages: { scanner, evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]])), matcher: fakeMatcher() },
+    stages: { scanner, evidence: fakeEvidence(new Map([[201, [...DEADLOCK_FRAMES, HOSTILE_FRAME]]])), matcher: fakeMatcher() },
     metrics: createMetrics({ defaultMetrics: 'none' }),
     extensions: [createStatusPage(), fakeKill],
   });
@@ -70,6 +72,8 @@ test('refreshes in place, keeps an opened <details>, no CSP violation, no foreig
   assert.equal(await page.evaluate('window.marker'), 42, 'no full reload');
   assert.notEqual(await page.locator(`details#ev-${srv.incident.id}`).getAttribute('open'), null, 'opened details stays open');
   assert.match((await page.locator('#live').textContent()) ?? '', /updated/);
+  assert.ok(((await page.locator(`details#ev-${srv.incident.id} .stack`).textContent()) ?? '').includes(HOSTILE_FRAME), 'hostile frame shown as text');
+  assert.equal(await page.locator('img').count(), 0, 'no <img> from the stack');
   assert.deepEqual(w.consoleErrors, []);
   assert.deepEqual(w.pageErrors, []);
   assert.deepEqual(w.dialogs, []);
