@@ -21,6 +21,7 @@ import { deadlockerBinary } from '../helpers/deadlocker.js';
 import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
 import { launchChromium, screenshot, VIEWPORTS, watchPage, type PageWatch } from '../helpers/browser.js';
 
+const TOKEN = 'live-page-test-token-0123456789';
 const HOSTILE_FILE = 'dl-"\'<img src=x onerror=alert(1)>';
 const LABEL = '<script>alert("label")</script>\'"</textarea><b id="injected">x</b>\u202Eexe.txt';
 
@@ -128,6 +129,29 @@ async function assertNoHorizontalScroll(page: Page, label: string): Promise<void
   assert.ok(scroll <= client + 1, `${label}: page scrolls sideways (${scroll} > ${client})`);
 }
 
+/**
+ * remediation.mode is dry-run here. Where the server has the kill route (issue 7),
+ * the form is offered and, with the token and the in-page confirmation, the API
+ * answers and nothing is signalled; where it has none, no control is rendered.
+ */
+async function checkKillControl(base: string, page: Page, pid: number): Promise<void> {
+  const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths?: Record<string, unknown> };
+  const hasKillRoute = Object.keys(openapi.paths ?? {}).some((p) => /^\/api\/v1\/incidents\/(\{id\}|:id)\/kill$/.test(p));
+  const form = page.locator('form.kill-form');
+  if (!hasKillRoute) {
+    assert.equal(await form.count(), 0, 'no kill control without the kill route');
+    return;
+  }
+  await form.waitFor({ state: 'visible' });
+  await form.locator('input[name=token]').fill(TOKEN);
+  await form.locator('button[type=submit]').click();
+  await form.locator('[data-confirm]').click();
+  await page.waitForFunction("/Done|Refused|failed/.test(document.querySelector('.kill-result').textContent)");
+  const result = (await form.locator('.kill-result').textContent()) ?? '';
+  assert.match(result, /^Done: /, `dry-run kill through the page: ${result}`);
+  process.kill(pid, 0); // still alive: dry-run signals nothing (throws ESRCH otherwise)
+}
+
 test('status page in Chromium against the real daemon beside hung children and decoys', { timeout: 240_000 }, async (t) => {
   requireTool('eu-stack', ['--version']);
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-page-'));
@@ -150,7 +174,7 @@ test('status page in Chromium against the real daemon beside hung children and d
       'hungAfter: 1s',
       `stateDir: ${JSON.stringify(join(dir, 'state'))}`,
       'listen: { host: 127.0.0.1, port: 0 }',
-      'auth: { token: "live-page-test-token-0123456789" }',
+      `auth: { token: ${JSON.stringify(TOKEN)} }`,
       'remediation: { mode: dry-run }',
       `targets: [{ name: jenkins, pid: ${dl.proc.pid} }]`,
       'log: { level: info, pretty: false }',
@@ -213,6 +237,7 @@ test('status page in Chromium against the real daemon beside hung children and d
   const stackText = (await incPage.locator('.stack').textContent()) ?? '';
   assert.ok(stackText.includes(HOSTILE_FILE), 'the hostile binary path in the stack (module column) is shown as text');
   await assertInert(incPage, wi, 'incident');
+  await checkKillControl(d.base, incPage, hung[0]!);
   await screenshot(incPage, 'status-page-incident-laptop');
 
   // Phone.
