@@ -1,0 +1,55 @@
+/**
+ * Evidence bundles as a daemon extension: GET /api/v1/incidents/:id/bundle,
+ * and after each tick, for incidents confirmed since, the target facts only a
+ * live target can give (JDK version, mapped libc, the forking thread's kernel
+ * side), stored with the evidence (extra.targetFacts) before remediation —
+ * registered after this extension — may act on them.
+ */
+import type { DaemonExtension, ExposeContext } from '../expose/context.js';
+import { registerBundleRoute } from '../expose/routes/bundle.js';
+import type { IncidentSummary } from '../record/types.js';
+import { TARGET_FACTS_KEY } from './build.js';
+import { collectTargetFacts, type RunFn } from './target-facts.js';
+
+export interface BundleExtensionOptions {
+  run?: RunFn;
+  now?: () => number;
+}
+
+export function createBundleExtension(opts: BundleExtensionOptions = {}): DaemonExtension {
+  /** Incidents whose facts are stored (or that were tried): each is done once. */
+  const done = new Set<string>();
+  return {
+    name: 'bundle',
+    routes: registerBundleRoute,
+    async afterTick(_summary, ctx) {
+      const open = ctx.store.openIncidents().filter((i) => i.state !== 'suspect');
+      for (const id of done) if (!open.some((i) => i.id === id)) done.delete(id);
+      for (const summary of open) {
+        if (done.has(summary.id)) continue;
+        done.add(summary.id);
+        await storeTargetFacts(ctx, summary, opts);
+      }
+    },
+  };
+}
+
+async function storeTargetFacts(ctx: ExposeContext, summary: IncidentSummary, opts: BundleExtensionOptions): Promise<void> {
+  const incident = ctx.store.get(summary.id);
+  if (!incident || incident.evidence.extra?.[TARGET_FACTS_KEY]) return;
+  try {
+    const facts = await collectTargetFacts(incident.targetPid, incident.forkingThread, {
+      procRoot: ctx.config.procRoot,
+      ...(opts.run ? { run: opts.run } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+      javaVersionTimeoutMs: ctx.config.threadDump.timeoutMs,
+    });
+    // Re-read: the facts took a while (java -version) and extra is replaced as a whole.
+    const latest = ctx.store.get(summary.id);
+    if (!latest) return;
+    ctx.store.updateEvidence(summary.id, { extra: { ...latest.evidence.extra, [TARGET_FACTS_KEY]: facts } });
+    ctx.logger.debug({ incident: summary.id, jdk: facts.jdk?.version ?? null, libc: facts.libcPath }, 'target facts stored for the evidence bundle');
+  } catch (err) {
+    ctx.logger.warn({ err, incident: summary.id }, 'gathering target facts for the evidence bundle failed');
+  }
+}
