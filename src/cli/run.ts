@@ -11,6 +11,8 @@ import { openStore, StoreOpenError } from '../record/index.js';
 import type { IncidentStore } from '../record/types.js';
 import { configuredSinks, createAlertExtension } from '../alert/index.js';
 import { createStatusPage } from '../expose/page/extension.js';
+import { createBundleExtension } from '../bundle/extension.js';
+import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createDaemon, type Daemon } from '../daemon.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
@@ -40,7 +42,13 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof store === 'number') return store;
   let daemon: Daemon;
   try {
-    daemon = createDaemon({ config, logger, store, stages: buildStages(config, logger, host), extensions: [createAlertExtension(), createStatusPage()] });
+    daemon = createDaemon({ config, logger, store, stages: buildStages(config, logger, host), extensions: [
+      createAlertExtension(),
+      createStatusPage(),
+      // Bundle before remediation: target facts are stored before any child is signalled.
+      createBundleExtension(),
+      createRemediationExtension(),
+    ] });
   } catch (err) {
     store.close();
     throw err;
