@@ -161,7 +161,7 @@ async function collectEvidence(deps: TickDeps, suspects: ChildReport[], fail: St
     out.set(childKey(deps.store.host, s), ev);
     if (ev.freshCapture && ev.capture) {
       countCaptures(deps.metrics, [ev.capture]);
-      if (!ev.capture.ok) deps.logger.warn({ target: s.target.name, childPid: s.child.pid, backend: ev.capture.backend, reason: ev.capture.reason }, 'stack capture failed');
+      if (!ev.capture.ok) deps.logger.warn({ target: s.target.name, childPid: s.child.pid, childStartTime: new Date(s.child.startTimeMs).toISOString(), backend: ev.capture.backend, reason: ev.capture.reason }, 'stack capture failed');
     }
   });
   return out;

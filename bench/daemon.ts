@@ -1,0 +1,112 @@
+/**
+ * Daemon cost: steady RSS and CPU per tick of the REAL daemon (node
+ * dist/cli.js run, after `npm run build`) watching the suite's deadlocked C
+ * program (2 hung children + decoys), at idle and with N extra processes on
+ * the host (`sleep` processes, not descendants of the target).
+ * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000]
+ * CPU is the daemon's own utime+stime (/proc/PID/stat) over the window, so
+ * other load on the host slows ticks but does not inflate the figure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startDeadlocker } from '../test/helpers/deadlocker.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' } } });
+const WINDOW_S = Number(values.window);
+const EXTRA = Number(values.extra);
+const CLK_TCK = 100;
+
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Math.round(Number(m?.[1] ?? 0) / 102.4) / 10;
+}
+
+function processCount(): number {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/').map(Number)[1]!;
+}
+
+async function spawnSleeps(n: number): Promise<ChildProcess | null> {
+  if (n === 0) return null;
+  const before = processCount();
+  const sh = spawn('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do sleep 3600 & i=$((i+1)); done; wait`], { detached: true, stdio: 'ignore' });
+  while (processCount() < before + n * 0.98) await new Promise((r) => setTimeout(r, 500));
+  return sh;
+}
+
+function metric(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+}
+
+async function main() {
+  const dl = await startDeadlocker({ hung: 2, exec: true, busy: true, sleeper: true, accepter: true, zombie: true });
+  const sleeps = await spawnSleeps(EXTRA);
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-daemon-'));
+  const config = join(dir, 'c.yaml');
+  writeFileSync(config, `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n`);
+  const d = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const base = await waitForListen(d);
+    const m0 = await (await fetch(`${base}/metrics`)).text();
+    await new Promise((r) => setTimeout(r, 5000)); // first ticks: capture + confirm the hung children
+    const scans0 = metric(await (await fetch(`${base}/metrics`)).text(), 'forkwatch_scans_total{outcome="ok"}');
+    const cpu0 = cpuMs(d.pid!);
+    const rss: number[] = [];
+    for (let s = 0; s < WINDOW_S; s++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      rss.push(rssMb(d.pid!));
+    }
+    rss.sort((a, b) => a - b);
+    const cpu1 = cpuMs(d.pid!);
+    const m1 = await (await fetch(`${base}/metrics`)).text();
+    const scans = metric(m1, 'forkwatch_scans_total{outcome="ok"}') - scans0;
+    const durSum = metric(m1, 'forkwatch_scan_duration_seconds_sum');
+    const durCount = metric(m1, 'forkwatch_scan_duration_seconds_count');
+    const result = {
+      interval: values.interval,
+      extraProcesses: EXTRA,
+      hostProcesses: processCount(),
+      windowS: WINDOW_S,
+      ticks: scans,
+      cpuMsTotal: cpu1 - cpu0,
+      cpuMsPerTick: Math.round(((cpu1 - cpu0) / Math.max(1, scans)) * 10) / 10,
+      cpuPercentOfOneCore: Math.round(((cpu1 - cpu0) / (WINDOW_S * 1000)) * 10000) / 100,
+      rssMbMedian: rss[Math.floor(rss.length / 2)],
+      rssMbMax: rss.at(-1),
+      rssMbEnd: rssMb(d.pid!),
+      meanTickMs: Math.round((durSum / durCount) * 10000) / 10,
+      hungConfirmed: metric(m1, 'forkwatch_hung_children'),
+      metricsBytes: m0.length,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    d.kill('SIGTERM');
+    await dl.stop();
+    if (sleeps?.pid) process.kill(-sleeps.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function waitForListen(d: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
+    createInterface({ input: d.stdout! }).on('line', (line) => {
+      const m = /"listen":\{"host":"([^"]+)","port":(\d+)\}/.exec(line);
+      if (m) resolve(`http://${m[1]}:${m[2]}`);
+    });
+  });
+}
+
+await main();
