@@ -1,0 +1,89 @@
+/** Evidence bundle: pure parsers (os-release, JDK release file, java -version, maps) and the bundle's shape. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildBundle, bundleFileName, framesFromFork, BUNDLE_FORMAT } from '../../src/bundle/build.js';
+import { parseOsRelease, collectHostFacts } from '../../src/bundle/host-facts.js';
+import { jdkHomeOf, parseJavaVersion, parseLibcPath, parseRelease } from '../../src/bundle/target-facts.js';
+import type { Frame } from '../../src/capture/types.js';
+import type { Incident } from '../../src/record/types.js';
+
+test('parseOsRelease: quoted, unquoted, escaped, junk lines', () => {
+  const kv = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n# comment\nbad line\nNAME=\'x \\"y\\"\'\n');
+  assert.deepEqual(kv, { PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)', ID: 'debian', VERSION_ID: '12', NAME: 'x "y"' });
+  assert.deepEqual(parseOsRelease(''), {});
+});
+
+test('parseRelease: a JDK release file (real, Debian OpenJDK 17)', () => {
+  const text = 'IMPLEMENTOR="Debian"\nJAVA_RUNTIME_VERSION="17.0.15+6-Debian-1deb12u1"\nJAVA_VERSION="17.0.15"\nJAVA_VERSION_DATE="2025-04-15"\nLIBC="gnu"\nOS_ARCH="x86_64"\n';
+  assert.deepEqual(parseRelease(text), { version: '17.0.15', runtimeVersion: '17.0.15+6-Debian-1deb12u1', implementor: 'Debian', libc: 'gnu' });
+  assert.deepEqual(parseRelease('garbage'), { version: null, runtimeVersion: null, implementor: null, libc: null });
+});
+
+test('parseJavaVersion: openjdk 17 and an old JDK 8 banner; nothing from junk', () => {
+  const v17 = parseJavaVersion('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6-Debian-1deb12u1)\nOpenJDK 64-Bit Server VM (build 17.0.15+6-Debian-1deb12u1, mixed mode, sharing)\n');
+  assert.equal(v17.version, '17.0.15');
+  assert.equal(v17.runtimeVersion, '17.0.15+6-Debian-1deb12u1');
+  assert.equal(v17.implementor, 'openjdk');
+  const v8 = parseJavaVersion('java version "1.8.0_202"\nJava(TM) SE Runtime Environment (build 1.8.0_202-b08)\n');
+  assert.equal(v8.version, '1.8.0_202');
+  assert.equal(parseJavaVersion('Error: could not find libjava.so').version, null);
+});
+
+test('jdkHomeOf and parseLibcPath', () => {
+  assert.deepEqual(jdkHomeOf('/usr/lib/jvm/java-17-openjdk-amd64/bin/java'), ['/usr/lib/jvm/java-17-openjdk-amd64']);
+  assert.deepEqual(jdkHomeOf('/opt/jdk1.8.0/jre/bin/java'), ['/opt/jdk1.8.0', '/opt/jdk1.8.0/jre']);
+  const maps = [
+    '7f87e4e00000-7f87e5051000 r--p 00000000 fe:00 328261   /usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so',
+    '7f87e6a00000-7f87e6a28000 r--p 00000000 fe:00 1234     /usr/lib/x86_64-linux-gnu/libc.so.6',
+  ].join('\n');
+  assert.equal(parseLibcPath(maps), '/usr/lib/x86_64-linux-gnu/libc.so.6');
+  assert.equal(parseLibcPath('7f-8f r-xp 0 0:0 1 /lib/ld-musl-x86_64.so.1'), '/lib/ld-musl-x86_64.so.1');
+  assert.equal(parseLibcPath('7f-8f r-xp 0 0:0 1 /usr/lib/libcrypto.so.3\n[heap]'), null);
+});
+
+const f = (fn: string): Frame => ({ fn, normalized: fn.replace(/^_+/, ''), module: null, offset: null, address: null });
+
+test('framesFromFork: the forking thread\'s native stack as of fork(), from the child\'s stack', () => {
+  const frames = ['__lll_lock_wait', 'pthread_mutex_lock', 'forkwatch_preload_atfork_child', '__run_postfork_handlers', '_Fork', 'fork', 'Java_java_lang_ProcessImpl_forkAndExec'].map(f);
+  assert.deepEqual(framesFromFork({ threads: [{ tid: 1, name: null, frames }] })?.map((x) => x.fn), ['_Fork', 'fork', 'Java_java_lang_ProcessImpl_forkAndExec']);
+  assert.deepEqual(framesFromFork({ threads: [{ tid: 1, name: null, frames: [f('__fork'), f('main')] }] })?.map((x) => x.fn), ['__fork', 'main']);
+  assert.equal(framesFromFork({ threads: [{ tid: 1, name: null, frames: [f('poll'), f('main')] }] }), null);
+  assert.equal(framesFromFork(null), null);
+});
+
+test('buildBundle: every section present; what is missing is said in notes', () => {
+  const incident = {
+    id: '0123456789abcdef', key: 'h/100@1/201@2', host: 'h', targetName: 'jenkins', targetPid: 100, targetStartMs: 1, targetUser: 'jenkins',
+    childPid: 201, childStartMs: 2, state: 'remediated', openedAt: 3, confirmedAt: 4, remediatedAt: 5, resolvedAt: null, resolvedReason: null,
+    lastSeenAt: 6, overdueSince: null, signatureId: 'glibc-atfork-child-lock', signatureTitle: 'atfork', signatureVersion: '1', severity: 'critical',
+    fingerprint: 'fp', jenkinsJob: 'demo-job',
+    forkingThread: { tid: 150, name: 'SCM polling for', wchan: 'anon_pipe_read', javaName: 'SCM polling for demo-job', jenkinsJob: 'demo-job', javaStack: ['java.lang.ProcessImpl.forkAndExec(java.base@17/Native Method)'] },
+    evidence: {
+      stackRaw: 'PID 201 - process\n#0 0x1 __lll_lock_wait\n#1 0x2 fork\n',
+      stack: { format: 'eu-stack', pid: 201, warnings: [], threads: [{ tid: 201, name: null, frames: [f('__lll_lock_wait'), f('fork')] }] },
+      matches: [],
+      kernel: [{ at: 1, state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x1 0x80', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 1, nonvoluntaryCtxtSwitches: 0, cpuTimeMs: 0 }],
+      capture: { backend: 'eu-stack', at: 4, ok: true, timedOut: false, durationMs: 9, reason: null },
+    },
+    audit: [{ at: 5, action: 'remediate', mode: 'kill', outcome: 'killed', detail: 'sent SIGKILL' }],
+  } as Incident;
+  const b = buildBundle(incident, { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: false });
+  assert.equal(b.format, BUNDLE_FORMAT);
+  assert.equal(b.forkwatch.version, '9.9.9');
+  assert.equal(b.incident.id, incident.id);
+  assert.equal('evidence' in b.incident, false);
+  assert.match(b.child.stack.raw!, /__lll_lock_wait/);
+  assert.equal(b.child.stack.parsed?.threads[0]?.frames.length, 2);
+  assert.equal(b.child.kernel.length, 1);
+  assert.equal(b.signature.fingerprint, 'fp');
+  assert.equal(b.forkingThread.jenkinsJob, 'demo-job');
+  assert.equal(b.forkingThread.thread?.javaName, 'SCM polling for demo-job');
+  assert.deepEqual(b.forkingThread.nativeAtFork?.map((x) => x.fn), ['fork']);
+  assert.equal(b.audit[0]!.outcome, 'killed');
+  assert.equal(b.host.kernel.release.length > 0, true);
+  assert.equal(b.core.implemented, false);
+  assert.ok(b.notes.some((n) => /no target facts/.test(n)));
+  assert.ok(!b.notes.some((n) => /no child stack/.test(n)));
+  assert.equal(bundleFileName(incident.id), 'forkwatch-bundle-0123456789abcdef.json');
+  assert.equal(bundleFileName('../x y'), 'forkwatch-bundle-___x_y.json');
+});
