@@ -172,3 +172,34 @@ test('daemon: start/stop with extensions; hand-off and afterTick see every tick;
   assert.equal(seen.at(-1), 'stop');
   assert.throws(() => s.store.list({}), 'store closed');
 });
+
+test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SOCKET; STOPPING=1 at stop', async (t) => {
+  const { mkdtempSync, writeFileSync, readFileSync, chmodSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createSystemdNotify } = await import('../src/daemon/systemd-notify.js');
+  const dir = mkdtempSync(join(tmpdir(), 'fw-notify-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'calls');
+  const stub = join(dir, 'systemd-notify');
+  writeFileSync(stub, `#!/bin/sh\necho "$NOTIFY_SOCKET $*" >> ${JSON.stringify(log)}\n`);
+  chmodSync(stub, 0o755);
+  const s = setup();
+  t.after(s.cleanup);
+  s.scanner.error = new Error('not yet');
+  const daemon = createDaemon({
+    config: testConfig(),
+    logger: silentLogger(),
+    store: s.store,
+    stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
+    extensions: [createSystemdNotify({ command: stub, env: { NOTIFY_SOCKET: '/run/test.sock' }, pid: 4242 }), createSystemdNotify({ command: stub, env: {} })],
+  });
+  await daemon.start({ listen: false, schedule: false });
+  await daemon.runScan();
+  assert.equal(existsSync(log), false, 'not ready while a stage fails');
+  s.scanner.error = null;
+  await daemon.runScan();
+  await daemon.runScan();
+  await daemon.stop();
+  assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['/run/test.sock --ready --pid=4242 --status=watching 1 target', '/run/test.sock --stopping --pid=4242']);
+});

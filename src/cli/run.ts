@@ -16,6 +16,7 @@ import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createDaemon, type Daemon } from '../daemon.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
+import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
 const HELP = `usage: forkwatch run [--config FILE]
@@ -48,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       // Bundle before remediation: target facts are stored before any child is signalled.
       createBundleExtension(),
       createRemediationExtension(),
+      // Last: READY=1 once every other extension has seen the first ok tick.
+      createSystemdNotify(),
     ] });
   } catch (err) {
     store.close();
