@@ -99,12 +99,12 @@ test('kill form: asks for the token, confirms in the page, sends the bearer toke
   assert.equal(srv.kills.length, 0, 'cancel sends nothing');
   await form.locator('button[type=submit]').click();
   await form.locator('[data-confirm]').click();
-  await page.waitForFunction("/Refused/.test(document.querySelector('.kill-result').textContent)");
+  await form.locator('.kill-result').filter({ hasText: /Refused/ }).waitFor(); // not waitForFunction: the CSP forbids its eval
   assert.match((await form.locator('.kill-result').textContent()) ?? '', /HTTP 401/);
   await form.locator('input[name=token]').fill(TOKEN);
   await form.locator('button[type=submit]').click();
   await form.locator('[data-confirm]').click();
-  await page.waitForFunction("/Done/.test(document.querySelector('.kill-result').textContent)");
+  await form.locator('.kill-result').filter({ hasText: /Done/ }).waitFor(); // not waitForFunction: the CSP forbids its eval
   assert.deepEqual(srv.kills, [{ id: srv.incident.id, authorization: `Bearer ${TOKEN}` }]);
   assert.equal(await form.locator('input[name=token]').inputValue(), '', 'token cleared after use');
   assert.deepEqual(w.dialogs, [], 'no native dialog: the confirmation is in the page');

@@ -146,7 +146,8 @@ async function checkKillControl(base: string, page: Page, pid: number): Promise<
   await form.locator('input[name=token]').fill(TOKEN);
   await form.locator('button[type=submit]').click();
   await form.locator('[data-confirm]').click();
-  await page.waitForFunction("/Done|Refused|failed/.test(document.querySelector('.kill-result').textContent)");
+  // A locator wait, not waitForFunction: the page's CSP (rightly) forbids the eval that needs.
+  await form.locator('.kill-result').filter({ hasText: /Done|Refused|failed/ }).waitFor();
   const result = (await form.locator('.kill-result').textContent()) ?? '';
   assert.match(result, /^Done: /, `dry-run kill through the page: ${result}`);
   process.kill(pid, 0); // still alive: dry-run signals nothing (throws ESRCH otherwise)

@@ -15,13 +15,13 @@ html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 a { color: var(--accent); }
 code, pre, .cmdline { font-family: var(--mono); font-size: 13px; }
-.top { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: baseline; padding: .7rem 1.2rem; background: var(--card); border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 1; }
+.top { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: baseline; padding: .7rem 1.2rem; background: var(--card); border-bottom: 1px solid var(--line); }
 .brand { font-weight: 700; font-size: 1.1rem; text-decoration: none; color: var(--fg); }
 .host { color: var(--muted); font-family: var(--mono); }
 .live { margin-left: auto; color: var(--muted); font-size: .85rem; }
 .live.error { color: var(--bad); }
-main, .kill { max-width: 1200px; margin: 0 auto; padding: 1rem 1.2rem; }
-.kill { margin-bottom: 1rem; }
+main { max-width: 1200px; margin: 0 auto; padding: 1rem 1.2rem; }
+.aside { max-width: 1200px; margin: 0 auto; padding: 0 1.2rem 1rem; }
 .foot { max-width: 1200px; margin: 0 auto; padding: 1rem 1.2rem 2rem; color: var(--muted); display: flex; gap: 1rem; flex-wrap: wrap; font-size: .85rem; }
 h1 { font-size: 1.35rem; margin: .6rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.4rem 0 .6rem; }
@@ -80,7 +80,7 @@ button:disabled { opacity: .55; cursor: default; }
 .kill-result { width: 100%; margin: .3rem 0 0; overflow-wrap: anywhere; }
 @media (max-width: 700px) {
   body { font-size: 14px; }
-  main, .kill, .foot { padding-left: .7rem; padding-right: .7rem; }
+  main, .aside, .foot { padding-left: .7rem; padding-right: .7rem; }
   .live { margin-left: 0; width: 100%; }
   .facts { grid-template-columns: minmax(0, 1fr); gap: 0; }
   .facts dt { margin-top: .45rem; font-size: .8rem; }

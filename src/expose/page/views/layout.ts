@@ -41,7 +41,7 @@ ${parts.nav ?? ''}
 <main id="content"${parts.refreshSrc ? html` data-refresh="${attr(parts.refreshSrc)}" data-interval="${REFRESH_INTERVAL_MS}"` : ''}>
 ${parts.content}
 </main>
-${parts.aside ?? ''}
+${parts.aside ? html`<div class="aside">${parts.aside}</div>` : ''}
 <footer class="foot">
 <span>forkwatch ${untrusted(status.version, 100)}</span>
 <a href="/api/v1/incidents">JSON API</a>
