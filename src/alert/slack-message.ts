@@ -121,7 +121,9 @@ function groupLine(kind: TransitionKind, f: AlertFacts, ctx: MessageContext): st
   if (kind === 'resolved') return `• ${who} is gone${f.resolution ? ` (${esc(f.resolution)})` : ''}: ${ref}`;
   if (kind === 'remediated') return `• ${who}: ${esc(f.remediation?.outcome ?? 'remediated')}: ${ref}`;
   const job = f.job ? `, job ${esc(f.job)}` : '';
-  return `• ${who}, ${formatAge(ctx.now - f.child.startTimeMs)}: ${esc(classificationText(f.classification))}${job}: ${ref}`;
+  // Which JVM thread is stuck, also in a burst: the job alone is unknown without a thread dump.
+  const thread = f.forkingThread ? `, thread ${esc(f.forkingThread)}` : '';
+  return `• ${who}, ${formatAge(ctx.now - f.child.startTimeMs)}: ${esc(classificationText(f.classification))}${job}${thread}: ${ref}`;
 }
 
 /** Joins lines into texts of at most max characters (a longer single line is truncated by section()). */
