@@ -16,7 +16,7 @@ import { startSlackStandin } from '../helpers/slack-standin.js';
 import { tempDir } from '../record/fixture.js';
 import type { Incident } from '../../src/record/types.js';
 import type { EvidenceBundle } from '../../src/bundle/build.js';
-import { getJson, incidentsByChild, startDaemonFor, startJvm, waitFor } from './jvm-live-support.js';
+import { getJson, incidentsByChild, startDaemonFor, startJvm, waitFor } from './jvm-job-support.js';
 
 test('forkwatch names the forking thread, its Java name and the Jenkins job: incident, bundle, CLI, Slack; not in metrics', { timeout: 240_000 }, async (t) => {
   for (const tool of ['java', 'jcmd', 'eu-stack']) requireTool(tool, tool === 'eu-stack' ? ['--version'] : ['-version']);
