@@ -76,6 +76,7 @@ test('kill mode: hung children are killed after their evidence is stored, and ea
     assert.ok(data.evidence.kernelSamples >= 1);
     assert.equal(data.checksPassed.length, 8);
     assert.ok(i.evidence.extra?.targetFacts, 'target facts (JDK) stored before the signal');
+    process.stdout.write(`# remediation: child ${pid}: last start-time read -> kill(2) ${(kill.data as { lastReadToSignalUs: number }).lastReadToSignalUs} us; confirmed -> killed ${kill.at - i.confirmedAt!} ms\n`);
   }
   const log = readFileSync(daemon.logFile, 'utf8');
   for (const pid of hung) assert.match(log, new RegExp(`remediation kill of child ${pid} \\(jenkins\\): sent SIGKILL`));
@@ -151,7 +152,9 @@ test('dry-run: the decision is recorded, nothing is signalled, the children stay
   // The control: the true identity passes every check on the same process (dry-run: nothing sent).
   const trueIncident = observe(realStart, kernel);
   store.confirm(trueIncident.id, confirm);
+  const v0 = performance.now();
   const ok = actOnIncident({ incidentId: trueIncident.id, mode: 'dry-run', action: 'operator-kill', actor: 'test', reason: 'control' }, deps);
+  process.stdout.write(`# remediation: one full decision (load incident, 8 checks on the real child, audit) ${(performance.now() - v0).toFixed(1)} ms\n`);
   assert.equal(ok.outcome, 'skipped', ok.detail);
   assert.equal(ok.verify!.passed.length, 8);
   assert.equal(startTicks(child), before.get(child));
