@@ -44,6 +44,8 @@ export interface Metrics {
   children: Gauge<'target' | 'classification'>;
   overdueChildren: Gauge<'target'>;
   hungChildren: Gauge<'target' | 'signature'>;
+  /** Confirmed hung children by the kind of JVM thread that forked them (bounded: never the job or thread name). */
+  hungChildrenByForkingThread: Gauge<'target' | 'forking_thread'>;
   oldestOverdueChildAge: Gauge<'target'>;
   incidentsOpened: Counter<'signature'>;
   incidentsResolved: Counter<'signature'>;
@@ -81,6 +83,7 @@ function defineMetrics(registry: Registry): Metrics {
     children: new Gauge({ name: 'forkwatch_children', help: 'Descendants of the target by classification at the last scan.', labelNames: ['target', 'classification'], ...reg }),
     overdueChildren: new Gauge({ name: 'forkwatch_overdue_children', help: "Never-exec'd descendants older than hungAfter at the last scan.", labelNames: ['target'], ...reg }),
     hungChildren: new Gauge({ name: 'forkwatch_hung_children', help: 'Confirmed hung children (open confirmed incidents) by signature.', labelNames: ['target', 'signature'], ...reg }),
+    hungChildrenByForkingThread: new Gauge({ name: 'forkwatch_hung_children_by_forking_thread', help: 'Confirmed hung children by the JVM thread that forked them: scm_polling (a Jenkins SCM poller), other, unidentified. The API names the thread and job.', labelNames: ['target', 'forking_thread'], ...reg }),
     oldestOverdueChildAge: new Gauge({ name: 'forkwatch_oldest_overdue_child_age_seconds', help: "Age of the oldest overdue never-exec'd child, 0 when there is none.", labelNames: ['target'], ...reg }),
     incidentsOpened: new Counter({ name: 'forkwatch_incidents_opened_total', help: 'Incidents confirmed (opened as hung) by signature.', labelNames: ['signature'], ...reg }),
     incidentsResolved: new Counter({ name: 'forkwatch_incidents_resolved_total', help: 'Confirmed incidents resolved (the child went away) by signature.', labelNames: ['signature'], ...reg }),
