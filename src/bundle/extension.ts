@@ -3,13 +3,16 @@
  * and after each tick, for incidents confirmed since, the target facts only a
  * live target can give (JDK version, mapped libc, the forking thread's kernel
  * side), stored with the evidence (extra.targetFacts) before remediation —
- * registered after this extension — may act on them.
+ * registered after this extension — may act on them. Also keeps
+ * forkwatch_hung_children_by_forking_thread (bounded: scm_polling / other /
+ * unidentified, never a job name).
  */
 import type { DaemonExtension, ExposeContext } from '../expose/context.js';
 import { registerBundleRoute } from '../expose/routes/bundle.js';
 import type { IncidentSummary } from '../record/types.js';
 import { TARGET_FACTS_KEY } from './build.js';
 import { collectTargetFacts, type RunFn } from './target-facts.js';
+import { updateForkingThreadMetric } from './stuck-thread.js';
 
 export interface BundleExtensionOptions {
   run?: RunFn;
@@ -30,6 +33,7 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
         done.add(summary.id);
         await storeTargetFacts(ctx, summary, opts);
       }
+      updateForkingThreadMetric(ctx.metrics, ctx.store);
     },
   };
 }

@@ -87,3 +87,12 @@ test('buildBundle: every section present; what is missing is said in notes', () 
   assert.equal(bundleFileName(incident.id), 'forkwatch-bundle-0123456789abcdef.json');
   assert.equal(bundleFileName('../x y'), 'forkwatch-bundle-___x_y.json');
 });
+
+test('forkingThreadLabel: bounded kind of the forking thread, from the Java name or the 15-byte comm', async () => {
+  const { forkingThreadLabel } = await import('../../src/bundle/stuck-thread.js');
+  assert.equal(forkingThreadLabel(null), 'unidentified');
+  assert.equal(forkingThreadLabel({ name: 'SCM polling for', javaName: null }), 'scm_polling');
+  assert.equal(forkingThreadLabel({ name: 'SCM polling for', javaName: 'SCM polling for demo-job' }), 'scm_polling');
+  assert.equal(forkingThreadLabel({ name: 'launcher-0' }), 'other');
+  assert.equal(forkingThreadLabel({ name: 'Executor #3 fo', javaName: 'Executor #3 for node-1' }), 'other');
+});

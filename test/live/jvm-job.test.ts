@@ -82,6 +82,7 @@ test('forkwatch names the forking thread, its Java name and the Jenkins job: inc
 
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /forkwatch_hung_children\{target="jenkins",signature="glibc-atfork-child-lock"\} 2/);
+  assert.match(metrics, /forkwatch_hung_children_by_forking_thread\{target="jenkins",forking_thread="scm_polling"\} 2/);
   assert.ok(!metrics.includes('demo-job'), 'no job name in any metric label');
   const all = await getJson<{ items: Incident[] }>(`${daemon.url}/api/v1/incidents?state=confirmed`);
   assert.equal(all.items.length, 2);
