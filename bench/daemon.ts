@@ -3,7 +3,7 @@
  * dist/cli.js run, after `npm run build`) watching the suite's deadlocked C
  * program (2 hung children + decoys), at idle and with N extra processes on
  * the host (`sleep` processes, not descendants of the target).
- * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000]
+ * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--node-options '--max-semi-space-size=1']
  * CPU is the daemon's own utime+stime (/proc/PID/stat) over the window, so
  * other load on the host slows ticks but does not inflate the figure.
  */
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, 'node-options': { type: 'string', default: '' } } });
 const WINDOW_S = Number(values.window);
 const EXTRA = Number(values.extra);
 const CLK_TCK = 100;
@@ -56,7 +56,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-daemon-'));
   const config = join(dir, 'c.yaml');
   writeFileSync(config, `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n`);
-  const d = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const d = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: values['node-options'] } });
   try {
     const base = await waitForListen(d);
     const m0 = await (await fetch(`${base}/metrics`)).text();
@@ -76,6 +76,7 @@ async function main() {
     const durCount = metric(m1, 'forkwatch_scan_duration_seconds_count');
     const result = {
       interval: values.interval,
+      nodeOptions: values['node-options'],
       extraProcesses: EXTRA,
       hostProcesses: processCount(),
       windowS: WINDOW_S,
