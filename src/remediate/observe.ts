@@ -3,6 +3,7 @@
  * chain between them and a fresh kernel sample. Synchronous and bounded, so
  * nothing else in forkwatch runs between these reads and the signal.
  */
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKernelEvidence, readProcText } from '../classify/kernel-evidence.js';
 import { parseProcStat } from '../classify/kernel-evidence-parse.js';
@@ -25,6 +26,7 @@ export function expectedOf(i: Incident, forbiddenPids: readonly number[]): Expec
     targetStartMs: i.targetStartMs,
     lastKernel: last,
     forbiddenPids,
+    ownPid: process.pid,
   };
 }
 
@@ -43,7 +45,7 @@ export function observeChild(e: Pick<ExpectedChild, 'childPid' | 'targetPid'>, o
   const target = read(e.targetPid, true);
   const kernel = readKernelEvidence(e.childPid, { procRoot: opts.procRoot, ...(opts.arch ? { arch: opts.arch } : {}) });
   const child = read(e.childPid, true);
-  return { child, target, ancestry: child ? ancestryOf(child.ppid, e.targetPid, (pid) => read(pid, false)) : [], kernel };
+  return { child, target, ancestry: child ? ancestryOf(child.ppid, e.targetPid, (pid) => read(pid, false)) : [], kernel, selfPid: readSelfPid(opts.procRoot) };
 }
 
 function ancestryOf(ppid: number, stopAt: number, read: (pid: number) => ProcessInfo | null): number[] {
@@ -57,6 +59,15 @@ function ancestryOf(ppid: number, stopAt: number, read: (pid: number) => Process
     pid = p.ppid;
   }
   return chain;
+}
+
+function readSelfPid(procRoot: string): number | null {
+  try {
+    const n = Number(readlinkSync(join(procRoot, 'self')));
+    return Number.isSafeInteger(n) ? n : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Start time in clock ticks, for the last look right before kill(2). */

@@ -3,6 +3,8 @@
  * facts are read by observe.ts). Every check must pass; each failure is named
  * so the audit record says exactly why nothing was sent.
  *
+ *   pid-namespace   the /proc read is forkwatch's own pid namespace (procRoot
+ *                   /host/proc without hostPID would name other processes)
  *   not-forbidden   never pid ≤ 1, a target's pid, forkwatch itself or its parent
  *   child-identity  same pid AND start time (clock ticks when known, else ms ±1 s)
  *   target-identity the target JVM is the one the incident names (pid and start)
@@ -31,6 +33,8 @@ export interface ExpectedChild {
   lastKernel: KernelEvidence | null;
   /** Never signalled whatever else holds: forkwatch, its parent, every watched JVM. */
   forbiddenPids: readonly number[];
+  /** forkwatch's own pid (process.pid): procRoot/self must say the same. */
+  ownPid: number;
 }
 
 export interface ObservedChild {
@@ -39,9 +43,12 @@ export interface ObservedChild {
   /** Parent chain from the child's parent upwards, ending at the target, pid 1 or where reading stopped. */
   ancestry: number[];
   kernel: KernelEvidence | null;
+  /** What procRoot/self names: forkwatch's pid in that /proc's pid namespace; null when unreadable. */
+  selfPid: number | null;
 }
 
 export type CheckName =
+  | 'pid-namespace'
   | 'not-forbidden'
   | 'child-identity'
   | 'target-identity'
@@ -64,6 +71,7 @@ export function verifyHungChild(e: ExpectedChild, o: ObservedChild): VerifyResul
     if (problem === null) passed.push(name);
     else failed.push({ check: name, detail: problem });
   };
+  check('pid-namespace', o.selfPid === e.ownPid ? null : `procRoot/self is ${o.selfPid ?? 'unreadable'}, forkwatch is pid ${e.ownPid}: that /proc is another pid namespace, its pids are not kill(2)'s`);
   check('not-forbidden', forbidden(e));
   check('child-identity', childIdentity(e, o));
   if (o.child) {

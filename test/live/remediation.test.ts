@@ -74,7 +74,7 @@ test('kill mode: hung children are killed after their evidence is stored, and ea
     const data = kill.data as { evidence: { stackCaptured: boolean; kernelSamples: number }; checksPassed: string[]; startTicks: number };
     assert.equal(data.evidence.stackCaptured, true);
     assert.ok(data.evidence.kernelSamples >= 1);
-    assert.equal(data.checksPassed.length, 8);
+    assert.equal(data.checksPassed.length, 9);
     assert.ok(i.evidence.extra?.targetFacts, 'target facts (JDK) stored before the signal');
     process.stdout.write(`# remediation: child ${pid}: last start-time read -> kill(2) ${(kill.data as { lastReadToSignalUs: number }).lastReadToSignalUs} us; confirmed -> killed ${kill.at - i.confirmedAt!} ms\n`);
   }
@@ -154,8 +154,8 @@ test('dry-run: the decision is recorded, nothing is signalled, the children stay
   store.confirm(trueIncident.id, confirm);
   const v0 = performance.now();
   const ok = actOnIncident({ incidentId: trueIncident.id, mode: 'dry-run', action: 'operator-kill', actor: 'test', reason: 'control' }, deps);
-  process.stdout.write(`# remediation: one full decision (load incident, 8 checks on the real child, audit) ${(performance.now() - v0).toFixed(1)} ms\n`);
+  process.stdout.write(`# remediation: one full decision (load incident, 9 checks on the real child, audit) ${(performance.now() - v0).toFixed(1)} ms\n`);
   assert.equal(ok.outcome, 'skipped', ok.detail);
-  assert.equal(ok.verify!.passed.length, 8);
+  assert.equal(ok.verify!.passed.length, 9);
   assert.equal(startTicks(child), before.get(child));
 });

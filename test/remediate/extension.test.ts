@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDaemon } from '../../src/daemon.js';
 import { createMetrics, type Metrics } from '../../src/expose/metrics.js';
@@ -37,6 +37,8 @@ function fakeProc(): FakeProcfs {
   fake.add({ pid: TARGET, ppid: 1, cmdline, exe: java, threads: 40, startTicks: ticks(TARGET_START + TARGET) });
   fake.add({ pid: CHILD, ppid: TARGET, cmdline, exe: java, threads: 1, comm: 'SCM polling f', startTicks: ticks(TARGET_START + CHILD) });
   writeFileSync(join(fake.root, String(CHILD), 'syscall'), `${SYSCALL}\n`);
+  // As the kernel's /proc/self: this /proc is forkwatch's own pid namespace.
+  symlinkSync(String(process.pid), join(fake.root, 'self'));
   return fake;
 }
 
@@ -87,7 +89,7 @@ test('kill mode: the confirmed child is signalled once, after its evidence and t
   const data = kill.data as { evidence: { stackCaptured: boolean; captureAt: number }; checksPassed: string[]; signal: string };
   assert.equal(data.evidence.stackCaptured, true, 'the stack was stored before the signal');
   assert.ok(data.evidence.captureAt <= kill.at);
-  assert.equal(data.checksPassed.length, 8);
+  assert.equal(data.checksPassed.length, 9);
   assert.equal(data.signal, 'SIGKILL');
   assert.ok(full.evidence.extra?.targetFacts, 'target facts stored (bundle extension runs first)');
   assert.equal(await value(s.metrics, 'forkwatch_remediations_total', { mode: 'kill', outcome: 'killed' }), 1);

@@ -24,7 +24,7 @@ function kernel(over: Partial<KernelEvidence> = {}): KernelEvidence {
 }
 
 const expected = (over: Partial<ExpectedChild> = {}): ExpectedChild => ({
-  childPid: 200, childStartMs: T0 + 200, childStartTicks: 5000, targetPid: 100, targetStartMs: T0 + 100, lastKernel: kernel(), forbiddenPids: [100, 999], ...over,
+  childPid: 200, childStartMs: T0 + 200, childStartTicks: 5000, targetPid: 100, targetStartMs: T0 + 100, lastKernel: kernel(), forbiddenPids: [100, 999], ownPid: 999, ...over,
 });
 
 const observed = (over: Partial<ObservedChild> = {}): ObservedChild => ({
@@ -33,6 +33,7 @@ const observed = (over: Partial<ObservedChild> = {}): ObservedChild => ({
   ancestry: [100],
   // After the capture's ptrace: voluntary switches moved, the wait itself did not.
   kernel: kernel({ at: T0 + 5000, voluntaryCtxtSwitches: 3 }),
+  selfPid: 999,
   ...over,
 });
 
@@ -43,6 +44,8 @@ const rows: { name: string; e?: Partial<ExpectedChild>; o?: Partial<ObservedChil
   { name: 'pid gone', o: { child: null, kernel: null, ancestry: [] }, fails: ['child-identity'] },
   { name: 'pid reused: other start tick', o: { kernel: kernel({ startTicks: 9000 }) }, fails: ['child-identity'] },
   { name: 'stale start time (no ticks): 5 s off', e: { childStartTicks: null, childStartMs: T0 + 200 - 5000 }, fails: ['child-identity'] },
+  { name: '/proc of another pid namespace (/host/proc without hostPID)', o: { selfPid: 4242 }, fails: ['pid-namespace'] },
+  { name: 'procRoot/self unreadable', o: { selfPid: null }, fails: ['pid-namespace'] },
   { name: 'pid 1', e: { childPid: 1 }, fails: ['not-forbidden'] },
   { name: 'pid 0', e: { childPid: 0 }, fails: ['not-forbidden'] },
   { name: 'the target itself', e: { childPid: 100 }, fails: ['not-forbidden'] },
@@ -71,8 +74,8 @@ test('verifyHungChild table: every way a pid stops being the hung child is refus
   }
 });
 
-test('all eight checks pass for the hung child, and a failure names pid and reason', () => {
-  assert.deepEqual(verifyHungChild(expected(), observed()).passed, ['not-forbidden', 'child-identity', 'target-identity', 'descendant', 'never-execed', 'single-thread', 'blocked', 'no-progress']);
+test('all nine checks pass for the hung child, and a failure names pid and reason', () => {
+  assert.deepEqual(verifyHungChild(expected(), observed()).passed, ['pid-namespace', 'not-forbidden', 'child-identity', 'target-identity', 'descendant', 'never-execed', 'single-thread', 'blocked', 'no-progress']);
   const v = verifyHungChild(expected(), observed({ kernel: kernel({ startTicks: 9000 }) }));
   assert.match(v.failed[0]!.detail, /pid 200 started at tick 9000, the incident's child at tick 5000/);
 });
