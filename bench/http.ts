@@ -1,13 +1,16 @@
 /**
  * /metrics and /api/v1/incidents throughput and latency on loopback.
  * Run: npx tsx bench/http.ts [seconds]
- * For each server mode (bench/http-server.ts), three runs per route:
+ * Run only some servers: npx tsx bench/http.ts 10 cheap,node_exporter
+ * For each server (bench/http-server.ts; and Debian's prometheus-node-exporter
+ * as a real alternative /metrics endpoint), three runs per route:
  *  - paced: 1,000 req/s spread evenly, open loop (bench/http-load.ts; the goal: p99 < 10 ms);
  *  - autocannon overallRate 1,000 (bursts each second's budget: a queueing test);
  *  - autocannon max: 10 connections as fast as it goes.
  * Prints a markdown table (bench/RESULTS.md "http").
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +19,30 @@ import { runPaced } from './http-load.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.argv[2] ?? 10);
+/** Optional comma-separated server modes to run (default: all rows of the plan). */
+const ONLY = process.argv[3]?.split(',') ?? null;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A real alternative /metrics endpoint on this host: Debian's prometheus-node-exporter (Go), default collectors. */
+async function startNodeExporter() {
+  const port = await freePort();
+  const proc = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+}
 
 async function startServer(mode: string, incidents: number) {
+  if (mode === 'node_exporter') return startNodeExporter();
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
@@ -40,14 +65,15 @@ const plan: [string, string][] = [
   ['none', '/metrics'],
   ['all', '/metrics'],
   ['raw', '/metrics'],
+  ['node_exporter', '/metrics'],
   ['cheap', '/api/v1/incidents?limit=50'],
 ];
-for (const [mode, route] of plan) {
+for (const [mode, route] of plan.filter(([m]) => !ONLY || ONLY.includes(m))) {
   const server = await startServer(mode, 1000);
   try {
     await autocannon({ url: `http://127.0.0.1:${server.port}${route}`, connections: 4, duration: 2 });
     const url = `http://127.0.0.1:${server.port}${route}`;
-    const label = mode === 'raw' ? 'node:http (cheap)' : `fastify, default metrics: ${mode}`;
+    const label = mode === 'raw' ? 'node:http (cheap)' : mode === 'node_exporter' ? 'prometheus-node-exporter 1.5 (Go)' : `fastify, default metrics: ${mode}`;
     const p = await runPaced(url, 1000, SECONDS);
     rows.push(`| ${label} | ${route} | paced 1000/s | ${p.achievedRps} | ${p.p50} | ${p.p99} | ${p.max} | ${p.errors} | |`);
     process.stderr.write(`${rows.at(-1)}\n`);

@@ -61,8 +61,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     await daemon.stop();
     const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`forkwatch run: cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code ?? e.message} (set listen.host / listen.port)\n`);
-    return EX_UNAVAILABLE;
+    if (e.syscall === 'listen' || e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
+      process.stderr.write(`forkwatch run: cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code ?? e.message} (set listen.host / listen.port)\n`);
+      return EX_UNAVAILABLE;
+    }
+    throw err;
   }
   return waitForShutdown(daemon, config, logger);
 }
