@@ -130,11 +130,12 @@ test('GET /api/v1/incidents: filters, limit + cursor pagination visits every inc
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const res = await app.inject({ url: '/api/v1/incidents', query: { limit: '7', ...(cursor ? { cursor } : {}) } });
+    const query: Record<string, string> = cursor ? { limit: '7', cursor } : { limit: '7' };
+    const res = await app.inject({ url: '/api/v1/incidents', query });
     assert.equal(res.statusCode, 200, res.body);
-    const page = res.json();
+    const page = res.json() as { items: { id: string }[]; nextCursor: string | null };
     assert.ok(page.items.length <= 7);
-    seen.push(...page.items.map((i: { id: string }) => i.id));
+    seen.push(...page.items.map((i) => i.id));
     cursor = page.nextCursor;
     pages++;
   } while (cursor && pages < 10);
