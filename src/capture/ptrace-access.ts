@@ -1,6 +1,6 @@
 /**
  * Why a tracer was refused, in words an operator can act on. The facts are
- * read once (ours: effective uid and CAP_SYS_PTRACE; the target's uid and
+ * read once (ours: effective uid, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; the target's uid and
  * TracerPid; Yama's ptrace_scope when the file exists); explaining is pure.
  */
 import { join } from 'node:path';
@@ -13,6 +13,12 @@ export interface PtraceAccessFacts {
   targetUid: number | null;
   /** CAP_SYS_PTRACE in our effective set; null where unknown (not Linux). */
   capSysPtrace: boolean | null;
+  /**
+   * CAP_DAC_READ_SEARCH in our effective set. /proc/PID/auxv and syscall are
+   * mode 0400: the kernel checks file modes before ptrace access, so another
+   * user's process needs this too (eu-stack reads auxv). Optional: null/absent where unknown.
+   */
+  capDacReadSearch?: boolean | null;
   /** kernel.yama.ptrace_scope; null when the file does not exist (no Yama). */
   ptraceScope: number | null;
   /** Another debugger already attached (non-zero). */
@@ -20,6 +26,11 @@ export interface PtraceAccessFacts {
 }
 
 const CAP_SYS_PTRACE_BIT = 19n;
+const CAP_DAC_READ_SEARCH_BIT = 2n;
+
+function hasCap(capEff: string | undefined, bit: bigint): boolean | null {
+  return capEff === undefined ? null : ((BigInt(`0x${capEff}`) >> bit) & 1n) === 1n;
+}
 
 export function readPtraceAccessFacts(pid: number, procRoot: string): PtraceAccessFacts {
   const own = readProcText('/proc/self/status');
@@ -32,7 +43,8 @@ export function readPtraceAccessFacts(pid: number, procRoot: string): PtraceAcce
     platform: process.platform,
     ourEuid: typeof process.geteuid === 'function' ? process.geteuid() : null,
     targetUid: targetStatus?.uid ?? null,
-    capSysPtrace: capEff === undefined ? null : ((BigInt(`0x${capEff}`) >> CAP_SYS_PTRACE_BIT) & 1n) === 1n,
+    capSysPtrace: hasCap(capEff, CAP_SYS_PTRACE_BIT),
+    capDacReadSearch: hasCap(capEff, CAP_DAC_READ_SEARCH_BIT),
     ptraceScope: scope === null || Number.isNaN(scope) ? null : scope,
     targetTracerPid: targetStatus?.tracerPid ?? null,
   };
@@ -59,6 +71,12 @@ export function explainRefusal(f: PtraceAccessFacts): string {
     missing.push(
       `CAP_SYS_PTRACE is missing and forkwatch (uid ${f.ourEuid ?? '?'}) is not the target's user (uid ${f.targetUid ?? '?'}): ` +
         'grant CAP_SYS_PTRACE (systemd AmbientCapabilities=CAP_SYS_PTRACE) or run as the same uid',
+    );
+  }
+  if (f.capSysPtrace === true && f.capDacReadSearch === false && !sameUid && f.ourEuid !== 0) {
+    missing.push(
+      `CAP_DAC_READ_SEARCH is missing: /proc/PID/auxv and /proc/PID/syscall of uid ${f.targetUid ?? '?'} are mode 0400, ` +
+        'checked before ptrace access: grant CAP_DAC_READ_SEARCH beside CAP_SYS_PTRACE',
     );
   }
   if (f.ptraceScope !== null && f.ptraceScope >= 1 && f.capSysPtrace === false) {

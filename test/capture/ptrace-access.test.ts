@@ -18,6 +18,7 @@ test('explainRefusal says exactly what is missing', () => {
     ['same uid but Yama scope 1', facts({ ourEuid: 1000, ptraceScope: 1 }), [/kernel\.yama\.ptrace_scope is 1/, /descendant/]],
     ['Yama scope 2 needs the capability even for the same uid', facts({ ourEuid: 1000, ptraceScope: 2 }), [/ptrace_scope is 2/, /CAP_SYS_PTRACE/]],
     ['Yama scope 3: nothing helps', facts({ capSysPtrace: true, ptraceScope: 3 }), [/ptrace_scope is 3/, /reboot/]],
+    ['ptrace but no DAC read: 0400 /proc files', facts({ capSysPtrace: true, capDacReadSearch: false, ourEuid: 999, targetUid: 1000 }), [/CAP_DAC_READ_SEARCH is missing/, /auxv/]],
     ['already traced', facts({ capSysPtrace: true, targetTracerPid: 77 }), [/another tracer \(pid 77\)/]],
     ['everything allowed: look elsewhere', facts({ capSysPtrace: true, ptraceScope: 0 }), [/seccomp/, /AppArmor/]],
     ['illumos', facts({ platform: 'sunos' }), [/proc_owner/]],
