@@ -1,7 +1,7 @@
 /** POST /api/v1/scan: run a tick now (waits for an in-flight tick rather than overlapping it). Bearer token. */
 import { Type } from '@sinclair/typebox';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Nullable } from '../schemas.js';
 
 const TickResponse = Type.Object({
   at: Type.String(),
@@ -11,7 +11,7 @@ const TickResponse = Type.Object({
   suspects: Type.Integer(),
   captured: Type.Integer(),
   transitions: Type.Array(
-    Type.Object({ id: Type.String(), from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), signature: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({ id: Type.String(), from: Nullable(Type.String()), to: Type.String(), signature: Nullable(Type.String()) }),
   ),
 });
 

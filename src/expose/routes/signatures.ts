@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
 import { HttpError } from '../errors.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Nullable } from '../schemas.js';
 
 /** A stack dump of a few thousand threads fits; anything larger is not a stack. */
 export const CLASSIFY_BODY_LIMIT = 1024 * 1024;
@@ -26,7 +26,7 @@ const ClassifyBody = Type.Union([
 
 const ClassifyResponse = Type.Object({
   format: Type.String(),
-  pid: Type.Union([Type.Integer(), Type.Null()]),
+  pid: Nullable(Type.Integer()),
   warnings: Type.Array(Type.String()),
   threads: Type.Array(Type.Unknown()),
   match: Type.Object({
