@@ -9,8 +9,31 @@ import type { AuditRecord, Incident, IncidentSummary, ProcessFacts } from '../re
 import type { SignatureMatch } from '../match/types.js';
 import type { HostFacts } from './host-facts.js';
 import type { TargetFacts } from './target-facts.js';
+import type { CoreResult } from '../capture/core.js';
 
 export const BUNDLE_FORMAT = 'forkwatch-evidence-bundle/1';
+
+/** Where the daemon keeps the outcome of gcore (IncidentEvidence.extra; same as core-step.ts's CORE_KEY). */
+export const CORE_RESULT_KEY = 'core';
+
+/** The core section: named, never inlined (it is the JVM's memory). */
+export interface BundleCore {
+  enabled: boolean;
+  implemented: true;
+  /** null: no core was tried for this incident (core.enabled off then, or never confirmed). */
+  outcome: CoreResult['outcome'] | null;
+  path: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  estimateBytes: number | null;
+  maxBytes: number | null;
+  durationMs: number | null;
+  takenAt: string | null;
+  reason: string | null;
+  /** The file was removed later (retention, total-size cap): path names what it was. */
+  deleted: { at: string; reason: string | null } | null;
+  note: string;
+}
 
 /** Where the daemon keeps the target facts it gathered at confirmation (IncidentEvidence.extra). */
 export const TARGET_FACTS_KEY = 'targetFacts';
@@ -42,7 +65,7 @@ export interface EvidenceBundle {
     threadDump: string | null;
   };
   audit: AuditRecord[];
-  core: { enabled: boolean; implemented: false; note: string };
+  core: BundleCore;
   notes: string[];
 }
 
@@ -94,8 +117,33 @@ export function buildBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
       threadDump: e.threadDump ?? null,
     },
     audit,
-    core: { enabled: ctx.coreEnabled, implemented: false, note: 'core dumps of the hung child (core.enabled, gcore) are not implemented yet: nothing is written' },
+    core: describeCore(e.extra?.[CORE_RESULT_KEY] as CoreResult | undefined, ctx.coreEnabled),
     notes,
+  };
+}
+
+function describeCore(c: CoreResult | undefined, enabled: boolean): BundleCore {
+  const note = c?.path
+    ? 'the core is named, not included: it holds the JVM memory (secrets); fetch it from the forkwatch host (0600, stateDir/cores) or GET /api/v1/incidents/:id/core with the token; open it with gdb <java binary> <core>'
+    : c
+      ? `no core file: ${c.outcome}${c.reason ? ` (${c.reason})` : ''}`
+      : enabled
+      ? 'no core was tried for this incident (taken once, at confirmation)'
+      : 'core.enabled is off: no core is taken';
+  return {
+    enabled,
+    implemented: true,
+    outcome: c?.outcome ?? null,
+    path: c?.path ?? null,
+    bytes: c?.bytes ?? null,
+    sha256: c?.sha256 ?? null,
+    estimateBytes: c?.estimateBytes ?? null,
+    maxBytes: c?.maxBytes ?? null,
+    durationMs: c?.durationMs ?? null,
+    takenAt: c ? new Date(c.takenAt).toISOString() : null,
+    reason: c?.reason ?? null,
+    deleted: c?.deletedAt !== undefined ? { at: new Date(c.deletedAt).toISOString(), reason: c.deletedReason ?? null } : null,
+    note,
   };
 }
 

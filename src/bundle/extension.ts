@@ -5,7 +5,9 @@
  * side), stored with the evidence (extra.targetFacts) before remediation —
  * registered after this extension — may act on them. Also keeps
  * forkwatch_hung_children_by_forking_thread (bounded: scm_polling / other /
- * unidentified, never a job name).
+ * unidentified, never a job name). With core.enabled, the hung child's core
+ * (core-step.ts) is taken right after the facts, still before remediation;
+ * every tick sweeps the cores directory under retention.
  */
 import type { DaemonExtension, ExposeContext } from '../expose/context.js';
 import { registerBundleRoute } from '../expose/routes/bundle.js';
@@ -13,10 +15,15 @@ import type { IncidentSummary } from '../record/types.js';
 import { TARGET_FACTS_KEY } from './build.js';
 import { collectTargetFacts, type RunFn } from './target-facts.js';
 import { updateForkingThreadMetric } from './stuck-thread.js';
+import { registerCoreRoute } from './core-route.js';
+import { storeCore, sweepCores, type CoreStepDeps } from './core-step.js';
+import type { RunProgramFn } from '../capture/capture-stack.js';
 
 export interface BundleExtensionOptions {
   run?: RunFn;
   now?: () => number;
+  /** The runner gcore goes through (tests). */
+  runCore?: RunProgramFn;
 }
 
 export function createBundleExtension(opts: BundleExtensionOptions = {}): DaemonExtension {
@@ -24,7 +31,10 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
   const done = new Set<string>();
   return {
     name: 'bundle',
-    routes: registerBundleRoute,
+    routes: (app, ctx) => {
+      registerBundleRoute(app, ctx);
+      registerCoreRoute(app, ctx);
+    },
     async afterTick(_summary, ctx) {
       const open = ctx.store.openIncidents().filter((i) => i.state !== 'suspect');
       for (const id of done) if (!open.some((i) => i.id === id)) done.delete(id);
@@ -32,7 +42,9 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
         if (done.has(summary.id)) continue;
         done.add(summary.id);
         await storeTargetFacts(ctx, summary, opts);
+        if (ctx.config.core.enabled) await storeCoreSafely(ctx, summary.id, opts);
       }
+      sweepCoresSafely(ctx, opts);
       updateForkingThreadMetric(ctx.metrics, ctx.store);
     },
   };
@@ -55,5 +67,25 @@ async function storeTargetFacts(ctx: ExposeContext, summary: IncidentSummary, op
     ctx.logger.debug({ incident: summary.id, jdk: facts.jdk?.version ?? null, libc: facts.libcPath }, 'target facts stored for the evidence bundle');
   } catch (err) {
     ctx.logger.warn({ err, incident: summary.id }, 'gathering target facts for the evidence bundle failed');
+  }
+}
+
+function coreDeps(ctx: ExposeContext, opts: BundleExtensionOptions): CoreStepDeps {
+  return { config: ctx.config, store: ctx.store, logger: ctx.logger, now: opts.now ?? Date.now, ...(opts.runCore ? { run: opts.runCore } : {}) };
+}
+
+async function storeCoreSafely(ctx: ExposeContext, id: string, opts: BundleExtensionOptions): Promise<void> {
+  try {
+    await storeCore(coreDeps(ctx, opts), id);
+  } catch (err) {
+    ctx.logger.warn({ err, incident: id }, 'taking the core of the hung child failed');
+  }
+}
+
+function sweepCoresSafely(ctx: ExposeContext, opts: BundleExtensionOptions): void {
+  try {
+    sweepCores(coreDeps(ctx, opts));
+  } catch (err) {
+    ctx.logger.warn({ err }, 'sweeping the cores directory failed');
   }
 }

@@ -9,7 +9,7 @@ import { buildCaptureArgs, CAPTURE_ENV, type CaptureBackend } from './backends.j
 import { parseStack as defaultParseStack } from './parse/index.js';
 import { explainRefusal, looksRefused, readPtraceAccessFacts } from './ptrace-access.js';
 import { readTargetHealth, verifyTargetUnharmed, type TargetHealth } from './target-health.js';
-import type { CaptureOutcome, CaptureResult, ParsedStack, StackFormat } from './types.js';
+import type { CaptureOutcome, CaptureResult, ParsedStack, StackFormat, TargetAfterCapture } from './types.js';
 
 export type ParseStackFn = (text: string, format?: StackFormat) => ParsedStack;
 export type RunProgramFn = (command: string, args: string[], opts: RunOptions) => Promise<RunResult>;
@@ -36,42 +36,79 @@ export async function captureStack(target: CaptureTarget, backend: CaptureBacken
   const started = performance.now();
   const args = buildCaptureArgs(backend.name, target.pid);
   const base = { backend: backend.name, pid: target.pid, startTimeMs: target.startTimeMs, command: [backend.path, ...args] };
-  const linux = opts.linux ?? process.platform === 'linux';
-  const before = linux ? readTargetHealth(opts.procRoot, target.pid) : null;
-  const refusal = linux ? refuseBeforeAttach(before) : null;
-  if (refusal) return { ...base, ...emptyOutcome(refusal.outcome, refusal.reason), durationMs: elapsed(started) };
-
-  const r = await runSafely(opts.run ?? runProgram, backend.path, args, {
-    timeoutMs: opts.timeoutMs,
-    maxOutputBytes: opts.maxOutputBytes,
+  const t = await runTracerOnTarget(target.pid, backend.path, args, {
+    ...opts,
     env: { ...CAPTURE_ENV },
   });
-  const abnormalEnd = r.timedOut || r.truncated || r.signal !== null;
-  const targetAfter = before
-    ? await verifyTargetUnharmed(target.pid, before, {
-        procRoot: opts.procRoot,
-        abnormalEnd,
-        ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
-      })
-    : undefined;
+  if (!t.run) return { ...base, ...emptyOutcome(t.refusal.outcome, t.refusal.reason), durationMs: elapsed(started) };
+  const r = t.run;
   const raw = r.stdout;
   const parsed = raw.trim() !== '' && !r.timedOut ? parseSafely(raw, backend.format, opts.parseStack ?? defaultParseStack) : null;
-  const hasFrames = parsed !== null && parsed.threads.some((t) => t.frames.length > 0);
+  const hasFrames = parsed !== null && parsed.threads.some((th) => th.frames.length > 0);
   const { outcome, reason } = judgeRun(r, backend, target.pid, opts, hasFrames);
   const stack = outcome === 'ok' ? parsed : null;
-  const harm = targetAfter ? describeHarm(targetAfter) : null;
   return {
     ...base,
     ok: outcome === 'ok',
     failed: outcome !== 'ok',
     timedOut: r.timedOut,
     outcome,
-    reason: [reason, harm].filter(Boolean).join('; ') || null,
+    reason: [reason, t.harm].filter(Boolean).join('; ') || null,
     durationMs: elapsed(started),
     stack,
     raw,
-    ...(targetAfter ? { targetAfter } : {}),
+    ...(t.targetAfter ? { targetAfter: t.targetAfter } : {}),
   };
+}
+
+export interface TracerRunOptions {
+  procRoot: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  run?: RunProgramFn;
+  linux?: boolean;
+  settleMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Kill the tracer's whole process group (a wrapper script around gdb: gcore, gstack). */
+  processGroup?: boolean;
+  /** Kill the tracer early (e.g. its output file grew past a bound): an abnormal end, checked like a timeout. */
+  signal?: AbortSignal;
+}
+
+/** Refused before anything ran (run: null), or the run and what the after-check found. */
+export type TracerRun =
+  | { run: null; refusal: { outcome: CaptureOutcome; reason: string }; targetAfter?: undefined; harm: null }
+  | { run: RunResult; refusal: null; targetAfter?: TargetAfterCapture; harm: string | null };
+
+/**
+ * Run one tracer (any ptrace-attaching command) on a target with the "never
+ * harm the target" checks around it: read its health first and refuse a
+ * zombie, a traced process or one in a tracing stop; run (argument array,
+ * timeout then SIGKILL, output cap, optional early abort); then verify it is
+ * the same process, not stopped and not traced, repairing (SIGCONT) what a
+ * killed tracer left. Stack captures and gcore (core.ts) both run through here.
+ */
+export async function runTracerOnTarget(pid: number, command: string, args: string[], opts: TracerRunOptions): Promise<TracerRun> {
+  const linux = opts.linux ?? process.platform === 'linux';
+  const before = linux ? readTargetHealth(opts.procRoot, pid) : null;
+  const refusal = linux ? refuseBeforeAttach(before) : null;
+  if (refusal) return { run: null, refusal, harm: null };
+  const r = await runSafely(opts.run ?? runProgram, command, args, {
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: opts.maxOutputBytes,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.processGroup ? { processGroup: true } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const abnormalEnd = r.timedOut || r.truncated || r.signal !== null || r.aborted === true;
+  const targetAfter = before
+    ? await verifyTargetUnharmed(pid, before, {
+        procRoot: opts.procRoot,
+        abnormalEnd,
+        ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
+      })
+    : undefined;
+  return { run: r, refusal: null, ...(targetAfter ? { targetAfter } : {}), harm: targetAfter ? describeHarm(targetAfter) : null };
 }
 
 function refuseBeforeAttach(before: TargetHealth | null): { outcome: CaptureOutcome; reason: string } | null {
@@ -122,7 +159,7 @@ function parseSafely(raw: string, format: StackFormat, parse: ParseStackFn): Par
   }
 }
 
-function describeHarm(t: { sameProcess: boolean; stopped: boolean; traced: boolean; repaired: string[] }): string | null {
+export function describeHarm(t: { sameProcess: boolean; stopped: boolean; traced: boolean; repaired: string[] }): string | null {
   const parts: string[] = [];
   if (t.repaired.length > 0) parts.push(`target repaired: ${t.repaired.join(', ')}`);
   if (t.sameProcess && t.stopped) parts.push('TARGET STILL STOPPED after capture');

@@ -13,6 +13,15 @@ export interface RunOptions {
   extendEnv?: boolean;
   cwd?: string;
   input?: string;
+  /**
+   * Run the program as the leader of its own process group and, at the
+   * timeout or the abort, SIGKILL the whole group: a wrapper script (gcore,
+   * gstack are shell scripts around gdb) killed alone leaves its gdb running,
+   * re-parented away from us and still attached to the target.
+   */
+  processGroup?: boolean;
+  /** Kill the program now (SIGKILL, the group with processGroup); the result has aborted: true. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -32,14 +41,20 @@ export interface RunResult {
   durationMs: number;
   /** The underlying error message, where there was one. */
   cause: string | null;
+  /** Killed because opts.signal aborted (absent when the option was not given). */
+  aborted?: boolean;
 }
 
 export async function runProgram(command: string, args: string[], opts: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  const result = await execa(command, args, {
+  const group = opts.processGroup === true;
+  let aborted = false;
+  let groupTimedOut = false;
+  const subprocess = execa(command, args, {
     shell: false,
     reject: false,
-    timeout: opts.timeoutMs,
+    // With a process group the timeout is ours (below): execa's would kill the leader only.
+    ...(group ? { detached: true } : { timeout: opts.timeoutMs }),
     killSignal: 'SIGKILL',
     forceKillAfterDelay: 1000,
     maxBuffer: opts.maxOutputBytes,
@@ -53,13 +68,29 @@ export async function runProgram(command: string, args: string[], opts: RunOptio
     cleanup: true,
     windowsHide: true,
   });
+  const killNow = (): void => killProgram(subprocess.pid, group, () => subprocess.kill('SIGKILL'));
+  const onAbort = (): void => {
+    aborted = true;
+    killNow();
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = group
+    ? setTimeout(() => {
+        groupTimedOut = true;
+        killNow();
+      }, opts.timeoutMs)
+    : null;
+  const result = await subprocess;
+  if (timer) clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
   const code = (result as { code?: string }).code;
   const truncated = result.isMaxBuffer === true;
   return {
     command,
     args,
-    failed: result.failed,
-    timedOut: result.timedOut,
+    failed: result.failed || aborted || groupTimedOut,
+    timedOut: result.timedOut || groupTimedOut,
     truncated,
     notFound: code === 'ENOENT' || code === 'EACCES',
     exitCode: result.exitCode ?? null,
@@ -67,6 +98,20 @@ export async function runProgram(command: string, args: string[], opts: RunOptio
     stdout: typeof result.stdout === 'string' ? result.stdout : '',
     stderr: typeof result.stderr === 'string' ? result.stderr : '',
     durationMs: Math.round((performance.now() - started) * 10) / 10,
-    cause: result.failed ? (result.shortMessage ?? result.message ?? null) : null,
+    cause: result.failed ? (result.shortMessage ?? result.message ?? null) : aborted ? 'aborted' : null,
+    ...(opts.signal ? { aborted } : {}),
   };
+}
+
+/** SIGKILL the program, or its whole process group (negative pid) when it leads one. */
+function killProgram(pid: number | undefined, group: boolean, killLeader: () => void): void {
+  if (group && pid !== undefined) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+      return;
+    } catch {
+      /* the group is gone already; fall through to the leader */
+    }
+  }
+  killLeader();
 }

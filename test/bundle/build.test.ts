@@ -51,22 +51,23 @@ test('framesFromFork: the forking thread\'s native stack as of fork(), from the 
   assert.equal(framesFromFork(null), null);
 });
 
+const incident = {
+  id: '0123456789abcdef', key: 'h/100@1/201@2', host: 'h', targetName: 'jenkins', targetPid: 100, targetStartMs: 1, targetUser: 'jenkins',
+  childPid: 201, childStartMs: 2, state: 'remediated', openedAt: 3, confirmedAt: 4, remediatedAt: 5, resolvedAt: null, resolvedReason: null,
+  lastSeenAt: 6, overdueSince: null, signatureId: 'glibc-atfork-child-lock', signatureTitle: 'atfork', signatureVersion: '1', severity: 'critical',
+  fingerprint: 'fp', jenkinsJob: 'demo-job',
+  forkingThread: { tid: 150, name: 'SCM polling for', wchan: 'anon_pipe_read', javaName: 'SCM polling for demo-job', jenkinsJob: 'demo-job', javaStack: ['java.lang.ProcessImpl.forkAndExec(java.base@17/Native Method)'] },
+  evidence: {
+    stackRaw: 'PID 201 - process\n#0 0x1 __lll_lock_wait\n#1 0x2 fork\n',
+    stack: { format: 'eu-stack', pid: 201, warnings: [], threads: [{ tid: 201, name: null, frames: [f('__lll_lock_wait'), f('fork')] }] },
+    matches: [],
+    kernel: [{ at: 1, state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x1 0x80', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 1, nonvoluntaryCtxtSwitches: 0, cpuTimeMs: 0 }],
+    capture: { backend: 'eu-stack', at: 4, ok: true, timedOut: false, durationMs: 9, reason: null },
+  },
+  audit: [{ at: 5, action: 'remediate', mode: 'kill', outcome: 'killed', detail: 'sent SIGKILL' }],
+} as Incident;
+
 test('buildBundle: every section present; what is missing is said in notes', () => {
-  const incident = {
-    id: '0123456789abcdef', key: 'h/100@1/201@2', host: 'h', targetName: 'jenkins', targetPid: 100, targetStartMs: 1, targetUser: 'jenkins',
-    childPid: 201, childStartMs: 2, state: 'remediated', openedAt: 3, confirmedAt: 4, remediatedAt: 5, resolvedAt: null, resolvedReason: null,
-    lastSeenAt: 6, overdueSince: null, signatureId: 'glibc-atfork-child-lock', signatureTitle: 'atfork', signatureVersion: '1', severity: 'critical',
-    fingerprint: 'fp', jenkinsJob: 'demo-job',
-    forkingThread: { tid: 150, name: 'SCM polling for', wchan: 'anon_pipe_read', javaName: 'SCM polling for demo-job', jenkinsJob: 'demo-job', javaStack: ['java.lang.ProcessImpl.forkAndExec(java.base@17/Native Method)'] },
-    evidence: {
-      stackRaw: 'PID 201 - process\n#0 0x1 __lll_lock_wait\n#1 0x2 fork\n',
-      stack: { format: 'eu-stack', pid: 201, warnings: [], threads: [{ tid: 201, name: null, frames: [f('__lll_lock_wait'), f('fork')] }] },
-      matches: [],
-      kernel: [{ at: 1, state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x1 0x80', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 1, nonvoluntaryCtxtSwitches: 0, cpuTimeMs: 0 }],
-      capture: { backend: 'eu-stack', at: 4, ok: true, timedOut: false, durationMs: 9, reason: null },
-    },
-    audit: [{ at: 5, action: 'remediate', mode: 'kill', outcome: 'killed', detail: 'sent SIGKILL' }],
-  } as Incident;
   const b = buildBundle(incident, { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: false });
   assert.equal(b.format, BUNDLE_FORMAT);
   assert.equal(b.forkwatch.version, '9.9.9');
@@ -81,11 +82,34 @@ test('buildBundle: every section present; what is missing is said in notes', () 
   assert.deepEqual(b.forkingThread.nativeAtFork?.map((x) => x.fn), ['fork']);
   assert.equal(b.audit[0]!.outcome, 'killed');
   assert.equal(b.host.kernel.release.length > 0, true);
-  assert.equal(b.core.implemented, false);
+  assert.equal(b.core.implemented, true);
+  assert.equal(b.core.outcome, null, 'no core tried: nothing named');
+  assert.equal(b.core.path, null);
+  assert.match(b.core.note, /core\.enabled is off/);
   assert.ok(b.notes.some((n) => /no target facts/.test(n)));
   assert.ok(!b.notes.some((n) => /no child stack/.test(n)));
   assert.equal(bundleFileName(incident.id), 'forkwatch-bundle-0123456789abcdef.json');
   assert.equal(bundleFileName('../x y'), 'forkwatch-bundle-___x_y.json');
+});
+
+test('core section: names the core file (path, size, sha256), never inlines it; a removed or refused core says so', () => {
+  const base = { outcome: 'written' as const, path: '/var/lib/forkwatch/cores/0123456789abcdef.4711', bytes: 42_555_272, sha256: 'ab'.repeat(32), estimateBytes: 42_500_000, maxBytes: 268_435_456, durationMs: 150, reason: null, command: ['gcore', '-o', '/var/lib/forkwatch/cores/0123456789abcdef', '4711'], pid: 4711, takenAt: 1_700_000_000_000 };
+  const withCore = (core: object) => ({ ...incident, evidence: { ...incident.evidence, extra: { core } } });
+  const ctx = { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: true };
+  const w = buildBundle(withCore(base), ctx).core;
+  assert.equal(w.outcome, 'written');
+  assert.equal(w.path, base.path);
+  assert.equal(w.bytes, base.bytes);
+  assert.equal(w.sha256, base.sha256);
+  assert.equal(w.takenAt, '2023-11-14T22:13:20.000Z');
+  assert.equal(w.deleted, null);
+  assert.match(w.note, /named, not included/);
+  assert.ok(JSON.stringify(w).length < 2000, 'no core bytes in the bundle');
+  const d = buildBundle(withCore({ ...base, deletedAt: 1_700_000_100_000, deletedReason: 'incident resolved longer ago than retention' }), ctx).core;
+  assert.deepEqual(d.deleted, { at: '2023-11-14T22:15:00.000Z', reason: 'incident resolved longer ago than retention' });
+  const r = buildBundle(withCore({ ...base, outcome: 'refused', path: null, bytes: null, sha256: null, reason: 'estimated core size 2396155904 bytes exceeds core.maxBytes 268435456' }), ctx).core;
+  assert.equal(r.path, null);
+  assert.match(r.note, /no core file: refused \(estimated core size/);
 });
 
 test('forkingThreadLabel: bounded kind of the forking thread, from the Java name or the 15-byte comm', async () => {
