@@ -56,7 +56,9 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-daemon-'));
   const config = join(dir, 'c.yaml');
   writeFileSync(config, `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n`);
-  const d = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: values['node-options'] } });
+  // V8 flags on node's command line (NODE_OPTIONS refuses some, e.g. --optimize-for-size).
+  const flags = values['node-options'].split(' ').filter(Boolean);
+  const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const base = await waitForListen(d);
     const m0 = await (await fetch(`${base}/metrics`)).text();
