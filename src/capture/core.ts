@@ -53,6 +53,8 @@ export interface CoreOptions {
   linux?: boolean;
   settleMs?: number;
   now?: () => number;
+  /** false: skip the up-front smaps estimate and rely on the size watch alone (tests of the watch). */
+  estimate?: boolean;
 }
 
 export interface CoreTarget {
@@ -73,7 +75,7 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
   const done = (outcome: CoreOutcome, reason: string | null, extra: Partial<CoreResult> = {}): CoreResult => ({ ...base, outcome, reason, durationMs: elapsed(started), ...extra });
 
   if (verifyIdentity(opts.procRoot, target) === 'gone') return done('failed', 'the child is gone (or its pid was reused): no core');
-  const estimate = readEstimate(opts.procRoot, target.pid);
+  const estimate = opts.estimate === false ? null : readEstimate(opts.procRoot, target.pid);
   base.estimateBytes = estimate?.bytes ?? null;
   if (estimate && estimate.bytes > opts.maxBytes) {
     return done('refused', `estimated core size ${estimate.bytes} bytes (${estimate.dumped} of ${estimate.mappings} mappings, coredump_filter 0x${estimate.filter.toString(16)}) exceeds core.maxBytes ${opts.maxBytes}: not taken`);
