@@ -15,6 +15,7 @@ import { createRequireToken } from './expose/auth.js';
 import type { EvidencePort, MatchPort, ScannerPort, Transition } from './daemon/ports.js';
 import { createTickMemory, runTick, type TickSummary } from './daemon/tick.js';
 import { createTickScheduler } from './daemon/scheduler.js';
+import { handOff, runAfterTick, stopExtensions } from './daemon/extensions.js';
 
 export type { DaemonExtension, ExposeContext, RoutePlugin, ForkwatchApp } from './expose/context.js';
 export type { Transition } from './daemon/ports.js';
@@ -59,25 +60,10 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   let app: ForkwatchApp | null = null;
   let stopping: Promise<void> | null = null;
 
-  const notify = (transitions: Transition[]): void => {
-    for (const ext of extensions) {
-      try {
-        ext.onTransitions?.(transitions, context);
-      } catch (err) {
-        metrics.scanErrors.inc({ stage: 'alert' });
-        logger.error({ err, extension: ext.name }, 'extension hand-off failed');
-      }
-    }
-  };
+  const notify = (transitions: Transition[]): void => handOff(extensions, transitions, context);
   const tick = async (): Promise<TickSummary> => {
     const summary = await runTick({ ...opts.stages, store, metrics, logger, notify }, mem);
-    for (const ext of extensions) {
-      try {
-        await ext.afterTick?.(summary, context);
-      } catch (err) {
-        logger.error({ err, extension: ext.name }, 'extension afterTick failed');
-      }
-    }
+    await runAfterTick(extensions, summary, context);
     return summary;
   };
   const scheduler = createTickScheduler(tick, config.intervalMs);
@@ -116,13 +102,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     async start(o = {}) {
       const server = await buildApp();
       for (const ext of extensions) await ext.start?.(context);
-      let address: { host: string; port: number } | null = null;
-      if (o.listen !== false) {
-        await server.listen({ host: config.listen.host, port: config.listen.port });
-        const a = server.server.address();
-        address = a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
-        logger.info({ listen: address }, `forkwatch API on http://${address?.host}:${address?.port}`);
-      }
+      const address = o.listen === false ? null : await listen(server, config, logger);
       if (o.schedule !== false) scheduler.start();
       logger.info({ intervalMs: config.intervalMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
       return address;
@@ -132,11 +112,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
         const tickOutcome = await scheduler.stop(stopWaitMs);
         if (tickOutcome === 'abandoned') logger.warn({ waitedMs: stopWaitMs }, 'stopping with a tick still running (abandoned)');
         if (app) await app.close().catch((err: unknown) => logger.error({ err }, 'closing the HTTP server failed'));
-        for (const ext of [...extensions].reverse()) {
-          await Promise.resolve()
-            .then(() => ext.stop?.())
-            .catch((err: unknown) => logger.error({ err, extension: ext.name }, 'extension stop failed'));
-        }
+        await stopExtensions(extensions, context);
         try {
           store.close();
         } catch (err) {
@@ -147,4 +123,12 @@ export function createDaemon(opts: DaemonOptions): Daemon {
       return stopping;
     },
   };
+}
+
+async function listen(server: ForkwatchApp, config: Config, logger: Logger): Promise<{ host: string; port: number } | null> {
+  await server.listen({ host: config.listen.host, port: config.listen.port });
+  const a = server.server.address();
+  const address = a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  logger.info({ listen: address }, `forkwatch API on http://${address?.host}:${address?.port}`);
+  return address;
 }

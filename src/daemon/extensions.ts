@@ -1,0 +1,37 @@
+/** Calling the daemon's extensions: one failing extension never stops the others, the tick or shutdown. */
+import type { DaemonExtension, ExposeContext } from '../expose/context.js';
+import type { Transition } from './ports.js';
+import type { TickSummary } from './tick.js';
+
+/** The hand-off after a tick: synchronous and quick by contract; a throw is counted under stage alert. */
+export function handOff(extensions: DaemonExtension[], transitions: Transition[], ctx: ExposeContext): void {
+  for (const ext of extensions) {
+    try {
+      ext.onTransitions?.(transitions, ctx);
+    } catch (err) {
+      ctx.metrics.scanErrors.inc({ stage: 'alert' });
+      ctx.logger.error({ err, extension: ext.name }, 'extension hand-off failed');
+    }
+  }
+}
+
+export async function runAfterTick(extensions: DaemonExtension[], summary: TickSummary, ctx: ExposeContext): Promise<void> {
+  for (const ext of extensions) {
+    try {
+      await ext.afterTick?.(summary, ctx);
+    } catch (err) {
+      ctx.logger.error({ err, extension: ext.name }, 'extension afterTick failed');
+    }
+  }
+}
+
+/** Reverse order of start, each awaited, none allowed to block the store's close by throwing. */
+export async function stopExtensions(extensions: DaemonExtension[], ctx: ExposeContext): Promise<void> {
+  for (const ext of [...extensions].reverse()) {
+    try {
+      await ext.stop?.();
+    } catch (err) {
+      ctx.logger.error({ err, extension: ext.name }, 'extension stop failed');
+    }
+  }
+}
