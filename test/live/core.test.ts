@@ -166,6 +166,8 @@ test('real daemon, core.enabled: the hung child\'s core is written (0600 in a 07
   assert.deepEqual(core.targetAfter && { sameProcess: core.targetAfter.sameProcess, stopped: core.targetAfter.stopped, traced: core.targetAfter.traced }, { sameProcess: true, stopped: false, traced: false });
   // Bundle before remediation: the decision comes after the core was finished.
   assert.equal(incident.audit[0]!.mode, 'dry-run');
+  // The dump did not make the child look changed to remediation's checks (no-progress, blocked, identity).
+  assert.equal(incident.audit[0]!.outcome, 'skipped', `dry-run decision after the core: ${JSON.stringify(incident.audit[0])}`);
   assert.ok(incident.audit[0]!.at >= core.takenAt + Math.floor(core.durationMs), 'remediation decided after the core');
   await assertUnharmed(hung!, was, 'hung child after gcore');
 
