@@ -70,6 +70,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 1000));
       rss.push(rssMb(d.pid!));
     }
+    const rssSeq = [...rss];
     rss.sort((a, b) => a - b);
     const cpu1 = cpuMs(d.pid!);
     const m1 = await (await fetch(`${base}/metrics`)).text();
@@ -89,6 +90,8 @@ async function main() {
       rssMbMedian: rss[Math.floor(rss.length / 2)],
       rssMbMax: rss.at(-1),
       rssMbEnd: rssMb(d.pid!),
+      rssMbFirstMinuteMedian: rssSeq.slice(0, 60).sort((a, b) => a - b)[Math.floor(Math.min(60, rssSeq.length) / 2)],
+      rssMbLastMinuteMedian: rssSeq.slice(-60).sort((a, b) => a - b)[Math.floor(Math.min(60, rssSeq.length) / 2)],
       meanTickMs: Math.round((durSum / durCount) * 10000) / 10,
       hungConfirmed: metric(m1, 'forkwatch_hung_children'),
       metricsBytes: m0.length,
