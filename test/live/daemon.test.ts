@@ -158,6 +158,7 @@ test('the real daemon confirms hung children, ignores decoys, survives kill -9, 
   // 2. /metrics values and promtool.
   const metrics = await (await fetch(`${d.base}/metrics`)).text();
   const signature = confirmed.find((i) => i.childPid === hung[0])!.signatureId!;
+  process.stdout.write(`# live daemon: hung children ${hung.join(', ')} confirmed as ${signature}\n`);
   const hungBySig = confirmed.filter((i) => hung.includes(i.childPid) && i.signatureId === signature).length;
   assert.equal(metricValue(metrics, 'forkwatch_hung_children', `target="jenkins",signature="${signature}"`), hungBySig);
   assert.equal(metricValue(metrics, 'forkwatch_target_up', 'target="jenkins"'), 1);
