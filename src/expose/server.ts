@@ -3,7 +3,7 @@
  * OpenAPI document at /openapi.json, rate limits on POST routes, bearer token
  * on mutating ones. Core routes first, then each extension's routes.
  */
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
@@ -38,7 +38,7 @@ export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[]
     // Bad URLs and over-long path parameters are answered by the router itself: keep the one error shape.
     frameworkErrors: (err, _req, reply) => {
       const statusCode = (err as { statusCode?: number }).statusCode ?? 400;
-      return reply.status(statusCode).send(errorBody(statusCode, err.message));
+      return (reply as FastifyReply).status(statusCode).send(errorBody(statusCode, err.message));
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ForkwatchApp;
