@@ -203,3 +203,22 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
   await daemon.stop();
   assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['/run/test.sock --ready --pid=4242 --status=watching 1 target', '/run/test.sock --stopping --pid=4242']);
 });
+
+test('retention: resolved incidents older than retention are pruned by the tick, at most hourly', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const day = 86_400_000;
+  let now = Date.now();
+  const deps = { ...s.deps, now: () => now };
+  await runTick(deps, s.mem);
+  s.scanner.next = report([child(202, 'execed', false)]);
+  now += 1000;
+  await runTick(deps, s.mem);
+  assert.equal(s.store.list({ state: 'resolved' }).items.length, 1);
+  now += 29 * day;
+  await runTick(deps, s.mem);
+  assert.equal(s.store.list({ state: 'resolved' }).items.length, 1, 'pruned before its 30 days');
+  now += 2 * day;
+  await runTick(deps, s.mem);
+  assert.equal(s.store.list({}).items.length, 0, 'a resolved incident past retention survived the tick');
+});
