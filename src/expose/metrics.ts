@@ -5,6 +5,7 @@
  * Names, types and labels are the table in docs/CONTRIBUTING.md; labels stay
  * bounded (no pid, job or timestamp labels).
  */
+import type { CaptureBackendName } from '../capture/types.js';
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VERSION } from '../version.js';
@@ -62,6 +63,9 @@ export interface Metrics {
   remediations: Counter<'mode' | 'outcome'>;
 }
 
+const CAPTURE_BACKENDS = ['eu-stack', 'gdb', 'pstack', 'gstack'] as const satisfies readonly CaptureBackendName[];
+const CAPTURE_OUTCOMES = ['ok', 'failed', 'timeout', 'refused'] as const;
+
 export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}): Metrics {
   const registry = new Registry();
   const m = defineMetrics(registry);
@@ -69,6 +73,8 @@ export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}
   for (const stage of SCAN_STAGES) m.scanErrors.inc({ stage }, 0);
   for (const outcome of ['ok', 'error']) m.scans.inc({ outcome }, 0);
   m.processesVanished.inc(0);
+  // Series exist from the start, so increase() in alert rules sees the first failure of each kind.
+  for (const backend of CAPTURE_BACKENDS) for (const outcome of CAPTURE_OUTCOMES) m.captures.inc({ backend, outcome }, 0);
   registerDefaultMetrics(registry, opts.defaultMetrics ?? 'cheap');
   return m;
 }
