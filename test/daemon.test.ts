@@ -222,3 +222,16 @@ test('retention: resolved incidents older than retention are pruned by the tick,
   await runTick(deps, s.mem);
   assert.equal(s.store.list({}).items.length, 0, 'a resolved incident past retention survived the tick');
 });
+
+test('a suspect seen no longer overdue (a worker with its own reason to live) is resolved; a confirmed child is kept while present', async (t) => {
+  // 201 hangs (signature), 204 is a suspect without signature or kernel proof.
+  const s = setup([child(201), child(204)], new Map([[201, DEADLOCK_FRAMES]]));
+  t.after(s.cleanup);
+  await runTick(s.deps, s.mem);
+  assert.deepEqual(s.store.openIncidents().map((i) => [i.childPid, i.state]).sort(), [[201, 'confirmed'], [204, 'suspect']]);
+  // Next scan: both still never-exec'd, neither overdue (e.g. 204 was caught running; 201's activity unreadable).
+  s.scanner.next = report([child(201, 'never-execed', false), child(204, 'never-execed', false)]);
+  const second = await runTick(s.deps, s.mem);
+  assert.deepEqual(second.transitions.map((x) => [x.from, x.to]), [['suspect', 'resolved']]);
+  assert.deepEqual(s.store.openIncidents().map((i) => [i.childPid, i.state]), [[201, 'confirmed']]);
+});

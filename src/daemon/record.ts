@@ -24,12 +24,19 @@ export function observe(store: IncidentStore, report: ScanReport, suspects: Chil
  * Resolve open incidents of the targets this scan saw whose child is gone.
  * Only never-exec'd children count as present: a child that exited and waits
  * to be reaped (zombie) is gone, and one that exec'd at last is no longer hung.
+ * A suspect also needs to still be overdue: one seen running or waiting on
+ * something else (a worker with its own reason to live) was never hung.
+ * `confirmed`: keys of incidents confirmed before this tick; they stay while present.
  */
-export function resolveGone(store: IncidentStore, report: ScanReport, at: number): Transition[] {
+export function resolveGone(store: IncidentStore, report: ScanReport, at: number, confirmed: ReadonlySet<string>): Transition[] {
   const scanned = new Set(report.targets.map((t) => t.name));
   // A configured target that is missing this scan: its JVM is gone, and so are its children.
   for (const name of report.missingTargets) scanned.add(name);
-  const present = report.children.filter((c) => c.classification === 'never-execed').map((c) => childKey(store.host, c));
+  const present = report.children
+    .filter((c) => c.classification === 'never-execed')
+    .map((c) => ({ c, key: childKey(store.host, c) }))
+    .filter(({ c, key }) => c.overdue || confirmed.has(key))
+    .map(({ key }) => key);
   const resolved = store.resolveMissing(at, present, scanned);
   return resolved.map((incident) => ({ incident, from: incident.confirmedAt !== null ? ('confirmed' as const) : ('suspect' as const), to: 'resolved' as const }));
 }

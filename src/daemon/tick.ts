@@ -91,7 +91,8 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     evidence = await collectEvidence(deps, suspects, fail);
     transitions.push(...((await guard('record', fail, () => observe(deps.store, report, suspects, evidence, at))) ?? []));
     transitions.push(...(await confirmSuspects(deps, suspects, evidence, at, fail)));
-    transitions.push(...((await guard('record', fail, () => resolveGone(deps.store, report, at))) ?? []));
+    // Without the store's view (confirmed undefined) nothing is resolved: a confirmed child must not be dropped.
+    if (confirmed) transitions.push(...((await guard('record', fail, () => resolveGone(deps.store, report, at, confirmed))) ?? []));
     updateScanMetrics(deps.metrics, report, at);
   }
   countTransitions(deps.metrics, transitions);

@@ -188,9 +188,18 @@ export class ProcfsReader {
       const reparsed = isFailure(again) ? null : parseStat(again);
       if (!reparsed?.ok || reparsed.value.startTicks !== s.startTicks) return { kind: 'gone' };
       // wchan reads "0" while the task runs: the later stat says so (R) more often than the first.
+      // A busy child caught on a CPU a few times in a row would read as "no wait channel"
+      // (unknown, so a suspect): look again, briefly, until it is seen running or waiting.
       if (opts.wchan && wchan === null) {
         s = reparsed.value;
-        if (s.stateCode !== 'R') wchan = this.readWchan(dir);
+        for (let attempt = 0; attempt < WCHAN_ATTEMPTS && wchan === null && s.stateCode !== 'R'; attempt++) {
+          wchan = this.readWchan(dir);
+          if (wchan !== null) break;
+          const next = this.readText(`${dir}/stat`);
+          const parsed = isFailure(next) ? null : parseStat(next);
+          if (!parsed?.ok || parsed.value.startTicks !== s.startTicks) return { kind: 'gone' };
+          s = parsed.value;
+        }
       }
     }
     const image = exe && !isFailure(exe) ? exe : null;
@@ -215,6 +224,9 @@ export class ProcfsReader {
     return { kind: 'ok', info, exeDenied };
   }
 }
+
+/** How many times a "0" wchan is read again (each with a fresh stat) before it counts as unknown. */
+const WCHAN_ATTEMPTS = 4;
 
 function failed(f: ReadFailure, file: string): ProcessRead {
   if (f.failed === 'gone') return { kind: 'gone' };

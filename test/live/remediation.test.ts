@@ -82,12 +82,12 @@ test('kill mode: hung children are killed after their evidence is stored, and ea
   for (const pid of hung) assert.match(log, new RegExp(`remediation kill of child ${pid} \\(jenkins\\): sent SIGKILL`));
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /forkwatch_remediations_total\{mode="kill",outcome="killed"\} 2/);
-  const msgs = await waitFor('Slack says what was done', async () => {
-    const hits = slack.requests.filter((r) => /remediated/.test(r.json?.text ?? ''));
-    return hits.length > 0 ? hits : null;
+  // The two remediations may go out grouped in one message or as two: wait until every pid was named.
+  const said = await waitFor('Slack says what was done for every child', async () => {
+    const text = slack.requests.filter((r) => /remediated/.test(r.json?.text ?? '')).map((m) => m.json!.text!).join('\n');
+    return hung.every((pid) => new RegExp(`\\b${pid}\\b`).test(text)) ? text : null;
   });
-  const said = msgs.map((m) => m.json!.text!).join('\n');
-  for (const pid of hung) assert.match(said, new RegExp(`${pid}`));
+  for (const pid of hung) assert.match(said, new RegExp(`\\b${pid}\\b`));
 });
 
 test('dry-run: the decision is recorded, nothing is signalled, the children stay hung; a stale identity is refused on the real process', { timeout: 240_000 }, async (t) => {
