@@ -16,6 +16,7 @@ import type { EvidencePort, MatchPort, ScannerPort, Transition } from './daemon/
 import { createTickMemory, runTick, type TickSummary } from './daemon/tick.js';
 import { createTickScheduler } from './daemon/scheduler.js';
 import { handOff, runAfterTick, stopExtensions } from './daemon/extensions.js';
+import { startHousekeeping, type Housekeeping } from './daemon/housekeeping.js';
 
 export type { DaemonExtension, ExposeContext, RoutePlugin, ForkwatchApp } from './expose/context.js';
 export type { Transition } from './daemon/ports.js';
@@ -59,6 +60,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   const startedAt = Date.now();
   let app: ForkwatchApp | null = null;
   let stopping: Promise<void> | null = null;
+  let housekeeping: Housekeeping | null = null;
 
   const notify = (transitions: Transition[]): void => handOff(extensions, transitions, context);
   const tick = async (): Promise<TickSummary> => {
@@ -103,7 +105,10 @@ export function createDaemon(opts: DaemonOptions): Daemon {
       const server = await buildApp();
       for (const ext of extensions) await ext.start?.(context);
       const address = o.listen === false ? null : await listen(server, config, logger);
-      if (o.schedule !== false) scheduler.start();
+      if (o.schedule !== false) {
+        scheduler.start();
+        housekeeping = startHousekeeping(store, logger);
+      }
       logger.info({ intervalMs: config.intervalMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
       return address;
     },
@@ -111,6 +116,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
       stopping ??= (async () => {
         const tickOutcome = await scheduler.stop(stopWaitMs);
         if (tickOutcome === 'abandoned') logger.warn({ waitedMs: stopWaitMs }, 'stopping with a tick still running (abandoned)');
+        await housekeeping?.stop();
         if (app) await app.close().catch((err: unknown) => logger.error({ err }, 'closing the HTTP server failed'));
         await stopExtensions(extensions, context);
         try {

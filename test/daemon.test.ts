@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js';
 import { createTickScheduler } from '../src/daemon/scheduler.js';
 import { createDaemon } from '../src/daemon.js';
+import { HOUSEKEEPING_SCHEDULE, startHousekeeping } from '../src/daemon/housekeeping.js';
+import { validate } from 'node-cron';
 import { createMetrics, type Metrics } from '../src/expose/metrics.js';
 import { silentLogger } from '../src/util/logger.js';
 import type { Transition } from '../src/daemon/ports.js';
@@ -204,23 +206,26 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
   assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['/run/test.sock --ready --pid=4242 --status=watching 1 target', '/run/test.sock --stopping --pid=4242']);
 });
 
-test('retention: resolved incidents older than retention are pruned by the tick, at most hourly', async (t) => {
+test('housekeeping (node-cron, hourly and at start) prunes resolved incidents past retention, not younger ones', async (t) => {
   const s = setup();
   t.after(s.cleanup);
   const day = 86_400_000;
-  let now = Date.now();
+  let now = Date.now() - 31 * day;
   const deps = { ...s.deps, now: () => now };
   await runTick(deps, s.mem);
   s.scanner.next = report([child(202, 'execed', false)]);
   now += 1000;
   await runTick(deps, s.mem);
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1);
-  now += 29 * day;
-  await runTick(deps, s.mem);
+  let clock = now + 29 * day;
+  const hk = startHousekeeping(s.store, silentLogger(), () => clock);
+  t.after(() => hk.stop());
+  assert.equal(hk.task.getPattern(), HOUSEKEEPING_SCHEDULE);
+  assert.ok(validate(HOUSEKEEPING_SCHEDULE));
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1, 'pruned before its 30 days');
-  now += 2 * day;
-  await runTick(deps, s.mem);
-  assert.equal(s.store.list({}).items.length, 0, 'a resolved incident past retention survived the tick');
+  clock = now + 31 * day;
+  await hk.task.execute();
+  assert.equal(s.store.list({}).items.length, 0, 'the scheduled job left a resolved incident past retention');
 });
 
 test('a suspect seen no longer overdue (a worker with its own reason to live) is resolved; a confirmed child is kept while present', async (t) => {

@@ -18,8 +18,6 @@ import { observe, resolveGone } from './record.js';
 
 /** Suspects handled per tick at most: a fork storm must not stall the loop. */
 const MAX_SUSPECTS_PER_TICK = 256;
-/** Retention runs at most this often (and on the first tick): a DELETE per tick would be waste. */
-export const PRUNE_EVERY_MS = 3_600_000;
 
 export interface TickDeps {
   scanner: ScannerPort;
@@ -48,12 +46,10 @@ export interface TickMemory {
   lastReport: ScanReport | null;
   lastSuccessAt: number | null;
   lastTick: TickSummary | null;
-  /** When resolved incidents past retention were last pruned. */
-  lastPruneAt: number | null;
 }
 
 export function createTickMemory(): TickMemory {
-  return { lastReport: null, lastSuccessAt: null, lastTick: null, lastPruneAt: null };
+  return { lastReport: null, lastSuccessAt: null, lastTick: null };
 }
 
 export type StageFailure = (stage: ScanStage, err: unknown) => void;
@@ -98,7 +94,6 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
   countTransitions(deps.metrics, transitions);
   logTransitions(deps.logger, transitions);
   await guard('record', fail, () => updateHungMetric(deps.metrics, deps.store));
-  await guard('record', fail, () => pruneIfDue(deps.store, mem, at));
   if (transitions.length > 0 && deps.notify) await guard('alert', fail, () => deps.notify!(transitions));
   await guard('alert', fail, () => updateOutboxMetrics(deps.metrics, deps.store, at));
   const captured = [...evidence.values()].filter((e) => e.freshCapture).length;
@@ -136,13 +131,6 @@ function finishTick(deps: TickDeps, mem: TickMemory, r: TickOutcome): TickSummar
   mem.lastTick = summary;
   deps.logger.debug({ tick: { ...summary, transitions: summary.transitions.length } }, 'tick done');
   return summary;
-}
-
-/** Resolved incidents older than the store's retention go, hourly. */
-function pruneIfDue(store: IncidentStore, mem: TickMemory, at: number): void {
-  if (mem.lastPruneAt !== null && at - mem.lastPruneAt < PRUNE_EVERY_MS) return;
-  mem.lastPruneAt = at;
-  store.pruneResolved(at);
 }
 
 function confirmedKeys(store: IncidentStore): Set<string> {
