@@ -1,23 +1,94 @@
-/** The real daemon (`forkwatch run`) as a child process, for the alert crash and end-to-end tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+/**
+ * The real daemon (`forkwatch run`) as a child process, for the live tests:
+ * its stdout and stderr go to a log file, it is ready when it has logged the
+ * address of its API and /healthz answers there.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../helpers/alertmanager.js';
-import { REPO_ROOT } from '../helpers/native-build.js';
+import { freePort } from './alertmanager.js';
+import { REPO_ROOT } from './native-build.js';
 
 /** A literal path as a regex (for target cmdline patterns). */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export interface DaemonProcess {
   pid: number;
+  /** Its API, e.g. http://127.0.0.1:41234 (learnt from its log, so `listen.port: 0` works). */
   url: string;
+  /** Its output, appended: an earlier run's may stand before it. */
   logFile: string;
-  /** Resolves when the process has exited. */
-  exited: Promise<void>;
+  /** This run's JSON log lines so far, parsed. */
+  logs(): Record<string, unknown>[];
+  /** Resolves with the exit code when the process has exited (null when a signal ended it). */
+  exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Writes dir/forkwatch.json (JSON is YAML) from the overrides, starts the daemon, waits for /healthz. */
+const READY_MS = 30_000;
+
+function parseLogLines(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const rec: unknown = JSON.parse(line);
+      if (rec && typeof rec === 'object') out.push(rec as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  }
+  return out;
+}
+
+/** The URL of the API from the daemon's "forkwatch API on" log line, if it has logged it. */
+function findApiUrl(logs: Record<string, unknown>[]): string | null {
+  for (const rec of logs) {
+    const listen = rec.listen as { host: string; port: number } | undefined;
+    if (listen && typeof rec.msg === 'string' && rec.msg.startsWith('forkwatch API on')) return `http://${listen.host}:${listen.port}`;
+  }
+  return null;
+}
+
+async function answersHealthz(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** Starts `forkwatch run --config configPath`, output appended to logFile; waits until it is ready (30 s, else kills it and throws). */
+export async function runDaemon(configPath: string, logFile: string): Promise<DaemonProcess> {
+  const fd = openSync(logFile, 'a');
+  const from = fstatSync(fd).size;
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, FORKWATCH_CONFIG: '' },
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  const output = () => readFileSync(logFile).subarray(from).toString('utf8');
+  const logs = () => parseLogLines(output());
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (!gone()) proc.kill(signal);
+    await exited;
+  };
+  const deadline = Date.now() + READY_MS;
+  for (;;) {
+    if (gone()) throw new Error(`forkwatch run exited with ${proc.exitCode ?? proc.signalCode}: ${output().slice(-2000)}`);
+    const url = findApiUrl(logs());
+    if (url && (await answersHealthz(url))) return { pid: proc.pid!, url, logFile, logs, exited, kill };
+    if (Date.now() > deadline) {
+      await kill();
+      throw new Error(`forkwatch run not healthy within ${READY_MS / 1000} s; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Writes dir/forkwatch.json (JSON is YAML) from the overrides and runs the daemon on it, logging to dir/logName. */
 export async function startDaemonProcess(dir: string, config: Record<string, unknown>, logName = 'daemon.log'): Promise<DaemonProcess> {
   const port = await freePort();
   const file = join(dir, 'forkwatch.json');
@@ -28,33 +99,5 @@ export async function startDaemonProcess(dir: string, config: Record<string, unk
     log: { level: 'info', pretty: false },
     ...config,
   }));
-  const logFile = join(dir, logName);
-  const fd = openSync(logFile, 'a');
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', file], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', fd, fd],
-    env: { ...process.env, FORKWATCH_CONFIG: '' },
-  });
-  closeSync(fd);
-  const exited = new Promise<void>((r) => (proc.exitCode !== null ? r() : proc.once('exit', () => r())));
-  const url = `http://127.0.0.1:${port}`;
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-    await exited;
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`forkwatch run exited with ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    try {
-      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await kill();
-      throw new Error(`forkwatch run not healthy within 30 s; see ${logFile}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { pid: proc.pid!, url, logFile, exited, kill };
+  return runDaemon(file, join(dir, logName));
 }

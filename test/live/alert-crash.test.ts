@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
 import { startSlackStandin } from '../helpers/slack-standin.js';
-import { escapeRegex, startDaemonProcess } from '../alert/daemon-process.js';
+import { escapeRegex, startDaemonProcess } from '../helpers/daemon-process.js';
 import { tempDir } from '../record/fixture.js';
 import { until } from '../alert/fixture.js';
 

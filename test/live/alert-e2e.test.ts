@@ -11,7 +11,7 @@ import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
 import { startSlackStandin } from '../helpers/slack-standin.js';
 import { readStartTimeMs } from '../../src/capture/identity.js';
-import { escapeRegex, startDaemonProcess } from '../alert/daemon-process.js';
+import { escapeRegex, startDaemonProcess } from '../helpers/daemon-process.js';
 import { tempDir } from '../record/fixture.js';
 
 const HUNG_AFTER_MS = 2000;

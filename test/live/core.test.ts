@@ -11,14 +11,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startDeadlocker, type Deadlocker } from '../helpers/deadlocker.js';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+import { requireTool } from '../helpers/native-build.js';
+import { runDaemon } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/wait.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/record/index.js';
 import type { IncidentStore } from '../../src/record/types.js';
@@ -63,50 +64,6 @@ function gdbBacktrace(binary: string, core: string): string {
 
 // ---------------------------------------------------------------- real daemon
 
-async function startDaemon(configPath: string): Promise<{ proc: ChildProcess; base: string; logs: Record<string, unknown>[] }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not listen within 30 s; stderr:\n${stderr}`)), 30_000);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code}; stderr:\n${stderr}`));
-    });
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      let rec: Record<string, unknown>;
-      try {
-        rec = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      logs.push(rec);
-      const listen = rec.listen as { host: string; port: number } | undefined;
-      if (listen && typeof rec.msg === 'string' && rec.msg.startsWith('forkwatch API on')) {
-        clearTimeout(timer);
-        resolve(`http://${listen.host}:${listen.port}`);
-      }
-    });
-  });
-  return { proc, base, logs };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 interface IncidentJson {
   id: string;
   childPid: number;
@@ -140,16 +97,16 @@ test('real daemon, core.enabled: the hung child\'s core is written (0600 in a 07
   ].join('\n'));
   const [hung] = dl.pidsOf('hung');
   const was = health(hung!);
-  const d = await startDaemon(configPath);
-  t.after(() => d.proc.kill('SIGKILL'));
+  const d = await runDaemon(configPath, join(dir, 'daemon.log'));
+  t.after(() => d.kill());
 
   const incident = await waitFor('the hung child\'s incident with a core outcome and a remediation decision', async () => {
-    const page = (await (await fetch(`${d.base}/api/v1/incidents?limit=100`)).json()) as { items: { id: string; childPid: number }[] };
+    const page = (await (await fetch(`${d.url}/api/v1/incidents?limit=100`)).json()) as { items: { id: string; childPid: number }[] };
     const item = page.items.find((i) => i.childPid === hung);
     if (!item) return null;
-    const full = (await (await fetch(`${d.base}/api/v1/incidents/${item.id}`)).json()) as IncidentJson;
+    const full = (await (await fetch(`${d.url}/api/v1/incidents/${item.id}`)).json()) as IncidentJson;
     return full.evidence.extra?.core && full.audit.length > 0 ? full : null;
-  });
+  }, 40_000);
   const core = incident.evidence.extra!.core!;
   console.log(`core: ${core.bytes} bytes (estimate ${core.estimateBytes}) in ${core.durationMs} ms; remediation decided ${incident.audit[0]!.at - (core.takenAt + core.durationMs)} ms after it`);
   assert.equal(core.outcome, 'written', `core outcome: ${core.reason}`);
@@ -177,20 +134,20 @@ test('real daemon, core.enabled: the hung child\'s core is written (0600 in a 07
   assert.match(bt, /pthread_mutex_lock|__lll_lock_wait/, `gdb bt on the core:\n${bt}`);
 
   // Bundle names it, never inlines it.
-  const bundle = (await (await fetch(`${d.base}/api/v1/incidents/${incident.id}/bundle`)).json()) as { core: Record<string, unknown> };
+  const bundle = (await (await fetch(`${d.url}/api/v1/incidents/${incident.id}/bundle`)).json()) as { core: Record<string, unknown> };
   assert.equal(bundle.core.implemented, true);
   assert.equal(bundle.core.enabled, true);
   assert.equal(bundle.core.path, core.path);
   assert.equal(bundle.core.bytes, core.bytes);
   assert.equal(bundle.core.sha256, core.sha256);
   // The API serves it with the token only.
-  assert.equal((await fetch(`${d.base}/api/v1/incidents/${incident.id}/core`)).status, 401);
-  const res = await fetch(`${d.base}/api/v1/incidents/${incident.id}/core`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal((await fetch(`${d.url}/api/v1/incidents/${incident.id}/core`)).status, 401);
+  const res = await fetch(`${d.url}/api/v1/incidents/${incident.id}/core`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(res.status, 200);
   const body = Buffer.from(await res.arrayBuffer());
   assert.equal(body.length, core.bytes);
   assert.equal(createHash('sha256').update(body).digest('hex'), core.sha256);
-  assert.ok(d.logs.some((l) => l.msg === 'core of the hung child written' && l.incident === incident.id));
+  assert.ok(d.logs().some((l) => l.msg === 'core of the hung child written' && l.incident === incident.id));
 });
 
 // ---------------------------------------------------------------- in-process

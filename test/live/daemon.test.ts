@@ -8,56 +8,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startDeadlocker } from '../helpers/deadlocker.js';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+import { requireTool } from '../helpers/native-build.js';
+import { runDaemon } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/wait.js';
+
+const WAIT_MS = 30_000;
 
 const TOKEN = 'live-test-token-0123456789';
-
-interface Running {
-  proc: ChildProcess;
-  base: string;
-  logs: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-/** Start `forkwatch run` and learn its port from its "forkwatch API on" log line. */
-async function startDaemon(configPath: string): Promise<Running> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not listen within 30 s; stderr:\n${stderr}`)), 30_000);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code}; stderr:\n${stderr}`));
-    });
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      let rec: Record<string, unknown>;
-      try {
-        rec = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      logs.push(rec);
-      const listen = rec.listen as { host: string; port: number } | undefined;
-      if (listen && typeof rec.msg === 'string' && rec.msg.startsWith('forkwatch API on')) {
-        clearTimeout(timer);
-        resolve(`http://${listen.host}:${listen.port}`);
-      }
-    });
-  });
-  return { proc, base, logs, exited };
-}
 
 async function getJson<T = Record<string, unknown>>(base: string, path: string): Promise<T> {
   const res = await fetch(base + path);
@@ -81,21 +43,6 @@ async function allIncidents(base: string): Promise<IncidentItem[]> {
     cursor = page.nextCursor;
   } while (cursor);
   return out;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 function metricValue(text: string, name: string, labels: string): number | null {
@@ -129,34 +76,34 @@ test('the real daemon confirms hung children, ignores decoys, survives kill -9, 
   assert.equal(hung.length, 2);
   assert.equal(decoys.length, 5);
 
-  let d = await startDaemon(configPath);
-  t.after(() => d.proc.kill('SIGKILL'));
+  let d = await runDaemon(configPath, join(dir, 'daemon-1.log'));
+  t.after(() => d.kill());
 
   // 1. Hung children confirmed, with stack evidence.
   const confirmed = await waitFor('both hung children confirmed', async () => {
-    const items = (await allIncidents(d.base)).filter((i) => i.state === 'confirmed');
+    const items = (await allIncidents(d.url)).filter((i) => i.state === 'confirmed');
     return hung.every((p) => items.some((i) => i.childPid === p)) ? items : null;
-  });
+  }, WAIT_MS);
   // Let a few more ticks pass: a decoy must not be confirmed later (kernel proof needs ≥2 scans).
   await new Promise((r) => setTimeout(r, 4000));
-  const afterWait = await allIncidents(d.base);
+  const afterWait = await allIncidents(d.url);
   for (const pid of decoys) {
     assert.ok(!afterWait.some((i) => i.childPid === pid && i.state !== 'suspect'), `decoy ${pid} was confirmed`);
   }
   assert.ok(!afterWait.some((i) => dl.pidsOf('exec').includes(i.childPid) || dl.pidsOf('zombie').includes(i.childPid)), 'exec/zombie decoys are not even suspects');
   for (const inc of confirmed.filter((i) => hung.includes(i.childPid))) {
-    const full = await getJson<{ signatureId: string; evidence: { stack: { threads: { frames: { fn: string | null }[] }[] }; stackRaw: string } }>(d.base, `/api/v1/incidents/${inc.id}`);
+    const full = await getJson<{ signatureId: string; evidence: { stack: { threads: { frames: { fn: string | null }[] }[] }; stackRaw: string } }>(d.url, `/api/v1/incidents/${inc.id}`);
     assert.ok(full.signatureId && full.signatureId !== 'unknown', `signature of ${inc.childPid}: ${full.signatureId}`);
     const fns = full.evidence.stack.threads[0]!.frames.map((f) => f.fn);
     assert.ok(fns.includes('pthread_mutex_lock') || fns.includes('take_held_lock_in_child'), `frames: ${fns.join(' < ')}`);
     assert.ok(full.evidence.stackRaw.length > 0);
   }
-  const incidentLog = d.logs.find((l) => l.to === 'confirmed' && l.childPid === hung[0]);
+  const incidentLog = d.logs().find((l) => l.to === 'confirmed' && l.childPid === hung[0]);
   assert.ok(incidentLog, 'an incident log line for the hung child');
   for (const k of ['target', 'childPid', 'childStartTime', 'signature']) assert.ok(incidentLog[k] !== undefined, `log line lacks ${k}`);
 
   // 2. /metrics values and promtool.
-  const metrics = await (await fetch(`${d.base}/metrics`)).text();
+  const metrics = await (await fetch(`${d.url}/metrics`)).text();
   const signature = confirmed.find((i) => i.childPid === hung[0])!.signatureId!;
   process.stdout.write(`# live daemon: hung children ${hung.join(', ')} confirmed as ${signature}\n`);
   const hungBySig = confirmed.filter((i) => hung.includes(i.childPid) && i.signatureId === signature).length;
@@ -179,12 +126,12 @@ test('the real daemon confirms hung children, ignores decoys, survives kill -9, 
   assert.equal(promtool.trim(), 'rc=0', `promtool check metrics:\n${promtool}`);
 
   // 3. kill -9, restart: same incidents, none duplicated or lost, still confirmed.
-  const before = await allIncidents(d.base);
-  d.proc.kill('SIGKILL');
+  const before = await allIncidents(d.url);
+  await d.kill('SIGKILL');
   assert.equal(await d.exited, null);
-  d = await startDaemon(configPath);
-  await waitFor('a scan after restart', async () => (await fetch(`${d.base}/readyz`)).status === 200);
-  const afterRestart = await allIncidents(d.base);
+  d = await runDaemon(configPath, join(dir, 'daemon-2.log'));
+  await waitFor('a scan after restart', async () => (await fetch(`${d.url}/readyz`)).status === 200, WAIT_MS);
+  const afterRestart = await allIncidents(d.url);
   assert.deepEqual(afterRestart.map((i) => i.id).sort(), before.map((i) => i.id).sort(), 'same incident ids after kill -9 and restart');
   for (const pid of hung) {
     const mine = afterRestart.filter((i) => i.childPid === pid);
@@ -193,23 +140,23 @@ test('the real daemon confirms hung children, ignores decoys, survives kill -9, 
   }
 
   // 4. POST /api/v1/scan runs a tick now (auth enforced on the live server too).
-  assert.equal((await fetch(`${d.base}/api/v1/scan`, { method: 'POST' })).status, 401);
-  const scan = await fetch(`${d.base}/api/v1/scan`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal((await fetch(`${d.url}/api/v1/scan`, { method: 'POST' })).status, 401);
+  const scan = await fetch(`${d.url}/api/v1/scan`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(scan.status, 200);
   assert.equal(((await scan.json()) as { ok: boolean }).ok, true);
 
   // 5. Kill the hung children: their incidents resolve.
   for (const pid of hung) process.kill(pid, 'SIGKILL');
   await waitFor('hung children resolved', async () => {
-    const items = await allIncidents(d.base);
+    const items = await allIncidents(d.url);
     return hung.every((p) => items.some((i) => i.childPid === p && i.state === 'resolved'));
-  });
-  const after = await (await fetch(`${d.base}/metrics`)).text();
+  }, WAIT_MS);
+  const after = await (await fetch(`${d.url}/metrics`)).text();
   assert.equal(metricValue(after, 'forkwatch_incidents_resolved_total', `signature="${signature}"`), hungBySig);
   assert.equal(metricValue(after, 'forkwatch_hung_children', `target="jenkins",signature="${signature}"`), null);
 
   // 6. SIGTERM: graceful stop, exit 0.
-  d.proc.kill('SIGTERM');
+  await d.kill('SIGTERM');
   assert.equal(await d.exited, 0);
-  assert.ok(d.logs.some((l) => l.msg === 'forkwatch stopped'));
+  assert.ok(d.logs().some((l) => l.msg === 'forkwatch stopped'));
 });

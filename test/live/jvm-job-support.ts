@@ -1,9 +1,12 @@
 /** Shared by the live JVM + real daemon tests (jvm-job, remediation): start both, poll the API. */
-import { escapeRegex, startDaemonProcess, type DaemonProcess } from '../alert/daemon-process.js';
+import { escapeRegex, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
 import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../helpers/jvm.js';
 import type { Incident, IncidentSummary } from '../../src/record/types.js';
 
 export const TOKEN = 'live-remediation-token-0123456789';
+
+/** How long these tests wait (waitFor) for the daemon to act on the JVM's hung children. */
+export const WAIT_MS = 90_000;
 
 /** The stand-in Jenkins with its Jenkins-like thread names plus one unique to this test process (so the daemon watches only this JVM). */
 export async function startJvm(marker: string): Promise<ForkDeadlockJvm> {
@@ -27,21 +30,6 @@ export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 /** Full incidents (with evidence and audit) of the daemon, by child pid. */

@@ -16,7 +16,8 @@ import { startSlackStandin } from '../helpers/slack-standin.js';
 import { tempDir } from '../record/fixture.js';
 import type { Incident } from '../../src/record/types.js';
 import type { EvidenceBundle } from '../../src/bundle/build.js';
-import { getJson, incidentsByChild, startDaemonFor, startJvm, waitFor } from './jvm-job-support.js';
+import { getJson, incidentsByChild, startDaemonFor, startJvm, WAIT_MS } from './jvm-job-support.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('forkwatch names the forking thread, its Java name and the Jenkins job: incident, bundle, CLI, Slack; not in metrics', { timeout: 240_000 }, async (t) => {
   for (const tool of ['java', 'jcmd', 'eu-stack']) requireTool(tool, tool === 'eu-stack' ? ['--version'] : ['-version']);
@@ -32,7 +33,7 @@ test('forkwatch names the forking thread, its Java name and the Jenkins job: inc
   const demo = await waitFor('a confirmed incident for the demo-job poller with its thread dump facts', async () => {
     const all = await incidentsByChild(daemon.url);
     return [...all.values()].find((i) => i.state === 'confirmed' && i.jenkinsJob === 'demo-job' && i.evidence.extra?.targetFacts) ?? null;
-  });
+  }, WAIT_MS);
   assert.ok(hung.includes(demo.childPid), `incident child ${demo.childPid} is one of the JVM's hung children ${hung.join()}`);
   const ft = demo.forkingThread!;
   assert.equal(ft.name, 'SCM polling for', 'comm: the thread name cut at 15 bytes');
@@ -75,7 +76,7 @@ test('forkwatch names the forking thread, its Java name and the Jenkins job: inc
   const msgs = await waitFor('a Slack message naming demo-job', async () => {
     const hits = slack.requests.filter((r) => JSON.stringify(r.json ?? {}).includes('demo-job'));
     return hits.length > 0 ? hits : null;
-  });
+  }, WAIT_MS);
   const body = JSON.stringify(msgs[0]!.json);
   assert.match(body, /SCM polling for/);
   assert.match(body, new RegExp(`child ${demo.childPid}|pid ${demo.childPid}|\\*${demo.childPid}\\*`));

@@ -18,7 +18,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
 import { deadlockerBinary } from '../helpers/deadlocker.js';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+import { requireTool } from '../helpers/native-build.js';
+import { runDaemon } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/wait.js';
 import { launchChromium, screenshot, VIEWPORTS, watchPage, type PageWatch } from '../helpers/browser.js';
 
 const TOKEN = 'live-page-test-token-0123456789';
@@ -61,49 +63,6 @@ function killQuietly(pid: number | undefined): void {
   } catch {
     /* gone */
   }
-}
-
-async function startDaemon(configPath: string): Promise<{ proc: ChildProcess; base: string; stderr: () => string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not listen within 30 s; stderr:\n${stderr}`)), 30_000);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code}; stderr:\n${stderr}`));
-    });
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      try {
-        const rec = JSON.parse(line) as { msg?: string; listen?: { host: string; port: number } };
-        if (rec.listen && rec.msg?.startsWith('forkwatch API on')) {
-          clearTimeout(timer);
-          resolve(`http://${rec.listen.host}:${rec.listen.port}`);
-        }
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
-  return { proc, base, stderr: () => stderr };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 interface IncidentJson {
@@ -184,22 +143,22 @@ test('status page in Chromium against the real daemon beside hung children and d
   );
   const browser: Browser = await launchChromium();
   t.after(() => browser.close());
-  const d = await startDaemon(configPath);
-  t.after(() => killQuietly(d.proc.pid));
+  const d = await runDaemon(configPath, join(dir, 'daemon.log'));
+  t.after(() => d.kill());
 
   const confirmed = await waitFor('both hung children confirmed', async () => {
-    const res = await fetch(`${d.base}/api/v1/incidents?state=confirmed&limit=100`);
+    const res = await fetch(`${d.url}/api/v1/incidents?state=confirmed&limit=100`);
     const items = ((await res.json()) as { items: IncidentJson[] }).items;
     return hung.every((p) => items.some((i) => i.childPid === p)) ? items : null;
-  });
+  }, 60_000, 300);
   await new Promise((r) => setTimeout(r, 2500)); // a few more ticks: decoys get their chance to be (wrongly) confirmed
 
   // Overview, laptop.
   const laptop = await browser.newContext({ viewport: VIEWPORTS.laptop });
   t.after(() => laptop.close());
   const page = await laptop.newPage();
-  const w = watchPage(page, d.base);
-  await page.goto(`${d.base}/`);
+  const w = watchPage(page, d.url);
+  await page.goto(`${d.url}/`);
   await page.waitForSelector('tr.child.hung');
   const hungRows = (await page.locator('tr.child.hung').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-pid'))))).sort();
   assert.deepEqual(hungRows, [...hung].sort(), 'exactly the hung children are shown as hung');
@@ -221,12 +180,12 @@ test('status page in Chromium against the real daemon beside hung children and d
 
   // Incident page, laptop: matched frames highlighted in the full stack.
   const incident = confirmed.find((i) => i.childPid === hung[0])!;
-  const full = (await (await fetch(`${d.base}/api/v1/incidents/${incident.id}`)).json()) as IncidentJson;
+  const full = (await (await fetch(`${d.url}/api/v1/incidents/${incident.id}`)).json()) as IncidentJson;
   const matchedFrames = full.evidence?.matches?.flatMap((m) => m.frames) ?? [];
   assert.ok(matchedFrames.length > 0, 'the API reports matched frames');
   const incPage = await laptop.newPage();
-  const wi = watchPage(incPage, d.base);
-  await incPage.goto(`${d.base}/incidents/${incident.id}`);
+  const wi = watchPage(incPage, d.url);
+  await incPage.goto(`${d.url}/incidents/${incident.id}`);
   const hits = await incPage.locator('li.frame.hit .fn').allTextContents();
   assert.ok(hits.length > 0, 'highlighted frames');
   const allFrames = await incPage.locator('li.frame').count();
@@ -238,19 +197,19 @@ test('status page in Chromium against the real daemon beside hung children and d
   const stackText = (await incPage.locator('.stack').textContent()) ?? '';
   assert.ok(stackText.includes(HOSTILE_FILE), 'the hostile binary path in the stack (module column) is shown as text');
   await assertInert(incPage, wi, 'incident');
-  await checkKillControl(d.base, incPage, hung[0]!);
+  await checkKillControl(d.url, incPage, hung[0]!);
   await screenshot(incPage, 'status-page-incident-laptop');
 
   // Phone.
   const phone = await browser.newContext({ viewport: VIEWPORTS.phone, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   t.after(() => phone.close());
   const p2 = await phone.newPage();
-  const wp = watchPage(p2, d.base);
-  await p2.goto(`${d.base}/`);
+  const wp = watchPage(p2, d.url);
+  await p2.goto(`${d.url}/`);
   await p2.waitForSelector('tr.child.hung');
   await assertNoHorizontalScroll(p2, 'overview on a phone');
   await screenshot(p2, 'status-page-overview-phone');
-  await p2.goto(`${d.base}/incidents/${incident.id}`);
+  await p2.goto(`${d.url}/incidents/${incident.id}`);
   await assertNoHorizontalScroll(p2, 'incident on a phone');
   await assertInert(p2, wp, 'phone');
   await screenshot(p2, 'status-page-incident-phone');

@@ -21,7 +21,8 @@ import { actOnIncident } from '../../src/remediate/act.js';
 import { createMetrics } from '../../src/expose/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { Incident } from '../../src/record/types.js';
-import { incidentsByChild, startDaemonFor, startJvm, TOKEN, waitFor } from './jvm-job-support.js';
+import { incidentsByChild, startDaemonFor, startJvm, TOKEN, WAIT_MS } from './jvm-job-support.js';
+import { waitFor } from '../helpers/wait.js';
 
 function startTicks(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -50,7 +51,7 @@ test('kill mode: hung children are killed after their evidence is stored, and ea
   const started = await waitFor('both forking threads to return from start()', async () => {
     const lines = jvm.lines.filter((l) => l.kind === 'started');
     return lines.length === 2 ? lines : null;
-  });
+  }, WAIT_MS);
   process.stdout.write(`# remediation: daemon start -> both start() returned in ${Date.now() - t0} ms\n`);
   assert.deepEqual(started.map((l) => Number(l.fields[1])).sort((a, b) => a - b), hung, 'each start() returned the killed child as its Process');
   assert.deepEqual(started.map((l) => l.fields[0]).sort(), [...jvm.threadNames].sort());
@@ -86,7 +87,7 @@ test('kill mode: hung children are killed after their evidence is stored, and ea
   const said = await waitFor('Slack says what was done for every child', async () => {
     const text = slack.requests.filter((r) => /remediated/.test(r.json?.text ?? '')).map((m) => m.json!.text!).join('\n');
     return hung.every((pid) => new RegExp(`\\b${pid}\\b`).test(text)) ? text : null;
-  });
+  }, WAIT_MS);
   for (const pid of hung) assert.match(said, new RegExp(`\\b${pid}\\b`));
 });
 
@@ -104,7 +105,7 @@ test('dry-run: the decision is recorded, nothing is signalled, the children stay
     const all = await incidentsByChild(daemon.url);
     const done = hung.map((p) => all.get(p)).filter((i): i is Incident => Boolean(i?.audit.some((a) => a.mode === 'dry-run')));
     return done.length === 2 ? done : null;
-  });
+  }, WAIT_MS);
   for (const i of decided) {
     const recs = i.audit.filter((a) => a.action === 'remediate');
     assert.equal(recs.length, 1);
