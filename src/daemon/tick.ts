@@ -11,6 +11,7 @@ import type { ChildReport, ScanReport } from '../classify/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { Metrics, ScanStage } from '../expose/metrics.js';
 import type { IncidentStore } from '../record/types.js';
+import { incidentLogFields } from '../record/log-fields.js';
 import type { EvidencePort, MatchPort, ScannerPort, Transition } from './ports.js';
 import { countCaptures, countTransitions, updateHungMetric, updateOutboxMetrics, updateScanMetrics } from './tick-metrics.js';
 import { childKey, confirmSuspects } from './confirm.js';
@@ -173,11 +174,7 @@ function logTransitions(logger: Logger, transitions: Transition[]): void {
     const i = t.incident;
     const signature = i.signatureId ?? 'unknown';
     const fields = {
-      incident: i.id,
-      target: i.targetName,
-      targetPid: i.targetPid,
-      childPid: i.childPid,
-      childStartTime: new Date(i.childStartMs).toISOString(),
+      ...incidentLogFields(i),
       signature,
       from: t.from,
       to: t.to,

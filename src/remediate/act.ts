@@ -18,6 +18,7 @@ import type { Metrics } from '../expose/metrics.js';
 import type { ProcfsClock } from '../scan/procfs-read.js';
 import { IncidentNotFoundError } from '../record/errors.js';
 import type { AuditRecord, Incident, IncidentStore } from '../record/types.js';
+import { incidentLogFields } from '../record/log-fields.js';
 import { expectedOf, observeChild, readStartTicks } from './observe.js';
 import { verifyHungChild, type VerifyResult } from './verify.js';
 
@@ -127,11 +128,7 @@ function report(deps: ActDeps, incident: Incident, audit: AuditRecord, verify: V
   const outcome = audit.outcome as ActOutcome;
   deps.metrics?.remediations.inc({ mode: audit.mode === 'dry-run' ? 'dry_run' : 'kill', outcome });
   const fields = {
-    incident: incident.id,
-    target: incident.targetName,
-    targetPid: incident.targetPid,
-    childPid: incident.childPid,
-    childStartTime: new Date(incident.childStartMs).toISOString(),
+    ...incidentLogFields(incident),
     signature: incident.signatureId,
     jenkinsJob: incident.jenkinsJob,
     action: audit.action,
