@@ -88,16 +88,21 @@ export async function runDaemon(configPath: string, logFile: string): Promise<Da
   }
 }
 
-/** Writes dir/forkwatch.json (JSON is YAML) from the overrides and runs the daemon on it, logging to dir/logName. */
-export async function startDaemonProcess(dir: string, config: Record<string, unknown>, logName = 'daemon.log'): Promise<DaemonProcess> {
-  const port = await freePort();
+/** Writes dir/forkwatch.json (JSON is YAML): state in dir/state, API on 127.0.0.1 (port 0: any free one), JSON logs at info; the overrides on top. Returns its path. */
+export function writeDaemonConfig(dir: string, config: Record<string, unknown>): string {
   const file = join(dir, 'forkwatch.json');
   writeFileSync(file, JSON.stringify({
     stateDir: join(dir, 'state'),
-    listen: { host: '127.0.0.1', port },
-    publicUrl: 'https://forkwatch.example.org',
+    listen: { host: '127.0.0.1', port: 0 },
     log: { level: 'info', pretty: false },
     ...config,
   }));
+  return file;
+}
+
+/** writeDaemonConfig with a port chosen up front and a publicUrl (alert links), then runDaemon logging to dir/logName. */
+export async function startDaemonProcess(dir: string, config: Record<string, unknown>, logName = 'daemon.log'): Promise<DaemonProcess> {
+  const port = await freePort();
+  const file = writeDaemonConfig(dir, { listen: { host: '127.0.0.1', port }, publicUrl: 'https://forkwatch.example.org', ...config });
   return runDaemon(file, join(dir, logName));
 }

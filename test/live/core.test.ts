@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDeadlocker, type Deadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
-import { runDaemon } from '../helpers/daemon-process.js';
+import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/record/index.js';
@@ -81,20 +81,15 @@ test('real daemon, core.enabled: the hung child\'s core is written (0600 in a 07
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-core-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const maxBytes = 256 * 1024 * 1024;
-  const configPath = join(dir, 'forkwatch.yaml');
-  writeFileSync(configPath, [
-    'interval: 1s',
-    'hungAfter: 1s',
-    `stateDir: ${JSON.stringify(join(dir, 'state'))}`,
-    'listen: { host: 127.0.0.1, port: 0 }',
-    `auth: { token: ${JSON.stringify(TOKEN)} }`,
-    `targets: [{ name: jenkins, pid: ${dl.pid} }]`,
-    `core: { enabled: true, maxBytes: ${maxBytes} }`,
+  const configPath = writeDaemonConfig(dir, {
+    interval: '1s',
+    hungAfter: '1s',
+    auth: { token: TOKEN },
+    targets: [{ name: 'jenkins', pid: dl.pid }],
+    core: { enabled: true, maxBytes },
     // dry-run: remediation decides (after the core) but leaves the child alone, so "unharmed" can be checked.
-    "remediation: { mode: dry-run, signatures: ['*', 'proven-blocked'] }",
-    'log: { level: info, pretty: false }',
-    '',
-  ].join('\n'));
+    remediation: { mode: 'dry-run', signatures: ['*', 'proven-blocked'] },
+  });
   const [hung] = dl.pidsOf('hung');
   const was = health(hung!);
   const d = await runDaemon(configPath, join(dir, 'daemon.log'));

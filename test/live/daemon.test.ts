@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
-import { runDaemon } from '../helpers/daemon-process.js';
+import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const WAIT_MS = 30_000;
@@ -57,20 +57,7 @@ test('the real daemon confirms hung children, ignores decoys, survives kill -9, 
   t.after(() => dl.stop());
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-daemon-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const configPath = join(dir, 'forkwatch.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'interval: 1s',
-      'hungAfter: 1s',
-      `stateDir: ${JSON.stringify(join(dir, 'state'))}`,
-      'listen: { host: 127.0.0.1, port: 0 }',
-      `auth: { token: ${JSON.stringify(TOKEN)} }`,
-      `targets: [{ name: jenkins, pid: ${dl.pid} }]`,
-      'log: { level: info, pretty: false }',
-      '',
-    ].join('\n'),
-  );
+  const configPath = writeDaemonConfig(dir, { interval: '1s', hungAfter: '1s', auth: { token: TOKEN }, targets: [{ name: 'jenkins', pid: dl.pid }] });
   const hung = dl.pidsOf('hung');
   const decoys = (['exec', 'busy', 'sleeper', 'accepter', 'zombie'] as const).flatMap((r) => dl.pidsOf(r));
   assert.equal(hung.length, 2);

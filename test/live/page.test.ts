@@ -12,14 +12,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
 import { deadlockerBinary } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
-import { runDaemon } from '../helpers/daemon-process.js';
+import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { launchChromium, screenshot, VIEWPORTS, watchPage, type PageWatch } from '../helpers/browser.js';
 
@@ -126,21 +126,13 @@ test('status page in Chromium against the real daemon beside hung children and d
   const decoys = ['exec', 'busy', 'sleeper', 'zombie'].flatMap(pidsOf);
   assert.equal(hung.length, 2);
 
-  const configPath = join(dir, 'forkwatch.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'interval: 1s',
-      'hungAfter: 1s',
-      `stateDir: ${JSON.stringify(join(dir, 'state'))}`,
-      'listen: { host: 127.0.0.1, port: 0 }',
-      `auth: { token: ${JSON.stringify(TOKEN)} }`,
-      'remediation: { mode: dry-run }',
-      `targets: [{ name: jenkins, pid: ${dl.proc.pid} }]`,
-      'log: { level: info, pretty: false }',
-      '',
-    ].join('\n'),
-  );
+  const configPath = writeDaemonConfig(dir, {
+    interval: '1s',
+    hungAfter: '1s',
+    auth: { token: TOKEN },
+    remediation: { mode: 'dry-run' },
+    targets: [{ name: 'jenkins', pid: dl.proc.pid }],
+  });
   const browser: Browser = await launchChromium();
   t.after(() => browser.close());
   const d = await runDaemon(configPath, join(dir, 'daemon.log'));
