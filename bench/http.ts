@@ -8,6 +8,7 @@
  *  - autocannon overallRate 1,000 (bursts each second's budget: a queueing test);
  *  - autocannon max: 10 connections as fast as it goes.
  * Prints a markdown table (bench/RESULTS.md "http").
+ * V8 flags for the forkwatch server process: BENCH_NODE_FLAGS='--no-opt --no-sparkplug' npx tsx bench/http.ts ...
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -44,7 +45,8 @@ async function startNodeExporter() {
 
 async function startServer(mode: string, incidents: number) {
   if (mode === 'node_exporter') return startNodeExporter();
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const v8Flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     createInterface({ input: proc.stdout! }).on('line', (l) => {
