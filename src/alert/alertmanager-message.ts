@@ -5,7 +5,8 @@
  * Alertmanager's own group_by decides what reaches people together.
  */
 import type { AlertFacts } from './types.js';
-import { classificationText, formatAge, incidentUrl, signatureLabel, type MessageContext } from './describe.js';
+import { classificationText, incidentUrl, signatureLabel, type MessageContext } from './describe.js';
+import { formatAge } from '../util/format-age.js';
 
 export const ALERT_NAME = 'ForkwatchHungChild';
 

@@ -24,13 +24,3 @@ export function signatureLabel(c: Classification): string {
   return c.kind === 'signature' ? c.id : c.kind === 'proven-blocked' ? 'proven_blocked' : 'unknown';
 }
 
-/** "45s", "3m 12s", "2h 5m", "1d 3h". */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}

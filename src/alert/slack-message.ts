@@ -9,7 +9,8 @@ import {
   codeBlock, context, escapeMrkdwn as esc, fieldsSection, fitMessage, header, section,
   SLACK_LIMITS, type Block, type SlackMessage,
 } from './slack-limits.js';
-import { classificationText, formatAge, incidentUrl, type MessageContext } from './describe.js';
+import { classificationText, incidentUrl, type MessageContext } from './describe.js';
+import { formatAge } from '../util/format-age.js';
 
 /** Items of one kind; the caller groups them (see groupForSlack). */
 export function buildSlackMessage(items: Notification[], ctx: MessageContext): SlackMessage {

@@ -1,18 +1,14 @@
 /** Small formatting helpers shared by the views: ages, times, badges, cmdlines. */
 import { attr, encodePathSegment, html, truncate, type SafeHtml } from '../html.js';
+import { formatAge } from '../../../util/format-age.js';
 
 /** Longest untrusted single value shown inline; the rest is summarised. */
 export const MAX_INLINE_CHARS = 2000;
 
+/** An age on the page: hours up to two days (yesterday's incident reads "30h 5m"); unknown: "—". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
+  return formatAge(ms, { daysFromHours: 48 });
 }
 
 function isoOf(ms: number): string | null {
