@@ -8,7 +8,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import type { CoreResult } from '../capture/core.js';
 import type { ExposeContext, ForkwatchApp } from '../expose/context.js';
-import { HttpError } from '../expose/errors.js';
+import { HttpError, incidentOr404 } from '../expose/errors.js';
 import { errorResponses, IdParams } from '../expose/schemas.js';
 import { CORE_RESULT_KEY } from './build.js';
 
@@ -26,8 +26,7 @@ export function registerCoreRoute(app: ForkwatchApp, ctx: ExposeContext): void {
       },
     },
     async (req, reply) => {
-      const incident = ctx.store.get(req.params.id);
-      if (!incident) throw new HttpError(404, `no incident ${JSON.stringify(req.params.id.slice(0, 64))}`);
+      const incident = incidentOr404(ctx.store, req.params.id);
       const core = incident.evidence.extra?.[CORE_RESULT_KEY] as CoreResult | undefined;
       if (!core?.path || core.deletedAt !== undefined) throw new HttpError(404, `incident ${incident.id} has no core file${core ? ` (${core.deletedReason ?? core.reason ?? core.outcome})` : ''}`);
       let size: number;

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { IncidentNotFoundError, IncidentStateError, InvalidCursorError, StoreInputError } from '../record/errors.js';
 import type { ForkwatchApp } from './context.js';
+import type { Incident, IncidentStore } from '../record/types.js';
 
 export const ErrorSchema = Type.Object(
   {
@@ -21,6 +22,13 @@ export class HttpError extends Error {
     super(message);
     this.statusCode = statusCode;
   }
+}
+
+/** The incident a route's `:id` names, or a 404 (the id echoed, capped). */
+export function incidentOr404(store: IncidentStore, id: string): Incident {
+  const incident = store.get(id);
+  if (!incident) throw new HttpError(404, `no incident ${JSON.stringify(id.slice(0, 64))}`);
+  return incident;
 }
 
 export function errorBody(statusCode: number, message: string) {

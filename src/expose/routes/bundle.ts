@@ -8,7 +8,7 @@ import { buildBundle, bundleFileName } from '../../bundle/build.js';
 import { collectHostFacts } from '../../bundle/host-facts.js';
 import { VERSION } from '../../version.js';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
-import { HttpError } from '../errors.js';
+import { incidentOr404 } from '../errors.js';
 import { errorResponses, IdParams } from '../schemas.js';
 
 export function registerBundleRoute(app: ForkwatchApp, ctx: ExposeContext): void {
@@ -23,8 +23,7 @@ export function registerBundleRoute(app: ForkwatchApp, ctx: ExposeContext): void
       },
     },
     async (req, reply) => {
-      const incident = ctx.store.get(req.params.id);
-      if (!incident) throw new HttpError(404, `no incident ${JSON.stringify(req.params.id.slice(0, 64))}`);
+      const incident = incidentOr404(ctx.store, req.params.id);
       const bundle = buildBundle(incident, { version: VERSION, host: collectHostFacts(), now: Date.now(), coreEnabled: ctx.config.core.enabled });
       void reply.header('content-disposition', `attachment; filename="${bundleFileName(incident.id)}"`);
       return bundle;

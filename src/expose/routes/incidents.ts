@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ListQuery } from '../../record/types.js';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
-import { HttpError } from '../errors.js';
+import { HttpError, incidentOr404 } from '../errors.js';
 import { errorResponses, IdParams, IncidentPageSchema, IncidentSchema } from '../schemas.js';
 
 /** Target names (config schema) and signature ids share this alphabet. */
@@ -45,8 +45,7 @@ export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): v
     '/api/v1/incidents/:id',
     { schema: { tags: ['incidents'], params: IdParams, response: { 200: IncidentSchema, ...errorResponses } } },
     async (req) => {
-      const incident = ctx.store.get(req.params.id);
-      if (!incident) throw new HttpError(404, `no incident ${JSON.stringify(req.params.id.slice(0, 64))}`);
+      const incident = incidentOr404(ctx.store, req.params.id);
       return incident;
     },
   );
