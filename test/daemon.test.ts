@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js';
 import { createTickScheduler } from '../src/daemon/scheduler.js';
 import { createDaemon } from '../src/daemon.js';
-import { HOUSEKEEPING_SCHEDULE, startHousekeeping } from '../src/daemon/housekeeping.js';
-import { validate } from 'node-cron';
+import { startHousekeeping } from '../src/daemon/housekeeping.js';
 import { createMetrics, type Metrics } from '../src/expose/metrics.js';
+import { pino } from 'pino';
 import { silentLogger } from '../src/util/logger.js';
+import { waitFor } from './helpers/wait.js';
 import type { Transition } from '../src/daemon/ports.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './expose/fakes.js';
 
@@ -206,7 +207,7 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
   assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['/run/test.sock --ready --pid=4242 --status=watching 1 target', '/run/test.sock --stopping --pid=4242']);
 });
 
-test('housekeeping (node-cron, hourly and at start) prunes resolved incidents past retention, not younger ones', async (t) => {
+test('housekeeping (at start, then every interval) prunes resolved incidents past retention, not younger ones', async (t) => {
   const s = setup();
   t.after(s.cleanup);
   const day = 86_400_000;
@@ -218,14 +219,34 @@ test('housekeeping (node-cron, hourly and at start) prunes resolved incidents pa
   await runTick(deps, s.mem);
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1);
   let clock = now + 29 * day;
-  const hk = startHousekeeping(s.store, silentLogger(), () => clock);
+  let runs = 0;
+  const hk = startHousekeeping(s.store, silentLogger(), () => (runs++, clock), 200);
   t.after(() => hk.stop());
-  assert.equal(hk.task.getPattern(), HOUSEKEEPING_SCHEDULE);
-  assert.ok(validate(HOUSEKEEPING_SCHEDULE));
+  await waitFor('the first run at start', async () => runs >= 1, 2000, 20);
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1, 'pruned before its 30 days');
   clock = now + 31 * day;
-  await hk.task.execute();
-  assert.equal(s.store.list({}).items.length, 0, 'the scheduled job left a resolved incident past retention');
+  await waitFor('the scheduled run one interval later', async () => runs >= 2, 2000, 20);
+  assert.equal(s.store.list({}).items.length, 0, 'the scheduled run left a resolved incident past retention');
+  assert.equal(await hk.runNow(), 0, 'runNow: nothing left to prune');
+  await hk.stop();
+  const after = runs;
+  await new Promise((r) => setTimeout(r, 450));
+  assert.equal(runs, after, 'ran again after stop()');
+});
+
+test('housekeeping survives a failing prune (logged) and runs again', async () => {
+  let calls = 0;
+  const store = { pruneResolved: () => { calls++; throw new Error('disk I/O error'); } } as unknown as Parameters<typeof startHousekeeping>[0];
+  const lines: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });
+  const hk = startHousekeeping(store, logger, Date.now, 100);
+  try {
+    await waitFor('a second run after a failed one', async () => calls >= 2, 2000, 20);
+    assert.match(lines[0] ?? '', /retention: pruning resolved incidents failed/);
+    assert.match(lines[0] ?? '', /disk I\/O error/);
+  } finally {
+    await hk.stop();
+  }
 });
 
 test('a suspect seen no longer overdue (a worker with its own reason to live) is resolved; a confirmed child is kept while present', async (t) => {

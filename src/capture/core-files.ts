@@ -51,7 +51,8 @@ export function listCoreFiles(dir: string): CoreFile[] {
       /* removed meanwhile */
     }
   }
-  return out.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+  // Code-unit order, not localeCompare: names are ASCII, and collation would map ICU data (RSS) for nothing.
+  return out.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function removeQuietly(path: string): boolean {

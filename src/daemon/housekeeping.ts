@@ -1,51 +1,44 @@
 /**
- * Wall-clock housekeeping on node-cron: retention of resolved incidents,
- * hourly (and once at start). Scan ticks are not cron jobs (scheduler.ts:
- * an interval such as 45 s is no cron pattern); this is, and it runs beside
- * the ticks safely: better-sqlite3 calls are synchronous, so a prune never
- * interleaves with a tick's transaction.
+ * Housekeeping: retention of resolved incidents, at start and then hourly,
+ * on the same never-overlapping setTimeout chain as the scan ticks
+ * (scheduler.ts). Not node-cron: node-cron computes every match with
+ * Intl.DateTimeFormat, which maps ICU data and cost the daemon 6.1 MB of its
+ * 80 MB RSS budget (bench/RESULTS.md, "daemon") for one job an hour whose
+ * minute does not matter. Safe beside the ticks: better-sqlite3 calls are
+ * synchronous, so a prune never interleaves with a tick's transaction.
  */
-import { schedule, type ScheduledTask } from 'node-cron';
 import type { IncidentStore } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
+import { createTickScheduler } from './scheduler.js';
 
-/** Minute 17 of every hour: off the top of the hour, where other cron jobs crowd. */
-export const HOUSEKEEPING_SCHEDULE = '17 * * * *';
+export const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export interface Housekeeping {
-  readonly task: ScheduledTask;
   /** Prune now (also what the schedule runs); returns how many incidents went. */
-  runNow(): number;
+  runNow(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export function startHousekeeping(store: IncidentStore, logger: Logger, now: () => number = Date.now): Housekeeping {
-  const runNow = (): number => {
+export function startHousekeeping(
+  store: IncidentStore,
+  logger: Logger,
+  now: () => number = Date.now,
+  intervalMs = HOUSEKEEPING_INTERVAL_MS,
+): Housekeeping {
+  const prune = async (): Promise<number> => {
     try {
-      return store.pruneResolved(now());
+      return store.pruneResolved(now()); // the store logs what it pruned
     } catch (err) {
-      logger.error({ err }, 'retention: pruning resolved incidents failed');
+      logger.error({ job: 'retention', err }, 'retention: pruning resolved incidents failed');
       return 0;
     }
   };
-  const task = schedule(HOUSEKEEPING_SCHEDULE, () => runNow(), {
-    name: 'forkwatch-retention',
-    noOverlap: true,
-    unref: true,
-    // node-cron's own messages (missed runs) go through pino, structured, not to the console.
-    logger: {
-      info: (msg) => logger.debug({ job: 'retention' }, msg),
-      warn: (msg) => logger.warn({ job: 'retention' }, msg),
-      error: (msg, err) => logger.error({ job: 'retention', err: err ?? msg }, String(msg)),
-      debug: (msg) => logger.debug({ job: 'retention' }, String(msg)),
-    },
-  });
-  runNow();
+  const schedule = createTickScheduler(prune, intervalMs);
+  schedule.start(); // the first run is immediate: a daemon restarted after weeks prunes at once
   return {
-    task,
-    runNow,
+    runNow: () => schedule.runNow(),
     async stop() {
-      await task.destroy();
+      await schedule.stop(1_000);
     },
   };
 }
