@@ -1,8 +1,9 @@
 /**
  * The stateful scanner the daemon calls each tick (and the CLI once):
- * scan → classify → ScanReport. Targets are discovered with a full listing
- * every rediscoverInterval, or at once when a known target dies or its pid
- * names another process; between discoveries only the targets and their
+ * scan → classify → ScanReport. Targets are discovered by streaming every
+ * process past the selectors (keeping only matches) every
+ * rediscoverInterval, or at once when a known target dies or its pid names
+ * another process; between discoveries only the targets and their
  * descendants are read, so a tick costs the same on a host with 100 or 10,000
  * unrelated processes.
  */
@@ -14,13 +15,13 @@ import { getClockTicks } from '../scan/clock.js';
 import { ProcfsSource } from '../scan/procfs.js';
 import { listingTreeView, PsSource } from '../scan/ps.js';
 import { newTally, type Tally } from '../scan/tally.js';
-import { walkDescendants, type TreeView } from '../scan/tree.js';
+import { addChild, walkDescendants, type TreeView } from '../scan/tree.js';
 import type { ProcessInfo } from '../scan/types.js';
 import { loadUserNames } from '../scan/users.js';
 import { classifyDescendants } from './classify.js';
 import { sameIdentity } from './identity.js';
 import { sameImage } from './image.js';
-import { discoverTargets, type Matched } from './targets.js';
+import { discoverStreaming, discoverTargets, type Matched, type ProcessStream } from './targets.js';
 import { ChildTracker } from './tracker.js';
 import type { ScanReport, TargetProcess } from './types.js';
 
@@ -131,26 +132,26 @@ class ProcfsScanner implements Scanner {
     this.source ??= new ProcfsSource(this.config.procRoot, this.opts.clockTicks ?? (await getClockTicks()));
     const source = this.source;
     const tally = newTally('procfs');
-    let listing: ProcessInfo[] | null = null;
+    // ppid → children of every process, when this scan went through them all (discovery, or no children files)
+    let children: Map<number, number[]> | null = null;
     const due = nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs;
     let targets = due ? null : this.refreshTargets(source, tally);
     if (targets === null) {
-      listing = source.listAll(discoveryNeeds(this.config.targets), tally);
-      targets = this.discover(source, listing ?? [], tally);
+      ({ targets, children } = this.discover(source, tally));
       this.lastDiscoveryMs = nowMs;
     }
-    if (!this.childrenFiles && !listing) listing = source.listAll({ exe: false, status: false }, tally);
+    if (!this.childrenFiles && !children) children = source.listChildren(tally);
     const f: Finish = {
       config: this.config, targets, missing: this.missing, tally, nowMs, startedMs, tracker: this.tracker,
       host: this.opts.host ?? hostname(), compareComm: false
     };
-    let walks = walkAll(f, listing ? source.listingView(listing, tally) : source.targetedView(tally));
+    let walks = walkAll(f, children ? source.listingView(children, tally) : source.targetedView(tally));
     if (walks.some((w) => w.walk.unsupported)) {
       this.childrenFiles = false; // kernel without /proc/PID/task/TID/children: ppid map from a listing
-      listing ??= source.listAll({ exe: false, status: false }, tally);
-      walks = walkAll(f, source.listingView(listing ?? [], tally));
+      children ??= source.listChildren(tally);
+      walks = walkAll(f, source.listingView(children ?? new Map(), tally));
     }
-    tally.stats.mode = listing ? 'full' : 'targeted';
+    tally.stats.mode = children ? 'full' : 'targeted';
     return finish(f, walks);
   }
 
@@ -165,12 +166,27 @@ class ProcfsScanner implements Scanner {
     return out;
   }
 
-  private discover(source: ProcfsSource, listing: ProcessInfo[], tally: Tally): TargetProcess[] {
+  /**
+   * Stream every process past the target selectors, keeping only the matches
+   * (and the ppid map, numbers only): a listing kept whole at 10,000
+   * processes is promoted to V8's old space, which then stays grown.
+   */
+  private discover(source: ProcfsSource, tally: Tally): { targets: TargetProcess[]; children: Map<number, number[]> | null } {
     const ctx = discoveryContext();
-    const { matched, missing } = discoverTargets(this.config.targets, listing, ctx);
+    const needs = discoveryNeeds(this.config.targets);
+    const children = new Map<number, number[]>();
+    const stream: ProcessStream = {
+      each: (visit) => source.eachProcess(needs, tally, (p) => {
+        addChild(children, p);
+        visit(p);
+      }),
+      read: (pid) => source.readLight(pid, needs, tally),
+    };
+    const found = discoverStreaming(this.config.targets, stream, ctx);
+    const { matched, missing } = found ?? discoverTargets(this.config.targets, [], ctx);
     this.missing = missing;
     this.known = matched.map((m) => toTarget(m, ctx, source.readFull(m.process.pid, tally) ?? m.process));
-    return this.known;
+    return { targets: this.known, children: found ? children : null };
   }
 }
 

@@ -1,13 +1,21 @@
 /**
- * The Linux procfs source: a full listing for target discovery, and targeted
- * reads of known targets and their descendants for the steady state, whose
- * cost does not grow with unrelated processes on the host.
+ * The Linux procfs source: every process streamed past a visitor for target
+ * discovery (none kept: at 10,000 processes a kept listing is promoted and
+ * grows the old space for good), and targeted reads of known targets and
+ * their descendants for the steady state, whose cost does not grow with
+ * unrelated processes on the host.
  */
 import type { ProcessIdentity, ProcessInfo } from './types.js';
 import { isFailure, ProcfsReader, type ProcessRead, type ProcfsClock } from './procfs-read.js';
 import { parseBtime } from './procfs-parse.js';
-import { childrenMap, type TreeView } from './tree.js';
+import { addChild, type TreeView } from './tree.js';
 import { warn, type Tally } from './tally.js';
+
+/** What a light read adds to stat + cmdline (discoveryNeeds). */
+export interface LightNeeds {
+  exe: boolean;
+  status: boolean;
+}
 
 export class ProcfsSource {
   readonly reader: ProcfsReader;
@@ -30,23 +38,52 @@ export class ProcfsSource {
     return this.clockCache;
   }
 
-  /** Every process, read lightly (stat + cmdline, plus what target selectors need). */
-  listAll(needs: { exe: boolean; status: boolean }, tally: Tally): ProcessInfo[] | null {
+  /**
+   * Visit every process, read lightly (stat + cmdline, plus what target
+   * selectors need), one at a time: nothing is kept, so the processes a
+   * visitor drops die young. False when the root cannot be listed.
+   */
+  eachProcess(needs: LightNeeds, tally: Tally, visit: (info: ProcessInfo) => void): boolean {
     const clock = this.clock();
     const pids = this.reader.listPids();
     if (!clock || isFailure(pids)) {
       warn(tally, { file: this.root, message: `cannot list processes under ${this.root}` });
-      return null;
+      return false;
     }
-    const out: ProcessInfo[] = [];
     for (const pid of pids) {
       const r = this.reader.readProcess(pid, clock, { exe: needs.exe, status: needs.status });
-      if (r.kind === 'ok') out.push(r.info);
+      if (r.kind === 'ok') visit(r.info);
       else if (r.kind === 'gone') tally.stats.vanished++;
       // denied/malformed unrelated processes are not ours to report
     }
     tally.stats.processesRead += pids.length;
-    return out;
+    return true;
+  }
+
+  /** Every process, read lightly, in one array (tests and one-off listings; the scanner streams). */
+  listAll(needs: LightNeeds, tally: Tally): ProcessInfo[] | null {
+    const out: ProcessInfo[] = [];
+    return this.eachProcess(needs, tally, (info) => out.push(info)) ? out : null;
+  }
+
+  /** ppid → child pids of every process, without keeping the processes (kernels without children files). */
+  listChildren(tally: Tally): Map<number, number[]> | null {
+    const map = new Map<number, number[]>();
+    return this.eachProcess({ exe: false, status: false }, tally, (info) => addChild(map, info)) ? map : null;
+  }
+
+  /**
+   * One process read again as eachProcess reads it (same needs, so images
+   * compare alike); null when gone (counted) or unreadable (not ours to
+   * report, as in a listing). Pid 0 is the kernel's "no parent", never a directory.
+   */
+  readLight(pid: number, needs: LightNeeds, tally: Tally): ProcessInfo | null {
+    const clock = this.clock();
+    if (!clock || pid <= 0) return null;
+    tally.stats.processesRead++;
+    const r = this.reader.readProcess(pid, clock, { exe: needs.exe, status: needs.status });
+    if (r.kind === 'gone') tally.stats.vanished++;
+    return r.kind === 'ok' ? r.info : null;
   }
 
   /** Read one process in full (status, exe, wchan), counting what went wrong. */
@@ -98,9 +135,8 @@ export class ProcfsSource {
     };
   }
 
-  /** Children from a full listing's ppid map (kernels without children files). */
-  listingView(listing: ProcessInfo[], tally: Tally): TreeView {
-    const map = childrenMap(listing);
-    return { childrenOf: (pid) => map.get(pid) ?? [], info: (pid) => this.readFull(pid, tally) };
+  /** Children from a full listing's ppid map (listChildren, or built while discovering). */
+  listingView(children: Map<number, number[]>, tally: Tally): TreeView {
+    return { childrenOf: (pid) => children.get(pid) ?? [], info: (pid) => this.readFull(pid, tally) };
   }
 }

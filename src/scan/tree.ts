@@ -73,12 +73,15 @@ export function walkDescendants(
   return out;
 }
 
-export function childrenMap(processes: Iterable<ProcessInfo>): Map<number, number[]> {
+export function childrenMap(processes: Iterable<Pick<ProcessInfo, 'pid' | 'ppid'>>): Map<number, number[]> {
   const map = new Map<number, number[]>();
-  for (const p of processes) {
-    const list = map.get(p.ppid);
-    if (list) list.push(p.pid);
-    else map.set(p.ppid, [p.pid]);
-  }
+  for (const p of processes) addChild(map, p);
   return map;
+}
+
+/** One process into a ppid → child pids map: a listing streamed through, never kept. */
+export function addChild(map: Map<number, number[]>, p: Pick<ProcessInfo, 'pid' | 'ppid'>): void {
+  const list = map.get(p.ppid);
+  if (list) list.push(p.pid);
+  else map.set(p.ppid, [p.pid]);
 }
