@@ -45,7 +45,8 @@ start_forkwatch() {
 		exit $SMF_EXIT_ERR_CONFIG
 	fi
 
-	exec "$node" "$cli" run --config "$config"
+	# Node flags: src/daemon/node-flags.ts says why (RSS).
+	exec "$node" --v8-pool-size=1 --max-semi-space-size=1 "$cli" run --config "$config"
 }
 
 if [ -z "$SMF_FMRI" ]; then

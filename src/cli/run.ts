@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { createDaemon, type Daemon } from '../daemon.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
+import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
 const HELP = `usage: forkwatch run [--config FILE]
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig({ file: values.config });
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  warnMissingNodeFlags(logger);
   const host = thisHost();
   const store = openIncidentStore(config, host, logger);
   if (typeof store === 'number') return store;
@@ -68,6 +70,15 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   return waitForShutdown(daemon, config, logger);
+}
+
+function warnMissingNodeFlags(logger: Logger): void {
+  const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
+  if (missing.length === 0) return;
+  logger.warn(
+    { missing, expected: DAEMON_NODE_FLAGS },
+    `node was started without ${missing.join(' ')}: expect ~6-14 MB more RSS (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run; docs/daemon.md#memory)`,
+  );
 }
 
 function openIncidentStore(config: Config, host: string, logger: Logger): IncidentStore | number {

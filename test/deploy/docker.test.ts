@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { envVarNames } from '../../src/config/env.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
 
 interface Instruction {
@@ -93,7 +94,8 @@ test('the runtime stage runs as a non-root user and probes /healthz with node (n
   assert.equal(hc.length, 1);
   assert.match(hc[0] as string, /CMD \["node", "-e", .*\/healthz/);
   assert.doesNotMatch(hc[0] as string, /curl|wget/);
-  assert.match(ops(runtime, 'ENTRYPOINT')[0] ?? '', /"node", "\/opt\/forkwatch\/dist\/cli\.js"/);
+  const entrypoint = JSON.parse(ops(runtime, 'ENTRYPOINT')[0] ?? 'null') as unknown;
+  assert.deepEqual(entrypoint, ['node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli.js'], 'exec form, the daemon flags of src/daemon/node-flags.ts');
   assert.match(ops(runtime, 'CMD')[0] ?? '', /"run"/);
 });
 

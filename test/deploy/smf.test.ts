@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '../helpers/native-build.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 const MANIFEST = 'deploy/smf/forkwatch.xml';
 const METHOD = 'deploy/smf/forkwatch-method.sh';
@@ -104,7 +105,7 @@ function makeSandbox(props: Record<string, string>): { dir: string; env: NodeJS.
     join(dir, 'opt/dist/cli.js'),
     `import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
-if (args[0] === 'run') { console.log(JSON.stringify({ args, stateDir: process.env.FORKWATCH_STATE_DIR })); process.exit(0); }
+if (args[0] === 'run') { console.log(JSON.stringify({ args, execArgv: process.execArgv, stateDir: process.env.FORKWATCH_STATE_DIR })); process.exit(0); }
 const r = spawnSync(process.execPath, ['--import', 'tsx', ${JSON.stringify(join(REPO_ROOT, 'src/cli.ts'))}, ...args], { stdio: 'inherit', cwd: ${JSON.stringify(REPO_ROOT)} });
 process.exit(r.status ?? 1);
 `,
@@ -133,13 +134,14 @@ test('sh -n accepts the method script', () => {
   assert.match(readRepoFile(METHOD), /\. "\$\{SMF_INCLUDE:-\/lib\/svc\/share\/smf_include\.sh\}"/);
 });
 
-test('method: a valid config execs `run --config FILE` with the state directory property', () => {
+test('method: a valid config execs node with the daemon flags, `run --config FILE` and the state directory property', () => {
   const { dir, env } = makeSandbox({ file: join(REPO_ROOT, 'deploy/examples/forkwatch.yml') });
   try {
     const r = runMethod(env);
     assert.equal(r.status, SMF_EXIT.OK, describeResult(r));
-    const ran = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { args: string[]; stateDir: string };
+    const ran = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { args: string[]; execArgv: string[]; stateDir: string };
     assert.deepEqual(ran.args, ['run', '--config', join(REPO_ROOT, 'deploy/examples/forkwatch.yml')]);
+    assert.deepEqual(ran.execArgv, DAEMON_NODE_FLAGS, 'node runs the daemon with src/daemon/node-flags.ts');
     assert.equal(ran.stateDir, '/var/opt/forkwatch');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '../helpers/native-build.js';
 import { envVarNames } from '../../src/config/env.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
 
 const UNIT = 'deploy/systemd/forkwatch.service';
@@ -115,7 +116,7 @@ test('the unit runs unprivileged with exactly CAP_SYS_PTRACE + CAP_DAC_READ_SEAR
   assert.equal(one(unit, 'Service.Type'), 'notify');
   assert.equal(one(unit, 'Service.NotifyAccess'), 'all', 'systemd-notify runs as a child of the daemon');
   assert.equal(one(unit, 'Service.Restart'), 'on-failure');
-  assert.match(one(unit, 'Service.ExecStart') ?? '', /cli\.js run --config \/etc\/forkwatch\/forkwatch\.yml$/);
+  assert.deepEqual((one(unit, 'Service.ExecStart') ?? '').split(/\s+/), ['/usr/bin/node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli.js', 'run', '--config', '/etc/forkwatch/forkwatch.yml']);
   const syscalls = (unit.get('Service.SystemCallFilter') ?? []).join(' ');
   assert.match(syscalls, /\bptrace\b/, 'eu-stack needs ptrace(2)');
 });

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { freePort } from './alertmanager.js';
 import { REPO_ROOT } from './native-build.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 /** A literal path as a regex (for target cmdline patterns). */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -57,14 +58,17 @@ async function answersHealthz(url: string): Promise<boolean> {
   }
 }
 
-/** Starts `forkwatch run --config configPath`, output appended to logFile; waits until it is ready (30 s, else kills it and throws). */
-export async function runDaemon(configPath: string, logFile: string): Promise<DaemonProcess> {
+/**
+ * Starts `forkwatch run --config configPath`, output appended to logFile; waits until it is ready (30 s, else kills it and throws).
+ * node runs with the daemon's flags (src/daemon/node-flags.ts), as every launcher starts it, unless told otherwise.
+ */
+export async function runDaemon(configPath: string, logFile: string, opts: { nodeFlags?: readonly string[] } = {}): Promise<DaemonProcess> {
   const fd = openSync(logFile, 'a');
   const from = fstatSync(fd).size;
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), '--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
     cwd: REPO_ROOT,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, FORKWATCH_CONFIG: '' },
+    env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
   });
   closeSync(fd);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

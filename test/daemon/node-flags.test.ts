@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../../src/daemon/node-flags.js';
+import { REPO_ROOT } from '../helpers/native-build.js';
+
+test('missingNodeFlags: none missing on the command line, in NODE_OPTIONS, or spelled with underscores', () => {
+  assert.deepEqual(missingNodeFlags(DAEMON_NODE_FLAGS, undefined), []);
+  assert.deepEqual(missingNodeFlags([], DAEMON_NODE_FLAGS.join('  ')), []);
+  assert.deepEqual(missingNodeFlags(['--v8-pool-size=1'], '--max_semi_space_size=1 --enable-source-maps'), []);
+});
+
+test('missingNodeFlags: names each absent or different flag', () => {
+  assert.deepEqual(missingNodeFlags([], undefined), [...DAEMON_NODE_FLAGS]);
+  assert.deepEqual(missingNodeFlags(['--import', 'tsx', '--v8-pool-size=4'], '--max-semi-space-size=1'), ['--v8-pool-size=1']);
+  assert.deepEqual(missingNodeFlags(['--max-semi-space-size=16'], ''), [...DAEMON_NODE_FLAGS]);
+});
+
+test('npm start runs the daemon with the flags (systemd, SMF, Docker: test/deploy)', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts.start, `npm run build && node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run`);
+});
