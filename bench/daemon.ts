@@ -3,7 +3,11 @@
  * dist/cli.js run, after `npm run build`) watching the suite's deadlocked C
  * program (2 hung children + decoys), at idle and with N extra processes on
  * the host (`sleep` processes, not descendants of the target).
- * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--node-options '--max-semi-space-size=1']
+ * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--node-options '--max-semi-space-size=1' | --node-options none]
+ * node runs with the daemon's flags (src/daemon/node-flags.ts) unless
+ * --node-options says otherwise ("none": node's defaults). --sinks configures
+ * Slack and Alertmanager (loopback stand-ins that answer 200), so the alert
+ * path's memory (HTTP client, TLS-free here) is in the figure, as in production.
  * CPU is the daemon's own utime+stime (/proc/PID/stat) over the window, so
  * other load on the host slows ticks but does not inflate the figure.
  */
@@ -15,9 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
+import { startSlackStandin } from '../test/helpers/slack-standin.js';
+import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, 'node-options': { type: 'string', default: '' } } });
+const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, sinks: { type: 'boolean', default: false }, 'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') } } });
 const WINDOW_S = Number(values.window);
 const EXTRA = Number(values.extra);
 const CLK_TCK = 100;
@@ -55,9 +61,11 @@ async function main() {
   const sleeps = await spawnSleeps(EXTRA);
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-daemon-'));
   const config = join(dir, 'c.yaml');
-  writeFileSync(config, `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n`);
+  const standin = values.sinks ? await startSlackStandin() : null;
+  const sinks = standin ? `alerts: { slack: { webhookUrl: '${standin.url}' }, alertmanager: { urls: ['http://127.0.0.1:${standin.port}/api/v2/alerts'] } }\n` : '';
+  writeFileSync(config, `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n${sinks}`);
   // V8 flags on node's command line (NODE_OPTIONS refuses some, e.g. --optimize-for-size).
-  const flags = values['node-options'].split(' ').filter(Boolean);
+  const flags = values['node-options'] === 'none' ? [] : values['node-options'].split(' ').filter(Boolean);
   const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const base = await waitForListen(d);
@@ -80,6 +88,8 @@ async function main() {
     const result = {
       interval: values.interval,
       nodeOptions: values['node-options'],
+      sinks: values.sinks,
+      alertRequests: standin?.requests.length ?? 0,
       extraProcesses: EXTRA,
       hostProcesses: processCount(),
       windowS: WINDOW_S,
@@ -100,6 +110,7 @@ async function main() {
   } finally {
     d.kill('SIGTERM');
     await dl.stop();
+    await standin?.close();
     if (sleeps?.pid) process.kill(-sleeps.pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
