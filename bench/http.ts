@@ -8,9 +8,11 @@
  *  - autocannon overallRate 1,000 (bursts each second's budget: a queueing test);
  *  - autocannon max: 10 connections as fast as it goes.
  * Prints a markdown table (bench/RESULTS.md "http").
- * V8 flags for the forkwatch server process: BENCH_NODE_FLAGS='--no-opt --no-sparkplug' npx tsx bench/http.ts ...
+ * Node flags for the forkwatch server process: the daemon's (src/daemon/node-flags.ts) unless
+ * BENCH_NODE_FLAGS says otherwise, e.g. BENCH_NODE_FLAGS='' (node's defaults) npx tsx bench/http.ts ...
  */
 import { spawn } from 'node:child_process';
+import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -45,7 +47,7 @@ async function startNodeExporter() {
 
 async function startServer(mode: string, incidents: number) {
   if (mode === 'node_exporter') return startNodeExporter();
-  const v8Flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const v8Flags = (process.env.BENCH_NODE_FLAGS ?? DAEMON_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
