@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
+import { weakLazy } from '../util/weak-lazy.js';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, DURATION_DEFAULTS, type RawConfig } from './schema.js';
 import { ConfigError } from './errors.js';
@@ -19,8 +20,7 @@ export interface LoadOptions {
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-const validate = ajv.compile(ConfigSchema);
+const configValidator = weakLazy(() => new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }).compile(ConfigSchema));
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
@@ -33,6 +33,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 /** Validate plain data (already merged) and resolve it. Exported for tests and the API. */
 export function resolveConfig(data: unknown, source = 'config'): Config {
   const copy = structuredClone(data ?? {});
+  const validate = configValidator();
   if (!validate(copy)) throw toConfigError(validate.errors ?? [], copy, source);
   const raw = copy as RawConfig;
   return {

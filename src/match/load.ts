@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { extname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import { weakLazy } from '../util/weak-lazy.js';
 import { parse as parseYaml } from 'yaml';
 import { RESERVED_IDS, SignatureEntrySchema, SignatureFileSchema, type SignatureEntry, type SignatureFile } from './schema.js';
 import type { Signature, SignatureLibrary, SignatureLoadError } from './types.js';
@@ -19,9 +20,10 @@ export const SHIPPED_SIGNATURES_DIR = fileURLToPath(new URL('../../signatures/',
 const MAX_FILE_BYTES = 1024 * 1024;
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validateFile = ajv.compile(SignatureFileSchema);
-const validateEntry = ajv.compile(SignatureEntrySchema);
+const validators = weakLazy(() => {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  return { file: ajv.compile(SignatureFileSchema), entry: ajv.compile(SignatureEntrySchema) };
+});
 
 export interface LoadSignaturesOptions {
   /** Extra files or directories (config `signatures.paths`), loaded after the shipped library. */
@@ -81,6 +83,7 @@ export function parseSignatureText(text: string, path: string): { signatures: Si
   } catch (err) {
     return { signatures: [], errors: [fileError(path, `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${firstLine((err as Error).message)}`)] };
   }
+  const validateFile = validators().file;
   if (!validateFile(data)) {
     return { signatures: [], errors: (validateFile.errors ?? []).map((e) => schemaError(path, null, null, e)) };
   }
@@ -101,6 +104,7 @@ export function parseSignatureText(text: string, path: string): { signatures: Si
 }
 
 function checkEntry(path: string, index: number, id: string | null, entry: unknown, seen: Set<string>): SignatureLoadError[] {
+  const validateEntry = validators().entry;
   if (!validateEntry(entry)) return (validateEntry.errors ?? []).map((e) => schemaError(path, index, id, e));
   const e = entry as SignatureEntry;
   const out: SignatureLoadError[] = [];
