@@ -17,6 +17,7 @@ import { createTickMemory, runTick, type TickSummary } from './daemon/tick.js';
 import { createTickScheduler } from './daemon/scheduler.js';
 import { handOff, runAfterTick, stopExtensions } from './daemon/extensions.js';
 import { startHousekeeping, type Housekeeping } from './daemon/housekeeping.js';
+import { collectAfterFullScan } from './daemon/heap.js';
 
 export type { DaemonExtension, ExposeContext, RoutePlugin, ForkwatchApp } from './expose/context.js';
 export type { Transition } from './daemon/ports.js';
@@ -64,8 +65,10 @@ export function createDaemon(opts: DaemonOptions): Daemon {
 
   const notify = (transitions: Transition[]): void => handOff(extensions, transitions, context);
   const tick = async (): Promise<TickSummary> => {
+    const before = mem.lastReport;
     const summary = await runTick({ ...opts.stages, store, metrics, logger, notify }, mem);
     await runAfterTick(extensions, summary, context);
+    if (mem.lastReport !== before && mem.lastReport?.stats.mode === 'full') collectAfterFullScan();
     return summary;
   };
   const scheduler = createTickScheduler(tick, config.intervalMs);
