@@ -261,3 +261,33 @@ test('a suspect seen no longer overdue (a worker with its own reason to live) is
   assert.deepEqual(second.transitions.map((x) => [x.from, x.to]), [['suspect', 'resolved']]);
   assert.deepEqual(s.store.openIncidents().map((i) => [i.childPid, i.state]), [[201, 'confirmed']]);
 });
+
+test('daemon: a major GC (global gc, from --expose-gc) after a full discovery scan, none after a targeted one', async (t) => {
+  const s = setup();
+  t.after(() => s.cleanup());
+  const g = globalThis as { gc?: () => void };
+  const saved = g.gc;
+  let collections = 0;
+  g.gc = () => void collections++;
+  t.after(() => (g.gc = saved));
+  const daemon = createDaemon({
+    config: testConfig({ listen: { port: 0 } }),
+    logger: silentLogger(),
+    store: s.store,
+    stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
+    metrics: s.metrics,
+  });
+  t.after(() => daemon.stop());
+  s.scanner.next = { ...s.scanner.next, stats: { ...s.scanner.next.stats, mode: 'targeted' } };
+  await daemon.runScan();
+  assert.equal(collections, 0, 'a targeted scan leaves the GC to V8');
+  s.scanner.next = { ...s.scanner.next, stats: { ...s.scanner.next.stats, mode: 'full' } };
+  await daemon.runScan();
+  assert.equal(collections, 1, 'one GC after the full scan');
+  s.scanner.error = new Error('scan failed');
+  await daemon.runScan();
+  assert.equal(collections, 1, 'no scan, no GC');
+  g.gc = undefined;
+  s.scanner.error = null;
+  await daemon.runScan(); // without --expose-gc: nothing to call, no throw
+});

@@ -8,12 +8,12 @@ import { REPO_ROOT } from '../helpers/native-build.js';
 test('missingNodeFlags: none missing on the command line, in NODE_OPTIONS, or spelled with underscores', () => {
   assert.deepEqual(missingNodeFlags(DAEMON_NODE_FLAGS, undefined), []);
   assert.deepEqual(missingNodeFlags([], DAEMON_NODE_FLAGS.join('  ')), []);
-  assert.deepEqual(missingNodeFlags(['--v8-pool-size=1'], '--max_semi_space_size=1 --enable-source-maps'), []);
+  assert.deepEqual(missingNodeFlags(['--v8-pool-size=1', '--expose_gc'], '--max_semi_space_size=1 --enable-source-maps'), []);
 });
 
 test('missingNodeFlags: names each absent or different flag', () => {
   assert.deepEqual(missingNodeFlags([], undefined), [...DAEMON_NODE_FLAGS]);
-  assert.deepEqual(missingNodeFlags(['--import', 'tsx', '--v8-pool-size=4'], '--max-semi-space-size=1'), ['--v8-pool-size=1']);
+  assert.deepEqual(missingNodeFlags(['--import', 'tsx', '--v8-pool-size=4', '--expose-gc'], '--max-semi-space-size=1'), ['--v8-pool-size=1']);
   assert.deepEqual(missingNodeFlags(['--max-semi-space-size=16'], ''), [...DAEMON_NODE_FLAGS]);
 });
 
