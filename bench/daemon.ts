@@ -3,16 +3,17 @@
  * dist/cli.js run, after `npm run build`) watching the suite's deadlocked C
  * program (2 hung children + decoys), at idle and with N extra processes on
  * the host (`sleep` processes, not descendants of the target).
- * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--node-options '--max-semi-space-size=1' | --node-options none]
+ * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--series FILE] [--node-options '--max-semi-space-size=1' | --node-options none]
  * node runs with the daemon's flags (src/daemon/node-flags.ts) unless
  * --node-options says otherwise ("none": node's defaults). --sinks configures
  * Slack and Alertmanager (loopback stand-ins that answer 200), so the alert
  * path's memory (HTTP client, TLS-free here) is in the figure, as in production.
+ * --series FILE appends "second VmRSS RssAnon RssFile" (MB) per sample.
  * CPU is the daemon's own utime+stime (/proc/PID/stat) over the window, so
  * other load on the host slows ticks but does not inflate the figure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,7 @@ import { startSlackStandin } from '../test/helpers/slack-standin.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, sinks: { type: 'boolean', default: false }, 'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') } } });
+const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, sinks: { type: 'boolean', default: false }, series: { type: 'string' }, 'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') } } });
 const WINDOW_S = Number(values.window);
 const EXTRA = Number(values.extra);
 const CLK_TCK = 100;
@@ -32,6 +33,12 @@ function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** VmRSS, RssAnon, RssFile in MB, for --series. */
+function rssParts(pid: number): number[] {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return ['VmRSS', 'RssAnon', 'RssFile'].map((k) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 102.4) / 10);
 }
 
 function rssMb(pid: number): number {
@@ -77,6 +84,7 @@ async function main() {
     for (let s = 0; s < WINDOW_S; s++) {
       await new Promise((r) => setTimeout(r, 1000));
       rss.push(rssMb(d.pid!));
+      if (values.series) appendFileSync(values.series, `${s + 1}\t${rssParts(d.pid!).join('\t')}\n`);
     }
     const rssSeq = [...rss];
     rss.sort((a, b) => a - b);
