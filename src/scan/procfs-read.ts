@@ -5,7 +5,7 @@
  * fanned out over thousands of pids (EMFILE). A pid that vanishes mid-read is
  * 'gone', never an error.
  */
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, opendirSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Dir } from 'node:fs';
 import type { ProcessInfo } from './types.js';
 import {
   mapState,
@@ -100,17 +100,31 @@ export class ProcfsReader {
     return { bytes: Buffer.from(this.buf.subarray(0, n)), truncated: n >= this.maxFileBytes };
   }
 
-  /** Numeric entries of the root: every pid on the host. */
+  /**
+   * Numeric entries of the root: every pid on the host. Read through
+   * opendir in batches, not readdirSync: that is scandir(3), which mallocs
+   * one dirent per entry (10,000 at once on a busy host) in the main arena,
+   * where the daemon's other allocations then pin the freed space (RSS).
+   */
   listPids(): number[] | ReadFailure {
+    let dir: Dir;
+    try {
+      dir = opendirSync(this.root, { bufferSize: 128 });
+    } catch (err) {
+      return classifyErrno(err);
+    }
     try {
       const out: number[] = [];
-      for (const name of readdirSync(this.root)) {
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        const name = entry.name;
         const c = name.charCodeAt(0);
         if (c >= 48 && c <= 57 && /^\d{1,10}$/.test(name)) out.push(Number(name));
       }
       return out;
     } catch (err) {
       return classifyErrno(err);
+    } finally {
+      dir.closeSync();
     }
   }
 
