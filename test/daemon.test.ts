@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js';
 import { createTickScheduler } from '../src/daemon/scheduler.js';
-import { createDaemon } from '../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../src/daemon.js';
 import { startHousekeeping } from '../src/daemon/housekeeping.js';
 import { createMetrics, type Metrics } from '../src/expose/metrics.js';
 import { pino } from 'pino';
@@ -26,6 +26,11 @@ function setup(children = [child(201), child(202, 'execed', false), child(203, '
   const handedOff: Transition[][] = [];
   const deps: TickDeps = { scanner, evidence, matcher: fakeMatcher(), store: t.store, metrics, logger: silentLogger(), notify: (tr) => handedOff.push(tr) };
   return { ...t, scanner, evidence, metrics, deps, mem: createTickMemory(), handedOff };
+}
+
+/** The daemon over setup()'s fakes (no listening unless started with it). */
+function daemonOver(s: ReturnType<typeof setup>, extensions: DaemonExtension[] = [], config = testConfig({ listen: { port: 0 } })) {
+  return createDaemon({ config, logger: silentLogger(), store: s.store, stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() }, metrics: s.metrics, extensions });
 }
 
 test('a hung child is confirmed by its signature in one tick; decoys are not suspects', async (t) => {
@@ -149,22 +154,15 @@ test('daemon: start/stop with extensions; hand-off and afterTick see every tick;
   const s = setup();
   t.after(() => s.cleanup());
   const seen: string[] = [];
-  const daemon = createDaemon({
-    config: testConfig({ listen: { port: 0 } }),
-    logger: silentLogger(),
-    store: s.store,
-    stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
-    metrics: s.metrics,
-    extensions: [
-      {
-        name: 'probe',
-        start: () => void seen.push('start'),
-        onTransitions: (tr) => void seen.push(...tr.map((x) => `handoff:${x.to}`)),
-        afterTick: () => void seen.push('afterTick'),
-        stop: () => void seen.push('stop'),
-      },
-    ],
-  });
+  const daemon = daemonOver(s, [
+    {
+      name: 'probe',
+      start: () => void seen.push('start'),
+      onTransitions: (tr) => void seen.push(...tr.map((x) => `handoff:${x.to}`)),
+      afterTick: () => void seen.push('afterTick'),
+      stop: () => void seen.push('stop'),
+    },
+  ]);
   const address = await daemon.start();
   assert.ok(address && address.port > 0 && address.host === '127.0.0.1');
   const res = await fetch(`http://127.0.0.1:${address.port}/healthz`);
@@ -270,13 +268,7 @@ test('daemon: a major GC (global gc, from --expose-gc) after a full discovery sc
   let collections = 0;
   g.gc = () => void collections++;
   t.after(() => (g.gc = saved));
-  const daemon = createDaemon({
-    config: testConfig({ listen: { port: 0 } }),
-    logger: silentLogger(),
-    store: s.store,
-    stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
-    metrics: s.metrics,
-  });
+  const daemon = daemonOver(s);
   t.after(() => daemon.stop());
   s.scanner.next = { ...s.scanner.next, stats: { ...s.scanner.next.stats, mode: 'targeted' } };
   await daemon.runScan();
