@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { TargetConfig } from '../config/config.js';
 import type { ProcessInfo } from './types.js';
+import type { LightNeeds } from './procfs.js';
 import { cmdlineText } from './procfs-parse.js';
 
 export interface DiscoveryContext {
@@ -46,6 +47,6 @@ export function readPidfile(path: string): number | null {
 }
 
 /** Which kinds of data a set of targets needs from a full scan beyond stat + cmdline. */
-export function discoveryNeeds(targets: TargetConfig[]): { exe: boolean; status: boolean } {
+export function discoveryNeeds(targets: TargetConfig[]): LightNeeds {
   return { exe: targets.some((t) => t.exe !== undefined), status: targets.some((t) => t.user !== undefined) };
 }

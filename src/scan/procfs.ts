@@ -51,7 +51,7 @@ export class ProcfsSource {
       return false;
     }
     for (const pid of pids) {
-      const r = this.reader.readProcess(pid, clock, { exe: needs.exe, status: needs.status });
+      const r = this.reader.readProcess(pid, clock, needs);
       if (r.kind === 'ok') visit(r.info);
       else if (r.kind === 'gone') tally.stats.vanished++;
       // denied/malformed unrelated processes are not ours to report
@@ -81,7 +81,7 @@ export class ProcfsSource {
     const clock = this.clock();
     if (!clock || pid <= 0) return null;
     tally.stats.processesRead++;
-    const r = this.reader.readProcess(pid, clock, { exe: needs.exe, status: needs.status });
+    const r = this.reader.readProcess(pid, clock, needs);
     if (r.kind === 'gone') tally.stats.vanished++;
     return r.kind === 'ok' ? r.info : null;
   }
