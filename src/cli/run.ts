@@ -83,7 +83,7 @@ function warnMissingNodeFlags(logger: Logger): void {
 
 function openIncidentStore(config: Config, host: string, logger: Logger): IncidentStore | number {
   try {
-    return openStore({ stateDir: config.stateDir, host, sinks: configuredSinks(config), logger, retentionMs: config.retentionMs });
+    return openStore({ stateDir: config.stateDir, host, sinks: configuredSinks(config), logger, retentionMs: config.retentionMs, owner: true });
   } catch (err) {
     if (!(err instanceof StoreOpenError)) throw err;
     process.stderr.write(`forkwatch run: ${err.message}\n  (stateDir = ${JSON.stringify(config.stateDir)}; reason: ${err.reason})\n`);

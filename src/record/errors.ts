@@ -8,6 +8,7 @@ export type StoreOpenReason =
   | 'not-a-database'
   | 'disk-full'
   | 'locked'
+  | 'in-use'
   | 'newer-schema'
   | 'io';
 

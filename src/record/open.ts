@@ -3,6 +3,7 @@ import { mkdirSync, statSync, accessSync, statfsSync, existsSync, constants } fr
 import { resolve, join, dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreOpenError, type StoreOpenReason } from './errors.js';
+import { LOCK_FILE, takeOwnership, type Ownership, type OwnerRecord } from './owner.js';
 import { migrate, readSchemaVersion, SCHEMA_VERSION } from './schema.js';
 import { SqliteIncidentStore } from './store.js';
 import type { IncidentStore, OpenStoreOptions } from './types.js';
@@ -15,13 +16,20 @@ export function openStore(opts: OpenStoreOptions): IncidentStore {
   const dir = resolve(opts.stateDir);
   const path = join(dir, STORE_FILE);
   ensureDirectory(dir, path);
-  const db = openDatabase(path, opts);
+  const ownership = opts.owner ? own(dir, path) : null;
+  let db: Database;
+  try {
+    db = openDatabase(path, opts);
+  } catch (err) {
+    ownership?.release();
+    throw err;
+  }
   const log = opts.logger;
   try {
     const applied = prepareDatabase(db, path, opts);
     if (applied.length > 0) log?.info({ path, applied, schemaVersion: SCHEMA_VERSION }, 'incident store migrated');
     const now = opts.now ?? Date.now;
-    probeWrite(db, path, now());
+    probeWrite(db, path, now(), ownership ? { pid: process.pid, host: opts.host, since: now() } : null);
     return new SqliteIncidentStore(db, {
       path,
       host: opts.host,
@@ -29,10 +37,20 @@ export function openStore(opts: OpenStoreOptions): IncidentStore {
       now,
       retentionMs: opts.retentionMs ?? DEFAULT_RETENTION_MS,
       logger: log,
+      onClose: ownership?.release,
     });
   } catch (err) {
     db.close();
+    ownership?.release();
     throw err instanceof StoreOpenError ? err : classify(path, err);
+  }
+}
+
+function own(dir: string, path: string): Ownership {
+  try {
+    return takeOwnership(dir, path);
+  } catch (err) {
+    throw err instanceof StoreOpenError ? err : classify(path, err, `cannot lock ${join(dir, LOCK_FILE)}`);
   }
 }
 
@@ -89,11 +107,13 @@ function prepareDatabase(db: Database, path: string, opts: OpenStoreOptions): nu
   return migrate(db);
 }
 
-/** A real write at start, so a read-only file or a full disk shows now, not at the first incident. */
-function probeWrite(db: Database, path: string, now: number): void {
+/** A real write at start, so a read-only file or a full disk shows now, not at the first incident; the owner signs in. */
+function probeWrite(db: Database, path: string, now: number, owner: OwnerRecord | null): void {
   try {
-    db.prepare(`INSERT INTO store_meta (name, value) VALUES ('last_open_at', ?)
-                ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(String(now));
+    const put = db.prepare(`INSERT INTO store_meta (name, value) VALUES (?, ?)
+                            ON CONFLICT (name) DO UPDATE SET value = excluded.value`);
+    put.run('last_open_at', String(now));
+    if (owner) put.run('owner', JSON.stringify(owner));
   } catch (err) {
     throw classify(path, err, 'cannot write');
   }

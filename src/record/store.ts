@@ -34,6 +34,8 @@ export interface StoreSettings {
   now: () => number;
   retentionMs: number;
   logger?: Logger | undefined;
+  /** Called once by close(), after the database: the stateDir lock is released last. */
+  onClose?: (() => void) | undefined;
 }
 
 export class SqliteIncidentStore implements IncidentStore {
@@ -46,6 +48,7 @@ export class SqliteIncidentStore implements IncidentStore {
   private readonly outbox: OutboxOps;
   private readonly st: Record<string, Statement>;
   private closed = false;
+  private readonly onClose: (() => void) | undefined;
 
   constructor(
     private readonly db: Database,
@@ -57,6 +60,7 @@ export class SqliteIncidentStore implements IncidentStore {
     this.now = s.now;
     this.retentionMs = s.retentionMs;
     this.log = s.logger;
+    this.onClose = s.onClose;
     this.outbox = new OutboxOps(db, s.sinks);
     this.st = prepareStatements(db);
   }
@@ -287,7 +291,11 @@ export class SqliteIncidentStore implements IncidentStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    try {
+      this.db.close();
+    } finally {
+      this.onClose?.();
+    }
   }
 
   // ------------------------------------------------------------ helpers

@@ -252,6 +252,12 @@ export interface OpenStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** ms to wait on a lock held by another connection (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Own the stateDir (the daemon): a second owner is refused with 'in-use'
+   * naming the first; the lock goes with close() or the process. Readers
+   * (forkwatch bundle) leave it unset and may run beside the owner.
+   */
+  owner?: boolean;
 }
 
 /** All operations are synchronous and each is one SQLite transaction. */

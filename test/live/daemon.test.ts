@@ -95,6 +95,14 @@ test('the real daemon confirms hung children, ignores decoys, survives kill -9, 
   assert.ok(incidentLog, 'an incident log line for the hung child');
   for (const k of ['target', 'childPid', 'childStartTime', 'signature']) assert.ok(incidentLog[k] !== undefined, `log line lacks ${k}`);
 
+  // A second daemon on the same stateDir is refused at start, naming this one, and this one goes on.
+  await assert.rejects(runDaemon(configPath, join(dir, 'daemon-second.log')), (err: Error) => {
+    assert.match(err.message, /exited with 73/);
+    assert.match(err.message, new RegExp(`in use by another forkwatch \\(pid ${d.pid} on `));
+    return true;
+  });
+  assert.equal((await fetch(`${d.url}/readyz`)).status, 200);
+
   // 2. /metrics values and promtool.
   const metrics = await (await fetch(`${d.url}/metrics`)).text();
   const signature = confirmed.find((i) => i.childPid === hung[0])!.signatureId!;
