@@ -3,12 +3,17 @@
  * dist/cli.js run, after `npm run build`) watching the suite's deadlocked C
  * program (2 hung children + decoys), at idle and with N extra processes on
  * the host (`sleep` processes, not descendants of the target).
- * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--series FILE] [--node-options '--max-semi-space-size=1' | --node-options none]
+ * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--series FILE] [--scrape 15] [--rediscover 60s] [--node-options '--max-semi-space-size=1' | --node-options none]
  * node runs with the daemon's flags (src/daemon/node-flags.ts) unless
  * --node-options says otherwise ("none": node's defaults). --sinks configures
  * Slack and Alertmanager (loopback stand-ins that answer 200), so the alert
  * path's memory (HTTP client, TLS-free here) is in the figure, as in production.
  * --series FILE appends "second VmRSS RssAnon RssFile" (MB) per sample.
+ * --scrape S: GET /metrics every S seconds of the window, as Prometheus does
+ * (default 15 s, stricter than the deploy files' 30 s; 0: never). Rendering a
+ * scrape allocates, so a never-scraped daemon reads lower than a real one.
+ * --rediscover D: the full discovery scan's period (default 60s, the
+ * daemon's); shorter runs a long-term test in minutes.
  * CPU is the daemon's own utime+stime (/proc/PID/stat) over the window, so
  * other load on the host slows ticks but does not inflate the figure.
  */
@@ -24,9 +29,10 @@ import { startSlackStandin } from '../test/helpers/slack-standin.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, sinks: { type: 'boolean', default: false }, series: { type: 'string' }, 'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') } } });
+const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, sinks: { type: 'boolean', default: false }, series: { type: 'string' }, scrape: { type: 'string', default: '15' }, rediscover: { type: 'string', default: '60s' }, 'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') } } });
 const WINDOW_S = Number(values.window);
 const EXTRA = Number(values.extra);
+const SCRAPE_S = Number(values.scrape);
 const CLK_TCK = 100;
 
 function cpuMs(pid: number): number {
@@ -70,7 +76,7 @@ async function main() {
   const config = join(dir, 'c.yaml');
   const standin = values.sinks ? await startSlackStandin() : null;
   const sinks = standin ? `alerts: { slack: { webhookUrl: '${standin.url}' }, alertmanager: { urls: ['http://127.0.0.1:${standin.port}/api/v2/alerts'] } }\n` : '';
-  writeFileSync(config, `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n${sinks}`);
+  writeFileSync(config, `interval: ${values.interval}\nrediscoverInterval: ${values.rediscover}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n${sinks}`);
   // V8 flags on node's command line (NODE_OPTIONS refuses some, e.g. --optimize-for-size).
   const flags = values['node-options'] === 'none' ? [] : values['node-options'].split(' ').filter(Boolean);
   const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -83,6 +89,7 @@ async function main() {
     const rss: number[] = [];
     for (let s = 0; s < WINDOW_S; s++) {
       await new Promise((r) => setTimeout(r, 1000));
+      if (SCRAPE_S > 0 && (s + 1) % SCRAPE_S === 0) await (await fetch(`${base}/metrics`)).text();
       rss.push(rssMb(d.pid!));
       if (values.series) appendFileSync(values.series, `${s + 1}\t${rssParts(d.pid!).join('\t')}\n`);
     }
@@ -97,6 +104,7 @@ async function main() {
       interval: values.interval,
       nodeOptions: values['node-options'],
       sinks: values.sinks,
+      scrapeS: SCRAPE_S,
       alertRequests: standin?.requests.length ?? 0,
       extraProcesses: EXTRA,
       hostProcesses: processCount(),

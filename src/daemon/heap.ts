@@ -5,8 +5,9 @@
  * and an idle daemon gives V8 no reason to collect the old generation: it
  * fills towards its next limit and RSS drifted from 78 to 85 MB over ten
  * minutes (bench/RESULTS.md "daemon"). A mark-compact of ~20 MB of live heap
- * once a minute costs ~10 ms. Needs node's --expose-gc (DAEMON_NODE_FLAGS);
- * without it, does nothing.
+ * once a minute costs ~10 ms; with --compact-on-every-full-gc it also
+ * defragments, so the committed heap follows the live one. Needs node's
+ * --expose-gc (DAEMON_NODE_FLAGS); without it, does nothing.
  */
 export function collectAfterFullScan(): boolean {
   const gc = (globalThis as { gc?: () => void }).gc;
