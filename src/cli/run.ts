@@ -77,7 +77,7 @@ function warnMissingNodeFlags(logger: Logger): void {
   if (missing.length === 0) return;
   logger.warn(
     { missing, expected: DAEMON_NODE_FLAGS },
-    `node was started without ${missing.join(' ')}: expect ~6-14 MB more RSS (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run; docs/daemon.md#memory)`,
+    `node was started without ${missing.join(' ')}: expect ~10 MB more RSS idle, more with many processes (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run; docs/daemon.md#memory)`,
   );
 }
 
