@@ -41,16 +41,14 @@ function cpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
 
-/** VmRSS, RssAnon, RssFile in MB, for --series. */
-function rssParts(pid: number): number[] {
+/** VmRSS, RssAnon, RssFile in MB (VmRSS is the figure; --series records all three). */
+function rssParts(pid: number): [number, number, number] {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return ['VmRSS', 'RssAnon', 'RssFile'].map((k) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 102.4) / 10);
+  const mb = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 102.4) / 10;
+  return [mb('VmRSS'), mb('RssAnon'), mb('RssFile')];
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Math.round(Number(m?.[1] ?? 0) / 102.4) / 10;
-}
+const rssMb = (pid: number): number => rssParts(pid)[0];
 
 function processCount(): number {
   return readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/').map(Number)[1]!;
@@ -90,8 +88,9 @@ async function main() {
     for (let s = 0; s < WINDOW_S; s++) {
       await new Promise((r) => setTimeout(r, 1000));
       if (SCRAPE_S > 0 && (s + 1) % SCRAPE_S === 0) await (await fetch(`${base}/metrics`)).text();
-      rss.push(rssMb(d.pid!));
-      if (values.series) appendFileSync(values.series, `${s + 1}\t${rssParts(d.pid!).join('\t')}\n`);
+      const parts = rssParts(d.pid!); // one read of /proc/PID/status per sample
+      rss.push(parts[0]);
+      if (values.series) appendFileSync(values.series, `${s + 1}\t${parts.join('\t')}\n`);
     }
     const rssSeq = [...rss];
     rss.sort((a, b) => a - b);
