@@ -29,7 +29,8 @@ export function openStore(opts: OpenStoreOptions): IncidentStore {
     const applied = prepareDatabase(db, path, opts);
     if (applied.length > 0) log?.info({ path, applied, schemaVersion: SCHEMA_VERSION }, 'incident store migrated');
     const now = opts.now ?? Date.now;
-    probeWrite(db, path, now(), ownership ? { pid: process.pid, host: opts.host, since: now() } : null);
+    const openedAt = now();
+    probeWrite(db, path, openedAt, ownership ? { pid: process.pid, host: opts.host, since: openedAt } : null);
     return new SqliteIncidentStore(db, {
       path,
       host: opts.host,

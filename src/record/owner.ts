@@ -23,7 +23,7 @@ export interface Ownership {
   release(): void;
 }
 
-/** Take the stateDir or throw StoreOpenError 'in-use' naming the holder; other failures are returned for the caller to classify. */
+/** Take the stateDir or throw StoreOpenError 'in-use' naming the holder; other SQLite/errno failures are rethrown as they are, for the caller to classify. */
 export function takeOwnership(dir: string, storePath: string): Ownership {
   const path = join(dir, LOCK_FILE);
   let db: Database | null = null;
