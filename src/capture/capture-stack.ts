@@ -69,8 +69,6 @@ export interface TracerRunOptions {
   linux?: boolean;
   settleMs?: number;
   env?: NodeJS.ProcessEnv;
-  /** Kill the tracer's whole process group (a wrapper script around gdb: gcore, gstack). */
-  processGroup?: boolean;
   /** Kill the tracer early (e.g. its output file grew past a bound): an abnormal end, checked like a timeout. */
   signal?: AbortSignal;
 }
@@ -97,7 +95,11 @@ export async function runTracerOnTarget(pid: number, command: string, args: stri
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: opts.maxOutputBytes,
     ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.processGroup ? { processGroup: true } : {}),
+    // Always its own process group, killed whole: a tracer may leave children holding our pipes.
+    // gdb forks a child that SIGSTOPs itself to probe ptrace features; killed at that moment, the
+    // child stays stopped, orphaned, with gdb's stdout, and the run never ends. Wrapper scripts
+    // (gcore, gstack) leave their gdb attached the same way.
+    processGroup: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const abnormalEnd = r.timedOut || r.truncated || r.signal !== null || r.aborted === true;

@@ -97,7 +97,6 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: 64 * 1024,
     env: { ...CAPTURE_ENV },
-    processGroup: true,
     signal: watch.signal,
     ...(opts.run ? { run: opts.run } : {}),
     ...(opts.linux !== undefined ? { linux: opts.linux } : {}),
