@@ -1,13 +1,14 @@
 /** The resolved configuration the rest of forkwatch sees: durations in ms, secrets read. */
+import type { SafeRegex } from '../util/safe-regex.js';
 import type { RawConfig } from './schema.js';
 
 export interface TargetConfig {
   name: string;
   pid?: number;
   pidfile?: string;
-  cmdline?: RegExp;
-  exe?: RegExp;
-  user?: RegExp;
+  cmdline?: SafeRegex;
+  exe?: SafeRegex;
+  user?: SafeRegex;
 }
 
 export type CaptureToolName = RawConfig['capture']['order'][number];

@@ -3,6 +3,7 @@
  * Validated once, against schema.ts; any error is a ConfigError naming the key.
  */
 import { readFileSync } from 'node:fs';
+import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import { weakLazy } from '../util/weak-lazy.js';
 import { parse as parseYaml } from 'yaml';
@@ -132,12 +133,12 @@ function positive(raw: RawConfig, key: keyof typeof DURATION_DEFAULTS, source: s
   return ms;
 }
 
-function compileRegex(key: string, pattern: string | undefined, source: string): RegExp | undefined {
+function compileRegex(key: string, pattern: string | undefined, source: string): SafeRegex | undefined {
   if (pattern === undefined) return undefined;
   try {
-    return new RegExp(pattern);
+    return compileSafeRegex(pattern);
   } catch (err) {
-    throw new ConfigError(key, pattern, `a valid regular expression (${(err as Error).message})`, source);
+    throw new ConfigError(key, pattern, `a linear-time regular expression, RE2 syntax (${(err as Error).message})`, source);
   }
 }
 

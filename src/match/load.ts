@@ -7,6 +7,7 @@
  * replace an earlier entry by reusing its id.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { checkSafeRegex } from '../util/safe-regex.js';
 import { fileURLToPath } from 'node:url';
 import { extname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -125,11 +126,8 @@ function checkEntry(path: string, index: number, id: string | null, entry: unkno
 }
 
 function checkRegex(source: string, field: string, err: (field: string, message: string) => void): void {
-  try {
-    new RegExp(source);
-  } catch (e) {
-    err(field, `invalid regex ${JSON.stringify(source)}: ${(e as Error).message}`);
-  }
+  const reason = checkSafeRegex(source);
+  if (reason !== null) err(field, `invalid regex ${JSON.stringify(source)}: not a linear-time regular expression, RE2 syntax (${reason})`);
 }
 
 function toSignature(e: SignatureEntry, version: string, source: string): Signature {

@@ -6,20 +6,23 @@
  * patterns × frames² cheap steps, each regex tested once per frame.
  */
 import type { Frame, Thread } from '../capture/types.js';
+import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { fingerprintThreads } from './fingerprint.js';
 import type { FramePattern, MatchResult, Signature, SignatureMatch, SignatureRule } from './types.js';
 
 /** Only the innermost frames are searched: post-fork deadlocks sit at the top of the stack. */
 export const MAX_MATCH_DEPTH = 256;
 const DEFAULT_WITHIN_TOP = 8;
+/** A frame name or module longer than this is matched on its first MAX_NAME characters (C++ names can be long, not unbounded). */
+const MAX_NAME = 1024;
 const FORK_FRAME = /^(?:libc_)?(?:fork|forkx|forkall|forkallx|fork1|fork_compat|Fork|arch_fork)$/;
 /** What an fn regex sees for a frame without a name: `\?\?` in a pattern matches it. */
 export const UNNAMED = '??';
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
 interface CompiledPattern {
-  fn: RegExp | null;
-  module: RegExp | null;
+  fn: SafeRegex | null;
+  module: SafeRegex | null;
   unnamed: boolean;
   maxGap: number;
   optional: boolean;
@@ -31,7 +34,7 @@ interface CompiledRule {
   withinTop: number;
   belowFork: boolean;
   singleThreaded: boolean;
-  unless: RegExp | null;
+  unless: SafeRegex | null;
 }
 
 const compiledCache = new WeakMap<Signature, CompiledRule[] | null>();
@@ -161,13 +164,13 @@ function compileRule(r: SignatureRule, index: number): CompiledRule {
 function compilePattern(p: FramePattern): CompiledPattern {
   return {
     fn: p.fn !== undefined ? anchored(p.fn) : null,
-    module: p.module !== undefined ? new RegExp(p.module) : null,
+    module: p.module !== undefined ? compileSafeRegex(p.module, { maxInput: MAX_NAME }) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,
     optional: p.optional === true,
   };
 }
 
-function anchored(source: string): RegExp {
-  return new RegExp(`^(?:${source})$`);
+function anchored(source: string): SafeRegex {
+  return compileSafeRegex(source, { whole: true, maxInput: MAX_NAME });
 }

@@ -18,6 +18,7 @@ import { newTally } from '../../src/scan/tally.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
 import { loadUserNames } from '../../src/scan/users.js';
 import { createFakeProcfs, FAKE_BTIME, FAKE_CLK_TCK, type FakeProcess, type FakeProcfs } from '../helpers/fake-procfs.js';
+import { compileSafeRegex } from '../../src/util/safe-regex.js';
 
 const JVM = ['/usr/lib/jvm/bin/java', '-jar', '/usr/share/java/jenkins.war'];
 const NOW = (FAKE_BTIME + 10_000) * 1000;
@@ -190,7 +191,7 @@ const summary = (r: { matched: Matched[]; missing: string[] } | null) =>
   r && { matched: r.matched.map((m) => [m.name, m.process.pid]), missing: r.missing };
 
 test('streaming discovery follows same-image ancestors as far as discoverTargets does (16 levels), no further', () => {
-  const targets: TargetConfig[] = [{ name: 'jenkins', user: /^jenkins$/ }];
+  const targets: TargetConfig[] = [{ name: 'jenkins', user: compileSafeRegex('^jenkins$') }];
   for (const between of [14, 15, 16, 17]) {
     // 1 (a match) ← between clones of another uid ← 100 (a match)
     const listing = [proc({ pid: 1, ppid: 0 })];
@@ -205,7 +206,7 @@ test('streaming discovery follows same-image ancestors as far as discoverTargets
 });
 
 test('streaming discovery: an unlistable stream is null; an unreadable ancestor ends the walk like a missing one', () => {
-  const targets: TargetConfig[] = [{ name: 'jenkins', user: /^jenkins$/ }];
+  const targets: TargetConfig[] = [{ name: 'jenkins', user: compileSafeRegex('^jenkins$') }];
   assert.equal(discoverStreaming(targets, { each: () => false, read: () => null }, memoryContext()), null);
   const listing = [proc({ pid: 1, ppid: 0 }), proc({ pid: 2, ppid: 1, uid: 1001 }), proc({ pid: 3, ppid: 2 })];
   const { stream, reads } = memoryStream(listing, [listing[0]!, listing[2]!]);
@@ -217,9 +218,9 @@ test('streaming discovery: an unlistable stream is null; an unreadable ancestor 
 const targetArb = (pids: number[]) =>
   fc.record(
     {
-      cmdline: fc.constantFrom(/jenkins/, /sleep/, /java/),
-      exe: fc.constantFrom(/^\/java$/, /k/),
-      user: fc.constantFrom(/^jenkins$/, /^1001$/),
+      cmdline: fc.constantFrom(...['jenkins', 'sleep', 'java'].map((r) => compileSafeRegex(r))),
+      exe: fc.constantFrom(...['^/java$', 'k'].map((r) => compileSafeRegex(r))),
+      user: fc.constantFrom(...['^jenkins$', '^1001$'].map((r) => compileSafeRegex(r))),
       pid: fc.constantFrom(...pids),
     },
     { requiredKeys: [] },

@@ -22,9 +22,9 @@ test('embedded defaults: the Jenkins target, 60 s hungAfter, 15 s interval, loop
   assert.equal(c.targets.length, 1);
   const re = c.targets[0]!.cmdline!;
   for (const cmd of ['java -jar /usr/share/jenkins/jenkins.war', 'java -cp x hudson.Main', 'java -jar agent.jar -url x', 'java -jar remoting.jar', 'java -jar slave.jar']) {
-    assert.match(cmd, re, cmd);
+    assert.ok(re.test(cmd), cmd);
   }
-  assert.doesNotMatch('java -jar other.jar', re);
+  assert.equal(re.test('java -jar other.jar'), false);
   assert.equal(c.hungAfterMs, 60_000);
   assert.equal(c.intervalMs, 15_000);
   assert.deepEqual(c.listen, { host: '127.0.0.1', port: 9710 });
@@ -59,7 +59,7 @@ test('every error names the key, the bad value and what is allowed', (t) => {
     ['zero interval', { interval: '0s' }, /interval = "0s": a duration greater than zero/],
     ['unknown key', { listen: { prot: 1 } }, /listen\.prot = 1: unknown key; allowed here: host, port/],
     ['unknown top-level key', { hungafter: '1s' }, /hungafter = "1s": unknown key; allowed here: targets, hungAfter/],
-    ['bad regex', { targets: [{ name: 'a', cmdline: '(' }] }, /targets\[0\]\.cmdline = "\(": a valid regular expression/],
+    ['bad regex', { targets: [{ name: 'a', cmdline: '(' }] }, /targets\[0\]\.cmdline = "\(": a linear-time regular expression, RE2 syntax \(missing closing \)\)/],
     ['target without a selector', { targets: [{ name: 'a' }] }, /targets\[0\] = \{"name":"a"\}: a target needs at least one of pid, pidfile, cmdline, exe, user/],
     ['short token', { auth: { token: 'short' } }, /auth\.token = "short": must NOT have fewer than 16 characters/],
     ['remediation mode', { remediation: { mode: 'yes' } }, /remediation\.mode = "yes": one of "off", "dry-run", "kill"/],
