@@ -80,8 +80,8 @@ function describe(f: StageFailureView): string {
 }
 
 function readyMessage(r: { live: boolean; liveMessage: string; fresh: boolean; stuck: StageFailureView[]; failingStages: StageFailureView[]; lastSuccessAt: number | null; intervalMs: number }): string {
+  if (r.stuck.length > 0) return [...r.stuck.map(describe), ...(r.live ? [] : [r.liveMessage])].join('; ');
   if (!r.live) return r.liveMessage;
-  if (r.stuck.length > 0) return r.stuck.map(describe).join('; ');
   if (r.fresh) return 'ok';
   const why = r.lastSuccessAt === null ? 'no scan has succeeded yet' : `last successful scan is older than ${READY_INTERVALS} intervals (${formatMs(READY_INTERVALS * r.intervalMs)})`;
   return r.failingStages.length > 0 ? `${why}; ${r.failingStages.map(describe).join('; ')}` : why;
