@@ -42,6 +42,11 @@ export async function confirmSuspects(
       if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, (await stages.run('record', () => updateEvidence(deps.store, key, kept))) === true, at);
       continue;
     }
+    // Its observe failed (e.g. disk full): no incident to confirm yet; keep the capture for the next tick.
+    if ((await stages.run('record', () => deps.store.get(key) !== null)) !== true) {
+      if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, false, at);
+      continue;
+    }
     const confirmation: Confirmation = {
       at,
       ...verdict,
