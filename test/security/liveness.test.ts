@@ -189,7 +189,7 @@ test('systemd watchdog: WATCHDOG=1 (real systemd-notify, real NOTIFY_SOCKET) whi
 
   d.state.scanHangs = true;
   await waitFor('/healthz 503', async () => (await d.get('/healthz')).status === 503, 10_000, 20);
-  await new Promise((r) => setTimeout(r, 150)); // a ping spawned just before may still arrive
+  await new Promise((r) => setTimeout(r, 500)); // a ping spawned just before may still arrive
   const held = pings().length;
   await new Promise((r) => setTimeout(r, 800)); // 8 ping periods
   assert.equal(pings().length, held, 'no WATCHDOG=1 while no tick completes');
