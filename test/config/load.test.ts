@@ -90,8 +90,8 @@ test('file problems: unreadable, not YAML, not a mapping; unknown FORKWATCH_* va
 
 test('secrets come from files, are trimmed, and are redacted in the printed config', (t) => {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'token'), 'abcdefghijklmnopqrstuvwxyz\n');
-  writeFileSync(join(dir, 'hook'), 'https://hooks.example/T000/B000/XXXX\n');
+  writeFileSync(join(dir, 'token'), 'abcdefghijklmnopqrstuvwxyz\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'hook'), 'https://hooks.example/T000/B000/XXXX\n', { mode: 0o600 });
   const c = loadConfig({ env: { FORKWATCH_AUTH_TOKEN_FILE: join(dir, 'token'), FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: join(dir, 'hook') } });
   assert.equal(c.authToken, 'abcdefghijklmnopqrstuvwxyz');
   assert.equal(c.alerts.slack.webhookUrl, 'https://hooks.example/T000/B000/XXXX');
