@@ -65,6 +65,9 @@ test('every error names the key, the bad value and what is allowed', (t) => {
     ['remediation mode', { remediation: { mode: 'yes' } }, /remediation\.mode = "yes": one of "off", "dry-run", "kill"/],
     ['empty targets', { targets: [] }, /targets = \[\]: must NOT have fewer than 1 items/],
     ['unreadable token file', { auth: { tokenFile: join(dir, 'missing') } }, /auth\.tokenFile = ".*missing": a readable file \(ENOENT\)/],
+    ['token with a space', { auth: { token: 'two words 0123456789abcdef' } }, /auth\.token = "<redacted>": a token of printable ASCII characters with no spaces/],
+    ['webhook over http to a remote host', { alerts: { slack: { webhookUrl: 'http://hooks.example/T0/B0/X' } } }, /alerts\.slack\.webhookUrl = "<redacted>": an https:\/\/ URL \(http:\/\/ only to a loopback host\); got http:\/\/ to hooks\.example/],
+    ['token file that is a device', { auth: { tokenFile: '/dev/zero' } }, /auth\.tokenFile = "\/dev\/zero": a regular file of at most 65536 bytes: not a regular file \(a character device\)/],
   ];
   for (const [name, data, expected] of rows) {
     assert.throws(() => resolveConfig(data, 'x'), (err: unknown) => {
