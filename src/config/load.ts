@@ -168,6 +168,8 @@ function instanceKey(path: string): string {
     .join('');
 }
 
+const SECRET_KEYS = new Set(['auth.token', 'alerts.slack.webhookUrl']);
+
 /** Turn ajv's errors into one ConfigError about the first offending key. */
 function toConfigError(errors: ErrorObject[], data: unknown, source: string): ConfigError {
   const first = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
@@ -182,8 +184,9 @@ function toConfigError(errors: ErrorObject[], data: unknown, source: string): Co
   }
   const sameKey = errors.filter((e) => e.instancePath === first.instancePath);
   const consts = sameKey.filter((e) => e.keyword === 'const').map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
-  const value = getAt(data, first.instancePath);
   const key = instanceKey(first.instancePath);
+  // An error message goes to a terminal or a journal: never the secret itself.
+  const value = SECRET_KEYS.has(key) ? '<redacted>' : getAt(data, first.instancePath);
   if (consts.length > 0) {
     const types = sameKey.filter((e) => e.keyword === 'type').map((e) => `a ${(e.params as { type: string }).type}`);
     return new ConfigError(key, value, `one of ${[...consts, ...types].join(', ')}`, source);
