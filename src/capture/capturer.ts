@@ -62,7 +62,11 @@ export interface CapturerDeps {
 
 export interface Capturer {
   readonly backends: readonly CaptureBackend[];
-  captureSuspect(suspect: Suspect): Promise<SuspectEvidence>;
+  /**
+   * capture: false takes the kernel sample only (no ptrace): a one-shot scan
+   * samples twice, a short gap apart, before its one capture.
+   */
+  captureSuspect(suspect: Suspect, opts?: { capture?: boolean }): Promise<SuspectEvidence>;
   /** Drop state of identities that are no longer suspects (call once per scan). */
   retain(live: Iterable<{ pid: number; startTimeMs: number }>): void;
 }
@@ -150,7 +154,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     return last ?? noBackendResult(s);
   };
 
-  const run = async (s: Suspect, st: IdentityState): Promise<SuspectEvidence> => {
+  const run = async (s: Suspect, st: IdentityState, allowCapture: boolean): Promise<SuspectEvidence> => {
     const base = { pid: s.pid, startTimeMs: s.startTimeMs };
     if (verifyIdentity(config.procRoot, s) === 'gone') {
       return { ...base, gone: true, kernel: null, blocked: { blocked: false, reasons: ['process gone'] }, capture: st.capture, freshCapture: false, forkingThread: st.forkingThread };
@@ -160,7 +164,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     const blocked = assessProvablyBlocked(st.samples);
     if (linux) await nameForkingThread(s, st);
     let fresh = false;
-    if (captureDue(st)) {
+    if (allowCapture && captureDue(st)) {
       st.capture = await captureWithBackends(s);
       st.capturedAt = now();
       fresh = true;
@@ -172,10 +176,10 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
 
   return {
     backends,
-    captureSuspect(s) {
+    captureSuspect(s, opts) {
       const st = stateOf(s);
       if (st.inFlight) return st.inFlight;
-      const p = run(s, st).finally(() => {
+      const p = run(s, st, opts?.capture !== false).finally(() => {
         st.inFlight = null;
       });
       st.inFlight = p;

@@ -7,12 +7,13 @@ import type { ChildReport } from '../classify/types.js';
 import type { CaptureResult } from '../capture/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
+import { decideVerdict } from '../match/verdict.js';
 import { incidentKey } from '../record/key.js';
 import type { Confirmation, IncidentEvidence, IncidentStore } from '../record/types.js';
 import type { Transition } from './ports.js';
 import { guard, type StageFailure, type TickDeps } from './tick.js';
 
-export const PROVEN_BLOCKED = 'proven_blocked';
+export { PROVEN_BLOCKED } from '../match/verdict.js';
 
 /** The store's key for a child of a target on this host. */
 export function childKey(host: string, c: ChildReport): string {
@@ -34,7 +35,7 @@ export async function confirmSuspects(
     // Match only a fresh capture: an older one was matched (and kept) when it was taken.
     const stack = ev.freshCapture ? ev.capture?.stack : null;
     const match = stack ? ((await guard('match', fail, () => deps.matcher?.match(stack.threads))) ?? null) : null;
-    const verdict = decide(match, ev);
+    const verdict = decideVerdict(match, ev.blocked);
     const kept = ev.freshCapture && ev.capture ? captureEvidence(ev.capture, match, at) : null;
     if (!verdict) {
       if (kept) await guard('record', fail, () => updateEvidence(deps.store, key, kept));
@@ -51,23 +52,6 @@ export async function confirmSuspects(
     if (incident) out.push({ incident, from: 'suspect', to: 'confirmed' });
   }
   return out;
-}
-
-type Verdict = Pick<Confirmation, 'signatureId' | 'signatureTitle' | 'signatureVersion' | 'severity' | 'fingerprint'>;
-
-function decide(match: MatchResult | null, ev: SuspectEvidence): Verdict | null {
-  const m = match?.deadlock ? match.matches.find((x) => x.severity !== 'info') : undefined;
-  if (m) return { signatureId: m.signatureId, signatureTitle: m.title, signatureVersion: m.version, severity: m.severity, fingerprint: match!.fingerprint };
-  if (ev.blocked.blocked) {
-    return {
-      signatureId: PROVEN_BLOCKED,
-      signatureTitle: `Proven blocked: ${ev.blocked.reasons.join('; ')}`.slice(0, 500),
-      signatureVersion: null,
-      severity: 'critical',
-      fingerprint: match?.fingerprint ?? null,
-    };
-  }
-  return null;
 }
 
 function captureEvidence(capture: CaptureResult, match: MatchResult | null, at: number): IncidentEvidence {
