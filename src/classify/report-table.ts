@@ -72,9 +72,10 @@ export function confirmationColumns(conf: ScanConfirmation): Column[] {
 }
 
 export function formatConfirmSummary(conf: ScanConfirmation): string {
+  if (conf.mode === 'none') return `confirmed: not checked (${conf.reason ?? 'nothing to examine here'})\n`;
   const n = confirmedCount(conf);
   const bySig = conf.children.filter((c) => c.verdict?.by === 'signature').length;
-  const how = conf.mode === 'capture' ? 'kernel evidence + stack capture + signatures' : conf.mode === 'kernel-only' ? 'kernel evidence only' : 'nothing';
+  const how = conf.mode === 'capture' ? 'kernel evidence + stack capture + signatures' : 'kernel evidence only';
   const why = conf.reason ? ` (${conf.reason})` : '';
   return `confirmed: ${n} of ${conf.children.length} suspect(s), ${bySig} by signature, ${n - bySig} by kernel proof; checked: ${how}${why}\n`;
 }
