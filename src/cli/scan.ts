@@ -47,10 +47,10 @@ ptrace), one stack capture (capture.order), a match against the signatures.
   --hung-after D  override hungAfter (e.g. 30s, 2m)
   --no-capture    kernel evidence only: no ptrace, no capture, no match
   --ps-output F   classify a \`ps -e -o ${'pid,ppid,uid,etime,time,s,nlwp,fname,args'}\` listing
-                  captured elsewhere (F or - for stdin) instead of this host
+                  captured elsewhere (F or - for stdin) instead of this host;
+                  nothing in it can be captured or confirmed
   --ps-platform   where that listing came from: illumos (default; fname is the
                   image name) or linux (fname is a thread name: not compared)
-                  (nothing can be captured or confirmed from a listing)
 exit: 0 nothing overdue, 1 overdue never-exec'd child (unconfirmed),
       2 a deadlock confirmed (signature or kernel proof), 3 cannot tell, 78 bad option
 `;

@@ -118,3 +118,18 @@ test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', (
   const missing = runScan(['--ps-output', '/nonexistent/ps.txt'], ILLUMOS_CONFIG);
   assert.equal(missing.status, 3);
 });
+
+test('scan: a broken signatures.paths file is a configuration error (78) naming the key, before any scan', () => {
+  const r = runScan(['--json'], "targets:\n  - name: x\n    pid: 1\nsignatures:\n  paths: [/nonexistent/sigs.yaml]\n");
+  assert.equal(r.status, 78, r.stderr);
+  assert.match(r.stderr, /signatures\.paths = \["\/nonexistent\/sigs\.yaml"\].*cannot read/);
+  assert.equal(r.stdout, '');
+});
+
+test('scan --help documents the confirmation, --no-capture and exit 2', () => {
+  const r = runScan(['--help'], '');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /--no-capture\s+kernel evidence only: no ptrace, no capture, no match/);
+  assert.match(r.stdout, /two kernel samples 1000 ms apart/);
+  assert.match(r.stdout, /2 a deadlock confirmed \(signature or kernel proof\)/);
+});
