@@ -5,8 +5,10 @@
  * overdue and confirmed (exit 2), each named by its signature; the busy,
  * sleeping and accepting forked workers are never-exec'd with their real
  * state but not overdue; the exec'd child and the zombie are never flagged.
- * `--no-capture` confirms by kernel proof alone; a suspect neither proof
- * holds stays overdue (exit 1).
+ * `--no-capture` confirms by kernel proof alone. (Exit 1, a suspect
+ * neither proof holds, is covered over fakes in test/cli/scan-confirm.test.ts:
+ * on this host every overdue procfs child of the suite's programs is
+ * provably blocked.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -142,34 +144,6 @@ test('live: --no-capture confirms by kernel proof alone, no tracer; the table na
     assert.equal(table.status, 2);
     assert.match(table.stdout, new RegExp(`\\b${d.pidsOf('hung')[0]}\\b.*never-execed OVERDUE\\s+futex_do_wait\\s+kernel\\s+proven_blocked \\(kernel proof\\): unchanged over 2 samples`));
     assert.match(table.stdout, /^confirmed: 1 of 1 suspect\(s\), 0 by signature, 1 by kernel proof; checked: kernel evidence only \(--no-capture\)$/m);
-  } finally {
-    await d.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('live: a suspect neither proof holds stays overdue (exit 1), captured or not', async () => {
-  requireBuiltCli();
-  requireTool('gcc');
-  requireTool('ps');
-  // The ps source sees no wait channel: a forked worker asleep in nanosleep is a suspect there.
-  const d = await startDeadlocker({ hung: 0, sleeper: true });
-  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
-  try {
-    await new Promise((r) => setTimeout(r, 2200)); // etime has 1 s resolution
-    const config = writeConfig(dir, d.pid, 'source: ps\ntools:\n  ptree: /nonexistent/ptree\n');
-    const sleeper = d.pidsOf('sleeper')[0]!;
-    for (const args of [[], ['--no-capture']]) {
-      const { status, report } = scanJson(config, ...args);
-      assert.equal(status, 1, `${args.join(' ')}: overdue, unconfirmed`);
-      const c = report.children.find((x) => x.child.pid === sleeper)!;
-      assert.equal(c.overdue, true);
-      assert.equal(c.confirmation!.verdict, null);
-      assert.equal(c.confirmation!.kernel!.blocked, false);
-      assert.match(c.confirmation!.kernel!.reasons.join('; '), /not a private futex wait/);
-      if (args.length === 0) assert.equal(c.confirmation!.capture?.ok, true, 'captured, and no deadlock signature in a nanosleep');
-      else assert.equal(c.confirmation!.capture, null);
-    }
   } finally {
     await d.stop();
     rmSync(dir, { recursive: true, force: true });
