@@ -9,6 +9,7 @@ import type { ChildReport } from '../classify/types.js';
 import type { CaptureResult } from '../capture/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
+import { decideVerdict } from '../match/verdict.js';
 import { incidentKey } from '../record/key.js';
 import type { Confirmation, IncidentEvidence, IncidentStore } from '../record/types.js';
 import type { Transition } from './ports.js';
@@ -16,7 +17,7 @@ import type { TickDeps } from './tick.js';
 import type { StageRunner } from './stage-runner.js';
 import { settleEvidence, type UnstoredEvidence } from './unstored.js';
 
-export const PROVEN_BLOCKED = 'proven_blocked';
+export { PROVEN_BLOCKED } from '../match/verdict.js';
 
 /** The store's key for a child of a target on this host. */
 export function childKey(host: string, c: ChildReport): string {
@@ -37,7 +38,7 @@ export async function confirmSuspects(
     const ev = evidence.get(key);
     if (!ev) continue;
     const { match, kept } = await captureToStore(deps, ev, unstored.get(key), at, stages);
-    const verdict = decide(match, ev);
+    const verdict = decideVerdict(match, ev.blocked);
     if (!verdict) {
       if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, (await stages.run('record', () => updateEvidence(deps.store, key, kept))) === true, at);
       continue;
@@ -80,23 +81,6 @@ async function captureToStore(
   }
   if (pending) return { match: pending.match, kept: pending.evidence };
   return { match: null, kept: null };
-}
-
-type Verdict = Pick<Confirmation, 'signatureId' | 'signatureTitle' | 'signatureVersion' | 'severity' | 'fingerprint'>;
-
-function decide(match: MatchResult | null, ev: SuspectEvidence): Verdict | null {
-  const m = match?.deadlock ? match.matches.find((x) => x.severity !== 'info') : undefined;
-  if (m) return { signatureId: m.signatureId, signatureTitle: m.title, signatureVersion: m.version, severity: m.severity, fingerprint: match!.fingerprint };
-  if (ev.blocked.blocked) {
-    return {
-      signatureId: PROVEN_BLOCKED,
-      signatureTitle: `Proven blocked: ${ev.blocked.reasons.join('; ')}`.slice(0, 500),
-      signatureVersion: null,
-      severity: 'critical',
-      fingerprint: match?.fingerprint ?? null,
-    };
-  }
-  return null;
 }
 
 function captureEvidence(capture: CaptureResult, match: MatchResult | null, at: number): IncidentEvidence {

@@ -6,7 +6,7 @@
  */
 import type { ScanReport } from '../classify/types.js';
 import type { ParsedStack, Thread } from '../capture/types.js';
-import type { Capturer, Suspect, SuspectEvidence } from '../capture/capturer.js';
+import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult, Signature } from '../match/types.js';
 import type { IncidentState, IncidentSummary } from '../record/types.js';
 
@@ -22,7 +22,7 @@ export interface ScannerPort {
  * left behind by the tick, which moves on without it).
  */
 export interface EvidencePort {
-  captureSuspect(suspect: Suspect, opts?: { signal?: AbortSignal }): Promise<SuspectEvidence>;
+  captureSuspect(suspect: Suspect, opts?: CaptureSuspectOptions): Promise<SuspectEvidence>;
   retain: Capturer['retain'];
 }
 
