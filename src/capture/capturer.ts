@@ -110,6 +110,8 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
         jcmdPath: config.tools.jcmd,
         timeoutMs: config.threadDump.timeoutMs,
         maxOutputBytes: config.capture.maxOutputBytes * 8,
+        procRoot: config.procRoot,
+        linux,
         ...(deps.run ? { run: deps.run } : {}),
       }),
     );

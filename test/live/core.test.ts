@@ -179,13 +179,13 @@ test('in-process: core.enabled false writes nothing; a tiny core.maxBytes is ref
 
   const off = inProcess(t, { enabled: false }, dl);
   const idOff = confirmIncident(off.store, dl, hung!);
-  await createBundleExtension({ run: async () => { throw new Error('no java -version here'); } }).afterTick!(fakeSummary, off.ctx);
+  await createBundleExtension().afterTick!(fakeSummary, off.ctx);
   assert.equal(off.store.get(idOff)!.evidence.extra?.core, undefined, 'no core outcome recorded');
   assert.ok(!existsSync(coresDir(off.stateDir)) || readdirSync(coresDir(off.stateDir)).length === 0, 'nothing written');
 
   const tiny = inProcess(t, { enabled: true, maxBytes: 1024 * 1024 }, dl);
   const idTiny = confirmIncident(tiny.store, dl, hung!);
-  await createBundleExtension({ run: async () => { throw new Error('no java -version here'); } }).afterTick!(fakeSummary, tiny.ctx);
+  await createBundleExtension().afterTick!(fakeSummary, tiny.ctx);
   const core = tiny.store.get(idTiny)!.evidence.extra?.core as CoreResult;
   assert.equal(core.outcome, 'refused');
   assert.match(core.reason!, /estimated core size \d+ bytes .* exceeds core\.maxBytes 1048576/);
@@ -241,7 +241,7 @@ test('in-process: retention sweep deletes cores of long-resolved and pruned inci
   const s = inProcess(t, { enabled: true }, dl);
   const idA = confirmIncident(s.store, dl, a!);
   const idB = confirmIncident(s.store, dl, b!);
-  await createBundleExtension({ run: async () => { throw new Error('no java -version here'); } }).afterTick!(fakeSummary, s.ctx);
+  await createBundleExtension().afterTick!(fakeSummary, s.ctx);
   const pathA = (s.store.get(idA)!.evidence.extra!.core as CoreResult).path!;
   const pathB = (s.store.get(idB)!.evidence.extra!.core as CoreResult).path!;
   assert.ok(existsSync(pathA) && existsSync(pathB), 'both cores written');
