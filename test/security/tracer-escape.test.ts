@@ -29,11 +29,13 @@ test('a tracer whose child escapes with setsid and holds stdout: ticks go on, th
   t.after(() => dl.stop());
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-tracer-escape-'));
   const escapees: number[] = [];
+  const pidLog = join(dir, 'escapees');
   t.after(() => {
-    for (const pid of escapees) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    // Also when the test failed before reading the log: no escapee outlives the test.
+    const logged = existsSync(pidLog) ? readFileSync(pidLog, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+    for (const pid of new Set([...escapees, ...logged])) if (alive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  const pidLog = join(dir, 'escapees');
   const tracer = join(dir, 'escaping-tracer');
   // Each run leaves a child in a session of its own, holding stdout, and records its pid.
   writeFileSync(tracer, `#!/bin/sh\nsetsid /bin/sh -c 'echo $$ >> ${pidLog}; exec sleep 600' &\nexec sleep 600\n`);
