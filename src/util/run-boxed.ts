@@ -106,11 +106,14 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
     const stop = (why: 'timeout' | 'abort' | 'cap'): void => {
       if (ended || settled) return;
       ended = why;
-      reapBox(child.pid, nonce);
+      clearTimeout(timer);
+      const killed = reapBox(child.pid, nonce);
       child.stdout?.destroy();
       child.stderr?.destroy();
       const cause = why === 'timeout' ? `deadline of ${opts.timeoutMs} ms passed: killed` : why === 'abort' ? 'aborted' : `output passed ${opts.maxOutputBytes} bytes: killed`;
-      finish({ failed: true, signal: 'SIGKILL', cause });
+      // Let the killed die (a dying tracer still holds its ptrace attachment, which the after-check
+      // would misread), but never wait on a pipe and never longer than REAP_WAIT_MS.
+      void waitUntilDead(killed, REAP_WAIT_MS).then(() => finish({ failed: true, signal: 'SIGKILL', cause }));
     };
     const onAbort = (): void => stop('abort');
     const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
@@ -124,6 +127,7 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
       finish({ failed: true, notFound: e.code === 'ENOENT' || e.code === 'EACCES', cause: e.message });
     });
     child.once('close', (code, signal) => {
+      if (ended) return; // killed: the stop path reports it
       // prlimit/setpriv exit 126/127 when they cannot exec the tracer: say so rather than "exit 127".
       const notFound = code === 127 && opts.box.prlimit !== null && /failed to execute|No such file/i.test(err.text());
       finish({ failed: code !== 0, exitCode: code, signal, notFound, cause: code === 0 ? null : `exit ${code ?? signal}` });
@@ -131,13 +135,33 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
   });
 }
 
-/** Kill a boxed program and everything it started, escaped or not. Called once, at the deadline, abort or cap. */
-export function reapBox(pid: number | undefined, nonce: string): void {
-  if (pid === undefined) return;
+/** How long, at most, a killed run waits for its processes to be dead (not for its pipes). */
+const REAP_WAIT_MS = 1000;
+
+/** Kill a boxed program and everything it started, escaped or not. Called once, at the deadline, abort or cap. Returns the pids killed. */
+export function reapBox(pid: number | undefined, nonce: string): number[] {
+  if (pid === undefined) return [];
   const descendants = listDescendants(pid); // before any kill: nothing re-parented away yet
   killQuietly(pid, true);
   for (const d of descendants) killQuietly(d, true);
-  for (const p of findByEnvNonce(`${BOX_ID_VAR}=${nonce}`)) killQuietly(p, true);
+  const marked = findByEnvNonce(`${BOX_ID_VAR}=${nonce}`);
+  for (const p of marked) killQuietly(p, true);
+  return [...new Set([pid, ...descendants, ...marked])];
+}
+
+/** Resolves once none of pids is running (gone, zombie or dead), or after maxMs. */
+async function waitUntilDead(pids: number[], maxMs: number): Promise<void> {
+  const until = performance.now() + maxMs;
+  while (pids.some(isRunning) && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
 }
 
 /** Output kept up to a cap (bytes); push says false once the cap is passed. */
