@@ -2,7 +2,7 @@
  * Issue 12, "nothing read from a watched process is ever executed": the REAL
  * daemon, as root, with its API token and a Slack webhook in its environment
  * (FORKWATCH_AUTH_TOKEN, FORKWATCH_ALERTS_SLACK_WEBHOOK_URL), thread dumps
- * on, beside a hostile process started as nobody (test/helpers/native/
+ * and cores on, beside a hostile process started as nobody (test/helpers/native/
  * hostile-forker.c): its cmdline names jenkins.war, its binary sits at
  * HOME/bin/java with no JDK release file beside it (where forkwatch used to
  * run `<exe> -version`), its child really deadlocks after fork, its binary
@@ -107,6 +107,7 @@ test('a hostile target run by nobody: its deadlock is confirmed, its binary neve
     hungAfter: '1s',
     targets: [{ name: 'jenkins', cmdline: `jenkins\\.war --hostile-id=${id}`, user: '^nobody$' }],
     threadDump: { enabled: true, timeout: '3s' },
+    core: { enabled: true, maxBytes: 64 * 1024 * 1024 },
   });
   process.env.FORKWATCH_AUTH_TOKEN = TOKEN;
   process.env.FORKWATCH_ALERTS_SLACK_WEBHOOK_URL = slack.url;
@@ -134,19 +135,22 @@ test('a hostile target run by nobody: its deadlock is confirmed, its binary neve
   await slack.waitForRequests(1, 30_000);
 
   // 2. Thread dumps were exercised: a jcmd ran as nobody (the hostile watcher saw it), boxed.
-  await waitFor('a jcmd run as the target\'s user, seen by the hostile watcher', async () => existsSync(seen) && /TRACER_BOX_ID=[0-9a-f]{24}/.test(readFileSync(seen, 'utf8')) && /cmdline: \S*jcmd/.test(readFileSync(seen, 'utf8')), 60_000);
+  // The watcher records a process once, when it first may read it: as jcmd, or as setpriv right after
+  // it switched to nobody and before it exec'd jcmd (its cmdline then names jcmd as an argument).
+  await waitFor('a jcmd run as the target\'s user, seen by the hostile watcher', async () => existsSync(seen) && /TRACER_BOX_ID=[0-9a-f]{24}/.test(readFileSync(seen, 'utf8')) && /^pid \d+ cmdline: .*\/jcmd /m.test(readFileSync(seen, 'utf8')), 60_000);
 
   // 3. The bundle, fetched with the token (the target facts were gathered by then): the binary was never
   //    run again; JDK facts come from files only, and there are none here.
   const bundle = await waitFor('the bundle with target facts', async () => {
-    const b = await api<{ target: { facts: { exe: string; jdk: unknown; jdkError?: string } | null }; child: { stack: { capture: { ok: boolean } | null } } }>(`/api/v1/incidents/${incident.id}/bundle`);
-    return b.target.facts ? b : null;
+    const b = await api<{ target: { facts: { exe: string; jdk: unknown; jdkError?: string } | null }; child: { stack: { capture: { ok: boolean } | null } }; core: { outcome: string | null; reason: string | null } }>(`/api/v1/incidents/${incident.id}/bundle`);
+    return b.target.facts && b.core.outcome ? b : null;
   }, 30_000);
   assert.equal(existsSync(executions), false, `the hostile binary was executed:\n${existsSync(executions) ? readFileSync(executions, 'utf8') : ''}`);
   assert.equal(bundle.target.facts!.exe, bin);
   assert.equal(bundle.target.facts!.jdk, null);
   assert.match(bundle.target.facts!.jdkError ?? '', /nothing is run/);
   assert.equal(bundle.child.stack.capture?.ok, true, 'eu-stack captured the hung child');
+  assert.equal(bundle.core.outcome, 'written', `gcore (boxed) wrote the hung child's core: ${bundle.core.reason}`);
 
   // 4. Nothing the hostile process could read holds a secret of forkwatch's.
   const watched = readFileSync(seen, 'utf8');
