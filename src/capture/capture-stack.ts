@@ -72,6 +72,8 @@ export interface TracerRunOptions {
   runAs?: { uid: number; gid: number };
   /** RLIMIT_AS of the tracer (default tools.ts TRACER_ADDRESS_SPACE_BYTES); null: unlimited (jcmd is a JVM). */
   addressSpaceBytes?: number | null;
+  /** RLIMIT_FSIZE of the tracer (gcore: the kernel stops the core just past core.maxBytes). */
+  fileSizeBytes?: number;
   /** Kill the tracer early (e.g. its output file grew past a bound): an abnormal end, checked like a timeout. */
   signal?: AbortSignal;
 }
@@ -100,6 +102,7 @@ export async function runTracerOnTarget(pid: number, command: string, args: stri
     ...(opts.env ? { env: { ...opts.env } } : {}),
     ...(opts.runAs ? { runAs: opts.runAs } : {}),
     ...(opts.addressSpaceBytes !== undefined ? { addressSpaceBytes: opts.addressSpaceBytes } : {}),
+    ...(opts.fileSizeBytes !== undefined ? { fileSizeBytes: opts.fileSizeBytes } : {}),
   });
   if ('error' in box) return { run: null, refusal: { outcome: 'failed', reason: box.error }, harm: null };
   // The box puts it in its own session and kills the group, and whatever escaped it, at the deadline:

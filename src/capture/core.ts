@@ -98,6 +98,8 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: 64 * 1024,
     env: CAPTURE_ENV,
+    // Two bounds on the file: the size watch kills gcore once it passes maxBytes; RLIMIT_FSIZE makes the kernel refuse the write itself.
+    fileSizeBytes: opts.maxBytes + 1,
     signal: watch.signal,
     ...(opts.run ? { run: opts.run } : {}),
     ...(opts.linux !== undefined ? { linux: opts.linux } : {}),

@@ -76,12 +76,18 @@ export function tracerLimits(timeoutMs: number, addressSpaceBytes: number | null
 }
 
 /** The box for one tracer run. */
-export function tracerBox(timeoutMs: number, opts: { addressSpaceBytes?: number | null; runAs?: { uid: number; gid: number }; env?: Record<string, string> } = {}): BoxOptions | { error: string } {
+export function tracerBox(
+  timeoutMs: number,
+  opts: { addressSpaceBytes?: number | null; fileSizeBytes?: number; runAs?: { uid: number; gid: number }; env?: Record<string, string> } = {},
+): BoxOptions | { error: string } {
   const h = boxHelpers();
   if (opts.runAs && opts.runAs.uid !== 0 && !h.setpriv) return { error: `setpriv (util-linux) not found in ${BOX_PATH}: cannot run as uid ${opts.runAs.uid}` };
   return {
     prlimit: h.prlimit,
-    limits: tracerLimits(timeoutMs, opts.addressSpaceBytes === undefined ? TRACER_ADDRESS_SPACE_BYTES : opts.addressSpaceBytes),
+    limits: {
+      ...tracerLimits(timeoutMs, opts.addressSpaceBytes === undefined ? TRACER_ADDRESS_SPACE_BYTES : opts.addressSpaceBytes),
+      ...(opts.fileSizeBytes ? { fileSizeBytes: opts.fileSizeBytes } : {}),
+    },
     ...(opts.runAs && opts.runAs.uid !== 0 && h.setpriv ? { runAs: { setpriv: h.setpriv, ...opts.runAs } } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   };

@@ -36,6 +36,8 @@ export interface BoxLimits {
   /** RLIMIT_AS in bytes; null: unlimited (a JVM such as jcmd reserves far more than it uses). */
   addressSpaceBytes: number | null;
   openFiles: number;
+  /** RLIMIT_FSIZE in bytes (gcore: just above core.maxBytes); absent: unlimited. */
+  fileSizeBytes?: number;
 }
 
 export interface BoxOptions {
@@ -52,7 +54,7 @@ export interface BoxOptions {
 export function boxArgv(command: string, args: readonly string[], box: BoxOptions): string[] {
   const l = box.limits;
   const limits = box.prlimit
-    ? [box.prlimit, `--cpu=${l.cpuSeconds}`, `--as=${l.addressSpaceBytes ?? 'unlimited'}`, '--core=0', `--nofile=${l.openFiles}`, '--']
+    ? [box.prlimit, `--cpu=${l.cpuSeconds}`, `--as=${l.addressSpaceBytes ?? 'unlimited'}`, '--core=0', `--nofile=${l.openFiles}`, ...(l.fileSizeBytes ? [`--fsize=${l.fileSizeBytes}`] : []), '--']
     : [];
   const user = box.runAs ? [box.runAs.setpriv, `--reuid=${box.runAs.uid}`, `--regid=${box.runAs.gid}`, '--clear-groups', '--'] : [];
   return [...limits, ...user, command, ...args];

@@ -76,6 +76,9 @@ test('resource limits apply inside: CPU seconds, address space, no core, open fi
   assert.deepEqual(limit('Max open files'), ['1024', '1024']);
   const jvm = await boxed('cat /proc/$$/limits', 4000, { addressSpaceBytes: null });
   assert.match(jvm.stdout, /^Max address space\s+unlimited\s+unlimited/m, 'jcmd (a JVM): no address-space limit');
+  assert.deepEqual(limit('Max file size'), ['unlimited', 'unlimited']);
+  const gcore = await boxed('cat /proc/$$/limits', 4000, { fileSizeBytes: 1048577 });
+  assert.match(gcore.stdout, /^Max file size\s+1048577\s+1048577 /m, 'gcore: the core cannot grow past core.maxBytes');
 });
 
 test('runAs: setpriv runs it as the target\'s uid and gid, supplementary groups cleared', async () => {
