@@ -19,7 +19,7 @@ import { buildStages, thisHost } from '../daemon/stages.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
 import { installBoxHelpers, resolveTracerTools, withResolvedTools } from '../capture/tools.js';
-import { closeStrayDescriptors } from '../util/run-boxed.js';
+import { closeStrayDescriptors } from '../util/descriptors.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
 const HELP = `usage: forkwatch run [--config FILE]

@@ -9,7 +9,7 @@
  *   FORKWATCH_* (extendEnv off);
  * - stdin /dev/null, cwd /, descriptors 0-2 only (Node opens everything
  *   O_CLOEXEC; strays inherited from our own parent are closed at start,
- *   closeStrayDescriptors);
+ *   closeStrayDescriptors in descriptors.ts);
  * - its own session (setsid), hence its own process group;
  * - resource limits through util-linux prlimit (Node has no setrlimit):
  *   CPU seconds, address space, no core, open files;
@@ -22,7 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { findByEnvNonce, killQuietly, listDescendants } from './reap.js';
 import type { RunOptions, RunResult } from './run-program.js';
@@ -188,42 +188,4 @@ class CappedText {
   text(): string {
     return Buffer.concat(this.chunks, this.size).toString('utf8');
   }
-}
-
-/** O_CLOEXEC in /proc/self/fdinfo's octal flags. */
-const O_CLOEXEC = 0o2000000;
-
-/**
- * Close descriptors above 2 that would pass to every child (no O_CLOEXEC):
- * Node opens its own with O_CLOEXEC, so these came from our parent and would
- * reach the tracers. Returns the fds closed. Called once, at daemon start.
- */
-export function closeStrayDescriptors(): number[] {
-  const closed: number[] = [];
-  let fds: string[];
-  try {
-    fds = readdirSync('/proc/self/fdinfo');
-  } catch {
-    return closed;
-  }
-  const ipc = Number(process.env.NODE_CHANNEL_FD ?? -1);
-  for (const name of fds) {
-    const fd = Number(name);
-    if (!Number.isInteger(fd) || fd <= 2 || fd === ipc) continue;
-    let info: string;
-    try {
-      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // the directory's own fd, closed already
-    }
-    const flags = /^flags:\s+([0-7]{1,12})$/m.exec(info)?.[1];
-    if (flags === undefined || (parseInt(flags, 8) & O_CLOEXEC) !== 0) continue;
-    try {
-      closeSync(fd);
-      closed.push(fd);
-    } catch {
-      /* not ours to close after all */
-    }
-  }
-  return closed;
 }

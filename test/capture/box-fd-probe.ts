@@ -6,7 +6,7 @@
  * descriptors a boxed program saw and the ones closed.
  */
 import { runProgram } from '../../src/util/run-program.js';
-import { closeStrayDescriptors } from '../../src/util/run-boxed.js';
+import { closeStrayDescriptors } from '../../src/util/descriptors.js';
 import { tracerBox } from '../../src/capture/tools.js';
 
 const closed = process.argv[2] === 'close' ? closeStrayDescriptors() : [];
