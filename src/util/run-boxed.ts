@@ -22,7 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { findByEnvNonce, killQuietly, listDescendants } from './reap.js';
 import type { RunOptions, RunResult } from './run-program.js';
@@ -109,7 +109,7 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
       if (ended || settled) return;
       ended = why;
       clearTimeout(timer);
-      const killed = reapBox(child.pid, nonce);
+      const killed = reapBox(child.pid, nonce, child.exitCode !== null || child.signalCode !== null);
       child.stdout?.destroy();
       child.stderr?.destroy();
       const cause = why === 'timeout' ? `deadline of ${opts.timeoutMs} ms passed: killed` : why === 'abort' ? 'aborted' : `output passed ${opts.maxOutputBytes} bytes: killed`;
@@ -140,15 +140,22 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
 /** How long, at most, a killed run waits for its processes to be dead (not for its pipes). */
 const REAP_WAIT_MS = 1000;
 
-/** Kill a boxed program and everything it started, escaped or not. Called once, at the deadline, abort or cap. Returns the pids killed. */
-export function reapBox(pid: number | undefined, nonce: string): number[] {
+/**
+ * Kill a boxed program and everything it started, escaped or not. Called once, at the deadline, abort or
+ * cap. Returns the pids killed. Once the program itself was reaped its pid may be reused: then a process
+ * by that number is not ours (its old group, if it still had members, would hold the number), so only
+ * the group is killed, and only when no process has the number.
+ */
+export function reapBox(pid: number | undefined, nonce: string, reaped = false): number[] {
   if (pid === undefined) return [];
-  const descendants = listDescendants(pid); // before any kill: nothing re-parented away yet
-  killQuietly(pid, true);
+  const ours = !reaped;
+  const descendants = ours ? listDescendants(pid) : []; // before any kill: nothing re-parented away yet
+  if (ours) killQuietly(pid, true);
+  else if (!existsSync(`/proc/${pid}`)) killQuietly(-pid);
   for (const d of descendants) killQuietly(d, true);
   const marked = findByEnvNonce(`${BOX_ID_VAR}=${nonce}`);
   for (const p of marked) killQuietly(p, true);
-  return [...new Set([pid, ...descendants, ...marked])];
+  return [...new Set([...(ours ? [pid] : []), ...descendants, ...marked])];
 }
 
 /** Resolves once none of pids is running (gone, zombie or dead), or after maxMs. */
