@@ -13,14 +13,13 @@ import type { DaemonExtension, ExposeContext } from '../expose/context.js';
 import { registerBundleRoute } from '../expose/routes/bundle.js';
 import type { IncidentSummary } from '../record/types.js';
 import { TARGET_FACTS_KEY } from './build.js';
-import { collectTargetFacts, type RunFn } from './target-facts.js';
+import { collectTargetFacts } from './target-facts.js';
 import { updateForkingThreadMetric } from './stuck-thread.js';
 import { registerCoreRoute } from './core-route.js';
 import { storeCore, sweepCores, type CoreStepDeps } from './core-step.js';
 import type { RunProgramFn } from '../capture/capture-stack.js';
 
 export interface BundleExtensionOptions {
-  run?: RunFn;
   now?: () => number;
   /** The runner gcore goes through (tests). */
   runCore?: RunProgramFn;
@@ -56,11 +55,9 @@ async function storeTargetFacts(ctx: ExposeContext, summary: IncidentSummary, op
   try {
     const facts = await collectTargetFacts(incident.targetPid, incident.forkingThread, {
       procRoot: ctx.config.procRoot,
-      ...(opts.run ? { run: opts.run } : {}),
       ...(opts.now ? { now: opts.now } : {}),
-      javaVersionTimeoutMs: ctx.config.threadDump.timeoutMs,
     });
-    // Re-read: the facts took a while (java -version) and extra is replaced as a whole.
+    // Re-read: extra is replaced as a whole.
     const latest = ctx.store.get(summary.id);
     if (!latest) return;
     ctx.store.updateEvidence(summary.id, { extra: { ...latest.evidence.extra, [TARGET_FACTS_KEY]: facts } });

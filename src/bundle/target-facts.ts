@@ -3,32 +3,35 @@
  * often written later, when the target may be gone): its JDK version, the libc
  * it mapped, and the kernel side of the thread that forked the hung child.
  *
- * JDK version: the `release` file of the JDK home (exe is HOME/bin/java, or
- * HOME/jre/bin/java on JDK 8), read through /proc/PID/root so a JVM in a
- * container is read in its own filesystem; only when there is none,
- * `<exe> -version` with a timeout and an output cap. The parent's native
- * user-space stack is NOT captured: that would ptrace-stop the whole JVM
- * (forkwatch only ever attaches to suspects); the child's stack from fork()
- * outwards is that thread's native stack at the moment of the fork.
+ * JDK version: from files only, never by running anything. A watched process
+ * is hostile (any local user can start one whose cmdline matches a target):
+ * running its exe, or a program found through its maps, environ or cwd, as the
+ * daemon would hand a local user root (needrestart's CVE-2024-48990 class).
+ * The JDK home is derived from the exe link (HOME/bin/java, HOME/jre/bin/java)
+ * and from the path of libjvm.so in /proc/PID/maps (HOME/lib/server/libjvm.so,
+ * HOME/jre/lib/<arch>/server/libjvm.so); its `release` file is read through
+ * /proc/PID/root (a JVM in a container is read in its own filesystem) with
+ * O_NOFOLLOW|O_NONBLOCK, only when it is a regular file of at most 64 KiB
+ * owned by root or by the target's own uid, and only four keys are kept. The
+ * parent's native user-space stack is NOT captured: that would ptrace-stop the
+ * whole JVM (forkwatch only ever attaches to suspects); the child's stack from
+ * fork() outwards is that thread's native stack at the moment of the fork.
  */
-import { readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readProcText } from '../classify/kernel-evidence.js';
 import type { ForkingThread } from '../capture/types.js';
-import { runProgram, type RunResult } from '../util/run-program.js';
 import { parseOsRelease } from './host-facts.js';
 
 export interface JdkFacts {
-  /** Where the facts came from. */
-  source: 'release-file' | 'java -version';
+  /** Where the home came from: the exe link or the libjvm.so mapping; the facts are always the release file's. */
+  source: 'release-file';
   home: string | null;
   version: string | null;
   runtimeVersion: string | null;
   implementor: string | null;
   /** The release file's LIBC (gnu, musl) or null. */
   libc: string | null;
-  /** First lines of `java -version` when that was the source. */
-  versionText?: string;
 }
 
 export interface TargetFacts {
@@ -44,14 +47,14 @@ export interface TargetFacts {
   forkingThreadKernel: { tid: number; wchan: string | null; syscall: string | null; kernelStack: string | null; kernelStackError?: string } | null;
 }
 
-export type RunFn = (cmd: string, args: string[], opts: { timeoutMs: number; maxOutputBytes: number }) => Promise<RunResult>;
-
 export interface TargetFactsOptions {
   procRoot: string;
   now?: () => number;
-  run?: RunFn;
-  javaVersionTimeoutMs?: number;
 }
+
+const MAX_RELEASE_BYTES = 64 * 1024;
+const MAX_MAPS_BYTES = 4 * 1024 * 1024;
+const MAX_VALUE = 128;
 
 /** JDK home of a java executable path: HOME/bin/java, or HOME/jre/bin/java (JDK 8). */
 export function jdkHomeOf(exe: string): string[] {
@@ -60,24 +63,34 @@ export function jdkHomeOf(exe: string): string[] {
   return home.endsWith('/jre') ? [dirname(home), home] : [home];
 }
 
-export function parseRelease(text: string): Omit<JdkFacts, 'source' | 'home'> {
-  const kv = parseOsRelease(text);
-  return { version: kv.JAVA_VERSION ?? null, runtimeVersion: kv.JAVA_RUNTIME_VERSION ?? null, implementor: kv.IMPLEMENTOR ?? null, libc: kv.LIBC ?? null };
+/** JDK homes from the libjvm.so mapped: HOME/lib/<vm>/libjvm.so (JDK 9+) or HOME/jre/lib/<arch>/<vm>/libjvm.so (JDK 8). */
+export function jdkHomesFromMaps(maps: string): string[] {
+  const homes: string[] = [];
+  for (const line of maps.split('\n', 200_000)) {
+    const slash = line.indexOf('/');
+    if (slash <= 0 || !line.endsWith('/libjvm.so') || line.length > 4096) continue;
+    const path = line.slice(slash);
+    const m = /^(\/.{1,2048}?)(?:\/jre\/lib\/[A-Za-z0-9_]{1,32}|\/lib)\/[a-z]{1,16}\/libjvm\.so$/.exec(path);
+    if (m && !homes.includes(m[1]!)) homes.push(m[1]!);
+    if (homes.length >= 4) break;
+  }
+  return homes;
 }
 
-/** `java -version` prints to stderr: openjdk version "17.0.15" 2025-04-15 / OpenJDK Runtime Environment (build 17.0.15+6-...). */
-export function parseJavaVersion(text: string): Omit<JdkFacts, 'source' | 'home'> {
-  const version = /\bversion "([^"]{1,64})"/.exec(text)?.[1] ?? null;
-  const runtimeVersion = /\(build ([^)]{1,128})\)/.exec(text)?.[1] ?? null;
-  const implementor = /^(\S{1,32}) version/m.exec(text)?.[1] ?? null;
-  return { version, runtimeVersion, implementor, libc: null, versionText: text.split('\n').slice(0, 3).join('\n').slice(0, 600) };
+export function parseRelease(text: string): Omit<JdkFacts, 'source' | 'home'> {
+  const kv = parseOsRelease(text);
+  const v = (k: string): string | null => {
+    const s = kv[k];
+    return s === undefined ? null : s.replace(/[^\x20-\x7e]/g, '').slice(0, MAX_VALUE);
+  };
+  return { version: v('JAVA_VERSION'), runtimeVersion: v('JAVA_RUNTIME_VERSION'), implementor: v('IMPLEMENTOR'), libc: v('LIBC') };
 }
 
 /** The libc (glibc libc.so.6, musl ld-musl-*.so.1) mapped by the process. */
 export function parseLibcPath(maps: string): string | null {
   for (const line of maps.split('\n', 100_000)) {
     const path = line.slice(line.indexOf('/'));
-    if (line.indexOf('/') > 0 && /\/(?:libc\.so\.6|libc-[0-9.]+\.so|ld-musl-[^/]+\.so\.1|libc\.musl-[^/]+\.so\.1)$/.test(path)) return path;
+    if (line.indexOf('/') > 0 && path.length <= 4096 && /\/(?:libc\.so\.6|libc-[0-9.]+\.so|ld-musl-[^/]+\.so\.1|libc\.musl-[^/]+\.so\.1)$/.test(path)) return path;
   }
   return null;
 }
@@ -85,29 +98,70 @@ export function parseLibcPath(maps: string): string | null {
 export async function collectTargetFacts(pid: number, forkingThread: ForkingThread | null, opts: TargetFactsOptions): Promise<TargetFacts> {
   const dir = join(opts.procRoot, String(pid));
   const exe = readLink(join(dir, 'exe'));
-  const jdk = exe ? await readJdkFacts(pid, exe, opts) : { facts: null, error: 'exe unreadable' };
+  const maps = readProcText(join(dir, 'maps'), MAX_MAPS_BYTES) ?? '';
+  const jdk = readJdkFacts(dir, exe, maps);
   return {
     at: (opts.now ?? Date.now)(),
     pid,
     exe,
     jdk: jdk.facts,
     ...(jdk.error ? { jdkError: jdk.error } : {}),
-    libcPath: parseLibcPath(readProcText(join(dir, 'maps'), 4 * 1024 * 1024) ?? ''),
+    libcPath: parseLibcPath(maps),
     forkingThreadKernel: forkingThread ? readThreadKernel(dir, forkingThread.tid) : null,
   };
 }
 
-async function readJdkFacts(pid: number, exe: string, opts: TargetFactsOptions): Promise<{ facts: JdkFacts | null; error?: string }> {
-  const path = exe.replace(/ \(deleted\)$/, '');
-  for (const home of jdkHomeOf(path)) {
-    const text = readProcText(join(opts.procRoot, String(pid), 'root', home, 'release'), 64 * 1024);
-    if (text) return { facts: { source: 'release-file', home, ...parseRelease(text) } };
+/** Candidate homes from exe then maps; the first whose release file passes the checks gives the facts. Nothing is run. */
+function readJdkFacts(dir: string, exe: string | null, maps: string): { facts: JdkFacts | null; error?: string } {
+  const fromExe = exe ? jdkHomeOf(exe.replace(/ \(deleted\)$/, '')) : [];
+  const homes = [...new Set([...fromExe, ...jdkHomesFromMaps(maps)])].filter((h) => h.startsWith('/') && h !== '/');
+  if (homes.length === 0) return { facts: null, error: exe ? `no JDK home: ${exe.slice(0, 200)} is not HOME/bin/java and no libjvm.so is mapped` : 'exe unreadable and no libjvm.so mapped' };
+  const uid = readOwnerUid(dir);
+  const why: string[] = [];
+  for (const home of homes) {
+    const r = readReleaseFile(join(dir, 'root', home, 'release'), uid);
+    if (typeof r === 'string') return { facts: { source: 'release-file', home, ...parseRelease(r) } };
+    why.push(`${home}/release: ${r.error}`);
   }
-  const r = await (opts.run ?? runProgram)(join(opts.procRoot, String(pid), 'exe'), ['-version'], { timeoutMs: opts.javaVersionTimeoutMs ?? 10_000, maxOutputBytes: 64 * 1024 });
-  const text = `${r.stderr}\n${r.stdout}`;
-  const parsed = parseJavaVersion(text);
-  if (r.failed || !parsed.version) return { facts: null, error: `no release file beside ${path}; ${path} -version: ${r.timedOut ? 'timed out' : (r.cause ?? 'no version in output')}`.slice(0, 400) };
-  return { facts: { source: 'java -version', home: jdkHomeOf(path)[0] ?? null, ...parsed } };
+  return { facts: null, error: `no usable JDK release file (${why.join('; ')}); nothing is run to learn the version`.slice(0, 600) };
+}
+
+/**
+ * The release file's text, or why not: the path is the target's to choose, so
+ * no FIFO or device (O_NONBLOCK, regular file), no symlink as the last
+ * component, a size cap, and only a file of root's or the target's own.
+ */
+export function readReleaseFile(path: string, targetUid: number | null): string | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { error: 'not a regular file' };
+    if (st.size > MAX_RELEASE_BYTES) return { error: `larger than ${MAX_RELEASE_BYTES} bytes` };
+    if (st.uid !== 0 && st.uid !== targetUid) return { error: `owned by uid ${st.uid}, neither root nor the target's` };
+    const buf = Buffer.alloc(MAX_RELEASE_BYTES);
+    let len = 0;
+    while (len < MAX_RELEASE_BYTES) {
+      const n = readSync(fd, buf, len, MAX_RELEASE_BYTES - len, null);
+      if (n <= 0) break;
+      len += n;
+    }
+    return buf.toString('utf8', 0, len);
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The target's real uid (first field of Uid: in /proc/PID/status). */
+function readOwnerUid(dir: string): number | null {
+  const m = /^Uid:\s+([0-9]{1,10})/m.exec(readProcText(join(dir, 'status'), 16 * 1024) ?? '');
+  return m ? Number(m[1]) : null;
 }
 
 function readThreadKernel(dir: string, tid: number): TargetFacts['forkingThreadKernel'] {

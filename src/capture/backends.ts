@@ -48,10 +48,11 @@ export function buildCaptureArgs(name: CaptureBackendName, pid: number): string[
 }
 
 /**
- * Environment for every tracer: debuginfod off (an empty DEBUGINFOD_URLS), so
- * a capture never waits on the network for symbols.
+ * Added to the tracer box's fixed environment (src/util/run-boxed.ts):
+ * debuginfod off (an empty DEBUGINFOD_URLS), so a capture never waits on the
+ * network for symbols.
  */
-export const CAPTURE_ENV: Readonly<NodeJS.ProcessEnv> = { DEBUGINFOD_URLS: '' };
+export const CAPTURE_ENV: Readonly<Record<string, string>> = { DEBUGINFOD_URLS: '' };
 
 export interface DetectDeps {
   /** PATH to search (default: process.env.PATH). */

@@ -9,6 +9,7 @@ import { buildCaptureArgs, CAPTURE_ENV, type CaptureBackend } from './backends.j
 import { parseStack as defaultParseStack } from './parse/index.js';
 import { explainRefusal, looksRefused, readPtraceAccessFacts } from './ptrace-access.js';
 import { readTargetHealth, verifyTargetUnharmed, type TargetHealth } from './target-health.js';
+import { tracerBox } from './tools.js';
 import type { CaptureOutcome, CaptureResult, ParsedStack, StackFormat, TargetAfterCapture } from './types.js';
 
 export type ParseStackFn = (text: string, format?: StackFormat) => ParsedStack;
@@ -38,10 +39,7 @@ export async function captureStack(target: CaptureTarget, backend: CaptureBacken
   const started = performance.now();
   const args = buildCaptureArgs(backend.name, target.pid);
   const base = { backend: backend.name, pid: target.pid, startTimeMs: target.startTimeMs, command: [backend.path, ...args] };
-  const t = await runTracerOnTarget(target.pid, backend.path, args, {
-    ...opts,
-    env: { ...CAPTURE_ENV },
-  });
+  const t = await runTracerOnTarget(target.pid, backend.path, args, { ...opts, env: CAPTURE_ENV });
   if (!t.run) return { ...base, ...emptyOutcome(t.refusal.outcome, t.refusal.reason), durationMs: elapsed(started) };
   const r = t.run;
   const raw = r.stdout;
@@ -70,7 +68,14 @@ export interface TracerRunOptions {
   run?: RunProgramFn;
   linux?: boolean;
   settleMs?: number;
-  env?: NodeJS.ProcessEnv;
+  /** Fixed additions to the box's environment (e.g. CAPTURE_ENV); never anything of forkwatch's. */
+  env?: Readonly<Record<string, string>>;
+  /** Run as this user (setpriv), e.g. jcmd as the JVM's owner. */
+  runAs?: { uid: number; gid: number };
+  /** RLIMIT_AS of the tracer (default tools.ts TRACER_ADDRESS_SPACE_BYTES); null: unlimited (jcmd is a JVM). */
+  addressSpaceBytes?: number | null;
+  /** RLIMIT_FSIZE of the tracer (gcore: the kernel stops the core just past core.maxBytes). */
+  fileSizeBytes?: number;
   /** Kill the tracer early (e.g. its output file grew past a bound): an abnormal end, checked like a timeout. */
   signal?: AbortSignal;
 }
@@ -83,25 +88,32 @@ export type TracerRun =
 /**
  * Run one tracer (any ptrace-attaching command) on a target with the "never
  * harm the target" checks around it: read its health first and refuse a
- * zombie, a traced process or one in a tracing stop; run (argument array,
- * timeout then SIGKILL, output cap, optional early abort); then verify it is
- * the same process, not stopped and not traced, repairing (SIGCONT) what a
- * killed tracer left. Stack captures and gcore (core.ts) both run through here.
+ * zombie, a traced process or one in a tracing stop; run it in the tracer box
+ * (src/util/run-boxed.ts: absolute path resolved at start, fixed environment,
+ * own session, limits, output cap, a deadline that holds against escaped
+ * descendants, optional early abort); then verify it is the same process, not
+ * stopped and not traced, repairing (SIGCONT) what a killed tracer left.
+ * Stack captures, jcmd thread dumps and gcore (core.ts) all run through here.
  */
 export async function runTracerOnTarget(pid: number, command: string, args: string[], opts: TracerRunOptions): Promise<TracerRun> {
   const linux = opts.linux ?? process.platform === 'linux';
   const before = linux ? readTargetHealth(opts.procRoot, pid) : null;
   const refusal = linux ? refuseBeforeAttach(before) : null;
   if (refusal) return { run: null, refusal, harm: null };
+  const box = tracerBox(opts.timeoutMs, {
+    ...(opts.env ? { env: { ...opts.env } } : {}),
+    ...(opts.runAs ? { runAs: opts.runAs } : {}),
+    ...(opts.addressSpaceBytes !== undefined ? { addressSpaceBytes: opts.addressSpaceBytes } : {}),
+    ...(opts.fileSizeBytes !== undefined ? { fileSizeBytes: opts.fileSizeBytes } : {}),
+  });
+  if ('error' in box) return { run: null, refusal: { outcome: 'failed', reason: box.error }, harm: null };
+  // The box puts it in its own session and kills the group, and whatever escaped it, at the deadline:
+  // gdb forks a child that SIGSTOPs itself to probe ptrace features; killed at that moment, the child
+  // stays stopped, orphaned, with gdb's stdout. Wrapper scripts (gcore, gstack) leave their gdb the same way.
   const r = await runSafely(opts.run ?? runProgram, command, args, {
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: opts.maxOutputBytes,
-    ...(opts.env ? { env: opts.env } : {}),
-    // Always its own process group, killed whole: a tracer may leave children holding our pipes.
-    // gdb forks a child that SIGSTOPs itself to probe ptrace features; killed at that moment, the
-    // child stays stopped, orphaned, with gdb's stdout, and the run never ends. Wrapper scripts
-    // (gcore, gstack) leave their gdb attached the same way.
-    processGroup: true,
+    box,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const abnormalEnd = r.timedOut || r.truncated || r.signal !== null || r.aborted === true;

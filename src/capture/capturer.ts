@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../util/logger.js';
 import { readKernelEvidence } from '../classify/kernel-evidence.js';
 import { assessProvablyBlocked, type BlockedVerdict } from '../classify/kernel-evidence-rule.js';
-import { detectBackends, type CaptureBackend, type DetectDeps } from './backends.js';
+import { detectBackends, resolveExecutable, type CaptureBackend, type DetectDeps } from './backends.js';
 import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-stack.js';
 import { findForkingThread } from './forking-thread.js';
 import { createLimiter } from './limit.js';
@@ -92,7 +92,9 @@ export interface CaptureSuspectOptions {
 }
 
 export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): Capturer {
+  // Resolved once, here (the daemon builds its capturer at start, with tools already absolute): the box runs absolute paths only.
   const backends = deps.backends ?? detectBackends(config, deps.detect);
+  const jcmdPath = config.tools.jcmd === '' ? '' : (resolveExecutable(config.tools.jcmd, deps.detect) ?? '');
   const limiter = createLimiter(config.capture.concurrency);
   const now = deps.now ?? Date.now;
   const linux = (deps.platform ?? process.platform) === 'linux';
@@ -118,9 +120,11 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     if (hit && now() - hit.at < (deps.threadDumpTtlMs ?? 10_000)) return hit.result;
     const result = limiter.run(() =>
       takeThreadDump(ppid, {
-        jcmdPath: config.tools.jcmd,
+        jcmdPath,
         timeoutMs: config.threadDump.timeoutMs,
         maxOutputBytes: config.capture.maxOutputBytes * 8,
+        procRoot: config.procRoot,
+        linux,
         ...(deps.run ? { run: deps.run } : {}),
       }),
     );

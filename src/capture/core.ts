@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { readProcText } from '../classify/kernel-evidence.js';
 import { CAPTURE_ENV } from './backends.js';
 import { runTracerOnTarget, type RunProgramFn } from './capture-stack.js';
@@ -74,6 +74,7 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
   const base = { path: null, bytes: null, sha256: null, estimateBytes: null as number | null, maxBytes: opts.maxBytes, command, pid: target.pid, takenAt: (opts.now ?? Date.now)() };
   const done = (outcome: CoreOutcome, reason: string | null, extra: Partial<CoreResult> = {}): CoreResult => ({ ...base, outcome, reason, durationMs: elapsed(started), ...extra });
 
+  if (!isAbsolute(opts.gcorePath)) return done('failed', 'gcore unavailable: tools.gcore was not found at start');
   if (verifyIdentity(opts.procRoot, target) === 'gone') return done('failed', 'the child is gone (or its pid was reused): no core');
   const estimate = opts.estimate === false ? null : readEstimate(opts.procRoot, target.pid);
   base.estimateBytes = estimate?.bytes ?? null;
@@ -96,7 +97,9 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
     procRoot: opts.procRoot,
     timeoutMs: opts.timeoutMs,
     maxOutputBytes: 64 * 1024,
-    env: { ...CAPTURE_ENV },
+    env: CAPTURE_ENV,
+    // Two bounds on the file: the size watch kills gcore once it passes maxBytes; RLIMIT_FSIZE makes the kernel refuse the write itself.
+    fileSizeBytes: opts.maxBytes + 1,
     signal: watch.signal,
     ...(opts.run ? { run: opts.run } : {}),
     ...(opts.linux !== undefined ? { linux: opts.linux } : {}),

@@ -9,9 +9,17 @@
  *   	at java.lang.ProcessImpl.<init>(java.base@17.0.13/ProcessImpl.java:314)
  *
  * nid is the Linux tid (hex before JDK 19, decimal after).
+ *
+ * jcmd runs in the tracer box (runTracerOnTarget) as the JVM's own effective
+ * uid/gid (setpriv --reuid --regid --clear-groups): the JDK's attach
+ * requires the same user on both ends of its socket, and a root jcmd would
+ * read the files a watched user controls (/tmp/.java_pidN, hsperfdata) with
+ * root's rights. Its address space is not limited: jcmd is itself a JVM and
+ * reserves far more than it uses.
  */
-import { runProgram } from '../util/run-program.js';
-import type { RunProgramFn } from './capture-stack.js';
+import { isAbsolute, join } from 'node:path';
+import { readProcText } from '../classify/kernel-evidence.js';
+import { runTracerOnTarget, type RunProgramFn } from './capture-stack.js';
 
 export interface JavaThread {
   name: string;
@@ -109,17 +117,48 @@ export interface ThreadDumpResult {
   raw: string;
 }
 
-export async function takeThreadDump(
-  pid: number,
-  opts: { jcmdPath: string; timeoutMs: number; maxOutputBytes: number; run?: RunProgramFn },
-): Promise<ThreadDumpResult> {
-  const run = opts.run ?? runProgram;
-  const r = await run(opts.jcmdPath, [String(pid), 'Thread.print'], { timeoutMs: opts.timeoutMs, maxOutputBytes: opts.maxOutputBytes });
+export interface ThreadDumpOptions {
+  /** Absolute, resolved at start ('' when jcmd was not found). */
+  jcmdPath: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  procRoot?: string;
+  run?: RunProgramFn;
+  linux?: boolean;
+}
+
+export async function takeThreadDump(pid: number, opts: ThreadDumpOptions): Promise<ThreadDumpResult> {
+  const failed = (reason: string, durationMs = 0, raw = ''): ThreadDumpResult => ({ ok: false, dump: null, reason, durationMs, raw });
+  if (!isAbsolute(opts.jcmdPath)) return failed('jcmd unavailable: tools.jcmd was not found at start');
+  const procRoot = opts.procRoot ?? '/proc';
+  const linux = opts.linux ?? process.platform === 'linux';
+  // setpriv is Linux's; elsewhere jcmd runs as the daemon's user, as before.
+  const owner = linux ? readEffectiveOwner(procRoot, pid) : null;
+  if (linux && !owner) return failed(`cannot read the owner of pid ${pid}: no thread dump`);
+  const t = await runTracerOnTarget(pid, opts.jcmdPath, [String(pid), 'Thread.print'], {
+    procRoot,
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: opts.maxOutputBytes,
+    addressSpaceBytes: null,
+    linux,
+    ...(owner ? { runAs: owner } : {}),
+    ...(opts.run ? { run: opts.run } : {}),
+  });
+  if (!t.run) return failed(`jcmd ${pid} Thread.print not run: ${t.refusal.reason}`);
+  const r = t.run;
   const dump = parseThreadDump(r.stdout);
-  if (r.timedOut) return { ok: false, dump: null, reason: `jcmd did not finish within ${opts.timeoutMs} ms: killed`, durationMs: r.durationMs, raw: r.stdout };
+  if (r.timedOut) return failed(`jcmd did not finish within ${opts.timeoutMs} ms: killed`, r.durationMs, r.stdout);
   if ((r.failed && !r.truncated) || dump.threads.length === 0) {
     const why = (r.stdout + r.stderr).split('\n').find((l) => /Exception|Error|denied|not/i.test(l))?.trim() ?? r.cause ?? 'no threads in output';
-    return { ok: false, dump: null, reason: `jcmd ${pid} Thread.print failed: ${why.slice(0, 300)}`, durationMs: r.durationMs, raw: r.stdout };
+    return failed(`jcmd ${pid} Thread.print failed: ${why.slice(0, 300)}`, r.durationMs, r.stdout);
   }
   return { ok: true, dump, reason: r.truncated ? `output cut at ${opts.maxOutputBytes} bytes` : null, durationMs: r.durationMs, raw: r.stdout };
+}
+
+/** The effective uid and gid of pid (second fields of Uid:/Gid: in /proc/PID/status). */
+export function readEffectiveOwner(procRoot: string, pid: number): { uid: number; gid: number } | null {
+  const status = readProcText(join(procRoot, String(pid), 'status'), 16 * 1024) ?? '';
+  const uid = /^Uid:\s+[0-9]{1,10}\s+([0-9]{1,10})/m.exec(status)?.[1];
+  const gid = /^Gid:\s+[0-9]{1,10}\s+([0-9]{1,10})/m.exec(status)?.[1];
+  return uid === undefined || gid === undefined ? null : { uid: Number(uid), gid: Number(gid) };
 }

@@ -1,9 +1,13 @@
 /**
  * The one way forkwatch runs an external program: an argument array (never a
  * shell), a timeout (then SIGKILL), an output cap. The result is plain data;
- * a failure to start, a timeout or a non-zero exit never throws.
+ * a failure to start, a timeout or a non-zero exit never throws. With `box`,
+ * the program is one run against a watched process and goes through the
+ * tracer box (run-boxed.ts): fixed environment, own session, limits, a
+ * deadline that holds against escaped descendants.
  */
 import { execa } from 'execa';
+import { runBoxed, type BoxOptions } from './run-boxed.js';
 
 export interface RunOptions {
   timeoutMs: number;
@@ -22,6 +26,8 @@ export interface RunOptions {
   processGroup?: boolean;
   /** Kill the program now (SIGKILL, the group with processGroup); the result has aborted: true. */
   signal?: AbortSignal;
+  /** Run it in the tracer box (run-boxed.ts); env, extendEnv, cwd, input and processGroup are then ignored. */
+  box?: BoxOptions;
 }
 
 export interface RunResult {
@@ -46,6 +52,7 @@ export interface RunResult {
 }
 
 export async function runProgram(command: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  if (opts.box) return runBoxed(command, args, { ...opts, box: opts.box });
   const started = performance.now();
   const group = opts.processGroup === true;
   let aborted = false;

@@ -1,9 +1,9 @@
-/** Evidence bundle: pure parsers (os-release, JDK release file, java -version, maps) and the bundle's shape. */
+/** Evidence bundle: pure parsers (os-release, JDK release file, maps) and the bundle's shape. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildBundle, bundleFileName, framesFromFork, BUNDLE_FORMAT } from '../../src/bundle/build.js';
 import { parseOsRelease, collectHostFacts } from '../../src/bundle/host-facts.js';
-import { jdkHomeOf, parseJavaVersion, parseLibcPath, parseRelease } from '../../src/bundle/target-facts.js';
+import { jdkHomeOf, jdkHomesFromMaps, parseLibcPath, parseRelease } from '../../src/bundle/target-facts.js';
 import type { Frame } from '../../src/capture/types.js';
 import type { Incident } from '../../src/record/types.js';
 
@@ -19,14 +19,17 @@ test('parseRelease: a JDK release file (real, Debian OpenJDK 17)', () => {
   assert.deepEqual(parseRelease('garbage'), { version: null, runtimeVersion: null, implementor: null, libc: null });
 });
 
-test('parseJavaVersion: openjdk 17 and an old JDK 8 banner; nothing from junk', () => {
-  const v17 = parseJavaVersion('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6-Debian-1deb12u1)\nOpenJDK 64-Bit Server VM (build 17.0.15+6-Debian-1deb12u1, mixed mode, sharing)\n');
-  assert.equal(v17.version, '17.0.15');
-  assert.equal(v17.runtimeVersion, '17.0.15+6-Debian-1deb12u1');
-  assert.equal(v17.implementor, 'openjdk');
-  const v8 = parseJavaVersion('java version "1.8.0_202"\nJava(TM) SE Runtime Environment (build 1.8.0_202-b08)\n');
-  assert.equal(v8.version, '1.8.0_202');
-  assert.equal(parseJavaVersion('Error: could not find libjava.so').version, null);
+test('jdkHomesFromMaps: the JDK home from the libjvm.so mapping (JDK 9+ and JDK 8 layouts); nothing from other paths', () => {
+  const maps = [
+    '7f87e4e00000-7f87e5051000 r--p 00000000 fe:00 328261   /usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so',
+    '7f87e5051000-7f87e5f00000 r-xp 00251000 fe:00 328261   /usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so',
+    '7f0000000000-7f0000001000 r-xp 00000000 fe:00 1        /opt/jdk1.8.0_202/jre/lib/amd64/server/libjvm.so',
+    '7f0000001000-7f0000002000 r-xp 00000000 fe:00 2        /tmp/evil/libjvm.so',
+    '7f0000002000-7f0000003000 r-xp 00000000 fe:00 3        /usr/lib/x86_64-linux-gnu/libc.so.6',
+  ].join('\n');
+  assert.deepEqual(jdkHomesFromMaps(maps), ['/usr/lib/jvm/java-17-openjdk-amd64', '/opt/jdk1.8.0_202']);
+  assert.deepEqual(jdkHomesFromMaps(''), []);
+  assert.deepEqual(jdkHomesFromMaps(`1-2 r-xp 0 0:0 1 /${'a/'.repeat(5000)}lib/server/libjvm.so`), []);
 });
 
 test('jdkHomeOf and parseLibcPath', () => {

@@ -17,7 +17,7 @@ test('a tracer whose stopped child holds its stdout is killed with its whole gro
   t.after(() => target.kill('SIGKILL'));
   const started = Date.now();
   const tracer = 'sleep 60 & echo $!; kill -STOP $!; exec sleep 60';
-  const r = await runTracerOnTarget(target.pid!, 'sh', ['-c', tracer], { procRoot: '/proc', timeoutMs: 300, maxOutputBytes: 1024, linux: true, settleMs: 10 });
+  const r = await runTracerOnTarget(target.pid!, '/bin/sh', ['-c', tracer], { procRoot: '/proc', timeoutMs: 300, maxOutputBytes: 1024, linux: true, settleMs: 10 });
   assert.ok(Date.now() - started < 10_000, `ended after ${Date.now() - started} ms`);
   assert.equal(r.run?.timedOut, true);
   const child = Number(r.run!.stdout.trim());

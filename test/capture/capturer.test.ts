@@ -45,7 +45,7 @@ test('captureSuspect: kernel evidence, one capture per identity, the forking thr
   assert.deepEqual(first.capture!.command, ['/usr/bin/eu-stack', '-m', '-p', '10']);
   assert.equal(first.kernel!.futexWaitPrivate, true);
   assert.deepEqual(first.forkingThread, { tid: 12, name: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f', candidates: 1, identifiedBy: 'comm' });
-  assert.deepEqual(calls.map((x) => [x.command, x.opts.timeoutMs, x.opts.maxOutputBytes, x.opts.env?.DEBUGINFOD_URLS]), [['/usr/bin/eu-stack', 10_000, 1_048_576, '']]);
+  assert.deepEqual(calls.map((x) => [x.command, x.opts.timeoutMs, x.opts.maxOutputBytes, x.opts.box?.env?.DEBUGINFOD_URLS]), [['/usr/bin/eu-stack', 10_000, 1_048_576, '']]);
 
   const second = await c.captureSuspect(suspect);
   assert.equal(second.freshCapture, false);

@@ -55,17 +55,22 @@ test('takeThreadDump runs jcmd with an argument array, timeout and cap; failures
     calls.push({ command, args, opts });
     return { command, args, failed: false, timedOut: false, truncated: false, notFound: false, exitCode: 0, signal: null, stdout, stderr: '', durationMs: 1, cause: null, ...o };
   };
-  const ok = await takeThreadDump(7, { jcmdPath: '/usr/bin/jcmd', timeoutMs: 500, maxOutputBytes: 1 << 20, run: fake(REAL) });
+  const ok = await takeThreadDump(7, { jcmdPath: '/usr/bin/jcmd', timeoutMs: 500, maxOutputBytes: 1 << 20, run: fake(REAL), linux: false });
   assert.equal(ok.ok, true);
-  assert.deepEqual(calls[0], { command: '/usr/bin/jcmd', args: ['7', 'Thread.print'], opts: { timeoutMs: 500, maxOutputBytes: 1 << 20 } });
+  const call = calls[0] as { command: string; args: string[]; opts: { timeoutMs: number; maxOutputBytes: number; box: { limits: { addressSpaceBytes: number | null } } } };
+  assert.deepEqual([call.command, call.args, call.opts.timeoutMs, call.opts.maxOutputBytes], ['/usr/bin/jcmd', ['7', 'Thread.print'], 500, 1 << 20]);
+  assert.equal(call.opts.box.limits.addressSpaceBytes, null, 'jcmd is a JVM: no address-space limit');
   const refused = await takeThreadDump(7, {
-    jcmdPath: 'jcmd',
+    linux: false,
+    jcmdPath: '/usr/bin/jcmd',
     timeoutMs: 500,
     maxOutputBytes: 1024,
     run: fake('7:\ncom.sun.tools.attach.AttachNotSupportedException: Unable to open socket file\n', { failed: true, exitCode: 1 }),
   });
   assert.equal(refused.ok, false);
   assert.match(refused.reason!, /AttachNotSupportedException/);
-  const slow = await takeThreadDump(7, { jcmdPath: 'jcmd', timeoutMs: 5, maxOutputBytes: 1024, run: fake('', { failed: true, timedOut: true }) });
+  const slow = await takeThreadDump(7, { jcmdPath: '/usr/bin/jcmd', timeoutMs: 5, maxOutputBytes: 1024, run: fake('', { failed: true, timedOut: true }), linux: false });
   assert.match(slow.reason!, /did not finish within 5 ms/);
+  const unresolved = await takeThreadDump(7, { jcmdPath: '', timeoutMs: 5, maxOutputBytes: 1024, run: fake(REAL), linux: false });
+  assert.match(unresolved.reason!, /jcmd unavailable: tools.jcmd was not found at start/);
 });

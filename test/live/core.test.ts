@@ -21,6 +21,7 @@ import { requireTool } from '../helpers/native-build.js';
 import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { resolveConfig } from '../../src/config/load.js';
+import { resolveTracerTools, withResolvedTools } from '../../src/capture/tools.js';
 import { openStore } from '../../src/record/index.js';
 import type { IncidentStore } from '../../src/record/types.js';
 import { readStartTimeMs } from '../../src/capture/identity.js';
@@ -149,7 +150,9 @@ test('real daemon, core.enabled: the hung child\'s core is written (0600 in a 07
 
 function inProcess(t: { after: (fn: () => void | Promise<void>) => void }, core: Record<string, unknown>, dl: Deadlocker) {
   const stateDir = mkdtempSync(join(tmpdir(), 'forkwatch-core-'));
-  const config = resolveConfig({ stateDir, targets: [{ name: 'jenkins', pid: dl.pid }], core }, 'test');
+  // As `forkwatch run` does at start: tools resolved to absolute paths (the box runs nothing else).
+  const raw = resolveConfig({ stateDir, targets: [{ name: 'jenkins', pid: dl.pid }], core }, 'test');
+  const config = withResolvedTools(raw, resolveTracerTools(raw.tools));
   const store = openStore({ stateDir, host: 'h', sinks: [], logger: silentLogger() });
   t.after(() => {
     store.close();
@@ -168,6 +171,9 @@ function confirmIncident(store: IncidentStore, dl: Deadlocker, childPid: number)
   return id;
 }
 
+/** gcore's absolute path, as the daemon resolves it at start. */
+const GCORE = (): string => resolveTracerTools(resolveConfig({}, 'test').tools).tracers.gcore ?? '';
+
 const fakeSummary = {} as Parameters<NonNullable<ReturnType<typeof createBundleExtension>['afterTick']>>[0];
 
 test('in-process: core.enabled false writes nothing; a tiny core.maxBytes is refused up front; the child is unharmed', { timeout: 60_000 }, async (t) => {
@@ -179,13 +185,13 @@ test('in-process: core.enabled false writes nothing; a tiny core.maxBytes is ref
 
   const off = inProcess(t, { enabled: false }, dl);
   const idOff = confirmIncident(off.store, dl, hung!);
-  await createBundleExtension({ run: async () => { throw new Error('no java -version here'); } }).afterTick!(fakeSummary, off.ctx);
+  await createBundleExtension().afterTick!(fakeSummary, off.ctx);
   assert.equal(off.store.get(idOff)!.evidence.extra?.core, undefined, 'no core outcome recorded');
   assert.ok(!existsSync(coresDir(off.stateDir)) || readdirSync(coresDir(off.stateDir)).length === 0, 'nothing written');
 
   const tiny = inProcess(t, { enabled: true, maxBytes: 1024 * 1024 }, dl);
   const idTiny = confirmIncident(tiny.store, dl, hung!);
-  await createBundleExtension({ run: async () => { throw new Error('no java -version here'); } }).afterTick!(fakeSummary, tiny.ctx);
+  await createBundleExtension().afterTick!(fakeSummary, tiny.ctx);
   const core = tiny.store.get(idTiny)!.evidence.extra?.core as CoreResult;
   assert.equal(core.outcome, 'refused');
   assert.match(core.reason!, /estimated core size \d+ bytes .* exceeds core\.maxBytes 1048576/);
@@ -205,7 +211,7 @@ test('in-process: gcore killed mid-way when the file passes maxBytes (estimate s
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const r = await takeCore(
     { incidentId: '0123456789abcdef', pid: hung!, startTimeMs: readStartTimeMs('/proc', hung!)! },
-    { dir, maxBytes: 1024 * 1024, gcorePath: 'gcore', timeoutMs: 30_000, procRoot: '/proc', estimate: false, pollMs: 5 },
+    { dir, maxBytes: 1024 * 1024, gcorePath: GCORE(), timeoutMs: 30_000, procRoot: '/proc', estimate: false, pollMs: 5 },
   );
   console.log(`aborted core: ${r.reason} in ${r.durationMs} ms; targetAfter ${JSON.stringify(r.targetAfter)}`);
   assert.equal(r.outcome, 'aborted', `outcome ${r.outcome}: ${r.reason}`);
@@ -227,7 +233,7 @@ test('in-process: gcore killed mid-way when the file passes maxBytes (estimate s
   // And a normal core still works after that (the child is not wedged in a stop).
   const ok = await takeCore(
     { incidentId: 'fedcba9876543210', pid: hung!, startTimeMs: readStartTimeMs('/proc', hung!)! },
-    { dir, maxBytes: 256 * 1024 * 1024, gcorePath: 'gcore', timeoutMs: 30_000, procRoot: '/proc' },
+    { dir, maxBytes: 256 * 1024 * 1024, gcorePath: GCORE(), timeoutMs: 30_000, procRoot: '/proc' },
   );
   assert.equal(ok.outcome, 'written', ok.reason ?? '');
   await assertUnharmed(hung!, was, 'after a full core');
@@ -241,7 +247,7 @@ test('in-process: retention sweep deletes cores of long-resolved and pruned inci
   const s = inProcess(t, { enabled: true }, dl);
   const idA = confirmIncident(s.store, dl, a!);
   const idB = confirmIncident(s.store, dl, b!);
-  await createBundleExtension({ run: async () => { throw new Error('no java -version here'); } }).afterTick!(fakeSummary, s.ctx);
+  await createBundleExtension().afterTick!(fakeSummary, s.ctx);
   const pathA = (s.store.get(idA)!.evidence.extra!.core as CoreResult).path!;
   const pathB = (s.store.get(idB)!.evidence.extra!.core as CoreResult).path!;
   assert.ok(existsSync(pathA) && existsSync(pathB), 'both cores written');

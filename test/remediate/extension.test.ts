@@ -13,7 +13,6 @@ import { createMetrics, type Metrics } from '../../src/expose/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createRemediationExtension, MAX_REFUSALS } from '../../src/remediate/extension.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';
-import type { RunResult } from '../../src/util/run-program.js';
 import { createFakeProcfs, FAKE_BTIME, FAKE_CLK_TCK, type FakeProcfs } from '../helpers/fake-procfs.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig, TARGET_START } from '../expose/fakes.js';
 
@@ -42,10 +41,6 @@ function fakeProc(): FakeProcfs {
   return fake;
 }
 
-const javaVersion = async (): Promise<RunResult> => ({
-  command: 'java', args: ['-version'], failed: false, timedOut: false, truncated: false, notFound: false, exitCode: 0, signal: null, stdout: '',
-  stderr: 'openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6-Debian-1deb12u1)\n', durationMs: 1, cause: null,
-});
 
 function setup(t: { after: (fn: () => void | Promise<void>) => void }, remediation: Record<string, unknown>, over: { token?: boolean } = {}) {
   const fake = fakeProc();
@@ -59,7 +54,7 @@ function setup(t: { after: (fn: () => void | Promise<void>) => void }, remediati
     store: s.store,
     metrics,
     stages: { scanner: fakeScanner(report([child(CHILD)])), evidence: fakeEvidence(new Map([[CHILD, DEADLOCK_FRAMES]])), matcher: fakeMatcher() },
-    extensions: [createBundleExtension({ run: javaVersion }), createRemediationExtension({ signal: (pid) => signalled.push(pid), clockTicks: FAKE_CLK_TCK })],
+    extensions: [createBundleExtension(), createRemediationExtension({ signal: (pid) => signalled.push(pid), clockTicks: FAKE_CLK_TCK })],
   });
   t.after(async () => {
     await daemon.stop();
