@@ -11,6 +11,8 @@
 import { delimiter } from 'node:path';
 import type { Config } from '../config/config.js';
 import { BOX_PATH, type BoxLimits, type BoxOptions } from '../util/run-boxed.js';
+import { closeStrayDescriptors } from '../util/descriptors.js';
+import type { Logger } from '../util/logger.js';
 import { resolveExecutable, type DetectDeps } from './backends.js';
 
 export const TRACER_KEYS = ['euStack', 'gdb', 'pstack', 'gstack', 'jcmd', 'gcore'] as const;
@@ -51,6 +53,22 @@ export function withResolvedTools<C extends Pick<Config, 'tools'>>(config: C, re
   const tools = { ...config.tools };
   for (const key of TRACER_KEYS) tools[key] = resolved.tracers[key] ?? '';
   return { ...config, tools };
+}
+
+/**
+ * At the start of every command that runs tracers (forkwatch run, scan): the
+ * tracers resolved once through our own PATH (only these absolute paths are
+ * ever run against a target), the box's helpers installed, and descriptors
+ * inherited from our parent closed so no tracer gets them.
+ */
+export function resolveToolsAtStart<C extends Pick<Config, 'tools'>>(config: C, logger?: Logger): C {
+  const tools = resolveTracerTools(config.tools);
+  installBoxHelpers(tools);
+  const closed = closeStrayDescriptors();
+  if (closed.length > 0) logger?.warn({ fds: closed }, 'closed descriptors inherited without close-on-exec (they would have reached every tracer)');
+  logger?.info({ tracers: tools.tracers, unavailable: tools.unavailable.map((u) => u.key), prlimit: tools.prlimit, setpriv: tools.setpriv }, 'tracers resolved');
+  if (!tools.prlimit) logger?.warn('prlimit (util-linux) not found in /usr/sbin:/usr/bin:/sbin:/bin: tracers run without resource limits');
+  return withResolvedTools(config, tools);
 }
 
 let installed: BoxHelpers | null = null;

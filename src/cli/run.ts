@@ -18,8 +18,7 @@ import { createDaemon, type Daemon } from '../daemon.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
-import { installBoxHelpers, resolveTracerTools, withResolvedTools } from '../capture/tools.js';
-import { closeStrayDescriptors } from '../util/descriptors.js';
+import { resolveToolsAtStart } from '../capture/tools.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
 const HELP = `usage: forkwatch run [--config FILE]
@@ -45,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   const loaded = loadConfig({ file: values.config });
   const logger = createLogger({ level: loaded.log.level, pretty: loaded.log.pretty });
   warnMissingNodeFlags(logger);
-  const config = resolveTools(loaded, logger);
+  const config = resolveToolsAtStart(loaded, logger);
   const host = thisHost();
   const store = openIncidentStore(config, host, logger);
   if (typeof store === 'number') return store;
@@ -76,21 +75,6 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   return waitForShutdown(daemon, config, logger);
-}
-
-/**
- * The tracers are resolved once, here, through the daemon's own PATH: only
- * these absolute paths are ever run against a target (src/capture/tools.ts);
- * descriptors inherited from our parent are closed so no tracer gets them.
- */
-function resolveTools(config: Config, logger: Logger): Config {
-  const tools = resolveTracerTools(config.tools);
-  installBoxHelpers(tools);
-  const closed = closeStrayDescriptors();
-  if (closed.length > 0) logger.warn({ fds: closed }, 'closed descriptors inherited without close-on-exec (they would have reached every tracer)');
-  logger.info({ tracers: tools.tracers, unavailable: tools.unavailable.map((u) => u.key), prlimit: tools.prlimit, setpriv: tools.setpriv }, 'tracers resolved');
-  if (!tools.prlimit) logger.warn('prlimit (util-linux) not found in /usr/sbin:/usr/bin:/sbin:/bin: tracers run without resource limits');
-  return withResolvedTools(config, tools);
 }
 
 function warnMissingNodeFlags(logger: Logger): void {

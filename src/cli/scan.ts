@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
+import { resolveToolsAtStart } from '../capture/tools.js';
 import { parseDuration } from '../config/duration.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/config.js';
@@ -125,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     printScanReport(report, { json: values.json, confirmation });
     return exitStatusOf(report, confirmation);
   }
-  const { scanner, confirmer } = buildScan(config, Boolean(values['no-capture']));
+  const { scanner, confirmer } = buildScan(resolveToolsAtStart(config), Boolean(values['no-capture']));
   if (!values.watch) return scanAndConfirm(scanner, confirmer, { json: values.json });
   return watch(scanner, confirmer, config.intervalMs, Boolean(values.json));
 }
