@@ -4,6 +4,10 @@
  * forkwatch.yml passes the real check-config; selectors, ports and mounts
  * agree across files. No cluster here: nothing is applied.
  *
+ * The built-in kinds are validated against the Kubernetes OpenAPI schemas
+ * (test/fixtures/kubernetes-schemas/, vendored: no kubeconform on npm or in
+ * Debian), strictly as kubeconform -strict does: unknown fields are errors.
+ *
  * prometheusrule.yaml is deploy/prometheus/forkwatch.rules.yml wrapped for the
  * Prometheus Operator; FORKWATCH_UPDATE_GOLDEN=1 regenerates it.
  */
@@ -12,6 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { Ajv } from 'ajv';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
 
@@ -86,8 +91,11 @@ test('DaemonSet: hostPID, capabilities drop ALL and add only what the systemd un
   assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
   // uid 0 only because capabilities need it (no ambient capabilities for non-root in Kubernetes).
   assert.ok(sc.runAsNonRoot === true || (sc.runAsUser === 0 && sc.capabilities.add.length > 0));
-  for (const v of pod.volumes) {
-    if (v.hostPath) assert.equal(v.hostPath.path, '/var/lib/forkwatch', 'no host path but the state directory');
+  const cfg = parseYaml(objects.get('ConfigMap').data['forkwatch.yml']);
+  for (const v of pod.volumes.filter((x: any) => x.hostPath)) {
+    const mount = container.volumeMounts.find((m: any) => m.name === v.name);
+    if (v.hostPath.path === '/proc') assert.ok(mount.readOnly && mount.mountPath === cfg.procRoot, 'the node /proc: read-only, at procRoot');
+    else assert.equal(v.hostPath.path, '/var/lib/forkwatch', 'no host path but /proc and the state directory');
   }
 });
 
@@ -159,4 +167,78 @@ test('prometheusrule.yaml carries exactly the groups of deploy/prometheus/forkwa
   if (process.env.FORKWATCH_UPDATE_GOLDEN === '1') writeFileSync(join(REPO_ROOT, DIR, 'prometheusrule.yaml'), want);
   assert.deepEqual(objects.get('PrometheusRule').spec, parseYaml(readRepoFile('deploy/prometheus/forkwatch.rules.yml')));
   assert.equal(readRepoFile(`${DIR}/prometheusrule.yaml`), want);
+});
+
+// ---- the Kubernetes OpenAPI schemas ------------------------------------------
+const K8S_SCHEMAS = 'test/fixtures/kubernetes-schemas/v1.35.0.json';
+/** Kinds that are no built-in API: CRDs of the Prometheus Operator and kustomize's own file. */
+const NOT_BUILT_IN = ['Kustomization', 'PodMonitor', 'PrometheusRule'];
+
+/**
+ * The OpenAPI v2 definitions made JSON Schema the way kubeconform's
+ * openapi2jsonschema does: int-or-string and quantities accept both types, and
+ * an object with declared properties takes no other field (-strict).
+ */
+function jsonSchemaOf(def: any): any {
+  if (Array.isArray(def)) return def.map(jsonSchemaOf);
+  if (!def || typeof def !== 'object') return def;
+  if (def.format === 'int-or-string') return { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+  const out: any = {};
+  for (const [k, v] of Object.entries(def)) {
+    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, jsonSchemaOf(s)]));
+    else out[k] = jsonSchemaOf(v);
+  }
+  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
+function kubernetesValidators(): Map<string, (obj: unknown) => string[]> {
+  const vendored = JSON.parse(readRepoFile(K8S_SCHEMAS)) as { definitions: Record<string, any> };
+  const definitions = Object.fromEntries(Object.entries(vendored.definitions).map(([n, d]) => [n, jsonSchemaOf(d)]));
+  definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = { oneOf: [{ type: 'string' }, { type: 'number' }] };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addSchema({ $id: 'k8s', definitions });
+  const out = new Map<string, (obj: unknown) => string[]>();
+  for (const [name, def] of Object.entries(vendored.definitions)) {
+    for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+      const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+      const validate = ajv.getSchema(`k8s#/definitions/${name}`);
+      assert.ok(validate, name);
+      out.set(`${apiVersion} ${gvk.kind}`, (obj) =>
+        validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`),
+      );
+    }
+  }
+  return out;
+}
+
+const withoutFile = (obj: any): any => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== '__file'));
+
+test('the built-in objects validate against the Kubernetes v1.35.0 OpenAPI schemas, strictly (no unknown field)', () => {
+  const validators = kubernetesValidators();
+  const unchecked: string[] = [];
+  for (const [kind, obj] of objects) {
+    const validate = validators.get(`${obj.apiVersion} ${kind}`);
+    if (!validate) {
+      unchecked.push(kind);
+      continue;
+    }
+    assert.deepEqual(validate(withoutFile(obj)), [], `${obj.__file}: ${obj.apiVersion} ${kind}`);
+  }
+  assert.deepEqual(unchecked.sort(), NOT_BUILT_IN, 'every built-in kind has its schema vendored (scripts/container-k8s-schemas.mjs)');
+});
+
+test('the schema check fails on a misspelt field, a wrong type and a missing required field', () => {
+  const validate = kubernetesValidators().get('apps/v1 DaemonSet') as (obj: unknown) => string[];
+  const copy = (): any => structuredClone(withoutFile(ds));
+  const typo = copy();
+  typo.spec.template.spec.containers[0].securityContex = typo.spec.template.spec.containers[0].securityContext;
+  assert.match(validate(typo).join('\n'), /securityContex/);
+  const wrongType = copy();
+  wrongType.spec.template.spec.containers[0].securityContext.runAsUser = 'root';
+  assert.match(validate(wrongType).join('\n'), /runAsUser must be integer/);
+  const noImage = copy();
+  delete noImage.spec.template.spec.containers[0].name;
+  assert.match(validate(noImage).join('\n'), /must have required property 'name'/);
+  assert.deepEqual(validate(copy()), []);
 });
