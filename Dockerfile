@@ -55,13 +55,18 @@ RUN --mount=type=secret,id=build-ca \
  && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/.deps \
     node_modules/better-sqlite3/build/Release/test_extension.node node_modules/better-sqlite3/deps
 
-# ---- runtime: no compiler, no dev dependencies ------------------------------
-FROM ${BASE_IMAGE} AS runtime
+# ---- runtime-root: the runtime's files, assembled as root ---------------------
+FROM ${BASE_IMAGE} AS runtime-root
 # elfutils (eu-stack) and gdb-minimal (gdb without Python, 50 MB less): the
-# stack capture backends; procps: ps.
+# stack capture backends; procps: ps. npm (with its node-gyp), yarn, corepack
+# and node's headers are for building only: deleted here, and gone from the
+# image because the runtime stage below copies this stage's files flat.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends elfutils gdb-minimal procps \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
+ && rm -rf /usr/local/lib/node_modules /usr/local/include/node /opt/yarn-* \
+    /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && groupadd --system --gid 10001 forkwatch \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/forkwatch --shell /usr/sbin/nologin forkwatch \
  && install -d -o 10001 -g 10001 -m 0700 /var/lib/forkwatch
@@ -72,9 +77,15 @@ COPY package.json ./
 COPY signatures ./signatures
 COPY deploy/examples/forkwatch.yml /etc/forkwatch/forkwatch.yml
 
+# ---- runtime: no compiler, no npm, no dev dependencies ------------------------
+FROM scratch AS runtime
+COPY --from=runtime-root / /
+WORKDIR /opt/forkwatch
+
 # Inside a container the API must listen beyond loopback to be scraped; set
 # auth.tokenFile (FORKWATCH_AUTH_TOKEN_FILE) for the endpoints that change state.
-ENV NODE_ENV=production \
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_ENV=production \
     FORKWATCH_LISTEN_HOST=0.0.0.0 \
     FORKWATCH_LISTEN_PORT=9710 \
     FORKWATCH_STATE_DIR=/var/lib/forkwatch
