@@ -131,7 +131,7 @@ test('COPY takes only named sources that exist, never the whole context, secrets
     assert.equal(ops(s, 'ADD').length, 0, 'ADD can fetch URLs and unpack archives: use COPY');
   }
   const ignore = readRepoFile('.dockerignore').split('\n').map((l) => l.trim());
-  for (const p of ['.git', 'node_modules', 'dist', 'var', '.env', '.env.*', '.tmp']) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
+  for (const p of ['.git', 'node_modules', 'dist', 'var', '.env', '.env.*', '.npmrc', '.tmp']) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
   for (const keep of ['src', 'signatures', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     assert.ok(!ignore.includes(keep), `.dockerignore must not exclude ${keep}`);
   }
