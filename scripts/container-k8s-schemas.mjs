@@ -5,7 +5,43 @@
 // descriptions dropped (size) and nothing else changed.
 //
 //   node scripts/container-k8s-schemas.mjs SWAGGER_JSON VERSION
+//
+// With --crds, the openAPIV3Schema of each served version of CustomResource-
+// Definitions (the Prometheus Operator's, for PodMonitor and PrometheusRule):
+//
+//   node scripts/container-k8s-schemas.mjs --crds NAME-VERSION CRD_YAML...
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+/** The schema without its descriptions (size); a property named "description" stays. */
+const strip = (node) => {
+  if (Array.isArray(node)) return node.map(strip);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k]) => k !== 'description')
+      .map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strip(s)])) : strip(v)]),
+  );
+};
+
+if (process.argv[2] === '--crds') {
+  const [name, ...files] = process.argv.slice(3);
+  if (!/^[a-z-]+-v\d+\.\d+\.\d+$/.test(name ?? '') || files.length === 0) {
+    console.error('usage: container-k8s-schemas.mjs --crds NAME-vMAJOR.MINOR.PATCH CRD_YAML...');
+    process.exit(64);
+  }
+  const kinds = {};
+  for (const file of files) {
+    const crd = parseYaml(readFileSync(file, 'utf8'));
+    for (const v of crd.spec.versions.filter((x) => x.served)) {
+      kinds[`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`] = strip(v.schema.openAPIV3Schema);
+    }
+  }
+  const target = `test/fixtures/kubernetes-schemas/${name}.json`;
+  writeFileSync(target, JSON.stringify({ source: name, kinds }, null, 1) + '\n');
+  console.log(`${target}: ${Object.keys(kinds).join(', ')}`);
+  process.exit(0);
+}
 
 const [swaggerPath, version] = process.argv.slice(2);
 if (!swaggerPath || !/^v\d+\.\d+\.\d+$/.test(version ?? '')) {
@@ -30,15 +66,6 @@ const refsOf = (node, out) => {
     }
   }
   return out;
-};
-const strip = (node) => {
-  if (Array.isArray(node)) return node.map(strip);
-  if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(
-    Object.entries(node)
-      .filter(([k]) => k !== 'description')
-      .map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strip(s)])) : strip(v)]),
-  );
 };
 const queue = [...ROOTS];
 while (queue.length > 0) {
