@@ -13,7 +13,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -181,12 +181,36 @@ test('run as the DaemonSet runs it, the container confirms a deadlocked host pro
   podmanOk(['run', '--detach', ...runArgs(hostPaths, port, ['-v', `${binDir}:${binDir}:ro`])]);
   const base = `http://127.0.0.1:${port}`;
   try {
+    runsWithExactlyTheDaemonSetPrivileges();
     await confirmsThroughTheApi(base, dl);
   } catch (err) {
     const logs = podman(['logs', '--tail', '60', NAME]);
     throw new Error(`${(err as Error).message}\n--- container logs:\n${logs.stdout}${logs.stderr}`, { cause: err });
   }
 });
+
+/** Capability bits of <linux/capability.h>, for the names the DaemonSet uses. */
+const CAP_BITS: Record<string, number> = { DAC_READ_SEARCH: 2, KILL: 5, SYS_PTRACE: 19 };
+
+/** The daemon in the container, seen from the host's /proc: uid 0, exactly the added capabilities, no_new_privs, seccomp on. */
+function runsWithExactlyTheDaemonSetPrivileges(): void {
+  const pid = Number(podmanOk(['inspect', '--format', '{{.State.Pid}}', NAME]).trim());
+  assert.ok(pid > 0, 'the container has a main process');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const fields = new Map(status.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  const field = (name: string): string => fields.get(name) ?? '';
+  assert.match(field('Name'), /^node/);
+  assert.equal(field('Uid').split(/\s+/)[0], String(sc.runAsUser));
+  assert.equal(field('Gid').split(/\s+/)[0], String(sc.runAsGroup));
+  let want = 0n;
+  for (const c of sc.capabilities.add) {
+    assert.ok(CAP_BITS[c] !== undefined, `capability ${c}: add its bit to CAP_BITS`);
+    want |= 1n << BigInt(CAP_BITS[c] as number);
+  }
+  for (const set of ['CapEff', 'CapPrm', 'CapBnd']) assert.equal(BigInt(`0x${field(set)}`), want, `${set} = ${field(set)}`);
+  assert.equal(field('NoNewPrivs'), sc.allowPrivilegeEscalation === false ? '1' : '0');
+  assert.equal(field('Seccomp'), '2', 'a seccomp filter (RuntimeDefault)');
+}
 
 /** The hung child confirmed with its signature, no decoy confirmed, the probes and the HEALTHCHECK pass. */
 async function confirmsThroughTheApi(base: string, dl: Deadlocker): Promise<void> {
