@@ -1,6 +1,7 @@
 /**
- * Dockerfile and .dockerignore, checked structurally: no Docker engine runs
- * here (or in CI), so nothing is built. Pinned Node 20 base, multi-stage,
+ * Dockerfile and .dockerignore, checked structurally (the image is built and
+ * run for real by test/deploy/container.test.ts, with podman, from a base made
+ * here: these checks also cover the default public base). Pinned Node 20 base, multi-stage,
  * production dependencies only in the runtime stage, a non-root USER, a
  * HEALTHCHECK on /healthz without curl, nothing secret in the build context.
  */
@@ -52,7 +53,10 @@ function parseDockerfile(text: string): { args: Map<string, string>; stages: Sta
 }
 
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
+/** The image: FROM scratch, the files of runtime-root copied flat (what runtime-root deleted is gone). */
 const runtime = dockerfile.stages.at(-1) as Stage;
+/** Where the runtime's files are assembled. */
+const runtimeRoot = dockerfile.stages.find((s) => s.name === 'runtime-root') as Stage;
 const ops = (s: Stage, op: string): string[] => s.body.filter((i) => i.op === op).map((i) => i.args);
 
 test('the base image is the official Node 20 image, pinned to a full version (optionally a digest), in every stage', () => {
@@ -61,7 +65,13 @@ test('the base image is the official Node 20 image, pinned to a full version (op
   const [major, minor] = (/^node:(\d+)\.(\d+)/.exec(image) ?? []).slice(1).map(Number);
   assert.ok(major === 20 && (minor as number) >= 19, 'package.json engines: node >= 20.19');
   assert.ok(dockerfile.stages.length >= 2, 'multi-stage');
-  for (const s of dockerfile.stages) assert.equal(s.from, '${NODE_IMAGE}', `stage ${s.name}`);
+  // BASE_IMAGE: the pinned public image unless a base is passed (scripts/container-base.sh).
+  assert.equal(dockerfile.args.get('BASE_IMAGE'), '${NODE_IMAGE}', 'the public image is the default');
+  for (const s of dockerfile.stages.slice(0, -1)) assert.equal(s.from, '${BASE_IMAGE}', `stage ${s.name}`);
+  assert.equal(runtime.from, 'scratch');
+  assert.ok(runtimeRoot, 'a runtime-root stage');
+  assert.deepEqual(ops(runtime, 'COPY'), ['--from=runtime-root / /'], 'the image is runtime-root, flat');
+  assert.equal(ops(runtime, 'RUN').length, 0, 'nothing runs in the final stage');
 });
 
 test('only production dependencies reach the runtime stage, built where the compiler is', () => {
@@ -71,15 +81,23 @@ test('only production dependencies reach the runtime stage, built where the comp
   assert.ok(ops(prod, 'RUN').some((r) => /\bg\+\+/.test(r)), 'better-sqlite3 may need a compiler where it is installed');
   const build = byName.get('build');
   assert.ok(build && ops(build, 'RUN').some((r) => /npm ci\b/.test(r)) && ops(build, 'RUN').some((r) => /npm run build/.test(r)));
-  const copies = ops(runtime, 'COPY');
+  const copies = ops(runtimeRoot, 'COPY');
   assert.ok(copies.includes(`--from=${prod.name} /src/node_modules ./node_modules`), 'node_modules from the production stage');
   assert.ok(copies.some((c) => c.startsWith('--from=build /src/dist')), 'dist from the build stage');
   assert.ok(!copies.some((c) => /--from=build\b.*node_modules/.test(c)), 'never the dev node_modules');
-  for (const r of ops(runtime, 'RUN')) {
+  for (const r of ops(runtimeRoot, 'RUN')) {
     assert.doesNotMatch(r, /npm (ci|install)/, 'no npm install in the runtime stage');
     assert.doesNotMatch(r, /\b(g\+\+|gcc|make)\b/, 'no compiler in the runtime stage');
   }
-  assert.ok(ops(runtime, 'RUN').some((r) => /\belfutils\b/.test(r) && /\bgdb\b/.test(r)), 'elfutils and gdb installed');
+  assert.ok(ops(runtimeRoot, 'RUN').some((r) => /\belfutils\b/.test(r) && /\bgdb(-minimal)?\b/.test(r)), 'elfutils and gdb installed');
+  assert.ok(ops(runtimeRoot, 'RUN').some((r) => /rm -rf \/usr\/local\/lib\/node_modules\b/.test(r)), 'npm (and its node-gyp) deleted');
+  for (const s of dockerfile.stages) {
+    for (const r of ops(s, 'RUN').filter((x) => /npm ci\b/.test(x))) {
+      // The build's CA reaches npm as a secret mount only, never a layer.
+      assert.match(r, /^--mount=type=secret,id=build-ca\s/, `${s.name}: ${r}`);
+    }
+    assert.ok(!ops(s, 'ENV').some((e) => /NODE_EXTRA_CA_CERTS/.test(e)), 'no CA in the image environment');
+  }
 });
 
 test('the runtime stage runs as a non-root user and probes /healthz with node (no curl)', () => {
@@ -113,7 +131,7 @@ test('COPY takes only named sources that exist, never the whole context, secrets
     assert.equal(ops(s, 'ADD').length, 0, 'ADD can fetch URLs and unpack archives: use COPY');
   }
   const ignore = readRepoFile('.dockerignore').split('\n').map((l) => l.trim());
-  for (const p of ['.git', 'node_modules', 'dist', 'var', '.env', '.env.*', '.tmp']) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
+  for (const p of ['.git', 'node_modules', 'dist', 'var', '.env', '.env.*', '.npmrc', '.tmp']) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
   for (const keep of ['src', 'signatures', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     assert.ok(!ignore.includes(keep), `.dockerignore must not exclude ${keep}`);
   }

@@ -4,6 +4,11 @@
  * forkwatch.yml passes the real check-config; selectors, ports and mounts
  * agree across files. No cluster here: nothing is applied.
  *
+ * Every object is validated against the Kubernetes OpenAPI schemas, and the
+ * PodMonitor and PrometheusRule against the Prometheus Operator's CRDs
+ * (test/fixtures/kubernetes-schemas/, vendored: no kubeconform on npm or in
+ * Debian), strictly as kubeconform -strict does: unknown fields are errors.
+ *
  * prometheusrule.yaml is deploy/prometheus/forkwatch.rules.yml wrapped for the
  * Prometheus Operator; FORKWATCH_UPDATE_GOLDEN=1 regenerates it.
  */
@@ -12,6 +17,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { Ajv } from 'ajv';
+import { RE2JS } from 're2js';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
 
@@ -86,8 +93,11 @@ test('DaemonSet: hostPID, capabilities drop ALL and add only what the systemd un
   assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
   // uid 0 only because capabilities need it (no ambient capabilities for non-root in Kubernetes).
   assert.ok(sc.runAsNonRoot === true || (sc.runAsUser === 0 && sc.capabilities.add.length > 0));
-  for (const v of pod.volumes) {
-    if (v.hostPath) assert.equal(v.hostPath.path, '/var/lib/forkwatch', 'no host path but the state directory');
+  const cfg = parseYaml(objects.get('ConfigMap').data['forkwatch.yml']);
+  for (const v of pod.volumes.filter((x: any) => x.hostPath)) {
+    const mount = container.volumeMounts.find((m: any) => m.name === v.name);
+    if (v.hostPath.path === '/proc') assert.ok(mount.readOnly && mount.mountPath === cfg.procRoot, 'the node /proc: read-only, at procRoot');
+    else assert.equal(v.hostPath.path, '/var/lib/forkwatch', 'no host path but /proc and the state directory');
   }
 });
 
@@ -160,4 +170,110 @@ test('prometheusrule.yaml carries exactly the groups of deploy/prometheus/forkwa
   if (process.env.FORKWATCH_UPDATE_GOLDEN === '1') writeFileSync(join(REPO_ROOT, DIR, 'prometheusrule.yaml'), want);
   assert.deepEqual(objects.get('PrometheusRule').spec, parseYaml(readRepoFile('deploy/prometheus/forkwatch.rules.yml')));
   assert.equal(readRepoFile(`${DIR}/prometheusrule.yaml`), want);
+});
+
+// ---- the Kubernetes OpenAPI schemas ------------------------------------------
+const K8S_SCHEMAS = 'test/fixtures/kubernetes-schemas/v1.35.0.json';
+const CRD_SCHEMAS = 'test/fixtures/kubernetes-schemas/prometheus-operator-v0.93.0.json';
+/** kustomize's own file: no Kubernetes object. */
+const NOT_AN_OBJECT = ['Kustomization'];
+
+/**
+ * The OpenAPI v2 definitions made JSON Schema the way kubeconform's
+ * openapi2jsonschema does: int-or-string and quantities accept both types, and
+ * an object with declared properties takes no other field (-strict).
+ */
+function jsonSchemaOf(def: any): any {
+  if (Array.isArray(def)) return def.map(jsonSchemaOf);
+  if (!def || typeof def !== 'object') return def;
+  if (def.format === 'int-or-string' || def['x-kubernetes-int-or-string'] === true) return { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+  const out: any = {};
+  for (const [k, v] of Object.entries(def)) {
+    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, jsonSchemaOf(s)]));
+    else out[k] = jsonSchemaOf(v);
+  }
+  if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (typeof out.pattern === 'string') {
+    out[RE2_PATTERN] = out.pattern;
+    delete out.pattern;
+  }
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  return out;
+}
+
+const RE2_PATTERN = 'x-re2-pattern';
+const re2Cache = new Map<string, RE2JS>();
+function re2Test(pattern: string, data: string): boolean {
+  let re = re2Cache.get(pattern);
+  if (!re) re2Cache.set(pattern, (re = RE2JS.compile(pattern)));
+  return re.test(data);
+}
+
+type Validator = (obj: unknown) => string[];
+function validatorOf(ajv: Ajv, ref: string): Validator {
+  const validate = ajv.getSchema(ref);
+  assert.ok(validate, ref);
+  return (obj) => (validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`));
+}
+
+/** "apiVersion Kind" → validator: the built-in kinds (OpenAPI v2) and the Prometheus Operator's CRDs (openAPIV3Schema). */
+function kubernetesValidators(): Map<string, Validator> {
+  const vendored = JSON.parse(readRepoFile(K8S_SCHEMAS)) as { definitions: Record<string, any> };
+  const definitions = Object.fromEntries(Object.entries(vendored.definitions).map(([n, d]) => [n, jsonSchemaOf(d)]));
+  definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = { oneOf: [{ type: 'string' }, { type: 'number' }] };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  // Kubernetes patterns are Go RE2 ((?i) and the like): matched with RE2 here too.
+  ajv.addKeyword({ keyword: RE2_PATTERN, type: 'string', schemaType: 'string', validate: re2Test });
+  ajv.addSchema({ $id: 'k8s', definitions });
+  const out = new Map<string, Validator>();
+  for (const [name, def] of Object.entries(vendored.definitions)) {
+    for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+      const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+      out.set(`${apiVersion} ${gvk.kind}`, validatorOf(ajv, `k8s#/definitions/${name}`));
+    }
+  }
+  const crds = JSON.parse(readRepoFile(CRD_SCHEMAS)) as { kinds: Record<string, any> };
+  for (const [gvk, schema] of Object.entries(crds.kinds)) {
+    ajv.addSchema(jsonSchemaOf(schema), `crd:${gvk}`);
+    out.set(gvk, validatorOf(ajv, `crd:${gvk}`));
+  }
+  return out;
+}
+
+const withoutFile = (obj: any): any => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== '__file'));
+
+test('every object validates against the Kubernetes v1.35.0 OpenAPI schemas (CRDs: Prometheus Operator v0.93.0), strictly', () => {
+  const validators = kubernetesValidators();
+  const unchecked: string[] = [];
+  for (const [kind, obj] of objects) {
+    const validate = validators.get(`${obj.apiVersion} ${kind}`);
+    if (!validate) {
+      unchecked.push(kind);
+      continue;
+    }
+    assert.deepEqual(validate(withoutFile(obj)), [], `${obj.__file}: ${obj.apiVersion} ${kind}`);
+  }
+  assert.deepEqual(unchecked.sort(), NOT_AN_OBJECT, 'every kind has its schema vendored (scripts/container-k8s-schemas.mjs)');
+});
+
+test('the schema check fails on a misspelt field, a wrong type and a missing required field', () => {
+  const validators = kubernetesValidators();
+  const validate = validators.get('apps/v1 DaemonSet') as Validator;
+  const copy = (): any => structuredClone(withoutFile(ds));
+  const typo = copy();
+  typo.spec.template.spec.containers[0].securityContex = typo.spec.template.spec.containers[0].securityContext;
+  assert.match(validate(typo).join('\n'), /securityContex/);
+  const wrongType = copy();
+  wrongType.spec.template.spec.containers[0].securityContext.runAsUser = 'root';
+  assert.match(validate(wrongType).join('\n'), /runAsUser must be integer/);
+  const noImage = copy();
+  delete noImage.spec.template.spec.containers[0].name;
+  assert.match(validate(noImage).join('\n'), /must have required property 'name'/);
+  assert.deepEqual(validate(copy()), []);
+  const pm = structuredClone(withoutFile(objects.get('PodMonitor')));
+  pm.spec.podMetricsEndpoints[0].intervall = '30s';
+  assert.match((validators.get('monitoring.coreos.com/v1 PodMonitor') as Validator)(pm).join('\n'), /intervall/);
+  delete pm.spec.podMetricsEndpoints[0].intervall;
+  pm.spec.podMetricsEndpoints[0].interval = '30 seconds';
+  assert.match((validators.get('monitoring.coreos.com/v1 PodMonitor') as Validator)(pm).join('\n'), /interval must pass "x-re2-pattern"/);
 });
