@@ -14,6 +14,7 @@ import { createStatusPage } from '../expose/page/extension.js';
 import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { setRedactionPatterns } from '../util/redact.js';
 import { createDaemon, type Daemon } from '../daemon.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig({ file: values.config });
+  setRedactionPatterns(config.redact.patterns);
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
   warnMissingNodeFlags(logger);
   const host = thisHost();

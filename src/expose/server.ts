@@ -1,9 +1,13 @@
 /**
  * The HTTP server: Fastify 5, schema-first (TypeBox), one error shape, an
- * OpenAPI document at /openapi.json, rate limits on POST routes, bearer token
- * on mutating ones. Core routes first, then each extension's routes.
+ * OpenAPI document at /openapi.json. Core routes first, then each extension's
+ * routes. What bounds and guards every request is installed here, once, so a
+ * new route gets it without asking (guard.ts, disclosure.ts): the Host
+ * allow-list on loopback, a global in-flight cap, a per-client rate limit on
+ * every route but the probes, the bearer token checked in onRequest (before
+ * the body is read), and secrets and raw kernel evidence out of responses.
  */
-import Fastify, { LogController, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
@@ -16,9 +20,16 @@ import { registerTargetRoutes } from './routes/targets.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { registerScanRoute } from './routes/scan.js';
+import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createHostCheck, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
+import { discloseTo } from './disclosure.js';
 
 /** Default body limit for routes that do not set their own (JSON bodies are small). */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+/** Requests in flight at once (probes and in-process requests excepted); past it, 503 + Retry-After. */
+export const MAX_IN_FLIGHT = 32;
+export const BUSY_RETRY_AFTER_S = 1;
+/** Per client address, GET and HEAD (a page open in a browser refreshes a fragment every few seconds). */
+export const GET_RATE_LIMIT = { max: 600, timeWindow: 60_000 };
 
 export const CORE_ROUTES: RoutePlugin[] = [
   registerMetricsRoute,
@@ -43,6 +54,7 @@ export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[]
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ForkwatchApp;
   installErrorHandlers(app);
+  installGuards(app, ctx);
   app.addSchema(ErrorSchema);
   await app.register(swagger, {
     openapi: {
@@ -53,11 +65,52 @@ export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[]
   });
   await app.register(rateLimit, {
     global: false,
+    // The status page reads the API in process (app.inject): one page view is one request, not five.
+    allowList: (req) => req.method !== 'POST' && isInProcess(req),
     errorResponseBuilder: (_req, c) => new HttpError(429, `rate limit exceeded: at most ${c.max} requests per ${c.after}`),
   });
+  installTokenFirst(app, ctx);
   for (const routes of [...CORE_ROUTES, ...extraRoutes]) await routes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+const listOf = (h: unknown): unknown[] => (h == null ? [] : Array.isArray(h) ? [...(h as unknown[])] : [h]);
+
+function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
+  app.decorateRequest('authorized', false);
+  if (isLoopbackHost(ctx.config.listen.host)) app.addHook('onRequest', createHostCheck(allowedHosts(ctx.config.publicUrl)));
+  app.addHook('onRequest', createConcurrencyCap(MAX_IN_FLIGHT, BUSY_RETRY_AFTER_S).hook);
+  app.addHook('onRequest', createAuthorizedMark(ctx.config.authToken));
+  // Runs before @fastify/rate-limit's own onRoute hook (registered after this), which reads config.rateLimit.
+  app.addHook('onRoute', (route) => {
+    const methods = listOf(route.method);
+    const config = (route.config ?? {}) as { rateLimit?: unknown };
+    if (!UNLIMITED_PATHS.has(route.url) && config.rateLimit === undefined && methods.every((m) => m === 'GET' || m === 'HEAD')) {
+      route.config = { ...config, rateLimit: GET_RATE_LIMIT } as RouteOptions['config'];
+    }
+  });
+  app.addHook('preSerialization', async (req, _reply, payload) => discloseTo(payload, req.authorized));
+}
+
+/**
+ * The token check moves from preHandler (after body validation) to the end of
+ * onRequest: after the rate limit (failed guesses count), before the body is
+ * read or validated (an unauthenticated request with a bad body gets 401).
+ * Registered after @fastify/rate-limit, whose onRoute hook appends its own.
+ */
+function installTokenFirst(app: ForkwatchApp, ctx: ExposeContext): void {
+  app.addHook('onRoute', (route) => {
+    const pre = listOf(route.preHandler);
+    if (!pre.includes(ctx.requireToken) && !declaresBearer(route.schema)) return;
+    route.preHandler = pre.filter((h) => h !== ctx.requireToken) as RouteOptions['preHandler'];
+    route.onRequest = [...listOf(route.onRequest), ctx.requireToken] as RouteOptions['onRequest'];
+  });
+}
+
+function declaresBearer(schema: unknown): boolean {
+  const security = (schema as { security?: Record<string, unknown>[] } | undefined)?.security;
+  return Array.isArray(security) && security.some((s) => s && 'bearer' in s);
 }
 
 export { errorBody };
