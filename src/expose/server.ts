@@ -28,7 +28,7 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** Requests in flight at once (probes and in-process requests excepted); past it, 503 + Retry-After. */
 export const MAX_IN_FLIGHT = 32;
 export const BUSY_RETRY_AFTER_S = 1;
-/** Per client address, GET and HEAD (a page open in a browser refreshes a fragment every few seconds). */
+/** Per client address, all routes together but the probes and the POST routes (which have their own); a page open in a browser refreshes a fragment every few seconds. */
 export const GET_RATE_LIMIT = { max: 600, timeWindow: 60_000 };
 
 export const CORE_ROUTES: RoutePlugin[] = [
@@ -64,7 +64,10 @@ export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[]
     },
   });
   await app.register(rateLimit, {
-    global: false,
+    // One bucket per client address for every route without its own limit (the POST routes set theirs).
+    global: true,
+    max: GET_RATE_LIMIT.max,
+    timeWindow: GET_RATE_LIMIT.timeWindow,
     // The status page reads the API in process (app.inject): one page view is one request, not five.
     allowList: (req) => req.method !== 'POST' && isInProcess(req),
     errorResponseBuilder: (_req, c) => new HttpError(429, `rate limit exceeded: at most ${c.max} requests per ${c.after}`),
@@ -75,20 +78,35 @@ export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[]
   return app;
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, in order (the security tests walk it, so a new route is covered). */
+    routeList: RouteEntry[];
+  }
+}
+
 const listOf = (h: unknown): unknown[] => (h == null ? [] : Array.isArray(h) ? [...(h as unknown[])] : [h]);
 
 function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
   app.decorateRequest('authorized', false);
+  // JSON bodies only: text/plain (and form posts) are the "simple" requests another site can send.
+  app.removeContentTypeParser('text/plain');
+  const routes: RouteEntry[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of listOf(route.method)) routes.push({ method: String(method), url: route.url });
+  });
   if (isLoopbackHost(ctx.config.listen.host)) app.addHook('onRequest', createHostCheck(allowedHosts(ctx.config.publicUrl)));
   app.addHook('onRequest', createConcurrencyCap(MAX_IN_FLIGHT, BUSY_RETRY_AFTER_S).hook);
   app.addHook('onRequest', createAuthorizedMark(ctx.config.authToken));
   // Runs before @fastify/rate-limit's own onRoute hook (registered after this), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {
-    const methods = listOf(route.method);
-    const config = (route.config ?? {}) as { rateLimit?: unknown };
-    if (!UNLIMITED_PATHS.has(route.url) && config.rateLimit === undefined && methods.every((m) => m === 'GET' || m === 'HEAD')) {
-      route.config = { ...config, rateLimit: GET_RATE_LIMIT } as RouteOptions['config'];
-    }
+    if (UNLIMITED_PATHS.has(route.url)) route.config = { ...(route.config ?? {}), rateLimit: false } as RouteOptions['config'];
   });
   app.addHook('preSerialization', async (req, _reply, payload) => discloseTo(payload, req.authorized));
 }
