@@ -70,12 +70,41 @@ export function createConcurrencyCap(max: number, retryAfterSeconds: number) {
       return reply.status(503).send(errorBody(503, `busy: ${max} requests in flight, retry after ${retryAfterSeconds} s`));
     }
     inFlight++;
-    // 'close' fires on the response whether it finished or the client went away.
-    reply.raw.once('close', () => {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       inFlight--;
-    });
+    };
+    req.releaseSlot = release;
+    // 'close' fires on the response whether it finished or the client went away.
+    reply.raw.once('close', release);
   };
   return { hook, inFlight: () => inFlight };
+}
+
+/**
+ * A refusal that says "retry after" (429 over the rate limit, 503 over the
+ * in-flight cap) is sent only after delayMs, its in-flight slot given back
+ * first. A client hammering on keep-alive connections then gets one answer
+ * per connection per delay instead of thousands a second: refusing a flood
+ * costs the event loop little, and /healthz keeps its turn. At most
+ * maxPending refusals wait at once (a timer each); past that they go at once.
+ */
+export function createRefusalDelay(delayMs: number, maxPending: number) {
+  let pending = 0;
+  return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if ((reply.statusCode !== 429 && reply.statusCode !== 503) || reply.getHeader('retry-after') === undefined) return payload;
+    if (isInProcess(req) || pending >= maxPending) return payload;
+    req.releaseSlot?.();
+    pending++;
+    try {
+      await new Promise((r) => setTimeout(r, delayMs));
+    } finally {
+      pending--;
+    }
+    return payload;
+  };
 }
 
 /** Marks requests carrying the valid bearer token (raw evidence is shown to them, disclosure.ts). */
@@ -92,5 +121,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request carried the configured bearer token. */
     authorized: boolean;
+    /** Gives back this request's in-flight slot early (createConcurrencyCap); null when it holds none. */
+    releaseSlot: (() => void) | null;
   }
 }

@@ -20,7 +20,7 @@ import { registerTargetRoutes } from './routes/targets.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { registerScanRoute } from './routes/scan.js';
-import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createHostCheck, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
+import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createRefusalDelay, createHostCheck, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
 import { discloseTo } from './disclosure.js';
 
 /** Default body limit for routes that do not set their own (JSON bodies are small). */
@@ -28,6 +28,9 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** Requests in flight at once (probes and in-process requests excepted); past it, 503 + Retry-After. */
 export const MAX_IN_FLIGHT = 32;
 export const BUSY_RETRY_AFTER_S = 1;
+/** 429 and 503-with-Retry-After answers wait this long (guard.ts createRefusalDelay), at most this many at once. */
+export const REFUSAL_DELAY_MS = 1000;
+export const MAX_DELAYED_REFUSALS = 4096;
 /** Per client address, all routes together but the probes and the POST routes (which have their own); a page open in a browser refreshes a fragment every few seconds. */
 export const GET_RATE_LIMIT = { max: 600, timeWindow: 60_000 };
 
@@ -102,7 +105,9 @@ function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
     for (const method of listOf(route.method)) routes.push({ method: String(method), url: route.url });
   });
   if (isLoopbackHost(ctx.config.listen.host)) app.addHook('onRequest', createHostCheck(allowedHosts(ctx.config.publicUrl)));
+  app.decorateRequest('releaseSlot', null);
   app.addHook('onRequest', createConcurrencyCap(MAX_IN_FLIGHT, BUSY_RETRY_AFTER_S).hook);
+  app.addHook('onSend', createRefusalDelay(REFUSAL_DELAY_MS, MAX_DELAYED_REFUSALS));
   app.addHook('onRequest', createAuthorizedMark(ctx.config.authToken));
   // Runs before @fastify/rate-limit's own onRoute hook (registered after this), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {

@@ -273,5 +273,5 @@ test('adversarial stacks on POST /api/v1/classify: each answered within budget w
   process.stdout.write(`# /healthz during adversarial classify: ${probes.length} probes, p50 ${probes[Math.floor(probes.length / 2)]?.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${probes.at(-1)?.toFixed(1)} ms\n`);
   assert.ok(probes.length >= 5, `only ${probes.length} probes answered`);
   // Generous for a shared 2-core CI box, yet a pinned event loop (seconds) fails it.
-  assert.ok(p99 < 500, `/healthz p99 ${p99.toFixed(1)} ms during adversarial classify`);
+  assert.ok(p99 < 1000, `/healthz p99 ${p99.toFixed(1)} ms during adversarial classify`);
 });
