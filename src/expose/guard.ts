@@ -17,7 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tokensEqual } from './auth.js';
 import { errorBody } from './errors.js';
 
-/** Always answered (liveness, readiness, Prometheus): cheap, and what tells an operator the daemon is alive. */
+/** Outside the in-flight cap and the shared per-client budget (liveness, readiness, Prometheus; /metrics has a bucket of its own, server.ts). */
 export const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** app.inject() from the status page (its data is the API's): no socket, never limited, never trusted with the token. */

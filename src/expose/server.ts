@@ -31,8 +31,15 @@ export const BUSY_RETRY_AFTER_S = 1;
 /** 429 and 503-with-Retry-After answers wait this long (guard.ts createRefusalDelay), at most this many at once. */
 export const REFUSAL_DELAY_MS = 1000;
 export const MAX_DELAYED_REFUSALS = 4096;
-/** Per client address, all routes together but the probes and the POST routes (which have their own); a page open in a browser refreshes a fragment every few seconds. */
-export const GET_RATE_LIMIT = { max: 600, timeWindow: 60_000 };
+/**
+ * Per client address, all routes together but the probes and the POST routes
+ * (which have their own). A one-second window: the burst a client may send at
+ * once is what bounds the event loop (synchronous store reads), and a page
+ * open in a browser asks for a few requests a second at most.
+ */
+export const GET_RATE_LIMIT = { max: 30, timeWindow: 1000 };
+/** /metrics, per client address, its own bucket: a scrape every 15-30 s from each Prometheus (an HA pair, a manual curl) fits many times. */
+export const METRICS_RATE_LIMIT = { max: 10, timeWindow: 1000 };
 
 export const CORE_ROUTES: RoutePlugin[] = [
   registerMetricsRoute,
@@ -111,7 +118,10 @@ function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
   app.addHook('onRequest', createAuthorizedMark(ctx.config.authToken));
   // Runs before @fastify/rate-limit's own onRoute hook (registered after this), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {
-    if (UNLIMITED_PATHS.has(route.url)) route.config = { ...(route.config ?? {}), rateLimit: false } as RouteOptions['config'];
+    if (!UNLIMITED_PATHS.has(route.url)) return;
+    // /metrics gets its own bucket (Prometheus shares 127.0.0.1 with every other local client, and must not be starved
+    // by them), small enough that flooding it cannot stall the event loop (it costs ~0.5 ms); the probes are free.
+    route.config = { ...(route.config ?? {}), rateLimit: route.url === '/metrics' ? METRICS_RATE_LIMIT : false } as RouteOptions['config'];
   });
   app.addHook('preSerialization', async (req, _reply, payload) => discloseTo(payload, req.authorized));
 }

@@ -35,9 +35,14 @@ function agentArgs() {
   };
 }
 
+/** GET, waiting out the per-client rate limit (this test reads every route, twice, in a burst). */
 async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
-  return { status: res.status, body: await res.text() };
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
+    const body = await res.text();
+    if (res.status !== 429 || attempt === 20) return { status: res.status, body };
+    await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+  }
 }
 
 test('an agent -secret (and -D password, --token, URL userinfo) never leaves the daemon: API, page, bundle, Slack, Alertmanager, logs', async (t) => {
@@ -81,7 +86,7 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
   for (const path of [...apiGets, ...pages]) {
     for (const headers of [{}, auth]) {
       const r = await get(`${daemon.url}${path}`, headers);
-      assert.ok(r.status < 500, `${path}: ${r.status}`);
+      assert.ok(r.status < 400 || r.status === 404, `${path}: ${r.status} ${r.body.slice(0, 200)}`);
       seen.push({ where: `GET ${path}${'authorization' in headers ? ' (token)' : ''}`, body: r.body });
     }
   }
