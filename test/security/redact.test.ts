@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedactor, CUT_MARK, MAX_SCANNED_CHARS, REDACTED } from '../../src/util/redact.js';
 import { compileSafeRegex } from '../../src/util/safe-regex.js';
+import { loadConfig, resolveConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/errors.js';
 
 const HEX = 'f3a9c1e07b2d48d6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2';
 const R = REDACTED;
@@ -91,4 +93,13 @@ test('linear time on adversarial input (every rule, 512 KiB)', () => {
     const ms = performance.now() - t0;
     assert.ok(ms < 500, `${s.slice(0, 20)}…: ${ms.toFixed(0)} ms`);
   }
+});
+
+test('redact.patterns: compiled at load (RE2), a refused pattern names its key; the env var works', () => {
+  const cfg = resolveConfig({ redact: { patterns: ['ghp_[A-Za-z0-9]{8,}'] } }, 'test');
+  assert.equal(createRedactor(cfg.redact.patterns).text('x ghp_abcdefgh12'), `x ${R}`);
+  assert.throws(() => resolveConfig({ redact: { patterns: ['ok', '(a)\\1'] } }, 'test'), (e: unknown) => e instanceof ConfigError && e.key === 'redact.patterns[1]');
+  assert.throws(() => resolveConfig({ redact: { patterns: [''] } }, 'test'), ConfigError);
+  const fromEnv = loadConfig({ env: { FORKWATCH_REDACT_PATTERNS: '["tok_[0-9]+"]' } });
+  assert.deepEqual(fromEnv.redact.patterns.map((p) => p.source), ['tok_[0-9]+']);
 });
