@@ -7,6 +7,7 @@
 import type { AlertFacts } from './types.js';
 import { classificationText, incidentUrl, signatureLabel, type MessageContext } from './describe.js';
 import { formatAge } from '../util/format-age.js';
+import { redactDeep } from '../util/redact.js';
 
 export const ALERT_NAME = 'ForkwatchHungChild';
 
@@ -24,7 +25,8 @@ export interface AmContext extends MessageContext {
 }
 
 /** resolved: the alert carries endsAt (Alertmanager then resolves it); active ones carry none and are re-sent. */
-export function toAmAlert(f: AlertFacts, resolved: boolean, ctx: AmContext): AmAlert {
+export function toAmAlert(facts: AlertFacts, resolved: boolean, ctx: AmContext): AmAlert {
+  const f = redactDeep(facts);
   const link = incidentUrl(f.incidentId, ctx) ?? `${ctx.fallbackBaseUrl.replace(/\/+$/, '')}/api/v1/incidents/${encodeURIComponent(f.incidentId)}`;
   const severity = f.classification.kind === 'signature' ? f.classification.severity : 'critical';
   const alert: AmAlert = {

@@ -11,9 +11,15 @@ import {
 } from './slack-limits.js';
 import { classificationText, incidentUrl, type MessageContext } from './describe.js';
 import { formatAge } from '../util/format-age.js';
+import { redactDeep } from '../util/redact.js';
 
-/** Items of one kind; the caller groups them (see groupForSlack). */
-export function buildSlackMessage(items: Notification[], ctx: MessageContext): SlackMessage {
+/**
+ * Items of one kind; the caller groups them (see groupForSlack). The facts are
+ * redacted (src/util/redact.ts) before they are escaped for mrkdwn, so the
+ * `<redacted>` mark is escaped like any text rather than read as a Slack link.
+ */
+export function buildSlackMessage(allItems: Notification[], ctx: MessageContext): SlackMessage {
+  const items = allItems.map((i) => ({ ...i, facts: redactDeep(i.facts) }));
   const first = items[0];
   if (!first) throw new Error('buildSlackMessage: no items');
   if (items.length > 1) return fitMessage(groupedMessage(first.kind, items.map((i) => i.facts), ctx));

@@ -10,6 +10,7 @@ import type { SignatureMatch } from '../match/types.js';
 import type { HostFacts } from './host-facts.js';
 import type { TargetFacts } from './target-facts.js';
 import type { CoreResult } from '../capture/core.js';
+import { redactDeep } from '../util/redact.js';
 
 export const BUNDLE_FORMAT = 'forkwatch-evidence-bundle/1';
 
@@ -87,7 +88,12 @@ export function framesFromFork(stack: Pick<ParsedStack, 'threads'> | null | unde
   return null;
 }
 
+/** Redacted (src/util/redact.ts) as a whole: the API and `forkwatch bundle` both serve exactly this. */
 export function buildBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
+  return redactDeep(assembleBundle(i, ctx));
+}
+
+function assembleBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
   const { evidence: e, audit, ...summary } = i;
   const facts = (e.extra?.[TARGET_FACTS_KEY] as TargetFacts | undefined) ?? null;
   const notes: string[] = [];

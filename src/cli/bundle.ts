@@ -13,6 +13,7 @@ import { buildBundle } from '../bundle/build.js';
 import { collectHostFacts } from '../bundle/host-facts.js';
 import { thisHost } from '../daemon/stages.js';
 import { VERSION } from '../version.js';
+import { setRedactionPatterns } from '../util/redact.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
 const HELP = `usage: forkwatch bundle INCIDENT-ID [--config FILE] [--out FILE]
@@ -40,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const id = positionals[0];
   const config = loadConfig({ file: values.config });
+  // Secrets redacted with the daemon's patterns; raw kernel evidence kept: this file is the root operator's (0600).
+  setRedactionPatterns(config.redact.patterns);
   if (!existsSync(join(config.stateDir, STORE_FILE))) {
     process.stderr.write(`forkwatch bundle: no incident store in stateDir ${JSON.stringify(config.stateDir)} (${STORE_FILE} missing): is --config the daemon's?\n`);
     return EX_NOINPUT;

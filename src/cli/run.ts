@@ -14,6 +14,7 @@ import { createStatusPage } from '../expose/page/extension.js';
 import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { setRedactionPatterns } from '../util/redact.js';
 import { createDaemon, type Daemon } from '../daemon.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   // umask it was started with (npm start, a container: 022); docs/security.md.
   process.umask(0o077);
   const loaded = loadConfig({ file: values.config });
+  setRedactionPatterns(loaded.redact.patterns);
   const logger = createLogger({ level: loaded.log.level, pretty: loaded.log.pretty });
   warnMissingNodeFlags(logger);
   const config = resolveToolsAtStart(loaded, logger);

@@ -45,5 +45,7 @@ export interface Config {
   remediation: { mode: RemediationMode; signatures: string[]; minAgeMs: number };
   threadDump: { enabled: boolean; timeoutMs: number };
   core: { enabled: boolean; maxBytes: number };
+  /** Operator patterns for src/util/redact.ts (the built-in rules always apply). */
+  redact: { patterns: SafeRegex[] };
   log: { level: RawConfig['log']['level']; pretty: 'auto' | boolean };
 }

@@ -84,6 +84,7 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
     },
     threadDump: { enabled: raw.threadDump.enabled, timeoutMs: positive(raw, 'threadDump.timeout', source) },
     core: raw.core,
+    redact: { patterns: raw.redact.patterns.map((pat, i) => compileRegex(`redact.patterns[${i}]`, pat, source) as SafeRegex) },
     log: raw.log,
   };
 }
@@ -225,6 +226,7 @@ export function redactConfig(cfg: Config): Record<string, unknown> {
       exe: t.exe?.source,
       user: t.user?.source,
     })),
+    redact: { patterns: cfg.redact.patterns.map((p) => p.source) },
     authToken: cfg.authToken ? '<redacted>' : null,
     alerts: {
       ...cfg.alerts,

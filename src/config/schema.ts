@@ -138,6 +138,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    redact: Type.Object(
+      {
+        patterns: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+          default: [],
+          maxItems: 64,
+          description: 'RE2 regexes: each match is replaced by <redacted> in everything forkwatch shows (API, page, bundle, alerts, logs), beside the built-in rules',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

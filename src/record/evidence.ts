@@ -2,6 +2,7 @@
 import type { ChildReport, TargetProcess } from '../classify/types.js';
 import type { KernelEvidence } from '../capture/types.js';
 import type { ProcessInfo } from '../scan/types.js';
+import { redactText } from '../util/redact.js';
 import type { IncidentEvidence, ProcessFacts, SuspectObservation } from './types.js';
 
 /** Raw stack text and thread dumps are kept up to this many bytes (UTF-8). */
@@ -19,7 +20,8 @@ export function toProcessFacts(p: ProcessInfo, user?: string | null): ProcessFac
     uid: p.uid,
     user: user ?? null,
     comm: p.comm,
-    cmdline: p.cmdline.toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' '),
+    // Redacted before it is stored (src/util/redact.ts): the classifier compared the raw bytes already.
+    cmdline: redactText(p.cmdline.toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ')),
     cmdlineTruncated: p.cmdlineTruncated,
     exe: p.exe,
     cpuTimeMs: p.cpuTimeMs,

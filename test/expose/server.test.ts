@@ -183,26 +183,27 @@ test('GET /api/v1/incidents/:id returns the incident with its evidence; unknown 
   assertErrorShape(await app.inject(`/api/v1/incidents/${'x'.repeat(3000)}`), 414);
 });
 
-test('GET /api/v1/signatures and POST /api/v1/classify (text, JSON, oversize, empty, hostile input)', async (t) => {
+test('GET /api/v1/signatures and POST /api/v1/classify (JSON only, oversize, empty, hostile input)', async (t) => {
   const { app } = await setup(t);
   const sigs = (await app.inject('/api/v1/signatures')).json();
   assert.equal(sigs.signatures[0].id, 'atfork-mutex');
   assert.equal(sigs.signatures[0].rules, 1);
   const text = DEADLOCK_FRAMES.map((f, i) => `#${i} 0x0 ${f}`).join('\n');
-  const plain = await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'text/plain' }, payload: text });
+  assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'text/plain' }, payload: text }), 415, /application\/json/);
+  const plain = await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: text } });
   assert.equal(plain.statusCode, 200, plain.body);
   assert.equal(plain.json().match.deadlock, true);
   assert.equal(plain.json().threads[0].frames.length, 5);
   const json = await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: '#0 0x0 nanosleep\n#1 0x0 main' } });
   assert.equal(json.statusCode, 200);
   assert.equal(json.json().match.deadlock, false);
-  assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(1024 * 1024 + 10) }), 413);
-  assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'text/plain' }, payload: '   ' }), 400, /empty/);
+  assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: 'x'.repeat(1024 * 1024 + 10) } }), 413);
+  assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: '   ' } }), 400, /empty/);
   assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: { nested: 1 } } }), 400);
   assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'application/json' }, payload: '{"stack": "unterminated' }), 400);
   assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'application/xml' }, payload: '<a/>' }), 415);
   assertErrorShape(await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: 'x', __proto__: { admin: true }, extra: 1 } }), 400);
-  const hostile = await app.inject({ method: 'POST', url: '/api/v1/classify', headers: { 'content-type': 'text/plain' }, payload: '\u0000\u0001<script>alert(1)</script>\n'.repeat(1000) });
+  const hostile = await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack: '\u0000\u0001<script>alert(1)</script>\n'.repeat(1000) } });
   assert.equal(hostile.statusCode, 200);
   assert.equal(hostile.json().format, 'unknown');
   assert.ok(hostile.json().warnings.length > 0);

@@ -18,6 +18,8 @@ export interface DeadlockerOptions {
   threads?: number;
   /** Use a binary built without -g (and stripped): production hosts rarely have symbols. */
   stripped?: boolean;
+  /** Put after "--": argv text only, ignored by the program (a cmdline that looks like a Jenkins agent's). */
+  extraArgs?: string[];
 }
 
 export interface Deadlocker {
@@ -40,6 +42,7 @@ export async function startDeadlocker(opts: DeadlockerOptions = {}): Promise<Dea
   const binary = deadlockerBinary(opts.stripped);
   const args: string[] = ['--hung', String(opts.hung ?? 2), '--threads', String(opts.threads ?? 4)];
   for (const flag of ['exec', 'busy', 'sleeper', 'accepter', 'zombie'] as const) if (opts[flag]) args.push(`--${flag}`);
+  if (opts.extraArgs) args.push('--', ...opts.extraArgs);
   const proc: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const children: { role: Role; pid: number }[] = [];
   await new Promise<void>((resolve, reject) => {

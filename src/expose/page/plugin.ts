@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { ASSETS } from './assets.js';
 import { SECURITY_HEADERS } from './headers.js';
 import { html } from './html.js';
+import { sharedRender } from './shared-render.js';
 import type { PageStatus } from './model.js';
 import { createApiSource, type ApiSourceOptions, type PageSource } from './source.js';
 import { renderIncidentFragment, renderIncidentPage } from './views/incident.js';
@@ -31,6 +32,8 @@ const IdParams = {
 } as const;
 
 const HTML = 'text/html; charset=utf-8';
+/** How long one overview render serves every request (unless a scan happened meanwhile). */
+export const OVERVIEW_MAX_AGE_MS = 1000;
 
 export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opts) => {
   const source = opts.source ?? createApiSource(app, opts);
@@ -40,8 +43,11 @@ export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opt
   });
   registerAssets(app);
 
-  app.get('/', async (_req, reply) => sendHtml(reply, renderOverviewPage(await source.overview())));
-  app.get(OVERVIEW_FRAGMENT_PATH, async (_req, reply) => sendHtml(reply, renderOverviewFragment(await source.overview()).value));
+  const shared = { maxAgeMs: OVERVIEW_MAX_AGE_MS, version: () => opts.status?.().lastScanAt ?? null };
+  const overviewPage = sharedRender(async () => renderOverviewPage(await source.overview()), shared);
+  const overviewFragment = sharedRender(async () => renderOverviewFragment(await source.overview()).value, shared);
+  app.get('/', async (_req, reply) => sendHtml(reply, await overviewPage()));
+  app.get(OVERVIEW_FRAGMENT_PATH, async (_req, reply) => sendHtml(reply, await overviewFragment()));
 
   app.get<{ Params: { id: string } }>('/incidents/:id', { schema: { params: IdParams } }, async (req, reply) => {
     const data = await source.incident(req.params.id);

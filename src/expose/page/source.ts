@@ -48,6 +48,8 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
   const now = opts.now ?? Date.now;
   const get = async (url: string, problems: string[]): Promise<Fetched | null> => {
     try {
+      // In-process requests never yield on their own (synchronous store): give sockets a turn between them.
+      await new Promise((r) => setImmediate(r));
       const res = await app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
       const body: unknown = res.body.length > 0 ? JSON.parse(res.body) : null;
       if (res.statusCode >= 400 && res.statusCode !== 404) problems.push(`${url}: HTTP ${res.statusCode} ${str(obj(body)?.message) ?? ''}`.trim());

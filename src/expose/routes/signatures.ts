@@ -1,11 +1,15 @@
 /** GET /api/v1/signatures and POST /api/v1/classify (stack text in, parse and match out). */
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, Nullable } from '../schemas.js';
 
 /** A stack dump of a few thousand threads fits; anything larger is not a stack. */
 export const CLASSIFY_BODY_LIMIT = 1024 * 1024;
+/** Matching costs threads × frames × rules: the budget a parsed dump must fit (a JVM has a few thousand threads). */
+export const CLASSIFY_MAX_THREADS = 5000;
+export const CLASSIFY_MAX_FRAMES = 100_000;
 
 const SignatureSchema = Type.Object({
   id: Type.String(),
@@ -19,10 +23,20 @@ const SignatureSchema = Type.Object({
   rules: Type.Integer({ description: 'number of rules' }),
 });
 
-const ClassifyBody = Type.Union([
-  Type.String({ maxLength: CLASSIFY_BODY_LIMIT, description: 'text/plain: the stack dump' }),
-  Type.Object({ stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }) }, { additionalProperties: false }),
-]);
+// JSON only: a text/plain POST is a "simple" cross-site request any web page can send.
+const ClassifyBody = Type.Object({ stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }) }, { additionalProperties: false });
+
+/** onRequest, before the body is read: anything but application/json is 415. */
+async function requireJson(req: FastifyRequest): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, `content-type must be application/json with a body {"stack": "..."}, got ${JSON.stringify(type.slice(0, 100) || 'none')}`);
+}
+
+function checkBudget(threads: { frames: unknown[] }[]): void {
+  if (threads.length > CLASSIFY_MAX_THREADS) throw new HttpError(413, `the stack has ${threads.length} threads: at most ${CLASSIFY_MAX_THREADS} are classified`);
+  const frames = threads.reduce((n, t) => n + t.frames.length, 0);
+  if (frames > CLASSIFY_MAX_FRAMES) throw new HttpError(413, `the stack has ${frames} frames: at most ${CLASSIFY_MAX_FRAMES} are classified`);
+}
 
 const ClassifyResponse = Type.Object({
   format: Type.String(),
@@ -62,19 +76,21 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
     '/api/v1/classify',
     {
       bodyLimit: CLASSIFY_BODY_LIMIT,
+      onRequest: requireJson,
       config: { rateLimit: ctx.postRateLimit },
       schema: {
         tags: ['signatures'],
-        description: 'Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: text/plain, or JSON {"stack": "..."}. Read-only: no token needed.',
+        description: `Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: application/json {"stack": "..."} only (415 otherwise), at most ${CLASSIFY_BODY_LIMIT} bytes, ${CLASSIFY_MAX_THREADS} threads, ${CLASSIFY_MAX_FRAMES} frames (413). Read-only: no token needed.`,
         body: ClassifyBody,
         response: { 200: ClassifyResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
       },
     },
     async (req) => {
       const matcher = requireMatcher(ctx);
-      const text = typeof req.body === 'string' ? req.body : req.body.stack;
+      const text = req.body.stack;
       if (text.trim() === '') throw new HttpError(400, 'body is empty: send the stack dump text');
       const parsed = matcher.parse(text);
+      checkBudget(parsed.threads);
       const match = matcher.match(parsed.threads);
       return { format: parsed.format, pid: parsed.pid, warnings: parsed.warnings, threads: parsed.threads, match };
     },

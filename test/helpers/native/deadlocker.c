@@ -8,7 +8,8 @@
  *
  * Usage: deadlocker [--hung N] [--exec] [--busy] [--sleeper] [--accepter]
  *                   [--zombie] [--threads N] [--label TEXT]
- * --label TEXT is ignored: it only puts TEXT in the argv (hence the cmdline)
+ * --label TEXT is ignored: it only puts TEXT in the argv (hence the cmdline);
+ * so is everything after "--" (a cmdline shaped like an agent's: -secret HEX)
  * that the parent and its never-exec'd children share, e.g. hostile markup.
  * Prints one line per child: "<role> <pid>", then "ready", then waits forever
  * (until killed). Roles: hung, exec, busy, sleeper, accepter, zombie.
@@ -135,6 +136,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--hung") && i + 1 < argc) hung = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--label") && i + 1 < argc) i++; /* ignored: argv text only */
+        else if (!strcmp(argv[i], "--")) break; /* the rest is argv text only (e.g. an agent's -secret) */
         else if (!strcmp(argv[i], "--exec")) exec_child = 1;
         else if (!strcmp(argv[i], "--busy")) busy = 1;
         else if (!strcmp(argv[i], "--sleeper")) sleeper = 1;

@@ -1,0 +1,128 @@
+/**
+ * GET load on the REAL daemon (node dist/cli.js run, after `npm run build`),
+ * issue 12 item 8: 200 connections for 30 s on `/` and then on
+ * `/api/v1/incidents`, with 1,000 incidents in the store and the suite's
+ * deadlocker watched (2 hung children: the page has content). Meanwhile a
+ * separate prober process GETs /healthz every 50 ms (2 s timeout) and
+ * /proc/PID/status is sampled every 250 ms. Goal: RSS ≤ 100 MB, /healthz p99
+ * ≤ 50 ms, no request waiting past its timeout (autocannon's: 10 s).
+ * Every connection comes from 127.0.0.1, so the per-client rate limit answers
+ * most requests 429 once the minute's budget is spent: that is the shipped
+ * behaviour under a flood, and the status counts show it.
+ * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { openStore } from '../src/record/index.js';
+import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
+import { startDeadlocker } from '../test/helpers/deadlocker.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' } } });
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const INCIDENTS = Number(values.incidents);
+const PROBE_EVERY_MS = 50;
+const PROBE_TIMEOUT_MS = 2000;
+const REQUEST_TIMEOUT_S = 10;
+
+function memMb(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 102.4) / 10;
+  return { rss: mb('VmRSS'), anon: mb('RssAnon') };
+}
+
+/** The prober in its own process: the load generator's event loop must not delay the probes. */
+const PROBER = `
+const [url, seconds, every, timeout] = process.argv.slice(1);
+const out = { ms: [], timeouts: 0, errors: 0 };
+const end = Date.now() + Number(seconds) * 1000;
+while (Date.now() < end) {
+  const t0 = performance.now();
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(Number(timeout)) });
+    await r.arrayBuffer();
+    if (r.status === 200) out.ms.push(performance.now() - t0); else out.errors++;
+  } catch (e) { if (e.name === 'TimeoutError') out.timeouts++; else out.errors++; }
+  await new Promise((r) => setTimeout(r, Number(every)));
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+function probe(url: string, seconds: number): Promise<{ ms: number[]; timeouts: number; errors: number }> {
+  const p = spawn(process.execPath, ['--input-type=module', '-e', PROBER, url, String(seconds), String(PROBE_EVERY_MS), String(PROBE_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  p.stdout.on('data', (c: Buffer) => (text += c.toString()));
+  return new Promise((resolve, reject) => p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`prober exited ${code}`)))));
+}
+
+const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
+
+/** A fresh daemon (store seeded with INCIDENTS incidents) per route: one run's heap does not carry into the next. */
+async function startDaemon(targetPid: number): Promise<{ pid: number; base: string; stop(): void; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-get-'));
+  const store = openStore({ stateDir: join(dir, 'state'), host: 'bench', sinks: [] });
+  store.observeSuspects(Date.now(), Array.from({ length: INCIDENTS }, (_, i) => ({
+    targetName: 'seeded', targetPid: 7, targetStartMs: 1_700_000_000_000, targetUser: 'jenkins', childPid: 10_000 + i, childStartMs: 1_700_000_100_000 + i,
+  })));
+  store.close();
+  const config = join(dir, 'forkwatch.yml');
+  writeFileSync(config, `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`);
+  const d = spawn(process.execPath, [...DAEMON_NODE_FLAGS, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
+    createInterface({ input: d.stdout! }).on('line', (line) => {
+      const m = /"listen":\{"host":"([^"]+)","port":(\d+)\}/.exec(line);
+      if (m) resolve(`http://${m[1]}:${m[2]}`);
+    });
+  });
+  await new Promise((r) => setTimeout(r, 3000)); // the first ticks: incidents for the hung children
+  return { pid: d.pid!, base, dir, stop: () => void d.kill('SIGKILL') };
+}
+
+async function main(): Promise<void> {
+  const dl = await startDeadlocker({ hung: 2, exec: true, sleeper: true, threads: 5 });
+  const rows = ['| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  process.stdout.write(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+  try {
+    for (const path of values.paths.split(',')) {
+      const d = await startDaemon(dl.pid);
+      try {
+        const idle = memMb(d.pid);
+        let rssMax = 0;
+        let anonMax = 0;
+        const sampler = setInterval(() => {
+          const m = memMb(d.pid);
+          rssMax = Math.max(rssMax, m.rss);
+          anonMax = Math.max(anonMax, m.anon);
+        }, 250);
+        const prober = probe(`${d.base}/healthz`, SECONDS);
+        const r = await autocannon({ url: `${d.base}${path}`, connections: CONNECTIONS, duration: SECONDS, timeout: REQUEST_TIMEOUT_S } as Parameters<typeof autocannon>[0]);
+        const p = await prober;
+        clearInterval(sampler);
+        const codes = (r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
+        const count = (c: string) => codes[c]?.count ?? 0;
+        const total = Object.values(codes).reduce((n, c) => n + c.count, 0);
+        const twoxx = Object.entries(codes).filter(([c]) => c.startsWith('2')).reduce((n, [, c]) => n + c.count, 0);
+        const timeouts = (r as unknown as { timeouts: number }).timeouts;
+        const ms = p.ms.sort((a, b) => a - b);
+        rows.push(`| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) |`);
+        process.stdout.write(`${rows.at(-1)}\n`);
+      } finally {
+        d.stop();
+        rmSync(d.dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await dl.stop();
+  }
+  process.stdout.write(`\n${rows.join('\n')}\n`);
+}
+
+await main();
