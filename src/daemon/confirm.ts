@@ -33,7 +33,7 @@ export async function confirmSuspects(
     if (!ev) continue;
     // Match only a fresh capture: an older one was matched (and kept) when it was taken.
     const stack = ev.freshCapture ? ev.capture?.stack : null;
-    const match = stack ? ((await guard('match', fail, () => deps.matcher?.match(stack.threads))) ?? null) : null;
+    const match = stack ? ((await guard('match', fail, () => deps.matcher?.match(stack.threads, { forkedChild: true }))) ?? null) : null;
     const verdict = decide(match, ev);
     const kept = ev.freshCapture && ev.capture ? captureEvidence(ev.capture, match, at) : null;
     if (!verdict) {

@@ -7,7 +7,7 @@
 import type { ScanReport } from '../classify/types.js';
 import type { ParsedStack, Thread } from '../capture/types.js';
 import type { Capturer } from '../capture/capturer.js';
-import type { MatchResult, Signature } from '../match/types.js';
+import type { MatchOptions, MatchResult, Signature } from '../match/types.js';
 import type { IncidentState, IncidentSummary } from '../record/types.js';
 
 export interface ScannerPort {
@@ -20,7 +20,7 @@ export type EvidencePort = Pick<Capturer, 'captureSuspect' | 'retain'>;
 
 export interface MatchPort {
   signatures(): Signature[];
-  match(threads: Thread[]): MatchResult;
+  match(threads: Thread[], options?: MatchOptions): MatchResult;
   parse(text: string): ParsedStack;
 }
 

@@ -21,10 +21,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Frame, Thread } from '../capture/types.js';
+import { FINGERPRINT_VERSION } from './fingerprint-version.js';
 import { shippedVocabulary } from './load.js';
 import { compileVocabulary, hasRole, type CompiledVocabulary } from './vocabulary.js';
 
-export const FINGERPRINT_VERSION = 2;
+export { FINGERPRINT_VERSION };
 /** Version 1's depth (kept for fingerprintFramesV1). */
 export const FINGERPRINT_DEPTH = 8;
 export const ABOVE_FORK = 8;

@@ -21,7 +21,13 @@ const SignatureSchema = Type.Object({
 
 const ClassifyBody = Type.Union([
   Type.String({ maxLength: CLASSIFY_BODY_LIMIT, description: 'text/plain: the stack dump' }),
-  Type.Object({ stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }),
+      forkedChild: Type.Optional(Type.Boolean({ description: "the dump is of a child that forked and never exec'd (as `classify --forked-child`)" })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
 const ClassifyResponse = Type.Object({
@@ -65,7 +71,7 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
       config: { rateLimit: ctx.postRateLimit },
       schema: {
         tags: ['signatures'],
-        description: 'Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: text/plain, or JSON {"stack": "..."}. Read-only: no token needed.',
+        description: 'Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: text/plain, or JSON {"stack": "...", "forkedChild": true} (forkedChild: the dump is of a forked child that never exec\'d). Read-only: no token needed.',
         body: ClassifyBody,
         response: { 200: ClassifyResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
       },
@@ -73,9 +79,10 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
     async (req) => {
       const matcher = requireMatcher(ctx);
       const text = typeof req.body === 'string' ? req.body : req.body.stack;
+      const forkedChild = typeof req.body !== 'string' && req.body.forkedChild === true;
       if (text.trim() === '') throw new HttpError(400, 'body is empty: send the stack dump text');
       const parsed = matcher.parse(text);
-      const match = matcher.match(parsed.threads);
+      const match = matcher.match(parsed.threads, { forkedChild });
       return { format: parsed.format, pid: parsed.pid, warnings: parsed.warnings, threads: parsed.threads, match };
     },
   );
