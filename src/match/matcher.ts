@@ -120,8 +120,9 @@ function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRul
 
 /** Matched frame indexes (innermost first) or null. */
 function matchRule(frames: readonly Frame[], rule: CompiledRule): number[] | null {
-  if (rule.unless && frames.some((f) => f.normalized !== null && rule.unless!.test(f.normalized))) return null;
-  if (rule.unlessVocab && frames.some((f) => f.normalized !== null && rule.unlessVocab!(f.normalized))) return null;
+  // Cheap first: most rules fail on the first pattern in the top frames; skip the search's set-up then.
+  const first = rule.patterns[0]!;
+  if (!first.optional && !frames.slice(0, rule.withinTop).some((f) => frameMatches(f, first))) return null;
   const hits = new Map<number, boolean>();
   const hit = (p: number, f: number): boolean => {
     const key = p * MAX_MATCH_DEPTH + f;
@@ -154,6 +155,9 @@ function matchRule(frames: readonly Frame[], rule: CompiledRule): number[] | nul
   };
   const found = search(0, 0, true);
   if (!found || found.length === 0) return null;
+  // The vetoes look at every frame: only once the patterns matched (most rules fail in the top frames).
+  if (rule.unless && frames.some((f) => f.normalized !== null && rule.unless!.test(f.normalized))) return null;
+  if (rule.unlessVocab && frames.some((f) => f.normalized !== null && rule.unlessVocab!(f.normalized))) return null;
   if (rule.belowFork && !frames.slice(found[0]! + 1).some((f) => f.normalized !== null && FORK_FRAME.test(f.normalized))) return null;
   return found;
 }
@@ -205,7 +209,7 @@ function compilePattern(p: FramePattern, cv: CompiledVocabulary | null): Compile
   return {
     fn: p.fn !== undefined ? anchored(p.fn) : null,
     inVocab: p.vocab ? vocabTest(cv!, p.vocab) : null,
-    module: p.module !== undefined ? compileSafeRegex(p.module, { maxInput: MAX_NAME }) : null,
+    module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
     args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,
@@ -219,6 +223,26 @@ function vocabTest(cv: CompiledVocabulary, names: readonly string[]): (name: str
   return (name) => listsHolding(cv, name).some((l) => names.includes(l));
 }
 
+/** Anchored, and remembering its answers per name: a JVM dump repeats the same names over hundreds of threads. */
 function anchored(source: string): SafeRegex {
-  return compileSafeRegex(source, { whole: true, maxInput: MAX_NAME });
+  return memoized(compileSafeRegex(source, { whole: true, maxInput: MAX_NAME }));
+}
+
+/** Answers kept per compiled regex, at most this many (a hostile dump of unique names only clears it). */
+const MEMO_MAX = 4096;
+
+function memoized(re: SafeRegex): SafeRegex {
+  const memo = new Map<string, boolean>();
+  return {
+    ...re,
+    test: (input) => {
+      let v = memo.get(input);
+      if (v === undefined) {
+        v = re.test(input);
+        if (memo.size >= MEMO_MAX) memo.clear();
+        memo.set(input, v);
+      }
+      return v;
+    },
+  };
 }
