@@ -71,7 +71,7 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
       config: { rateLimit: ctx.postRateLimit },
       schema: {
         tags: ['signatures'],
-        description: 'Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: text/plain, or JSON {"stack": "...", "forkedChild": true} (forkedChild: the dump is of a forked child that never exec\'d). Read-only: no token needed.',
+        description: 'Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: text/plain, or JSON {"stack": "..."}. Read-only: no token needed.',
         body: ClassifyBody,
         response: { 200: ClassifyResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
       },
