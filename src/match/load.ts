@@ -15,7 +15,7 @@ import { weakLazy } from '../util/weak-lazy.js';
 import { parse as parseYaml } from 'yaml';
 import { RESERVED_IDS, SignatureEntrySchema, SignatureFileSchema, VocabularyListSchema, type SignatureEntry, type SignatureFile, type VocabularyListEntry } from './schema.js';
 import type { Signature, SignatureLibrary, SignatureLoadError, Vocabulary } from './types.js';
-import { mergeVocabulary } from './vocabulary.js';
+import { ANY_ROLE_PREFIX, expandListName, mergeVocabulary } from './vocabulary.js';
 
 /** src/match/ and dist/match/ are both two levels below the package root. */
 export const SHIPPED_SIGNATURES_DIR = fileURLToPath(new URL('../../signatures/', import.meta.url));
@@ -158,6 +158,10 @@ function mergeFileVocabulary(into: Vocabulary, file: ReadFile): SignatureLoadErr
       continue;
     }
     const l = list as VocabularyListEntry;
+    if (name.startsWith(ANY_ROLE_PREFIX)) {
+      errors.push({ path: file.path, entry: null, id: null, field, message: `"${ANY_ROLE_PREFIX}…" names are reserved: ${ANY_ROLE_PREFIX}<role> stands for every list of that role` });
+      continue;
+    }
     const bad: SignatureLoadError[] = [];
     l.names.forEach((n, i) => checkRegex(n, `${field}.names[${i}]`, (f, message) => bad.push({ path: file.path, entry: null, id: null, field: f, message })));
     errors.push(...bad);
@@ -213,7 +217,10 @@ function checkEntry(path: string, index: number, id: string | null, entry: unkno
 
 function checkLists(names: string[] | undefined, field: string, vocabulary: Vocabulary, err: (field: string, message: string) => void): void {
   for (const n of names ?? []) {
-    if (!Object.hasOwn(vocabulary, n)) err(field, `unknown vocabulary list "${n}" (known: ${Object.keys(vocabulary).sort().join(', ') || 'none'})`);
+    if (expandListName(vocabulary, n).length === 0) {
+      const roles = [...new Set(Object.values(vocabulary).map((l) => l.role))].map((r) => `${ANY_ROLE_PREFIX}${r}`);
+      err(field, `unknown vocabulary list "${n}" (known: ${[...Object.keys(vocabulary), ...roles].sort().join(', ') || 'none'})`);
+    }
   }
 }
 

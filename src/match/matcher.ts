@@ -191,7 +191,7 @@ function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): Compil
   const cv = usesVocab ? compileVocabulary(vocab) : null;
   return {
     name: r.name ?? `rule ${index}`,
-    patterns: r.frames.map((p) => compilePattern(p, cv)),
+    patterns: r.frames.map((p) => compilePattern(p, cv, vocab)),
     withinTop: r.withinTop ?? DEFAULT_WITHIN_TOP,
     belowFork: r.belowFork === true,
     singleThreaded: r.singleThreaded === true,
@@ -200,15 +200,15 @@ function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): Compil
     lockWait: r.lockWait === true || r.noReleaser === true,
     noReleaser: r.noReleaser === true,
     unless: r.unless ? anchored(r.unless) : null,
-    unlessVocab: r.unlessVocab ? vocabTest(cv!, r.unlessVocab) : null,
+    unlessVocab: r.unlessVocab ? vocabTest(cv!, vocab, r.unlessVocab) : null,
     vocabulary: cv,
   };
 }
 
-function compilePattern(p: FramePattern, cv: CompiledVocabulary | null): CompiledPattern {
+function compilePattern(p: FramePattern, cv: CompiledVocabulary | null, vocab: Vocabulary): CompiledPattern {
   return {
     fn: p.fn !== undefined ? anchored(p.fn) : null,
-    inVocab: p.vocab ? vocabTest(cv!, p.vocab) : null,
+    inVocab: p.vocab ? vocabTest(cv!, vocab, p.vocab) : null,
     module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
     args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
     unnamed: p.unnamed === true,
@@ -218,9 +218,9 @@ function compilePattern(p: FramePattern, cv: CompiledVocabulary | null): Compile
 }
 
 /** A test for membership in some lists; an unknown list (the loader reports those) throws, so the signature does not compile. */
-function vocabTest(cv: CompiledVocabulary, names: readonly string[]): (name: string) => boolean {
-  listsOf(cv, names);
-  return (name) => listsHolding(cv, name).some((l) => names.includes(l));
+function vocabTest(cv: CompiledVocabulary, vocab: Vocabulary, names: readonly string[]): (name: string) => boolean {
+  const lists = new Set(listsOf(cv, vocab, names));
+  return (name) => listsHolding(cv, name).some((l) => lists.has(l));
 }
 
 /** Anchored, and remembering its answers per name: a JVM dump repeats the same names over hundreds of threads. */

@@ -53,12 +53,25 @@ export function compileVocabulary(vocab: Vocabulary): CompiledVocabulary {
   return compiled;
 }
 
-/** The compiled lists of these names (the loader has checked they exist; an unknown one throws). */
-export function listsOf(cv: CompiledVocabulary, names: readonly string[]): SafeRegex[] {
-  return names.map((n) => {
-    const l = cv.lists.get(n);
-    if (!l) throw new Error(`unknown vocabulary list ${n}`);
-    return l.re;
+/** `any-lock`, `any-prepare`, …: every list of that role (what a signature names when any lock wait will do). */
+export const ANY_ROLE_PREFIX = 'any-';
+
+/** The list names a reference stands for: itself, or every list of a role for `any-<role>`; empty when unknown. */
+export function expandListName(vocab: Vocabulary, name: string): string[] {
+  if (Object.hasOwn(vocab, name)) return [name];
+  if (!name.startsWith(ANY_ROLE_PREFIX)) return [];
+  const role = name.slice(ANY_ROLE_PREFIX.length);
+  return Object.entries(vocab)
+    .filter(([, l]) => l.role === role)
+    .map(([n]) => n);
+}
+
+/** The concrete lists these references stand for (the loader has checked them; an unknown one throws). */
+export function listsOf(cv: CompiledVocabulary, vocab: Vocabulary, names: readonly string[]): string[] {
+  return names.flatMap((n) => {
+    const lists = expandListName(vocab, n);
+    if (lists.length === 0 || lists.some((l) => !cv.lists.has(l))) throw new Error(`unknown vocabulary list ${n}`);
+    return lists;
   });
 }
 
@@ -99,8 +112,10 @@ export interface LockWait {
  * Is the thread blocked in a lock wait? Walk outward from the innermost frame
  * (at most `depth` frames): unnamed frames and wait primitives (futex_wait,
  * lwp_park, __ulock_wait) do not decide; the first other frame does. A frame
- * of a `lock` list → a lock wait; anything else (a condition-variable or I/O
- * wait, or code that is neither) → not one. A cond wait re-taking its mutex
+ * of a `lock` list → a lock wait; a condition-variable wait → a lock wait only
+ * when the next deciding frame is a lock built on it (Python's GIL:
+ * pthread_cond_wait under take_gil); anything else (I/O, sleep, or code that
+ * is neither) → not one. A cond wait re-taking its mutex
  * (pthread_mutex_cond_lock above pthread_cond_wait) is a lock wait: the lock
  * frame comes first.
  */
@@ -109,8 +124,10 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
   for (let i = 0; i < last; i++) {
     const name = frames[i]!.normalized;
     if (name === null || hasRole(cv, 'primitive', name)) continue;
-    const list = listsHolding(cv, name).find((l) => cv.lists.get(l)!.role === 'lock');
-    return list !== undefined ? { index: i, list } : null;
+    const lists = listsHolding(cv, name);
+    const list = lists.find((l) => cv.lists.get(l)!.role === 'lock');
+    if (list !== undefined) return { index: i, list };
+    if (!lists.some((l) => cv.lists.get(l)!.role === 'cond')) return null;
   }
   return null;
 }

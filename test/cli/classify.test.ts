@@ -51,8 +51,8 @@ test('classify: a decoy → exit 0; a wrong --format falls back to the detected 
   assert.match(forced.out, /warning: no mdb frames: the text is pstack output/);
 });
 
-test('classify --forked-child: a semaphore wait in a one-thread dump is a deadlock only when the dump is of a forked child; a cond wait never', async () => {
-  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]);
+test('classify --forked-child: two threads each waiting for a lock are a deadlock only when the dump is of a forked child; a cond wait never', async () => {
+  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] }, { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] }]);
   const plain = await classify(['-'], { '-': sem });
   assert.equal(plain.code, 0, plain.out);
   assert.match(plain.out, /verdict: no deadlock signature/);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { parseStack, STACK_FORMATS } from '../../src/capture/parse/index.js';
@@ -14,7 +14,7 @@ import { classifyStackText, loadSignatures, matchSignatures } from '../../src/ma
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
 const library = loadSignatures();
-const all = STACK_FORMATS.flatMap((format) =>
+const all = STACK_FORMATS.filter((format) => existsSync(join(FIXTURES, format))).flatMap((format) =>
   readdirSync(join(FIXTURES, format))
     .filter((n) => n.endsWith('.txt'))
     .map((name) => ({ format, name, text: readFileSync(join(FIXTURES, format, name), 'utf8') })),
@@ -90,10 +90,18 @@ for (const f of all.filter((x) => /^linux-(parent|sleeper|accepter|busy)/.test(x
   });
 }
 
+/**
+ * Synthetic children whose dump alone does not show they are forked children
+ * (an allocator lock wait under the application's own code could as well be a
+ * self-deadlock): matched as the daemon matches its captures, { forkedChild: true }.
+ */
+const FORKED_CHILD_ONLY = new Set(['gdb/jemalloc-lock-after-fork.synthetic.txt']);
+
 for (const f of all.filter((x) => x.name.includes('.synthetic'))) {
   const expected = f.name.split('.synthetic')[0]!;
-  test(`synthetic ${f.format}/${f.name} → ${expected}`, () => {
-    const m = matchSignatures(parseStack(f.text).threads, library.signatures);
+  const forkedChild = FORKED_CHILD_ONLY.has(`${f.format}/${f.name}`);
+  test(`synthetic ${f.format}/${f.name} → ${expected}${forkedChild ? ' (forked child)' : ''}`, () => {
+    const m = matchSignatures(parseStack(f.text).threads, library.signatures, { forkedChild });
     if (expected === 'no-match') {
       assert.deepEqual(m.matches, []);
       return;

@@ -23,7 +23,10 @@ function verdict(threads: Thread[], forkedChild: boolean): string {
 
 const cases: { name: string; threads: Thread[]; plain: string; forked: string }[] = [
   { name: 'one thread, glibc mutex wait in the child code', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'log_line(msg=0x5610)', 'child_setup(job=0x5620)', 'run_job(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, semaphore (may be posted by another process)', threads: gdbThreads([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]), plain: 'none', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, semaphore', threads: gdbThreads([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: "one thread, Python's GIL (a cond wait under take_gil)", threads: gdbThreads([{ frames: [...COND_WAIT.slice(0, 4), 'take_gil(tstate=0x7f10)', 'PyEval_RestoreThread(tstate=0x7f10)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, stopped in unnamed libc internals under application code', threads: gdbThreads([{ frames: ['??', '??', 'get_datetime_string()', 'grab_datetime_macro()', 'run_async_check()'] }]), plain: 'none', forked: 'libc-internal-wait-forked-child' },
+  { name: 'one thread, unnamed libc frame under an exported read (no symbols, not a lock)', threads: gdbThreads([{ frames: ['??', 'read()', 'read_request(fd=0)', 'main()'] }]), plain: 'none', forked: 'none' },
   { name: 'one thread, musl __lock outside malloc', threads: gdbThreads([{ frames: ['__wait(addr=0x7f10 <lock>, waiters=0x7f14, val=1, priv=1)', '__lock(l=0x7f10 <lock>)', 'getenv_locked(name=0x5610)', 'child_setup(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
   { name: 'one thread, macOS mutex', threads: gdbThreads([{ frames: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_wait', '_pthread_mutex_firstfit_lock_slow', 'os_log_impl_flatten', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
   { name: 'one thread, glibc rwlock', threads: gdbThreads([{ frames: ['__futex_abstimed_wait_common64(private=128, cancel=false, abstime=0x0, op=393, expected=3, futex_word=0x7f80 <_dl_load_write_lock+8>)', '__pthread_rwlock_wrlock_full64(rwlock=0x7f78 <_dl_load_write_lock>, clockid=0, abstime=0x0)', '___pthread_rwlock_wrlock(rwlock=0x7f78 <_dl_load_write_lock>)', 'dl_iterate_phdr_locked(cb=0x5610)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
@@ -66,7 +69,7 @@ test('forked child: the lock is named from the frame arguments (Frame.args, wher
 });
 
 test('forked child: rules with forkedChild: true match only with the option', () => {
-  const t = gdbThreads([{ frames: [...SEM_WAIT, 'child_setup(job=0x5620)'] }]);
+  const t = gdbThreads([{ frames: [...MUTEX_WAIT, 'a(x=1)', 'worker(arg=0x0)'] }, { frames: [...MUTEX_WAIT, 'b(x=2)', 'worker(arg=0x0)'] }]);
   assert.equal(matchSignatures(t, lib).matches.length, 0);
   assert.equal(matchSignatures(t, lib, {}).matches.length, 0);
   assert.equal(matchSignatures(t, lib, { forkedChild: false }).matches.length, 0);

@@ -7,8 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { normalizeFunctionName } from '../../src/capture/parse/index.js';
 import { loadSignatures, matchSignatures } from '../../src/match/index.js';
-import type { Thread } from '../../src/capture/types.js';
+import type { Frame, Thread } from '../../src/capture/types.js';
 import { COND_WAIT, EPOLL, MUTEX_WAIT, gdbThreads } from './dumps.js';
 
 const lib = loadSignatures().signatures;
@@ -88,22 +89,29 @@ for (const p of prepare) {
 
 test('prepare-handler signatures exist with "prepare handler" in the title; none has "after fork" in id or title', () => {
   const ids = lib.filter((s) => /prepare-handler$/.test(s.id));
-  assert.deepEqual(ids.map((s) => s.id).sort(), ['glibc-atfork-prepare-handler', 'jemalloc-prepare-handler', 'macos-atfork-prepare-handler', 'musl-atfork-prepare-handler', 'tcmalloc-prepare-handler']);
+  assert.deepEqual(ids.map((s) => s.id).sort(), ['atfork-prepare-handler', 'glibc-atfork-prepare-handler', 'jemalloc-prepare-handler', 'macos-atfork-prepare-handler', 'musl-atfork-prepare-handler', 'tcmalloc-prepare-handler']);
   for (const s of ids) {
     assert.match(s.title, /prepare handler/);
     assert.doesNotMatch(s.title, /after fork|across fork/i);
   }
 });
 
-const children: { name: string; threads: Thread[]; first: string }[] = [
+/** forkedChild: the dump alone does not show that it is of a forked child (an allocator lock wait could be a self-deadlock). */
+const children: { name: string; threads: Thread[]; first: string; forkedChild?: boolean }[] = [
   {
     name: 'tcmalloc SpinLock in the child, under closeDescriptors',
     threads: gdbThreads([{ frames: [...SPIN, 'tcmalloc::CentralFreeList::RemoveRange(this=0x7f10)', 'tcmalloc::ThreadCache::FetchFromCentralCache(this=0x7f20)', 'tc_malloc(size=32)', 'closeDescriptors()', 'childProcess(arg=0x7f8d)'] }]),
     first: 'tcmalloc-lock-after-fork',
   },
   {
-    name: 'jemalloc mutex in the child',
+    name: 'jemalloc mutex in the child (--forked-child)',
     threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'je_malloc_mutex_lock_slow(mutex=0x7f02)', 'je_arena_tcache_fill_small(tsdn=0x7f03)', 'je_malloc_default(size=80)', 'child_setup(job=0x5620)'] }]),
+    first: 'jemalloc-lock-after-fork',
+    forkedChild: true,
+  },
+  {
+    name: "jemalloc mutex under CPython's _posixsubprocess child_exec",
+    threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'je_malloc_mutex_lock_slow(mutex=0x7f02)', 'je_arena_tcache_fill_small(tsdn=0x7f03)', 'je_malloc_default(size=80)', '_close_open_fds_safe(keep_fds=0x7f10)', 'child_exec(exec_array=0x7f20)'] }]),
     first: 'jemalloc-lock-after-fork',
   },
   {
@@ -129,11 +137,25 @@ const children: { name: string; threads: Thread[]; first: string }[] = [
 ];
 for (const c of children) {
   test(`after fork: ${c.name} → ${c.first}, no prepare-handler name`, () => {
-    const m = matchSignatures(c.threads, lib);
+    const m = matchSignatures(c.threads, lib, { forkedChild: c.forkedChild === true });
     assert.equal(m.matches[0]?.signatureId, c.first, m.matches.map((x) => x.signatureId).join(', '));
     for (const x of m.matches) assert.doesNotMatch(x.title, /prepare handler/, x.signatureId);
   });
 }
+
+test('an allocator lock wait with no fork in sight is not named after fork as pasted (it may be a self-deadlock)', () => {
+  for (const frames of [
+    [...SPIN, 'tcmalloc::ThreadCache::InitModule()', 'tcmalloc::ThreadCache::GetCache()', 'tc_malloc(size=32)', '_dl_map_object_deps()', 'dl_open_worker()'],
+    ['__lll_lock_wait_private(futex=0x7f8e <main_arena>)', '_L_lock_10288()', '__GI___libc_malloc(bytes=64)', 'os::malloc(size=64)', 'VMError::report(st=0x7f10)'],
+    [...MUTEX_WAIT, 'je_malloc_mutex_lock_slow(mutex=0x7f02)', 'je_arena_tcache_fill_small(tsdn=0x7f03)', 'je_malloc_default(size=80)', 'handle_request(r=0x5620)'],
+  ]) {
+    const m = matchSignatures(gdbThreads([{ frames }]), lib);
+    assert.ok(m.deadlock, 'a single-threaded lock wait is still a deadlock');
+    for (const x of m.matches) assert.doesNotMatch(`${x.signatureId} ${x.title}`, /fork|exec'd/i, x.signatureId);
+    const forked = matchSignatures(gdbThreads([{ frames }]), lib, { forkedChild: true });
+    assert.match(forked.matches[0]!.signatureId, /-lock-after-fork$/, 'with --forked-child it is the allocator after fork');
+  }
+});
 
 test('a recursive self-deadlock with no fork in sight keeps a non-fork name (allocation in a signal handler that interrupted one)', () => {
   for (const inner of [
@@ -145,4 +167,18 @@ test('a recursive self-deadlock with no fork in sight keeps a non-fork name (all
     assert.equal(m.matches[0]?.signatureId, 'allocator-lock-reentered', m.matches.map((x) => x.signatureId).join(', '));
     for (const x of m.matches) assert.doesNotMatch(`${x.signatureId} ${x.title}`, /fork/i, x.signatureId);
   }
+});
+
+test("glibc before 2.35: __run_fork_handlers' printed argument tells the prepare handler from the child's (Frame.args)", () => {
+  const frame = (fn: string, args?: string): Frame => ({ fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: '0x1', ...(args !== undefined ? { args } : {}) });
+  const thread = (who: string, top: Frame[]): Thread[] => [
+    { tid: 1, name: null, frames: [...top, frame('app_handler'), frame('__run_fork_handlers', `who=who@entry=${who}, do_locking=true`), frame('__libc_fork'), frame('spawn')] },
+  ];
+  const sleeping = [frame('__GI___nanosleep'), frame('usleep', 'useconds=<optimized out>')];
+  const locking = [frame('__lll_lock_wait', 'futex=0x7f1, private=0'), frame('pthread_mutex_lock', 'mutex=0x7f1')];
+  assert.equal(matchSignatures(thread('atfork_run_prepare', sleeping), lib).matches[0]?.signatureId, 'glibc-atfork-prepare-handler', 'a prepare handler sleeping in a loop');
+  const prep = matchSignatures(thread('atfork_run_prepare', locking), lib);
+  assert.deepEqual(prep.matches.map((m) => m.signatureId), ['glibc-atfork-prepare-handler'], 'one thread, yet the argument says prepare: never the child handler');
+  assert.equal(matchSignatures(thread('atfork_run_child', locking), lib).matches[0]?.signatureId, 'glibc-atfork-child-lock');
+  assert.equal(matchSignatures(thread('atfork_run_child', sleeping), lib).deadlock, false, 'a child handler sleeping is not a lock wait');
 });

@@ -107,6 +107,22 @@ const table: [string, string][] = [
   ['_int_malloc', 'internal'],
   ['__libc_start_call_main', 'internal'],
   ['arena_get2.part.0', 'internal'],
+  ['childProcess', 'child'],
+  ['closeDescriptors', 'child'],
+  ['syscall.forkAndExecInChild1', 'child'],
+  ['_libSystem_atfork_child', 'child'],
+  // locks built on condition variables, once-waits, other runtimes
+  ['take_gil', 'cv-lock'],
+  ['PyEval_RestoreThread', 'cv-lock'],
+  ['__pthread_once_slow', 'once-wait'],
+  ['_os_once_gate_wait', 'once-wait'],
+  ['absl::lts_20230125::Mutex::LockSlowLoop(absl::lts_20230125::SynchWaitParams*, int)', 'lock-wait'],
+  ['absl::lts_20230125::synchronization_internal::FutexImpl::WaitUntil(std::atomic<int>*, int, absl::lts_20230125::synchronization_internal::KernelTimeout)', 'wait-primitive'],
+  ['__sanitizer::BlockingMutex::LockSlow()', 'lock-wait'],
+  ['_L_lock_289', 'lock-wait'],
+  ['__kernel_vsyscall', 'wait-primitive'],
+  ['__syscall6', 'wait-primitive'],
+  ['je_rtree_node_init', 'allocator-lock'],
 ];
 
 for (const [printed, list] of table) {
@@ -117,7 +133,7 @@ for (const [printed, list] of table) {
 }
 
 test('vocabulary: ordinary names are in no list', () => {
-  for (const n of ['main', 'malloc', 'take_held_lock_in_child', 'childProcess', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
+  for (const n of ['main', 'malloc', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
     assert.deepEqual(listsHolding(cv, n), [], n);
   }
 });
@@ -129,7 +145,8 @@ test('vocabulary: every list of the shipped file has a role, a description and r
     assert.ok(list.names.length > 0, name);
   }
   for (const n of ['lock-wait', 'rwlock-wait', 'sem-wait', 'spin-delay', 'allocator-lock']) assert.equal(lib.vocabulary[n]?.role, 'lock', n);
-  assert.equal(lib.vocabulary['cond-wait']?.role, 'not-lock');
+  assert.equal(lib.vocabulary['cond-wait']?.role, 'cond');
+  assert.equal(lib.vocabulary['io-wait']?.role, 'not-lock');
   assert.ok(hasRole(cv, 'lock', 'lll_lock_wait') && !hasRole(cv, 'lock', 'pthread_cond_wait'));
 });
 
@@ -146,10 +163,15 @@ const waits: { name: string; stack: string[]; lock: string | null }[] = [
   { name: 'macOS unfair lock', stack: ['__ulock_wait', '_os_unfair_lock_lock_slow', 'f'], lock: 'lock-wait' },
   { name: 'illumos mutex', stack: ['lwp_park', 'mutex_lock_impl', 'pthread_mutex_lock', 'f'], lock: 'lock-wait' },
   { name: 'tcmalloc spin', stack: ['syscall', 'base::internal::SpinLockDelay(int volatile*, int, int)', 'SpinLock::SlowLock()', 'f'], lock: 'spin-delay' },
+  { name: "a cond wait under Python's GIL (a lock built on a condition variable)", stack: ['futex_wait_cancelable', '__pthread_cond_wait_common', 'pthread_cond_wait', 'drop_gil', 'PyEval_EvalFrameDefault'], lock: 'cv-lock' },
+  { name: 'musl mutex through __syscall_cp', stack: ['__syscall6', '__syscall_cp_c', '__futex4_cp', '__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock'], lock: 'lock-wait' },
+  { name: 'abseil Mutex', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::Waiter::Wait', 'AbslInternalPerThreadSemWait_lts_20230125', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::Block', 'absl::Mutex::LockSlowLoop'], lock: 'lock-wait' },
   { name: 'cond wait re-taking its mutex', stack: ['__lll_lock_wait', '__pthread_mutex_cond_lock', '__pthread_cond_wait_common', 'pthread_cond_wait'], lock: 'lock-wait' },
   // not lock waits
   { name: 'glibc cond wait', stack: ['__futex_abstimed_wait_common64', '__futex_abstimed_wait_common', '__GI___futex_abstimed_wait_cancelable64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'worker'], lock: null },
   { name: 'macOS cond wait', stack: ['__psynch_cvwait', '_pthread_cond_wait', 'worker'], lock: null },
+  { name: 'abseil CondVar wait', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::DecrementSynchSem', 'absl::CondVar::WaitCommon', 'absl::CondVar::Wait', 'worker'], lock: null },
+  { name: 'a busy loop yielding', stack: ['sched_yield', 'spin_until_ready', 'main'], lock: null },
   { name: 'illumos cond wait', stack: ['lwp_park', 'cond_wait_queue', 'cond_wait', 'worker'], lock: null },
   { name: 'epoll', stack: ['epoll_wait', 'loop', 'main'], lock: null },
   { name: 'read', stack: ['__GI___libc_read', 'read_all', 'main'], lock: null },
@@ -197,7 +219,7 @@ signatures:
     title: t
     description: d
     severity: critical
-    rules: [{ lockWait: true, frames: [{ vocab: [lock-wait] }, { fn: my_child_hook }] }]
+    rules: [{ lockWait: true, frames: [{ vocab: [lock-wait] }, { fn: my_child_hook }] }, { frames: [{ vocab: [any-lock] }] }]
 `,
     '/x/mine.yaml',
   );
@@ -227,4 +249,6 @@ signatures:
   assert.match(messages, /rules\[0\]\.frames\[0\]\.vocab: unknown vocabulary list "no-such-list"/);
   assert.match(messages, /vocabulary: list "lock-wait" has role "not-lock" here but "lock"/);
   assert.match(messages, /vocabulary\.broken\.names\[0\]: invalid regex/);
+  const reserved = parseSignatureText(`version: 1\nvocabulary:\n  any-mine:\n    role: lock\n    names: ['x']\n`, '/x/r.yaml');
+  assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
 });

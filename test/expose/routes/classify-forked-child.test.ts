@@ -30,7 +30,7 @@ test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobo
     await daemon.stop();
     s.cleanup();
   });
-  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]);
+  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] }, { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] }]);
   const post = (payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/api/v1/classify', payload: payload as string, headers });
   const plain = await post({ stack: sem });
   assert.equal(plain.statusCode, 200, plain.body);
