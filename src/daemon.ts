@@ -1,9 +1,12 @@
 /**
  * The daemon: one tick = scan → classify → capture → match → record →
  * alert/expose (src/daemon/tick.ts), every config.interval, never two at
- * once; the HTTP server (src/expose/server.ts) with the core routes and each
- * extension's; graceful stop (bounded wait for a tick, close the server, stop
- * extensions, close the store).
+ * once, each within a deadline (src/daemon/deadline.ts: past it the tick is
+ * abandoned, its captures aborted, and the schedule goes on); liveness and
+ * readiness from the ticks (src/daemon/health.ts); the HTTP server
+ * (src/expose/server.ts) with the core routes and each extension's; graceful
+ * stop (bounded wait for a tick, close the server, stop extensions, close the
+ * store).
  */
 import type { Config } from './config/config.js';
 import type { IncidentStore } from './record/types.js';
@@ -18,6 +21,8 @@ import { createTickScheduler } from './daemon/scheduler.js';
 import { handOff, runAfterTick, stopExtensions } from './daemon/extensions.js';
 import { startHousekeeping, type Housekeeping } from './daemon/housekeeping.js';
 import { collectAfterFullScan } from './daemon/heap.js';
+import { isAborted, raceSignal, startDeadline, tickDeadlineMs } from './daemon/deadline.js';
+import { createHealthTracker } from './daemon/health.js';
 
 export type { DaemonExtension, ExposeContext, RoutePlugin, ForkwatchApp } from './expose/context.js';
 export type { Transition } from './daemon/ports.js';
@@ -38,6 +43,8 @@ export interface DaemonOptions {
   extensions?: DaemonExtension[];
   /** Bound on waiting for an in-flight tick at stop (default: capture timeout + 2 s, at most 30 s). */
   stopWaitMs?: number;
+  /** A tick running longer is abandoned (default: tickDeadlineMs(config), src/daemon/deadline.ts). */
+  tickDeadlineMs?: number;
   /** POST route rate limit (default 30 per minute per client). */
   postRateLimit?: { max: number; timeWindow: number };
 }
@@ -63,13 +70,24 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   let stopping: Promise<void> | null = null;
   let housekeeping: Housekeeping | null = null;
 
+  const deadlineMs = opts.tickDeadlineMs ?? tickDeadlineMs(config);
+  const health = createHealthTracker({ startedAt, intervalMs: config.intervalMs, deadlineMs });
+
   const notify = (transitions: Transition[]): void => handOff(extensions, transitions, context);
   const tick = async (): Promise<TickSummary> => {
     const before = mem.lastReport;
-    const summary = await runTick({ ...opts.stages, store, metrics, logger, notify }, mem);
-    await runAfterTick(extensions, summary, context);
-    if (mem.lastReport !== before && mem.lastReport?.stats.mode === 'full') collectAfterFullScan();
-    return summary;
+    const deadline = startDeadline(deadlineMs);
+    try {
+      const summary = await runTick({ ...opts.stages, store, metrics, logger, notify, signal: deadline.signal, deadlineMs }, mem);
+      if (isAborted(await raceSignal(() => runAfterTick(extensions, summary, context), deadline.signal))) {
+        logger.error({ deadlineMs }, 'tick: after-tick extensions were still running at the tick deadline: tick abandoned');
+      }
+      health.record(summary, !deadline.signal.aborted);
+      if (mem.lastReport !== before && mem.lastReport?.stats.mode === 'full') collectAfterFullScan();
+      return summary;
+    } finally {
+      deadline.clear();
+    }
   };
   const scheduler = createTickScheduler(tick, config.intervalMs);
 
@@ -80,6 +98,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     lastSuccessAt: mem.lastSuccessAt,
     lastTick: mem.lastTick,
     tickInFlight: scheduler.busy(),
+    health: health.view(),
   });
   const context: ExposeContext = {
     config,
@@ -112,7 +131,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
         scheduler.start();
         housekeeping = startHousekeeping(store, logger);
       }
-      logger.info({ intervalMs: config.intervalMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
+      logger.info({ intervalMs: config.intervalMs, tickDeadlineMs: deadlineMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
       return address;
     },
     stop() {

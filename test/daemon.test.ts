@@ -283,3 +283,74 @@ test('daemon: a major GC (global gc, from --expose-gc) after a full discovery sc
   s.scanner.error = null;
   await daemon.runScan(); // without --expose-gc: nothing to call, no throw
 });
+
+/** The real store, with its writes failing like a full disk while `full` is set. */
+function fullDisk(store: ReturnType<typeof setup>['store']) {
+  const state = { full: false, failed: 0 };
+  const fail = (): never => {
+    state.failed++;
+    throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  };
+  const wrapped = Object.create(store) as typeof store;
+  for (const m of ['confirm', 'updateEvidence'] as const) {
+    const real = store[m].bind(store) as (...a: unknown[]) => unknown;
+    (wrapped as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (state.full ? fail() : real(...a));
+  }
+  return { store: wrapped, state };
+}
+
+test('disk full at confirmation: the capture is kept in memory (not re-taken) and confirmed with its signature once the store takes it', async (t) => {
+  const s = setup([child(201)]);
+  t.after(s.cleanup);
+  const disk = fullDisk(s.store);
+  const deps = { ...s.deps, store: disk.store, evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]]), new Set([201])) };
+  disk.state.full = true;
+  const first = await runTick(deps, s.mem);
+  assert.deepEqual(first.errors.map((e) => [e.stage, e.message]), [['record', 'database or disk is full']]);
+  assert.equal(first.unstoredEvidence, 1);
+  const second = await runTick(deps, s.mem);
+  assert.equal(second.unstoredEvidence, 1);
+  assert.equal(second.stages.record, 'failed');
+  assert.equal(await value(s.metrics, 'forkwatch_scan_errors_total', { stage: 'record' }), 2);
+  assert.equal(s.store.list({ state: 'suspect' }).items.length, 1, 'still a suspect');
+  disk.state.full = false;
+  const third = await runTick(deps, s.mem);
+  assert.deepEqual(third.transitions.map((x) => [x.to, x.signature]), [['confirmed', 'atfork-mutex']], 'its signature, not proven_blocked');
+  assert.equal(third.unstoredEvidence, 0);
+  assert.equal(deps.evidence.calls.length, 3);
+  const inc = s.store.get(s.store.list({ state: 'confirmed' }).items[0]!.id)!;
+  assert.match(inc.evidence.stackRaw ?? '', /pthread_mutex_lock/);
+  assert.equal(inc.evidence.matches?.[0]?.signatureId, 'atfork-mutex');
+});
+
+test('disk full for a suspect without a verdict: its capture is stored later even after the child is gone (resolved incident)', async (t) => {
+  const s = setup([child(204)], new Map([[204, ['read', 'main']]]));
+  t.after(s.cleanup);
+  const disk = fullDisk(s.store);
+  const deps = { ...s.deps, store: disk.store };
+  disk.state.full = true;
+  const first = await runTick(deps, s.mem);
+  assert.equal(first.unstoredEvidence, 1, 'updateEvidence failed: kept');
+  s.scanner.next = report([]);
+  const gone = await runTick(deps, s.mem);
+  assert.deepEqual(gone.transitions.map((x) => x.to), ['resolved']);
+  assert.equal(gone.unstoredEvidence, 1, 'still kept while the store is full');
+  disk.state.full = false;
+  const later = await runTick(deps, s.mem);
+  assert.equal(later.unstoredEvidence, 0);
+  const inc = s.store.get(s.store.list({ state: 'resolved' }).items[0]!.id)!;
+  assert.match(inc.evidence.stackRaw ?? '', /#0 0x0 read/);
+});
+
+test('evidence kept in memory is bounded: the oldest is dropped (logged) past the entry limit', async () => {
+  const { settleEvidence, MAX_UNSTORED } = await import('../src/daemon/unstored.js');
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const unstored = new Map();
+  for (let i = 0; i < MAX_UNSTORED + 3; i++) settleEvidence({ logger, store: null as never }, unstored, `k${i}`, { evidence: { stackRaw: `stack ${i}` }, match: null }, false, i);
+  assert.equal(unstored.size, MAX_UNSTORED);
+  assert.deepEqual([...unstored.keys()].slice(0, 2), ['k3', 'k4']);
+  assert.equal(lines.filter((l) => l.includes('evidence dropped')).length, 3);
+  settleEvidence({ logger, store: null as never }, unstored, 'k3', { evidence: {}, match: null }, true, 100);
+  assert.equal(unstored.has('k3'), false, 'stored: forgotten');
+});

@@ -25,6 +25,8 @@ export interface CaptureStackOptions {
   linux?: boolean;
   /** After an abnormal tracer end, how long to watch the target (see target-health.ts). */
   settleMs?: number;
+  /** Kill the tracer now (the tick's deadline): an abnormal end, checked like a timeout. */
+  signal?: AbortSignal;
 }
 
 export interface CaptureTarget {

@@ -62,7 +62,11 @@ export interface CapturerDeps {
 
 export interface Capturer {
   readonly backends: readonly CaptureBackend[];
-  captureSuspect(suspect: Suspect): Promise<SuspectEvidence>;
+  /**
+   * capture: false takes the kernel sample only (no ptrace): a one-shot scan
+   * samples twice, a short gap apart, before its one capture.
+   */
+  captureSuspect(suspect: Suspect, opts?: CaptureSuspectOptions): Promise<SuspectEvidence>;
   /** Drop state of identities that are no longer suspects (call once per scan). */
   retain(live: Iterable<{ pid: number; startTimeMs: number }>): void;
 }
@@ -79,6 +83,13 @@ interface IdentityState {
 }
 
 const MAX_SAMPLES = 8;
+
+export interface CaptureSuspectOptions {
+  /** false: the kernel sample only, no stack capture (forkwatch scan --no-capture). */
+  capture?: boolean;
+  /** The tick's deadline: a tracer still running when it fires is killed, and no further backend is tried. */
+  signal?: AbortSignal;
+}
 
 export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): Capturer {
   const backends = deps.backends ?? detectBackends(config, deps.detect);
@@ -129,9 +140,10 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     st.forkingThread = ft;
   };
 
-  const captureWithBackends = async (s: Suspect): Promise<CaptureResult> => {
+  const captureWithBackends = async (s: Suspect, signal: AbortSignal | undefined): Promise<CaptureResult> => {
     let last: CaptureResult | null = null;
     for (const backend of backends) {
+      if (signal?.aborted) break;
       last = await limiter.run(() =>
         captureStack(s, backend, {
           procRoot: config.procRoot,
@@ -140,6 +152,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
           linux,
           ...(deps.parseStack ? { parseStack: deps.parseStack } : {}),
           ...(deps.run ? { run: deps.run } : {}),
+          ...(signal ? { signal } : {}),
         }),
       );
       deps.logger?.info({ pid: s.pid, backend: backend.name, outcome: last.outcome, durationMs: last.durationMs, reason: last.reason }, 'stack capture');
@@ -150,7 +163,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     return last ?? noBackendResult(s);
   };
 
-  const run = async (s: Suspect, st: IdentityState): Promise<SuspectEvidence> => {
+  const run = async (s: Suspect, st: IdentityState, allowCapture: boolean, signal: AbortSignal | undefined): Promise<SuspectEvidence> => {
     const base = { pid: s.pid, startTimeMs: s.startTimeMs };
     if (verifyIdentity(config.procRoot, s) === 'gone') {
       return { ...base, gone: true, kernel: null, blocked: { blocked: false, reasons: ['process gone'] }, capture: st.capture, freshCapture: false, forkingThread: st.forkingThread };
@@ -160,8 +173,8 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     const blocked = assessProvablyBlocked(st.samples);
     if (linux) await nameForkingThread(s, st);
     let fresh = false;
-    if (captureDue(st)) {
-      st.capture = await captureWithBackends(s);
+    if (allowCapture && captureDue(st)) {
+      st.capture = await captureWithBackends(s, signal);
       st.capturedAt = now();
       fresh = true;
       // An attach changes context switches and may restart the wait: later samples start afresh.
@@ -172,10 +185,10 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
 
   return {
     backends,
-    captureSuspect(s) {
+    captureSuspect(s, opts) {
       const st = stateOf(s);
       if (st.inFlight) return st.inFlight;
-      const p = run(s, st).finally(() => {
+      const p = run(s, st, opts?.capture !== false, opts?.signal).finally(() => {
         st.inFlight = null;
       });
       st.inFlight = p;

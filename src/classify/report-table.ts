@@ -3,6 +3,7 @@
  * (stack signature, kernel evidence) add theirs without touching this file.
  */
 import type { ChildReport, ScanReport } from './types.js';
+import { confirmationOf, confirmedCount, describeConfirmation, type ScanConfirmation } from './report-confirm.js';
 
 export interface Column {
   header: string;
@@ -60,4 +61,21 @@ export function formatSummary(r: ScanReport): string {
       `${r.stats.vanished} vanished, ${r.stats.permissionDenied} denied, ${r.stats.malformed} malformed`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** CONFIRMED (signature / kernel / no) and EVIDENCE (the signature, the kernel proof, or why not) for the suspects. */
+export function confirmationColumns(conf: ScanConfirmation): Column[] {
+  return [
+    { header: 'CONFIRMED', value: (c) => { const x = confirmationOf(conf, c); return x ? (x.verdict?.by ?? 'no') : '-'; } },
+    { header: 'EVIDENCE', value: (c) => describeConfirmation(confirmationOf(conf, c)) },
+  ];
+}
+
+export function formatConfirmSummary(conf: ScanConfirmation): string {
+  if (conf.mode === 'none') return `confirmed: not checked (${conf.reason ?? 'nothing to examine here'})\n`;
+  const n = confirmedCount(conf);
+  const bySig = conf.children.filter((c) => c.verdict?.by === 'signature').length;
+  const how = conf.mode === 'capture' ? 'kernel evidence + stack capture + signatures' : 'kernel evidence only';
+  const why = conf.reason ? ` (${conf.reason})` : '';
+  return `confirmed: ${n} of ${conf.children.length} suspect(s), ${bySig} by signature, ${n - bySig} by kernel proof; checked: ${how}${why}\n`;
 }

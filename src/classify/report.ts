@@ -2,14 +2,21 @@
 import { cmdlineText } from '../scan/procfs-parse.js';
 import type { ProcessInfo } from '../scan/types.js';
 import type { ScanReport } from './types.js';
+import { confirmationOf, confirmedCount, type ScanConfirmation } from './report-confirm.js';
 
 /** Monitoring-plugin convention. */
 export const EXIT_OK = 0;
 export const EXIT_OVERDUE = 1;
+export const EXIT_CONFIRMED = 2;
 export const EXIT_UNKNOWN = 3;
 
-/** 1 when any never-exec'd child is overdue; else 3 when a target is missing or unreadable; else 0. */
-export function exitStatusOf(report: ScanReport): number {
+/**
+ * 2 when a deadlock is confirmed (signature or kernel proof); else 1 when any
+ * never-exec'd child is overdue; else 3 when a target is missing or
+ * unreadable; else 0.
+ */
+export function exitStatusOf(report: ScanReport, confirmation?: ScanConfirmation): number {
+  if (confirmedCount(confirmation) > 0) return EXIT_CONFIRMED;
   if (report.children.some((c) => c.overdue)) return EXIT_OVERDUE;
   if (report.targets.length === 0 || report.missingTargets.length > 0) return EXIT_UNKNOWN;
   if (report.stats.permissionDenied > 0) return EXIT_UNKNOWN;
@@ -22,12 +29,19 @@ export function processToJson(p: ProcessInfo): Record<string, unknown> {
   return { ...rest, cmdline: cmdlineText(cmdline), cmdlineBase64: cmdline.toString('base64') };
 }
 
-export function reportToJson(r: ScanReport): Record<string, unknown> {
+/** With a confirmation: `confirmed`, `confirm` (mode, reason) and each child's `confirmation` (null unless it was a suspect). */
+export function reportToJson(r: ScanReport, confirmation?: ScanConfirmation): Record<string, unknown> {
+  const { children: _children, ...confirm } = confirmation ?? { children: [] };
   return {
     ...r,
     overdue: r.children.filter((c) => c.overdue).length,
-    exitStatus: exitStatusOf(r),
+    ...(confirmation ? { confirmed: confirmedCount(confirmation), confirm } : {}),
+    exitStatus: exitStatusOf(r, confirmation),
     targets: r.targets.map((t) => ({ ...t, process: processToJson(t.process) })),
-    children: r.children.map((c) => ({ ...c, child: processToJson(c.child) })),
+    children: r.children.map((c) => ({
+      ...c,
+      child: processToJson(c.child),
+      ...(confirmation ? { confirmation: confirmationOf(confirmation, c) } : {}),
+    })),
   };
 }

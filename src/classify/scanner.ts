@@ -196,6 +196,8 @@ const PS_IDENTITY_TOLERANCE_MS = 2000;
 class PsScanner implements Scanner {
   readonly kind = 'ps';
   private readonly source: PsSource;
+  /** pid → the start time first estimated for it (see stabilize). */
+  private starts = new Map<number, number>();
   private known: TargetProcess[] = [];
   private missing: string[] = [];
   private lastDiscoveryMs = -Infinity;
@@ -216,7 +218,7 @@ class PsScanner implements Scanner {
     let listing = await this.listKnownSubtrees(nowMs, tally);
     if (listing) tally.stats.mode = 'targeted';
     else {
-      listing = (await this.source.listAll(tally)) ?? [];
+      listing = this.stabilize((await this.source.listAll(tally)) ?? []);
       tally.stats.mode = 'full';
       const ctx = discoveryContext();
       const found = discoverTargets(this.config.targets, listing, ctx, this.source.compareComm);
@@ -235,11 +237,12 @@ class PsScanner implements Scanner {
   /** Between discoveries: ptree + ps -p for the known targets; null when a full listing is needed. */
   private async listKnownSubtrees(nowMs: number, tally: Tally): Promise<ProcessInfo[] | null> {
     if (!this.ptreeWorks || this.known.length === 0 || nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs) return null;
-    const listing = await this.source.listSubtrees(this.known.map((t) => t.process.pid), tally);
-    if (!listing) {
+    const listed = await this.source.listSubtrees(this.known.map((t) => t.process.pid), tally);
+    if (!listed) {
       this.ptreeWorks = false;
       return null;
     }
+    const listing = this.stabilize(listed);
     const byPid = new Map(listing.map((p) => [p.pid, p]));
     const refreshed: TargetProcess[] = [];
     for (const t of this.known) {
@@ -249,6 +252,24 @@ class PsScanner implements Scanner {
     }
     this.known = refreshed;
     return listing;
+  }
+
+  /**
+   * A ps start time is an estimate (listing time − etime, whole seconds) that
+   * moves by up to a second from one listing to the next. Keep the first
+   * estimate of each identity, so what is keyed on (pid, start time) holds
+   * across scans: one capture per child, one incident per child.
+   */
+  private stabilize(listing: ProcessInfo[]): ProcessInfo[] {
+    const next = new Map<number, number>();
+    const out = listing.map((p) => {
+      const first = this.starts.get(p.pid);
+      const startTimeMs = first !== undefined && Math.abs(first - p.startTimeMs) <= PS_IDENTITY_TOLERANCE_MS ? first : p.startTimeMs;
+      next.set(p.pid, startTimeMs);
+      return startTimeMs === p.startTimeMs ? p : { ...p, startTimeMs };
+    });
+    this.starts = next;
+    return out;
   }
 }
 

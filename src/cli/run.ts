@@ -37,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // Everything the daemon creates (store, lock, cores) is private whatever the
+  // umask it was started with (npm start, a container: 022); docs/security.md.
+  process.umask(0o077);
   const config = loadConfig({ file: values.config });
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
   warnMissingNodeFlags(logger);

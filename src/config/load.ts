@@ -2,7 +2,6 @@
  * Load the configuration: embedded defaults ← YAML file ← FORKWATCH_* environment.
  * Validated once, against schema.ts; any error is a ConfigError naming the key.
  */
-import { readFileSync } from 'node:fs';
 import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import { weakLazy } from '../util/weak-lazy.js';
@@ -12,6 +11,8 @@ import { ConfigError } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { Config, TargetConfig } from './config.js';
 import { envOverrides } from './env.js';
+import { resolveToken, resolveWebhookUrl } from './secrets.js';
+import { BoundedReadError, readFileBounded } from '../util/read-file-bounded.js';
 
 export interface LoadOptions {
   /** Path of the YAML file; undefined: FORKWATCH_CONFIG, else embedded defaults only. */
@@ -25,14 +26,15 @@ const configValidator = weakLazy(() => new Ajv({ allErrors: true, useDefaults: t
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const file = opts.file ?? env.FORKWATCH_CONFIG ?? undefined;
-  const fromFile = file ? readConfigFile(file) : {};
+  const file = opts.file || env.FORKWATCH_CONFIG || undefined;
+  const fileKey = opts.file ? '--config' : 'FORKWATCH_CONFIG';
+  const fromFile = file ? readConfigFile(file, fileKey) : {};
   const merged = mergeDeep(fromFile, envOverrides(env));
-  return resolveConfig(merged, file ?? 'environment');
+  return resolveConfig(merged, file ?? 'environment', env);
 }
 
 /** Validate plain data (already merged) and resolve it. Exported for tests and the API. */
-export function resolveConfig(data: unknown, source = 'config'): Config {
+export function resolveConfig(data: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Config {
   const copy = structuredClone(data ?? {});
   const validate = configValidator();
   if (!validate(copy)) throw toConfigError(validate.errors ?? [], copy, source);
@@ -57,16 +59,14 @@ export function resolveConfig(data: unknown, source = 'config'): Config {
     stateDir: raw.stateDir,
     retentionMs: duration(raw, 'retention', source),
     listen: raw.listen,
-    authToken: resolveSecret(raw.auth.token, raw.auth.tokenFile, 'auth.tokenFile', source, 16),
+    authToken: resolveToken({ inline: raw.auth.token, inlineKey: 'auth.token', file: raw.auth.tokenFile, fileKey: 'auth.tokenFile' }, env, source),
     publicUrl: raw.publicUrl ?? null,
     alerts: {
       slack: {
-        webhookUrl: resolveSecret(
-          raw.alerts.slack.webhookUrl,
-          raw.alerts.slack.webhookUrlFile,
-          'alerts.slack.webhookUrlFile',
+        webhookUrl: resolveWebhookUrl(
+          { inline: raw.alerts.slack.webhookUrl, inlineKey: 'alerts.slack.webhookUrl', file: raw.alerts.slack.webhookUrlFile, fileKey: 'alerts.slack.webhookUrlFile' },
+          env,
           source,
-          8,
         ),
         repeatIntervalMs: duration(raw, 'alerts.slack.repeatInterval', source),
         timeoutMs: positive(raw, 'alerts.slack.timeout', source),
@@ -88,21 +88,21 @@ export function resolveConfig(data: unknown, source = 'config'): Config {
   };
 }
 
-function readConfigFile(file: string): unknown {
+/** `key` is how the file was named: --config or FORKWATCH_CONFIG. */
+function readConfigFile(file: string, key: string): unknown {
   let text: string;
   try {
-    const buf = readFileSync(file);
-    if (buf.length > MAX_CONFIG_BYTES) throw new ConfigError('--config', file, `file larger than ${MAX_CONFIG_BYTES} bytes`);
-    text = buf.toString('utf8');
+    text = readFileBounded(file, MAX_CONFIG_BYTES).bytes.toString('utf8');
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError('--config', file, `cannot read the file: ${(err as Error).message}`);
+    if (!(err instanceof BoundedReadError)) throw err;
+    const what = err.problem === 'unreadable' ? 'cannot read the file' : `a regular file of at most ${MAX_CONFIG_BYTES} bytes`;
+    throw new ConfigError(key, file, `${what}: ${err.message}`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError('--config', file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError(key, file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
@@ -159,24 +159,6 @@ function resolveTarget(t: RawConfig['targets'][number], i: number, source: strin
   return out;
 }
 
-function resolveSecret(
-  inline: string | undefined,
-  file: string | undefined,
-  fileKey: string,
-  source: string,
-  minLength: number,
-): string | null {
-  if (inline) return inline;
-  if (!file) return null;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(fileKey, file, `a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, source);
-  }
-  if (text.length < minLength) throw new ConfigError(fileKey, file, `a file holding at least ${minLength} characters`, source);
-  return text;
-}
 
 function instanceKey(path: string): string {
   return path
@@ -185,6 +167,8 @@ function instanceKey(path: string): string {
     .map((p, i) => (/^[0-9]+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
     .join('');
 }
+
+const SECRET_KEYS = new Set(['auth.token', 'alerts.slack.webhookUrl']);
 
 /** Turn ajv's errors into one ConfigError about the first offending key. */
 function toConfigError(errors: ErrorObject[], data: unknown, source: string): ConfigError {
@@ -200,8 +184,9 @@ function toConfigError(errors: ErrorObject[], data: unknown, source: string): Co
   }
   const sameKey = errors.filter((e) => e.instancePath === first.instancePath);
   const consts = sameKey.filter((e) => e.keyword === 'const').map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
-  const value = getAt(data, first.instancePath);
   const key = instanceKey(first.instancePath);
+  // An error message goes to a terminal or a journal: never the secret itself.
+  const value = SECRET_KEYS.has(key) ? '<redacted>' : getAt(data, first.instancePath);
   if (consts.length > 0) {
     const types = sameKey.filter((e) => e.keyword === 'type').map((e) => `a ${(e.params as { type: string }).type}`);
     return new ConfigError(key, value, `one of ${[...consts, ...types].join(', ')}`, source);

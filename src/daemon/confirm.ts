@@ -2,17 +2,22 @@
  * Confirmation: a suspect is confirmed when a deadlock signature matches its
  * stack, or when kernel evidence proves it blocked across ≥2 scans
  * (signature 'proven_blocked'). A capture without a verdict is kept as evidence.
+ * A capture the store did not take is kept in memory and used again, with its
+ * match, on the next ticks until it is stored (src/daemon/unstored.ts).
  */
 import type { ChildReport } from '../classify/types.js';
 import type { CaptureResult } from '../capture/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
+import { decideVerdict } from '../match/verdict.js';
 import { incidentKey } from '../record/key.js';
 import type { Confirmation, IncidentEvidence, IncidentStore } from '../record/types.js';
 import type { Transition } from './ports.js';
-import { guard, type StageFailure, type TickDeps } from './tick.js';
+import type { TickDeps } from './tick.js';
+import type { StageRunner } from './stage-runner.js';
+import { settleEvidence, type UnstoredEvidence } from './unstored.js';
 
-export const PROVEN_BLOCKED = 'proven_blocked';
+export { PROVEN_BLOCKED } from '../match/verdict.js';
 
 /** The store's key for a child of a target on this host. */
 export function childKey(host: string, c: ChildReport): string {
@@ -24,20 +29,23 @@ export async function confirmSuspects(
   suspects: ChildReport[],
   evidence: Map<string, SuspectEvidence>,
   at: number,
-  fail: StageFailure,
+  stages: StageRunner,
+  unstored: Map<string, UnstoredEvidence>,
 ): Promise<Transition[]> {
   const out: Transition[] = [];
   for (const s of suspects) {
     const key = childKey(deps.store.host, s);
     const ev = evidence.get(key);
     if (!ev) continue;
-    // Match only a fresh capture: an older one was matched (and kept) when it was taken.
-    const stack = ev.freshCapture ? ev.capture?.stack : null;
-    const match = stack ? ((await guard('match', fail, () => deps.matcher?.match(stack.threads, { forkedChild: true }))) ?? null) : null;
-    const verdict = decide(match, ev);
-    const kept = ev.freshCapture && ev.capture ? captureEvidence(ev.capture, match, at) : null;
+    const { match, kept } = await captureToStore(deps, ev, unstored.get(key), at, stages);
+    const verdict = decideVerdict(match, ev.blocked);
     if (!verdict) {
-      if (kept) await guard('record', fail, () => updateEvidence(deps.store, key, kept));
+      if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, (await stages.run('record', () => updateEvidence(deps.store, key, kept))) === true, at);
+      continue;
+    }
+    // Its observe failed (e.g. disk full): no incident to confirm yet; keep the capture for the next tick.
+    if ((await stages.run('record', () => deps.store.get(key) !== null)) !== true) {
+      if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, false, at);
       continue;
     }
     const confirmation: Confirmation = {
@@ -47,27 +55,32 @@ export async function confirmSuspects(
       jenkinsJob: ev.forkingThread?.jenkinsJob ?? null,
       ...(kept ? { evidence: kept } : {}),
     };
-    const incident = await guard('record', fail, () => deps.store.confirm(key, confirmation));
+    const incident = await stages.run('record', () => deps.store.confirm(key, confirmation));
+    if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, incident !== undefined, at);
     if (incident) out.push({ incident, from: 'suspect', to: 'confirmed' });
   }
   return out;
 }
 
-type Verdict = Pick<Confirmation, 'signatureId' | 'signatureTitle' | 'signatureVersion' | 'severity' | 'fingerprint'>;
-
-function decide(match: MatchResult | null, ev: SuspectEvidence): Verdict | null {
-  const m = match?.deadlock ? match.matches.find((x) => x.severity !== 'info') : undefined;
-  if (m) return { signatureId: m.signatureId, signatureTitle: m.title, signatureVersion: m.version, severity: m.severity, fingerprint: match!.fingerprint };
-  if (ev.blocked.blocked) {
-    return {
-      signatureId: PROVEN_BLOCKED,
-      signatureTitle: `Proven blocked: ${ev.blocked.reasons.join('; ')}`.slice(0, 500),
-      signatureVersion: null,
-      severity: 'critical',
-      fingerprint: match?.fingerprint ?? null,
-    };
+/**
+ * The capture this tick has to store, with its match: a fresh one (matched
+ * now), else one kept from an earlier tick that the store did not take (its
+ * match kept with it), else none: an older capture was stored when taken.
+ */
+async function captureToStore(
+  deps: TickDeps,
+  ev: SuspectEvidence,
+  pending: UnstoredEvidence | undefined,
+  at: number,
+  stages: StageRunner,
+): Promise<{ match: MatchResult | null; kept: IncidentEvidence | null }> {
+  if (ev.freshCapture && ev.capture) {
+    const stack = ev.capture.stack;
+    const match = stack ? ((await stages.run('match', () => deps.matcher?.match(stack.threads, { forkedChild: true }))) ?? null) : null;
+    return { match, kept: captureEvidence(ev.capture, match, at) };
   }
-  return null;
+  if (pending) return { match: pending.match, kept: pending.evidence };
+  return { match: null, kept: null };
 }
 
 function captureEvidence(capture: CaptureResult, match: MatchResult | null, at: number): IncidentEvidence {
@@ -80,7 +93,10 @@ function captureEvidence(capture: CaptureResult, match: MatchResult | null, at: 
   };
 }
 
-function updateEvidence(store: IncidentStore, key: string, evidence: IncidentEvidence): void {
+/** True once stored; false when there is no incident to store it in yet (its observe failed). */
+function updateEvidence(store: IncidentStore, key: string, evidence: IncidentEvidence): boolean {
   const incident = store.get(key);
-  if (incident) store.updateEvidence(incident.id, evidence);
+  if (!incident) return false;
+  store.updateEvidence(incident.id, evidence);
+  return true;
 }

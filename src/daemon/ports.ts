@@ -6,7 +6,7 @@
  */
 import type { ScanReport } from '../classify/types.js';
 import type { ParsedStack, Thread } from '../capture/types.js';
-import type { Capturer } from '../capture/capturer.js';
+import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
 import type { MatchOptions, MatchResult, Signature } from '../match/types.js';
 import type { IncidentState, IncidentSummary } from '../record/types.js';
 
@@ -15,8 +15,16 @@ export interface ScannerPort {
   scan(): Promise<ScanReport>;
 }
 
-/** Kernel evidence, the provably-blocked verdict and the stack capture, per suspect (src/capture/capturer.ts). */
-export type EvidencePort = Pick<Capturer, 'captureSuspect' | 'retain'>;
+/**
+ * Kernel evidence, the provably-blocked verdict and the stack capture, per
+ * suspect (src/capture/capturer.ts). `signal` fires at the tick's deadline:
+ * a capturer that takes it kills its tracers then (one that ignores it is
+ * left behind by the tick, which moves on without it).
+ */
+export interface EvidencePort {
+  captureSuspect(suspect: Suspect, opts?: CaptureSuspectOptions): Promise<SuspectEvidence>;
+  retain: Capturer['retain'];
+}
 
 export interface MatchPort {
   signatures(): Signature[];

@@ -3,8 +3,12 @@
  * once per identity, bounded) → match → record → hand-off to sinks → metrics.
  * Never throws: a stage that fails is logged and counted
  * (forkwatch_scan_errors_total{stage}) and the tick carries on with what it
- * has. Work is proportional to what changed: confirmed children are neither
- * sampled nor captured again.
+ * has. With a deadline (deps.signal), a stage still running when it passes is
+ * left behind and the tick ends as failed, naming the stage
+ * (src/daemon/stage-runner.ts). Work is proportional to what changed:
+ * confirmed children are neither sampled nor captured again. Evidence the
+ * store could not take is kept in memory and retried every tick
+ * (src/daemon/unstored.ts).
  */
 import type { Logger } from '../util/logger.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
@@ -16,6 +20,8 @@ import type { EvidencePort, MatchPort, ScannerPort, Transition } from './ports.j
 import { countCaptures, countTransitions, updateHungMetric, updateOutboxMetrics, updateScanMetrics } from './tick-metrics.js';
 import { childKey, confirmSuspects } from './confirm.js';
 import { observe, resolveGone } from './record.js';
+import { createStageRunner, type StageOutcome, type StageRunner } from './stage-runner.js';
+import { storeUnhandled, type UnstoredEvidence } from './unstored.js';
 
 /** Suspects handled per tick at most: a fork storm must not stall the loop. */
 const MAX_SUSPECTS_PER_TICK = 256;
@@ -30,6 +36,9 @@ export interface TickDeps {
   now?: () => number;
   /** Hand-off to the notification sender: must return at once (delivery is async). */
   notify?: (transitions: Transition[]) => void;
+  /** Fires at the tick's deadline (src/daemon/deadline.ts); deadlineMs is only for the message. */
+  signal?: AbortSignal;
+  deadlineMs?: number;
 }
 
 export interface TickSummary {
@@ -40,6 +49,12 @@ export interface TickSummary {
   suspects: number;
   captured: number;
   transitions: { id: string; from: string | null; to: string; signature: string | null }[];
+  /** Each stage that ran: failed when any of its runs failed (readiness counts these). */
+  stages: Partial<Record<ScanStage, StageOutcome>>;
+  /** The stage the tick's deadline passed in (the tick was abandoned there), else null. */
+  abandonedIn: ScanStage | null;
+  /** Captured evidence held in memory because the store has not taken it yet. */
+  unstoredEvidence: number;
 }
 
 /** What survives between ticks (the capturer keeps its own per-identity state). */
@@ -47,64 +62,49 @@ export interface TickMemory {
   lastReport: ScanReport | null;
   lastSuccessAt: number | null;
   lastTick: TickSummary | null;
+  /** Evidence the store failed to take, by incident key (bounded). */
+  unstored: Map<string, UnstoredEvidence>;
 }
 
 export function createTickMemory(): TickMemory {
-  return { lastReport: null, lastSuccessAt: null, lastTick: null };
-}
-
-export type StageFailure = (stage: ScanStage, err: unknown) => void;
-
-/** Run one stage; a throw (or rejection) becomes a counted, logged failure and undefined. */
-export async function guard<T>(stage: ScanStage, fail: StageFailure, fn: () => T | Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    fail(stage, err);
-    return undefined;
-  }
+  return { lastReport: null, lastSuccessAt: null, lastTick: null, unstored: new Map() };
 }
 
 export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSummary> {
   const at = (deps.now ?? Date.now)();
   const started = performance.now();
-  const errors: TickSummary['errors'] = [];
-  const fail: StageFailure = (stage, err) => {
-    const message = err instanceof Error ? err.message : String(err);
-    errors.push({ stage, message });
-    deps.metrics.scanErrors.inc({ stage });
-    deps.logger.error({ stage, err }, `tick: ${stage} stage failed: ${message}`);
-  };
+  const stages = createStageRunner(deps);
   const transitions: Transition[] = [];
   let suspects: ChildReport[] = [];
   let evidence = new Map<string, SuspectEvidence>();
-  const report = await guard('scan', fail, () => deps.scanner.scan());
+  const report = await stages.run('scan', () => deps.scanner.scan());
   if (report) {
     mem.lastReport = report;
     deps.metrics.processesVanished.inc(report.stats.vanished);
-    const confirmed = await guard('record', fail, () => confirmedKeys(deps.store));
+    const confirmed = await stages.run('record', () => confirmedKeys(deps.store));
     // Without the store's view nothing can be confirmed safely this tick: only resolve and count.
     suspects = confirmed ? selectSuspects(report, confirmed, deps.store.host) : [];
-    evidence = await collectEvidence(deps, suspects, fail);
-    transitions.push(...((await guard('record', fail, () => observe(deps.store, report, suspects, evidence, at))) ?? []));
-    transitions.push(...(await confirmSuspects(deps, suspects, evidence, at, fail)));
+    evidence = await collectEvidence(deps, suspects, stages);
+    transitions.push(...((await stages.run('record', () => observe(deps.store, report, suspects, evidence, at))) ?? []));
+    transitions.push(...(await confirmSuspects(deps, suspects, evidence, at, stages, mem.unstored)));
     // Without the store's view (confirmed undefined) nothing is resolved: a confirmed child must not be dropped.
-    if (confirmed) transitions.push(...((await guard('record', fail, () => resolveGone(deps.store, report, at, confirmed))) ?? []));
+    if (confirmed) transitions.push(...((await stages.run('record', () => resolveGone(deps.store, report, at, confirmed))) ?? []));
+    if (confirmed) await storeUnhandled(deps, mem.unstored, new Set(suspects.map((c) => childKey(deps.store.host, c))), stages);
     updateScanMetrics(deps.metrics, report, at);
   }
   countTransitions(deps.metrics, transitions);
   logTransitions(deps.logger, transitions);
-  await guard('record', fail, () => updateHungMetric(deps.metrics, deps.store));
-  if (transitions.length > 0 && deps.notify) await guard('alert', fail, () => deps.notify!(transitions));
-  await guard('alert', fail, () => updateOutboxMetrics(deps.metrics, deps.store, at));
+  await stages.run('record', () => updateHungMetric(deps.metrics, deps.store));
+  if (transitions.length > 0 && deps.notify) await stages.run('alert', () => deps.notify!(transitions));
+  await stages.run('alert', () => updateOutboxMetrics(deps.metrics, deps.store, at));
   const captured = [...evidence.values()].filter((e) => e.freshCapture).length;
-  return finishTick(deps, mem, { at, started, errors, suspects: suspects.length, captured, transitions, scanned: report !== undefined });
+  return finishTick(deps, mem, { at, started, stages, suspects: suspects.length, captured, transitions, scanned: report !== undefined });
 }
 
 interface TickOutcome {
   at: number;
   started: number;
-  errors: TickSummary['errors'];
+  stages: StageRunner;
   suspects: number;
   captured: number;
   transitions: Transition[];
@@ -113,7 +113,7 @@ interface TickOutcome {
 
 function finishTick(deps: TickDeps, mem: TickMemory, r: TickOutcome): TickSummary {
   const durationMs = performance.now() - r.started;
-  const ok = r.scanned && r.errors.length === 0;
+  const ok = r.scanned && r.stages.errors.length === 0;
   deps.metrics.scanDuration.observe(durationMs / 1000);
   deps.metrics.scans.inc({ outcome: ok ? 'ok' : 'error' });
   if (ok) {
@@ -124,10 +124,13 @@ function finishTick(deps: TickDeps, mem: TickMemory, r: TickOutcome): TickSummar
     at: r.at,
     durationMs: Math.round(durationMs * 10) / 10,
     ok,
-    errors: r.errors,
+    errors: r.stages.errors,
     suspects: r.suspects,
     captured: r.captured,
     transitions: r.transitions.map((t) => ({ id: t.incident.id, from: t.from, to: t.to, signature: t.incident.signatureId })),
+    stages: r.stages.outcomes(),
+    abandonedIn: r.stages.abandonedIn(),
+    unstoredEvidence: mem.unstored.size,
   };
   mem.lastTick = summary;
   deps.logger.debug({ tick: { ...summary, transitions: summary.transitions.length } }, 'tick done');
@@ -147,14 +150,15 @@ export function selectSuspects(report: ScanReport, confirmed: Set<string>, host:
 }
 
 /** Kernel sample + (first time) stack capture per suspect; the capturer bounds ptrace concurrency. */
-async function collectEvidence(deps: TickDeps, suspects: ChildReport[], fail: StageFailure): Promise<Map<string, SuspectEvidence>> {
+async function collectEvidence(deps: TickDeps, suspects: ChildReport[], stages: StageRunner): Promise<Map<string, SuspectEvidence>> {
   const out = new Map<string, SuspectEvidence>();
   const capturer = deps.evidence;
   if (!capturer) return out;
-  await guard('capture', fail, () => capturer.retain(suspects.map((s) => s.child)));
+  await stages.run('capture', () => capturer.retain(suspects.map((s) => s.child)));
+  const opts = deps.signal ? { signal: deps.signal } : {};
   const results = await Promise.all(
     suspects.map((s) =>
-      guard('capture', fail, () => capturer.captureSuspect({ pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm })),
+      stages.run('capture', () => capturer.captureSuspect({ pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm }, opts)),
     ),
   );
   suspects.forEach((s, i) => {

@@ -14,6 +14,7 @@ import type { IncidentStore } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
 import type { MatchPort, Transition } from '../daemon/ports.js';
 import type { TickSummary } from '../daemon/tick.js';
+import type { DaemonHealth } from '../daemon/health.js';
 import type { Metrics } from './metrics.js';
 
 /** The Fastify instance routes are registered on (TypeBox types flow into handlers). */
@@ -26,6 +27,8 @@ export interface DaemonSnapshot {
   lastSuccessAt: number | null;
   lastTick: TickSummary | null;
   tickInFlight: boolean;
+  /** Liveness and readiness from the ticks (src/daemon/health.ts). */
+  health: DaemonHealth;
 }
 
 export interface DaemonView {

@@ -6,7 +6,8 @@
  * logged while the good entries are used (the daemon). A later file may
  * replace an earlier entry by reusing its id.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readFileBounded } from '../util/read-file-bounded.js';
 import { checkSafeRegex } from '../util/safe-regex.js';
 import { fileURLToPath } from 'node:url';
 import { extname, join } from 'node:path';
@@ -103,8 +104,8 @@ function listSignatureFiles(root: string): { files: string[]; errors: SignatureL
 function readSignatureFile(path: string): { file: ReadFile | null; errors: SignatureLoadError[] } {
   let text: string;
   try {
-    if (statSync(path).size > MAX_FILE_BYTES) return { file: null, errors: [fileError(path, `larger than ${MAX_FILE_BYTES} bytes`)] };
-    text = readFileSync(path, 'utf8');
+    // Bounded: a path naming /dev/zero, a FIFO or a huge file is refused at once, not read forever.
+    text = readFileBounded(path, MAX_FILE_BYTES).bytes.toString('utf8');
   } catch (err) {
     return { file: null, errors: [fileError(path, `cannot read: ${(err as Error).message}`)] };
   }

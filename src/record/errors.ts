@@ -10,6 +10,8 @@ export type StoreOpenReason =
   | 'locked'
   | 'in-use'
   | 'newer-schema'
+  | 'pseudo-fs'
+  | 'unsafe-permissions'
   | 'io';
 
 /** The store cannot be opened: names the file, the reason and the underlying cause. */

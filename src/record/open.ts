@@ -6,6 +6,7 @@ import { StoreOpenError, type StoreOpenReason } from './errors.js';
 import { LOCK_FILE, takeOwnership, type Ownership, type OwnerRecord } from './owner.js';
 import { migrate, readSchemaVersion, SCHEMA_VERSION } from './schema.js';
 import { SqliteIncidentStore } from './store.js';
+import { createPrivateFile, makeStateDirPrivate, refusePseudoFileSystem } from './state-dir.js';
 import type { IncidentStore, OpenStoreOptions } from './types.js';
 
 export const STORE_FILE = 'forkwatch.db';
@@ -16,6 +17,14 @@ export function openStore(opts: OpenStoreOptions): IncidentStore {
   const dir = resolve(opts.stateDir);
   const path = join(dir, STORE_FILE);
   ensureDirectory(dir, path);
+  if (opts.owner) {
+    for (const c of makeStateDirPrivate(dir, path)) opts.logger?.warn(c, `${c.path} was readable by group or others: mode ${c.from} changed to ${c.to}`);
+  }
+  try {
+    createPrivateFile(path);
+  } catch (err) {
+    throw classify(path, err, 'cannot create');
+  }
   const ownership = opts.owner ? own(dir, path) : null;
   let db: Database;
   try {
@@ -56,8 +65,9 @@ function own(dir: string, path: string): Ownership {
 }
 
 function ensureDirectory(dir: string, path: string): void {
+  refusePseudoFileSystem(dir, path);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw classify(path, explainMkdir(dir, err), `cannot create state directory ${dir}`);
   }

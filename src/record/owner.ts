@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreOpenError } from './errors.js';
+import { createPrivateFile } from './state-dir.js';
 
 export const LOCK_FILE = 'forkwatch.lock';
 
@@ -28,6 +29,7 @@ export function takeOwnership(dir: string, storePath: string): Ownership {
   const path = join(dir, LOCK_FILE);
   let db: Database | null = null;
   try {
+    createPrivateFile(path);
     db = new BetterSqlite3(path, { timeout: 0 });
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = OFF'); // nothing is ever stored here: no journal file beside it

@@ -3,7 +3,7 @@
  * pidfiles and user names are read by the caller (readPidfile, users.ts).
  * Every selector a target sets must hold (they narrow each other).
  */
-import { readFileSync } from 'node:fs';
+import { readFileBounded } from '../util/read-file-bounded.js';
 import type { TargetConfig } from '../config/config.js';
 import type { ProcessInfo } from './types.js';
 import type { LightNeeds } from './procfs.js';
@@ -40,7 +40,8 @@ export function parsePidfile(text: string): number | null {
 
 export function readPidfile(path: string): number | null {
   try {
-    return parsePidfile(readFileSync(path, 'utf8').slice(0, 64));
+    // Bounded: whoever can write the pidfile's folder could leave a FIFO or a device there.
+    return parsePidfile(readFileBounded(path, 4096).bytes.toString('utf8'));
   } catch {
     return null;
   }

@@ -73,6 +73,12 @@ test('scan --ps-output: synthetic illumos listing (args cut at 80 bytes, fname c
   assert.equal(e.children.find((c) => c.pid === 7003)!.classification, 'execed', 'fname javaw differs');
   assert.equal(e.children.find((c) => c.pid === 5002)!.classification, 'zombie');
   golden('illumos-synthetic-jenkins', e);
+  // A listing from another host: nothing to sample or capture here, so nothing is confirmed (never exit 2).
+  const raw = JSON.parse(r.stdout) as { confirmed: number; confirm: { mode: string; reason: string }; children: { confirmation: unknown }[] };
+  assert.equal(raw.confirmed, 0);
+  assert.equal(raw.confirm.mode, 'none');
+  assert.match(raw.confirm.reason, /^--ps-output: a listing from another host/);
+  assert.ok(raw.children.every((c) => c.confirmation === null));
 });
 
 test('scan --ps-output: the default targets miss an illumos JVM whose jenkins.war is past 80 bytes', () => {
@@ -102,6 +108,8 @@ test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', (
   assert.match(table.stdout, /^TARGET\s+CHILD\s+DEPTH\s+AGE\s+STATE\s+THREADS\s+CLASSIFICATION/m);
   assert.match(table.stdout, /controller:812\s+4711\s+1\s+1d02h\s+S\s+1\s+never-execed OVERDUE/);
   assert.match(table.stdout, /overdue: 4 \(hungAfter 1m00s\)/);
+  assert.match(table.stdout, /^confirmed: not checked \(--ps-output: a listing from another host/m);
+  assert.match(table.stdout, /never-execed OVERDUE\s+-\s+-\s+-$/m, 'CONFIRMED and EVIDENCE: not examined');
   const bad = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', 'soon'], ILLUMOS_CONFIG);
   assert.equal(bad.status, 78);
   assert.match(bad.stderr, /--hung-after = "soon"/);
@@ -109,4 +117,19 @@ test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', (
   assert.equal(longer.status, 0, 'nothing older than 2 days');
   const missing = runScan(['--ps-output', '/nonexistent/ps.txt'], ILLUMOS_CONFIG);
   assert.equal(missing.status, 3);
+});
+
+test('scan: a broken signatures.paths file is a configuration error (78) naming the key, before any scan', () => {
+  const r = runScan(['--json'], "targets:\n  - name: x\n    pid: 1\nsignatures:\n  paths: [/nonexistent/sigs.yaml]\n");
+  assert.equal(r.status, 78, r.stderr);
+  assert.match(r.stderr, /signatures\.paths = \["\/nonexistent\/sigs\.yaml"\].*cannot read/);
+  assert.equal(r.stdout, '');
+});
+
+test('scan --help documents the confirmation, --no-capture and exit 2', () => {
+  const r = runScan(['--help'], '');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /--no-capture\s+kernel evidence only: no ptrace, no capture, no match/);
+  assert.match(r.stdout, /two kernel samples 1000 ms apart/);
+  assert.match(r.stdout, /2 a deadlock confirmed \(signature or kernel proof\)/);
 });

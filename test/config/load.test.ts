@@ -61,10 +61,14 @@ test('every error names the key, the bad value and what is allowed', (t) => {
     ['unknown top-level key', { hungafter: '1s' }, /hungafter = "1s": unknown key; allowed here: targets, hungAfter/],
     ['bad regex', { targets: [{ name: 'a', cmdline: '(' }] }, /targets\[0\]\.cmdline = "\(": a linear-time regular expression, RE2 syntax \(missing closing \)\)/],
     ['target without a selector', { targets: [{ name: 'a' }] }, /targets\[0\] = \{"name":"a"\}: a target needs at least one of pid, pidfile, cmdline, exe, user/],
-    ['short token', { auth: { token: 'short' } }, /auth\.token = "short": must NOT have fewer than 16 characters/],
+    ['short token', { auth: { token: 'short' } }, /auth\.token = "<redacted>": must NOT have fewer than 16 characters/],
+    ['webhook not http(s)', { alerts: { slack: { webhookUrl: 'ftp://hooks.example/T0/B0/X' } } }, /alerts\.slack\.webhookUrl = "<redacted>": must match pattern/],
     ['remediation mode', { remediation: { mode: 'yes' } }, /remediation\.mode = "yes": one of "off", "dry-run", "kill"/],
     ['empty targets', { targets: [] }, /targets = \[\]: must NOT have fewer than 1 items/],
     ['unreadable token file', { auth: { tokenFile: join(dir, 'missing') } }, /auth\.tokenFile = ".*missing": a readable file \(ENOENT\)/],
+    ['token with a space', { auth: { token: 'two words 0123456789abcdef' } }, /auth\.token = "<redacted>": a token of printable ASCII characters with no spaces/],
+    ['webhook over http to a remote host', { alerts: { slack: { webhookUrl: 'http://hooks.example/T0/B0/X' } } }, /alerts\.slack\.webhookUrl = "<redacted>": an https:\/\/ URL \(http:\/\/ only to a loopback host\); got http:\/\/ to hooks\.example/],
+    ['token file that is a device', { auth: { tokenFile: '/dev/zero' } }, /auth\.tokenFile = "\/dev\/zero": a regular file of at most 65536 bytes: not a regular file \(a character device\)/],
   ];
   for (const [name, data, expected] of rows) {
     assert.throws(() => resolveConfig(data, 'x'), (err: unknown) => {
@@ -90,8 +94,8 @@ test('file problems: unreadable, not YAML, not a mapping; unknown FORKWATCH_* va
 
 test('secrets come from files, are trimmed, and are redacted in the printed config', (t) => {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'token'), 'abcdefghijklmnopqrstuvwxyz\n');
-  writeFileSync(join(dir, 'hook'), 'https://hooks.example/T000/B000/XXXX\n');
+  writeFileSync(join(dir, 'token'), 'abcdefghijklmnopqrstuvwxyz\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'hook'), 'https://hooks.example/T000/B000/XXXX\n', { mode: 0o600 });
   const c = loadConfig({ env: { FORKWATCH_AUTH_TOKEN_FILE: join(dir, 'token'), FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: join(dir, 'hook') } });
   assert.equal(c.authToken, 'abcdefghijklmnopqrstuvwxyz');
   assert.equal(c.alerts.slack.webhookUrl, 'https://hooks.example/T000/B000/XXXX');

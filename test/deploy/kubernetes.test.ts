@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
@@ -130,6 +130,7 @@ test("the ConfigMap's forkwatch.yml passes the real forkwatch check-config", () 
   try {
     writeFileSync(join(dir, 'forkwatch.yml'), objects.get('ConfigMap').data['forkwatch.yml']);
     writeFileSync(join(dir, 'token'), 'a'.repeat(64));
+    chmodSync(join(dir, 'token'), 0o400); // the Secret volume's defaultMode: forkwatch refuses a token file others can read
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FORKWATCH_')));
     const r = runTool(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', '--config', join(dir, 'forkwatch.yml')], {
       env: { ...clean, FORKWATCH_AUTH_TOKEN_FILE: join(dir, 'token') },

@@ -1,43 +1,90 @@
 /**
- * Live: the real CLI, as a process, against the suite's deadlocked C program
- * and its decoys. Exactly the hung children are overdue; the busy, sleeping
- * and accepting forked workers are never-exec'd with their real state but not
- * overdue; the exec'd child and the zombie are never flagged.
+ * Live: the real CLI as built (`node dist/cli.js scan`), as a process,
+ * against the suite's deadlocked C program and its decoys, and against the
+ * stand-in Jenkins JVM (FORK launch mechanism). Exactly the hung children are
+ * overdue and confirmed (exit 2), each named by its signature; the busy,
+ * sleeping and accepting forked workers are never-exec'd with their real
+ * state but not overdue; the exec'd child and the zombie are never flagged.
+ * `--no-capture` confirms by kernel proof alone. (Exit 1, a suspect
+ * neither proof holds, is covered over fakes in test/cli/scan-confirm.test.ts:
+ * on this host every overdue procfs child of the suite's programs is
+ * provably blocked.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startDeadlocker } from '../helpers/deadlocker.js';
+import { startForkDeadlockJvm } from '../helpers/jvm.js';
 import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
 
-const CLI = ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'scan'];
+const DIST_CLI = join(REPO_ROOT, 'dist/cli.js');
+const CLI = [DIST_CLI, 'scan'];
+/** The signature of the suite's hang (a lock taken in an atfork child handler), C program and JVM alike. */
+const ATFORK_SIGNATURE = 'glibc-atfork-child-lock';
+
+interface Confirmation {
+  verdict: { by: 'signature' | 'kernel'; signatureId: string; signatureTitle: string } | null;
+  kernel: { blocked: boolean; reasons: string[] } | null;
+  capture: { backend: string; ok: boolean; durationMs: number; reason: string | null } | null;
+  note: string | null;
+}
 
 interface Child {
   child: { pid: number; stateCode: string; threads: number; wchan: string | null };
   classification: string;
   overdue: boolean;
   activity: string;
+  confirmation: Confirmation | null;
 }
 
-function writeConfig(dir: string, pid: number): string {
+interface Report {
+  targets: { process: { pid: number } }[];
+  children: Child[];
+  stats: { vanished: number; mode: string };
+  exitStatus: number;
+  confirmed: number;
+  confirm: { mode: string; reason: string | null };
+}
+
+/** The tests run dist/: fail (not skip) when it is missing or older than a source file. */
+function requireBuiltCli(): void {
+  assert.ok(existsSync(DIST_CLI), 'dist/cli.js is missing: run `npm run build` first');
+  const built = statSync(DIST_CLI).mtimeMs;
+  const stale = readdirSync(join(REPO_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .find((f) => statSync(join(REPO_ROOT, 'src', f)).mtimeMs > built);
+  assert.equal(stale, undefined, `src/${stale} is newer than dist/cli.js: run \`npm run build\` first`);
+}
+
+function writeConfig(dir: string, pid: number, extra = 'source: procfs\n'): string {
   const path = join(dir, 'config.yaml');
-  writeFileSync(path, `targets:\n  - name: deadlocker\n    pid: ${pid}\nhungAfter: 1s\ninterval: 1s\nsource: procfs\n`);
+  writeFileSync(path, `targets:\n  - name: deadlocker\n    pid: ${pid}\nhungAfter: 1s\ninterval: 1s\n${extra}`);
   return path;
 }
 
-test('live: forkwatch scan --json lists exactly the hung children as overdue', async () => {
+function scanJson(config: string, ...args: string[]): { status: number | null; report: Report; stderr: string } {
+  const r = spawnSync(process.execPath, [...CLI, '--json', '--config', config, ...args], { encoding: 'utf8', timeout: 60_000 });
+  assert.ok(r.stdout.startsWith('{'), `JSON expected (exit ${r.status}): ${r.stderr}`);
+  return { status: r.status, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+}
+
+test('live: forkwatch scan --json confirms exactly the hung children, each by its signature (exit 2)', async () => {
+  requireBuiltCli();
   requireTool('gcc');
+  requireTool('eu-stack');
   const d = await startDeadlocker({ hung: 2, exec: true, busy: true, sleeper: true, accepter: true, zombie: true });
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
   try {
     await new Promise((r) => setTimeout(r, 1500)); // older than hungAfter
-    const r = spawnSync(process.execPath, [...CLI, '--json', '--config', writeConfig(dir, d.pid)], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(r.status, 1, `exit 1 expected: ${r.stderr}`);
-    const report = JSON.parse(r.stdout) as { targets: { process: { pid: number } }[]; children: Child[]; stats: { vanished: number } };
+    const { status, report, stderr } = scanJson(writeConfig(dir, d.pid));
+    assert.equal(status, 2, `exit 2 expected: ${stderr}`);
+    assert.equal(report.exitStatus, 2);
+    assert.equal(report.confirmed, 2);
+    assert.equal(report.confirm.mode, 'capture');
     assert.deepEqual(report.targets.map((t) => t.process.pid), [d.pid]);
     const byPid = new Map(report.children.map((c) => [c.child.pid, c]));
     const overdue = report.children.filter((c) => c.overdue).map((c) => c.child.pid).sort((a, b) => a - b);
@@ -48,6 +95,14 @@ test('live: forkwatch scan --json lists exactly the hung children as overdue', a
       assert.equal(c.child.threads, 1);
       assert.equal(c.activity, 'lock-wait');
       assert.match(c.child.wchan ?? '', /futex/);
+      const conf = c.confirmation!;
+      assert.equal(conf.verdict?.by, 'signature', `pid ${pid}: ${JSON.stringify(conf)}`);
+      assert.equal(conf.verdict?.signatureId, ATFORK_SIGNATURE);
+      assert.equal(conf.capture?.ok, true);
+      assert.equal(conf.kernel?.blocked, true, 'two samples before the capture: the kernel proof holds as well');
+    }
+    for (const role of ['busy', 'sleeper', 'accepter', 'exec', 'zombie'] as const) {
+      assert.equal(byPid.get(d.pidsOf(role)[0]!)!.confirmation, null, `${role}: never examined`);
     }
     for (const role of ['busy', 'sleeper', 'accepter'] as const) {
       const c = byPid.get(d.pidsOf(role)[0]!)!;
@@ -67,14 +122,69 @@ test('live: forkwatch scan --json lists exactly the hung children as overdue', a
   }
 });
 
-test('live: --watch scans every interval, steady state targeted; a dead target exits 3', async () => {
+test('live: --no-capture confirms by kernel proof alone, no tracer; the table names the proof', async () => {
+  requireBuiltCli();
   requireTool('gcc');
+  const d = await startDeadlocker({ hung: 1, exec: true });
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    const config = writeConfig(dir, d.pid);
+    const { status, report } = scanJson(config, '--no-capture');
+    assert.equal(status, 2);
+    assert.deepEqual(report.confirm, { mode: 'kernel-only', reason: '--no-capture', sampleGapMs: 1000 });
+    const hung = report.children.find((c) => c.child.pid === d.pidsOf('hung')[0])!.confirmation!;
+    assert.equal(hung.verdict?.by, 'kernel');
+    assert.equal(hung.verdict?.signatureId, 'proven_blocked');
+    assert.equal(hung.capture, null);
+    assert.match(hung.kernel!.reasons.join('; '), /private futex wait with no timeout .*unchanged over 2 samples and \d+ ms/);
+    assert.equal(report.children.find((c) => c.child.pid === d.pidsOf('exec')[0])!.confirmation, null);
+
+    const table = spawnSync(process.execPath, [...CLI, '--no-capture', '--config', config], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(table.status, 2);
+    assert.match(table.stdout, new RegExp(`\\b${d.pidsOf('hung')[0]}\\b.*never-execed OVERDUE\\s+futex_do_wait\\s+kernel\\s+proven_blocked \\(kernel proof\\): unchanged over 2 samples`));
+    assert.match(table.stdout, /^confirmed: 1 of 1 suspect\(s\), 0 by signature, 1 by kernel proof; checked: kernel evidence only \(--no-capture\)$/m);
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live: beside the stand-in Jenkins JVM (FORK launch mechanism) scan names the signature of every hung child', async () => {
+  requireBuiltCli();
+  requireTool('eu-stack');
+  const jvm = await startForkDeadlockJvm({ threadNames: ['SCM polling for demo-job', 'launcher-0'] });
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
+  try {
+    const hung = (await jvm.waitForHungChildren(2, 60_000)).sort((a, b) => a - b);
+    await new Promise((r) => setTimeout(r, 1200)); // older than hungAfter
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `targets:\n  - name: jenkins\n    pid: ${jvm.pid}\nhungAfter: 1s\n`);
+    const { status, report, stderr } = scanJson(config);
+    assert.equal(status, 2, stderr);
+    assert.deepEqual(report.targets.map((t) => t.process.pid), [jvm.pid]);
+    assert.deepEqual(report.children.filter((c) => c.overdue).map((c) => c.child.pid).sort((a, b) => a - b), hung);
+    for (const c of report.children) {
+      assert.equal(c.confirmation?.verdict?.by, 'signature', `pid ${c.child.pid}: ${JSON.stringify(c.confirmation)}`);
+      assert.equal(c.confirmation?.verdict?.signatureId, ATFORK_SIGNATURE);
+    }
+    assert.equal(report.confirmed, 2);
+  } finally {
+    await jvm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live: --watch scans every interval, steady state targeted, captures each child once; a dead target exits 3', async () => {
+  requireBuiltCli();
+  requireTool('gcc');
+  requireTool('eu-stack');
   const d = await startDeadlocker({ hung: 1, sleeper: true });
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
   const config = writeConfig(dir, d.pid);
   const watcher = spawn(process.execPath, [...CLI, '--json', '--watch', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const lines: { stats: { mode: string }; children: Child[] }[] = [];
+    const lines: Report[] = [];
     const rl = createInterface({ input: watcher.stdout! });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${lines.length} scans in 30 s`)), 30_000);
@@ -89,9 +199,16 @@ test('live: --watch scans every interval, steady state targeted; a dead target e
     assert.equal(lines[0]!.stats.mode, 'full');
     assert.equal(lines[2]!.stats.mode, 'targeted');
     assert.deepEqual(lines[2]!.children.filter((c) => c.overdue).map((c) => c.child.pid), d.pidsOf('hung'));
+    const hungOf = (i: number) => lines[i]!.children.find((c) => c.child.pid === d.pidsOf('hung')[0])!.confirmation!;
+    assert.equal(hungOf(0).note, null, 'captured at the first scan');
+    for (const i of [0, 1, 2]) assert.equal(hungOf(i).verdict?.signatureId, ATFORK_SIGNATURE, `scan ${i}`);
+    for (const i of [1, 2]) {
+      assert.equal(hungOf(i).note, 'captured once, at an earlier scan');
+      assert.deepEqual(hungOf(i).capture, hungOf(0).capture, 'the same capture, not a new one');
+    }
     const exited = new Promise<number | null>((r) => watcher.once('exit', (code) => r(code)));
     watcher.kill('SIGTERM');
-    assert.equal(await exited, 1, 'last status: overdue');
+    assert.equal(await exited, 2, 'last status: confirmed');
   } finally {
     if (watcher.exitCode === null) watcher.kill('SIGKILL');
     await d.stop();

@@ -120,6 +120,11 @@ const children: { name: string; threads: Thread[]; first: string; forkedChild?: 
     first: 'glibc-atfork-child-lock',
   },
   {
+    name: "glibc atfork child handler that the application named atfork_child (not macOS's runner)",
+    threads: gdbThreads([{ frames: ['__GI___lll_lock_wait()', 'pthread_mutex_lock()', 'atfork_child()', '__run_postfork_handlers()', '__fork()', 'main()'] }]),
+    first: 'glibc-atfork-child-lock',
+  },
+  {
     name: 'glibc before 2.35: __run_fork_handlers in the only thread',
     threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'cache_child()', '__run_fork_handlers(who=atfork_run_child, do_locking=true)', '__libc_fork()', 'spawn(cmd=0x5610)'] }]),
     first: 'glibc-atfork-child-lock',

@@ -1,31 +1,57 @@
-/** GET /healthz (the process answers) and GET /readyz (a scan succeeded within 3 intervals). */
+/**
+ * GET /healthz (liveness: a tick completed within the liveness window) and
+ * GET /readyz (a scan succeeded within 3 intervals and no stage keeps
+ * failing). Semantics in src/daemon/health.ts and docs/daemon.md.
+ */
 import { Type } from '@sinclair/typebox';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
 import { Nullable } from '../schemas.js';
+import { FAILING_ATTEMPTS, READY_INTERVALS } from '../../daemon/health.js';
+import { SCAN_STAGES } from '../metrics.js';
 
-const READY_INTERVALS = 3;
+const Liveness = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('failing')]),
+  message: Type.Optional(Type.String()),
+  lastCompletedTick: Type.Optional(Nullable(Type.String())),
+});
+
+const FailingStage = Type.Object({
+  stage: Type.Union(SCAN_STAGES.map((s) => Type.Literal(s))),
+  consecutiveFailures: Type.Integer(),
+  lastError: Type.String(),
+});
 
 const Readiness = Type.Object({
   ready: Type.Boolean(),
   lastSuccessfulScan: Nullable(Type.String()),
   message: Type.String(),
+  failingStages: Type.Array(FailingStage),
 });
 
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
 export function registerHealthRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
-  app.get('/healthz', { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], description: 'Liveness: 200 while ticks keep completing within their deadline, 503 (with a message) when none has for the liveness window', response: { 200: Liveness, 503: Liveness } } },
+    async (_req, reply) => {
+      const h = ctx.daemon.snapshot().health;
+      if (h.live) return { status: 'ok' as const };
+      return reply.status(503).send({ status: 'failing' as const, message: h.liveMessage, lastCompletedTick: iso(h.lastCompletedTickAt) });
+    },
+  );
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], description: `200 when a scan succeeded within ${READY_INTERVALS} intervals, else 503`, response: { 200: Readiness, 503: Readiness } } },
+    {
+      schema: {
+        tags: ['health'],
+        description: `200 when a scan succeeded within ${READY_INTERVALS} intervals and no stage failed its last ${FAILING_ATTEMPTS} runs, else 503 naming why`,
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
     async (_req, reply) => {
-      const snap = ctx.daemon.snapshot();
-      const last = snap.lastSuccessAt;
-      const ready = last !== null && Date.now() - last <= READY_INTERVALS * snap.intervalMs;
-      const message = ready
-        ? 'ok'
-        : last === null
-          ? 'no scan has succeeded yet'
-          : `last successful scan is older than ${READY_INTERVALS} intervals (${(READY_INTERVALS * snap.intervalMs) / 1000} s)`;
-      return reply.status(ready ? 200 : 503).send({ ready, lastSuccessfulScan: last === null ? null : new Date(last).toISOString(), message });
+      const h = ctx.daemon.snapshot().health;
+      return reply.status(h.ready ? 200 : 503).send({ ready: h.ready, lastSuccessfulScan: iso(h.lastSuccessAt), message: h.readyMessage, failingStages: h.failingStages });
     },
   );
 }

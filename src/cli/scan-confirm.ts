@@ -1,0 +1,120 @@
+/**
+ * `forkwatch scan` confirms its suspects the way the daemon does, with the
+ * daemon's own parts: the capturer (src/capture/capturer.ts: kernel evidence
+ * read before any ptrace, the provably-blocked rule, one capture per
+ * identity with the configured backends), the matcher (shipped library +
+ * signatures.paths, src/daemon/stages.ts loadMatcher) and the verdict rule
+ * (src/match/verdict.ts). The daemon gets its second kernel sample a scan
+ * later; a one-shot scan cannot wait an interval, so a child not yet
+ * captured is sampled twice, SAMPLE_GAP_MS apart, before its capture.
+ * With --watch one confirmer lives across scans: each child (pid + start
+ * time) is captured once and its match kept.
+ */
+import type { EvidencePort, MatchPort } from '../daemon/ports.js';
+import type { SuspectEvidence } from '../capture/capturer.js';
+import type { MatchResult } from '../match/types.js';
+import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';
+import type { ChildReport, ScanReport } from '../classify/types.js';
+import { identityOf, type ChildConfirmation, type ScanConfirmation } from '../classify/report-confirm.js';
+
+/**
+ * Between the two kernel samples of a child not yet captured: long enough
+ * for a live process to use CPU or switch, short enough for a cron check.
+ * A healthy child passing through a futex wait does not stay in it, with no
+ * CPU time and no context switch, for a second.
+ */
+export const SAMPLE_GAP_MS = 1000;
+
+/** Suspects examined per scan at most (as the daemon's tick): a fork storm must not stall the scan. */
+const MAX_SUSPECTS = 256;
+
+export interface ConfirmerDeps {
+  evidence: EvidencePort;
+  /** null: kernel evidence only (no stack is captured then). */
+  matcher: Pick<MatchPort, 'match'> | null;
+  mode: 'capture' | 'kernel-only';
+  /** Why kernel-only. */
+  reason?: string | null;
+  sampleGapMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Confirmer {
+  confirm(report: ScanReport): Promise<ScanConfirmation>;
+}
+
+/** Overdue never-exec'd children, oldest first, bounded (the daemon's suspects, less those it already confirmed). */
+export function suspectsOf(report: ScanReport): ChildReport[] {
+  return report.children
+    .filter((c) => c.classification === 'never-execed' && c.overdue)
+    .sort((a, b) => b.ageMs - a.ageMs)
+    .slice(0, MAX_SUSPECTS);
+}
+
+export function createConfirmer(deps: ConfirmerDeps): Confirmer {
+  const gapMs = deps.sampleGapMs ?? SAMPLE_GAP_MS;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // identity → the match of its one capture (null: captured, nothing matched or capture failed)
+  const matched = new Map<string, MatchResult | null>();
+  const seen = new Set<string>();
+  const sample = (s: ChildReport, capture: boolean): Promise<SuspectEvidence> =>
+    deps.evidence.captureSuspect({ pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm }, { capture });
+
+  return {
+    async confirm(report) {
+      const suspects = suspectsOf(report);
+      const live = new Set(suspects.map((s) => identityOf(s.child)));
+      deps.evidence.retain(suspects.map((s) => s.child));
+      for (const k of [...matched.keys()]) if (!live.has(k)) matched.delete(k);
+      for (const k of [...seen]) if (!live.has(k)) seen.delete(k);
+      const fresh = suspects.filter((s) => !seen.has(identityOf(s.child)));
+      const first = await Promise.all(fresh.map((s) => sample(s, false)));
+      if (first.some((ev) => ev.kernel !== null)) await sleep(gapMs);
+      const evs = await Promise.all(suspects.map((s) => sample(s, true)));
+      const children = suspects.map((s, i) => {
+        const id = identityOf(s.child);
+        seen.add(id);
+        const ev = evs[i]!;
+        if (ev.freshCapture) matched.set(id, ev.capture?.stack && deps.matcher ? deps.matcher.match(ev.capture.stack.threads, { forkedChild: true }) : null);
+        return describe(ev, matched.get(id) ?? null, noteOf(ev, deps));
+      });
+      return { mode: deps.mode, reason: deps.reason ?? null, sampleGapMs: gapMs, children };
+    },
+  };
+}
+
+function noteOf(ev: SuspectEvidence, deps: ConfirmerDeps): string | null {
+  if (ev.gone) return 'process gone before it could be examined';
+  if (deps.mode === 'kernel-only') return `not captured (${deps.reason ?? 'kernel evidence only'})`;
+  if (ev.capture && !ev.freshCapture) return 'captured once, at an earlier scan';
+  return null;
+}
+
+function describe(ev: SuspectEvidence, match: MatchResult | null, note: string | null): ChildConfirmation {
+  const verdict = ev.gone ? null : decideVerdict(match, ev.blocked);
+  const c = ev.capture;
+  const ft = ev.forkingThread;
+  return {
+    pid: ev.pid,
+    startTimeMs: ev.startTimeMs,
+    verdict: verdict && {
+      by: verdict.signatureId === PROVEN_BLOCKED ? 'kernel' : 'signature',
+      signatureId: verdict.signatureId,
+      signatureTitle: verdict.signatureTitle,
+      severity: verdict.severity,
+      fingerprint: verdict.fingerprint,
+    },
+    kernel: ev.kernel || ev.blocked.blocked ? { blocked: ev.blocked.blocked, reasons: ev.blocked.reasons, wchan: ev.kernel?.wchan ?? null, syscall: ev.kernel?.syscall ?? null } : null,
+    capture: c && {
+      backend: c.backend,
+      ok: c.ok,
+      outcome: c.outcome ?? null,
+      reason: c.reason,
+      durationMs: c.durationMs,
+      frames: c.stack?.threads.reduce((n, t) => n + t.frames.length, 0) ?? 0,
+    },
+    matches: (match?.matches ?? []).map((m) => ({ signatureId: m.signatureId, title: m.title, severity: m.severity, rule: m.rule })),
+    forkingThread: ft && { tid: ft.tid, name: ft.name, javaName: ft.javaName ?? null, jenkinsJob: ft.jenkinsJob ?? null },
+    note,
+  };
+}

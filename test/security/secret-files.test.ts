@@ -1,0 +1,109 @@
+/**
+ * Secret files are held to what OpenSSH demands of a private key, and the
+ * secrets themselves must be usable: real `forkwatch check-config` runs,
+ * exit 78 naming the key, the file and its mode (docs/security.md).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EX_CONFIG } from '../../src/config/errors.js';
+import { runCli, tempDir } from './config-reads-cli.js';
+
+const TOKEN = 'secret-files-test-token-0123456789';
+const HOOK = 'https://hooks.slack.example/services/T000/B000/XXXX';
+const NOBODY = 65534;
+
+/** Writes `text` to dir/name with exactly `mode` (chmod after: the umask does not decide). */
+function secretFile(dir: string, name: string, text: string, mode: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+  return path;
+}
+
+function checkConfig(env: NodeJS.ProcessEnv): ReturnType<typeof runCli> {
+  return runCli(['check-config', '--json'], { env });
+}
+
+function assertRefused(r: ReturnType<typeof runCli>, ...mentions: RegExp[]): void {
+  assert.equal(r.status, EX_CONFIG, `exit ${r.status}; stderr: ${r.stderr}`);
+  for (const m of mentions) assert.match(r.stderr, m);
+}
+
+test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', (t) => {
+  const dir = tempDir(t);
+  const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o644);
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), /auth\.tokenFile/, new RegExp(`"${token}"`), /mode 0644/, /group or others/);
+  const hook = secretFile(dir, 'hook', `${HOOK}\n`, 0o666);
+  assertRefused(checkConfig({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }), /alerts\.slack\.webhookUrlFile/, new RegExp(`"${hook}"`), /mode 0666/);
+  for (const mode of [0o640, 0o604, 0o620, 0o602]) {
+    chmodSync(token, mode);
+    assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), new RegExp(`mode 0${mode.toString(8)}`));
+  }
+});
+
+test('0600 and 0400 secret files are accepted, and check-config shows neither secret', (t) => {
+  const dir = tempDir(t);
+  const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o600);
+  const hook = secretFile(dir, 'hook', `${HOOK}\n`, 0o400);
+  const r = checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token, FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook });
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = JSON.parse(r.stdout) as { authToken: string; alerts: { slack: { webhookUrl: string } } };
+  assert.equal(cfg.authToken, '<redacted>');
+  assert.equal(cfg.alerts.slack.webhookUrl, '<redacted>');
+  assert.ok(!r.stdout.includes(TOKEN) && !r.stdout.includes('hooks.slack.example'));
+});
+
+test('a secret file owned by another (non-root) user is refused: that user could rewrite it', (t) => {
+  assert.equal(process.getuid?.(), 0, 'this test chowns a file to nobody and must run as root (CI does)');
+  const dir = tempDir(t);
+  const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o600);
+  chownSync(token, NOBODY, NOBODY);
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), /auth\.tokenFile/, new RegExp(`owned by .*not uid ${NOBODY}`));
+});
+
+test("systemd LoadCredential= under DynamicUser (0440: the ACL mask in the group bits) is accepted only inside $CREDENTIALS_DIRECTORY", (t) => {
+  const dir = tempDir(t);
+  const creds = join(dir, 'credentials');
+  mkdirSync(creds, { mode: 0o700 });
+  const token = secretFile(creds, 'token', `${TOKEN}\n`, 0o440);
+  assert.equal(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token, CREDENTIALS_DIRECTORY: creds }).status, 0);
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), /mode 0440/);
+  chmodSync(token, 0o444);
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token, CREDENTIALS_DIRECTORY: creds }), /mode 0444/);
+});
+
+test('the webhook must be an https:// URL (http:// only to loopback), from a file or inline', (t) => {
+  const dir = tempDir(t);
+  const refused: [string, RegExp][] = [
+    ['not a url at all', /an https:\/\/ URL/],
+    ['http://hooks.slack.example/services/T0/B0/X', /http:\/\/ to hooks\.slack\.example/],
+    ['ftp://hooks.slack.example/x', /a ftp: URL/],
+    ['https://hooks.slack.example/a b', /an https:\/\/ URL/],
+  ];
+  for (const [text, why] of refused) {
+    const hook = secretFile(dir, 'hook', `${text}\n`, 0o600);
+    assertRefused(checkConfig({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }), /alerts\.slack\.webhookUrlFile/, why);
+  }
+  const inline = checkConfig({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL: 'http://hooks.slack.example/services/T0/B0/X' });
+  assertRefused(inline, /alerts\.slack\.webhookUrl = "<redacted>"/, /http:\/\/ to hooks\.slack\.example/);
+  assert.ok(!inline.stderr.includes('/services/T0'), 'the refused webhook URL is not printed');
+  for (const ok of ['http://127.0.0.1:9/hook', 'http://localhost:9/hook', 'http://[::1]:9/hook', HOOK]) {
+    const hook = secretFile(dir, 'hook', `${ok}\n`, 0o600);
+    assert.equal(checkConfig({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }).status, 0, ok);
+  }
+});
+
+test('a token must be presentable: printable, no whitespace inside, 16+ characters; the refusal never prints it', (t) => {
+  const dir = tempDir(t);
+  const spaced = 'two words-0123456789abcdef';
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', `${spaced}\n`, 0o600) }), /auth\.tokenFile/, /printable ASCII characters with no spaces/);
+  const inline = checkConfig({ FORKWATCH_AUTH_TOKEN: spaced });
+  assertRefused(inline, /auth\.token = "<redacted>"/, /no spaces/);
+  assert.ok(!inline.stderr.includes('two words'), 'the refused token is not printed');
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'tab\there-0123456789abcdef', 0o600) }), /no spaces/);
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'é-0123456789abcdefghij', 0o600) }), /printable ASCII/);
+  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'short-token\n', 0o600) }), /at least 16 characters/);
+  assert.equal(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', `  ${TOKEN}\r\n`, 0o600) }).status, 0, 'surrounding whitespace is trimmed');
+});
