@@ -42,7 +42,7 @@ export interface SignatureRule {
   unlessVocab?: string[];
 }
 
-export type VocabularyRole = 'lock' | 'primitive' | 'cond' | 'not-lock' | 'fork' | 'prepare' | 'child' | 'internal';
+export type VocabularyRole = 'lock' | 'primitive' | 'cond' | 'not-lock' | 'fork' | 'prepare' | 'child' | 'locking-call' | 'internal';
 
 export interface VocabularyList {
   role: VocabularyRole;

@@ -114,8 +114,10 @@ export interface LockWait {
  * lwp_park, __ulock_wait) do not decide; the first other frame does. A frame
  * of a `lock` list → a lock wait; a condition-variable wait → a lock wait only
  * when the next deciding frame is a lock built on it (Python's GIL:
- * pthread_cond_wait under take_gil); anything else (I/O, sleep, or code that
- * is neither) → not one. A cond wait re-taking its mutex
+ * pthread_cond_wait under take_gil); an unnamed frame right above an exported
+ * libc function that takes an internal lock (localtime, malloc, fputs, dlopen:
+ * the `locking-call` list) → that lock's wait, unnamed for want of libc debug
+ * symbols; anything else (I/O, sleep, or code that is neither) → not one. A cond wait re-taking its mutex
  * (pthread_mutex_cond_lock above pthread_cond_wait) is a lock wait: the lock
  * frame comes first.
  */
@@ -127,6 +129,9 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
     const lists = listsHolding(cv, name);
     const list = lists.find((l) => cv.lists.get(l)!.role === 'lock');
     if (list !== undefined) return { index: i, list };
+    // Without libc debug symbols a libc-internal lock's wait is unnamed, right above the exported function that took it.
+    const locking = lists.find((l) => cv.lists.get(l)!.role === 'locking-call');
+    if (locking !== undefined && i > 0 && frames[i - 1]!.normalized === null) return { index: i, list: locking };
     if (!lists.some((l) => cv.lists.get(l)!.role === 'cond')) return null;
   }
   return null;

@@ -123,6 +123,22 @@ const table: [string, string][] = [
   ['__kernel_vsyscall', 'wait-primitive'],
   ['__syscall6', 'wait-primitive'],
   ['je_rtree_node_init', 'allocator-lock'],
+  ['g_mutex_lock_slowpath', 'lock-wait'],
+  ['QBasicMutex::lockInternal()', 'lock-wait'],
+  ['std::sys::sync::mutex::futex::Mutex::lock_contended', 'lock-wait'],
+  ['parking_lot::raw_mutex::RawMutex::lock_slow', 'lock-wait'],
+  ['runtime.lock2', 'lock-wait'],
+  ['Mutex::lock_contended(Thread*)', 'lock-wait'],
+  ['ObjectMonitor::EnterI(JavaThread*)', 'cv-lock'],
+  ['os::PlatformEvent::park()', 'wait-primitive'],
+  ['_IO_flockfile', 'lock-wait'],
+  ['__lockfile', 'lock-wait'],
+  ['g_once_init_enter', 'once-wait'],
+  ['g_cond_wait', 'cond-wait'],
+  ['__GI___libc_malloc', 'locking-call'],
+  ['__tz_convert', 'locking-call'],
+  ['_IO_fflush', 'locking-call'],
+  ['__dlopen', 'locking-call'],
 ];
 
 for (const [printed, list] of table) {
@@ -133,7 +149,7 @@ for (const [printed, list] of table) {
 }
 
 test('vocabulary: ordinary names are in no list', () => {
-  for (const n of ['main', 'malloc', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
+  for (const n of ['main', 'parse_config', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
     assert.deepEqual(listsHolding(cv, n), [], n);
   }
 });
@@ -166,6 +182,8 @@ const waits: { name: string; stack: string[]; lock: string | null }[] = [
   { name: "a cond wait under Python's GIL (a lock built on a condition variable)", stack: ['futex_wait_cancelable', '__pthread_cond_wait_common', 'pthread_cond_wait', 'drop_gil', 'PyEval_EvalFrameDefault'], lock: 'cv-lock' },
   { name: 'musl mutex through __syscall_cp', stack: ['__syscall6', '__syscall_cp_c', '__futex4_cp', '__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock'], lock: 'lock-wait' },
   { name: 'abseil Mutex', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::Waiter::Wait', 'AbslInternalPerThreadSemWait_lts_20230125', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::Block', 'absl::Mutex::LockSlowLoop'], lock: 'lock-wait' },
+  { name: 'HotSpot contended monitor (a cond wait under ObjectMonitor::EnterI)', stack: ['__futex_abstimed_wait_common', '__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::EnterI(JavaThread*)', 'ObjectMonitor::enter(JavaThread*)'], lock: 'cv-lock' },
+  { name: 'unnamed frame right above tzset (no libc symbols)', stack: ['??', '??', 'tzset', 'log_stamp'], lock: 'locking-call' },
   { name: 'cond wait re-taking its mutex', stack: ['__lll_lock_wait', '__pthread_mutex_cond_lock', '__pthread_cond_wait_common', 'pthread_cond_wait'], lock: 'lock-wait' },
   // not lock waits
   { name: 'glibc cond wait', stack: ['__futex_abstimed_wait_common64', '__futex_abstimed_wait_common', '__GI___futex_abstimed_wait_cancelable64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'worker'], lock: null },
@@ -178,6 +196,8 @@ const waits: { name: string; stack: string[]; lock: string | null }[] = [
   { name: 'busy loop', stack: ['spin_forever', 'main'], lock: null },
   { name: 'unknown code over a futex', stack: ['futex_wait', 'my_private_lock', 'main'], lock: null },
   { name: 'only unnamed frames', stack: ['??', '??', '??'], lock: null },
+  { name: 'a locking libc call at the top, running', stack: ['malloc', 'parse', 'main'], lock: null },
+  { name: 'HotSpot Object.wait (a condition, not a lock)', stack: ['__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::wait(long, JavaThread*)', 'ObjectSynchronizer::wait'], lock: null },
   { name: 'no frames', stack: [], lock: null },
 ];
 for (const w of waits) {
