@@ -248,7 +248,7 @@ function toSignature(e: SignatureEntry, version: string, source: string, vocabul
 }
 
 function usesVocabulary(e: SignatureEntry): boolean {
-  return e.rules.some((r) => r.lockWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab));
+  return e.rules.some((r) => r.lockWait || r.condWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab));
 }
 
 function schemaError(path: string, entry: number | null, id: string | null, e: ErrorObject): SignatureLoadError {

@@ -9,7 +9,7 @@ import type { Frame, Thread } from '../capture/types.js';
 import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { FINGERPRINT_VERSION, fingerprintThreads } from './fingerprint.js';
 import type { FramePattern, MatchOptions, MatchResult, Signature, SignatureMatch, SignatureRule, Vocabulary } from './types.js';
-import { compileVocabulary, listsHolding, listsOf, lockNameOf, lockWaitOf, type CompiledVocabulary } from './vocabulary.js';
+import { compileVocabulary, condWaitOf, listsHolding, listsOf, lockNameOf, lockWaitOf, type CompiledVocabulary } from './vocabulary.js';
 
 /** Only the innermost frames are searched: post-fork deadlocks sit at the top of the stack. */
 export const MAX_MATCH_DEPTH = 256;
@@ -41,6 +41,7 @@ interface CompiledRule {
   multiThreaded: boolean;
   forkedChild: boolean;
   lockWait: boolean;
+  condWait: boolean;
   noReleaser: boolean;
   unless: SafeRegex | null;
   unlessVocab: ((name: string) => boolean) | null;
@@ -91,6 +92,7 @@ export function matchOneSignature(threads: readonly Thread[], sig: Signature, op
       if (rule.forkedChild && options.forkedChild !== true) continue;
       const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
       if (rule.lockWait && (!wait || (rule.noReleaser && !noLiveReleaser(threads, t, rule)))) continue;
+      if (rule.condWait && !condWaitOf(rule.vocabulary!, frames, rule.withinTop)) continue;
       const indexes = matchRule(frames, rule);
       if (!indexes) continue;
       const lock = wait ? lockNameOf(frames, wait) : null;
@@ -187,7 +189,7 @@ export function compileSignature(sig: Signature): CompiledRule[] | null {
 }
 
 function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): CompiledRule {
-  const usesVocab = r.lockWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab);
+  const usesVocab = r.lockWait || r.condWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab);
   const cv = usesVocab ? compileVocabulary(vocab) : null;
   return {
     name: r.name ?? `rule ${index}`,
@@ -198,6 +200,7 @@ function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): Compil
     multiThreaded: r.multiThreaded === true,
     forkedChild: r.forkedChild === true,
     lockWait: r.lockWait === true || r.noReleaser === true,
+    condWait: r.condWait === true,
     noReleaser: r.noReleaser === true,
     unless: r.unless ? anchored(r.unless) : null,
     unlessVocab: r.unlessVocab ? vocabTest(cv!, vocab, r.unlessVocab) : null,

@@ -43,6 +43,7 @@ export const SignatureRuleSchema = Type.Object(
     multiThreaded: Type.Optional(Type.Boolean()),
     forkedChild: Type.Optional(Type.Boolean()),
     lockWait: Type.Optional(Type.Boolean()),
+    condWait: Type.Optional(Type.Boolean()),
     noReleaser: Type.Optional(Type.Boolean()),
     unless: Type.Optional(Regex),
     unlessVocab: Type.Optional(Type.Array(ListName, { minItems: 1, maxItems: 16 })),

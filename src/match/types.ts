@@ -34,6 +34,8 @@ export interface SignatureRule {
   forkedChild?: boolean;
   /** The matched thread is blocked in a lock wait: its innermost deciding frame is in a `lock` list (docs/signatures.md). */
   lockWait?: boolean;
+  /** The matched thread waits on a condition variable or a join with no time-out (`cond-wait`, not `timed-wait`). */
+  condWait?: boolean;
   /** No live thread of the dump can release the lock: the dump has one thread, or every thread is blocked in a lock wait. */
   noReleaser?: boolean;
   /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */

@@ -137,6 +137,30 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
   return null;
 }
 
+/**
+ * Does the thread wait on a condition variable or a join with no time-out?
+ * Outward from the innermost frame, past unnamed frames and wait primitives:
+ * frames of `cond-wait`, then code. A `timed-wait` frame in that run (it wakes
+ * by itself), or any other wait first, says no. Only another thread of the
+ * process can end such a wait.
+ */
+export function condWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], depth: number): LockWait | null {
+  const last = Math.min(frames.length, depth);
+  let first = -1;
+  for (let i = 0; i < last; i++) {
+    const name = frames[i]!.normalized;
+    if (name === null || hasRole(cv, 'primitive', name)) continue;
+    const lists = listsHolding(cv, name);
+    if (lists.includes('timed-wait')) return null;
+    if (lists.includes('cond-wait')) {
+      if (first < 0) first = i;
+      continue;
+    }
+    break;
+  }
+  return first >= 0 ? { index: first, list: 'cond-wait' } : null;
+}
+
 /** gdb prints a pointer argument's symbol: `futex=0x7f… <main_arena>`, `mutex=0x… <file_lock>`, `<_rtld_global+2312>`. */
 const SYMBOL_IN_ARGS = /<([A-Za-z_.$][\w.$@]{0,127}(?:\+\d{1,10})?)>/;
 const MAX_ARGS = 2048;

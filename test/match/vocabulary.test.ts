@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { normalizeFunctionName } from '../../src/capture/parse/index.js';
 import type { Frame } from '../../src/capture/types.js';
 import { compileVocabulary, hasRole, loadSignatures, lockNameOf, lockWaitOf, parseSignatureText } from '../../src/match/index.js';
+import { condWaitOf } from '../../src/match/vocabulary.js';
 import { listsHolding } from '../../src/match/vocabulary.js';
 
 const lib = loadSignatures();
@@ -83,7 +84,7 @@ const table: [string, string][] = [
   // not locks
   ['___pthread_cond_wait', 'cond-wait'],
   ['__pthread_cond_wait_common', 'cond-wait'],
-  ['pthread_cond_timedwait@@GLIBC_2.3.2', 'cond-wait'],
+  ['pthread_cond_timedwait@@GLIBC_2.3.2', 'timed-wait'],
   ['__pthread_clockjoin_ex', 'cond-wait'],
   ['epoll_wait', 'io-wait'],
   ['__GI___poll', 'io-wait'],
@@ -211,6 +212,14 @@ for (const w of waits) {
     assert.equal(lockWaitOf(cv, frames(w.stack), 8)?.list ?? null, w.lock);
   });
 }
+
+test('condWaitOf: an untimed condition-variable wait or join; a timed one wakes by itself', () => {
+  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'queue_pop']), 8)?.index, 1);
+  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_timedwait64', 'queue_pop']), 8), null);
+  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_clockjoin_ex', 'main']), 8)?.list, 'cond-wait');
+  assert.equal(condWaitOf(cv, frames(['epoll_wait', 'loop']), 8), null);
+  assert.equal(condWaitOf(cv, frames(['__lll_lock_wait', 'pthread_mutex_lock', 'f']), 8), null);
+});
 
 test('lockWaitOf: the deciding frame must lie within the depth given', () => {
   assert.equal(lockWaitOf(cv, frames(['??', '??', '??', 'pthread_mutex_lock']), 3), null);
