@@ -12,6 +12,13 @@ export interface Frame {
   address: string | null;
   /** Source location where printed (`file.c:42`). */
   source?: string | null;
+  /**
+   * The argument text as printed, without the outer parentheses, where the
+   * tool prints it and the parser keeps it (gdb `futex=0x7f… <main_arena>,
+   * private=0`; pstack's hex words): the matcher names a lock from it. Capped
+   * by the parser; hostile input like the rest of the frame.
+   */
+  args?: string | null;
 }
 
 export interface Thread {

@@ -3,7 +3,9 @@
  *                    [--signatures PATH]... [--no-shipped] [--config FILE]
  *
  * Parse a stack dump and match it against the signature library (shipped +
- * config `signatures.paths` + --signatures). Exit 2 when a deadlock signature
+ * config `signatures.paths` + --signatures). --forked-child says what the
+ * daemon knows and a bug report may only say in words: the dump is of a
+ * child that forked and never exec'd (docs/signatures.md). Exit 2 when a deadlock signature
  * matches, 0 when none does, 3 when the input cannot be read, 78 when a
  * signature file or the config is bad, 64 on bad usage.
  */
@@ -29,8 +31,10 @@ export interface ClassifyIo {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = `usage: forkwatch classify [FILE|-] [--format ${STACK_FORMATS.join('|')}] [--json]
+const USAGE = `usage: forkwatch classify [FILE|-] [--format ${STACK_FORMATS.join('|')}] [--json] [--forked-child]
                           [--signatures PATH]... [--no-shipped] [--config FILE]
+  --forked-child  the dump is of a child that forked and never exec'd: a lock wait
+                  that no thread of the dump can release is then a deadlock
 exit: 2 deadlock signature matched, 0 none, 3 input unreadable, 78 bad signature file or config
 `;
 
@@ -51,6 +55,7 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
       ...CONFIG_OPTION,
       format: { type: 'string', short: 'f' },
       json: { type: 'boolean' },
+      'forked-child': { type: 'boolean' },
       signatures: { type: 'string', short: 's', multiple: true },
       'no-shipped': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -80,7 +85,7 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
     io.stderr(`forkwatch classify: cannot read ${input === '-' ? 'standard input' : input}: ${(err as Error).message}\n`);
     return EXIT_UNREADABLE;
   }
-  const { stack, match } = classifyStackText(text, library.signatures, format as StackFormat | undefined);
+  const { stack, match } = classifyStackText(text, library.signatures, format as StackFormat | undefined, { forkedChild: values['forked-child'] === true });
   io.stdout(values.json ? renderJson(stack, match, library.signatures) : renderText(stack, match, library.signatures));
   return match.deadlock ? EXIT_DEADLOCK : EXIT_NO_MATCH;
 }
@@ -135,6 +140,7 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
     const sig = signatures.find((s) => s.id === m.signatureId);
     out.push(`MATCH ${m.signatureId} (${m.severity}${m.generic ? ', generic' : ''}, v${m.version}): ${m.title}`);
     out.push(`  rule: ${m.rule}; thread ${m.threadIndex}; frames ${m.frameIndexes.map((i, k) => `#${i} ${m.frames[k]}`).join(', ')}`);
+    if (m.lock) out.push(`  lock: ${m.lock}`);
     for (const r of sig?.references ?? []) out.push(`  see: ${r.title}${r.url ? ` <${r.url}>` : ''}`);
   }
   out.push(match.deadlock ? `verdict: DEADLOCK (${match.matches[0]!.signatureId})` : 'verdict: no deadlock signature');

@@ -75,7 +75,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
         const id = identityOf(s.child);
         seen.add(id);
         const ev = evs[i]!;
-        if (ev.freshCapture) matched.set(id, ev.capture?.stack && deps.matcher ? deps.matcher.match(ev.capture.stack.threads) : null);
+        if (ev.freshCapture) matched.set(id, ev.capture?.stack && deps.matcher ? deps.matcher.match(ev.capture.stack.threads, { forkedChild: true }) : null);
         return describe(ev, matched.get(id) ?? null, noteOf(ev, deps));
       });
       return { mode: deps.mode, reason: deps.reason ?? null, sampleGapMs: gapMs, children };

@@ -76,7 +76,7 @@ async function captureToStore(
 ): Promise<{ match: MatchResult | null; kept: IncidentEvidence | null }> {
   if (ev.freshCapture && ev.capture) {
     const stack = ev.capture.stack;
-    const match = stack ? ((await stages.run('match', () => deps.matcher?.match(stack.threads))) ?? null) : null;
+    const match = stack ? ((await stages.run('match', () => deps.matcher?.match(stack.threads, { forkedChild: true }))) ?? null) : null;
     return { match, kept: captureEvidence(ev.capture, match, at) };
   }
   if (pending) return { match: pending.match, kept: pending.evidence };

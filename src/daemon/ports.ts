@@ -7,7 +7,7 @@
 import type { ScanReport } from '../classify/types.js';
 import type { ParsedStack, Thread } from '../capture/types.js';
 import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
-import type { MatchResult, Signature } from '../match/types.js';
+import type { MatchOptions, MatchResult, Signature } from '../match/types.js';
 import type { IncidentState, IncidentSummary } from '../record/types.js';
 
 export interface ScannerPort {
@@ -28,7 +28,7 @@ export interface EvidencePort {
 
 export interface MatchPort {
   signatures(): Signature[];
-  match(threads: Thread[]): MatchResult;
+  match(threads: Thread[], options?: MatchOptions): MatchResult;
   parse(text: string): ParsedStack;
 }
 

@@ -26,7 +26,7 @@ export function loadMatcher(config: Pick<Config, 'signatures'>, logger: Logger):
   logger.info({ signatures: signatures.length, files: lib.files.length }, 'signature library loaded');
   return {
     signatures: () => [...signatures],
-    match: (threads) => matchSignatures(threads, signatures),
+    match: (threads, options) => matchSignatures(threads, signatures, options),
     parse: (text) => parseStack(text),
   };
 }

@@ -6,15 +6,21 @@
 import { parseStack } from '../capture/parse/index.js';
 import type { ParsedStack, StackFormat } from '../capture/types.js';
 import { matchSignatures } from './matcher.js';
-import type { MatchResult, Signature } from './types.js';
+import type { MatchOptions, MatchResult, Signature } from './types.js';
 
-export { loadSignatures, loadSignatureFile, parseSignatureText, formatLoadError, SHIPPED_SIGNATURES_DIR } from './load.js';
+export { loadSignatures, loadSignatureFile, parseSignatureText, formatLoadError, shippedVocabulary, SHIPPED_SIGNATURES_DIR } from './load.js';
 export { matchSignatures, matchOneSignature, MAX_MATCH_DEPTH, UNNAMED } from './matcher.js';
-export { fingerprintFrames, fingerprintThreads, FINGERPRINT_DEPTH } from './fingerprint.js';
+export { fingerprintFrames, fingerprintFramesV1, fingerprintThreads, hangNames, FINGERPRINT_DEPTH, FINGERPRINT_VERSION } from './fingerprint.js';
+export { compileVocabulary, lockWaitOf, lockNameOf, hasRole } from './vocabulary.js';
 export type * from './types.js';
 
 /** Parse a dump (format detected unless given) and match it: the whole of `forkwatch classify`, as data. */
-export function classifyStackText(text: string, signatures: readonly Signature[], format?: StackFormat): { stack: ParsedStack; match: MatchResult } {
+export function classifyStackText(
+  text: string,
+  signatures: readonly Signature[],
+  format?: StackFormat,
+  options: MatchOptions = {},
+): { stack: ParsedStack; match: MatchResult } {
   const stack = parseStack(text, format);
-  return { stack, match: matchSignatures(stack.threads, signatures) };
+  return { stack, match: matchSignatures(stack.threads, signatures, options) };
 }

@@ -7,8 +7,9 @@
  */
 import type { Frame, Thread } from '../capture/types.js';
 import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
-import { fingerprintThreads } from './fingerprint.js';
-import type { FramePattern, MatchResult, Signature, SignatureMatch, SignatureRule } from './types.js';
+import { FINGERPRINT_VERSION, fingerprintThreads } from './fingerprint.js';
+import type { FramePattern, MatchOptions, MatchResult, Signature, SignatureMatch, SignatureRule, Vocabulary } from './types.js';
+import { compileVocabulary, condWaitOf, listsHolding, listsOf, lockNameOf, lockWaitOf, type CompiledVocabulary } from './vocabulary.js';
 
 /** Only the innermost frames are searched: post-fork deadlocks sit at the top of the stack. */
 export const MAX_MATCH_DEPTH = 256;
@@ -22,7 +23,10 @@ const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
 interface CompiledPattern {
   fn: SafeRegex | null;
+  /** The name is in one of the pattern's vocabulary lists (compiled once per vocabulary, answers memoized); null without `vocab`. */
+  inVocab: ((name: string) => boolean) | null;
   module: SafeRegex | null;
+  args: SafeRegex | null;
   unnamed: boolean;
   maxGap: number;
   optional: boolean;
@@ -34,22 +38,35 @@ interface CompiledRule {
   withinTop: number;
   belowFork: boolean;
   singleThreaded: boolean;
+  multiThreaded: boolean;
+  forkedChild: boolean;
+  lockWait: boolean;
+  condWait: boolean;
+  noReleaser: boolean;
   unless: SafeRegex | null;
+  unlessVocab: ((name: string) => boolean) | null;
+  /** The signature's vocabulary, compiled (for lockWait / noReleaser). */
+  vocabulary: CompiledVocabulary | null;
 }
 
 const compiledCache = new WeakMap<Signature, CompiledRule[] | null>();
 
-export function matchSignatures(threads: readonly Thread[], signatures: readonly Signature[]): MatchResult {
+export function matchSignatures(threads: readonly Thread[], signatures: readonly Signature[], options: MatchOptions = {}): MatchResult {
   const specific: { match: SignatureMatch; order: number }[] = [];
   const generic: { match: SignatureMatch; order: number }[] = [];
+  const superseded = new Set<string>();
   signatures.forEach((sig, order) => {
-    const match = matchOneSignature(threads, sig);
-    if (match) (sig.generic ? generic : specific).push({ match, order });
+    const match = matchOneSignature(threads, sig, options);
+    if (!match) return;
+    (sig.generic ? generic : specific).push({ match, order });
+    if (!sig.generic) for (const id of sig.supersedes ?? []) superseded.add(id);
   });
-  const chosen = (specific.length > 0 ? specific : generic.slice(0, 1)).sort(compareMatches).map((m) => m.match);
+  const kept = specific.filter((m) => !superseded.has(m.match.signatureId));
+  const chosen = (kept.length > 0 ? kept : generic.sort(compareMatches).slice(0, 1)).sort(compareMatches).map((m) => m.match);
   return {
     matches: chosen,
     fingerprint: fingerprintThreads(threads, chosen[0]?.threadIndex),
+    fingerprintVersion: FINGERPRINT_VERSION,
     deadlock: chosen.some((m) => m.severity !== 'info'),
   };
 }
@@ -64,15 +81,21 @@ function compareMatches(a: { match: SignatureMatch; order: number }, b: { match:
 }
 
 /** The first (thread, rule) where the signature matches, or null. */
-export function matchOneSignature(threads: readonly Thread[], sig: Signature): SignatureMatch | null {
+export function matchOneSignature(threads: readonly Thread[], sig: Signature, options: MatchOptions = {}): SignatureMatch | null {
   const rules = compileSignature(sig);
   if (!rules) return null;
   for (let t = 0; t < threads.length; t++) {
     const frames = threads[t]!.frames.slice(0, MAX_MATCH_DEPTH);
     for (const rule of rules) {
       if (rule.singleThreaded && threads.length !== 1) continue;
+      if (rule.multiThreaded && threads.length < 2) continue;
+      if (rule.forkedChild && options.forkedChild !== true) continue;
+      const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
+      if (rule.lockWait && (!wait || (rule.noReleaser && !noLiveReleaser(threads, t, rule)))) continue;
+      if (rule.condWait && !condWaitOf(rule.vocabulary!, frames, rule.withinTop)) continue;
       const indexes = matchRule(frames, rule);
       if (!indexes) continue;
+      const lock = wait ? lockNameOf(frames, wait) : null;
       return {
         signatureId: sig.id,
         title: sig.title,
@@ -85,15 +108,23 @@ export function matchOneSignature(threads: readonly Thread[], sig: Signature): S
         tid: threads[t]!.tid,
         frameIndexes: indexes,
         frames: indexes.map((i) => frames[i]!.normalized ?? UNNAMED),
+        ...(lock !== null ? { lock } : {}),
       };
     }
   }
   return null;
 }
 
+/** Every other thread of the dump is itself blocked in a lock wait (none is running, or waiting for an event, to release it). */
+function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRule): boolean {
+  return threads.every((th, i) => i === t || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null);
+}
+
 /** Matched frame indexes (innermost first) or null. */
 function matchRule(frames: readonly Frame[], rule: CompiledRule): number[] | null {
-  if (rule.unless && frames.some((f) => f.normalized !== null && rule.unless!.test(f.normalized))) return null;
+  // Cheap first: most rules fail on the first pattern in the top frames; skip the search's set-up then.
+  const first = rule.patterns[0]!;
+  if (!first.optional && !frames.slice(0, rule.withinTop).some((f) => frameMatches(f, first))) return null;
   const hits = new Map<number, boolean>();
   const hit = (p: number, f: number): boolean => {
     const key = p * MAX_MATCH_DEPTH + f;
@@ -126,14 +157,21 @@ function matchRule(frames: readonly Frame[], rule: CompiledRule): number[] | nul
   };
   const found = search(0, 0, true);
   if (!found || found.length === 0) return null;
+  // The vetoes look at every frame: only once the patterns matched (most rules fail in the top frames).
+  if (rule.unless && frames.some((f) => f.normalized !== null && rule.unless!.test(f.normalized))) return null;
+  if (rule.unlessVocab && frames.some((f) => f.normalized !== null && rule.unlessVocab!(f.normalized))) return null;
   if (rule.belowFork && !frames.slice(found[0]! + 1).some((f) => f.normalized !== null && FORK_FRAME.test(f.normalized))) return null;
   return found;
 }
 
 function frameMatches(frame: Frame, pat: CompiledPattern): boolean {
   if (pat.unnamed && frame.normalized !== null) return false;
-  if (pat.fn && !pat.fn.test(frame.normalized ?? UNNAMED)) return false;
+  if (pat.fn || pat.inVocab) {
+    const name = frame.normalized ?? UNNAMED;
+    if (!(pat.fn?.test(name) ?? false) && !(pat.inVocab?.(name) ?? false)) return false;
+  }
   if (pat.module && (frame.module === null || !pat.module.test(frame.module))) return false;
+  if (pat.args && (!frame.args || !pat.args.test(frame.args))) return false;
   return true;
 }
 
@@ -142,7 +180,7 @@ export function compileSignature(sig: Signature): CompiledRule[] | null {
   if (compiledCache.has(sig)) return compiledCache.get(sig)!;
   let compiled: CompiledRule[] | null;
   try {
-    compiled = sig.rules.map((r, i) => compileRule(r, i));
+    compiled = sig.rules.map((r, i) => compileRule(r, i, sig.vocabulary ?? {}));
   } catch {
     compiled = null;
   }
@@ -150,27 +188,64 @@ export function compileSignature(sig: Signature): CompiledRule[] | null {
   return compiled;
 }
 
-function compileRule(r: SignatureRule, index: number): CompiledRule {
+function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): CompiledRule {
+  const usesVocab = r.lockWait || r.condWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab);
+  const cv = usesVocab ? compileVocabulary(vocab) : null;
   return {
     name: r.name ?? `rule ${index}`,
-    patterns: r.frames.map(compilePattern),
+    patterns: r.frames.map((p) => compilePattern(p, cv, vocab)),
     withinTop: r.withinTop ?? DEFAULT_WITHIN_TOP,
     belowFork: r.belowFork === true,
     singleThreaded: r.singleThreaded === true,
+    multiThreaded: r.multiThreaded === true,
+    forkedChild: r.forkedChild === true,
+    lockWait: r.lockWait === true || r.noReleaser === true,
+    condWait: r.condWait === true,
+    noReleaser: r.noReleaser === true,
     unless: r.unless ? anchored(r.unless) : null,
+    unlessVocab: r.unlessVocab ? vocabTest(cv!, vocab, r.unlessVocab) : null,
+    vocabulary: cv,
   };
 }
 
-function compilePattern(p: FramePattern): CompiledPattern {
+function compilePattern(p: FramePattern, cv: CompiledVocabulary | null, vocab: Vocabulary): CompiledPattern {
   return {
     fn: p.fn !== undefined ? anchored(p.fn) : null,
-    module: p.module !== undefined ? compileSafeRegex(p.module, { maxInput: MAX_NAME }) : null,
+    inVocab: p.vocab ? vocabTest(cv!, vocab, p.vocab) : null,
+    module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
+    args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,
     optional: p.optional === true,
   };
 }
 
+/** A test for membership in some lists; an unknown list (the loader reports those) throws, so the signature does not compile. */
+function vocabTest(cv: CompiledVocabulary, vocab: Vocabulary, names: readonly string[]): (name: string) => boolean {
+  const lists = new Set(listsOf(cv, vocab, names));
+  return (name) => listsHolding(cv, name).some((l) => lists.has(l));
+}
+
+/** Anchored, and remembering its answers per name: a JVM dump repeats the same names over hundreds of threads. */
 function anchored(source: string): SafeRegex {
-  return compileSafeRegex(source, { whole: true, maxInput: MAX_NAME });
+  return memoized(compileSafeRegex(source, { whole: true, maxInput: MAX_NAME }));
+}
+
+/** Answers kept per compiled regex, at most this many (a hostile dump of unique names only clears it). */
+const MEMO_MAX = 4096;
+
+function memoized(re: SafeRegex): SafeRegex {
+  const memo = new Map<string, boolean>();
+  return {
+    ...re,
+    test: (input) => {
+      let v = memo.get(input);
+      if (v === undefined) {
+        v = re.test(input);
+        if (memo.size >= MEMO_MAX) memo.clear();
+        memo.set(input, v);
+      }
+      return v;
+    },
+  };
 }

@@ -6,11 +6,26 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Regex = Type.String({ minLength: 1, maxLength: 512 });
+const ListName = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' });
+
+/** The roles a vocabulary list can play (docs/signatures.md, "The vocabulary"). */
+export const VOCABULARY_ROLES = ['lock', 'primitive', 'cond', 'not-lock', 'fork', 'prepare', 'child', 'locking-call', 'internal'] as const;
+
+export const VocabularyListSchema = Type.Object(
+  {
+    role: Type.Union(VOCABULARY_ROLES.map((r) => Type.Literal(r))),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    names: Type.Array(Regex, { minItems: 1, maxItems: 200 }),
+  },
+  { additionalProperties: false },
+);
 
 export const FramePatternSchema = Type.Object(
   {
     fn: Type.Optional(Regex),
+    vocab: Type.Optional(Type.Array(ListName, { minItems: 1, maxItems: 16 })),
     module: Type.Optional(Regex),
+    args: Type.Optional(Regex),
     unnamed: Type.Optional(Type.Boolean()),
     maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     optional: Type.Optional(Type.Boolean()),
@@ -25,7 +40,13 @@ export const SignatureRuleSchema = Type.Object(
     withinTop: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     belowFork: Type.Optional(Type.Boolean()),
     singleThreaded: Type.Optional(Type.Boolean()),
+    multiThreaded: Type.Optional(Type.Boolean()),
+    forkedChild: Type.Optional(Type.Boolean()),
+    lockWait: Type.Optional(Type.Boolean()),
+    condWait: Type.Optional(Type.Boolean()),
+    noReleaser: Type.Optional(Type.Boolean()),
     unless: Type.Optional(Regex),
+    unlessVocab: Type.Optional(Type.Array(ListName, { minItems: 1, maxItems: 16 })),
   },
   { additionalProperties: false },
 );
@@ -45,6 +66,7 @@ export const SignatureEntrySchema = Type.Object(
     ),
     rules: Type.Array(SignatureRuleSchema, { minItems: 1, maxItems: 16 }),
     generic: Type.Optional(Type.Boolean()),
+    supersedes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }), { maxItems: 32 })),
   },
   { additionalProperties: false },
 );
@@ -53,13 +75,15 @@ export const SignatureFileSchema = Type.Object(
   {
     version: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Number()]),
     description: Type.Optional(Type.String({ maxLength: 4000 })),
-    signatures: Type.Array(Type.Unknown(), { maxItems: 1000 }),
+    vocabulary: Type.Optional(Type.Record(ListName, Type.Unknown())),
+    signatures: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),
   },
   { additionalProperties: false },
 );
 
 export type SignatureEntry = Static<typeof SignatureEntrySchema>;
 export type SignatureFile = Static<typeof SignatureFileSchema>;
+export type VocabularyListEntry = Static<typeof VocabularyListSchema>;
 
 /** Ids forkwatch itself uses as the `signature` label: a library may not take them. */
 export const RESERVED_IDS = new Set(['unknown', 'proven_blocked', 'proven-blocked', 'none']);

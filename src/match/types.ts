@@ -3,8 +3,12 @@
 export interface FramePattern {
   /** Regex on the normalized function name, anchored by the matcher (^(?:...)$); a frame without a name is tested as `??`. Absent: any frame. */
   fn?: string;
+  /** Vocabulary lists (signatures/vocabulary.yaml): the frame matches when its name is in any of them, or matches `fn`. */
+  vocab?: string[];
   /** Regex searched (unanchored) in the module/library path; a frame with no printed module never matches. */
   module?: string;
+  /** Regex searched (unanchored) in the frame's printed argument text (gdb `who=atfork_run_prepare`); a frame without it never matches. */
+  args?: string;
   /** true: the frame must have no name (`??`, a bare address): what survives of glibc internals without debug symbols. */
   unnamed?: boolean;
   /** Frames allowed to be skipped between the previous matched frame and this one (default: unlimited gaps). */
@@ -24,9 +28,35 @@ export interface SignatureRule {
   belowFork?: boolean;
   /** Context: the dump has exactly one thread (a forked, never-exec'd child has one). */
   singleThreaded?: boolean;
+  /** Context: the dump has more than one thread (so it is not a forked child: a parent inside fork, say). */
+  multiThreaded?: boolean;
+  /** Context: the caller says the dump is of a forked child that never exec'd (`classify --forked-child`, the daemon). */
+  forkedChild?: boolean;
+  /** The matched thread is blocked in a lock wait: its innermost deciding frame is in a `lock` list (docs/signatures.md). */
+  lockWait?: boolean;
+  /** The matched thread waits on a condition variable or a join with no time-out (`cond-wait`, not `timed-wait`). */
+  condWait?: boolean;
+  /** No live thread of the dump can release the lock: the dump has one thread, or every thread is blocked in a lock wait. */
+  noReleaser?: boolean;
   /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */
   unless?: string;
+  /** The rule does not match a thread where any frame's name is in one of these vocabulary lists. */
+  unlessVocab?: string[];
 }
+
+export type VocabularyRole = 'lock' | 'primitive' | 'cond' | 'not-lock' | 'fork' | 'prepare' | 'child' | 'locking-call' | 'internal';
+
+export interface VocabularyList {
+  role: VocabularyRole;
+  description?: string;
+  /** Regexes (anchored) on normalized names. */
+  names: string[];
+  /** Files that defined or extended it, in order. */
+  sources: string[];
+}
+
+/** Named lists of frame names, merged over the library's files (a later file extends a list). */
+export type Vocabulary = Record<string, VocabularyList>;
 
 export interface SignatureReference {
   title: string;
@@ -46,6 +76,10 @@ export interface Signature {
   rules: SignatureRule[];
   /** Generic fallbacks match only when no specific signature did. */
   generic?: boolean;
+  /** Ids this signature explains better: when both match, those are dropped (a prepare-handler hang is not an after-fork one). */
+  supersedes?: string[];
+  /** The library's vocabulary, which this signature's `vocab` references resolve against (shared by every signature of a load). */
+  vocabulary?: Vocabulary;
   /** Version of the library file it came from. */
   version: string;
   /** Path of the library file it came from. */
@@ -68,13 +102,22 @@ export interface SignatureMatch {
   frameIndexes: number[];
   /** The matched frames' normalized names (`??` when unnamed), for display. */
   frames: string[];
+  /** The lock waited for, where the frames print it (gdb `<main_arena>`, `mutex=0x… <file_lock>`): forked-child matches. */
+  lock?: string;
+}
+
+export interface MatchOptions {
+  /** The dump is of a forked child that never exec'd: rules with `forkedChild: true` may match (docs/signatures.md). */
+  forkedChild?: boolean;
 }
 
 export interface MatchResult {
   /** Specific matches, best first (severity, then how many frames matched); a generic one only when none. */
   matches: SignatureMatch[];
-  /** Stable fingerprint of the top normalized frames (addresses, offsets removed); "none" without frames. */
+  /** One fingerprint per hang (docs/signatures.md, "Fingerprint"); "none" without named frames. */
   fingerprint: string;
+  /** How `fingerprint` was computed: 2 since the vocabulary (1: the top 8 names as printed, stored incidents only). */
+  fingerprintVersion?: number;
   /** True when any non-info signature matched. */
   deadlock: boolean;
 }
@@ -95,4 +138,6 @@ export interface SignatureLibrary {
   errors: SignatureLoadError[];
   /** Files read, in order (later files override earlier ids). */
   files: string[];
+  /** The merged vocabulary of every file read. */
+  vocabulary: Vocabulary;
 }

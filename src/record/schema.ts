@@ -107,6 +107,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incidents_by_signature ON incidents (signature_id, opened_at, id);
     `,
   },
+  {
+    version: 3,
+    name: 'fingerprint version: stored fingerprints are version 1, new ones version 2',
+    // Fingerprint version 2 (src/match/fingerprint.ts, docs/signatures.md) is
+    // one per hang across eu-stack/gdb and debug symbols; version 1 hashed the
+    // top 8 names as printed. Stored incidents keep their version-1
+    // fingerprint (alerts and links already carry it; it is not recomputed),
+    // marked as such; incidents confirmed from now on carry version 2.
+    sql: `
+      ALTER TABLE incidents ADD COLUMN fingerprint_version INTEGER;
+      UPDATE incidents SET fingerprint_version = 1 WHERE fingerprint IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -2,6 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { KernelEvidence } from '../capture/types.js';
 import type { Logger } from '../util/logger.js';
+import { FINGERPRINT_VERSION } from '../match/fingerprint-version.js';
 import { IncidentNotFoundError, IncidentStateError, StoreInputError } from './errors.js';
 import { appendKernel, mergeEvidence, splitEvidence, touchesBulk } from './evidence.js';
 import { incidentId, incidentKey, looksLikeIncidentId } from './key.js';
@@ -151,6 +152,7 @@ export class SqliteIncidentStore implements IncidentStore {
           sigVersion: c.signatureVersion,
           severity: c.severity,
           fingerprint: c.fingerprint,
+          fingerprintVersion: FINGERPRINT_VERSION,
           forkingThread: c.forkingThread === undefined ? null : JSON.stringify(c.forkingThread),
           keepForkingThread: c.forkingThread === undefined ? 1 : 0,
           jenkinsJob: c.jenkinsJob ?? null,
@@ -402,7 +404,9 @@ function prepareStatements(db: Database): Record<string, Statement> {
         state = CASE state WHEN 'suspect' THEN 'confirmed' ELSE state END,
         confirmed_at = coalesce(confirmed_at, @at),
         signature_id = @sigId, signature_title = @sigTitle, signature_version = @sigVersion,
-        severity = @severity, fingerprint = @fingerprint,
+        severity = @severity,
+        fingerprint = CASE WHEN fingerprint_version = 1 THEN fingerprint ELSE @fingerprint END,
+        fingerprint_version = CASE WHEN fingerprint_version = 1 THEN 1 WHEN @fingerprint IS NULL THEN NULL ELSE @fingerprintVersion END,
         forking_thread = CASE WHEN @keepForkingThread THEN forking_thread ELSE @forkingThread END,
         jenkins_job = CASE WHEN @keepJenkinsJob THEN jenkins_job ELSE @jenkinsJob END
       WHERE id = @id`),

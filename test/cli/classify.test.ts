@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { runClassify } from '../../src/cli/classify.js';
+import { SEM_WAIT, COND_WAIT, gdbText } from '../match/dumps.js';
 
 const STACKS = join(REPO_ROOT, 'test/fixtures/stacks');
 
@@ -48,6 +49,22 @@ test('classify: a decoy → exit 0; a wrong --format falls back to the detected 
   const forced = await classify(['--format', 'mdb', join(STACKS, 'pstack/illumos-seed-1667.txt')]);
   assert.match(forced.out, /format: pstack .*threads: 1/);
   assert.match(forced.out, /warning: no mdb frames: the text is pstack output/);
+});
+
+test('classify --forked-child: two threads each waiting for a lock are a deadlock only when the dump is of a forked child; a cond wait never', async () => {
+  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] }, { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] }]);
+  const plain = await classify(['-'], { '-': sem });
+  assert.equal(plain.code, 0, plain.out);
+  assert.match(plain.out, /verdict: no deadlock signature/);
+  const forked = await classify(['--forked-child', '-'], { '-': sem });
+  assert.equal(forked.code, 2, forked.out);
+  assert.match(forked.out, /MATCH lock-wait-forked-child \(critical, generic/);
+  const json = JSON.parse((await classify(['--forked-child', '--json', '-'], { '-': sem })).out);
+  assert.equal(json.match.matches[0].signatureId, 'lock-wait-forked-child');
+  assert.equal(json.match.fingerprintVersion, 2);
+  const cond = gdbText([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]);
+  assert.equal((await classify(['--forked-child', '-'], { '-': cond })).code, 0);
+  assert.match((await classify(['--help'])).out, /--forked-child/);
 });
 
 test('classify: unreadable input → exit 3; bad usage → 64', async () => {

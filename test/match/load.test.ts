@@ -50,7 +50,7 @@ const badEntries: [string, string, RegExp][] = [
   ['bad module regex', `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{module: '['}]}]\n`, /rules\[0\]\.frames\[0\]\.module: invalid regex/],
   ['bad unless regex', `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{unless: '*', frames: [{fn: x}]}]\n`, /rules\[0\]\.unless: invalid regex/],
   ['unknown field in a frame', `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{fun: x}]}]\n`, /rules\[0\]\.frames\[0\]: must NOT have additional properties \(fun\)/],
-  ['empty frame pattern', `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{maxGap: 2}]}]\n`, /rules\[0\]\.frames\[0\]: a frame pattern needs fn, module or unnamed/],
+  ['empty frame pattern', `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{maxGap: 2}]}]\n`, /rules\[0\]\.frames\[0\]: a frame pattern needs fn, vocab, module, args or unnamed/],
   ['no rules', `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: []\n`, /entry 0 \(id "a"\): rules: must NOT have fewer than 1 items/],
   ['bad id', `  - id: Bad Id\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{fn: x}]}]\n`, /entry 0 \(id "Bad Id"\): id: must match pattern/],
   ['reserved id', `  - id: unknown\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{fn: x}]}]\n`, /entry 0 \(id "unknown"\): id: "unknown" is reserved/],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { normalizeFunctionName, parseStack } from '../../src/capture/parse/index.js';
 import type { Frame, Thread } from '../../src/capture/types.js';
-import { fingerprintFrames, loadSignatures, matchOneSignature, matchSignatures } from '../../src/match/index.js';
+import { fingerprintFrames, fingerprintFramesV1, hangNames, loadSignatures, matchOneSignature, matchSignatures } from '../../src/match/index.js';
 import type { Signature, SignatureRule } from '../../src/match/types.js';
 
 /** `name` or `name@module`; `??` for a frame without a name. */
@@ -99,9 +99,30 @@ test('fingerprint: addresses, offsets, versions and clones do not change it; fra
   assert.match(fingerprintFrames(a.frames), /^[0-9a-f]{16}$/);
   assert.notEqual(fingerprintFrames(a.frames), fingerprintFrames(thread(['lll_lock_wait', 'pthread_mutex_lock', 'other', 'fork']).frames));
   assert.equal(fingerprintFrames([]), 'none');
-  const deep1 = thread(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'x1']);
-  const deep2 = thread(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'x2']);
-  assert.equal(fingerprintFrames(deep1.frames), fingerprintFrames(deep2.frames), 'only the top 8 count');
+  assert.equal(fingerprintFrames(a.frames), fingerprintFrames(thread(['??', 'pthread_mutex_lock', 'handler', '??', '__libc_fork']).frames), 'lock internals and unnamed frames left out');
+  assert.notEqual(fingerprintFramesV1(a.frames), fingerprintFrames(a.frames), 'version 2 differs from version 1');
+});
+
+test('fingerprint: the hang is the frames above fork, fork and one caller; without fork, the first 4 names', () => {
+  const names = (spec: string[]) => hangNames(thread(spec).frames);
+  assert.deepEqual(names(['lll_lock_wait', 'pthread_mutex_lock', 'h1', 'h2', '__run_postfork_handlers', '__libc_fork', 'spawn', 'main', '__libc_start_call_main']), ['h1', 'h2', 'fork', 'spawn']);
+  assert.deepEqual(names(['a', 'b', 'c', 'd', 'e', 'f']), ['a', 'b', 'c', 'd']);
+  const deep1 = thread(['a', 'b', 'c', 'd', 'x1']);
+  const deep2 = thread(['a', 'b', 'c', 'd', 'x2']);
+  assert.equal(fingerprintFrames(deep1.frames), fingerprintFrames(deep2.frames), 'only the first 4 names count without fork');
+  assert.deepEqual(names(['__lll_lock_wait_private', '__GI___libc_malloc', '_int_malloc', 'alloc_dir', '__opendir', 'closeDescriptors']), ['malloc', 'opendir', 'closeDescriptors'], '__libc_ dropped, glibc internals left out');
+});
+
+test('fingerprint: inlined frames are left out (gdb: the outer frame has no address; eu-stack -v: the same address)', () => {
+  const gdbLike = thread(['f', 'inlined_helper', 'outer', 'main']);
+  gdbLike.frames[2]!.address = null; // outer: the frame inlined_helper was inlined into
+  assert.deepEqual(hangNames(gdbLike.frames), ['f', 'outer', 'main']);
+  const euLike = thread(['f', 'inlined_helper', 'outer', 'main']);
+  euLike.frames[2]!.address = euLike.frames[1]!.address;
+  assert.deepEqual(hangNames(euLike.frames), ['f', 'outer', 'main']);
+  const noAddresses = thread(['f', 'g', 'h']);
+  for (const f of noAddresses.frames) f.address = null;
+  assert.deepEqual(hangNames(noAddresses.frames), ['f', 'g', 'h'], 'a dump without addresses has no inline marks');
 });
 
 test('fingerprint: a real capture keeps its fingerprint when ASLR moves every address', () => {

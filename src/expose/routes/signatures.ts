@@ -24,7 +24,13 @@ const SignatureSchema = Type.Object({
 });
 
 // JSON only: a text/plain POST is a "simple" cross-site request any web page can send.
-const ClassifyBody = Type.Object({ stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }) }, { additionalProperties: false });
+const ClassifyBody = Type.Object(
+  {
+    stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }),
+    forkedChild: Type.Optional(Type.Boolean({ description: "the dump is of a child that forked and never exec'd (as `classify --forked-child`)" })),
+  },
+  { additionalProperties: false },
+);
 
 /** onRequest, before the body is read: anything but application/json is 415. */
 async function requireJson(req: FastifyRequest): Promise<void> {
@@ -91,7 +97,7 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
       if (text.trim() === '') throw new HttpError(400, 'body is empty: send the stack dump text');
       const parsed = matcher.parse(text);
       checkBudget(parsed.threads);
-      const match = matcher.match(parsed.threads);
+      const match = matcher.match(parsed.threads, { forkedChild: req.body.forkedChild === true });
       return { format: parsed.format, pid: parsed.pid, warnings: parsed.warnings, threads: parsed.threads, match };
     },
   );

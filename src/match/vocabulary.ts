@@ -1,0 +1,180 @@
+/**
+ * The vocabulary: named lists of normalized frame names that every signature
+ * shares (signatures/vocabulary.yaml; docs/signatures.md). A list is data, a
+ * role and regexes; this file merges lists across files (a later file
+ * extends a list), compiles each list to one anchored RE2 alternation, and
+ * answers the questions the matcher and the fingerprint ask of a frame:
+ * which lists hold it, and whether a thread is blocked in a lock wait.
+ */
+import type { Frame } from '../capture/types.js';
+import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
+import type { Vocabulary, VocabularyList, VocabularyRole } from './types.js';
+
+/** Same bound as the matcher's: a name longer than this is tested on its start. */
+const MAX_NAME = 1024;
+
+export interface CompiledVocabulary {
+  lists: Map<string, { role: VocabularyRole; re: SafeRegex }>;
+  /** name → the lists that hold it, for names already asked about (bounded). */
+  memo: Map<string, string[]>;
+}
+
+/** Names remembered per vocabulary: a dump repeats its names, a hostile one cannot grow this past the bound. */
+const MEMO_MAX = 4096;
+const compiledCache = new WeakMap<Vocabulary, CompiledVocabulary>();
+
+/** Add `more` to `into` (lists of the same name are extended; the first file's role wins, a differing one is an error). */
+export function mergeVocabulary(into: Vocabulary, more: Vocabulary): string[] {
+  const errors: string[] = [];
+  for (const [name, list] of Object.entries(more)) {
+    const have = into[name];
+    if (!have) {
+      into[name] = { ...list, names: [...list.names], sources: [...list.sources] };
+    } else if (have.role !== list.role) {
+      errors.push(`list "${name}" has role "${list.role}" here but "${have.role}" in ${have.sources.join(', ')}`);
+    } else {
+      have.names.push(...list.names.filter((n) => !have.names.includes(n)));
+      have.sources.push(...list.sources);
+    }
+  }
+  return errors;
+}
+
+/** Each list compiles once per vocabulary (one anchored RE2 alternation); signatures share them. */
+export function compileVocabulary(vocab: Vocabulary): CompiledVocabulary {
+  const cached = compiledCache.get(vocab);
+  if (cached) return cached;
+  const lists = new Map<string, { role: VocabularyRole; re: SafeRegex }>();
+  for (const [name, list] of Object.entries(vocab)) {
+    lists.set(name, { role: list.role, re: compileSafeRegex(alternation(list), { whole: true, maxInput: MAX_NAME }) });
+  }
+  const compiled = { lists, memo: new Map<string, string[]>() };
+  compiledCache.set(vocab, compiled);
+  return compiled;
+}
+
+/** `any-lock`, `any-prepare`, …: every list of that role (what a signature names when any lock wait will do). */
+export const ANY_ROLE_PREFIX = 'any-';
+
+/** The list names a reference stands for: itself, or every list of a role for `any-<role>`; empty when unknown. */
+export function expandListName(vocab: Vocabulary, name: string): string[] {
+  if (Object.hasOwn(vocab, name)) return [name];
+  if (!name.startsWith(ANY_ROLE_PREFIX)) return [];
+  const role = name.slice(ANY_ROLE_PREFIX.length);
+  return Object.entries(vocab)
+    .filter(([, l]) => l.role === role)
+    .map(([n]) => n);
+}
+
+/** The concrete lists these references stand for (the loader has checked them; an unknown one throws). */
+export function listsOf(cv: CompiledVocabulary, vocab: Vocabulary, names: readonly string[]): string[] {
+  return names.flatMap((n) => {
+    const lists = expandListName(vocab, n);
+    if (lists.length === 0 || lists.some((l) => !cv.lists.has(l))) throw new Error(`unknown vocabulary list ${n}`);
+    return lists;
+  });
+}
+
+/** The lists that hold this normalized name. */
+export function listsHolding(cv: CompiledVocabulary, name: string): string[] {
+  let found = cv.memo.get(name);
+  if (found) return found;
+  found = [];
+  for (const [list, { re }] of cv.lists) if (re.test(name)) found.push(list);
+  if (cv.memo.size >= MEMO_MAX) cv.memo.clear();
+  cv.memo.set(name, found);
+  return found;
+}
+
+/** Is the name in this list? */
+export function inList(cv: CompiledVocabulary, list: string, name: string | null): boolean {
+  return name !== null && listsHolding(cv, name).includes(list);
+}
+
+function alternation(list: VocabularyList): string {
+  return list.names.map((n) => `(?:${n})`).join('|');
+}
+
+/** Does the (normalized) name belong to a list of this role? */
+export function hasRole(cv: CompiledVocabulary, role: VocabularyRole, name: string | null): boolean {
+  if (name === null) return false;
+  return listsHolding(cv, name).some((l) => cv.lists.get(l)!.role === role);
+}
+
+export interface LockWait {
+  /** Index of the deciding frame (the innermost frame of a `lock` list). */
+  index: number;
+  /** The list it belongs to (`lock-wait`, `rwlock-wait`, ...). */
+  list: string;
+}
+
+/**
+ * Is the thread blocked in a lock wait? Walk outward from the innermost frame
+ * (at most `depth` frames): unnamed frames and wait primitives (futex_wait,
+ * lwp_park, __ulock_wait) do not decide; the first other frame does. A frame
+ * of a `lock` list → a lock wait; a condition-variable wait → a lock wait only
+ * when the next deciding frame is a lock built on it (Python's GIL:
+ * pthread_cond_wait under take_gil); an unnamed frame right above an exported
+ * libc function that takes an internal lock (localtime, malloc, fputs, dlopen:
+ * the `locking-call` list) → that lock's wait, unnamed for want of libc debug
+ * symbols; anything else (I/O, sleep, or code that is neither) → not one. A cond wait re-taking its mutex
+ * (pthread_mutex_cond_lock above pthread_cond_wait) is a lock wait: the lock
+ * frame comes first.
+ */
+export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], depth: number): LockWait | null {
+  const last = Math.min(frames.length, depth);
+  for (let i = 0; i < last; i++) {
+    const name = frames[i]!.normalized;
+    if (name === null || hasRole(cv, 'primitive', name)) continue;
+    const lists = listsHolding(cv, name);
+    const list = lists.find((l) => cv.lists.get(l)!.role === 'lock');
+    if (list !== undefined) return { index: i, list };
+    // Without libc debug symbols a libc-internal lock's wait is unnamed, right above the exported function that took it.
+    const locking = lists.find((l) => cv.lists.get(l)!.role === 'locking-call');
+    if (locking !== undefined && i > 0 && frames[i - 1]!.normalized === null) return { index: i, list: locking };
+    if (!lists.some((l) => cv.lists.get(l)!.role === 'cond')) return null;
+  }
+  return null;
+}
+
+/**
+ * Does the thread wait on a condition variable or a join with no time-out?
+ * Outward from the innermost frame, past unnamed frames and wait primitives:
+ * frames of `cond-wait`, then code. A `timed-wait` frame in that run (it wakes
+ * by itself), or any other wait first, says no. Only another thread of the
+ * process can end such a wait.
+ */
+export function condWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], depth: number): LockWait | null {
+  const last = Math.min(frames.length, depth);
+  let first = -1;
+  for (let i = 0; i < last; i++) {
+    const name = frames[i]!.normalized;
+    if (name === null || hasRole(cv, 'primitive', name)) continue;
+    const lists = listsHolding(cv, name);
+    if (lists.includes('timed-wait')) return null;
+    if (lists.includes('cond-wait')) {
+      if (first < 0) first = i;
+      continue;
+    }
+    break;
+  }
+  return first >= 0 ? { index: first, list: 'cond-wait' } : null;
+}
+
+/** gdb prints a pointer argument's symbol: `futex=0x7f… <main_arena>`, `mutex=0x… <file_lock>`, `<_rtld_global+2312>`. */
+const SYMBOL_IN_ARGS = /<([A-Za-z_.$][\w.$@]{0,127}(?:\+\d{1,10})?)>/;
+const MAX_ARGS = 2048;
+/** Frames outward of the deciding lock frame whose arguments may still name the lock (malloc's `av=`, the mutex's caller). */
+const LOCK_NAME_REACH = 3;
+
+/** The lock's name where a frame at or just outward of the lock wait prints it; null otherwise. */
+export function lockNameOf(frames: readonly Frame[], wait: LockWait): string | null {
+  const last = Math.min(frames.length, wait.index + 1 + LOCK_NAME_REACH);
+  for (let i = 0; i < last; i++) {
+    const args = frames[i]!.args;
+    if (!args) continue;
+    const m = SYMBOL_IN_ARGS.exec(args.slice(0, MAX_ARGS));
+    if (m) return m[1]!;
+  }
+  return null;
+}

@@ -1,0 +1,79 @@
+/**
+ * Forked-child mode (`matchSignatures(…, { forkedChild: true })`, `classify
+ * --forked-child`, the daemon): a lock wait that no live thread of the dump
+ * can release is a deadlock under lock-wait-forked-child, the lock named when
+ * the frames print it; without the flag only the stack decides. Clear
+ * non-deadlocks (a condition-variable wait, epoll, read, a busy loop) are
+ * never named one, with or without the flag.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalizeFunctionName } from '../../src/capture/parse/index.js';
+import type { Frame, Thread } from '../../src/capture/types.js';
+import { loadSignatures, matchSignatures } from '../../src/match/index.js';
+import { BUSY, COND_WAIT, EPOLL, MUTEX_WAIT, READ, SEM_WAIT, gdbThreads } from './dumps.js';
+
+const lib = loadSignatures().signatures;
+const FORKED = { forkedChild: true };
+
+function verdict(threads: Thread[], forkedChild: boolean): string {
+  const m = matchSignatures(threads, lib, { forkedChild });
+  return m.deadlock ? m.matches[0]!.signatureId : 'none';
+}
+
+const cases: { name: string; threads: Thread[]; plain: string; forked: string }[] = [
+  { name: 'one thread, glibc mutex wait in the child code', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'log_line(msg=0x5610)', 'child_setup(job=0x5620)', 'run_job(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, semaphore', threads: gdbThreads([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: "one thread, Python's GIL (a cond wait under take_gil)", threads: gdbThreads([{ frames: [...COND_WAIT.slice(0, 4), 'take_gil(tstate=0x7f10)', 'PyEval_RestoreThread(tstate=0x7f10)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, stopped in unnamed libc internals under application code', threads: gdbThreads([{ frames: ['??', '??', 'get_datetime_string()', 'grab_datetime_macro()', 'run_async_check()'] }]), plain: 'none', forked: 'libc-internal-wait-forked-child' },
+  { name: 'one thread, unnamed frame right above localtime (its time-zone lock, no libc symbols)', threads: gdbThreads([{ frames: ['??', 'localtime()', 'log_stamp(buf=0x7f10)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, localtime named at the top (running, not waiting)', threads: gdbThreads([{ frames: ['localtime()', 'log_stamp(buf=0x7f10)', 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'one thread, unnamed libc frame under an exported read (no symbols, not a lock)', threads: gdbThreads([{ frames: ['??', 'read()', 'read_request(fd=0)', 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'one thread, musl __lock outside malloc', threads: gdbThreads([{ frames: ['__wait(addr=0x7f10 <lock>, waiters=0x7f14, val=1, priv=1)', '__lock(l=0x7f10 <lock>)', 'getenv_locked(name=0x5610)', 'child_setup(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, macOS mutex', threads: gdbThreads([{ frames: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_wait', '_pthread_mutex_firstfit_lock_slow', 'os_log_impl_flatten', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, glibc rwlock', threads: gdbThreads([{ frames: ['__futex_abstimed_wait_common64(private=128, cancel=false, abstime=0x0, op=393, expected=3, futex_word=0x7f80 <_dl_load_write_lock+8>)', '__pthread_rwlock_wrlock_full64(rwlock=0x7f78 <_dl_load_write_lock>, clockid=0, abstime=0x0)', '___pthread_rwlock_wrlock(rwlock=0x7f78 <_dl_load_write_lock>)', 'dl_iterate_phdr_locked(cb=0x5610)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'one thread, abseil spin delay', threads: gdbThreads([{ frames: ['syscall()', 'AbslInternalSpinLockDelay_lts_20230802(w=0x5610, value=2, loop=8)', 'absl::lts_20230802::base_internal::SpinLock::SlowLock(this=0x5610)', 'registry_lookup(r=0x5600)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
+  { name: 'two threads, both waiting for locks (ABBA)', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'transfer_a_to_b(a=0x5610, b=0x5620)', 'worker_a(arg=0x0)', 'start_thread(arg=0x0)', 'clone3()'] }, { frames: [...MUTEX_WAIT, 'transfer_b_to_a(a=0x5610, b=0x5620)', 'worker_b(arg=0x0)', 'start_thread(arg=0x0)', 'clone3()'] }]), plain: 'none', forked: 'lock-wait-forked-child' },
+  // never a deadlock
+  { name: 'two threads: one waits for a lock, the other waits for epoll (it may release it)', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'handle(c=0x5610)', 'worker(arg=0x0)'] }, { frames: [...EPOLL, 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'one thread, condition-variable wait', threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'one thread, epoll_wait', threads: gdbThreads([{ frames: [...EPOLL, 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'one thread, read', threads: gdbThreads([{ frames: [...READ, 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'one thread, busy loop', threads: gdbThreads([{ frames: [...BUSY, 'main()'] }]), plain: 'none', forked: 'none' },
+  { name: 'two threads in condition-variable waits', threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] }, { frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] }]), plain: 'none', forked: 'none' },
+];
+
+for (const c of cases) {
+  test(`forked child: ${c.name} → ${c.plain} as pasted, ${c.forked} with --forked-child`, () => {
+    assert.equal(verdict(c.threads, false), c.plain, 'without the flag');
+    assert.equal(verdict(c.threads, true), c.forked, 'with the flag');
+  });
+}
+
+test('forked child: a specific signature still wins over the generic one', () => {
+  const t = gdbThreads([{ frames: ['__lll_lock_wait_private(futex=0x7f8e <main_arena>)', '__GI___libc_malloc(bytes=32816)', 'alloc_dir(fd=3)', '__opendir(name=0x7f8e)', 'closeDescriptors()', 'childProcess(arg=0x7f8d)'] }]);
+  const m = matchSignatures(t, lib, FORKED);
+  assert.deepEqual(m.matches.map((x) => x.signatureId), ['glibc-malloc-lock-after-fork']);
+});
+
+test('forked child: the lock is named from the frame arguments (Frame.args, where the parser keeps them)', () => {
+  const frame = (fn: string, args?: string): Frame => ({ fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: null, ...(args !== undefined ? { args } : {}) });
+  const t: Thread = {
+    tid: 1,
+    name: null,
+    frames: [frame('__lll_lock_wait', 'futex=0x7f1 <file_lock>, private=0'), frame('___pthread_mutex_lock', 'mutex=0x7f1 <file_lock>'), frame('append_log', 'fd=3'), frame('child_main')],
+  };
+  const m = matchSignatures([t], lib, FORKED).matches[0]!;
+  assert.equal(m.signatureId, 'lock-wait-forked-child');
+  assert.equal(m.lock, 'file_lock');
+  const noArgs = matchSignatures([{ ...t, frames: t.frames.map(({ args: _a, ...f }) => f) }], lib, FORKED).matches[0]!;
+  assert.equal(noArgs.lock, undefined);
+});
+
+test('forked child: rules with forkedChild: true match only with the option', () => {
+  const t = gdbThreads([{ frames: [...MUTEX_WAIT, 'a(x=1)', 'worker(arg=0x0)'] }, { frames: [...MUTEX_WAIT, 'b(x=2)', 'worker(arg=0x0)'] }]);
+  assert.equal(matchSignatures(t, lib).matches.length, 0);
+  assert.equal(matchSignatures(t, lib, {}).matches.length, 0);
+  assert.equal(matchSignatures(t, lib, { forkedChild: false }).matches.length, 0);
+  assert.equal(matchSignatures(t, lib, FORKED).matches[0]?.severity, 'critical');
+});

@@ -1,0 +1,289 @@
+/**
+ * The shared vocabulary (signatures/vocabulary.yaml): which list each printed
+ * name falls in after normalization, per libc; which threads are in a lock
+ * wait (a condition-variable, epoll or read wait never is); the lock's name
+ * from gdb's arguments; and how files define, extend and reference lists.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalizeFunctionName } from '../../src/capture/parse/index.js';
+import type { Frame } from '../../src/capture/types.js';
+import { compileVocabulary, hasRole, loadSignatures, lockNameOf, lockWaitOf, parseSignatureText } from '../../src/match/index.js';
+import { condWaitOf } from '../../src/match/vocabulary.js';
+import { listsHolding } from '../../src/match/vocabulary.js';
+
+const lib = loadSignatures();
+const cv = compileVocabulary(lib.vocabulary);
+
+function frames(spec: string[]): Frame[] {
+  return spec.map((s, i) => {
+    const [name, args] = s.split('|');
+    const fn = name === '??' ? null : name!;
+    return { fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: `0x${(0x1000 + i).toString(16)}`, ...(args ? { args } : {}) };
+  });
+}
+
+// printed name (as a tool prints it) → the list it must fall in.
+const table: [string, string][] = [
+  // glibc, with and without __GI_ / __libc_ / leading underscores and versions
+  ['__GI___lll_lock_wait', 'lock-wait'],
+  ['__lll_lock_wait_private', 'lock-wait'],
+  ['__lll_lock_wait', 'lock-wait'],
+  ['___pthread_mutex_lock', 'lock-wait'],
+  ['__pthread_mutex_lock@GLIBC_2.2.5', 'lock-wait'],
+  ['__pthread_mutex_lock_full', 'lock-wait'],
+  ['__pthread_mutex_cond_lock', 'lock-wait'],
+  ['lll_mutex_lock_optimized', 'lock-wait'],
+  ['__pthread_rwlock_wrlock_full64', 'rwlock-wait'],
+  ['__pthread_rwlock_rdlock_full', 'rwlock-wait'],
+  ['___pthread_rwlock_rdlock', 'rwlock-wait'],
+  ['__new_sem_wait_slow64.constprop.0', 'sem-wait'],
+  ['do_futex_wait', 'sem-wait'],
+  ['__new_sem_wait', 'sem-wait'],
+  ['sem_wait@@GLIBC_2.34', 'sem-wait'],
+  ['futex_wait', 'wait-primitive'],
+  ['__futex_abstimed_wait_common64', 'wait-primitive'],
+  ['__GI___futex_abstimed_wait_cancelable64', 'wait-primitive'],
+  ['futex_wait_cancelable', 'wait-primitive'],
+  // musl
+  ['__timedwait_cp', 'wait-primitive'],
+  ['__timedwait', 'wait-primitive'],
+  ['__wait', 'wait-primitive'],
+  ['__lock', 'lock-wait'],
+  ['__pthread_mutex_timedlock', 'lock-wait'],
+  ['pthread_mutex_timedlock', 'lock-wait'],
+  ['__pthread_rwlock_timedrdlock', 'rwlock-wait'],
+  ['__pthread_rwlock_timedwrlock', 'rwlock-wait'],
+  // macOS libsystem
+  ['__psynch_mutexwait', 'lock-wait'],
+  ['_pthread_mutex_firstfit_lock_slow', 'lock-wait'],
+  ['__psynch_rw_rdlock', 'rwlock-wait'],
+  ['__psynch_rw_wrlock', 'rwlock-wait'],
+  ['_pthread_rwlock_lock_wait', 'rwlock-wait'],
+  ['_os_unfair_lock_lock_slow', 'lock-wait'],
+  ['__ulock_wait', 'wait-primitive'],
+  ['__psynch_cvwait', 'cond-wait'],
+  // illumos / Solaris libc
+  ['__lwp_park', 'wait-primitive'],
+  ['lwp_park', 'wait-primitive'],
+  ['mutex_lock_impl+0x163', 'lock-wait'],
+  ['mutex_lock_queue', 'lock-wait'],
+  ['lmutex_lock', 'lock-wait'],
+  ['rw_wrlock_impl', 'rwlock-wait'],
+  ['cond_wait_queue', 'cond-wait'],
+  // spin delays
+  ['base::internal::SpinLockDelay(int volatile*, int, int)', 'spin-delay'],
+  ['SpinLockDelay', 'spin-delay'],
+  ['SpinLock::SlowLock()', 'spin-delay'],
+  ['absl::lts_20230802::base_internal::SpinLock::SlowLock()', 'spin-delay'],
+  ['AbslInternalSpinLockDelay_lts_20230802', 'spin-delay'],
+  ['je_spin_adaptive', 'spin-delay'],
+  // allocators' own locks
+  ['je_malloc_mutex_lock_slow', 'allocator-lock'],
+  ['malloc_mutex_lock_slow', 'allocator-lock'],
+  // not locks
+  ['___pthread_cond_wait', 'cond-wait'],
+  ['__pthread_cond_wait_common', 'cond-wait'],
+  ['pthread_cond_timedwait@@GLIBC_2.3.2', 'timed-wait'],
+  ['__pthread_clockjoin_ex', 'cond-wait'],
+  ['epoll_wait', 'io-wait'],
+  ['__GI___poll', 'io-wait'],
+  ['__libc_read', 'io-wait'],
+  ['read', 'io-wait'],
+  ['__libc_accept', 'io-wait'],
+  ['__GI___clock_nanosleep', 'sleep'],
+  ['usleep', 'sleep'],
+  ['sched_yield', 'sleep'],
+  ['__GI___wait4', 'io-wait'],
+  // fork, prepare, internals
+  ['__libc_fork', 'fork'],
+  ['__fork', 'fork'],
+  ['forkx', 'fork'],
+  ['__run_prefork_handlers', 'prepare'],
+  ['__malloc_fork_lock_parent', 'prepare'],
+  ['tcmalloc::CentralCacheLockAll()', 'prepare'],
+  ['je_arena_prefork7', 'prepare'],
+  ['je_malloc_mutex_prefork', 'prepare'],
+  ['jemalloc_prefork', 'prepare'],
+  ['_pthread_atfork_prepare_handlers', 'prepare'],
+  ['__run_postfork_handlers', 'internal'],
+  ['_int_malloc', 'internal'],
+  ['__libc_start_call_main', 'internal'],
+  ['arena_get2.part.0', 'internal'],
+  ['childProcess', 'child'],
+  ['closeDescriptors', 'child'],
+  ['syscall.forkAndExecInChild1', 'child'],
+  ['_libSystem_atfork_child', 'child'],
+  // locks built on condition variables, once-waits, other runtimes
+  ['take_gil', 'cv-lock'],
+  ['PyEval_RestoreThread', 'cv-lock'],
+  ['__pthread_once_slow', 'once-wait'],
+  ['_os_once_gate_wait', 'once-wait'],
+  ['absl::lts_20230125::Mutex::LockSlowLoop(absl::lts_20230125::SynchWaitParams*, int)', 'lock-wait'],
+  ['absl::lts_20230125::synchronization_internal::FutexImpl::WaitUntil(std::atomic<int>*, int, absl::lts_20230125::synchronization_internal::KernelTimeout)', 'wait-primitive'],
+  ['__sanitizer::BlockingMutex::LockSlow()', 'lock-wait'],
+  ['_L_lock_289', 'lock-wait'],
+  ['__kernel_vsyscall', 'wait-primitive'],
+  ['__syscall6', 'wait-primitive'],
+  ['je_rtree_node_init', 'allocator-lock'],
+  ['g_mutex_lock_slowpath', 'lock-wait'],
+  ['QBasicMutex::lockInternal()', 'lock-wait'],
+  ['std::sys::sync::mutex::futex::Mutex::lock_contended', 'lock-wait'],
+  ['parking_lot::raw_mutex::RawMutex::lock_slow', 'lock-wait'],
+  ['runtime.lock2', 'lock-wait'],
+  ['Mutex::lock_contended(Thread*)', 'lock-wait'],
+  ['ObjectMonitor::EnterI(JavaThread*)', 'cv-lock'],
+  ['os::PlatformEvent::park()', 'wait-primitive'],
+  ['_IO_flockfile', 'lock-wait'],
+  ['__lockfile', 'lock-wait'],
+  ['g_once_init_enter', 'once-wait'],
+  ['g_cond_wait', 'cond-wait'],
+  ['__GI___libc_malloc', 'locking-call'],
+  ['__tz_convert', 'locking-call'],
+  ['_IO_fflush', 'locking-call'],
+  ['__dlopen', 'locking-call'],
+];
+
+for (const [printed, list] of table) {
+  test(`vocabulary: ${printed} → ${list}`, () => {
+    const name = normalizeFunctionName(printed)!;
+    assert.ok(listsHolding(cv, name).includes(list), `${printed} (normalized ${name}) is in [${listsHolding(cv, name).join(', ')}], not ${list}`);
+  });
+}
+
+test('vocabulary: ordinary names are in no list', () => {
+  for (const n of ['main', 'parse_config', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
+    assert.deepEqual(listsHolding(cv, n), [], n);
+  }
+});
+
+test('vocabulary: every list of the shipped file has a role, a description and regexes that compile', () => {
+  assert.deepEqual(lib.errors, []);
+  for (const [name, list] of Object.entries(lib.vocabulary)) {
+    assert.ok(list.description, name);
+    assert.ok(list.names.length > 0, name);
+  }
+  for (const n of ['lock-wait', 'rwlock-wait', 'sem-wait', 'spin-delay', 'allocator-lock']) assert.equal(lib.vocabulary[n]?.role, 'lock', n);
+  assert.equal(lib.vocabulary['cond-wait']?.role, 'cond');
+  assert.equal(lib.vocabulary['io-wait']?.role, 'not-lock');
+  assert.ok(hasRole(cv, 'lock', 'lll_lock_wait') && !hasRole(cv, 'lock', 'pthread_cond_wait'));
+});
+
+// Innermost first, as dumps print them.
+const waits: { name: string; stack: string[]; lock: string | null }[] = [
+  { name: 'glibc mutex (symbols)', stack: ['futex_wait', '__GI___lll_lock_wait', 'lll_mutex_lock_optimized', '___pthread_mutex_lock', 'take'], lock: 'lock-wait' },
+  { name: 'glibc mutex (no symbols)', stack: ['??', 'pthread_mutex_lock', 'take'], lock: 'lock-wait' },
+  { name: 'glibc private lock under malloc', stack: ['__lll_lock_wait_private', '_int_malloc', 'malloc'], lock: 'lock-wait' },
+  { name: 'glibc rwlock', stack: ['__futex_abstimed_wait_common64', '__pthread_rwlock_wrlock_full64', 'pthread_rwlock_wrlock', 'f'], lock: 'rwlock-wait' },
+  { name: 'glibc semaphore', stack: ['__futex_abstimed_wait_common', '__new_sem_wait_slow64', 'f'], lock: 'sem-wait' },
+  { name: 'musl mutex', stack: ['__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock', 'pthread_mutex_lock', 'f'], lock: 'lock-wait' },
+  { name: 'musl __lock', stack: ['__wait', '__lock', 'malloc'], lock: 'lock-wait' },
+  { name: 'macOS mutex', stack: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_wait', '_pthread_mutex_firstfit_lock_slow', 'f'], lock: 'lock-wait' },
+  { name: 'macOS unfair lock', stack: ['__ulock_wait', '_os_unfair_lock_lock_slow', 'f'], lock: 'lock-wait' },
+  { name: 'illumos mutex', stack: ['lwp_park', 'mutex_lock_impl', 'pthread_mutex_lock', 'f'], lock: 'lock-wait' },
+  { name: 'tcmalloc spin', stack: ['syscall', 'base::internal::SpinLockDelay(int volatile*, int, int)', 'SpinLock::SlowLock()', 'f'], lock: 'spin-delay' },
+  { name: "a cond wait under Python's GIL (a lock built on a condition variable)", stack: ['futex_wait_cancelable', '__pthread_cond_wait_common', 'pthread_cond_wait', 'drop_gil', 'PyEval_EvalFrameDefault'], lock: 'cv-lock' },
+  { name: 'musl mutex through __syscall_cp', stack: ['__syscall6', '__syscall_cp_c', '__futex4_cp', '__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock'], lock: 'lock-wait' },
+  { name: 'abseil Mutex', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::Waiter::Wait', 'AbslInternalPerThreadSemWait_lts_20230125', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::Block', 'absl::Mutex::LockSlowLoop'], lock: 'lock-wait' },
+  { name: 'HotSpot contended monitor (a cond wait under ObjectMonitor::EnterI)', stack: ['__futex_abstimed_wait_common', '__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::EnterI(JavaThread*)', 'ObjectMonitor::enter(JavaThread*)'], lock: 'cv-lock' },
+  { name: 'unnamed frame right above tzset (no libc symbols)', stack: ['??', '??', 'tzset', 'log_stamp'], lock: 'locking-call' },
+  { name: 'a spin lock sleeping between tries (nanosleep under SpinLock::SlowLock)', stack: ['__GI___nanosleep', 'SpinLock::SlowLock()', 'DeleteHook'], lock: 'spin-delay' },
+  { name: 'old glibc: __lll_mutex_lock_wait, _L_mutex_lock_NNN', stack: ['__kernel_vsyscall', '__lll_mutex_lock_wait', '_L_mutex_lock_88', '__pthread_mutex_lock', 'f'], lock: 'lock-wait' },
+  { name: 'a futex helper of any name above the mutex', stack: ['__futex_clocklock_wait64', '__futex_clocklock64', '__pthread_mutex_lock_full', 'f'], lock: 'lock-wait' },
+  { name: 'cond wait re-taking its mutex', stack: ['__lll_lock_wait', '__pthread_mutex_cond_lock', '__pthread_cond_wait_common', 'pthread_cond_wait'], lock: 'lock-wait' },
+  // not lock waits
+  { name: 'glibc cond wait', stack: ['__futex_abstimed_wait_common64', '__futex_abstimed_wait_common', '__GI___futex_abstimed_wait_cancelable64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'worker'], lock: null },
+  { name: 'macOS cond wait', stack: ['__psynch_cvwait', '_pthread_cond_wait', 'worker'], lock: null },
+  { name: 'abseil CondVar wait', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::DecrementSynchSem', 'absl::CondVar::WaitCommon', 'absl::CondVar::Wait', 'worker'], lock: null },
+  { name: 'a busy loop yielding', stack: ['sched_yield', 'spin_until_ready', 'main'], lock: null },
+  { name: 'a sleeper', stack: ['clock_nanosleep', '__GI___nanosleep', 'sleep', 'main'], lock: null },
+  { name: 'illumos cond wait', stack: ['lwp_park', 'cond_wait_queue', 'cond_wait', 'worker'], lock: null },
+  { name: 'epoll', stack: ['epoll_wait', 'loop', 'main'], lock: null },
+  { name: 'read', stack: ['__GI___libc_read', 'read_all', 'main'], lock: null },
+  { name: 'busy loop', stack: ['spin_forever', 'main'], lock: null },
+  { name: 'unknown code over a futex', stack: ['futex_wait', 'my_private_lock', 'main'], lock: null },
+  { name: 'only unnamed frames', stack: ['??', '??', '??'], lock: null },
+  { name: 'a locking libc call at the top, running', stack: ['malloc', 'parse', 'main'], lock: null },
+  { name: 'HotSpot Object.wait (a condition, not a lock)', stack: ['__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::wait(long, JavaThread*)', 'ObjectSynchronizer::wait'], lock: null },
+  { name: 'no frames', stack: [], lock: null },
+];
+for (const w of waits) {
+  test(`lockWaitOf: ${w.name} → ${w.lock ?? 'not a lock wait'}`, () => {
+    assert.equal(lockWaitOf(cv, frames(w.stack), 8)?.list ?? null, w.lock);
+  });
+}
+
+test('condWaitOf: an untimed condition-variable wait or join; a timed one wakes by itself', () => {
+  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'queue_pop']), 8)?.index, 1);
+  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_timedwait64', 'queue_pop']), 8), null);
+  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_clockjoin_ex', 'main']), 8)?.list, 'cond-wait');
+  assert.equal(condWaitOf(cv, frames(['epoll_wait', 'loop']), 8), null);
+  assert.equal(condWaitOf(cv, frames(['__lll_lock_wait', 'pthread_mutex_lock', 'f']), 8), null);
+});
+
+test('lockWaitOf: the deciding frame must lie within the depth given', () => {
+  assert.equal(lockWaitOf(cv, frames(['??', '??', '??', 'pthread_mutex_lock']), 3), null);
+  assert.equal(lockWaitOf(cv, frames(['??', '??', '??', 'pthread_mutex_lock']), 4)?.index, 3);
+});
+
+test('lockNameOf: the symbol gdb prints in a pointer argument, at or just below the lock wait', () => {
+  const name = (spec: string[]) => {
+    const f = frames(spec);
+    return lockNameOf(f, lockWaitOf(cv, f, 8)!);
+  };
+  assert.equal(name(['__lll_lock_wait_private|futex=0x7f8e2a3f6c80 <main_arena>', 'malloc|bytes=32816']), 'main_arena');
+  assert.equal(name(['futex_wait|private=0, expected=2, futex_word=0x5618a3b501c0 <held_lock>', '__GI___lll_lock_wait|futex=futex@entry=0x5618a3b501c0 <held_lock>, private=0']), 'held_lock');
+  assert.equal(name(['__lll_lock_wait|futex=0x7f1 <_rtld_global+2312>, private=0', '___pthread_mutex_lock|mutex=0x7f1 <_rtld_global+2312>']), '_rtld_global+2312');
+  assert.equal(name(['__lll_lock_wait|futex=0x7f1, private=0', '___pthread_mutex_lock|mutex=0x55 <file_lock>', 'lock_file|']), 'file_lock');
+  assert.equal(name(['__lll_lock_wait|futex=0x7f1, private=0', '___pthread_mutex_lock|mutex=0x55']), null, 'no symbol printed');
+  assert.equal(name(['??', 'pthread_mutex_lock']), null, 'no arguments printed (eu-stack, stripped)');
+});
+
+test('vocabulary files: a later file extends a list; a frame pattern names lists; unknown lists and role clashes are errors', () => {
+  const ok = parseSignatureText(
+    `version: 1
+vocabulary:
+  lock-wait:
+    role: lock
+    names: ['my_libc_mutex_wait']
+  my-waits:
+    role: not-lock
+    names: ['my_event_wait']
+signatures:
+  - id: mine
+    title: t
+    description: d
+    severity: critical
+    rules: [{ lockWait: true, frames: [{ vocab: [lock-wait] }, { fn: my_child_hook }] }, { frames: [{ vocab: [any-lock] }] }]
+`,
+    '/x/mine.yaml',
+  );
+  assert.deepEqual(ok.errors, []);
+  const sig = ok.signatures[0]!;
+  assert.ok(sig.vocabulary!['lock-wait']!.names.includes('my_libc_mutex_wait'), 'extended');
+  assert.ok(sig.vocabulary!['lock-wait']!.names.includes('lll_lock_wait(?:_private)?'), 'shipped names kept');
+  const bad = parseSignatureText(
+    `version: 1
+vocabulary:
+  lock-wait:
+    role: not-lock
+    names: ['x']
+  broken:
+    role: lock
+    names: ['(a']
+signatures:
+  - id: mine
+    title: t
+    description: d
+    severity: critical
+    rules: [{ frames: [{ vocab: [no-such-list] }] }]
+`,
+    '/x/bad.yaml',
+  );
+  const messages = bad.errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+  assert.match(messages, /rules\[0\]\.frames\[0\]\.vocab: unknown vocabulary list "no-such-list"/);
+  assert.match(messages, /vocabulary: list "lock-wait" has role "not-lock" here but "lock"/);
+  assert.match(messages, /vocabulary\.broken\.names\[0\]: invalid regex/);
+  const reserved = parseSignatureText(`version: 1\nvocabulary:\n  any-mine:\n    role: lock\n    names: ['x']\n`, '/x/r.yaml');
+  assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
+});
