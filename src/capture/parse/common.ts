@@ -149,6 +149,44 @@ export function parseIntOrNull(text: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+const PROMPT = /^(?:\((?:gdb|lldb)\) ?){1,16}/;
+const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t]|$))?[ \t]{0,256}/;
+
+/**
+ * A pasted line as the tool printed it: without the indentation, markdown or
+ * e-mail quote marker and debugger prompts (`(gdb) `, `(lldb) `, repeated when
+ * commands came from a pipe) that pasting adds. Bounded: prompts at most 16.
+ */
+export function unpaste(line: string): string {
+  let l = line.replace(QUOTE_OR_INDENT, '');
+  const p = PROMPT.exec(l);
+  if (p) l = l.slice(p[0].length).replace(/^[ \t]{0,256}/, '');
+  return l;
+}
+
+/**
+ * Drop a thread printed twice (a `bt` after `thread apply all bt`, the stop
+ * report before `bt all`): a later thread with the same frames as an earlier
+ * one, and the same id or no id at all. Linear: one key per thread.
+ */
+export function dropRepeatedThreads(s: ParseState): void {
+  const seen = new Map<string, Set<number | null>>();
+  let dropped = 0;
+  s.threads = s.threads.filter((t) => {
+    if (t.frames.length === 0) return true;
+    const key = t.frames.map((f) => f.normalized ?? f.address ?? '?').join('|');
+    const ids = seen.get(key);
+    if (ids && (t.tid === null || ids.has(t.tid))) {
+      dropped++;
+      return false;
+    }
+    if (ids) ids.add(t.tid);
+    else seen.set(key, new Set([t.tid]));
+    return true;
+  });
+  if (dropped > 0) s.warnings.add(`${dropped} thread(s) printed twice were kept once`);
+}
+
 /** Warn about a line no rule recognised (shown cut, so a binary line stays readable). */
 export function warnUnrecognised(s: ParseState, lineNo: number, line: string): void {
   const shown = line.length > 80 ? `${line.slice(0, 80)}…` : line;
