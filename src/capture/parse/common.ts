@@ -149,16 +149,19 @@ export function parseIntOrNull(text: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-const PROMPT = /^(?:\((?:gdb|lldb)\) ?){1,16}/;
+const PROMPT = /^(?:(?:\((?:gdb|lldb)\)|gef➤|pwndbg>) ?){1,16}/;
 const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t]|$))?[ \t]{0,256}/;
 
 /**
  * A pasted line as the tool printed it: without the indentation, markdown or
- * e-mail quote marker and debugger prompts (`(gdb) `, `(lldb) `, repeated when
+ * e-mail quote marker, backticks around the whole line, and debugger prompts (`(gdb) `, `(lldb) `, GEF's
+ * `gef➤ `, pwndbg's, repeated when
  * commands came from a pipe) that pasting adds. Bounded: prompts at most 16.
  */
 export function unpaste(line: string): string {
   let l = line.replace(QUOTE_OR_INDENT, '');
+  // A line wrapped in backticks by the reporter (inline code, one per line); not lldb's module`func.
+  if (l.length > 2 && l.startsWith('`') && l.endsWith('`') && l[1] !== '`') l = l.slice(1, -1);
   const p = PROMPT.exec(l);
   if (p) l = l.slice(p[0].length).replace(/^[ \t]{0,256}/, '');
   return l;

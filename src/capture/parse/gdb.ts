@@ -38,6 +38,9 @@
  * twice (`thread apply all bt`, then `bt`) is kept once. Wrapped `at FILE:LINE`
  * / `from LIB` lines complete the frame above. Other lines (gdb's chatter,
  * `bt full` locals, `[New LWP ...]`, the current-location line) are ignored;
+ * `info threads` rows are one thread each, with their one frame (a `bt` after
+ * them replaces the starred row's frame; a later `Thread N` backtrace of the
+ * same LWP replaces its row);
  * "Backtrace stopped" and "warning:" lines become warnings.
  */
 import type { ParsedStack } from '../types.js';
@@ -49,20 +52,30 @@ const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/;
 const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
 const SOURCE_TAIL = /^(.{1,4000}):(\d{1,9})$/;
 const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
+const INFO_THREADS_ROW = /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
 const WRAPPED_AT = /(?:^|\) )at (\S{1,4000}):(\d{1,9})$/;
 const WRAPPED_FROM = /^from (\/\S{0,4000})$/;
 
 interface GdbState extends ParseState {
+  /** Where frames go: the last thread opened, or the `info threads` row a `bt` was about. */
+  current: Thread | null;
   /** The thread a `[Switching to thread ...]` line opened (its first frame is the location line). */
   switched: Thread | null;
   /** The frame the previous line printed, for a wrapped `at`/`from` continuation. */
   lastFrame: Frame | null;
+  /** `info threads` rows (one frame each) by LWP, the `*` (current) one, and rows a full backtrace replaced. */
+  rows: Map<number | null, Thread>;
+  starred: Thread | null;
+  superseded: Set<Thread>;
 }
 
 export function parseGdb(text: string): ParsedStack {
   const { state, lines } = newState('gdb', text);
-  const s: GdbState = Object.assign(state, { switched: null, lastFrame: null });
+  const extra = { current: null, switched: null, lastFrame: null, rows: new Map<number | null, Thread>(), starred: null, superseded: new Set<Thread>() };
+  const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => parseGdbLine(s, unpaste(line), i + 1));
+  mergeStarredRow(s);
+  if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
   dropRepeatedThreads(s);
   return finishState(s);
 }
@@ -74,8 +87,15 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   const switching = header ? null : SWITCHING.exec(line);
   if (header || switching) {
     const { tid, name } = describeThread(header ? header[2]! : switching![1]!);
-    const t = openThread(s, tid, name);
-    s.switched = switching ? t : null;
+    const row = s.rows.get(tid);
+    if (row && tid !== null) s.superseded.add(row);
+    s.current = openThread(s, tid, name ?? row?.name ?? null);
+    s.switched = switching ? s.current : null;
+    return;
+  }
+  const row = INFO_THREADS_ROW.exec(line);
+  if (row) {
+    s.lastFrame = openRow(s, row, lineNo);
     return;
   }
   const f = FRAME.exec(line);
@@ -94,16 +114,59 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   if (line.startsWith('Backtrace stopped') || line.startsWith('warning: ')) s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 
-/** Frame 0 after frames starts the next backtrace (see the header). */
+/**
+ * An `info threads` row: one thread, its current frame.
+ * `* 1    Thread 0x7f95a153c780 (LWP 25239) "dds-session" 0x00007f95a3a2c07a in pthread_cond_timedwait () from /lib64/libpthread.so.0`
+ */
+function openRow(s: GdbState, row: RegExpExecArray, lineNo: number): Frame {
+  const tid = Number(row[2] ?? row[3] ?? row[4]);
+  const t = openThread(s, tid, row[5] ?? null);
+  s.rows.set(tid, t);
+  if (row[1] !== undefined) s.starred = t;
+  const where = /^(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/.exec(row[6]!)!;
+  const frame = frameFrom(where[1], where[2]!);
+  pushFrame(s, t, frame, lineNo);
+  s.current = t;
+  return frame;
+}
+
+/**
+ * `bt`, then `info threads`: the starred row is the thread that `bt` showed
+ * (same frame 0). It gives that backtrace its LWP and name, and goes.
+ */
+function mergeStarredRow(s: GdbState): void {
+  const row = s.starred;
+  const top = row?.frames[0];
+  if (!row || !top || row.frames.length !== 1) return;
+  const same = s.threads.find((t) => t !== row && t.tid === null && t.frames[0] !== undefined && sameFrame(t.frames[0], top));
+  if (!same) return;
+  same.tid = row.tid;
+  same.name ??= row.name;
+  s.superseded.add(row);
+}
+
+function sameFrame(a: Frame, b: Frame): boolean {
+  return a.address !== null && b.address !== null ? a.address === b.address : a.normalized === b.normalized;
+}
+
+/**
+ * Frame 0 after frames starts the next backtrace (see the header). After
+ * `info threads`, a `bt` is the starred (current) thread's: it replaces that
+ * row's one frame; after `[Switching to thread ...]`, the switched thread's.
+ */
 function threadForFrame(s: GdbState, frameZero: boolean): Thread {
-  const t = currentThread(s);
+  const t = s.current ?? currentThread(s);
   if (!frameZero || t.frames.length === 0) return t;
-  if (s.switched === t && t.frames.length === 1) {
-    t.frames.length = 0;
+  const reuse = s.rows.get(t.tid) === t ? s.starred : s.switched === t ? t : null;
+  if (reuse && reuse.frames.length <= 1) {
+    reuse.frames.length = 0;
     s.switched = null;
-    return t;
+    s.starred = null;
+    s.current = reuse;
+    return reuse;
   }
-  return openThread(s, null, null);
+  s.current = openThread(s, null, null);
+  return s.current;
 }
 
 /** A frame gdb wrapped at 80 columns: its `at FILE:LINE` or `from LIB` on the next line. */
@@ -133,7 +196,8 @@ function frameFrom(address: string | undefined, rest: string) {
   const body = rest.trim();
   if (body.startsWith('<')) return makeFrame({ fn: body, address: address ?? null });
   const open = findArgsStart(body);
-  const name = open < 0 ? body : body.slice(0, open).trim();
+  if (open < 0) return frameWithoutArgs(address, body);
+  const name = body.slice(0, open).trim();
   let module: string | null = null;
   let source: string | null | undefined;
   const tail = body.slice(Math.max(open, 0));
@@ -147,6 +211,23 @@ function frameFrom(address: string | undefined, rest: string) {
   const frame = makeFrame({ fn: name, module, address: address ?? null, offset: offsetOf(name) });
   if (source !== undefined) frame.source = source;
   return frame;
+}
+
+/**
+ * A frame printed (or abridged by hand) without an argument list:
+ * `#8  ns::{impl#8}::drop     at src/codegen.rs:1117`, `#2  0x.. in foo from /lib/libc.so.6`, `#3  foo`.
+ */
+function frameWithoutArgs(address: string | undefined, body: string) {
+  const at = body.lastIndexOf(' at ');
+  const src = at > 0 ? SOURCE_TAIL.exec(body.slice(at + 4).trim()) : null;
+  if (src) {
+    const frame = makeFrame({ fn: body.slice(0, at).trim(), address: address ?? null });
+    frame.source = `${src[1]}:${src[2]}`;
+    return frame;
+  }
+  const from = body.lastIndexOf(' from /');
+  if (from > 0) return makeFrame({ fn: body.slice(0, from).trim(), module: body.slice(from + 6).trim(), address: address ?? null });
+  return makeFrame({ fn: body, address: address ?? null, offset: offsetOf(body) });
 }
 
 /** Index of the ` (` that opens the argument list: the first one outside C++ `<...>` and `(...)`. */

@@ -15,6 +15,8 @@
  *     called from ... in arena_get2 (a_ptr=...)        in func (
  *     at java.lang.ProcessImpl.forkAndExec(Native Method)   at func(
  *     #4 fork_handler () from /lib/libfoo.so           #N func (   and a `from /lib` module
+ *     #8  ns::{impl#8}::drop     at src/codegen.rs:1117  #N func  at FILE
+ *     os/exec.(*Cmd).Start(0x4204dc420, 0x420838001)   Go: pkg.func(args) (`goroutine N` heads a thread)
  *
  * One thread per obvious block: a blank line or a header-looking line
  * (`thread`, `TID`, `LWP`, `----`, a quoted name) after frames, or frame
@@ -31,8 +33,10 @@ const DEC = /^\d{1,12}$/;
 const ADDRESS = /^(?:0x[0-9a-fA-F]{4,16}|[0-9a-fA-F]{8,16})$/;
 const AFTER_IN = /^([A-Za-z_$][^\s(]{0,511}) \(/;
 const JAVA_AT = /^at ([\w$.<>/]{1,512})\(/;
-const NUMBERED = /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511}) \(/;
-const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|-{3,}|"|={3,})/i;
+const NUMBERED = /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
+const GO_NAME = /^[\w/.*()$-]{1,512}$/;
+const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
+const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
 const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
 const NOTICE = 'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
@@ -68,6 +72,8 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
+  const go = goFrame(line);
+  if (go) return { frames: [go], number: null };
   const tick = backtickFrame(line);
   if (tick) return { frames: [tick], number: null };
   const inAt = line.startsWith('in ') ? -1 : line.indexOf(' in ');
@@ -75,6 +81,16 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+/** Go: `os/exec.(*Cmd).Start(0x4204dc420, 0x1)`: a dotted name, no spaces, then the argument list closing the line. */
+function goFrame(line: string): Frame | null {
+  const body = line.replace(GO_TAIL, '');
+  if (!body.endsWith(')') || body.includes(' (')) return null;
+  const open = body.lastIndexOf('(');
+  const name = open > 0 ? body.slice(0, open) : '';
+  if (!GO_NAME.test(name) || !name.includes('.') || body.slice(open + 1, -1).includes(')')) return null;
+  return makeFrame({ fn: name });
 }
 
 /** `module`func` (lldb, dtrace, macOS samples), `+ N` after it kept as the offset. */

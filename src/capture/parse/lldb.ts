@@ -34,6 +34,9 @@ const FRAME = /^(?:\*\s{0,4})?frame #(\d{1,6}): (?:0x)?([0-9a-fA-F]{1,16})(?:\s(
 const PROCESS = /^(?:Process (\d{1,10}) (?:stopped|detached|resuming|exited)|process attach (?:--pid|-p) (\d{1,10}))\b/;
 const SOURCE = /^([^\s`()]{1,1000}?):(\d{1,9})(?::\d{1,9})?$/;
 const OFFSET = /^\d{1,12}$/;
+/** macOS lldb marks optimized and artificial frames after the source: `at slot.c:344:11 [opt]`. */
+const FRAME_MARKERS = /(?:\s\[(?:opt|artificial)\]){1,2}$/;
+const VALUE_ARGS = /^\(\w{1,64}=/;
 const UNNAMED = /^_{0,3}lldb_unnamed_symbol\d{0,12}(?:\$\$\S{0,200})?$/;
 
 interface LldbState extends ParseState {
@@ -82,7 +85,7 @@ function openIndexed(s: LldbState, index: number, details: string): void {
 
 /** `module`name(args) at file:line:col`, `module`name + 43`, `name at file:line`, or nothing. */
 function frameFrom(address: string, rest: string): Frame {
-  let body = rest.trim();
+  let body = rest.trim().replace(FRAME_MARKERS, '');
   let source: string | undefined;
   const at = body.lastIndexOf(' at ');
   const src = at >= 0 ? SOURCE.exec(body.slice(at + 4)) : null;
@@ -107,17 +110,11 @@ function frameFrom(address: string, rest: string): Frame {
   return frame;
 }
 
-/** `f(futex=0x.., private=0)` → `f`: lldb's argument values; a C++ signature `f(int, char*)` stays. */
+/**
+ * `f(futex=0x.., private=0)` → `f`: lldb's argument values (also when the
+ * paste cut the list short); a C++ signature `f(int, char*)` stays.
+ */
 function dropValueArgs(name: string): string {
-  if (!name.endsWith(')')) return name;
-  let depth = 0;
-  for (let i = name.length - 1; i >= 0; i--) {
-    const c = name[i];
-    if (c === ')') depth++;
-    else if (c === '(' && --depth === 0) {
-      const args = name.slice(i);
-      return args.includes('=') && i > 0 ? name.slice(0, i) : name;
-    }
-  }
-  return name;
+  const open = name.indexOf('(');
+  return open > 0 && VALUE_ARGS.test(name.slice(open, open + 70)) ? name.slice(0, open) : name;
 }
