@@ -164,6 +164,8 @@ export function unpaste(line: string): string {
   if (l.length > 2 && l.startsWith('`') && l.endsWith('`') && l[1] !== '`') l = l.slice(1, -1);
   const p = PROMPT.exec(l);
   if (p) l = l.slice(p[0].length).replace(/^[ \t]{0,256}/, '');
+  // A reporter's marker glued to the frame number: `*#0  0x... in read ()`.
+  if (l.startsWith('*#')) l = l.slice(1);
   return l;
 }
 
