@@ -33,6 +33,10 @@ export class Warnings {
     if (this.list.length < MAX_WARNINGS) this.list.push(message);
     else this.dropped++;
   }
+  /** The one warning that must be read first (the lenient reader's notice), whatever the cap. */
+  addFirst(message: string): void {
+    this.list.unshift(message);
+  }
   toArray(): string[] {
     return this.dropped > 0 ? [...this.list, `${this.dropped} more warnings not shown`] : [...this.list];
   }

@@ -61,7 +61,7 @@ export function parseLenient(text: string): ParsedStack {
     s.broken = false;
     for (const frame of found.frames) pushFrame(s, t, frame, i + 1);
   });
-  if (s.threads.some((t) => t.frames.length > 0)) s.warnings.list.unshift(NOTICE);
+  if (s.threads.some((t) => t.frames.length > 0)) s.warnings.addFirst(NOTICE);
   return finishState(s);
 }
 
@@ -76,8 +76,8 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (go) return { frames: [go], number: null };
   const tick = backtickFrame(line);
   if (tick) return { frames: [tick], number: null };
-  const inAt = line.startsWith('in ') ? -1 : line.indexOf(' in ');
-  const afterIn = inAt >= -1 && (inAt >= 0 || line.startsWith('in ')) ? AFTER_IN.exec(line.slice(inAt + 4)) : null;
+  const inAt = line.startsWith('in ') ? 0 : line.indexOf(' in ') + 1; // where `in ` starts; 0 also when absent
+  const afterIn = inAt > 0 || line.startsWith('in ') ? AFTER_IN.exec(line.slice(inAt + 3)) : null;
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
