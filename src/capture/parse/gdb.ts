@@ -43,18 +43,15 @@
  * same LWP replaces its row);
  * "Backtrace stopped" and "warning:" lines become warnings.
  */
-import type { ParsedStack } from '../types.js';
-import type { Frame, Thread } from '../types.js';
-import { currentThread, dropRepeatedThreads, finishState, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
+import type { Frame, ParsedStack, Thread } from '../types.js';
+import { currentThread, dropRepeatedThreads, finishState, newState, openThread, pushFrame, unpaste, type ParseState } from './common.js';
+import { completeWrapped, frameFrom } from './gdb-frame.js';
 
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
 const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/;
 const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
-const SOURCE_TAIL = /^(.{1,4000}):(\d{1,9})$/;
 const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
 const INFO_THREADS_ROW = /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
-const WRAPPED_AT = /(?:^|\) )at (\S{1,4000}):(\d{1,9})$/;
-const WRAPPED_FROM = /^from (\/\S{0,4000})$/;
 
 interface GdbState extends ParseState {
   /** Where frames go: the last thread opened, or the `info threads` row a `bt` was about. */
@@ -169,86 +166,9 @@ function threadForFrame(s: GdbState, frameZero: boolean): Thread {
   return s.current;
 }
 
-/** A frame gdb wrapped at 80 columns: its `at FILE:LINE` or `from LIB` on the next line. */
-function completeWrapped(frame: Frame, line: string): boolean {
-  const from = WRAPPED_FROM.exec(line);
-  if (from && frame.module === null && frame.source === undefined) {
-    frame.module = from[1]!;
-    return true;
-  }
-  const at = WRAPPED_AT.exec(line);
-  if (at && frame.module === null && frame.source === undefined) {
-    frame.source = `${at[1]}:${at[2]}`;
-    return true;
-  }
-  return false;
-}
-
 /** `Thread 0x7f.. (LWP 7328) "name"`, `LWP 7328`, `process 7328`. */
 function describeThread(inner: string): { tid: number | null; name: string | null } {
   const lwp = /\b(?:LWP|process) (\d{1,10})\b/.exec(inner);
   const quoted = /"(.{0,256})"\s*$/.exec(inner);
   return { tid: lwp ? Number(lwp[1]) : null, name: quoted ? quoted[1]! : null };
-}
-
-/** `name (args) at file:line`, `name (args) from lib`, `?? ()`, `<signal handler called>`. */
-function frameFrom(address: string | undefined, rest: string) {
-  const body = rest.trim();
-  if (body.startsWith('<')) return makeFrame({ fn: body, address: address ?? null });
-  const open = findArgsStart(body);
-  if (open < 0) return frameWithoutArgs(address, body);
-  const name = body.slice(0, open).trim();
-  let module: string | null = null;
-  let source: string | null | undefined;
-  const tail = body.slice(Math.max(open, 0));
-  const at = tail.lastIndexOf(') at ');
-  const from = tail.lastIndexOf(') from ');
-  if (from >= 0 && from > at) module = tail.slice(from + 7).trim() || null;
-  else if (at >= 0) {
-    const src = SOURCE_TAIL.exec(tail.slice(at + 5).trim());
-    source = src ? `${src[1]}:${src[2]}` : tail.slice(at + 5).trim();
-  }
-  const frame = makeFrame({ fn: name, module, address: address ?? null, offset: offsetOf(name) });
-  if (source !== undefined) frame.source = source;
-  return frame;
-}
-
-/**
- * A frame printed (or abridged by hand) without an argument list:
- * `#8  ns::{impl#8}::drop     at src/codegen.rs:1117`, `#2  0x.. in foo from /lib/libc.so.6`, `#3  foo`.
- */
-function frameWithoutArgs(address: string | undefined, body: string) {
-  const at = body.lastIndexOf(' at ');
-  const src = at > 0 ? SOURCE_TAIL.exec(body.slice(at + 4).trim()) : null;
-  if (src) {
-    const frame = makeFrame({ fn: body.slice(0, at).trim(), address: address ?? null });
-    frame.source = `${src[1]}:${src[2]}`;
-    return frame;
-  }
-  const from = body.lastIndexOf(' from /');
-  if (from > 0) return makeFrame({ fn: body.slice(0, from).trim(), module: body.slice(from + 6).trim(), address: address ?? null });
-  return makeFrame({ fn: body, address: address ?? null, offset: offsetOf(body) });
-}
-
-/** Index of the ` (` that opens the argument list: the first one outside C++ `<...>` and `(...)`. */
-function findArgsStart(body: string): number {
-  let angle = 0;
-  let paren = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '<') angle++;
-    else if (c === '>') angle = Math.max(0, angle - 1);
-    else if (c === ')') paren = Math.max(0, paren - 1);
-    else if (c === '(') {
-      if (angle === 0 && paren === 0 && i > 0 && body[i - 1] === ' ') return i - 1;
-      paren++;
-    }
-  }
-  return -1;
-}
-
-/** gdb prints `fn+0x1c` only for some minimal-symbol frames; keep the number where it does. */
-function offsetOf(name: string): number | null {
-  const m = /\+(0x[0-9a-fA-F]{1,16})$/.exec(name);
-  return m ? parseHex(m[1]) : null;
 }
