@@ -15,7 +15,8 @@ import type { ParsedStack } from '../../../src/capture/types.js';
 import { loadSignatures, matchSignatures } from '../../../src/match/index.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
-const SAMPLES = STACK_FORMATS.flatMap((f) =>
+/** Every fixture: one directory per format, and the public corpus of real pasted dumps. */
+const SAMPLES = [...STACK_FORMATS, 'public'].flatMap((f) =>
   readdirSync(join(FIXTURES, f))
     .filter((n) => n.endsWith('.txt'))
     .map((n) => readFileSync(join(FIXTURES, f, n), 'utf8')),
