@@ -7,6 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/native-build.js';
 import { detectStackFormat, normalizeFunctionName, parseGdb, parseGdbInfo, parseHotspot, parseLenient, parseLldb, parseStack, STACK_FORMATS } from '../../../src/capture/parse/index.js';
 import type { ParsedStack } from '../../../src/capture/types.js';
 
@@ -213,4 +216,16 @@ test('normalize: lldb\'s inlined marker is dropped', () => {
   assert.equal(normalizeFunctionName('child [inlined] take_lock'), 'take_lock');
   assert.equal(normalizeFunctionName('[inlined] __GI___lll_lock_wait'), 'lll_lock_wait');
   assert.equal(normalizeFunctionName('[inlined] '), '[inlined]');
+});
+
+test('eu-stack as pasted: an indented or quoted dump reads as the original, source lines still under their frames', () => {
+  const original = readFileSync(join(REPO_ROOT, 'test/fixtures/stacks/eu-stack/linux-hung-sm.txt'), 'utf8');
+  const expected = parseStack(original).threads;
+  assert.ok(expected[0]!.frames.some((f) => f.source), 'the fixture has source lines');
+  for (const prefix of ['    ', '> ', '\t']) {
+    const p = parseStack(original.split('\n').map((l) => prefix + l).join('\n'));
+    assert.equal(p.format, 'eu-stack', JSON.stringify(prefix));
+    assert.deepEqual(p.threads, expected, JSON.stringify(prefix));
+    assert.deepEqual(p.warnings, [], JSON.stringify(prefix));
+  }
 });
