@@ -9,6 +9,7 @@ import { makeFrame, parseHex } from './common.js';
 
 const SOURCE_TAIL = /^(.{1,4000}):(\d{1,9})$/;
 const WRAPPED_AT = /(?:^|\) )at (\S{1,4000}):(\d{1,9})$/;
+const SANITIZER_LOCATION = /^([^\s()]{1,1000}?):(\d{1,9})(?::\d{1,9})?$/;
 const WRAPPED_FROM = /^from (\/\S{0,4000})$/;
 
 /** A frame gdb wrapped at 80 columns: its `at FILE:LINE` or `from LIB` on the next line. */
@@ -51,7 +52,8 @@ export function frameFrom(address: string | undefined, rest: string) {
 
 /**
  * A frame printed (or abridged by hand) without an argument list:
- * `#8  ns::{impl#8}::drop     at src/codegen.rs:1117`, `#2  0x.. in foo from /lib/libc.so.6`, `#3  foo`.
+ * `#8  ns::{impl#8}::drop     at src/codegen.rs:1117`, `#2  0x.. in foo from /lib/libc.so.6`,
+ * `#1 0x4a2f1 in f src/m.c:88:3` (sanitizers), `#3  foo`.
  */
 function frameWithoutArgs(address: string | undefined, body: string) {
   const at = body.lastIndexOf(' at ');
@@ -63,6 +65,14 @@ function frameWithoutArgs(address: string | undefined, body: string) {
   }
   const from = body.lastIndexOf(' from /');
   if (from > 0) return makeFrame({ fn: body.slice(0, from).trim(), module: body.slice(from + 6).trim(), address: address ?? null });
+  // Sanitizer reports (ASan, TSan, LSan) print gdb's frame shape with a bare location: `#1 0x4a2f1 in f src/m.c:88:3`.
+  const space = body.indexOf(' ');
+  const loc = space > 0 ? SANITIZER_LOCATION.exec(body.slice(space + 1)) : null;
+  if (loc) {
+    const frame = makeFrame({ fn: body.slice(0, space), address: address ?? null });
+    frame.source = `${loc[1]}:${loc[2]}`;
+    return frame;
+  }
   return makeFrame({ fn: body, address: address ?? null, offset: offsetOf(body) });
 }
 

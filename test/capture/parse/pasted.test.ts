@@ -229,3 +229,16 @@ test('eu-stack as pasted: an indented or quoted dump reads as the original, sour
     assert.deepEqual(p.warnings, [], JSON.stringify(prefix));
   }
 });
+
+test('sanitizer reports: gdb-shaped frames with a bare location or a (module+0xoff)', () => {
+  const text = [
+    '==1234==ERROR: AddressSanitizer: deadlock?',
+    '    #0 0x7f1c2a9f4d in __lll_lock_wait (/lib/x86_64-linux-gnu/libc.so.6+0x8ff4d)',
+    '    #1 0x4a2f1 in arena_lock_slow src/mutex.c:88:3',
+    '    #2 0x4a3aa in child_after_fork /src/app/fork.c:41',
+  ].join('\n');
+  const p = parseStack(text);
+  assert.equal(p.format, 'gdb');
+  assert.deepEqual(names(p), ['lll_lock_wait', 'arena_lock_slow', 'child_after_fork']);
+  assert.deepEqual(p.threads[0]!.frames.slice(1).map((f) => f.source), ['src/mutex.c:88', '/src/app/fork.c:41']);
+});
