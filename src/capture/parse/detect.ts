@@ -45,7 +45,7 @@ const CLUES: Clue[] = [
   { format: 'gdb-info', weight: 5, re: /^0x[0-9a-fA-F]{1,16} is in [^\s(]{1,1000} \(/ },
   { format: 'gdb-info', weight: 5, re: /^\S{1,1000}(?: \+ \d{1,12})? in section \S{1,200}/ },
   { format: 'gdb-info', weight: 3, re: /^No (?:symbol matches|line number information available for address) / },
-  { format: 'hotspot', weight: 5, re: /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4})?\d{1,10}\s{0,4}-{5,64}\s*$/ },
+  { format: 'hotspot', weight: 5, re: /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4}|t@)?\d{1,10}\s{0,4}-{5,64}\s*$/ },
   { format: 'hotspot', weight: 2, re: /^0x[0-9a-fA-F]{1,16}\t\S/ },
   { format: 'hotspot', weight: 3, re: /^Attaching to (?:process ID|core) \d{1,10}, please wait/ },
 ];

@@ -22,12 +22,12 @@
  * A frame is `0xPC<tab>WHAT`: `symbol + 0xOFF`, `* java.Method(...) bci:N`
  * (a Java frame, kept by its method name), `<StubRoutines>`-style stubs, or
  * `????????` / `____________________` (nothing known: fn null). The block
- * header is the LWP id (older SA: `lwp# N` / `LWP N`).
+ * header is the LWP id (older SA: `lwp# N` / `LWP N`; Solaris: `t@N`).
  */
 import type { Frame, ParsedStack } from '../types.js';
 import { currentThread, finishState, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
 
-const BLOCK = /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4})?(\d{1,10})?\s{0,4}-{5,64}\s*$/;
+const BLOCK = /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4}|t@)?(\d{1,10})?\s{0,4}-{5,64}\s*$/;
 const JAVA_THREAD = /^"([^"]{0,256})"\s/;
 const FRAME = /^0x([0-9a-fA-F]{1,16})(?:\t| {1,8})(.*)$/;
 const SYMBOL_OFFSET = /^(.{1,4000}?) \+ 0x([0-9a-fA-F]{1,16})$/;

@@ -242,3 +242,10 @@ test('sanitizer reports: gdb-shaped frames with a bare location or a (module+0xo
   assert.deepEqual(names(p), ['lll_lock_wait', 'arena_lock_slow', 'child_after_fork']);
   assert.deepEqual(p.threads[0]!.frames.slice(1).map((f) => f.source), ['src/mutex.c:88', '/src/app/fork.c:41']);
 });
+
+test('hotspot: Solaris SA blocks (t@N) read too', () => {
+  const p = parseStack('----------------- t@1 -----------------\n0xfee92ae9\t___lwp_park + 0x15\n0xfee8ca55\tmutex_lock_impl + 0x163\n');
+  assert.equal(p.format, 'hotspot');
+  assert.equal(p.threads[0]!.tid, 1);
+  assert.deepEqual(names(p), ['lwp_park', 'mutex_lock_impl']);
+});
