@@ -158,9 +158,9 @@ const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t]|$))?[ \t]{0,256}/;
 
 /**
  * A pasted line as the tool printed it: without the indentation, markdown or
- * e-mail quote marker, backticks around the whole line, and debugger prompts (`(gdb) `, `(lldb) `, GEF's
- * `gef➤ `, pwndbg's, repeated when
- * commands came from a pipe) that pasting adds. Bounded: prompts at most 16.
+ * e-mail quote marker, backticks around the whole line, and debugger prompts
+ * (`(gdb) `, `(lldb) `, GEF's `gef➤ `, pwndbg's; repeated when commands came
+ * from a pipe) that pasting adds. Bounded: at most 16 prompts.
  */
 export function unpaste(line: string): string {
   let l = line.replace(QUOTE_OR_INDENT, '');
