@@ -58,7 +58,7 @@ export function parseStack(text: string, format?: StackFormat): ParsedStack {
     const other = PARSERS[detected](text);
     if (hasFrames(other)) return { ...other, warnings: [`no ${format} frames: the text is ${detected} output, parsed as such`, ...other.warnings] };
   }
-  if (chosen === 'lenient' || looksBinary(text)) return parsed;
+  if (chosen === 'lenient' || typeof text !== 'string' || looksBinary(text)) return parsed;
   const lenient = parseLenient(text);
   if (!hasFrames(lenient)) return parsed;
   return { ...lenient, warnings: [`no ${chosen} frames found`, ...lenient.warnings] };
