@@ -24,7 +24,7 @@
  * a bounded number of times (linear time).
  */
 import type { Frame, ParsedStack } from '../types.js';
-import { finishState, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
+import { finishState, looksBinary, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
 
 const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
 const NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(0x[0-9a-fA-F]{1,16}|\d{1,12})$/;
@@ -49,6 +49,8 @@ interface LenientState extends ParseState {
 export function parseLenient(text: string): ParsedStack {
   const { state, lines } = newState('lenient', text);
   const s: LenientState = Object.assign(state, { broken: true });
+  // A guesser guesses nothing from binary input (splitInput has said it looks binary).
+  if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {
     const line = unpaste(raw).trimEnd();
     const found = framesOf(line);

@@ -249,3 +249,13 @@ test('hotspot: Solaris SA blocks (t@N) read too', () => {
   assert.equal(p.threads[0]!.tid, 1);
   assert.deepEqual(names(p), ['lwp_park', 'mutex_lock_impl']);
 });
+
+test('parseStack is total: non-strings and binary text, with and without a format, give no frames and no exception', () => {
+  const binary = `\u0000\u0001#0  0x1 in __lll_lock_wait+0x1d ()\n`.repeat(50);
+  for (const input of [undefined, null, 42, {}, ['#0 0x1 in f ()'], binary]) {
+    for (const format of [undefined, 'gdb', 'lldb', 'lenient'] as const) {
+      const p = parseStack(input as unknown as string, format);
+      assert.deepEqual(p.threads.filter((t) => t.frames.length > 0), [], `${typeof input} as ${format}`);
+    }
+  }
+});
