@@ -154,7 +154,7 @@ export function parseIntOrNull(text: string | undefined): number | null {
 }
 
 const PROMPT = /^(?:(?:\((?:gdb|lldb)\)|gef➤|pwndbg>) ?){1,16}/;
-const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t]|$))?[ \t]{0,256}/;
+const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t>]|$)){0,4}[ \t]{0,256}/;
 
 /**
  * A pasted line as the tool printed it: without the indentation, markdown or

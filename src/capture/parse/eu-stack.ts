@@ -31,7 +31,7 @@ const FRAME = /^#(\d{1,6})\s{1,8}0x([0-9a-fA-F]{1,16})(?:\s{1,4}-\s(\d{1,4})(?=\
 const BUILD_ID = /^\s+\[[0-9a-fA-F]{0,128}\]@0x/;
 const SOURCE = /^\s{2,}(\S.{0,4000}?):(\d{1,9})(?::\d{1,9})?\s*$/;
 const TOOL_MESSAGE = /^eu-stack: /;
-const PASTED_HEADER = /^((?:[ \t]{0,64}>)?[ \t]{0,64})(?:PID \d|TID \d|#\d)/;
+const PASTED_HEADER = /^((?:[ \t]{0,64}>){0,4}[ \t]{0,64})(?:PID \d|TID \d|#\d)/;
 
 export function parseEuStack(text: string): ParsedStack {
   const { state, lines } = newState('eu-stack', text);

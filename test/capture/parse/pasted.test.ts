@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/native-build.js';
 import { detectStackFormat, normalizeFunctionName, parseGdb, parseGdbInfo, parseHotspot, parseLenient, parseLldb, parseStack, STACK_FORMATS } from '../../../src/capture/parse/index.js';
@@ -258,4 +258,24 @@ test('parseStack is total: non-strings and binary text, with and without a forma
       assert.deepEqual(p.threads.filter((t) => t.frames.length > 0), [], `${typeof input} as ${format}`);
     }
   }
+});
+
+test('every real dump and fixture reads the same when pasted indented, tab-indented, quoted or quoted twice', () => {
+  const key = (text: string): string => {
+    const p = parseStack(text);
+    return `${p.format}: ${p.threads.map((t) => t.frames.map((f) => f.normalized).join(' < ')).join(' | ')}`;
+  };
+  let checked = 0;
+  for (const dir of ['gdb', 'lldb', 'gdb-info', 'hotspot', 'eu-stack', 'public']) {
+    const root = join(REPO_ROOT, 'test/fixtures/stacks', dir);
+    for (const name of readdirSync(root).filter((n) => n.endsWith('.txt'))) {
+      const text = readFileSync(join(root, name), 'utf8');
+      const expected = key(text);
+      for (const prefix of ['    ', '\t', '> ', '> > ']) {
+        assert.equal(key(text.split('\n').map((l) => prefix + l).join('\n')), expected, `${dir}/${name} pasted with ${JSON.stringify(prefix)}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 400, `${checked} pastes`);
 });
