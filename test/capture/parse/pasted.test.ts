@@ -260,7 +260,7 @@ test('parseStack is total: non-strings and binary text, with and without a forma
   }
 });
 
-test('every real dump and fixture reads the same when pasted indented, tab-indented, quoted or quoted twice', () => {
+test('every real dump and fixture reads the same when pasted indented, tab-indented, quoted, quoted twice or with CRLF', () => {
   const key = (text: string): string => {
     const p = parseStack(text);
     return `${p.format}: ${p.threads.map((t) => t.frames.map((f) => f.normalized).join(' < ')).join(' | ')}`;
@@ -271,11 +271,11 @@ test('every real dump and fixture reads the same when pasted indented, tab-inden
     for (const name of readdirSync(root).filter((n) => n.endsWith('.txt'))) {
       const text = readFileSync(join(root, name), 'utf8');
       const expected = key(text);
-      for (const prefix of ['    ', '\t', '> ', '> > ']) {
-        assert.equal(key(text.split('\n').map((l) => prefix + l).join('\n')), expected, `${dir}/${name} pasted with ${JSON.stringify(prefix)}`);
+      for (const [prefix, eol] of [['    ', '\n'], ['\t', '\n'], ['> ', '\n'], ['> > ', '\n'], ['', '\r\n'], ['  ', '\r\n']] as const) {
+        assert.equal(key(text.split('\n').map((l) => prefix + l).join(eol)), expected, `${dir}/${name} pasted with ${JSON.stringify(prefix + eol)}`);
         checked++;
       }
     }
   }
-  assert.ok(checked > 400, `${checked} pastes`);
+  assert.ok(checked > 600, `${checked} pastes`);
 });
