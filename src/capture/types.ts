@@ -29,7 +29,12 @@ export interface Thread {
   frames: Frame[];
 }
 
-export type StackFormat = 'pstack' | 'mdb' | 'eu-stack' | 'gdb';
+/**
+ * 'gdb-info': gdb `info line *ADDR` / `info symbol ADDR` lists; 'hotspot':
+ * HotSpot mixed-mode dumps (`jhsdb jstack --mixed`); 'lenient': no reader
+ * fitted and function names were pulled out of frame-like lines.
+ */
+export type StackFormat = 'pstack' | 'mdb' | 'eu-stack' | 'gdb' | 'lldb' | 'gdb-info' | 'hotspot' | 'lenient';
 
 export interface ParsedStack {
   format: StackFormat | 'unknown';

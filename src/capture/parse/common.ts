@@ -33,6 +33,10 @@ export class Warnings {
     if (this.list.length < MAX_WARNINGS) this.list.push(message);
     else this.dropped++;
   }
+  /** The one warning that must be read first (the lenient reader's notice), whatever the cap. */
+  addFirst(message: string): void {
+    this.list.unshift(message);
+  }
   toArray(): string[] {
     return this.dropped > 0 ? [...this.list, `${this.dropped} more warnings not shown`] : [...this.list];
   }
@@ -147,6 +151,49 @@ export function parseIntOrNull(text: string | undefined): number | null {
   if (text === undefined) return null;
   const n = Number.parseInt(text, 10);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+const PROMPT = /^(?:(?:\((?:gdb|lldb)\)|gef➤|pwndbg>) ?){1,16}/;
+const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t>]|$)){0,4}[ \t]{0,256}/;
+
+/**
+ * A pasted line as the tool printed it: without the indentation, markdown or
+ * e-mail quote marker, backticks around the whole line, and debugger prompts
+ * (`(gdb) `, `(lldb) `, GEF's `gef➤ `, pwndbg's; repeated when commands came
+ * from a pipe) that pasting adds. Bounded: at most 16 prompts.
+ */
+export function unpaste(line: string): string {
+  let l = line.replace(QUOTE_OR_INDENT, '');
+  // A line wrapped in backticks by the reporter (inline code, one per line); not lldb's module`func.
+  if (l.length > 2 && l.startsWith('`') && l.endsWith('`') && l[1] !== '`') l = l.slice(1, -1);
+  const p = PROMPT.exec(l);
+  if (p) l = l.slice(p[0].length).replace(/^[ \t]{0,256}/, '');
+  // A reporter's marker glued to the frame number: `*#0  0x... in read ()`.
+  if (l.startsWith('*#')) l = l.slice(1);
+  return l;
+}
+
+/**
+ * Drop a thread printed twice (a `bt` after `thread apply all bt`, the stop
+ * report before `bt all`): a later thread with the same frames as an earlier
+ * one, and the same id or no id at all. Linear: one key per thread.
+ */
+export function dropRepeatedThreads(s: ParseState): void {
+  const seen = new Map<string, Set<number | null>>();
+  let dropped = 0;
+  s.threads = s.threads.filter((t) => {
+    if (t.frames.length === 0) return true;
+    const key = t.frames.map((f) => f.normalized ?? f.address ?? '?').join('|');
+    const ids = seen.get(key);
+    if (ids && (t.tid === null || ids.has(t.tid))) {
+      dropped++;
+      return false;
+    }
+    if (ids) ids.add(t.tid);
+    else seen.set(key, new Set([t.tid]));
+    return true;
+  });
+  if (dropped > 0) s.warnings.add(`${dropped} thread(s) printed twice were kept once`);
 }
 
 /** Warn about a line no rule recognised (shown cut, so a binary line stays readable). */

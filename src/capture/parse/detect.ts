@@ -1,12 +1,16 @@
 /**
  * Guess a dump's format from its first lines: each format has lines only it
  * prints (eu-stack's `TID n:`, gdb's `Thread n (...):` and `#n 0x.. in`,
- * pstack's `lwp#` banner and `addr name (args)`, mdb's backtick symbols).
+ * pstack's `lwp#` banner and `addr name (args)`, mdb's backtick symbols,
+ * lldb's `frame #N: 0x..`, gdb's `Line N of "F" starts at`, HotSpot's
+ * `----- LWP -----` blocks). Lines are looked at as the tool printed them:
+ * without paste indentation, quote markers and `(gdb)`/`(lldb)` prompts.
  * Scores are counted over at most DETECT_LINES lines; the best score wins.
+ * 'lenient' is never detected: it is parseStack's fallback.
  * Binary-looking input is 'unknown' whatever a stray line resembles.
  */
 import type { StackFormat } from '../types.js';
-import { looksBinary, MAX_LINE_LENGTH } from './common.js';
+import { looksBinary, MAX_LINE_LENGTH, unpaste } from './common.js';
 
 const DETECT_LINES = 2000;
 
@@ -23,6 +27,9 @@ const CLUES: Clue[] = [
   { format: 'gdb', weight: 5, re: /^Thread \d{1,10} \(.{0,1000}\):\s*$/ },
   { format: 'gdb', weight: 2, re: /^#\d{1,6}\s{1,8}0x[0-9a-fA-F]{1,16} in \S/ },
   { format: 'gdb', weight: 1, re: /^#\d{1,6}\s{1,8}[^\s#][^(]{0,1000} \(.{0,4000}\)(?: at | from |\s*$)/ },
+  { format: 'gdb', weight: 1, re: /^#\d{1,6}\s{1,8}[^\s#(][^\s(]{0,1000}\s{1,64}at [^\s()]{1,1000}:\d{1,9}\s*$/ },
+  { format: 'gdb', weight: 2, re: /^(?:\*\s{1,4})?\d{1,6}\s{1,8}Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)/ },
+  { format: 'gdb', weight: 2, re: /^Id\s{1,16}Target Id\s{1,64}Frame\s*$/ },
   { format: 'gdb', weight: 3, re: /^\[Inferior \d{1,6} \(process \d{1,10}\) detached\]/ },
   { format: 'pstack', weight: 5, re: /^-{3,}\s+lwp#\s*\d/ },
   { format: 'pstack', weight: 2, re: /^(?:core '[^']{0,1024}' of )?\d{1,10}:\s+\S/ },
@@ -32,23 +39,34 @@ const CLUES: Clue[] = [
   { format: 'mdb', weight: 1, re: /^\s{0,8}[0-9a-fA-F]{1,16}\s{1,8}0x[0-9a-fA-F]{1,16}\(/ },
   { format: 'mdb', weight: 1, re: /^\s{0,8}[0-9a-fA-F]{1,16} [^\s`(]{1,512}\+0x[0-9a-fA-F]{1,16}\(/ },
   { format: 'mdb', weight: 3, re: /^stack pointer for thread \S/ },
+  { format: 'lldb', weight: 5, re: /^(?:\*\s{0,4})?frame #\d{1,6}: (?:0x)?[0-9a-fA-F]{1,16}(?:\s|$)/ },
+  { format: 'lldb', weight: 5, re: /^(?:\*\s{0,4})?thread #\d{1,10}(?:[,:]|\s*$)/ },
+  { format: 'gdb-info', weight: 5, re: /^Line \d{1,9} of "[^"]{1,1000}"/ },
+  { format: 'gdb-info', weight: 5, re: /^0x[0-9a-fA-F]{1,16} is in [^\s(]{1,1000} \(/ },
+  { format: 'gdb-info', weight: 5, re: /^\S{1,1000}(?: \+ \d{1,12})? in section \S{1,200}/ },
+  { format: 'gdb-info', weight: 3, re: /^No (?:symbol matches|line number information available for address) / },
+  { format: 'hotspot', weight: 5, re: /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4}|t@)?\d{1,10}\s{0,4}-{5,64}\s*$/ },
+  { format: 'hotspot', weight: 2, re: /^0x[0-9a-fA-F]{1,16}\t\S/ },
+  { format: 'hotspot', weight: 3, re: /^Attaching to (?:process ID|core) \d{1,10}, please wait/ },
 ];
+
+const ORDER: readonly StackFormat[] = ['eu-stack', 'gdb', 'pstack', 'mdb', 'lldb', 'gdb-info', 'hotspot'];
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
 export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
   if (typeof text !== 'string' || text.length === 0 || looksBinary(text)) return 'unknown';
-  const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0 };
+  const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0, lldb: 0, 'gdb-info': 0, hotspot: 0, lenient: 0 };
   let lineStart = 0;
   for (let n = 0; n < DETECT_LINES && lineStart < text.length; n++) {
     let end = text.indexOf('\n', lineStart);
     if (end < 0) end = text.length;
-    const line = text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH));
+    const line = unpaste(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
     lineStart = end + 1;
     for (const clue of CLUES) if (clue.re.test(line)) scores[clue.format] += clue.weight;
   }
   let best: StackFormat | 'unknown' = 'unknown';
   let bestScore = 0;
-  for (const format of ['eu-stack', 'gdb', 'pstack', 'mdb'] as const) {
+  for (const format of ORDER) {
     if (scores[format] > bestScore) {
       best = format;
       bestScore = scores[format];

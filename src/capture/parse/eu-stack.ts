@@ -19,7 +19,8 @@
  *
  * A frame without a name prints nothing (plain) or only ` - MODULE` (-m).
  * Indented lines belong to the frame above: source (-s) or build-id (-b).
- * `- 1` after the address is the activation adjustment (-a).
+ * `- 1` after the address is the activation adjustment (-a). A paste's own
+ * indentation or `> ` quote (that of the first header or frame) is dropped.
  */
 import type { ParsedStack } from '../types.js';
 import { currentThread, finishState, makeFrame, newState, openThread, pushFrame, warnUnrecognised, type ParseState } from './common.js';
@@ -30,11 +31,26 @@ const FRAME = /^#(\d{1,6})\s{1,8}0x([0-9a-fA-F]{1,16})(?:\s{1,4}-\s(\d{1,4})(?=\
 const BUILD_ID = /^\s+\[[0-9a-fA-F]{0,128}\]@0x/;
 const SOURCE = /^\s{2,}(\S.{0,4000}?):(\d{1,9})(?::\d{1,9})?\s*$/;
 const TOOL_MESSAGE = /^eu-stack: /;
+const PASTED_HEADER = /^((?:[ \t]{0,64}>){0,4}[ \t]{0,64})(?:PID \d|TID \d|#\d)/;
 
 export function parseEuStack(text: string): ParsedStack {
   const { state, lines } = newState('eu-stack', text);
-  lines.forEach((line, i) => parseEuStackLine(state, line, i + 1));
+  const indent = pasteIndent(lines);
+  lines.forEach((line, i) => parseEuStackLine(state, line.startsWith(indent) ? line.slice(indent.length) : line, i + 1));
   return finishState(state);
+}
+
+/**
+ * The indentation a paste added (a quote, a code block): that of the first
+ * `PID`/`TID`/`#N` line. It is taken off every line that has it, so the
+ * source and build-id lines keep their own indentation under their frame.
+ */
+function pasteIndent(lines: string[]): string {
+  for (const line of lines) {
+    const m = PASTED_HEADER.exec(line);
+    if (m) return m[1]!;
+  }
+  return '';
 }
 
 function parseEuStackLine(s: ParseState, line: string, lineNo: number): void {

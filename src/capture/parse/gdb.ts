@@ -17,37 +17,92 @@
  *   #1  0x00007fee455a2482 in pthread_mutex_lock () from /lib/x86_64-linux-gnu/libc.so.6
  *   #2  0x0000557d849e62c9 in ?? ()
  *
+ * As pasted into a bug report (the same child, typed at the prompt: `gdb -nx -q
+ * -p PID` with `thread apply all bt` and `bt full` on stdin, 80 columns):
+ *
+ *   (gdb) (gdb) #0  futex_wait (private=0, expected=2, futex_word=0x56064b40e1c0 <held_lock>)
+ *       at ../sysdeps/nptl/futex-internal.h:146
+ *           __ret = -512
+ *   #1  __GI___lll_lock_wait (futex=futex@entry=0x56064b40e1c0 <held_lock>,
+ *       private=0) at ./nptl/lowlevellock.c:49
+ *   No locals.
+ *       [Switching to thread 2 (Thread 0x7f3e.. (LWP 19520))]
+ *       #5  0x00007f3ea832b073 in __libc_fork () from /lib/x86_64-linux-gnu/libc.so.6
+ *       #17 0x000056064b40b661 in main ()
+ *
  * Frames without an address (`#3  name (...)`) are inlined frames or frame 0
- * at a line boundary. Lines that are not frames or thread headers (gdb's
- * chatter, the current-location line) are ignored; "Backtrace stopped" and
- * "warning:" lines become warnings.
+ * at a line boundary. Indentation, quote markers and `(gdb)` prompts are
+ * dropped first; frame numbers may jump (abridged pastes). A `#0` after frames
+ * starts the next backtrace: a new thread, unless it follows `[Switching to
+ * thread ...]`, whose one-frame location line it replaces. A backtrace printed
+ * twice (`thread apply all bt`, then `bt`) is kept once. Wrapped `at FILE:LINE`
+ * / `from LIB` lines complete the frame above. Other lines (gdb's chatter,
+ * `bt full` locals, `[New LWP ...]`, the current-location line) are ignored;
+ * `info threads` rows are one thread each, with their one frame (a `bt` after
+ * them replaces the starred row's frame; a later `Thread N` backtrace of the
+ * same LWP replaces its row);
+ * "Backtrace stopped" and "warning:" lines become warnings.
  */
-import type { ParsedStack } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, openThread, parseHex, pushFrame, type ParseState } from './common.js';
+import type { Frame, ParsedStack, Thread } from '../types.js';
+import { currentThread, dropRepeatedThreads, finishState, newState, openThread, pushFrame, unpaste, type ParseState } from './common.js';
+import { completeWrapped, frameFrom } from './gdb-frame.js';
 
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
 const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/;
 const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
-const SOURCE_TAIL = /^(.{1,4000}):(\d{1,9})$/;
+const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
+const INFO_THREADS_ROW = /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
+
+interface GdbState extends ParseState {
+  /** Where frames go: the last thread opened, or the `info threads` row a `bt` was about. */
+  current: Thread | null;
+  /** The thread a `[Switching to thread ...]` line opened (its first frame is the location line). */
+  switched: Thread | null;
+  /** The frame the previous line printed, for a wrapped `at`/`from` continuation. */
+  lastFrame: Frame | null;
+  /** `info threads` rows (one frame each) by LWP, the `*` (current) one, and rows a full backtrace replaced. */
+  rows: Map<number | null, Thread>;
+  starred: Thread | null;
+  superseded: Set<Thread>;
+}
 
 export function parseGdb(text: string): ParsedStack {
   const { state, lines } = newState('gdb', text);
-  lines.forEach((line, i) => parseGdbLine(state, line, i + 1));
-  return finishState(state);
+  const extra = { current: null, switched: null, lastFrame: null, rows: new Map<number | null, Thread>(), starred: null, superseded: new Set<Thread>() };
+  const s: GdbState = Object.assign(state, extra);
+  lines.forEach((line, i) => parseGdbLine(s, unpaste(line), i + 1));
+  mergeStarredRow(s);
+  if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
+  dropRepeatedThreads(s);
+  return finishState(s);
 }
 
-function parseGdbLine(s: ParseState, line: string, lineNo: number): void {
+function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
+  const lastFrame = s.lastFrame;
+  s.lastFrame = null;
   const header = THREAD_HEADER.exec(line);
-  if (header) {
-    const { tid, name } = describeThread(header[2]!);
-    openThread(s, tid, name);
+  const switching = header ? null : SWITCHING.exec(line);
+  if (header || switching) {
+    const { tid, name } = describeThread(header ? header[2]! : switching![1]!);
+    const row = s.rows.get(tid);
+    if (row && tid !== null) s.superseded.add(row);
+    s.current = openThread(s, tid, name ?? row?.name ?? null);
+    s.switched = switching ? s.current : null;
+    return;
+  }
+  const row = INFO_THREADS_ROW.exec(line);
+  if (row) {
+    s.lastFrame = openRow(s, row, lineNo);
     return;
   }
   const f = FRAME.exec(line);
   if (f) {
-    pushFrame(s, currentThread(s), frameFrom(f[2], f[3]!), lineNo);
+    const frame = frameFrom(f[2], f[3]!);
+    pushFrame(s, threadForFrame(s, f[1] === '0'), frame, lineNo);
+    s.lastFrame = frame;
     return;
   }
+  if (lastFrame && completeWrapped(lastFrame, line)) return;
   const p = PROCESS.exec(line);
   if (p) {
     s.pid ??= Number(p[1] ?? p[2]);
@@ -56,53 +111,64 @@ function parseGdbLine(s: ParseState, line: string, lineNo: number): void {
   if (line.startsWith('Backtrace stopped') || line.startsWith('warning: ')) s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 
+/**
+ * An `info threads` row: one thread, its current frame.
+ * `* 1    Thread 0x7f95a153c780 (LWP 25239) "dds-session" 0x00007f95a3a2c07a in pthread_cond_timedwait () from /lib64/libpthread.so.0`
+ */
+function openRow(s: GdbState, row: RegExpExecArray, lineNo: number): Frame {
+  const tid = Number(row[2] ?? row[3] ?? row[4]);
+  const t = openThread(s, tid, row[5] ?? null);
+  s.rows.set(tid, t);
+  if (row[1] !== undefined) s.starred = t;
+  const where = /^(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/.exec(row[6]!)!;
+  const frame = frameFrom(where[1], where[2]!);
+  pushFrame(s, t, frame, lineNo);
+  s.current = t;
+  return frame;
+}
+
+/**
+ * `bt`, then `info threads`: the starred row is the thread that `bt` showed
+ * (same frame 0). It gives that backtrace its LWP and name, and goes.
+ */
+function mergeStarredRow(s: GdbState): void {
+  const row = s.starred;
+  const top = row?.frames[0];
+  if (!row || !top || row.frames.length !== 1) return;
+  const same = s.threads.find((t) => t !== row && t.tid === null && t.frames[0] !== undefined && sameFrame(t.frames[0], top));
+  if (!same) return;
+  same.tid = row.tid;
+  same.name ??= row.name;
+  s.superseded.add(row);
+}
+
+function sameFrame(a: Frame, b: Frame): boolean {
+  return a.address !== null && b.address !== null ? a.address === b.address : a.normalized === b.normalized;
+}
+
+/**
+ * Frame 0 after frames starts the next backtrace (see the header). After
+ * `info threads`, a `bt` is the starred (current) thread's: it replaces that
+ * row's one frame; after `[Switching to thread ...]`, the switched thread's.
+ */
+function threadForFrame(s: GdbState, frameZero: boolean): Thread {
+  const t = s.current ?? currentThread(s);
+  if (!frameZero || t.frames.length === 0) return t;
+  const reuse = s.rows.get(t.tid) === t ? s.starred : s.switched === t ? t : null;
+  if (reuse && reuse.frames.length <= 1) {
+    reuse.frames.length = 0;
+    s.switched = null;
+    s.starred = null;
+    s.current = reuse;
+    return reuse;
+  }
+  s.current = openThread(s, null, null);
+  return s.current;
+}
+
 /** `Thread 0x7f.. (LWP 7328) "name"`, `LWP 7328`, `process 7328`. */
 function describeThread(inner: string): { tid: number | null; name: string | null } {
   const lwp = /\b(?:LWP|process) (\d{1,10})\b/.exec(inner);
   const quoted = /"(.{0,256})"\s*$/.exec(inner);
   return { tid: lwp ? Number(lwp[1]) : null, name: quoted ? quoted[1]! : null };
-}
-
-/** `name (args) at file:line`, `name (args) from lib`, `?? ()`, `<signal handler called>`. */
-function frameFrom(address: string | undefined, rest: string) {
-  const body = rest.trim();
-  if (body.startsWith('<')) return makeFrame({ fn: body, address: address ?? null });
-  const open = findArgsStart(body);
-  const name = open < 0 ? body : body.slice(0, open).trim();
-  let module: string | null = null;
-  let source: string | null | undefined;
-  const tail = body.slice(Math.max(open, 0));
-  const at = tail.lastIndexOf(') at ');
-  const from = tail.lastIndexOf(') from ');
-  if (from >= 0 && from > at) module = tail.slice(from + 7).trim() || null;
-  else if (at >= 0) {
-    const src = SOURCE_TAIL.exec(tail.slice(at + 5).trim());
-    source = src ? `${src[1]}:${src[2]}` : tail.slice(at + 5).trim();
-  }
-  const frame = makeFrame({ fn: name, module, address: address ?? null, offset: offsetOf(name) });
-  if (source !== undefined) frame.source = source;
-  return frame;
-}
-
-/** Index of the ` (` that opens the argument list: the first one outside C++ `<...>` and `(...)`. */
-function findArgsStart(body: string): number {
-  let angle = 0;
-  let paren = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '<') angle++;
-    else if (c === '>') angle = Math.max(0, angle - 1);
-    else if (c === ')') paren = Math.max(0, paren - 1);
-    else if (c === '(') {
-      if (angle === 0 && paren === 0 && i > 0 && body[i - 1] === ' ') return i - 1;
-      paren++;
-    }
-  }
-  return -1;
-}
-
-/** gdb prints `fn+0x1c` only for some minimal-symbol frames; keep the number where it does. */
-function offsetOf(name: string): number | null {
-  const m = /\+(0x[0-9a-fA-F]{1,16})$/.exec(name);
-  return m ? parseHex(m[1]) : null;
 }

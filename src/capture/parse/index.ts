@@ -7,9 +7,13 @@ import type { ParsedStack, StackFormat } from '../types.js';
 import { detectStackFormat } from './detect.js';
 import { parseEuStack } from './eu-stack.js';
 import { parseGdb } from './gdb.js';
+import { parseGdbInfo } from './gdb-info.js';
+import { parseHotspot } from './hotspot.js';
+import { parseLenient } from './lenient.js';
+import { parseLldb } from './lldb.js';
 import { parseMdb } from './mdb.js';
 import { parsePstack } from './pstack.js';
-import { splitInput, Warnings } from './common.js';
+import { looksBinary, splitInput, Warnings } from './common.js';
 
 export { detectStackFormat } from './detect.js';
 export { normalizeFunctionName } from './normalize.js';
@@ -17,37 +21,57 @@ export { parseEuStack } from './eu-stack.js';
 export { parseGdb } from './gdb.js';
 export { parseMdb } from './mdb.js';
 export { parsePstack } from './pstack.js';
+export { parseLldb } from './lldb.js';
+export { parseGdbInfo } from './gdb-info.js';
+export { parseHotspot } from './hotspot.js';
+export { parseLenient } from './lenient.js';
 export { MAX_INPUT_CHARS } from './common.js';
 
-export const STACK_FORMATS: readonly StackFormat[] = ['pstack', 'mdb', 'eu-stack', 'gdb'];
+export const STACK_FORMATS: readonly StackFormat[] = ['pstack', 'mdb', 'eu-stack', 'gdb', 'lldb', 'gdb-info', 'hotspot', 'lenient'];
 
-const PARSERS: Record<StackFormat, (text: string) => ParsedStack> = {
+export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack>> = {
   pstack: parsePstack,
   mdb: parseMdb,
   'eu-stack': parseEuStack,
   gdb: parseGdb,
+  lldb: parseLldb,
+  'gdb-info': parseGdbInfo,
+  hotspot: parseHotspot,
+  lenient: parseLenient,
 };
 
 /**
  * Parse a dump in `format`, or in the detected format when none is given.
  * When a given format finds no frames but the text is plainly another format
  * (Linux `pstack` is often gdb's gstack script), the detected format is used
- * and a warning says so.
+ * and a warning says so. When no reader finds frames, the lenient reader
+ * pulls function names out of frame-like lines (format 'lenient', with a
+ * warning); 'unknown' is left for text with no frame-like line at all.
  */
 export function parseStack(text: string, format?: StackFormat): ParsedStack {
   const detected = detectStackFormat(text);
   const chosen = format ?? detected;
-  if (chosen === 'unknown' || !(chosen in PARSERS)) {
-    const warnings = new Warnings();
-    const { raw } = splitInput(text, warnings);
-    if (raw.trim() !== '') warnings.add('stack format not recognised (expected pstack, mdb, eu-stack or gdb output)');
-    return { format: 'unknown', pid: null, threads: [], warnings: warnings.toArray(), raw };
-  }
+  if (chosen === 'unknown' || !(chosen in PARSERS)) return lenientOrUnknown(text);
   const parsed = PARSERS[chosen](text);
-  if (!format || detected === 'unknown' || detected === format || hasFrames(parsed)) return parsed;
-  const fallback = PARSERS[detected](text);
-  if (!hasFrames(fallback)) return parsed;
-  return { ...fallback, warnings: [`no ${format} frames: the text is ${detected} output, parsed as such`, ...fallback.warnings] };
+  if (hasFrames(parsed)) return parsed;
+  if (format && detected !== 'unknown' && detected !== format) {
+    const other = PARSERS[detected](text);
+    if (hasFrames(other)) return { ...other, warnings: [`no ${format} frames: the text is ${detected} output, parsed as such`, ...other.warnings] };
+  }
+  if (chosen === 'lenient' || typeof text !== 'string' || looksBinary(text)) return parsed;
+  const lenient = parseLenient(text);
+  if (!hasFrames(lenient)) return parsed;
+  return { ...lenient, warnings: [`no ${chosen} frames found`, ...lenient.warnings] };
+}
+
+/** Text no reader recognised: the lenient reader's frames, or 'unknown' when there are none. */
+function lenientOrUnknown(text: string): ParsedStack {
+  const lenient = typeof text === 'string' && !looksBinary(text) ? parseLenient(text) : null;
+  if (lenient && hasFrames(lenient)) return lenient;
+  const warnings = new Warnings();
+  const { raw } = splitInput(text, warnings);
+  if (raw.trim() !== '') warnings.add(`stack format not recognised (expected ${STACK_FORMATS.filter((f) => f !== 'lenient').join(', ')} output, or lines that look like frames)`);
+  return { format: 'unknown', pid: null, threads: [], warnings: warnings.toArray(), raw };
 }
 
 function hasFrames(p: ParsedStack): boolean {

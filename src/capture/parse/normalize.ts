@@ -7,6 +7,7 @@
  *   foo.isra.0.part.3, foo.cold, foo [clone .constprop.0] → foo
  *   mutex_lock_impl+0x163, mutex_lock_impl + 291 → mutex_lock_impl
  *   SpinLock::SlowLock() (demangled, eu-stack) → SpinLock::SlowLock
+ *   outer [inlined] take_lock (lldb's inlined-frame marker) → take_lock
  * Signature regexes are written against the normalized form; the printed name
  * is kept beside it (Frame.fn). Every step is a bounded, anchored regex.
  */
@@ -15,6 +16,7 @@
 export const MAX_NAME_LENGTH = 512;
 
 const UNKNOWN_NAME = /^\?+$/;
+const INLINED = '[inlined] ';
 const CLONE_SUFFIX = /(?: \[clone \.[\w.]{1,64}\])+$/;
 const OFFSET_SUFFIX = /\s?\+\s?(?:0x)?[0-9a-fA-F]{1,16}$/;
 const VERSION_SUFFIX = /@@?[\w.]{1,64}$/;
@@ -27,6 +29,8 @@ export function normalizeFunctionName(name: string | null | undefined): string |
   if (name === null || name === undefined) return null;
   let n = name.trim().slice(0, MAX_NAME_LENGTH);
   if (n === '' || UNKNOWN_NAME.test(n)) return null;
+  const inlined = n.lastIndexOf(INLINED);
+  if (inlined >= 0 && inlined + INLINED.length < n.length) n = n.slice(inlined + INLINED.length).trim();
   n = n.replace(CLONE_SUFFIX, '');
   n = n.replace(OFFSET_SUFFIX, '');
   n = n.replace(VERSION_SUFFIX, '');

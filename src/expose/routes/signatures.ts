@@ -1,6 +1,7 @@
 /** GET /api/v1/signatures and POST /api/v1/classify (stack text in, parse and match out). */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { STACK_FORMATS } from '../../capture/parse/index.js';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, Nullable } from '../schemas.js';
@@ -45,7 +46,7 @@ function checkBudget(threads: { frames: unknown[] }[]): void {
 }
 
 const ClassifyResponse = Type.Object({
-  format: Type.String(),
+  format: Type.Union([...STACK_FORMATS, 'unknown'].map((f) => Type.Literal(f)), { description: 'the reader that read the dump (lenient: none fitted; see warnings)' }),
   pid: Nullable(Type.Integer()),
   warnings: Type.Array(Type.String()),
   threads: Type.Array(Type.Unknown()),
@@ -86,7 +87,7 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
       config: { rateLimit: ctx.postRateLimit },
       schema: {
         tags: ['signatures'],
-        description: `Parse a stack dump (eu-stack, gdb, pstack, mdb) and match it against the signature library. Body: application/json {"stack": "..."} only (415 otherwise), at most ${CLASSIFY_BODY_LIMIT} bytes, ${CLASSIFY_MAX_THREADS} threads, ${CLASSIFY_MAX_FRAMES} frames (413). Read-only: no token needed.`,
+        description: `Parse a stack dump (eu-stack, gdb, lldb, gdb info line/symbol, HotSpot mixed-mode, pstack, mdb; anything else with frame-like lines leniently) and match it against the signature library. Body: application/json {"stack": "...", "forkedChild": true|false} only (415 otherwise), at most ${CLASSIFY_BODY_LIMIT} bytes, ${CLASSIFY_MAX_THREADS} threads, ${CLASSIFY_MAX_FRAMES} frames (413). Read-only: no token needed.`,
         body: ClassifyBody,
         response: { 200: ClassifyResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
       },

@@ -1,0 +1,157 @@
+/**
+ * The lenient fallback: when no reader fits, function names (and modules
+ * where evident) are pulled out of anything that looks like a frame, and the
+ * result says so (format 'lenient', a warning). Used by parseStack when the
+ * text is no known format, or when its format's reader finds no frames.
+ *
+ * Produced by: nothing in particular: a paste cut from a chat, a ticket or a
+ * crash reporter, re-wrapped or re-formatted by hand. Sample (what it reads,
+ * one kind of frame a line):
+ *
+ *   Thread 3 hung in child:
+ *     libsystem_kernel.dylib`__psynch_mutexwait        module`func (lldb, macOS sample)
+ *     0x7f1c2a9f4d __lll_lock_wait+0x1d                func+0x1c / func + 0x1c
+ *     2  libc.so.6  0x00007f1c2a9f4d  calloc + 452     func + 452 (decimal: only beside an address)
+ *     called from ... in arena_get2 (a_ptr=...)        in func (
+ *     at java.lang.ProcessImpl.forkAndExec(Native Method)   at func(
+ *     #4 fork_handler () from /lib/libfoo.so           #N func (   and a `from /lib` module
+ *     #8  ns::{impl#8}::drop     at src/codegen.rs:1117  #N func  at FILE
+ *     os/exec.(*Cmd).Start(0x4204dc420, 0x420838001)   Go: pkg.func(args) (`goroutine N` heads a thread)
+ *
+ * One thread per obvious block: a blank line or a header-looking line
+ * (`thread`, `TID`, `LWP`, `----`, a quoted name) after frames, or frame
+ * number 0 again, starts the next one. Each line is split once and looked at
+ * a bounded number of times (linear time).
+ */
+import type { Frame, ParsedStack } from '../types.js';
+import { finishState, looksBinary, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
+
+const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
+const NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(0x[0-9a-fA-F]{1,16}|\d{1,12})$/;
+const HEX = /^(?:0x)?([0-9a-fA-F]{1,16})$/;
+const DEC = /^\d{1,12}$/;
+const ADDRESS = /^(?:0x[0-9a-fA-F]{4,16}|[0-9a-fA-F]{8,16})$/;
+const AFTER_IN = /^([A-Za-z_$][^\s(]{0,511}) \(/;
+const JAVA_AT = /^at ([\w$.<>/]{1,512})\(/;
+const NUMBERED = /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
+const GO_NAME = /^[\w/.*()$-]{1,512}$/;
+const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
+const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
+const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
+const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
+const NOTICE = 'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
+
+interface LenientState extends ParseState {
+  /** A blank or header-looking line came after the last frame: the next frame opens a thread. */
+  broken: boolean;
+}
+
+export function parseLenient(text: string): ParsedStack {
+  const { state, lines } = newState('lenient', text);
+  const s: LenientState = Object.assign(state, { broken: true });
+  // A guesser guesses nothing from binary input (splitInput has said it looks binary).
+  if (looksBinary(state.raw)) return finishState(s);
+  lines.forEach((raw, i) => {
+    const line = unpaste(raw).trimEnd();
+    const found = framesOf(line);
+    if (!found) {
+      if (line === '' || HEADER_LIKE.test(line)) s.broken = true;
+      return;
+    }
+    const last = s.threads[s.threads.length - 1];
+    const t = s.broken || !last || (found.number === 0 && last.frames.length > 0) ? openThread(s, null, null) : last;
+    s.broken = false;
+    for (const frame of found.frames) pushFrame(s, t, frame, i + 1);
+  });
+  if (s.threads.some((t) => t.frames.length > 0)) s.warnings.addFirst(NOTICE);
+  return finishState(s);
+}
+
+/** The frame(s) a line shows, by the first rule that fits; null when none does. */
+function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
+  if (line === '') return null;
+  const numbered = NUMBERED.exec(line);
+  if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
+  const java = JAVA_AT.exec(line);
+  if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
+  const go = goFrame(line);
+  if (go) return { frames: [go], number: null };
+  const tick = backtickFrame(line);
+  if (tick) return { frames: [tick], number: null };
+  const inAt = line.startsWith('in ') ? 0 : line.indexOf(' in ') + 1; // where `in ` starts; 0 also when absent
+  const afterIn = inAt > 0 || line.startsWith('in ') ? AFTER_IN.exec(line.slice(inAt + 3)) : null;
+  if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
+  const plus = plusFrames(line.split(/\s+/, 64));
+  return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+/** Go: `os/exec.(*Cmd).Start(0x4204dc420, 0x1)`: a dotted name, no spaces, then the argument list closing the line. */
+function goFrame(line: string): Frame | null {
+  const body = line.replace(GO_TAIL, '');
+  if (!body.endsWith(')') || body.includes(' (')) return null;
+  const open = body.lastIndexOf('(');
+  const name = open > 0 ? body.slice(0, open) : '';
+  if (!GO_NAME.test(name) || !name.includes('.') || body.slice(open + 1, -1).includes(')')) return null;
+  return makeFrame({ fn: name });
+}
+
+/** `module`func` (lldb, dtrace, macOS samples), `+ N` after it kept as the offset. */
+function backtickFrame(line: string): Frame | null {
+  const tick = line.indexOf('`');
+  if (tick <= 0) return null;
+  const before = line.lastIndexOf(' ', tick);
+  const module = line.slice(before + 1, tick);
+  const rest = line.slice(tick + 1);
+  const end = rest.search(/[\s(`]/);
+  const fn = end < 0 ? rest : rest.slice(0, end);
+  if (!NAME.test(fn) || module === '' || !/^[\w.+-]{1,256}$/.test(module)) return null;
+  return makeFrame({ fn, module });
+}
+
+/**
+ * `func+0x1c` (several on a line are all kept), `func + 0x1c`, and
+ * `func + 452` when the line also shows an address; crash-report columns
+ * (`2  libc.so.6  0x7f..  calloc + 452`) give the address and module too.
+ */
+function plusFrames(tokens: string[]): Frame[] {
+  const hasAddress = tokens.some((t) => ADDRESS.test(t));
+  const frames: Frame[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const joined = NAME_PLUS.exec(tokens[i]!);
+    if (joined && (joined[2]!.startsWith('0x') || hasAddress)) {
+      frames.push(makeFrame({ fn: joined[1]!, offset: offsetOf(joined[2]!) }));
+      continue;
+    }
+    const [name, plus, off] = [tokens[i]!, tokens[i + 1], tokens[i + 2]];
+    if (plus !== '+' || off === undefined || !NAME.test(name) || ADDRESS.test(name)) continue;
+    if (!HEX.test(off) || !(off.startsWith('0x') || (hasAddress && DEC.test(off)))) continue;
+    const address = i >= 1 && ADDRESS.test(tokens[i - 1]!) ? tokens[i - 1]! : null;
+    const module = address && i >= 2 && MODULE.test(tokens[i - 2]!) ? tokens[i - 2]! : null;
+    frames.push(makeFrame({ fn: name, offset: offsetOf(off), address, module }));
+    i += 2;
+  }
+  if (frames.length > 0) return frames;
+  const bare = addressThenName(tokens);
+  return bare ? [bare] : [];
+}
+
+/** `0x7f1c2a9f4d __lll_lock_wait`, `fee92ae9 lwp_park (0, 0, 0)`: an address, then a name. */
+function addressThenName(tokens: string[]): Frame | null {
+  const k = tokens[0] === '' ? 1 : 0;
+  const first = /^#\d{1,6}:?$/.test(tokens[k] ?? '') ? k + 1 : k;
+  const [address, name] = [tokens[first], tokens[first + 1]];
+  if (address === undefined || name === undefined || !ADDRESS.test(address)) return null;
+  const bare = name.replace(/\($/, '');
+  if (!NAME.test(bare) || ['in', 'at', 'from', 'of', 'is'].includes(bare)) return null;
+  return makeFrame({ fn: bare, address: address.replace(/^(?!0x)/, '0x') });
+}
+
+function offsetOf(text: string): number | null {
+  return text.startsWith('0x') ? parseHex(text) : Number(text);
+}
+
+function withModule(frame: Frame, line: string): Frame {
+  const from = FROM_MODULE.exec(line);
+  if (from) frame.module = from[1]!;
+  return frame;
+}

@@ -1,0 +1,120 @@
+/**
+ * lldb backtraces: `bt`, `bt all`, `thread backtrace all`, Linux and macOS.
+ *
+ * Produced by: `lldb -p PID --batch -o 'thread backtrace all'` (or `-o 'bt all'`);
+ * without libc6-dbg: add `-O 'settings set symbols.enable-external-lookup false'`.
+ * Sample (the suite's deadlocked child on Linux, then without debuginfo, then
+ * the shape macOS prints):
+ *
+ *   (lldb) process attach --pid 19514
+ *   Process 19514 stopped
+ *   * thread #1, name = 'deadlocker-01c5', stop reason = signal SIGSTOP
+ *     * frame #0: 0x00007f3ea82dd12b libc.so.6`__GI___lll_lock_wait at futex-internal.h:146:13
+ *       frame #1: 0x00007f3ea82dd115 libc.so.6`__GI___lll_lock_wait(futex=0x000056064b40e1c0, private=0) at lowlevellock.c:49:7
+ *       frame #10: 0x00007fe83f46024a libc.so.6`__libc_start_call_main(main=(deadlocker`main at deadlocker.c:132:33), argc=6) at libc_start_call_main.h:58:16
+ *       frame #9: 0x00007f2109400cc9
+ *
+ *       frame #0: 0x00007f3ea82dd12b libc.so.6`___lldb_unnamed_symbol3491 + 43
+ *
+ *   * thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP
+ *     * frame #0: 0x00007ff81b2d3b4a libsystem_kernel.dylib`__psynch_mutexwait + 10
+ *       frame #2: 0x0000000100003e5c a.out`child [inlined] take_lock at main.c:12:3
+ *
+ * `[inlined] NAME` is the function that frame runs (inlined into the one
+ * before the marker). lldb's `___lldb_unnamed_symbolN` is no name (symbols
+ * stripped): fn null, as gdb's `??`. A thread printed again (the stop report
+ * before `bt all`) replaces the earlier copy. Disassembly and source listing
+ * lines after the stop report are ignored.
+ */
+import type { Frame, ParsedStack, Thread } from '../types.js';
+import { currentThread, finishState, makeFrame, newState, openThread, pushFrame, unpaste, type ParseState } from './common.js';
+
+const THREAD_HEADER = /^(?:\*\s{0,4})?thread #(\d{1,10})(?:[,:](.{0,2000}))?$/;
+const FRAME = /^(?:\*\s{0,4})?frame #(\d{1,6}): (?:0x)?([0-9a-fA-F]{1,16})(?:\s(.*))?$/;
+const PROCESS = /^(?:Process (\d{1,10}) (?:stopped|detached|resuming|exited)|process attach (?:--pid|-p) (\d{1,10}))\b/;
+const SOURCE = /^([^\s`()]{1,1000}?):(\d{1,9})(?::\d{1,9})?$/;
+const OFFSET = /^\d{1,12}$/;
+/** macOS lldb marks optimized and artificial frames after the source: `at slot.c:344:11 [opt]`. */
+const FRAME_MARKERS = /(?:\s\[(?:opt|artificial)\]){1,2}$/;
+const VALUE_ARGS = /^\(\w{1,64}=/;
+const UNNAMED = /^_{0,3}lldb_unnamed_symbol\d{0,12}(?:\$\$\S{0,200})?$/;
+
+interface LldbState extends ParseState {
+  byIndex: Map<number, Thread>;
+  /** Where frames go: the last `thread #N` header (an earlier thread when N was seen before). */
+  current: Thread | null;
+}
+
+export function parseLldb(text: string): ParsedStack {
+  const { state, lines } = newState('lldb', text);
+  const s: LldbState = Object.assign(state, { byIndex: new Map<number, Thread>(), current: null });
+  lines.forEach((line, i) => parseLldbLine(s, unpaste(line), i + 1));
+  return finishState(s);
+}
+
+function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
+  const header = THREAD_HEADER.exec(line);
+  if (header) {
+    openIndexed(s, Number(header[1]), header[2] ?? '');
+    return;
+  }
+  const f = FRAME.exec(line);
+  if (f) {
+    pushFrame(s, s.current ?? currentThread(s), frameFrom(f[2]!, f[3] ?? ''), lineNo);
+    return;
+  }
+  const p = PROCESS.exec(line);
+  if (p) s.pid ??= Number(p[1] ?? p[2]);
+  else if (line.startsWith('error: ') || line.startsWith('warning: ')) s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+}
+
+/** `thread #N` seen again replaces its earlier copy (same place in the list, frames anew). */
+function openIndexed(s: LldbState, index: number, details: string): void {
+  const again = s.byIndex.get(index);
+  if (again) {
+    again.frames.length = 0;
+    s.fullThreads.delete(again);
+    s.current = again;
+    return;
+  }
+  const tid = /\btid = (0x[0-9a-fA-F]{1,16}|\d{1,10})\b/.exec(details);
+  const name = /\bname = '([^']{0,256})'/.exec(details) ?? /\bqueue = '([^']{0,256})'/.exec(details);
+  s.current = openThread(s, tid ? Number(tid[1]) : null, name ? name[1]! : null);
+  s.byIndex.set(index, s.current);
+}
+
+/** `module`name(args) at file:line:col`, `module`name + 43`, `name at file:line`, or nothing. */
+function frameFrom(address: string, rest: string): Frame {
+  let body = rest.trim().replace(FRAME_MARKERS, '');
+  let source: string | undefined;
+  const at = body.lastIndexOf(' at ');
+  const src = at >= 0 ? SOURCE.exec(body.slice(at + 4)) : null;
+  if (src) {
+    source = `${src[1]}:${src[2]}`;
+    body = body.slice(0, at);
+  }
+  let offset: number | null = null;
+  const plus = body.lastIndexOf(' + ');
+  if (plus >= 0 && OFFSET.test(body.slice(plus + 3))) {
+    offset = Number(body.slice(plus + 3));
+    body = body.slice(0, plus);
+  }
+  const tick = body.indexOf('`');
+  const module = tick > 0 ? body.slice(0, tick) : null;
+  let name = tick >= 0 ? body.slice(tick + 1) : body;
+  const inlined = name.lastIndexOf('[inlined] ');
+  if (inlined >= 0) name = name.slice(inlined + 10);
+  name = dropValueArgs(name.trim());
+  const frame = makeFrame({ fn: UNNAMED.test(name) ? null : name, module, offset, address });
+  if (source !== undefined) frame.source = source;
+  return frame;
+}
+
+/**
+ * `f(futex=0x.., private=0)` → `f`: lldb's argument values (also when the
+ * paste cut the list short); a C++ signature `f(int, char*)` stays.
+ */
+function dropValueArgs(name: string): string {
+  const open = name.indexOf('(');
+  return open > 0 && VALUE_ARGS.test(name.slice(open, open + 70)) ? name.slice(0, open) : name;
+}

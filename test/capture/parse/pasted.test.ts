@@ -1,0 +1,281 @@
+/**
+ * The pasted formats' edge cases, on inline strings: gdb as pasted (indentation,
+ * prompts, quote markers, [Switching to thread], frame numbers that jump, bt
+ * full locals, wrapped lines, repeated backtraces), lldb (Linux, macOS,
+ * inlined, unnamed symbols, the stop report), gdb info line/symbol lists,
+ * HotSpot mixed-mode, the lenient fallback and parseStack's choice between them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/native-build.js';
+import { detectStackFormat, normalizeFunctionName, parseGdb, parseGdbInfo, parseHotspot, parseLenient, parseLldb, parseStack, STACK_FORMATS } from '../../../src/capture/parse/index.js';
+import type { ParsedStack } from '../../../src/capture/types.js';
+
+const names = (p: ParsedStack, thread = 0): (string | null)[] => p.threads[thread]!.frames.map((f) => f.normalized);
+
+test('gdb as pasted: indentation, (gdb) prompts, quote markers and [New LWP] noise are dropped; numbers may jump', () => {
+  const text = [
+    '> (gdb) bt',
+    '>     #0  0x00007f8e2a2a09d2 in __lll_lock_wait_private () from /lib/x86_64-linux-gnu/libc.so.6',
+    '>     [New LWP 48214]',
+    '>     #5  0x00007f8e2a29e2b4 in malloc () from /lib/x86_64-linux-gnu/libc.so.6',
+    '>     ...',
+    '>     #17 child_setup (job=0x1) at runner.c:212',
+  ].join('\n');
+  assert.equal(detectStackFormat(text), 'gdb');
+  const p = parseStack(text);
+  assert.equal(p.format, 'gdb');
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'malloc', 'child_setup']);
+  assert.equal(p.threads[0]!.frames[1]!.module, '/lib/x86_64-linux-gnu/libc.so.6');
+  assert.equal(p.threads[0]!.frames[2]!.source, 'runner.c:212');
+  assert.equal(p.threads.length, 1);
+});
+
+test('gdb: [Switching to thread] names the thread; its location line is replaced by the bt that follows', () => {
+  const text = [
+    '(gdb) thread 2',
+    '[Switching to thread 2 (Thread 0x7f8dfd7fc6c0 (LWP 48213))]',
+    '#0  0x00007f8e2a2a09d2 in __lll_lock_wait_private () from /lib/libc.so.6',
+    '(gdb) bt',
+    '#0  0x00007f8e2a2a09d2 in __lll_lock_wait_private () from /lib/libc.so.6',
+    '#1  0x00007f8e2a29e2b4 in malloc () from /lib/libc.so.6',
+  ].join('\n');
+  const p = parseGdb(text);
+  assert.equal(p.threads.length, 1);
+  assert.equal(p.threads[0]!.tid, 48213);
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'malloc']);
+});
+
+test('gdb: a #0 after frames starts the next backtrace; the same backtrace printed twice is kept once', () => {
+  const bt = '#0  0x1 in sem_wait () from /lib/libc.so.6\n#1  0x2 in worker () at w.c:3\n';
+  const twice = parseGdb(`Thread 1 (Thread 0x7f (LWP 10)):\n${bt}(gdb) bt\n${bt}`);
+  assert.equal(twice.threads.length, 1);
+  assert.ok(twice.warnings.some((w) => w.includes('printed twice')));
+  const two = parseGdb(`${bt}\n#0  0x3 in epoll_wait () from /lib/libc.so.6\n#1  0x4 in loop ()\n`);
+  assert.equal(two.threads.length, 2);
+  assert.deepEqual(names(two, 1), ['epoll_wait', 'loop']);
+});
+
+test('gdb: bt full locals between frames are skipped; wrapped "at"/"from" lines complete the frame above', () => {
+  const text = [
+    '#0  futex_wait (private=0, expected=2, futex_word=0x56064b40e1c0 <held_lock>)',
+    '    at ../sysdeps/nptl/futex-internal.h:146',
+    '        __ret = -512',
+    '        err = <optimized out>',
+    '#1  0x00007f3ea82e3482 in lll_mutex_lock_optimized (',
+    '    mutex=0x56064b40e1c0 <held_lock>) at ./nptl/pthread_mutex_lock.c:48',
+    'No locals.',
+    '#2  0x00007f3ea82dd12b in closeDescriptors ()',
+    '   from /usr/lib/jvm/lib/libjava.so',
+    '        nss_database_data = {nsswitch_conf = {size = 0, ino = 0, mtime = {',
+    '              tv_sec = 0, tv_nsec = 0}}, initialized = false}',
+  ].join('\n');
+  const p = parseGdb(text);
+  assert.deepEqual(names(p), ['futex_wait', 'lll_mutex_lock_optimized', 'closeDescriptors']);
+  assert.equal(p.threads[0]!.frames[0]!.source, '../sysdeps/nptl/futex-internal.h:146');
+  assert.equal(p.threads[0]!.frames[1]!.source, './nptl/pthread_mutex_lock.c:48');
+  assert.equal(p.threads[0]!.frames[2]!.module, '/usr/lib/jvm/lib/libjava.so');
+});
+
+test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, thread names and queues', () => {
+  const text = [
+    '* thread #1, queue = \'com.apple.main-thread\', stop reason = signal SIGSTOP',
+    '  * frame #0: 0x00007ff81b2d3b4a libsystem_kernel.dylib`__psynch_mutexwait + 10',
+    '    frame #1: 0x0000000100003e5c worker`child [inlined] take_lock(m=0x1) at main.c:12:3',
+    '    frame #2: 0x00007f3ea82dd12b libc.so.6`___lldb_unnamed_symbol3491 + 43',
+    '    frame #3: 0x00007f2109400cc9',
+    '    frame #4: 0x00007f211aa282d2 libjvm.so`JavaCalls::call_helper(JavaValue*, methodHandle const&) + 770',
+    '  thread #2, tid = 0x1a2b, name = \'worker\'',
+    '    frame #0: 0x00007ff81b2d3b4a libsystem_kernel.dylib`__psynch_rw_rdlock + 10',
+  ].join('\n');
+  assert.equal(detectStackFormat(text), 'lldb');
+  const p = parseLldb(text);
+  const f = p.threads[0]!.frames;
+  assert.deepEqual(names(p), ['psynch_mutexwait', 'take_lock', null, null, 'JavaCalls::call_helper']);
+  assert.deepEqual([f[0]!.module, f[0]!.offset, f[0]!.address], ['libsystem_kernel.dylib', 10, '0x00007ff81b2d3b4a']);
+  assert.deepEqual([f[1]!.fn, f[1]!.module, f[1]!.source], ['take_lock', 'worker', 'main.c:12']);
+  assert.deepEqual([f[2]!.fn, f[2]!.module, f[2]!.offset], [null, 'libc.so.6', 43]);
+  assert.deepEqual([f[3]!.fn, f[3]!.module], [null, null]);
+  assert.equal(f[4]!.fn, 'JavaCalls::call_helper(JavaValue*, methodHandle const&)', 'a C++ signature stays in fn');
+  assert.equal(p.threads[0]!.name, 'com.apple.main-thread');
+  assert.deepEqual([p.threads[1]!.tid, p.threads[1]!.name], [0x1a2b, 'worker']);
+});
+
+test('lldb: the stop report before `bt all` is replaced by the full backtrace of the same thread', () => {
+  const text = [
+    '(lldb) process attach --pid 19514',
+    'Process 19514 stopped',
+    '* thread #1, name = \'x\', stop reason = signal SIGSTOP',
+    '    frame #0: 0x1 libc.so.6`__GI___lll_lock_wait at futex-internal.h:146:13',
+    'libc.so.6`__GI___lll_lock_wait:',
+    '->  0x7fe83f4bf12b <+43>: cmpq   $-0x1000, %rax',
+    '(lldb) bt all',
+    '* thread #1, name = \'x\', stop reason = signal SIGSTOP',
+    '  * frame #0: 0x1 libc.so.6`__GI___lll_lock_wait at futex-internal.h:146:13',
+    '    frame #1: 0x2 libc.so.6`__libc_fork at fork.c:109:7',
+  ].join('\n');
+  const p = parseLldb(text);
+  assert.equal(p.pid, 19514);
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait', 'libc_fork']);
+  assert.equal(p.threads[0]!.frames[0]!.source, 'futex-internal.h:146', 'line, not column');
+});
+
+test('gdb-info: info line (one line and wrapped), is-in, no line info, info symbol, no symbol; one thread in order', () => {
+  const text = [
+    '(gdb) info line *0x7f8e2a2a09d2',
+    'No line number information available for address 0x7f8e2a2a09d2 <__lll_lock_wait_private+50>',
+    '0x4a2f1 is in arena_lock_slow (src/mutex.c:88).',
+    'Line 118 of "../sysdeps/posix/opendir.c"',
+    '   starts at address 0x7f8e2a2d6a36 <__alloc_dir+54>',
+    '   and ends at 0x7f8e2a2d6a42 <__alloc_dir+66>.',
+    'Line 48 of "./nptl/pthread_mutex_lock.c" starts at address 0x7f3ea82e3482 <___pthread_mutex_lock+274> and ends at 0x7f3ea82e348c <___pthread_mutex_lock+284>.',
+    '__lll_lock_wait + 28 in section .text of /lib/x86_64-linux-gnu/libc.so.6',
+    'main + 814 in section .text',
+    'No symbol matches 0x00007f3ea832b9e8.',
+  ].join('\n');
+  assert.equal(detectStackFormat(text), 'gdb-info');
+  const p = parseGdbInfo(text);
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'arena_lock_slow', 'alloc_dir', 'pthread_mutex_lock', 'lll_lock_wait', 'main', null]);
+  const f = p.threads[0]!.frames;
+  assert.deepEqual([f[1]!.address, f[1]!.source], ['0x4a2f1', 'src/mutex.c:88']);
+  assert.deepEqual([f[2]!.offset, f[2]!.source], [54, '../sysdeps/posix/opendir.c:118']);
+  assert.deepEqual([f[4]!.offset, f[4]!.module], [28, '/lib/x86_64-linux-gnu/libc.so.6']);
+  assert.equal(f[6]!.address, '0x00007f3ea832b9e8');
+});
+
+test('hotspot: LWP blocks, Java thread names, native and Java frames, unknown frames', () => {
+  const text = [
+    'Attaching to process ID 19855, please wait...',
+    '----------------- 19870 -----------------',
+    '"SCM polling for demo-job" #12 prio=5 tid=0x00007f6e6c0ecdc0 nid=0x4d9e runnable [0x00007f6e1eafd000]',
+    '   java.lang.Thread.State: RUNNABLE',
+    '0x00007f6e7566f2ec\t__libc_read + 0x4c',
+    '0x00007f6e7040cf21\t* java.lang.ProcessImpl.forkAndExec(int, byte[]) bci:0 (Interpreted frame)',
+    '0x00007f2109400cc9\t<StubRoutines>',
+    '0x00007f3b3c91b7a3\t????????',
+    '0x00007f3b48a0926f\t____________________',
+    '----------------- 19871 -----------------',
+    '0x00007f6e755fd12b\t__GI___lll_lock_wait + 0x2b',
+  ].join('\n');
+  assert.equal(detectStackFormat(text), 'hotspot');
+  const p = parseHotspot(text);
+  assert.equal(p.pid, 19855);
+  assert.deepEqual(p.threads.map((t) => [t.tid, t.name]), [[19870, 'SCM polling for demo-job'], [19871, null]]);
+  assert.deepEqual(names(p), ['libc_read', 'java.lang.ProcessImpl.forkAndExec', '<StubRoutines>', null, null]);
+  assert.deepEqual([p.threads[1]!.frames[0]!.offset, p.threads[1]!.frames[0]!.normalized], [0x2b, 'lll_lock_wait']);
+});
+
+test('lenient: frames from anything frame-like, one thread per block, and it says so', () => {
+  const text = [
+    'Thread A:',
+    '  libsystem_kernel.dylib`__psynch_mutexwait + 10',
+    '  0x7f1c2a9f4d __lll_lock_wait+0x1d',
+    '  called from something in arena_get2 (a_ptr=0x1) from /lib/libc.so.6',
+    '  2  libc.so.6  0x00007f1c2a9f4d  calloc + 452',
+    '',
+    'Thread B:',
+    '\tat java.lang.ProcessImpl.forkAndExec(Native Method)',
+    '  0x00007f1c2a9f4d __libc_fork',
+  ].join('\n');
+  assert.equal(detectStackFormat(text), 'unknown');
+  const p = parseStack(text);
+  assert.equal(p.format, 'lenient');
+  assert.match(p.warnings[0]!, /lenient/);
+  assert.deepEqual(names(p, 0), ['psynch_mutexwait', 'lll_lock_wait', 'arena_get2', 'calloc']);
+  assert.deepEqual(names(p, 1), ['java.lang.ProcessImpl.forkAndExec', 'libc_fork']);
+  assert.equal(p.threads[0]!.frames[0]!.module, 'libsystem_kernel.dylib');
+  assert.equal(p.threads[0]!.frames[2]!.module, '/lib/libc.so.6');
+  assert.deepEqual([p.threads[0]!.frames[3]!.module, p.threads[0]!.frames[3]!.address, p.threads[0]!.frames[3]!.offset], ['libc.so.6', '0x00007f1c2a9f4d', 452]);
+});
+
+test('lenient: prose with numbers is not a frame; text with no frame-like line stays "not recognised"', () => {
+  assert.equal(parseLenient('the size + 16 was wrong\nsee ticket 42').threads.length, 0);
+  const p = parseStack('hello\nthis is not a stack\n');
+  assert.equal(p.format, 'unknown');
+  assert.match(p.warnings.join(' '), /not recognised/);
+  assert.ok(!/not recognised/.test(parseStack('stuck in __lll_lock_wait+0x1d then calloc+0x40').warnings.join(' ')), 'plain frames are never "not recognised"');
+});
+
+test('parseStack: a format that finds no frames falls back to the detected one, then to lenient', () => {
+  const lldbText = '* thread #1\n  * frame #0: 0x1 libc.so.6`__lll_lock_wait + 10\n';
+  const asGdb = parseStack(lldbText, 'gdb');
+  assert.equal(asGdb.format, 'lldb');
+  assert.match(asGdb.warnings[0]!, /no gdb frames: the text is lldb output/);
+  const odd = parseStack('stuck: __lll_lock_wait+0x1d <- calloc+0x40', 'eu-stack');
+  assert.equal(odd.format, 'lenient');
+  assert.match(odd.warnings[0]!, /no eu-stack frames/);
+  assert.equal(parseStack('__lll_lock_wait+0x1d', 'lenient').format, 'lenient');
+  assert.ok(STACK_FORMATS.includes('lenient') && STACK_FORMATS.includes('lldb') && STACK_FORMATS.includes('gdb-info') && STACK_FORMATS.includes('hotspot'));
+});
+
+test('normalize: lldb\'s inlined marker is dropped', () => {
+  assert.equal(normalizeFunctionName('child [inlined] take_lock'), 'take_lock');
+  assert.equal(normalizeFunctionName('[inlined] __GI___lll_lock_wait'), 'lll_lock_wait');
+  assert.equal(normalizeFunctionName('[inlined] '), '[inlined]');
+});
+
+test('eu-stack as pasted: an indented or quoted dump reads as the original, source lines still under their frames', () => {
+  const original = readFileSync(join(REPO_ROOT, 'test/fixtures/stacks/eu-stack/linux-hung-sm.txt'), 'utf8');
+  const expected = parseStack(original).threads;
+  assert.ok(expected[0]!.frames.some((f) => f.source), 'the fixture has source lines');
+  for (const prefix of ['    ', '> ', '\t']) {
+    const p = parseStack(original.split('\n').map((l) => prefix + l).join('\n'));
+    assert.equal(p.format, 'eu-stack', JSON.stringify(prefix));
+    assert.deepEqual(p.threads, expected, JSON.stringify(prefix));
+    assert.deepEqual(p.warnings, [], JSON.stringify(prefix));
+  }
+});
+
+test('sanitizer reports: gdb-shaped frames with a bare location or a (module+0xoff)', () => {
+  const text = [
+    '==1234==ERROR: AddressSanitizer: deadlock?',
+    '    #0 0x7f1c2a9f4d in __lll_lock_wait (/lib/x86_64-linux-gnu/libc.so.6+0x8ff4d)',
+    '    #1 0x4a2f1 in arena_lock_slow src/mutex.c:88:3',
+    '    #2 0x4a3aa in child_after_fork /src/app/fork.c:41',
+  ].join('\n');
+  const p = parseStack(text);
+  assert.equal(p.format, 'gdb');
+  assert.deepEqual(names(p), ['lll_lock_wait', 'arena_lock_slow', 'child_after_fork']);
+  assert.deepEqual(p.threads[0]!.frames.slice(1).map((f) => f.source), ['src/mutex.c:88', '/src/app/fork.c:41']);
+});
+
+test('hotspot: Solaris SA blocks (t@N) read too', () => {
+  const p = parseStack('----------------- t@1 -----------------\n0xfee92ae9\t___lwp_park + 0x15\n0xfee8ca55\tmutex_lock_impl + 0x163\n');
+  assert.equal(p.format, 'hotspot');
+  assert.equal(p.threads[0]!.tid, 1);
+  assert.deepEqual(names(p), ['lwp_park', 'mutex_lock_impl']);
+});
+
+test('parseStack is total: non-strings and binary text, with and without a format, give no frames and no exception', () => {
+  const binary = `\u0000\u0001#0  0x1 in __lll_lock_wait+0x1d ()\n`.repeat(50);
+  for (const input of [undefined, null, 42, {}, ['#0 0x1 in f ()'], binary]) {
+    for (const format of [undefined, 'gdb', 'lldb', 'lenient'] as const) {
+      const p = parseStack(input as unknown as string, format);
+      assert.deepEqual(p.threads.filter((t) => t.frames.length > 0), [], `${typeof input} as ${format}`);
+    }
+  }
+});
+
+test('every real dump and fixture reads the same when pasted indented, tab-indented, quoted, quoted twice or with CRLF', () => {
+  const key = (text: string): string => {
+    const p = parseStack(text);
+    return `${p.format}: ${p.threads.map((t) => t.frames.map((f) => f.normalized).join(' < ')).join(' | ')}`;
+  };
+  let checked = 0;
+  for (const dir of ['gdb', 'lldb', 'gdb-info', 'hotspot', 'eu-stack', 'public']) {
+    const root = join(REPO_ROOT, 'test/fixtures/stacks', dir);
+    for (const name of readdirSync(root).filter((n) => n.endsWith('.txt'))) {
+      const text = readFileSync(join(root, name), 'utf8');
+      const expected = key(text);
+      for (const [prefix, eol] of [['    ', '\n'], ['\t', '\n'], ['> ', '\n'], ['> > ', '\n'], ['', '\r\n'], ['  ', '\r\n']] as const) {
+        assert.equal(key(text.split('\n').map((l) => prefix + l).join(eol)), expected, `${dir}/${name} pasted with ${JSON.stringify(prefix + eol)}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 600, `${checked} pastes`);
+});
