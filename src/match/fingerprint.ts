@@ -84,7 +84,9 @@ function isInlined(frames: readonly Frame[], i: number): boolean {
   if (!outer) return false;
   const here = frames[i]!;
   if (outer.address !== null && outer.address === here.address) return true;
-  return outer.address === null && frames.some((f, k) => k > 0 && f.address !== null);
+  // gdb prints an inlined frame's caller without an address, and with its source (inlining needs
+  // debug info); a frame with neither (gdb `info symbol` lines) is not an inlined frame's caller.
+  return outer.address === null && (outer.source ?? null) !== null && frames.some((f, k) => k > 0 && f.address !== null);
 }
 
 /** The fingerprint of the thread that matters: `threadIndex` (a match's), else the first with frames. */

@@ -16,6 +16,7 @@ import { startSlackStandin } from '../helpers/slack-standin.js';
 import { tempDir } from '../record/fixture.js';
 import type { Incident } from '../../src/record/types.js';
 import type { EvidenceBundle } from '../../src/bundle/build.js';
+import { withoutRawEvidence } from '../../src/expose/disclosure.js';
 import { getJson, incidentsByChild, startDaemonFor, startJvm, WAIT_MS } from './jvm-job-support.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -69,7 +70,11 @@ test('forkwatch names the forking thread, its Java name and the Jenkins job: inc
   assert.equal(cli.status, 0, cli.stderr);
   const fromCli = JSON.parse(readFileSync(out, 'utf8')) as EvidenceBundle;
   assert.equal(fromCli.incident.id, demo.id);
-  assert.deepEqual(fromCli.forkingThread.thread, bundle.forkingThread.thread);
+  // The CLI's bundle (a root operator's 0600 file) keeps the raw kernel evidence; the API's,
+  // fetched without the token, shows the same thread without it (docs/security.md).
+  assert.match(fromCli.forkingThread.thread?.syscall ?? '', /^\d+ 0x/, 'the CLI bundle keeps /proc/TID/syscall');
+  assert.equal(bundle.forkingThread.thread?.syscall, null, 'raw syscall only with the token');
+  assert.deepEqual(withoutRawEvidence(fromCli.forkingThread.thread), bundle.forkingThread.thread);
   const missing = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'bundle', 'ffffffffffffffff', '--config', join(dir, 'forkwatch.json')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(missing.status, 66, missing.stderr);
 

@@ -95,7 +95,7 @@ for (const f of all.filter((x) => /^linux-(parent|sleeper|accepter|busy)/.test(x
  * (an allocator lock wait under the application's own code could as well be a
  * self-deadlock): matched as the daemon matches its captures, { forkedChild: true }.
  */
-const FORKED_CHILD_ONLY = new Set(['gdb/jemalloc-lock-after-fork.synthetic.txt']);
+const FORKED_CHILD_ONLY = new Set(['gdb/jemalloc-lock-after-fork.synthetic.txt', 'lldb/jemalloc-lock-after-fork.synthetic-macos.txt']);
 
 for (const f of all.filter((x) => x.name.includes('.synthetic'))) {
   const expected = f.name.split('.synthetic')[0]!;

@@ -116,7 +116,11 @@ test('fingerprint: the hang is the frames above fork, fork and one caller; witho
 test('fingerprint: inlined frames are left out (gdb: the outer frame has no address; eu-stack -v: the same address)', () => {
   const gdbLike = thread(['f', 'inlined_helper', 'outer', 'main']);
   gdbLike.frames[2]!.address = null; // outer: the frame inlined_helper was inlined into
+  gdbLike.frames[2]!.source = 'deadlocker.c:42'; // inlining needs debug info: gdb prints the source
   assert.deepEqual(hangNames(gdbLike.frames), ['f', 'outer', 'main']);
+  const infoSymbolLike = thread(['f', 'g', 'h', 'main']);
+  infoSymbolLike.frames[2]!.address = null; // gdb `info symbol` lines: no address, no source, not inlined
+  assert.deepEqual(hangNames(infoSymbolLike.frames), ['f', 'g', 'h', 'main']);
   const euLike = thread(['f', 'inlined_helper', 'outer', 'main']);
   euLike.frames[2]!.address = euLike.frames[1]!.address;
   assert.deepEqual(hangNames(euLike.frames), ['f', 'outer', 'main']);

@@ -39,19 +39,20 @@ function assertWellFormed(r: ParsedStack): void {
 
 /** Every parser, detection and the matcher on one input, each within the time bound. */
 function runEverything(text: string): void {
-  const t0 = performance.now();
+  // CPU time, not wall time: on a shared 2-core machine waiting for a core is not parser cost.
+  const t0 = cpuMs();
   const detected = detectStackFormat(text);
   assert.ok(detected === 'unknown' || STACK_FORMATS.includes(detected));
   for (const format of [undefined, ...STACK_FORMATS]) {
-    const started = performance.now();
+    const started = cpuMs();
     const r = parseStack(text, format);
     assertWellFormed(r);
     const m = matchSignatures(r.threads, SIGNATURES);
     assert.equal(typeof m.fingerprint, 'string');
-    const took = performance.now() - started;
-    assert.ok(took < MAX_MS_PER_CALL, `parse+match as ${format ?? 'auto'} took ${took.toFixed(1)} ms`);
+    const took = cpuMs() - started;
+    assert.ok(took < MAX_MS_PER_CALL, `parse+match as ${format ?? 'auto'} took ${took.toFixed(1)} ms of CPU`);
   }
-  assert.ok(performance.now() - t0 < MAX_MS_PER_CALL * (1 + STACK_FORMATS.length));
+  assert.ok(cpuMs() - t0 < MAX_MS_PER_CALL * (1 + STACK_FORMATS.length));
 }
 
 /** This process's CPU time so far (user + system), in ms. */
@@ -59,6 +60,9 @@ function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
+
+// Compile every signature's regexes and warm the readers once, before anything is timed.
+runEverything('#0  0x00007f in __lll_lock_wait () from /lib/libc.so.6\n#1  0x00007f in fork ()\n');
 
 const stackishChar = fc.constantFrom(...'#0x1fa `()+-:@._?*[]<>"\n\n\n  \t#0  0x7f in ?? () from at lwp# TID PID\u0000\u00ff'.split(''));
 
