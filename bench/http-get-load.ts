@@ -7,9 +7,11 @@
  * /proc/PID/status is sampled every 250 ms. Goal: RSS ≤ 100 MB, /healthz p99
  * ≤ 50 ms, no request waiting past its timeout (autocannon's: 10 s).
  * Every connection comes from 127.0.0.1, so the per-client rate limit answers
- * most requests 429 once the minute's budget is spent: that is the shipped
+ * most requests 429 once the second's budget (30) is spent: that is the shipped
  * behaviour under a flood, and the status counts show it.
- * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents]
+ * Heap total/used and external: the daemon's own /metrics, every second. SMAPS_AT_MAX=PREFIX saves
+ * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]).
+ * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,9 +26,12 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' }, 'extra-flags': { type: 'string', default: '' } } });
-/** Node flags added to the daemon's own (experiments: --extra-flags=--optimize-for-size,--heap-growing-percent=20). */
-const EXTRA_FLAGS = values['extra-flags'].split(',').filter((f) => f !== '');
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' }, 'extra-flags': { type: 'string', default: '' }, dist: { type: 'string', default: join(ROOT, 'dist') }, 'node-flags': { type: 'string' } } });
+/**
+ * The daemon's node flags: src/daemon/node-flags.ts, or --node-flags F1,F2 instead (a before/after pair), plus
+ * --extra-flags F1,F2 (experiments). --dist DIR runs another build's dist/ (`git archive OLD | tar -x -C D`, build there).
+ */
+const NODE_FLAGS = [...(values['node-flags'] === undefined ? DAEMON_NODE_FLAGS : values['node-flags'].split(',')), ...values['extra-flags'].split(',')].filter((f) => f !== '');
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const INCIDENTS = Number(values.incidents);
@@ -87,7 +92,7 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
   store.close();
   const config = join(dir, 'forkwatch.yml');
   writeFileSync(config, `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`);
-  const d = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...EXTRA_FLAGS, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const d = spawn(process.execPath, [...NODE_FLAGS, join(values.dist, 'cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
     createInterface({ input: d.stdout! }).on('line', (line) => {
@@ -102,7 +107,7 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
 async function main(): Promise<void> {
   const dl = await startDeadlocker({ hung: 2, exec: true, sleeper: true, threads: 5 });
   const rows = ['| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | heap total / used / external max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
-  process.stdout.write(`daemon flags ${[...DAEMON_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+  process.stdout.write(`daemon flags ${NODE_FLAGS.join(' ')}, ${values.dist}\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
   try {
     for (const path of values.paths.split(',')) {
       const d = await startDaemon(dl.pid);
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
         let anonMax = 0;
         const sampler = setInterval(() => {
           const m = memMb(d.pid);
+          if (process.env.SMAPS_AT_MAX && m.rss > rssMax) writeFileSync(`${process.env.SMAPS_AT_MAX}${path.replace(/\//g, '_')}`, readFileSync(`/proc/${d.pid}/smaps`));
           rssMax = Math.max(rssMax, m.rss);
           anonMax = Math.max(anonMax, m.anon);
         }, 250);
