@@ -27,12 +27,13 @@
  * - --compact-on-every-full-gc: each major GC also defragments the old
  *   generation, so the heap V8 keeps committed follows what is live
  *   instead of creeping up by ~0.15 MB a minute under scrapes and scans.
- * - --heap-growing-percent=10: after a major GC the old generation may grow
- *   by 10 % (V8 keeps a floor of a few MB) over what was live before the
- *   next one, instead of V8's own factor, which rises with the allocation
- *   rate: under 200 connections (bench/RESULTS.md "http GET load") the heap
- *   peaked at 96-101 MB with a ~25 MB live set, and at 37-42 MB with the
- *   flag; no cost per tick or per scrape within the noise.
+ * - --heap-growing-percent=50: after a major GC the old generation may grow
+ *   by half of what was live before the next one, instead of by V8's own
+ *   factor, which rises with the allocation rate: under 200 connections
+ *   (bench/RESULTS.md "http GET load") the heap reached 97-148 MB with
+ *   25-35 MB live, and ~40 MB with the flag. 10 % kept the same heap but
+ *   cost more RSS and /healthz latency (major GCs, each compacting, came
+ *   too often). No cost per tick or per scrape within the noise.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--v8-pool-size=1',
@@ -41,7 +42,7 @@ export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--bytecode-old-age=1',
   '--flush-baseline-code',
   '--compact-on-every-full-gc',
-  '--heap-growing-percent=10',
+  '--heap-growing-percent=50',
 ];
 
 /** The daemon's flags absent from this process's node command line and NODE_OPTIONS. */
