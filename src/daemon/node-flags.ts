@@ -30,8 +30,8 @@
  * - --heap-growing-percent=50: after a major GC the old generation may grow
  *   by half of what was live before the next one, instead of by V8's own
  *   factor, which rises with the allocation rate: under 200 connections
- *   (bench/RESULTS.md "http GET load") the heap reached 97-148 MB with
- *   25-35 MB live, and ~40 MB with the flag. 10 % kept the same heap but
+ *   (bench/RESULTS.md "http GET load") the heap reached 68-148 MB with
+ *   25-35 MB live, and 40-46 MB with the flag. 10 % kept the same heap but
  *   cost more RSS and /healthz latency (major GCs, each compacting, came
  *   too often). No cost per tick or per scrape within the noise.
  */
