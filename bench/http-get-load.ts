@@ -11,7 +11,7 @@
  * behaviour under a flood, and the status counts show it.
  * Heap total/used and external: the daemon's own /metrics, every second. SMAPS_AT_MAX=PREFIX saves
  * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]).
- * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR]
+ * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' }, 'extra-flags': { type: 'string', default: '' }, dist: { type: 'string', default: join(ROOT, 'dist') }, 'node-flags': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' }, 'extra-flags': { type: 'string', default: '' }, dist: { type: 'string', default: join(ROOT, 'dist') }, 'node-flags': { type: 'string' }, bare: { type: 'boolean', default: false } } });
 /**
  * The daemon's node flags: src/daemon/node-flags.ts, or --node-flags F1,F2 instead (a before/after pair), plus
  * --extra-flags F1,F2 (experiments). --dist DIR runs another build's dist/ (`git archive OLD | tar -x -C D`, build there).
@@ -82,6 +82,13 @@ async function heapMb(base: string): Promise<{ heapTotal: number; heapUsed: numb
 
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
 
+/** --bare: the floor, a node:http server answering every path {"ok":true}, run with the same flags and load. */
+const BARE_SERVER = `
+import http from 'node:http';
+const s = http.createServer((q, r) => { r.setHeader('content-type', 'application/json'); r.end('{"ok":true}'); });
+s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ listen: { host: '127.0.0.1', port: s.address().port } })));
+`;
+
 /** A fresh daemon (store seeded with INCIDENTS incidents) per route: one run's heap does not carry into the next. */
 async function startDaemon(targetPid: number): Promise<{ pid: number; base: string; stop(): void; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-get-'));
@@ -92,7 +99,8 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
   store.close();
   const config = join(dir, 'forkwatch.yml');
   writeFileSync(config, `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`);
-  const d = spawn(process.execPath, [...NODE_FLAGS, join(values.dist, 'cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = values.bare ? ['--input-type=module', '-e', BARE_SERVER] : [join(values.dist, 'cli.js'), 'run', '--config', config];
+  const d = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
     createInterface({ input: d.stdout! }).on('line', (line) => {
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
         }, 250);
         const heap = { total: 0, used: 0, external: 0 };
         const heapSampler = setInterval(() => void heapMb(d.base).then((h) => {
-          if (!h) return;
+          if (!h || Number.isNaN(h.heapTotal)) return;
           heap.total = Math.max(heap.total, h.heapTotal);
           heap.used = Math.max(heap.used, h.heapUsed);
           heap.external = Math.max(heap.external, h.external);
