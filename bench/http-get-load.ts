@@ -7,9 +7,11 @@
  * /proc/PID/status is sampled every 250 ms. Goal: RSS ≤ 100 MB, /healthz p99
  * ≤ 50 ms, no request waiting past its timeout (autocannon's: 10 s).
  * Every connection comes from 127.0.0.1, so the per-client rate limit answers
- * most requests 429 once the minute's budget is spent: that is the shipped
+ * most requests 429 once the second's budget (30) is spent: that is the shipped
  * behaviour under a flood, and the status counts show it.
- * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents]
+ * Heap total/used and external: the daemon's own /metrics, every second. SMAPS_AT_MAX=PREFIX saves
+ * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]).
+ * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +26,12 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' }, 'extra-flags': { type: 'string', default: '' }, dist: { type: 'string', default: join(ROOT, 'dist') }, 'node-flags': { type: 'string' }, bare: { type: 'boolean', default: false } } });
+/**
+ * The daemon's node flags: src/daemon/node-flags.ts, or --node-flags F1,F2 instead (a before/after pair), plus
+ * --extra-flags F1,F2 (experiments). --dist DIR runs another build's dist/ (`git archive OLD | tar -x -C D`, build there).
+ */
+const NODE_FLAGS = [...(values['node-flags'] === undefined ? DAEMON_NODE_FLAGS : values['node-flags'].split(',')), ...values['extra-flags'].split(',')].filter((f) => f !== '');
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const INCIDENTS = Number(values.incidents);
@@ -62,7 +69,25 @@ function probe(url: string, seconds: number): Promise<{ ms: number[]; timeouts: 
   return new Promise((resolve, reject) => p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`prober exited ${code}`)))));
 }
 
+/** V8's heap and the memory outside it (Buffers, ArrayBuffers), from the daemon's own /metrics (prom-client's heapSizeAndUsed). */
+async function heapMb(base: string): Promise<{ heapTotal: number; heapUsed: number; external: number } | null> {
+  try {
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    const mb = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 104857.6) / 10;
+    return { heapTotal: mb('nodejs_heap_size_total_bytes'), heapUsed: mb('nodejs_heap_size_used_bytes'), external: mb('nodejs_external_memory_bytes') };
+  } catch {
+    return null;
+  }
+}
+
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
+
+/** --bare: the floor, a node:http server answering every path {"ok":true}, run with the same flags and load. */
+const BARE_SERVER = `
+import http from 'node:http';
+const s = http.createServer((q, r) => { r.setHeader('content-type', 'application/json'); r.end('{"ok":true}'); });
+s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ listen: { host: '127.0.0.1', port: s.address().port } })));
+`;
 
 /** A fresh daemon (store seeded with INCIDENTS incidents) per route: one run's heap does not carry into the next. */
 async function startDaemon(targetPid: number): Promise<{ pid: number; base: string; stop(): void; dir: string }> {
@@ -74,7 +99,8 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
   store.close();
   const config = join(dir, 'forkwatch.yml');
   writeFileSync(config, `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`);
-  const d = spawn(process.execPath, [...DAEMON_NODE_FLAGS, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = values.bare ? ['--input-type=module', '-e', BARE_SERVER] : [join(values.dist, 'cli.js'), 'run', '--config', config];
+  const d = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
     createInterface({ input: d.stdout! }).on('line', (line) => {
@@ -88,8 +114,8 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
 
 async function main(): Promise<void> {
   const dl = await startDeadlocker({ hung: 2, exec: true, sleeper: true, threads: 5 });
-  const rows = ['| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
-  process.stdout.write(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+  const rows = ['| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | heap total / used / external max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  process.stdout.write(`daemon flags ${NODE_FLAGS.join(' ')}, ${values.dist}\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
   try {
     for (const path of values.paths.split(',')) {
       const d = await startDaemon(dl.pid);
@@ -99,20 +125,29 @@ async function main(): Promise<void> {
         let anonMax = 0;
         const sampler = setInterval(() => {
           const m = memMb(d.pid);
+          if (process.env.SMAPS_AT_MAX && m.rss > rssMax) writeFileSync(`${process.env.SMAPS_AT_MAX}${path.replace(/\//g, '_')}`, readFileSync(`/proc/${d.pid}/smaps`));
           rssMax = Math.max(rssMax, m.rss);
           anonMax = Math.max(anonMax, m.anon);
         }, 250);
+        const heap = { total: 0, used: 0, external: 0 };
+        const heapSampler = setInterval(() => void heapMb(d.base).then((h) => {
+          if (!h || Number.isNaN(h.heapTotal)) return;
+          heap.total = Math.max(heap.total, h.heapTotal);
+          heap.used = Math.max(heap.used, h.heapUsed);
+          heap.external = Math.max(heap.external, h.external);
+        }), 1000);
         const prober = probe(`${d.base}/healthz`, SECONDS);
         const r = await autocannon({ url: `${d.base}${path}`, connections: CONNECTIONS, duration: SECONDS, timeout: REQUEST_TIMEOUT_S } as Parameters<typeof autocannon>[0]);
         const p = await prober;
         clearInterval(sampler);
+        clearInterval(heapSampler);
         const codes = (r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
         const count = (c: string) => codes[c]?.count ?? 0;
         const total = Object.values(codes).reduce((n, c) => n + c.count, 0);
         const twoxx = Object.entries(codes).filter(([c]) => c.startsWith('2')).reduce((n, [, c]) => n + c.count, 0);
         const timeouts = (r as unknown as { timeouts: number }).timeouts;
         const ms = p.ms.sort((a, b) => a - b);
-        rows.push(`| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) |`);
+        rows.push(`| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${heap.total} / ${heap.used} / ${heap.external} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) |`);
         process.stdout.write(`${rows.at(-1)}\n`);
       } finally {
         d.stop();

@@ -46,7 +46,7 @@ start_forkwatch() {
 	fi
 
 	# Node flags: src/daemon/node-flags.ts says why (RSS).
-	exec "$node" --v8-pool-size=1 --max-semi-space-size=1 --expose-gc --bytecode-old-age=1 --flush-baseline-code --compact-on-every-full-gc "$cli" run --config "$config"
+	exec "$node" --v8-pool-size=1 --max-semi-space-size=1 --expose-gc --bytecode-old-age=1 --flush-baseline-code --compact-on-every-full-gc --heap-growing-percent=50 "$cli" run --config "$config"
 }
 
 if [ -z "$SMF_FMRI" ]; then
