@@ -11,6 +11,7 @@
  */
 import type { StackFormat } from '../types.js';
 import { looksBinary, MAX_LINE_LENGTH, unpaste } from './common.js';
+import { stripHarnessPrefix } from './prefix.js';
 
 const DETECT_LINES = 2000;
 
@@ -56,12 +57,17 @@ const ORDER: readonly StackFormat[] = ['eu-stack', 'gdb', 'pstack', 'mdb', 'lldb
 export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
   if (typeof text !== 'string' || text.length === 0 || looksBinary(text)) return 'unknown';
   const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0, lldb: 0, 'gdb-info': 0, hotspot: 0, lenient: 0 };
+  const first: string[] = [];
   let lineStart = 0;
   for (let n = 0; n < DETECT_LINES && lineStart < text.length; n++) {
     let end = text.indexOf('\n', lineStart);
     if (end < 0) end = text.length;
-    const line = unpaste(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
+    first.push(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
     lineStart = end + 1;
+  }
+  // Lines as the tool printed them: without a harness's per-line prefix, then without paste marks.
+  for (const printed of stripHarnessPrefix(first)) {
+    const line = unpaste(printed);
     for (const clue of CLUES) if (clue.re.test(line)) scores[clue.format] += clue.weight;
   }
   let best: StackFormat | 'unknown' = 'unknown';
