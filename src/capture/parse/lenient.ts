@@ -48,6 +48,8 @@ const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
 const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})$/;
 const PY_BUILTIN = /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
 const PY_GIL = /^Waiting for the GIL$/;
+/** The first characters of the Python lines (a cheap test before their regexes). */
+const PY_FIRST = 'F<W';
 const PY_TRACEBACK = /^Traceback \(most recent call (first|last)\):$/;
 const NOTICE = 'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
@@ -68,8 +70,9 @@ export function parseLenient(text: string): ParsedStack {
   if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {
     const line = unpaste(raw).trimEnd();
-    const source = s.pySource && !PY_FILE.test(line) && !PY_BUILTIN.test(line);
-    s.pySource = PY_FILE.test(line);
+    const pyFile = line.startsWith('File "');
+    const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
+    s.pySource = pyFile;
     const found = source ? null : framesOf(line);
     if (!found) {
       const traceback = PY_TRACEBACK.exec(line);
@@ -92,7 +95,7 @@ export function parseLenient(text: string): ParsedStack {
 /** The frame(s) a line shows, by the first rule that fits; null when none does. */
 function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
   if (line === '') return null;
-  const py = pythonFrame(line);
+  const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
   if (py) return { frames: [py], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
