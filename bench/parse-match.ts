@@ -35,6 +35,7 @@ const THREAD: Record<StackFormat, (t: number) => string> = {
   hotspot: (t) => `----------------- ${t} -----------------\n"worker-${t}" #${t} prio=5 tid=0x00007f nid=0x${t.toString(16)} runnable\n` + frames((i, fn) => `0x${hex(i)}\t${fn} + 0x1c\n`),
   pstack: (t) => `-----------------  lwp# ${t} / thread# ${t}  --------------------\n` + frames((i, fn) => ` fee92ae9 ${fn} (0, 0, 0) + 1c\n`),
   mdb: (t) => `stack pointer for thread ${t}: 8046c98\n` + frames((i, fn) => `libc.so.1\`${fn}+0x1c(0, 0, 0)\n`),
+  'macos-sample': (t) => `    ${t} Thread_${t}\n` + frames((i, fn) => `    +${'  '.repeat(FRAMES - 1 - i)} ${t} ${fn}  (in libjvm.dylib) + 28  [0x${hex(i)}]\n`).split('\n').reverse().join('\n') + '\n',
   lenient: (t) => `Thread ${t} (stuck):\n` + frames((i, fn) => `${i}   libjvm.so   0x${hex(i)} ${fn} + 452\n`) + '\n',
 };
 

@@ -31,10 +31,11 @@ export interface Thread {
 
 /**
  * 'gdb-info': gdb `info line *ADDR` / `info symbol ADDR` lists; 'hotspot':
- * HotSpot mixed-mode dumps (`jhsdb jstack --mixed`); 'lenient': no reader
+ * HotSpot mixed-mode dumps (`jhsdb jstack --mixed`); 'macos-sample': macOS
+ * `sample` call graphs; 'lenient': no reader
  * fitted and function names were pulled out of frame-like lines.
  */
-export type StackFormat = 'pstack' | 'mdb' | 'eu-stack' | 'gdb' | 'lldb' | 'gdb-info' | 'hotspot' | 'lenient';
+export type StackFormat = 'pstack' | 'mdb' | 'eu-stack' | 'gdb' | 'lldb' | 'gdb-info' | 'hotspot' | 'macos-sample' | 'lenient';
 
 export interface ParsedStack {
   format: StackFormat | 'unknown';

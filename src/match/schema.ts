@@ -9,7 +9,7 @@ const Regex = Type.String({ minLength: 1, maxLength: 512 });
 const ListName = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' });
 
 /** The roles a vocabulary list can play (docs/signatures.md, "The vocabulary"). */
-export const VOCABULARY_ROLES = ['lock', 'primitive', 'cond', 'not-lock', 'fork', 'prepare', 'child', 'locking-call', 'internal'] as const;
+export const VOCABULARY_ROLES = ['lock', 'primitive', 'cond', 'not-lock', 'fork', 'prepare', 'child', 'locking-call', 'internal', 'lock-word', 'not-lock-word'] as const;
 
 export const VocabularyListSchema = Type.Object(
   {

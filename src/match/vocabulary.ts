@@ -80,7 +80,15 @@ export function listsHolding(cv: CompiledVocabulary, name: string): string[] {
   let found = cv.memo.get(name);
   if (found) return found;
   found = [];
-  for (const [list, { re }] of cv.lists) if (re.test(name)) found.push(list);
+  let parts: string[] | null = null;
+  for (const [list, { role, re }] of cv.lists) {
+    if (role === 'lock-word' || role === 'not-lock-word') {
+      parts ??= wordParts(name);
+      if (parts.some((p) => re.test(p))) found.push(list);
+    } else if (re.test(name)) found.push(list);
+  }
+  // A name with a word that says "not a lock" (unlock, cond, poll, read) is in no lock-word list.
+  if (found.some((l) => cv.lists.get(l)!.role === 'not-lock-word')) found = found.filter((l) => cv.lists.get(l)!.role !== 'lock-word');
   if (cv.memo.size >= MEMO_MAX) cv.memo.clear();
   cv.memo.set(name, found);
   return found;
@@ -89,6 +97,24 @@ export function listsHolding(cv: CompiledVocabulary, name: string): string[] {
 /** Is the name in this list? */
 export function inList(cv: CompiledVocabulary, list: string, name: string | null): boolean {
   return name !== null && listsHolding(cv, name).includes(list);
+}
+
+/** Parts of a name looked at by word (lock-word lists): at most this many. */
+const MAX_PARTS = 32;
+
+/**
+ * The lower-case word parts of a name: split at anything not a letter
+ * (`_`, `::`, `.`, digits) and at camelCase humps, so `BlockingMutex::LockSlow`
+ * is blocking, mutex, lock, slow, `GVLAcquire` is gvl, acquire, `runtime.lock2`
+ * is runtime, lock and `PyThread_acquire_lock` never contains `read`.
+ */
+export function wordParts(name: string): string[] {
+  const spaced = name.slice(0, MAX_NAME).replace(/([a-z])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
+  return spaced
+    .split(/[^A-Za-z]+/)
+    .filter((p) => p.length > 0)
+    .slice(0, MAX_PARTS)
+    .map((p) => p.toLowerCase());
 }
 
 function alternation(list: VocabularyList): string {
@@ -123,16 +149,59 @@ export interface LockWait {
  */
 export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], depth: number): LockWait | null {
   const last = Math.min(frames.length, depth);
+  let raw = false; // only raw wait primitives (syscall, futex, sched_yield, usleep) so far, and at least one
+  let onlyRaw = true;
   for (let i = 0; i < last; i++) {
     const name = frames[i]!.normalized;
-    if (name === null || hasRole(cv, 'primitive', name)) continue;
+    if (name === null) continue;
+    if (hasRole(cv, 'primitive', name)) {
+      raw = true;
+      continue;
+    }
     const lists = listsHolding(cv, name);
     const list = lists.find((l) => cv.lists.get(l)!.role === 'lock');
     if (list !== undefined) return { index: i, list };
     // Without libc debug symbols a libc-internal lock's wait is unnamed, right above the exported function that took it.
     const locking = lists.find((l) => cv.lists.get(l)!.role === 'locking-call');
     if (locking !== undefined && i > 0 && frames[i - 1]!.normalized === null) return { index: i, list: locking };
-    if (!lists.some((l) => cv.lists.get(l)!.role === 'cond')) return null;
+    if (lists.includes(SLEEP_LIST)) {
+      raw = true;
+      continue;
+    }
+    if (lists.some((l) => cv.lists.get(l)!.role === 'cond')) {
+      onlyRaw = false;
+      continue;
+    }
+    return raw && onlyRaw ? lockShapedCaller(cv, frames, i, last) : null;
+  }
+  return null;
+}
+
+/** The vocabulary list of sleeping and yielding (raw waits like the primitives, for the structural rule). */
+const SLEEP_LIST = 'sleep';
+/** How many named frames outward of a raw wait the structural rule looks for a lock-named caller. */
+const SHAPE_REACH = 4;
+
+/**
+ * The structural rule (docs/signatures.md, "Lock-shaped callers"): under raw
+ * wait primitives only (syscall, futex, sched_yield, usleep), a caller within
+ * SHAPE_REACH named frames whose name has a lock word (lock, mutex, spin,
+ * acquire, gil, gvl, park, butex, latch: the `lock-word` lists) and no
+ * not-lock word (unlock, cond, poll, read: `not-lock-word`) is a lock wait
+ * that no list names yet (a runtime's own spin lock or mutex). A frame of a
+ * `cond` or `not-lock` list, or a not-lock word, on the way says no.
+ */
+function lockShapedCaller(cv: CompiledVocabulary, frames: readonly Frame[], from: number, last: number): LockWait | null {
+  let seen = 0;
+  for (let i = from; i < last && seen < SHAPE_REACH; i++) {
+    const name = frames[i]!.normalized;
+    if (name === null) continue;
+    seen++;
+    const lists = listsHolding(cv, name);
+    const roles = lists.map((l) => cv.lists.get(l)!.role);
+    if (roles.includes('not-lock-word') || roles.includes('cond') || roles.includes('not-lock')) return null;
+    const word = lists.find((l) => cv.lists.get(l)!.role === 'lock-word');
+    if (word !== undefined) return { index: i, list: word };
   }
   return null;
 }

@@ -61,6 +61,22 @@ const prepare: { name: string; threads: Thread[]; first: string }[] = [
     threads: gdbThreads([...BYSTANDERS, { frames: ['??', 'pthread_mutex_lock()', '??', '??', 'fork()', '??'] }]),
     first: 'glibc-atfork-prepare-handler',
   },
+  // synthetic: a known pre-fork hook called from fork, no child-side frame (single-threaded pastes, where the child rules look first)
+  {
+    name: "OpenBLAS blas_thread_shutdown_ ← fork, glibc without symbols, the forking thread alone",
+    threads: gdbThreads([{ frames: ['__lll_lock_wait()', 'pthread_mutex_lock()', 'blas_thread_shutdown_()', '??', '__libc_fork()', 'spawn(cmd=0x5610)', 'main()'] }]),
+    first: 'atfork-prepare-handler',
+  },
+  {
+    name: 'a *_fork_prepare hook spinning on sched_yield ← __run_fork_handlers (no args) ← fork',
+    threads: gdbThreads([{ frames: ['sched_yield()', 'rt_spin_acquire(l=0x7f10)', 'rt_fork_prepare()', '__run_fork_handlers()', 'fork()', 'main()'] }]),
+    first: 'atfork-prepare-handler',
+  },
+  {
+    name: 'a C++ ForkPrepare hook over a raw futex syscall ← fork',
+    threads: gdbThreads([{ frames: ['syscall()', 'lib::Mutex::LockSlowPath(this=0x7f10)', 'lib::internal::ForkPrepare()', 'fork()', 'main()'] }]),
+    first: 'atfork-prepare-handler',
+  },
   {
     name: 'musl __fork_handler in a multi-threaded process',
     threads: gdbThreads([...BYSTANDERS, { frames: ['__timedwait_cp(addr=0x7f10, val=2)', '__timedwait(addr=0x7f10, val=2)', '__pthread_mutex_timedlock(m=0x7f00 <cache_lock>)', '__pthread_mutex_lock(m=0x7f00)', 'cache_prepare()', '__fork_handler(who=-1)', 'fork()', 'spawn()'] }]),
@@ -127,6 +143,11 @@ const children: { name: string; threads: Thread[]; first: string; forkedChild?: 
   {
     name: 'glibc before 2.35: __run_fork_handlers in the only thread',
     threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'cache_child()', '__run_fork_handlers(who=atfork_run_child, do_locking=true)', '__libc_fork()', 'spawn(cmd=0x5610)'] }]),
+    first: 'glibc-atfork-child-lock',
+  },
+  {
+    name: 'a child handler named for shutdown, under __run_postfork_handlers, is a child (no prepare-handler name)',
+    threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'pool_shutdown_in_child()', '__run_postfork_handlers(who=atfork_run_child, do_locking=true, lastrun=1)', '__libc_fork()', 'spawn(cmd=0x5610)'] }]),
     first: 'glibc-atfork-child-lock',
   },
   {

@@ -10,7 +10,7 @@ import { normalizeFunctionName } from '../../src/capture/parse/index.js';
 import type { Frame } from '../../src/capture/types.js';
 import { compileVocabulary, hasRole, loadSignatures, lockNameOf, lockWaitOf, parseSignatureText } from '../../src/match/index.js';
 import { condWaitOf } from '../../src/match/vocabulary.js';
-import { listsHolding } from '../../src/match/vocabulary.js';
+import { listsHolding, wordParts } from '../../src/match/vocabulary.js';
 
 const lib = loadSignatures();
 const cv = compileVocabulary(lib.vocabulary);
@@ -153,7 +153,26 @@ for (const [printed, list] of table) {
 
 test('vocabulary: ordinary names are in no list', () => {
   for (const n of ['main', 'parse_config', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
-    assert.deepEqual(listsHolding(cv, n), [], n);
+    // the word-shape lists (lock-shaped, not-lock-shaped) look at words, not names: only the structural rule asks them
+    assert.deepEqual(listsHolding(cv, n).filter((l) => !WORD_LISTS.includes(l)), [], n);
+  }
+});
+
+const WORD_LISTS = ['lock-shaped', 'not-lock-shaped'];
+
+test('vocabulary: word parts split at _, ::, ., digits and camelCase humps', () => {
+  assert.deepEqual(wordParts('__sanitizer::BlockingMutex::LockSlow'), ['sanitizer', 'blocking', 'mutex', 'lock', 'slow']);
+  assert.deepEqual(wordParts('PyThread_acquire_lock_timed'), ['py', 'thread', 'acquire', 'lock', 'timed']);
+  assert.deepEqual(wordParts('GVLAcquire'), ['gvl', 'acquire']);
+  assert.deepEqual(wordParts('runtime.lock2'), ['runtime', 'lock']);
+});
+
+test('vocabulary: lock-shaped names have a lock word and no not-lock word', () => {
+  for (const n of ['take_gil', 'my_private_lock', 'bthread::butex_wait_x', 'Foo::SpinLoop', 'LatchWait', 'acquire_slot']) {
+    assert.ok(listsHolding(cv, n).includes('lock-shaped'), n);
+  }
+  for (const n of ['pthread_mutex_unlock', 'clock_gettime', 'wait_cond_locked', 'PyThread_read', 'read_lock_file_events', 'main', 'Blocker::run', 'deadline_until']) {
+    assert.ok(!listsHolding(cv, n).includes('lock-shaped'), n);
   }
 });
 
@@ -201,7 +220,27 @@ const waits: { name: string; stack: string[]; lock: string | null }[] = [
   { name: 'epoll', stack: ['epoll_wait', 'loop', 'main'], lock: null },
   { name: 'read', stack: ['__GI___libc_read', 'read_all', 'main'], lock: null },
   { name: 'busy loop', stack: ['spin_forever', 'main'], lock: null },
-  { name: 'unknown code over a futex', stack: ['futex_wait', 'my_private_lock', 'main'], lock: null },
+  { name: 'unknown code over a futex', stack: ['futex_wait', 'my_private_queue_get', 'worker', 'main'], lock: null },
+  // the structural rule: raw wait primitives only, then a lock-named caller within four named frames
+  { name: 'a raw futex under a lock-named function (structural)', stack: ['futex_wait', 'my_private_lock', 'main'], lock: 'lock-shaped' },
+  { name: 'raw syscall under an unnamed, then a runtime lock (structural)', stack: ['syscall', '??', 'rt::detail::wait_word', 'rt::SpinGuard::enter', 'main'], lock: 'lock-shaped' },
+  { name: 'sched_yield loop under a spin lock (structural)', stack: ['sched_yield', 'foo::Backoff::pause', 'foo::TicketSpin::acquire', 'main'], lock: 'lock-shaped' },
+  { name: 'raw syscall under a condition wait is no lock wait', stack: ['syscall', 'my_cond_wait_locked', 'main'], lock: null },
+  { name: 'raw syscall under an event loop is no lock wait', stack: ['syscall', 'epoll_wait', 'EventLoop::lockless_run'], lock: null },
+  { name: 'usleep under code that is not a lock, past the reach', stack: ['usleep', 'a', 'b', 'c', 'd', 'e_lock'], lock: null },
+  { name: 'a condition-variable wait under a lock-named caller is not structural', stack: ['futex_wait', 'pthread_cond_wait', 'my_lock'], lock: null },
+  { name: 'sanitizer spin mutex yielding', stack: ['__sanitizer::internal_sched_yield', '__sanitizer::StaticSpinMutex::LockSlow', '__sanitizer::StaticSpinMutex::Lock'], lock: 'lock-wait' },
+  { name: 'sanitizer mutex over a raw futex syscall', stack: ['syscall', '__sanitizer::FutexWait', '__sanitizer::Semaphore::Wait', '__sanitizer::Mutex::Lock'], lock: 'lock-wait' },
+  { name: 'CPython GIL over PyCOND_TIMEDWAIT', stack: ['__futex_abstimed_wait_common', 'pthread_cond_timedwait', 'PyCOND_TIMEDWAIT', 'take_gil', 'PyEval_RestoreThread'], lock: 'cv-lock' },
+  { name: 'bthread mutex over a butex syscall', stack: ['syscall', 'bthread::futex_wait_private', 'bthread::butex_wait', 'bthread::mutex_lock_contended_impl', 'bthread_mutex_lock'], lock: 'lock-wait' },
+  { name: 'Ruby Mutex#lock: native_sleep over a cond wait under do_mutex_lock', stack: ['futex_wait', 'pthread_cond_wait', 'native_cond_sleep', 'native_sleep', 'do_mutex_lock', 'rb_mutex_lock'], lock: 'lock-wait' },
+  { name: 'Ruby Kernel#sleep: native_sleep under sleep_forever is no lock wait', stack: ['futex_wait', 'pthread_cond_wait', 'native_cond_sleep', 'native_sleep', 'sleep_forever', 'rb_thread_sleep_forever', 'rb_f_sleep'], lock: null },
+  { name: 'Ruby GVL', stack: ['futex_wait', 'pthread_cond_wait', 'gvl_acquire_common', 'gvl_acquire', 'thread_sched_to_running'], lock: 'cv-lock' },
+  { name: 'HotSpot contended monitor', stack: ['futex_wait', 'pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::EnterI(JavaThread*)', 'ObjectMonitor::enter(JavaThread*)'], lock: 'cv-lock' },
+  { name: 'HotSpot (JDK 8) Monitor::ILock parking on its event', stack: ['futex_wait', 'pthread_cond_wait', 'os::PlatformEvent::park()', 'Monitor::ILock(Thread*)', 'Monitor::lock(Thread*)'], lock: 'lock-wait' },
+  { name: 'HotSpot (JDK 17+) Mutex::lock_contended over pthread_mutex_lock', stack: ['futex_wait', '__lll_lock_wait', 'pthread_mutex_lock', 'os::PlatformMonitor::lock()', 'Mutex::lock_contended(Thread*)'], lock: 'lock-wait' },
+  { name: 'Go runtime lock', stack: ['runtime.futex', 'runtime.futexsleep', 'runtime.lock2', 'runtime.lockWithRank'], lock: 'lock-wait' },
+  { name: 'Go idle M (notesleep under stopm) is no lock wait', stack: ['runtime.futex', 'runtime.futexsleep', 'runtime.notesleep', 'runtime.stopm', 'runtime.findRunnable'], lock: null },
   { name: 'only unnamed frames', stack: ['??', '??', '??'], lock: null },
   { name: 'a locking libc call at the top, running', stack: ['malloc', 'parse', 'main'], lock: null },
   { name: 'HotSpot Object.wait (a condition, not a lock)', stack: ['__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::wait(long, JavaThread*)', 'ObjectSynchronizer::wait'], lock: null },

@@ -3,7 +3,7 @@
  * prints (eu-stack's `TID n:`, gdb's `Thread n (...):` and `#n 0x.. in`,
  * pstack's `lwp#` banner and `addr name (args)`, mdb's backtick symbols,
  * lldb's `frame #N: 0x..`, gdb's `Line N of "F" starts at`, HotSpot's
- * `----- LWP -----` blocks). Lines are looked at as the tool printed them:
+ * `----- LWP -----` blocks, macOS sample's `Call graph:` tree). Lines are looked at as the tool printed them:
  * without paste indentation, quote markers and `(gdb)`/`(lldb)` prompts.
  * Scores are counted over at most DETECT_LINES lines; the best score wins.
  * 'lenient' is never detected: it is parseStack's fallback.
@@ -11,6 +11,7 @@
  */
 import type { StackFormat } from '../types.js';
 import { looksBinary, MAX_LINE_LENGTH, unpaste } from './common.js';
+import { stripHarnessPrefix } from './prefix.js';
 
 const DETECT_LINES = 2000;
 
@@ -48,20 +49,29 @@ const CLUES: Clue[] = [
   { format: 'hotspot', weight: 5, re: /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4}|t@)?\d{1,10}\s{0,4}-{5,64}\s*$/ },
   { format: 'hotspot', weight: 2, re: /^0x[0-9a-fA-F]{1,16}\t\S/ },
   { format: 'hotspot', weight: 3, re: /^Attaching to (?:process ID|core) \d{1,10}, please wait/ },
+  { format: 'macos-sample', weight: 5, re: /^Analysis of sampling .{1,512} \(pid \d{1,10}\) every / },
+  { format: 'macos-sample', weight: 3, re: /^Call graph:\s*$/ },
+  { format: 'macos-sample', weight: 3, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} Thread_\d{1,20}/ },
+  { format: 'macos-sample', weight: 2, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} {2}\(in [^)]{1,512}\)(?: \+ \d{1,12})? {2}\[0x[0-9a-fA-F]{1,16}/ },
 ];
 
-const ORDER: readonly StackFormat[] = ['eu-stack', 'gdb', 'pstack', 'mdb', 'lldb', 'gdb-info', 'hotspot'];
+const ORDER: readonly StackFormat[] = ['eu-stack', 'gdb', 'pstack', 'mdb', 'lldb', 'gdb-info', 'hotspot', 'macos-sample'];
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
 export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
   if (typeof text !== 'string' || text.length === 0 || looksBinary(text)) return 'unknown';
-  const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0, lldb: 0, 'gdb-info': 0, hotspot: 0, lenient: 0 };
+  const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0, lldb: 0, 'gdb-info': 0, hotspot: 0, 'macos-sample': 0, lenient: 0 };
+  const first: string[] = [];
   let lineStart = 0;
   for (let n = 0; n < DETECT_LINES && lineStart < text.length; n++) {
     let end = text.indexOf('\n', lineStart);
     if (end < 0) end = text.length;
-    const line = unpaste(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
+    first.push(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
     lineStart = end + 1;
+  }
+  // Lines as the tool printed them: without a harness's per-line prefix, then without paste marks.
+  for (const printed of stripHarnessPrefix(first)) {
+    const line = unpaste(printed);
     for (const clue of CLUES) if (clue.re.test(line)) scores[clue.format] += clue.weight;
   }
   let best: StackFormat | 'unknown' = 'unknown';

@@ -11,6 +11,7 @@ import { parseGdbInfo } from './gdb-info.js';
 import { parseHotspot } from './hotspot.js';
 import { parseLenient } from './lenient.js';
 import { parseLldb } from './lldb.js';
+import { parseMacosSample } from './macos-sample.js';
 import { parseMdb } from './mdb.js';
 import { parsePstack } from './pstack.js';
 import { looksBinary, splitInput, Warnings } from './common.js';
@@ -24,10 +25,11 @@ export { parsePstack } from './pstack.js';
 export { parseLldb } from './lldb.js';
 export { parseGdbInfo } from './gdb-info.js';
 export { parseHotspot } from './hotspot.js';
+export { parseMacosSample } from './macos-sample.js';
 export { parseLenient } from './lenient.js';
 export { MAX_INPUT_CHARS } from './common.js';
 
-export const STACK_FORMATS: readonly StackFormat[] = ['pstack', 'mdb', 'eu-stack', 'gdb', 'lldb', 'gdb-info', 'hotspot', 'lenient'];
+export const STACK_FORMATS: readonly StackFormat[] = ['pstack', 'mdb', 'eu-stack', 'gdb', 'lldb', 'gdb-info', 'hotspot', 'macos-sample', 'lenient'];
 
 export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack>> = {
   pstack: parsePstack,
@@ -37,6 +39,7 @@ export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack
   lldb: parseLldb,
   'gdb-info': parseGdbInfo,
   hotspot: parseHotspot,
+  'macos-sample': parseMacosSample,
   lenient: parseLenient,
 };
 

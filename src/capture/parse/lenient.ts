@@ -17,6 +17,12 @@
  *     #4 fork_handler () from /lib/libfoo.so           #N func (   and a `from /lib` module
  *     #8  ns::{impl#8}::drop     at src/codegen.rs:1117  #N func  at FILE
  *     os/exec.(*Cmd).Start(0x4204dc420, 0x420838001)   Go: pkg.func(args) (`goroutine N` heads a thread)
+ *     File "x.py", line 12, in acquire                Python (gdb py-bt, tracebacks): the function, file:line as source
+ *     <built-in method acquire of _thread.lock object at remote 0x7f..>   py-bt's C call: `_thread.lock.acquire`
+ *     Waiting for the GIL                              py-bt's word for a thread in take_gil: a `take_gil` frame
+ *
+ * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
+ * a Python traceback (`most recent call last`) is turned round.
  *
  * One thread per obvious block: a blank line or a header-looking line
  * (`thread`, `TID`, `LWP`, `----`, a quoted name) after frames, or frame
@@ -39,30 +45,49 @@ const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
 const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
+const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})$/;
+const PY_BUILTIN = /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
+const PY_GIL = /^Waiting for the GIL$/;
+/** The first characters of the Python lines (a cheap test before their regexes). */
+const PY_FIRST = 'F<W';
+const PY_TRACEBACK = /^Traceback \(most recent call (first|last)\):$/;
 const NOTICE = 'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
 interface LenientState extends ParseState {
   /** A blank or header-looking line came after the last frame: the next frame opens a thread. */
   broken: boolean;
+  /** A Python traceback (most recent call last) starts: its thread is turned round at the end. */
+  lastFirst: boolean;
+  reversed: Set<object>;
+  /** The line before was a Python `File "…", line N, in f`: this one is its source text, not a frame. */
+  pySource: boolean;
 }
 
 export function parseLenient(text: string): ParsedStack {
   const { state, lines } = newState('lenient', text);
-  const s: LenientState = Object.assign(state, { broken: true });
+  const s: LenientState = Object.assign(state, { broken: true, lastFirst: false, reversed: new Set<object>(), pySource: false });
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {
     const line = unpaste(raw).trimEnd();
-    const found = framesOf(line);
+    const pyFile = line.startsWith('File "');
+    const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
+    s.pySource = pyFile;
+    const found = source ? null : framesOf(line);
     if (!found) {
-      if (line === '' || HEADER_LIKE.test(line)) s.broken = true;
+      const traceback = PY_TRACEBACK.exec(line);
+      if (traceback) s.lastFirst = traceback[1] === 'last';
+      if (line === '' || traceback || HEADER_LIKE.test(line)) s.broken = true;
       return;
     }
     const last = s.threads[s.threads.length - 1];
     const t = s.broken || !last || (found.number === 0 && last.frames.length > 0) ? openThread(s, null, null) : last;
+    if (s.broken && s.lastFirst) s.reversed.add(t);
+    s.lastFirst = false;
     s.broken = false;
     for (const frame of found.frames) pushFrame(s, t, frame, i + 1);
   });
+  for (const t of s.threads) if (s.reversed.has(t)) t.frames.reverse();
   if (s.threads.some((t) => t.frames.length > 0)) s.warnings.addFirst(NOTICE);
   return finishState(s);
 }
@@ -70,6 +95,8 @@ export function parseLenient(text: string): ParsedStack {
 /** The frame(s) a line shows, by the first rule that fits; null when none does. */
 function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
   if (line === '') return null;
+  const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
+  if (py) return { frames: [py], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
   const java = JAVA_AT.exec(line);
@@ -83,6 +110,15 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+/** gdb py-bt and Python tracebacks: `File "x.py", line 12, in f`, a built-in's call, `Waiting for the GIL`. */
+function pythonFrame(line: string): Frame | null {
+  const file = PY_FILE.exec(line);
+  if (file) return makeFrame({ fn: file[3]!, source: `${file[1]}:${file[2]}` });
+  const builtin = PY_BUILTIN.exec(line);
+  if (builtin) return makeFrame({ fn: builtin[2] ? `${builtin[2]}.${builtin[1]}` : builtin[1]! });
+  return PY_GIL.test(line) ? makeFrame({ fn: 'take_gil' }) : null;
 }
 
 /** Go: `os/exec.(*Cmd).Start(0x4204dc420, 0x1)`: a dotted name, no spaces, then the argument list closing the line. */

@@ -20,6 +20,12 @@
  *     * frame #0: 0x00007ff81b2d3b4a libsystem_kernel.dylib`__psynch_mutexwait + 10
  *       frame #2: 0x0000000100003e5c a.out`child [inlined] take_lock at main.c:12:3
  *
+ * `thread list` (and older lldb's stop report) print the thread's top frame
+ * on its header line: `* thread #1: tid = 0x1c03, 0x00007fff8a0c4a82
+ * libsystem_kernel.dylib\`__psynch_mutexwait + 10, queue = '…', stop reason
+ * = signal SIGSTOP`. That frame is the thread's, until `frame #N` lines of a
+ * backtrace replace it.
+ *
  * `[inlined] NAME` is the function that frame runs (inlined into the one
  * before the marker). lldb's `___lldb_unnamed_symbolN` is no name (symbols
  * stripped): fn null, as gdb's `??`. A thread printed again (the stop report
@@ -41,13 +47,15 @@ const UNNAMED = /^_{0,3}lldb_unnamed_symbol\d{0,12}(?:\$\$\S{0,200})?$/;
 
 interface LldbState extends ParseState {
   byIndex: Map<number, Thread>;
+  /** Threads whose only frame so far is the one on the header line (a backtrace replaces it). */
+  headerOnly: Set<Thread>;
   /** Where frames go: the last `thread #N` header (an earlier thread when N was seen before). */
   current: Thread | null;
 }
 
 export function parseLldb(text: string): ParsedStack {
   const { state, lines } = newState('lldb', text);
-  const s: LldbState = Object.assign(state, { byIndex: new Map<number, Thread>(), current: null });
+  const s: LldbState = Object.assign(state, { byIndex: new Map<number, Thread>(), headerOnly: new Set<Thread>(), current: null });
   lines.forEach((line, i) => parseLldbLine(s, unpaste(line), i + 1));
   return finishState(s);
 }
@@ -60,7 +68,9 @@ function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
   }
   const f = FRAME.exec(line);
   if (f) {
-    pushFrame(s, s.current ?? currentThread(s), frameFrom(f[2]!, f[3] ?? ''), lineNo);
+    const t = s.current ?? currentThread(s);
+    if (s.headerOnly.delete(t)) t.frames.length = 0;
+    pushFrame(s, t, frameFrom(f[2]!, f[3] ?? ''), lineNo);
     return;
   }
   const p = PROCESS.exec(line);
@@ -75,12 +85,29 @@ function openIndexed(s: LldbState, index: number, details: string): void {
     again.frames.length = 0;
     s.fullThreads.delete(again);
     s.current = again;
+    headerFrame(s, again, details);
     return;
   }
   const tid = /\btid = (0x[0-9a-fA-F]{1,16}|\d{1,10})\b/.exec(details);
   const name = /\bname = '([^']{0,256})'/.exec(details) ?? /\bqueue = '([^']{0,256})'/.exec(details);
   s.current = openThread(s, tid ? Number(tid[1]) : null, name ? name[1]! : null);
   s.byIndex.set(index, s.current);
+  headerFrame(s, s.current, details);
+}
+
+const HEADER_FRAME = /(?:^|,\s)(?:0x)?([0-9a-fA-F]{6,16}) (?=\S)/;
+const HEADER_FIELDS = [', name = ', ', queue = ', ', stop reason = ', ', activity = '];
+
+/** The top frame `thread list` prints on the header: `tid = 0x1c03, 0x7fff… lib\`f + 10, queue = …`. */
+function headerFrame(s: LldbState, t: Thread, details: string): void {
+  const m = HEADER_FRAME.exec(details);
+  if (!m || t.frames.length > 0) return;
+  let rest = details.slice(m.index + m[0].length);
+  const end = Math.min(...HEADER_FIELDS.map((k) => rest.indexOf(k)).filter((i) => i >= 0), rest.length);
+  rest = rest.slice(0, end);
+  if (!rest.includes('`') && !/^[A-Za-z_]/.test(rest)) return;
+  t.frames.push(frameFrom(m[1]!, rest));
+  s.headerOnly.add(t);
 }
 
 /** `module`name(args) at file:line:col`, `module`name + 43`, `name at file:line`, or nothing. */

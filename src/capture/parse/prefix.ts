@@ -1,0 +1,59 @@
+/**
+ * A test harness's constant per-line prefix: CI logs and test runners print
+ * each line of a captured dump behind a timestamp, `[pid N] ` or `stderr: `.
+ * When most non-empty lines carry one kind of prefix, it is taken off every
+ * line that has it, before detection and before any reader sees the line
+ * (after it, `unpaste` removes indentation, quote markers and prompts).
+ * Bounded: kinds are fixed regexes with bounded repeats, at most
+ * PREFIX_ROUNDS prefixes are stacked (a timestamp, then `[pid N] `), and only
+ * the first SAMPLE_LINES non-empty lines decide.
+ */
+
+const LEAD = '^([ \\t>]{0,64})';
+/** The prefixes a harness puts in front of each line (one separating space or `:`/`|` mark is part of it; indentation after it is the dump's). */
+const KINDS: readonly RegExp[] = [
+  // ISO 8601 / syslog-ish date and time, optionally bracketed: 2026-12-06T03:04:05.123Z, [2026-12-06 03:04:05,123]
+  new RegExp(`${LEAD}\\[?\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?\\]?(?:[ \\t]|[ \\t]?[|:][ \\t]?)`),
+  // time of day: 03:04:05.123, [03:04:05]
+  new RegExp(`${LEAD}\\[?\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?\\]?(?:[ \\t]|[ \\t]?[|:][ \\t]?)`),
+  // seconds since start: [   12.345678]
+  new RegExp(`${LEAD}\\[[ \\t]{0,12}\\d{1,10}\\.\\d{1,9}\\][ \\t]?`),
+  // a process tag: [pid 1234], [pid:1234], (pid 1234), pid 1234:
+  new RegExp(`${LEAD}(?:\\[pid[ :=]{0,3}\\d{1,10}\\]|\\(pid[ :=]{0,3}\\d{1,10}\\)|pid[ :=]{0,3}\\d{1,10}:)[ \\t]?`, 'i'),
+  // a stream tag: stderr: , stdout| , [stderr] , err>
+  new RegExp(`${LEAD}(?:\\[(?:stderr|stdout)\\]|(?:stderr|stdout|err|out)[ \\t]{0,4}[:|>])[ \\t]?`, 'i'),
+];
+
+const SAMPLE_LINES = 2000;
+const PREFIX_ROUNDS = 3;
+/** The share of non-empty sampled lines a kind must prefix to count as the harness's. */
+const MIN_SHARE = 0.8;
+const MIN_LINES = 3;
+
+/** The lines without the harness's prefixes (the same array when there is none). */
+export function stripHarnessPrefix(lines: string[]): string[] {
+  let out = lines;
+  for (let round = 0; round < PREFIX_ROUNDS; round++) {
+    const kind = harnessKind(out);
+    if (!kind) break;
+    out = out.map((l) => l.replace(kind, '$1'));
+  }
+  return out;
+}
+
+/** The one prefix kind on most non-empty lines, or null. */
+function harnessKind(lines: readonly string[]): RegExp | null {
+  const counts = KINDS.map(() => 0);
+  let nonEmpty = 0;
+  for (const line of lines) {
+    if (nonEmpty >= SAMPLE_LINES) break;
+    if (line.trim() === '') continue;
+    nonEmpty++;
+    KINDS.forEach((k, i) => {
+      if (k.test(line)) counts[i]!++;
+    });
+  }
+  if (nonEmpty < MIN_LINES) return null;
+  const best = counts.indexOf(Math.max(...counts));
+  return counts[best]! >= MIN_SHARE * nonEmpty ? KINDS[best]! : null;
+}
