@@ -30,6 +30,12 @@ export interface Entry {
   forked_child: boolean;
   kind?: (typeof KINDS)[number];
   complete: boolean;
+  /**
+   * Why this dump cannot be judged as pasted (e.g. the reporter cut the lock
+   * frames out): the test asserts it is still missed, and it counts as a miss
+   * in the rates, so a change that names it is noticed and nothing is hidden.
+   */
+  known_miss?: string;
 }
 
 /**
