@@ -7,6 +7,7 @@
  * (no target found, permission denied), 78 bad config or option.
  */
 import { readFileSync } from 'node:fs';
+import { readFileBounded } from '../util/read-file-bounded.js';
 import { loadConfig } from '../config/load.js';
 import { resolveToolsAtStart } from '../capture/tools.js';
 import { parseDuration } from '../config/duration.js';
@@ -97,7 +98,9 @@ function scanPsFile(path: string, platform: string | undefined, config: Config):
   const tally = newTally('ps');
   let text = '';
   try {
-    text = readFileSync(path === '-' ? 0 : path).subarray(0, 64 * 1024 * 1024).toString('utf8');
+    // A file: regular and at most PS_LISTING_MAX bytes (a FIFO or /dev/zero is refused at once);
+    // stdin is the operator's own pipe: read to the same cap.
+    text = (path === '-' ? readFileSync(0).subarray(0, PS_LISTING_MAX) : readFileBounded(path, PS_LISTING_MAX).bytes).toString('utf8');
   } catch (err) {
     warn(tally, { file: path, message: `cannot read: ${(err as Error).message}` });
   }
@@ -112,6 +115,9 @@ function scanPsFile(path: string, platform: string | undefined, config: Config):
 
 /** Why `--ps-output` confirms nothing: the processes are on another host. */
 export const PS_OUTPUT_REASON = '--ps-output: a listing from another host, nothing here to sample or capture';
+
+/** A `ps -e` listing of 100,000 processes is ~20 MiB. */
+const PS_LISTING_MAX = 64 * 1024 * 1024;
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('scan', argv, OPTIONS);

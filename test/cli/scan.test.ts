@@ -133,3 +133,11 @@ test('scan --help documents the confirmation, --no-capture and exit 2', () => {
   assert.match(r.stdout, /two kernel samples 1000 ms apart/);
   assert.match(r.stdout, /2 a deadlock confirmed \(signature or kernel proof\)/);
 });
+
+test('--ps-output /dev/zero is refused at once as not a regular file (the read is bounded), exit 3', () => {
+  const started = Date.now();
+  const r = runScan(['--ps-output', '/dev/zero'], 'targets:\n  - name: jenkins\n    cmdline: jenkins\\.war\n');
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /cannot read: not a regular file \(a character device\)/);
+  assert.ok(Date.now() - started < 30_000, 'answered without reading /dev/zero');
+});
