@@ -17,7 +17,8 @@
  * whole JVM (forkwatch only ever attaches to suspects); the child's stack from
  * fork() outwards is that thread's native stack at the moment of the fork.
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
+import { BoundedReadError, readFileBounded, type BoundedFile } from '../util/read-file-bounded.js';
 import { dirname, join } from 'node:path';
 import { readProcText } from '../classify/kernel-evidence.js';
 import type { ForkingThread } from '../capture/types.js';
@@ -132,30 +133,17 @@ function readJdkFacts(dir: string, exe: string | null, maps: string): { facts: J
  * component, a size cap, and only a file of root's or the target's own.
  */
 export function readReleaseFile(path: string, targetUid: number | null): string | { error: string } {
-  let fd: number;
+  let file: BoundedFile;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    file = readFileBounded(path, MAX_RELEASE_BYTES, { noFollow: true });
   } catch (err) {
-    return { error: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
+    if (!(err instanceof BoundedReadError)) throw err;
+    if (err.problem === 'not-a-file') return { error: 'not a regular file' };
+    if (err.problem === 'too-large') return { error: `larger than ${MAX_RELEASE_BYTES} bytes` };
+    return { error: err.code ?? 'unreadable' };
   }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { error: 'not a regular file' };
-    if (st.size > MAX_RELEASE_BYTES) return { error: `larger than ${MAX_RELEASE_BYTES} bytes` };
-    if (st.uid !== 0 && st.uid !== targetUid) return { error: `owned by uid ${st.uid}, neither root nor the target's` };
-    const buf = Buffer.alloc(MAX_RELEASE_BYTES);
-    let len = 0;
-    while (len < MAX_RELEASE_BYTES) {
-      const n = readSync(fd, buf, len, MAX_RELEASE_BYTES - len, null);
-      if (n <= 0) break;
-      len += n;
-    }
-    return buf.toString('utf8', 0, len);
-  } catch (err) {
-    return { error: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
-  } finally {
-    closeSync(fd);
-  }
+  if (file.stat.uid !== 0 && file.stat.uid !== targetUid) return { error: `owned by uid ${file.stat.uid}, neither root nor the target's` };
+  return file.bytes.toString('utf8');
 }
 
 /** The target's real uid (first field of Uid: in /proc/PID/status). */

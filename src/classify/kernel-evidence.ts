@@ -4,9 +4,9 @@
  * nanosleep reads as restart_syscall afterwards). Every read is bounded; a
  * vanished process gives null, never a throw.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelEvidence } from '../capture/types.js';
+import { readPrefix } from '../util/read-file-bounded.js';
 import { isFutexWaitPrivate, parseProcStat, parseProcStatus, parseProcSyscall } from './kernel-evidence-parse.js';
 
 export interface KernelEvidenceOptions {
@@ -56,25 +56,5 @@ function normalizeWchan(text: string | null): string | null {
 
 /** Read a small /proc file with one bounded read; null when it cannot be read (vanished, EACCES). */
 export function readProcText(path: string, maxBytes = MAX_PROC_FILE_BYTES): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.allocUnsafe(maxBytes);
-    let len = 0;
-    for (;;) {
-      const n = readSync(fd, buf, len, maxBytes - len, null);
-      if (n <= 0) break;
-      len += n;
-      if (len >= maxBytes) break;
-    }
-    return buf.toString('utf8', 0, len);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  return readPrefix(path, maxBytes)?.toString('utf8') ?? null;
 }

@@ -29,11 +29,16 @@ export interface BoundedFile {
   stat: Stats;
 }
 
+export interface BoundedReadOptions {
+  /** Refuse a symlink as the last component (O_NOFOLLOW: ELOOP), for a path a watched process chose. */
+  noFollow?: boolean;
+}
+
 /** Read a whole regular file of at most maxBytes. Throws BoundedReadError. */
-export function readFileBounded(path: string, maxBytes: number): BoundedFile {
+export function readFileBounded(path: string, maxBytes: number, opts: BoundedReadOptions = {}): BoundedFile {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (opts.noFollow ? constants.O_NOFOLLOW : 0));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new BoundedReadError(path, 'unreadable', `cannot open (${e.code ?? e.message})`, e.code);
@@ -65,6 +70,33 @@ function readAtMost(fd: number, path: string, maxBytes: number): Buffer {
     if (got > maxBytes) throw new BoundedReadError(path, 'too-large', `larger than ${maxBytes} bytes (grew while read)`);
   }
   return Buffer.from(buf.subarray(0, got));
+}
+
+/**
+ * The first maxBytes of a kernel file (/proc: no size to fstat, read until EOF
+ * or the cap); null when it cannot be opened or read (vanished, EACCES).
+ */
+export function readPrefix(path: string, maxBytes: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(maxBytes);
+    let len = 0;
+    while (len < maxBytes) {
+      const n = readSync(fd, buf, len, maxBytes - len, null);
+      if (n <= 0) break;
+      len += n;
+    }
+    return buf.subarray(0, len);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function fileKind(stat: Stats): string {

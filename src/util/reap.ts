@@ -9,8 +9,9 @@
  * escapee whose parent already died and which was re-parented to init).
  * Every read is bounded; nothing read here is trusted beyond a pid number.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readPrefix } from './read-file-bounded.js';
 
 const MAX_DESCENDANTS = 4096;
 const MAX_CHILDREN_BYTES = 64 * 1024;
@@ -43,7 +44,7 @@ function childrenOf(pid: number, procRoot: string): number[] {
   }
   const out: number[] = [];
   for (const tid of tasks) {
-    const text = readBounded(join(procRoot, String(pid), 'task', tid, 'children'), MAX_CHILDREN_BYTES) ?? '';
+    const text = readPrefix(join(procRoot, String(pid), 'task', tid, 'children'), MAX_CHILDREN_BYTES)?.toString('utf8') ?? '';
     for (const word of text.split(' ')) if (/^[0-9]{1,10}$/.test(word)) out.push(Number(word));
   }
   return out;
@@ -61,7 +62,7 @@ export function findByEnvNonce(assignment: string, procRoot = '/proc'): number[]
   }
   for (const name of names) {
     if (!/^[0-9]{1,10}$/.test(name) || Number(name) === process.pid) continue;
-    const env = readBoundedBuffer(join(procRoot, name, 'environ'), ENVIRON_PREFIX_BYTES);
+    const env = readPrefix(join(procRoot, name, 'environ'), ENVIRON_PREFIX_BYTES);
     if (env && env.includes(needle)) out.push(Number(name));
   }
   return out;
@@ -75,32 +76,5 @@ export function killQuietly(pid: number, group = false): void {
     } catch {
       /* gone, or never a group leader */
     }
-  }
-}
-
-function readBounded(path: string, max: number): string | null {
-  return readBoundedBuffer(path, max)?.toString('utf8') ?? null;
-}
-
-function readBoundedBuffer(path: string, max: number): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.allocUnsafe(max);
-    let len = 0;
-    while (len < max) {
-      const n = readSync(fd, buf, len, max - len, null);
-      if (n <= 0) break;
-      len += n;
-    }
-    return buf.subarray(0, len);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }
