@@ -10,6 +10,7 @@
  * With --watch one confirmer lives across scans: each child (pid + start
  * time) is captured once and its match kept.
  */
+import { overdueSuspects } from '../classify/suspects.js';
 import type { EvidencePort, MatchPort } from '../daemon/ports.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
@@ -24,9 +25,6 @@ import { identityOf, type ChildConfirmation, type ScanConfirmation } from '../cl
  * CPU time and no context switch, for a second.
  */
 export const SAMPLE_GAP_MS = 1000;
-
-/** Suspects examined per scan at most (as the daemon's tick): a fork storm must not stall the scan. */
-const MAX_SUSPECTS = 256;
 
 export interface ConfirmerDeps {
   evidence: EvidencePort;
@@ -43,14 +41,6 @@ export interface Confirmer {
   confirm(report: ScanReport): Promise<ScanConfirmation>;
 }
 
-/** Overdue never-exec'd children, oldest first, bounded (the daemon's suspects, less those it already confirmed). */
-export function suspectsOf(report: ScanReport): ChildReport[] {
-  return report.children
-    .filter((c) => c.classification === 'never-execed' && c.overdue)
-    .sort((a, b) => b.ageMs - a.ageMs)
-    .slice(0, MAX_SUSPECTS);
-}
-
 export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const gapMs = deps.sampleGapMs ?? SAMPLE_GAP_MS;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -62,7 +52,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
 
   return {
     async confirm(report) {
-      const suspects = suspectsOf(report);
+      const suspects = overdueSuspects(report); // the daemon's rule; a one-shot scan has confirmed nothing yet
       const live = new Set(suspects.map((s) => identityOf(s.child)));
       deps.evidence.retain(suspects.map((s) => s.child));
       for (const k of [...matched.keys()]) if (!live.has(k)) matched.delete(k);

@@ -10,6 +10,7 @@
  * store could not take is kept in memory and retried every tick
  * (src/daemon/unstored.ts).
  */
+import { overdueSuspects } from '../classify/suspects.js';
 import type { Logger } from '../util/logger.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
@@ -22,9 +23,6 @@ import { childKey, confirmSuspects } from './confirm.js';
 import { observe, resolveGone } from './record.js';
 import { createStageRunner, type StageOutcome, type StageRunner } from './stage-runner.js';
 import { storeUnhandled, type UnstoredEvidence } from './unstored.js';
-
-/** Suspects handled per tick at most: a fork storm must not stall the loop. */
-const MAX_SUSPECTS_PER_TICK = 256;
 
 export interface TickDeps {
   scanner: ScannerPort;
@@ -143,10 +141,7 @@ function confirmedKeys(store: IncidentStore): Set<string> {
 
 /** Overdue never-exec'd children not yet confirmed, oldest first, bounded. */
 export function selectSuspects(report: ScanReport, confirmed: Set<string>, host: string): ChildReport[] {
-  return report.children
-    .filter((c) => c.classification === 'never-execed' && c.overdue && !confirmed.has(childKey(host, c)))
-    .sort((a, b) => b.ageMs - a.ageMs)
-    .slice(0, MAX_SUSPECTS_PER_TICK);
+  return overdueSuspects(report, (c) => confirmed.has(childKey(host, c)));
 }
 
 /** Kernel sample + (first time) stack capture per suspect; the capturer bounds ptrace concurrency. */
