@@ -11,7 +11,9 @@ const mode = process.argv[3] ?? 'open';
 try {
   const store = openStore({ stateDir: process.argv[2] ?? '', host: 'probe', sinks: ['slack'], owner: mode !== 'open' });
   process.stdout.write(JSON.stringify({ ok: true, pid: process.pid }) + '\n');
-  if (mode === 'hold') setInterval(() => {}, 60_000);
+  // The interval keeps the store reachable: better-sqlite3 closes a collected Database, and with
+  // it the stateDir lock this process is meant to hold (a GC under load let a second owner in).
+  if (mode === 'hold') setInterval(() => void store, 60_000);
   else store.close();
 } catch (err) {
   const e = err as StoreOpenError;
