@@ -64,9 +64,10 @@ function pseudoFsType(path: string): string | null {
  * The daemon's stateDir: owned by us (or we are root and it is root's), no
  * group/other bits on it, its files (0600) and folders (0700), one level
  * down too (cores/). Returns what was changed. Throws StoreOpenError
- * 'unsafe-permissions' where it cannot be made private.
+ * 'unsafe-permissions' where it cannot be made private. dryRun (forkwatch
+ * doctor): nothing is changed; the changes it would make are returned.
  */
-export function makeStateDirPrivate(dir: string, storePath: string): PermissionChange[] {
+export function makeStateDirPrivate(dir: string, storePath: string, opts: { dryRun?: boolean } = {}): PermissionChange[] {
   const st = statSync(dir);
   const me = process.geteuid?.() ?? st.uid;
   if (st.uid !== me) {
@@ -77,23 +78,24 @@ export function makeStateDirPrivate(dir: string, storePath: string): PermissionC
     );
   }
   const changes: PermissionChange[] = [];
-  tighten(dir, st, storePath, changes);
+  const dry = opts.dryRun === true;
+  tighten(dir, st, storePath, changes, dry);
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     const entry = lstatSync(path);
-    tighten(path, entry, storePath, changes);
-    if (entry.isDirectory()) for (const inner of readdirSync(path)) tighten(join(path, inner), lstatSync(join(path, inner)), storePath, changes);
+    tighten(path, entry, storePath, changes, dry);
+    if (entry.isDirectory()) for (const inner of readdirSync(path)) tighten(join(path, inner), lstatSync(join(path, inner)), storePath, changes, dry);
   }
   return changes;
 }
 
 /** Files to 0600 at most, folders to 0700; symlinks and other kinds are left alone (nobody but us can add them to a 0700 dir). */
-function tighten(path: string, st: Stats, storePath: string, changes: PermissionChange[]): void {
+function tighten(path: string, st: Stats, storePath: string, changes: PermissionChange[], dryRun = false): void {
   const wanted = st.isDirectory() ? 0o700 : st.isFile() ? 0o600 : null;
   if (wanted === null || (st.mode & 0o077) === 0) return;
   const next = st.mode & 0o777 & wanted;
   try {
-    chmodSync(path, next);
+    if (!dryRun) chmodSync(path, next);
   } catch (err) {
     throw new StoreOpenError(storePath, 'unsafe-permissions', `${path} has mode ${formatMode(st.mode)} (group or others can read it) and cannot be made private: ${(err as Error).message}`, err);
   }

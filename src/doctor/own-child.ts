@@ -1,0 +1,48 @@
+/**
+ * A short-lived process of doctor's own to attach to: never a watched
+ * process. Started with an argument array, killed by its pid afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolveExecutable } from '../capture/backends.js';
+import { BOX_PATH } from '../util/run-boxed.js';
+
+export interface OwnChild {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** `sleep 30` from the system directories; null when there is no sleep. */
+export async function startOwnSleeper(seconds = 30): Promise<OwnChild | null> {
+  const sleep = resolveExecutable('sleep', { pathEnv: BOX_PATH });
+  if (!sleep) return null;
+  const proc = spawn(sleep, [String(seconds)], { stdio: 'ignore', env: { PATH: BOX_PATH, LC_ALL: 'C' }, cwd: '/' });
+  if (proc.pid === undefined) return null;
+  // Sleeping (S) in the kernel, not still exec'ing: what a tracer sees in a hung child.
+  await waitForState(proc.pid, 'S', 2000);
+  return { pid: proc.pid, stop: () => stopChild(proc) };
+}
+
+export function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  try {
+    if (proc.pid !== undefined) process.kill(proc.pid, 'SIGKILL');
+  } catch {
+    return Promise.resolve(); // already gone
+  }
+  return exited;
+}
+
+async function waitForState(pid: number, state: string, maxMs: number): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith(state)) return;
+    } catch {
+      return; // not Linux, or gone: the attach says so
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
