@@ -99,14 +99,20 @@ export function tracerBox(
   opts: { addressSpaceBytes?: number | null; fileSizeBytes?: number; runAs?: { uid: number; gid: number }; env?: Record<string, string> } = {},
 ): BoxOptions | { error: string } {
   const h = boxHelpers();
-  if (opts.runAs && opts.runAs.uid !== 0 && !h.setpriv) return { error: `setpriv (util-linux) not found in ${BOX_PATH}: cannot run as uid ${opts.runAs.uid}` };
+  // Root, or already that user (a daemon run as the JVM's user): no setpriv, whose setgroups would need CAP_SETGID.
+  const runAs = opts.runAs && opts.runAs.uid !== 0 && !isOurUser(opts.runAs) ? opts.runAs : undefined;
+  if (runAs && !h.setpriv) return { error: `setpriv (util-linux) not found in ${BOX_PATH}: cannot run as uid ${runAs.uid}` };
   return {
     prlimit: h.prlimit,
     limits: {
       ...tracerLimits(timeoutMs, opts.addressSpaceBytes === undefined ? TRACER_ADDRESS_SPACE_BYTES : opts.addressSpaceBytes),
       ...(opts.fileSizeBytes ? { fileSizeBytes: opts.fileSizeBytes } : {}),
     },
-    ...(opts.runAs && opts.runAs.uid !== 0 && h.setpriv ? { runAs: { setpriv: h.setpriv, ...opts.runAs } } : {}),
+    ...(runAs && h.setpriv ? { runAs: { setpriv: h.setpriv, ...runAs } } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   };
+}
+
+function isOurUser(u: { uid: number; gid: number }): boolean {
+  return u.uid === process.geteuid?.() && u.gid === process.getegid?.();
 }

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
@@ -34,7 +34,7 @@ test('doctor against the deadlocker: as root, as nobody, as nobody with CAP_SYS_
   assert.equal(process.getuid?.(), 0, 'this test switches users with setpriv and must run as root (CI does)');
   requireTool('eu-stack', ['--version']);
   requireTool('gdb', ['--version']);
-  const cli = cliRootFor(t);
+  const cli = cliRootFor();
   const dir = worldTempDir(t);
   const id = randomBytes(6).toString('hex');
   const d = await startDeadlocker({ hung: 1, extraArgs: ['jenkins.war', `--doctor-id=${id}`] });
@@ -89,7 +89,7 @@ test('doctor against the deadlocker: as root, as nobody, as nobody with CAP_SYS_
 });
 
 test('doctor: a stateDir group can read is warned; one of another user fails; doctor changes neither', { timeout: 120_000 }, async (t) => {
-  const cli = cliRootFor(t);
+  const cli = cliRootFor();
   const dir = worldTempDir(t);
   const open = join(dir, 'open-state');
   mkdirSync(open, { mode: 0o750 });
@@ -97,11 +97,24 @@ test('doctor: a stateDir group can read is warned; one of another user fails; do
   const asRoot = await runDoctor(cli, 'root', ['--config', config]);
   const r = assertStatus(asRoot, 'stateDir private', 'warn', /group or others can reach 1 path/);
   assert.match(r.fix!, /chmod -R go-rwx/);
-  assert.equal(readFileSync('/proc/self/status', 'utf8').length > 0, true);
-  const { statSync } = await import('node:fs');
   assert.equal(statSync(open).mode & 0o777, 0o750, 'doctor did not chmod');
   assertStatus(asRoot, 'capture backends', 'skip', /capture\.enabled is false/);
   // nobody: a root-owned stateDir it cannot write.
   const asNobody = await runDoctor(cli, 'nobody', ['--config', config]);
   assertStatus(asNobody, 'stateDir', 'fail', /is not writable by uid 65534/);
+});
+
+test('doctor: jcmd against a JVM of its own when threadDump.enabled, as root and as nobody', { timeout: 240_000 }, async (t) => {
+  requireTool('jcmd', ['-h']);
+  requireTool('java', ['-version']);
+  const cli = cliRootFor();
+  const dir = worldTempDir(t);
+  const config = writeConfig(dir, { targets: [{ name: 'x', pid: 1 }], stateDir: join(dir, 'state'), capture: { enabled: false }, threadDump: { enabled: true, timeout: '20s' } });
+  for (const as of ['root', 'nobody'] as const) {
+    const run = await runDoctor(cli, as, ['--config', config]);
+    assertStatus(run, 'jcmd thread dump', 'ok', /^jcmd [0-9]+ Thread\.print \(doctor's own JVM\): [1-9][0-9]* Java threads/);
+  }
+  const noJcmd = writeConfig(dir, { targets: [{ name: 'x', pid: 1 }], stateDir: join(dir, 'state'), capture: { enabled: false }, threadDump: { enabled: true }, tools: { jcmd: '/nonexistent/jcmd' } });
+  const missing = await runDoctor(cli, 'root', ['--config', noJcmd]);
+  assertStatus(missing, 'jcmd thread dump', 'fail', /jcmd \(tools\.jcmd\) was not found/);
 });

@@ -31,24 +31,29 @@ export interface DoctorRun {
 const CAPS = '+sys_ptrace,+dac_read_search';
 const BUDGET_MS = 120_000;
 
+const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+
 export function setprivPrefix(as: RunAs): string[] {
   if (as === 'root') return [];
-  const base = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+  const base = ['setpriv', ...AS_NOBODY];
   return as === 'nobody' ? [...base, '--inh-caps=-all', '--'] : [...base, `--inh-caps=${CAPS}`, `--ambient-caps=${CAPS}`, '--'];
 }
 
-/** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a staged copy. */
-export function cliRootFor(t: { after(fn: () => void): void }): string {
+let staged: string | null = null;
+
+/** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a copy staged once per test process. */
+export function cliRootFor(): string {
   assert.ok(existsSync(join(REPO_ROOT, 'dist/cli.js')), 'dist/cli.js missing: npm run build first');
   requireTool('setpriv', ['--version']);
-  const probe = spawnSync('setpriv', [...setprivPrefix('nobody').slice(0, -2), '--', 'test', '-r', join(REPO_ROOT, 'node_modules/yaml/package.json')]);
-  const reachable = spawnSync('setpriv', [...setprivPrefix('nobody').slice(0, -2), '--', 'test', '-r', join(REPO_ROOT, 'dist/cli.js')]);
-  if (probe.status === 0 && reachable.status === 0) return REPO_ROOT;
+  const canRead = (path: string) => spawnSync('setpriv', [...AS_NOBODY, '--', 'test', '-r', path]).status === 0;
+  if (canRead(join(REPO_ROOT, 'dist/cli.js')) && canRead(join(REPO_ROOT, 'node_modules/yaml/package.json'))) return REPO_ROOT;
+  if (staged) return staged;
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-doctor-cli-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   for (const part of ['dist', 'node_modules', 'signatures', 'package.json']) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
   chmodSync(dir, 0o755);
   spawnSync('chmod', ['-R', 'a+rX', dir]);
+  staged = dir;
   return dir;
 }
 
