@@ -21,7 +21,7 @@ test('exit status: monitoring-plugin convention; a skip is not a problem; a fail
 test('checklist: one line per check, the fix under each failed one; JSON keeps exactly check/status/detail/fix', () => {
   const rows = [result('privileges', 'fail', 'no caps', 'grant them'), result('stateDir', 'ok', 'fine', 'never shown')];
   const text = formatChecklist(rows);
-  assert.match(text, /^\[CRIT\] privileges\s+no caps\n\s+fix: grant them\n\[ok  \] stateDir\s+fine\n/);
+  assert.match(text, /^\[CRIT\] privileges\s+no caps\n\s+fix: grant them\n\[ok {2}\] stateDir\s+fine\n/);
   assert.doesNotMatch(text, /never shown/);
   const json = JSON.parse(checklistToJson(rows)) as Record<string, unknown>[];
   assert.deepEqual(Object.keys(json[0]!), ['check', 'status', 'detail', 'fix']);
