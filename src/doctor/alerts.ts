@@ -24,8 +24,9 @@ async function alertmanagerStatus(base: string, timeoutMs: number): Promise<Chec
   const url = `${base.replace(/\/+$/, '')}/api/v2/status`;
   const check = `alertmanager ${withoutCredentials(base)}`;
   const fix = `check that Alertmanager runs and is reachable from this host (curl ${withoutCredentials(url)}), or correct alerts.alertmanager.urls`;
+  const redact = urlRedactor(url, withoutCredentials(url));
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(...basicAuth(url, timeoutMs));
     const text = (await res.text()).slice(0, MAX_STATUS_CHARS);
     if (!res.ok) return result(check, 'fail', `GET /api/v2/status: HTTP ${res.status}`, fix);
     const version = statusVersion(text);
@@ -34,8 +35,20 @@ async function alertmanagerStatus(base: string, timeoutMs: number): Promise<Chec
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
-    return result(check, 'fail', `GET /api/v2/status: ${why}`, fix);
+    return result(check, 'fail', `GET /api/v2/status: ${redact(String(why)).slice(0, 240)}`, fix);
   }
+}
+
+/**
+ * fetch refuses a URL with credentials in it; the daemon's sender (node:http)
+ * sends them as basic auth: so does doctor.
+ */
+function basicAuth(text: string, timeoutMs: number): [string, RequestInit] {
+  const init: RequestInit = { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' };
+  const u = new URL(text);
+  if (!u.username && !u.password) return [text, init];
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  return [withoutCredentials(text), { ...init, headers: { authorization: `Basic ${Buffer.from(pair).toString('base64')}` } }];
 }
 
 /** Pure: versionInfo.version of an Alertmanager status body, 'unknown' when absent, null when not a status object. */

@@ -18,16 +18,19 @@ test('doctor: a real Alertmanager ok, a closed port fails; Slack: nothing sent u
   const slack = await startSlackStandin();
   t.after(() => slack.close());
   const closed = `http://127.0.0.1:${await freePort()}`;
+  const withCredentials = am.url.replace('http://', 'http://doctor:am-secret-pw@');
   const config = writeConfig(dir, {
     targets: [{ name: 'x', pid: 1 }],
     stateDir: `${dir}/state`,
     capture: { enabled: false },
-    alerts: { alertmanager: { urls: [am.url, closed], timeout: '2s' } },
+    alerts: { alertmanager: { urls: [am.url, closed, withCredentials], timeout: '2s' } },
   });
   const env = { FORKWATCH_ALERTS_SLACK_WEBHOOK_URL: slack.url };
 
   const quiet = await runDoctor(cli, 'root', ['--config', config], env);
   assertStatus(quiet, `alertmanager ${am.url}`, 'ok', /^GET \/api\/v2\/status: 200, Alertmanager [0-9]/);
+  assertStatus(quiet, `alertmanager ${am.url}/`, 'ok', /200/);
+  assert.ok(!quiet.stdout.includes('am-secret-pw'), 'a password in an Alertmanager URL is never printed');
   const down = assertStatus(quiet, `alertmanager ${closed}`, 'fail', /ECONNREFUSED/);
   assert.match(down.fix!, /alerts\.alertmanager\.urls/);
   assertStatus(quiet, 'slack webhook', 'ok', /configured, well formed \(127\.0\.0\.1:[0-9]+\)/);
