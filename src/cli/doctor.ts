@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { closeStrayDescriptors } from '../util/descriptors.js';
 import { checklistToJson, formatChecklist } from '../doctor/report.js';
 import { runDoctor } from '../doctor/run.js';
+import { killOwnChildren } from '../doctor/own-child.js';
 import { exitStatusOf } from '../doctor/types.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
@@ -35,6 +36,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig({ file: values.config });
   closeStrayDescriptors(); // as at daemon start: no inherited descriptor reaches a tracer
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killOwnChildren(); // its sleep and its JVM, by pid; tracers die with their box's deadline
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
   const results = await runDoctor(config, { sendTest: Boolean(values['send-test']) });
   process.stdout.write(values.json ? checklistToJson(results) : formatChecklist(results));
   return exitStatusOf(results);

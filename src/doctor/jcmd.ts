@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { resolveExecutable } from '../capture/backends.js';
 import { takeThreadDump } from '../capture/thread-dump.js';
 import type { Config } from '../config/config.js';
-import { stopChild } from './own-child.js';
+import { stopChild, track, trackDir } from './own-child.js';
 import { result, type CheckResult } from './types.js';
 
 const SLEEPER = 'public class DoctorSleep { public static void main(String[] a) throws Exception { System.out.println("ready"); Thread.sleep(120000); } }\n';
@@ -29,17 +29,20 @@ export async function jcmdCheck(config: Config): Promise<CheckResult> {
   const java = resolveExecutable(join(dirname(realpathSync(jcmd)), 'java'));
   if (!java) return result(CHECK, 'unknown', `no java beside ${jcmd} to start a JVM of doctor's own: jcmd not tried`, fix);
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-doctor-'));
+  const forget = trackDir(dir);
   try {
     writeFileSync(join(dir, 'DoctorSleep.java'), SLEEPER, { mode: 0o600 });
     return await dumpOwnJvm(config, jcmd, java, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    forget();
   }
 }
 
 async function dumpOwnJvm(config: Config, jcmd: string, java: string, dir: string): Promise<CheckResult> {
   const args = ['-Xmx32m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', join(dir, 'DoctorSleep.java')];
   const proc = spawn(java, args, { stdio: ['ignore', 'pipe', 'ignore'], cwd: dir, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: dir } });
+  track(proc);
   try {
     const ready = await waitForReady(proc.stdout!, JVM_READY_MS);
     if (!ready || proc.pid === undefined) return result(CHECK, 'unknown', `doctor's own JVM (${java}) did not start within ${JVM_READY_MS} ms: jcmd not tried`, `run ${java} -version`);

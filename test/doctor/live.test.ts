@@ -118,3 +118,35 @@ test('doctor: jcmd against a JVM of its own when threadDump.enabled, as root and
   const missing = await runDoctor(cli, 'root', ['--config', noJcmd]);
   assertStatus(missing, 'jcmd thread dump', 'fail', /jcmd \(tools\.jcmd\) was not found/);
 });
+
+/** Direct children of pid (from /proc/PID/task/PID/children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+test('doctor interrupted (SIGINT) while its own JVM runs: exit 130, the JVM killed, its temp dir removed', { timeout: 120_000 }, async (t) => {
+  requireTool('java', ['-version']);
+  const { spawn } = await import('node:child_process');
+  const dir = worldTempDir(t);
+  const config = writeConfig(dir, { targets: [{ name: 'x', pid: 1 }], stateDir: join(dir, 'state'), capture: { enabled: false }, threadDump: { enabled: true } });
+  const doctor = spawn(process.execPath, [join(cliRootFor(), 'dist/cli.js'), 'doctor', '--config', config], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((r) => doctor.once('exit', (code) => r(code)));
+  let jvm: number | undefined;
+  let jvmDir: string | undefined;
+  for (let i = 0; i < 600 && jvm === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    jvm = childrenOf(doctor.pid!).find((c) => /DoctorSleep\.java/.test(readFileSync(`/proc/${c}/cmdline`, 'utf8')));
+    if (jvm) jvmDir = /\0(\/[^\0]*)\/DoctorSleep\.java/.exec(readFileSync(`/proc/${jvm}/cmdline`, 'utf8'))?.[1];
+  }
+  assert.ok(jvm && jvmDir, 'doctor started its own JVM');
+  assert.ok(existsSync(jvmDir));
+  doctor.kill('SIGINT');
+  assert.equal(await exited, 130);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!existsSync(`/proc/${jvm}`) || /^[0-9]+ \(.*\) Z/.test(readFileSync(`/proc/${jvm}/stat`, 'utf8')), `JVM ${jvm} still running`);
+  assert.equal(existsSync(jvmDir), false, 'its temp dir removed');
+});
