@@ -1,0 +1,28 @@
+/**
+ * Pure parsers for illumos' proc tools, run by read-illumos.ts:
+ * `pldd PID` (the objects a process has mapped) and `pargs -e PID` (its
+ * environment; only the AUDITED_ENV variables are kept).
+ */
+import { pickAuditedEnv } from './parse-proc.js';
+
+/** pldd: a "PID:\targs" header, then one absolute path per line. */
+export function parsePldd(text: string, max = 1024): string[] {
+  const out = new Set<string>();
+  const lines = text.split('\n', 100_000);
+  for (const line of lines.slice(1)) {
+    const path = line.trim();
+    if (path.startsWith('/') && path.length <= 4096) out.add(path);
+    if (out.size >= max) break;
+  }
+  return [...out];
+}
+
+/** pargs -e: a "PID:\targs" header, then "envp[N]: NAME=value" lines. */
+export function parsePargsEnv(text: string): Record<string, string> {
+  const entries: string[] = [];
+  for (const line of text.split('\n', 100_000)) {
+    const m = /^envp\[[0-9]{1,6}\]: (.*)$/.exec(line.length > 8192 ? '' : line);
+    if (m) entries.push(m[1]!);
+  }
+  return pickAuditedEnv(entries);
+}
