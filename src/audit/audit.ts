@@ -57,13 +57,16 @@ async function addProperties(facts: ProcessFacts, opts: AuditOptions): Promise<s
   const put = (props: Record<string, string>, from: string) => {
     for (const [k, v] of Object.entries(props)) facts.properties[k] = { value: v, from };
   };
-  // The JVM's own order: JAVA_TOOL_OPTIONS, then the command line, then _JAVA_OPTIONS (last wins).
-  const tool = facts.environment?.JAVA_TOOL_OPTIONS;
-  if (tool) put(propertiesFromOptionsVar(tool), 'JAVA_TOOL_OPTIONS');
+  // The JVM's own order: JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS (the launcher's, not in cmdline), the command line, _JAVA_OPTIONS (last wins).
+  for (const name of ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS'] as const) {
+    const v = facts.environment?.[name];
+    if (v) put(propertiesFromOptionsVar(v), name);
+  }
   put(propertiesFromArgs(facts.args), 'cmdline');
   const late = facts.environment?._JAVA_OPTIONS;
   if (late) put(propertiesFromOptionsVar(late), '_JAVA_OPTIONS');
-  if (!opts.jcmd) return [];
+  const argfile = facts.args.some((a, i) => i > 0 && a.startsWith('@'));
+  if (!opts.jcmd) return argfile ? ['an @argfile is on the command line: its options are not read (enable threadDump to ask the JVM through jcmd)'] : [];
   const owner = readEffectiveOwner(opts.procRoot ?? '/proc', facts.pid);
   const t = await runTracerOnTarget(facts.pid, opts.jcmd.path, [String(facts.pid), 'VM.system_properties'], {
     procRoot: opts.procRoot ?? '/proc',
