@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFileBounded } from '../util/read-file-bounded.js';
 import { compileSafeRegex, UnsafeRegexError } from '../util/safe-regex.js';
 import { weakLazy } from '../util/weak-lazy.js';
-import { RuleFileSchema, RuleSchema, SUPPORTED_MAJOR, type Condition, type Rule, type RuleFile } from './schema.js';
+import { ConditionSchema, RuleFileSchema, RuleSchema, SUPPORTED_MAJOR, type Condition, type Rule, type RuleFile } from './schema.js';
 import type { CompiledCondition, CompiledRule, RuleLoadError, RuleSet } from './types.js';
 
 /** src/audit/ and dist/audit/ are both two levels below the package root. */
@@ -87,7 +87,7 @@ export function parseRuleText(text: string, path: string): { rules: CompiledRule
     return { rules: [], errors: [fileError(path, null, `not valid ${json ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]}`)] };
   }
   const validateFile = validators().file;
-  if (!validateFile(data)) return { rules: [], errors: (validateFile.errors ?? []).map((e) => schemaError(path, null, null, e)) };
+  if (!validateFile(data)) return { rules: [], errors: schemaErrors(path, null, null, validateFile.errors ?? []) };
   const file = data as RuleFile;
   const major = Number(file.version.split('.')[0]);
   if (major !== SUPPORTED_MAJOR) {
@@ -109,7 +109,7 @@ export function parseRuleText(text: string, path: string): { rules: CompiledRule
 
 function compileRule(raw: unknown, path: string, index: number, id: string | null, version: string): { rule: CompiledRule } | { errors: RuleLoadError[] } {
   const validateRule = validators().rule;
-  if (!validateRule(raw)) return { errors: (validateRule.errors ?? []).map((e) => schemaError(path, index, id, e)) };
+  if (!validateRule(raw)) return { errors: schemaErrors(path, index, id, branchErrors(raw, validateRule.errors ?? [])) };
   const r = raw as Rule;
   const errors: RuleLoadError[] = [];
   const when = r.when.map((c, i) => compileCondition(c, (message) => errors.push({ path, rule: index, id: r.id, key: `rules[${index}].when[${i}].pattern`, message })));
@@ -133,12 +133,52 @@ function fileError(path: string, key: string | null, message: string): RuleLoadE
   return { path, rule: null, id: null, key, message };
 }
 
-function schemaError(path: string, rule: number | null, id: string | null, e: ErrorObject): RuleLoadError {
-  const at = e.instancePath.replace(/^\//, '').split('/').filter(Boolean).map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
-  const extra = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : '';
-  const prefix = rule === null ? '' : `rules[${rule}]`;
-  const key = [prefix, at].filter(Boolean).join(at.startsWith('[') ? '' : '.') || (e.keyword === 'required' ? String((e.params as { missingProperty: string }).missingProperty) : '(file)');
-  return { path, rule, id, key, message: `${e.message ?? 'invalid'}${extra}` };
+/** The condition kinds in the union's order (ConditionSchema.anyOf). */
+const CONDITION_KINDS: string[] = ConditionSchema.anyOf.map((b) => String((b.properties.kind as { const: unknown }).const));
+
+/** A condition of a known kind is judged against that kind's schema alone, not every member of the union. */
+function branchErrors(raw: unknown, errors: readonly ErrorObject[]): ErrorObject[] {
+  const when = (raw as { when?: unknown })?.when;
+  return errors.filter((e) => {
+    const m = /^\/when\/([0-9]+)/.exec(e.instancePath);
+    const branch = /\/when\/items\/anyOf\/([0-9]+)\//.exec(e.schemaPath);
+    if (!m || !Array.isArray(when)) return true;
+    const kind = (when[Number(m[1])] as { kind?: unknown } | undefined)?.kind;
+    const wanted = typeof kind === 'string' ? CONDITION_KINDS.indexOf(kind) : -1;
+    if (wanted < 0) return e.instancePath.endsWith('/kind') || (e.params as { missingProperty?: string }).missingProperty === 'kind'; // say which kinds exist
+    return branch ? Number(branch[1]) === wanted : e.keyword !== 'anyOf';
+  });
+}
+
+/** Ajv's errors → one per key: a missing property names itself; a union of constants says which values it allows. */
+function schemaErrors(path: string, rule: number | null, id: string | null, errors: readonly ErrorObject[]): RuleLoadError[] {
+  const byKey = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const missing = e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
+    const k = e.instancePath + missing;
+    byKey.set(k, [...(byKey.get(k) ?? []), e]);
+  }
+  const out: RuleLoadError[] = [];
+  for (const [pointer, group] of byKey) {
+    const consts = group.filter((e) => e.keyword === 'const').map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
+    const messages = consts.length > 0 && group.every((e) => e.keyword === 'const' || e.keyword === 'anyOf')
+      ? [`must be one of ${consts.join(', ')}`]
+      : [...new Set(group.filter((e) => e.keyword !== 'anyOf' || group.length === 1).map(messageOf))];
+    for (const message of messages) out.push({ path, rule, id, key: keyOf(rule, pointer), message });
+  }
+  return out;
+}
+
+function messageOf(e: ErrorObject): string {
+  if (e.keyword === 'required') return 'is required';
+  if (e.keyword === 'additionalProperties') return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  return e.message ?? 'invalid';
+}
+
+function keyOf(rule: number | null, pointer: string): string {
+  const at = pointer.split('/').filter(Boolean).map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
+  const full = `${rule === null ? '' : `rules[${rule}]`}${at}`.replace(/^\./, '');
+  return full || '(file)';
 }
 
 /** One line per problem, naming file and key: what the CLI prints before exit 78. */

@@ -50,7 +50,12 @@ test('schema: an unknown key, a missing source, a bad level and a bad condition 
   const keys = errors.map((e) => e.key);
   assert.ok(keys.includes('rules[0].level'), JSON.stringify(errors));
   assert.ok(keys.includes('rules[0].sources'), JSON.stringify(errors));
-  assert.ok(keys.some((k) => k?.startsWith('rules[0].when[0]')), JSON.stringify(errors));
+  assert.deepEqual(errors.filter((e) => e.key?.startsWith('rules[0].when')).map((e) => `${e.key}: ${e.message}`), ['rules[0].when[0]: unknown key "colour"']);
+  assert.equal(errors.find((e) => e.key === 'rules[0].level')?.message, 'must be one of "low", "high"');
+  const kinds = parseRuleText(text.replace('kind: library, pattern: x, colour: red', 'kind: libraryz'), '/x/k.yaml').errors.filter((e) => e.key?.startsWith('rules[0].when'));
+  assert.equal(kinds.length, 1, JSON.stringify(kinds));
+  assert.equal(kinds[0]!.key, 'rules[0].when[0].kind');
+  assert.match(kinds[0]!.message, /"library", "argument"/);
   assert.ok(errors.every((e) => e.path === '/x/bad.yaml' && e.id === 'a'));
 });
 
