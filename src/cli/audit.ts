@@ -11,6 +11,7 @@ import { resolveToolsAtStart } from '../capture/tools.js';
 import { auditTargets } from '../audit/audit.js';
 import { formatRuleErrors, loadRules } from '../audit/load.js';
 import type { AuditResult } from '../audit/types.js';
+import { setRedactionPatterns } from '../util/redact.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
 const OPTIONS = { ...CONFIG_OPTION, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = resolveToolsAtStart(loadConfig({ file: values.config }));
+  setRedactionPatterns(config.redact.patterns);
   const rules = loadRules({ paths: config.audit.rulePaths });
   if (rules.errors.length > 0) {
     throw new ConfigError('audit.rules.paths', rules.errors[0]!.path, `bad fork-risk rule file:\n${formatRuleErrors(rules.errors)}`);
