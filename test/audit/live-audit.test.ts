@@ -8,7 +8,7 @@
  * VM.system_properties when threadDump.enabled (an @argfile hides the flag
  * from cmdline), exit 3 for a target that is gone, exit 78 for a bad rule file.
  */
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,8 +43,17 @@ before(() => {
   classDir = compileForkDeadlock();
 });
 
+/** Each test's JVM is stopped (by its pid) before the next starts: one JVM at a time on a shared host. */
+afterEach(async () => {
+  for (const p of started.splice(0)) {
+    if (p.exitCode !== null || p.signalCode !== null) continue;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+});
+
 after(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
