@@ -67,6 +67,8 @@ async function addProperties(facts: ProcessFacts, opts: AuditOptions): Promise<s
   if (late) put(propertiesFromOptionsVar(late), '_JAVA_OPTIONS');
   const argfile = facts.args.some((a, i) => i > 0 && a.startsWith('@'));
   if (!opts.jcmd) return argfile ? ['an @argfile is on the command line: its options are not read (enable threadDump to ask the JVM through jcmd)'] : [];
+  // jcmd's attach sends SIGQUIT: to anything but a HotSpot JVM that is a kill, so only where libjvm.so is mapped.
+  if (!facts.libraries.some((l) => l.path.endsWith('/libjvm.so'))) return ['not a JVM (no libjvm.so mapped): jcmd not run'];
   const owner = readEffectiveOwner(opts.procRoot ?? '/proc', facts.pid);
   const t = await runTracerOnTarget(facts.pid, opts.jcmd.path, [String(facts.pid), 'VM.system_properties'], {
     procRoot: opts.procRoot ?? '/proc',

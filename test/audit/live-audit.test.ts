@@ -175,3 +175,16 @@ test('a target that is gone: cannot tell (exit 3); a bad rule file: exit 78 nami
   assert.equal(r.status, 78);
   assert.ok(r.stderr.includes(bad) && r.stderr.includes('rules[0].level'), r.stderr);
 });
+
+test('threadDump.enabled never sends jcmd (SIGQUIT) to a program that is not a JVM: the C reproducer survives its audit', async () => {
+  requireTool('jcmd', ['-h']);
+  const d = await startDeadlocker({ hung: 1, threads: 2 });
+  try {
+    const { status, results } = audit(d.pid, 'threadDump:\n  enabled: true\n');
+    assert.equal(status, 1);
+    assert.ok(results[0]!.notes.includes('not a JVM (no libjvm.so mapped): jcmd not run'), JSON.stringify(results[0]!.notes));
+    process.kill(d.pid, 0); // still there
+  } finally {
+    await d.stop();
+  }
+});
