@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import type { Config } from '../config/config.js';
 import { createScanner } from '../classify/scanner.js';
 import { readEffectiveOwner } from '../capture/thread-dump.js';
-import { runTracerOnTarget } from '../capture/capture-stack.js';
+import { runTracerOnTarget, type RunProgramFn } from '../capture/capture-stack.js';
 import { redactDeep } from '../util/redact.js';
 import { evaluateRules } from './evaluate.js';
 import { parseSystemProperties, propertiesFromArgs, propertiesFromOptionsVar } from './parse-proc.js';
@@ -20,12 +20,14 @@ export interface AuditOptions {
   platform?: 'linux' | 'illumos';
   /** Set only when threadDump.enabled: jcmd is then run (boxed, as the JVM's owner) for VM.system_properties. */
   jcmd?: { path: string; timeoutMs: number; maxOutputBytes: number } | null;
+  /** The bounded runner for illumos' pldd and pargs (a stand-in in tests). */
+  run?: RunProgramFn;
 }
 
 /** One process: its risk, each reason with its evidence, redacted. risk null = cannot tell. */
 export async function auditProcess(target: string, pid: number, rules: readonly CompiledRule[], opts: AuditOptions = {}): Promise<AuditResult> {
   const platform = opts.platform ?? (process.platform === 'sunos' ? 'illumos' : 'linux');
-  const facts = platform === 'illumos' ? await readIllumosFacts(pid) : await readLinuxFacts(pid, opts.procRoot ?? '/proc');
+  const facts = platform === 'illumos' ? await readIllumosFacts(pid, opts.run) : await readLinuxFacts(pid, opts.procRoot ?? '/proc');
   if (facts === null) return { target, pid, risk: null, reasons: [], notes: [`pid ${pid}: its files could not be read (gone, or not permitted)`] };
   const notes = [...facts.unreadable, ...(await addProperties(facts, opts))];
   if (platform === 'linux' && facts.libraries.length === 0) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePargsEnv, parsePldd } from '../../src/audit/parse-illumos.js';
+import { parsePargs, parsePldd } from '../../src/audit/parse-illumos.js';
 import {
   compareVersions,
   glibcVersionFromPath,
@@ -24,8 +24,9 @@ test('pldd (synthetic): the mapped objects, once each, header skipped', () => {
   assert.deepEqual(parsePldd(fixture('pldd-synthetic.txt')), ['/lib/amd64/libc.so.1', '/usr/lib/amd64/libpkcs11.so.1', '/opt/java/lib/libj2pkcs11.so', '/opt/java/lib/server/libjvm.so']);
 });
 
-test('pargs -e (synthetic): only the audited variables are kept, never another value', () => {
-  const env = parsePargsEnv(fixture('pargs-e-synthetic.txt'));
+test('pargs -a -e (synthetic): the arguments; of the environment only the audited variables, never another value', () => {
+  const { args, env } = parsePargs(fixture('pargs-a-e-synthetic.txt'));
+  assert.deepEqual(args, ['/opt/java/bin/java', '-Djdk.lang.Process.launchMechanism=FORK', '-jar', 'jenkins.war']);
   assert.deepEqual(env, { LD_PRELOAD: '/usr/lib/libumem.so', _JAVA_OPTIONS: '-Djdk.lang.Process.launchMechanism=FORK -Xmx2g' });
   assert.ok(!JSON.stringify(env).includes('s3cr3t'));
 });
