@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Ma
   run: { summary: 'run the daemon (scan on a schedule, record, alert, serve the API)', load: () => import('./cli/run.js') },
   scan: { summary: "find forked-but-never-exec'd children of the watched JVMs", load: () => import('./cli/scan.js') },
   classify: { summary: 'parse a stack dump and match it against the deadlock signatures', load: () => import('./cli/classify.js') },
+  audit: { summary: 'rate each watched JVM\'s fork-deadlock risk (none/low/high), with evidence and prevention', load: () => import('./cli/audit.js') },
   bundle: { summary: "write an incident's evidence bundle", load: () => import('./cli/bundle.js') },
   doctor: { summary: 'check this host before the first hang (privileges, tracers, targets, stateDir, alerts)', load: () => import('./cli/doctor.js') },
   'check-config': { summary: 'validate the configuration and print the effective config', load: () => import('./cli/check-config.js') },

@@ -32,6 +32,7 @@ export interface Config {
     recaptureAfterMs: number;
   };
   signatures: { paths: string[] };
+  audit: { rulePaths: string[] };
   stateDir: string;
   retentionMs: number;
   listen: { host: string; port: number };

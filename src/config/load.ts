@@ -56,6 +56,7 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
       recaptureAfterMs: duration(raw, 'capture.recaptureAfter', source),
     },
     signatures: { paths: raw.signatures.paths },
+    audit: { rulePaths: raw.audit.rules.paths },
     stateDir: raw.stateDir,
     retentionMs: duration(raw, 'retention', source),
     listen: raw.listen,

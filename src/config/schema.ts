@@ -74,6 +74,12 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    audit: Type.Object(
+      {
+        rules: Type.Object({ paths: Type.Array(Type.String({ minLength: 1 }), { default: [] }) }, { default: {}, additionalProperties: false }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     stateDir: Type.String({ default: './var', minLength: 1 }),
     retention: Type.Optional(Duration),
     listen: Type.Object(
