@@ -59,16 +59,20 @@ export function createClock(opts: { timezone: string; logger: Logger }): Clock {
       return;
     }
     e.counts.runs += 1;
-    e.inFlight = (async () => {
+    const run = (async () => {
       try {
         await e.job.run(firedAt);
       } catch (err) {
         e.counts.failures += 1;
         log.error({ job: e.job.name, firedAt: firedAt.toISOString(), err }, `clock: job ${e.job.name} failed; its schedule goes on`);
-      } finally {
-        e.inFlight = null;
       }
     })();
+    e.inFlight = run;
+    // Cleared after the assignment even when the job threw synchronously
+    // (the async body has then already finished when `run` is assigned).
+    void run.finally(() => {
+      if (e.inFlight === run) e.inFlight = null;
+    });
   };
 
   const schedule = (e: Entry): void => {
