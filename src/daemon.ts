@@ -19,7 +19,7 @@ import type { EvidencePort, MatchPort, ScannerPort, Transition } from './daemon/
 import { createTickMemory, runTick, type TickSummary } from './daemon/tick.js';
 import { createTickScheduler } from './daemon/scheduler.js';
 import { handOff, runAfterTick, stopExtensions } from './daemon/extensions.js';
-import { startHousekeeping, type Housekeeping } from './daemon/housekeeping.js';
+import { createWallClock, type WallClock } from './schedule/wall-clock.js';
 import { collectAfterFullScan } from './daemon/heap.js';
 import { isAborted, raceSignal, startDeadline, tickDeadlineMs } from './daemon/deadline.js';
 import { createHealthTracker } from './daemon/health.js';
@@ -58,6 +58,8 @@ export interface Daemon {
   start(opts?: { listen?: boolean; schedule?: boolean }): Promise<{ host: string; port: number } | null>;
   runScan(): Promise<TickSummary>;
   stop(): Promise<void>;
+  /** The wall-clock jobs (retention, audit, digest): the audit wiring calls setAuditJob / setAtRiskProvider. */
+  readonly wallClock: WallClock;
 }
 
 export function createDaemon(opts: DaemonOptions): Daemon {
@@ -68,7 +70,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   const startedAt = Date.now();
   let app: ForkwatchApp | null = null;
   let stopping: Promise<void> | null = null;
-  let housekeeping: Housekeeping | null = null;
+  const wallClock = createWallClock({ config, logger, store });
 
   const deadlineMs = opts.tickDeadlineMs ?? tickDeadlineMs(config);
   const health = createHealthTracker({ startedAt, intervalMs: config.intervalMs, deadlineMs });
@@ -123,13 +125,14 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     app: () => app,
     buildApp,
     runScan: () => scheduler.runNow(),
+    wallClock,
     async start(o = {}) {
       const server = await buildApp();
       for (const ext of extensions) await ext.start?.(context);
       const address = o.listen === false ? null : await listen(server, config, logger);
       if (o.schedule !== false) {
         scheduler.start();
-        housekeeping = startHousekeeping(store, logger);
+        wallClock.start();
       }
       logger.info({ intervalMs: config.intervalMs, tickDeadlineMs: deadlineMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
       return address;
@@ -138,7 +141,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
       stopping ??= (async () => {
         const tickOutcome = await scheduler.stop(stopWaitMs);
         if (tickOutcome === 'abandoned') logger.warn({ waitedMs: stopWaitMs }, 'stopping with a tick still running (abandoned)');
-        await housekeeping?.stop();
+        await wallClock.stop();
         if (app) await app.close().catch((err: unknown) => logger.error({ err }, 'closing the HTTP server failed'));
         await stopExtensions(extensions, context);
         try {

@@ -5,6 +5,7 @@ import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js'
 import { createTickScheduler } from '../src/daemon/scheduler.js';
 import { createDaemon, type DaemonExtension } from '../src/daemon.js';
 import { startHousekeeping } from '../src/daemon/housekeeping.js';
+import { createClock } from '../src/schedule/clock.js';
 import { createMetrics, type Metrics } from '../src/expose/metrics.js';
 import { pino } from 'pino';
 import { silentLogger } from '../src/util/logger.js';
@@ -205,7 +206,7 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
   assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['/run/test.sock --ready --pid=4242 --status=watching 1 target', '/run/test.sock --stopping --pid=4242']);
 });
 
-test('housekeeping (at start, then every interval) prunes resolved incidents past retention, not younger ones', async (t) => {
+test('housekeeping (at start, then on its schedule) prunes resolved incidents past retention, not younger ones', async (t) => {
   const s = setup();
   t.after(s.cleanup);
   const day = 86_400_000;
@@ -218,17 +219,19 @@ test('housekeeping (at start, then every interval) prunes resolved incidents pas
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1);
   let clock = now + 29 * day;
   let runs = 0;
-  const hk = startHousekeeping(s.store, silentLogger(), () => (runs++, clock), 200);
-  t.after(() => hk.stop());
-  await waitFor('the first run at start', async () => runs >= 1, 2000, 20);
+  const cron = createClock({ timezone: 'UTC', logger: silentLogger() });
+  t.after(() => cron.stop());
+  const hk = startHousekeeping(s.store, silentLogger(), { clock: cron, schedule: '* * * * * *', now: () => (runs++, clock) });
+  cron.start();
+  assert.equal(runs, 1, 'the first run is at start');
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1, 'pruned before its 30 days');
   clock = now + 31 * day;
-  await waitFor('the scheduled run one interval later', async () => runs >= 2, 2000, 20);
+  await waitFor('the scheduled run (every second)', async () => runs >= 2, 3000, 20);
   assert.equal(s.store.list({}).items.length, 0, 'the scheduled run left a resolved incident past retention');
-  assert.equal(await hk.runNow(), 0, 'runNow: nothing left to prune');
-  await hk.stop();
+  assert.equal(hk.runNow(), 0, 'runNow: nothing left to prune');
+  await cron.stop();
   const after = runs;
-  await new Promise((r) => setTimeout(r, 450));
+  await new Promise((r) => setTimeout(r, 1500));
   assert.equal(runs, after, 'ran again after stop()');
 });
 
@@ -237,13 +240,15 @@ test('housekeeping survives a failing prune (logged) and runs again', async () =
   const store = { pruneResolved: () => { calls++; throw new Error('disk I/O error'); } } as unknown as Parameters<typeof startHousekeeping>[0];
   const lines: string[] = [];
   const logger = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });
-  const hk = startHousekeeping(store, logger, Date.now, 100);
+  const cron = createClock({ timezone: 'UTC', logger });
+  startHousekeeping(store, logger, { clock: cron, schedule: '* * * * * *' });
+  cron.start();
   try {
-    await waitFor('a second run after a failed one', async () => calls >= 2, 2000, 20);
+    await waitFor('a second run after a failed one', async () => calls >= 2, 3000, 20);
     assert.match(lines[0] ?? '', /retention: pruning resolved incidents failed/);
     assert.match(lines[0] ?? '', /disk I\/O error/);
   } finally {
-    await hk.stop();
+    await cron.stop();
   }
 });
 

@@ -128,6 +128,7 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
         if (result) acknowledge(s, item, result, report);
         else report.deferred += 1;
       }
+      if (s.sink.post) await postMessages(s, report);
     } catch (err) {
       log.error({ err: errorText(err), sink: s.sink.name }, 'alert: outbox pass failed; will retry');
     } finally {
@@ -164,6 +165,39 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       log.error({ ...fields, status: r.status, error: r.error, response: r.response }, 'alert: delivery refused; dead-lettered');
     }
     count(item.sink, r.outcome, report);
+  }
+
+  /** Outbox rows of no incident (the digest), after the incident rows, same marks, stop at a retry. */
+  async function postMessages(s: SinkState, report: PassReport): Promise<void> {
+    for (const m of store.listDueMessages(s.sink.name, now(), batchLimit)) {
+      if (now() < s.pausedUntil || abort.signal.aborted) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(m.body);
+      } catch {
+        store.markNotificationDead(m.id, 'stored message is not JSON', null);
+        count(m.sink, 'dead', report);
+        continue;
+      }
+      const r = await s.sink.post!(body, abort.signal);
+      if (!r) return;
+      const at = now();
+      const fields = { sink: m.sink, notification: m.id, key: m.key, attempts: m.attempts + 1 };
+      if (r.outcome === 'sent') {
+        store.markNotificationSent(m.id, at, r.response);
+        log.info({ ...fields, status: r.status }, 'alert: message sent');
+      } else if (r.outcome === 'retry') {
+        const next = at + (r.retryAfterMs ?? backoffDelay(m.attempts + 1, backoff, opts.random));
+        store.markNotificationRetry(m.id, next, r.error);
+        s.pausedUntil = Math.max(s.pausedUntil, next);
+        log.warn({ ...fields, status: r.status, error: r.error, retryInMs: next - at }, 'alert: message delivery failed; will retry');
+      } else {
+        store.markNotificationDead(m.id, r.error, r.response);
+        log.error({ ...fields, status: r.status, error: r.error, response: r.response }, 'alert: message refused; dead-lettered');
+      }
+      count(m.sink, r.outcome, report);
+      if (r.outcome === 'retry') return;
+    }
   }
 
   function count(sink: string, outcome: DeliveryResult['outcome'], report: PassReport): void {

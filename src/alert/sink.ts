@@ -9,6 +9,8 @@ export interface Sink {
    * failure) stay pending and due, untouched. Never throws.
    */
   deliver(items: Notification[], signal: AbortSignal): Promise<Map<number, DeliveryResult>>;
+  /** Post a message already rendered (an outbox row of no incident: the digest); null when aborted before trying. */
+  post?(message: unknown, signal: AbortSignal): Promise<DeliveryResult | null>;
 }
 
 /** Resolves after ms, or early (false) when the signal aborts. */

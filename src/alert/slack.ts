@@ -41,6 +41,12 @@ export function createSlackSink(opts: SlackSinkOptions): Sink {
       }
       return results;
     },
+    async post(message, signal) {
+      if (!(await sleep(lastSentAt + opts.minIntervalMs - opts.now(), signal))) return null;
+      const result = await postJson(opts.webhookUrl, message, { timeoutMs: opts.timeoutMs, signal, redact, now: opts.now });
+      lastSentAt = opts.now();
+      return result;
+    },
   };
 }
 

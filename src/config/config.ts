@@ -35,6 +35,10 @@ export interface Config {
   audit: { rulePaths: string[] };
   stateDir: string;
   retentionMs: number;
+  /** Cron expressions (validated), run by src/daemon/clock.ts in `timezone`; digest null: off. */
+  schedules: { retention: string; audit: string; digest: string | null };
+  /** IANA zone the schedules are read in (the host's unless set). */
+  timezone: string;
   listen: { host: string; port: number };
   /** Bearer token for mutating endpoints; null: they answer 403. */
   authToken: string | null;

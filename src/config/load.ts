@@ -6,7 +6,8 @@ import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import { weakLazy } from '../util/weak-lazy.js';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, DURATION_DEFAULTS, type RawConfig } from './schema.js';
+import { validateDetailed } from 'node-cron';
+import { ConfigSchema, CRON_KEYS, DURATION_DEFAULTS, type RawConfig } from './schema.js';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { Config, TargetConfig } from './config.js';
@@ -28,18 +29,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const file = opts.file || env.FORKWATCH_CONFIG || undefined;
   const fileKey = opts.file ? '--config' : 'FORKWATCH_CONFIG';
-  const fromFile = file ? readConfigFile(file, fileKey) : {};
-  const merged = mergeDeep(fromFile, envOverrides(env));
+  const fromFile = retentionShorthand(file ? readConfigFile(file, fileKey) : {});
+  const merged = mergeDeep(fromFile, envOverrides(retentionEnvShorthand(env)));
   return resolveConfig(merged, file ?? 'environment', env);
 }
 
 /** Validate plain data (already merged) and resolve it. Exported for tests and the API. */
 export function resolveConfig(data: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Config {
-  const copy = structuredClone(data ?? {});
+  const copy = retentionShorthand(structuredClone(data ?? {}));
   const validate = configValidator();
   if (!validate(copy)) throw toConfigError(validate.errors ?? [], copy, source);
   const raw = copy as RawConfig;
-  return {
+  const config: Config = {
     targets: raw.targets.map((t, i) => resolveTarget(t, i, source)),
     hungAfterMs: duration(raw, 'hungAfter', source),
     intervalMs: positive(raw, 'interval', source),
@@ -58,7 +59,13 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
     signatures: { paths: raw.signatures.paths },
     audit: { rulePaths: raw.audit.rules.paths },
     stateDir: raw.stateDir,
-    retentionMs: duration(raw, 'retention', source),
+    retentionMs: duration(raw, 'retention.keep', source),
+    schedules: {
+      retention: cron(raw, 'retention.schedule', source)!,
+      audit: cron(raw, 'audit.schedule', source)!,
+      digest: cron(raw, 'alerts.slack.digest', source),
+    },
+    timezone: timezone(raw.timezone, source),
     listen: raw.listen,
     authToken: resolveToken({ inline: raw.auth.token, inlineKey: 'auth.token', file: raw.auth.tokenFile, fileKey: 'auth.tokenFile' }, env, source),
     publicUrl: raw.publicUrl ?? null,
@@ -88,6 +95,10 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
     redact: { patterns: raw.redact.patterns.map((pat, i) => compileRegex(`redact.patterns[${i}]`, pat, source) as SafeRegex) },
     log: raw.log,
   };
+  if (config.schedules.digest && !config.alerts.slack.webhookUrl) {
+    throw new ConfigError('alerts.slack.digest', config.schedules.digest, 'a digest needs a Slack webhook: set alerts.slack.webhookUrl or alerts.slack.webhookUrlFile', source);
+  }
+  return config;
 }
 
 /** `key` is how the file was named: --config or FORKWATCH_CONFIG. */
@@ -133,6 +144,42 @@ function positive(raw: RawConfig, key: keyof typeof DURATION_DEFAULTS, source: s
   const ms = duration(raw, key, source);
   if (ms <= 0) throw new ConfigError(key, getPath(raw, key), 'a duration greater than zero', source);
   return ms;
+}
+
+/** Validated with node-cron's own parser (the one that will schedule it); null when unset. */
+function cron(raw: RawConfig, key: (typeof CRON_KEYS)[number], source: string): string | null {
+  const value = getPath(raw, key);
+  if (value === undefined) return null;
+  const text = String(value);
+  const v = validateDetailed(text);
+  if (v.valid) return text;
+  const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  throw new ConfigError(key, value, `a cron expression: minute hour day-of-month month day-of-week, optionally seconds first (${why || 'invalid'})`, source);
+}
+
+/** The host's zone unless set; an unknown name is refused by Intl itself, the zone database node-cron uses. */
+function timezone(value: string | undefined, source: string): string {
+  if (value === undefined) return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError('timezone', value, 'an IANA time zone name such as "Europe/Paris" or "UTC"', source);
+  }
+}
+
+/** `retention: 30d` (the key before schedules existed) still means `retention: { keep: 30d }`. */
+function retentionShorthand(doc: unknown): unknown {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
+  const r = (doc as Record<string, unknown>).retention;
+  if (typeof r !== 'string' && typeof r !== 'number') return doc;
+  return { ...(doc as Record<string, unknown>), retention: { keep: r } };
+}
+
+/** FORKWATCH_RETENTION, likewise, is FORKWATCH_RETENTION_KEEP. */
+function retentionEnvShorthand(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.FORKWATCH_RETENTION === undefined) return env;
+  const { FORKWATCH_RETENTION: keep, ...rest } = env;
+  return { FORKWATCH_RETENTION_KEEP: keep, ...rest };
 }
 
 function compileRegex(key: string, pattern: string | undefined, source: string): SafeRegex | undefined {

@@ -81,7 +81,20 @@ export const ConfigSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     stateDir: Type.String({ default: './var', minLength: 1 }),
-    retention: Type.Optional(Duration),
+    retention: Type.Object(
+      {
+        keep: Type.Optional(Duration),
+        schedule: Type.String({ default: '17 3 * * *', minLength: 1, description: 'a cron expression' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    audit: Type.Object(
+      {
+        schedule: Type.String({ default: '23 4 * * *', minLength: 1, description: 'a cron expression' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    timezone: Type.Optional(Type.String({ minLength: 1, description: 'an IANA time zone name' })),
     listen: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', minLength: 1 }),
@@ -105,6 +118,7 @@ export const ConfigSchema = Type.Object(
             webhookUrlFile: Type.Optional(Type.String({ minLength: 1 })),
             repeatInterval: Type.Optional(Duration),
             timeout: Type.Optional(Duration),
+            digest: Type.Optional(Type.String({ minLength: 1, description: 'a cron expression' })),
           },
           { default: {}, additionalProperties: false },
         ),
@@ -170,6 +184,9 @@ export const ConfigSchema = Type.Object(
 
 export type RawConfig = Static<typeof ConfigSchema>;
 
+/** Cron keys (dotted paths): validated by load.ts with node-cron's own validator. */
+export const CRON_KEYS = ['retention.schedule', 'audit.schedule', 'alerts.slack.digest'] as const;
+
 /** Duration keys (dotted paths) and their embedded defaults, in seconds-text form. */
 export const DURATION_DEFAULTS = {
   hungAfter: '60s',
@@ -177,7 +194,7 @@ export const DURATION_DEFAULTS = {
   rediscoverInterval: '60s',
   'capture.timeout': '10s',
   'capture.recaptureAfter': '0s',
-  retention: '30d',
+  'retention.keep': '30d',
   'alerts.slack.repeatInterval': '4h',
   'alerts.slack.timeout': '10s',
   'alerts.alertmanager.resendInterval': '60s',

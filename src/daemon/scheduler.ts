@@ -4,7 +4,7 @@
  * as 45s or 1.5s, and a chain scheduled from each tick's start keeps the
  * cadence without ever overlapping (a slow tick delays the next one instead).
  * runNow() waits for an in-flight tick, then runs one; callers arriving while
- * one is queued share it. Housekeeping (hourly retention) runs on one too.
+ * one is queued share it. Wall-clock jobs are not ticks: src/schedule/clock.ts.
  */
 export interface TickScheduler<T> {
   start(): void;

@@ -23,7 +23,8 @@ export class OutboxOps {
         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, transition, sink) DO NOTHING`),
       // Per incident and sink, rows go out in the order they were enqueued: a
       // 'resolved' never overtakes an 'opened' that is still being retried.
-      due: q(`SELECT * FROM outbox o WHERE o.state = 'pending' AND o.sink = ? AND o.next_attempt_at <= ?
+      // Incident rows only; rows without one (the digest) are listed by messages.ts.
+      due: q(`SELECT * FROM outbox o WHERE o.state = 'pending' AND o.sink = ? AND o.next_attempt_at <= ? AND o.incident_id IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.incident_id = o.incident_id AND e.sink = o.sink
             AND e.state = 'pending' AND e.id < o.id)
         ORDER BY o.id LIMIT ?`),
@@ -80,7 +81,7 @@ export class OutboxOps {
   /** Newest first, keyset-paginated by id. */
   list(q: NotificationQuery): Page<OutboxItem> {
     const limit = checkLimit(q.limit);
-    const where: string[] = [];
+    const where: string[] = ['incident_id IS NOT NULL'];
     const params: (string | number)[] = [];
     if (q.state !== undefined) {
       where.push('state = ?');

@@ -120,6 +120,41 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE incidents SET fingerprint_version = 1 WHERE fingerprint IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'outbox rows without an incident (the Slack digest), each unique by its key',
+    // The digest (src/alert/digest.ts) goes through the outbox like every
+    // other Slack message, so it is written once and delivered once; it is no
+    // incident's message, so incident_id becomes nullable (SQLite: a rebuild).
+    // Such a row's transition is its key ("digest:<fire time>"), unique per
+    // sink; its snapshot is the rendered, redacted message. The digest's
+    // cursor ("resolved since the last digest") is a store_meta row written
+    // in the same transaction as the row.
+    sql: `
+      CREATE TABLE outbox_v4 (
+        id              INTEGER PRIMARY KEY,
+        incident_id     TEXT REFERENCES incidents (id) ON DELETE CASCADE,
+        transition      TEXT NOT NULL,
+        sink            TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','dead')),
+        last_error      TEXT,
+        response        TEXT,
+        sent_at         INTEGER,
+        snapshot        TEXT NOT NULL,
+        UNIQUE (incident_id, transition, sink)
+      ) STRICT;
+      INSERT INTO outbox_v4 (id, incident_id, transition, sink, created_at, attempts, next_attempt_at, state, last_error, response, sent_at, snapshot)
+        SELECT id, incident_id, transition, sink, created_at, attempts, next_attempt_at, state, last_error, response, sent_at, snapshot FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_v4 RENAME TO outbox;
+      CREATE INDEX outbox_due ON outbox (sink, next_attempt_at) WHERE state = 'pending';
+      CREATE INDEX outbox_by_state ON outbox (state, id);
+      CREATE UNIQUE INDEX outbox_messages ON outbox (transition, sink) WHERE incident_id IS NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

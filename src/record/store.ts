@@ -8,6 +8,7 @@ import { appendKernel, mergeEvidence, splitEvidence, touchesBulk } from './evide
 import { incidentId, incidentKey, looksLikeIncidentId } from './key.js';
 import { listIncidents } from './list.js';
 import { OutboxOps } from './outbox.js';
+import { MessageOps } from './messages.js';
 import { SUMMARY_COLUMNS, parseJson, toIncident, toSummary, type AuditRow, type IncidentRow } from './rows.js';
 import type {
   AuditRecord,
@@ -21,6 +22,7 @@ import type {
   NotificationQuery,
   ObserveResult,
   OutboxItem,
+  OutboxMessage,
   OutboxStats,
   OutboxTransition,
   Page,
@@ -47,6 +49,7 @@ export class SqliteIncidentStore implements IncidentStore {
   private readonly retentionMs: number;
   private readonly log: Logger | undefined;
   private readonly outbox: OutboxOps;
+  private readonly messages: MessageOps;
   private readonly st: Record<string, Statement>;
   private closed = false;
   private readonly onClose: (() => void) | undefined;
@@ -63,6 +66,7 @@ export class SqliteIncidentStore implements IncidentStore {
     this.log = s.logger;
     this.onClose = s.onClose;
     this.outbox = new OutboxOps(db, s.sinks);
+    this.messages = new MessageOps(db);
     this.st = prepareStatements(db);
   }
 
@@ -288,6 +292,15 @@ export class SqliteIncidentStore implements IncidentStore {
   }
   listNotifications(query: NotificationQuery = {}): Page<OutboxItem> {
     return this.outbox.list(query);
+  }
+  enqueueMessage(key: string, sinks: readonly string[], body: string, meta?: { name: string; value: string }): number {
+    return this.messages.enqueue(key, sinks, this.now(), body, meta);
+  }
+  listDueMessages(sink: string, now: number, limit: number): OutboxMessage[] {
+    return this.messages.listDue(sink, now, limit);
+  }
+  meta(name: string): string | null {
+    return this.messages.meta(name);
   }
 
   close(): void {

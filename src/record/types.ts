@@ -218,6 +218,17 @@ export interface OutboxItem {
   incident: Incident;
 }
 
+/** An outbox row of no incident (the digest): its body is the message as posted. */
+export interface OutboxMessage {
+  id: number;
+  /** Unique per sink, e.g. "digest:2026-12-07T08:00:00.000Z". */
+  key: string;
+  sink: string;
+  createdAt: number;
+  attempts: number;
+  body: string;
+}
+
 export interface OutboxStats {
   sink: string;
   pending: number;
@@ -306,6 +317,16 @@ export interface IncidentStore {
   markNotificationDead(id: number, error: string, response: string | null): void;
   outboxStats(now: number): OutboxStats[];
   listNotifications(query?: NotificationQuery): Page<OutboxItem>;
+  /**
+   * Outbox rows of no incident (src/record/messages.ts): one per sink unless
+   * the key exists, with an optional store_meta row, in one transaction.
+   * Returns rows inserted (0: the key was there). Marked sent/retry/dead like
+   * any notification.
+   */
+  enqueueMessage(key: string, sinks: readonly string[], body: string, meta?: { name: string; value: string }): number;
+  listDueMessages(sink: string, now: number, limit: number): OutboxMessage[];
+  /** A store_meta value (e.g. the digest's cursor); null when unset. */
+  meta(name: string): string | null;
 
   /** Idempotent. */
   close(): void;
