@@ -77,6 +77,7 @@ export const ConfigSchema = Type.Object(
     audit: Type.Object(
       {
         rules: Type.Object({ paths: Type.Array(Type.String({ minLength: 1 }), { default: [] }) }, { default: {}, additionalProperties: false }),
+        schedule: Type.String({ default: '23 4 * * *', minLength: 1, description: 'a cron expression' }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -85,12 +86,6 @@ export const ConfigSchema = Type.Object(
       {
         keep: Type.Optional(Duration),
         schedule: Type.String({ default: '17 3 * * *', minLength: 1, description: 'a cron expression' }),
-      },
-      { default: {}, additionalProperties: false },
-    ),
-    audit: Type.Object(
-      {
-        schedule: Type.String({ default: '23 4 * * *', minLength: 1, description: 'a cron expression' }),
       },
       { default: {}, additionalProperties: false },
     ),
