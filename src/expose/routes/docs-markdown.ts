@@ -117,7 +117,7 @@ function uniqueSlug(slug: string, ctx: Ctx): string {
 }
 
 /** A heading's text as GitHub slugs it: code spans, links and emphasis reduced to their text. */
-function plainText(text: string): string {
+export function plainText(text: string): string {
   return text
     .replace(/\[([^\]\n]{0,300})\]\([^()\s]{0,500}\)/g, '$1')
     .replace(/`([^`\n]{0,500})`/g, '$1')

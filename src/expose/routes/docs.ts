@@ -25,7 +25,7 @@ import { HttpError } from '../errors.js';
 import { SECURITY_HEADERS } from '../page/headers.js';
 import { ASSETS } from '../page/assets.js';
 import { escapeAttr, escapeText } from '../page/html.js';
-import { renderMarkdown } from './docs-markdown.js';
+import { plainText, renderMarkdown } from './docs-markdown.js';
 
 /** The package's docs/ (src/expose/routes or dist/expose/routes → the package root). */
 export const SHIPPED_DOCS_DIR = fileURLToPath(new URL('../../../docs/', import.meta.url));
@@ -109,7 +109,7 @@ async function titled(docs: Map<string, DocEntry>): Promise<DocEntry[]> {
   return Promise.all(
     [...docs.values()].map(async (d) => {
       const first = /^#\s+(.{1,200})$/m.exec((await readDoc(d)).slice(0, 4096));
-      return { ...d, title: first ? first[1]!.trim() : d.name };
+      return { ...d, title: first ? plainText(first[1]!.trim()) : d.name };
     }),
   );
 }
