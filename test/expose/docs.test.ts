@@ -10,13 +10,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { parse as parseYaml } from 'yaml';
 import { createDaemon } from '../../src/daemon.js';
 import { createMetrics } from '../../src/expose/metrics.js';
 import { SECURITY_HEADERS } from '../../src/expose/page/headers.js';
 import { docsPlugin, listDocs, SHIPPED_DOCS_DIR } from '../../src/expose/routes/docs.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { REPO_ROOT } from '../helpers/native-build.js';
+import { ruleRunbookUrls } from '../deploy/support.js';
 import { fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -47,12 +47,6 @@ function assertSecurityHeaders(res: { headers: Record<string, unknown> }, what: 
 }
 
 const idsIn = (html: string): Set<string> => new Set([...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]!));
-
-/** Every runbook_url of the alert rules, as written (templates). */
-export function ruleRunbookUrls(): { alert: string; url: string }[] {
-  const doc = parseYaml(readFileSync(join(REPO_ROOT, 'deploy/prometheus/forkwatch.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] };
-  return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => ({ alert: r.alert!, url: r.annotations?.runbook_url ?? '' }));
-}
 
 test('the docs served are the package docs/ folder, every *.md of it', () => {
   assert.equal(SHIPPED_DOCS_DIR, join(REPO_ROOT, 'docs') + '/');
