@@ -76,10 +76,16 @@ export const docsPlugin: FastifyPluginAsync<{ docs: Map<string, DocEntry> }> = a
   const isDoc = (fileName: string): boolean => docs.has(fileName.replace(/\.md$/, ''));
   const index = async (_req: FastifyRequest, reply: FastifyReply) => sendHtml(reply, renderIndex(await titled(docs)));
   app.get('/docs', { schema: { hide: true } }, index);
-  app.get('/docs/', { schema: { hide: true } }, index);
+  app.get('/docs/', { schema: { tags: ['docs'], description: 'HTML index of the operator docs (the package docs/ folder); no token' } }, index);
   app.get<{ Params: { name: string }; Querystring: Record<string, string> }>(
     '/docs/:name',
-    { schema: { hide: true, params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] } } },
+    {
+      schema: {
+        tags: ['docs'],
+        description: 'One doc as HTML (GitHub anchor ids), or its Markdown with ?raw or Accept: text/markdown; 404 for a name not in docs/',
+        params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] },
+      },
+    },
     async (req, reply) => {
       const entry = docs.get(req.params.name.replace(/\.md$/, ''));
       if (!entry) throw new HttpError(404, `no doc ${JSON.stringify(req.params.name.slice(0, 64))}: the index is /docs/`);
