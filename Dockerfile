@@ -75,6 +75,8 @@ COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY signatures ./signatures
+# The operator docs the daemon serves at /docs/ (the alert rules' runbook_url).
+COPY docs ./docs
 COPY deploy/examples/forkwatch.yml /etc/forkwatch/forkwatch.yml
 
 # ---- runtime: no compiler, no npm, no dev dependencies ------------------------

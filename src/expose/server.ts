@@ -20,6 +20,7 @@ import { registerTargetRoutes } from './routes/targets.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { registerScanRoute } from './routes/scan.js';
+import { registerDocsRoutes } from './routes/docs.js';
 import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createRefusalDelay, createHostCheck, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
 import { discloseTo } from './disclosure.js';
 
@@ -48,6 +49,7 @@ export const CORE_ROUTES: RoutePlugin[] = [
   registerIncidentRoutes,
   registerSignatureRoutes,
   registerScanRoute,
+  registerDocsRoutes,
 ];
 
 export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[] = []): Promise<ForkwatchApp> {

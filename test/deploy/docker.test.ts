@@ -118,7 +118,7 @@ test('the runtime stage runs as a non-root user and probes /healthz with node (n
 });
 
 test('COPY takes only named sources that exist, never the whole context, secrets, .env or state', () => {
-  const allowed = /^(package\.json|package-lock\.json|tsconfig\.json|src|signatures|deploy\/examples\/forkwatch\.yml)$/;
+  const allowed = /^(package\.json|package-lock\.json|tsconfig\.json|src|signatures|docs|deploy\/examples\/forkwatch\.yml)$/;
   for (const s of dockerfile.stages) {
     for (const c of [...ops(s, 'COPY'), ...ops(s, 'ADD')]) {
       if (c.startsWith('--from=')) continue;
@@ -132,7 +132,7 @@ test('COPY takes only named sources that exist, never the whole context, secrets
   }
   const ignore = readRepoFile('.dockerignore').split('\n').map((l) => l.trim());
   for (const p of ['.git', 'node_modules', 'dist', 'var', '.env', '.env.*', '.npmrc', '.tmp']) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
-  for (const keep of ['src', 'signatures', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+  for (const keep of ['src', 'signatures', 'docs', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     assert.ok(!ignore.includes(keep), `.dockerignore must not exclude ${keep}`);
   }
   assert.ok(ignore.includes('!deploy/examples/'), 'the example config stays in the context');

@@ -176,3 +176,11 @@ test('method: outside SMF it exits SMF_EXIT_ERR_NOSMF; an unknown method is SMF_
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the template documents the service with the installed docs and the daemon\'s own /docs page, no repository URL', () => {
+  requireTool('xmllint', ['--version']);
+  const installDir = xpath('string(//property_group[@name="config"]/propval[@name="install_dir"]/@value)');
+  assert.equal(xpath('count(//template/documentation/doc_link)'), '2');
+  assert.equal(xpath('string(//template/documentation/doc_link[1]/@uri)'), `file://${installDir}/docs/operations.md`);
+  assert.equal(xpath('string(//template/documentation/doc_link[2]/@uri)'), 'http://localhost:9710/docs/operations#smf');
+});

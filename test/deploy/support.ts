@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
 export { REPO_ROOT };
@@ -75,4 +76,10 @@ export function headingAnchors(markdown: string): Set<string> {
     if (m) out.add((m[1] as string).toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
   }
   return out;
+}
+
+/** Every alert rule's runbook_url as written (a template: test/expose/docs-runbooks.test.ts renders and fetches them). */
+export function ruleRunbookUrls(): { alert: string; url: string }[] {
+  const doc = parseYaml(readRepoFile('deploy/prometheus/forkwatch.rules.yml')) as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] };
+  return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => ({ alert: r.alert!, url: r.annotations?.runbook_url ?? '' }));
 }

@@ -7,11 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { requireTool } from '../helpers/native-build.js';
 import { envVarNames } from '../../src/config/env.js';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 
 const UNIT = 'deploy/systemd/forkwatch.service';
 /** Regression guard, on systemd's 0-100 scale (2.4 → 24): "OK" ends at 4.9. */
@@ -165,4 +166,18 @@ test('every FORKWATCH_* variable the unit and forkwatch.env mention is a known c
   ].filter((n) => n.startsWith('FORKWATCH_'));
   assert.ok(mentioned.length >= 4);
   for (const name of mentioned) assert.ok(known.has(name), `${name} is not a config variable (src/config/env.ts)`);
+});
+
+test("Documentation= names the docs installed with the package and the daemon's own /docs page (no repository URL)", () => {
+  const unit = parseUnit(readRepoFile(UNIT));
+  const docs = (unit.get('Unit.Documentation') ?? []).join(' ').split(/\s+/).filter(Boolean);
+  const cli = (one(unit, 'Service.ExecStart') ?? '').split(/\s+/).find((a) => a.endsWith('/dist/cli.js')) as string;
+  const installDir = dirname(dirname(cli));
+  const port = (ConfigSchema.properties.listen.properties.port as { default?: number }).default;
+  assert.equal(port, 9710);
+  assert.deepEqual(docs, [`file://${installDir}/docs/operations.md`, `http://localhost:${port}/docs/operations`]);
+  // The file: URL is the package's own docs/operations.md where the install steps put the package (ExecStart's dir);
+  // the http: one is served by the daemon (test/expose/docs-runbooks.test.ts GETs it on a live daemon).
+  assert.ok(existsSync(join(REPO_ROOT, 'docs/operations.md')));
+  assert.match(readRepoFile('docs/operations.md'), new RegExp(`clone .* ${installDir}\\b`), 'the install steps put the package where Documentation= points');
 });
