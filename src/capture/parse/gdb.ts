@@ -48,7 +48,7 @@ import { currentThread, dropRepeatedThreads, finishState, newState, openThread, 
 import { completeWrapped, frameFrom } from './gdb-frame.js';
 
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
-const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/;
+const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16})\s{1,8}in\s{1,8})?(.*)$/;
 const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
 const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
 const INFO_THREADS_ROW = /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
