@@ -20,6 +20,8 @@
  *     File "x.py", line 12, in acquire                Python (gdb py-bt, tracebacks): the function, file:line as source
  *     <built-in method acquire of _thread.lock object at remote 0x7f..>   py-bt's C call: `_thread.lock.acquire`
  *     Waiting for the GIL                              py-bt's word for a thread in take_gil: a `take_gil` frame
+ *     _acquireLock (logging/__init__.py:221)           py-spy dump: func (file:line), func (lib.so) with --native
+ *     3: std::sys::sync::mutex::futex::Mutex::lock_contended   Rust std backtrace: N: func
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -45,7 +47,13 @@ const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
 const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
-const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})$/;
+/** Tracebacks and gdb py-bt (`, in f`); faulthandler's dump (`line 12 in f`, no comma). */
+const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}),? in (\S{1,512})$/;
+/** py-spy dump: `_acquireLock (logging/__init__.py:221)`, with --native `__lll_lock_wait (libc-2.31.so)`. */
+const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(([^\s()]{1,1000})\)$/;
+const PY_SPY_SOURCE = /^(.{1,1000}):(\d{1,9})$/;
+/** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
+const RUST_NUMBERED = /^(\d{1,5}):\s{1,8}(?:0x[0-9a-fA-F]{1,16} - )?([A-Za-z_<][^\s]{0,1000}(?: as [^\s]{1,500}>[^\s]{0,500})?)$/;
 const PY_BUILTIN = /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
 const PY_GIL = /^Waiting for the GIL$/;
 /** The first characters of the Python lines (a cheap test before their regexes). */
@@ -103,6 +111,10 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);
   if (go) return { frames: [go], number: null };
+  const spy = pySpyFrame(line);
+  if (spy) return { frames: [spy], number: null };
+  const rust = RUST_NUMBERED.exec(line);
+  if (rust) return { frames: [makeFrame({ fn: rust[2]! })], number: Number(rust[1]) };
   const tick = backtickFrame(line);
   if (tick) return { frames: [tick], number: null };
   const inAt = line.startsWith('in ') ? 0 : line.indexOf(' in ') + 1; // where `in ` starts; 0 also when absent
@@ -129,6 +141,15 @@ function goFrame(line: string): Frame | null {
   const name = open > 0 ? body.slice(0, open) : '';
   if (!GO_NAME.test(name) || !name.includes('.') || body.slice(open + 1, -1).includes(')')) return null;
   return makeFrame({ fn: name });
+}
+
+/** py-spy: `name (file.py:12)` (the source) or `name (libc.so.6)` (the module, --native). */
+function pySpyFrame(line: string): Frame | null {
+  const m = PY_SPY.exec(line);
+  if (!m) return null;
+  const source = PY_SPY_SOURCE.exec(m[2]!);
+  if (source) return makeFrame({ fn: m[1]!, source: `${source[1]}:${source[2]}` });
+  return MODULE.test(m[2]!) || m[2]!.includes('.so') ? makeFrame({ fn: m[1]!, module: m[2]! }) : null;
 }
 
 /** `module`func` (lldb, dtrace, macOS samples), `+ N` after it kept as the offset. */

@@ -5,6 +5,7 @@
  *   __pthread_mutex_lock@GLIBC_2.2.5           → pthread_mutex_lock
  *   __libc_start_main@@GLIBC_2.34              → libc_start_main
  *   foo.isra.0.part.3, foo.cold, foo [clone .constprop.0] → foo
+ *   runtime.futex.abi0 (Go's assembly ABI marker) → runtime.futex
  *   mutex_lock_impl+0x163, mutex_lock_impl + 291 → mutex_lock_impl
  *   SpinLock::SlowLock() (demangled, eu-stack) → SpinLock::SlowLock
  *   outer [inlined] take_lock (lldb's inlined-frame marker) → take_lock
@@ -17,7 +18,8 @@
 /** Names longer than this are cut before normalizing (C++ templates can be huge). */
 export const MAX_NAME_LENGTH = 512;
 
-const UNKNOWN_NAME = /^\?+$/;
+/** No name: gdb's `??`, systemd-coredump's `n/a`, perf's `[unknown]`. */
+const UNKNOWN_NAME = /^(?:\?+|n\/a|\[unknown\])$/;
 const INLINED = '[inlined] ';
 const CLONE_SUFFIX = /(?: \[clone \.[\w.]{1,64}\])+$/;
 const OFFSET_SUFFIX = /\s?\+\s?(?:0x)?[0-9a-fA-F]{1,16}$/;
@@ -26,7 +28,7 @@ const VERSION_SUFFIX = /@@?[\w.]{1,64}$/;
 const DARWIN_VARIANT_SUFFIX = /(?:\$(?:VARIANT\$\w{1,32}|UNIX2003|NOCANCEL|INODE64|DARWIN_EXTSN|LEGACY|1050)){1,4}$/;
 /** Rust's legacy mangling ends each path in a hash, `::h` and 16 hex digits, which tools print after demangling. */
 const RUST_HASH_SUFFIX = /::h[0-9a-f]{16}$/;
-const COMPILER_SUFFIX = /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized)(?:\.\d{1,20})?){1,8}$/;
+const COMPILER_SUFFIX = /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized|abi0|abiinternal)(?:\.\d{1,20})?){1,8}$/;
 const GI_PREFIX = /^_{0,3}GI_/;
 const LEADING_UNDERSCORES = /^_{1,8}(?=[^_])/;
 
