@@ -31,7 +31,10 @@
  * space instead of two, a line cut before its `[0x…]` address or inside
  * `(in …`, a graph pasted without its thread line (one thread), and a
  * graph whose indentation a renderer collapsed (every frame in one column:
- * the frames in order while the counts do not grow).
+ * the frames in order while the counts do not grow; spindump's "Heaviest
+ * stack" is printed so). spindump (macOS 10.13+) puts the module with its
+ * own offset in the parentheses: `770  fn + 16 (file.cpp:283 in libc++.1.dylib
+ * + 78548) [0x19ae1e2d4]`; its kernel frames (`*770 …`) are not read.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
 import { finishState, makeFrame, newState, openThread, pushFrame, type ParseState } from './common.js';
@@ -50,6 +53,10 @@ const TAIL_ADDRESS = /\[(0x[0-9a-fA-F]{1,16})(?:,0x[0-9a-fA-F]{1,16}){0,8}\](?:\
 const PID = /^(?:Analysis of sampling .{0,512} \(pid (\d{1,10})\)|Process:\s{1,64}.{0,512}\[(\d{1,10})\])/;
 const END_OF_GRAPH = /^(?:Total number in stack|Sort by top of stack|Binary Images:)/;
 const SOURCE = /^([^\s:]{1,1000}):(\d{1,9})$/;
+/** spindump (macOS 10.13+): `fn + 16 (file.cpp:283 in libc++.1.dylib + 78548) [0x19ae1e2d4]`, `fn + 8 (libsystem_kernel.dylib + 15004) [0x…]`: tested at each ` (`. */
+const SPINDUMP_WHERE = / \((?:([^()]{1,1000}) in )?([^\s()]{1,512}) \+ (\d{1,12})\)(?: \[(0x[0-9a-fA-F]{1,16})\])?(?=\s|$)/y;
+/** At most this many ` (` of a line are tried as spindump's location (a C++ name has a few). */
+const MAX_OPEN_PARENS = 16;
 
 interface PathFrame {
   frame: Frame;
@@ -151,6 +158,10 @@ function frameOf(body: string, inThread: boolean): PathFrame | null {
   if (!head) return null;
   const rest = head[2]!;
   const inModule = IN_MODULE.exec(rest);
+  if (!inModule) {
+    const spin = spindumpFrame(rest);
+    if (spin) return { frame: spin, column: 0, count: Number(head[1]) };
+  }
   if (!inModule && !inThread) return null;
   let name = (inModule ? rest.slice(0, inModule.index) : rest).trim();
   let offset: number | null = null;
@@ -171,4 +182,25 @@ function frameOf(body: string, inThread: boolean): PathFrame | null {
   const source = address?.[2] ? SOURCE.exec(address[2].trim()) : null;
   if (source) frame.source = `${source[1]}:${source[2]}`;
   return { frame, column: 0, count: Number(head[1]) };
+}
+
+/** spindump's frame: the name (`+ N` its offset), then `(SOURCE in MODULE + N)` or `(MODULE + N)`, then the address; null when none fits. */
+function spindumpFrame(rest: string): Frame | null {
+  let open = rest.indexOf(' (');
+  for (let tries = 0; open > 0 && tries < MAX_OPEN_PARENS; tries++) {
+    SPINDUMP_WHERE.lastIndex = open;
+    const where = SPINDUMP_WHERE.exec(rest);
+    if (where) {
+      let name = rest.slice(0, open).trim();
+      let offset: number | null = null;
+      const spun = NAME_OFFSET.exec(name);
+      if (spun) [name, offset] = [spun[1]!.trim(), Number(spun[2])];
+      const frame = makeFrame({ fn: name === '???' ? null : name, module: where[2]!, offset, address: where[4] ?? null });
+      const source = where[1] ? SOURCE.exec(where[1].trim()) : null;
+      if (source) frame.source = `${source[1]}:${source[2]}`;
+      return frame;
+    }
+    open = rest.indexOf(' (', open + 2);
+  }
+  return null;
 }

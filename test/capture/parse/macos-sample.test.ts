@@ -108,3 +108,24 @@ test('macos-sample: old samples print bare names (no module) under the thread li
   const old = ['Call graph:', '    1933 Thread_0f07', '      1933 start', '        1933 main', '          1933 __spin_lock', '            1933 syscall_thread_switch'].join('\n');
   assert.deepEqual(parseStack(old).threads[0]!.frames.map((f) => f.normalized), ['syscall_thread_switch', 'spin_lock', 'main', 'start']);
 });
+
+test('macos-sample: spindump (10.13+): (SOURCE in MODULE + N) and (MODULE + N) locations, kernel (*) frames not read, the heaviest stack in one column', () => {
+  const text = [
+    'Process:          child [4242]',
+    '  Thread 0x2c4a6c    770 samples (1-770)    priority 31 (base 31)',
+    '  770  start + 2840 (dyld + 24916) [0x19ab5e754]',
+    '    770  std::__1::recursive_mutex::lock() + 16 (__threading_support:283 in libc++.1.dylib + 78548) [0x19ae1e2d4]',
+    '      770  __psynch_mutexwait + 8 (libsystem_kernel.dylib + 15004) [0x19aeb5a9c]',
+    '       *770  psynch_mtxcontinue + 0 (kern_synch.c:785 in com.apple.kec.pthread + 8060) [0xfffffe000b861b9c] (blocked by turnstile)',
+  ].join('\n');
+  assert.equal(detectStackFormat(text), 'macos-sample');
+  const p = parseStack(text);
+  assert.equal(p.pid, 4242);
+  assert.deepEqual(p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset, f.source]), [
+    ['psynch_mutexwait', 'libsystem_kernel.dylib', 8, undefined],
+    ['std::__1::recursive_mutex::lock', 'libc++.1.dylib', 16, '__threading_support:283'],
+    ['start', 'dyld', 2840, undefined],
+  ]);
+  const heaviest = ['Heaviest stack for the main thread of the target process:', '  770  start + 2840 (dyld + 24916) [0x19ab5e754]', '  770  malloc + 40 (libsystem_malloc.dylib + 1111) [0x1]', '  770  __ulock_wait + 8 (libsystem_kernel.dylib + 3333) [0x3]'].join('\n');
+  assert.deepEqual(parseStack(heaviest).threads[0]!.frames.map((f) => f.normalized), ['ulock_wait', 'malloc', 'start']);
+});
