@@ -22,6 +22,8 @@
  *     Waiting for the GIL                              py-bt's word for a thread in take_gil: a `take_gil` frame
  *     _acquireLock (logging/__init__.py:221)           py-spy dump: func (file:line), func (lib.so) with --native
  *     3: std::sys::sync::mutex::futex::Mutex::lock_contended   Rust std backtrace: N: func
+ *     ==12== by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)   Valgrind
+ *     __lll_lock_wait_private+0x1d/0x30                 the kernel's and perf's offset/size
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -35,7 +37,8 @@ import type { Frame, ParsedStack } from '../types.js';
 import { finishState, looksBinary, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
 
 const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
-const NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(0x[0-9a-fA-F]{1,16}|\d{1,12})$/;
+/** `func+0x1c`, and the kernel's and perf's `func+0x1d/0x30` (offset / size). */
+const NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(0x[0-9a-fA-F]{1,16}|\d{1,12})(?:\/0x[0-9a-fA-F]{1,16})?$/;
 const HEX = /^(?:0x)?([0-9a-fA-F]{1,16})$/;
 const DEC = /^\d{1,12}$/;
 const ADDRESS = /^(?:0x[0-9a-fA-F]{4,16}|[0-9a-fA-F]{8,16})$/;
@@ -50,6 +53,10 @@ const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
 /** Tracebacks and gdb py-bt (`, in f`); faulthandler's dump (`line 12 in f`, no comma). */
 const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}),? in (\S{1,512})$/;
 /** py-spy dump: `_acquireLock (logging/__init__.py:221)`, with --native `__lll_lock_wait (libc-2.31.so)`. */
+/** Valgrind: `at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)`, `by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)`. */
+const VALGRIND = /^(?:at|by) 0x([0-9a-fA-F]{1,16}): (\S{1,512}) \((in )?([^()]{1,1000})\)$/;
+/** Valgrind's per-line `==PID== ` prefix. */
+const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
 const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(([^\s()]{1,1000})\)$/;
 const PY_SPY_SOURCE = /^(.{1,1000}):(\d{1,9})$/;
 /** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
@@ -77,7 +84,7 @@ export function parseLenient(text: string): ParsedStack {
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {
-    const line = unpaste(raw).trimEnd();
+    const line = unpaste(unpaste(raw).replace(VALGRIND_PREFIX, '')).trimEnd();
     const pyFile = line.startsWith('File "');
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
@@ -111,6 +118,8 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);
   if (go) return { frames: [go], number: null };
+  const vg = VALGRIND.exec(line);
+  if (vg) return { frames: [valgrindFrame(vg)], number: null };
   const spy = pySpyFrame(line);
   if (spy) return { frames: [spy], number: null };
   const rust = RUST_NUMBERED.exec(line);
@@ -141,6 +150,15 @@ function goFrame(line: string): Frame | null {
   const name = open > 0 ? body.slice(0, open) : '';
   if (!GO_NAME.test(name) || !name.includes('.') || body.slice(open + 1, -1).includes(')')) return null;
   return makeFrame({ fn: name });
+}
+
+/** A Valgrind frame: the address, the name, then the source (`file.c:12`) or the module (`in /lib/…`). */
+function valgrindFrame(m: RegExpExecArray): Frame {
+  const where = m[4]!.trim();
+  if (m[3]) return makeFrame({ fn: m[2]!, module: where, address: `0x${m[1]!}` });
+  const frame = makeFrame({ fn: m[2]!, address: `0x${m[1]!}` });
+  frame.source = where;
+  return frame;
 }
 
 /** py-spy: `name (file.py:12)` (the source) or `name (libc.so.6)` (the module, --native). */

@@ -312,3 +312,14 @@ test('lenient: py-spy dump lines, faulthandler tracebacks and Rust std backtrace
   const rust = parseStack(['   0: syscall', '   1: std::sys::unix::locks::futex_mutex::Mutex::lock_contended', '             at /rustc/abc/library/std/src/sys/unix/locks/futex_mutex.rs:56:17', '   2: child::run'].join('\n'));
   assert.deepEqual(rust.threads[0]!.frames.map((f) => f.normalized), ['syscall', 'std::sys::unix::locks::futex_mutex::Mutex::lock_contended', 'child::run']);
 });
+
+test('lenient: Valgrind frames (at/by 0x…: fn (source) / (in module)) under ==PID== prefixes; func+0x1d/0x30 offsets', () => {
+  const vg = parseStack(['==1234== Thread 1:', '==1234==    at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)', '==1234==    by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)'].join('\n'));
+  assert.equal(vg.format, 'lenient');
+  assert.deepEqual(vg.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source, f.address]), [
+    ['lll_lock_wait', null, 'lowlevellock.S:135', '0x4e3f4ed'],
+    ['pthread_mutex_lock', '/usr/lib64/libpthread-2.17.so', undefined, '0x4e3ac97'],
+  ]);
+  const sized = parseStack('  __lll_lock_wait_private+0x1d/0x30 [libc-2.17.so]\n  malloc+0x6c\n');
+  assert.deepEqual(names(sized), ['lll_lock_wait_private', 'malloc']);
+});
