@@ -376,3 +376,14 @@ signatures:
   const reserved = parseSignatureText(`version: 1\nvocabulary:\n  any-mine:\n    role: lock\n    names: ['x']\n`, '/x/r.yaml');
   assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
 });
+
+test('lockWaitOf: unnamed libc frames (no debug symbols) are a raw wait, so a lock-named caller decides; unnamed frames elsewhere are not', () => {
+  const unnamedIn = (module: string | null): Frame => ({ fn: null, normalized: null, module, offset: null, address: '0x7f00' });
+  const named = (fn: string): Frame => ({ fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: '0x5600' });
+  const inLibc = [unnamedIn('/lib64/libc.so.6'), unnamedIn('/lib64/libc.so.6'), named('k5_mutex_lock'), named('krb5_init_context')];
+  assert.equal(lockWaitOf(cv, inLibc, 16)?.index, 2);
+  assert.equal(lockWaitOf(cv, [unnamedIn('/lib/ld-musl-x86_64.so.1'), named('k5_mutex_lock')], 16)?.index, 1);
+  assert.equal(lockWaitOf(cv, [unnamedIn(null), named('k5_mutex_lock')], 16), null);
+  assert.equal(lockWaitOf(cv, [unnamedIn('/usr/lib/libfoo.so'), named('k5_mutex_lock')], 16), null);
+  assert.equal(lockWaitOf(cv, [unnamedIn('/lib64/libc.so.6'), named('queue_cond_wait_unlocked')], 16), null);
+});
