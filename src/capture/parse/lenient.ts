@@ -15,6 +15,7 @@
  *     called from ... in arena_get2 (a_ptr=...)        in func (
  *     at java.lang.ProcessImpl.forkAndExec(Native Method)   at func(
  *     #4 fork_handler () from /lib/libfoo.so           #N func (   and a `from /lib` module
+ *     1  __GI___lll_lock_wait (f=0x7f10) at l.c:49     the same with its # lost: (…) ending the line, or at FILE:LINE / from /LIB
  *     #8  ns::{impl#8}::drop     at src/codegen.rs:1117  #N func  at FILE
  *     os/exec.(*Cmd).Start(0x4204dc420, 0x420838001)   Go: pkg.func(args) (`goroutine N` heads a thread)
  *     File "x.py", line 12, in acquire                Python (gdb py-bt, tracebacks): the function, file:line as source
@@ -43,6 +44,9 @@ const HEX = /^(?:0x)?([0-9a-fA-F]{1,16})$/;
 const DEC = /^\d{1,12}$/;
 const ADDRESS = /^(?:0x[0-9a-fA-F]{4,16}|[0-9a-fA-F]{8,16})$/;
 const AFTER_IN = /^([A-Za-z_$][^\s(]{0,511}) \(/;
+/** A gdb frame whose `#` was lost (a paste rendered as Markdown, a re-typed list): `1  __GI___lll_lock_wait (futex=…) at f.c:49`. */
+const UNHASHED = /^(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s)?([A-Za-z_$][^\s(]{0,511}) \(/;
+const UNHASHED_TAIL = /\) (?:at [^\s()]{1,1000}:\d{1,9}|from \/[^\s()]{1,1000})$/;
 const JAVA_AT = /^at ([\w$.<>/]{1,512})\(/;
 const NUMBERED = /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
 const GO_NAME = /^[\w/.*()$-]{1,512}$/;
@@ -114,6 +118,9 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (py) return { frames: [py], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
+  const unhashed = UNHASHED.exec(line);
+  if (unhashed && (line.endsWith(')') || UNHASHED_TAIL.test(line.slice(Math.max(0, line.lastIndexOf(') '))))))
+    return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);

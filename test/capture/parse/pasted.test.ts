@@ -323,3 +323,18 @@ test('lenient: Valgrind frames (at/by 0x…: fn (source) / (in module)) under ==
   const sized = parseStack('  __lll_lock_wait_private+0x1d/0x30 [libc-2.17.so]\n  malloc+0x6c\n');
   assert.deepEqual(names(sized), ['lll_lock_wait_private', 'malloc']);
 });
+
+test('lenient: gdb frames whose # was lost keep their address-less (inlined) frames; numbered prose is not a frame', () => {
+  const p = parseStack(
+    [
+      '0  futex_wait (private=0, expected=2, futex_word=0x7f10 <main_arena>) at ../sysdeps/nptl/futex-internal.h:146',
+      '1  __GI___lll_lock_wait_private (futex=futex@entry=0x7f10 <main_arena>) at ./nptl/lowlevellock.c:34',
+      '2  0x00007f1c2a9f5e in __libc_calloc (n=<optimized out>, elem_size=<optimized out>) at ./malloc/malloc.c:3650',
+      '3  0x000055d0c0ffee in child_setup () from /usr/lib/libchild.so',
+    ].join('\n'),
+  );
+  assert.equal(p.format, 'lenient');
+  assert.deepEqual(names(p), ['futex_wait', 'lll_lock_wait_private', 'libc_calloc', 'child_setup']);
+  assert.equal(p.threads[0]!.frames[3]!.module, '/usr/lib/libchild.so');
+  assert.equal(parseStack('1  Install the package (see below) and run it again\n').format, 'unknown');
+});
