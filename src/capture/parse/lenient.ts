@@ -88,7 +88,8 @@ export function parseLenient(text: string): ParsedStack {
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {
-    const line = unpaste(unpaste(raw).replace(VALGRIND_PREFIX, '')).trimEnd();
+    const pasted = unpaste(raw);
+    const line = (pasted.startsWith('==') ? unpaste(pasted.replace(VALGRIND_PREFIX, '')) : pasted).trimEnd();
     const pyFile = line.startsWith('File "');
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
@@ -114,22 +115,23 @@ export function parseLenient(text: string): ParsedStack {
 /** The frame(s) a line shows, by the first rule that fits; null when none does. */
 function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
   if (line === '') return null;
+  const digit = line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57; // the numbered forms start so: a cheap test first
   const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
   if (py) return { frames: [py], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
-  const unhashed = UNHASHED.exec(line);
+  const unhashed = digit ? UNHASHED.exec(line) : null;
   if (unhashed && (line.endsWith(')') || UNHASHED_TAIL.test(line.slice(Math.max(0, line.lastIndexOf(') '))))))
     return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);
   if (go) return { frames: [go], number: null };
-  const vg = VALGRIND.exec(line);
+  const vg = line.startsWith('at 0x') || line.startsWith('by 0x') ? VALGRIND.exec(line) : null;
   if (vg) return { frames: [valgrindFrame(vg)], number: null };
-  const spy = pySpyFrame(line);
+  const spy = digit ? null : pySpyFrame(line);
   if (spy) return { frames: [spy], number: null };
-  const rust = RUST_NUMBERED.exec(line);
+  const rust = digit ? RUST_NUMBERED.exec(line) : null;
   if (rust) return { frames: [makeFrame({ fn: rust[2]! })], number: Number(rust[1]) };
   const tick = backtickFrame(line);
   if (tick) return { frames: [tick], number: null };
