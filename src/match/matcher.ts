@@ -115,9 +115,25 @@ export function matchOneSignature(threads: readonly Thread[], sig: Signature, op
   return null;
 }
 
-/** Every other thread of the dump is itself blocked in a lock wait (none is running, or waiting for an event, to release it). */
+/**
+ * Every other thread of the dump is itself blocked in a lock wait, or is an
+ * idle pool thread (none is running, or waiting for an event, to release it).
+ */
 function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRule): boolean {
-  return threads.every((th, i) => i === t || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null);
+  return threads.every((th, i) => i === t || idlePoolThread(th.frames) || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null);
+}
+
+/**
+ * macOS starts libdispatch workqueue threads on demand, in a forked child too;
+ * parked between work items (`__workq_kernreturn` under `_pthread_wqthread`,
+ * or a bare `start_wqthread`) such a thread holds no lock, so it cannot be the
+ * one that releases it.
+ */
+const WORKQUEUE_FRAME = /^(?:workq_kernreturn|pthread_wqthread|start_wqthread)$/;
+
+function idlePoolThread(frames: readonly Frame[]): boolean {
+  const named = frames.slice(0, MAX_MATCH_DEPTH).filter((f) => f.normalized !== null);
+  return named.length > 0 && named.every((f) => WORKQUEUE_FRAME.test(f.normalized!));
 }
 
 /** Matched frame indexes (innermost first) or null. */

@@ -153,7 +153,11 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
   let onlyRaw = true;
   for (let i = 0; i < last; i++) {
     const name = frames[i]!.normalized;
-    if (name === null) continue;
+    if (name === null) {
+      // An unnamed frame in libc is one of its internals, the futex wait among them (no debug symbols): a raw wait.
+      if (frames[i]!.module !== null && LIBC_MODULE.test(frames[i]!.module!)) raw = true;
+      continue;
+    }
     if (hasRole(cv, 'primitive', name)) {
       raw = true;
       continue;
@@ -176,6 +180,9 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
   }
   return null;
 }
+
+/** libc and its thread library, glibc's and musl's (the module of an unnamed frame, as gdb's `from` prints it). */
+const LIBC_MODULE = /(?:^|\/)(?:libc|libpthread|ld-musl[^/]{0,64})[.-][^/]{0,64}$/;
 
 /** The vocabulary list of sleeping and yielding (raw waits like the primitives, for the structural rule). */
 const SLEEP_LIST = 'sleep';

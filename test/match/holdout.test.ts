@@ -63,12 +63,16 @@ test('the held-out set shares no report and no dump with the public tuning corpu
 /**
  * Issue 13's goal is 90% as pasted and 95% with forkedChild; measured here on
  * 2026-12-06 after the readers and the vocabulary were generalised: 17/25 and
- * 18/25, so the goal is NOT met (issue 13 stays open). These floors are that
- * measurement: a change that names fewer held-out children fails here; one
- * that names more raises them. The figures print after the run.
+ * 18/25; then, the same day, after the vocabulary was broadened from the
+ * libraries' own sources (old macOS spin locks, glibc's inlined lock macros,
+ * library and runtime lock wrappers) and the sample, gdb and lenient readers
+ * were made more tolerant (spindump, coredumpctl, py-spy, faulthandler):
+ * 19/25 and 20/25. The goal is NOT met (issue 13 stays open). These floors
+ * are that measurement: a change that names fewer held-out children fails
+ * here; one that names more raises them. The figures print after the run.
  */
-const FLOOR_AS_PASTED = 17;
-const FLOOR_FORKED_CHILD = 18;
+const FLOOR_AS_PASTED = 19;
+const FLOOR_FORKED_CHILD = 20;
 
 test(`held-out hung forked children named a deadlock as pasted: no fewer than ${FLOOR_AS_PASTED} (goal 90%, not met)`, () => {
   const r = ratesOf(outcomes);

@@ -56,6 +56,61 @@ const table: [string, string][] = [
   ['__pthread_rwlock_timedwrlock', 'rwlock-wait'],
   // macOS libsystem
   ['__psynch_mutexwait', 'lock-wait'],
+  // macOS before 10.12: spin locks and their yields; libSystem's $VARIANT$ / $UNIX2003 symbols
+  ['_OSSpinLockLockSlow', 'lock-wait'],
+  ['_OSSpinLockLockYield', 'lock-wait'],
+  ['spin_lock$VARIANT$mp', 'lock-wait'],
+  ['_spin_lock', 'lock-wait'],
+  ['_os_lock_spin_lock_slow', 'lock-wait'],
+  ['pthread_mutex_lock$VARIANT$mp', 'lock-wait'],
+  ['syscall_thread_switch', 'wait-primitive'],
+  ['swtch_pri', 'wait-primitive'],
+  ['__semwait_signal', 'sleep'],
+  ['__DISPATCH_WAIT_FOR_QUEUE__', 'lock-wait'],
+  ['objc_sync_enter', 'lock-wait'],
+  // glibc's lock macros as inlined frames; musl's internal locks; NSS, gpgrt, GLib bit locks, mimalloc
+  ['_IO_lock_lock', 'lock-wait'],
+  ['__rtld_lock_lock_recursive', 'lock-wait'],
+  ['__libc_lock_lock_recursive', 'lock-wait'],
+  ['__tl_lock', 'lock-wait'],
+  ['__vm_wait', 'lock-wait'],
+  ['__acquire_ptc', 'lock-wait'],
+  ['PZ_Lock', 'lock-wait'],
+  ['NSSRWLock_LockWrite', 'lock-wait'],
+  ['gpgrt_lock_lock', 'lock-wait'],
+  ['g_bit_lock', 'lock-wait'],
+  ['g_pointer_bit_lock', 'lock-wait'],
+  ['mi_lock_try_acquire', 'allocator-lock'],
+  ['je_malloc_mutex_lock_final', 'allocator-lock'],
+  // Rust's legacy hash, Go's ABI marker; Python-level logging lock (py-spy, faulthandler)
+  ['std::sys::unix::locks::futex_mutex::Mutex::lock_contended::h1234567890abcdef', 'lock-wait'],
+  ['runtime.lock2.abi0', 'lock-wait'],
+  ['runtime.futex.abi0', 'wait-primitive'],
+  ['_acquireLock', 'lock-wait'],
+  // library wrappers, C++ static-local guards, OCaml's runtime lock, CPython's import lock
+  ['boost::mutex::lock', 'lock-wait'],
+  ['sqlite3_mutex_enter', 'lock-wait'],
+  ['xmlRMutexLock', 'lock-wait'],
+  ['icu_74::umtx_lock', 'lock-wait'],
+  ['mono_os_mutex_lock', 'lock-wait'],
+  ['CorUnix::InternalEnterCriticalSection', 'lock-wait'],
+  ['__cxa_guard_acquire', 'once-wait'],
+  ['__cxxabiv1::__cxa_guard_acquire', 'once-wait'],
+  ['st_masterlock_acquire', 'cv-lock'],
+  ['_PyImport_AcquireLock', 'cv-lock'],
+  ['-[NSRecursiveLock lock]', 'lock-wait'],
+  ['swift_once', 'once-wait'],
+  ['jemalloc_prefork', 'prepare'],
+  ['__pthread_mutex_clocklock_common', 'lock-wait'],
+  ['rand', 'locking-call'],
+  ['iconv_open', 'locking-call'],
+  ['popen', 'locking-call'],
+  ['__libc_dlopen_mode', 'locking-call'],
+  ['_malloc_prefork', 'prepare'],
+  ['prefork_handler', 'prepare'],
+  ['PreForkHook', 'prepare'],
+  ['before_fork', 'prepare'],
+  ['_PySemaphore_PlatformWait', 'wait-primitive'],
   ['_pthread_mutex_firstfit_lock_slow', 'lock-wait'],
   ['__psynch_rw_rdlock', 'rwlock-wait'],
   ['__psynch_rw_wrlock', 'rwlock-wait'],
@@ -152,7 +207,7 @@ for (const [printed, list] of table) {
 }
 
 test('vocabulary: ordinary names are in no list', () => {
-  for (const n of ['main', 'parse_config', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
+  for (const n of ['main', 'parse_config', 'acquire', 'prefork_run', 'prefork_pre_config', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
     // the word-shape lists (lock-shaped, not-lock-shaped) look at words, not names: only the structural rule asks them
     assert.deepEqual(listsHolding(cv, n).filter((l) => !WORD_LISTS.includes(l)), [], n);
   }
@@ -325,4 +380,15 @@ signatures:
   assert.match(messages, /vocabulary\.broken\.names\[0\]: invalid regex/);
   const reserved = parseSignatureText(`version: 1\nvocabulary:\n  any-mine:\n    role: lock\n    names: ['x']\n`, '/x/r.yaml');
   assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
+});
+
+test('lockWaitOf: unnamed libc frames (no debug symbols) are a raw wait, so a lock-named caller decides; unnamed frames elsewhere are not', () => {
+  const unnamedIn = (module: string | null): Frame => ({ fn: null, normalized: null, module, offset: null, address: '0x7f00' });
+  const named = (fn: string): Frame => ({ fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: '0x5600' });
+  const inLibc = [unnamedIn('/lib64/libc.so.6'), unnamedIn('/lib64/libc.so.6'), named('k5_mutex_lock'), named('krb5_init_context')];
+  assert.equal(lockWaitOf(cv, inLibc, 16)?.index, 2);
+  assert.equal(lockWaitOf(cv, [unnamedIn('/lib/ld-musl-x86_64.so.1'), named('k5_mutex_lock')], 16)?.index, 1);
+  assert.equal(lockWaitOf(cv, [unnamedIn(null), named('k5_mutex_lock')], 16), null);
+  assert.equal(lockWaitOf(cv, [unnamedIn('/usr/lib/libfoo.so'), named('k5_mutex_lock')], 16), null);
+  assert.equal(lockWaitOf(cv, [unnamedIn('/lib64/libc.so.6'), named('queue_cond_wait_unlocked')], 16), null);
 });

@@ -52,7 +52,13 @@ const CLUES: Clue[] = [
   { format: 'macos-sample', weight: 5, re: /^Analysis of sampling .{1,512} \(pid \d{1,10}\) every / },
   { format: 'macos-sample', weight: 3, re: /^Call graph:\s*$/ },
   { format: 'macos-sample', weight: 3, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} Thread_\d{1,20}/ },
-  { format: 'macos-sample', weight: 2, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} {2}\(in [^)]{1,512}\)(?: \+ \d{1,12})? {2}\[0x[0-9a-fA-F]{1,16}/ },
+  { format: 'macos-sample', weight: 2, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} {1,2}\(in [^)]{1,512}\)(?: \+ \d{1,12})? {1,2}\[0x[0-9a-fA-F]{1,16}/ },
+  // spindump and older Activity Monitor samples: `23 fn + 13 (in libsystem_c.dylib) [0x7fff…]` under `Thread 0x10a` / `User stack:`
+  { format: 'macos-sample', weight: 2, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} \+ \d{1,12} \(in [^)]{1,512}\) \[0x[0-9a-fA-F]{1,16}/ },
+  { format: 'macos-sample', weight: 2, re: /^(?:User|Kernel) stack:\s*$/ },
+  // spindump (macOS 10.13+): `770  fn + 16 (file.cpp:283 in libc++.1.dylib + 78548) [0x19ae1e2d4]`, `Thread 0x2c4a6c … 770 samples (1-770) …`
+  { format: 'macos-sample', weight: 2, re: /^\d{1,10} {1,4}\S.{0,2000} \((?:[^()]{1,1000} in )?[^\s()]{1,512} \+ \d{1,12}\) \[0x[0-9a-fA-F]{1,16}\]/ },
+  { format: 'macos-sample', weight: 3, re: /^Thread 0x[0-9a-fA-F]{1,16}\b.{0,1000}\b\d{1,10} samples? \(/ },
 ];
 
 const ORDER: readonly StackFormat[] = ['eu-stack', 'gdb', 'pstack', 'mdb', 'lldb', 'gdb-info', 'hotspot', 'macos-sample'];

@@ -44,11 +44,13 @@
  * "Backtrace stopped" and "warning:" lines become warnings.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
-import { currentThread, dropRepeatedThreads, finishState, newState, openThread, pushFrame, unpaste, type ParseState } from './common.js';
+import { currentThread, dropRepeatedThreads, finishState, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
 import { completeWrapped, frameFrom } from './gdb-frame.js';
 
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
-const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/;
+const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16})\s{1,8}in\s{1,8})?(.*)$/;
+/** systemd-coredump / coredumpctl: `#0  0x00007f… __lll_lock_wait (libc.so.6 + 0x8e9a2)`, `n/a` for no name. */
+const COREDUMP_FRAME = /^0x([0-9a-fA-F]{1,16})\s{1,8}(\S{1,1000}) \(([^\s()]{1,256}) \+ 0x([0-9a-fA-F]{1,16})\)$/;
 const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
 const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
 const INFO_THREADS_ROW = /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
@@ -97,7 +99,10 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   }
   const f = FRAME.exec(line);
   if (f) {
-    const frame = frameFrom(f[2], f[3]!);
+    const coredump = f[2] === undefined ? COREDUMP_FRAME.exec(f[3]!.trim()) : null;
+    const frame = coredump
+      ? makeFrame({ fn: coredump[2]!, module: coredump[3]!, offset: parseHex(coredump[4]), address: coredump[1]! })
+      : frameFrom(f[2], f[3]!);
     pushFrame(s, threadForFrame(s, f[1] === '0'), frame, lineNo);
     s.lastFrame = frame;
     return;

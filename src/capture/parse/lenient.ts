@@ -15,11 +15,16 @@
  *     called from ... in arena_get2 (a_ptr=...)        in func (
  *     at java.lang.ProcessImpl.forkAndExec(Native Method)   at func(
  *     #4 fork_handler () from /lib/libfoo.so           #N func (   and a `from /lib` module
+ *     1  __GI___lll_lock_wait (f=0x7f10) at l.c:49     the same with its # lost: (…) ending the line, or at FILE:LINE / from /LIB
  *     #8  ns::{impl#8}::drop     at src/codegen.rs:1117  #N func  at FILE
  *     os/exec.(*Cmd).Start(0x4204dc420, 0x420838001)   Go: pkg.func(args) (`goroutine N` heads a thread)
  *     File "x.py", line 12, in acquire                Python (gdb py-bt, tracebacks): the function, file:line as source
  *     <built-in method acquire of _thread.lock object at remote 0x7f..>   py-bt's C call: `_thread.lock.acquire`
  *     Waiting for the GIL                              py-bt's word for a thread in take_gil: a `take_gil` frame
+ *     _acquireLock (logging/__init__.py:221)           py-spy dump: func (file:line), func (lib.so) with --native
+ *     3: std::sys::sync::mutex::futex::Mutex::lock_contended   Rust std backtrace: N: func
+ *     ==12== by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)   Valgrind
+ *     __lll_lock_wait_private+0x1d/0x30                 the kernel's and perf's offset/size
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -33,11 +38,15 @@ import type { Frame, ParsedStack } from '../types.js';
 import { finishState, looksBinary, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
 
 const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
-const NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(0x[0-9a-fA-F]{1,16}|\d{1,12})$/;
+/** `func+0x1c`, and the kernel's and perf's `func+0x1d/0x30` (offset / size). */
+const NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(0x[0-9a-fA-F]{1,16}|\d{1,12})(?:\/0x[0-9a-fA-F]{1,16})?$/;
 const HEX = /^(?:0x)?([0-9a-fA-F]{1,16})$/;
 const DEC = /^\d{1,12}$/;
 const ADDRESS = /^(?:0x[0-9a-fA-F]{4,16}|[0-9a-fA-F]{8,16})$/;
 const AFTER_IN = /^([A-Za-z_$][^\s(]{0,511}) \(/;
+/** A gdb frame whose `#` was lost (a paste rendered as Markdown, a re-typed list): `1  __GI___lll_lock_wait (futex=…) at f.c:49`. */
+const UNHASHED = /^(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s)?([A-Za-z_$][^\s(]{0,511}) \(/;
+const UNHASHED_TAIL = /\) (?:at [^\s()]{1,1000}:\d{1,9}|from \/[^\s()]{1,1000})$/;
 const JAVA_AT = /^at ([\w$.<>/]{1,512})\(/;
 const NUMBERED = /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
 const GO_NAME = /^[\w/.*()$-]{1,512}$/;
@@ -45,7 +54,17 @@ const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
 const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
-const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})$/;
+/** Tracebacks and gdb py-bt (`, in f`); faulthandler's dump (`line 12 in f`, no comma). */
+const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}),? in (\S{1,512})$/;
+/** py-spy dump: `_acquireLock (logging/__init__.py:221)`, with --native `__lll_lock_wait (libc-2.31.so)`. */
+/** Valgrind: `at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)`, `by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)`. */
+const VALGRIND = /^(?:at|by) 0x([0-9a-fA-F]{1,16}): (\S{1,512}) \((in )?([^()]{1,1000})\)$/;
+/** Valgrind's per-line `==PID== ` prefix. */
+const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
+const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(([^\s()]{1,1000})\)$/;
+const PY_SPY_SOURCE = /^(.{1,1000}):(\d{1,9})$/;
+/** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
+const RUST_NUMBERED = /^(\d{1,5}):\s{1,8}(?:0x[0-9a-fA-F]{1,16} - )?([A-Za-z_<][^\s]{0,1000}(?: as [^\s]{1,500}>[^\s]{0,500})?)$/;
 const PY_BUILTIN = /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
 const PY_GIL = /^Waiting for the GIL$/;
 /** The first characters of the Python lines (a cheap test before their regexes). */
@@ -69,7 +88,8 @@ export function parseLenient(text: string): ParsedStack {
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {
-    const line = unpaste(raw).trimEnd();
+    const pasted = unpaste(raw);
+    const line = (pasted.startsWith('==') ? unpaste(pasted.replace(VALGRIND_PREFIX, '')) : pasted).trimEnd();
     const pyFile = line.startsWith('File "');
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
@@ -95,14 +115,24 @@ export function parseLenient(text: string): ParsedStack {
 /** The frame(s) a line shows, by the first rule that fits; null when none does. */
 function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
   if (line === '') return null;
+  const digit = line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57; // the numbered forms start so: a cheap test first
   const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
   if (py) return { frames: [py], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
+  const unhashed = digit ? UNHASHED.exec(line) : null;
+  if (unhashed && (line.endsWith(')') || UNHASHED_TAIL.test(line.slice(Math.max(0, line.lastIndexOf(') '))))))
+    return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);
   if (go) return { frames: [go], number: null };
+  const vg = line.startsWith('at 0x') || line.startsWith('by 0x') ? VALGRIND.exec(line) : null;
+  if (vg) return { frames: [valgrindFrame(vg)], number: null };
+  const spy = digit ? null : pySpyFrame(line);
+  if (spy) return { frames: [spy], number: null };
+  const rust = digit ? RUST_NUMBERED.exec(line) : null;
+  if (rust) return { frames: [makeFrame({ fn: rust[2]! })], number: Number(rust[1]) };
   const tick = backtickFrame(line);
   if (tick) return { frames: [tick], number: null };
   const inAt = line.startsWith('in ') ? 0 : line.indexOf(' in ') + 1; // where `in ` starts; 0 also when absent
@@ -129,6 +159,24 @@ function goFrame(line: string): Frame | null {
   const name = open > 0 ? body.slice(0, open) : '';
   if (!GO_NAME.test(name) || !name.includes('.') || body.slice(open + 1, -1).includes(')')) return null;
   return makeFrame({ fn: name });
+}
+
+/** A Valgrind frame: the address, the name, then the source (`file.c:12`) or the module (`in /lib/…`). */
+function valgrindFrame(m: RegExpExecArray): Frame {
+  const where = m[4]!.trim();
+  if (m[3]) return makeFrame({ fn: m[2]!, module: where, address: `0x${m[1]!}` });
+  const frame = makeFrame({ fn: m[2]!, address: `0x${m[1]!}` });
+  frame.source = where;
+  return frame;
+}
+
+/** py-spy: `name (file.py:12)` (the source) or `name (libc.so.6)` (the module, --native). */
+function pySpyFrame(line: string): Frame | null {
+  const m = PY_SPY.exec(line);
+  if (!m) return null;
+  const source = PY_SPY_SOURCE.exec(m[2]!);
+  if (source) return makeFrame({ fn: m[1]!, source: `${source[1]}:${source[2]}` });
+  return MODULE.test(m[2]!) || m[2]!.includes('.so') ? makeFrame({ fn: m[1]!, module: m[2]! }) : null;
 }
 
 /** `module`func` (lldb, dtrace, macOS samples), `+ N` after it kept as the offset. */

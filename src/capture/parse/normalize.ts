@@ -5,9 +5,12 @@
  *   __pthread_mutex_lock@GLIBC_2.2.5           → pthread_mutex_lock
  *   __libc_start_main@@GLIBC_2.34              → libc_start_main
  *   foo.isra.0.part.3, foo.cold, foo [clone .constprop.0] → foo
+ *   runtime.futex.abi0 (Go's assembly ABI marker) → runtime.futex
  *   mutex_lock_impl+0x163, mutex_lock_impl + 291 → mutex_lock_impl
  *   SpinLock::SlowLock() (demangled, eu-stack) → SpinLock::SlowLock
  *   outer [inlined] take_lock (lldb's inlined-frame marker) → take_lock
+ *   pthread_mutex_lock$VARIANT$mp, read$NOCANCEL$UNIX2003 (macOS libc variants) → pthread_mutex_lock, read
+ *   std::sys::..::Mutex::lock_contended::h0123456789abcdef (Rust legacy hash) → std::sys::..::Mutex::lock_contended
  * Signature regexes are written against the normalized form; the printed name
  * is kept beside it (Frame.fn). Every step is a bounded, anchored regex.
  */
@@ -15,12 +18,17 @@
 /** Names longer than this are cut before normalizing (C++ templates can be huge). */
 export const MAX_NAME_LENGTH = 512;
 
-const UNKNOWN_NAME = /^\?+$/;
+/** No name: gdb's `??`, systemd-coredump's `n/a`, perf's `[unknown]`. */
+const UNKNOWN_NAME = /^(?:\?+|n\/a|\[unknown\])$/;
 const INLINED = '[inlined] ';
 const CLONE_SUFFIX = /(?: \[clone \.[\w.]{1,64}\])+$/;
 const OFFSET_SUFFIX = /\s?\+\s?(?:0x)?[0-9a-fA-F]{1,16}$/;
 const VERSION_SUFFIX = /@@?[\w.]{1,64}$/;
-const COMPILER_SUFFIX = /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized)(?:\.\d{1,20})?){1,8}$/;
+/** macOS libSystem exports variants of one function under suffixed symbols (`$VARIANT$mp`, `$UNIX2003`, `$NOCANCEL`, `$INODE64`). */
+const DARWIN_VARIANT_SUFFIX = /(?:\$(?:VARIANT\$\w{1,32}|UNIX2003|NOCANCEL|INODE64|DARWIN_EXTSN|LEGACY|1050)){1,4}$/;
+/** Rust's legacy mangling ends each path in a hash, `::h` and 16 hex digits, which tools print after demangling. */
+const RUST_HASH_SUFFIX = /::h[0-9a-f]{16}$/;
+const COMPILER_SUFFIX = /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized|abi0|abiinternal)(?:\.\d{1,20})?){1,8}$/;
 const GI_PREFIX = /^_{0,3}GI_/;
 const LEADING_UNDERSCORES = /^_{1,8}(?=[^_])/;
 
@@ -34,7 +42,9 @@ export function normalizeFunctionName(name: string | null | undefined): string |
   n = n.replace(CLONE_SUFFIX, '');
   n = n.replace(OFFSET_SUFFIX, '');
   n = n.replace(VERSION_SUFFIX, '');
+  n = n.replace(DARWIN_VARIANT_SUFFIX, '');
   n = stripParameterList(n);
+  n = n.replace(RUST_HASH_SUFFIX, '');
   n = n.replace(COMPILER_SUFFIX, '');
   n = n.replace(GI_PREFIX, '');
   n = n.replace(LEADING_UNDERSCORES, '');

@@ -279,3 +279,62 @@ test('every real dump and fixture reads the same when pasted indented, tab-inden
   }
   assert.ok(checked > 600, `${checked} pastes`);
 });
+
+test('gdb: systemd-coredump (coredumpctl info) frames: address, name or n/a, (module + offset); extra spaces around "in"', () => {
+  const p = parseStack(
+    [
+      '                Stack trace of thread 4242:',
+      '                #0  0x00007f1c2a9f4d n/a (libc.so.6 + 0x8e9a2)',
+      '                #1  0x00007f1c2a9f5e malloc (libc.so.6 + 0x9a1b2)',
+      '                #2  0x000055d0c0ffee child_main (child + 0x1234)',
+    ].join('\n'),
+  );
+  assert.equal(p.format, 'gdb');
+  assert.deepEqual(p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset, f.address]), [
+    [null, 'libc.so.6', 0x8e9a2, '0x00007f1c2a9f4d'],
+    ['malloc', 'libc.so.6', 0x9a1b2, '0x00007f1c2a9f5e'],
+    ['child_main', 'child', 0x1234, '0x000055d0c0ffee'],
+  ]);
+  const spaced = parseStack('#0  0x00007f3c1b2c  in __lll_lock_wait_private () from /lib64/libc.so.6\n#1  0x00007f3c1b2d in  malloc () from /lib64/libc.so.6');
+  assert.deepEqual(spaced.threads[0]!.frames.map((f) => f.normalized), ['lll_lock_wait_private', 'malloc']);
+});
+
+test('lenient: py-spy dump lines, faulthandler tracebacks and Rust std backtraces', () => {
+  const spy = parseStack(['Thread 4242 (idle): "MainThread"', '    _acquireLock (logging/__init__.py:221)', '    getLogger (logging/__init__.py:1311)', '    __lll_lock_wait (libpthread-2.31.so)'].join('\n'));
+  assert.equal(spy.format, 'lenient');
+  assert.deepEqual(spy.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source]), [
+    ['acquireLock', null, 'logging/__init__.py:221'],
+    ['getLogger', null, 'logging/__init__.py:1311'],
+    ['lll_lock_wait', 'libpthread-2.31.so', undefined],
+  ]);
+  const fault = parseStack(['Thread 0x00007f5e2d4f2740 (most recent call first):', '  File "/usr/lib/python3.8/logging/__init__.py", line 221 in _acquireLock', '  File "/app/w.py", line 12 in child'].join('\n'));
+  assert.deepEqual(fault.threads[0]!.frames.map((f) => [f.normalized, f.source]), [['acquireLock', '/usr/lib/python3.8/logging/__init__.py:221'], ['child', '/app/w.py:12']]);
+  const rust = parseStack(['   0: syscall', '   1: std::sys::unix::locks::futex_mutex::Mutex::lock_contended', '             at /rustc/abc/library/std/src/sys/unix/locks/futex_mutex.rs:56:17', '   2: child::run'].join('\n'));
+  assert.deepEqual(rust.threads[0]!.frames.map((f) => f.normalized), ['syscall', 'std::sys::unix::locks::futex_mutex::Mutex::lock_contended', 'child::run']);
+});
+
+test('lenient: Valgrind frames (at/by 0x…: fn (source) / (in module)) under ==PID== prefixes; func+0x1d/0x30 offsets', () => {
+  const vg = parseStack(['==1234== Thread 1:', '==1234==    at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)', '==1234==    by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)'].join('\n'));
+  assert.equal(vg.format, 'lenient');
+  assert.deepEqual(vg.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source, f.address]), [
+    ['lll_lock_wait', null, 'lowlevellock.S:135', '0x4e3f4ed'],
+    ['pthread_mutex_lock', '/usr/lib64/libpthread-2.17.so', undefined, '0x4e3ac97'],
+  ]);
+  const sized = parseStack('  __lll_lock_wait_private+0x1d/0x30 [libc-2.17.so]\n  malloc+0x6c\n');
+  assert.deepEqual(names(sized), ['lll_lock_wait_private', 'malloc']);
+});
+
+test('lenient: gdb frames whose # was lost keep their address-less (inlined) frames; numbered prose is not a frame', () => {
+  const p = parseStack(
+    [
+      '0  futex_wait (private=0, expected=2, futex_word=0x7f10 <main_arena>) at ../sysdeps/nptl/futex-internal.h:146',
+      '1  __GI___lll_lock_wait_private (futex=futex@entry=0x7f10 <main_arena>) at ./nptl/lowlevellock.c:34',
+      '2  0x00007f1c2a9f5e in __libc_calloc (n=<optimized out>, elem_size=<optimized out>) at ./malloc/malloc.c:3650',
+      '3  0x000055d0c0ffee in child_setup () from /usr/lib/libchild.so',
+    ].join('\n'),
+  );
+  assert.equal(p.format, 'lenient');
+  assert.deepEqual(names(p), ['futex_wait', 'lll_lock_wait_private', 'libc_calloc', 'child_setup']);
+  assert.equal(p.threads[0]!.frames[3]!.module, '/usr/lib/libchild.so');
+  assert.equal(parseStack('1  Install the package (see below) and run it again\n').format, 'unknown');
+});
