@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Ma
   scan: { summary: "find forked-but-never-exec'd children of the watched JVMs", load: () => import('./cli/scan.js') },
   classify: { summary: 'parse a stack dump and match it against the deadlock signatures', load: () => import('./cli/classify.js') },
   bundle: { summary: "write an incident's evidence bundle", load: () => import('./cli/bundle.js') },
+  demo: { summary: 'a real post-fork deadlock on this machine, caught by forkwatch stage by stage', load: () => import('./cli/demo.js') },
   'check-config': { summary: 'validate the configuration and print the effective config', load: () => import('./cli/check-config.js') },
 };
 
