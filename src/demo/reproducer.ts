@@ -6,7 +6,7 @@
  * demo can end them all.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +99,7 @@ export async function startReproducer(argv: string[]): Promise<Reproducer> {
   }
   return {
     pid: proc.pid!,
-    cmdline: argv.join(' '),
+    cmdline: readCmdline(proc.pid!) ?? argv.join(' '),
     childPids,
     alivePids: () => [...alive],
     fork: () => proc.stdin!.write('fork\n'),
@@ -113,5 +113,14 @@ export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): vo
     process.kill(pid, signal);
   } catch {
     // already gone
+  }
+}
+
+/** What /proc shows as its command line (an interpreter shim, e.g. pyenv's, execs the real one under the same pid). */
+function readCmdline(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`).subarray(0, 64 * 1024).toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+  } catch {
+    return null; // no procfs: the argv it was started with
   }
 }

@@ -5,7 +5,7 @@
  * stage as the daemon's log and API report it. Ends everything it started,
  * by pid, and removes its temp dir.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Incident } from '../record/types.js';
@@ -62,7 +62,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   try {
     code = await drive(opts, tool, running, stop);
   } catch (err) {
-    process.stderr.write(`forkwatch demo: ${(err as Error).message}\n`);
+    process.stderr.write(`forkwatch demo: ${(err as Error).message}\n${daemonLogTail(running)}`);
     code = 1;
   } finally {
     await cleanUp(running, opts.out);
@@ -84,6 +84,13 @@ async function drive(
   }
   const p: Progress = { found: false, incidentId: null, kernelShown: false, capture: null, confirmed: false, slack: false, movedOn: false };
   let failure: string | null = null;
+  // The alert and the kill can land within the confirming tick, before the API calls that show the stages
+  // leading to them return: they are shown after those, in this order (Slack, remediation, the parent's lines).
+  const afterConfirmed: { rank: number; text: string }[] = [];
+  const outAfterConfirmed = (rank: number, text: string) => {
+    if (p.confirmed) out(text);
+    else afterConfirmed.push({ rank, text });
+  };
   let wake: () => void = () => {};
   const waitForChange = () => new Promise<void>((r) => { wake = r; stop.wake = r; });
   const events: Promise<void>[] = [];
@@ -91,14 +98,19 @@ async function drive(
 
   running.slack = await startSlackRecorder((msg) => {
     p.slack = true;
-    out(showSlack(msg.text ?? JSON.stringify(msg)));
+    outAfterConfirmed(0, showSlack(msg.text ?? JSON.stringify(msg)));
     wake();
   });
   const argv = await reproducerArgv(tool, running.dir, basename(running.dir));
   running.repro = await startReproducer(argv);
   const repro = running.repro;
   out(`reproducer (${tool.kind === 'c' ? `C, built with ${tool.program}` : `Python, ${tool.program}`}): pid ${repro.pid}, a thread holds a lock across fork()\n`);
-  repro.onLine((l) => { out(showReproducerLine(l)); if (l.kind === 'forked-again') p.movedOn = true; wake(); });
+  repro.onLine((l) => {
+    if (l.kind === 'forked') out(showReproducerLine(l, tool.kind));
+    else outAfterConfirmed(2, showReproducerLine(l, tool.kind));
+    if (l.kind === 'forked-again') p.movedOn = true;
+    wake();
+  });
 
   const port = await freeLoopbackPort();
   const api = `http://127.0.0.1:${port}`;
@@ -108,7 +120,7 @@ async function drive(
     else if (msg === 'stack capture' && repro.childPids.includes(Number(rec.pid))) p.capture = rec;
     else if (msg === 'incident opened (suspect)') track(async () => onOpened(String(rec.incident)));
     else if (msg === 'incident confirmed') track(async () => onConfirmed(String(rec.incident)));
-    else if (msg.startsWith('remediation kill of child') || msg.startsWith('remediation skipped')) out(`remediation: ${msg}\n`);
+    else if (msg.startsWith('remediation kill of child') || msg.startsWith('remediation skipped')) outAfterConfirmed(1, `remediation: ${msg}\n`);
     else if (typeof rec.level === 'number' && rec.level >= 50) out(`daemon error: ${msg}\n`);
   };
   const onOpened = async (id: string) => {
@@ -128,6 +140,7 @@ async function drive(
     out(showSignature(i));
     out(`incident ${i.id} confirmed: ${api}/ (API: ${api}/api/v1/incidents/${i.id})\n`);
     p.confirmed = true;
+    for (const { text } of afterConfirmed.splice(0).sort((a, b) => a.rank - b.rank)) out(text);
   };
   running.daemon = startDemoDaemon(
     { dir: running.dir, reproducerPid: repro.pid, reproducerCmdline: repro.cmdline, user: userInfo().username, port, slackUrl: running.slack.url, remediate: opts.remediate },
@@ -140,7 +153,7 @@ async function drive(
   for (;;) {
     if (stop.signal) return 0;
     if (failure) throw new Error(failure);
-    if (daemonExit !== undefined) throw new Error(`the daemon exited (${daemonExit}); its log: ${running.daemon.logFile}`);
+    if (daemonExit !== undefined) throw new Error(`the daemon exited (${daemonExit})`);
     if (!p.found) {
       const t = await findTarget(api);
       if (t) { p.found = true; out(showTarget(t)); repro.fork(); }
@@ -152,14 +165,17 @@ async function drive(
       return 0;
     }
     if (opts.once && Date.now() > deadline) {
-      throw new Error(`no confirmed incident${opts.remediate ? ' with the parent moving on' : ''} within ${opts.timeoutMs / 1000} s (found target: ${p.found}, incident: ${p.incidentId ?? 'none'}, confirmed: ${p.confirmed}, Slack message: ${p.slack}); the daemon's log was ${running.daemon.logFile}`);
+      throw new Error(`no confirmed incident${opts.remediate ? ' with the parent moving on' : ''} within ${opts.timeoutMs / 1000} s (found target: ${p.found}, incident: ${p.incidentId ?? 'none'}, confirmed: ${p.confirmed}, Slack message: ${p.slack})`);
     }
     await Promise.race([waitForChange(), sleep(p.found ? 1000 : POLL_MS)]);
   }
 }
 
-function showReproducerLine(l: ReproducerLine): string {
-  if (l.kind === 'forked') return `reproducer: forked child ${l.pid}; its atfork child handler now waits for a lock no thread in the child will ever release\n`;
+function showReproducerLine(l: ReproducerLine, kind: ReproducerKind): string {
+  if (l.kind === 'forked') {
+    const how = kind === 'c' ? 'its atfork child handler' : 'the child';
+    return `reproducer: forked child ${l.pid}; ${how} now waits for a lock no thread in the child will ever release\n`;
+  }
   if (l.kind === 'reaped') return `reproducer: reaped child ${l.pid} (${l.how}): the forking thread is free again\n`;
   return `reproducer: the parent moves on: forked child ${l.pid}, which exec'd true (${l.how})\n`;
 }
@@ -189,4 +205,15 @@ async function cleanUp(r: Running, out: (text: string) => void): Promise<void> {
   if (r.slack) await r.slack.close();
   rmSync(r.dir, { recursive: true, force: true });
   out(`cleaned up: ended pids ${pids.join(', ') || 'none'}, removed ${r.dir}\n`);
+}
+
+/** The daemon's last log lines (but its per-tick ones), for a failure message: its log goes with the temp dir. */
+function daemonLogTail(r: Running): string {
+  if (!r.daemon) return '';
+  try {
+    const lines = readFileSync(r.daemon.logFile, 'utf8').split('\n').filter((l) => l && !l.includes('"tick done"'));
+    return `the daemon's last log lines:\n${lines.slice(-15).map((l) => `  ${l.slice(0, 600)}`).join('\n')}\n`;
+  } catch {
+    return '';
+  }
 }

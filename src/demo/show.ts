@@ -34,7 +34,7 @@ export function showKernel(samples: readonly KernelEvidence[]): string | null {
   if (!k) return null;
   const futex = k.futexWaitPrivate ? 'FUTEX_WAIT_PRIVATE with no timeout' : 'a futex wait';
   const cpu = samples.length > 1 ? `, CPU ${samples[0]!.cpuTimeMs ?? '?'} → ${k.cpuTimeMs ?? '?'} ms over ${samples.length} samples` : '';
-  const syscall = k.syscall ? `syscall ${k.syscall.split(' ').slice(0, 3).join(' ')}` : 'syscall unreadable';
+  const syscall = k.syscallNr === null ? 'syscall unreadable' : `blocked in syscall ${k.syscallNr}`;
   return stageLine('kernel proof', `state ${k.state}, ${k.threads} thread, wchan ${k.wchan ?? '?'}, ${syscall} (${futex})${cpu}`);
 }
 
