@@ -79,6 +79,7 @@ async function drive(
   stop: { signal: NodeJS.Signals | null; wake: () => void },
 ): Promise<number> {
   const { out } = opts;
+  const startedAt = Date.now();
   if (!findOnPath('eu-stack', process.env.PATH) && !findOnPath('gdb', process.env.PATH)) {
     out('note: neither eu-stack nor gdb is installed, so no stack will be captured (apt-get install elfutils); the kernel proof still confirms the hang.\n');
   }
@@ -138,7 +139,9 @@ async function drive(
     showKernelOnce(i);
     if (p.capture) out(showCapture(p.capture, i));
     out(showSignature(i));
-    out(`incident ${i.id} confirmed: ${api}/ (API: ${api}/api/v1/incidents/${i.id})\n`);
+    const onPage = (await getText(`${api}/`)).includes(i.id);
+    const page = onPage ? `on the status page: ${api}/` : `not on the status page yet: ${api}/`;
+    out(`incident ${i.id} confirmed ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the demo started; ${page} (API: ${api}/api/v1/incidents/${i.id})\n`);
     p.confirmed = true;
     for (const { text } of afterConfirmed.splice(0).sort((a, b) => a.rank - b.rank)) out(text);
   };
@@ -189,10 +192,14 @@ async function findTarget(api: string): Promise<TargetView | null> {
   }
 }
 
-async function getJson<T>(url: string): Promise<T> {
+async function getText(url: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  return (await res.json()) as T;
+  return res.text();
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  return JSON.parse(await getText(url)) as T;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
