@@ -106,7 +106,9 @@ async function drive(
   running.repro = await startReproducer(argv);
   const repro = running.repro;
   out(`reproducer (${tool.kind === 'c' ? `C, built with ${tool.program}` : `Python, ${tool.program}`}): pid ${repro.pid}, a thread holds a lock across fork()\n`);
+  let ending = false; // what the reproducer says while the demo ends it is not news
   repro.onLine((l) => {
+    if (ending) return;
     if (l.kind === 'forked') out(showReproducerLine(l, tool.kind));
     else outAfterConfirmed(2, showReproducerLine(l, tool.kind));
     if (l.kind === 'forked-again') p.movedOn = true;
@@ -154,7 +156,10 @@ async function drive(
 
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
-    if (stop.signal) return 0;
+    if (stop.signal) {
+      ending = true;
+      return 0;
+    }
     if (failure) throw new Error(failure);
     if (daemonExit !== undefined) throw new Error(`the daemon exited (${daemonExit})`);
     if (!p.found) {
@@ -164,6 +169,7 @@ async function drive(
     const done = p.confirmed && p.slack && (!opts.remediate || p.movedOn);
     if (opts.once && done) {
       await Promise.all(events);
+      ending = true;
       out('forkwatch demo: incident confirmed end to end (--once): stopping\n');
       return 0;
     }
