@@ -10,8 +10,10 @@
  * "forked PID"; a reaper thread waits for that child: "reaped PID signal N"
  * (or "exit N"), then forks a healthy child that execs `true`:
  * "forked-again PID exit N" (the parent moving on). On end of stdin it kills
- * its children and exits. The hung child asks the kernel to SIGKILL it when
+ * its hung child, reaps every child and exits. The hung child asks the kernel to SIGKILL it when
  * the forking thread dies (PR_SET_PDEATHSIG), so no child outlives the demo.
+ * It ignores SIGINT (a terminal's Ctrl-C reaches the demo's whole process
+ * group; the demo ends it by closing its stdin, so its children are reaped).
  * Argv after the first argument is ignored (the demo puts a marker there).
  */
 #define _GNU_SOURCE
@@ -29,7 +31,10 @@ static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready_cond = PTHREAD_COND_INITIALIZER;
 static int holder_ready = 0;
 static volatile int arm_deadlock = 0;
-static volatile pid_t last_child = 0;
+static volatile pid_t hung_child = 0;
+static volatile int quitting = 0;
+static pthread_t reaper_thread;
+static int have_reaper = 0;
 
 __attribute__((noinline)) static void take_held_lock_in_child(void) {
     pthread_mutex_lock(&held_lock); /* never returns: its owner does not exist in the child */
@@ -71,12 +76,13 @@ static void report_wait(const char *what, pid_t pid) {
 static void *reaper(void *arg) {
     pid_t pid = (pid_t)(long)arg;
     report_wait("reaped", pid);
+    hung_child = 0;
+    if (quitting) return NULL;
     pid_t again = fork();
     if (again == 0) {
         execlp("true", "true", (char *)NULL);
         _exit(127);
     }
-    last_child = again;
     report_wait("forked-again", again);
     return NULL;
 }
@@ -93,15 +99,15 @@ static void fork_hung(void) {
         perror("fork");
         return;
     }
-    last_child = pid;
+    if (have_reaper) pthread_join(reaper_thread, NULL); /* one hung child at a time */
+    hung_child = pid;
     printf("forked %d\n", (int)pid);
-    pthread_t t;
-    pthread_create(&t, NULL, reaper, (void *)(long)pid);
-    pthread_detach(t);
+    have_reaper = pthread_create(&reaper_thread, NULL, reaper, (void *)(long)pid) == 0;
 }
 
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the whole process group: the demo ends this one through its stdin */
     pthread_atfork(NULL, NULL, atfork_child_handler);
     pthread_t t;
     pthread_create(&t, NULL, lock_holder, NULL);
@@ -114,6 +120,8 @@ int main(void) {
     while (fgets(line, sizeof line, stdin)) {
         if (!strncmp(line, "fork", 4)) fork_hung();
     }
-    if (last_child > 0) kill(last_child, SIGKILL);
+    quitting = 1;
+    if (hung_child > 0) kill(hung_child, SIGKILL);
+    if (have_reaper) pthread_join(reaper_thread, NULL);
     return 0;
 }

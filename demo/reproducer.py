@@ -7,7 +7,7 @@ Protocol (one line each, stdout): "ready" once the lock is held. On "fork"
 (stdin): "forked PID"; a reaper thread waits for that child: "reaped PID
 signal N" (or "exit N"), then forks a healthy child that execs `true`:
 "forked-again PID exit N" (the parent moving on). On end of stdin it kills
-its children and exits. The hung child asks the kernel to SIGKILL it when
+its hung children, reaps every child and exits. The hung child asks the kernel to SIGKILL it when
 the parent dies (PR_SET_PDEATHSIG, where ctypes is available).
 """
 import os
@@ -20,7 +20,9 @@ warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+ warns about fork() 
 
 held_lock = threading.Lock()
 holder_ready = threading.Event()
-children = []
+hung_children = []
+reapers = []
+quitting = threading.Event()
 
 
 def lock_holder():
@@ -47,13 +49,15 @@ def report_wait(what, pid):
 
 def reaper(pid):
     report_wait("reaped", pid)
+    hung_children.remove(pid)
+    if quitting.is_set():
+        return
     again = os.fork()
     if again == 0:
         try:
             os.execvp("true", ["true"])
         finally:
             os._exit(127)
-    children.append(again)
     report_wait("forked-again", again)
 
 
@@ -63,23 +67,29 @@ def fork_hung():
         set_parent_death_signal()
         held_lock.acquire()  # never returns: the thread that holds it does not exist in the child
         os._exit(0)
-    children.append(pid)
+    hung_children.append(pid)
     print(f"forked {pid}", flush=True)
-    threading.Thread(target=reaper, args=(pid,), daemon=True).start()
+    t = threading.Thread(target=reaper, args=(pid,), daemon=True)
+    reapers.append(t)
+    t.start()
 
 
 def main():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the demo ends us through stdin
     threading.Thread(target=lock_holder, daemon=True).start()
     holder_ready.wait()
     print("ready", flush=True)
     for line in sys.stdin:
         if line.startswith("fork"):
             fork_hung()
-    for pid in children:
+    quitting.set()
+    for pid in list(hung_children):
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+    for t in reapers:
+        t.join()
 
 
 main()

@@ -18,6 +18,7 @@ export const DEMO_SOURCE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 
 const BUILD_TIMEOUT_MS = 60_000;
 const READY_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT = 64 * 1024;
+const REAP_WAIT_MS = 2000;
 
 export interface ReproducerLine {
   kind: 'forked' | 'reaped' | 'forked-again';
@@ -86,9 +87,18 @@ export async function startReproducer(argv: string[]): Promise<Reproducer> {
       for (const f of listeners) f(l);
     });
   });
+  // End of its stdin first: it kills its hung child and reaps every child itself. Killed after their
+  // parent they would be left as zombies for pid 1, which in a container may never reap them. Only if it
+  // does not exit in time: SIGKILL its live children, then it.
   const stop = async () => {
-    for (const pid of alive) killQuietly(pid);
-    if (proc.exitCode === null && proc.signalCode === null) killQuietly(proc.pid!);
+    const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+    proc.stdin!.end();
+    const deadline = Date.now() + REAP_WAIT_MS;
+    while (!gone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!gone()) {
+      for (const pid of alive) killQuietly(pid);
+      killQuietly(proc.pid!);
+    }
     await exited;
   };
   try {

@@ -16,9 +16,10 @@ export interface DemoRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startDemo(args: string[], env: NodeJS.ProcessEnv = process.env): DemoRun {
+/** detached: in its own process group, so a signal can reach the group as a terminal's Ctrl-C does. */
+export function startDemo(args: string[], env: NodeJS.ProcessEnv = process.env, detached = false): DemoRun {
   if (!existsSync(DIST_CLI)) throw new Error(`${DIST_CLI} is missing: npm run build first`);
-  const proc = spawn(process.execPath, [DIST_CLI, 'demo', ...args], { cwd: REPO_ROOT, env: { ...env, FORKWATCH_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [DIST_CLI, 'demo', ...args], { cwd: REPO_ROOT, env: { ...env, FORKWATCH_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -62,11 +63,32 @@ export function processesWithMarker(marker: string): { pid: number; cmdline: str
   return found;
 }
 
-/** A pid that is gone, or now names a process without the marker (pid reused). */
+/**
+ * A pid that is gone, or now names another process (pid reused). A zombie has an empty cmdline: one
+ * left with the reproducer's name (C: "forkwatch-demo-", Python: "python3…") counts as not gone.
+ */
 export function isGone(pid: number, marker: string): boolean {
   try {
-    return !readFileSync(`/proc/${pid}/cmdline`).toString('utf8').includes(marker);
+    if (readFileSync(`/proc/${pid}/cmdline`).toString('utf8').includes(marker)) return false;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return !(state === 'Z' && (comm.startsWith('forkwatch-demo') || comm.startsWith('python')));
   } catch {
     return true;
   }
+}
+
+/** Zombies of the C reproducer (comm "forkwatch-demo-") anywhere: a child killed after its parent, left to pid 1. */
+export function reproducerZombies(): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/stat`, 'utf8').includes('(forkwatch-demo-) Z ')) found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }

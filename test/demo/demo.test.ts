@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '../helpers/native-build.js';
 import { waitFor } from '../helpers/wait.js';
-import { isGone, processesWithMarker, runDemo, startDemo, startedByDemo } from './demo-run.js';
+import { isGone, processesWithMarker, reproducerZombies, runDemo, startDemo, startedByDemo } from './demo-run.js';
 import { STAGES } from '../../src/demo/show.js';
 
 function assertAllGone(stdout: string): void {
@@ -24,6 +24,7 @@ function assertAllGone(stdout: string): void {
   for (const pid of pids) assert.ok(isGone(pid, marker), `pid ${pid} still runs`);
   assert.deepEqual(processesWithMarker(marker), [], `processes carrying ${marker} remain`);
   assert.equal(existsSync(dir), false, `${dir} was not removed`);
+  assert.deepEqual(reproducerZombies(), [], 'zombies of the reproducer left behind');
 }
 
 function assertStages(stdout: string): void {
@@ -74,10 +75,11 @@ test('demo --once, Python reproducer: the never-exec\'d child blocked on a futex
   assertAllGone(r.stdout);
 });
 
+// SIGINT goes to the demo's whole process group, as a terminal's Ctrl-C does (the reproducer and the daemon get it too); SIGTERM to the demo alone.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal} mid-run ends every process the demo started and removes its files`, { timeout: 120_000 }, async () => {
     requireTool('gcc');
-    const run = startDemo(['--reproducer', 'c']);
+    const run = startDemo(['--reproducer', 'c'], process.env, true);
     try {
       await waitFor('the hung child forked and the incident confirmed', async () => (/^incident [0-9a-f]+ confirmed/m.test(run.stdout()) ? true : null), 60_000);
       const { marker, pids } = startedByDemo(run.stdout());
@@ -88,7 +90,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       await run.exited;
       throw new Error(`${(err as Error).message}\n${run.stdout()}\n${run.stderr()}`);
     }
-    run.proc.kill(signal);
+    if (signal === 'SIGINT') process.kill(-run.proc.pid!, 'SIGINT');
+    else run.proc.kill(signal);
     const { code } = await run.exited;
     assert.equal(code, signal === 'SIGINT' ? 130 : 143, run.stderr());
     assert.match(run.stdout(), /^cleaned up: ended pids /m);
