@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Ma
   audit: { summary: 'rate each watched JVM\'s fork-deadlock risk (none/low/high), with evidence and prevention', load: () => import('./cli/audit.js') },
   bundle: { summary: "write an incident's evidence bundle", load: () => import('./cli/bundle.js') },
   doctor: { summary: 'check this host before the first hang (privileges, tracers, targets, stateDir, alerts)', load: () => import('./cli/doctor.js') },
+  demo: { summary: 'a real post-fork deadlock on this machine, caught by forkwatch stage by stage', load: () => import('./cli/demo.js') },
   'check-config': { summary: 'validate the configuration and print the effective config', load: () => import('./cli/check-config.js') },
 };
 
