@@ -14,7 +14,7 @@ function forkwatch(...args: string[]) {
 test('no command: usage on stdout, exit 64 (EX_USAGE); --help: exit 0', () => {
   const none = forkwatch();
   assert.equal(none.status, 64);
-  for (const cmd of ['run', 'scan', 'classify', 'bundle', 'check-config']) assert.match(none.stdout, new RegExp(`^  ${cmd} `, 'm'));
+  for (const cmd of ['run', 'scan', 'classify', 'bundle', 'audit', 'doctor', 'demo', 'check-config']) assert.match(none.stdout, new RegExp(`^  ${cmd} `, 'm'));
   assert.equal(forkwatch('--help').status, 0);
 });
 
