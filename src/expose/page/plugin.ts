@@ -32,8 +32,12 @@ const IdParams = {
 } as const;
 
 const HTML = 'text/html; charset=utf-8';
-/** How long one overview render serves every request (unless a scan happened meanwhile). */
-export const OVERVIEW_MAX_AGE_MS = 1000;
+/**
+ * How long one overview render serves every request, unless a scan finished or a write request (a kill) came
+ * meanwhile. Its relative times ("12 s ago") may be this much behind; every render's garbage is what a flood of
+ * page views grows V8's old space with (bench/RESULTS.md "http GET load": at 1 s, a major GC every ~4 s).
+ */
+export const OVERVIEW_MAX_AGE_MS = 5000;
 
 export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opts) => {
   const source = opts.source ?? createApiSource(app, opts);
@@ -43,7 +47,7 @@ export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opt
   });
   registerAssets(app);
 
-  const shared = { maxAgeMs: OVERVIEW_MAX_AGE_MS, version: () => opts.status?.().lastScanAt ?? null };
+  const shared = { maxAgeMs: OVERVIEW_MAX_AGE_MS, version: () => `${opts.status?.().lastScanAt ?? 'none'} ${app.writesDone?.() ?? 0}` };
   // Encoded once per render: every response then writes the same bytes (a string body is encoded into a fresh
   // native buffer per response, ~190 KB with 1,000 open incidents, and those copies are what grew the RSS under a flood).
   const overviewPage = sharedRender(async () => Buffer.from(renderOverviewPage(await source.overview())), shared);
