@@ -34,10 +34,12 @@ const IdParams = {
 const HTML = 'text/html; charset=utf-8';
 /**
  * How long one overview render serves every request, unless a scan finished or a write request (a kill) came
- * meanwhile. Its relative times ("12 s ago") may be this much behind; every render's garbage is what a flood of
- * page views grows V8's old space with (bench/RESULTS.md "http GET load": at 1 s, a major GC every ~4 s).
+ * meanwhile: at the default interval (15 s) one render per tick. Its relative times ("12 s ago", each with its
+ * absolute time as title) may be that much behind. A render's garbage (~40 ms of in-process API reads, JSON and
+ * HTML) lives across scavenges and is promoted: under a flood of page views, one render a second grew V8's old
+ * space ~2 MB/s and each major GC's compaction briefly took 20-25 MB more RSS (bench/RESULTS.md "http GET load").
  */
-export const OVERVIEW_MAX_AGE_MS = 5000;
+export const OVERVIEW_MAX_AGE_MS = 15_000;
 
 export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opts) => {
   const source = opts.source ?? createApiSource(app, opts);
