@@ -15,25 +15,34 @@ export interface ResponseCache {
   put(key: string, body: Buffer): void;
 }
 
-export function createResponseCache(opts: { maxAgeMs: number; maxEntries: number; version: () => unknown; now?: () => number }): ResponseCache {
+export function createResponseCache(opts: { maxAgeMs: number; maxEntries: number; maxBytes: number; version: () => unknown; now?: () => number }): ResponseCache {
   const now = opts.now ?? Date.now;
   const entries = new Map<string, { body: Buffer; at: number; version: unknown }>();
+  let bytes = 0;
+  const drop = (key: string): void => {
+    bytes -= entries.get(key)?.body.length ?? 0;
+    entries.delete(key);
+  };
   return {
     get(key) {
       const e = entries.get(key);
       if (!e) return null;
       const version = opts.version();
       if (version === null || !Object.is(version, e.version) || now() - e.at >= opts.maxAgeMs) {
-        entries.delete(key);
+        drop(key);
         return null;
       }
       return e.body;
     },
     put(key, body) {
       const version = opts.version();
-      if (version === null) return;
-      if (!entries.has(key) && entries.size >= opts.maxEntries) entries.delete(entries.keys().next().value!);
+      if (version === null || body.length > opts.maxBytes) return;
+      drop(key);
+      // Nothing outlives its moment for long: what is stale goes first, then the oldest, within both bounds.
+      for (const [k, e] of entries) if (!Object.is(e.version, version) || now() - e.at >= opts.maxAgeMs) drop(k);
+      while (entries.size >= opts.maxEntries || (entries.size > 0 && bytes + body.length > opts.maxBytes)) drop(entries.keys().next().value!);
       entries.set(key, { body, at: now(), version });
+      bytes += body.length;
     },
   };
 }

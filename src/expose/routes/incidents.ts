@@ -31,9 +31,11 @@ export function parseSince(text: string): number {
 
 /** How long one list answer may serve again (bench/RESULTS.md "http GET load"; response-cache.ts). */
 export const LIST_CACHE_MAX_AGE_MS = 1000;
+/** At most this much kept in all (a default page of 50 is tens of KB; a page of 1,000 is not kept). */
+export const LIST_CACHE_MAX_BYTES = 512 * 1024;
 
 export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
-  const cache = createResponseCache({ maxAgeMs: LIST_CACHE_MAX_AGE_MS, maxEntries: 16, version: () => listVersion(app, ctx) });
+  const cache = createResponseCache({ maxAgeMs: LIST_CACHE_MAX_AGE_MS, maxEntries: 16, maxBytes: LIST_CACHE_MAX_BYTES, version: () => listVersion(app, ctx) });
   // Network clients only: the status page reads in process and has its own shared render.
   const keyOf = (req: FastifyRequest): string | null => (isInProcess(req) ? null : `${req.authorized ? 'a' : 'p'} ${req.url}`);
   app.get(
