@@ -10,7 +10,8 @@
  * most requests 429 once the second's budget (30) is spent: that is the shipped
  * behaviour under a flood, and the status counts show it.
  * Heap total/used and external: the daemon's own /metrics, every second. SMAPS_AT_MAX=PREFIX saves
- * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]).
+ * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]). RSS_LOG=FILE appends
+ * every RSS sample (route, ms, RSS, RssAnon); GC_LOG=FILE with --extra-flags=--trace-gc keeps the daemon's GC lines.
  * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
  */
 import { spawn } from 'node:child_process';
