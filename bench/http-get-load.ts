@@ -10,11 +10,12 @@
  * most requests 429 once the second's budget (30) is spent: that is the shipped
  * behaviour under a flood, and the status counts show it.
  * Heap total/used and external: the daemon's own /metrics, every second. SMAPS_AT_MAX=PREFIX saves
- * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]).
+ * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]). RSS_LOG=FILE appends
+ * every RSS sample (route, ms, RSS, RssAnon); GC_LOG=FILE with --extra-flags=--trace-gc keeps the daemon's GC lines.
  * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,8 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
     createInterface({ input: d.stdout! }).on('line', (line) => {
+      // --extra-flags=--trace-gc with GC_LOG=FILE: V8's GC lines (stdout) kept for reading after the run.
+      if (process.env.GC_LOG && /^\[\d+:0x/.test(line)) appendFileSync(process.env.GC_LOG, `${line}\n`);
       const m = /"listen":\{"host":"([^"]+)","port":(\d+)\}/.exec(line);
       if (m) resolve(`http://${m[1]}:${m[2]}`);
     });
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
         const sampler = setInterval(() => {
           const m = memMb(d.pid);
           if (process.env.SMAPS_AT_MAX && m.rss > rssMax) writeFileSync(`${process.env.SMAPS_AT_MAX}${path.replace(/\//g, '_')}`, readFileSync(`/proc/${d.pid}/smaps`));
+          if (process.env.RSS_LOG) appendFileSync(process.env.RSS_LOG, `${path} ${Math.round(performance.now())} ${m.rss} ${m.anon}\n`);
           rssMax = Math.max(rssMax, m.rss);
           anonMax = Math.max(anonMax, m.anon);
         }, 250);

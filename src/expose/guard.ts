@@ -85,26 +85,45 @@ export function createConcurrencyCap(max: number, retryAfterSeconds: number) {
 
 /**
  * A refusal that says "retry after" (429 over the rate limit, 503 over the
- * in-flight cap) is sent only after delayMs, its in-flight slot given back
- * first. A client hammering on keep-alive connections then gets one answer
- * per connection per delay instead of thousands a second: refusing a flood
- * costs the event loop little, and /healthz keeps its turn. At most
- * maxPending refusals wait at once (a timer each); past that they go at once.
+ * in-flight cap) is sent at once, and its connection is then not read for
+ * pauseMs: a client hammering on keep-alive connections gets one answer per
+ * connection per pause instead of thousands a second, so refusing a flood
+ * costs the event loop little and /healthz keeps its turn. Holding the answer
+ * back instead (as before) kept every refused request's objects alive for the
+ * whole delay: 200 connections then promoted ~15 KB per refusal into V8's old
+ * space, and the RSS grew with each major GC cycle (bench/RESULTS.md "http GET
+ * load"). A paused socket holds nothing but itself; the next request waits in
+ * the kernel's buffer. At most maxPending connections are paused at once (a
+ * timer each); past that a refusal goes without a pause.
  */
-export function createRefusalDelay(delayMs: number, maxPending: number) {
+export function createRefusalPause(pauseMs: number, maxPending: number) {
   let pending = 0;
   return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if ((reply.statusCode !== 429 && reply.statusCode !== 503) || reply.getHeader('retry-after') === undefined) return payload;
     if (isInProcess(req) || pending >= maxPending) return payload;
-    req.releaseSlot?.();
+    const socket = req.raw.socket;
+    if (socket.destroyed || socket.isPaused()) return payload;
+    socket.pause();
     pending++;
-    try {
-      await new Promise((r) => setTimeout(r, delayMs));
-    } finally {
+    setTimeout(() => {
       pending--;
-    }
+      if (!socket.destroyed) socket.resume();
+    }, pauseMs).unref();
     return payload;
   };
+}
+
+/**
+ * Counts finished requests that may have written (anything but GET and HEAD: kill, scan, classify…). The
+ * GET answers kept for a moment (response-cache.ts, the page's shared render) carry this count in their
+ * version, so a write shows on the very next GET.
+ */
+export function createWriteCounter() {
+  let writes = 0;
+  const hook = async (req: FastifyRequest) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') writes++;
+  };
+  return { hook, count: () => writes };
 }
 
 /** Marks requests carrying the valid bearer token (raw evidence is shown to them, disclosure.ts). */
@@ -123,5 +142,9 @@ declare module 'fastify' {
     authorized: boolean;
     /** Gives back this request's in-flight slot early (createConcurrencyCap); null when it holds none. */
     releaseSlot: (() => void) | null;
+  }
+  interface FastifyInstance {
+    /** Requests that may have written, finished so far (createWriteCounter); absent on a bare Fastify (the page's tests). */
+    writesDone?: () => number;
   }
 }

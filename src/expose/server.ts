@@ -21,7 +21,7 @@ import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { registerScanRoute } from './routes/scan.js';
 import { registerDocsRoutes } from './routes/docs.js';
-import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createRefusalDelay, createHostCheck, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
+import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createRefusalPause, createHostCheck, createWriteCounter, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
 import { discloseTo } from './disclosure.js';
 
 /** Default body limit for routes that do not set their own (JSON bodies are small). */
@@ -29,7 +29,7 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** Requests in flight at once (probes and in-process requests excepted); past it, 503 + Retry-After. */
 export const MAX_IN_FLIGHT = 32;
 export const BUSY_RETRY_AFTER_S = 1;
-/** 429 and 503-with-Retry-After answers wait this long (guard.ts createRefusalDelay), at most this many at once. */
+/** 429 and 503-with-Retry-After answers wait this long (guard.ts createRefusalPause), at most this many at once. */
 export const REFUSAL_DELAY_MS = 1000;
 export const MAX_DELAYED_REFUSALS = 4096;
 /**
@@ -116,8 +116,11 @@ function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
   if (isLoopbackHost(ctx.config.listen.host)) app.addHook('onRequest', createHostCheck(allowedHosts(ctx.config.publicUrl)));
   app.decorateRequest('releaseSlot', null);
   app.addHook('onRequest', createConcurrencyCap(MAX_IN_FLIGHT, BUSY_RETRY_AFTER_S).hook);
-  app.addHook('onSend', createRefusalDelay(REFUSAL_DELAY_MS, MAX_DELAYED_REFUSALS));
+  app.addHook('onSend', createRefusalPause(REFUSAL_DELAY_MS, MAX_DELAYED_REFUSALS));
   app.addHook('onRequest', createAuthorizedMark(ctx.config.authToken));
+  const writes = createWriteCounter();
+  app.decorate('writesDone', writes.count);
+  app.addHook('onResponse', writes.hook);
   // Runs before @fastify/rate-limit's own onRoute hook (registered after this), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {
     if (!UNLIMITED_PATHS.has(route.url)) return;

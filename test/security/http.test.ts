@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,14 +210,42 @@ test('GET routes share a per-client rate limit; /metrics has a bucket of its own
     await spent;
     const next = await httpCall(base, '/api/v1/targets');
     if (next.status === 429) over = next;
-    await new Promise((r) => setTimeout(r, 1200)); // let the delayed refusals of this burst land
+    await new Promise((r) => setTimeout(r, 1200)); // a new window
   }
   assert.ok(over, 'never answered 429');
   // One bucket for all routes of a client: the budget spent on /api/v1/signatures is gone for /api/v1/targets too.
   assert.ok(Number(over.headers['retry-after']) > 0);
-  assert.ok(over.ms >= 900, `a refusal waits about a second (${over.ms.toFixed(0)} ms)`);
   assert.equal((await httpCall(base, '/healthz')).status, 200);
   assert.equal((await httpCall(base, '/metrics')).status, 200);
+});
+
+test('a refusal is answered at once, then its connection is not read for about a second (a flood gets one answer per connection per second, and holds no request meanwhile)', async (t) => {
+  const { app } = await setup(t);
+  const base = await listen(app);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const call = (): Promise<Answer & { socket: unknown }> =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = request(`${base}/api/v1/signatures`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, ms: performance.now() - t0, body: '', socket: req.socket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  let refused: (Answer & { socket: unknown }) | null = null;
+  for (let i = 0; i < GET_RATE_LIMIT.max * 3 && refused === null; i++) {
+    const a = await call();
+    if (a.status === 429) refused = a;
+  }
+  assert.ok(refused, 'never answered 429');
+  assert.ok(Number(refused.headers['retry-after']) > 0);
+  assert.ok(refused.ms < 500, `the refusal itself is not held back (${refused.ms.toFixed(0)} ms)`);
+  const next = await call();
+  assert.equal(next.socket, refused.socket, 'the same keep-alive connection');
+  assert.ok(next.ms >= 800, `the next request on that connection waited about a second (${next.ms.toFixed(0)} ms)`);
+  assert.equal((await httpCall(base, '/healthz')).status, 200, 'other connections are read meanwhile');
 });
 
 test(`more than ${MAX_IN_FLIGHT} requests in flight: 503 with Retry-After, /healthz unaffected`, async (t) => {

@@ -107,6 +107,8 @@ export interface OverviewData {
   targets: PageTarget[];
   children: PageChild[];
   openIncidents: PageIncident[];
+  /** More open incidents than shown: the API's next page of them (its cursor), else absent. */
+  moreOpenCursor?: string | null;
   resolvedIncidents: PageIncident[];
 }
 

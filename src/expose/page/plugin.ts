@@ -32,8 +32,14 @@ const IdParams = {
 } as const;
 
 const HTML = 'text/html; charset=utf-8';
-/** How long one overview render serves every request (unless a scan happened meanwhile). */
-export const OVERVIEW_MAX_AGE_MS = 1000;
+/**
+ * How long one overview render serves every request, unless a scan finished or a write request (a kill) came
+ * meanwhile: at the default interval (15 s) one render per tick. Its relative times ("12 s ago", each with its
+ * absolute time as title) may be that much behind. A render's garbage (~40 ms of in-process API reads, JSON and
+ * HTML) lives across scavenges and is promoted: under a flood of page views, one render a second grew V8's old
+ * space ~2 MB/s and each major GC's compaction briefly took 20-25 MB more RSS (bench/RESULTS.md "http GET load").
+ */
+export const OVERVIEW_MAX_AGE_MS = 15_000;
 
 export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opts) => {
   const source = opts.source ?? createApiSource(app, opts);
@@ -43,7 +49,7 @@ export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opt
   });
   registerAssets(app);
 
-  const shared = { maxAgeMs: OVERVIEW_MAX_AGE_MS, version: () => opts.status?.().lastScanAt ?? null };
+  const shared = { maxAgeMs: OVERVIEW_MAX_AGE_MS, version: () => `${opts.status?.().lastScanAt ?? 'none'} ${app.writesDone?.() ?? 0}` };
   // Encoded once per render: every response then writes the same bytes (a string body is encoded into a fresh
   // native buffer per response, ~190 KB with 1,000 open incidents, and those copies are what grew the RSS under a flood).
   const overviewPage = sharedRender(async () => Buffer.from(renderOverviewPage(await source.overview())), shared);

@@ -1,9 +1,12 @@
 /** GET /api/v1/incidents (filters, limit + cursor) and GET /api/v1/incidents/:id (with evidence). */
 import { Type } from '@sinclair/typebox';
 import type { ListQuery } from '../../record/types.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ExposeContext, ForkwatchApp } from '../context.js';
 import { HttpError, incidentOr404 } from '../errors.js';
 import { errorResponses, IdParams, IncidentPageSchema, IncidentSchema } from '../schemas.js';
+import { isInProcess } from '../guard.js';
+import { createResponseCache } from '../response-cache.js';
 
 /** Target names (config schema) and signature ids share this alphabet. */
 const NAME_PATTERN = '^[A-Za-z0-9_.:-]+$';
@@ -26,11 +29,30 @@ export function parseSince(text: string): number {
   return ms;
 }
 
+/** How long one list answer may serve again (bench/RESULTS.md "http GET load"; response-cache.ts). */
+export const LIST_CACHE_MAX_AGE_MS = 1000;
+/** At most this much kept in all (a default page of 50 is tens of KB; a page of 1,000 is not kept). */
+export const LIST_CACHE_MAX_BYTES = 512 * 1024;
+
 export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+  const cache = createResponseCache({ maxAgeMs: LIST_CACHE_MAX_AGE_MS, maxEntries: 16, maxBytes: LIST_CACHE_MAX_BYTES, version: () => listVersion(app, ctx) });
+  // Network clients only: the status page reads in process and has its own shared render.
+  const keyOf = (req: FastifyRequest): string | null => (isInProcess(req) ? null : `${req.authorized ? 'a' : 'p'} ${req.url}`);
   app.get(
     '/api/v1/incidents',
-    { schema: { tags: ['incidents'], querystring: ListQuerySchema, response: { 200: IncidentPageSchema, ...errorResponses } } },
-    async (req) => {
+    {
+      schema: { tags: ['incidents'], querystring: ListQuerySchema, response: { 200: IncidentPageSchema, ...errorResponses } },
+      onSend: async (req, reply, payload) => {
+        const key = keyOf(req);
+        if (key !== null && reply.statusCode === 200 && typeof payload === 'string') cache.put(key, Buffer.from(payload));
+        return payload;
+      },
+    },
+    async (req, reply) => {
+      const key = keyOf(req);
+      const kept = key === null ? null : cache.get(key);
+      // A Buffer: sent as is (no serialisation, no onSend put).
+      if (kept) return (reply as FastifyReply).type('application/json; charset=utf-8').send(kept);
       const q = req.query;
       const query: ListQuery = { limit: q.limit };
       if (q.state) query.state = q.state as ListQuery['state'];
@@ -41,6 +63,7 @@ export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): v
       return ctx.store.list(query);
     },
   );
+
   app.get(
     '/api/v1/incidents/:id',
     { schema: { tags: ['incidents'], params: IdParams, response: { 200: IncidentSchema, ...errorResponses } } },
@@ -49,4 +72,10 @@ export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): v
       return incident;
     },
   );
+}
+
+/** What the list can have changed with: a finished tick, a write request (null while a tick runs: nothing is kept then). */
+function listVersion(app: ForkwatchApp, ctx: ExposeContext): string | null {
+  const s = ctx.daemon.snapshot();
+  return s.tickInFlight ? null : `${s.lastTick?.at ?? 'none'} ${app.writesDone?.() ?? 0}`;
 }

@@ -25,8 +25,9 @@ export function renderOverviewFragment(data: OverviewData): SafeHtml {
   const { status } = data;
   return html`${renderScanStatus(status)}
 <section class="incidents" aria-labelledby="h-open">
-<h2 id="h-open">Open incidents <span class="count">${data.openIncidents.length}</span></h2>
+<h2 id="h-open">Open incidents <span class="count">${data.openIncidents.length}${data.moreOpenCursor ? '+' : ''}</span></h2>
 ${data.openIncidents.length === 0 ? html`<p class="ok-note">No hung children.</p>` : data.openIncidents.map((i) => renderIncidentCard(i, status.now))}
+${data.moreOpenCursor ? renderMoreOpen(data.openIncidents.length, data.moreOpenCursor) : ''}
 </section>
 <section aria-labelledby="h-targets">
 <h2 id="h-targets">Watched JVMs <span class="count">${data.targets.length}</span></h2>
@@ -36,6 +37,12 @@ ${data.targets.length === 0 ? html`<p class="muted">No targets reported yet.</p>
 <h2 id="h-resolved">Recently resolved</h2>
 ${renderResolved(data.resolvedIncidents, status.now)}
 </section>`;
+}
+
+/** The overview shows a bounded number of open incidents; the others are listed by the API, page by page. */
+function renderMoreOpen(shown: number, cursor: string): SafeHtml {
+  const href = `/api/v1/incidents?state=open&limit=${shown}&cursor=${encodeURIComponent(cursor)}`;
+  return html`<p class="muted more-open">More open incidents than the ${shown} shown here: <a href="${attr(href)}">the next ${shown} (JSON)</a>; each incident's own page has its stack.</p>`;
 }
 
 function renderIncidentCard(i: PageIncident, now: number): SafeHtml {
