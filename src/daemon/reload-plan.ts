@@ -28,6 +28,8 @@ interface RestartOnlyKey {
   key: string;
   get(c: Config): unknown;
   why: string;
+  /** What the log may show (a secret never: only whether it is set). */
+  show?(value: unknown): unknown;
 }
 
 const RESTART_ONLY: readonly RestartOnlyKey[] = [
@@ -41,7 +43,7 @@ const RESTART_ONLY: readonly RestartOnlyKey[] = [
   { key: 'capture.maxOutputBytes', get: (c) => c.capture.maxOutputBytes, why: 'the capture backends are built once' },
   { key: 'capture.concurrency', get: (c) => c.capture.concurrency, why: 'the capture limiter is built once' },
   { key: 'retention.keep', get: (c) => c.retentionMs, why: 'the store is opened with it' },
-  { key: 'auth', get: (c) => (c.authToken === null ? null : '<token>'), why: 'the token check is built with the server' },
+  { key: 'auth', get: (c) => c.authToken, why: 'the token check is built with the server', show: (v) => (v === null ? null : '<token>') },
   { key: 'log.pretty', get: (c) => c.log.pretty, why: 'the log destination is opened once' },
   { key: 'alerts (sinks)', get: (c) => configuredSinks(c), why: 'the outbox keeps one row per configured sink: adding or removing a sink would orphan or lose rows' },
 ];
@@ -51,7 +53,9 @@ export function planReload(started: Config, running: Config, next: Config): Relo
   for (const k of RESTART_ONLY) {
     const was = k.get(started);
     const now = k.get(next);
-    if (!sameValue(was, now)) restartNeeded.push({ key: k.key, running: was, requested: now, why: k.why });
+    if (sameValue(was, now)) continue;
+    const show = k.show ?? ((v: unknown) => v);
+    restartNeeded.push({ key: k.key, running: show(was), requested: show(now), why: k.why });
   }
   const sinksChange = restartNeeded.some((r) => r.key === 'alerts (sinks)');
   const config: Config = {
