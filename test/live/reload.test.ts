@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +110,7 @@ signatures:
 
 test('SIGHUP applies a valid config live and refuses an invalid one, keeping the running config', { timeout: 180_000 }, async (t) => {
   requireTool('eu-stack', ['--version']);
+  requireTool('promtool', ['--version']);
   const dl = await startDeadlocker({ hung: 1 });
   t.after(() => dl.stop());
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-reload-'));
@@ -196,6 +197,10 @@ test('SIGHUP applies a valid config live and refuses an invalid one, keeping the
   assert.equal(metric(m, 'forkwatch_config_restart_required'), 1);
   await assert.rejects(fetch(`http://127.0.0.1:${otherPort}/healthz`), 'nothing listens on the new port');
 
+  // /metrics with the reload gauges passes promtool's linter.
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: m, encoding: 'utf8' });
+  assert.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`);
+
   // 4. SIGUSR2 is ignored; the same process answered throughout; SIGTERM stops with 0.
   process.kill(d.pid, 'SIGUSR2');
   await sleep(500);
@@ -203,6 +208,7 @@ test('SIGHUP applies a valid config live and refuses an invalid one, keeping the
   assert.equal(seen.failed, 0, `the port answered throughout (${seen.ok} ok)`);
   assert.ok(seen.ok > 50, `polled ${seen.ok} times`);
   assert.ok(d.logs().some((l) => l.signal === 'SIGUSR2'), 'SIGUSR2 logged as ignored');
+  assert.equal(d.logs().filter((l) => l.msg === 'forkwatch running').length, 1, 'one start: every reload in the same process');
   process.kill(d.pid, 'SIGTERM');
   assert.equal(await d.exited, 0, 'SIGTERM: graceful stop');
   assert.ok(d.logs().some((l) => l.msg === 'forkwatch stopped'));
