@@ -6,7 +6,8 @@
  * answers throughout; invalid changes (bad value, corrupt YAML, unsafe regex,
  * bad signature file) are refused with forkwatch_config_last_reload_successful
  * 0 and the old config still running; a new `listen` is reported as needing a
- * restart; a SIGHUP storm neither crashes the daemon nor doubles the tick
+ * restart; a new Slack webhook gets the message that was in flight to the
+ * old one; a SIGHUP storm neither crashes the daemon nor doubles the tick
  * rate or a wall-clock job; SIGUSR2 is ignored; SIGTERM still stops with 0.
  */
 import { test } from 'node:test';
@@ -260,6 +261,45 @@ test('a SIGHUP storm: no crash, no double tick schedule, each wall-clock job sch
   assert.ok(slots.length >= 1 && slots.length <= 3, `every 3 s in 6 s: ${slots.length} (${slots.join(', ')})`);
   assert.equal(new Set(slots).size, slots.length, 'each slot once');
   assert.equal(d.logs().filter((l) => (l.level as number) >= 50).length, 0, `no error logged: ${JSON.stringify(d.logs().filter((l) => (l.level as number) >= 50))}`);
+  process.kill(d.pid, 'SIGTERM');
+  assert.equal(await d.exited, 0);
+});
+
+test('a new Slack webhook by SIGHUP: the message in flight to the old one is delivered to the new one, nothing lost', { timeout: 120_000 }, async (t) => {
+  requireTool('eu-stack', ['--version']);
+  const oldHook = await startSlackStandin({ reply: { kind: 'hang' } });
+  t.after(() => oldHook.close());
+  const newHook = await startSlackStandin();
+  t.after(() => newHook.close());
+  const dl = await startDeadlocker({ hung: 1 });
+  t.after(() => dl.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-reload-slack-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const base = { interval: '1s', hungAfter: '1s', listen: { host: '127.0.0.1', port }, publicUrl: 'https://forkwatch.example.org', targets: [{ name: 'jenkins', pid: dl.pid }] };
+  writeDaemonConfig(dir, { ...base, alerts: { slack: { webhookUrl: oldHook.url, timeout: '60s' } } });
+  const d = await runDaemon(join(dir, 'forkwatch.json'), join(dir, 'daemon.log'));
+  t.after(() => d.kill());
+  // The confirmed incident's message reaches the old webhook, which never answers: in flight.
+  const [inFlight] = await oldHook.waitForRequests(1, WAIT_MS);
+  assert.equal(newHook.requests.length, 0);
+  const [hungPid] = dl.pidsOf('hung');
+  const incident = (await incidents(d.url)).find((i) => i.childPid === hungPid);
+  assert.equal(incident?.state, 'confirmed');
+
+  writeDaemonConfig(dir, { ...base, alerts: { slack: { webhookUrl: newHook.url, timeout: '60s' } } });
+  const out = await reload(d);
+  assert.equal(out.msg, 'config reloaded', JSON.stringify(out));
+  assert.deepEqual(out.restartNeeded, [], 'the same sink, a new URL: live');
+  const [delivered] = await newHook.waitForRequests(1, WAIT_MS);
+  // The same message (the incident's), rendered again at sending: only the child's age moved.
+  const ageless = (body: string) => body.replace(/forked [0-9]+s ago/g, 'forked Ns ago');
+  assert.equal(ageless(delivered!.body), ageless(inFlight!.body), 'the message that was in flight, re-sent to the new webhook');
+  assert.ok(delivered!.body.includes(incident!.id), 'it names the incident');
+  await sleep(2000);
+  assert.equal(oldHook.requests.length, 1, 'nothing more to the old webhook');
+  assert.equal(metric(await metricsText(d.url), 'forkwatch_outbox_pending', 'sink="slack"'), 0, 'the outbox is empty');
+  assert.equal((await incidents(d.url)).find((i) => i.id === incident!.id)?.state, 'confirmed');
   process.kill(d.pid, 'SIGTERM');
   assert.equal(await d.exited, 0);
 });
