@@ -79,20 +79,19 @@ export function createAuditExtension(config: Config, wallClock: () => WallClock,
     }
   };
 
-  const drain = (): Promise<void> => {
-    worker ??= (async () => {
-      try {
-        while (!stopped && ctx && queue.size > 0) {
-          const [target, pid] = queue.entries().next().value as [string, number];
-          queue.delete(target);
-          await auditOne(ctx, target, pid);
-        }
-      } finally {
-        worker = null;
+  const work = async (): Promise<void> => {
+    await Promise.resolve(); // never finish synchronously: `worker` is set before it is cleared
+    try {
+      while (!stopped && ctx && queue.size > 0) {
+        const [target, pid] = queue.entries().next().value as [string, number];
+        queue.delete(target);
+        await auditOne(ctx, target, pid);
       }
-    })();
-    return worker;
+    } finally {
+      worker = null;
+    }
   };
+  const drain = (): Promise<void> => (worker ??= work());
 
   const enqueueFound = (c: ExposeContext, force: boolean): void => {
     const report = c.daemon.snapshot().lastReport;
