@@ -89,7 +89,7 @@ function renderForkRisk(a: PageForkRisk, pid: number | null): SafeHtml {
   if (pid !== null && a.pid !== null && a.pid !== pid) return html``;
   const risk = a.risk ?? 'cannot tell';
   return html`<section class="fork-risk" data-risk="${attr(risk)}">
-<p><strong>Fork risk</strong> <span class="badge ${RISK_CLASS[risk] ?? ''}">${risk}</span>${a.auditedAt !== null ? html` <span class="muted">audited ${untrusted(new Date(a.auditedAt).toISOString(), 40)}</span>` : ''}</p>
+<p><strong>Fork risk</strong> <span class="badge ${Object.hasOwn(RISK_CLASS, risk) ? RISK_CLASS[risk]! : ''}">${risk}</span>${a.auditedAt !== null ? html` <span class="muted">audited ${untrusted(new Date(a.auditedAt).toISOString(), 40)}</span>` : ''}</p>
 ${a.reasons.length > 0 ? html`<table class="fork-risk-reasons">
 <tr><th>level</th><th>reason</th><th>evidence</th><th>prevention</th></tr>
 ${a.reasons.map((r) => html`<tr data-rule="${attr(r.rule)}"><td data-label="level">${untrusted(r.level, 20)}</td><td data-label="reason">${untrusted(r.title, 300)} <code>${untrusted(r.rule, 128)}</code></td><td data-label="evidence"><code class="evidence">${untrusted(r.evidence, 512)}</code></td><td data-label="prevention">${untrusted(r.prevention, 1000)}</td></tr>`)}
