@@ -13,6 +13,7 @@ import { configuredSinks, createAlertExtension } from '../alert/index.js';
 import { createStatusPage } from '../expose/page/extension.js';
 import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
+import { createAuditExtension } from '../audit/daemon/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { setRedactionPatterns } from '../util/redact.js';
 import { createDaemon, type Daemon } from '../daemon.js';
@@ -58,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
     daemon = createDaemon({ config, logger, store, stages: buildStages(config, logger, host), extensions: [
       createAlertExtension(),
       createStatusPage(),
+      // The fork-risk audit: after each tick, off its path; loads its rules now (a bad rule file: exit 78).
+      createAuditExtension(config, () => daemon.wallClock),
       // Bundle before remediation: target facts are stored before any child is signalled.
       createBundleExtension(),
       createRemediationExtension(),

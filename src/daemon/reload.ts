@@ -19,6 +19,7 @@ import { setRedactionPatterns } from '../util/redact.js';
 import type { Daemon } from '../daemon.js';
 import type { MatchPort } from './ports.js';
 import { loadMatcher } from './stages.js';
+import { loadAuditRules } from '../audit/daemon/extension.js';
 import { planReload, type RestartOnlyChange } from './reload-plan.js';
 
 export interface ReloadOutcome {
@@ -131,6 +132,7 @@ function loadNext(opts: ReloaderOptions, log: Logger): { config: Config; matcher
   try {
     const config = loadConfig({ file: opts.file, env: opts.env ?? process.env });
     const matcher = loadMatcher(config, log);
+    loadAuditRules(config); // a broken fork-risk rule file refuses the reload like a broken signature file
     return { config, matcher };
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -11,6 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/load.js';
 import { planReload } from '../../src/daemon/reload-plan.js';
+import { createReloader } from '../../src/daemon/reload.js';
+import { loadMatcher } from '../../src/daemon/stages.js';
+import { createMetrics } from '../../src/expose/metrics.js';
+import { silentLogger } from '../../src/util/logger.js';
+import type { Daemon } from '../../src/daemon.js';
 import { createTickScheduler } from '../../src/daemon/scheduler.js';
 import { createSystemdNotify } from '../../src/daemon/systemd-notify.js';
 import type { ExposeContext } from '../../src/expose/context.js';
@@ -122,4 +127,47 @@ test('systemd: RELOADING=1 with MONOTONIC_USEC then READY=1 around a reload, onl
   const usec = Number(/MONOTONIC_USEC=([0-9]+)/.exec(lines[1] ?? '')?.[1]);
   assert.ok(Math.abs(usec - Number(process.hrtime.bigint() / 1000n)) < 10_000_000, 'CLOCK_MONOTONIC µs, now');
   assert.equal(lines[2], '--pid=4242 READY=1', 'READY=1 even when the reload was refused: the old config runs');
+});
+
+test('reloads never overlap: a burst of requests during a reload folds into exactly one more, whatever the timing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-reload-fold-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'forkwatch.json');
+  writeFileSync(file, JSON.stringify({ ...BASE, stateDir: dir }));
+  const started = resolveConfig({ ...BASE, stateDir: dir }, file, {});
+  const logger = silentLogger();
+  let reconfigured = 0;
+  const daemon = { context: { config: started, matcher: loadMatcher(started, logger) }, reconfigure: async () => void (reconfigured += 1) } as unknown as Daemon;
+  let active = 0;
+  let maxActive = 0;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const reloader = createReloader({
+    file,
+    env: {},
+    started,
+    daemon,
+    logger,
+    metrics: createMetrics(),
+    aroundReload: async (fn) => {
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      await gate;
+      try {
+        return await fn();
+      } finally {
+        active -= 1;
+      }
+    },
+  });
+  const first = reloader.request();
+  const burst = Array.from({ length: 50 }, () => reloader.request());
+  assert.equal(new Set(burst).size, 1, 'every request made during the reload shares one queued reload');
+  open();
+  await first;
+  const outcomes = await Promise.all(burst);
+  assert.ok(outcomes.every((o) => o.ok));
+  assert.equal(reloader.reloads, 2, 'one reload, then one for the whole burst');
+  assert.equal(reconfigured, 2);
+  assert.equal(maxActive, 1, 'never two at once');
 });
