@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { auditProcess, parseRuleText } from '../../src/audit/index.js';
 
 const RULES = parseRuleText(
@@ -28,20 +28,6 @@ rules:
 `,
   '/test/rules.yaml',
 ).rules;
-
-test('evidence read from the process is redacted; other environment values never appear', async () => {
-  const proc = spawn('sh', ['-c', 'sleep 10; :', 'sh', '--password=hunter2-4711'], { env: { PATH: process.env.PATH, LD_PRELOAD: '', API_TOKEN: 'tok-4711' }, stdio: 'ignore' });
-  try {
-    await new Promise((r) => setTimeout(r, 200));
-    const r = await auditProcess('probe', proc.pid!, RULES);
-    assert.equal(r.risk, 'low', JSON.stringify(r));
-    assert.deepEqual(r.reasons.map((x) => x.rule), ['any-argument']); // LD_PRELOAD empty: not set
-    assert.equal(r.reasons[0]!.evidence.text, 'argument: --password=<redacted>');
-    assert.ok(!JSON.stringify(r).includes('4711'));
-  } finally {
-    proc.kill('SIGKILL');
-  }
-});
 
 test('a pid that is gone: risk null with a note', async () => {
   const gone = spawnSync('true').pid!;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
 
 export type RunAs = 'root' | 'nobody' | 'nobody+caps';
 export interface Row {
