@@ -6,28 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { auditProcess, parseRuleText } from '../../src/audit/index.js';
-
-const RULES = parseRuleText(
-  `version: "1.0"
-rules:
-  - id: any-argument
-    title: shows an argument
-    level: low
-    why: test
-    prevention: none
-    sources: [{ title: t, url: "https://example.org" }]
-    when: [{ kind: argument, pattern: 'password' }]
-  - id: preload
-    title: shows LD_PRELOAD
-    level: low
-    why: test
-    prevention: none
-    sources: [{ title: t, url: "https://example.org" }]
-    when: [{ kind: environment, name: LD_PRELOAD, pattern: '.' }]
-`,
-  '/test/rules.yaml',
-).rules;
+import { auditProcess } from '../../src/audit/index.js';
+import { RULES } from './audit-rules.js';
 
 test('a pid that is gone: risk null with a note', async () => {
   const gone = spawnSync('true').pid!;

@@ -1,35 +1,10 @@
 /** Every route through app.inject(): success and error shapes, auth, validation, pagination, extensions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig, HOST, TARGET_START } from './fakes.js';
+import { type DaemonExtension } from '../../src/daemon.js';
+import { DEADLOCK_FRAMES, HOST, TARGET_START } from './fakes.js';
 import type { IncidentStore } from '../../src/record/types.js';
-
-const TOKEN = 'test-token-0123456789abcdef';
-
-async function setup(t: import('node:test').TestContext, opts: { token?: string | null; extensions?: DaemonExtension[]; rateMax?: number } = {}) {
-  const s = tempStore(['slack']);
-  const scanner = fakeScanner(report([child(201), child(202, 'execed', false), child(203, 'zombie', false)]));
-  const config = testConfig(opts.token === null ? {} : { auth: { token: opts.token ?? TOKEN } });
-  const daemon = createDaemon({
-    config,
-    logger: silentLogger(),
-    store: s.store,
-    stages: { scanner, evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]])), matcher: fakeMatcher() },
-    metrics: createMetrics(),
-    extensions: opts.extensions ?? [],
-    postRateLimit: { max: opts.rateMax ?? 1000, timeWindow: 60_000 },
-  });
-  const app = await daemon.buildApp();
-  await app.ready();
-  t.after(async () => {
-    await daemon.stop();
-    s.cleanup();
-  });
-  return { app, daemon, store: s.store, scanner };
-}
+import { TOKEN, setup } from './server-setup.js';
 
 function assertErrorShape(res: { statusCode: number; json(): unknown; body: string }, status: number, messageRe?: RegExp) {
   assert.equal(res.statusCode, status, res.body);

@@ -6,17 +6,10 @@
  * issue 12, `auth.tokenFile: /dev/zero` grew to 3.7 GB in 6 s and a FIFO hung.
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EX_CONFIG } from '../../src/config/errors.js';
-import { runCli, tempDir, type CliRun } from './config-reads-cli.js';
-
-function assertRefused(what: string, r: CliRun, ...mentions: RegExp[]): void {
-  assert.equal(r.status, EX_CONFIG, `${what}: exit ${r.status}; stderr: ${r.stderr}`);
-  for (const m of mentions) assert.match(r.stderr, m, what);
-  assert.ok(r.ms < 10_000, `${what}: refused only after ${Math.round(r.ms)} ms`);
-}
+import { runCli, tempDir } from './config-reads-cli.js';
+import { assertRefused } from './config-reads-assert.js';
 
 test('forkwatch run with signatures.paths: [/dev/zero] exits 78 at once', (t) => {
   const dir = tempDir(t);

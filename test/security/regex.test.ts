@@ -17,22 +17,8 @@ import { formatLoadError, parseSignatureText } from '../../src/match/load.js';
 import { matchSignatures } from '../../src/match/matcher.js';
 import { parseStack } from '../../src/capture/parse/index.js';
 import { runCli, tempDir } from './config-reads-cli.js';
+import { CATASTROPHIC, yamlQuote } from './regex-adversarial.js';
 
-/** Exponential or polynomial on a backtracking engine; nested quantifiers, with and without alternation. */
-const CATASTROPHIC = [
-  '(a+)+$',
-  '(a|aa)+$',
-  '(.*a){20}',
-  '(a*)*b',
-  '(a|a?)+$',
-  '((a|b)+)+$',
-  '(a|ab|aab)*$',
-  '((a+)|(aa+))+$',
-  '(x+x+)+y',
-  '^(\\w+\\s?)*$',
-  '(.*,)*X',
-  '(a+)+b',
-];
 const UNSUPPORTED = [
   ['(a)\\1', /invalid escape|\\1/],
   ['(?=a)a', /Perl|\(\?=/],
@@ -42,10 +28,6 @@ const UNSUPPORTED = [
 const ADVERSARIAL = [`${'a'.repeat(4000)}!`, `${'a'.repeat(36)}!`, `${'ab'.repeat(2000)}!`, `${'a '.repeat(2000)}!`, `${'a,'.repeat(2000)}!`];
 /** Per pattern and input. Measured here idle: < 1 ms, except `(a|a?)+$` on 4,000 a (a match: ~16 ms, 60 ms on a loaded box). A backtracking engine needs hours for 36 a and `(a+)+$`. */
 const MATCH_BUDGET_MS = 250;
-
-function yamlQuote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
 
 test('catastrophic target selectors load and match adversarial command lines in milliseconds', (t) => {
   const targets = CATASTROPHIC.map((p, i) => ({ name: `t${i}`, cmdline: p, exe: p, user: p }));

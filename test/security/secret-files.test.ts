@@ -5,30 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EX_CONFIG } from '../../src/config/errors.js';
-import { runCli, tempDir } from './config-reads-cli.js';
+import { tempDir } from './config-reads-cli.js';
+import { TOKEN, assertRefused, checkConfig, secretFile } from './secret-files-support.js';
 
-const TOKEN = 'secret-files-test-token-0123456789';
 const HOOK = 'https://hooks.slack.example/services/T000/B000/XXXX';
-/** Writes `text` to dir/name with exactly `mode` (chmod after: the umask does not decide). */
-function secretFile(dir: string, name: string, text: string, mode: number): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  chmodSync(path, mode);
-  return path;
-}
-
-function checkConfig(env: NodeJS.ProcessEnv): ReturnType<typeof runCli> {
-  return runCli(['check-config', '--json'], { env });
-}
-
-function assertRefused(r: ReturnType<typeof runCli>, ...mentions: RegExp[]): void {
-  assert.equal(r.status, EX_CONFIG, `exit ${r.status}; stderr: ${r.stderr}`);
-  for (const m of mentions) assert.match(r.stderr, m);
-}
-
 test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', (t) => {
   const dir = tempDir(t);
   const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o644);

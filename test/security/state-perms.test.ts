@@ -8,15 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runCli, tempDir } from './config-reads-cli.js';
-
-function writeConfig(dir: string, stateDir: string): string {
-  const file = join(dir, 'forkwatch.yml');
-  writeFileSync(file, `stateDir: ${JSON.stringify(stateDir)}\nlisten: { host: 127.0.0.1, port: 0 }\ninterval: 1s\nlog: { level: info, pretty: false }\ntargets: [{ name: none, pid: 999999999 }]\n`);
-  return file;
-}
+import { writeConfig } from './state-perms-config.js';
 
 test('a stateDir on /proc or /sys is refused at once (73), naming the file system', (t) => {
   const dir = tempDir(t);

@@ -6,28 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { auditProcess, parseRuleText } from '../../../src/audit/index.js';
-
-const RULES = parseRuleText(
-  `version: "1.0"
-rules:
-  - id: any-argument
-    title: shows an argument
-    level: low
-    why: test
-    prevention: none
-    sources: [{ title: t, url: "https://example.org" }]
-    when: [{ kind: argument, pattern: 'password' }]
-  - id: preload
-    title: shows LD_PRELOAD
-    level: low
-    why: test
-    prevention: none
-    sources: [{ title: t, url: "https://example.org" }]
-    when: [{ kind: environment, name: LD_PRELOAD, pattern: '.' }]
-`,
-  '/test/rules.yaml',
-).rules;
+import { auditProcess } from '../../../src/audit/index.js';
+import { RULES } from '../../audit/audit-rules.js';
 
 test('evidence read from the process is redacted; other environment values never appear', async () => {
   const proc = spawn('sh', ['-c', 'sleep 10; :', 'sh', '--password=hunter2-4711'], { env: { PATH: process.env.PATH, LD_PRELOAD: '', API_TOKEN: 'tok-4711' }, stdio: 'ignore' });

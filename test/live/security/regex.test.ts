@@ -15,25 +15,7 @@ import { join } from 'node:path';
 import { runCli, tempDir } from '../../security/config-reads-cli.js';
 import { waitFor } from '../../helpers/wait.js';
 import { compileSafeRegex } from '../../../src/util/safe-regex.js';
-
-/** Exponential or polynomial on a backtracking engine; nested quantifiers, with and without alternation. */
-const CATASTROPHIC = [
-  '(a+)+$',
-  '(a|aa)+$',
-  '(.*a){20}',
-  '(a*)*b',
-  '(a|a?)+$',
-  '((a|b)+)+$',
-  '(a|ab|aab)*$',
-  '((a+)|(aa+))+$',
-  '(x+x+)+y',
-  '^(\\w+\\s?)*$',
-  '(.*,)*X',
-  '(a+)+b',
-];
-function yamlQuote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
+import { CATASTROPHIC, yamlQuote } from '../../security/regex-adversarial.js';
 
 test('forkwatch scan with target cmdline (a+)+$ beside a nobody process named 4,000 a and a ! finishes within the budget', async (t) => {
   assert.equal(process.getuid?.(), 0, 'this test starts a process as nobody with setpriv and must run as root (CI does)');

@@ -13,6 +13,7 @@ import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, openSync, readdi
 import { join } from 'node:path';
 import { CLI, runCli, tempDir } from '../../security/config-reads-cli.js';
 import { REPO_ROOT } from '../../helpers/native-build.js';
+import { writeConfig } from '../../security/state-perms-config.js';
 
 const NOBODY = 65534;
 const READY_MS = 30_000;
@@ -56,12 +57,6 @@ async function runDaemonUnderUmask022(config: string, logFile: string): Promise<
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function writeConfig(dir: string, stateDir: string): string {
-  const file = join(dir, 'forkwatch.yml');
-  writeFileSync(file, `stateDir: ${JSON.stringify(stateDir)}\nlisten: { host: 127.0.0.1, port: 0 }\ninterval: 1s\nlog: { level: info, pretty: false }\ntargets: [{ name: none, pid: 999999999 }]\n`);
-  return file;
 }
 
 /** Every entry under dir (dir included), with its mode, one level of subfolders deep. */
