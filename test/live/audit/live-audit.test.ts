@@ -15,10 +15,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { compileForkDeadlock } from '../helpers/jvm.js';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
-import type { AuditResult } from '../../src/audit/types.js';
+import { compileForkDeadlock } from '../../helpers/jvm.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
+import type { AuditResult } from '../../../src/audit/types.js';
 
 const DIST_CLI = join(REPO_ROOT, 'dist/cli.js');
 const ATFORK_C = `#include <pthread.h>

@@ -16,16 +16,16 @@ import { closeSync, mkdtempSync, openSync, rmSync, rmdirSync, statfsSync, unlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createDaemon } from '../../src/daemon.js';
-import { buildStages } from '../../src/daemon/stages.js';
-import { createMetrics } from '../../src/expose/metrics.js';
-import { openStore } from '../../src/record/index.js';
-import { PROVEN_BLOCKED } from '../../src/daemon/confirm.js';
-import { FAILING_ATTEMPTS } from '../../src/daemon/health.js';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
-import { waitFor } from '../helpers/wait.js';
-import { testConfig } from '../expose/fakes.js';
+import { createDaemon } from '../../../src/daemon.js';
+import { buildStages } from '../../../src/daemon/stages.js';
+import { createMetrics } from '../../../src/expose/metrics.js';
+import { openStore } from '../../../src/record/index.js';
+import { PROVEN_BLOCKED } from '../../../src/daemon/confirm.js';
+import { FAILING_ATTEMPTS } from '../../../src/daemon/health.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { waitFor } from '../../helpers/wait.js';
+import { testConfig } from '../../expose/fakes.js';
 
 const HOST = 'disk-full-host';
 

@@ -14,12 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { startAlertmanager } from '../helpers/alertmanager.js';
-import { escapeRegex, startDaemonProcess } from '../helpers/daemon-process.js';
-import { tempDir } from '../record/fixture.js';
+import { deadlockerBinary, startDeadlocker } from '../../helpers/deadlocker.js';
+import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { startAlertmanager } from '../../helpers/alertmanager.js';
+import { escapeRegex, startDaemonProcess } from '../../helpers/daemon-process.js';
+import { tempDir } from '../../record/fixture.js';
 
 const TOKEN = `live-token-${randomBytes(12).toString('hex')}`;
 

@@ -10,11 +10,11 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { takeThreadDump } from '../../src/capture/thread-dump.js';
-import { resolveTracerTools } from '../../src/capture/tools.js';
-import { resolveConfig } from '../../src/config/load.js';
-import { requireTool } from '../helpers/native-build.js';
-import { waitFor } from '../helpers/wait.js';
+import { takeThreadDump } from '../../../src/capture/thread-dump.js';
+import { resolveTracerTools } from '../../../src/capture/tools.js';
+import { resolveConfig } from '../../../src/config/load.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** [pid, uid] of every running jcmd attaching to pid (argv[0] is jcmd; prlimit and setpriv before it are the box's, root until setpriv switches). */
 function jcmdProcesses(target: number): [number, number][] {

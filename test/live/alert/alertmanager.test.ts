@@ -1,10 +1,10 @@
 /** The Alertmanager sink against a real Alertmanager on loopback. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAlertSender } from '../../src/alert/index.js';
-import { startAlertmanager } from '../helpers/alertmanager.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { alertConfig, captureLogs, confirmChild, realStore, resolveAllBut, until } from './fixture.js';
+import { createAlertSender } from '../../../src/alert/index.js';
+import { startAlertmanager } from '../../helpers/alertmanager.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { alertConfig, captureLogs, confirmChild, realStore, resolveAllBut, until } from '../../alert/fixture.js';
 
 test('alerts appear in Alertmanager with the right labels and resolve when the child goes away', async (t) => {
   const am = await startAlertmanager();

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readElfAtforkImports } from '../../src/audit/elf-imports.js';
-import { requireTool } from '../helpers/native-build.js';
+import { readElfAtforkImports } from '../../../src/audit/elf-imports.js';
+import { requireTool } from '../../helpers/native-build.js';
 
 const readerOf = (bytes: Buffer) => (o: number, l: number) => (o + l > bytes.length ? null : bytes.subarray(o, o + l));
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startDeadlocker } from './deadlocker.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
 
 test('deadlocker: hung children block in a futex wait; decoys do not', async () => {
   const d = await startDeadlocker({ hung: 2, exec: true, sleeper: true, zombie: true });

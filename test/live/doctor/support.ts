@@ -4,15 +4,16 @@
  * loopback servers must keep answering), under a time budget. nobody must
  * be able to read dist/ and node_modules: when the checkout is not
  * reachable for it (a 0700 home), what the CLI needs is staged in a
- * world-readable temp dir.
+ * world-readable temp dir (test/helpers/unprivileged.ts).
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
+import { AS_NOBODY, readableRootFor } from '../../helpers/unprivileged.js';
 
 export type RunAs = 'root' | 'nobody' | 'nobody+caps';
 export interface Row {
@@ -31,30 +32,17 @@ export interface DoctorRun {
 const CAPS = '+sys_ptrace,+dac_read_search';
 const BUDGET_MS = 120_000;
 
-const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
-
 export function setprivPrefix(as: RunAs): string[] {
   if (as === 'root') return [];
   const base = ['setpriv', ...AS_NOBODY];
   return as === 'nobody' ? [...base, '--inh-caps=-all', '--'] : [...base, `--inh-caps=${CAPS}`, `--ambient-caps=${CAPS}`, '--'];
 }
 
-let staged: string | null = null;
-
-/** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a copy staged once per test process. */
+/** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a staged copy (test/helpers/unprivileged.ts). */
 export function cliRootFor(): string {
   assert.ok(existsSync(join(REPO_ROOT, 'dist/cli.js')), 'dist/cli.js missing: npm run build first');
   requireTool('setpriv', ['--version']);
-  const canRead = (path: string) => spawnSync('setpriv', [...AS_NOBODY, '--', 'test', '-r', path]).status === 0;
-  if (canRead(join(REPO_ROOT, 'dist/cli.js')) && canRead(join(REPO_ROOT, 'node_modules/yaml/package.json'))) return REPO_ROOT;
-  if (staged) return staged;
-  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-doctor-cli-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  for (const part of ['dist', 'node_modules', 'signatures', 'package.json']) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
-  chmodSync(dir, 0o755);
-  spawnSync('chmod', ['-R', 'a+rX', dir]);
-  staged = dir;
-  return dir;
+  return readableRootFor(['dist', 'node_modules', 'signatures', 'package.json']);
 }
 
 /** A world-readable config file in a world-reachable temp dir. */

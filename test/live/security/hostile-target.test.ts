@@ -22,10 +22,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
-import { buildNative, requireTool } from '../helpers/native-build.js';
-import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
-import { startSlackStandin, WEBHOOK_PATH } from '../helpers/slack-standin.js';
-import { waitFor } from '../helpers/wait.js';
+import { buildNative, requireTool } from '../../helpers/native-build.js';
+import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
+import { startSlackStandin, WEBHOOK_PATH } from '../../helpers/slack-standin.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const TOKEN = `hostile-target-token-${randomBytes(8).toString('hex')}`;
 const NOBODY = 65534;

@@ -9,12 +9,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startDeadlocker, type Deadlocker } from '../../helpers/deadlocker.js';
-import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../../helpers/jvm.js';
-import { requireTool } from '../../helpers/native-build.js';
-import { parseStack } from '../../../src/capture/parse/index.js';
-import type { ParsedStack } from '../../../src/capture/types.js';
-import { loadSignatures, matchSignatures } from '../../../src/match/index.js';
+import { startDeadlocker, type Deadlocker } from '../../../helpers/deadlocker.js';
+import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../../../helpers/jvm.js';
+import { requireTool } from '../../../helpers/native-build.js';
+import { parseStack } from '../../../../src/capture/parse/index.js';
+import type { ParsedStack } from '../../../../src/capture/types.js';
+import { loadSignatures, matchSignatures } from '../../../../src/match/index.js';
 
 const library = loadSignatures().signatures;
 let c: Deadlocker;

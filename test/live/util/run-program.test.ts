@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { runProgram } from '../../src/util/run-program.js';
+import { runProgram } from '../../../src/util/run-program.js';
 
 /** sh starts a grandchild (sleep), prints its pid and waits: the shape of gcore → gdb. */
 const SCRIPT = ['-c', 'sleep 30 & echo $!; wait'];

@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
-import { waitFor } from '../helpers/wait.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const TOKEN = 'tracer-escape-token-0123456789';
 

@@ -8,10 +8,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { requireTool } from '../helpers/native-build.js';
-import { startDeadlocker, type Deadlocker } from '../helpers/deadlocker.js';
-import { parseStack } from '../../src/capture/parse/index.js';
-import { loadSignatures, matchSignatures } from '../../src/match/index.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { startDeadlocker, type Deadlocker } from '../../helpers/deadlocker.js';
+import { parseStack } from '../../../src/capture/parse/index.js';
+import { loadSignatures, matchSignatures } from '../../../src/match/index.js';
 
 const lib = loadSignatures().signatures;
 const NO_DEBUG_GDB = ['-iex', 'set debug-file-directory /nonexistent', '-iex', 'set debuginfod enabled off'];

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, startAlertmanager } from '../helpers/alertmanager.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
+import { freePort, startAlertmanager } from '../../helpers/alertmanager.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
 import { assertStatus, cliRootFor, runDoctor, worldTempDir, writeConfig } from './support.js';
 
 test('doctor: a real Alertmanager ok, a closed port fails; Slack: nothing sent unless --send-test', { timeout: 180_000 }, async (t) => {
