@@ -15,7 +15,7 @@
  */
 import type { Logger } from '../util/logger.js';
 import type { Metrics } from '../expose/metrics.js';
-import type { ProcfsClock } from '../scan/procfs-read.js';
+import type { BootClock as ProcfsClock } from '../proc/boot-clock.js';
 import { IncidentNotFoundError } from '../record/errors.js';
 import type { AuditRecord, Incident, IncidentStore } from '../record/types.js';
 import { incidentLogFields } from '../record/log-fields.js';
