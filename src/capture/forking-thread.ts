@@ -9,6 +9,7 @@
 import { ProcFS } from '../proc/fs.js';
 import { isFailure, orNull } from '../proc/read.js';
 import { parseSyscall } from '../proc/parse/syscall.js';
+import { parseFdFlags } from '../proc/parse/fdinfo.js';
 import type { ForkingThread } from './types.js';
 
 export interface TaskInfo {
@@ -113,9 +114,9 @@ function readPipeInodes(procRoot: string, pid: number): Set<string> {
  * forked for it holds the write end. fdinfo "flags:" is octal; O_ACCMODE = 3.
  */
 export function isWritable(fdinfo: string | null): boolean {
-  const m = fdinfo ? /^flags:\s*([0-7]{1,12})$/m.exec(fdinfo) : null;
-  if (!m) return false;
-  const mode = Number.parseInt(m[1]!, 8) & 3;
+  const flags = fdinfo === null ? null : parseFdFlags(fdinfo);
+  if (flags === null) return false;
+  const mode = flags & 3;
   return mode === 1 || mode === 2;
 }
 

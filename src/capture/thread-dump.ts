@@ -17,7 +17,7 @@
  * root's rights. Its address space is not limited: jcmd is itself a JVM and
  * reserves far more than it uses.
  */
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { ProcFS } from '../proc/fs.js';
 import { isFailure } from '../proc/read.js';
 import { runTracerOnTarget, type RunProgramFn } from './capture-stack.js';

@@ -5,7 +5,7 @@
  * needs fields, its pure parser (parse/). Failures are values (ReadFailure:
  * gone / denied / error), never throws.
  */
-import { opendirSync, readdirSync, readlinkSync, statSync, type Dir } from 'node:fs';
+import { existsSync, opendirSync, readdirSync, readlinkSync, statSync, type Dir } from 'node:fs';
 import { classifyErrno, counted, isFailure, procReader, type ReadFailure } from './read.js';
 import { parseStat, type StatFields } from './parse/stat.js';
 import { parseStatus, type StatusFields } from './parse/status.js';
@@ -77,6 +77,12 @@ export class ProcFS {
   environ(pid: number, maxBytes: number = PROC_CAPS.environ): Buffer | ReadFailure {
     const b = procReader.readBytes(this.path(pid, 'environ'), maxBytes);
     return isFailure(b) ? b : b.bytes;
+  }
+
+  /** Whether the first maxBytes of the environment hold needle (read in place: no copy per process). */
+  environIncludes(pid: number, needle: Buffer, maxBytes: number): boolean {
+    const r = procReader.withBytes(this.path(pid, 'environ'), maxBytes, (buf, n) => buf.subarray(0, n).includes(needle));
+    return r === true;
   }
 
   maps(pid: number, maxBytes: number = PROC_CAPS.maps): string | ReadFailure {
@@ -191,6 +197,11 @@ export class ProcFS {
     } finally {
       dir.closeSync();
     }
+  }
+
+  /** A Linux-style /proc: the host-wide stat file is there (illumos's /proc has none). */
+  hasHostStat(): boolean {
+    return existsSync(`${this.root}/stat`);
   }
 
   /** btime, seconds since the epoch; null where the root has no Linux /proc/stat. */

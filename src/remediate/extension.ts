@@ -11,7 +11,7 @@ import { killRoute } from '../expose/routes/kill.js';
 import type { AuditRecord, Incident } from '../record/types.js';
 import { readBootTimeSec } from '../proc/boot-clock.js';
 import { getClockTicks } from '../scan/clock.js';
-import type { BootClock as ProcfsClock } from '../proc/boot-clock.js';
+import type { BootClock } from '../proc/boot-clock.js';
 import { actOnIncident, type ActDeps } from './act.js';
 import { judgePolicy, type RemediationPolicy } from './policy.js';
 
@@ -26,7 +26,7 @@ export interface RemediationExtensionOptions {
 }
 
 export function createRemediationExtension(opts: RemediationExtensionOptions = {}): DaemonExtension {
-  let clock: ProcfsClock | null = null;
+  let clock: BootClock | null = null;
   const now = opts.now ?? Date.now;
 
   const depsOf = (ctx: ExposeContext): ActDeps => ({

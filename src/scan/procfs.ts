@@ -29,6 +29,11 @@ export class ProcfsSource {
     this.fs = new ProcFS(root);
   }
 
+  /** Whether root is a Linux /proc this source can read (the 'auto' source choice). */
+  static available(root: string): boolean {
+    return new ProcFS(root).hasHostStat();
+  }
+
   /** btime never changes while the host is up: read once. */
   clock(): ProcfsClock | null {
     if (this.clockCache) return this.clockCache;
