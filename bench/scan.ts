@@ -1,7 +1,9 @@
 /**
  * Cost of one forkwatch scan with 1,000 / 5,000 / 10,000 unrelated processes
  * on the host, against `ps -eo pid,ppid,etimes,stat,nlwp,comm,args` timed in
- * the same run. The target is the suite's deadlocked C program (2 hung
+ * the same run, and the discovery scan (every process read) against a C
+ * baseline that reads the same files for every pid (bench/scan-baseline.c:
+ * stat and cmdline, one open/read/close each). The target is the suite's deadlocked C program (2 hung
  * children, a sleeper); the unrelated processes are idle forks of
  * bench/scan-spawner.c, removed by process group afterwards.
  *
@@ -9,8 +11,10 @@
  *
  * Prints a Markdown table for bench/RESULTS.md ("scan" section). Steady state
  * = a scan between rediscoveries (the target and its descendants only);
- * discovery = the first scan (every process read). Medians of --runs runs
- * (ps: of runs/4), interleaved so load from others hits all alike.
+ * discovery = the first scan of a new scanner (every process read): the very
+ * first (cold: getconf CLK_TCK, JIT) and the median of --runs/4 more, each
+ * interleaved with a C baseline pass. Medians of --runs runs (ps: of
+ * runs/4), interleaved so load from others hits all alike.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -35,11 +39,17 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function buildSpawner(): string {
-  const out = join(REPO_ROOT, '.tmp/bench/scan-spawner');
+function buildC(name: string): string {
+  const out = join(REPO_ROOT, '.tmp/bench', name);
   mkdirSync(join(REPO_ROOT, '.tmp/bench'), { recursive: true });
-  execFileSync('gcc', ['-O1', '-o', out, join(REPO_ROOT, 'bench/scan-spawner.c')]);
+  execFileSync('gcc', ['-O2', '-o', out, join(REPO_ROOT, `bench/${name}.c`)]);
   return out;
+}
+
+/** One pass of the C baseline over /proc: its own wall time (ms) of reading every pid's stat and cmdline. */
+function baselinePass(baseline: string): number {
+  const out = execFileSync(baseline, ['/proc', '1'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  return Number(out.trim().split(' ')[0]);
 }
 
 function countProcesses(): number {
@@ -69,7 +79,7 @@ async function killGroup(pgid: number | null, baseline: number): Promise<void> {
   for (let i = 0; i < 120 && countProcesses() > baseline + 100; i++) await new Promise((r) => setTimeout(r, 250));
 }
 
-async function measure(total: number, spawner: string, targetPid: number): Promise<string> {
+async function measure(total: number, spawner: string, floorProgram: string, targetPid: number): Promise<string> {
   const baseline = countProcesses();
   const group = await spawnUnrelated(spawner, total - baseline);
   try {
@@ -78,7 +88,18 @@ async function measure(total: number, spawner: string, targetPid: number): Promi
     const scanner = createScanner(config);
     const t0 = performance.now();
     const first = await scanner.scan();
-    const discoveryMs = performance.now() - t0;
+    const coldMs = performance.now() - t0;
+    const discoveries: number[] = [];
+    const floors: number[] = [baselinePass(floorProgram)];
+    for (let i = 0; i < Math.max(3, RUNS / 4); i++) {
+      const fresh = createScanner(config);
+      const t = performance.now();
+      await fresh.scan();
+      discoveries.push(performance.now() - t);
+      floors.push(baselinePass(floorProgram));
+    }
+    const discoveryMs = median(discoveries);
+    const floorMs = median(floors);
     for (let i = 0; i < 5; i++) await scanner.scan(); // warm-up: JIT, page cache
     const steady: number[] = [];
     const psRuns: number[] = [];
@@ -97,19 +118,23 @@ async function measure(total: number, spawner: string, targetPid: number): Promi
     }
     const s = median(steady);
     const ps = median(psRuns);
-    return `| ${present} | ${discoveryMs.toFixed(1)} | ${s.toFixed(2)} | ${read} | ${ps.toFixed(1)} | ${(ps / s).toFixed(0)}x |`;
+    return `| ${present} | ${coldMs.toFixed(1)} | ${discoveryMs.toFixed(1)} | ${floorMs.toFixed(1)} | ${(discoveryMs / floorMs).toFixed(2)}x | ${s.toFixed(2)} | ${read} | ${ps.toFixed(1)} | ${(ps / s).toFixed(0)}x |`;
   } finally {
     await killGroup(group, baseline);
   }
 }
 
-const spawner = buildSpawner();
+const spawner = buildC('scan-spawner');
+const baseline = buildC('scan-baseline');
 const d = await startDeadlocker({ hung: 2, sleeper: true });
 try {
   console.log(`host: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, runs ${RUNS}`);
-  console.log('| processes on host | discovery scan (ms) | steady-state scan, median (ms) | processes read per steady scan | `ps -eo ...` median (ms) | ps / steady |');
-  console.log('|---:|---:|---:|---:|---:|---:|');
-  for (const n of COUNTS) console.log(await measure(n, spawner, d.pid));
+  console.log(
+    '| processes on host | first discovery, cold (ms) | discovery, median (ms) | C baseline, median (ms) | discovery / C | steady-state scan, median (ms) | processes read per steady scan | `ps -eo ...` median (ms) | ps / steady |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const n of COUNTS) console.log(await measure(n, spawner, baseline, d.pid));
+  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
   await d.stop();
 }
