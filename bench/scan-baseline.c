@@ -2,7 +2,8 @@
  * scan-baseline: the floor for forkwatch's discovery scan (bench/scan.ts).
  * Reads, for every pid under /proc, the files discovery reads (stat and
  * cmdline: a target selected by pid or cmdline needs no more), each with one
- * open/read/close into a reused buffer, and parses stat's ppid and start time
+ * open/read/close into a reused buffer (a short read is the end, as in
+ * src/proc/read.ts), and parses stat's ppid and start time
  * so the work is not optimised away. Prints the wall time of one pass in ms
  * and the processes read.  Usage: scan-baseline [ROOT] [PASSES]
  */
@@ -16,11 +17,15 @@
 
 static char buf[1 << 20];
 
+/* stat and cmdline are one record each: a read shorter than asked is the end (no read(2) returning 0). */
 static long read_file(const char *path) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return -1;
     long n = 0, got;
-    while (n < (long)sizeof buf && (got = read(fd, buf + n, sizeof buf - n)) > 0) n += got;
+    while (n < (long)sizeof buf && (got = read(fd, buf + n, sizeof buf - n)) > 0) {
+        n += got;
+        if (got < (long)sizeof buf - (n - got)) break;
+    }
     close(fd);
     return n;
 }

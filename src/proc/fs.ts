@@ -29,13 +29,13 @@ export const PROC_CAPS = {
 export class ProcFS {
   constructor(readonly root = '/proc') {}
 
-  path(pid: number | 'self', ...rest: string[]): string {
-    return [this.root, String(pid), ...rest].join('/');
+  path(pid: number | 'self', file?: string): string {
+    return file === undefined ? `${this.root}/${pid}` : `${this.root}/${pid}/${file}`;
   }
 
-  /** Text of <root>/<pid>/<file>, at most maxBytes. */
+  /** Text of <root>/<pid>/<file>, at most maxBytes (a one-record file: see ProcReader.fill). */
   text(pid: number | 'self', file: string, maxBytes: number = PROC_CAPS.small): string | ReadFailure {
-    return procReader.readText(this.path(pid, file), maxBytes);
+    return procReader.readText(this.path(pid, file), maxBytes, true);
   }
 
   /** Text of a host-wide file (<root>/sys/kernel/yama/ptrace_scope, <root>/uptime). */
@@ -71,26 +71,27 @@ export class ProcFS {
   }
 
   cmdline(pid: number, maxBytes: number = PROC_CAPS.cmdline): { bytes: Buffer; truncated: boolean } | ReadFailure {
-    return procReader.readBytes(this.path(pid, 'cmdline'), maxBytes);
+    return procReader.readBytes(this.path(pid, 'cmdline'), maxBytes, true);
   }
 
   environ(pid: number, maxBytes: number = PROC_CAPS.environ): Buffer | ReadFailure {
-    const b = procReader.readBytes(this.path(pid, 'environ'), maxBytes);
+    const b = procReader.readBytes(this.path(pid, 'environ'), maxBytes, true);
     return isFailure(b) ? b : b.bytes;
   }
 
   /** Whether the first maxBytes of the environment hold needle (read in place: no copy per process). */
   environIncludes(pid: number, needle: Buffer, maxBytes: number): boolean {
-    const r = procReader.withBytes(this.path(pid, 'environ'), maxBytes, (buf, n) => buf.subarray(0, n).includes(needle));
+    const r = procReader.withBytes(this.path(pid, 'environ'), maxBytes, (buf, n) => buf.subarray(0, n).includes(needle), true);
     return r === true;
   }
 
+  /** maps and smaps are many records (seq_file): read until EOF, not until a short read. */
   maps(pid: number, maxBytes: number = PROC_CAPS.maps): string | ReadFailure {
-    return this.text(pid, 'maps', maxBytes);
+    return procReader.readText(this.path(pid, 'maps'), maxBytes);
   }
 
   smaps(pid: number, rollup: boolean, maxBytes: number = PROC_CAPS.smaps): string | ReadFailure {
-    return this.text(pid, rollup ? 'smaps_rollup' : 'smaps', maxBytes);
+    return procReader.readText(this.path(pid, rollup ? 'smaps_rollup' : 'smaps'), maxBytes);
   }
 
   io(pid: number): string | ReadFailure {
@@ -153,7 +154,8 @@ export class ProcFS {
     if (isFailure(tids)) return tids;
     const out: number[] = [];
     for (const tid of tids) {
-      const text = this.text(pid, `task/${tid}/children`, 1 << 20);
+      // children is a seq_file of one record per child: read to EOF, not to a short read
+      const text = procReader.readText(this.path(pid, `task/${tid}/children`), 1 << 20);
       if (isFailure(text)) {
         if (text.failed === 'gone' && this.childrenFileMissing(pid, tid)) return 'unsupported';
         continue; // a thread that exited mid-read had no children we can lose
