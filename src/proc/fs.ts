@@ -142,12 +142,6 @@ export class ProcFS {
     return isFailure(names) ? names : names.filter((n) => /^\d{1,10}$/.test(n)).map(Number);
   }
 
-  /** How many descriptors the process holds. */
-  fdCount(pid: number | 'self'): number | ReadFailure {
-    const names = this.list(pid, 'fd');
-    return isFailure(names) ? names : names.length;
-  }
-
   /** Children of every thread of pid; 'unsupported' when the kernel has no children file. */
   children(pid: number): number[] | ReadFailure | 'unsupported' {
     const tids = this.list(pid, 'task');

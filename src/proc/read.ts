@@ -134,18 +134,6 @@ export class ProcReader {
  */
 export const procReader = new ProcReader();
 
-/** Text of a /proc file, or null when it cannot be read (gone, denied, error: counted). */
-export function readProcText(path: string, maxBytes = DEFAULT_MAX_BYTES): string | null {
-  const t = procReader.readText(path, maxBytes);
-  return isFailure(t) ? null : t;
-}
-
-/** Bytes of a /proc file (a copy), or null when it cannot be read. */
-export function readProcBytes(path: string, maxBytes = DEFAULT_MAX_BYTES): Buffer | null {
-  const b = procReader.readBytes(path, maxBytes);
-  return isFailure(b) ? null : b.bytes;
-}
-
 /** The value, or null for any failure (where the caller only needs "readable or not"). */
 export function orNull<T>(x: T | ReadFailure): T | null {
   return isFailure(x) ? null : x;
