@@ -1,6 +1,6 @@
 /** The SQLite incident store: every public operation is one transaction. */
 import type { Database, Statement } from 'better-sqlite3';
-import type { KernelEvidence } from '../capture/types.js';
+import type { KernelEvidence } from '../proc/kernel-evidence.js';
 import type { Logger } from '../util/logger.js';
 import { FINGERPRINT_VERSION } from '../match/fingerprint-version.js';
 import { IncidentNotFoundError, IncidentStateError, StoreInputError } from './errors.js';
