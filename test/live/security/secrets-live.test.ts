@@ -10,6 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../../helpers/wait.js';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -71,7 +72,8 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
   const hungPid = d.pidsOf('hung')[0]!;
   assert.ok(readFileSync(`/proc/${hungPid}/cmdline`, 'utf8').includes(`-secret\0${agentSecret}`), 'the hung child carries the secret');
 
-  await slack.waitForRequests(1, 30_000);
+  // The incident's message (the fork-risk audit's warning about this deadlocker may come first).
+  await waitFor("the hung child's Slack message", async () => slack.requests.some((r) => r.body.includes(`child pid ${hungPid} `)), 30_000);
   const auth = { authorization: `Bearer ${TOKEN}` };
   const list = JSON.parse((await get(`${daemon.url}/api/v1/incidents?state=open`)).body) as { items: { id: string; childPid: number }[] };
   const incident = list.items.find((i) => i.childPid === hungPid);
