@@ -3,9 +3,14 @@
 // Usage: node scripts/run-tests.mjs [--unit] [dir-or-file ...]   (default: test/)
 // --unit leaves out test/live and test/deploy: what needs neither root nor a
 // system tool (npm run test:unit).
+// --unit also runs the files in parallel (one process each): twice as many at
+// once as there are cores, since many unit files mostly wait (a daemon's
+// ticks, a child process). Node's default is cores - 1, one file at a time
+// on a 2-core machine. A --test-concurrency=N given here wins.
 // Exits non-zero when any test fails. Node 20's --test does not expand globs
 // nor pick up .ts files by itself, hence this small finder.
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -28,6 +33,7 @@ function find(path, out) {
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--unit');
+if (unit && !extra.some((a) => a.startsWith('--test-concurrency'))) extra.push(`--test-concurrency=${2 * availableParallelism()}`);
 const files = (roots.length ? roots : ['test']).flatMap((r) => find(r, []));
 if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found under', roots.join(' ') || 'test');

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
+import { CLI_ARGS } from '../helpers/cli-command.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/ps');
 const UPDATE = process.env.FORKWATCH_UPDATE_GOLDEN === '1';
@@ -18,7 +19,7 @@ function runScan(args: string[], config: string) {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-cli-'));
   try {
     writeFileSync(join(dir, 'config.yaml'), config);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'scan', '--config', join(dir, 'config.yaml'), ...args], {
+    const r = spawnSync(process.execPath, [...CLI_ARGS, 'scan', '--config', join(dir, 'config.yaml'), ...args], {
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, FORKWATCH_CONFIG: '' },
