@@ -9,7 +9,6 @@ import { loadConfig, redactConfig, resolveConfig } from '../../src/config/load.j
 import { ConfigError, EX_CONFIG } from '../../src/config/errors.js';
 import { parseDuration, formatDuration } from '../../src/config/duration.js';
 import { envVarNames } from '../../src/config/env.js';
-import { REPO_ROOT } from '../helpers/native-build.js';
 import { CLI_ARGS } from '../helpers/cli-command.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
