@@ -31,3 +31,35 @@ export function distIsFresh(dir = SRC): boolean {
 export const CLI_ARGS: readonly string[] = distIsFresh()
   ? [join(DIST, 'cli.js')]
   : ['--import', 'tsx', join(SRC, 'cli.ts')];
+
+/**
+ * A subcommand's main() run in this process as src/cli.ts runs it in its own: `env` over this process's
+ * environment (FORKWATCH_CONFIG cleared, as the process tests do), stdout and stderr captured, a ConfigError
+ * turned into 78 and `forkwatch: <message>`. For tests about what a command decides; each command keeps a
+ * test of the real process for its exit status and output.
+ */
+export async function runMainHere(
+  main: (argv: string[]) => Promise<number>,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { ConfigError, EX_CONFIG } = await import('../../src/config/errors.js');
+  const saved = process.env;
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  let stdout = '';
+  let stderr = '';
+  process.env = { ...saved, FORKWATCH_CONFIG: '', NODE_OPTIONS: '', ...env };
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const status = await main(argv);
+    return { status, stdout, stderr };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { status: EX_CONFIG, stdout, stderr: `${stderr}forkwatch: ${err.message}\n` };
+  } finally {
+    process.env = saved;
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}

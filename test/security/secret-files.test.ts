@@ -7,39 +7,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, type CliRun } from './config-reads-cli.js';
+import { tempDir } from './config-reads-cli.js';
 import { TOKEN, assertRefused, checkConfig, secretFile } from './secret-files-support.js';
-import { ConfigError, EX_CONFIG } from '../../src/config/errors.js';
 import { main as checkConfigMain } from '../../src/cli/check-config.js';
+import { runMainHere } from '../helpers/cli-command.js';
 
 /**
- * `forkwatch check-config --json` in this process: the same main() under the
- * environment runCli gives the child, stdout/stderr captured, a ConfigError
- * turned into 78 and `forkwatch: <message>` as src/cli.ts does. For the
- * validation cases (about 30 of them: a process each cost ~15 s of CPU); the
- * first two tests run the real process for the exit status and output.
+ * `forkwatch check-config --json` in this process (runMainHere: the same main, the same environment, 78 and
+ * stderr as src/cli.ts maps them) for the validation cases, about 30 of them: a process each cost ~15 s of CPU.
+ * The first two tests run the real process for the exit status and output.
  */
-async function checkConfigHere(env: NodeJS.ProcessEnv): Promise<CliRun> {
-  const saved = process.env;
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  let stdout = '';
-  let stderr = '';
-  process.env = { ...saved, FORKWATCH_CONFIG: '', NODE_OPTIONS: '', ...env };
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  const started = performance.now();
-  try {
-    const status = await checkConfigMain(['--json']);
-    return { status, stdout, stderr, ms: performance.now() - started };
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return { status: EX_CONFIG, stdout, stderr: `${stderr}forkwatch: ${err.message}\n`, ms: performance.now() - started };
-  } finally {
-    process.env = saved;
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const checkConfigHere = (env: NodeJS.ProcessEnv) => runMainHere(checkConfigMain, ['--json'], env);
 
 const HOOK = 'https://hooks.slack.example/services/T000/B000/XXXX';
 test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', (t) => {
