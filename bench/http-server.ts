@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDaemon } from '../src/daemon.js';
-import { createMetrics, type DefaultMetricsMode } from '../src/expose/metrics.js';
+import { createMetrics, type DefaultMetricsMode } from '../src/extension/metrics.js';
 import { openStore } from '../src/record/index.js';
 import { resolveConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/util/logger.js';

@@ -6,11 +6,11 @@ import { createTickScheduler } from '../src/daemon/scheduler.js';
 import { createDaemon, type DaemonExtension } from '../src/daemon.js';
 import { startHousekeeping } from '../src/daemon/housekeeping.js';
 import { createClock } from '../src/schedule/clock.js';
-import { createMetrics, type Metrics } from '../src/expose/metrics.js';
+import { createMetrics, type Metrics } from '../src/extension/metrics.js';
 import { pino } from 'pino';
 import { silentLogger } from '../src/util/logger.js';
 import { waitFor } from './helpers/wait.js';
-import type { Transition } from '../src/daemon/ports.js';
+import type { Transition } from '../src/record/transition.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './expose/fakes.js';
 
 async function value(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {

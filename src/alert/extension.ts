@@ -3,7 +3,7 @@
  * each tick's transitions poke it (delivery stays async, off the tick), and
  * GET /api/v1/notifications joins the daemon's server.
  */
-import type { DaemonExtension } from '../expose/context.js';
+import type { DaemonExtension } from '../extension/context.js';
 import { createAlertSender, type AlertSender, type AlertSenderOptions } from './sender.js';
 import { registerNotificationRoutes } from './routes.js';
 

@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { openStore, StoreOpenError } from '../record/index.js';
 import type { IncidentStore } from '../record/types.js';
 import { configuredSinks, createAlertExtension } from '../alert/index.js';
-import { createStatusPage } from '../expose/page/extension.js';
+import { createStatusPage } from '../page/extension.js';
 import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';

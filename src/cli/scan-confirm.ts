@@ -11,7 +11,8 @@
  * time) is captured once and its match kept.
  */
 import { overdueSuspects } from '../classify/suspects.js';
-import type { EvidencePort, MatchPort } from '../daemon/ports.js';
+import type { EvidencePort } from '../daemon/ports.js';
+import type { MatchPort } from '../match/port.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';

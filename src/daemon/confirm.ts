@@ -12,7 +12,7 @@ import type { MatchResult } from '../match/types.js';
 import { decideVerdict } from '../match/verdict.js';
 import { incidentKey } from '../record/key.js';
 import type { Confirmation, IncidentEvidence, IncidentStore } from '../record/types.js';
-import type { Transition } from './ports.js';
+import type { Transition } from '../record/transition.js';
 import type { TickDeps } from './tick.js';
 import type { StageRunner } from './stage-runner.js';
 import { settleEvidence, type UnstoredEvidence } from './unstored.js';

@@ -5,10 +5,8 @@
  * daemon knows all the stages.
  */
 import type { ScanReport } from '../classify/types.js';
-import type { ParsedStack, Thread } from '../capture/types.js';
 import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
-import type { MatchOptions, MatchResult, Signature } from '../match/types.js';
-import type { IncidentState, IncidentSummary } from '../record/types.js';
+
 
 export interface ScannerPort {
   /** One scan of every target and its descendants, classified. May throw: the daemon counts it. */
@@ -24,17 +22,4 @@ export interface ScannerPort {
 export interface EvidencePort {
   captureSuspect(suspect: Suspect, opts?: CaptureSuspectOptions): Promise<SuspectEvidence>;
   retain: Capturer['retain'];
-}
-
-export interface MatchPort {
-  signatures(): Signature[];
-  match(threads: Thread[], options?: MatchOptions): MatchResult;
-  parse(text: string): ParsedStack;
-}
-
-/** A change the store made; the daemon logs and counts it, and hands it to the sinks. */
-export interface Transition {
-  incident: IncidentSummary;
-  from: IncidentState | null;
-  to: IncidentState;
 }

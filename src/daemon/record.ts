@@ -2,7 +2,7 @@
 import type { ChildReport, ScanReport } from '../classify/types.js';
 import { toSuspectObservation } from '../record/evidence.js';
 import type { IncidentStore } from '../record/types.js';
-import type { Transition } from './ports.js';
+import type { Transition } from '../record/transition.js';
 import { childKey } from './confirm.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 

@@ -9,7 +9,7 @@ import { formatLoadError, loadSignatures, matchSignatures } from '../match/index
 import type { Signature } from '../match/types.js';
 import type { Logger } from '../util/logger.js';
 import type { DaemonStages } from '../daemon.js';
-import type { MatchPort } from './ports.js';
+import type { MatchPort } from '../match/port.js';
 
 /** The host name every incident key carries (one store per host). */
 export function thisHost(): string {

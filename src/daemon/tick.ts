@@ -14,15 +14,18 @@ import { overdueSuspects } from '../classify/suspects.js';
 import type { Logger } from '../util/logger.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
-import type { Metrics, ScanStage } from '../expose/metrics.js';
+import type { Metrics } from '../extension/metrics.js';
 import type { IncidentStore } from '../record/types.js';
 import { incidentLogFields } from '../record/log-fields.js';
-import type { EvidencePort, MatchPort, ScannerPort, Transition } from './ports.js';
+import type { EvidencePort, ScannerPort } from './ports.js';
+import type { MatchPort } from '../match/port.js';
+import type { Transition } from '../record/transition.js';
 import { countCaptures, countTransitions, updateHungMetric, updateOutboxMetrics, updateScanMetrics } from './tick-metrics.js';
 import { childKey, confirmSuspects } from './confirm.js';
 import { observe, resolveGone } from './record.js';
-import { createStageRunner, type StageOutcome, type StageRunner } from './stage-runner.js';
+import { createStageRunner, type StageRunner } from './stage-runner.js';
 import { storeUnhandled, type UnstoredEvidence } from './unstored.js';
+import type { TickSummary } from '../extension/daemon-view.js';
 
 export interface TickDeps {
   scanner: ScannerPort;
@@ -39,21 +42,6 @@ export interface TickDeps {
   deadlineMs?: number;
 }
 
-export interface TickSummary {
-  at: number;
-  durationMs: number;
-  ok: boolean;
-  errors: { stage: ScanStage; message: string }[];
-  suspects: number;
-  captured: number;
-  transitions: { id: string; from: string | null; to: string; signature: string | null }[];
-  /** Each stage that ran: failed when any of its runs failed (readiness counts these). */
-  stages: Partial<Record<ScanStage, StageOutcome>>;
-  /** The stage the tick's deadline passed in (the tick was abandoned there), else null. */
-  abandonedIn: ScanStage | null;
-  /** Captured evidence held in memory because the store has not taken it yet. */
-  unstoredEvidence: number;
-}
 
 /** What survives between ticks (the capturer keeps its own per-identity state). */
 export interface TickMemory {

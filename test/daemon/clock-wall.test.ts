@@ -7,7 +7,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
-import { createWallClock } from '../../src/schedule/wall-clock.js';
+import { createWallClock } from '../../src/daemon/wall-clock.js';
 import type { IncidentStore } from '../../src/record/types.js';
 
 const settle = async (): Promise<void> => {

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { requireTool } from '../helpers/native-build.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig, HOST, TARGET_START } from './fakes.js';

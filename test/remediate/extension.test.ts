@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDaemon } from '../../src/daemon.js';
-import { createMetrics, type Metrics } from '../../src/expose/metrics.js';
+import { createMetrics, type Metrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createRemediationExtension, MAX_REFUSALS } from '../../src/remediate/extension.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';

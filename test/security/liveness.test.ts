@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createSystemdNotify, watchdogPingMs } from '../../src/daemon/systemd-notify.js';
 import { livenessWindowMs, tickDeadlineMs } from '../../src/daemon/deadline.js';

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { STACK_FORMATS } from '../../capture/parse/index.js';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, Nullable } from '../schemas.js';
 
@@ -57,12 +57,12 @@ const ClassifyResponse = Type.Object({
   }),
 });
 
-function requireMatcher(ctx: ExposeContext) {
+function requireMatcher(ctx: ExtensionContext) {
   if (!ctx.matcher) throw new HttpError(503, 'the signature library is not loaded (see the forkwatch log)');
   return ctx.matcher;
 }
 
-export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.get('/api/v1/signatures', { schema: { tags: ['signatures'], response: { 200: Type.Object({ signatures: Type.Array(SignatureSchema) }), ...errorResponses } } }, async () => {
     const sigs = requireMatcher(ctx).signatures();
     return {

@@ -9,8 +9,8 @@
 import type { Config } from '../config/config.js';
 import type { IncidentStore } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
-import { createClock, type Clock } from './clock.js';
-import { startHousekeeping, type Housekeeping } from '../daemon/housekeeping.js';
+import { createClock, type Clock } from '../schedule/clock.js';
+import { startHousekeeping, type Housekeeping } from './housekeeping.js';
 import { createDigestJob, DIGEST_JOB, type AtRiskProvider } from '../alert/digest.js';
 
 export const AUDIT_JOB = 'audit';
