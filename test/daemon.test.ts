@@ -1,7 +1,8 @@
 /** The tick and the scheduler: fake scan/evidence/match stages, a real SQLite store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js';
+import { runTick } from '../src/daemon/tick.js';
+import { createTickMemory, type TickDeps } from '../src/daemon/tick-deps.js';
 import { createTickScheduler } from '../src/daemon/scheduler.js';
 import { createDaemon, type DaemonExtension } from '../src/daemon.js';
 import { startHousekeeping } from '../src/daemon/housekeeping.js';

@@ -20,7 +20,7 @@ import { createDaemon } from '../../src/daemon.js';
 import { buildStages } from '../../src/daemon/stages.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { openStore } from '../../src/record/index.js';
-import { PROVEN_BLOCKED } from '../../src/daemon/confirm.js';
+import { PROVEN_BLOCKED } from '../../src/match/verdict.js';
 import { FAILING_ATTEMPTS } from '../../src/extension/daemon-view.js';
 import { startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';
