@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDaemon } from '../src/daemon.js';
+import { createDaemon } from '../src/daemon/index.js';
 import { createMetrics, type DefaultMetricsMode } from '../src/extension/metrics.js';
 import { openStore } from '../src/record/index.js';
 import { resolveConfig } from '../src/config/load.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { runTick } from '../src/daemon/tick.js';
 import { createTickMemory, type TickDeps } from '../src/daemon/tick-deps.js';
 import { createTickScheduler } from '../src/daemon/scheduler.js';
-import { createDaemon, type DaemonExtension } from '../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../src/daemon/index.js';
 import { startHousekeeping } from '../src/daemon/housekeeping.js';
 import { createClock } from '../src/schedule/clock.js';
 import { createMetrics, type Metrics } from '../src/extension/metrics.js';

@@ -15,7 +15,7 @@ import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { setRedactionPatterns } from '../util/redact.js';
-import { createDaemon, type Daemon } from '../daemon.js';
+import { createDaemon, type Daemon } from '../daemon/index.js';
 import { buildStages, thisHost } from '../daemon/stages.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
@@ -84,7 +84,7 @@ function warnMissingNodeFlags(logger: Logger): void {
   if (missing.length === 0) return;
   logger.warn(
     { missing, expected: DAEMON_NODE_FLAGS },
-    `node was started without ${missing.join(' ')}: expect ~10 MB more RSS idle, more with many processes (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run; docs/daemon.md#memory)`,
+    `node was started without ${missing.join(' ')}: expect ~10 MB more RSS idle, more with many processes (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli/index.js run; docs/daemon.md#memory)`,
   );
 }
 

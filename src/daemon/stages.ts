@@ -8,7 +8,7 @@ import { parseStack } from '../capture/parse/index.js';
 import { formatLoadError, loadSignatures, matchSignatures } from '../match/index.js';
 import type { Signature } from '../match/types.js';
 import type { Logger } from '../util/logger.js';
-import type { DaemonStages } from '../daemon.js';
+import type { DaemonStages } from './index.js';
 import type { MatchPort } from '../match/port.js';
 
 /** The host name every incident key carries (one store per host). */

@@ -101,7 +101,7 @@ test('classify --signatures: a user file adds a signature; a bad one exits 78 na
 });
 
 test('forkwatch classify through the real CLI and stdin: exit 2 for the seed pstack dump', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'classify', '-'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'classify', '-'], {
     input: readFileSync(join(STACKS, 'pstack/illumos-seed-1667.txt')),
     encoding: 'utf8',
     timeout: 60_000,

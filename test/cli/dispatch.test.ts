@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
 function forkwatch(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), ...args], { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), ...args], { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '' }, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -18,7 +18,7 @@ function runScan(args: string[], config: string) {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-cli-'));
   try {
     writeFileSync(join(dir, 'config.yaml'), config);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'scan', '--config', join(dir, 'config.yaml'), ...args], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'scan', '--config', join(dir, 'config.yaml'), ...args], {
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, FORKWATCH_CONFIG: '' },

@@ -120,7 +120,7 @@ test('durations: units, bare seconds, and what is not one', () => {
 });
 
 test('forkwatch check-config: 0 and the effective config; 78 (EX_CONFIG) naming the key on a bad value', () => {
-  const cli = ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'check-config', '--json'];
+  const cli = ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'check-config', '--json'];
   const out = execFileSync(process.execPath, cli, { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_INTERVAL: '30s' } });
   assert.equal((JSON.parse(out) as { intervalMs: number }).intervalMs, 30_000);
   try {

@@ -51,7 +51,7 @@ function cli(t: import('node:test').TestContext, command: string, yaml: string):
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'forkwatch.yaml');
   writeFileSync(file, `stateDir: ${dir}/state\nlisten: { port: 0 }\n${yaml}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), command, '--config', file], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), command, '--config', file], {
     cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FORKWATCH_CONFIG: '' },
   });
   return { status: r.status, stderr: r.stderr };
@@ -68,7 +68,7 @@ for (const [yaml, key, message] of BAD) {
 }
 
 test('forkwatch check-config: good schedules pass and are shown', (t) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'check-config', '--json'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'check-config', '--json'], {
     cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000,
     env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_TIMEZONE: 'Europe/Paris', FORKWATCH_AUDIT_SCHEDULE: '0 4 * * 1' },
   });

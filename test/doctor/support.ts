@@ -43,10 +43,10 @@ let staged: string | null = null;
 
 /** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a copy staged once per test process. */
 export function cliRootFor(): string {
-  assert.ok(existsSync(join(REPO_ROOT, 'dist/cli.js')), 'dist/cli.js missing: npm run build first');
+  assert.ok(existsSync(join(REPO_ROOT, 'dist/cli/index.js')), 'dist/cli/index.js missing: npm run build first');
   requireTool('setpriv', ['--version']);
   const canRead = (path: string) => spawnSync('setpriv', [...AS_NOBODY, '--', 'test', '-r', path]).status === 0;
-  if (canRead(join(REPO_ROOT, 'dist/cli.js')) && canRead(join(REPO_ROOT, 'node_modules/yaml/package.json'))) return REPO_ROOT;
+  if (canRead(join(REPO_ROOT, 'dist/cli/index.js')) && canRead(join(REPO_ROOT, 'node_modules/yaml/package.json'))) return REPO_ROOT;
   if (staged) return staged;
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-doctor-cli-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +72,7 @@ export function worldTempDir(t: { after(fn: () => void): void }): string {
 }
 
 export async function runDoctor(cliRoot: string, as: RunAs, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DoctorRun> {
-  const argv = [...setprivPrefix(as), process.execPath, join(cliRoot, 'dist/cli.js'), 'doctor', '--json', ...args];
+  const argv = [...setprivPrefix(as), process.execPath, join(cliRoot, 'dist/cli/index.js'), 'doctor', '--json', ...args];
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), {
       cwd: '/',

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { createDaemon } from '../../src/daemon.js';
+import { createDaemon } from '../../src/daemon/index.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { SECURITY_HEADERS } from '../../src/expose/html/headers.js';
 import { docsPlugin, listDocs, SHIPPED_DOCS_DIR } from '../../src/expose/routes/docs.js';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { requireTool } from '../helpers/native-build.js';

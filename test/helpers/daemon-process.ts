@@ -65,7 +65,7 @@ async function answersHealthz(url: string): Promise<boolean> {
 export async function runDaemon(configPath: string, logFile: string, opts: { nodeFlags?: readonly string[] } = {}): Promise<DaemonProcess> {
   const fd = openSync(logFile, 'a');
   const from = fstatSync(fd).size;
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), '--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'run', '--config', configPath], {
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), '--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'run', '--config', configPath], {
     cwd: REPO_ROOT,
     stdio: ['ignore', fd, fd],
     env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createStatusPage } from '../../src/page/extension.js';

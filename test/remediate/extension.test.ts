@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDaemon } from '../../src/daemon.js';
+import { createDaemon } from '../../src/daemon/index.js';
 import { createMetrics, type Metrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createRemediationExtension, MAX_REFUSALS } from '../../src/remediate/extension.js';

@@ -16,7 +16,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, rmdirSync, statfsSync, unlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createDaemon } from '../../src/daemon.js';
+import { createDaemon } from '../../src/daemon/index.js';
 import { buildStages } from '../../src/daemon/stages.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { openStore } from '../../src/record/index.js';

@@ -12,7 +12,7 @@ import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { createAlertExtension } from '../../src/alert/index.js';
 import { createStatusPage } from '../../src/page/extension.js';

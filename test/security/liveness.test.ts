@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createSystemdNotify, watchdogPingMs } from '../../src/daemon/systemd-notify.js';

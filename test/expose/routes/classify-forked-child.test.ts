@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDaemon } from '../../../src/daemon.js';
+import { createDaemon } from '../../../src/daemon/index.js';
 import { loadMatcher } from '../../../src/daemon/stages.js';
 import { createMetrics } from '../../../src/extension/metrics.js';
 import { silentLogger } from '../../../src/util/logger.js';

@@ -8,30 +8,30 @@
  * stop (bounded wait for a tick, close the server, stop extensions, close the
  * store).
  */
-import type { Config } from './config/config.js';
-import type { IncidentStore } from './record/types.js';
-import type { Logger } from './util/logger.js';
-import type { DaemonExtension, ExtensionContext, ForkwatchApp } from './extension/context.js';
-import type { DaemonSnapshot } from './extension/daemon-view.js';
-import { createMetrics, type Metrics } from './extension/metrics.js';
-import { buildServer } from './expose/server.js';
-import { createRequireToken } from './expose/auth.js';
-import type { EvidencePort, ScannerPort } from './daemon/ports.js';
-import type { MatchPort } from './match/port.js';
-import type { Transition } from './record/transition.js';
-import { createTickMemory } from './daemon/tick-deps.js';
-import { runTick } from './daemon/tick.js';
-import { type TickSummary } from './extension/daemon-view.js';
-import { createTickScheduler } from './daemon/scheduler.js';
-import { handOff, runAfterTick, stopExtensions } from './extension/hand-off.js';
-import { createWallClock, type WallClock } from './daemon/wall-clock.js';
-import { collectAfterFullScan } from './daemon/heap.js';
-import { isAborted, raceSignal, startDeadline, tickDeadlineMs } from './daemon/deadline.js';
-import { createHealthTracker } from './daemon/health.js';
+import type { Config } from '../config/config.js';
+import type { IncidentStore } from '../record/types.js';
+import type { Logger } from '../util/logger.js';
+import type { DaemonExtension, ExtensionContext, ForkwatchApp } from '../extension/context.js';
+import type { DaemonSnapshot } from '../extension/daemon-view.js';
+import { createMetrics, type Metrics } from '../extension/metrics.js';
+import { buildServer } from '../expose/server.js';
+import { createRequireToken } from '../expose/auth.js';
+import type { EvidencePort, ScannerPort } from './ports.js';
+import type { MatchPort } from '../match/port.js';
+import type { Transition } from '../record/transition.js';
+import { createTickMemory } from './tick-deps.js';
+import { runTick } from './tick.js';
+import { type TickSummary } from '../extension/daemon-view.js';
+import { createTickScheduler } from './scheduler.js';
+import { handOff, runAfterTick, stopExtensions } from '../extension/hand-off.js';
+import { createWallClock, type WallClock } from './wall-clock.js';
+import { collectAfterFullScan } from './heap.js';
+import { isAborted, raceSignal, startDeadline, tickDeadlineMs } from './deadline.js';
+import { createHealthTracker } from './health.js';
 
-export type { DaemonExtension, ExtensionContext, RoutePlugin, ForkwatchApp } from './extension/context.js';
-export type { Transition } from './record/transition.js';
-export type { TickSummary } from './extension/daemon-view.js';
+export type { DaemonExtension, ExtensionContext, RoutePlugin, ForkwatchApp } from '../extension/context.js';
+export type { Transition } from '../record/transition.js';
+export type { TickSummary } from '../extension/daemon-view.js';
 
 export interface DaemonStages {
   scanner: ScannerPort;
