@@ -17,7 +17,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createScanner } from '../src/classify/scanner.js';
+import { createScanner } from '../src/stages/scanner.js';
 import { resolveConfig } from '../src/config/load.js';
 import { runProgram } from '../src/util/run-program.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';

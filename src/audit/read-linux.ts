@@ -7,8 +7,8 @@
  */
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectTargetFacts } from '../bundle/target-facts.js';
-import { parseOsRelease } from '../bundle/host-facts.js';
+import { collectTargetFacts } from '../capture/target-facts.js';
+import { parseOsRelease } from '../capture/host-facts.js';
 import { readFileBounded, readPrefix } from '../util/read-file-bounded.js';
 import { readElfAtforkImports } from './elf-imports.js';
 import { glibcVersionFromPath, parseGlibcVersion, parseMapsPaths, parseThreadCount, pickAuditedEnv, splitNul } from './parse-proc.js';

@@ -7,8 +7,8 @@
 import type { Frame, KernelEvidence, ParsedStack } from '../capture/types.js';
 import type { AuditRecord, Incident, IncidentSummary, ProcessFacts } from '../record/types.js';
 import type { SignatureMatch } from '../match/types.js';
-import type { HostFacts } from './host-facts.js';
-import type { TargetFacts } from './target-facts.js';
+import type { HostFacts } from '../capture/host-facts.js';
+import type { TargetFacts } from '../capture/target-facts.js';
 import type { CoreResult } from '../capture/core.js';
 import { redactDeep } from '../util/redact.js';
 

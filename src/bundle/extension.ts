@@ -12,7 +12,7 @@
 import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import type { IncidentSummary } from '../record/types.js';
 import { TARGET_FACTS_KEY } from './build.js';
-import { collectTargetFacts } from './target-facts.js';
+import { collectTargetFacts } from '../capture/target-facts.js';
 import { updateForkingThreadMetric } from './stuck-thread.js';
 import { registerBundleRoute, registerCoreRoute } from './routes.js';
 import { storeCore, sweepCores, type CoreStepDeps } from './core-step.js';

@@ -16,7 +16,7 @@ import type { ExtensionContext, ForkwatchApp } from '../extension/context.js';
 import { HttpError, incidentOr404 } from '../expose/errors.js';
 import { errorResponses, IdParams } from '../expose/schemas.js';
 import { buildBundle, bundleFileName, CORE_RESULT_KEY } from './build.js';
-import { collectHostFacts } from './host-facts.js';
+import { collectHostFacts } from '../capture/host-facts.js';
 import { VERSION } from '../version.js';
 
 export function registerCoreRoute(app: ForkwatchApp, ctx: ExtensionContext): void {

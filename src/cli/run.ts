@@ -16,7 +16,7 @@ import { createRemediationExtension } from '../remediate/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { setRedactionPatterns } from '../util/redact.js';
 import { createDaemon, type Daemon } from '../daemon/index.js';
-import { buildStages, thisHost } from '../daemon/stages.js';
+import { buildStages, thisHost } from '../stages/build.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
 import { resolveToolsAtStart } from '../capture/tools.js';

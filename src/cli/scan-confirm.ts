@@ -11,13 +11,13 @@
  * time) is captured once and its match kept.
  */
 import { overdueSuspects } from '../classify/suspects.js';
-import type { EvidencePort } from '../daemon/ports.js';
+import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
-import { identityOf, type ChildConfirmation, type ScanConfirmation } from '../classify/report-confirm.js';
+import { identityOf, type ChildConfirmation, type ScanConfirmation } from './scan-confirmation.js';
 
 /**
  * Between the two kernel samples of a child not yet captured: long enough

@@ -16,8 +16,7 @@ import type { DaemonSnapshot } from '../extension/daemon-view.js';
 import { createMetrics, type Metrics } from '../extension/metrics.js';
 import { buildServer } from '../expose/server.js';
 import { createRequireToken } from '../expose/auth.js';
-import type { EvidencePort, ScannerPort } from './ports.js';
-import type { MatchPort } from '../match/port.js';
+import type { DaemonStages } from '../stages/ports.js';
 import type { Transition } from '../record/transition.js';
 import { createTickMemory } from './tick-deps.js';
 import { runTick } from './tick.js';
@@ -33,11 +32,6 @@ export type { DaemonExtension, ExtensionContext, RoutePlugin, ForkwatchApp } fro
 export type { Transition } from '../record/transition.js';
 export type { TickSummary } from '../extension/daemon-view.js';
 
-export interface DaemonStages {
-  scanner: ScannerPort;
-  evidence: EvidencePort | null;
-  matcher: MatchPort | null;
-}
 
 export interface DaemonOptions {
   config: Config;

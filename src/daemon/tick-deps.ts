@@ -6,7 +6,7 @@ import type { IncidentStore } from '../record/types.js';
 import type { Transition } from '../record/transition.js';
 import type { TickSummary } from '../extension/daemon-view.js';
 import type { Logger } from '../util/logger.js';
-import type { EvidencePort, ScannerPort } from './ports.js';
+import type { EvidencePort, ScannerPort } from '../stages/ports.js';
 import type { UnstoredEvidence } from './unstored.js';
 
 export interface TickDeps {

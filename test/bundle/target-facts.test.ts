@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectTargetFacts, readReleaseFile } from '../../src/bundle/target-facts.js';
+import { collectTargetFacts, readReleaseFile } from '../../src/capture/target-facts.js';
 
 const JDK = '/usr/lib/jvm/java-17-openjdk-amd64';
 

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createDaemon } from '../../src/daemon/index.js';
-import { buildStages } from '../../src/daemon/stages.js';
+import { buildStages } from '../../src/stages/build.js';
 import { createMetrics } from '../../src/extension/metrics.js';
 import { openStore } from '../../src/record/index.js';
 import { PROVEN_BLOCKED } from '../../src/match/verdict.js';

@@ -18,7 +18,7 @@ import { createAlertExtension } from '../../src/alert/index.js';
 import { createStatusPage } from '../../src/page/extension.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';
 import { createRemediationExtension } from '../../src/remediate/extension.js';
-import { loadMatcher } from '../../src/daemon/stages.js';
+import { loadMatcher } from '../../src/stages/build.js';
 import { GET_RATE_LIMIT, MAX_IN_FLIGHT, METRICS_RATE_LIMIT } from '../../src/expose/server.js';
 import { CLASSIFY_MAX_THREADS } from '../../src/expose/routes/signatures.js';
 import type { ForkwatchApp } from '../../src/extension/context.js';

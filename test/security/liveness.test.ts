@@ -19,7 +19,7 @@ import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createSystemdNotify, watchdogPingMs } from '../../src/daemon/systemd-notify.js';
 import { livenessWindowMs, tickDeadlineMs } from '../../src/daemon/deadline.js';
-import type { EvidencePort, ScannerPort } from '../../src/daemon/ports.js';
+import type { EvidencePort, ScannerPort } from '../../src/stages/ports.js';
 import type { Suspect, SuspectEvidence } from '../../src/capture/capturer.js';
 import type { ScanReport } from '../../src/classify/types.js';
 import { requireTool } from '../helpers/native-build.js';

@@ -21,7 +21,7 @@ import { readlinkSync } from 'node:fs';
 import { BoundedReadError, readFileBounded, type BoundedFile } from '../util/read-file-bounded.js';
 import { dirname, join } from 'node:path';
 import { readProcText } from '../classify/kernel-evidence.js';
-import type { ForkingThread } from '../capture/types.js';
+import type { ForkingThread } from './types.js';
 import { parseOsRelease } from './host-facts.js';
 
 export interface JdkFacts {

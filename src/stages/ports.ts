@@ -5,6 +5,7 @@
  * daemon knows all the stages.
  */
 import type { ScanReport } from '../classify/types.js';
+import type { MatchPort } from '../match/port.js';
 import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
 
 
@@ -22,4 +23,11 @@ export interface ScannerPort {
 export interface EvidencePort {
   captureSuspect(suspect: Suspect, opts?: CaptureSuspectOptions): Promise<SuspectEvidence>;
   retain: Capturer['retain'];
+}
+
+/** The stages the daemon runs each tick (src/stages/build.ts builds the real ones). */
+export interface DaemonStages {
+  scanner: ScannerPort;
+  evidence: EvidencePort | null;
+  matcher: MatchPort | null;
 }
