@@ -15,13 +15,13 @@ const LAYERS = [
   ['match'], // which deadlock does this dump show?
   ['record'], // incidents in the store, their transitions
   // the stages put together (scan+classify coordinator, the real stages the daemon and CLI run)
-  ['stages'],
+  ['stages', 'audit'], // audit: the fork-risk assessment (its daemon part, audit/daemon, is an extension)
   // what an extension is given and gives: the contract, below the server and the extensions
   ['extension'],
   // the HTTP server, its guards and the core routes
   ['expose'],
   // extensions: each owns its routes, metrics and transitions handler
-  ['alert', 'bundle', 'remediate', 'page', 'audit'],
+  ['alert', 'bundle', 'remediate', 'page', 'audit/daemon'],
   // the composition root: coordinates the stages, the extensions and the server
   ['daemon'],
   // tools built on the whole daemon
@@ -31,7 +31,9 @@ const LAYERS = [
 ];
 const EXTENSIONS = LAYERS[LAYERS.length - 4];
 
-const folder = (name) => (name.endsWith('.ts') ? `^src/${name.replace('.', '\\.')}$` : `^src/${name}/`);
+/** A folder's modules; src/audit/ is the assessment without its daemon part, a file name is that file. */
+const SPECIAL = { audit: '^src/audit/(?!daemon/)', 'version.ts': '^src/version\\.ts$' };
+const folder = (name) => SPECIAL[name] ?? `^src/${name}/`;
 const anyOf = (names) => names.map(folder).join('|');
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({

@@ -7,19 +7,12 @@
  * cut with a count of what was left out, never rejected by Slack.
  */
 import type { IncidentSummary, OutboxStats } from '../record/types.js';
-import { context, escapeMrkdwn as esc, fitMessage, header, section, SLACK_LIMITS, truncate, type Block, type SlackMessage } from './slack-limits.js';
+import { context, escapeMrkdwn as esc, fitMessage, header, section, SLACK_LIMITS, truncate, type Block, type SlackMessage } from '../extension/slack-limits.js';
 import { incidentUrl } from './describe.js';
+import type { AtRiskTarget } from '../extension/scheduled-jobs.js';
 import { formatAge } from '../util/format-age.js';
 import { redactDeep } from '../util/redact.js';
 
-/** A watched JVM the fork-risk audit rates at risk (supplied by the audit wiring). */
-export interface AtRiskTarget {
-  target: string;
-  pid?: number;
-  risk: 'low' | 'high';
-  /** Short reasons, e.g. "launchMechanism=FORK", "LD_PRELOAD=libtcmalloc.so". */
-  reasons: string[];
-}
 
 export interface DigestFacts {
   host: string;

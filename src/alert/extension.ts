@@ -3,7 +3,9 @@
  * each tick's transitions poke it (delivery stays async, off the tick), and
  * GET /api/v1/notifications joins the daemon's server.
  */
-import type { DaemonExtension } from '../extension/context.js';
+import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
+import type { Signature } from '../match/types.js';
+import { configuredSinks } from '../extension/sinks.js';
 import { createAlertSender, type AlertSender, type AlertSenderOptions } from './sender.js';
 import { registerNotificationRoutes } from './routes.js';
 
@@ -16,21 +18,37 @@ export interface AlertExtension extends DaemonExtension {
 
 export function createAlertExtension(opts: AlertExtensionOptions = {}): AlertExtension {
   let sender: AlertSender | null = null;
+  let library = new Map<string, Signature>();
+  let sinksShape = '';
+  const startSender = (ctx: ExtensionContext): void => {
+    sinksShape = JSON.stringify(ctx.config.alerts);
+    sender = createAlertSender({
+      signatures: (id) => library.get(id),
+      ...opts,
+      config: ctx.config,
+      store: ctx.store,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+    });
+    sender.start();
+  };
   return {
     name: 'alerts',
     routes: registerNotificationRoutes,
     sender: () => sender,
     start(ctx) {
-      const library = new Map((ctx.matcher?.signatures() ?? []).map((s) => [s.id, s]));
-      sender = createAlertSender({
-        signatures: (id) => library.get(id),
-        ...opts,
-        config: ctx.config,
-        store: ctx.store,
-        logger: ctx.logger,
-        metrics: ctx.metrics,
-      });
-      sender.start();
+      library = new Map((ctx.matcher?.signatures() ?? []).map((s) => [s.id, s]));
+      startSender(ctx);
+    },
+    // A new library always; a new sender only when the alert settings changed.
+    // The outbox is in the store: what the old sender had not delivered (or
+    // was sending when stopped) stays pending and the new one sends it.
+    async reconfigure(ctx) {
+      library = new Map((ctx.matcher?.signatures() ?? []).map((s) => [s.id, s]));
+      if (!sender || JSON.stringify(ctx.config.alerts) === sinksShape) return;
+      await sender.stop();
+      startSender(ctx);
+      ctx.logger.info({ sinks: configuredSinks(ctx.config) }, 'alert sinks rebuilt from the reloaded config');
     },
     onTransitions(transitions) {
       if (transitions.some((t) => t.to !== 'suspect')) sender?.poke();

@@ -11,11 +11,10 @@ import type { HostFacts } from '../capture/host-facts.js';
 import type { TargetFacts } from '../capture/target-facts.js';
 import type { CoreResult } from '../capture/core.js';
 import { redactDeep } from '../util/redact.js';
+import type { AuditResult } from '../audit/types.js';
+import { CORE_RESULT_KEY, FORK_RISK_KEY, TARGET_FACTS_KEY } from '../record/extra-keys.js';
 
 export const BUNDLE_FORMAT = 'forkwatch-evidence-bundle/1';
-
-/** Where the daemon keeps the outcome of gcore (IncidentEvidence.extra; same as core-step.ts's CORE_KEY). */
-export const CORE_RESULT_KEY = 'core';
 
 /** The core section: named, never inlined (it is the JVM's memory). */
 export interface BundleCore {
@@ -35,9 +34,6 @@ export interface BundleCore {
   deleted: { at: string; reason: string | null } | null;
   note: string;
 }
-
-/** Where the daemon keeps the target facts it gathered at confirmation (IncidentEvidence.extra). */
-export const TARGET_FACTS_KEY = 'targetFacts';
 
 export interface EvidenceBundle {
   format: typeof BUNDLE_FORMAT;
@@ -66,6 +62,8 @@ export interface EvidenceBundle {
     threadDump: string | null;
   };
   audit: AuditRecord[];
+  /** The target's fork-risk audit (docs/audit.md) as the daemon last saw it before the incident was confirmed; null: not audited. */
+  forkRisk: (AuditResult & { auditedAt?: string }) | null;
   core: BundleCore;
   notes: string[];
 }
@@ -99,6 +97,8 @@ function assembleBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
   const notes: string[] = [];
   if (!e.stackRaw) notes.push(e.capture?.reason ? `no child stack: ${e.capture.reason}` : 'no child stack was captured (capture.enabled, or the child went away first)');
   if (!facts) notes.push('no target facts (JDK version, libc): the target was gone before forkwatch gathered them, or the incident was never confirmed');
+  const forkRisk = (e.extra?.[FORK_RISK_KEY] as (AuditResult & { auditedAt?: string }) | undefined) ?? null;
+  if (!forkRisk) notes.push("no fork-risk audit of the target: the daemon had not audited this target process when the incident was confirmed");
   if (!i.forkingThread?.javaStack) notes.push('no Java stack of the forking thread: threadDump.enabled is off, or jcmd could not attach');
   notes.push("the parent's native user-space stack is not captured (it would ptrace-stop the whole JVM); nativeAtFork is the same thread's stack as of fork(), from the child");
   return {
@@ -123,6 +123,7 @@ function assembleBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
       threadDump: e.threadDump ?? null,
     },
     audit,
+    forkRisk,
     core: describeCore(e.extra?.[CORE_RESULT_KEY] as CoreResult | undefined, ctx.coreEnabled),
     notes,
   };

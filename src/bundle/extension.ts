@@ -11,7 +11,7 @@
  */
 import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import type { IncidentSummary } from '../record/types.js';
-import { TARGET_FACTS_KEY } from './build.js';
+import { TARGET_FACTS_KEY } from '../record/extra-keys.js';
 import { collectTargetFacts } from '../capture/target-facts.js';
 import { updateForkingThreadMetric } from './stuck-thread.js';
 import { registerBundleRoute, registerCoreRoute } from './routes.js';

@@ -15,7 +15,8 @@ import type { CoreResult } from '../capture/core.js';
 import type { ExtensionContext, ForkwatchApp } from '../extension/context.js';
 import { HttpError, incidentOr404 } from '../expose/errors.js';
 import { errorResponses, IdParams } from '../expose/schemas.js';
-import { buildBundle, bundleFileName, CORE_RESULT_KEY } from './build.js';
+import { buildBundle, bundleFileName } from './build.js';
+import { CORE_RESULT_KEY } from '../record/extra-keys.js';
 import { collectHostFacts } from '../capture/host-facts.js';
 import { VERSION } from '../version.js';
 

@@ -13,11 +13,13 @@ import { configuredSinks, createAlertExtension } from '../alert/index.js';
 import { createStatusPage } from '../page/extension.js';
 import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
+import { createAuditExtension } from '../audit/daemon/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { setRedactionPatterns } from '../util/redact.js';
 import { createDaemon, type Daemon } from '../daemon/index.js';
 import { buildStages, thisHost } from '../stages/build.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
+import { handleReloadSignals } from '../daemon/reload-signals.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
 import { resolveToolsAtStart } from '../capture/tools.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
@@ -26,7 +28,8 @@ const HELP = `usage: forkwatch run [--config FILE]
 
 Runs the daemon: scans every \`interval\`, records incidents in stateDir, sends
 alerts, serves the API, metrics and status page on \`listen\` (default
-127.0.0.1:9710). Stops gracefully on SIGTERM or SIGINT.
+127.0.0.1:9710). Stops gracefully on SIGTERM or SIGINT; SIGHUP re-reads the
+config and signatures (docs/daemon.md#reload); SIGUSR2 is ignored.
 exit: 0 stopped, 78 bad config, 73 incident store cannot be opened, 69 cannot listen
 `;
 
@@ -51,20 +54,24 @@ export async function main(argv: string[]): Promise<number> {
   const store = openIncidentStore(config, host, logger);
   if (typeof store === 'number') return store;
   let daemon: Daemon;
+  const systemd = createSystemdNotify();
   try {
     daemon = createDaemon({ config, logger, store, stages: buildStages(config, logger, host), extensions: [
       createAlertExtension(),
       createStatusPage(),
+      // The fork-risk audit: after each tick, off its path; loads its rules now (a bad rule file: exit 78).
+      createAuditExtension(config, () => daemon.wallClock),
       // Bundle before remediation: target facts are stored before any child is signalled.
       createBundleExtension(),
       createRemediationExtension(),
       // Last: READY=1 once every other extension has seen the first ok tick.
-      createSystemdNotify(),
+      systemd,
     ] });
   } catch (err) {
     store.close();
     throw err;
   }
+  const reloadSignals = handleReloadSignals({ file: values.config, started: loaded, daemon, logger, metrics: daemon.context.metrics, aroundReload: (fn) => systemd.aroundReload(fn) });
   try {
     await daemon.start();
   } catch (err) {
@@ -76,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  return waitForShutdown(daemon, config, logger);
+  return waitForShutdown(daemon, config, logger, () => reloadSignals.uninstall());
 }
 
 function warnMissingNodeFlags(logger: Logger): void {
@@ -98,12 +105,13 @@ function openIncidentStore(config: Config, host: string, logger: Logger): Incide
   }
 }
 
-/** close-with-grace: the first SIGTERM/SIGINT stops gracefully (bounded), a second one exits at once. */
-function waitForShutdown(daemon: Daemon, config: Config, logger: Logger): Promise<number> {
+/** close-with-grace: the first SIGTERM/SIGINT stops gracefully (bounded), a second one exits at once. SIGHUP and SIGUSR2 are src/daemon/reload-signals.ts's. */
+function waitForShutdown(daemon: Daemon, config: Config, logger: Logger, beforeStop: () => void): Promise<number> {
   return new Promise<number>(() => {
-    closeWithGrace({ delay: Math.min(30_000, config.capture.timeoutMs + 2_000) + 5_000, logger }, async ({ signal, err }) => {
+    closeWithGrace({ delay: Math.min(30_000, config.capture.timeoutMs + 2_000) + 5_000, logger, skip: ['SIGHUP', 'SIGUSR2'] }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'fatal error: shutting down');
       else logger.info({ signal }, 'shutting down');
+      beforeStop();
       await daemon.stop();
       logger.flush();
     });

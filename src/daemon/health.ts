@@ -19,10 +19,13 @@ export interface HealthTracker {
   /** One tick ended; completed: within its deadline (not abandoned). */
   record(summary: TickSummary, completed: boolean, endedAt?: number): void;
   view(now?: number): DaemonHealth;
+  /** New interval / tick deadline (config reload); the tick history is kept. */
+  reconfigure(timing: { intervalMs: number; deadlineMs: number }): void;
 }
 
 export function createHealthTracker(opts: { startedAt: number; intervalMs: number; deadlineMs: number }): HealthTracker {
-  const windowMs = livenessWindowMs(opts.intervalMs, opts.deadlineMs);
+  const timing = { intervalMs: opts.intervalMs, deadlineMs: opts.deadlineMs };
+  let windowMs = livenessWindowMs(timing.intervalMs, timing.deadlineMs);
   const failing = new Map<ScanStage, StageFailureView>();
   let lastCompletedAt: number | null = null;
   let lastSuccessAt: number | null = null;
@@ -50,11 +53,15 @@ export function createHealthTracker(opts: { startedAt: number; intervalMs: numbe
       : `no tick has completed for ${formatMs(now - since)} (limit ${formatMs(windowMs)})` + (lastAbandonedIn ? `; the last tick was abandoned at its deadline in the ${lastAbandonedIn} stage` : '');
     const failingStages = [...failing.values()];
     const stuck = failingStages.filter((f) => f.consecutiveFailures >= FAILING_ATTEMPTS);
-    const fresh = lastSuccessAt !== null && now - lastSuccessAt <= READY_INTERVALS * opts.intervalMs;
+    const fresh = lastSuccessAt !== null && now - lastSuccessAt <= READY_INTERVALS * timing.intervalMs;
     const ready = live && fresh && stuck.length === 0;
-    return { live, liveMessage, ready, readyMessage: readyMessage({ live, liveMessage, fresh, stuck, failingStages, lastSuccessAt, intervalMs: opts.intervalMs }), lastCompletedTickAt: lastCompletedAt, lastSuccessAt, failingStages };
+    return { live, liveMessage, ready, readyMessage: readyMessage({ live, liveMessage, fresh, stuck, failingStages, lastSuccessAt, intervalMs: timing.intervalMs }), lastCompletedTickAt: lastCompletedAt, lastSuccessAt, failingStages };
   };
-  return { record, view };
+  const reconfigure: HealthTracker['reconfigure'] = (t) => {
+    Object.assign(timing, t);
+    windowMs = livenessWindowMs(timing.intervalMs, timing.deadlineMs);
+  };
+  return { record, view, reconfigure };
 }
 
 function describe(f: StageFailureView): string {

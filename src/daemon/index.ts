@@ -59,6 +59,13 @@ export interface Daemon {
   stop(): Promise<void>;
   /** The wall-clock jobs (retention, audit, digest): the audit wiring calls setAuditJob / setAtRiskProvider. */
   readonly wallClock: WallClock;
+  /**
+   * Config reload (src/daemon/reload.ts decides what may change live): `next`
+   * is copied into the running config object in place, so every stage holding
+   * it sees the new values from its next read; the tick chain, health, wall
+   * clock and extensions re-time or rebuild what they derived from it.
+   */
+  reconfigure(next: Config): Promise<void>;
 }
 
 export function createDaemon(opts: DaemonOptions): Daemon {
@@ -71,7 +78,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   let stopping: Promise<void> | null = null;
   const wallClock = createWallClock({ config, logger, store });
 
-  const deadlineMs = opts.tickDeadlineMs ?? tickDeadlineMs(config);
+  let deadlineMs = opts.tickDeadlineMs ?? tickDeadlineMs(config);
   const health = createHealthTracker({ startedAt, intervalMs: config.intervalMs, deadlineMs });
 
   const notify = (transitions: Transition[]): void => handOff(extensions, transitions, context);
@@ -125,6 +132,14 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     buildApp,
     runScan: () => scheduler.runNow(),
     wallClock,
+    async reconfigure(next) {
+      Object.assign(config, next);
+      deadlineMs = opts.tickDeadlineMs ?? tickDeadlineMs(config);
+      health.reconfigure({ intervalMs: config.intervalMs, deadlineMs });
+      scheduler.setIntervalMs(config.intervalMs);
+      await wallClock.reconfigure();
+      for (const ext of extensions) await ext.reconfigure?.(context);
+    },
     async start(o = {}) {
       const server = await buildApp();
       for (const ext of extensions) await ext.start?.(context);

@@ -13,13 +13,17 @@ export interface TickScheduler<T> {
   /** Stop scheduling; resolves when the in-flight tick ends or after waitMs, whichever is first. */
   stop(waitMs: number): Promise<'idle' | 'finished' | 'abandoned'>;
   busy(): boolean;
+  /** A new interval (config reload): the pending wait is re-timed from the last tick's start; still one timer. */
+  setIntervalMs(ms: number): void;
 }
 
-export function createTickScheduler<T>(tick: () => Promise<T>, intervalMs: number): TickScheduler<T> {
+export function createTickScheduler<T>(tick: () => Promise<T>, initialIntervalMs: number): TickScheduler<T> {
+  let intervalMs = initialIntervalMs;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<T> | null = null;
   let queued: Promise<T> | null = null;
   let stopped = true;
+  let lastStartAt = 0;
 
   const runOne = (): Promise<T> => {
     const p = tick().finally(() => {
@@ -49,6 +53,7 @@ export function createTickScheduler<T>(tick: () => Promise<T>, intervalMs: numbe
     timer = setTimeout(() => {
       timer = null;
       const startedAt = Date.now();
+      lastStartAt = startedAt;
       request().then(
         () => scheduleNext(Math.max(0, intervalMs - (Date.now() - startedAt))),
         () => scheduleNext(intervalMs),
@@ -64,6 +69,14 @@ export function createTickScheduler<T>(tick: () => Promise<T>, intervalMs: numbe
     },
     runNow: request,
     busy: () => running !== null,
+    setIntervalMs(ms) {
+      intervalMs = ms;
+      // Only a pending wait is re-timed; a tick in flight schedules the next one itself when it ends.
+      if (stopped || !timer) return;
+      clearTimeout(timer);
+      timer = null;
+      scheduleNext(Math.max(0, intervalMs - (Date.now() - lastStartAt)));
+    },
     async stop(waitMs) {
       stopped = true;
       if (timer) clearTimeout(timer);

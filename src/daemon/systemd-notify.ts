@@ -12,6 +12,9 @@
  *   pings are on their own timer, not per tick, so any `interval` works with
  *   the unit's fixed WatchdogSec=.
  * - STOPPING=1 on shutdown.
+ * - RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload wants) before a
+ *   config reload is applied and READY=1 after it (src/daemon/reload.ts),
+ *   only once READY=1 was sent: a reload before readiness says nothing.
  */
 import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import { runProgram } from '../util/run-program.js';
@@ -36,7 +39,17 @@ export function watchdogPingMs(env: NodeJS.ProcessEnv, pid: number): number | nu
   return Math.max(MIN_PING_MS, Math.floor(usec / 2000));
 }
 
-export function createSystemdNotify(opts: SystemdNotifyOptions = {}): DaemonExtension {
+export interface SystemdNotifyExtension extends DaemonExtension {
+  /** RELOADING=1, fn, READY=1 (READY=1 whatever fn did: the old config keeps running). */
+  aroundReload<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** CLOCK_MONOTONIC in µs (libuv's hrtime is CLOCK_MONOTONIC on Linux), for MONOTONIC_USEC. */
+function monotonicUsec(): string {
+  return (process.hrtime.bigint() / 1000n).toString();
+}
+
+export function createSystemdNotify(opts: SystemdNotifyOptions = {}): SystemdNotifyExtension {
   const env = opts.env ?? process.env;
   const command = opts.command ?? 'systemd-notify';
   const pid = opts.pid ?? process.pid;
@@ -56,6 +69,15 @@ export function createSystemdNotify(opts: SystemdNotifyOptions = {}): DaemonExte
       const r = await notify(['--ready', `--pid=${pid}`, `--status=${status}`]);
       if (r.failed) ctx.logger.warn({ command, exitCode: r.exitCode, cause: r.cause, stderr: r.stderr.slice(0, 500) }, 'systemd-notify --ready failed: systemd will time the start out');
       else ctx.logger.info({ status }, 'told systemd we are ready');
+    },
+    async aroundReload(fn) {
+      if (!enabled || !ready) return fn();
+      await notify([`--pid=${pid}`, 'RELOADING=1', `MONOTONIC_USEC=${monotonicUsec()}`]);
+      try {
+        return await fn();
+      } finally {
+        await notify([`--pid=${pid}`, 'READY=1']);
+      }
     },
     async stop() {
       watchdog.stop();

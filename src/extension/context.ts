@@ -46,4 +46,6 @@ export interface DaemonExtension {
   afterTick?(summary: TickSummary, ctx: ExtensionContext): void | Promise<void>;
   /** On shutdown, before the store closes. */
   stop?(): void | Promise<void>;
+  /** After a config reload changed ctx.config in place (and maybe ctx.matcher's library): rebuild what start() derived. */
+  reconfigure?(ctx: ExtensionContext): void | Promise<void>;
 }

@@ -16,6 +16,17 @@ export interface PageTarget {
   cmdline: string | null;
   /** Processes in its tree (itself and descendants), where known. */
   processes: number | null;
+  /** Its fork-risk audit (GET /api/v1/targets/:name/audit), where the daemon runs the audit. */
+  forkRisk?: PageForkRisk | null;
+}
+
+export interface PageForkRisk {
+  pid: number | null;
+  /** none / low / high; null: cannot tell or not audited yet. */
+  risk: string | null;
+  auditedAt: number | null;
+  reasons: { rule: string; title: string; level: string; evidence: string; prevention: string }[];
+  notes: string[];
 }
 
 export interface PageChild {

@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { arr, bool, listOf, ms, num, obj, pick, str } from './json.js';
 import { mapIncident } from './map-incident.js';
-import type { IncidentPageData, OverviewData, PageChild, PageIncident, PageStatus, PageTarget } from './model.js';
+import type { IncidentPageData, OverviewData, PageChild, PageForkRisk, PageIncident, PageStatus, PageTarget } from './model.js';
 
 export interface PageSource {
   overview(): Promise<OverviewData>;
@@ -44,6 +44,8 @@ const RESOLVED_SHOWN = 20;
  */
 export const OPEN_SHOWN = 50;
 export const OPEN_WITH_EVIDENCE = 10;
+/** Targets whose audit is fetched per page view (targets are configured: few). */
+const MAX_AUDITS_SHOWN = 50;
 
 interface Fetched {
   status: number;
@@ -87,7 +89,7 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
       const openIncidents = [...withEvidence, ...openList.slice(withEvidence.length)];
       return {
         status: status(problems),
-        targets: mapTargets(targets?.body),
+        targets: await withForkRisk(mapTargets(targets?.body), get, problems),
         children: linkIncidents(listOf(children?.body, 'children').map(mapChild).filter((c): c is PageChild => c !== null), openIncidents),
         openIncidents,
         moreOpenCursor: str(obj(open?.body)?.nextCursor),
@@ -100,6 +102,34 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
       const incident = res && res.status < 400 ? mapIncident(res.body) : null;
       return incident ? { status: status(problems), incident } : null;
     },
+  };
+}
+
+/** Each target's fork-risk audit, where the audit route exists (the daemon's audit extension). */
+async function withForkRisk(targets: PageTarget[], get: (url: string, problems: string[]) => Promise<Fetched | null>, problems: string[]): Promise<PageTarget[]> {
+  const names = [...new Set(targets.map((t) => t.name))].slice(0, MAX_AUDITS_SHOWN);
+  const audits = new Map<string, PageForkRisk | null>();
+  for (const name of names) {
+    const res = await get(`/api/v1/targets/${encodeURIComponent(name)}/audit`, problems);
+    audits.set(name, res && res.status < 400 ? mapForkRisk(res.body) : null);
+  }
+  return targets.map((t) => ({ ...t, forkRisk: audits.get(t.name) ?? null }));
+}
+
+/** GET /api/v1/targets/:name/audit → what the page shows (strings stay untrusted until the view escapes them). */
+export function mapForkRisk(body: unknown): PageForkRisk | null {
+  const b = obj(body);
+  if (!b) return null;
+  const at = str(b.auditedAt);
+  return {
+    pid: num(b.pid),
+    risk: str(b.risk),
+    auditedAt: at ? Date.parse(at) : null,
+    reasons: arr(b.reasons)
+      .map(obj)
+      .filter((r) => r !== null)
+      .map((r) => ({ rule: str(r.rule) ?? '?', title: str(r.title) ?? '', level: str(r.level) ?? '?', evidence: str(obj(r.evidence)?.text) ?? '', prevention: str(r.prevention) ?? '' })),
+    notes: arr(b.notes).map(str).filter((n): n is string => n !== null),
   };
 }
 

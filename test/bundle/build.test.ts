@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildBundle, bundleFileName, framesFromFork, BUNDLE_FORMAT } from '../../src/bundle/build.js';
+import { FORK_RISK_KEY } from '../../src/record/extra-keys.js';
 import { parseOsRelease, collectHostFacts } from '../../src/capture/host-facts.js';
 import { jdkHomeOf, jdkHomesFromMaps, parseLibcPath, parseRelease } from '../../src/capture/target-facts.js';
 import type { Frame } from '../../src/capture/types.js';
@@ -122,4 +123,15 @@ test('forkingThreadLabel: bounded kind of the forking thread, from the Java name
   assert.equal(forkingThreadLabel({ name: 'SCM polling for', javaName: 'SCM polling for demo-job' }), 'scm_polling');
   assert.equal(forkingThreadLabel({ name: 'launcher-0' }), 'other');
   assert.equal(forkingThreadLabel({ name: 'Executor #3 fo', javaName: 'Executor #3 for node-1' }), 'other');
+});
+
+test('forkRisk section: the stored audit of the JVM (redacted like the rest), or null with a note', () => {
+  const ctx = { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: false };
+  assert.equal(buildBundle(incident, ctx).forkRisk, null);
+  assert.ok(buildBundle(incident, ctx).notes.some((n) => /no fork-risk audit/.test(n)));
+  const audited = { target: 'jenkins', pid: 100, risk: 'high', reasons: [{ rule: 'jdk-fork-with-preload', level: 'high', evidence: { kind: 'environment', text: 'LD_PRELOAD=/opt/x.so' } }], notes: [], auditedAt: '2026-12-06T05:00:00.000Z' };
+  const b = buildBundle({ ...incident, evidence: { ...incident.evidence, extra: { [FORK_RISK_KEY]: audited } } }, ctx);
+  assert.equal(b.forkRisk?.risk, 'high');
+  assert.equal(b.forkRisk?.reasons[0]?.rule, 'jdk-fork-with-preload');
+  assert.ok(!b.notes.some((n) => /no fork-risk audit/.test(n)));
 });

@@ -68,6 +68,8 @@ test('start execs the method script; stop is :kill; startd duration is child; co
   requireTool('xmllint', ['--version']);
   assert.equal(xpath('string(//exec_method[@name="start"]/@exec)'), '/lib/svc/method/forkwatch %m');
   assert.equal(xpath('string(//exec_method[@name="stop"]/@exec)'), ':kill');
+  // refresh reloads (SIGHUP, docs/daemon.md#reload); the default :kill would be SIGTERM, a stop.
+  assert.equal(xpath('string(//exec_method[@name="refresh"]/@exec)'), ':kill -HUP');
   for (const m of ['start', 'stop']) assert.match(xpath(`string(//exec_method[@name="${m}"]/@timeout_seconds)`), /^[1-9][0-9]*$/);
   assert.equal(xpath('string(//property_group[@name="startd"][@type="framework"]/propval[@name="duration"]/@value)'), 'child');
   const config = '//property_group[@name="config"][@type="application"]';

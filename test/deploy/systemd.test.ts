@@ -41,7 +41,7 @@ function one(unit: Map<string, string[]>, key: string): string | undefined {
   return unit.get(key)?.at(-1);
 }
 
-/** A root holding the stock units (sysinit.target & co.), our unit, and a stub for the ExecStart binary. */
+/** A root holding the stock units (sysinit.target & co.), our unit, and stubs for the ExecStart and ExecReload binaries. */
 function makeVerifyRoot(withStub: boolean): string {
   const root = mkdtempSync(join(tmpdir(), 'forkwatch-verify-'));
   const stock = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((d) => existsSync(join(d, 'sysinit.target')));
@@ -49,11 +49,15 @@ function makeVerifyRoot(withStub: boolean): string {
   cpSync(stock, join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
   mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
   cpSync(join(REPO_ROOT, UNIT), join(root, 'etc/systemd/system/forkwatch.service'));
-  const exe = (one(parseUnit(readRepoFile(UNIT)), 'Service.ExecStart') ?? '').split(/\s+/)[0] as string;
+  const unit = parseUnit(readRepoFile(UNIT));
+  // ExecStart's node, and ExecReload's /bin/kill (present on any host; absent from the empty root).
+  const exes = ['Service.ExecStart', 'Service.ExecReload'].map((k) => (one(unit, k) ?? '').split(/\s+/)[0] as string).filter(Boolean);
   if (withStub) {
-    mkdirSync(join(root, exe, '..'), { recursive: true });
-    writeFileSync(join(root, exe), '#!/bin/sh\nexit 0\n');
-    chmodSync(join(root, exe), 0o755);
+    for (const exe of exes) {
+      mkdirSync(join(root, exe, '..'), { recursive: true });
+      writeFileSync(join(root, exe), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(root, exe), 0o755);
+    }
   }
   return root;
 }
@@ -118,6 +122,8 @@ test('the unit runs unprivileged with exactly CAP_SYS_PTRACE + CAP_DAC_READ_SEAR
   assert.equal(one(unit, 'Service.NotifyAccess'), 'all', 'systemd-notify runs as a child of the daemon');
   assert.equal(one(unit, 'Service.Restart'), 'on-failure');
   assert.deepEqual((one(unit, 'Service.ExecStart') ?? '').split(/\s+/), ['/usr/bin/node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli/index.js', 'run', '--config', '/etc/forkwatch/forkwatch.yml']);
+  // systemctl reload = SIGHUP = config reload (docs/daemon.md#reload), not a stop.
+  assert.equal(one(unit, 'Service.ExecReload'), '/bin/kill -HUP $MAINPID');
   const syscalls = (unit.get('Service.SystemCallFilter') ?? []).join(' ');
   assert.match(syscalls, /\bptrace\b/, 'eu-stack needs ptrace(2)');
 });

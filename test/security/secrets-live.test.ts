@@ -80,7 +80,7 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
 
   // Everything a client can read, with and without the token.
   const openapi = JSON.parse((await get(`${daemon.url}/openapi.json`)).body) as { paths: Record<string, Record<string, unknown>> };
-  const apiGets = Object.entries(openapi.paths).filter(([p, ops]) => 'get' in ops && !p.endsWith('/core')).map(([p]) => p.replace('{id}', id));
+  const apiGets = Object.entries(openapi.paths).filter(([p, ops]) => 'get' in ops && !p.endsWith('/core')).map(([p]) => p.replace('{id}', id).replace('{name}', 'agent'));
   const pages = ['/', `/incidents/${id}`, '/page/fragment/overview', `/page/fragment/incidents/${id}`];
   const seen: { where: string; body: string }[] = [];
   for (const path of [...apiGets, ...pages]) {

@@ -1,6 +1,6 @@
 /** GET / : targets, their children, open incidents (with stacks), recently resolved ones. */
 import { attr, html, type SafeHtml } from '../../expose/html/html.js';
-import type { OverviewData, PageChild, PageIncident, PageTarget } from '../model.js';
+import type { OverviewData, PageChild, PageForkRisk, PageIncident, PageTarget } from '../model.js';
 import { classificationBadge, cmdline, formatDuration, incidentHref, stateBadge, timeAgo, untrusted } from './format.js';
 import { renderDocument, renderScanStatus } from './layout.js';
 import { renderStack } from './stack.js';
@@ -84,8 +84,25 @@ function renderTarget(t: PageTarget, data: OverviewData): SafeHtml {
     t.startTimeMs !== null ? html`<span class="muted">up ${formatDuration(data.status.now - t.startTimeMs)}</span>` : ''
   }</header>
 ${t.cmdline ? html`<p class="target-cmd">${cmdline(t.cmdline)}</p>` : ''}
+${t.forkRisk ? renderForkRisk(t.forkRisk, t.pid) : ''}
 ${children.length === 0 ? (t.up ? html`<p class="muted">No children.</p>` : '') : renderChildren(children)}
 </article>`;
+}
+
+const RISK_CLASS: Record<string, string> = { high: 'down', low: 'state-suspect', none: 'up' };
+
+/** The target's fork-risk audit: risk, then each reason with its evidence (from the process: untrusted) and prevention. */
+function renderForkRisk(a: PageForkRisk, pid: number | null): SafeHtml {
+  if (pid !== null && a.pid !== null && a.pid !== pid) return html``;
+  const risk = a.risk ?? 'cannot tell';
+  return html`<section class="fork-risk" data-risk="${attr(risk)}">
+<p><strong>Fork risk</strong> <span class="badge ${Object.hasOwn(RISK_CLASS, risk) ? RISK_CLASS[risk]! : ''}">${risk}</span>${a.auditedAt !== null ? html` <span class="muted">audited ${untrusted(new Date(a.auditedAt).toISOString(), 40)}</span>` : ''}</p>
+${a.reasons.length > 0 ? html`<table class="fork-risk-reasons">
+<tr><th>level</th><th>reason</th><th>evidence</th><th>prevention</th></tr>
+${a.reasons.map((r) => html`<tr data-rule="${attr(r.rule)}"><td data-label="level">${untrusted(r.level, 20)}</td><td data-label="reason">${untrusted(r.title, 300)} <code>${untrusted(r.rule, 128)}</code></td><td data-label="evidence"><code class="evidence">${untrusted(r.evidence, 512)}</code></td><td data-label="prevention">${untrusted(r.prevention, 1000)}</td></tr>`)}
+</table>` : ''}
+${a.notes.length > 0 ? html`<p class="muted">${a.notes.map((n, i) => html`${i > 0 ? '; ' : ''}${untrusted(n, 300)}`)}</p>` : ''}
+</section>`;
 }
 
 /** A child is shown as hung when its open incident is confirmed (or already remediated): not merely overdue. */

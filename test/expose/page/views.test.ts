@@ -36,7 +36,12 @@ function hostileOverview(s: string): OverviewData {
   const inc = hostileIncident(s);
   return sampleOverview({
     status: sampleStatus({ host: s, version: s, remediationMode: s, scanErrors: [{ at: NOW, stage: s, message: s }], problems: [s] }),
-    targets: [{ name: s, pid: 1, startTimeMs: NOW, up: true, user: s, cmdline: s, processes: 3 }],
+    targets: [
+      {
+        name: s, pid: 1, startTimeMs: NOW, up: true, user: s, cmdline: s, processes: 3,
+        forkRisk: { pid: 1, risk: s, auditedAt: NOW, reasons: [{ rule: s, title: s, level: s, evidence: s, prevention: s }], notes: [s, s] },
+      },
+    ],
     children: [{ target: s, targetPid: 1, pid: 2, startTimeMs: NOW, classification: s, ageMs: 5, overdue: true, state: s, comm: s, cmdline: s, depth: 1, incidentId: inc.id }],
     openIncidents: [inc],
     resolvedIncidents: [{ ...inc, state: 'resolved' }],
@@ -100,6 +105,18 @@ test('a 100,000-character line is cut inline and says how much', () => {
   const doc = renderOverviewPage(hostileOverview(HOSTILE.longLine!));
   assert.match(doc, /… 98000 more characters/);
   assert.ok(doc.length < 1_000_000, `page stays bounded: ${doc.length}`);
+});
+
+test('overview: the fork-risk section of a watched JVM (risk, reasons, evidence, prevention); none for another pid', () => {
+  const forkRisk = { pid: 100, risk: 'high', auditedAt: NOW, reasons: [{ rule: 'jdk-fork-with-preload', title: 'FORK with a preload', level: 'high', evidence: 'LD_PRELOAD=/opt/x.so', prevention: 'use POSIX_SPAWN' }], notes: [] };
+  const base = sampleOverview();
+  const t = { ...base.targets[0]!, pid: 100, forkRisk };
+  const doc = renderOverviewPage({ ...base, targets: [t] });
+  assert.match(doc, /<section class="fork-risk" data-risk="high">/);
+  assert.match(doc, /<tr data-rule="jdk-fork-with-preload">/);
+  assert.match(doc, /LD_PRELOAD=\/opt\/x\.so/);
+  assert.match(doc, /use POSIX_SPAWN/);
+  assert.doesNotMatch(renderOverviewPage({ ...base, targets: [{ ...t, pid: 101 }] }), /fork-risk/, 'an audit of another pid is not shown');
 });
 
 test('overview: targets, children with classification and age, hung marked; decoys not hung', () => {
