@@ -19,7 +19,7 @@ import { addChild, walkDescendants, type TreeView } from '../scan/tree.js';
 import type { ProcessInfo } from '../scan/types.js';
 import { loadUserNames } from '../scan/users.js';
 import { classifyDescendants } from '../classify/classify.js';
-import { sameIdentity } from '../classify/identity.js';
+import { sameIdentity } from '../classify/process-identity.js';
 import { sameImage } from '../classify/image.js';
 import { discoverStreaming, discoverTargets, type Matched, type ProcessStream } from '../classify/targets.js';
 import { ChildTracker } from '../classify/tracker.js';

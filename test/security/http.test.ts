@@ -20,7 +20,7 @@ import { createBundleExtension } from '../../src/bundle/extension.js';
 import { createRemediationExtension } from '../../src/remediate/extension.js';
 import { loadMatcher } from '../../src/stages/build.js';
 import { GET_RATE_LIMIT, MAX_IN_FLIGHT, METRICS_RATE_LIMIT } from '../../src/expose/server.js';
-import { CLASSIFY_MAX_THREADS } from '../../src/expose/routes/signatures.js';
+import { DIAGNOSE_MAX_THREADS } from '../../src/expose/routes/signatures.js';
 import type { ForkwatchApp } from '../../src/extension/context.js';
 import type { MatchPort } from '../../src/match/port.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -149,10 +149,10 @@ test('every GET route: no agent secret ever; raw /proc syscall lines and absolut
 
 test('/api/v1/classify: a threads budget answered 413 naming the limit', async (t) => {
   const { app } = await setup(t, { extensions: [], matcher: loadMatcher({ signatures: { paths: [] } }, silentLogger()) });
-  const stack = Array.from({ length: CLASSIFY_MAX_THREADS + 1 }, (_, i) => `TID ${i + 1}:\n#0  0x00007f0000000001 nanosleep`).join('\n');
+  const stack = Array.from({ length: DIAGNOSE_MAX_THREADS + 1 }, (_, i) => `TID ${i + 1}:\n#0  0x00007f0000000001 nanosleep`).join('\n');
   const res = await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack } });
   assertErrorShape(res, 413, 'threads budget');
-  assert.match(res.body, new RegExp(`at most ${CLASSIFY_MAX_THREADS} `));
+  assert.match(res.body, new RegExp(`at most ${DIAGNOSE_MAX_THREADS} `));
 });
 
 // ---- over real HTTP: limits count sockets, not in-process requests ----
