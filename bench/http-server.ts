@@ -1,7 +1,7 @@
 /**
  * The server side of bench/http.ts, in its own process so autocannon does not
  * share its event loop. Usage: npx tsx bench/http-server.ts MODE INCIDENTS
- *   MODE: cheap | none | all   (prom-client default metrics: see src/expose/metrics.ts)
+ *   MODE: cheap | none | all   (prom-client default metrics: see src/extension/metrics.ts)
  *         raw                  (the same registry, 'cheap', behind bare node:http: the floor)
  * A real SQLite store seeded with INCIDENTS incidents and a stub scanner whose
  * report has 50 children, scanned once, so /metrics carries real label sets.

@@ -3,7 +3,7 @@
  * incidents, incidents resolved since the last digest, watched JVMs at risk
  * (the fork-risk audit's, when wired) and what the outbox could not deliver.
  * Everything shown is redacted (src/util/redact.ts) before it is escaped for
- * mrkdwn, and every limit of src/alert/slack-limits.ts holds: a long list is
+ * mrkdwn, and every limit of src/extension/slack-limits.ts holds: a long list is
  * cut with a count of what was left out, never rejected by Slack.
  */
 import type { IncidentSummary, OutboxStats } from '../record/types.js';

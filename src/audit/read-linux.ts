@@ -3,7 +3,7 @@
  * environ,status,exe} and files inside /proc/PID/root (the mapped objects'
  * ELF headers, libc, os-release), all bounded, none followed into a FIFO or
  * device, nothing executed. Kept in this one file so the /proc module can
- * take it over. The JDK home and release file come from src/bundle/target-facts.ts.
+ * take it over. The JDK home and release file come from src/capture/target-facts.ts.
  */
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * daemon's own parts: the capturer (src/capture/capturer.ts: kernel evidence
  * read before any ptrace, the provably-blocked rule, one capture per
  * identity with the configured backends), the matcher (shipped library +
- * signatures.paths, src/daemon/stages.ts loadMatcher) and the verdict rule
+ * signatures.paths, src/stages/build.ts loadMatcher) and the verdict rule
  * (src/match/verdict.ts). The daemon gets its second kernel sample a scan
  * later; a one-shot scan cannot wait an interval, so a child not yet
  * captured is sampled twice, SAMPLE_GAP_MS apart, before its capture.

@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   return watch(scanner, confirmer, config.intervalMs, Boolean(values.json));
 }
 
-/** The daemon's scanner, capturer and matcher (src/daemon/stages.ts), capturing each child once. */
+/** The daemon's scanner, capturer and matcher (src/stages/build.ts), capturing each child once. */
 function buildScan(config: Config, noCapture: boolean): { scanner: Scanner; confirmer: Confirmer } {
   const kernelOnly = noCapture || !config.capture.enabled;
   const capture = { ...config.capture, enabled: !kernelOnly, recaptureAfterMs: 0 };

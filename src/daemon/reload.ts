@@ -1,7 +1,7 @@
 /**
  * Config reload on SIGHUP (systemctl reload, svcadm refresh): the same loader
  * and validation as at start (src/config/load.ts), the signature library
- * re-read (src/daemon/stages.ts loadMatcher). Anything that fails keeps the
+ * re-read (src/stages/build.ts loadMatcher). Anything that fails keeps the
  * running config and library, is logged naming the key and value, and sets
  * forkwatch_config_last_reload_successful 0; a success sets it to 1 and the
  * success timestamp to now (the Prometheus and Alertmanager convention; both

@@ -1,7 +1,7 @@
 /**
  * What the daemon needs from the scan and match stages, as small interfaces
  * (capture's Capturer and record's IncidentStore are used as they are).
- * src/daemon/stages.ts builds the real ones; tests pass fakes. Only the
+ * src/stages/build.ts builds the real ones; tests pass fakes. Only the
  * daemon knows all the stages.
  */
 import type { ScanReport } from '../classify/types.js';

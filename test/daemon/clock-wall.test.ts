@@ -1,5 +1,5 @@
 /**
- * The daemon's wall clock (src/schedule/wall-clock.ts) under a fake clock:
+ * The daemon's wall clock (src/daemon/wall-clock.ts) under a fake clock:
  * retention once at start and then at retention.schedule, the audit slot
  * empty until the audit wiring fills it, the digest only with a schedule.
  */
