@@ -4,10 +4,10 @@
  * one above. Within the extensions layer, no extension imports another.
  */
 const LAYERS = [
-  // base: no forkwatch stage below it
-  ['util', 'config', 'schedule', 'version.ts'],
-  // /proc (and the illumos ps/ptree source behind the same interface)
+  // /proc (and the illumos ps/ptree source behind the same interface): imports nothing of forkwatch's
   ['proc'],
+  // base: helpers (run-program, reap, logger, ...), config, the cron clock; util reads /proc through proc
+  ['util', 'config', 'schedule', 'version.ts'],
   // the stages, in the order a tick runs them
   ['scan'],
   ['classify'], // is this child never exec'd?

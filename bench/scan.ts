@@ -1,21 +1,30 @@
 /**
  * Cost of one forkwatch scan with 1,000 / 5,000 / 10,000 unrelated processes
  * on the host, against `ps -eo pid,ppid,etimes,stat,nlwp,comm,args` timed in
- * the same run. The target is the suite's deadlocked C program (2 hung
+ * the same run, and the discovery scan (every process read) against a C
+ * baseline that reads the same files for every pid (bench/scan-baseline.c:
+ * stat and cmdline, one open/read/close each). The target is the suite's deadlocked C program (2 hung
  * children, a sleeper); the unrelated processes are idle forks of
  * bench/scan-spawner.c, removed by process group afterwards.
  *
- *   npx tsx bench/scan.ts [--counts 1000,5000,10000] [--runs 20]
+ *   npx tsx bench/scan.ts [--counts 1000,5000,10000] [--runs 20] [--compare DIR]
+ *
+ * --compare DIR: another checkout's src (e.g. an older commit unpacked with
+ * `git archive COMMIT src | tar -x -C DIR`) whose discovery is timed in the
+ * same rounds, for a before/after under the same load.
  *
  * Prints a Markdown table for bench/RESULTS.md ("scan" section). Steady state
  * = a scan between rediscoveries (the target and its descendants only);
- * discovery = the first scan (every process read). Medians of --runs runs
- * (ps: of runs/4), interleaved so load from others hits all alike.
+ * discovery = the first scan of a new scanner (every process read): the very
+ * first (cold: getconf CLK_TCK, JIT) and the median of --runs/2 more, each
+ * interleaved with a C baseline pass; wall and CPU (user + system) time, as
+ * other work on a shared host stretches wall time but not CPU time. Medians of --runs runs (ps: of
+ * runs/4), interleaved so load from others hits all alike.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createScanner } from '../src/stages/scanner.js';
 import { resolveConfig } from '../src/config/load.js';
@@ -29,17 +38,35 @@ function arg(name: string, dflt: string): string {
 }
 const COUNTS = arg('--counts', '1000,5000,10000').split(',').map(Number);
 const RUNS = Number(arg('--runs', '20'));
+const COMPARE = arg('--compare', '');
+type CreateScanner = typeof createScanner;
+const compareScanner: CreateScanner | null = COMPARE
+  ? ((await import(resolve(COMPARE, 'src/classify/scanner.ts'))) as { createScanner: CreateScanner }).createScanner
+  : null;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-function buildSpawner(): string {
-  const out = join(REPO_ROOT, '.tmp/bench/scan-spawner');
+function buildC(name: string): string {
+  const out = join(REPO_ROOT, '.tmp/bench', name);
   mkdirSync(join(REPO_ROOT, '.tmp/bench'), { recursive: true });
-  execFileSync('gcc', ['-O1', '-o', out, join(REPO_ROOT, 'bench/scan-spawner.c')]);
+  execFileSync('gcc', ['-O2', '-o', out, join(REPO_ROOT, `bench/${name}.c`)]);
   return out;
+}
+
+/** Wall and CPU (user + system) time of one run, ms. */
+interface Cost {
+  wall: number;
+  cpu: number;
+}
+
+/** One pass of the C baseline over /proc: its own cost of reading every pid's stat and cmdline. */
+function baselinePass(baseline: string): Cost {
+  const out = execFileSync(baseline, ['/proc', '1'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const [wall, , cpu] = out.trim().split(' ').map(Number);
+  return { wall: wall!, cpu: cpu! };
 }
 
 function countProcesses(): number {
@@ -69,7 +96,26 @@ async function killGroup(pgid: number | null, baseline: number): Promise<void> {
   for (let i = 0; i < 120 && countProcesses() > baseline + 100; i++) await new Promise((r) => setTimeout(r, 250));
 }
 
-async function measure(total: number, spawner: string, targetPid: number): Promise<string> {
+/** One discovery: the first scan of a new scanner (every process read). */
+async function timeDiscovery(create: CreateScanner, config: Parameters<CreateScanner>[0]): Promise<Cost> {
+  const scanner = create(config);
+  const t = performance.now();
+  const c = process.cpuUsage();
+  await scanner.scan();
+  const used = process.cpuUsage(c);
+  return { wall: performance.now() - t, cpu: (used.user + used.system) / 1000 };
+}
+
+/** "wall / cpu" medians of a list of costs. */
+function medians(xs: Cost[]): Cost {
+  return { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) };
+}
+
+function cell(x: Cost): string {
+  return `${x.wall.toFixed(1)} / ${x.cpu.toFixed(1)}`;
+}
+
+async function measure(total: number, spawner: string, floorProgram: string, targetPid: number): Promise<string> {
   const baseline = countProcesses();
   const group = await spawnUnrelated(spawner, total - baseline);
   try {
@@ -78,7 +124,20 @@ async function measure(total: number, spawner: string, targetPid: number): Promi
     const scanner = createScanner(config);
     const t0 = performance.now();
     const first = await scanner.scan();
-    const discoveryMs = performance.now() - t0;
+    const coldMs = performance.now() - t0;
+    const discoveries: Cost[] = [];
+    const before: Cost[] = [];
+    const floors: Cost[] = [baselinePass(floorProgram)];
+    if (compareScanner) await compareScanner(config).scan(); // its cold first scan, not counted
+    for (let i = 0; i < Math.max(3, RUNS / 2); i++) {
+      discoveries.push(await timeDiscovery(createScanner, config));
+      floors.push(baselinePass(floorProgram));
+      if (compareScanner) before.push(await timeDiscovery(compareScanner, config));
+    }
+    const discovery = medians(discoveries);
+    const floor = medians(floors);
+    const ratio = (x: Cost) => `${(x.wall / floor.wall).toFixed(2)}x / ${(x.cpu / floor.cpu).toFixed(2)}x`;
+    const beforeCells = compareScanner ? ` ${cell(medians(before))} | ${ratio(medians(before))} |` : '';
     for (let i = 0; i < 5; i++) await scanner.scan(); // warm-up: JIT, page cache
     const steady: number[] = [];
     const psRuns: number[] = [];
@@ -97,19 +156,24 @@ async function measure(total: number, spawner: string, targetPid: number): Promi
     }
     const s = median(steady);
     const ps = median(psRuns);
-    return `| ${present} | ${discoveryMs.toFixed(1)} | ${s.toFixed(2)} | ${read} | ${ps.toFixed(1)} | ${(ps / s).toFixed(0)}x |`;
+    return `| ${present} | ${coldMs.toFixed(1)} | ${cell(discovery)} | ${cell(floor)} | ${ratio(discovery)} |${beforeCells} ${s.toFixed(2)} | ${read} | ${ps.toFixed(1)} | ${(ps / s).toFixed(0)}x |`;
   } finally {
     await killGroup(group, baseline);
   }
 }
 
-const spawner = buildSpawner();
+const spawner = buildC('scan-spawner');
+const baseline = buildC('scan-baseline');
 const d = await startDeadlocker({ hung: 2, sleeper: true });
 try {
   console.log(`host: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, runs ${RUNS}`);
-  console.log('| processes on host | discovery scan (ms) | steady-state scan, median (ms) | processes read per steady scan | `ps -eo ...` median (ms) | ps / steady |');
-  console.log('|---:|---:|---:|---:|---:|---:|');
-  for (const n of COUNTS) console.log(await measure(n, spawner, d.pid));
+  const beforeHead = compareScanner ? ` discovery of ${COMPARE}, wall / CPU (ms) | ${COMPARE} / C |` : '';
+  console.log(
+    `| processes on host | first discovery, cold (ms) | discovery, wall / CPU (ms) | C baseline, wall / CPU (ms) | discovery / C |${beforeHead} steady-state scan, median (ms) | processes read per steady scan | \`ps -eo ...\` median (ms) | ps / steady |`,
+  );
+  console.log(`|---:|---:|---:|---:|---:|${compareScanner ? '---:|---:|' : ''}---:|---:|---:|---:|`);
+  for (const n of COUNTS) console.log(await measure(n, spawner, baseline, d.pid));
+  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
   await d.stop();
 }

@@ -41,12 +41,6 @@ export function pickAuditedEnv(entries: readonly string[]): Record<string, strin
   return out;
 }
 
-/** Threads: from /proc/PID/status. */
-export function parseThreadCount(status: string): number | null {
-  const m = /^Threads:\s+([0-9]{1,9})$/m.exec(status.slice(0, 64 * 1024));
-  return m ? Number(m[1]) : null;
-}
-
 /** -Dname=value arguments (a bare -Dname is ""), up to the main class or -jar (what follows is the program's). */
 export function propertiesFromArgs(args: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -2,16 +2,18 @@
  * Every read the audit makes of a Linux process: /proc/PID/{maps,cmdline,
  * environ,status,exe} and files inside /proc/PID/root (the mapped objects'
  * ELF headers, libc, os-release), all bounded, none followed into a FIFO or
- * device, nothing executed. Kept in this one file so the /proc module can
- * take it over. The JDK home and release file come from src/capture/target-facts.ts.
+ * device, nothing executed. The /proc files themselves are read through
+ * src/proc; the files inside /proc/PID/root are the mapped objects'. The JDK home and release file come from src/bundle/target-facts.ts.
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectTargetFacts } from '../capture/target-facts.js';
 import { parseOsRelease } from '../capture/host-facts.js';
-import { readFileBounded, readPrefix } from '../util/read-file-bounded.js';
+import { readFileBounded } from '../util/read-file-bounded.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure, orNull } from '../proc/read.js';
 import { readElfAtforkImports } from './elf-imports.js';
-import { glibcVersionFromPath, parseGlibcVersion, parseMapsPaths, parseThreadCount, pickAuditedEnv, splitNul } from './parse-proc.js';
+import { glibcVersionFromPath, parseGlibcVersion, parseMapsPaths, pickAuditedEnv, splitNul } from './parse-proc.js';
 import type { MappedObject, ProcessFacts } from './types.js';
 
 const MAX_MAPS = 8 * 1024 * 1024;
@@ -22,17 +24,19 @@ const MAX_OBJECTS = 256;
 
 /** The facts of one process, or null when it is gone (no maps, no cmdline). jcmd properties are added by the caller. */
 export async function readLinuxFacts(pid: number, procRoot = '/proc'): Promise<ProcessFacts | null> {
-  const dir = join(procRoot, String(pid));
-  const maps = readPrefix(join(dir, 'maps'), MAX_MAPS);
-  const cmdline = readPrefix(join(dir, 'cmdline'), MAX_CMDLINE);
+  const fs = new ProcFS(procRoot);
+  const dir = fs.path(pid);
+  const maps = orNull(fs.maps(pid, MAX_MAPS));
+  const cmd = fs.cmdline(pid, MAX_CMDLINE);
+  const cmdline = isFailure(cmd) ? null : cmd.bytes;
   if (maps === null && cmdline === null) return null;
   const unreadable: string[] = [];
   if (maps === null) unreadable.push('/proc/PID/maps unreadable (the audit needs the same uid or root)');
-  const environ = readPrefix(join(dir, 'environ'), MAX_ENVIRON);
+  const environ = orNull(fs.environ(pid, MAX_ENVIRON));
   if (environ === null) unreadable.push('/proc/PID/environ unreadable: LD_PRELOAD and *_JAVA_OPTIONS not known');
-  const status = readPrefix(join(dir, 'status'), 64 * 1024)?.toString('utf8') ?? '';
-  const paths = parseMapsPaths(maps?.toString('utf8') ?? '');
-  const exePath = readLinkOrNull(join(dir, 'exe'))?.replace(/ \(deleted\)$/, '') ?? null;
+  const status = orNull(fs.status(pid));
+  const paths = parseMapsPaths(maps ?? '');
+  const exePath = orNull(fs.link(pid, 'exe'))?.replace(/ \(deleted\)$/, '') ?? null;
   const target = await collectTargetFacts(pid, null, { procRoot });
   return {
     pid,
@@ -42,7 +46,7 @@ export async function readLinuxFacts(pid: number, procRoot = '/proc'): Promise<P
     args: cmdline ? splitNul(cmdline) : [],
     properties: {},
     environment: environ ? pickAuditedEnv(splitNul(environ, 100_000)) : null,
-    threads: parseThreadCount(status),
+    threads: status?.threads ?? null,
     libc: target.libcPath ? readLibc(dir, target.libcPath) : null,
     os: readOsRelease(dir),
     jdk: target.jdk?.home ? { home: target.jdk.home, version: target.jdk.version } : null,
@@ -109,10 +113,3 @@ function readOsRelease(dir: string): ProcessFacts['os'] {
   return null;
 }
 
-function readLinkOrNull(path: string): string | null {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return null;
-  }
-}

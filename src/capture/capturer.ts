@@ -9,7 +9,7 @@
  */
 import type { Config } from '../config/config.js';
 import type { Logger } from '../util/logger.js';
-import { readKernelEvidence } from '../classify/kernel-evidence.js';
+import { readKernelEvidence } from '../proc/kernel-evidence.js';
 import { assessProvablyBlocked, type BlockedVerdict } from '../classify/kernel-evidence-rule.js';
 import { detectBackends, resolveExecutable, type CaptureBackend, type DetectDeps } from './backends.js';
 import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-stack.js';

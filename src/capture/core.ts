@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { readProcText } from '../classify/kernel-evidence.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
 import { CAPTURE_ENV } from './backends.js';
 import { runTracerOnTarget, type RunProgramFn } from './capture-stack.js';
 import { estimateCoreBytes, parseCoredumpFilter, type CoreEstimate } from './core-estimate.js';
@@ -130,9 +131,11 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
 }
 
 function readEstimate(procRoot: string, pid: number): CoreEstimate | null {
-  const smaps = readProcText(join(procRoot, String(pid), 'smaps'), 8 << 20);
-  if (smaps === null) return null;
-  const est = estimateCoreBytes(smaps, parseCoredumpFilter(readProcText(join(procRoot, String(pid), 'coredump_filter'))));
+  const fs = new ProcFS(procRoot);
+  const smaps = fs.smaps(pid, false);
+  if (isFailure(smaps)) return null;
+  const filter = fs.text(pid, 'coredump_filter');
+  const est = estimateCoreBytes(smaps, parseCoredumpFilter(isFailure(filter) ? null : filter));
   return est.mappings > 0 ? est : null;
 }
 

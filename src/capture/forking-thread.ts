@@ -6,10 +6,10 @@
  * child holds. When several tasks share the comm (every Jenkins poller's comm
  * is "SCM polling for"), that pipe tells them apart.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { readProcText } from '../classify/kernel-evidence.js';
-import { parseProcSyscall } from '../classify/kernel-evidence-parse.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure, orNull } from '../proc/read.js';
+import { parseSyscall } from '../proc/parse/syscall.js';
+import { parseFdFlags } from '../proc/parse/fdinfo.js';
 import type { ForkingThread } from './types.js';
 
 export interface TaskInfo {
@@ -35,7 +35,7 @@ export interface ForkingThreadOptions {
 }
 
 export function findForkingThread(opts: ForkingThreadOptions): ForkingThread | null {
-  const comm = opts.childComm ?? readProcText(join(opts.procRoot, String(opts.childPid), 'comm'))?.replace(/\n$/, '');
+  const comm = opts.childComm ?? orNull(new ProcFS(opts.procRoot).text(opts.childPid, 'comm', 256))?.replace(/\n$/, '');
   if (!comm) return null;
   const candidates = readTasks(opts.procRoot, opts.parentPid).filter((t) => t.comm === comm);
   if (candidates.length === 0) return null;
@@ -53,24 +53,20 @@ export function findForkingThread(opts: ForkingThreadOptions): ForkingThread | n
 }
 
 export function readTasks(procRoot: string, pid: number): TaskInfo[] {
-  let tids: string[];
-  try {
-    tids = readdirSync(join(procRoot, String(pid), 'task')).slice(0, MAX_TASKS);
-  } catch {
-    return [];
-  }
+  const fs = new ProcFS(procRoot);
+  const tids = fs.taskIds(pid);
+  if (isFailure(tids)) return [];
   const out: TaskInfo[] = [];
-  for (const name of tids) {
-    if (!/^[0-9]+$/.test(name)) continue;
-    const dir = join(procRoot, String(pid), 'task', name);
-    const comm = readProcText(join(dir, 'comm'), 256);
-    if (comm === null) continue; // the thread ended meanwhile
-    const wchan = readProcText(join(dir, 'wchan'), 256)?.trim();
+  for (const tid of tids.slice(0, MAX_TASKS)) {
+    const comm = fs.text(pid, `task/${tid}/comm`, 256);
+    if (isFailure(comm)) continue; // the thread ended meanwhile
+    const wchan = fs.wchan(pid, tid);
+    const syscall = fs.text(pid, `task/${tid}/syscall`, 512);
     out.push({
-      tid: Number(name),
+      tid,
       comm: comm.replace(/\n$/, ''),
-      wchan: wchan && wchan !== '0' ? wchan : null,
-      syscall: readProcText(join(dir, 'syscall'), 512)?.trim() ?? null,
+      wchan: isFailure(wchan) ? null : wchan,
+      syscall: isFailure(syscall) ? null : syscall.trim(),
     });
   }
   return out;
@@ -82,7 +78,7 @@ export function preferBlockedInRead(tasks: readonly TaskInfo[], arch: string): T
 }
 
 function isInRead(t: TaskInfo, arch: string): boolean {
-  const sys = t.syscall ? parseProcSyscall(t.syscall) : null;
+  const sys = t.syscall ? parseSyscall(t.syscall) : null;
   return sys !== null && sys.nr === READ_SYSCALL_NR[arch];
 }
 
@@ -91,10 +87,10 @@ function pickBySharedPipe(candidates: readonly TaskInfo[], opts: ForkingThreadOp
   const childPipes = readPipeInodes(opts.procRoot, opts.childPid);
   if (childPipes.size === 0) return null;
   const matches = candidates.filter((t) => {
-    const sys = isInRead(t, arch) && t.syscall ? parseProcSyscall(t.syscall) : null;
+    const sys = isInRead(t, arch) && t.syscall ? parseSyscall(t.syscall) : null;
     const fd = sys?.args[0];
     if (fd === undefined) return false;
-    const link = readLink(join(opts.procRoot, String(opts.parentPid), 'fd', String(fd)));
+    const link = orNull(new ProcFS(opts.procRoot).link(opts.parentPid, `fd/${fd}`));
     return link !== null && childPipes.has(link);
   });
   return matches.length === 1 ? matches[0]! : null;
@@ -102,15 +98,12 @@ function pickBySharedPipe(candidates: readonly TaskInfo[], opts: ForkingThreadOp
 
 function readPipeInodes(procRoot: string, pid: number): Set<string> {
   const out = new Set<string>();
-  let fds: string[];
-  try {
-    fds = readdirSync(join(procRoot, String(pid), 'fd')).slice(0, MAX_FDS);
-  } catch {
-    return out;
-  }
-  for (const fd of fds) {
-    const link = readLink(join(procRoot, String(pid), 'fd', fd));
-    if (link?.startsWith('pipe:') && isWritable(readProcText(join(procRoot, String(pid), 'fdinfo', fd), 4096))) out.add(link);
+  const fs = new ProcFS(procRoot);
+  const fds = fs.list(pid, 'fd');
+  if (isFailure(fds)) return out;
+  for (const fd of fds.slice(0, MAX_FDS)) {
+    const link = orNull(fs.link(pid, `fd/${fd}`));
+    if (link?.startsWith('pipe:') && isWritable(orNull(fs.text(pid, `fdinfo/${fd}`, 4096)))) out.add(link);
   }
   return out;
 }
@@ -121,16 +114,9 @@ function readPipeInodes(procRoot: string, pid: number): Set<string> {
  * forked for it holds the write end. fdinfo "flags:" is octal; O_ACCMODE = 3.
  */
 export function isWritable(fdinfo: string | null): boolean {
-  const m = fdinfo ? /^flags:\s*([0-7]{1,12})$/m.exec(fdinfo) : null;
-  if (!m) return false;
-  const mode = Number.parseInt(m[1]!, 8) & 3;
+  const flags = fdinfo === null ? null : parseFdFlags(fdinfo);
+  if (flags === null) return false;
+  const mode = flags & 3;
   return mode === 1 || mode === 2;
 }
 
-function readLink(path: string): string | null {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return null;
-  }
-}

@@ -3,9 +3,8 @@
  * read once (ours: effective uid, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; the target's uid and
  * TracerPid; Yama's ptrace_scope when the file exists); explaining is pure.
  */
-import { join } from 'node:path';
-import { readProcText } from '../classify/kernel-evidence.js';
-import { parseProcStatus } from '../classify/kernel-evidence-parse.js';
+import { ownProc, ProcFS } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
 
 export interface PtraceAccessFacts {
   platform: NodeJS.Platform;
@@ -28,21 +27,22 @@ export interface PtraceAccessFacts {
 const CAP_SYS_PTRACE_BIT = 19n;
 const CAP_DAC_READ_SEARCH_BIT = 2n;
 
-function hasCap(capEff: string | undefined, bit: bigint): boolean | null {
-  return capEff === undefined ? null : ((BigInt(`0x${capEff}`) >> bit) & 1n) === 1n;
+function hasCap(capEff: bigint | null, bit: bigint): boolean | null {
+  return capEff === null ? null : ((capEff >> bit) & 1n) === 1n;
 }
 
 export function readPtraceAccessFacts(pid: number, procRoot: string): PtraceAccessFacts {
-  const own = readProcText('/proc/self/status');
-  const capEff = own ? /^CapEff:\s*([0-9a-fA-F]{1,32})$/m.exec(own)?.[1] : undefined;
-  const target = readProcText(join(procRoot, String(pid), 'status'));
-  const targetStatus = target ? parseProcStatus(target) : null;
-  const scopeText = readProcText(join(procRoot, 'sys/kernel/yama/ptrace_scope'));
-  const scope = scopeText === null ? null : Number.parseInt(scopeText.trim(), 10);
+  const own = ownProc.status('self');
+  const capEff = isFailure(own) ? null : own.capEff;
+  const fs = new ProcFS(procRoot);
+  const target = fs.status(pid);
+  const targetStatus = isFailure(target) ? null : target;
+  const scopeText = fs.hostText('sys/kernel/yama/ptrace_scope');
+  const scope = isFailure(scopeText) ? null : Number.parseInt(scopeText.trim(), 10);
   return {
     platform: process.platform,
     ourEuid: typeof process.geteuid === 'function' ? process.geteuid() : null,
-    targetUid: targetStatus?.uid ?? null,
+    targetUid: targetStatus?.realUid ?? null,
     capSysPtrace: hasCap(capEff, CAP_SYS_PTRACE_BIT),
     capDacReadSearch: hasCap(capEff, CAP_DAC_READ_SEARCH_BIT),
     ptraceScope: scope === null || Number.isNaN(scope) ? null : scope,

@@ -17,11 +17,11 @@
  * whole JVM (forkwatch only ever attaches to suspects); the child's stack from
  * fork() outwards is that thread's native stack at the moment of the fork.
  */
-import { readlinkSync } from 'node:fs';
 import { BoundedReadError, readFileBounded, type BoundedFile } from '../util/read-file-bounded.js';
 import { dirname, join } from 'node:path';
-import { readProcText } from '../classify/kernel-evidence.js';
-import type { ForkingThread } from './types.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure, orNull } from '../proc/read.js';
+import type { ForkingThread } from '../capture/types.js';
 import { parseOsRelease } from './host-facts.js';
 
 export interface JdkFacts {
@@ -97,10 +97,10 @@ export function parseLibcPath(maps: string): string | null {
 }
 
 export async function collectTargetFacts(pid: number, forkingThread: ForkingThread | null, opts: TargetFactsOptions): Promise<TargetFacts> {
-  const dir = join(opts.procRoot, String(pid));
-  const exe = readLink(join(dir, 'exe'));
-  const maps = readProcText(join(dir, 'maps'), MAX_MAPS_BYTES) ?? '';
-  const jdk = readJdkFacts(dir, exe, maps);
+  const fs = new ProcFS(opts.procRoot);
+  const exe = orNull(fs.link(pid, 'exe'));
+  const maps = orNull(fs.maps(pid, MAX_MAPS_BYTES)) ?? '';
+  const jdk = readJdkFacts(fs, pid, exe, maps);
   return {
     at: (opts.now ?? Date.now)(),
     pid,
@@ -108,19 +108,19 @@ export async function collectTargetFacts(pid: number, forkingThread: ForkingThre
     jdk: jdk.facts,
     ...(jdk.error ? { jdkError: jdk.error } : {}),
     libcPath: parseLibcPath(maps),
-    forkingThreadKernel: forkingThread ? readThreadKernel(dir, forkingThread.tid) : null,
+    forkingThreadKernel: forkingThread ? readThreadKernel(fs, pid, forkingThread.tid) : null,
   };
 }
 
 /** Candidate homes from exe then maps; the first whose release file passes the checks gives the facts. Nothing is run. */
-function readJdkFacts(dir: string, exe: string | null, maps: string): { facts: JdkFacts | null; error?: string } {
+function readJdkFacts(fs: ProcFS, pid: number, exe: string | null, maps: string): { facts: JdkFacts | null; error?: string } {
   const fromExe = exe ? jdkHomeOf(exe.replace(/ \(deleted\)$/, '')) : [];
   const homes = [...new Set([...fromExe, ...jdkHomesFromMaps(maps)])].filter((h) => h.startsWith('/') && h !== '/');
   if (homes.length === 0) return { facts: null, error: exe ? `no JDK home: ${exe.slice(0, 200)} is not HOME/bin/java and no libjvm.so is mapped` : 'exe unreadable and no libjvm.so mapped' };
-  const uid = readOwnerUid(dir);
+  const uid = readOwnerUid(fs, pid);
   const why: string[] = [];
   for (const home of homes) {
-    const r = readReleaseFile(join(dir, 'root', home, 'release'), uid);
+    const r = readReleaseFile(join(fs.path(pid, 'root'), home, 'release'), uid);
     if (typeof r === 'string') return { facts: { source: 'release-file', home, ...parseRelease(r) } };
     why.push(`${home}/release: ${r.error}`);
   }
@@ -147,27 +147,19 @@ export function readReleaseFile(path: string, targetUid: number | null): string 
 }
 
 /** The target's real uid (first field of Uid: in /proc/PID/status). */
-function readOwnerUid(dir: string): number | null {
-  const m = /^Uid:\s+([0-9]{1,10})/m.exec(readProcText(join(dir, 'status'), 16 * 1024) ?? '');
-  return m ? Number(m[1]) : null;
+function readOwnerUid(fs: ProcFS, pid: number): number | null {
+  const status = fs.status(pid);
+  return isFailure(status) ? null : status.realUid;
 }
 
-function readThreadKernel(dir: string, tid: number): TargetFacts['forkingThreadKernel'] {
-  const t = join(dir, 'task', String(tid));
-  const stack = readProcText(join(t, 'stack'), 64 * 1024);
+function readThreadKernel(fs: ProcFS, pid: number, tid: number): TargetFacts['forkingThreadKernel'] {
+  const stack = orNull(fs.kernelStack(pid, tid));
   return {
     tid,
-    wchan: readProcText(join(t, 'wchan'), 256)?.trim() || null,
-    syscall: readProcText(join(t, 'syscall'), 512)?.trim() ?? null,
+    wchan: orNull(fs.text(pid, `task/${tid}/wchan`, 256))?.trim() || null,
+    syscall: orNull(fs.text(pid, `task/${tid}/syscall`, 512))?.trim() ?? null,
     kernelStack: stack,
     ...(stack === null ? { kernelStackError: '/proc/PID/task/TID/stack unreadable (needs root / CAP_SYS_ADMIN)' } : {}),
   };
 }
 
-function readLink(path: string): string | null {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return null;
-  }
-}

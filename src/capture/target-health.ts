@@ -17,9 +17,9 @@
  * killed wrapper and keep the target traced: such a stray tracer is killed,
  * only if it is our own descendant.
  */
-import { join } from 'node:path';
-import { readProcText } from '../classify/kernel-evidence.js';
-import { isStopPending, parseProcStat, parseProcStatus } from '../classify/kernel-evidence-parse.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
+import { isStopPending } from '../proc/parse/status.js';
 import type { TargetAfterCapture } from './types.js';
 
 export interface TargetHealth {
@@ -30,13 +30,13 @@ export interface TargetHealth {
 }
 
 export function readTargetHealth(procRoot: string, pid: number): TargetHealth | null {
-  const stat = parseProcStat(readProcText(join(procRoot, String(pid), 'stat')) ?? '');
-  const statusText = readProcText(join(procRoot, String(pid), 'status'));
-  if (!stat || statusText === null) return null;
-  const status = parseProcStatus(statusText);
+  const fs = new ProcFS(procRoot);
+  const stat = fs.stat(pid);
+  const status = fs.status(pid);
+  if (isFailure(stat) || isFailure(status)) return null;
   return {
     startTicks: stat.startTicks,
-    state: status.state ?? stat.state,
+    state: status.stateCode ?? stat.stateCode,
     tracerPid: status.tracerPid ?? 0,
     stopPending: isStopPending(status),
   };
@@ -118,10 +118,11 @@ function killStrayTracer(tracerPid: number, opts: VerifyOptions, out: TargetAfte
 }
 
 function descendsFrom(procRoot: string, pid: number, ancestor: number): boolean {
+  const fs = new ProcFS(procRoot);
   let cur = pid;
   for (let depth = 0; depth < 64 && cur > 1; depth++) {
-    const stat = parseProcStat(readProcText(join(procRoot, String(cur), 'stat')) ?? '');
-    if (!stat) return false;
+    const stat = fs.stat(cur);
+    if (isFailure(stat)) return false;
     if (stat.ppid === ancestor) return true;
     cur = stat.ppid;
   }

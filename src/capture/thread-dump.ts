@@ -17,8 +17,9 @@
  * root's rights. Its address space is not limited: jcmd is itself a JVM and
  * reserves far more than it uses.
  */
-import { isAbsolute, join } from 'node:path';
-import { readProcText } from '../classify/kernel-evidence.js';
+import { isAbsolute } from 'node:path';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
 import { runTracerOnTarget, type RunProgramFn } from './capture-stack.js';
 
 export interface JavaThread {
@@ -157,8 +158,7 @@ export async function takeThreadDump(pid: number, opts: ThreadDumpOptions): Prom
 
 /** The effective uid and gid of pid (second fields of Uid:/Gid: in /proc/PID/status). */
 export function readEffectiveOwner(procRoot: string, pid: number): { uid: number; gid: number } | null {
-  const status = readProcText(join(procRoot, String(pid), 'status'), 16 * 1024) ?? '';
-  const uid = /^Uid:\s+[0-9]{1,10}\s+([0-9]{1,10})/m.exec(status)?.[1];
-  const gid = /^Gid:\s+[0-9]{1,10}\s+([0-9]{1,10})/m.exec(status)?.[1];
-  return uid === undefined || gid === undefined ? null : { uid: Number(uid), gid: Number(gid) };
+  const status = new ProcFS(procRoot).status(pid);
+  if (isFailure(status) || status.effectiveUid === null || status.effectiveGid === null) return null;
+  return { uid: status.effectiveUid, gid: status.effectiveGid };
 }

@@ -87,26 +87,8 @@ export interface TargetAfterCapture {
   notes: string[];
 }
 
-/** Linux /proc evidence about a suspect, read before any ptrace. */
-export interface KernelEvidence {
-  at: number;
-  state: string;
-  threads: number;
-  wchan: string | null;
-  /** /proc/PID/syscall as text ("202 0x... 0x80 ..."), null where unreadable. */
-  syscall: string | null;
-  syscallNr: number | null;
-  /** FUTEX_WAIT_PRIVATE with no timeout, on the arch's futex syscall number. */
-  futexWaitPrivate: boolean;
-  voluntaryCtxtSwitches: number | null;
-  nonvoluntaryCtxtSwitches: number | null;
-  cpuTimeMs: number | null;
-  /** The process sampled and its start (clock ticks after boot): samples of another process never combine. */
-  pid?: number;
-  startTicks?: number | null;
-  /** Non-zero while some debugger is attached (a ptrace attach also changes what /proc shows). */
-  tracerPid?: number | null;
-}
+/** Linux /proc evidence about a suspect, read before any ptrace: declared and read in src/proc. */
+export type { KernelEvidence } from '../proc/kernel-evidence.js';
 
 /** The JVM thread that forked the child (Linux: child's comm names it). */
 export interface ForkingThread {

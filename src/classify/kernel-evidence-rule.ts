@@ -8,7 +8,7 @@
  * and no voluntary context switch between at least two samples taken at
  * different times, is evidence in its own right (no ptrace needed).
  */
-import type { KernelEvidence } from '../capture/types.js';
+import type { KernelEvidence } from '../proc/kernel-evidence.js';
 
 export interface BlockedVerdict {
   blocked: boolean;

@@ -1,5 +1,5 @@
 /** What a ScanReport means for exit statuses and for JSON readers. */
-import { cmdlineText } from '../scan/procfs-parse.js';
+import { cmdlineText } from '../proc/parse/cmdline.js';
 import type { ProcessInfo } from '../scan/types.js';
 import type { ScanReport } from '../classify/types.js';
 import { confirmationOf, confirmedCount, type ScanConfirmation } from './scan-confirmation.js';

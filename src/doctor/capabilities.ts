@@ -1,24 +1,13 @@
 /**
  * Pure parsers for the privileges a tracer needs: Linux capability sets
- * (/proc/self/status CapEff), Yama's ptrace_scope, illumos `ppriv PID`.
+ * (CapEff, parsed with the rest of status in src/proc), Yama's ptrace_scope,
+ * illumos `ppriv PID`.
  */
 
 /** linux/capability.h bit numbers of the two capabilities forkwatch needs. */
 export const CAP_BITS = { CAP_DAC_READ_SEARCH: 2, CAP_SYS_PTRACE: 19 } as const;
 export type NeededCap = keyof typeof CAP_BITS;
 export const NEEDED_CAPS = Object.keys(CAP_BITS) as NeededCap[];
-
-/** The CapEff mask of a /proc/PID/status text, or null when absent or malformed. */
-export function parseCapEff(status: string): bigint | null {
-  const m = /^CapEff:\s*([0-9a-fA-F]{1,16})\s*$/m.exec(status);
-  return m ? BigInt(`0x${m[1]}`) : null;
-}
-
-/** The effective uid (second field of Uid:), or null. */
-export function parseEffectiveUid(status: string): number | null {
-  const m = /^Uid:\s+[0-9]{1,10}\s+([0-9]{1,10})/m.exec(status);
-  return m ? Number(m[1]) : null;
-}
 
 export function hasCap(mask: bigint, cap: NeededCap): boolean {
   return ((mask >> BigInt(CAP_BITS[cap])) & 1n) === 1n;

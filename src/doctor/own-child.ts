@@ -3,6 +3,8 @@
  * process. Started with an argument array, killed by its pid afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ownProc } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
 import { rmSync } from 'node:fs';
 import { resolveExecutable } from '../capture/backends.js';
 import { BOX_PATH } from '../util/run-boxed.js';
@@ -65,15 +67,11 @@ export function stopChild(proc: ChildProcess): Promise<void> {
 }
 
 async function waitForState(pid: number, state: string, maxMs: number): Promise<void> {
-  const { readFileSync } = await import('node:fs');
   const until = Date.now() + maxMs;
   while (Date.now() < until) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith(state)) return;
-    } catch {
-      return; // not Linux, or gone: the attach says so
-    }
+    const stat = ownProc.stat(pid);
+    if (isFailure(stat)) return; // not Linux, or gone: the attach says so
+    if (stat.stateCode === state) return;
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -1,10 +1,12 @@
 /** The privileges check: root or the two capabilities (Linux), proc_owner (illumos), and Yama. */
-import { readPrefix } from '../util/read-file-bounded.js';
+import { ownProc, ProcFS } from '../proc/fs.js';
+import { isFailure, orNull } from '../proc/read.js';
 import { runProgram } from '../util/run-program.js';
-import { missingCaps, parseCapEff, parseEffectiveUid, parsePprivEffective, parsePtraceScope, pprivVerdict, yamaVerdict, hasCap, type PtraceScope } from './capabilities.js';
+import { missingCaps, parsePprivEffective, parsePtraceScope, pprivVerdict, yamaVerdict, hasCap, type PtraceScope } from './capabilities.js';
 import { result, type CheckResult } from './types.js';
 
-export const YAMA_PATH = '/proc/sys/kernel/yama/ptrace_scope';
+const YAMA_FILE = 'sys/kernel/yama/ptrace_scope';
+export const YAMA_PATH = `${ownProc.root}/${YAMA_FILE}`;
 const CAPS_FIX =
   'run as root, or grant the capabilities: systemd AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH (deploy/systemd/forkwatch.service), or setcap/capsh for a manual run';
 
@@ -16,9 +18,13 @@ export interface LinuxPrivileges {
 }
 
 export function readLinuxPrivileges(procRoot = '/proc'): LinuxPrivileges {
-  const status = readPrefix(`${procRoot}/self/status`, 64 * 1024)?.toString('utf8') ?? '';
-  const yama = readPrefix(YAMA_PATH, 64)?.toString('utf8') ?? null;
-  return { euid: parseEffectiveUid(status), capEff: parseCapEff(status), scope: yama === null ? null : parsePtraceScope(yama) };
+  const status = new ProcFS(procRoot).status('self');
+  const yama = orNull(ownProc.hostText(YAMA_FILE, 64));
+  return {
+    euid: isFailure(status) ? null : status.effectiveUid,
+    capEff: isFailure(status) ? null : status.capEff,
+    scope: yama === null ? null : parsePtraceScope(yama),
+  };
 }
 
 /** Pure: the privileges and Yama lines for what was read. */

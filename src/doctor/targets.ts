@@ -8,7 +8,8 @@ import type { ScanReport } from '../classify/types.js';
 import type { Config } from '../config/config.js';
 import { buildStages } from '../stages/build.js';
 import { silentLogger } from '../util/logger.js';
-import { readPrefix } from '../util/read-file-bounded.js';
+import { ownProc } from '../proc/fs.js';
+import { orNull } from '../proc/read.js';
 import { result, type CheckResult } from './types.js';
 
 export async function scanTargets(config: Config): Promise<ScanReport | Error> {
@@ -48,6 +49,5 @@ function syscallLine(name: string, pid: number, who: string, text: string | null
 }
 
 function readSyscallFile(pid: number): string | null {
-  const b = readPrefix(`/proc/${pid}/syscall`, 512);
-  return b === null ? null : b.toString('utf8').trim();
+  return orNull(ownProc.text(pid, 'syscall', 512))?.trim() ?? null;
 }

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { ASSETS } from '../expose/html/assets.js';
 import { SECURITY_HEADERS } from '../expose/html/headers.js';
 import { html } from '../expose/html/html.js';
-import { sharedRender } from './shared-render.js';
+import { sharedRender, type SharedRender } from './shared-render.js';
 import type { PageStatus } from './model.js';
 import { createApiSource, type ApiSourceOptions, type PageSource } from './source.js';
 import { renderIncidentFragment, renderIncidentPage } from './views/incident.js';
@@ -43,9 +43,10 @@ export const OVERVIEW_MAX_AGE_MS = 15_000;
 
 export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opts) => {
   const source = opts.source ?? createApiSource(app, opts);
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // Callback style: no promise per response (a flood's refusals pass here too).
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
-    return payload;
+    done(null, payload);
   });
   registerAssets(app);
 
@@ -54,8 +55,8 @@ export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opt
   // native buffer per response, ~190 KB with 1,000 open incidents, and those copies are what grew the RSS under a flood).
   const overviewPage = sharedRender(async () => Buffer.from(renderOverviewPage(await source.overview())), shared);
   const overviewFragment = sharedRender(async () => Buffer.from(renderOverviewFragment(await source.overview()).value), shared);
-  app.get('/', async (_req, reply) => sendHtml(reply, await overviewPage()));
-  app.get(OVERVIEW_FRAGMENT_PATH, async (_req, reply) => sendHtml(reply, await overviewFragment()));
+  app.get('/', (_req, reply) => sendShared(reply, overviewPage));
+  app.get(OVERVIEW_FRAGMENT_PATH, (_req, reply) => sendShared(reply, overviewFragment));
 
   app.get<{ Params: { id: string } }>('/incidents/:id', { schema: { params: IdParams } }, async (req, reply) => {
     const data = await source.incident(req.params.id);
@@ -77,8 +78,17 @@ function registerAssets(app: FastifyInstance): void {
   }
 }
 
+/** Content type and caching of every page answer, with the security headers: one headers() call per answer. */
+const HTML_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_HEADERS, 'content-type': HTML, 'cache-control': 'no-store' };
+
 function sendHtml(reply: FastifyReply, body: string | Buffer): FastifyReply {
-  return reply.type(HTML).header('cache-control', 'no-store').send(body);
+  return reply.headers(HTML_HEADERS).send(body);
+}
+
+/** The kept render sent at once, without a promise (a flood on `/` is mostly this); else after the render. */
+function sendShared(reply: FastifyReply, render: SharedRender<Buffer>): FastifyReply | Promise<FastifyReply> {
+  const kept = render.kept();
+  return kept ? sendHtml(reply, kept) : render().then((body) => sendHtml(reply, body));
 }
 
 function sendNotFound(reply: FastifyReply, id: string, status: PageStatus): FastifyReply {

@@ -8,14 +8,22 @@
  * requests for maxAgeMs after, unless the version (the last tick's time)
  * moved: a new scan is shown at once, and a flood costs one render a second.
  */
-export function sharedRender<T>(build: () => Promise<T>, opts: { maxAgeMs: number; version: () => unknown; now?: () => number }): () => Promise<T> {
+export interface SharedRender<T> {
+  (): Promise<T>;
+  /** The last render if it may still serve (no render running, fresh, same version), else null: no promise. */
+  kept(): T | null;
+}
+
+export function sharedRender<T>(build: () => Promise<T>, opts: { maxAgeMs: number; version: () => unknown; now?: () => number }): SharedRender<T> {
   const now = opts.now ?? Date.now;
   let inFlight: Promise<T> | null = null;
   let last: { value: T; at: number; version: unknown } | null = null;
-  return () => {
+  const fresh = (version: unknown): boolean => last !== null && now() - last.at < opts.maxAgeMs && Object.is(last.version, version);
+  const kept = (): T | null => (inFlight === null && last !== null && fresh(opts.version()) ? last.value : null);
+  const get = (): Promise<T> => {
     if (inFlight) return inFlight;
     const version = opts.version();
-    if (last && now() - last.at < opts.maxAgeMs && Object.is(last.version, version)) return Promise.resolve(last.value);
+    if (last && fresh(version)) return Promise.resolve(last.value);
     const startedAt = now();
     const p = build().then(
       (value) => {
@@ -31,4 +39,5 @@ export function sharedRender<T>(build: () => Promise<T>, opts: { maxAgeMs: numbe
     inFlight = p;
     return p;
   };
+  return Object.assign(get, { kept });
 }

@@ -1,6 +1,7 @@
 /** Evidence shaping: caps, merge, the light snapshot stored with outbox rows. */
 import type { ChildReport, TargetProcess } from '../classify/types.js';
-import type { CaptureResult, KernelEvidence } from '../capture/types.js';
+import type { CaptureResult } from '../capture/types.js';
+import type { KernelEvidence } from '../proc/kernel-evidence.js';
 import type { MatchResult } from '../match/types.js';
 import type { ProcessInfo } from '../scan/types.js';
 import { redactText } from '../util/redact.js';

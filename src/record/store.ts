@@ -1,6 +1,6 @@
 /** The SQLite incident store: every public operation is one transaction. */
 import type { Database, Statement } from 'better-sqlite3';
-import type { KernelEvidence } from '../capture/types.js';
+import type { KernelEvidence } from '../proc/kernel-evidence.js';
 import type { Logger } from '../util/logger.js';
 import { FINGERPRINT_VERSION } from '../match/fingerprint-version.js';
 import { IncidentNotFoundError, IncidentStateError, StoreInputError } from './errors.js';
@@ -52,6 +52,8 @@ export class SqliteIncidentStore implements IncidentStore {
   private readonly messages: MessageOps;
   private readonly st: Record<string, Statement>;
   private closed = false;
+  /** openIncidents()'s last read and the database version it was read at. */
+  private openKept: { version: string; items: IncidentSummary[] } | null = null;
   private readonly onClose: (() => void) | undefined;
 
   constructor(
@@ -255,8 +257,16 @@ export class SqliteIncidentStore implements IncidentStore {
     return listIncidents(this.db, query);
   }
 
+  /**
+   * Read again only when the database changed since the last call: a tick asks 4-6 times (the tick, the bundle,
+   * the audit, alerts, remediation), each read of 1,000 open incidents was ~2 MB that outlived V8's 1 MB young
+   * space and was promoted, the old space's main growth under a GET flood (bench/RESULTS.md "http GET load").
+   * The summaries are frozen (they are shared); the array is each caller's own.
+   */
   openIncidents(): IncidentSummary[] {
-    return (this.st.open!.all() as IncidentRow[]).map(toSummary);
+    const version = `${this.st.totalChanges!.get() as number} ${this.st.dataVersion!.get() as number}`;
+    if (this.openKept?.version !== version) this.openKept = { version, items: (this.st.open!.all() as IncidentRow[]).map((r) => Object.freeze(toSummary(r))) };
+    return this.openKept.items.slice();
   }
 
   staleSuspects(olderThan: number): IncidentSummary[] {
@@ -432,6 +442,9 @@ function prepareStatements(db: Database): Record<string, Statement> {
     insertAudit: q(`INSERT INTO audit (incident_id, at, action, mode, outcome, detail, data, actor)
       VALUES (@id, @at, @action, @mode, @outcome, @detail, @data, @actor)`),
     open: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE state <> 'resolved' ORDER BY opened_at, id`),
+    // This connection's row changes (SQLite counts every INSERT/UPDATE/DELETE it ran); data_version: other connections' commits.
+    totalChanges: q(`SELECT total_changes()`).pluck(),
+    dataVersion: q(`PRAGMA data_version`).pluck(),
     stale: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE state = 'suspect' AND opened_at <= ? ORDER BY opened_at, id`),
     countOpen: q(`SELECT target_name AS target, signature_id AS signature, state, count(*) AS count
       FROM incidents WHERE state <> 'resolved' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`),

@@ -15,7 +15,7 @@
  */
 import type { Logger } from '../util/logger.js';
 import type { Metrics } from '../extension/metrics.js';
-import type { ProcfsClock } from '../scan/procfs-read.js';
+import type { BootClock } from '../proc/boot-clock.js';
 import { IncidentNotFoundError } from '../record/errors.js';
 import type { AuditRecord, Incident, IncidentStore } from '../record/types.js';
 import { incidentLogFields } from '../record/log-fields.js';
@@ -40,7 +40,7 @@ export interface ActDeps {
   logger: Logger;
   metrics?: Pick<Metrics, 'remediations'>;
   procRoot: string;
-  clock: ProcfsClock;
+  clock: BootClock;
   /** Pids never signalled: every watched JVM found by the last scan; forkwatch and its parent are added here. */
   targetPids: () => readonly number[];
   /** Sends SIGKILL (tests replace it to prove what would be sent). */

@@ -9,9 +9,9 @@
 import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import { killRoute } from './routes.js';
 import type { AuditRecord, Incident } from '../record/types.js';
-import { readBootTimeSec } from '../capture/identity.js';
+import { readBootTimeSec } from '../proc/boot-clock.js';
 import { getClockTicks } from '../scan/clock.js';
-import type { ProcfsClock } from '../scan/procfs-read.js';
+import type { BootClock } from '../proc/boot-clock.js';
 import { actOnIncident, type ActDeps } from './act.js';
 import { judgePolicy, type RemediationPolicy } from './policy.js';
 
@@ -26,7 +26,7 @@ export interface RemediationExtensionOptions {
 }
 
 export function createRemediationExtension(opts: RemediationExtensionOptions = {}): DaemonExtension {
-  let clock: ProcfsClock | null = null;
+  let clock: BootClock | null = null;
   const now = opts.now ?? Date.now;
 
   const depsOf = (ctx: ExtensionContext): ActDeps => ({

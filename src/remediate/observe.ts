@@ -3,11 +3,11 @@
  * chain between them and a fresh kernel sample. Synchronous and bounded, so
  * nothing else in forkwatch runs between these reads and the signal.
  */
-import { readlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { readKernelEvidence, readProcText } from '../classify/kernel-evidence.js';
-import { parseProcStat } from '../classify/kernel-evidence-parse.js';
-import { ProcfsReader, type ProcfsClock } from '../scan/procfs-read.js';
+import { readKernelEvidence } from '../proc/kernel-evidence.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
+import type { BootClock } from '../proc/boot-clock.js';
+import { readProcess } from '../scan/procfs-read.js';
 import type { ProcessInfo } from '../scan/types.js';
 import type { Incident } from '../record/types.js';
 import type { ExpectedChild, ObservedChild } from './verify.js';
@@ -32,20 +32,20 @@ export function expectedOf(i: Incident, forbiddenPids: readonly number[]): Expec
 
 export interface ObserveOptions {
   procRoot: string;
-  clock: ProcfsClock;
+  clock: BootClock;
   arch?: string;
 }
 
 export function observeChild(e: Pick<ExpectedChild, 'childPid' | 'targetPid'>, opts: ObserveOptions): ObservedChild {
-  const reader = new ProcfsReader(opts.procRoot, 256 * 1024);
+  const fs = new ProcFS(opts.procRoot);
   const read = (pid: number, full: boolean): ProcessInfo | null => {
-    const r = reader.readProcess(pid, opts.clock, full ? { status: true, exe: true, verify: true } : {});
+    const r = readProcess(fs, pid, opts.clock, { maxCmdlineBytes: 256 * 1024, ...(full ? { status: true, exe: true, verify: true } : {}) });
     return r.kind === 'ok' ? r.info : null;
   };
   const target = read(e.targetPid, true);
   const kernel = readKernelEvidence(e.childPid, { procRoot: opts.procRoot, ...(opts.arch ? { arch: opts.arch } : {}) });
   const child = read(e.childPid, true);
-  return { child, target, ancestry: child ? ancestryOf(child.ppid, e.targetPid, (pid) => read(pid, false)) : [], kernel, selfPid: readSelfPid(opts.procRoot) };
+  return { child, target, ancestry: child ? ancestryOf(child.ppid, e.targetPid, (pid) => read(pid, false)) : [], kernel, selfPid: readSelfPid(fs) };
 }
 
 function ancestryOf(ppid: number, stopAt: number, read: (pid: number) => ProcessInfo | null): number[] {
@@ -61,17 +61,14 @@ function ancestryOf(ppid: number, stopAt: number, read: (pid: number) => Process
   return chain;
 }
 
-function readSelfPid(procRoot: string): number | null {
-  try {
-    const n = Number(readlinkSync(join(procRoot, 'self')));
-    return Number.isSafeInteger(n) ? n : null;
-  } catch {
-    return null;
-  }
+function readSelfPid(fs: ProcFS): number | null {
+  const link = fs.selfLink();
+  const n = isFailure(link) ? NaN : Number(link);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** Start time in clock ticks, for the last look right before kill(2). */
 export function readStartTicks(procRoot: string, pid: number): number | null {
-  const text = readProcText(join(procRoot, String(pid), 'stat'), 4096);
-  return text === null ? null : (parseProcStat(text)?.startTicks ?? null);
+  const stat = new ProcFS(procRoot).stat(pid);
+  return isFailure(stat) ? null : stat.startTicks;
 }

@@ -15,7 +15,7 @@
  *   no-progress     same syscall line (same futex word, sp, pc) and CPU time as
  *                   the last sample stored with the evidence
  */
-import type { KernelEvidence } from '../capture/types.js';
+import type { KernelEvidence } from '../proc/kernel-evidence.js';
 import type { ProcessInfo } from '../scan/types.js';
 import { sameImage } from '../classify/image.js';
 

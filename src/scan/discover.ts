@@ -7,7 +7,7 @@ import { readFileBounded } from '../util/read-file-bounded.js';
 import type { TargetConfig } from '../config/config.js';
 import type { ProcessInfo } from './types.js';
 import type { LightNeeds } from './procfs.js';
-import { cmdlineText } from './procfs-parse.js';
+import { cmdlineText } from '../proc/parse/cmdline.js';
 
 export interface DiscoveryContext {
   /** pid named by each pidfile (null: unreadable or malformed). */

@@ -6,8 +6,9 @@
  * unrelated processes on the host.
  */
 import type { ProcessIdentity, ProcessInfo } from './types.js';
-import { isFailure, ProcfsReader, type ProcessRead, type ProcfsClock } from './procfs-read.js';
-import { parseBtime } from './procfs-parse.js';
+import { readProcess, type ProcessRead, type ProcfsClock, type ReadOptions } from './procfs-read.js';
+import { isFailure } from '../proc/read.js';
+import { ProcFS } from '../proc/fs.js';
 import { addChild, type TreeView } from './tree.js';
 import { warn, type Tally } from './tally.js';
 
@@ -18,21 +19,25 @@ export interface LightNeeds {
 }
 
 export class ProcfsSource {
-  readonly reader: ProcfsReader;
+  readonly fs: ProcFS;
   private clockCache: ProcfsClock | null = null;
 
   constructor(
     readonly root: string,
     readonly clockTicks: number,
   ) {
-    this.reader = new ProcfsReader(root);
+    this.fs = new ProcFS(root);
+  }
+
+  /** Whether root is a Linux /proc this source can read (the 'auto' source choice). */
+  static available(root: string): boolean {
+    return new ProcFS(root).hasHostStat();
   }
 
   /** btime never changes while the host is up: read once. */
   clock(): ProcfsClock | null {
     if (this.clockCache) return this.clockCache;
-    const text = this.reader.readText(`${this.root}/stat`);
-    const btimeSec = isFailure(text) ? null : parseBtime(text);
+    const btimeSec = this.fs.bootTimeSec();
     if (btimeSec === null) return null;
     this.clockCache = { btimeSec, clockTicks: this.clockTicks };
     return this.clockCache;
@@ -45,13 +50,13 @@ export class ProcfsSource {
    */
   eachProcess(needs: LightNeeds, tally: Tally, visit: (info: ProcessInfo) => void): boolean {
     const clock = this.clock();
-    const pids = this.reader.listPids();
+    const pids = this.fs.pids();
     if (!clock || isFailure(pids)) {
       warn(tally, { file: this.root, message: `cannot list processes under ${this.root}` });
       return false;
     }
     for (const pid of pids) {
-      const r = this.reader.readProcess(pid, clock, needs);
+      const r = this.read(pid, clock, needs);
       if (r.kind === 'ok') visit(r.info);
       else if (r.kind === 'gone') tally.stats.vanished++;
       // denied/malformed unrelated processes are not ours to report
@@ -81,7 +86,7 @@ export class ProcfsSource {
     const clock = this.clock();
     if (!clock || pid <= 0) return null;
     tally.stats.processesRead++;
-    const r = this.reader.readProcess(pid, clock, needs);
+    const r = this.read(pid, clock, needs);
     if (r.kind === 'gone') tally.stats.vanished++;
     return r.kind === 'ok' ? r.info : null;
   }
@@ -91,8 +96,12 @@ export class ProcfsSource {
     const clock = this.clock();
     if (!clock) return null;
     tally.stats.processesRead++;
-    const r = this.reader.readProcess(pid, clock, { status: true, exe: true, wchan: true, verify: true });
+    const r = this.read(pid, clock, { status: true, exe: true, wchan: true, verify: true });
     return this.count(pid, r, tally);
+  }
+
+  private read(pid: number, clock: ProcfsClock, opts: ReadOptions): ProcessRead {
+    return readProcess(this.fs, pid, clock, opts);
   }
 
   private count(pid: number, r: ProcessRead, tally: Tally): ProcessInfo | null {
@@ -127,7 +136,7 @@ export class ProcfsSource {
   targetedView(tally: Tally): TreeView {
     return {
       childrenOf: (pid) => {
-        const kids = this.reader.readChildren(pid);
+        const kids = this.fs.children(pid);
         if (kids === 'unsupported') return 'unsupported';
         return isFailure(kids) ? [] : kids;
       },

@@ -20,7 +20,7 @@
  *        4711  /usr/bin/java -jar /opt/jenkins/jenkins.war
  */
 import type { ProcessInfo, ScanWarning } from './types.js';
-import { mapState } from './procfs-parse.js';
+import { mapState } from './state.js';
 
 /** The columns forkwatch passes to `ps -o`, in this order; args last (it has blanks). */
 export const PS_COLUMNS = ['pid', 'ppid', 'uid', 'etime', 'time', 's', 'nlwp', 'fname', 'args'] as const;

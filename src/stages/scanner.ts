@@ -7,7 +7,6 @@
  * descendants are read, so a tick costs the same on a host with 100 or 10,000
  * unrelated processes.
  */
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config.js';
 import { discoveryNeeds, readPidfile, type DiscoveryContext } from '../scan/discover.js';
@@ -43,7 +42,7 @@ type ScanConfig = Pick<Config, 'targets' | 'hungAfterMs' | 'rediscoverIntervalMs
 
 export function chooseSource(config: ScanConfig): 'procfs' | 'ps' {
   if (config.source !== 'auto') return config.source;
-  return existsSync(`${config.procRoot}/stat`) && process.platform !== 'sunos' ? 'procfs' : 'ps';
+  return ProcfsSource.available(config.procRoot) && process.platform !== 'sunos' ? 'procfs' : 'ps';
 }
 
 export function createScanner(config: ScanConfig, opts: ScannerOptions = {}): Scanner {

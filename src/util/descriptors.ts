@@ -3,9 +3,12 @@
  * descriptor our own parent leaked to us without close-on-exec passes on to
  * every program we start, tracers included (run-boxed.ts).
  */
-import { closeSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { ownProc } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
+import { parseFdFlags } from '../proc/parse/fdinfo.js';
 
-/** O_CLOEXEC in /proc/self/fdinfo's octal flags. */
+/** O_CLOEXEC in fdinfo's flags. */
 const O_CLOEXEC = 0o2000000;
 
 /**
@@ -15,24 +18,16 @@ const O_CLOEXEC = 0o2000000;
  */
 export function closeStrayDescriptors(): number[] {
   const closed: number[] = [];
-  let fds: string[];
-  try {
-    fds = readdirSync('/proc/self/fdinfo');
-  } catch {
-    return closed;
-  }
+  const fds = ownProc.list('self', 'fdinfo');
+  if (isFailure(fds)) return closed;
   const ipc = Number(process.env.NODE_CHANNEL_FD ?? -1);
   for (const name of fds) {
     const fd = Number(name);
     if (!Number.isInteger(fd) || fd <= 2 || fd === ipc) continue;
-    let info: string;
-    try {
-      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // the directory's own fd, closed already
-    }
-    const flags = /^flags:\s+([0-7]{1,12})$/m.exec(info)?.[1];
-    if (flags === undefined || (parseInt(flags, 8) & O_CLOEXEC) !== 0) continue;
+    const info = ownProc.text('self', `fdinfo/${fd}`, 4096);
+    if (isFailure(info)) continue; // the directory's own fd, closed already
+    const flags = parseFdFlags(info);
+    if (flags === null || (flags & O_CLOEXEC) !== 0) continue;
     try {
       closeSync(fd);
       closed.push(fd);

@@ -9,23 +9,22 @@
  * escapee whose parent already died and which was re-parented to init).
  * Every read is bounded; nothing read here is trusted beyond a pid number.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { readPrefix } from './read-file-bounded.js';
+import { ProcFS } from '../proc/fs.js';
+import { isFailure } from '../proc/read.js';
 
 const MAX_DESCENDANTS = 4096;
-const MAX_CHILDREN_BYTES = 64 * 1024;
 /** The nonce sits first in a boxed environment; a program that appends variables keeps it near the start. */
 const ENVIRON_PREFIX_BYTES = 32 * 1024;
 
 /** Every live descendant of pid (breadth first), from /proc/PID/task/TID/children. */
 export function listDescendants(pid: number, procRoot = '/proc'): number[] {
+  const fs = new ProcFS(procRoot);
   const seen = new Set<number>([pid]);
   const queue = [pid];
   const out: number[] = [];
   while (queue.length > 0 && out.length < MAX_DESCENDANTS) {
     const p = queue.shift()!;
-    for (const child of childrenOf(p, procRoot)) {
+    for (const child of childrenOf(fs, p)) {
       if (seen.has(child)) continue;
       seen.add(child);
       out.push(child);
@@ -35,37 +34,18 @@ export function listDescendants(pid: number, procRoot = '/proc'): number[] {
   return out;
 }
 
-function childrenOf(pid: number, procRoot: string): number[] {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(join(procRoot, String(pid), 'task'));
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  for (const tid of tasks) {
-    const text = readPrefix(join(procRoot, String(pid), 'task', tid, 'children'), MAX_CHILDREN_BYTES)?.toString('utf8') ?? '';
-    for (const word of text.split(' ')) if (/^[0-9]{1,10}$/.test(word)) out.push(Number(word));
-  }
-  return out;
+function childrenOf(fs: ProcFS, pid: number): number[] {
+  const kids = fs.children(pid);
+  return Array.isArray(kids) ? kids : [];
 }
 
 /** Pids (other than ours) whose environment holds `NAME=nonce`. */
 export function findByEnvNonce(assignment: string, procRoot = '/proc'): number[] {
   const needle = Buffer.from(`${assignment}\0`);
-  const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(procRoot);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!/^[0-9]{1,10}$/.test(name) || Number(name) === process.pid) continue;
-    const env = readPrefix(join(procRoot, name, 'environ'), ENVIRON_PREFIX_BYTES);
-    if (env && env.includes(needle)) out.push(Number(name));
-  }
-  return out;
+  const fs = new ProcFS(procRoot);
+  const pids = fs.pids();
+  if (isFailure(pids)) return [];
+  return pids.filter((pid) => pid !== process.pid && fs.environIncludes(pid, needle, ENVIRON_PREFIX_BYTES));
 }
 
 /** SIGKILL quietly (the process may be gone already); with group, its process group too. */

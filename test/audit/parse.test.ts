@@ -10,7 +10,6 @@ import {
   parseGlibcVersion,
   parseMapsPaths,
   parseSystemProperties,
-  parseThreadCount,
   pickAuditedEnv,
   propertiesFromArgs,
   propertiesFromOptionsVar,
@@ -55,9 +54,7 @@ test('properties: -D options before the main class only; options variables; jcmd
   assert.deepEqual(parseSystemProperties(jcmd), { 'java.home': '/usr/lib/jvm/java-17', 'jdk.lang.Process.launchMechanism': 'POSIX_SPAWN', 'path.separator': ':' });
 });
 
-test('threads, glibc version (banner and file name), version order', () => {
-  assert.equal(parseThreadCount('Name:\tjava\nThreads:\t42\n'), 42);
-  assert.equal(parseThreadCount('Name:\tjava\n'), null);
+test('glibc version (banner and file name), version order', () => {
   assert.equal(parseGlibcVersion('x\0GNU C Library (Debian GLIBC 2.36-9+deb12u14) stable release version 2.36.\0'), '2.36');
   assert.equal(glibcVersionFromPath('/lib64/libc-2.17.so'), '2.17');
   assert.equal(glibcVersionFromPath('/lib/x86_64-linux-gnu/libc.so.6'), null);

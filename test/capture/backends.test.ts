@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCaptureArgs, detectBackends, resolveExecutable } from '../../src/capture/backends.js';
+import { buildCaptureArgs, detectBackends } from '../../src/capture/backends.js';
 import { resolveConfig } from '../../src/config/load.js';
 
 test('buildCaptureArgs: one argument array per tool, the pid as its own argument', () => {
@@ -21,13 +21,4 @@ test('detectBackends: installed tools only, in the configured order, configured 
   const cfg = resolveConfig({ capture: { order: ['gdb', 'pstack', 'eu-stack'] }, tools: { pstack: '/opt/sun/bin/pstack' } });
   assert.deepEqual(detectBackends(cfg, deps).map((b) => b.name), ['gdb', 'pstack', 'eu-stack']);
   assert.deepEqual(detectBackends(resolveConfig({}), { ...deps, isExecutable: () => false }), []);
-});
-
-test('resolveExecutable: absolute path checked as is; bare names searched on PATH (absolute dirs only)', () => {
-  const isExecutable = (p: string) => p === '/bin/x' || p === '/b/gdb';
-  assert.equal(resolveExecutable('/bin/x', { isExecutable }), '/bin/x');
-  assert.equal(resolveExecutable('/bin/y', { isExecutable }), null);
-  assert.equal(resolveExecutable('gdb', { pathEnv: 'rel:/a:/b', isExecutable }), '/b/gdb');
-  assert.equal(resolveExecutable('gdb', { pathEnv: '', isExecutable }), null);
-  assert.ok(resolveExecutable('sh'), 'the real sh is found on the real PATH');
 });

@@ -6,7 +6,7 @@ import type { CaptureBackend } from '../../src/capture/backends.js';
 import { createLimiter } from '../../src/capture/limit.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { RunOptions, RunResult } from '../../src/util/run-program.js';
-import { makeFakeProc, startTimeMsOf } from './fake-proc.js';
+import { createFakeProc, startTimeMsOf } from '../helpers/fake-proc.js';
 
 const EU: CaptureBackend = { name: 'eu-stack', path: '/usr/bin/eu-stack', format: 'eu-stack' };
 const GDB: CaptureBackend = { name: 'gdb', path: '/usr/bin/gdb', format: 'gdb' };
@@ -25,7 +25,7 @@ function fakeRun(reply: Reply) {
 }
 
 function setup(over: Record<string, unknown> = {}) {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 9, comm: 'java', tasks: [{ tid: 12, comm: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f' }] });
   proc.set({ pid: 10, ppid: 9, comm: 'launcher-0', startTicks: 1000 });
   const config = resolveConfig({ procRoot: proc.root, ...over });
@@ -114,7 +114,7 @@ test('a target already traced by someone else, or a zombie, is not attached', as
 });
 
 test('at most capture.concurrency captures run at once', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   const suspects = [20, 21, 22, 23, 24].map((pid) => {
     proc.set({ pid, ppid: 9, startTicks: 1000 });
     return { pid, startTimeMs: startTimeMsOf(1000), ppid: 9 };

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readTargetHealth, verifyTargetUnharmed } from '../../src/capture/target-health.js';
-import { makeFakeProc } from './fake-proc.js';
+import { createFakeProc } from '../helpers/fake-proc.js';
 
 test('a target left stopped by a killed tracer gets SIGCONT; nothing else is signalled', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 10, state: 'S', startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   proc.set({ pid: 10, state: 'T', startTicks: 500 });
@@ -26,7 +26,7 @@ test('a target left stopped by a killed tracer gets SIGCONT; nothing else is sig
 });
 
 test('a SIGSTOP still pending after the tracer died is cancelled by SIGCONT too', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 10, startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   proc.set({ pid: 10, startTicks: 500, sigPnd: '0000000000040000' });
@@ -46,7 +46,7 @@ test('a SIGSTOP still pending after the tracer died is cancelled by SIGCONT too'
 });
 
 test('a target that was already stopped before we attached is left as it was', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 10, state: 'T', startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   const sent: string[] = [];
@@ -57,7 +57,7 @@ test('a target that was already stopped before we attached is left as it was', a
 });
 
 test('a reused pid or a vanished process is reported, never signalled', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 10, startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   proc.set({ pid: 10, state: 'T', startTicks: 900 });
@@ -71,7 +71,7 @@ test('a reused pid or a vanished process is reported, never signalled', async ()
 });
 
 test('a tracer still attached that is not our descendant is left alone and reported', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 10, startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   proc.set({ pid: 10, startTicks: 500, state: 't', tracerPid: 77 });
@@ -84,7 +84,7 @@ test('a tracer still attached that is not our descendant is left alone and repor
 });
 
 test('a stray tracer that descends from us is killed', async () => {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 10, startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   proc.set({ pid: 10, startTicks: 500, state: 't', tracerPid: 78 });

@@ -17,7 +17,7 @@ import { ProcfsSource } from '../../src/scan/procfs.js';
 import { newTally } from '../../src/scan/tally.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
 import { loadUserNames } from '../../src/scan/users.js';
-import { createFakeProcfs, FAKE_BTIME, FAKE_CLK_TCK, type FakeProcess, type FakeProcfs } from '../helpers/fake-procfs.js';
+import { createFakeProc, FAKE_BTIME, FAKE_CLK_TCK, type FakeProcess, type FakeProc } from '../helpers/fake-proc.js';
 import { compileSafeRegex } from '../../src/util/safe-regex.js';
 
 const JVM = ['/usr/lib/jvm/bin/java', '-jar', '/usr/share/java/jenkins.war'];
@@ -32,7 +32,7 @@ function hostContext(): DiscoveryContext {
   return { selfPid: process.pid, userName: (uid) => users.get(uid) ?? null, pidfilePid: () => null };
 }
 
-function scannerOn(fake: FakeProcfs, targets: RawTarget[]) {
+function scannerOn(fake: FakeProc, targets: RawTarget[]) {
   const config = resolveConfig({ targets, hungAfter: '60s', rediscoverInterval: '1h', procRoot: fake.root, source: 'procfs' });
   let now = NOW;
   const scanner = createScanner(config, { clockTicks: FAKE_CLK_TCK, now: () => now, host: 'test' });
@@ -40,7 +40,7 @@ function scannerOn(fake: FakeProcfs, targets: RawTarget[]) {
 }
 
 /** What the old code answered: discoverTargets over the whole listing. */
-function fullListingAnswer(fake: FakeProcfs, targets: TargetConfig[]) {
+function fullListingAnswer(fake: FakeProc, targets: TargetConfig[]) {
   const listing = new ProcfsSource(fake.root, FAKE_CLK_TCK).listAll(discoveryNeeds(targets), newTally('procfs'))!;
   const { matched, missing } = discoverTargets(targets, listing, hostContext());
   return { listing, targets: matched.map((m) => ({ name: m.name, pid: m.process.pid })), missing };
@@ -49,12 +49,12 @@ function fullListingAnswer(fake: FakeProcfs, targets: TargetConfig[]) {
 const answerOf = (r: ScanReport) => ({ targets: r.targets.map((t) => ({ name: t.name, pid: t.process.pid })), missing: r.missingTargets });
 const childPids = (r: ScanReport) => r.children.map((c) => c.child.pid).sort((a, b) => a - b);
 
-function withFake<T>(fake: FakeProcfs, fn: () => Promise<T> | T): Promise<T> {
+function withFake<T>(fake: FakeProc, fn: () => Promise<T> | T): Promise<T> {
   return Promise.resolve().then(fn).finally(() => fake.cleanup());
 }
 
 function jenkinsHost(opts: { noChildrenFiles?: boolean } = {}) {
-  const fake = createFakeProcfs(opts);
+  const fake = createFakeProc(opts);
   const java = fake.binary('java');
   fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], exe: fake.binary('init'), startTicks: 1 });
   for (let pid = 500; pid < 530; pid++) fake.add({ pid, ppid: 1, comm: 'sleep', cmdline: ['sleep', '1000'], exe: fake.binary('sleep'), startTicks: OLD });
@@ -293,7 +293,7 @@ const fakeCaseArb = fc.integer({ min: 1, max: 10 }).chain((n) => {
 test('property: the procfs scanner discovers what discoverTargets finds in the full listing (random fake /proc trees)', async () => {
   await fc.assert(
     fc.asyncProperty(fakeCaseArb, async ({ procs, targets }) => {
-      const fake = createFakeProcfs();
+      const fake = createFakeProc();
       await withFake(fake, async () => {
         const bins = { jvm: fake.binary('java'), other: fake.binary('java-other') };
         fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], startTicks: 1 });

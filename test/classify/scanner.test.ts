@@ -5,7 +5,7 @@ import { createScanner } from '../../src/stages/scanner.js';
 import { exitStatusOf } from '../../src/cli/scan-report.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { ScanReport } from '../../src/classify/types.js';
-import { createFakeProcfs, FAKE_BTIME, FAKE_CLK_TCK, type FakeProcfs } from '../helpers/fake-procfs.js';
+import { createFakeProc, FAKE_BTIME, FAKE_CLK_TCK, type FakeProc } from '../helpers/fake-proc.js';
 
 const JVM = ['/usr/lib/jvm/bin/java', '-Xmx2g', '-jar', '/usr/share/java/jenkins.war'];
 const NOW = (FAKE_BTIME + 10_000) * 1000; // 10,000 s after boot
@@ -13,7 +13,7 @@ const OLD = 100 * FAKE_CLK_TCK; // started 100 s after boot: ~2.7 h old
 const YOUNG = 9_990 * FAKE_CLK_TCK; // 10 s old
 
 function setup(opts: { noChildrenFiles?: boolean } = {}) {
-  const fake = createFakeProcfs(opts);
+  const fake = createFakeProc(opts);
   const java = fake.binary('java');
   const git = fake.binary('git');
   fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], exe: fake.binary('init'), startTicks: 1 });
@@ -44,7 +44,7 @@ function byPid(r: ScanReport) {
   return Object.fromEntries(r.children.map((c) => [c.child.pid, { cls: c.classification, overdue: c.overdue, depth: c.depth }]));
 }
 
-function withFake<T>(fake: FakeProcfs, fn: () => Promise<T>): Promise<T> {
+function withFake<T>(fake: FakeProc, fn: () => Promise<T>): Promise<T> {
   return fn().finally(() => fake.cleanup());
 }
 

@@ -19,7 +19,7 @@ import { loadMatcher } from '../../src/stages/build.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
 import type { RunOptions, RunResult } from '../../src/util/run-program.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { makeFakeProc, startTimeMsOf, type FakeProcess } from '../capture/fake-proc.js';
+import { createFakeProc, startTimeMsOf, type FakeProcess } from '../helpers/fake-proc.js';
 
 const EU: CaptureBackend = { name: 'eu-stack', path: '/usr/bin/eu-stack', format: 'eu-stack' };
 /** The suite's deadlocker as eu-stack prints it: a lock taken in an atfork child handler. */
@@ -57,7 +57,7 @@ interface Setup {
 
 /** The real capturer on a fake /proc, a fake tracer, a clock that the fake sleep advances. */
 function setup(s: Setup = {}) {
-  const proc = makeFakeProc();
+  const proc = createFakeProc();
   proc.set({ pid: 9, comm: 'java', threads: 40 });
   proc.set({ pid: 10, ppid: 9, comm: 'launcher-0', startTicks: 1000, ...s.fake });
   const config = resolveConfig({ procRoot: proc.root, capture: { enabled: s.capture ?? true } });

@@ -1,40 +1,10 @@
 /** Every route through app.inject(): success and error shapes, auth, validation, pagination, extensions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
-import { createMetrics } from '../../src/extension/metrics.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { requireTool } from '../helpers/native-build.js';
-import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig, HOST, TARGET_START } from './fakes.js';
+import { type DaemonExtension } from '../../src/daemon/index.js';
+import { DEADLOCK_FRAMES, HOST, TARGET_START } from './fakes.js';
 import type { IncidentStore } from '../../src/record/types.js';
-
-const TOKEN = 'test-token-0123456789abcdef';
-
-async function setup(t: import('node:test').TestContext, opts: { token?: string | null; extensions?: DaemonExtension[]; rateMax?: number } = {}) {
-  const s = tempStore(['slack']);
-  const scanner = fakeScanner(report([child(201), child(202, 'execed', false), child(203, 'zombie', false)]));
-  const config = testConfig(opts.token === null ? {} : { auth: { token: opts.token ?? TOKEN } });
-  const daemon = createDaemon({
-    config,
-    logger: silentLogger(),
-    store: s.store,
-    stages: { scanner, evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]])), matcher: fakeMatcher() },
-    metrics: createMetrics(),
-    extensions: opts.extensions ?? [],
-    postRateLimit: { max: opts.rateMax ?? 1000, timeWindow: 60_000 },
-  });
-  const app = await daemon.buildApp();
-  await app.ready();
-  t.after(async () => {
-    await daemon.stop();
-    s.cleanup();
-  });
-  return { app, daemon, store: s.store, scanner };
-}
+import { TOKEN, setup } from './server-setup.js';
 
 function assertErrorShape(res: { statusCode: number; json(): unknown; body: string }, status: number, messageRe?: RegExp) {
   assert.equal(res.statusCode, status, res.body);
@@ -47,26 +17,6 @@ function assertErrorShape(res: { statusCode: number; json(): unknown; body: stri
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-test('GET /metrics: Prometheus text that promtool accepts, with the build info and scan counters', async (t) => {
-  const { app, daemon } = await setup(t);
-  await daemon.runScan();
-  const res = await app.inject('/metrics');
-  assert.equal(res.statusCode, 200);
-  assert.match(res.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
-  assert.match(res.body, /^forkwatch_build_info\{version="[^"]+",node_version="v20/m);
-  assert.match(res.body, /^forkwatch_scans_total\{outcome="ok"\} 1$/m);
-  assert.match(res.body, /^forkwatch_hung_children\{target="jenkins",signature="atfork-mutex"\} 1$/m);
-  assert.match(res.body, /^forkwatch_children\{target="jenkins",classification="zombie"\} 1$/m);
-  assert.match(res.body, /^process_resident_memory_bytes \d+/m);
-  assert.doesNotMatch(res.body, /nodejs_eventloop_lag/);
-  requireTool('promtool', ['--version']);
-  const dir = mkdtempSync(join(tmpdir(), 'fw-promtool-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'm.txt'), res.body);
-  const out = execFileSync('sh', ['-c', `promtool check metrics < ${join(dir, 'm.txt')} 2>&1; echo "rc=$?"`], { encoding: 'utf8' });
-  assert.equal(out.trim(), 'rc=0', `promtool complained:\n${out}`);
-});
 
 test('GET /healthz and /readyz: not ready before a scan, ready after', async (t) => {
   const { app, daemon } = await setup(t);

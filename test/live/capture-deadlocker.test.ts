@@ -15,7 +15,7 @@ import { buildNative, REPO_ROOT, requireTool } from '../helpers/native-build.js'
 import { detectBackends, type CaptureBackend } from '../../src/capture/backends.js';
 import { captureStack } from '../../src/capture/capture-stack.js';
 import { readStartTimeMs } from '../../src/capture/identity.js';
-import { readKernelEvidence } from '../../src/classify/kernel-evidence.js';
+import { readKernelEvidence } from '../../src/proc/kernel-evidence.js';
 import { assessProvablyBlocked } from '../../src/classify/kernel-evidence-rule.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { loadSignatures } from '../../src/match/load.js';

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { requireTool } from '../helpers/native-build.js';
 import { startSlackStandin } from '../helpers/slack-standin.js';
 import { tempDir, tempStore } from '../record/fixture.js';
-import { readKernelEvidence } from '../../src/classify/kernel-evidence.js';
+import { readKernelEvidence } from '../../src/proc/kernel-evidence.js';
 import { readStartTimeMs, readBootTimeSec } from '../../src/capture/identity.js';
 import { actOnIncident } from '../../src/remediate/act.js';
 import { createMetrics } from '../../src/extension/metrics.js';

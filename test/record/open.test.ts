@@ -8,17 +8,21 @@ import Database from 'better-sqlite3';
 import { openStore, StoreOpenError, type StoreOpenReason } from '../../src/record/index.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/record/schema.js';
 import { CONFIRM, keyOf, suspect, tempDir, HOST, SINKS } from './fixture.js';
+import { REPO_ROOT } from '../helpers/native-build.js';
+import { NOBODY_UID, NOGROUP_GID, readableRootFor } from '../helpers/unprivileged.js';
 
-const PROBE = new URL('./open-probe.ts', import.meta.url).pathname;
-const NOBODY = 65534;
-
-/** Opens as an unprivileged user: root ignores directory permissions, so drop to nobody when root. */
+/**
+ * Opens as an unprivileged user: root ignores directory permissions, so drop to nobody when root,
+ * running the probe from a root nobody can read (a staged copy when the checkout sits in a 0700 home).
+ */
 function openAsUnprivileged(stateDir: string): { ok: boolean; name?: string; reason?: StoreOpenReason; path?: string; message?: string } {
   const asRoot = process.getuid?.() === 0;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE, stateDir], {
+  const root = asRoot ? readableRootFor(['package.json', 'tsconfig.json', 'node_modules', 'src', 'test/record/open-probe.ts']) : REPO_ROOT;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/record/open-probe.ts'), stateDir], {
+    cwd: root,
     encoding: 'utf8',
     timeout: 30_000,
-    ...(asRoot ? { uid: NOBODY, gid: NOBODY, env: { ...process.env, HOME: '/tmp' } } : {}),
+    ...(asRoot ? { uid: NOBODY_UID, gid: NOGROUP_GID, env: { ...process.env, HOME: '/tmp' } } : {}),
   });
   assert.equal(r.status, 0, `probe failed: ${r.stderr}`);
   return JSON.parse(r.stdout);

@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createRemediationExtension, MAX_REFUSALS } from '../../src/remediate/extension.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';
-import { createFakeProcfs, FAKE_BTIME, FAKE_CLK_TCK, type FakeProcfs } from '../helpers/fake-procfs.js';
+import { createFakeProc, FAKE_BTIME, FAKE_CLK_TCK, type FakeProc } from '../helpers/fake-proc.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig, TARGET_START } from '../expose/fakes.js';
 
 const TOKEN = 'remediation-test-token-0123456789';
@@ -28,8 +28,8 @@ async function value(m: Metrics, name: string, labels: Record<string, string>): 
 }
 
 /** /proc agreeing with fakes.ts: target 100 (40 threads), hung child 201 of it, same image. */
-function fakeProc(): FakeProcfs {
-  const fake = createFakeProcfs();
+function fakeProc(): FakeProc {
+  const fake = createFakeProc();
   const java = fake.binary('java');
   const cmdline = ['java', '-jar', 'jenkins.war'];
   const ticks = (ms: number) => Math.round(((ms - FAKE_BTIME * 1000) * FAKE_CLK_TCK) / 1000);

@@ -5,12 +5,12 @@ import { ProcfsSource } from '../../src/scan/procfs.js';
 import { newTally } from '../../src/scan/tally.js';
 import { childrenMap } from '../../src/scan/tree.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
-import { createFakeProcfs, FAKE_CLK_TCK, type FakeProcfs } from '../helpers/fake-procfs.js';
+import { createFakeProc, FAKE_CLK_TCK, type FakeProc } from '../helpers/fake-proc.js';
 
 const LIGHT = { exe: false, status: false };
 
-function tree(): FakeProcfs {
-  const fake = createFakeProcfs();
+function tree(): FakeProc {
+  const fake = createFakeProc();
   const java = fake.binary('java');
   fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], uid: 0 });
   fake.add({ pid: 10, ppid: 1, cmdline: ['java', '-jar', 'jenkins.war'], exe: java, uid: 1000 });

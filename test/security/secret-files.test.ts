@@ -5,32 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EX_CONFIG } from '../../src/config/errors.js';
-import { runCli, tempDir } from './config-reads-cli.js';
+import { tempDir } from './config-reads-cli.js';
+import { TOKEN, assertRefused, checkConfig, secretFile } from './secret-files-support.js';
 
-const TOKEN = 'secret-files-test-token-0123456789';
 const HOOK = 'https://hooks.slack.example/services/T000/B000/XXXX';
-const NOBODY = 65534;
-
-/** Writes `text` to dir/name with exactly `mode` (chmod after: the umask does not decide). */
-function secretFile(dir: string, name: string, text: string, mode: number): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  chmodSync(path, mode);
-  return path;
-}
-
-function checkConfig(env: NodeJS.ProcessEnv): ReturnType<typeof runCli> {
-  return runCli(['check-config', '--json'], { env });
-}
-
-function assertRefused(r: ReturnType<typeof runCli>, ...mentions: RegExp[]): void {
-  assert.equal(r.status, EX_CONFIG, `exit ${r.status}; stderr: ${r.stderr}`);
-  for (const m of mentions) assert.match(r.stderr, m);
-}
-
 test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', (t) => {
   const dir = tempDir(t);
   const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o644);
@@ -53,14 +33,6 @@ test('0600 and 0400 secret files are accepted, and check-config shows neither se
   assert.equal(cfg.authToken, '<redacted>');
   assert.equal(cfg.alerts.slack.webhookUrl, '<redacted>');
   assert.ok(!r.stdout.includes(TOKEN) && !r.stdout.includes('hooks.slack.example'));
-});
-
-test('a secret file owned by another (non-root) user is refused: that user could rewrite it', (t) => {
-  assert.equal(process.getuid?.(), 0, 'this test chowns a file to nobody and must run as root (CI does)');
-  const dir = tempDir(t);
-  const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o600);
-  chownSync(token, NOBODY, NOBODY);
-  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), /auth\.tokenFile/, new RegExp(`owned by .*not uid ${NOBODY}`));
 });
 
 test("systemd LoadCredential= under DynamicUser (0440: the ACL mask in the group bits) is accepted only inside $CREDENTIALS_DIRECTORY", (t) => {

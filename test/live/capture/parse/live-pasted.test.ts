@@ -1,0 +1,101 @@
+/**
+ * Live: the pasted-format readers on today's tools, not only on the stored
+ * captures. lldb on the suite's deadlocked C child (with and without libc6-dbg)
+ * and on the JVM reproducer's hung child; `jhsdb jstack --mixed` on the JVM
+ * and on its hung child. Each output is read by its reader (detected, frames
+ * found) and the hung ones match glibc-atfork-child-lock, the decoy nothing.
+ * A missing lldb or jhsdb fails the test (.ci/run installs them).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startDeadlocker, type Deadlocker } from '../../../helpers/deadlocker.js';
+import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../../../helpers/jvm.js';
+import { requireTool } from '../../../helpers/native-build.js';
+import { parseStack } from '../../../../src/capture/parse/index.js';
+import type { ParsedStack } from '../../../../src/capture/types.js';
+import { loadSignatures, matchSignatures } from '../../../../src/match/index.js';
+
+const library = loadSignatures().signatures;
+let c: Deadlocker;
+let jvm: ForkDeadlockJvm;
+let jvmChild: number;
+
+before(async () => {
+  requireTool('lldb', ['--version']);
+  requireTool('jhsdb', ['--help']);
+  c = await startDeadlocker({ hung: 1, threads: 2 });
+  jvm = await startForkDeadlockJvm();
+  jvmChild = (await jvm.waitForHungChildren(1, 60_000))[0]!;
+});
+after(async () => {
+  await c?.stop();
+  await jvm?.stop();
+});
+
+/** stdout of a tracer (argument array, timeout, output cap); a non-zero exit with output still counts. */
+function run(tool: string, args: string[]): string {
+  const env = { ...process.env };
+  delete env.DEBUGINFOD_URLS;
+  try {
+    return execFileSync(tool, args, { env, timeout: 120_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 8 << 20 });
+  } catch (err) {
+    const e = err as { stdout?: string };
+    if (!e.stdout) throw err;
+    return e.stdout;
+  }
+}
+
+function assertRead(text: string, format: string): ParsedStack {
+  const p = parseStack(text);
+  assert.equal(p.format, format, `read as ${p.format}: ${p.warnings.join('; ')}\n${text.slice(0, 2000)}`);
+  assert.ok(p.threads.length > 0 && p.threads.every((t) => t.frames.length > 0), 'every thread has frames');
+  return p;
+}
+
+function assertHung(p: ParsedStack): void {
+  const m = matchSignatures(p.threads, library);
+  assert.equal(m.matches[0]?.signatureId, 'glibc-atfork-child-lock', JSON.stringify(p.threads[0]?.frames.map((f) => f.normalized)));
+  assert.ok(m.deadlock);
+}
+
+test('lldb on the hung C child, with and without libc6-dbg: read as lldb, glibc atfork lock', () => {
+  const hung = String(c.pidsOf('hung')[0]);
+  const withSymbols = assertRead(run('lldb', ['-p', hung, '--batch', '-o', 'thread backtrace all']), 'lldb');
+  assert.equal(withSymbols.threads.length, 1, 'the stop report and the backtrace are one thread');
+  assert.equal(withSymbols.threads[0]!.frames[0]!.normalized, 'lll_lock_wait');
+  assertHung(withSymbols);
+  const without = assertRead(run('lldb', ['-O', 'settings set symbols.enable-external-lookup false', '-p', hung, '--batch', '-o', 'bt all']), 'lldb');
+  assert.ok(without.threads[0]!.frames.some((f) => f.fn === null), 'unnamed libc symbols are fn null');
+  assertHung(without);
+});
+
+test('lldb on the C parent (a decoy): every thread read, no signature', () => {
+  const p = assertRead(run('lldb', ['-p', String(c.pid), '--batch', '-o', 'bt all']), 'lldb');
+  assert.ok(p.threads.length >= 3, `${p.threads.length} threads`);
+  const m = matchSignatures(p.threads, library);
+  assert.deepEqual(m.matches, []);
+});
+
+test('lldb on the JVM hung child: read as lldb, the JVM frames kept, glibc atfork lock', () => {
+  const p = assertRead(run('lldb', ['-p', String(jvmChild), '--batch', '-o', 'thread backtrace all']), 'lldb');
+  assert.ok(p.threads[0]!.frames.some((f) => f.normalized === 'Java_java_lang_ProcessImpl_forkAndExec'));
+  assertHung(p);
+});
+
+test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot', () => {
+  const parent = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvm.pid)]));
+  assert.equal(parent.pid, jvm.pid);
+  assert.ok(parent.threads.some((t) => t.name === 'SCM polling for demo-job' && t.frames.some((f) => f.normalized === 'java.lang.ProcessImpl.forkAndExec')));
+  const child = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvmChild)]));
+  assert.deepEqual(child.threads.map((t) => t.tid), [jvmChild], 'the one thread the fork left');
+  assert.equal(child.threads[0]!.frames[0]!.normalized, 'lll_lock_wait');
+});
+
+/** jhsdb prints a block for every LWP, some without frames (no registers): those are kept with their tid. */
+function assertReadBlocks(text: string): ParsedStack {
+  const p = parseStack(text);
+  assert.equal(p.format, 'hotspot', `${p.warnings.join('; ')}\n${text.slice(0, 2000)}`);
+  assert.ok(p.threads.some((t) => t.frames.length > 0));
+  return p;
+}
