@@ -1,5 +1,5 @@
 /**
- * Target facts from files only (src/bundle/target-facts.ts): the JDK's
+ * Target facts from files only (src/capture/target-facts.ts): the JDK's
  * release file through /proc/PID/root, the home from the exe link or the
  * libjvm.so mapping, and the release file's checks against what a hostile
  * target can put at that path (a FIFO, a symlink, a huge file, a file of
