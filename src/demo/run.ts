@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import type { Incident } from '../record/types.js';
 import { startDemoDaemon, type DemoDaemon, type LogRecord } from './daemon.js';
 import { reproducerArgv, startReproducer, type Reproducer, type ReproducerLine } from './reproducer.js';
-import { showCapture, showKernel, showOverdue, showSignature, showSlack, showTarget, type TargetView } from './show.js';
+import { isForkRiskWarning, showCapture, showForkRiskWarning, showKernel, showOverdue, showSignature, showSlack, showTarget, type TargetView } from './show.js';
 import { freeLoopbackPort, startSlackRecorder, type SlackRecorder } from './slack-recorder.js';
 import { chooseToolchain, findOnPath, missingToolchainMessage, type ReproducerKind } from './toolchain.js';
 
@@ -98,8 +98,12 @@ async function drive(
   const track = (f: () => Promise<void>) => events.push(f().catch((e: unknown) => { failure = (e as Error).message; }).finally(() => wake()));
 
   running.slack = await startSlackRecorder((msg) => {
+    const text = msg.text ?? JSON.stringify(msg);
+    // The fork-risk audit (docs/audit.md) rates the reproducer before any child hangs: its one warning is
+    // news of its own, not the incident's message.
+    if (isForkRiskWarning(text)) return void out(showForkRiskWarning(text));
     p.slack = true;
-    outAfterConfirmed(0, showSlack(msg.text ?? JSON.stringify(msg)));
+    outAfterConfirmed(0, showSlack(text));
     wake();
   });
   const argv = await reproducerArgv(tool, running.dir, basename(running.dir));

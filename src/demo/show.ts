@@ -50,6 +50,15 @@ export function showSignature(i: Incident): string {
   return stageLine('signature matched', `${m.signatureId} (${m.severity}): ${m.title}\n      matched frames: ${m.frames.join(' → ')}`);
 }
 
+/** The audit's warning (src/audit/daemon/message.ts) starts with these words. */
+export function isForkRiskWarning(text: string): boolean {
+  return text.startsWith('Warning (not a page): fork risk');
+}
+
+export function showForkRiskWarning(text: string): string {
+  return `fork-risk audit, before any child hung (a warning, never a page): ${text.replace(/^Warning \(not a page\): /, '')}\n`;
+}
+
 export function showSlack(text: string): string {
   return stageLine('Slack message', 'as it would be sent (to the demo\'s local stand-in, nothing left this machine):') +
     text.split('\n').map((l) => `    | ${l}`).join('\n') + '\n';

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { runClassify } from '../../src/cli/classify.js';
 import { SEM_WAIT, COND_WAIT, gdbText } from '../match/dumps.js';
+import { CLI_ARGS } from '../helpers/cli-command.js';
 
 const STACKS = join(REPO_ROOT, 'test/fixtures/stacks');
 
@@ -101,7 +102,7 @@ test('classify --signatures: a user file adds a signature; a bad one exits 78 na
 });
 
 test('forkwatch classify through the real CLI and stdin: exit 2 for the seed pstack dump', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'classify', '-'], {
+  const r = spawnSync(process.execPath, [...CLI_ARGS, 'classify', '-'], {
     input: readFileSync(join(STACKS, 'pstack/illumos-seed-1667.txt')),
     encoding: 'utf8',
     timeout: 60_000,

@@ -5,9 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
+import { CLI_ARGS } from '../helpers/cli-command.js';
 
 function forkwatch(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), ...args], { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '' }, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

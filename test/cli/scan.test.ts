@@ -10,15 +10,32 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
+import { CLI_ARGS, runMainHere } from '../helpers/cli-command.js';
+import { main as scanMain } from '../../src/cli/scan.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/ps');
 const UPDATE = process.env.FORKWATCH_UPDATE_GOLDEN === '1';
+
+/**
+ * The same scan in this process (runMainHere: src/cli/scan.ts's main, stdout/stderr captured, 78 on a
+ * ConfigError): for the cases about what scan decides. A node process costs ~0.5 s of CPU; the first test and the
+ * broken-config one run the real CLI for its exit status and output.
+ */
+async function scanHere(args: string[], config: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-cli-'));
+  try {
+    writeFileSync(join(dir, 'config.yaml'), config);
+    return await runMainHere(scanMain, ['--config', join(dir, 'config.yaml'), ...args]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function runScan(args: string[], config: string) {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-cli-'));
   try {
     writeFileSync(join(dir, 'config.yaml'), config);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'scan', '--config', join(dir, 'config.yaml'), ...args], {
+    const r = spawnSync(process.execPath, [...CLI_ARGS, 'scan', '--config', join(dir, 'config.yaml'), ...args], {
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, FORKWATCH_CONFIG: '' },
@@ -81,17 +98,17 @@ test('scan --ps-output: synthetic illumos listing (args cut at 80 bytes, fname c
   assert.ok(raw.children.every((c) => c.confirmation === null));
 });
 
-test('scan --ps-output: the default targets miss an illumos JVM whose jenkins.war is past 80 bytes', () => {
-  const r = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--json'], 'hungAfter: 60s\n');
+test('scan --ps-output: the default targets miss an illumos JVM whose jenkins.war is past 80 bytes', async () => {
+  const r = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--json'], 'hungAfter: 60s\n');
   const targets = essence(JSON.parse(r.stdout) as Json).targets;
   assert.deepEqual(targets, ['jenkins:7000', 'jenkins:7003'], 'the agent (agent.jar within 80 bytes), not the controller');
-  const none = runScan(['--ps-output', join(FIXTURES, 'ptree-synthetic-812.txt'), '--json'], 'hungAfter: 60s\n');
+  const none = await scanHere(['--ps-output', join(FIXTURES, 'ptree-synthetic-812.txt'), '--json'], 'hungAfter: 60s\n');
   assert.equal(none.status, 3, 'not a ps listing: no target found');
 });
 
-test('scan --ps-output --ps-platform linux: a real procps listing of the deadlocker', () => {
+test('scan --ps-output --ps-platform linux: a real procps listing of the deadlocker', async () => {
   const config = "targets:\n  - name: dl\n    cmdline: 'deadlocker-[0-9a-f]+ --hung'\nhungAfter: 1s\n";
-  const r = runScan(['--ps-output', join(FIXTURES, 'linux-procps-deadlocker.txt'), '--ps-platform', 'linux', '--json'], config);
+  const r = await scanHere(['--ps-output', join(FIXTURES, 'linux-procps-deadlocker.txt'), '--ps-platform', 'linux', '--json'], config);
   assert.equal(r.status, 1, r.stderr);
   const e = essence(JSON.parse(r.stdout) as Json);
   assert.deepEqual(e.targets, ['dl:19864']);
@@ -102,20 +119,20 @@ test('scan --ps-output --ps-platform linux: a real procps listing of the deadloc
   golden('linux-procps-deadlocker', e);
 });
 
-test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', () => {
-  const table = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt')], ILLUMOS_CONFIG);
+test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', async () => {
+  const table = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt')], ILLUMOS_CONFIG);
   assert.equal(table.status, 1);
   assert.match(table.stdout, /^TARGET\s+CHILD\s+DEPTH\s+AGE\s+STATE\s+THREADS\s+CLASSIFICATION/m);
   assert.match(table.stdout, /controller:812\s+4711\s+1\s+1d02h\s+S\s+1\s+never-execed OVERDUE/);
   assert.match(table.stdout, /overdue: 4 \(hungAfter 1m00s\)/);
   assert.match(table.stdout, /^confirmed: not checked \(--ps-output: a listing from another host/m);
   assert.match(table.stdout, /never-execed OVERDUE\s+-\s+-\s+-$/m, 'CONFIRMED and EVIDENCE: not examined');
-  const bad = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', 'soon'], ILLUMOS_CONFIG);
+  const bad = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', 'soon'], ILLUMOS_CONFIG);
   assert.equal(bad.status, 78);
   assert.match(bad.stderr, /--hung-after = "soon"/);
-  const longer = runScan(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', '2d', '--json'], ILLUMOS_CONFIG);
+  const longer = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', '2d', '--json'], ILLUMOS_CONFIG);
   assert.equal(longer.status, 0, 'nothing older than 2 days');
-  const missing = runScan(['--ps-output', '/nonexistent/ps.txt'], ILLUMOS_CONFIG);
+  const missing = await scanHere(['--ps-output', '/nonexistent/ps.txt'], ILLUMOS_CONFIG);
   assert.equal(missing.status, 3);
 });
 
@@ -126,8 +143,8 @@ test('scan: a broken signatures.paths file is a configuration error (78) naming 
   assert.equal(r.stdout, '');
 });
 
-test('scan --help documents the confirmation, --no-capture and exit 2', () => {
-  const r = runScan(['--help'], '');
+test('scan --help documents the confirmation, --no-capture and exit 2', async () => {
+  const r = await scanHere(['--help'], '');
   assert.equal(r.status, 0);
   assert.match(r.stdout, /--no-capture\s+kernel evidence only: no ptrace, no capture, no match/);
   assert.match(r.stdout, /two kernel samples 1000 ms apart/);

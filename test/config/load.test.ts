@@ -9,7 +9,7 @@ import { loadConfig, redactConfig, resolveConfig } from '../../src/config/load.j
 import { ConfigError, EX_CONFIG } from '../../src/config/errors.js';
 import { parseDuration, formatDuration } from '../../src/config/duration.js';
 import { envVarNames } from '../../src/config/env.js';
-import { REPO_ROOT } from '../helpers/native-build.js';
+import { CLI_ARGS } from '../helpers/cli-command.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-config-'));
@@ -120,7 +120,7 @@ test('durations: units, bare seconds, and what is not one', () => {
 });
 
 test('forkwatch check-config: 0 and the effective config; 78 (EX_CONFIG) naming the key on a bad value', () => {
-  const cli = ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'check-config', '--json'];
+  const cli = [...CLI_ARGS, 'check-config', '--json'];
   const out = execFileSync(process.execPath, cli, { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_INTERVAL: '30s' } });
   assert.equal((JSON.parse(out) as { intervalMs: number }).intervalMs, 30_000);
   try {

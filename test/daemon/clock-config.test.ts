@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolveConfig } from '../../src/config/load.js';
 import { REPO_ROOT } from '../helpers/native-build.js';
+import { CLI_ARGS, runMainHere } from '../helpers/cli-command.js';
+import { main as checkConfigMain } from '../../src/cli/check-config.js';
 
 const DAY = 86_400_000;
 
@@ -46,12 +48,14 @@ const BAD: [string, string, RegExp][] = [
   ['timezone: Mars/Olympus_Mons', 'timezone', /timezone = "Mars\/Olympus_Mons": an IANA time zone name/],
 ];
 
-function cli(t: import('node:test').TestContext, command: string, yaml: string): { status: number | null; stderr: string } {
+/** `run` as a real process (its start-up refuses the config: the exit status is the point); check-config's main in-process (runMainHere), the good-schedules test below runs its process. */
+async function cli(t: import('node:test').TestContext, command: string, yaml: string): Promise<{ status: number | null; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-clock-config-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'forkwatch.yaml');
   writeFileSync(file, `stateDir: ${dir}/state\nlisten: { port: 0 }\n${yaml}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), command, '--config', file], {
+  if (command === 'check-config') return runMainHere(checkConfigMain, ['--config', file]);
+  const r = spawnSync(process.execPath, [...CLI_ARGS, command, '--config', file], {
     cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FORKWATCH_CONFIG: '' },
   });
   return { status: r.status, stderr: r.stderr };
@@ -59,8 +63,8 @@ function cli(t: import('node:test').TestContext, command: string, yaml: string):
 
 for (const [yaml, key, message] of BAD) {
   for (const command of ['check-config', 'run']) {
-    test(`forkwatch ${command}: bad ${key} exits 78 naming the key and the value`, (t) => {
-      const r = cli(t, command, yaml);
+    test(`forkwatch ${command}: bad ${key} exits 78 naming the key and the value`, async (t) => {
+      const r = await cli(t, command, yaml);
       assert.equal(r.status, 78, r.stderr);
       assert.match(r.stderr, message);
     });
@@ -68,7 +72,7 @@ for (const [yaml, key, message] of BAD) {
 }
 
 test('forkwatch check-config: good schedules pass and are shown', (t) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'check-config', '--json'], {
+  const r = spawnSync(process.execPath, [...CLI_ARGS, 'check-config', '--json'], {
     cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000,
     env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_TIMEZONE: 'Europe/Paris', FORKWATCH_AUDIT_SCHEDULE: '0 4 * * 1' },
   });

@@ -114,7 +114,7 @@ test('the image is under 250 MB and holds no build tool, no dev dependency and n
   assert.deepEqual(inImage('ls -A /root').split('\n').filter(Boolean), ['.bashrc', '.profile'], "root's home: Debian's skeleton only");
   const envs = podmanOk(['image', 'inspect', '--format', '{{json .Config.Env}}', IMAGE]);
   assert.doesNotMatch(envs, /NODE_EXTRA_CA_CERTS|TOKEN|WEBHOOK|SECRET/i, 'no build secret in the image environment');
-  assert.match(inImage('ls /opt/forkwatch'), /^dist\nnode_modules\npackage\.json\nsignatures\n$/, 'only what the runtime needs');
+  assert.match(inImage('ls /opt/forkwatch'), /^dist\ndocs\nnode_modules\npackage\.json\nsignatures\n$/, 'only what the runtime needs (docs: the runbooks the daemon serves at /docs)');
 });
 
 /** podman run arguments for the DaemonSet's container, read from daemonset.yaml; host paths from `hostPaths`. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { freePort } from './alertmanager.js';
 import { REPO_ROOT } from './native-build.js';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { CLI_ARGS } from './cli-command.js';
 
 /** A literal path as a regex (for target cmdline patterns). */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -65,7 +66,7 @@ async function answersHealthz(url: string): Promise<boolean> {
 export async function runDaemon(configPath: string, logFile: string, opts: { nodeFlags?: readonly string[] } = {}): Promise<DaemonProcess> {
   const fd = openSync(logFile, 'a');
   const from = fstatSync(fd).size;
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), '--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'run', '--config', configPath], {
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...CLI_ARGS, 'run', '--config', configPath], {
     cwd: REPO_ROOT,
     stdio: ['ignore', fd, fd],
     env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },

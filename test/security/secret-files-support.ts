@@ -19,7 +19,7 @@ export function checkConfig(env: NodeJS.ProcessEnv): ReturnType<typeof runCli> {
   return runCli(['check-config', '--json'], { env });
 }
 
-export function assertRefused(r: ReturnType<typeof runCli>, ...mentions: RegExp[]): void {
+export function assertRefused(r: { status: number | null; stderr: string }, ...mentions: RegExp[]): void {
   assert.equal(r.status, EX_CONFIG, `exit ${r.status}; stderr: ${r.stderr}`);
   for (const m of mentions) assert.match(r.stderr, m);
 }
