@@ -3,7 +3,7 @@
  * environ,status,exe} and files inside /proc/PID/root (the mapped objects'
  * ELF headers, libc, os-release), all bounded, none followed into a FIFO or
  * device, nothing executed. The /proc files themselves are read through
- * src/proc; the files inside /proc/PID/root are the mapped objects'. The JDK home and release file come from src/bundle/target-facts.ts.
+ * src/proc; the files inside /proc/PID/root are the mapped objects'. The JDK home and release file come from src/capture/target-facts.ts.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
