@@ -103,5 +103,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.FORKWATCH_LISTEN_PORT||9710)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # Node flags: src/daemon/node-flags.ts says why (RSS).
-ENTRYPOINT ["node", "--v8-pool-size=1", "--max-semi-space-size=1", "--expose-gc", "--bytecode-old-age=1", "--flush-baseline-code", "--compact-on-every-full-gc", "--heap-growing-percent=50", "/opt/forkwatch/dist/cli.js"]
+ENTRYPOINT ["node", "--v8-pool-size=1", "--max-semi-space-size=1", "--expose-gc", "--bytecode-old-age=1", "--flush-baseline-code", "--compact-on-every-full-gc", "--heap-growing-percent=50", "/opt/forkwatch/dist/cli/index.js"]
 CMD ["run", "--config", "/etc/forkwatch/forkwatch.yml"]

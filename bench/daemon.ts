@@ -1,6 +1,6 @@
 /**
  * Daemon cost: steady RSS and CPU per tick of the REAL daemon (node
- * dist/cli.js run, after `npm run build`) watching the suite's deadlocked C
+ * dist/cli/index.js run, after `npm run build`) watching the suite's deadlocked C
  * program (2 hung children + decoys), at idle and with N extra processes on
  * the host (`sleep` processes, not descendants of the target).
  * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--series FILE] [--scrape 15] [--rediscover 60s] [--node-options '--max-semi-space-size=1' | --node-options none]
@@ -77,7 +77,7 @@ async function main() {
   writeFileSync(config, `interval: ${values.interval}\nrediscoverInterval: ${values.rediscover}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n${sinks}`);
   // V8 flags on node's command line (NODE_OPTIONS refuses some, e.g. --optimize-for-size).
   const flags = values['node-options'] === 'none' ? [] : values['node-options'].split(' ').filter(Boolean);
-  const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/index.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const base = await waitForListen(d);
     const m0 = await (await fetch(`${base}/metrics`)).text();

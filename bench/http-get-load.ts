@@ -1,5 +1,5 @@
 /**
- * GET load on the REAL daemon (node dist/cli.js run, after `npm run build`),
+ * GET load on the REAL daemon (node dist/cli/index.js run, after `npm run build`),
  * issue 12 item 8: 200 connections for 30 s on `/` and then on
  * `/api/v1/incidents`, with 1,000 incidents in the store and the suite's
  * deadlocker watched (2 hung children: the page has content). Meanwhile a
@@ -100,7 +100,7 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
   store.close();
   const config = join(dir, 'forkwatch.yml');
   writeFileSync(config, `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`);
-  const args = values.bare ? ['--input-type=module', '-e', BARE_SERVER] : [join(values.dist, 'cli.js'), 'run', '--config', config];
+  const args = values.bare ? ['--input-type=module', '-e', BARE_SERVER] : [join(values.dist, 'cli/index.js'), 'run', '--config', config];
   const d = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));

@@ -1,7 +1,7 @@
 /**
  * The server side of bench/http.ts, in its own process so autocannon does not
  * share its event loop. Usage: npx tsx bench/http-server.ts MODE INCIDENTS
- *   MODE: cheap | none | all   (prom-client default metrics: see src/expose/metrics.ts)
+ *   MODE: cheap | none | all   (prom-client default metrics: see src/extension/metrics.ts)
  *         raw                  (the same registry, 'cheap', behind bare node:http: the floor)
  * A real SQLite store seeded with INCIDENTS incidents and a stub scanner whose
  * report has 50 children, scanned once, so /metrics carries real label sets.
@@ -11,8 +11,8 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDaemon } from '../src/daemon.js';
-import { createMetrics, type DefaultMetricsMode } from '../src/expose/metrics.js';
+import { createDaemon } from '../src/daemon/index.js';
+import { createMetrics, type DefaultMetricsMode } from '../src/extension/metrics.js';
 import { openStore } from '../src/record/index.js';
 import { resolveConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/util/logger.js';

@@ -22,11 +22,11 @@
  * runs/4), interleaved so load from others hits all alike.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createScanner } from '../src/classify/scanner.js';
+import { createScanner } from '../src/stages/scanner.js';
 import { resolveConfig } from '../src/config/load.js';
 import { runProgram } from '../src/util/run-program.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
@@ -41,7 +41,8 @@ const RUNS = Number(arg('--runs', '20'));
 const COMPARE = arg('--compare', '');
 type CreateScanner = typeof createScanner;
 const compareScanner: CreateScanner | null = COMPARE
-  ? ((await import(resolve(COMPARE, 'src/classify/scanner.ts'))) as { createScanner: CreateScanner }).createScanner
+  ? // The coordinator moved from src/classify/ to src/stages/ (issue 14): a checkout from before has the old path.
+    ((await import(resolve(COMPARE, existsSync(resolve(COMPARE, 'src/stages/scanner.ts')) ? 'src/stages/scanner.ts' : 'src/classify/scanner.ts'))) as { createScanner: CreateScanner }).createScanner
   : null;
 
 function median(xs: number[]): number {

@@ -1,16 +1,17 @@
 /** The tick and the scheduler: fake scan/evidence/match stages, a real SQLite store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTick, createTickMemory, type TickDeps } from '../src/daemon/tick.js';
+import { runTick } from '../src/daemon/tick.js';
+import { createTickMemory, type TickDeps } from '../src/daemon/tick-deps.js';
 import { createTickScheduler } from '../src/daemon/scheduler.js';
-import { createDaemon, type DaemonExtension } from '../src/daemon.js';
+import { createDaemon, type DaemonExtension } from '../src/daemon/index.js';
 import { startHousekeeping } from '../src/daemon/housekeeping.js';
 import { createClock } from '../src/schedule/clock.js';
-import { createMetrics, type Metrics } from '../src/expose/metrics.js';
+import { createMetrics, type Metrics } from '../src/extension/metrics.js';
 import { pino } from 'pino';
 import { silentLogger } from '../src/util/logger.js';
 import { waitFor } from './helpers/wait.js';
-import type { Transition } from '../src/daemon/ports.js';
+import type { Transition } from '../src/record/transition.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './expose/fakes.js';
 
 async function value(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -29,7 +29,7 @@ start_forkwatch() {
 		echo "forkwatch: config/node '$node' is not an executable Node.js 20" >&2
 		exit $SMF_EXIT_ERR_CONFIG
 	fi
-	cli="$install_dir/dist/cli.js"
+	cli="$install_dir/dist/cli/index.js"
 	if [ ! -r "$cli" ]; then
 		echo "forkwatch: $cli not found (config/install_dir; run npm ci && npm run build there)" >&2
 		exit $SMF_EXIT_ERR_CONFIG

@@ -7,7 +7,7 @@
 import { postJson, urlRedactor } from './http.js';
 import { toAmAlert, type AmAlert, type AmContext } from './alertmanager-message.js';
 import type { Sink } from './sink.js';
-import { ALERTMANAGER_SINK } from './sinks.js';
+import { ALERTMANAGER_SINK } from '../extension/sinks.js';
 import type { AlertFacts, DeliveryResult, Notification } from './types.js';
 
 export interface AlertmanagerSinkOptions {

@@ -3,23 +3,16 @@
  * incidents, incidents resolved since the last digest, watched JVMs at risk
  * (the fork-risk audit's, when wired) and what the outbox could not deliver.
  * Everything shown is redacted (src/util/redact.ts) before it is escaped for
- * mrkdwn, and every limit of src/alert/slack-limits.ts holds: a long list is
+ * mrkdwn, and every limit of src/extension/slack-limits.ts holds: a long list is
  * cut with a count of what was left out, never rejected by Slack.
  */
 import type { IncidentSummary, OutboxStats } from '../record/types.js';
-import { context, escapeMrkdwn as esc, fitMessage, header, section, SLACK_LIMITS, truncate, type Block, type SlackMessage } from './slack-limits.js';
+import { context, escapeMrkdwn as esc, fitMessage, header, section, SLACK_LIMITS, truncate, type Block, type SlackMessage } from '../extension/slack-limits.js';
 import { incidentUrl } from './describe.js';
+import type { AtRiskTarget } from '../extension/scheduled-jobs.js';
 import { formatAge } from '../util/format-age.js';
 import { redactDeep } from '../util/redact.js';
 
-/** A watched JVM the fork-risk audit rates at risk (supplied by the audit wiring). */
-export interface AtRiskTarget {
-  target: string;
-  pid?: number;
-  risk: 'low' | 'high';
-  /** Short reasons, e.g. "launchMechanism=FORK", "LD_PRELOAD=libtcmalloc.so". */
-  reasons: string[];
-}
 
 export interface DigestFacts {
   host: string;

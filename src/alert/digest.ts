@@ -11,11 +11,10 @@
 import type { Config } from '../config/config.js';
 import type { IncidentStore, IncidentSummary } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
-import { buildDigestMessage, type AtRiskTarget } from './digest-message.js';
-import { SLACK_SINK } from './sinks.js';
+import { buildDigestMessage } from './digest-message.js';
+import type { AtRiskProvider, AtRiskTarget } from '../extension/scheduled-jobs.js';
+import { SLACK_SINK } from '../extension/sinks.js';
 
-export type { AtRiskTarget } from './digest-message.js';
-export type AtRiskProvider = () => Promise<AtRiskTarget[]> | AtRiskTarget[];
 
 export const DIGEST_JOB = 'digest';
 /** store_meta: the fire time (ms) of the last digest enqueued. */

@@ -3,9 +3,9 @@
  * each tick's transitions poke it (delivery stays async, off the tick), and
  * GET /api/v1/notifications joins the daemon's server.
  */
-import type { DaemonExtension, ExposeContext } from '../expose/context.js';
+import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import type { Signature } from '../match/types.js';
-import { configuredSinks } from './sinks.js';
+import { configuredSinks } from '../extension/sinks.js';
 import { createAlertSender, type AlertSender, type AlertSenderOptions } from './sender.js';
 import { registerNotificationRoutes } from './routes.js';
 
@@ -20,7 +20,7 @@ export function createAlertExtension(opts: AlertExtensionOptions = {}): AlertExt
   let sender: AlertSender | null = null;
   let library = new Map<string, Signature>();
   let sinksShape = '';
-  const startSender = (ctx: ExposeContext): void => {
+  const startSender = (ctx: ExtensionContext): void => {
     sinksShape = JSON.stringify(ctx.config.alerts);
     sender = createAlertSender({
       signatures: (id) => library.get(id),

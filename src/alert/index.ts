@@ -2,7 +2,7 @@
 export { createAlertSender, type AlertSender, type AlertSenderOptions, type PassReport } from './sender.js';
 export { createAlertExtension, type AlertExtension, type AlertExtensionOptions } from './extension.js';
 export { registerNotificationRoutes } from './routes.js';
-export { configuredSinks, SLACK_SINK, ALERTMANAGER_SINK, type SinkName } from './sinks.js';
+export { configuredSinks, SLACK_SINK, ALERTMANAGER_SINK, type SinkName } from '../extension/sinks.js';
 export { toAlertFacts, type SignatureLookup } from './facts.js';
 export { buildSlackMessage } from './slack-message.js';
 export { toAmAlert, ALERT_NAME, type AmAlert } from './alertmanager-message.js';

@@ -5,7 +5,7 @@
  * errors/responses were redacted before they were stored.
  */
 import { Type } from '@sinclair/typebox';
-import type { ExposeContext, ForkwatchApp } from '../expose/context.js';
+import type { ExtensionContext, ForkwatchApp } from '../extension/context.js';
 import { errorResponses, Nullable } from '../expose/schemas.js';
 import type { OutboxItem, OutboxState } from '../record/index.js';
 import { encodeCursor } from '../record/cursor.js';
@@ -53,7 +53,7 @@ const PageSchema = Type.Object({
 /** Rows scanned at most per request when filtering 'undelivered' (the rest comes with the cursor). */
 const MAX_SCAN = 5000;
 
-export function registerNotificationRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerNotificationRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.get(
     '/api/v1/notifications',
     { schema: { tags: ['notifications'], querystring: QuerySchema, response: { 200: PageSchema, ...errorResponses } } },
@@ -68,7 +68,7 @@ export function registerNotificationRoutes(app: ForkwatchApp, ctx: ExposeContext
 }
 
 /** Newest first, sent rows skipped; the cursor is the store's own (ids below the last row returned). */
-function listUndelivered(ctx: ExposeContext, sink: string | undefined, limit: number, cursor: string | null) {
+function listUndelivered(ctx: ExtensionContext, sink: string | undefined, limit: number, cursor: string | null) {
   const items: OutboxItem[] = [];
   let next = cursor;
   let scanned = 0;

@@ -14,7 +14,7 @@ import { toAlertFacts, type SignatureLookup } from './facts.js';
 import { createAlertmanagerSink, type AlertmanagerSink } from './alertmanager.js';
 import { createSlackSink } from './slack.js';
 import type { Sink } from './sink.js';
-import { configuredSinks, SLACK_SINK } from './sinks.js';
+import { configuredSinks, SLACK_SINK } from '../extension/sinks.js';
 import { transitionKind, type AlertMetrics, type DeliveryResult, type Notification } from './types.js';
 import type { MessageContext } from './describe.js';
 

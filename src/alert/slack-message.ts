@@ -8,7 +8,7 @@ import type { AlertFacts, Notification, TransitionKind } from './types.js';
 import {
   codeBlock, context, escapeMrkdwn as esc, fieldsSection, fitMessage, header, section,
   SLACK_LIMITS, type Block, type SlackMessage,
-} from './slack-limits.js';
+} from '../extension/slack-limits.js';
 import { classificationText, incidentUrl, type MessageContext } from './describe.js';
 import { formatAge } from '../util/format-age.js';
 import { redactDeep } from '../util/redact.js';

@@ -61,7 +61,7 @@ export type DeliveryResult =
 
 /**
  * The metrics the sender feeds: structurally the prom-client Counter/Gauge
- * of src/expose/metrics.ts (`Metrics` satisfies it), so the daemon passes its
+ * of src/extension/metrics.ts (`Metrics` satisfies it), so the daemon passes its
  * own registry's metrics and no global registry is touched.
  */
 export interface AlertMetrics {

@@ -5,7 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import type { Config } from '../config/config.js';
-import { createScanner } from '../classify/scanner.js';
+import { createScanner } from '../stages/scanner.js';
 import { readEffectiveOwner } from '../capture/thread-dump.js';
 import { runTracerOnTarget, type RunProgramFn } from '../capture/capture-stack.js';
 import { redactDeep } from '../util/redact.js';

@@ -6,12 +6,9 @@
  * switches one off. Problems are data (RuleLoadError: file, rule index, id,
  * key); the CLI turns them into exit 78.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
-import { readFileBounded } from '../util/read-file-bounded.js';
+import { listDataFiles, parseDataText, pointerToKey, readDataText } from '../util/data-files.js';
 import { compileSafeRegex, UnsafeRegexError } from '../util/safe-regex.js';
 import { weakLazy } from '../util/weak-lazy.js';
 import { ConditionSchema, RuleFileSchema, RuleSchema, SUPPORTED_MAJOR, type Condition, type Rule, type RuleFile } from './schema.js';
@@ -19,8 +16,6 @@ import type { CompiledCondition, CompiledRule, RuleLoadError, RuleSet } from './
 
 /** src/audit/ and dist/audit/ are both two levels below the package root. */
 export const SHIPPED_RULES_DIR = fileURLToPath(new URL('../../signatures/fork-risk/', import.meta.url));
-const MAX_FILE_BYTES = 1024 * 1024;
-const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 const validators = weakLazy(() => {
   const ajv = new Ajv({ allErrors: true, strict: false });
@@ -40,9 +35,9 @@ export function loadRules(opts: LoadRulesOptions = {}): RuleSet {
   const files: string[] = [];
   const byId = new Map<string, CompiledRule>();
   for (const root of roots) {
-    const found = listRuleFiles(root);
-    errors.push(...found.errors);
-    for (const file of found.files) {
+    const found = listDataFiles(root);
+    if (!found.ok) errors.push(fileError(root, null, found.message));
+    for (const file of found.ok ? found.value : []) {
       files.push(file);
       const one = readRuleFile(file);
       errors.push(...one.errors);
@@ -56,36 +51,16 @@ export function loadRules(opts: LoadRulesOptions = {}): RuleSet {
   return { rules, errors, files };
 }
 
-/** A file, or a directory's *.yaml / *.yml / *.json (sorted, not recursive). */
-function listRuleFiles(root: string): { files: string[]; errors: RuleLoadError[] } {
-  try {
-    if (!statSync(root).isDirectory()) return { files: [root], errors: [] };
-    const names = readdirSync(root).filter((n) => EXTENSIONS.has(extname(n).toLowerCase())).sort();
-    return { files: names.map((n) => join(root, n)), errors: [] };
-  } catch (err) {
-    return { files: [], errors: [fileError(root, null, `cannot read: ${(err as Error).message}`)] };
-  }
-}
-
 export function readRuleFile(path: string): { rules: CompiledRule[]; errors: RuleLoadError[] } {
-  let text: string;
-  try {
-    text = readFileBounded(path, MAX_FILE_BYTES).bytes.toString('utf8');
-  } catch (err) {
-    return { rules: [], errors: [fileError(path, null, `cannot read: ${(err as Error).message}`)] };
-  }
-  return parseRuleText(text, path);
+  const text = readDataText(path);
+  return text.ok ? parseRuleText(text.value, path) : { rules: [], errors: [fileError(path, null, text.message)] };
 }
 
 /** Parse and validate one rule file's text; `path` names it in errors and in each rule's file. */
 export function parseRuleText(text: string, path: string): { rules: CompiledRule[]; errors: RuleLoadError[] } {
-  const json = extname(path).toLowerCase() === '.json';
-  let data: unknown;
-  try {
-    data = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (err) {
-    return { rules: [], errors: [fileError(path, null, `not valid ${json ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]}`)] };
-  }
+  const parsed = parseDataText(text, path);
+  if (!parsed.ok) return { rules: [], errors: [fileError(path, null, parsed.message)] };
+  const data = parsed.value;
   const validateFile = validators().file;
   if (!validateFile(data)) return { rules: [], errors: schemaErrors(path, null, null, validateFile.errors ?? []) };
   const file = data as RuleFile;
@@ -176,8 +151,8 @@ function messageOf(e: ErrorObject): string {
 }
 
 function keyOf(rule: number | null, pointer: string): string {
-  const at = pointer.split('/').filter(Boolean).map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
-  const full = `${rule === null ? '' : `rules[${rule}]`}${at}`.replace(/^\./, '');
+  const at = pointerToKey(pointer);
+  const full = rule === null ? at : `rules[${rule}]${at === '' || at.startsWith('[') ? at : `.${at}`}`;
   return full || '(file)';
 }
 

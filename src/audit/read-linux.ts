@@ -3,12 +3,12 @@
  * environ,status,exe} and files inside /proc/PID/root (the mapped objects'
  * ELF headers, libc, os-release), all bounded, none followed into a FIFO or
  * device, nothing executed. The /proc files themselves are read through
- * src/proc; the files inside /proc/PID/root are the mapped objects'. The JDK home and release file come from src/bundle/target-facts.ts.
+ * src/proc; the files inside /proc/PID/root are the mapped objects'. The JDK home and release file come from src/capture/target-facts.ts.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectTargetFacts } from '../bundle/target-facts.js';
-import { parseOsRelease } from '../bundle/host-facts.js';
+import { collectTargetFacts } from '../capture/target-facts.js';
+import { parseOsRelease } from '../capture/host-facts.js';
 import { readFileBounded } from '../util/read-file-bounded.js';
 import { ProcFS } from '../proc/fs.js';
 import { isFailure, orNull } from '../proc/read.js';

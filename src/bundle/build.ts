@@ -7,16 +7,14 @@
 import type { Frame, KernelEvidence, ParsedStack } from '../capture/types.js';
 import type { AuditRecord, Incident, IncidentSummary, ProcessFacts } from '../record/types.js';
 import type { SignatureMatch } from '../match/types.js';
-import type { HostFacts } from './host-facts.js';
-import type { TargetFacts } from './target-facts.js';
+import type { HostFacts } from '../capture/host-facts.js';
+import type { TargetFacts } from '../capture/target-facts.js';
 import type { CoreResult } from '../capture/core.js';
 import { redactDeep } from '../util/redact.js';
 import type { AuditResult } from '../audit/types.js';
+import { CORE_RESULT_KEY, FORK_RISK_KEY, TARGET_FACTS_KEY } from '../record/extra-keys.js';
 
 export const BUNDLE_FORMAT = 'forkwatch-evidence-bundle/1';
-
-/** Where the daemon keeps the outcome of gcore (IncidentEvidence.extra; same as core-step.ts's CORE_KEY). */
-export const CORE_RESULT_KEY = 'core';
 
 /** The core section: named, never inlined (it is the JVM's memory). */
 export interface BundleCore {
@@ -36,11 +34,6 @@ export interface BundleCore {
   deleted: { at: string; reason: string | null } | null;
   note: string;
 }
-
-/** Where the daemon keeps the target facts it gathered at confirmation (IncidentEvidence.extra). */
-export const TARGET_FACTS_KEY = 'targetFacts';
-/** evidence.extra: the target's fork-risk audit (src/audit/daemon/incidents.ts), an AuditResult plus auditedAt. */
-export const FORK_RISK_KEY = 'forkRisk';
 
 export interface EvidenceBundle {
   format: typeof BUNDLE_FORMAT;

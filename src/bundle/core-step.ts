@@ -12,7 +12,7 @@ import { coresDir, CORE_TOTAL_FACTOR, listCoreFiles, planSweep, removeQuietly } 
 import type { RunProgramFn } from '../capture/capture-stack.js';
 import type { IncidentStore } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
-import { CORE_RESULT_KEY } from './build.js';
+import { CORE_RESULT_KEY } from '../record/extra-keys.js';
 
 /** Where the outcome lives in IncidentEvidence.extra. */
 export const CORE_KEY = CORE_RESULT_KEY;

@@ -9,13 +9,12 @@
  * (core-step.ts) is taken right after the facts, still before remediation;
  * every tick sweeps the cores directory under retention.
  */
-import type { DaemonExtension, ExposeContext } from '../expose/context.js';
-import { registerBundleRoute } from '../expose/routes/bundle.js';
+import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import type { IncidentSummary } from '../record/types.js';
-import { TARGET_FACTS_KEY } from './build.js';
-import { collectTargetFacts } from './target-facts.js';
+import { TARGET_FACTS_KEY } from '../record/extra-keys.js';
+import { collectTargetFacts } from '../capture/target-facts.js';
 import { updateForkingThreadMetric } from './stuck-thread.js';
-import { registerCoreRoute } from './core-route.js';
+import { registerBundleRoute, registerCoreRoute } from './routes.js';
 import { storeCore, sweepCores, type CoreStepDeps } from './core-step.js';
 import type { RunProgramFn } from '../capture/capture-stack.js';
 
@@ -49,7 +48,7 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
   };
 }
 
-async function storeTargetFacts(ctx: ExposeContext, summary: IncidentSummary, opts: BundleExtensionOptions): Promise<void> {
+async function storeTargetFacts(ctx: ExtensionContext, summary: IncidentSummary, opts: BundleExtensionOptions): Promise<void> {
   const incident = ctx.store.get(summary.id);
   if (!incident || incident.evidence.extra?.[TARGET_FACTS_KEY]) return;
   try {
@@ -67,11 +66,11 @@ async function storeTargetFacts(ctx: ExposeContext, summary: IncidentSummary, op
   }
 }
 
-function coreDeps(ctx: ExposeContext, opts: BundleExtensionOptions): CoreStepDeps {
+function coreDeps(ctx: ExtensionContext, opts: BundleExtensionOptions): CoreStepDeps {
   return { config: ctx.config, store: ctx.store, logger: ctx.logger, now: opts.now ?? Date.now, ...(opts.runCore ? { run: opts.runCore } : {}) };
 }
 
-async function storeCoreSafely(ctx: ExposeContext, id: string, opts: BundleExtensionOptions): Promise<void> {
+async function storeCoreSafely(ctx: ExtensionContext, id: string, opts: BundleExtensionOptions): Promise<void> {
   try {
     await storeCore(coreDeps(ctx, opts), id);
   } catch (err) {
@@ -79,7 +78,7 @@ async function storeCoreSafely(ctx: ExposeContext, id: string, opts: BundleExten
   }
 }
 
-function sweepCoresSafely(ctx: ExposeContext, opts: BundleExtensionOptions): void {
+function sweepCoresSafely(ctx: ExtensionContext, opts: BundleExtensionOptions): void {
   try {
     sweepCores(coreDeps(ctx, opts));
   } catch (err) {

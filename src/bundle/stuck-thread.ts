@@ -3,7 +3,7 @@
  * thread names are unbounded (one per Jenkins job), so /metrics says only
  * whether the forker was an SCM poller; the API and Slack name it.
  */
-import type { Metrics } from '../expose/metrics.js';
+import type { Metrics } from '../extension/metrics.js';
 import type { ForkingThread } from '../capture/types.js';
 import type { IncidentStore } from '../record/types.js';
 

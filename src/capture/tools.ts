@@ -10,7 +10,8 @@
  */
 import { delimiter } from 'node:path';
 import type { Config } from '../config/config.js';
-import { BOX_PATH, type BoxLimits, type BoxOptions } from '../util/run-boxed.js';
+import { BOX_PATH } from '../util/run-boxed.js';
+import type { BoxLimits, BoxOptions } from '../util/run-types.js';
 import { closeStrayDescriptors } from '../util/descriptors.js';
 import type { Logger } from '../util/logger.js';
 import { resolveExecutable, type DetectDeps } from './backends.js';

@@ -4,7 +4,7 @@
  * Entries not seen in a scan are dropped, so a reused pid starts afresh.
  */
 import type { ProcessInfo } from '../scan/types.js';
-import { sameIdentity } from './identity.js';
+import { sameIdentity } from './process-identity.js';
 
 interface Seen {
   startTimeMs: number;

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { loadConfig, redactConfig } from '../config/load.js';
-import { loadMatcher } from '../daemon/stages.js';
+import { loadMatcher } from '../stages/build.js';
 import { loadAuditRules } from '../audit/daemon/extension.js';
 import { silentLogger } from '../util/logger.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';

@@ -14,7 +14,7 @@ import { loadConfig } from '../config/load.js';
 import { EX_CONFIG } from '../config/errors.js';
 import { MAX_INPUT_CHARS, STACK_FORMATS } from '../capture/parse/index.js';
 import type { ParsedStack, StackFormat } from '../capture/types.js';
-import { classifyStackText, formatLoadError, loadSignatures } from '../match/index.js';
+import { diagnoseStackText, formatLoadError, loadSignatures } from '../match/index.js';
 import type { MatchResult, Signature } from '../match/types.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
@@ -85,7 +85,7 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
     io.stderr(`forkwatch classify: cannot read ${input === '-' ? 'standard input' : input}: ${(err as Error).message}\n`);
     return EXIT_UNREADABLE;
   }
-  const { stack, match } = classifyStackText(text, library.signatures, format as StackFormat | undefined, { forkedChild: values['forked-child'] === true });
+  const { stack, match } = diagnoseStackText(text, library.signatures, format as StackFormat | undefined, { forkedChild: values['forked-child'] === true });
   io.stdout(values.json ? renderJson(stack, match, library.signatures) : renderText(stack, match, library.signatures));
   return match.deadlock ? EXIT_DEADLOCK : EXIT_NO_MATCH;
 }

@@ -10,14 +10,14 @@ import type { Config } from '../config/config.js';
 import { openStore, StoreOpenError } from '../record/index.js';
 import type { IncidentStore } from '../record/types.js';
 import { configuredSinks, createAlertExtension } from '../alert/index.js';
-import { createStatusPage } from '../expose/page/extension.js';
+import { createStatusPage } from '../page/extension.js';
 import { createBundleExtension } from '../bundle/extension.js';
 import { createRemediationExtension } from '../remediate/extension.js';
 import { createAuditExtension } from '../audit/daemon/extension.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { setRedactionPatterns } from '../util/redact.js';
-import { createDaemon, type Daemon } from '../daemon.js';
-import { buildStages, thisHost } from '../daemon/stages.js';
+import { createDaemon, type Daemon } from '../daemon/index.js';
+import { buildStages, thisHost } from '../stages/build.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { handleReloadSignals } from '../daemon/reload-signals.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
@@ -91,7 +91,7 @@ function warnMissingNodeFlags(logger: Logger): void {
   if (missing.length === 0) return;
   logger.warn(
     { missing, expected: DAEMON_NODE_FLAGS },
-    `node was started without ${missing.join(' ')}: expect ~10 MB more RSS idle, more with many processes (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run; docs/daemon.md#memory)`,
+    `node was started without ${missing.join(' ')}: expect ~10 MB more RSS idle, more with many processes (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli/index.js run; docs/daemon.md#memory)`,
   );
 }
 

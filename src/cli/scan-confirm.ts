@@ -3,7 +3,7 @@
  * daemon's own parts: the capturer (src/capture/capturer.ts: kernel evidence
  * read before any ptrace, the provably-blocked rule, one capture per
  * identity with the configured backends), the matcher (shipped library +
- * signatures.paths, src/daemon/stages.ts loadMatcher) and the verdict rule
+ * signatures.paths, src/stages/build.ts loadMatcher) and the verdict rule
  * (src/match/verdict.ts). The daemon gets its second kernel sample a scan
  * later; a one-shot scan cannot wait an interval, so a child not yet
  * captured is sampled twice, SAMPLE_GAP_MS apart, before its capture.
@@ -11,12 +11,13 @@
  * time) is captured once and its match kept.
  */
 import { overdueSuspects } from '../classify/suspects.js';
-import type { EvidencePort, MatchPort } from '../daemon/ports.js';
+import type { EvidencePort } from '../stages/ports.js';
+import type { MatchPort } from '../match/port.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
-import { identityOf, type ChildConfirmation, type ScanConfirmation } from '../classify/report-confirm.js';
+import { identityOf, type ChildConfirmation, type ScanConfirmation } from './scan-confirmation.js';
 
 /**
  * Between the two kernel samples of a child not yet captured: long enough

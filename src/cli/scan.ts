@@ -13,12 +13,12 @@ import { resolveToolsAtStart } from '../capture/tools.js';
 import { parseDuration } from '../config/duration.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/config.js';
-import { classifyPsListing } from '../classify/scanner.js';
-import { exitStatusOf, reportToJson } from '../classify/report.js';
-import type { ScanConfirmation } from '../classify/report-confirm.js';
-import { BASE_COLUMNS, confirmationColumns, formatConfirmSummary, formatSummary, formatTable, type Column } from '../classify/report-table.js';
-import { buildStages } from '../daemon/stages.js';
-import type { ScannerPort as Scanner } from '../daemon/ports.js';
+import { classifyPsListing } from '../stages/scanner.js';
+import { exitStatusOf, reportToJson } from './scan-report.js';
+import type { ScanConfirmation } from './scan-confirmation.js';
+import { BASE_COLUMNS, confirmationColumns, formatConfirmSummary, formatSummary, formatTable, type Column } from './scan-table.js';
+import { buildStages } from '../stages/build.js';
+import type { ScannerPort as Scanner } from '../stages/ports.js';
 import { silentLogger } from '../util/logger.js';
 import type { ScanReport } from '../classify/types.js';
 import { parsePsListing } from '../scan/ps-parse.js';
@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   return watch(scanner, confirmer, config.intervalMs, Boolean(values.json));
 }
 
-/** The daemon's scanner, capturer and matcher (src/daemon/stages.ts), capturing each child once. */
+/** The daemon's scanner, capturer and matcher (src/stages/build.ts), capturing each child once. */
 function buildScan(config: Config, noCapture: boolean): { scanner: Scanner; confirmer: Confirmer } {
   const kernelOnly = noCapture || !config.capture.enabled;
   const capture = { ...config.capture, enabled: !kernelOnly, recaptureAfterMs: 0 };

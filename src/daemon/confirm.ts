@@ -6,23 +6,17 @@
  * match, on the next ticks until it is stored (src/daemon/unstored.ts).
  */
 import type { ChildReport } from '../classify/types.js';
-import type { CaptureResult } from '../capture/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict } from '../match/verdict.js';
-import { incidentKey } from '../record/key.js';
-import type { Confirmation, IncidentEvidence, IncidentStore } from '../record/types.js';
-import type { Transition } from './ports.js';
-import type { TickDeps } from './tick.js';
+import { childKey } from '../record/key.js';
+import type { Confirmation, IncidentEvidence } from '../record/types.js';
+import { captureEvidence } from '../record/evidence.js';
+import { updateEvidence } from '../record/tick-steps.js';
+import type { Transition } from '../record/transition.js';
+import type { TickDeps } from './tick-deps.js';
 import type { StageRunner } from './stage-runner.js';
 import { settleEvidence, type UnstoredEvidence } from './unstored.js';
-
-export { PROVEN_BLOCKED } from '../match/verdict.js';
-
-/** The store's key for a child of a target on this host. */
-export function childKey(host: string, c: ChildReport): string {
-  return incidentKey({ host, targetPid: c.target.pid, targetStartMs: c.target.startTimeMs, childPid: c.child.pid, childStartMs: c.child.startTimeMs });
-}
 
 export async function confirmSuspects(
   deps: TickDeps,
@@ -81,22 +75,4 @@ async function captureToStore(
   }
   if (pending) return { match: pending.match, kept: pending.evidence };
   return { match: null, kept: null };
-}
-
-function captureEvidence(capture: CaptureResult, match: MatchResult | null, at: number): IncidentEvidence {
-  const stack = capture.stack ? (({ raw: _raw, ...rest }) => rest)(capture.stack) : null;
-  return {
-    stackRaw: capture.raw || null,
-    ...(stack ? { stack } : {}),
-    ...(match ? { matches: match.matches } : {}),
-    capture: { backend: capture.backend, at, ok: capture.ok, timedOut: capture.timedOut, durationMs: capture.durationMs, reason: capture.reason },
-  };
-}
-
-/** True once stored; false when there is no incident to store it in yet (its observe failed). */
-function updateEvidence(store: IncidentStore, key: string, evidence: IncidentEvidence): boolean {
-  const incident = store.get(key);
-  if (!incident) return false;
-  store.updateEvidence(incident.id, evidence);
-  return true;
 }

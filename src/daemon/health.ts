@@ -7,31 +7,13 @@
  * tick, e.g. capture with no suspect, keeps its count). Pure bookkeeping:
  * /healthz, /readyz and the systemd watchdog read view().
  */
-import type { ScanStage } from '../expose/metrics.js';
+import type { ScanStage } from '../extension/metrics.js';
 import { formatMs, livenessWindowMs } from './deadline.js';
-import type { TickSummary } from './tick.js';
+import { FAILING_ATTEMPTS, READY_INTERVALS, type DaemonHealth, type StageFailureView, type TickSummary } from '../extension/daemon-view.js';
 
-export const READY_INTERVALS = 3;
-/** A stage "keeps failing" once this many of its runs in a row failed. */
-export const FAILING_ATTEMPTS = 3;
 const MAX_ERROR_CHARS = 200;
 
-export interface StageFailureView {
-  stage: ScanStage;
-  consecutiveFailures: number;
-  lastError: string;
-}
 
-export interface DaemonHealth {
-  live: boolean;
-  liveMessage: string;
-  ready: boolean;
-  readyMessage: string;
-  lastCompletedTickAt: number | null;
-  lastSuccessAt: number | null;
-  /** Stages whose latest run failed, with how many runs in a row failed. */
-  failingStages: StageFailureView[];
-}
 
 export interface HealthTracker {
   /** One tick ended; completed: within its deadline (not abandoned). */

@@ -6,7 +6,7 @@
  * reported.
  */
 import type { Config } from '../config/config.js';
-import { configuredSinks } from '../alert/sinks.js';
+import { configuredSinks } from '../extension/sinks.js';
 
 export interface RestartOnlyChange {
   /** The config-file key, as the README table names it. */

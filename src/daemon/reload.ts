@@ -1,7 +1,7 @@
 /**
  * Config reload on SIGHUP (systemctl reload, svcadm refresh): the same loader
  * and validation as at start (src/config/load.ts), the signature library
- * re-read (src/daemon/stages.ts loadMatcher). Anything that fails keeps the
+ * re-read (src/stages/build.ts loadMatcher). Anything that fails keeps the
  * running config and library, is logged naming the key and value, and sets
  * forkwatch_config_last_reload_successful 0; a success sets it to 1 and the
  * success timestamp to now (the Prometheus and Alertmanager convention; both
@@ -13,12 +13,12 @@ import { Gauge } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
-import type { Metrics } from '../expose/metrics.js';
+import type { Metrics } from '../extension/metrics.js';
 import type { Logger } from '../util/logger.js';
 import { setRedactionPatterns } from '../util/redact.js';
-import type { Daemon } from '../daemon.js';
-import type { MatchPort } from './ports.js';
-import { loadMatcher } from './stages.js';
+import type { Daemon } from './index.js';
+import type { MatchPort } from '../match/port.js';
+import { loadMatcher } from '../stages/build.js';
 import { loadAuditRules } from '../audit/daemon/extension.js';
 import { planReload, type RestartOnlyChange } from './reload-plan.js';
 

@@ -7,10 +7,10 @@
  * Which stages ran and which failed feed readiness (src/daemon/health.ts).
  */
 import type { Logger } from '../util/logger.js';
-import type { Metrics, ScanStage } from '../expose/metrics.js';
+import type { Metrics, ScanStage } from '../extension/metrics.js';
 import { TickDeadlineError, isAborted, raceSignal } from './deadline.js';
+import type { StageOutcome } from '../extension/daemon-view.js';
 
-export type StageOutcome = 'ok' | 'failed';
 
 export interface StageRunner {
   run<T>(stage: ScanStage, fn: () => T | Promise<T>): Promise<T | undefined>;

@@ -16,7 +16,7 @@
  *   config reload is applied and READY=1 after it (src/daemon/reload.ts),
  *   only once READY=1 was sent: a reload before readiness says nothing.
  */
-import type { DaemonExtension, ExposeContext } from '../expose/context.js';
+import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import { runProgram } from '../util/run-program.js';
 
 export interface SystemdNotifyOptions {
@@ -90,11 +90,11 @@ export function createSystemdNotify(opts: SystemdNotifyOptions = {}): SystemdNot
 type Ping = () => Promise<{ failed: boolean; exitCode: number | null; stderr: string }>;
 
 /** Pings every periodMs while the daemon is live; one ping at a time; logs when pinging stops or fails. */
-function createWatchdog(periodMs: number | null, ping: Ping): { start(ctx: ExposeContext): void; stop(): void } {
+function createWatchdog(periodMs: number | null, ping: Ping): { start(ctx: ExtensionContext): void; stop(): void } {
   let timer: NodeJS.Timeout | null = null;
   let pinging = false;
   let held = false;
-  const beat = async (ctx: ExposeContext): Promise<void> => {
+  const beat = async (ctx: ExtensionContext): Promise<void> => {
     if (pinging) return;
     const h = ctx.daemon.snapshot().health;
     if (!h.live) {

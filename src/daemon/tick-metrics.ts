@@ -1,9 +1,9 @@
 /** The daemon's metric updates, kept apart from the tick's control flow. */
 import type { ScanReport } from '../classify/types.js';
 import type { CaptureResult } from '../capture/types.js';
-import { CHILD_CLASSIFICATIONS, type Metrics } from '../expose/metrics.js';
+import { CHILD_CLASSIFICATIONS, type Metrics } from '../extension/metrics.js';
 import type { IncidentStore } from '../record/types.js';
-import type { Transition } from './ports.js';
+import type { Transition } from '../record/transition.js';
 
 const CLASS_LABEL = { 'never-execed': 'never_execed', execed: 'execed', zombie: 'zombie' } as const;
 

@@ -10,63 +10,19 @@
  * store could not take is kept in memory and retried every tick
  * (src/daemon/unstored.ts).
  */
-import { overdueSuspects } from '../classify/suspects.js';
-import type { Logger } from '../util/logger.js';
-import type { ChildReport, ScanReport } from '../classify/types.js';
+import type { ChildReport } from '../classify/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
-import type { Metrics, ScanStage } from '../expose/metrics.js';
-import type { IncidentStore } from '../record/types.js';
-import { incidentLogFields } from '../record/log-fields.js';
-import type { EvidencePort, MatchPort, ScannerPort, Transition } from './ports.js';
-import { countCaptures, countTransitions, updateHungMetric, updateOutboxMetrics, updateScanMetrics } from './tick-metrics.js';
-import { childKey, confirmSuspects } from './confirm.js';
-import { observe, resolveGone } from './record.js';
-import { createStageRunner, type StageOutcome, type StageRunner } from './stage-runner.js';
-import { storeUnhandled, type UnstoredEvidence } from './unstored.js';
-
-export interface TickDeps {
-  scanner: ScannerPort;
-  evidence: EvidencePort | null;
-  matcher: MatchPort | null;
-  store: IncidentStore;
-  metrics: Metrics;
-  logger: Logger;
-  now?: () => number;
-  /** Hand-off to the notification sender: must return at once (delivery is async). */
-  notify?: (transitions: Transition[]) => void;
-  /** Fires at the tick's deadline (src/daemon/deadline.ts); deadlineMs is only for the message. */
-  signal?: AbortSignal;
-  deadlineMs?: number;
-}
-
-export interface TickSummary {
-  at: number;
-  durationMs: number;
-  ok: boolean;
-  errors: { stage: ScanStage; message: string }[];
-  suspects: number;
-  captured: number;
-  transitions: { id: string; from: string | null; to: string; signature: string | null }[];
-  /** Each stage that ran: failed when any of its runs failed (readiness counts these). */
-  stages: Partial<Record<ScanStage, StageOutcome>>;
-  /** The stage the tick's deadline passed in (the tick was abandoned there), else null. */
-  abandonedIn: ScanStage | null;
-  /** Captured evidence held in memory because the store has not taken it yet. */
-  unstoredEvidence: number;
-}
-
-/** What survives between ticks (the capturer keeps its own per-identity state). */
-export interface TickMemory {
-  lastReport: ScanReport | null;
-  lastSuccessAt: number | null;
-  lastTick: TickSummary | null;
-  /** Evidence the store failed to take, by incident key (bounded). */
-  unstored: Map<string, UnstoredEvidence>;
-}
-
-export function createTickMemory(): TickMemory {
-  return { lastReport: null, lastSuccessAt: null, lastTick: null, unstored: new Map() };
-}
+import type { TickSummary } from '../extension/daemon-view.js';
+import { logTransitions } from '../record/log-fields.js';
+import { confirmedKeys, observe, resolveGone } from '../record/tick-steps.js';
+import type { Transition } from '../record/transition.js';
+import { childKey } from '../record/key.js';
+import { collectEvidence, selectSuspects } from './collect-evidence.js';
+import { confirmSuspects } from './confirm.js';
+import { createStageRunner, type StageRunner } from './stage-runner.js';
+import type { TickDeps, TickMemory } from './tick-deps.js';
+import { countTransitions, updateHungMetric, updateOutboxMetrics, updateScanMetrics } from './tick-metrics.js';
+import { storeUnhandled } from './unstored.js';
 
 export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSummary> {
   const at = (deps.now ?? Date.now)();
@@ -133,52 +89,4 @@ function finishTick(deps: TickDeps, mem: TickMemory, r: TickOutcome): TickSummar
   mem.lastTick = summary;
   deps.logger.debug({ tick: { ...summary, transitions: summary.transitions.length } }, 'tick done');
   return summary;
-}
-
-function confirmedKeys(store: IncidentStore): Set<string> {
-  return new Set(store.openIncidents().filter((i) => i.state !== 'suspect').map((i) => i.key));
-}
-
-/** Overdue never-exec'd children not yet confirmed, oldest first, bounded. */
-export function selectSuspects(report: ScanReport, confirmed: Set<string>, host: string): ChildReport[] {
-  return overdueSuspects(report, (c) => confirmed.has(childKey(host, c)));
-}
-
-/** Kernel sample + (first time) stack capture per suspect; the capturer bounds ptrace concurrency. */
-async function collectEvidence(deps: TickDeps, suspects: ChildReport[], stages: StageRunner): Promise<Map<string, SuspectEvidence>> {
-  const out = new Map<string, SuspectEvidence>();
-  const capturer = deps.evidence;
-  if (!capturer) return out;
-  await stages.run('capture', () => capturer.retain(suspects.map((s) => s.child)));
-  const opts = deps.signal ? { signal: deps.signal } : {};
-  const results = await Promise.all(
-    suspects.map((s) =>
-      stages.run('capture', () => capturer.captureSuspect({ pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm }, opts)),
-    ),
-  );
-  suspects.forEach((s, i) => {
-    const ev = results[i];
-    if (!ev || ev.gone) return;
-    out.set(childKey(deps.store.host, s), ev);
-    if (ev.freshCapture && ev.capture) {
-      countCaptures(deps.metrics, [ev.capture]);
-      if (!ev.capture.ok) deps.logger.warn({ target: s.target.name, childPid: s.child.pid, childStartTime: new Date(s.child.startTimeMs).toISOString(), backend: ev.capture.backend, reason: ev.capture.reason }, 'stack capture failed');
-    }
-  });
-  return out;
-}
-
-function logTransitions(logger: Logger, transitions: Transition[]): void {
-  for (const t of transitions) {
-    const i = t.incident;
-    const signature = i.signatureId ?? 'unknown';
-    const fields = {
-      ...incidentLogFields(i),
-      signature,
-      from: t.from,
-      to: t.to,
-    };
-    const level = t.to === 'confirmed' ? 'warn' : 'info';
-    logger[level](fields, `incident ${i.id} ${t.from ?? 'new'} → ${t.to}: ${i.targetName} child ${i.childPid} (${signature})`);
-  }
 }

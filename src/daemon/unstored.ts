@@ -7,10 +7,10 @@
  * a still-suspect child's by confirmSuspects (with the kept match, so the
  * incident gets its signature), any other's here.
  */
-import type { IncidentEvidence } from '../record/types.js';
+import type { IncidentEvidence, IncidentStore } from '../record/types.js';
 import type { MatchResult } from '../match/types.js';
 import type { StageRunner } from './stage-runner.js';
-import type { TickDeps } from './tick.js';
+import type { Logger } from '../util/logger.js';
 
 export interface UnstoredEvidence {
   evidence: IncidentEvidence;
@@ -24,7 +24,10 @@ export interface UnstoredEvidence {
 export const MAX_UNSTORED = 64;
 export const MAX_UNSTORED_BYTES = 8 * 1024 * 1024;
 
-type Deps = Pick<TickDeps, 'store' | 'logger'>;
+interface Deps {
+  store: IncidentStore;
+  logger: Logger;
+}
 
 /** After a write attempt: forget what was stored, keep (bounded) what was not. */
 export function settleEvidence(deps: Deps, unstored: Map<string, UnstoredEvidence>, key: string, kept: { evidence: IncidentEvidence; match: MatchResult | null }, stored: boolean, at: number): void {

@@ -1,5 +1,5 @@
 /**
- * The real daemon (`dist/cli.js run`, with the shipped node flags) as the
+ * The real daemon (`dist/cli/index.js run`, with the shipped node flags) as the
  * demo's child process. Its JSON log lines (pino) are parsed and handed to
  * the demo as they come; all its output is also kept in the demo's temp dir.
  */
@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
 
-export const DIST_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+export const DIST_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/index.js');
 const MAX_LINE = 64 * 1024;
 
 export type LogRecord = Record<string, unknown> & { msg?: string };

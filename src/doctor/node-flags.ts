@@ -8,7 +8,7 @@ import { readPrefix } from '../util/read-file-bounded.js';
 import { result, type CheckResult } from './types.js';
 
 export const UNIT_PATHS = ['/etc/systemd/system/forkwatch.service', '/usr/lib/systemd/system/forkwatch.service', '/lib/systemd/system/forkwatch.service'];
-const FLAGS_FIX = `start the daemon as: node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run (npm start and deploy/systemd/forkwatch.service do)`;
+const FLAGS_FIX = `start the daemon as: node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli/index.js run (npm start and deploy/systemd/forkwatch.service do)`;
 
 export interface NodeFlagInputs {
   nodeVersion: string;

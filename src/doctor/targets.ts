@@ -6,7 +6,7 @@
  */
 import type { ScanReport } from '../classify/types.js';
 import type { Config } from '../config/config.js';
-import { buildStages } from '../daemon/stages.js';
+import { buildStages } from '../stages/build.js';
 import { silentLogger } from '../util/logger.js';
 import { ownProc } from '../proc/fs.js';
 import { orNull } from '../proc/read.js';

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { IncidentNotFoundError, IncidentStateError, InvalidCursorError, StoreInputError } from '../record/errors.js';
-import type { ForkwatchApp } from './context.js';
+import type { ForkwatchApp } from '../extension/context.js';
 import type { Incident, IncidentStore } from '../record/types.js';
 
 export const ErrorSchema = Type.Object(

@@ -12,7 +12,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import { VERSION } from '../version.js';
-import type { ExposeContext, ForkwatchApp, RoutePlugin } from './context.js';
+import type { ExtensionContext, ForkwatchApp, RoutePlugin } from '../extension/context.js';
 import { errorBody, ErrorSchema, HttpError, installErrorHandlers } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -52,7 +52,7 @@ export const CORE_ROUTES: RoutePlugin[] = [
   registerDocsRoutes,
 ];
 
-export async function buildServer(ctx: ExposeContext, extraRoutes: RoutePlugin[] = []): Promise<ForkwatchApp> {
+export async function buildServer(ctx: ExtensionContext, extraRoutes: RoutePlugin[] = []): Promise<ForkwatchApp> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
     // Per-request log lines would dominate the log at one scrape per 15 s; errors are logged by the error handler.
@@ -104,7 +104,7 @@ declare module 'fastify' {
 
 const listOf = (h: unknown): unknown[] => (h == null ? [] : Array.isArray(h) ? [...(h as unknown[])] : [h]);
 
-function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
+function installGuards(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.decorateRequest('authorized', false);
   // JSON bodies only: text/plain (and form posts) are the "simple" requests another site can send.
   app.removeContentTypeParser('text/plain');
@@ -137,7 +137,7 @@ function installGuards(app: ForkwatchApp, ctx: ExposeContext): void {
  * read or validated (an unauthenticated request with a bad body gets 401).
  * Registered after @fastify/rate-limit, whose onRoute hook appends its own.
  */
-function installTokenFirst(app: ForkwatchApp, ctx: ExposeContext): void {
+function installTokenFirst(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.addHook('onRoute', (route) => {
     const pre = listOf(route.preHandler);
     if (!pre.includes(ctx.requireToken) && !declaresBearer(route.schema)) return;

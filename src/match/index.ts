@@ -14,8 +14,13 @@ export { fingerprintFrames, fingerprintFramesV1, fingerprintThreads, hangNames, 
 export { compileVocabulary, lockWaitOf, lockNameOf, hasRole } from './vocabulary.js';
 export type * from './types.js';
 
-/** Parse a dump (format detected unless given) and match it: the whole of `forkwatch classify`, as data. */
-export function classifyStackText(
+/**
+ * Which deadlock does this dump show? Parse it (format detected unless given)
+ * and match it: the whole of `forkwatch classify` and POST /api/v1/classify, as
+ * data. (The classify stage, src/classify/, asks another question: is this
+ * child never exec'd?)
+ */
+export function diagnoseStackText(
   text: string,
   signatures: readonly Signature[],
   format?: StackFormat,

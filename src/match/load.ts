@@ -6,22 +6,17 @@
  * logged while the good entries are used (the daemon). A later file may
  * replace an earlier entry by reusing its id.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { readFileBounded } from '../util/read-file-bounded.js';
 import { checkSafeRegex } from '../util/safe-regex.js';
 import { fileURLToPath } from 'node:url';
-import { extname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { weakLazy } from '../util/weak-lazy.js';
-import { parse as parseYaml } from 'yaml';
+import { listDataFiles, parseDataText, pointerToKey, readDataText } from '../util/data-files.js';
 import { RESERVED_IDS, SignatureEntrySchema, SignatureFileSchema, VocabularyListSchema, type SignatureEntry, type SignatureFile, type VocabularyListEntry } from './schema.js';
 import type { Signature, SignatureLibrary, SignatureLoadError, Vocabulary } from './types.js';
 import { ANY_ROLE_PREFIX, expandListName, mergeVocabulary } from './vocabulary.js';
 
 /** src/match/ and dist/match/ are both two levels below the package root. */
 export const SHIPPED_SIGNATURES_DIR = fileURLToPath(new URL('../../signatures/', import.meta.url));
-const MAX_FILE_BYTES = 1024 * 1024;
-const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 const validators = weakLazy(() => {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -41,9 +36,9 @@ export function loadSignatures(opts: LoadSignaturesOptions = {}): SignatureLibra
   const files: string[] = [];
   const read: ReadFile[] = [];
   for (const root of roots) {
-    const found = listSignatureFiles(root);
-    errors.push(...found.errors);
-    for (const file of found.files) {
+    const found = listDataFiles(root);
+    if (!found.ok) errors.push(fileError(root, found.message));
+    for (const file of found.ok ? found.value : []) {
       files.push(file);
       const one = readSignatureFile(file);
       errors.push(...one.errors);
@@ -81,7 +76,7 @@ let shippedCache: Vocabulary | null = null;
 export function shippedVocabulary(): { vocabulary: Vocabulary } {
   if (!shippedCache) {
     const vocabulary: Vocabulary = {};
-    for (const file of listSignatureFiles(SHIPPED_SIGNATURES_DIR).files) {
+    for (const file of listOk(listDataFiles(SHIPPED_SIGNATURES_DIR))) {
       const one = readSignatureFile(file);
       if (one.file) mergeFileVocabulary(vocabulary, one.file);
     }
@@ -90,26 +85,13 @@ export function shippedVocabulary(): { vocabulary: Vocabulary } {
   return { vocabulary: shippedCache };
 }
 
-/** A file, or a directory's *.yaml / *.yml / *.json (sorted, not recursive). */
-function listSignatureFiles(root: string): { files: string[]; errors: SignatureLoadError[] } {
-  try {
-    if (!statSync(root).isDirectory()) return { files: [root], errors: [] };
-    const names = readdirSync(root).filter((n) => EXTENSIONS.has(extname(n).toLowerCase())).sort();
-    return { files: names.map((n) => join(root, n)), errors: [] };
-  } catch (err) {
-    return { files: [], errors: [fileError(root, `cannot read: ${(err as Error).message}`)] };
-  }
+function listOk(found: ReturnType<typeof listDataFiles>): string[] {
+  return found.ok ? found.value : [];
 }
 
 function readSignatureFile(path: string): { file: ReadFile | null; errors: SignatureLoadError[] } {
-  let text: string;
-  try {
-    // Bounded: a path naming /dev/zero, a FIFO or a huge file is refused at once, not read forever.
-    text = readFileBounded(path, MAX_FILE_BYTES).bytes.toString('utf8');
-  } catch (err) {
-    return { file: null, errors: [fileError(path, `cannot read: ${(err as Error).message}`)] };
-  }
-  return parseFileText(text, path);
+  const text = readDataText(path);
+  return text.ok ? parseFileText(text.value, path) : { file: null, errors: [fileError(path, text.message)] };
 }
 
 /** One file alone; its `vocab` references resolve against the shipped vocabulary plus the file's own lists. */
@@ -133,12 +115,9 @@ function withBaseVocabulary(file: ReadFile, errors: SignatureLoadError[]): { sig
 }
 
 function parseFileText(text: string, path: string): { file: ReadFile | null; errors: SignatureLoadError[] } {
-  let data: unknown;
-  try {
-    data = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (err) {
-    return { file: null, errors: [fileError(path, `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${firstLine((err as Error).message)}`)] };
-  }
+  const parsed = parseDataText(text, path);
+  if (!parsed.ok) return { file: null, errors: [fileError(path, parsed.message)] };
+  const data = parsed.value;
   const validateFile = validators().file;
   if (!validateFile(data)) {
     return { file: null, errors: (validateFile.errors ?? []).map((e) => schemaError(path, null, null, e)) };
@@ -155,7 +134,7 @@ function mergeFileVocabulary(into: Vocabulary, file: ReadFile): SignatureLoadErr
     const validateList = validators().list;
     const list = structuredClone(raw);
     if (!validateList(list)) {
-      for (const e of validateList.errors ?? []) errors.push({ ...schemaError(file.path, null, null, e), field: `${field}${pointerToField(e.instancePath) ? `.${pointerToField(e.instancePath)}` : ''}` });
+      for (const e of validateList.errors ?? []) errors.push({ ...schemaError(file.path, null, null, e), field: `${field}${pointerToKey(e.instancePath) ? `.${pointerToKey(e.instancePath)}` : ''}` });
       continue;
     }
     const l = list as VocabularyListEntry;
@@ -252,27 +231,14 @@ function usesVocabulary(e: SignatureEntry): boolean {
 }
 
 function schemaError(path: string, entry: number | null, id: string | null, e: ErrorObject): SignatureLoadError {
-  const field = pointerToField(e.instancePath);
+  const field = pointerToKey(e.instancePath);
   const extra = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : '';
   const allowed = e.keyword === 'enum' || e.keyword === 'const' ? `: ${JSON.stringify(e.params)}` : '';
   return { path, entry, id, field: field || null, message: `${e.message ?? 'invalid'}${extra}${allowed}` };
 }
 
-/** `/rules/0/frames/1/fn` → `rules[0].frames[1].fn`. */
-function pointerToField(pointer: string): string {
-  return pointer
-    .split('/')
-    .filter((p) => p !== '')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
-}
-
 function fileError(path: string, message: string): SignatureLoadError {
   return { path, entry: null, id: null, field: null, message };
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
 }
 
 /** One line per problem: `path: entry 2 (id "x"): rules[0].frames[1].fn: invalid regex ...`. */

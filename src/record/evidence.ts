@@ -1,6 +1,8 @@
 /** Evidence shaping: caps, merge, the light snapshot stored with outbox rows. */
 import type { ChildReport, TargetProcess } from '../classify/types.js';
+import type { CaptureResult } from '../capture/types.js';
 import type { KernelEvidence } from '../proc/kernel-evidence.js';
+import type { MatchResult } from '../match/types.js';
 import type { ProcessInfo } from '../scan/types.js';
 import { redactText } from '../util/redact.js';
 import type { IncidentEvidence, ProcessFacts, SuspectObservation } from './types.js';
@@ -102,3 +104,13 @@ function stripRaw(stack: NonNullable<IncidentEvidence['stack']>): NonNullable<In
   return rest;
 }
 
+/** A stack capture and its match, as the incident's evidence. */
+export function captureEvidence(capture: CaptureResult, match: MatchResult | null, at: number): IncidentEvidence {
+  const stack = capture.stack ? (({ raw: _raw, ...rest }) => rest)(capture.stack) : null;
+  return {
+    stackRaw: capture.raw || null,
+    ...(stack ? { stack } : {}),
+    ...(match ? { matches: match.matches } : {}),
+    capture: { backend: capture.backend, at, ok: capture.ok, timedOut: capture.timedOut, durationMs: capture.durationMs, reason: capture.reason },
+  };
+}

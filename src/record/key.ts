@@ -1,9 +1,15 @@
 /** Incident identity: key = host + target (pid, start) + child (pid, start); id = short hash of the key. */
 import { createHash } from 'node:crypto';
+import type { ChildReport } from '../classify/types.js';
 import type { IncidentIdentity } from './types.js';
 
 export function incidentKey(k: IncidentIdentity): string {
   return `${k.host}/${k.targetPid}@${k.targetStartMs}/${k.childPid}@${k.childStartMs}`;
+}
+
+/** The store's key for a child of a target on this host. */
+export function childKey(host: string, c: ChildReport): string {
+  return incidentKey({ host, targetPid: c.target.pid, targetStartMs: c.target.startTimeMs, childPid: c.child.pid, childStartMs: c.child.startTimeMs });
 }
 
 /**

@@ -1,4 +1,6 @@
 /** The fields that name an incident in a structured log line (the daemon's transitions, remediation's decisions). */
+import type { Logger } from '../util/logger.js';
+import type { Transition } from './transition.js';
 import type { IncidentSummary } from './types.js';
 
 export interface IncidentLogFields {
@@ -18,4 +20,20 @@ export function incidentLogFields(i: Pick<IncidentSummary, 'id' | 'targetName' |
     childPid: i.childPid,
     childStartTime: new Date(i.childStartMs).toISOString(),
   };
+}
+
+/** One line per transition: warn when confirmed, info otherwise. */
+export function logTransitions(logger: Logger, transitions: Transition[]): void {
+  for (const t of transitions) {
+    const i = t.incident;
+    const signature = i.signatureId ?? 'unknown';
+    const fields = {
+      ...incidentLogFields(i),
+      signature,
+      from: t.from,
+      to: t.to,
+    };
+    const level = t.to === 'confirmed' ? 'warn' : 'info';
+    logger[level](fields, `incident ${i.id} ${t.from ?? 'new'} → ${t.to}: ${i.targetName} child ${i.childPid} (${signature})`);
+  }
 }

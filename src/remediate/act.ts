@@ -14,7 +14,7 @@
  * that window could free its pid. docs/remediation.md has the details.
  */
 import type { Logger } from '../util/logger.js';
-import type { Metrics } from '../expose/metrics.js';
+import type { Metrics } from '../extension/metrics.js';
 import type { BootClock } from '../proc/boot-clock.js';
 import { IncidentNotFoundError } from '../record/errors.js';
 import type { AuditRecord, Incident, IncidentStore } from '../record/types.js';

@@ -6,8 +6,8 @@
  * incident and mode is recorded; a refusal (the process changed) is retried on
  * later ticks a bounded number of times, until the incident resolves.
  */
-import type { DaemonExtension, ExposeContext } from '../expose/context.js';
-import { killRoute } from '../expose/routes/kill.js';
+import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
+import { killRoute } from './routes.js';
 import type { AuditRecord, Incident } from '../record/types.js';
 import { readBootTimeSec } from '../proc/boot-clock.js';
 import { getClockTicks } from '../scan/clock.js';
@@ -29,7 +29,7 @@ export function createRemediationExtension(opts: RemediationExtensionOptions = {
   let clock: BootClock | null = null;
   const now = opts.now ?? Date.now;
 
-  const depsOf = (ctx: ExposeContext): ActDeps => ({
+  const depsOf = (ctx: ExtensionContext): ActDeps => ({
     store: ctx.store,
     logger: ctx.logger.child({ stage: 'remediate' }),
     metrics: ctx.metrics,
@@ -79,7 +79,7 @@ export function decided(i: Pick<Incident, 'audit'>, mode: string): boolean {
   return mine.some((a) => a.outcome !== 'refused') || mine.length >= MAX_REFUSALS;
 }
 
-function recordPolicySkip(ctx: ExposeContext, i: Incident, mode: string, reason: string, at: number): void {
+function recordPolicySkip(ctx: ExtensionContext, i: Incident, mode: string, reason: string, at: number): void {
   ctx.store.addAudit(i.id, { at, action: 'remediate', mode, outcome: 'skipped', detail: `not eligible: ${reason}`, actor: 'forkwatch', data: { policy: ctx.config.remediation } });
   ctx.metrics.remediations.inc({ mode: mode === 'dry-run' ? 'dry_run' : 'kill', outcome: 'skipped' });
   ctx.logger.info({ incident: i.id, childPid: i.childPid, target: i.targetName, signature: i.signatureId, mode }, `remediation skipped for child ${i.childPid}: ${reason}`);

@@ -4,7 +4,7 @@
  * safety checks (verify.ts).
  */
 import type { IncidentSummary } from '../record/types.js';
-import { PROVEN_BLOCKED } from '../daemon/confirm.js';
+import { PROVEN_BLOCKED } from '../match/verdict.js';
 
 export type RemediationMode = 'off' | 'dry-run' | 'kill';
 

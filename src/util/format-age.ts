@@ -1,7 +1,7 @@
 /**
  * A duration as people read it in messages and pages: "45s", "3m 12s",
  * "2h 5m", "1d 3h". Negative input reads as 0s. The compact, column-aligned
- * form of the scan table is its own (src/classify/report-table.ts).
+ * form of the scan table is its own (src/cli/scan-table.ts).
  */
 export function formatAge(ms: number, opts: { daysFromHours?: number } = {}): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -25,30 +25,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { findByEnvNonce, killQuietly, listDescendants } from './reap.js';
-import type { RunOptions, RunResult } from './run-program.js';
+import type { BoxOptions, RunOptions, RunResult } from './run-types.js';
 
 /** The whole environment of a boxed program, apart from BOX_ID and the caller's fixed extras. */
 export const BOX_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 export const BOX_ID_VAR = 'TRACER_BOX_ID';
-
-export interface BoxLimits {
-  cpuSeconds: number;
-  /** RLIMIT_AS in bytes; null: unlimited (a JVM such as jcmd reserves far more than it uses). */
-  addressSpaceBytes: number | null;
-  openFiles: number;
-  /** RLIMIT_FSIZE in bytes (gcore: just above core.maxBytes); absent: unlimited. */
-  fileSizeBytes?: number;
-}
-
-export interface BoxOptions {
-  /** util-linux prlimit, absolute (resolved at start); null: run without limits (warned at start). */
-  prlimit: string | null;
-  limits: BoxLimits;
-  /** Run as this user through setpriv (absolute, resolved at start). */
-  runAs?: { setpriv: string; uid: number; gid: number };
-  /** Fixed additions to the environment (never anything of forkwatch's). */
-  env?: Readonly<Record<string, string>>;
-}
 
 /** The argv that applies the box: prlimit … -- [setpriv … --] command args. */
 export function boxArgv(command: string, args: readonly string[], box: BoxOptions): string[] {

@@ -7,49 +7,10 @@
  * deadline that holds against escaped descendants.
  */
 import { execa } from 'execa';
-import { runBoxed, type BoxOptions } from './run-boxed.js';
+import { runBoxed } from './run-boxed.js';
+import type { RunOptions, RunResult } from './run-types.js';
 
-export interface RunOptions {
-  timeoutMs: number;
-  maxOutputBytes: number;
-  env?: NodeJS.ProcessEnv;
-  /** Replace the environment instead of extending process.env. */
-  extendEnv?: boolean;
-  cwd?: string;
-  input?: string;
-  /**
-   * Run the program as the leader of its own process group and, at the
-   * timeout or the abort, SIGKILL the whole group: a wrapper script (gcore,
-   * gstack are shell scripts around gdb) killed alone leaves its gdb running,
-   * re-parented away from us and still attached to the target.
-   */
-  processGroup?: boolean;
-  /** Kill the program now (SIGKILL, the group with processGroup); the result has aborted: true. */
-  signal?: AbortSignal;
-  /** Run it in the tracer box (run-boxed.ts); env, extendEnv, cwd, input and processGroup are then ignored. */
-  box?: BoxOptions;
-}
-
-export interface RunResult {
-  command: string;
-  args: string[];
-  /** True when it did not exit 0 (or could not start, timed out, was cut). */
-  failed: boolean;
-  timedOut: boolean;
-  /** Output passed maxOutputBytes; stdout holds what came before the cut. */
-  truncated: boolean;
-  /** ENOENT and friends: the program could not be started at all. */
-  notFound: boolean;
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  /** The underlying error message, where there was one. */
-  cause: string | null;
-  /** Killed because opts.signal aborted (absent when the option was not given). */
-  aborted?: boolean;
-}
+export type { RunOptions, RunResult } from './run-types.js';
 
 export async function runProgram(command: string, args: string[], opts: RunOptions): Promise<RunResult> {
   if (opts.box) return runBoxed(command, args, { ...opts, box: opts.box });

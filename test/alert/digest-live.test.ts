@@ -1,5 +1,5 @@
 /**
- * The digest exactly once across a kill -9: the real daemon (node dist/cli.js
+ * The digest exactly once across a kill -9: the real daemon (node dist/cli/index.js
  * run, after `npm run build`) fires the digest on its cron schedule a few
  * seconds ahead (a seconds field), the Slack stand-in holds the request
  * unanswered, the daemon is killed with SIGKILL mid-delivery and started
@@ -16,7 +16,7 @@ import { startSlackStandin, type RecordedRequest } from '../helpers/slack-standi
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
-const CLI = join(REPO_ROOT, 'dist/cli.js');
+const CLI = join(REPO_ROOT, 'dist/cli/index.js');
 
 function startDaemon(config: string, log: string): { kill: (s: NodeJS.Signals) => Promise<void>; output: () => string } {
   const fd = openSync(log, 'a');
@@ -43,7 +43,7 @@ async function until(what: string, fn: () => boolean, timeoutMs: number, log: ()
 const digests = (reqs: RecordedRequest[]): RecordedRequest[] => reqs.filter((r) => r.json?.text?.startsWith('forkwatch digest'));
 
 test('the digest is delivered exactly once across a kill -9 mid-delivery and a restart', async (t) => {
-  assert.ok(existsSync(CLI), 'dist/cli.js is missing: run `npm run build` first');
+  assert.ok(existsSync(CLI), 'dist/cli/index.js is missing: run `npm run build` first');
   const slack = await startSlackStandin();
   t.after(() => slack.close());
   slack.enqueue({ kind: 'hang' }); // the first delivery is never answered: the daemon dies with it in flight

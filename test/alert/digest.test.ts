@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlertSender } from '../../src/alert/index.js';
-import { createDigestJob, DIGEST_CURSOR, type AtRiskProvider } from '../../src/alert/digest.js';
+import { createDigestJob, DIGEST_CURSOR } from '../../src/alert/digest.js';
+import type { AtRiskProvider } from '../../src/extension/scheduled-jobs.js';
 import { startSlackStandin, type RecordedRequest } from '../helpers/slack-standin.js';
 import { alertConfig, captureLogs, confirmChild, realStore, until } from './fixture.js';
 

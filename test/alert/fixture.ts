@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../../src/util/logger.js';
 import type { Registry } from 'prom-client';
-import { createMetrics, type Metrics } from '../../src/expose/metrics.js';
+import { createMetrics, type Metrics } from '../../src/extension/metrics.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/config.js';
 import { openStore, type IncidentStore, type SuspectObservation } from '../../src/record/index.js';

@@ -1,7 +1,7 @@
 /** GET /api/v1/notifications through the daemon's real server (the alert extension's routes), via inject. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDaemon } from '../../src/daemon.js';
+import { createDaemon } from '../../src/daemon/index.js';
 import { createAlertExtension } from '../../src/alert/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { fakeMatcher, fakeScanner, report } from '../expose/fakes.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSlackMessage } from '../../src/alert/slack-message.js';
-import { SLACK_LIMITS, type SlackMessage } from '../../src/alert/slack-limits.js';
+import { SLACK_LIMITS, type SlackMessage } from '../../src/extension/slack-limits.js';
 import type { AlertFacts, Notification, TransitionKind } from '../../src/alert/types.js';
 import type { MessageContext } from '../../src/alert/describe.js';
 

@@ -1,9 +1,10 @@
 /** Evidence bundle: pure parsers (os-release, JDK release file, maps) and the bundle's shape. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildBundle, bundleFileName, framesFromFork, BUNDLE_FORMAT, FORK_RISK_KEY } from '../../src/bundle/build.js';
-import { parseOsRelease, collectHostFacts } from '../../src/bundle/host-facts.js';
-import { jdkHomeOf, jdkHomesFromMaps, parseLibcPath, parseRelease } from '../../src/bundle/target-facts.js';
+import { buildBundle, bundleFileName, framesFromFork, BUNDLE_FORMAT } from '../../src/bundle/build.js';
+import { FORK_RISK_KEY } from '../../src/record/extra-keys.js';
+import { parseOsRelease, collectHostFacts } from '../../src/capture/host-facts.js';
+import { jdkHomeOf, jdkHomesFromMaps, parseLibcPath, parseRelease } from '../../src/capture/target-facts.js';
 import type { Frame } from '../../src/capture/types.js';
 import type { Incident } from '../../src/record/types.js';
 

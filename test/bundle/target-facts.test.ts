@@ -1,5 +1,5 @@
 /**
- * Target facts from files only (src/bundle/target-facts.ts): the JDK's
+ * Target facts from files only (src/capture/target-facts.ts): the JDK's
  * release file through /proc/PID/root, the home from the exe link or the
  * libjvm.so mapping, and the release file's checks against what a hostile
  * target can put at that path (a FIFO, a symlink, a huge file, a file of
@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectTargetFacts } from '../../src/bundle/target-facts.js';
+import { collectTargetFacts } from '../../src/capture/target-facts.js';
 
 const JDK = '/usr/lib/jvm/java-17-openjdk-amd64';
 

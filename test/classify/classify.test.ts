@@ -4,7 +4,7 @@ import { classifyChild, classifyDescendants } from '../../src/classify/classify.
 import { activityOf } from '../../src/classify/activity.js';
 import { sameImage } from '../../src/classify/image.js';
 import { ChildTracker } from '../../src/classify/tracker.js';
-import { exitStatusOf } from '../../src/classify/report.js';
+import { exitStatusOf } from '../../src/cli/scan-report.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
 import type { ScanReport, TargetProcess } from '../../src/classify/types.js';
 

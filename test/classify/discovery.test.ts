@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createScanner } from '../../src/classify/scanner.js';
+import { createScanner } from '../../src/stages/scanner.js';
 import { discoverStreaming, discoverTargets, type Matched, type ProcessStream } from '../../src/classify/targets.js';
 import type { ScanReport } from '../../src/classify/types.js';
 import type { TargetConfig } from '../../src/config/config.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { createScanner } from '../../src/classify/scanner.js';
-import { exitStatusOf } from '../../src/classify/report.js';
+import { createScanner } from '../../src/stages/scanner.js';
+import { exitStatusOf } from '../../src/cli/scan-report.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { ScanReport } from '../../src/classify/types.js';
 import { createFakeProc, FAKE_BTIME, FAKE_CLK_TCK, type FakeProc } from '../helpers/fake-proc.js';

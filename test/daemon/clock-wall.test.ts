@@ -1,5 +1,5 @@
 /**
- * The daemon's wall clock (src/schedule/wall-clock.ts) under a fake clock:
+ * The daemon's wall clock (src/daemon/wall-clock.ts) under a fake clock:
  * retention once at start and then at retention.schedule, the audit slot
  * empty until the audit wiring fills it, the digest only with a schedule.
  */
@@ -7,7 +7,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
-import { createWallClock } from '../../src/schedule/wall-clock.js';
+import { createWallClock } from '../../src/daemon/wall-clock.js';
 import type { IncidentStore } from '../../src/record/types.js';
 
 const settle = async (): Promise<void> => {

@@ -22,5 +22,5 @@ test('missingNodeFlags: names each absent or different flag', () => {
 
 test('npm start runs the daemon with the flags (systemd, SMF, Docker: test/deploy)', () => {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts.start, `npm run build && node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli.js run`);
+  assert.equal(pkg.scripts.start, `npm run build && node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli/index.js run`);
 });

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/load.js';
 import { planReload } from '../../src/daemon/reload-plan.js';
 import { createReloader } from '../../src/daemon/reload.js';
-import { loadMatcher } from '../../src/daemon/stages.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { loadMatcher } from '../../src/stages/build.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
-import type { Daemon } from '../../src/daemon.js';
+import type { Daemon } from '../../src/daemon/index.js';
 import { createTickScheduler } from '../../src/daemon/scheduler.js';
 import { createSystemdNotify } from '../../src/daemon/systemd-notify.js';
-import type { ExposeContext } from '../../src/expose/context.js';
-import type { TickSummary } from '../../src/daemon/tick.js';
+import type { ExtensionContext } from '../../src/extension/context.js';
+import type { TickSummary } from '../../src/extension/daemon-view.js';
 
 const BASE = { targets: [{ name: 'jenkins', pid: 1 }], stateDir: '/var/lib/forkwatch', listen: { host: '127.0.0.1', port: 9710 } };
 const cfg = (extra: Record<string, unknown> = {}) => resolveConfig({ ...BASE, ...extra }, 'test', {});
@@ -116,7 +116,7 @@ test('systemd: RELOADING=1 with MONOTONIC_USEC then READY=1 around a reload, onl
   const ext = createSystemdNotify({ command: stub, env: { NOTIFY_SOCKET: '/run/test.sock' }, pid: 4242 });
   assert.equal(await ext.aroundReload(async () => 'before'), 'before');
   assert.equal(existsSync(log), false, 'not ready yet: nothing sent');
-  const ctx = { config: { targets: [{ name: 'j' }] }, logger: { info() {}, warn() {} } } as unknown as ExposeContext;
+  const ctx = { config: { targets: [{ name: 'j' }] }, logger: { info() {}, warn() {} } } as unknown as ExtensionContext;
   await ext.afterTick!({ ok: true } as TickSummary, ctx);
   await assert.rejects(ext.aroundReload(async () => {
     throw new Error('refused');

@@ -1,5 +1,5 @@
 /**
- * Runs the built `forkwatch demo` (dist/cli.js) as a process and reads what
+ * Runs the built `forkwatch demo` (dist/cli/index.js) as a process and reads what
  * it printed: the pids it started, its temp dir (its marker), the stages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
-export const DIST_CLI = join(REPO_ROOT, 'dist/cli.js');
+export const DIST_CLI = join(REPO_ROOT, 'dist/cli/index.js');
 
 export interface DemoRun {
   proc: ChildProcess;

@@ -1,5 +1,5 @@
 /**
- * Live: `forkwatch demo` (the built dist/cli.js) end to end on this machine:
+ * Live: `forkwatch demo` (the built dist/cli/index.js) end to end on this machine:
  * the C and the Python reproducer each deadlock for real, the real daemon
  * confirms it, every stage is named, and every process the demo started is
  * gone afterwards (by the pids it printed and by a /proc scan for its

@@ -113,7 +113,7 @@ test('the runtime stage runs as a non-root user and probes /healthz with node (n
   assert.match(hc[0] as string, /CMD \["node", "-e", .*\/healthz/);
   assert.doesNotMatch(hc[0] as string, /curl|wget/);
   const entrypoint = JSON.parse(ops(runtime, 'ENTRYPOINT')[0] ?? 'null') as unknown;
-  assert.deepEqual(entrypoint, ['node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli.js'], 'exec form, the daemon flags of src/daemon/node-flags.ts');
+  assert.deepEqual(entrypoint, ['node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli/index.js'], 'exec form, the daemon flags of src/daemon/node-flags.ts');
   assert.match(ops(runtime, 'CMD')[0] ?? '', /"run"/);
 });
 
@@ -147,7 +147,7 @@ test("the image's FORKWATCH_* settings are config variables, and with them the s
   for (const k of fw) assert.ok(known.has(k), `${k} is not a config variable`);
   assert.equal(env.FORKWATCH_LISTEN_HOST, '0.0.0.0', 'reachable through a published port');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FORKWATCH_')));
-  const r = runTool(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', '--json', '--config', 'deploy/examples/forkwatch.yml'], {
+  const r = runTool(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check-config', '--json', '--config', 'deploy/examples/forkwatch.yml'], {
     env: { ...clean, ...env },
   });
   assert.equal(r.status, 0, describeResult(r));

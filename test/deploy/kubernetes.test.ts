@@ -142,7 +142,7 @@ test("the ConfigMap's forkwatch.yml passes the real forkwatch check-config", () 
     writeFileSync(join(dir, 'token'), 'a'.repeat(64));
     chmodSync(join(dir, 'token'), 0o400); // the Secret volume's defaultMode: forkwatch refuses a token file others can read
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FORKWATCH_')));
-    const r = runTool(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', '--config', join(dir, 'forkwatch.yml')], {
+    const r = runTool(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check-config', '--config', join(dir, 'forkwatch.yml')], {
       env: { ...clean, FORKWATCH_AUTH_TOKEN_FILE: join(dir, 'token') },
     });
     assert.equal(r.status, 0, describeResult(r));

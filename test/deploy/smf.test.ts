@@ -95,7 +95,7 @@ test("the service's children come in the order service_bundle.dtd.1 requires", (
 function makeSandbox(props: Record<string, string>): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-smf-method-'));
   mkdirSync(join(dir, 'bin'));
-  mkdirSync(join(dir, 'opt/dist'), { recursive: true });
+  mkdirSync(join(dir, 'opt/dist/cli'), { recursive: true });
   writeFileSync(
     join(dir, 'smf_include.sh'),
     Object.entries(SMF_EXIT).map(([k, v]) => `SMF_EXIT_${k}=${v}`).join('\n') + '\n',
@@ -104,11 +104,11 @@ function makeSandbox(props: Record<string, string>): { dir: string; env: NodeJS.
   chmodSync(join(dir, 'bin/svcprop'), 0o755);
   // `run` reports what it was given; anything else is the real CLI (check-config).
   writeFileSync(
-    join(dir, 'opt/dist/cli.js'),
+    join(dir, 'opt/dist/cli/index.js'),
     `import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 if (args[0] === 'run') { console.log(JSON.stringify({ args, execArgv: process.execArgv, stateDir: process.env.FORKWATCH_STATE_DIR })); process.exit(0); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', ${JSON.stringify(join(REPO_ROOT, 'src/cli.ts'))}, ...args], { stdio: 'inherit', cwd: ${JSON.stringify(REPO_ROOT)} });
+const r = spawnSync(process.execPath, ['--import', 'tsx', ${JSON.stringify(join(REPO_ROOT, 'src/cli/index.ts'))}, ...args], { stdio: 'inherit', cwd: ${JSON.stringify(REPO_ROOT)} });
 process.exit(r.status ?? 1);
 `,
   );

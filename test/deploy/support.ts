@@ -1,7 +1,7 @@
 /**
  * Shared helpers for the deploy tests: run a real tool and collect its result,
  * read deploy files, and the metric-name table of docs/CONTRIBUTING.md (the
- * contract between src/expose/metrics.ts and everything under deploy/).
+ * contract between src/extension/metrics.ts and everything under deploy/).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -121,7 +121,7 @@ test('the unit runs unprivileged with exactly CAP_SYS_PTRACE + CAP_DAC_READ_SEAR
   assert.equal(one(unit, 'Service.Type'), 'notify');
   assert.equal(one(unit, 'Service.NotifyAccess'), 'all', 'systemd-notify runs as a child of the daemon');
   assert.equal(one(unit, 'Service.Restart'), 'on-failure');
-  assert.deepEqual((one(unit, 'Service.ExecStart') ?? '').split(/\s+/), ['/usr/bin/node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli.js', 'run', '--config', '/etc/forkwatch/forkwatch.yml']);
+  assert.deepEqual((one(unit, 'Service.ExecStart') ?? '').split(/\s+/), ['/usr/bin/node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli/index.js', 'run', '--config', '/etc/forkwatch/forkwatch.yml']);
   // systemctl reload = SIGHUP = config reload (docs/daemon.md#reload), not a stop.
   assert.equal(one(unit, 'Service.ExecReload'), '/bin/kill -HUP $MAINPID');
   const syscalls = (unit.get('Service.SystemCallFilter') ?? []).join(' ');
@@ -130,7 +130,7 @@ test('the unit runs unprivileged with exactly CAP_SYS_PTRACE + CAP_DAC_READ_SEAR
 
 function checkConfig(file: string, env: NodeJS.ProcessEnv): ReturnType<typeof runTool> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FORKWATCH_')));
-  return runTool(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', '--config', file], { env: { ...clean, ...env } });
+  return runTool(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check-config', '--config', file], { env: { ...clean, ...env } });
 }
 
 /** KEY=VALUE assignments of an EnvironmentFile; commented ones too when asked. */
@@ -177,8 +177,8 @@ test('every FORKWATCH_* variable the unit and forkwatch.env mention is a known c
 test("Documentation= names the docs installed with the package and the daemon's own /docs page (no repository URL)", () => {
   const unit = parseUnit(readRepoFile(UNIT));
   const docs = (unit.get('Unit.Documentation') ?? []).join(' ').split(/\s+/).filter(Boolean);
-  const cli = (one(unit, 'Service.ExecStart') ?? '').split(/\s+/).find((a) => a.endsWith('/dist/cli.js')) as string;
-  const installDir = dirname(dirname(cli));
+  const cli = (one(unit, 'Service.ExecStart') ?? '').split(/\s+/).find((a) => a.endsWith('/dist/cli/index.js')) as string;
+  const installDir = dirname(dirname(dirname(cli)));
   const port = (ConfigSchema.properties.listen.properties.port as { default?: number }).default;
   assert.equal(port, 9710);
   assert.deepEqual(docs, [`file://${installDir}/docs/operations.md`, `http://localhost:${port}/docs/operations`]);

@@ -48,7 +48,7 @@ test('node flags: ok with the launcher\'s flags; the installed unit read otherwi
   const base = { nodeVersion: '20.11.0', nodeOptions: undefined, unit: null };
   assert.equal(nodeFlagChecks({ ...base, execArgv: DAEMON_NODE_FLAGS })[1]!.status, 'ok');
   assert.equal(nodeFlagChecks({ ...base, execArgv: [] })[1]!.status, 'skip');
-  const unit = (flags: readonly string[]) => ({ path: '/etc/systemd/system/forkwatch.service', text: `[Service]\nExecStart=/usr/bin/node ${flags.join(' ')} /opt/forkwatch/dist/cli.js run\n` });
+  const unit = (flags: readonly string[]) => ({ path: '/etc/systemd/system/forkwatch.service', text: `[Service]\nExecStart=/usr/bin/node ${flags.join(' ')} /opt/forkwatch/dist/cli/index.js run\n` });
   assert.equal(nodeFlagChecks({ ...base, execArgv: [], unit: unit(DAEMON_NODE_FLAGS) })[1]!.status, 'ok');
   const partial = nodeFlagChecks({ ...base, execArgv: [], unit: unit(DAEMON_NODE_FLAGS.slice(1)) })[1]!;
   assert.equal(partial.status, 'warn');

@@ -1,6 +1,6 @@
 /**
  * Every documentation link the deploy files hand out resolves on a real
- * daemon: the built package (`node dist/cli.js run`, docs/ beside dist/ as
+ * daemon: the built package (`node dist/cli/index.js run`, docs/ beside dist/ as
  * installed) is started, each rule's runbook_url is rendered with instance =
  * the daemon's host:port (as Prometheus renders it for a scraped target), the
  * systemd unit's, SMF manifest's and Grafana dashboard's /docs links are
@@ -22,7 +22,7 @@ import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { GET_RATE_LIMIT } from '../../src/expose/server.js';
 import { ruleRunbookUrls } from '../deploy/support.js';
 
-const CLI = join(REPO_ROOT, 'dist/cli.js');
+const CLI = join(REPO_ROOT, 'dist/cli/index.js');
 
 interface Daemon {
   base: string;

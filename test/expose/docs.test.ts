@@ -10,9 +10,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { createDaemon } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
-import { SECURITY_HEADERS } from '../../src/expose/page/headers.js';
+import { createDaemon } from '../../src/daemon/index.js';
+import { createMetrics } from '../../src/extension/metrics.js';
+import { SECURITY_HEADERS } from '../../src/expose/html/headers.js';
 import { docsPlugin, listDocs, SHIPPED_DOCS_DIR } from '../../src/expose/routes/docs.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { REPO_ROOT } from '../helpers/native-build.js';

@@ -12,7 +12,8 @@ import type { Config } from '../../src/config/config.js';
 import { openStore } from '../../src/record/index.js';
 import type { IncidentStore } from '../../src/record/types.js';
 import { silentLogger } from '../../src/util/logger.js';
-import type { EvidencePort, MatchPort, ScannerPort } from '../../src/daemon/ports.js';
+import type { EvidencePort, ScannerPort } from '../../src/stages/ports.js';
+import type { MatchPort } from '../../src/match/port.js';
 
 export const HOST = 'testhost';
 export const TARGET_START = 1_700_000_000_000;

@@ -1,6 +1,6 @@
 /** Shared by test/expose/server.test.ts and test/live/expose/server.test.ts. */
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './fakes.js';
 

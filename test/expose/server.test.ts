@@ -1,7 +1,7 @@
 /** Every route through app.inject(): success and error shapes, auth, validation, pagination, extensions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type DaemonExtension } from '../../src/daemon.js';
+import { type DaemonExtension } from '../../src/daemon/index.js';
 import { DEADLOCK_FRAMES, HOST, TARGET_START } from './fakes.js';
 import type { IncidentStore } from '../../src/record/types.js';
 import { TOKEN, setup } from './server-setup.js';

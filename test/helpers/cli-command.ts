@@ -1,7 +1,7 @@
 /**
- * How tests start the real CLI as a process: `node dist/cli.js` when dist/ is
+ * How tests start the real CLI as a process: `node dist/cli/index.js` when dist/ is
  * up to date with src/ (`npm run test:unit` and `npm test` build first), else
- * `node --import tsx src/cli.ts`. Same program either way; the built one
+ * `node --import tsx src/cli/index.ts`. Same program either way; the built one
  * starts in a third of the CPU (tsx loads and transforms the whole CLI graph
  * at every start, ~1.4 s of CPU against ~0.45 s). A dist/ older than any
  * source file is never used, so a test never runs stale code.
@@ -29,11 +29,11 @@ export function distIsFresh(dir = SRC): boolean {
 
 /** node arguments that start the CLI; append the command and its options. */
 export const CLI_ARGS: readonly string[] = distIsFresh()
-  ? [join(DIST, 'cli.js')]
-  : ['--import', 'tsx', join(SRC, 'cli.ts')];
+  ? [join(DIST, 'cli', 'index.js')]
+  : ['--import', 'tsx', join(SRC, 'cli', 'index.ts')];
 
 /**
- * A subcommand's main() run in this process as src/cli.ts runs it in its own: `env` over this process's
+ * A subcommand's main() run in this process as src/cli/index.ts runs it in its own: `env` over this process's
  * environment (FORKWATCH_CONFIG cleared, as the process tests do), stdout and stderr captured, a ConfigError
  * turned into 78 and `forkwatch: <message>`. For tests about what a command decides; each command keeps a
  * test of the real process for its exit status and output.

@@ -29,8 +29,8 @@ import { takeCore, type CoreResult } from '../../src/capture/core.js';
 import { coresDir } from '../../src/capture/core-files.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';
 import { sweepCores } from '../../src/bundle/core-step.js';
-import { createMetrics } from '../../src/expose/metrics.js';
-import type { ExposeContext } from '../../src/expose/context.js';
+import { createMetrics } from '../../src/extension/metrics.js';
+import type { ExtensionContext } from '../../src/extension/context.js';
 import { silentLogger } from '../../src/util/logger.js';
 
 const TOKEN = 'live-core-token-0123456789';
@@ -158,7 +158,7 @@ function inProcess(t: { after: (fn: () => void | Promise<void>) => void }, core:
     store.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
-  const ctx = { config, store, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: 'none' }) } as unknown as ExposeContext;
+  const ctx = { config, store, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: 'none' }) } as unknown as ExtensionContext;
   return { stateDir, config, store, ctx };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Live, end to end: the REAL daemon (`node --import tsx src/cli.ts run`, a
+ * Live, end to end: the REAL daemon (`node --import tsx src/cli/index.ts run`, a
  * separate process) beside the suite's deadlocked C program and its decoys.
  * Hung children become confirmed incidents with stack evidence, decoys do
  * not; /metrics has the values and passes promtool; kill -9 and restart

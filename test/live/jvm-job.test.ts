@@ -66,7 +66,7 @@ test('forkwatch names the forking thread, its Java name and the Jenkins job: inc
   assert.ok(bundle.host.kernel.release && bundle.host.libc.version, 'host kernel and libc');
 
   const out = join(dir, 'bundle.json');
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'bundle', demo.id, '--config', join(dir, 'forkwatch.json'), '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'bundle', demo.id, '--config', join(dir, 'forkwatch.json'), '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(cli.status, 0, cli.stderr);
   const fromCli = JSON.parse(readFileSync(out, 'utf8')) as EvidenceBundle;
   assert.equal(fromCli.incident.id, demo.id);
@@ -75,7 +75,7 @@ test('forkwatch names the forking thread, its Java name and the Jenkins job: inc
   assert.match(fromCli.forkingThread.thread?.syscall ?? '', /^\d+ 0x/, 'the CLI bundle keeps /proc/TID/syscall');
   assert.equal(bundle.forkingThread.thread?.syscall, null, 'raw syscall only with the token');
   assert.deepEqual(withoutRawEvidence(fromCli.forkingThread.thread), bundle.forkingThread.thread);
-  const missing = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'bundle', 'ffffffffffffffff', '--config', join(dir, 'forkwatch.json')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  const missing = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'bundle', 'ffffffffffffffff', '--config', join(dir, 'forkwatch.json')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(missing.status, 66, missing.stderr);
 
   const msgs = await waitFor('a Slack message naming demo-job', async () => {

@@ -8,10 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { createStatusPage } from '../../src/expose/page/extension.js';
+import { createStatusPage } from '../../src/page/extension.js';
 import { launchChromium, watchPage, VIEWPORTS } from '../helpers/browser.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../expose/fakes.js';
 

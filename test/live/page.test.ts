@@ -1,5 +1,5 @@
 /**
- * The status page, live: the REAL daemon (`node --import tsx src/cli.ts run`,
+ * The status page, live: the REAL daemon (`node --import tsx src/cli/index.ts run`,
  * a separate process on loopback) beside the suite's deadlocked C program,
  * started from a copy of its binary whose file name is hostile markup and
  * with a hostile --label in its argv (so the cmdline the page shows for the

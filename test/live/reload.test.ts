@@ -1,5 +1,5 @@
 /**
- * Live: config reload of the REAL daemon (`node --import tsx src/cli.ts run`)
+ * Live: config reload of the REAL daemon (`node --import tsx src/cli/index.ts run`)
  * by SIGHUP, beside the suite's deadlocked C program. A valid change
  * (hungAfter, a new target, a user signature file) takes effect in the same
  * process, the confirmed incident stays open with the same id and the port

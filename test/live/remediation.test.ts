@@ -18,7 +18,7 @@ import { tempDir, tempStore } from '../record/fixture.js';
 import { readKernelEvidence } from '../../src/proc/kernel-evidence.js';
 import { readStartTimeMs, readBootTimeSec } from '../../src/capture/identity.js';
 import { actOnIncident } from '../../src/remediate/act.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { Incident } from '../../src/record/types.js';
 import { incidentsByChild, startDaemonFor, startJvm, TOKEN, WAIT_MS } from './jvm-job-support.js';

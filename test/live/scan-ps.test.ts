@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScanner } from '../../src/classify/scanner.js';
+import { createScanner } from '../../src/stages/scanner.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { startDeadlocker } from '../helpers/deadlocker.js';
 import { requireTool } from '../helpers/native-build.js';

@@ -1,5 +1,5 @@
 /**
- * Live: the real CLI as built (`node dist/cli.js scan`), as a process,
+ * Live: the real CLI as built (`node dist/cli/index.js scan`), as a process,
  * against the suite's deadlocked C program and its decoys, and against the
  * stand-in Jenkins JVM (FORK launch mechanism). Exactly the hung children are
  * overdue and confirmed (exit 2), each named by its signature; the busy,
@@ -21,7 +21,7 @@ import { startDeadlocker } from '../helpers/deadlocker.js';
 import { startForkDeadlockJvm } from '../helpers/jvm.js';
 import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
 
-const DIST_CLI = join(REPO_ROOT, 'dist/cli.js');
+const DIST_CLI = join(REPO_ROOT, 'dist/cli/index.js');
 const CLI = [DIST_CLI, 'scan'];
 /** The signature of the suite's hang (a lock taken in an atfork child handler), C program and JVM alike. */
 const ATFORK_SIGNATURE = 'glibc-atfork-child-lock';
@@ -52,12 +52,12 @@ interface Report {
 
 /** The tests run dist/: fail (not skip) when it is missing or older than a source file. */
 function requireBuiltCli(): void {
-  assert.ok(existsSync(DIST_CLI), 'dist/cli.js is missing: run `npm run build` first');
+  assert.ok(existsSync(DIST_CLI), 'dist/cli/index.js is missing: run `npm run build` first');
   const built = statSync(DIST_CLI).mtimeMs;
   const stale = readdirSync(join(REPO_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .find((f) => statSync(join(REPO_ROOT, 'src', f)).mtimeMs > built);
-  assert.equal(stale, undefined, `src/${stale} is newer than dist/cli.js: run \`npm run build\` first`);
+  assert.equal(stale, undefined, `src/${stale} is newer than dist/cli/index.js: run \`npm run build\` first`);
 }
 
 function writeConfig(dir: string, pid: number, extra = 'source: procfs\n'): string {

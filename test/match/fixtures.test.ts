@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { parseStack, STACK_FORMATS } from '../../src/capture/parse/index.js';
-import { classifyStackText, loadSignatures, matchSignatures } from '../../src/match/index.js';
+import { diagnoseStackText, loadSignatures, matchSignatures } from '../../src/match/index.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
 const library = loadSignatures();
@@ -51,7 +51,7 @@ test('the shipped library loads without errors and has every required signature'
 
 test('seed report: both illumos dumps (pstack and mdb, verbatim) match #1667 first', () => {
   for (const file of ['pstack/illumos-seed-1667.txt', 'mdb/illumos-seed-1667.txt']) {
-    const { stack, match } = classifyStackText(readFileSync(join(FIXTURES, file), 'utf8'), library.signatures);
+    const { stack, match } = diagnoseStackText(readFileSync(join(FIXTURES, file), 'utf8'), library.signatures);
     assert.equal(stack.format, file.split('/')[0]);
     assert.equal(match.matches[0]?.signatureId, 'illumos-pkcs11-cryptoutil-1667', file);
     assert.ok(match.deadlock);
@@ -62,7 +62,7 @@ test('seed report: both illumos dumps (pstack and mdb, verbatim) match #1667 fir
 });
 
 test('the mdb seed dump reaches fork through the pkcs11 fork child handler', () => {
-  const m = classifyStackText(readFileSync(join(FIXTURES, 'mdb/illumos-seed-1667.txt'), 'utf8'), library.signatures).match;
+  const m = diagnoseStackText(readFileSync(join(FIXTURES, 'mdb/illumos-seed-1667.txt'), 'utf8'), library.signatures).match;
   assert.ok(m.matches[0]!.frames.some((f) => /^fork/.test(f)), m.matches[0]!.frames.join(' '));
 });
 

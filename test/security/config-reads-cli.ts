@@ -1,5 +1,5 @@
 /**
- * The real CLI (`node dist/cli.js`, as deployed) under a time budget, for the
+ * The real CLI (`node dist/cli/index.js`, as deployed) under a time budget, for the
  * security tests: a hang on /dev/zero, a FIFO or a catastrophic regex fails
  * the test at the budget instead of hanging the suite.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
-export const CLI = join(REPO_ROOT, 'dist/cli.js');
+export const CLI = join(REPO_ROOT, 'dist/cli/index.js');
 
 /** Generous for a loaded 2-core CI box (node starts in ~0.3 s idle); a hang is unbounded. */
 export const CLI_BUDGET_MS = 20_000;
@@ -22,7 +22,7 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs `node dist/cli.js ...args` with FORKWATCH_CONFIG cleared and `env` on top; fails the test past budgetMs. */
+/** Runs `node dist/cli/index.js ...args` with FORKWATCH_CONFIG cleared and `env` on top; fails the test past budgetMs. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; budgetMs?: number; input?: string } = {}): CliRun {
   assert.ok(existsSync(CLI), `${CLI} missing: npm run build first`);
   const budgetMs = opts.budgetMs ?? CLI_BUDGET_MS;

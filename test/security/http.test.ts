@@ -12,17 +12,17 @@ import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { createAlertExtension } from '../../src/alert/index.js';
-import { createStatusPage } from '../../src/expose/page/extension.js';
+import { createStatusPage } from '../../src/page/extension.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';
 import { createRemediationExtension } from '../../src/remediate/extension.js';
-import { loadMatcher } from '../../src/daemon/stages.js';
+import { loadMatcher } from '../../src/stages/build.js';
 import { GET_RATE_LIMIT, MAX_IN_FLIGHT, METRICS_RATE_LIMIT } from '../../src/expose/server.js';
-import { CLASSIFY_MAX_THREADS } from '../../src/expose/routes/signatures.js';
-import type { ForkwatchApp } from '../../src/expose/context.js';
-import type { MatchPort } from '../../src/daemon/ports.js';
+import { DIAGNOSE_MAX_THREADS } from '../../src/expose/routes/signatures.js';
+import type { ForkwatchApp } from '../../src/extension/context.js';
+import type { MatchPort } from '../../src/match/port.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../expose/fakes.js';
 
@@ -149,10 +149,10 @@ test('every GET route: no agent secret ever; raw /proc syscall lines and absolut
 
 test('/api/v1/classify: a threads budget answered 413 naming the limit', async (t) => {
   const { app } = await setup(t, { extensions: [], matcher: loadMatcher({ signatures: { paths: [] } }, silentLogger()) });
-  const stack = Array.from({ length: CLASSIFY_MAX_THREADS + 1 }, (_, i) => `TID ${i + 1}:\n#0  0x00007f0000000001 nanosleep`).join('\n');
+  const stack = Array.from({ length: DIAGNOSE_MAX_THREADS + 1 }, (_, i) => `TID ${i + 1}:\n#0  0x00007f0000000001 nanosleep`).join('\n');
   const res = await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { stack } });
   assertErrorShape(res, 413, 'threads budget');
-  assert.match(res.body, new RegExp(`at most ${CLASSIFY_MAX_THREADS} `));
+  assert.match(res.body, new RegExp(`at most ${DIAGNOSE_MAX_THREADS} `));
 });
 
 // ---- over real HTTP: limits count sockets, not in-process requests ----

@@ -1,9 +1,9 @@
 /** Shared by test/security/liveness.test.ts and test/live/security/liveness.test.ts. */
 import assert from 'node:assert/strict';
-import { createDaemon, type DaemonExtension } from '../../src/daemon.js';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
-import type { EvidencePort, ScannerPort } from '../../src/daemon/ports.js';
+import type { EvidencePort, ScannerPort } from '../../src/stages/ports.js';
 import type { Suspect, SuspectEvidence } from '../../src/capture/capturer.js';
 import type { ScanReport } from '../../src/classify/types.js';
 import { DEADLOCK_FRAMES, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../expose/fakes.js';

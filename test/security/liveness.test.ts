@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createMetrics } from '../../src/expose/metrics.js';
+import { createMetrics } from '../../src/extension/metrics.js';
 import { watchdogPingMs } from '../../src/daemon/systemd-notify.js';
 import { livenessWindowMs, tickDeadlineMs } from '../../src/daemon/deadline.js';
 import { waitFor } from '../helpers/wait.js';

@@ -14,7 +14,7 @@ import { runMainHere } from '../helpers/cli-command.js';
 
 /**
  * `forkwatch check-config --json` in this process (runMainHere: the same main, the same environment, 78 and
- * stderr as src/cli.ts maps them) for the validation cases, about 30 of them: a process each cost ~15 s of CPU.
+ * stderr as src/cli/index.ts maps them) for the validation cases, about 30 of them: a process each cost ~15 s of CPU.
  * The first two tests run the real process for the exit status and output.
  */
 const checkConfigHere = (env: NodeJS.ProcessEnv) => runMainHere(checkConfigMain, ['--json'], env);

@@ -11,10 +11,10 @@
  * the risk warns once through the Slack outbox (rise.ts); a failure is logged
  * with the target and counted, never fatal.
  */
-import type { DaemonExtension, ExposeContext } from '../../expose/context.js';
+import type { DaemonExtension, ExtensionContext } from '../../extension/context.js';
 import type { Config } from '../../config/config.js';
 import { ConfigError } from '../../config/errors.js';
-import type { WallClock } from '../../schedule/wall-clock.js';
+import type { ScheduledJobs } from '../../extension/scheduled-jobs.js';
 import { auditProcess, jcmdOptions, type AuditOptions } from '../audit.js';
 import { formatRuleErrors, loadRules } from '../load.js';
 import type { AuditResult, CompiledRule } from '../types.js';
@@ -43,7 +43,7 @@ export function loadAuditRules(config: Pick<Config, 'audit'>): CompiledRule[] {
   return set.rules;
 }
 
-export function createAuditExtension(config: Config, wallClock: () => WallClock, opts: AuditExtensionOptions = {}): AuditExtension {
+export function createAuditExtension(config: Config, wallClock: () => ScheduledJobs, opts: AuditExtensionOptions = {}): AuditExtension {
   let rules = loadAuditRules(config);
   let ruleIds = new Set(rules.map((r) => r.id));
   const run = opts.audit ?? auditProcess;
@@ -54,19 +54,19 @@ export function createAuditExtension(config: Config, wallClock: () => WallClock,
   /** Bounded by the configured targets: one entry per name, the newest pid wins. */
   const queue = new Map<string, number>();
   let worker: Promise<void> | null = null;
-  let ctx: ExposeContext | null = null;
+  let ctx: ExtensionContext | null = null;
   let metrics: AuditMetrics | null = null;
   let stopped = false;
   const rise = createRiseTracker();
   const attachToIncidents = createIncidentAttacher();
 
-  const keep = (c: ExposeContext, result: AuditResult): void => {
+  const keep = (c: ExtensionContext, result: AuditResult): void => {
     latest.set(result.target, { result, at: now() });
     rise.observe(c, result);
     if (metrics) setRiskGauges(metrics, [...latest.values()].map((l) => l.result), ruleIds);
   };
 
-  const auditOne = async (c: ExposeContext, target: string, pid: number): Promise<void> => {
+  const auditOne = async (c: ExtensionContext, target: string, pid: number): Promise<void> => {
     try {
       const raw = await run(target, pid, rules, { procRoot: c.config.procRoot, jcmd: jcmdOptions(c.config) });
       const result = boundResult(raw);
@@ -93,7 +93,7 @@ export function createAuditExtension(config: Config, wallClock: () => WallClock,
   };
   const drain = (): Promise<void> => (worker ??= work());
 
-  const enqueueFound = (c: ExposeContext, force: boolean): void => {
+  const enqueueFound = (c: ExtensionContext, force: boolean): void => {
     const report = c.daemon.snapshot().lastReport;
     if (!report) return;
     // One process per target name (the first the scan lists), like the rest of the daemon's per-target views.

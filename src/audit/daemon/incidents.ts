@@ -4,11 +4,11 @@
  * (extra.forkRisk, src/bundle/build.ts) once it is confirmed, so the bundle
  * carries it even after a restart. Each incident is done once.
  */
-import { FORK_RISK_KEY } from '../../bundle/build.js';
-import type { ExposeContext } from '../../expose/context.js';
+import { FORK_RISK_KEY } from '../../record/extra-keys.js';
+import type { ExtensionContext } from '../../extension/context.js';
 import type { AuditResult } from '../types.js';
 
-export function createIncidentAttacher(): (ctx: ExposeContext, latest: ReadonlyMap<string, { result: AuditResult; at: number }>) => void {
+export function createIncidentAttacher(): (ctx: ExtensionContext, latest: ReadonlyMap<string, { result: AuditResult; at: number }>) => void {
   const done = new Set<string>();
   return (ctx, latest) => {
     const open = ctx.store.openIncidents().filter((i) => i.state !== 'suspect');

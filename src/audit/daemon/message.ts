@@ -3,7 +3,7 @@
  * redacted then escaped for mrkdwn, within Slack's limits. A warning, never a
  * page: nothing is hung yet, the JVM is only set up so that one can hang.
  */
-import { context, escapeMrkdwn as esc, fitMessage, header, section, truncate, type SlackMessage } from '../../alert/slack-limits.js';
+import { context, escapeMrkdwn as esc, fitMessage, header, section, truncate, type SlackMessage } from '../../extension/slack-limits.js';
 import { redactDeep } from '../../util/redact.js';
 import type { AuditResult, RiskLevel } from '../types.js';
 

@@ -8,15 +8,15 @@
  * could tell (none before the first): the first audit after start that finds
  * a risk warns, once per pid and level, across restarts too.
  */
-import { configuredSinks, SLACK_SINK } from '../../alert/sinks.js';
-import type { ExposeContext } from '../../expose/context.js';
+import { configuredSinks, SLACK_SINK } from '../../extension/sinks.js';
+import type { ExtensionContext } from '../../extension/context.js';
 import type { AuditResult, RiskLevel } from '../types.js';
 import { buildRiseMessage } from './message.js';
 import { isRise, riseKey } from './risk.js';
 
 export interface RiseTracker {
   /** Records the result; on a rise, warns (once per key) and returns true. */
-  observe(ctx: ExposeContext, result: AuditResult): boolean;
+  observe(ctx: ExtensionContext, result: AuditResult): boolean;
 }
 
 export function createRiseTracker(): RiseTracker {
@@ -32,7 +32,7 @@ export function createRiseTracker(): RiseTracker {
   };
 }
 
-function warn(ctx: ExposeContext, from: RiskLevel, result: AuditResult): void {
+function warn(ctx: ExtensionContext, from: RiskLevel, result: AuditResult): void {
   const key = riseKey(result);
   const fields = { target: result.target, pid: result.pid, from, to: result.risk, reasons: result.reasons.map((r) => r.rule), key };
   ctx.logger.warn(fields, 'fork risk rose');

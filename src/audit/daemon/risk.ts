@@ -4,7 +4,7 @@
  * risk is encoded as a metric value, whether a new result is a rise worth a
  * warning, and the digest's at-risk list.
  */
-import type { AtRiskTarget } from '../../alert/digest-message.js';
+import type { AtRiskTarget } from '../../extension/scheduled-jobs.js';
 import type { AuditResult, RiskLevel } from '../types.js';
 
 /** forkwatch_target_fork_risk / _level value: none 0, low 1, high 2 (cannot tell: no series). */

@@ -5,7 +5,7 @@
  * Host guard and rate limit come with the server (src/expose/server.ts).
  */
 import { Type } from '@sinclair/typebox';
-import type { ExposeContext, ForkwatchApp } from '../../expose/context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { HttpError } from '../../expose/errors.js';
 import { errorResponses, Nullable } from '../../expose/schemas.js';
 import type { AuditResult } from '../types.js';
@@ -38,7 +38,7 @@ export interface AuditView {
   latest(target: string): { result: AuditResult; at: number } | null;
 }
 
-export function registerAuditRoute(app: ForkwatchApp, ctx: ExposeContext, view: AuditView): void {
+export function registerAuditRoute(app: ForkwatchApp, ctx: ExtensionContext, view: AuditView): void {
   app.get(
     '/api/v1/targets/:name/audit',
     {

@@ -8,7 +8,7 @@
  * http(s); anything else (a source file of the repository) stays its text.
  * Not CommonMark: it covers what docs/ uses. Every regex is bounded.
  */
-import { escapeAttr, escapeText } from '../page/html.js';
+import { escapeAttr, escapeText } from '../html/html.js';
 
 export interface RenderedDoc {
   title: string;

@@ -19,11 +19,11 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { HttpError } from '../errors.js';
-import { SECURITY_HEADERS } from '../page/headers.js';
-import { ASSETS } from '../page/assets.js';
-import { escapeAttr, escapeText } from '../page/html.js';
+import { SECURITY_HEADERS } from '../html/headers.js';
+import { ASSETS } from '../html/assets.js';
+import { escapeAttr, escapeText } from '../html/html.js';
 import { plainText, renderMarkdown } from './docs-markdown.js';
 import { BoundedReadError, readFileBounded } from '../../util/read-file-bounded.js';
 
@@ -60,7 +60,7 @@ export function listDocs(dir: string): Map<string, DocEntry> {
   return docs;
 }
 
-export async function registerDocsRoutes(app: ForkwatchApp, ctx: ExposeContext): Promise<void> {
+export async function registerDocsRoutes(app: ForkwatchApp, ctx: ExtensionContext): Promise<void> {
   const docs = listDocs(SHIPPED_DOCS_DIR);
   if (docs.size === 0) ctx.logger.warn({ dir: SHIPPED_DOCS_DIR }, 'no docs to serve at /docs/ (the package has no docs/ folder)');
   await app.register(docsPlugin, { docs });

@@ -4,10 +4,10 @@
  * failing). Semantics in src/daemon/health.ts and docs/daemon.md.
  */
 import { Type } from '@sinclair/typebox';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { Nullable } from '../schemas.js';
-import { FAILING_ATTEMPTS, READY_INTERVALS } from '../../daemon/health.js';
-import { SCAN_STAGES } from '../metrics.js';
+import { FAILING_ATTEMPTS, READY_INTERVALS } from '../../extension/daemon-view.js';
+import { SCAN_STAGES } from '../../extension/metrics.js';
 
 const Liveness = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('failing')]),
@@ -30,7 +30,7 @@ const Readiness = Type.Object({
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
-export function registerHealthRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerHealthRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.get(
     '/healthz',
     { schema: { tags: ['health'], description: 'Liveness: 200 while ticks keep completing within their deadline, 503 (with a message) when none has for the liveness window', response: { 200: Liveness, 503: Liveness } } },

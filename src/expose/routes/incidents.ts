@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ListQuery } from '../../record/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { HttpError, incidentOr404 } from '../errors.js';
 import { errorResponses, IdParams, IncidentPageSchema, IncidentSchema } from '../schemas.js';
 import { isInProcess } from '../guard.js';
@@ -34,7 +34,7 @@ export const LIST_CACHE_MAX_AGE_MS = 1000;
 /** At most this much kept in all (a default page of 50 is tens of KB; a page of 1,000 is not kept). */
 export const LIST_CACHE_MAX_BYTES = 512 * 1024;
 
-export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   const cache = createResponseCache({ maxAgeMs: LIST_CACHE_MAX_AGE_MS, maxEntries: 16, maxBytes: LIST_CACHE_MAX_BYTES, version: () => listVersion(app, ctx) });
   // Network clients only: the status page reads in process and has its own shared render.
   const keyOf = (req: FastifyRequest): string | null => (isInProcess(req) ? null : `${req.authorized ? 'a' : 'p'} ${req.url}`);
@@ -75,7 +75,7 @@ export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExposeContext): v
 }
 
 /** What the list can have changed with: a finished tick, a write request (null while a tick runs: nothing is kept then). */
-function listVersion(app: ForkwatchApp, ctx: ExposeContext): string | null {
+function listVersion(app: ForkwatchApp, ctx: ExtensionContext): string | null {
   const s = ctx.daemon.snapshot();
   return s.tickInFlight ? null : `${s.lastTick?.at ?? 'none'} ${app.writesDone?.() ?? 0}`;
 }

@@ -1,6 +1,6 @@
 /** POST /api/v1/scan: run a tick now (waits for an in-flight tick rather than overlapping it). Bearer token. */
 import { Type } from '@sinclair/typebox';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { errorResponses, Nullable } from '../schemas.js';
 
 const TickResponse = Type.Object({
@@ -15,7 +15,7 @@ const TickResponse = Type.Object({
   ),
 });
 
-export function registerScanRoute(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerScanRoute(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.post(
     '/api/v1/scan',
     {

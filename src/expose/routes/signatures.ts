@@ -2,15 +2,15 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { STACK_FORMATS } from '../../capture/parse/index.js';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, Nullable } from '../schemas.js';
 
 /** A stack dump of a few thousand threads fits; anything larger is not a stack. */
-export const CLASSIFY_BODY_LIMIT = 1024 * 1024;
+export const DIAGNOSE_BODY_LIMIT = 1024 * 1024;
 /** Matching costs threads × frames × rules: the budget a parsed dump must fit (a JVM has a few thousand threads). */
-export const CLASSIFY_MAX_THREADS = 5000;
-export const CLASSIFY_MAX_FRAMES = 100_000;
+export const DIAGNOSE_MAX_THREADS = 5000;
+export const DIAGNOSE_MAX_FRAMES = 100_000;
 
 const SignatureSchema = Type.Object({
   id: Type.String(),
@@ -25,9 +25,9 @@ const SignatureSchema = Type.Object({
 });
 
 // JSON only: a text/plain POST is a "simple" cross-site request any web page can send.
-const ClassifyBody = Type.Object(
+const DiagnoseBody = Type.Object(
   {
-    stack: Type.String({ maxLength: CLASSIFY_BODY_LIMIT }),
+    stack: Type.String({ maxLength: DIAGNOSE_BODY_LIMIT }),
     forkedChild: Type.Optional(Type.Boolean({ description: "the dump is of a child that forked and never exec'd (as `classify --forked-child`)" })),
   },
   { additionalProperties: false },
@@ -40,12 +40,12 @@ async function requireJson(req: FastifyRequest): Promise<void> {
 }
 
 function checkBudget(threads: { frames: unknown[] }[]): void {
-  if (threads.length > CLASSIFY_MAX_THREADS) throw new HttpError(413, `the stack has ${threads.length} threads: at most ${CLASSIFY_MAX_THREADS} are classified`);
+  if (threads.length > DIAGNOSE_MAX_THREADS) throw new HttpError(413, `the stack has ${threads.length} threads: at most ${DIAGNOSE_MAX_THREADS} are classified`);
   const frames = threads.reduce((n, t) => n + t.frames.length, 0);
-  if (frames > CLASSIFY_MAX_FRAMES) throw new HttpError(413, `the stack has ${frames} frames: at most ${CLASSIFY_MAX_FRAMES} are classified`);
+  if (frames > DIAGNOSE_MAX_FRAMES) throw new HttpError(413, `the stack has ${frames} frames: at most ${DIAGNOSE_MAX_FRAMES} are classified`);
 }
 
-const ClassifyResponse = Type.Object({
+const DiagnoseResponse = Type.Object({
   format: Type.Union([...STACK_FORMATS, 'unknown'].map((f) => Type.Literal(f)), { description: 'the reader that read the dump (lenient: none fitted; see warnings)' }),
   pid: Nullable(Type.Integer()),
   warnings: Type.Array(Type.String()),
@@ -57,12 +57,12 @@ const ClassifyResponse = Type.Object({
   }),
 });
 
-function requireMatcher(ctx: ExposeContext) {
+function requireMatcher(ctx: ExtensionContext) {
   if (!ctx.matcher) throw new HttpError(503, 'the signature library is not loaded (see the forkwatch log)');
   return ctx.matcher;
 }
 
-export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.get('/api/v1/signatures', { schema: { tags: ['signatures'], response: { 200: Type.Object({ signatures: Type.Array(SignatureSchema) }), ...errorResponses } } }, async () => {
     const sigs = requireMatcher(ctx).signatures();
     return {
@@ -82,14 +82,14 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExposeContext): 
   app.post(
     '/api/v1/classify',
     {
-      bodyLimit: CLASSIFY_BODY_LIMIT,
+      bodyLimit: DIAGNOSE_BODY_LIMIT,
       onRequest: requireJson,
       config: { rateLimit: ctx.postRateLimit },
       schema: {
         tags: ['signatures'],
-        description: `Parse a stack dump (eu-stack, gdb, lldb, gdb info line/symbol, HotSpot mixed-mode, pstack, mdb; anything else with frame-like lines leniently) and match it against the signature library. Body: application/json {"stack": "...", "forkedChild": true|false} only (415 otherwise), at most ${CLASSIFY_BODY_LIMIT} bytes, ${CLASSIFY_MAX_THREADS} threads, ${CLASSIFY_MAX_FRAMES} frames (413). Read-only: no token needed.`,
-        body: ClassifyBody,
-        response: { 200: ClassifyResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
+        description: `Parse a stack dump (eu-stack, gdb, lldb, gdb info line/symbol, HotSpot mixed-mode, pstack, mdb; anything else with frame-like lines leniently) and match it against the signature library. Body: application/json {"stack": "...", "forkedChild": true|false} only (415 otherwise), at most ${DIAGNOSE_BODY_LIMIT} bytes, ${DIAGNOSE_MAX_THREADS} threads, ${DIAGNOSE_MAX_FRAMES} frames (413). Read-only: no token needed.`,
+        body: DiagnoseBody,
+        response: { 200: DiagnoseResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
       },
     },
     async (req) => {

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ChildReport, TargetProcess } from '../../classify/types.js';
 import type { ProcessInfo } from '../../scan/types.js';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
+import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { errorResponses, Nullable } from '../schemas.js';
 
 const MAX_CMDLINE_CHARS = 4096;
@@ -72,7 +72,7 @@ export function toProcessView(p: ProcessInfo) {
   };
 }
 
-function toTargetView(ctx: ExposeContext, found: TargetProcess[], missing: string[]) {
+function toTargetView(ctx: ExtensionContext, found: TargetProcess[], missing: string[]) {
   const names = [...new Set([...ctx.config.targets.map((t) => t.name), ...found.map((t) => t.name), ...missing])];
   return names.map((name) => {
     const processes = found.filter((t) => t.name === name).map((t) => ({ ...toProcessView(t.process), user: t.user }));
@@ -92,7 +92,7 @@ function toChildView(c: ChildReport) {
   };
 }
 
-export function registerTargetRoutes(app: ForkwatchApp, ctx: ExposeContext): void {
+export function registerTargetRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.get('/api/v1/targets', { schema: { tags: ['scan'], response: { 200: TargetsResponse, ...errorResponses } } }, async () => {
     const r = ctx.daemon.snapshot().lastReport;
     return { scannedAt: r ? new Date(r.at).toISOString() : null, targets: toTargetView(ctx, r?.targets ?? [], r?.missingTargets ?? []) };

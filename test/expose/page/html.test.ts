@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attr, escapeAttr, escapeText, html, raw, safeHref, truncate } from '../../../src/expose/page/html.js';
+import { attr, escapeAttr, escapeText, html, raw, safeHref, truncate } from '../../../src/expose/html/html.js';
 
 const TABLE: [name: string, input: string, expected: string][] = [
   ['plain', 'git fetch', 'git fetch'],

@@ -1,5 +1,5 @@
 /** Page data for render tests: a realistic incident and hostile strings to put anywhere. */
-import type { OverviewData, PageIncident, PageStatus } from '../../../src/expose/page/model.js';
+import type { OverviewData, PageIncident, PageStatus } from '../../../src/page/model.js';
 
 export const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 

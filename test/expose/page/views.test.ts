@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderOverviewFragment, renderOverviewPage } from '../../../src/expose/page/views/overview.js';
-import { renderIncidentPage } from '../../../src/expose/page/views/incident.js';
-import { formatDuration } from '../../../src/expose/page/views/format.js';
-import type { OverviewData, PageIncident } from '../../../src/expose/page/model.js';
+import { renderOverviewFragment, renderOverviewPage } from '../../../src/page/views/overview.js';
+import { renderIncidentPage } from '../../../src/page/views/incident.js';
+import { formatDuration } from '../../../src/page/views/format.js';
+import type { OverviewData, PageIncident } from '../../../src/page/model.js';
 import { HOSTILE, NOW, sampleIncident, sampleOverview, sampleStatus } from './samples.js';
 
 /** Every untrusted field of an incident set to `s`. */

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDaemon } from '../../../src/daemon.js';
-import { loadMatcher } from '../../../src/daemon/stages.js';
-import { createMetrics } from '../../../src/expose/metrics.js';
+import { createDaemon } from '../../../src/daemon/index.js';
+import { loadMatcher } from '../../../src/stages/build.js';
+import { createMetrics } from '../../../src/extension/metrics.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { child, fakeEvidence, fakeScanner, report, tempStore, testConfig } from '../fakes.js';
 import { COND_WAIT, SEM_WAIT, gdbText } from '../../match/dumps.js';

@@ -1,5 +1,5 @@
 /**
- * Live: the real CLI as built (`node dist/cli.js audit`) against the suite's
+ * Live: the real CLI as built (`node dist/cli/index.js audit`) against the suite's
  * stand-in Jenkins JVM (test/helpers/java/ForkDeadlock.java) started four
  * ways — launchMechanism FORK or the default, with or without LD_PRELOAD of
  * an atfork library built here with gcc — and against the live C reproducer
@@ -20,7 +20,7 @@ import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
 import type { AuditResult } from '../../../src/audit/types.js';
 
-const DIST_CLI = join(REPO_ROOT, 'dist/cli.js');
+const DIST_CLI = join(REPO_ROOT, 'dist/cli/index.js');
 const ATFORK_C = `#include <pthread.h>
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static void prepare(void) { pthread_mutex_lock(&lock); }

@@ -1,5 +1,5 @@
 /**
- * Target facts from files only (src/bundle/target-facts.ts): the JDK's
+ * Target facts from files only (src/capture/target-facts.ts): the JDK's
  * release file through /proc/PID/root, the home from the exe link or the
  * libjvm.so mapping, and the release file's checks against what a hostile
  * target can put at that path (a FIFO, a symlink, a huge file, a file of
@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readReleaseFile } from '../../../src/bundle/target-facts.js';
+import { readReleaseFile } from '../../../src/capture/target-facts.js';
 
 test('readReleaseFile refuses what a target can plant at the path: a FIFO (without blocking), a symlink, a huge file, a file of another user', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-release-'));

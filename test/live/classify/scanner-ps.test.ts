@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScanner } from '../../../src/classify/scanner.js';
+import { createScanner } from '../../../src/stages/scanner.js';
 import { resolveConfig } from '../../../src/config/load.js';
 
 const JVM = '/usr/jdk/instances/jdk1.8.0/bin/java -Xmx4g -jar /opt/jenkins/jenkins.war';

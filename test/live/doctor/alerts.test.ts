@@ -54,7 +54,7 @@ test('doctor: a malformed webhook is refused as config (78), naming the key', { 
   const cli = cliRootFor();
   const dir = worldTempDir(t);
   const config = writeConfig(dir, { targets: [{ name: 'x', pid: 1 }], stateDir: `${dir}/state`, capture: { enabled: false } });
-  const argv = [process.execPath, `${cli}/dist/cli.js`, 'doctor', '--config', config];
+  const argv = [process.execPath, `${cli}/dist/cli/index.js`, 'doctor', '--config', config];
   const { spawnSync } = await import('node:child_process');
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, FORKWATCH_ALERTS_SLACK_WEBHOOK_URL: 'http://hooks.example.com/x' } });
   assert.equal(r.status, 78, r.stderr);

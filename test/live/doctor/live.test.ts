@@ -133,7 +133,7 @@ test('doctor interrupted (SIGINT) while its own JVM runs: exit 130, the JVM kill
   const { spawn } = await import('node:child_process');
   const dir = worldTempDir(t);
   const config = writeConfig(dir, { targets: [{ name: 'x', pid: 1 }], stateDir: join(dir, 'state'), capture: { enabled: false }, threadDump: { enabled: true } });
-  const doctor = spawn(process.execPath, [join(cliRootFor(), 'dist/cli.js'), 'doctor', '--config', config], { stdio: 'ignore' });
+  const doctor = spawn(process.execPath, [join(cliRootFor(), 'dist/cli/index.js'), 'doctor', '--config', config], { stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => doctor.once('exit', (code) => r(code)));
   let jvm: number | undefined;
   let jvmDir: string | undefined;

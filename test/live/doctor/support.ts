@@ -40,7 +40,7 @@ export function setprivPrefix(as: RunAs): string[] {
 
 /** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a staged copy (test/helpers/unprivileged.ts). */
 export function cliRootFor(): string {
-  assert.ok(existsSync(join(REPO_ROOT, 'dist/cli.js')), 'dist/cli.js missing: npm run build first');
+  assert.ok(existsSync(join(REPO_ROOT, 'dist/cli/index.js')), 'dist/cli/index.js missing: npm run build first');
   requireTool('setpriv', ['--version']);
   return readableRootFor(['dist', 'node_modules', 'signatures', 'package.json']);
 }
@@ -60,7 +60,7 @@ export function worldTempDir(t: { after(fn: () => void): void }): string {
 }
 
 export async function runDoctor(cliRoot: string, as: RunAs, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DoctorRun> {
-  const argv = [...setprivPrefix(as), process.execPath, join(cliRoot, 'dist/cli.js'), 'doctor', '--json', ...args];
+  const argv = [...setprivPrefix(as), process.execPath, join(cliRoot, 'dist/cli/index.js'), 'doctor', '--json', ...args];
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), {
       cwd: '/',

@@ -16,12 +16,12 @@ import { closeSync, mkdtempSync, openSync, rmSync, rmdirSync, statfsSync, unlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createDaemon } from '../../../src/daemon.js';
-import { buildStages } from '../../../src/daemon/stages.js';
-import { createMetrics } from '../../../src/expose/metrics.js';
+import { createDaemon } from '../../../src/daemon/index.js';
+import { buildStages } from '../../../src/stages/build.js';
+import { createMetrics } from '../../../src/extension/metrics.js';
 import { openStore } from '../../../src/record/index.js';
-import { PROVEN_BLOCKED } from '../../../src/daemon/confirm.js';
-import { FAILING_ATTEMPTS } from '../../../src/daemon/health.js';
+import { PROVEN_BLOCKED } from '../../../src/match/verdict.js';
+import { FAILING_ATTEMPTS } from '../../../src/extension/daemon-view.js';
 import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { requireTool } from '../../helpers/native-build.js';
 import { waitFor } from '../../helpers/wait.js';

@@ -92,7 +92,7 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
       seen.push({ where: `GET ${path}${'authorization' in headers ? ' (token)' : ''}`, body: r.body });
     }
   }
-  const cli = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'bundle', id, '--config', join(dir, 'forkwatch.json')], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' } });
+  const cli = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'bundle', id, '--config', join(dir, 'forkwatch.json')], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' } });
   seen.push({ where: 'forkwatch bundle', body: cli });
   for (const r of slack.requests) seen.push({ where: 'Slack message', body: r.body });
   const amAlerts = await am.alerts();

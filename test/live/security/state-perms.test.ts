@@ -1,6 +1,6 @@
 /**
  * The stateDir holds production JVMs' stacks, command lines and evidence: it
- * is private whatever the umask. The real daemon (`node dist/cli.js run`)
+ * is private whatever the umask. The real daemon (`node dist/cli/index.js run`)
  * started under `umask 022` (npm start, a container) creates a 0700 dir and
  * 0600 files; an existing loose one is fixed at start, with a warning naming
  * each change; a stateDir owned by another user, or on /proc or /sys, is
@@ -24,7 +24,7 @@ interface Started {
   stop(): Promise<number | null>;
 }
 
-/** `sh -c 'umask 022; exec node dist/cli.js run --config FILE'`: the umask of `npm start` or a container. */
+/** `sh -c 'umask 022; exec node dist/cli/index.js run --config FILE'`: the umask of `npm start` or a container. */
 async function runDaemonUnderUmask022(config: string, logFile: string): Promise<Started> {
   const fd = openSync(logFile, 'a');
   const proc = spawn('sh', ['-c', 'umask 022; exec "$@"', 'sh', process.execPath, CLI, 'run', '--config', config], {

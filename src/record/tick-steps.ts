@@ -1,9 +1,13 @@
-/** The tick's record steps that talk to the incident store: observe suspects, resolve the gone. */
+/**
+ * The tick's record steps that talk to the incident store: the confirmed
+ * keys, observe suspects, store evidence, resolve the gone, log the
+ * transitions. Called by src/daemon/tick.ts inside its stage runner.
+ */
 import type { ChildReport, ScanReport } from '../classify/types.js';
-import { toSuspectObservation } from '../record/evidence.js';
-import type { IncidentStore } from '../record/types.js';
-import type { Transition } from './ports.js';
-import { childKey } from './confirm.js';
+import { toSuspectObservation } from './evidence.js';
+import type { IncidentEvidence, IncidentStore } from './types.js';
+import type { Transition } from './transition.js';
+import { childKey } from './key.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 
 /** Upsert the suspects (with their newest kernel sample); new and reopened incidents are transitions. */
@@ -39,4 +43,17 @@ export function resolveGone(store: IncidentStore, report: ScanReport, at: number
     .map(({ key }) => key);
   const resolved = store.resolveMissing(at, present, scanned);
   return resolved.map((incident) => ({ incident, from: incident.confirmedAt !== null ? ('confirmed' as const) : ('suspect' as const), to: 'resolved' as const }));
+}
+
+/** The keys of open incidents already confirmed (they are neither sampled nor captured again). */
+export function confirmedKeys(store: IncidentStore): Set<string> {
+  return new Set(store.openIncidents().filter((i) => i.state !== 'suspect').map((i) => i.key));
+}
+
+/** True once stored; false when there is no incident to store it in yet (its observe failed). */
+export function updateEvidence(store: IncidentStore, key: string, evidence: IncidentEvidence): boolean {
+  const incident = store.get(key);
+  if (!incident) return false;
+  store.updateEvidence(incident.id, evidence);
+  return true;
 }

@@ -4,9 +4,9 @@
  * few ticks' errors so the page can show "recent scan errors", not only the
  * last tick's. Enabled by listing createStatusPage() in the daemon's extensions.
  */
-import type { DaemonExtension, ExposeContext } from '../context.js';
-import type { TickSummary } from '../../daemon/tick.js';
-import { VERSION } from '../../version.js';
+import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
+import type { TickSummary } from '../extension/daemon-view.js';
+import { VERSION } from '../version.js';
 import type { PageStatus } from './model.js';
 import { statusPage } from './plugin.js';
 import type { StatusFacts } from './source.js';
@@ -30,7 +30,7 @@ export function createStatusPage(): DaemonExtension {
   };
 }
 
-export function statusFacts(ctx: ExposeContext, recentErrors: PageStatus['scanErrors']): StatusFacts {
+export function statusFacts(ctx: ExtensionContext, recentErrors: PageStatus['scanErrors']): StatusFacts {
   const snap = ctx.daemon.snapshot();
   return {
     host: ctx.store.host,

@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the views: ages, times, badges, cmdlines. */
-import { attr, encodePathSegment, html, truncate, type SafeHtml } from '../html.js';
-import { formatAge } from '../../../util/format-age.js';
+import { attr, encodePathSegment, html, truncate, type SafeHtml } from '../../expose/html/html.js';
+import { formatAge } from '../../util/format-age.js';
 
 /** Longest untrusted single value shown inline; the rest is summarised. */
 export const MAX_INLINE_CHARS = 2000;

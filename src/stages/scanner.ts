@@ -17,12 +17,12 @@ import { newTally, type Tally } from '../scan/tally.js';
 import { addChild, walkDescendants, type TreeView } from '../scan/tree.js';
 import type { ProcessInfo } from '../scan/types.js';
 import { loadUserNames } from '../scan/users.js';
-import { classifyDescendants } from './classify.js';
-import { sameIdentity } from './identity.js';
-import { sameImage } from './image.js';
-import { discoverStreaming, discoverTargets, type Matched, type ProcessStream } from './targets.js';
-import { ChildTracker } from './tracker.js';
-import type { ScanReport, TargetProcess } from './types.js';
+import { classifyDescendants } from '../classify/classify.js';
+import { sameIdentity } from '../classify/process-identity.js';
+import { sameImage } from '../classify/image.js';
+import { discoverStreaming, discoverTargets, type Matched, type ProcessStream } from '../classify/targets.js';
+import { ChildTracker } from '../classify/tracker.js';
+import type { ScanReport, TargetProcess } from '../classify/types.js';
 
 export interface Scanner {
   readonly kind: 'procfs' | 'ps';

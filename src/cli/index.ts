@@ -3,19 +3,19 @@
  * forkwatch CLI: argv → one subcommand. Each subcommand lives in src/cli/
  * and returns its exit status; config errors exit 78 (EX_CONFIG).
  */
-import { ConfigError, EX_CONFIG } from './config/errors.js';
+import { ConfigError, EX_CONFIG } from '../config/errors.js';
 
 type Main = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Main }> }> = {
-  run: { summary: 'run the daemon (scan on a schedule, record, alert, serve the API)', load: () => import('./cli/run.js') },
-  scan: { summary: "find forked-but-never-exec'd children of the watched JVMs", load: () => import('./cli/scan.js') },
-  classify: { summary: 'parse a stack dump and match it against the deadlock signatures', load: () => import('./cli/classify.js') },
-  audit: { summary: 'rate each watched JVM\'s fork-deadlock risk (none/low/high), with evidence and prevention', load: () => import('./cli/audit.js') },
-  bundle: { summary: "write an incident's evidence bundle", load: () => import('./cli/bundle.js') },
-  doctor: { summary: 'check this host before the first hang (privileges, tracers, targets, stateDir, alerts)', load: () => import('./cli/doctor.js') },
-  demo: { summary: 'a real post-fork deadlock on this machine, caught by forkwatch stage by stage', load: () => import('./cli/demo.js') },
-  'check-config': { summary: 'validate the configuration and print the effective config', load: () => import('./cli/check-config.js') },
+  run: { summary: 'run the daemon (scan on a schedule, record, alert, serve the API)', load: () => import('./run.js') },
+  scan: { summary: "find forked-but-never-exec'd children of the watched JVMs", load: () => import('./scan.js') },
+  classify: { summary: 'parse a stack dump and match it against the deadlock signatures', load: () => import('./classify.js') },
+  audit: { summary: 'rate each watched JVM\'s fork-deadlock risk (none/low/high), with evidence and prevention', load: () => import('./audit.js') },
+  bundle: { summary: "write an incident's evidence bundle", load: () => import('./bundle.js') },
+  doctor: { summary: 'check this host before the first hang (privileges, tracers, targets, stateDir, alerts)', load: () => import('./doctor.js') },
+  demo: { summary: 'a real post-fork deadlock on this machine, caught by forkwatch stage by stage', load: () => import('./demo.js') },
+  'check-config': { summary: 'validate the configuration and print the effective config', load: () => import('./check-config.js') },
 };
 
 export function usage(): string {
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 64;
   }
   if (name === '--version') {
-    const { VERSION } = await import('./version.js');
+    const { VERSION } = await import('../version.js');
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }

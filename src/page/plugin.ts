@@ -10,9 +10,9 @@
  *   GET /page/assets/page-<hash>.css|js
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
-import { ASSETS } from './assets.js';
-import { SECURITY_HEADERS } from './headers.js';
-import { html } from './html.js';
+import { ASSETS } from '../expose/html/assets.js';
+import { SECURITY_HEADERS } from '../expose/html/headers.js';
+import { html } from '../expose/html/html.js';
 import { sharedRender, type SharedRender } from './shared-render.js';
 import type { PageStatus } from './model.js';
 import { createApiSource, type ApiSourceOptions, type PageSource } from './source.js';

@@ -1,14 +1,13 @@
 /**
  * What the daemon needs from the scan and match stages, as small interfaces
  * (capture's Capturer and record's IncidentStore are used as they are).
- * src/daemon/stages.ts builds the real ones; tests pass fakes. Only the
+ * src/stages/build.ts builds the real ones; tests pass fakes. Only the
  * daemon knows all the stages.
  */
 import type { ScanReport } from '../classify/types.js';
-import type { ParsedStack, Thread } from '../capture/types.js';
+import type { MatchPort } from '../match/port.js';
 import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
-import type { MatchOptions, MatchResult, Signature } from '../match/types.js';
-import type { IncidentState, IncidentSummary } from '../record/types.js';
+
 
 export interface ScannerPort {
   /** One scan of every target and its descendants, classified. May throw: the daemon counts it. */
@@ -26,15 +25,9 @@ export interface EvidencePort {
   retain: Capturer['retain'];
 }
 
-export interface MatchPort {
-  signatures(): Signature[];
-  match(threads: Thread[], options?: MatchOptions): MatchResult;
-  parse(text: string): ParsedStack;
-}
-
-/** A change the store made; the daemon logs and counts it, and hands it to the sinks. */
-export interface Transition {
-  incident: IncidentSummary;
-  from: IncidentState | null;
-  to: IncidentState;
+/** The stages the daemon runs each tick (src/stages/build.ts builds the real ones). */
+export interface DaemonStages {
+  scanner: ScannerPort;
+  evidence: EvidencePort | null;
+  matcher: MatchPort | null;
 }

@@ -3,7 +3,7 @@
  * every thread, every frame, innermost first (frame #0 on top), the matched
  * ones marked. The raw capture follows, as text, for copy and paste.
  */
-import { attr, html, truncate, type SafeHtml } from '../html.js';
+import { attr, html, truncate, type SafeHtml } from '../../expose/html/html.js';
 import type { PageEvidence, PageFrame, PageThread } from '../model.js';
 import { MAX_INLINE_CHARS, untrusted } from './format.js';
 

@@ -1,5 +1,5 @@
 /** GET / : targets, their children, open incidents (with stacks), recently resolved ones. */
-import { attr, html, type SafeHtml } from '../html.js';
+import { attr, html, type SafeHtml } from '../../expose/html/html.js';
 import type { OverviewData, PageChild, PageForkRisk, PageIncident, PageTarget } from '../model.js';
 import { classificationBadge, cmdline, formatDuration, incidentHref, stateBadge, timeAgo, untrusted } from './format.js';
 import { renderDocument, renderScanStatus } from './layout.js';

@@ -9,21 +9,18 @@
 import type { Config } from '../config/config.js';
 import type { IncidentStore } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
-import { createClock, type Clock } from './clock.js';
-import { RETENTION_JOB, startHousekeeping, type Housekeeping } from '../daemon/housekeeping.js';
-import { createDigestJob, DIGEST_JOB, type AtRiskProvider } from '../alert/digest.js';
+import { createClock, type Clock } from '../schedule/clock.js';
+import { RETENTION_JOB, startHousekeeping, type Housekeeping } from './housekeeping.js';
+import { createDigestJob, DIGEST_JOB } from '../alert/digest.js';
+import type { AtRiskProvider, AuditJob, ScheduledJobs } from '../extension/scheduled-jobs.js';
 
 export const AUDIT_JOB = 'audit';
 
-export type AuditJob = (firedAt: Date) => Promise<unknown> | unknown;
+export type { AuditJob } from '../extension/scheduled-jobs.js';
 
-export interface WallClock {
+export interface WallClock extends ScheduledJobs {
   /** The running clock (a reconfigure replaces it). */
   readonly clock: Clock;
-  /** The body of the `audit.schedule` job (replaces the previous one; before or after start). */
-  setAuditJob(run: AuditJob): void;
-  /** What the digest lists as "watched JVMs at risk" (read at each digest). */
-  setAtRiskProvider(provider: AtRiskProvider): void;
   /** Retention runs once now, then every job on its schedule. Twice: once. */
   start(): void;
   stop(): Promise<void>;

@@ -10,10 +10,10 @@
  * decided here. Every request that reaches the checks is an audit record.
  */
 import { Type } from '@sinclair/typebox';
-import type { ActRequest, ActResult } from '../../remediate/act.js';
-import type { ExposeContext, ForkwatchApp } from '../context.js';
-import { errorBody, HttpError } from '../errors.js';
-import { errorResponses, IdParams, Nullable } from '../schemas.js';
+import type { ActRequest, ActResult } from './act.js';
+import type { ExtensionContext, ForkwatchApp } from '../extension/context.js';
+import { errorBody, HttpError } from '../expose/errors.js';
+import { errorResponses, IdParams, Nullable } from '../expose/schemas.js';
 
 const KillBody = Type.Union([
   Type.Object(
@@ -37,7 +37,7 @@ const KillResponse = Type.Object({
 export type ActFn = (req: ActRequest) => ActResult;
 
 export function killRoute(act: ActFn) {
-  return function registerKillRoute(app: ForkwatchApp, ctx: ExposeContext): void {
+  return function registerKillRoute(app: ForkwatchApp, ctx: ExtensionContext): void {
     app.post(
       '/api/v1/incidents/:id/kill',
       {

@@ -4,7 +4,7 @@
  * as plain data: src/cli/scan-confirm.ts fills it from the capture and match
  * stages; the report's JSON, table and exit status read it.
  */
-import type { ChildReport } from './types.js';
+import type { ChildReport } from '../classify/types.js';
 
 export interface ChildConfirmation {
   pid: number;

@@ -1,5 +1,5 @@
 /** GET /incidents/:id : one incident, the page a Slack alert links to. */
-import { attr, encodePathSegment, html, type SafeHtml } from '../html.js';
+import { attr, encodePathSegment, html, type SafeHtml } from '../../expose/html/html.js';
 import type { IncidentPageData, PageIncident, PageStatus } from '../model.js';
 import { absoluteTime, cmdline, stateBadge, timeAgo, untrusted } from './format.js';
 import { renderDocument, renderScanStatus } from './layout.js';

@@ -1,10 +1,10 @@
 /** Calling the daemon's extensions: one failing extension never stops the others, the tick or shutdown. */
-import type { DaemonExtension, ExposeContext } from '../expose/context.js';
-import type { Transition } from './ports.js';
-import type { TickSummary } from './tick.js';
+import type { DaemonExtension, ExtensionContext } from './context.js';
+import type { Transition } from '../record/transition.js';
+import type { TickSummary } from './daemon-view.js';
 
 /** The hand-off after a tick: synchronous and quick by contract; a throw is counted under stage alert. */
-export function handOff(extensions: DaemonExtension[], transitions: Transition[], ctx: ExposeContext): void {
+export function handOff(extensions: DaemonExtension[], transitions: Transition[], ctx: ExtensionContext): void {
   for (const ext of extensions) {
     try {
       ext.onTransitions?.(transitions, ctx);
@@ -15,7 +15,7 @@ export function handOff(extensions: DaemonExtension[], transitions: Transition[]
   }
 }
 
-export async function runAfterTick(extensions: DaemonExtension[], summary: TickSummary, ctx: ExposeContext): Promise<void> {
+export async function runAfterTick(extensions: DaemonExtension[], summary: TickSummary, ctx: ExtensionContext): Promise<void> {
   for (const ext of extensions) {
     try {
       await ext.afterTick?.(summary, ctx);
@@ -26,7 +26,7 @@ export async function runAfterTick(extensions: DaemonExtension[], summary: TickS
 }
 
 /** Reverse order of start, each awaited, none allowed to block the store's close by throwing. */
-export async function stopExtensions(extensions: DaemonExtension[], ctx: ExposeContext): Promise<void> {
+export async function stopExtensions(extensions: DaemonExtension[], ctx: ExtensionContext): Promise<void> {
   for (const ext of [...extensions].reverse()) {
     try {
       await ext.stop?.();

@@ -2,8 +2,8 @@
  * The human table for `forkwatch scan`. Columns are data, so later stages
  * (stack signature, kernel evidence) add theirs without touching this file.
  */
-import type { ChildReport, ScanReport } from './types.js';
-import { confirmationOf, confirmedCount, describeConfirmation, type ScanConfirmation } from './report-confirm.js';
+import type { ChildReport, ScanReport } from '../classify/types.js';
+import { confirmationOf, confirmedCount, describeConfirmation, type ScanConfirmation } from './scan-confirmation.js';
 
 export interface Column {
   header: string;

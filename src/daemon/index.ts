@@ -8,31 +8,30 @@
  * stop (bounded wait for a tick, close the server, stop extensions, close the
  * store).
  */
-import type { Config } from './config/config.js';
-import type { IncidentStore } from './record/types.js';
-import type { Logger } from './util/logger.js';
-import type { DaemonExtension, DaemonSnapshot, ExposeContext, ForkwatchApp } from './expose/context.js';
-import { createMetrics, type Metrics } from './expose/metrics.js';
-import { buildServer } from './expose/server.js';
-import { createRequireToken } from './expose/auth.js';
-import type { EvidencePort, MatchPort, ScannerPort, Transition } from './daemon/ports.js';
-import { createTickMemory, runTick, type TickSummary } from './daemon/tick.js';
-import { createTickScheduler } from './daemon/scheduler.js';
-import { handOff, runAfterTick, stopExtensions } from './daemon/extensions.js';
-import { createWallClock, type WallClock } from './schedule/wall-clock.js';
-import { collectAfterFullScan } from './daemon/heap.js';
-import { isAborted, raceSignal, startDeadline, tickDeadlineMs } from './daemon/deadline.js';
-import { createHealthTracker } from './daemon/health.js';
+import type { Config } from '../config/config.js';
+import type { IncidentStore } from '../record/types.js';
+import type { Logger } from '../util/logger.js';
+import type { DaemonExtension, ExtensionContext, ForkwatchApp } from '../extension/context.js';
+import type { DaemonSnapshot } from '../extension/daemon-view.js';
+import { createMetrics, type Metrics } from '../extension/metrics.js';
+import { buildServer } from '../expose/server.js';
+import { createRequireToken } from '../expose/auth.js';
+import type { DaemonStages } from '../stages/ports.js';
+import type { Transition } from '../record/transition.js';
+import { createTickMemory } from './tick-deps.js';
+import { runTick } from './tick.js';
+import { type TickSummary } from '../extension/daemon-view.js';
+import { createTickScheduler } from './scheduler.js';
+import { handOff, runAfterTick, stopExtensions } from '../extension/hand-off.js';
+import { createWallClock, type WallClock } from './wall-clock.js';
+import { collectAfterFullScan } from './heap.js';
+import { isAborted, raceSignal, startDeadline, tickDeadlineMs } from './deadline.js';
+import { createHealthTracker } from './health.js';
 
-export type { DaemonExtension, ExposeContext, RoutePlugin, ForkwatchApp } from './expose/context.js';
-export type { Transition } from './daemon/ports.js';
-export type { TickSummary } from './daemon/tick.js';
+export type { DaemonExtension, ExtensionContext, RoutePlugin, ForkwatchApp } from '../extension/context.js';
+export type { Transition } from '../record/transition.js';
+export type { TickSummary } from '../extension/daemon-view.js';
 
-export interface DaemonStages {
-  scanner: ScannerPort;
-  evidence: EvidencePort | null;
-  matcher: MatchPort | null;
-}
 
 export interface DaemonOptions {
   config: Config;
@@ -50,7 +49,7 @@ export interface DaemonOptions {
 }
 
 export interface Daemon {
-  readonly context: ExposeContext;
+  readonly context: ExtensionContext;
   /** The HTTP app (built by start(), or by buildApp() for tests without listening). */
   app(): ForkwatchApp | null;
   buildApp(): Promise<ForkwatchApp>;
@@ -109,7 +108,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     tickInFlight: scheduler.busy(),
     health: health.view(),
   });
-  const context: ExposeContext = {
+  const context: ExtensionContext = {
     config,
     logger,
     metrics,

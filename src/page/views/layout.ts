@@ -1,9 +1,9 @@
 /** The page shell: head (assets by hashed URL), top bar, the refreshed region, footer. */
-import { attr, html, type SafeHtml } from '../html.js';
-import { ASSETS } from '../assets.js';
+import { attr, html, type SafeHtml } from '../../expose/html/html.js';
+import { ASSETS } from '../../expose/html/assets.js';
 import type { PageStatus } from '../model.js';
 import { timeAgo, untrusted } from './format.js';
-import { truncate } from '../html.js';
+import { truncate } from '../../expose/html/html.js';
 
 export interface DocumentParts {
   title: string;

@@ -2,14 +2,14 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { createScanner } from '../classify/scanner.js';
+import { createScanner } from './scanner.js';
 import { createCapturer } from '../capture/capturer.js';
 import { parseStack } from '../capture/parse/index.js';
 import { formatLoadError, loadSignatures, matchSignatures } from '../match/index.js';
 import type { Signature } from '../match/types.js';
 import type { Logger } from '../util/logger.js';
-import type { DaemonStages } from '../daemon.js';
-import type { MatchPort } from './ports.js';
+import type { DaemonStages } from './ports.js';
+import type { MatchPort } from '../match/port.js';
 
 /** The host name every incident key carries (one store per host). */
 export function thisHost(): string {

@@ -1,8 +1,8 @@
 /** What a ScanReport means for exit statuses and for JSON readers. */
 import { cmdlineText } from '../proc/parse/cmdline.js';
 import type { ProcessInfo } from '../scan/types.js';
-import type { ScanReport } from './types.js';
-import { confirmationOf, confirmedCount, type ScanConfirmation } from './report-confirm.js';
+import type { ScanReport } from '../classify/types.js';
+import { confirmationOf, confirmedCount, type ScanConfirmation } from './scan-confirmation.js';
 
 /** Monitoring-plugin convention. */
 export const EXIT_OK = 0;

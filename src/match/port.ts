@@ -1,0 +1,9 @@
+/** What the daemon, its routes and extensions use of the match stage: the loaded library, matching and parsing. */
+import type { ParsedStack, Thread } from '../capture/types.js';
+import type { MatchOptions, MatchResult, Signature } from './types.js';
+
+export interface MatchPort {
+  signatures(): Signature[];
+  match(threads: Thread[], options?: MatchOptions): MatchResult;
+  parse(text: string): ParsedStack;
+}
