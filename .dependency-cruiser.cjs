@@ -39,7 +39,9 @@ const anyOf = (names) => names.map(folder).join('|');
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `layer-${layer[0]}`,
   severity: 'error',
-  comment: `${layer.join(', ')} may not import a later layer (${LAYERS.slice(i + 1).flat().join(', ')}): see docs/architecture.md`,
+  comment: `${layer.join(', ')} may not import a later layer (${LAYERS.slice(i + 1)
+    .flat()
+    .join(', ')}): see docs/architecture.md`,
   from: { path: anyOf(layer) },
   to: { path: anyOf(LAYERS.slice(i + 1).flat()) },
 }));

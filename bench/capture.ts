@@ -28,12 +28,14 @@ async function measure(label: string, pid: number): Promise<string[]> {
   const backends = detectBackends(resolveConfig({}));
   const target = { pid, startTimeMs: readStartTimeMs('/proc', pid)! };
   const times = new Map<string, number[]>(backends.map((b) => [b.name, []]));
-  for (const b of backends) await captureStack(target, b, { procRoot: '/proc', timeoutMs: 10_000, maxOutputBytes: 1 << 20 }); // warm the page cache
+  for (const b of backends)
+    await captureStack(target, b, { procRoot: '/proc', timeoutMs: 10_000, maxOutputBytes: 1 << 20 }); // warm the page cache
   for (let i = 0; i < RUNS; i++) {
     for (const b of backends) {
       const r = await captureStack(target, b, { procRoot: '/proc', timeoutMs: 10_000, maxOutputBytes: 1 << 20 });
       if (!r.ok) throw new Error(`${b.name}: ${r.reason}`);
-      if (r.targetAfter?.repaired.length) throw new Error(`${b.name} needed a repair: ${r.targetAfter.repaired.join()}`);
+      if (r.targetAfter?.repaired.length)
+        throw new Error(`${b.name} needed a repair: ${r.targetAfter.repaired.join()}`);
       times.get(b.name)!.push(r.durationMs);
     }
   }
@@ -58,7 +60,11 @@ try {
 } finally {
   await jvm.stop();
 }
-console.log(`host: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end; ${RUNS} runs per row, ms per captureStack`);
+console.log(
+  `host: ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at the end; ${RUNS} runs per row, ms per captureStack`,
+);
 console.log('| target | backend | runs | min | median | p90 | max |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

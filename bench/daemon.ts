@@ -29,7 +29,18 @@ import { startSlackStandin } from '../test/helpers/slack-standin.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { interval: { type: 'string', default: '15s' }, window: { type: 'string', default: '90' }, extra: { type: 'string', default: '0' }, sinks: { type: 'boolean', default: false }, series: { type: 'string' }, scrape: { type: 'string', default: '15' }, rediscover: { type: 'string', default: '60s' }, 'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') } } });
+const { values } = parseArgs({
+  options: {
+    interval: { type: 'string', default: '15s' },
+    window: { type: 'string', default: '90' },
+    extra: { type: 'string', default: '0' },
+    sinks: { type: 'boolean', default: false },
+    series: { type: 'string' },
+    scrape: { type: 'string', default: '15' },
+    rediscover: { type: 'string', default: '60s' },
+    'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') },
+  },
+});
 const WINDOW_S = Number(values.window);
 const EXTRA = Number(values.extra);
 const SCRAPE_S = Number(values.scrape);
@@ -57,7 +68,10 @@ function processCount(): number {
 async function spawnSleeps(n: number): Promise<ChildProcess | null> {
   if (n === 0) return null;
   const before = processCount();
-  const sh = spawn('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do sleep 3600 & i=$((i+1)); done; wait`], { detached: true, stdio: 'ignore' });
+  const sh = spawn('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do sleep 3600 & i=$((i+1)); done; wait`], {
+    detached: true,
+    stdio: 'ignore',
+  });
   while (processCount() < before + n * 0.98) await new Promise((r) => setTimeout(r, 500));
   return sh;
 }
@@ -73,11 +87,18 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-daemon-'));
   const config = join(dir, 'c.yaml');
   const standin = values.sinks ? await startSlackStandin() : null;
-  const sinks = standin ? `alerts: { slack: { webhookUrl: '${standin.url}' }, alertmanager: { urls: ['http://127.0.0.1:${standin.port}/api/v2/alerts'] } }\n` : '';
-  writeFileSync(config, `interval: ${values.interval}\nrediscoverInterval: ${values.rediscover}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n${sinks}`);
+  const sinks = standin
+    ? `alerts: { slack: { webhookUrl: '${standin.url}' }, alertmanager: { urls: ['http://127.0.0.1:${standin.port}/api/v2/alerts'] } }\n`
+    : '';
+  writeFileSync(
+    config,
+    `interval: ${values.interval}\nrediscoverInterval: ${values.rediscover}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { port: 0 }\ntargets: [{ name: jenkins, pid: ${dl.pid} }]\nlog: { pretty: false, level: info }\n${sinks}`,
+  );
   // V8 flags on node's command line (NODE_OPTIONS refuses some, e.g. --optimize-for-size).
   const flags = values['node-options'] === 'none' ? [] : values['node-options'].split(' ').filter(Boolean);
-  const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/index.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/index.js'), 'run', '--config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const base = await waitForListen(d);
     const m0 = await (await fetch(`${base}/metrics`)).text();

@@ -27,12 +27,26 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, incidents: { type: 'string', default: '1000' }, paths: { type: 'string', default: '/,/api/v1/incidents' }, 'extra-flags': { type: 'string', default: '' }, dist: { type: 'string', default: join(ROOT, 'dist') }, 'node-flags': { type: 'string' }, bare: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '200' },
+    incidents: { type: 'string', default: '1000' },
+    paths: { type: 'string', default: '/,/api/v1/incidents' },
+    'extra-flags': { type: 'string', default: '' },
+    dist: { type: 'string', default: join(ROOT, 'dist') },
+    'node-flags': { type: 'string' },
+    bare: { type: 'boolean', default: false },
+  },
+});
 /**
  * The daemon's node flags: src/daemon/node-flags.ts, or --node-flags F1,F2 instead (a before/after pair), plus
  * --extra-flags F1,F2 (experiments). --dist DIR runs another build's dist/ (`git archive OLD | tar -x -C D`, build there).
  */
-const NODE_FLAGS = [...(values['node-flags'] === undefined ? DAEMON_NODE_FLAGS : values['node-flags'].split(',')), ...values['extra-flags'].split(',')].filter((f) => f !== '');
+const NODE_FLAGS = [
+  ...(values['node-flags'] === undefined ? DAEMON_NODE_FLAGS : values['node-flags'].split(',')),
+  ...values['extra-flags'].split(','),
+].filter((f) => f !== '');
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const INCIDENTS = Number(values.incidents);
@@ -64,18 +78,29 @@ process.stdout.write(JSON.stringify(out));
 `;
 
 function probe(url: string, seconds: number): Promise<{ ms: number[]; timeouts: number; errors: number }> {
-  const p = spawn(process.execPath, ['--input-type=module', '-e', PROBER, url, String(seconds), String(PROBE_EVERY_MS), String(PROBE_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', PROBER, url, String(seconds), String(PROBE_EVERY_MS), String(PROBE_TIMEOUT_MS)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let text = '';
   p.stdout.on('data', (c: Buffer) => (text += c.toString()));
-  return new Promise((resolve, reject) => p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`prober exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`prober exited ${code}`)))),
+  );
 }
 
 /** V8's heap and the memory outside it (Buffers, ArrayBuffers), from the daemon's own /metrics (prom-client's heapSizeAndUsed). */
 async function heapMb(base: string): Promise<{ heapTotal: number; heapUsed: number; external: number } | null> {
   try {
     const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    const mb = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 104857.6) / 10;
-    return { heapTotal: mb('nodejs_heap_size_total_bytes'), heapUsed: mb('nodejs_heap_size_used_bytes'), external: mb('nodejs_external_memory_bytes') };
+    const mb = (name: string) =>
+      Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 104857.6) / 10;
+    return {
+      heapTotal: mb('nodejs_heap_size_total_bytes'),
+      heapUsed: mb('nodejs_heap_size_used_bytes'),
+      external: mb('nodejs_external_memory_bytes'),
+    };
   } catch {
     return null;
   }
@@ -94,13 +119,26 @@ s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ listen: { host: '127
 async function startDaemon(targetPid: number): Promise<{ pid: number; base: string; stop(): void; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-get-'));
   const store = openStore({ stateDir: join(dir, 'state'), host: 'bench', sinks: [] });
-  store.observeSuspects(Date.now(), Array.from({ length: INCIDENTS }, (_, i) => ({
-    targetName: 'seeded', targetPid: 7, targetStartMs: 1_700_000_000_000, targetUser: 'jenkins', childPid: 10_000 + i, childStartMs: 1_700_000_100_000 + i,
-  })));
+  store.observeSuspects(
+    Date.now(),
+    Array.from({ length: INCIDENTS }, (_, i) => ({
+      targetName: 'seeded',
+      targetPid: 7,
+      targetStartMs: 1_700_000_000_000,
+      targetUser: 'jenkins',
+      childPid: 10_000 + i,
+      childStartMs: 1_700_000_100_000 + i,
+    })),
+  );
   store.close();
   const config = join(dir, 'forkwatch.yml');
-  writeFileSync(config, `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`);
-  const args = values.bare ? ['--input-type=module', '-e', BARE_SERVER] : [join(values.dist, 'cli/index.js'), 'run', '--config', config];
+  writeFileSync(
+    config,
+    `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`,
+  );
+  const args = values.bare
+    ? ['--input-type=module', '-e', BARE_SERVER]
+    : [join(values.dist, 'cli/index.js'), 'run', '--config', config];
   const d = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
@@ -117,8 +155,13 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
 
 async function main(): Promise<void> {
   const dl = await startDeadlocker({ hung: 2, exec: true, sleeper: true, threads: 5 });
-  const rows = ['| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | heap total / used / external max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
-  process.stdout.write(`daemon flags ${NODE_FLAGS.join(' ')}, ${values.dist}\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+  const rows = [
+    '| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | heap total / used / external max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  process.stdout.write(
+    `daemon flags ${NODE_FLAGS.join(' ')}, ${values.dist}\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
+  );
   try {
     for (const path of values.paths.split(',')) {
       const d = await startDaemon(dl.pid);
@@ -128,30 +171,48 @@ async function main(): Promise<void> {
         let anonMax = 0;
         const sampler = setInterval(() => {
           const m = memMb(d.pid);
-          if (process.env.SMAPS_AT_MAX && m.rss > rssMax) writeFileSync(`${process.env.SMAPS_AT_MAX}${path.replace(/\//g, '_')}`, readFileSync(`/proc/${d.pid}/smaps`));
-          if (process.env.RSS_LOG) appendFileSync(process.env.RSS_LOG, `${path} ${Math.round(performance.now())} ${m.rss} ${m.anon}\n`);
+          if (process.env.SMAPS_AT_MAX && m.rss > rssMax)
+            writeFileSync(
+              `${process.env.SMAPS_AT_MAX}${path.replace(/\//g, '_')}`,
+              readFileSync(`/proc/${d.pid}/smaps`),
+            );
+          if (process.env.RSS_LOG)
+            appendFileSync(process.env.RSS_LOG, `${path} ${Math.round(performance.now())} ${m.rss} ${m.anon}\n`);
           rssMax = Math.max(rssMax, m.rss);
           anonMax = Math.max(anonMax, m.anon);
         }, 250);
         const heap = { total: 0, used: 0, external: 0 };
-        const heapSampler = setInterval(() => void heapMb(d.base).then((h) => {
-          if (!h || Number.isNaN(h.heapTotal)) return;
-          heap.total = Math.max(heap.total, h.heapTotal);
-          heap.used = Math.max(heap.used, h.heapUsed);
-          heap.external = Math.max(heap.external, h.external);
-        }), 1000);
+        const heapSampler = setInterval(
+          () =>
+            void heapMb(d.base).then((h) => {
+              if (!h || Number.isNaN(h.heapTotal)) return;
+              heap.total = Math.max(heap.total, h.heapTotal);
+              heap.used = Math.max(heap.used, h.heapUsed);
+              heap.external = Math.max(heap.external, h.external);
+            }),
+          1000,
+        );
         const prober = probe(`${d.base}/healthz`, SECONDS);
-        const r = await autocannon({ url: `${d.base}${path}`, connections: CONNECTIONS, duration: SECONDS, timeout: REQUEST_TIMEOUT_S } as Parameters<typeof autocannon>[0]);
+        const r = await autocannon({
+          url: `${d.base}${path}`,
+          connections: CONNECTIONS,
+          duration: SECONDS,
+          timeout: REQUEST_TIMEOUT_S,
+        } as Parameters<typeof autocannon>[0]);
         const p = await prober;
         clearInterval(sampler);
         clearInterval(heapSampler);
         const codes = (r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
         const count = (c: string) => codes[c]?.count ?? 0;
         const total = Object.values(codes).reduce((n, c) => n + c.count, 0);
-        const twoxx = Object.entries(codes).filter(([c]) => c.startsWith('2')).reduce((n, [, c]) => n + c.count, 0);
+        const twoxx = Object.entries(codes)
+          .filter(([c]) => c.startsWith('2'))
+          .reduce((n, [, c]) => n + c.count, 0);
         const timeouts = (r as unknown as { timeouts: number }).timeouts;
         const ms = p.ms.sort((a, b) => a - b);
-        rows.push(`| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${heap.total} / ${heap.used} / ${heap.external} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) |`);
+        rows.push(
+          `| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${heap.total} / ${heap.used} / ${heap.external} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) |`,
+        );
         process.stdout.write(`${rows.at(-1)}\n`);
       } finally {
         d.stop();

@@ -6,7 +6,15 @@
  */
 import { Agent, request } from 'node:http';
 
-export interface PacedResult { sent: number; ok: number; errors: number; p50: number; p99: number; max: number; achievedRps: number }
+export interface PacedResult {
+  sent: number;
+  ok: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+  achievedRps: number;
+}
 
 export async function runPaced(url: string, rate: number, seconds: number): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -47,6 +55,15 @@ export async function runPaced(url: string, rate: number, seconds: number): Prom
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) * 100) / 100;
-  return { sent, ok: latencies.length, errors, p50: q(0.5), p99: q(0.99), max: q(1), achievedRps: Math.round(latencies.length / elapsed) };
+  const q = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) * 100) / 100;
+  return {
+    sent,
+    ok: latencies.length,
+    errors,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: q(1),
+    achievedRps: Math.round(latencies.length / elapsed),
+  };
 }

@@ -21,17 +21,28 @@ import { child, fakeEvidence, fakeMatcher, fakeScanner, report, DEADLOCK_FRAMES 
 const [mode = 'cheap', count = '200'] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-http-'));
 const store = openStore({ stateDir: dir, host: 'bench', sinks: ['slack'] });
-store.observeSuspects(Date.now(), Array.from({ length: Number(count) }, (_, i) => ({
-  targetName: 'seeded', targetPid: 7, targetStartMs: 1_700_000_000_000, targetUser: 'jenkins',
-  childPid: 10_000 + i, childStartMs: 1_700_000_100_000 + i,
-})));
+store.observeSuspects(
+  Date.now(),
+  Array.from({ length: Number(count) }, (_, i) => ({
+    targetName: 'seeded',
+    targetPid: 7,
+    targetStartMs: 1_700_000_000_000,
+    targetUser: 'jenkins',
+    childPid: 10_000 + i,
+    childStartMs: 1_700_000_100_000 + i,
+  })),
+);
 const children = Array.from({ length: 50 }, (_, i) => child(300 + i, i < 40 ? 'execed' : 'never-execed', i >= 45));
 const metrics = createMetrics({ defaultMetrics: mode === 'raw' ? 'cheap' : (mode as DefaultMetricsMode) });
 const daemon = createDaemon({
   config: resolveConfig({ targets: [{ name: 'jenkins', cmdline: 'x' }], listen: { port: 0 } }),
   logger: silentLogger(),
   store,
-  stages: { scanner: fakeScanner(report(children)), evidence: fakeEvidence(new Map([[345, DEADLOCK_FRAMES]])), matcher: fakeMatcher() },
+  stages: {
+    scanner: fakeScanner(report(children)),
+    evidence: fakeEvidence(new Map([[345, DEADLOCK_FRAMES]])),
+    matcher: fakeMatcher(),
+  },
   metrics,
 });
 

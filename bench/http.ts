@@ -39,16 +39,34 @@ async function startNodeExporter() {
   const port = await freePort();
   const proc = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { port, pid: proc.pid!, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+  return {
+    port,
+    pid: proc.pid!,
+    stop: () =>
+      new Promise<void>((r) => {
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+      }),
+  };
 }
 
 async function startServer(mode: string, incidents: number) {
   if (mode === 'node_exporter') return startNodeExporter();
   const v8Flags = (process.env.BENCH_NODE_FLAGS ?? DAEMON_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    [...v8Flags, '--import', 'tsx', join(ROOT, 'bench/http-server.ts'), mode, String(incidents)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     createInterface({ input: proc.stdout! }).on('line', (l) => {
@@ -56,7 +74,15 @@ async function startServer(mode: string, incidents: number) {
       if (m) resolve(Number(m[1]));
     });
   });
-  return { port, pid: proc.pid!, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
+  return {
+    port,
+    pid: proc.pid!,
+    stop: () =>
+      new Promise<void>((r) => {
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+      }),
+  };
 }
 
 /** utime+stime of a process and its threads, ms (robust to other load on the host, unlike latency). */
@@ -68,10 +94,20 @@ function cpuMs(pid: number): number {
 
 async function run(url: string, rate: number | null) {
   const r = await autocannon({ url, connections: 10, duration: SECONDS, ...(rate ? { overallRate: rate } : {}) });
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, errors: r.errors + r.non2xx, bytes: Math.round(r.throughput.average / Math.max(1, r.requests.average)) };
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors + r.non2xx,
+    bytes: Math.round(r.throughput.average / Math.max(1, r.requests.average)),
+  };
 }
 
-const rows: string[] = ['| server | route | load | req/s | p50 ms | p99 ms | max ms | errors | bytes/resp | server CPU µs/req |', '|---|---|---|---|---|---|---|---|---|---|'];
+const rows: string[] = [
+  '| server | route | load | req/s | p50 ms | p99 ms | max ms | errors | bytes/resp | server CPU µs/req |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
 const plan: [string, string][] = [
   ['cheap', '/metrics'],
   ['none', '/metrics'],
@@ -85,7 +121,12 @@ for (const [mode, route] of plan.filter(([m]) => !ONLY || ONLY.includes(m))) {
   try {
     await autocannon({ url: `http://127.0.0.1:${server.port}${route}`, connections: 4, duration: 2 });
     const url = `http://127.0.0.1:${server.port}${route}`;
-    const label = mode === 'raw' ? 'node:http (cheap)' : mode === 'node_exporter' ? 'prometheus-node-exporter 1.5 (Go)' : `fastify, default metrics: ${mode}`;
+    const label =
+      mode === 'raw'
+        ? 'node:http (cheap)'
+        : mode === 'node_exporter'
+          ? 'prometheus-node-exporter 1.5 (Go)'
+          : `fastify, default metrics: ${mode}`;
     // Other tenants of this 2-core host inflate tails: three paced runs, the best and the median p99.
     const paced = [];
     for (let i = 0; i < 3; i++) {
@@ -96,11 +137,15 @@ for (const [mode, route] of plan.filter(([m]) => !ONLY || ONLY.includes(m))) {
     paced.sort((a, b) => a.p99 - b.p99);
     const best = paced[0]!;
     const median = paced[1]!;
-    rows.push(`| ${label} | ${route} | paced 1000/s ×3 | ${best.achievedRps} | ${best.p50} | ${best.p99} (median ${median.p99}) | ${best.max} | ${paced.reduce((n, p) => n + p.errors, 0)} | | ${median.cpuUsPerReq} |`);
+    rows.push(
+      `| ${label} | ${route} | paced 1000/s ×3 | ${best.achievedRps} | ${best.p50} | ${best.p99} (median ${median.p99}) | ${best.max} | ${paced.reduce((n, p) => n + p.errors, 0)} | | ${median.cpuUsPerReq} |`,
+    );
     process.stderr.write(`${rows.at(-1)}\n`);
     for (const rate of [1000, null]) {
       const r = await run(url, rate);
-      rows.push(`| ${label} | ${route} | ${rate ? `autocannon ${rate}/s` : 'autocannon max'} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.bytes} | |`);
+      rows.push(
+        `| ${label} | ${route} | ${rate ? `autocannon ${rate}/s` : 'autocannon max'} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.bytes} | |`,
+      );
       process.stderr.write(`${rows.at(-1)}\n`);
     }
   } finally {

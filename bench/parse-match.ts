@@ -28,14 +28,34 @@ const hex = (n: number): string => (0x7fee455e9df2 + n * 0x40).toString(16).padS
 
 /** One thread (number t) of FRAMES frames, as each tool prints it; the deadlock's frames on top. */
 const THREAD: Record<StackFormat, (t: number) => string> = {
-  'eu-stack': (t) => `TID ${t}:\n` + frames((i, fn) => `#${i}  0x${hex(i)} ${fn} - /usr/lib/x86_64-linux-gnu/libc.so.6\n`),
-  gdb: (t) => `    (gdb) \n    Thread ${t} (Thread 0x7f (LWP ${t}) "x"):\n` + frames((i, fn) => `    #${i}  0x${hex(i)} in ${fn} (a=1) at f.c:${i}\n        local = ${i}\n`),
-  lldb: (t) => `  thread #${t}, name = 'java'\n` + frames((i, fn) => `    frame #${i}: 0x${hex(i)} libjvm.so\`${fn}(a=1) at f.c:${i}:3\n`),
-  'gdb-info': (t) => `(gdb) info line *0x${hex(t)}\n` + frames((i, fn) => `Line ${i} of "f.c" starts at address 0x${hex(i)} <${fn}+12> and ends at 0x${hex(i + 1)} <${fn}+20>.\n`),
-  hotspot: (t) => `----------------- ${t} -----------------\n"worker-${t}" #${t} prio=5 tid=0x00007f nid=0x${t.toString(16)} runnable\n` + frames((i, fn) => `0x${hex(i)}\t${fn} + 0x1c\n`),
-  pstack: (t) => `-----------------  lwp# ${t} / thread# ${t}  --------------------\n` + frames((i, fn) => ` fee92ae9 ${fn} (0, 0, 0) + 1c\n`),
+  'eu-stack': (t) =>
+    `TID ${t}:\n` + frames((i, fn) => `#${i}  0x${hex(i)} ${fn} - /usr/lib/x86_64-linux-gnu/libc.so.6\n`),
+  gdb: (t) =>
+    `    (gdb) \n    Thread ${t} (Thread 0x7f (LWP ${t}) "x"):\n` +
+    frames((i, fn) => `    #${i}  0x${hex(i)} in ${fn} (a=1) at f.c:${i}\n        local = ${i}\n`),
+  lldb: (t) =>
+    `  thread #${t}, name = 'java'\n` +
+    frames((i, fn) => `    frame #${i}: 0x${hex(i)} libjvm.so\`${fn}(a=1) at f.c:${i}:3\n`),
+  'gdb-info': (t) =>
+    `(gdb) info line *0x${hex(t)}\n` +
+    frames(
+      (i, fn) =>
+        `Line ${i} of "f.c" starts at address 0x${hex(i)} <${fn}+12> and ends at 0x${hex(i + 1)} <${fn}+20>.\n`,
+    ),
+  hotspot: (t) =>
+    `----------------- ${t} -----------------\n"worker-${t}" #${t} prio=5 tid=0x00007f nid=0x${t.toString(16)} runnable\n` +
+    frames((i, fn) => `0x${hex(i)}\t${fn} + 0x1c\n`),
+  pstack: (t) =>
+    `-----------------  lwp# ${t} / thread# ${t}  --------------------\n` +
+    frames((i, fn) => ` fee92ae9 ${fn} (0, 0, 0) + 1c\n`),
   mdb: (t) => `stack pointer for thread ${t}: 8046c98\n` + frames((i, fn) => `libc.so.1\`${fn}+0x1c(0, 0, 0)\n`),
-  'macos-sample': (t) => `    ${t} Thread_${t}\n` + frames((i, fn) => `    +${'  '.repeat(FRAMES - 1 - i)} ${t} ${fn}  (in libjvm.dylib) + 28  [0x${hex(i)}]\n`).split('\n').reverse().join('\n') + '\n',
+  'macos-sample': (t) =>
+    `    ${t} Thread_${t}\n` +
+    frames((i, fn) => `    +${'  '.repeat(FRAMES - 1 - i)} ${t} ${fn}  (in libjvm.dylib) + 28  [0x${hex(i)}]\n`)
+      .split('\n')
+      .reverse()
+      .join('\n') +
+    '\n',
   lenient: (t) => `Thread ${t} (stuck):\n` + frames((i, fn) => `${i}   libjvm.so   0x${hex(i)} ${fn} + 452\n`) + '\n',
 };
 
@@ -75,7 +95,9 @@ const hung = readFileSync(new URL('../test/fixtures/stacks/gdb/linux-hung.txt', 
 const hungUs = median(timings(hung, undefined, 2000).cpu) * 1000;
 console.log(`library load (${lib.length} signatures): ${loadMs.toFixed(1)} ms`);
 console.log(`hung child (gdb, 10 frames) parse+match: ${hungUs.toFixed(0)} µs CPU (median)`);
-console.log(`\n| format | dump | threads × frames parsed | detected as | CPU median ms | CPU max ms | wall median ms | wall max ms |\n|---|---|---|---|---|---|---|---|`);
+console.log(
+  `\n| format | dump | threads × frames parsed | detected as | CPU median ms | CPU max ms | wall median ms | wall max ms |\n|---|---|---|---|---|---|---|---|`,
+);
 let over = 0;
 for (const format of STACK_FORMATS) {
   const text = dumpOf(format);
@@ -86,7 +108,11 @@ for (const format of STACK_FORMATS) {
   const withFrames = parsed.threads.filter((t) => t.frames.length > 0);
   const shape = `${withFrames.length} × ${withFrames[0]?.frames.length ?? 0}`;
   const cells = [median(cpu), cpu.at(-1)!, median(wall), wall.at(-1)!].map((x) => x.toFixed(1)).join(' | ');
-  console.log(`| ${format} | ${(text.length / 1024).toFixed(0)} KiB | ${shape} | ${parsed.format} | ${cells} |${median(cpu) > BUDGET_MS ? ' OVER BUDGET' : ''}`);
+  console.log(
+    `| ${format} | ${(text.length / 1024).toFixed(0)} KiB | ${shape} | ${parsed.format} | ${cells} |${median(cpu) > BUDGET_MS ? ' OVER BUDGET' : ''}`,
+  );
 }
-console.log(`\nbudget: ${BUDGET_MS} ms CPU per 1 MiB dump, parse (auto-detected) + match; ${over} format(s) over; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
+console.log(
+  `\nbudget: ${BUDGET_MS} ms CPU per 1 MiB dump, parse (auto-detected) + match; ${over} format(s) over; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
+);
 process.exitCode = over > 0 ? 1 : 0;

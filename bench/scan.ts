@@ -42,7 +42,14 @@ const COMPARE = arg('--compare', '');
 type CreateScanner = typeof createScanner;
 const compareScanner: CreateScanner | null = COMPARE
   ? // The coordinator moved from src/classify/ to src/stages/ (issue 14): a checkout from before has the old path.
-    ((await import(resolve(COMPARE, existsSync(resolve(COMPARE, 'src/stages/scanner.ts')) ? 'src/stages/scanner.ts' : 'src/classify/scanner.ts'))) as { createScanner: CreateScanner }).createScanner
+    (
+      (await import(
+        resolve(
+          COMPARE,
+          existsSync(resolve(COMPARE, 'src/stages/scanner.ts')) ? 'src/stages/scanner.ts' : 'src/classify/scanner.ts',
+        )
+      )) as { createScanner: CreateScanner }
+    ).createScanner
   : null;
 
 function median(xs: number[]): number {
@@ -65,7 +72,11 @@ interface Cost {
 
 /** One pass of the C baseline over /proc: its own cost of reading every pid's stat and cmdline. */
 function baselinePass(baseline: string): Cost {
-  const out = execFileSync(baseline, ['/proc', '1'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(baseline, ['/proc', '1'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const [wall, , cpu] = out.trim().split(' ').map(Number);
   return { wall: wall!, cpu: cpu! };
 }
@@ -121,7 +132,11 @@ async function measure(total: number, spawner: string, floorProgram: string, tar
   const group = await spawnUnrelated(spawner, total - baseline);
   try {
     const present = countProcesses();
-    const config = resolveConfig({ targets: [{ name: 'bench', pid: targetPid }], rediscoverInterval: '1h', source: 'procfs' });
+    const config = resolveConfig({
+      targets: [{ name: 'bench', pid: targetPid }],
+      rediscoverInterval: '1h',
+      source: 'procfs',
+    });
     const scanner = createScanner(config);
     const t0 = performance.now();
     const first = await scanner.scan();
@@ -148,9 +163,13 @@ async function measure(total: number, spawner: string, floorProgram: string, tar
       const r = await scanner.scan();
       steady.push(performance.now() - t);
       read = r.stats.processesRead;
-      if (r.stats.mode !== 'targeted' || r.children.length !== first.children.length) throw new Error('steady scan was not targeted');
+      if (r.stats.mode !== 'targeted' || r.children.length !== first.children.length)
+        throw new Error('steady scan was not targeted');
       if (i % 4 === 0) {
-        const ps = await runProgram('ps', ['-eo', 'pid,ppid,etimes,stat,nlwp,comm,args'], { timeoutMs: 60_000, maxOutputBytes: 64 << 20 });
+        const ps = await runProgram('ps', ['-eo', 'pid,ppid,etimes,stat,nlwp,comm,args'], {
+          timeoutMs: 60_000,
+          maxOutputBytes: 64 << 20,
+        });
         if (ps.failed) throw new Error(`ps failed: ${ps.cause}`);
         psRuns.push(ps.durationMs);
       }
@@ -167,14 +186,22 @@ const spawner = buildC('scan-spawner');
 const baseline = buildC('scan-baseline');
 const d = await startDeadlocker({ hung: 2, sleeper: true });
 try {
-  console.log(`host: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, runs ${RUNS}`);
+  console.log(
+    `host: ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, node ${process.version}, runs ${RUNS}`,
+  );
   const beforeHead = compareScanner ? ` discovery of ${COMPARE}, wall / CPU (ms) | ${COMPARE} / C |` : '';
   console.log(
     `| processes on host | first discovery, cold (ms) | discovery, wall / CPU (ms) | C baseline, wall / CPU (ms) | discovery / C |${beforeHead} steady-state scan, median (ms) | processes read per steady scan | \`ps -eo ...\` median (ms) | ps / steady |`,
   );
   console.log(`|---:|---:|---:|---:|---:|${compareScanner ? '---:|---:|' : ''}---:|---:|---:|---:|`);
   for (const n of COUNTS) console.log(await measure(n, spawner, baseline, d.pid));
-  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await d.stop();
 }

@@ -20,7 +20,18 @@ function child(j: number): SuspectObservation {
     childPid: 10_000 + j,
     childStartMs: 1_700_000_100_000 + j,
     overdueSince: 1_700_000_130_000 + j,
-    kernel: { at: 0, state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x7f 0x80 0x2 0x0 0x0 0x0', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 3, nonvoluntaryCtxtSwitches: 0, cpuTimeMs: 4 },
+    kernel: {
+      at: 0,
+      state: 'S',
+      threads: 1,
+      wchan: 'futex_do_wait',
+      syscall: '202 0x7f 0x80 0x2 0x0 0x0 0x0',
+      syscallNr: 202,
+      futexWaitPrivate: true,
+      voluntaryCtxtSwitches: 3,
+      nonvoluntaryCtxtSwitches: 0,
+      cpuTimeMs: 4,
+    },
   };
 }
 
@@ -48,7 +59,15 @@ function benchTick(open: number, sync: 'NORMAL' | 'FULL', ticks: number): string
     const keys = present.map((c) => `bench/${c.targetPid}@${c.targetStartMs}/${c.childPid}@${c.childStartMs}`);
     store.observeSuspects(1, present);
     for (const [j, k] of keys.entries()) {
-      if (j % 2 === 0) store.confirm(k, { signatureId: 'sig', signatureTitle: 'T', signatureVersion: '1', severity: 'critical', fingerprint: 'fp', evidence: { stackRaw: '#0 fork\n'.repeat(400) } });
+      if (j % 2 === 0)
+        store.confirm(k, {
+          signatureId: 'sig',
+          signatureTitle: 'T',
+          signatureVersion: '1',
+          severity: 'critical',
+          fingerprint: 'fp',
+          evidence: { stackRaw: '#0 fork\n'.repeat(400) },
+        });
     }
     const samples: number[] = [];
     for (let i = 0; i < ticks; i++) {
@@ -99,6 +118,7 @@ function benchList(): string[] {
 }
 
 const lines: string[] = [];
-for (const sync of ['NORMAL', 'FULL'] as const) for (const open of [0, 10, 100]) lines.push(benchTick(open, sync, open === 100 ? 300 : 1000));
+for (const sync of ['NORMAL', 'FULL'] as const)
+  for (const open of [0, 10, 100]) lines.push(benchTick(open, sync, open === 100 ? 300 : 1000));
 lines.push(...benchList());
 console.log(lines.join('\n'));

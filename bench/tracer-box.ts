@@ -43,21 +43,31 @@ if (!box.prlimit) throw new Error('prlimit not found: the bench measures the box
 const variants: Record<string, RunOptions> = {
   bare: { timeoutMs: TIMEOUT_MS, maxOutputBytes: 1 << 20, env: { ...CAPTURE_ENV }, processGroup: true },
   boxed: { timeoutMs: TIMEOUT_MS, maxOutputBytes: 1 << 20, box: { ...box, env: CAPTURE_ENV } },
-  'boxed, no prlimit': { timeoutMs: TIMEOUT_MS, maxOutputBytes: 1 << 20, box: { ...box, prlimit: null, env: CAPTURE_ENV } },
+  'boxed, no prlimit': {
+    timeoutMs: TIMEOUT_MS,
+    maxOutputBytes: 1 << 20,
+    box: { ...box, prlimit: null, env: CAPTURE_ENV },
+  },
 };
 
 /** eu-stack started the cheapest way Node can: no box, no execa; output collected. */
-function plainSpawn(cmd: string, args: string[]): Promise<{ failed: boolean; stdout: string; cause: string; stderr: string }> {
+function plainSpawn(
+  cmd: string,
+  args: string[],
+): Promise<{ failed: boolean; stdout: string; cause: string; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...CAPTURE_ENV } });
     const out: Buffer[] = [];
     c.stdout.on('data', (b: Buffer) => out.push(b));
     c.stderr.resume();
-    c.once('close', (code) => resolve({ failed: code !== 0, stdout: Buffer.concat(out).toString('utf8'), cause: `exit ${code}`, stderr: '' }));
+    c.once('close', (code) =>
+      resolve({ failed: code !== 0, stdout: Buffer.concat(out).toString('utf8'), cause: `exit ${code}`, stderr: '' }),
+    );
   });
 }
 
-const run = (name: string, args: string[]) => (name === 'plain spawn' ? plainSpawn(euStack, args) : runProgram(euStack, args, variants[name]!));
+const run = (name: string, args: string[]) =>
+  name === 'plain spawn' ? plainSpawn(euStack, args) : runProgram(euStack, args, variants[name]!);
 
 const d = await startDeadlocker({ hung: 1 });
 const names = ['bare', 'plain spawn', 'boxed', 'boxed, no prlimit'];
@@ -80,12 +90,16 @@ try {
 }
 
 const bare = median(times.get('plain spawn')!);
-console.log(`eu-stack -m -p <hung C child>, ${RUNS} runs per variant, interleaved; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n`);
+console.log(
+  `eu-stack -m -p <hung C child>, ${RUNS} runs per variant, interleaved; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n`,
+);
 console.log('| variant | runs | p10 ms | median ms | p90 ms | median − plain ms | ratio |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [name, xs] of times) {
   const m = median(xs);
-  console.log(`| ${name} | ${xs.length} | ${pct(xs, 10).toFixed(2)} | ${m.toFixed(2)} | ${pct(xs, 90).toFixed(2)} | ${(m - bare).toFixed(2)} | ${(m / bare).toFixed(3)} |`);
+  console.log(
+    `| ${name} | ${xs.length} | ${pct(xs, 10).toFixed(2)} | ${m.toFixed(2)} | ${pct(xs, 90).toFixed(2)} | ${(m - bare).toFixed(2)} | ${(m / bare).toFixed(3)} |`,
+  );
 }
 
 // The sweep at a deadline: every /proc/*/environ's first 32 KiB read once.
@@ -96,4 +110,6 @@ for (let i = 0; i < 20; i++) {
   findByEnvNonce('TRACER_BOX_ID=none');
   sweeps.push(performance.now() - t0);
 }
-console.log(`\nDeadline sweep of /proc/*/environ (only when a run is killed): median ${median(sweeps).toFixed(2)} ms over ${procs} processes`);
+console.log(
+  `\nDeadline sweep of /proc/*/environ (only when a run is killed): median ${median(sweeps).toFixed(2)} ms over ${procs} processes`,
+);

@@ -20,7 +20,10 @@ const strip = (node) => {
   return Object.fromEntries(
     Object.entries(node)
       .filter(([k]) => k !== 'description')
-      .map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strip(s)])) : strip(v)]),
+      .map(([k, v]) => [
+        k,
+        k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strip(s)])) : strip(v),
+      ]),
   );
 };
 
@@ -75,7 +78,11 @@ while (queue.length > 0) {
   keep.set(name, strip(all[name]));
   queue.push(...refsOf(all[name], []));
 }
-const out = { kubernetesVersion: version, roots: ROOTS, definitions: Object.fromEntries([...keep].sort(([a], [b]) => a.localeCompare(b))) };
+const out = {
+  kubernetesVersion: version,
+  roots: ROOTS,
+  definitions: Object.fromEntries([...keep].sort(([a], [b]) => a.localeCompare(b))),
+};
 const target = `test/fixtures/kubernetes-schemas/${version}.json`;
 writeFileSync(target, JSON.stringify(out, null, 1) + '\n');
 console.log(`${target}: ${keep.size} definitions`);

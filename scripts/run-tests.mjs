@@ -38,7 +38,8 @@ function find(path, out) {
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--unit');
-if (unit && !extra.some((a) => a.startsWith('--test-concurrency'))) extra.push(`--test-concurrency=${2 * availableParallelism()}`);
+if (unit && !extra.some((a) => a.startsWith('--test-concurrency')))
+  extra.push(`--test-concurrency=${2 * availableParallelism()}`);
 const files = (roots.length ? roots : ['test']).flatMap((r) => find(r, []));
 if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found under', roots.join(' ') || 'test');
@@ -46,7 +47,8 @@ if (files.length === 0) {
 }
 
 /** A file that starts processes or servers, or waits on timers, keeps a process of its own (its waits overlap the others'). */
-const SOLO = /node:child_process|cli-command|daemon-process|slack-standin|config-reads-cli|\.listen\(|setTimeout|setInterval|inject\(|fastify|startDaemon|until\(|waitFor/;
+const SOLO =
+  /node:child_process|cli-command|daemon-process|slack-standin|config-reads-cli|\.listen\(|setTimeout|setInterval|inject\(|fastify|startDaemon|until\(|waitFor/;
 const BATCHES = 4;
 const BATCH_DIR = '.tmp/run-tests';
 

@@ -9,9 +9,15 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/native-build.js';
 import { CLI_ARGS } from './helpers/cli-command.js';
 
-function run(args: string[], onStdout?: (line: string, kill: (sig: NodeJS.Signals) => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  onStdout?: (line: string, kill: (sig: NodeJS.Signals) => void) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...CLI_ARGS, 'run', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...CLI_ARGS, 'run', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
@@ -68,7 +74,10 @@ test('a taken port exits 69 saying which', async (t) => {
 
 test('SIGTERM stops gracefully with exit 0 after the first tick', async (t) => {
   const { dir, file } = tempConfig(t, []);
-  writeFileSync(file, `stateDir: ${JSON.stringify(join(dir, 'state'))}\nlisten: { port: 0 }\ninterval: 1s\nlog: { pretty: false }\n`);
+  writeFileSync(
+    file,
+    `stateDir: ${JSON.stringify(join(dir, 'state'))}\nlisten: { port: 0 }\ninterval: 1s\nlog: { pretty: false }\n`,
+  );
   let sent = false;
   const r = await run(['--config', file], (line, kill) => {
     if (!sent && line.includes('"forkwatch running"')) {

@@ -12,7 +12,16 @@ import { pino } from 'pino';
 import { silentLogger } from '../src/util/logger.js';
 import { waitFor } from './helpers/wait.js';
 import type { Transition } from '../src/record/transition.js';
-import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './expose/fakes.js';
+import {
+  DEADLOCK_FRAMES,
+  child,
+  fakeEvidence,
+  fakeMatcher,
+  fakeScanner,
+  report,
+  tempStore,
+  testConfig,
+} from './expose/fakes.js';
 
 async function value(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = (await m.registry.getMetricsAsJSON()).find((x) => x.name === name);
@@ -20,19 +29,41 @@ async function value(m: Metrics, name: string, labels: Record<string, string> = 
   return v?.value ?? NaN;
 }
 
-function setup(children = [child(201), child(202, 'execed', false), child(203, 'never-execed', false)], stacks = new Map([[201, DEADLOCK_FRAMES]])) {
+function setup(
+  children = [child(201), child(202, 'execed', false), child(203, 'never-execed', false)],
+  stacks = new Map([[201, DEADLOCK_FRAMES]]),
+) {
   const t = tempStore(['slack']);
   const scanner = fakeScanner(report(children));
   const evidence = fakeEvidence(stacks);
   const metrics = createMetrics({ defaultMetrics: 'none' });
   const handedOff: Transition[][] = [];
-  const deps: TickDeps = { scanner, evidence, matcher: fakeMatcher(), store: t.store, metrics, logger: silentLogger(), notify: (tr) => handedOff.push(tr) };
+  const deps: TickDeps = {
+    scanner,
+    evidence,
+    matcher: fakeMatcher(),
+    store: t.store,
+    metrics,
+    logger: silentLogger(),
+    notify: (tr) => handedOff.push(tr),
+  };
   return { ...t, scanner, evidence, metrics, deps, mem: createTickMemory(), handedOff };
 }
 
 /** The daemon over setup()'s fakes (no listening unless started with it). */
-function daemonOver(s: ReturnType<typeof setup>, extensions: DaemonExtension[] = [], config = testConfig({ listen: { port: 0 } })) {
-  return createDaemon({ config, logger: silentLogger(), store: s.store, stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() }, metrics: s.metrics, extensions });
+function daemonOver(
+  s: ReturnType<typeof setup>,
+  extensions: DaemonExtension[] = [],
+  config = testConfig({ listen: { port: 0 } }),
+) {
+  return createDaemon({
+    config,
+    logger: silentLogger(),
+    store: s.store,
+    stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
+    metrics: s.metrics,
+    extensions,
+  });
 }
 
 test('a hung child is confirmed by its signature in one tick; decoys are not suspects', async (t) => {
@@ -40,8 +71,17 @@ test('a hung child is confirmed by its signature in one tick; decoys are not sus
   t.after(s.cleanup);
   const summary = await runTick(s.deps, s.mem);
   assert.equal(summary.ok, true, JSON.stringify(summary.errors));
-  assert.deepEqual(s.evidence.calls.map((c) => c.pid), [201]);
-  assert.deepEqual(summary.transitions.map((x) => [x.from, x.to, x.signature]), [[null, 'suspect', null], ['suspect', 'confirmed', 'atfork-mutex']]);
+  assert.deepEqual(
+    s.evidence.calls.map((c) => c.pid),
+    [201],
+  );
+  assert.deepEqual(
+    summary.transitions.map((x) => [x.from, x.to, x.signature]),
+    [
+      [null, 'suspect', null],
+      ['suspect', 'confirmed', 'atfork-mutex'],
+    ],
+  );
   const [inc] = s.store.list({ state: 'confirmed' }).items;
   assert.equal(inc?.childPid, 201);
   const full = s.store.get(inc!.id)!;
@@ -68,7 +108,10 @@ test('later ticks neither re-capture nor duplicate a confirmed child; it resolve
   assert.equal(s.store.list({}).items.length, 1);
   s.scanner.next = report([child(202, 'execed', false)]);
   const third = await runTick(s.deps, s.mem);
-  assert.deepEqual(third.transitions.map((x) => [x.from, x.to]), [['confirmed', 'resolved']]);
+  assert.deepEqual(
+    third.transitions.map((x) => [x.from, x.to]),
+    [['confirmed', 'resolved']],
+  );
   assert.equal(await value(s.metrics, 'forkwatch_incidents_resolved_total', { signature: 'atfork-mutex' }), 1);
   assert.equal((await s.metrics.registry.getSingleMetric('forkwatch_hung_children')!.get()).values.length, 0);
   assert.equal(await value(s.metrics, 'forkwatch_overdue_children', { target: 'jenkins' }), 0);
@@ -82,7 +125,10 @@ test('no signature: kernel proof across scans confirms as proven_blocked; an unp
   const blocked = fakeEvidence(new Map(), new Set([301]));
   blocked.captured = s.evidence.captured;
   const summary = await runTick({ ...s.deps, evidence: blocked }, s.mem);
-  assert.deepEqual(summary.transitions.map((x) => [x.to, x.signature]), [['confirmed', 'proven_blocked']]);
+  assert.deepEqual(
+    summary.transitions.map((x) => [x.to, x.signature]),
+    [['confirmed', 'proven_blocked']],
+  );
   assert.equal(s.store.list({ state: 'suspect' }).items[0]?.childPid, 302);
   assert.equal(await value(s.metrics, 'forkwatch_captures_total', { backend: 'eu-stack', outcome: 'failed' }), 2);
 });
@@ -93,14 +139,20 @@ test('a failing stage is logged and counted, the tick never throws, and the next
   s.scanner.error = new Error('procfs unreadable');
   const failed = await runTick(s.deps, s.mem);
   assert.equal(failed.ok, false);
-  assert.deepEqual(failed.errors.map((e) => e.stage), ['scan']);
+  assert.deepEqual(
+    failed.errors.map((e) => e.stage),
+    ['scan'],
+  );
   assert.equal(await value(s.metrics, 'forkwatch_scan_errors_total', { stage: 'scan' }), 1);
   assert.equal(await value(s.metrics, 'forkwatch_scans_total', { outcome: 'error' }), 1);
   assert.equal(s.mem.lastSuccessAt, null);
   s.scanner.error = null;
   s.evidence.error = new Error('ptrace exploded');
   const partial = await runTick(s.deps, s.mem);
-  assert.deepEqual(partial.errors.map((e) => e.stage), ['capture']);
+  assert.deepEqual(
+    partial.errors.map((e) => e.stage),
+    ['capture'],
+  );
   assert.equal(s.store.list({ state: 'suspect' }).items.length, 1, 'the suspect is still recorded');
   s.evidence.error = null;
   const ok = await runTick(s.deps, s.mem);
@@ -113,8 +165,19 @@ test('a failing stage is logged and counted, the tick never throws, and the next
 test('a throwing hand-off is counted under stage alert and does not lose the incident', async (t) => {
   const s = setup();
   t.after(s.cleanup);
-  const summary = await runTick({ ...s.deps, notify: () => { throw new Error('sender down'); } }, s.mem);
-  assert.deepEqual(summary.errors.map((e) => e.stage), ['alert']);
+  const summary = await runTick(
+    {
+      ...s.deps,
+      notify: () => {
+        throw new Error('sender down');
+      },
+    },
+    s.mem,
+  );
+  assert.deepEqual(
+    summary.errors.map((e) => e.stage),
+    ['alert'],
+  );
   assert.equal(s.store.list({ state: 'confirmed' }).items.length, 1);
 });
 
@@ -195,7 +258,10 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
     logger: silentLogger(),
     store: s.store,
     stages: { scanner: s.scanner, evidence: s.evidence, matcher: fakeMatcher() },
-    extensions: [createSystemdNotify({ command: stub, env: { NOTIFY_SOCKET: '/run/test.sock' }, pid: 4242 }), createSystemdNotify({ command: stub, env: {} })],
+    extensions: [
+      createSystemdNotify({ command: stub, env: { NOTIFY_SOCKET: '/run/test.sock' }, pid: 4242 }),
+      createSystemdNotify({ command: stub, env: {} }),
+    ],
   });
   await daemon.start({ listen: false, schedule: false });
   await daemon.runScan();
@@ -204,7 +270,10 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
   await daemon.runScan();
   await daemon.runScan();
   await daemon.stop();
-  assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['/run/test.sock --ready --pid=4242 --status=watching 1 target', '/run/test.sock --stopping --pid=4242']);
+  assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+    '/run/test.sock --ready --pid=4242 --status=watching 1 target',
+    '/run/test.sock --stopping --pid=4242',
+  ]);
 });
 
 test('housekeeping (at start, then on its schedule) prunes resolved incidents past retention, not younger ones', async (t) => {
@@ -222,7 +291,11 @@ test('housekeeping (at start, then on its schedule) prunes resolved incidents pa
   let runs = 0;
   const cron = createClock({ timezone: 'UTC', logger: silentLogger() });
   t.after(() => cron.stop());
-  const hk = startHousekeeping(s.store, silentLogger(), { clock: cron, schedule: '* * * * * *', now: () => (runs++, clock) });
+  const hk = startHousekeeping(s.store, silentLogger(), {
+    clock: cron,
+    schedule: '* * * * * *',
+    now: () => (runs++, clock),
+  });
   cron.start();
   assert.equal(runs, 1, 'the first run is at start');
   assert.equal(s.store.list({ state: 'resolved' }).items.length, 1, 'pruned before its 30 days');
@@ -238,7 +311,12 @@ test('housekeeping (at start, then on its schedule) prunes resolved incidents pa
 
 test('housekeeping survives a failing prune (logged) and runs again', async () => {
   let calls = 0;
-  const store = { pruneResolved: () => { calls++; throw new Error('disk I/O error'); } } as unknown as Parameters<typeof startHousekeeping>[0];
+  const store = {
+    pruneResolved: () => {
+      calls++;
+      throw new Error('disk I/O error');
+    },
+  } as unknown as Parameters<typeof startHousekeeping>[0];
   const lines: string[] = [];
   const logger = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });
   const cron = createClock({ timezone: 'UTC', logger });
@@ -258,12 +336,27 @@ test('a suspect seen no longer overdue (a worker with its own reason to live) is
   const s = setup([child(201), child(204)], new Map([[201, DEADLOCK_FRAMES]]));
   t.after(s.cleanup);
   await runTick(s.deps, s.mem);
-  assert.deepEqual(s.store.openIncidents().map((i) => [i.childPid, i.state]).sort(), [[201, 'confirmed'], [204, 'suspect']]);
+  assert.deepEqual(
+    s.store
+      .openIncidents()
+      .map((i) => [i.childPid, i.state])
+      .sort(),
+    [
+      [201, 'confirmed'],
+      [204, 'suspect'],
+    ],
+  );
   // Next scan: both still never-exec'd, neither overdue (e.g. 204 was caught running; 201's activity unreadable).
   s.scanner.next = report([child(201, 'never-execed', false), child(204, 'never-execed', false)]);
   const second = await runTick(s.deps, s.mem);
-  assert.deepEqual(second.transitions.map((x) => [x.from, x.to]), [['suspect', 'resolved']]);
-  assert.deepEqual(s.store.openIncidents().map((i) => [i.childPid, i.state]), [[201, 'confirmed']]);
+  assert.deepEqual(
+    second.transitions.map((x) => [x.from, x.to]),
+    [['suspect', 'resolved']],
+  );
+  assert.deepEqual(
+    s.store.openIncidents().map((i) => [i.childPid, i.state]),
+    [[201, 'confirmed']],
+  );
 });
 
 test('daemon: a major GC (global gc, from --expose-gc) after a full discovery scan, none after a targeted one', async (t) => {
@@ -309,10 +402,17 @@ test('disk full at confirmation: the capture is kept in memory (not re-taken) an
   const s = setup([child(201)]);
   t.after(s.cleanup);
   const disk = fullDisk(s.store);
-  const deps = { ...s.deps, store: disk.store, evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]]), new Set([201])) };
+  const deps = {
+    ...s.deps,
+    store: disk.store,
+    evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]]), new Set([201])),
+  };
   disk.state.full = true;
   const first = await runTick(deps, s.mem);
-  assert.deepEqual(first.errors.map((e) => [e.stage, e.message]), [['record', 'database or disk is full']]);
+  assert.deepEqual(
+    first.errors.map((e) => [e.stage, e.message]),
+    [['record', 'database or disk is full']],
+  );
   assert.equal(first.unstoredEvidence, 1);
   const second = await runTick(deps, s.mem);
   assert.equal(second.unstoredEvidence, 1);
@@ -321,7 +421,11 @@ test('disk full at confirmation: the capture is kept in memory (not re-taken) an
   assert.equal(s.store.list({ state: 'suspect' }).items.length, 1, 'still a suspect');
   disk.state.full = false;
   const third = await runTick(deps, s.mem);
-  assert.deepEqual(third.transitions.map((x) => [x.to, x.signature]), [['confirmed', 'atfork-mutex']], 'its signature, not proven_blocked');
+  assert.deepEqual(
+    third.transitions.map((x) => [x.to, x.signature]),
+    [['confirmed', 'atfork-mutex']],
+    'its signature, not proven_blocked',
+  );
   assert.equal(third.unstoredEvidence, 0);
   assert.equal(deps.evidence.calls.length, 3);
   const inc = s.store.get(s.store.list({ state: 'confirmed' }).items[0]!.id)!;
@@ -339,7 +443,10 @@ test('disk full for a suspect without a verdict: its capture is stored later eve
   assert.equal(first.unstoredEvidence, 1, 'updateEvidence failed: kept');
   s.scanner.next = report([]);
   const gone = await runTick(deps, s.mem);
-  assert.deepEqual(gone.transitions.map((x) => x.to), ['resolved']);
+  assert.deepEqual(
+    gone.transitions.map((x) => x.to),
+    ['resolved'],
+  );
   assert.equal(gone.unstoredEvidence, 1, 'still kept while the store is full');
   disk.state.full = false;
   const later = await runTick(deps, s.mem);
@@ -353,7 +460,15 @@ test('evidence kept in memory is bounded: the oldest is dropped (logged) past th
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
   const unstored = new Map();
-  for (let i = 0; i < MAX_UNSTORED + 3; i++) settleEvidence({ logger, store: null as never }, unstored, `k${i}`, { evidence: { stackRaw: `stack ${i}` }, match: null }, false, i);
+  for (let i = 0; i < MAX_UNSTORED + 3; i++)
+    settleEvidence(
+      { logger, store: null as never },
+      unstored,
+      `k${i}`,
+      { evidence: { stackRaw: `stack ${i}` }, match: null },
+      false,
+      i,
+    );
   assert.equal(unstored.size, MAX_UNSTORED);
   assert.deepEqual([...unstored.keys()].slice(0, 2), ['k3', 'k4']);
   assert.equal(lines.filter((l) => l.includes('evidence dropped')).length, 3);

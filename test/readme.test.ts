@@ -16,7 +16,11 @@ function leafKeys(schema: TSchema, path: string[] = []): string[] {
 
 test('README: the configuration table names every key of the schema, and no other', () => {
   const section = readme.split('## Configuration')[1]?.split('\n## ')[0] ?? '';
-  const tableKeys = new Set([...section.matchAll(/^\| (.+?) \|/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([a-zA-Z.]+)`/g)].map((k) => k[1])));
+  const tableKeys = new Set(
+    [...section.matchAll(/^\| (.+?) \|/gm)].flatMap((m) =>
+      [...(m[1] ?? '').matchAll(/`([a-zA-Z.]+)`/g)].map((k) => k[1]),
+    ),
+  );
   const schemaKeys = leafKeys(ConfigSchema);
   const missing = schemaKeys.filter((k) => !tableKeys.has(k));
   assert.deepEqual(missing, [], `keys missing from the README table: ${missing.join(', ')}`);
@@ -26,7 +30,10 @@ test('README: the configuration table names every key of the schema, and no othe
 
 test('README: starts with the install-and-run and the test commands, and .ci/run runs the latter', () => {
   const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  const lines = firstBlock.split('\n').filter(Boolean).map((l) => l.split('#')[0]!.trim());
+  const lines = firstBlock
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('#')[0]!.trim());
   assert.deepEqual(lines, ['npm ci && npm start', 'npm ci && npm test']);
   assert.ok(readme.indexOf('```sh') < readme.indexOf('## '), 'the commands come before any section');
   const ci = readFileSync(`${REPO_ROOT}/.ci/run`, 'utf8');

@@ -27,7 +27,9 @@ export interface AmContext extends MessageContext {
 /** resolved: the alert carries endsAt (Alertmanager then resolves it); active ones carry none and are re-sent. */
 export function toAmAlert(facts: AlertFacts, resolved: boolean, ctx: AmContext): AmAlert {
   const f = redactDeep(facts);
-  const link = incidentUrl(f.incidentId, ctx) ?? `${ctx.fallbackBaseUrl.replace(/\/+$/, '')}/api/v1/incidents/${encodeURIComponent(f.incidentId)}`;
+  const link =
+    incidentUrl(f.incidentId, ctx) ??
+    `${ctx.fallbackBaseUrl.replace(/\/+$/, '')}/api/v1/incidents/${encodeURIComponent(f.incidentId)}`;
   const severity = f.classification.kind === 'signature' ? f.classification.severity : 'critical';
   const alert: AmAlert = {
     labels: {
@@ -58,7 +60,12 @@ function describe(f: AlertFacts, ctx: MessageContext): string {
   ];
   if (f.frames.length > 0) parts.push(`Matched frames: ${f.frames.slice(0, 20).join(' < ')}.`);
   if (f.forkingThread) parts.push(`Forking JVM thread: ${f.forkingThread}.`);
-  if (f.references[0]) parts.push(`Reference: ${f.references[0].title}${f.references[0].url ? ` ${f.references[0].url}` : ''}.`);
-  parts.push(f.remediation?.outcome === 'killed' ? 'forkwatch killed it.' : `After checking it is the same process: kill -9 ${f.child.pid}`);
+  if (f.references[0])
+    parts.push(`Reference: ${f.references[0].title}${f.references[0].url ? ` ${f.references[0].url}` : ''}.`);
+  parts.push(
+    f.remediation?.outcome === 'killed'
+      ? 'forkwatch killed it.'
+      : `After checking it is the same process: kill -9 ${f.child.pid}`,
+  );
   return parts.join(' ').slice(0, 4000);
 }

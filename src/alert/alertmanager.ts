@@ -28,10 +28,15 @@ export function alertsEndpoint(url: string): string {
 }
 
 export function createAlertmanagerSink(opts: AlertmanagerSinkOptions): AlertmanagerSink {
-  const endpoints = opts.urls.map((u) => ({ url: alertsEndpoint(u), redact: urlRedactor(u.includes('@') ? u : null, '<alertmanager-url>') }));
+  const endpoints = opts.urls.map((u) => ({
+    url: alertsEndpoint(u),
+    redact: urlRedactor(u.includes('@') ? u : null, '<alertmanager-url>'),
+  }));
   const post = async (alerts: AmAlert[], signal: AbortSignal): Promise<DeliveryResult> => {
     const results = await Promise.all(
-      endpoints.map((e) => postJson(e.url, alerts, { timeoutMs: opts.timeoutMs, signal, redact: e.redact, now: opts.now })),
+      endpoints.map((e) =>
+        postJson(e.url, alerts, { timeoutMs: opts.timeoutMs, signal, redact: e.redact, now: opts.now }),
+      ),
     );
     return combineResults(results);
   };
@@ -58,14 +63,18 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions): Alertmana
 /** One alert per incident: its latest notification's state (opened then resolved in one pass: resolved). */
 function latestAlerts(items: Notification[], toAlert: (f: AlertFacts, resolved: boolean) => AmAlert): AmAlert[] {
   const latest = new Map<string, Notification>();
-  for (const item of [...items].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)) latest.set(item.facts.incidentId, item);
+  for (const item of [...items].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id))
+    latest.set(item.facts.incidentId, item);
   return [...latest.values()].map((i) => toAlert(i.facts, i.kind === 'resolved'));
 }
 
 /** Worst wins: any retry → retry (longest Retry-After), else any dead → dead, else sent. */
 export function combineResults(results: DeliveryResult[]): DeliveryResult {
   const retries = results.filter((r): r is Extract<DeliveryResult, { outcome: 'retry' }> => r.outcome === 'retry');
-  const response = results.map((r) => `${r.status ?? '-'} ${r.response ?? ''}`.trim()).join(' | ').slice(0, 2048);
+  const response = results
+    .map((r) => `${r.status ?? '-'} ${r.response ?? ''}`.trim())
+    .join(' | ')
+    .slice(0, 2048);
   if (retries.length > 0) {
     const waits = retries.map((r) => r.retryAfterMs).filter((w): w is number => w !== null);
     return {

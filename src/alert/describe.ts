@@ -15,7 +15,8 @@ export function incidentUrl(id: string, ctx: Pick<MessageContext, 'publicUrl'>):
 
 export function classificationText(c: Classification): string {
   if (c.kind === 'signature') return `${c.title} (${c.id})`;
-  if (c.kind === 'proven-blocked') return 'proven blocked (single-threaded futex wait with no CPU progress; no known signature)';
+  if (c.kind === 'proven-blocked')
+    return 'proven blocked (single-threaded futex wait with no CPU progress; no known signature)';
   return 'unknown';
 }
 
@@ -23,4 +24,3 @@ export function classificationText(c: Classification): string {
 export function signatureLabel(c: Classification): string {
   return c.kind === 'signature' ? c.id : c.kind === 'proven-blocked' ? 'proven_blocked' : 'unknown';
 }
-

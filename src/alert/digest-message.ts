@@ -7,12 +7,21 @@
  * cut with a count of what was left out, never rejected by Slack.
  */
 import type { IncidentSummary, OutboxStats } from '../record/types.js';
-import { context, escapeMrkdwn as esc, fitMessage, header, section, SLACK_LIMITS, truncate, type Block, type SlackMessage } from '../extension/slack-limits.js';
+import {
+  context,
+  escapeMrkdwn as esc,
+  fitMessage,
+  header,
+  section,
+  SLACK_LIMITS,
+  truncate,
+  type Block,
+  type SlackMessage,
+} from '../extension/slack-limits.js';
 import { incidentUrl } from './describe.js';
 import type { AtRiskTarget } from '../extension/scheduled-jobs.js';
 import { formatAge } from '../util/format-age.js';
 import { redactDeep } from '../util/redact.js';
-
 
 export interface DigestFacts {
   host: string;
@@ -40,12 +49,21 @@ export function buildDigestMessage(input: DigestFacts): SlackMessage {
   const blocks: Block[] = [
     header(`forkwatch digest for ${f.host}`),
     context(`${esc(when)} · ${esc(sinceText)}`),
-    listSection(`*Open incidents* (${f.open.length})`, f.open.map((i) => openLine(i, f))),
-    listSection(`*Resolved since the last digest* (${f.resolved.length})`, f.resolved.map((i) => resolvedLine(i, f))),
+    listSection(
+      `*Open incidents* (${f.open.length})`,
+      f.open.map((i) => openLine(i, f)),
+    ),
+    listSection(
+      `*Resolved since the last digest* (${f.resolved.length})`,
+      f.resolved.map((i) => resolvedLine(i, f)),
+    ),
     listSection(`*Watched JVMs at risk* (${f.atRisk.length})`, f.atRisk.map(riskLine)),
     listSection(
       `*Undeliverable* (${stuck.reduce((n, u) => n + u.pending + u.dead, 0)})`,
-      stuck.map((u) => `${esc(u.sink)}: ${u.pending} pending retry${u.pending ? ` (oldest ${formatAge(u.oldestPendingAgeMs)})` : ''}, ${u.dead} failed for good`),
+      stuck.map(
+        (u) =>
+          `${esc(u.sink)}: ${u.pending} pending retry${u.pending ? ` (oldest ${formatAge(u.oldestPendingAgeMs)})` : ''}, ${u.dead} failed for good`,
+      ),
     ),
   ];
   const text = `forkwatch digest for ${f.host}: ${f.open.length} open, ${f.resolved.length} resolved ${sinceText}, ${f.atRisk.length} at risk, ${stuck.length ? 'some alerts undeliverable' : 'every alert delivered'}`;

@@ -15,7 +15,6 @@ import { buildDigestMessage } from './digest-message.js';
 import type { AtRiskProvider, AtRiskTarget } from '../extension/scheduled-jobs.js';
 import { SLACK_SINK } from '../extension/sinks.js';
 
-
 export const DIGEST_JOB = 'digest';
 /** store_meta: the fire time (ms) of the last digest enqueued. */
 export const DIGEST_CURSOR = 'digest.lastFireAt';
@@ -56,7 +55,10 @@ export function createDigestJob(opts: DigestJobOptions): (firedAt: Date) => Prom
       publicUrl: config.publicUrl,
     });
     const key = `digest:${firedAt.toISOString()}`;
-    const n = store.enqueueMessage(key, [SLACK_SINK], JSON.stringify(message), { name: DIGEST_CURSOR, value: String(fireMs) });
+    const n = store.enqueueMessage(key, [SLACK_SINK], JSON.stringify(message), {
+      name: DIGEST_CURSOR,
+      value: String(fireMs),
+    });
     log.info({ key, enqueued: n }, n > 0 ? 'digest: enqueued' : 'digest: already enqueued for this time');
     return n;
   };

@@ -35,7 +35,13 @@ function toClassification(i: IncidentSummary): Classification {
   const id = i.signatureId;
   if (id === 'proven_blocked') return { kind: 'proven-blocked' };
   if (!id || id === 'unknown') return { kind: 'unknown' };
-  return { kind: 'signature', id, title: i.signatureTitle ?? id, severity: i.severity ?? 'critical', version: i.signatureVersion };
+  return {
+    kind: 'signature',
+    id,
+    title: i.signatureTitle ?? id,
+    severity: i.severity ?? 'critical',
+    version: i.signatureVersion,
+  };
 }
 
 function describeThread(t: IncidentSummary['forkingThread']): string | null {

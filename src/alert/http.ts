@@ -43,7 +43,8 @@ export async function postJson(url: string, body: unknown, opts: PostOptions): P
   } catch (err) {
     got = describeError(err); // a synchronous throw (bad body, bad header): still no exception for the caller
   }
-  if (typeof got === 'string') return { outcome: 'retry', status: null, error: redact(got), response: null, retryAfterMs: null };
+  if (typeof got === 'string')
+    return { outcome: 'retry', status: null, error: redact(got), response: null, retryAfterMs: null };
   return classifyResponse(got.status, got.retryAfter, redact(got.text), (opts.now ?? Date.now)());
 }
 
@@ -51,7 +52,13 @@ export async function postJson(url: string, body: unknown, opts: PostOptions): P
 export function classifyResponse(status: number, retryAfter: string | null, text: string, now: number): DeliveryResult {
   if (status >= 200 && status < 300) return { outcome: 'sent', status, response: text };
   if (status === 429) {
-    return { outcome: 'retry', status, error: `HTTP 429 rate limited`, response: text, retryAfterMs: parseRetryAfter(retryAfter, now) };
+    return {
+      outcome: 'retry',
+      status,
+      error: `HTTP 429 rate limited`,
+      response: text,
+      retryAfterMs: parseRetryAfter(retryAfter, now),
+    };
   }
   if (status >= 500 || status === 408) {
     return { outcome: 'retry', status, error: `HTTP ${status}`, response: text, retryAfterMs: null };

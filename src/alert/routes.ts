@@ -12,13 +12,18 @@ import { encodeCursor } from '../record/cursor.js';
 
 const QuerySchema = Type.Object(
   {
-    state: Type.Union(['undelivered', 'pending', 'dead', 'sent', 'all'].map((s) => Type.Literal(s)), {
-      default: 'undelivered',
-      description: 'undelivered: pending and dead-lettered (default)',
-    }),
+    state: Type.Union(
+      ['undelivered', 'pending', 'dead', 'sent', 'all'].map((s) => Type.Literal(s)),
+      {
+        default: 'undelivered',
+        description: 'undelivered: pending and dead-lettered (default)',
+      },
+    ),
     sink: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -47,7 +52,14 @@ const NotificationSchema = Type.Object({
 const PageSchema = Type.Object({
   items: Type.Array(NotificationSchema),
   nextCursor: Nullable(Type.String()),
-  stats: Type.Array(Type.Object({ sink: Type.String(), pending: Type.Integer(), oldestPendingAgeMs: Type.Number(), dead: Type.Integer() })),
+  stats: Type.Array(
+    Type.Object({
+      sink: Type.String(),
+      pending: Type.Integer(),
+      oldestPendingAgeMs: Type.Number(),
+      dead: Type.Integer(),
+    }),
+  ),
 });
 
 /** Rows scanned at most per request when filtering 'undelivered' (the rest comes with the cursor). */
@@ -59,9 +71,15 @@ export function registerNotificationRoutes(app: ForkwatchApp, ctx: ExtensionCont
     { schema: { tags: ['notifications'], querystring: QuerySchema, response: { 200: PageSchema, ...errorResponses } } },
     async (req) => {
       const { state, sink, limit, cursor } = req.query;
-      const page = state === 'undelivered'
-        ? listUndelivered(ctx, sink, limit, cursor ?? null)
-        : ctx.store.listNotifications({ limit, cursor: cursor ?? null, ...(sink ? { sink } : {}), ...(state !== 'all' ? { state: state as OutboxState } : {}) });
+      const page =
+        state === 'undelivered'
+          ? listUndelivered(ctx, sink, limit, cursor ?? null)
+          : ctx.store.listNotifications({
+              limit,
+              cursor: cursor ?? null,
+              ...(sink ? { sink } : {}),
+              ...(state !== 'all' ? { state: state as OutboxState } : {}),
+            });
       return { items: page.items.map(toView), nextCursor: page.nextCursor, stats: ctx.store.outboxStats(Date.now()) };
     },
   );

@@ -80,15 +80,20 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
   let resendTimer: NodeJS.Timeout | null = null;
   let lastReminderScan = -Infinity;
 
-  const context = (): MessageContext => ({ publicUrl: config.publicUrl, remediationMode: config.remediation.mode, now: now() });
-  const am = config.alerts.alertmanager.urls.length > 0
-    ? createAlertmanagerSink({
-      urls: config.alerts.alertmanager.urls,
-      timeoutMs: config.alerts.alertmanager.timeoutMs,
-      context: () => ({ ...context(), fallbackBaseUrl: `http://${config.listen.host}:${config.listen.port}` }),
-      now,
-    })
-    : null;
+  const context = (): MessageContext => ({
+    publicUrl: config.publicUrl,
+    remediationMode: config.remediation.mode,
+    now: now(),
+  });
+  const am =
+    config.alerts.alertmanager.urls.length > 0
+      ? createAlertmanagerSink({
+          urls: config.alerts.alertmanager.urls,
+          timeoutMs: config.alerts.alertmanager.timeoutMs,
+          context: () => ({ ...context(), fallbackBaseUrl: `http://${config.listen.host}:${config.listen.port}` }),
+          now,
+        })
+      : null;
   const states: SinkState[] = configuredSinks(config).map((name) => ({
     sink: name === SLACK_SINK ? slackSink() : am!,
     pausedUntil: 0,
@@ -146,12 +151,28 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       return [];
     }
     const facts = toAlertFacts(row.incident, opts.signatures);
-    return [{ id: row.id, transition: row.transition, kind, sink: row.sink, createdAt: row.createdAt, attempts: row.attempts, facts }];
+    return [
+      {
+        id: row.id,
+        transition: row.transition,
+        kind,
+        sink: row.sink,
+        createdAt: row.createdAt,
+        attempts: row.attempts,
+        facts,
+      },
+    ];
   }
 
   function acknowledge(s: SinkState, item: Notification, r: DeliveryResult, report: PassReport): void {
     const at = now();
-    const fields = { sink: item.sink, notification: item.id, incident: item.facts.incidentId, transition: item.transition, attempts: item.attempts + 1 };
+    const fields = {
+      sink: item.sink,
+      notification: item.id,
+      incident: item.facts.incidentId,
+      transition: item.transition,
+      attempts: item.attempts + 1,
+    };
     if (r.outcome === 'sent') {
       store.markNotificationSent(item.id, at, r.response);
       log.info({ ...fields, status: r.status }, 'alert: notification sent');
@@ -159,10 +180,16 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       const next = at + (r.retryAfterMs ?? backoffDelay(item.attempts + 1, backoff, opts.random));
       store.markNotificationRetry(item.id, next, r.error);
       s.pausedUntil = Math.max(s.pausedUntil, next);
-      log.warn({ ...fields, status: r.status, error: r.error, retryInMs: next - at }, 'alert: delivery failed; will retry');
+      log.warn(
+        { ...fields, status: r.status, error: r.error, retryInMs: next - at },
+        'alert: delivery failed; will retry',
+      );
     } else {
       store.markNotificationDead(item.id, r.error, r.response);
-      log.error({ ...fields, status: r.status, error: r.error, response: r.response }, 'alert: delivery refused; dead-lettered');
+      log.error(
+        { ...fields, status: r.status, error: r.error, response: r.response },
+        'alert: delivery refused; dead-lettered',
+      );
     }
     count(item.sink, r.outcome, report);
   }
@@ -190,10 +217,16 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
         const next = at + (r.retryAfterMs ?? backoffDelay(m.attempts + 1, backoff, opts.random));
         store.markNotificationRetry(m.id, next, r.error);
         s.pausedUntil = Math.max(s.pausedUntil, next);
-        log.warn({ ...fields, status: r.status, error: r.error, retryInMs: next - at }, 'alert: message delivery failed; will retry');
+        log.warn(
+          { ...fields, status: r.status, error: r.error, retryInMs: next - at },
+          'alert: message delivery failed; will retry',
+        );
       } else {
         store.markNotificationDead(m.id, r.error, r.response);
-        log.error({ ...fields, status: r.status, error: r.error, response: r.response }, 'alert: message refused; dead-lettered');
+        log.error(
+          { ...fields, status: r.status, error: r.error, response: r.response },
+          'alert: message refused; dead-lettered',
+        );
       }
       count(m.sink, r.outcome, report);
       if (r.outcome === 'retry') return;
@@ -228,7 +261,8 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
     for (const inc of store.openIncidents()) {
       if (inc.state !== 'confirmed' || inc.confirmedAt === null) continue;
       const n = Math.floor((at - inc.confirmedAt) / every);
-      if (n >= 1 && store.enqueueReminder(inc.id, n)) log.info({ incident: inc.id, reminder: n }, 'alert: reminder enqueued');
+      if (n >= 1 && store.enqueueReminder(inc.id, n))
+        log.info({ incident: inc.id, reminder: n }, 'alert: reminder enqueued');
     }
   }
 
@@ -244,7 +278,9 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
   function resendActive(): Promise<void> {
     const s = states.find((st) => st.sink === am);
     if (!s || !am) return Promise.resolve();
-    return withLock(s, () => resendWith(am).catch((err) => log.error({ err: errorText(err) }, 'alert: re-send failed')));
+    return withLock(s, () =>
+      resendWith(am).catch((err) => log.error({ err: errorText(err) }, 'alert: re-send failed')),
+    );
   }
 
   function schedule(s: SinkState, delayMs: number): void {
@@ -253,14 +289,19 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
     s.timer = setTimeout(() => {
       s.timer = null;
       // After a 429 or a failure, the next pass is exactly when the pause ends (Retry-After is exact).
-      void withLock(s, () => pass(s)).finally(() => schedule(s, s.pausedUntil > now() ? s.pausedUntil - now() : pollMs));
+      void withLock(s, () => pass(s)).finally(() =>
+        schedule(s, s.pausedUntil > now() ? s.pausedUntil - now() : pollMs),
+      );
     }, delayMs);
     s.timer.unref();
   }
 
   function scheduleResend(): void {
     if (!running || !am) return;
-    resendTimer = setTimeout(() => void resendActive().finally(scheduleResend), config.alerts.alertmanager.resendIntervalMs);
+    resendTimer = setTimeout(
+      () => void resendActive().finally(scheduleResend),
+      config.alerts.alertmanager.resendIntervalMs,
+    );
     resendTimer.unref();
   }
 
@@ -291,4 +332,3 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-

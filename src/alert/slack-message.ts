@@ -6,8 +6,16 @@
  */
 import type { AlertFacts, Notification, TransitionKind } from './types.js';
 import {
-  codeBlock, context, escapeMrkdwn as esc, fieldsSection, fitMessage, header, section,
-  SLACK_LIMITS, type Block, type SlackMessage,
+  codeBlock,
+  context,
+  escapeMrkdwn as esc,
+  fieldsSection,
+  fitMessage,
+  header,
+  section,
+  SLACK_LIMITS,
+  type Block,
+  type SlackMessage,
 } from '../extension/slack-limits.js';
 import { classificationText, incidentUrl, type MessageContext } from './describe.js';
 import { formatAge } from '../util/format-age.js';
@@ -22,7 +30,14 @@ export function buildSlackMessage(allItems: Notification[], ctx: MessageContext)
   const items = allItems.map((i) => ({ ...i, facts: redactDeep(i.facts) }));
   const first = items[0];
   if (!first) throw new Error('buildSlackMessage: no items');
-  if (items.length > 1) return fitMessage(groupedMessage(first.kind, items.map((i) => i.facts), ctx));
+  if (items.length > 1)
+    return fitMessage(
+      groupedMessage(
+        first.kind,
+        items.map((i) => i.facts),
+        ctx,
+      ),
+    );
   const f = first.facts;
   if (first.kind === 'resolved') return fitMessage(resolvedMessage(f, ctx));
   if (first.kind === 'remediated') return fitMessage(remediatedMessage(f, ctx));
@@ -36,9 +51,10 @@ function reminderNumber(transition: string): number {
 function hungMessage(f: AlertFacts, ctx: MessageContext, reminder: number | null): SlackMessage {
   const age = formatAge(ctx.now - f.child.startTimeMs);
   const cls = classificationText(f.classification);
-  const title = reminder === null
-    ? `Hung forked child on ${f.host}: ${f.target.name}`
-    : `Still hung (reminder ${reminder}): child ${f.child.pid} on ${f.host}`;
+  const title =
+    reminder === null
+      ? `Hung forked child on ${f.host}: ${f.target.name}`
+      : `Still hung (reminder ${reminder}): child ${f.child.pid} on ${f.host}`;
   const link = incidentUrl(f.incidentId, ctx);
   const blocks: Block[] = [
     header(`🚨 ${title}`),
@@ -51,7 +67,8 @@ function hungMessage(f: AlertFacts, ctx: MessageContext, reminder: number | null
       `*Jenkins job*\n${esc(f.job ?? 'unknown')}`,
     ]),
   ];
-  if (f.frames.length > 0) blocks.push(section(`*Matched frames* (innermost first)\n${codeBlock(f.frames, SLACK_LIMITS.sectionText - 40)}`));
+  if (f.frames.length > 0)
+    blocks.push(section(`*Matched frames* (innermost first)\n${codeBlock(f.frames, SLACK_LIMITS.sectionText - 40)}`));
   const refs = f.references.map((r) => (r.url ? `<${r.url}|${esc(r.title)}>` : esc(r.title)));
   if (refs.length > 0) blocks.push(section(`*Reference*: ${refs.join(' · ')}`));
   blocks.push(section(`*What to do*\n${whatToDo(f, ctx)}`));
@@ -62,7 +79,9 @@ function hungMessage(f: AlertFacts, ctx: MessageContext, reminder: number | null
     f.job ? `Jenkins job: ${f.job}.` : '',
     f.remediation?.outcome === 'killed' ? 'forkwatch killed it.' : `After checking: kill -9 ${f.child.pid}`,
     link ? `Incident: ${link}` : `Incident ${f.incidentId}`,
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   return { text, blocks };
 }
 
@@ -74,14 +93,17 @@ function whatToDo(f: AlertFacts, ctx: MessageContext): string {
   const started = new Date(f.child.startTimeMs).toISOString();
   const check = `Check it is the same process (started ${started}, parent ${f.target.pid}): \`ps -o pid,ppid,lstart,stat,args -p ${f.child.pid}\``;
   const kill = `then kill it: \`kill -9 ${f.child.pid}\` (SIGKILL: the child inherited the JVM's SIGTERM handler). The forking JVM thread then returns and SCM polling resumes.`;
-  if (ctx.remediationMode === 'kill') return `forkwatch will SIGKILL it (remediation.mode=kill) once its evidence is stored; a "remediated" message follows. If none does: ${check}, ${kill}`;
-  const dry = ctx.remediationMode === 'dry-run' ? '\n_forkwatch is in dry-run mode: it would kill this child but does not._' : '';
+  if (ctx.remediationMode === 'kill')
+    return `forkwatch will SIGKILL it (remediation.mode=kill) once its evidence is stored; a "remediated" message follows. If none does: ${check}, ${kill}`;
+  const dry =
+    ctx.remediationMode === 'dry-run' ? '\n_forkwatch is in dry-run mode: it would kill this child but does not._' : '';
   return `${check}, ${kill}${dry}`;
 }
 
 function resolvedMessage(f: AlertFacts, ctx: MessageContext): SlackMessage {
   const link = incidentUrl(f.incidentId, ctx);
-  const lasted = f.confirmedAt !== null && f.resolvedAt !== null ? ` after ${formatAge(f.resolvedAt - f.child.startTimeMs)}` : '';
+  const lasted =
+    f.confirmedAt !== null && f.resolvedAt !== null ? ` after ${formatAge(f.resolvedAt - f.child.startTimeMs)}` : '';
   const first = f.confirmedAt !== null ? ` (alerted ${new Date(f.confirmedAt).toISOString()})` : '';
   const line = `Resolved: hung child ${f.child.pid} of ${f.target.name} on ${f.host} is gone${f.resolution ? ` (${f.resolution})` : ''}${lasted}. Refers to incident ${f.incidentId}${first}.`;
   const blocks: Block[] = [section(`✅ ${esc(line)}${link ? ` <${link}|Open incident>` : ''}`)];
@@ -93,7 +115,10 @@ function remediatedMessage(f: AlertFacts, ctx: MessageContext): SlackMessage {
   const r = f.remediation;
   const what = r ? `${r.mode}: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}` : 'remediated';
   const line = `forkwatch remediated hung child ${f.child.pid} of ${f.target.name} on ${f.host}: ${what}. Refers to incident ${f.incidentId}.`;
-  return { text: `${line}${link ? ` ${link}` : ''}`, blocks: [section(`🔧 ${esc(line)}${link ? ` <${link}|Open incident>` : ''}`)] };
+  return {
+    text: `${line}${link ? ` ${link}` : ''}`,
+    blocks: [section(`🔧 ${esc(line)}${link ? ` <${link}|Open incident>` : ''}`)],
+  };
 }
 
 const GROUP_TITLES: Record<TransitionKind, (n: number) => string> = {
@@ -112,10 +137,15 @@ function groupedMessage(kind: TransitionKind, facts: AlertFacts[], ctx: MessageC
   const maxLineBlocks = SLACK_LIMITS.blocks - 4;
   const chunks = chunkLines(lines, SLACK_LIMITS.sectionText);
   for (const chunk of chunks.slice(0, maxLineBlocks)) blocks.push(section(chunk));
-  if (chunks.length > maxLineBlocks) blocks.push(context('… more incidents left out: see the API (GET /api/v1/incidents?state=open)'));
+  if (chunks.length > maxLineBlocks)
+    blocks.push(context('… more incidents left out: see the API (GET /api/v1/incidents?state=open)'));
   if (kind === 'opened' || kind === 'reminder') {
     const pids = facts.map((f) => f.child.pid).join(' ');
-    blocks.push(section(`*What to do*\nCheck each is still the same process (\`ps -o pid,ppid,lstart,stat,args -p ${facts.map((f) => f.child.pid).join(',')}\`), then: \`kill -9 ${pids}\``));
+    blocks.push(
+      section(
+        `*What to do*\nCheck each is still the same process (\`ps -o pid,ppid,lstart,stat,args -p ${facts.map((f) => f.child.pid).join(',')}\`), then: \`kill -9 ${pids}\``,
+      ),
+    );
   }
   const text = `${title.replace(/^\S+ /, '')}: ${facts.map((f) => `child ${f.child.pid} of ${f.target.name}`).join(', ')}`;
   return { text, blocks };

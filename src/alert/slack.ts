@@ -34,7 +34,12 @@ export function createSlackSink(opts: SlackSinkOptions): Sink {
       for (const group of groupForSlack(items, opts.now(), opts.groupWaitMs)) {
         if (!(await sleep(lastSentAt + opts.minIntervalMs - opts.now(), signal))) break;
         const message = buildSlackMessage(group, opts.context());
-        const result = await postJson(opts.webhookUrl, message, { timeoutMs: opts.timeoutMs, signal, redact, now: opts.now });
+        const result = await postJson(opts.webhookUrl, message, {
+          timeoutMs: opts.timeoutMs,
+          signal,
+          redact,
+          now: opts.now,
+        });
         lastSentAt = opts.now();
         for (const item of group) results.set(item.id, result);
         if (result.outcome === 'retry') break;
@@ -43,7 +48,12 @@ export function createSlackSink(opts: SlackSinkOptions): Sink {
     },
     async post(message, signal) {
       if (!(await sleep(lastSentAt + opts.minIntervalMs - opts.now(), signal))) return null;
-      const result = await postJson(opts.webhookUrl, message, { timeoutMs: opts.timeoutMs, signal, redact, now: opts.now });
+      const result = await postJson(opts.webhookUrl, message, {
+        timeoutMs: opts.timeoutMs,
+        signal,
+        redact,
+        now: opts.now,
+      });
       lastSentAt = opts.now();
       return result;
     },

@@ -25,25 +25,58 @@ export interface AuditOptions {
 }
 
 /** One process: its risk, each reason with its evidence, redacted. risk null = cannot tell. */
-export async function auditProcess(target: string, pid: number, rules: readonly CompiledRule[], opts: AuditOptions = {}): Promise<AuditResult> {
+export async function auditProcess(
+  target: string,
+  pid: number,
+  rules: readonly CompiledRule[],
+  opts: AuditOptions = {},
+): Promise<AuditResult> {
   const platform = opts.platform ?? (process.platform === 'sunos' ? 'illumos' : 'linux');
-  const facts = platform === 'illumos' ? await readIllumosFacts(pid, opts.run) : await readLinuxFacts(pid, opts.procRoot ?? '/proc');
-  if (facts === null) return { target, pid, risk: null, reasons: [], notes: [`pid ${pid}: its files could not be read (gone, or not permitted)`] };
+  const facts =
+    platform === 'illumos'
+      ? await readIllumosFacts(pid, opts.run)
+      : await readLinuxFacts(pid, opts.procRoot ?? '/proc');
+  if (facts === null)
+    return {
+      target,
+      pid,
+      risk: null,
+      reasons: [],
+      notes: [`pid ${pid}: its files could not be read (gone, or not permitted)`],
+    };
   const notes = [...facts.unreadable, ...(await addProperties(facts, opts))];
   if (platform === 'linux' && facts.libraries.length === 0) {
-    return redactDeep({ target, pid, risk: null, reasons: [], notes: [...notes, 'no mapped object read: cannot tell'] });
+    return redactDeep({
+      target,
+      pid,
+      risk: null,
+      reasons: [],
+      notes: [...notes, 'no mapped object read: cannot tell'],
+    });
   }
   const { risk, reasons } = evaluateRules(facts, rules);
   return redactDeep({ target, pid, risk, reasons, notes });
 }
 
 /** Every configured target found now (as `forkwatch scan` finds them); a target not found is a cannot-tell result. */
-export async function auditTargets(config: Config, rules: readonly CompiledRule[], opts: AuditOptions = {}): Promise<AuditResult[]> {
+export async function auditTargets(
+  config: Config,
+  rules: readonly CompiledRule[],
+  opts: AuditOptions = {},
+): Promise<AuditResult[]> {
   const report = await createScanner(config, {}).scan();
   const jcmd = opts.jcmd !== undefined ? opts.jcmd : jcmdOptions(config);
   const results: AuditResult[] = [];
-  for (const t of report.targets) results.push(await auditProcess(t.name, t.process.pid, rules, { procRoot: config.procRoot, jcmd, ...(opts.platform ? { platform: opts.platform } : {}) }));
-  for (const name of report.missingTargets) results.push({ target: name, pid: null, risk: null, reasons: [], notes: ['no process matches this target'] });
+  for (const t of report.targets)
+    results.push(
+      await auditProcess(t.name, t.process.pid, rules, {
+        procRoot: config.procRoot,
+        jcmd,
+        ...(opts.platform ? { platform: opts.platform } : {}),
+      }),
+    );
+  for (const name of report.missingTargets)
+    results.push({ target: name, pid: null, risk: null, reasons: [], notes: ['no process matches this target'] });
   return results;
 }
 
@@ -68,9 +101,13 @@ async function addProperties(facts: ProcessFacts, opts: AuditOptions): Promise<s
   const late = facts.environment?._JAVA_OPTIONS;
   if (late) put(propertiesFromOptionsVar(late), '_JAVA_OPTIONS');
   const argfile = facts.args.some((a, i) => i > 0 && a.startsWith('@'));
-  if (!opts.jcmd) return argfile ? ['an @argfile is on the command line: its options are not read (enable threadDump to ask the JVM through jcmd)'] : [];
+  if (!opts.jcmd)
+    return argfile
+      ? ['an @argfile is on the command line: its options are not read (enable threadDump to ask the JVM through jcmd)']
+      : [];
   // jcmd's attach sends SIGQUIT: to anything but a HotSpot JVM that is a kill, so only where libjvm.so is mapped.
-  if (!facts.libraries.some((l) => l.path.endsWith('/libjvm.so'))) return ['not a JVM (no libjvm.so mapped): jcmd not run'];
+  if (!facts.libraries.some((l) => l.path.endsWith('/libjvm.so')))
+    return ['not a JVM (no libjvm.so mapped): jcmd not run'];
   const owner = readEffectiveOwner(opts.procRoot ?? '/proc', facts.pid);
   const t = await runTracerOnTarget(facts.pid, opts.jcmd.path, [String(facts.pid), 'VM.system_properties'], {
     procRoot: opts.procRoot ?? '/proc',

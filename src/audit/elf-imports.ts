@@ -31,7 +31,8 @@ export function readElfAtforkImports(readAt: ReadAt): ElfImports | { error: stri
   const shoff = uw(h, is64 ? 0x28 : 0x20);
   const shentsize = u16(h, is64 ? 0x3a : 0x2e);
   const shnum = u16(h, is64 ? 0x3c : 0x30);
-  if (shoff === 0 || shnum === 0 || shnum > MAX_SECTIONS || shentsize < (is64 ? 64 : 40)) return { error: 'no section headers' };
+  if (shoff === 0 || shnum === 0 || shnum > MAX_SECTIONS || shentsize < (is64 ? 64 : 40))
+    return { error: 'no section headers' };
   const table = readAt(shoff, shnum * shentsize);
   if (!table || table.length < shnum * shentsize) return { error: 'section headers cut short' };
   const section = (i: number) => {
@@ -57,7 +58,13 @@ export function readElfAtforkImports(readAt: ReadAt): ElfImports | { error: stri
   return { atfork: [] }; // a static binary: no dynamic imports
 }
 
-function undefinedNames(syms: Buffer, names: Buffer, is64: boolean, u32: (b: Buffer, o: number) => number, u16: (b: Buffer, o: number) => number): string[] {
+function undefinedNames(
+  syms: Buffer,
+  names: Buffer,
+  is64: boolean,
+  u32: (b: Buffer, o: number) => number,
+  u16: (b: Buffer, o: number) => number,
+): string[] {
   const size = is64 ? 24 : 16;
   const out: string[] = [];
   for (let o = size; o + size <= syms.length; o += size) {

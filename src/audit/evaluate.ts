@@ -6,7 +6,10 @@
 import { compareVersions } from './parse-proc.js';
 import type { AuditReason, CompiledCondition, CompiledRule, Evidence, ProcessFacts, RiskLevel } from './types.js';
 
-export function evaluateRules(facts: ProcessFacts, rules: readonly CompiledRule[]): { risk: RiskLevel; reasons: AuditReason[] } {
+export function evaluateRules(
+  facts: ProcessFacts,
+  rules: readonly CompiledRule[],
+): { risk: RiskLevel; reasons: AuditReason[] } {
   const reasons: AuditReason[] = [];
   for (const rule of rules) {
     const evidence: Evidence[] = [];
@@ -20,7 +23,16 @@ export function evaluateRules(facts: ProcessFacts, rules: readonly CompiledRule[
       evidence.push(e);
     }
     if (!holds) continue;
-    reasons.push({ rule: rule.id, title: rule.title, level: rule.level, evidence: evidence[0]!, evidenceAll: evidence, why: rule.why.trim(), prevention: rule.prevention.trim(), source: rule.sources });
+    reasons.push({
+      rule: rule.id,
+      title: rule.title,
+      level: rule.level,
+      evidence: evidence[0]!,
+      evidenceAll: evidence,
+      why: rule.why.trim(),
+      prevention: rule.prevention.trim(),
+      source: rule.sources,
+    });
   }
   reasons.sort((a, b) => (a.level === b.level ? 0 : a.level === 'high' ? -1 : 1));
   const risk: RiskLevel = reasons.some((r) => r.level === 'high') ? 'high' : reasons.length > 0 ? 'low' : 'none';
@@ -58,18 +70,25 @@ export function conditionEvidence(c: CompiledCondition, f: ProcessFacts): Eviden
     case 'atfork-import': {
       const objects = c.object === 'executable' ? (f.executable ? [f.executable] : []) : f.libraries;
       const hit = objects.find((o) => o.atforkImport === true && test(o.path));
-      return present(hit ? `${hit.path} imports pthread_atfork/__register_atfork (its own fork handler)` : null, `no ${c.object} registers a fork handler`);
+      return present(
+        hit ? `${hit.path} imports pthread_atfork/__register_atfork (its own fork handler)` : null,
+        `no ${c.object} registers a fork handler`,
+      );
     }
     case 'threads':
       return f.threads !== null && f.threads >= c.atLeast ? ev(`Threads: ${f.threads} (≥ ${c.atLeast})`) : null;
     case 'platform':
       return f.platform === c.is ? ev(`platform: ${f.platform}`) : null;
     case 'libc':
-      return f.libc?.name === c.name && f.libc.version !== null && compareVersions(f.libc.version, c.below) < 0 ? ev(`${c.name} ${f.libc.version} (${f.libc.path}) is older than ${c.below}`) : null;
+      return f.libc?.name === c.name && f.libc.version !== null && compareVersions(f.libc.version, c.below) < 0
+        ? ev(`${c.name} ${f.libc.version} (${f.libc.path}) is older than ${c.below}`)
+        : null;
     case 'os': {
       if (!f.os || !test(f.os.id)) return null;
       if (c.below === undefined) return ev(`os-release: ${f.os.prettyName ?? f.os.id}`);
-      return f.os.versionId !== null && compareVersions(f.os.versionId, c.below) < 0 ? ev(`os-release: ${f.os.id} ${f.os.versionId} is older than ${c.below}`) : null;
+      return f.os.versionId !== null && compareVersions(f.os.versionId, c.below) < 0
+        ? ev(`os-release: ${f.os.id} ${f.os.versionId} is older than ${c.below}`)
+        : null;
     }
   }
 }

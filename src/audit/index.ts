@@ -7,7 +7,23 @@
  *   const one = await auditProcess('jenkins', pid, set.rules, { procRoot, jcmd: jcmdOptions(config) });
  */
 export { auditProcess, auditTargets, jcmdOptions, type AuditOptions } from './audit.js';
-export { formatRuleErrors, loadRules, parseRuleText, readRuleFile, SHIPPED_RULES_DIR, type LoadRulesOptions } from './load.js';
+export {
+  formatRuleErrors,
+  loadRules,
+  parseRuleText,
+  readRuleFile,
+  SHIPPED_RULES_DIR,
+  type LoadRulesOptions,
+} from './load.js';
 export { evaluateRules } from './evaluate.js';
 export { SUPPORTED_MAJOR } from './schema.js';
-export type { AuditReason, AuditResult, CompiledRule, Evidence, ProcessFacts, RiskLevel, RuleLoadError, RuleSet } from './types.js';
+export type {
+  AuditReason,
+  AuditResult,
+  CompiledRule,
+  Evidence,
+  ProcessFacts,
+  RiskLevel,
+  RuleLoadError,
+  RuleSet,
+} from './types.js';

@@ -11,7 +11,15 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { listDataFiles, parseDataText, pointerToKey, readDataText } from '../util/data-files.js';
 import { compileSafeRegex, UnsafeRegexError } from '../util/safe-regex.js';
 import { weakLazy } from '../util/weak-lazy.js';
-import { ConditionSchema, RuleFileSchema, RuleSchema, SUPPORTED_MAJOR, type Condition, type Rule, type RuleFile } from './schema.js';
+import {
+  ConditionSchema,
+  RuleFileSchema,
+  RuleSchema,
+  SUPPORTED_MAJOR,
+  type Condition,
+  type Rule,
+  type RuleFile,
+} from './schema.js';
 import type { CompiledCondition, CompiledRule, RuleLoadError, RuleSet } from './types.js';
 
 /** src/audit/ and dist/audit/ are both two levels below the package root. */
@@ -66,7 +74,16 @@ export function parseRuleText(text: string, path: string): { rules: CompiledRule
   const file = data as RuleFile;
   const major = Number(file.version.split('.')[0]);
   if (major !== SUPPORTED_MAJOR) {
-    return { rules: [], errors: [fileError(path, 'version', `version "${file.version}": this forkwatch reads fork-risk rule files of major version ${SUPPORTED_MAJOR} only`)] };
+    return {
+      rules: [],
+      errors: [
+        fileError(
+          path,
+          'version',
+          `version "${file.version}": this forkwatch reads fork-risk rule files of major version ${SUPPORTED_MAJOR} only`,
+        ),
+      ],
+    };
   }
   const rules: CompiledRule[] = [];
   const errors: RuleLoadError[] = [];
@@ -74,7 +91,8 @@ export function parseRuleText(text: string, path: string): { rules: CompiledRule
   file.rules.forEach((raw, index) => {
     const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
     const one = compileRule(raw, path, index, id, file.version);
-    if (id && seen.has(id)) errors.push({ path, rule: index, id, key: `rules[${index}].id`, message: `duplicate id "${id}" in this file` });
+    if (id && seen.has(id))
+      errors.push({ path, rule: index, id, key: `rules[${index}].id`, message: `duplicate id "${id}" in this file` });
     else if ('rule' in one) rules.push(one.rule);
     else errors.push(...one.errors);
     if (id) seen.add(id);
@@ -82,12 +100,23 @@ export function parseRuleText(text: string, path: string): { rules: CompiledRule
   return { rules, errors };
 }
 
-function compileRule(raw: unknown, path: string, index: number, id: string | null, version: string): { rule: CompiledRule } | { errors: RuleLoadError[] } {
+function compileRule(
+  raw: unknown,
+  path: string,
+  index: number,
+  id: string | null,
+  version: string,
+): { rule: CompiledRule } | { errors: RuleLoadError[] } {
   const validateRule = validators().rule;
-  if (!validateRule(raw)) return { errors: schemaErrors(path, index, id, branchErrors(raw, validateRule.errors ?? [])) };
+  if (!validateRule(raw))
+    return { errors: schemaErrors(path, index, id, branchErrors(raw, validateRule.errors ?? [])) };
   const r = raw as Rule;
   const errors: RuleLoadError[] = [];
-  const when = r.when.map((c, i) => compileCondition(c, (message) => errors.push({ path, rule: index, id: r.id, key: `rules[${index}].when[${i}].pattern`, message })));
+  const when = r.when.map((c, i) =>
+    compileCondition(c, (message) =>
+      errors.push({ path, rule: index, id: r.id, key: `rules[${index}].when[${i}].pattern`, message }),
+    ),
+  );
   if (errors.length > 0) return { errors };
   return { rule: { ...r, when, file: path, fileVersion: version } };
 }
@@ -109,7 +138,9 @@ function fileError(path: string, key: string | null, message: string): RuleLoadE
 }
 
 /** The condition kinds in the union's order (ConditionSchema.anyOf). */
-const CONDITION_KINDS: string[] = ConditionSchema.anyOf.map((b) => String((b.properties.kind as { const: unknown }).const));
+const CONDITION_KINDS: string[] = ConditionSchema.anyOf.map((b) =>
+  String((b.properties.kind as { const: unknown }).const),
+);
 
 /** A condition of a known kind is judged against that kind's schema alone, not every member of the union. */
 function branchErrors(raw: unknown, errors: readonly ErrorObject[]): ErrorObject[] {
@@ -120,13 +151,19 @@ function branchErrors(raw: unknown, errors: readonly ErrorObject[]): ErrorObject
     if (!m || !Array.isArray(when)) return true;
     const kind = (when[Number(m[1])] as { kind?: unknown } | undefined)?.kind;
     const wanted = typeof kind === 'string' ? CONDITION_KINDS.indexOf(kind) : -1;
-    if (wanted < 0) return e.instancePath.endsWith('/kind') || (e.params as { missingProperty?: string }).missingProperty === 'kind'; // say which kinds exist
+    if (wanted < 0)
+      return e.instancePath.endsWith('/kind') || (e.params as { missingProperty?: string }).missingProperty === 'kind'; // say which kinds exist
     return branch ? Number(branch[1]) === wanted : e.keyword !== 'anyOf';
   });
 }
 
 /** Ajv's errors → one per key: a missing property names itself; a union of constants says which values it allows. */
-function schemaErrors(path: string, rule: number | null, id: string | null, errors: readonly ErrorObject[]): RuleLoadError[] {
+function schemaErrors(
+  path: string,
+  rule: number | null,
+  id: string | null,
+  errors: readonly ErrorObject[],
+): RuleLoadError[] {
   const byKey = new Map<string, ErrorObject[]>();
   for (const e of errors) {
     const missing = e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
@@ -135,10 +172,13 @@ function schemaErrors(path: string, rule: number | null, id: string | null, erro
   }
   const out: RuleLoadError[] = [];
   for (const [pointer, group] of byKey) {
-    const consts = group.filter((e) => e.keyword === 'const').map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
-    const messages = consts.length > 0 && group.every((e) => e.keyword === 'const' || e.keyword === 'anyOf')
-      ? [`must be one of ${consts.join(', ')}`]
-      : [...new Set(group.filter((e) => e.keyword !== 'anyOf' || group.length === 1).map(messageOf))];
+    const consts = group
+      .filter((e) => e.keyword === 'const')
+      .map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
+    const messages =
+      consts.length > 0 && group.every((e) => e.keyword === 'const' || e.keyword === 'anyOf')
+        ? [`must be one of ${consts.join(', ')}`]
+        : [...new Set(group.filter((e) => e.keyword !== 'anyOf' || group.length === 1).map(messageOf))];
     for (const message of messages) out.push({ path, rule, id, key: keyOf(rule, pointer), message });
   }
   return out;
@@ -146,7 +186,8 @@ function schemaErrors(path: string, rule: number | null, id: string | null, erro
 
 function messageOf(e: ErrorObject): string {
   if (e.keyword === 'required') return 'is required';
-  if (e.keyword === 'additionalProperties') return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'additionalProperties')
+    return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
   return e.message ?? 'invalid';
 }
 
@@ -158,5 +199,7 @@ function keyOf(rule: number | null, pointer: string): string {
 
 /** One line per problem, naming file and key: what the CLI prints before exit 78. */
 export function formatRuleErrors(errors: readonly RuleLoadError[]): string {
-  return errors.map((e) => `${e.path}: ${e.key ?? '(file)'}${e.id ? ` (rule "${e.id}")` : ''}: ${e.message}`).join('\n');
+  return errors
+    .map((e) => `${e.path}: ${e.key ?? '(file)'}${e.id ? ` (rule "${e.id}")` : ''}: ${e.message}`)
+    .join('\n');
 }

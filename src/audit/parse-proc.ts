@@ -45,7 +45,8 @@ export function pickAuditedEnv(entries: readonly string[]): Record<string, strin
 export function propertiesFromArgs(args: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const a of args.slice(1)) {
-    if (a === '-jar' || a === '-cp' || a === '-classpath' || a === '--class-path' || a === '-m' || a === '--module') continue;
+    if (a === '-jar' || a === '-cp' || a === '-classpath' || a === '--class-path' || a === '-m' || a === '--module')
+      continue;
     if (!a.startsWith('-')) break;
     if (!a.startsWith('-D') || a.length < 3) continue;
     const eq = a.indexOf('=');

@@ -9,7 +9,12 @@ import type { RunProgramFn } from '../capture/capture-stack.js';
 import { parsePargs, parsePldd } from './parse-illumos.js';
 import type { ProcessFacts } from './types.js';
 
-const RUN = { timeoutMs: 10_000, maxOutputBytes: 1024 * 1024, extendEnv: false, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } };
+const RUN = {
+  timeoutMs: 10_000,
+  maxOutputBytes: 1024 * 1024,
+  extendEnv: false,
+  env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+};
 
 /** `run` is the bounded runner (a stand-in in tests: there is no illumos host in CI). */
 export async function readIllumosFacts(pid: number, run: RunProgramFn = runProgram): Promise<ProcessFacts | null> {

@@ -112,4 +112,3 @@ function readOsRelease(dir: string): ProcessFacts['os'] {
   }
   return null;
 }
-

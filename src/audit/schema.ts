@@ -12,7 +12,13 @@ export const SUPPORTED_MAJOR = 1;
 const Pattern = Type.String({ minLength: 1, maxLength: 512 });
 
 /** The only environment variables the audit ever keeps (their values; no other value is read out). */
-export const AUDITED_ENV = ['LD_PRELOAD', 'LD_AUDIT', 'JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS'] as const;
+export const AUDITED_ENV = [
+  'LD_PRELOAD',
+  'LD_AUDIT',
+  'JAVA_TOOL_OPTIONS',
+  'JDK_JAVA_OPTIONS',
+  '_JAVA_OPTIONS',
+] as const;
 
 const common = {
   /** True: the condition holds when nothing matches (e.g. "no libjvm.so mapped"). */
@@ -23,25 +29,54 @@ export const ConditionSchema = Type.Union([
   Type.Object({ kind: Type.Literal('library'), pattern: Pattern, ...common }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('argument'), pattern: Pattern, ...common }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('property'), name: Type.String({ minLength: 1, maxLength: 200 }), pattern: Type.Optional(Pattern), ...common },
+    {
+      kind: Type.Literal('property'),
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      pattern: Type.Optional(Pattern),
+      ...common,
+    },
     { additionalProperties: false },
   ),
   Type.Object(
-    { kind: Type.Literal('environment'), name: Type.Union(AUDITED_ENV.map((n) => Type.Literal(n))), pattern: Type.Optional(Pattern), ...common },
+    {
+      kind: Type.Literal('environment'),
+      name: Type.Union(AUDITED_ENV.map((n) => Type.Literal(n))),
+      pattern: Type.Optional(Pattern),
+      ...common,
+    },
     { additionalProperties: false },
   ),
   Type.Object(
-    { kind: Type.Literal('atfork-import'), object: Type.Union([Type.Literal('executable'), Type.Literal('library')]), pattern: Type.Optional(Pattern), ...common },
+    {
+      kind: Type.Literal('atfork-import'),
+      object: Type.Union([Type.Literal('executable'), Type.Literal('library')]),
+      pattern: Type.Optional(Pattern),
+      ...common,
+    },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('threads'), atLeast: Type.Integer({ minimum: 1, maximum: 10_000_000 }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('platform'), is: Type.Union([Type.Literal('linux'), Type.Literal('illumos')]) }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('libc'), name: Type.Union([Type.Literal('glibc'), Type.Literal('musl')]), below: Type.String({ pattern: '^[0-9]{1,4}(\\.[0-9]{1,4}){0,3}$' }) },
+    { kind: Type.Literal('threads'), atLeast: Type.Integer({ minimum: 1, maximum: 10_000_000 }) },
     { additionalProperties: false },
   ),
   Type.Object(
-    { kind: Type.Literal('os'), id: Pattern, below: Type.Optional(Type.String({ pattern: '^[0-9]{1,8}(\\.[0-9]{1,8}){0,3}$' })) },
+    { kind: Type.Literal('platform'), is: Type.Union([Type.Literal('linux'), Type.Literal('illumos')]) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('libc'),
+      name: Type.Union([Type.Literal('glibc'), Type.Literal('musl')]),
+      below: Type.String({ pattern: '^[0-9]{1,4}(\\.[0-9]{1,4}){0,3}$' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('os'),
+      id: Pattern,
+      below: Type.Optional(Type.String({ pattern: '^[0-9]{1,8}(\\.[0-9]{1,8}){0,3}$' })),
+    },
     { additionalProperties: false },
   ),
 ]);

@@ -41,12 +41,24 @@ export interface EvidenceBundle {
   forkwatch: { version: string; node: string };
   host: HostFacts;
   incident: IncidentSummary;
-  signature: { id: string | null; title: string | null; version: string | null; severity: string | null; fingerprint: string | null; matches: SignatureMatch[] };
+  signature: {
+    id: string | null;
+    title: string | null;
+    version: string | null;
+    severity: string | null;
+    fingerprint: string | null;
+    matches: SignatureMatch[];
+  };
   child: {
     process: ProcessFacts | null;
     /** Oldest first: the first sample shows when the wait began, the last that nothing moved since. */
     kernel: KernelEvidence[];
-    stack: { raw: string | null; rawTruncated: boolean; parsed: Omit<ParsedStack, 'raw'> | null; capture: Incident['evidence']['capture'] | null };
+    stack: {
+      raw: string | null;
+      rawTruncated: boolean;
+      parsed: Omit<ParsedStack, 'raw'> | null;
+      capture: Incident['evidence']['capture'] | null;
+    };
   };
   target: { process: ProcessFacts | null; user: string | null; facts: TargetFacts | null };
   forkingThread: {
@@ -95,23 +107,49 @@ function assembleBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
   const { evidence: e, audit, ...summary } = i;
   const facts = (e.extra?.[TARGET_FACTS_KEY] as TargetFacts | undefined) ?? null;
   const notes: string[] = [];
-  if (!e.stackRaw) notes.push(e.capture?.reason ? `no child stack: ${e.capture.reason}` : 'no child stack was captured (capture.enabled, or the child went away first)');
-  if (!facts) notes.push('no target facts (JDK version, libc): the target was gone before forkwatch gathered them, or the incident was never confirmed');
+  if (!e.stackRaw)
+    notes.push(
+      e.capture?.reason
+        ? `no child stack: ${e.capture.reason}`
+        : 'no child stack was captured (capture.enabled, or the child went away first)',
+    );
+  if (!facts)
+    notes.push(
+      'no target facts (JDK version, libc): the target was gone before forkwatch gathered them, or the incident was never confirmed',
+    );
   const forkRisk = (e.extra?.[FORK_RISK_KEY] as (AuditResult & { auditedAt?: string }) | undefined) ?? null;
-  if (!forkRisk) notes.push("no fork-risk audit of the target: the daemon had not audited this target process when the incident was confirmed");
-  if (!i.forkingThread?.javaStack) notes.push('no Java stack of the forking thread: threadDump.enabled is off, or jcmd could not attach');
-  notes.push("the parent's native user-space stack is not captured (it would ptrace-stop the whole JVM); nativeAtFork is the same thread's stack as of fork(), from the child");
+  if (!forkRisk)
+    notes.push(
+      'no fork-risk audit of the target: the daemon had not audited this target process when the incident was confirmed',
+    );
+  if (!i.forkingThread?.javaStack)
+    notes.push('no Java stack of the forking thread: threadDump.enabled is off, or jcmd could not attach');
+  notes.push(
+    "the parent's native user-space stack is not captured (it would ptrace-stop the whole JVM); nativeAtFork is the same thread's stack as of fork(), from the child",
+  );
   return {
     format: BUNDLE_FORMAT,
     generatedAt: new Date(ctx.now).toISOString(),
     forkwatch: { version: ctx.version, node: process.version },
     host: ctx.host,
     incident: summary,
-    signature: { id: i.signatureId, title: i.signatureTitle, version: i.signatureVersion, severity: i.severity, fingerprint: i.fingerprint, matches: e.matches ?? [] },
+    signature: {
+      id: i.signatureId,
+      title: i.signatureTitle,
+      version: i.signatureVersion,
+      severity: i.severity,
+      fingerprint: i.fingerprint,
+      matches: e.matches ?? [],
+    },
     child: {
       process: e.child ?? null,
       kernel: e.kernel ?? [],
-      stack: { raw: e.stackRaw ?? null, rawTruncated: e.stackRawTruncated === true, parsed: e.stack ?? null, capture: e.capture ?? null },
+      stack: {
+        raw: e.stackRaw ?? null,
+        rawTruncated: e.stackRawTruncated === true,
+        parsed: e.stack ?? null,
+        capture: e.capture ?? null,
+      },
     },
     target: { process: e.parent ?? null, user: i.targetUser, facts },
     forkingThread: {
@@ -135,8 +173,8 @@ function describeCore(c: CoreResult | undefined, enabled: boolean): BundleCore {
     : c
       ? `no core file: ${c.outcome}${c.reason ? ` (${c.reason})` : ''}`
       : enabled
-      ? 'no core was tried for this incident (taken once, at confirmation)'
-      : 'core.enabled is off: no core is taken';
+        ? 'no core was tried for this incident (taken once, at confirmation)'
+        : 'core.enabled is off: no core is taken';
   return {
     enabled,
     implemented: true,
@@ -149,7 +187,8 @@ function describeCore(c: CoreResult | undefined, enabled: boolean): BundleCore {
     durationMs: c?.durationMs ?? null,
     takenAt: c ? new Date(c.takenAt).toISOString() : null,
     reason: c?.reason ?? null,
-    deleted: c?.deletedAt !== undefined ? { at: new Date(c.deletedAt).toISOString(), reason: c.deletedReason ?? null } : null,
+    deleted:
+      c?.deletedAt !== undefined ? { at: new Date(c.deletedAt).toISOString(), reason: c.deletedReason ?? null } : null,
     note,
   };
 }

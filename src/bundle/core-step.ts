@@ -54,9 +54,19 @@ export async function storeCore(deps: CoreStepDeps, id: string): Promise<CoreRes
   );
   const latest = store.get(id);
   if (latest) store.updateEvidence(id, { extra: { ...latest.evidence.extra, [CORE_KEY]: result } });
-  const fields = { incident: id, pid: incident.childPid, target: incident.targetName, outcome: result.outcome, bytes: result.bytes, estimateBytes: result.estimateBytes, durationMs: result.durationMs, path: result.path };
+  const fields = {
+    incident: id,
+    pid: incident.childPid,
+    target: incident.targetName,
+    outcome: result.outcome,
+    bytes: result.bytes,
+    estimateBytes: result.estimateBytes,
+    durationMs: result.durationMs,
+    path: result.path,
+  };
   if (result.outcome === 'written') logger.info(fields, 'core of the hung child written');
-  else logger.warn({ ...fields, reason: result.reason }, `no core of the hung child: ${result.reason ?? result.outcome}`);
+  else
+    logger.warn({ ...fields, reason: result.reason }, `no core of the hung child: ${result.reason ?? result.outcome}`);
   return result;
 }
 
@@ -74,7 +84,8 @@ export function sweepCores(deps: CoreStepDeps, reserveBytes = 0): number {
   const keep = (incidentId: string): string | null => {
     const i = store.get(incidentId);
     if (!i) return 'no such incident (pruned after retention)';
-    if (i.state === 'resolved' && i.resolvedAt !== null && i.resolvedAt < now - config.retentionMs) return 'incident resolved longer ago than retention';
+    if (i.state === 'resolved' && i.resolvedAt !== null && i.resolvedAt < now - config.retentionMs)
+      return 'incident resolved longer ago than retention';
     return null;
   };
   const plan = planSweep(files, keep, CORE_TOTAL_FACTOR * config.core.maxBytes, reserveBytes);
@@ -83,7 +94,10 @@ export function sweepCores(deps: CoreStepDeps, reserveBytes = 0): number {
     logger.info({ incident: file.incidentId, path: file.path, bytes: file.bytes, reason }, 'core file removed');
     const i = store.get(file.incidentId);
     const prev = i?.evidence.extra?.[CORE_KEY] as CoreResult | undefined;
-    if (i && prev) store.updateEvidence(i.id, { extra: { ...i.evidence.extra, [CORE_KEY]: { ...prev, deletedAt: now, deletedReason: reason } } });
+    if (i && prev)
+      store.updateEvidence(i.id, {
+        extra: { ...i.evidence.extra, [CORE_KEY]: { ...prev, deletedAt: now, deletedReason: reason } },
+      });
   }
   return plan.length;
 }

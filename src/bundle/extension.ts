@@ -48,7 +48,11 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
   };
 }
 
-async function storeTargetFacts(ctx: ExtensionContext, summary: IncidentSummary, opts: BundleExtensionOptions): Promise<void> {
+async function storeTargetFacts(
+  ctx: ExtensionContext,
+  summary: IncidentSummary,
+  opts: BundleExtensionOptions,
+): Promise<void> {
   const incident = ctx.store.get(summary.id);
   if (!incident || incident.evidence.extra?.[TARGET_FACTS_KEY]) return;
   try {
@@ -60,14 +64,23 @@ async function storeTargetFacts(ctx: ExtensionContext, summary: IncidentSummary,
     const latest = ctx.store.get(summary.id);
     if (!latest) return;
     ctx.store.updateEvidence(summary.id, { extra: { ...latest.evidence.extra, [TARGET_FACTS_KEY]: facts } });
-    ctx.logger.debug({ incident: summary.id, jdk: facts.jdk?.version ?? null, libc: facts.libcPath }, 'target facts stored for the evidence bundle');
+    ctx.logger.debug(
+      { incident: summary.id, jdk: facts.jdk?.version ?? null, libc: facts.libcPath },
+      'target facts stored for the evidence bundle',
+    );
   } catch (err) {
     ctx.logger.warn({ err, incident: summary.id }, 'gathering target facts for the evidence bundle failed');
   }
 }
 
 function coreDeps(ctx: ExtensionContext, opts: BundleExtensionOptions): CoreStepDeps {
-  return { config: ctx.config, store: ctx.store, logger: ctx.logger, now: opts.now ?? Date.now, ...(opts.runCore ? { run: opts.runCore } : {}) };
+  return {
+    config: ctx.config,
+    store: ctx.store,
+    logger: ctx.logger,
+    now: opts.now ?? Date.now,
+    ...(opts.runCore ? { run: opts.runCore } : {}),
+  };
 }
 
 async function storeCoreSafely(ctx: ExtensionContext, id: string, opts: BundleExtensionOptions): Promise<void> {

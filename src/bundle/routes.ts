@@ -28,7 +28,8 @@ export function registerCoreRoute(app: ForkwatchApp, ctx: ExtensionContext): voi
       schema: {
         tags: ['incidents'],
         security: [{ bearer: [] }],
-        description: "The hung child's core (core.enabled; gcore output, application/octet-stream). Token required: it holds the JVM's memory.",
+        description:
+          "The hung child's core (core.enabled; gcore output, application/octet-stream). Token required: it holds the JVM's memory.",
         params: IdParams,
         response: { 200: Type.Unknown({ description: 'the ELF core file' }), ...errorResponses },
       },
@@ -36,7 +37,11 @@ export function registerCoreRoute(app: ForkwatchApp, ctx: ExtensionContext): voi
     async (req, reply) => {
       const incident = incidentOr404(ctx.store, req.params.id);
       const core = incident.evidence.extra?.[CORE_RESULT_KEY] as CoreResult | undefined;
-      if (!core?.path || core.deletedAt !== undefined) throw new HttpError(404, `incident ${incident.id} has no core file${core ? ` (${core.deletedReason ?? core.reason ?? core.outcome})` : ''}`);
+      if (!core?.path || core.deletedAt !== undefined)
+        throw new HttpError(
+          404,
+          `incident ${incident.id} has no core file${core ? ` (${core.deletedReason ?? core.reason ?? core.outcome})` : ''}`,
+        );
       let size: number;
       try {
         size = statSync(core.path).size;
@@ -58,14 +63,23 @@ export function registerBundleRoute(app: ForkwatchApp, ctx: ExtensionContext): v
     {
       schema: {
         tags: ['incidents'],
-        description: "The incident's evidence bundle: child stack (raw and parsed), kernel evidence, forking thread (Java and native), signature and fingerprint, process facts, forkwatch, host and JDK facts, audit trail.",
+        description:
+          "The incident's evidence bundle: child stack (raw and parsed), kernel evidence, forking thread (Java and native), signature and fingerprint, process facts, forkwatch, host and JDK facts, audit trail.",
         params: IdParams,
-        response: { 200: Type.Unknown({ description: 'forkwatch-evidence-bundle/1 (docs/remediation.md)' }), ...errorResponses },
+        response: {
+          200: Type.Unknown({ description: 'forkwatch-evidence-bundle/1 (docs/remediation.md)' }),
+          ...errorResponses,
+        },
       },
     },
     async (req, reply) => {
       const incident = incidentOr404(ctx.store, req.params.id);
-      const bundle = buildBundle(incident, { version: VERSION, host: collectHostFacts(), now: Date.now(), coreEnabled: ctx.config.core.enabled });
+      const bundle = buildBundle(incident, {
+        version: VERSION,
+        host: collectHostFacts(),
+        now: Date.now(),
+        coreEnabled: ctx.config.core.enabled,
+      });
       void reply.header('content-disposition', `attachment; filename="${bundleFileName(incident.id)}"`);
       return bundle;
     },

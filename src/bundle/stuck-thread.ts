@@ -27,5 +27,6 @@ export function updateForkingThreadMetric(m: Pick<Metrics, 'hungChildrenByForkin
     counts.set(key, c);
   }
   m.hungChildrenByForkingThread.reset();
-  for (const c of counts.values()) m.hungChildrenByForkingThread.set({ target: c.target, forking_thread: c.forking_thread }, c.n);
+  for (const c of counts.values())
+    m.hungChildrenByForkingThread.set({ target: c.target, forking_thread: c.forking_thread }, c.n);
 }

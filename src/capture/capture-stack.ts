@@ -35,15 +35,25 @@ export interface CaptureTarget {
   startTimeMs: number;
 }
 
-export async function captureStack(target: CaptureTarget, backend: CaptureBackend, opts: CaptureStackOptions): Promise<CaptureResult> {
+export async function captureStack(
+  target: CaptureTarget,
+  backend: CaptureBackend,
+  opts: CaptureStackOptions,
+): Promise<CaptureResult> {
   const started = performance.now();
   const args = buildCaptureArgs(backend.name, target.pid);
-  const base = { backend: backend.name, pid: target.pid, startTimeMs: target.startTimeMs, command: [backend.path, ...args] };
+  const base = {
+    backend: backend.name,
+    pid: target.pid,
+    startTimeMs: target.startTimeMs,
+    command: [backend.path, ...args],
+  };
   const t = await runTracerOnTarget(target.pid, backend.path, args, { ...opts, env: CAPTURE_ENV });
   if (!t.run) return { ...base, ...emptyOutcome(t.refusal.outcome, t.refusal.reason), durationMs: elapsed(started) };
   const r = t.run;
   const raw = r.stdout;
-  const parsed = raw.trim() !== '' && !r.timedOut ? parseSafely(raw, backend.format, opts.parseStack ?? defaultParseStack) : null;
+  const parsed =
+    raw.trim() !== '' && !r.timedOut ? parseSafely(raw, backend.format, opts.parseStack ?? defaultParseStack) : null;
   const hasFrames = parsed !== null && parsed.threads.some((th) => th.frames.length > 0);
   const { outcome, reason } = judgeRun(r, backend, target.pid, opts, hasFrames);
   const stack = outcome === 'ok' ? parsed : null;
@@ -95,7 +105,12 @@ export type TracerRun =
  * stopped and not traced, repairing (SIGCONT) what a killed tracer left.
  * Stack captures, jcmd thread dumps and gcore (core.ts) all run through here.
  */
-export async function runTracerOnTarget(pid: number, command: string, args: string[], opts: TracerRunOptions): Promise<TracerRun> {
+export async function runTracerOnTarget(
+  pid: number,
+  command: string,
+  args: string[],
+  opts: TracerRunOptions,
+): Promise<TracerRun> {
   const linux = opts.linux ?? process.platform === 'linux';
   const before = linux ? readTargetHealth(opts.procRoot, pid) : null;
   const refusal = linux ? refuseBeforeAttach(before) : null;
@@ -124,14 +139,23 @@ export async function runTracerOnTarget(pid: number, command: string, args: stri
         ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
       })
     : undefined;
-  return { run: r, refusal: null, ...(targetAfter ? { targetAfter } : {}), harm: targetAfter ? describeHarm(targetAfter) : null };
+  return {
+    run: r,
+    refusal: null,
+    ...(targetAfter ? { targetAfter } : {}),
+    harm: targetAfter ? describeHarm(targetAfter) : null,
+  };
 }
 
 function refuseBeforeAttach(before: TargetHealth | null): { outcome: CaptureOutcome; reason: string } | null {
   if (!before) return { outcome: 'failed', reason: 'process vanished before capture' };
-  if (before.state === 'Z' || before.state === 'X') return { outcome: 'failed', reason: `process is a zombie (${before.state}): nothing to capture` };
+  if (before.state === 'Z' || before.state === 'X')
+    return { outcome: 'failed', reason: `process is a zombie (${before.state}): nothing to capture` };
   if (before.tracerPid !== 0) {
-    return { outcome: 'refused', reason: `already traced by pid ${before.tracerPid} (another debugger): not attaching` };
+    return {
+      outcome: 'refused',
+      reason: `already traced by pid ${before.tracerPid} (another debugger): not attaching`,
+    };
   }
   if (before.state === 't') return { outcome: 'refused', reason: 'in a tracing stop: not attaching' };
   return null;
@@ -142,17 +166,40 @@ function refuseBeforeAttach(before: TargetHealth | null): { outcome: CaptureOutc
  * failing to unwind one thread of many, is still a stack, with the reason
  * kept); otherwise refused / vanished / failed from what it said.
  */
-function judgeRun(r: RunResult, backend: CaptureBackend, pid: number, opts: CaptureStackOptions, hasFrames: boolean): { outcome: CaptureOutcome; reason: string | null } {
+function judgeRun(
+  r: RunResult,
+  backend: CaptureBackend,
+  pid: number,
+  opts: CaptureStackOptions,
+  hasFrames: boolean,
+): { outcome: CaptureOutcome; reason: string | null } {
   const text = `${r.stderr}\n${r.stdout.slice(0, 4096)}`;
-  if (r.timedOut) return { outcome: 'timeout', reason: `${backend.name} did not finish within ${opts.timeoutMs} ms: killed (SIGKILL)` };
-  if (r.notFound) return { outcome: 'failed', reason: `${backend.name} could not be started (${backend.path}): ${r.cause ?? 'not found'}` };
+  if (r.timedOut)
+    return {
+      outcome: 'timeout',
+      reason: `${backend.name} did not finish within ${opts.timeoutMs} ms: killed (SIGKILL)`,
+    };
+  if (r.notFound)
+    return {
+      outcome: 'failed',
+      reason: `${backend.name} could not be started (${backend.path}): ${r.cause ?? 'not found'}`,
+    };
   if (hasFrames) {
     if (r.truncated) return { outcome: 'ok', reason: `output passed ${opts.maxOutputBytes} bytes: cut there` };
-    return { outcome: 'ok', reason: r.failed ? `${backend.name} exited ${r.exitCode ?? r.signal}: ${firstLine(r.stderr) ?? 'no message'}` : null };
+    return {
+      outcome: 'ok',
+      reason: r.failed
+        ? `${backend.name} exited ${r.exitCode ?? r.signal}: ${firstLine(r.stderr) ?? 'no message'}`
+        : null,
+    };
   }
-  if (looksRefused(text)) return { outcome: 'refused', reason: explainRefusal(readPtraceAccessFacts(pid, opts.procRoot)) };
-  if (/No such process|ESRCH|No such file or directory/i.test(text)) return { outcome: 'failed', reason: 'process vanished during capture' };
-  const why = firstLine(r.stderr) ?? (r.signal ? `killed by ${r.signal}` : r.failed ? `exit ${r.exitCode}` : 'no frames in its output');
+  if (looksRefused(text))
+    return { outcome: 'refused', reason: explainRefusal(readPtraceAccessFacts(pid, opts.procRoot)) };
+  if (/No such process|ESRCH|No such file or directory/i.test(text))
+    return { outcome: 'failed', reason: 'process vanished during capture' };
+  const why =
+    firstLine(r.stderr) ??
+    (r.signal ? `killed by ${r.signal}` : r.failed ? `exit ${r.exitCode}` : 'no frames in its output');
   return { outcome: 'failed', reason: `${backend.name} failed: ${why}` };
 }
 
@@ -162,7 +209,20 @@ async function runSafely(run: RunProgramFn, command: string, args: string[], opt
     return await run(command, args, opts);
   } catch (err) {
     const cause = (err as Error).message ?? String(err);
-    return { command, args, failed: true, timedOut: false, truncated: false, notFound: false, exitCode: null, signal: null, stdout: '', stderr: cause, durationMs: 0, cause };
+    return {
+      command,
+      args,
+      failed: true,
+      timedOut: false,
+      truncated: false,
+      notFound: false,
+      exitCode: null,
+      signal: null,
+      stdout: '',
+      stderr: cause,
+      durationMs: 0,
+      cause,
+    };
   }
 }
 
@@ -175,7 +235,12 @@ function parseSafely(raw: string, format: StackFormat, parse: ParseStackFn): Par
   }
 }
 
-export function describeHarm(t: { sameProcess: boolean; stopped: boolean; traced: boolean; repaired: string[] }): string | null {
+export function describeHarm(t: {
+  sameProcess: boolean;
+  stopped: boolean;
+  traced: boolean;
+  repaired: string[];
+}): string | null {
   const parts: string[] = [];
   if (t.repaired.length > 0) parts.push(`target repaired: ${t.repaired.join(', ')}`);
   if (t.sameProcess && t.stopped) parts.push('TARGET STILL STOPPED after capture');

@@ -16,7 +16,12 @@ import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-st
 import { findForkingThread } from './forking-thread.js';
 import { createLimiter } from './limit.js';
 import { verifyIdentity } from './identity.js';
-import { findForkingJavaThread, jenkinsJobFromThreadName, takeThreadDump, type ThreadDumpResult } from './thread-dump.js';
+import {
+  findForkingJavaThread,
+  jenkinsJobFromThreadName,
+  takeThreadDump,
+  type ThreadDumpResult,
+} from './thread-dump.js';
 import type { CaptureResult, ForkingThread, KernelEvidence } from './types.js';
 
 export interface Suspect {
@@ -105,7 +110,14 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     const key = `${s.pid}:${s.startTimeMs}`;
     let st = states.get(key);
     if (!st) {
-      st = { samples: [], capture: null, capturedAt: null, forkingThread: null, threadDumpReason: null, inFlight: null };
+      st = {
+        samples: [],
+        capture: null,
+        capturedAt: null,
+        forkingThread: null,
+        threadDumpReason: null,
+        inFlight: null,
+      };
       states.set(key, st);
     }
     return st;
@@ -113,7 +125,8 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
 
   const captureDue = (st: IdentityState): boolean =>
     config.capture.enabled &&
-    (st.capturedAt === null || (config.capture.recaptureAfterMs > 0 && now() - st.capturedAt >= config.capture.recaptureAfterMs));
+    (st.capturedAt === null ||
+      (config.capture.recaptureAfterMs > 0 && now() - st.capturedAt >= config.capture.recaptureAfterMs));
 
   const threadDumpOf = (ppid: number): Promise<ThreadDumpResult> => {
     const hit = dumps.get(ppid);
@@ -134,11 +147,23 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
 
   const nameForkingThread = async (s: Suspect, st: IdentityState): Promise<void> => {
     if (st.forkingThread) return;
-    const ft = findForkingThread({ procRoot: config.procRoot, parentPid: s.ppid, childPid: s.pid, ...(s.comm ? { childComm: s.comm } : {}), ...(deps.arch ? { arch: deps.arch } : {}) });
+    const ft = findForkingThread({
+      procRoot: config.procRoot,
+      parentPid: s.ppid,
+      childPid: s.pid,
+      ...(s.comm ? { childComm: s.comm } : {}),
+      ...(deps.arch ? { arch: deps.arch } : {}),
+    });
     if (ft && config.threadDump.enabled) {
       const dump = await threadDumpOf(s.ppid);
       const jt = dump.dump ? findForkingJavaThread(dump.dump.threads, { tid: ft.tid, comm: ft.name }) : null;
-      if (jt) Object.assign(ft, { javaName: jt.name, jenkinsJob: jenkinsJobFromThreadName(jt.name), javaStack: jt.frames, identifiedBy: jt.nid === ft.tid ? 'thread-dump' : ft.identifiedBy });
+      if (jt)
+        Object.assign(ft, {
+          javaName: jt.name,
+          jenkinsJob: jenkinsJobFromThreadName(jt.name),
+          javaStack: jt.frames,
+          identifiedBy: jt.nid === ft.tid ? 'thread-dump' : ft.identifiedBy,
+        });
       st.threadDumpReason = jt ? null : (dump.reason ?? 'no thread in forkAndExec matched');
     }
     st.forkingThread = ft;
@@ -159,7 +184,10 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
           ...(signal ? { signal } : {}),
         }),
       );
-      deps.logger?.info({ pid: s.pid, backend: backend.name, outcome: last.outcome, durationMs: last.durationMs, reason: last.reason }, 'stack capture');
+      deps.logger?.info(
+        { pid: s.pid, backend: backend.name, outcome: last.outcome, durationMs: last.durationMs, reason: last.reason },
+        'stack capture',
+      );
       // Refusals repeat with every tool; a harmed target must not be attached again.
       if (last.ok || last.outcome === 'refused' || last.targetAfter?.sameProcess === false) break;
       if (last.targetAfter && (last.targetAfter.stopped || last.targetAfter.traced)) break;
@@ -167,12 +195,27 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     return last ?? noBackendResult(s);
   };
 
-  const run = async (s: Suspect, st: IdentityState, allowCapture: boolean, signal: AbortSignal | undefined): Promise<SuspectEvidence> => {
+  const run = async (
+    s: Suspect,
+    st: IdentityState,
+    allowCapture: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<SuspectEvidence> => {
     const base = { pid: s.pid, startTimeMs: s.startTimeMs };
     if (verifyIdentity(config.procRoot, s) === 'gone') {
-      return { ...base, gone: true, kernel: null, blocked: { blocked: false, reasons: ['process gone'] }, capture: st.capture, freshCapture: false, forkingThread: st.forkingThread };
+      return {
+        ...base,
+        gone: true,
+        kernel: null,
+        blocked: { blocked: false, reasons: ['process gone'] },
+        capture: st.capture,
+        freshCapture: false,
+        forkingThread: st.forkingThread,
+      };
     }
-    const kernel = linux ? readKernelEvidence(s.pid, { procRoot: config.procRoot, now, ...(deps.arch ? { arch: deps.arch } : {}) }) : null;
+    const kernel = linux
+      ? readKernelEvidence(s.pid, { procRoot: config.procRoot, now, ...(deps.arch ? { arch: deps.arch } : {}) })
+      : null;
     if (kernel) st.samples = [...st.samples, kernel].slice(-MAX_SAMPLES);
     const blocked = assessProvablyBlocked(st.samples);
     if (linux) await nameForkingThread(s, st);
@@ -184,7 +227,16 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
       // An attach changes context switches and may restart the wait: later samples start afresh.
       if (st.capture.command && st.capture.outcome !== 'refused') st.samples = [];
     }
-    return { ...base, gone: false, kernel, blocked, capture: st.capture, freshCapture: fresh, forkingThread: st.forkingThread, ...(config.threadDump.enabled ? { threadDumpReason: st.threadDumpReason } : {}) };
+    return {
+      ...base,
+      gone: false,
+      kernel,
+      blocked,
+      capture: st.capture,
+      freshCapture: fresh,
+      forkingThread: st.forkingThread,
+      ...(config.threadDump.enabled ? { threadDumpReason: st.threadDumpReason } : {}),
+    };
   };
 
   return {

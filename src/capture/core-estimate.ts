@@ -34,7 +34,8 @@ export interface CoreEstimate {
   warnings: string[];
 }
 
-const HEADER = /^([0-9a-f]{1,16})-([0-9a-f]{1,16}) ([r-][w-][x-][ps]) [0-9a-f]{1,16} [0-9a-f]{1,8}:[0-9a-f]{1,8} ([0-9]{1,20})\s*(.{0,4096})$/;
+const HEADER =
+  /^([0-9a-f]{1,16})-([0-9a-f]{1,16}) ([r-][w-][x-][ps]) [0-9a-f]{1,16} [0-9a-f]{1,8}:[0-9a-f]{1,8} ([0-9]{1,20})\s*(.{0,4096})$/;
 
 interface Mapping {
   size: number;
@@ -70,7 +71,15 @@ export function estimateCoreBytes(smaps: string, filter = DEFAULT_COREDUMP_FILTE
       const start = parseInt(h[1]!, 16);
       const end = parseInt(h[2]!, 16);
       const offset = line.split(' ')[2] ?? '';
-      cur = { size: Math.max(0, end - start), shared: h[3]![3] === 's', inode: Number(h[4]), path: h[5]!.trim(), offset0: /^0+$/.test(offset), anonymousKb: 0, dontDump: false };
+      cur = {
+        size: Math.max(0, end - start),
+        shared: h[3]![3] === 's',
+        inode: Number(h[4]),
+        path: h[5]!.trim(),
+        offset0: /^0+$/.test(offset),
+        anonymousKb: 0,
+        dontDump: false,
+      };
       continue;
     }
     if (!cur) continue;

@@ -46,7 +46,15 @@ export function listCoreFiles(dir: string): CoreFile[] {
     if (!m) continue;
     try {
       const st = statSync(join(dir, name));
-      if (st.isFile()) out.push({ name, path: join(dir, name), incidentId: m[1]!, pid: Number(m[2]), bytes: st.size, mtimeMs: st.mtimeMs });
+      if (st.isFile())
+        out.push({
+          name,
+          path: join(dir, name),
+          incidentId: m[1]!,
+          pid: Number(m[2]),
+          bytes: st.size,
+          mtimeMs: st.mtimeMs,
+        });
     } catch {
       /* removed meanwhile */
     }
@@ -74,7 +82,12 @@ export interface SweepDecision {
  * past retention: keep returns the reason), then the oldest until the rest
  * plus `reserveBytes` (room for the core about to be taken) fit in the total.
  */
-export function planSweep(files: CoreFile[], keep: (incidentId: string) => string | null, totalBytes: number, reserveBytes = 0): SweepDecision[] {
+export function planSweep(
+  files: CoreFile[],
+  keep: (incidentId: string) => string | null,
+  totalBytes: number,
+  reserveBytes = 0,
+): SweepDecision[] {
   const out: SweepDecision[] = [];
   const kept: CoreFile[] = [];
   for (const f of files) {
@@ -85,7 +98,10 @@ export function planSweep(files: CoreFile[], keep: (incidentId: string) => strin
   let sum = kept.reduce((a, f) => a + f.bytes, 0) + reserveBytes;
   for (const f of kept) {
     if (sum <= totalBytes) break;
-    out.push({ file: f, reason: `cores over ${totalBytes} bytes in all (${CORE_TOTAL_FACTOR} × core.maxBytes): oldest removed` });
+    out.push({
+      file: f,
+      reason: `cores over ${totalBytes} bytes in all (${CORE_TOTAL_FACTOR} × core.maxBytes): oldest removed`,
+    });
     sum -= f.bytes;
   }
   return out;

@@ -72,15 +72,34 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
   const prefix = join(opts.dir, target.incidentId);
   const file = `${prefix}.${target.pid}`;
   const command = [opts.gcorePath, '-o', prefix, String(target.pid)];
-  const base = { path: null, bytes: null, sha256: null, estimateBytes: null as number | null, maxBytes: opts.maxBytes, command, pid: target.pid, takenAt: (opts.now ?? Date.now)() };
-  const done = (outcome: CoreOutcome, reason: string | null, extra: Partial<CoreResult> = {}): CoreResult => ({ ...base, outcome, reason, durationMs: elapsed(started), ...extra });
+  const base = {
+    path: null,
+    bytes: null,
+    sha256: null,
+    estimateBytes: null as number | null,
+    maxBytes: opts.maxBytes,
+    command,
+    pid: target.pid,
+    takenAt: (opts.now ?? Date.now)(),
+  };
+  const done = (outcome: CoreOutcome, reason: string | null, extra: Partial<CoreResult> = {}): CoreResult => ({
+    ...base,
+    outcome,
+    reason,
+    durationMs: elapsed(started),
+    ...extra,
+  });
 
   if (!isAbsolute(opts.gcorePath)) return done('failed', 'gcore unavailable: tools.gcore was not found at start');
-  if (verifyIdentity(opts.procRoot, target) === 'gone') return done('failed', 'the child is gone (or its pid was reused): no core');
+  if (verifyIdentity(opts.procRoot, target) === 'gone')
+    return done('failed', 'the child is gone (or its pid was reused): no core');
   const estimate = opts.estimate === false ? null : readEstimate(opts.procRoot, target.pid);
   base.estimateBytes = estimate?.bytes ?? null;
   if (estimate && estimate.bytes > opts.maxBytes) {
-    return done('refused', `estimated core size ${estimate.bytes} bytes (${estimate.dumped} of ${estimate.mappings} mappings, coredump_filter 0x${estimate.filter.toString(16)}) exceeds core.maxBytes ${opts.maxBytes}: not taken`);
+    return done(
+      'refused',
+      `estimated core size ${estimate.bytes} bytes (${estimate.dumped} of ${estimate.mappings} mappings, coredump_filter 0x${estimate.filter.toString(16)}) exceeds core.maxBytes ${opts.maxBytes}: not taken`,
+    );
   }
   try {
     ensureCoresDir(opts.dir);
@@ -89,7 +108,10 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
   }
   const free = freeBytes(opts.dir);
   if (free !== null && free < FREE_HEADROOM_FACTOR * opts.maxBytes) {
-    return done('refused', `only ${free} bytes free on the filesystem of ${opts.dir} (< ${FREE_HEADROOM_FACTOR} × core.maxBytes): not taken`);
+    return done(
+      'refused',
+      `only ${free} bytes free on the filesystem of ${opts.dir} (< ${FREE_HEADROOM_FACTOR} × core.maxBytes): not taken`,
+    );
   }
   removeQuietly(file); // a leftover of an earlier try would make gcore's "was it written" check lie
 
@@ -114,15 +136,26 @@ export async function takeCore(target: CoreTarget, opts: CoreOptions): Promise<C
   const size = fileSize(file);
   if (r.aborted || (size !== null && size > opts.maxBytes)) {
     removeQuietly(file);
-    return done('aborted', `core passed core.maxBytes ${opts.maxBytes} while being written (${Math.max(peak, size ?? 0)} bytes seen): gcore killed, partial file deleted${harm}`, after);
+    return done(
+      'aborted',
+      `core passed core.maxBytes ${opts.maxBytes} while being written (${Math.max(peak, size ?? 0)} bytes seen): gcore killed, partial file deleted${harm}`,
+      after,
+    );
   }
   if (r.timedOut) {
     removeQuietly(file);
-    return done('timeout', `gcore did not finish within ${opts.timeoutMs} ms: killed (SIGKILL, its process group), partial file deleted${harm}`, after);
+    return done(
+      'timeout',
+      `gcore did not finish within ${opts.timeoutMs} ms: killed (SIGKILL, its process group), partial file deleted${harm}`,
+      after,
+    );
   }
   if (r.failed || size === null) {
     removeQuietly(file);
-    const why = firstLine(r.stderr) ?? firstLine(r.stdout) ?? (r.notFound ? `${opts.gcorePath} not found` : `exit ${r.exitCode ?? r.signal}`);
+    const why =
+      firstLine(r.stderr) ??
+      firstLine(r.stdout) ??
+      (r.notFound ? `${opts.gcorePath} not found` : `exit ${r.exitCode ?? r.signal}`);
     return done('failed', `gcore failed: ${why}${harm}`, after);
   }
   chmodSync(file, 0o600);

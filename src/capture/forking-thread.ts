@@ -49,7 +49,14 @@ export function findForkingThread(opts: ForkingThreadOptions): ForkingThread | n
       identifiedBy = 'pipe';
     }
   }
-  return { tid: chosen.tid, name: chosen.comm, wchan: chosen.wchan, syscall: chosen.syscall, candidates: candidates.length, identifiedBy };
+  return {
+    tid: chosen.tid,
+    name: chosen.comm,
+    wchan: chosen.wchan,
+    syscall: chosen.syscall,
+    candidates: candidates.length,
+    identifiedBy,
+  };
 }
 
 export function readTasks(procRoot: string, pid: number): TaskInfo[] {
@@ -119,4 +126,3 @@ export function isWritable(fdinfo: string | null): boolean {
   const mode = flags & 3;
   return mode === 1 || mode === 2;
 }
-

@@ -30,7 +30,8 @@ export function parseOsRelease(text: string): Record<string, string> {
 
 export function unquote(v: string): string {
   const t = v.trim();
-  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0]) return t.slice(1, -1).replace(/\\(["'\\$`])/g, '$1');
+  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0])
+    return t.slice(1, -1).replace(/\\(["'\\$`])/g, '$1');
   return t;
 }
 

@@ -16,7 +16,10 @@ const TOLERANCE_MS = 1000;
  * 'same' when pid still holds the identity (within the tolerance), 'gone' when
  * it exited or was reused, 'unknown' where /proc is not Linux's (illumos).
  */
-export function verifyIdentity(procRoot: string, id: { pid: number; startTimeMs: number }): 'same' | 'gone' | 'unknown' {
+export function verifyIdentity(
+  procRoot: string,
+  id: { pid: number; startTimeMs: number },
+): 'same' | 'gone' | 'unknown' {
   if (readBootTimeSec(procRoot) === null) return 'unknown';
   const now = readStartTimeMs(procRoot, id.pid);
   return now !== null && Math.abs(now - id.startTimeMs) <= TOLERANCE_MS ? 'same' : 'gone';

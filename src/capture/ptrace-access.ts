@@ -52,7 +52,9 @@ export function readPtraceAccessFacts(pid: number, procRoot: string): PtraceAcce
 
 /** Text a tracer prints when the kernel said no (ptrace EPERM, /proc EACCES, illumos "permission denied"). */
 export function looksRefused(output: string): boolean {
-  return /Operation not permitted|EPERM|permission denied|Not owner|cannot control process/i.test(output.slice(0, 64 * 1024));
+  return /Operation not permitted|EPERM|permission denied|Not owner|cannot control process/i.test(
+    output.slice(0, 64 * 1024),
+  );
 }
 
 /** Exactly what is missing for ptrace to be allowed, given the facts. */

@@ -45,7 +45,13 @@ export interface TargetFacts {
   /** The libc (or musl loader) mapped by the target, from /proc/PID/maps. */
   libcPath: string | null;
   /** The forking thread as the kernel shows it while it waits on the fail pipe. */
-  forkingThreadKernel: { tid: number; wchan: string | null; syscall: string | null; kernelStack: string | null; kernelStackError?: string } | null;
+  forkingThreadKernel: {
+    tid: number;
+    wchan: string | null;
+    syscall: string | null;
+    kernelStack: string | null;
+    kernelStackError?: string;
+  } | null;
 }
 
 export interface TargetFactsOptions {
@@ -84,19 +90,33 @@ export function parseRelease(text: string): Omit<JdkFacts, 'source' | 'home'> {
     const s = kv[k];
     return s === undefined ? null : s.replace(/[^\x20-\x7e]/g, '').slice(0, MAX_VALUE);
   };
-  return { version: v('JAVA_VERSION'), runtimeVersion: v('JAVA_RUNTIME_VERSION'), implementor: v('IMPLEMENTOR'), libc: v('LIBC') };
+  return {
+    version: v('JAVA_VERSION'),
+    runtimeVersion: v('JAVA_RUNTIME_VERSION'),
+    implementor: v('IMPLEMENTOR'),
+    libc: v('LIBC'),
+  };
 }
 
 /** The libc (glibc libc.so.6, musl ld-musl-*.so.1) mapped by the process. */
 export function parseLibcPath(maps: string): string | null {
   for (const line of maps.split('\n', 100_000)) {
     const path = line.slice(line.indexOf('/'));
-    if (line.indexOf('/') > 0 && path.length <= 4096 && /\/(?:libc\.so\.6|libc-[0-9.]+\.so|ld-musl-[^/]+\.so\.1|libc\.musl-[^/]+\.so\.1)$/.test(path)) return path;
+    if (
+      line.indexOf('/') > 0 &&
+      path.length <= 4096 &&
+      /\/(?:libc\.so\.6|libc-[0-9.]+\.so|ld-musl-[^/]+\.so\.1|libc\.musl-[^/]+\.so\.1)$/.test(path)
+    )
+      return path;
   }
   return null;
 }
 
-export async function collectTargetFacts(pid: number, forkingThread: ForkingThread | null, opts: TargetFactsOptions): Promise<TargetFacts> {
+export async function collectTargetFacts(
+  pid: number,
+  forkingThread: ForkingThread | null,
+  opts: TargetFactsOptions,
+): Promise<TargetFacts> {
   const fs = new ProcFS(opts.procRoot);
   const exe = orNull(fs.link(pid, 'exe'));
   const maps = orNull(fs.maps(pid, MAX_MAPS_BYTES)) ?? '';
@@ -113,10 +133,21 @@ export async function collectTargetFacts(pid: number, forkingThread: ForkingThre
 }
 
 /** Candidate homes from exe then maps; the first whose release file passes the checks gives the facts. Nothing is run. */
-function readJdkFacts(fs: ProcFS, pid: number, exe: string | null, maps: string): { facts: JdkFacts | null; error?: string } {
+function readJdkFacts(
+  fs: ProcFS,
+  pid: number,
+  exe: string | null,
+  maps: string,
+): { facts: JdkFacts | null; error?: string } {
   const fromExe = exe ? jdkHomeOf(exe.replace(/ \(deleted\)$/, '')) : [];
   const homes = [...new Set([...fromExe, ...jdkHomesFromMaps(maps)])].filter((h) => h.startsWith('/') && h !== '/');
-  if (homes.length === 0) return { facts: null, error: exe ? `no JDK home: ${exe.slice(0, 200)} is not HOME/bin/java and no libjvm.so is mapped` : 'exe unreadable and no libjvm.so mapped' };
+  if (homes.length === 0)
+    return {
+      facts: null,
+      error: exe
+        ? `no JDK home: ${exe.slice(0, 200)} is not HOME/bin/java and no libjvm.so is mapped`
+        : 'exe unreadable and no libjvm.so mapped',
+    };
   const uid = readOwnerUid(fs, pid);
   const why: string[] = [];
   for (const home of homes) {
@@ -124,7 +155,10 @@ function readJdkFacts(fs: ProcFS, pid: number, exe: string | null, maps: string)
     if (typeof r === 'string') return { facts: { source: 'release-file', home, ...parseRelease(r) } };
     why.push(`${home}/release: ${r.error}`);
   }
-  return { facts: null, error: `no usable JDK release file (${why.join('; ')}); nothing is run to learn the version`.slice(0, 600) };
+  return {
+    facts: null,
+    error: `no usable JDK release file (${why.join('; ')}); nothing is run to learn the version`.slice(0, 600),
+  };
 }
 
 /**
@@ -142,7 +176,8 @@ export function readReleaseFile(path: string, targetUid: number | null): string 
     if (err.problem === 'too-large') return { error: `larger than ${MAX_RELEASE_BYTES} bytes` };
     return { error: err.code ?? 'unreadable' };
   }
-  if (file.stat.uid !== 0 && file.stat.uid !== targetUid) return { error: `owned by uid ${file.stat.uid}, neither root nor the target's` };
+  if (file.stat.uid !== 0 && file.stat.uid !== targetUid)
+    return { error: `owned by uid ${file.stat.uid}, neither root nor the target's` };
   return file.bytes.toString('utf8');
 }
 
@@ -162,4 +197,3 @@ function readThreadKernel(fs: ProcFS, pid: number, tid: number): TargetFacts['fo
     ...(stack === null ? { kernelStackError: '/proc/PID/task/TID/stack unreadable (needs root / CAP_SYS_ADMIN)' } : {}),
   };
 }
-

@@ -59,7 +59,11 @@ export interface VerifyOptions {
 }
 
 /** Check the target after the tracer is gone; repair what a killed tracer left behind. */
-export async function verifyTargetUnharmed(pid: number, before: TargetHealth, opts: VerifyOptions): Promise<TargetAfterCapture> {
+export async function verifyTargetUnharmed(
+  pid: number,
+  before: TargetHealth,
+  opts: VerifyOptions,
+): Promise<TargetAfterCapture> {
   const out: TargetAfterCapture = { sameProcess: true, stopped: false, traced: false, repaired: [], notes: [] };
   const send = opts.sendSignal ?? ((p: number, s: NodeJS.Signals) => process.kill(p, s));
   const wasOursToRepair = !isStoppedState(before.state) && before.tracerPid === 0 && !before.stopPending;
@@ -71,7 +75,9 @@ export async function verifyTargetUnharmed(pid: number, before: TargetHealth, op
     const h = readTargetHealth(opts.procRoot, pid);
     if (!h || h.startTicks !== before.startTicks) {
       out.sameProcess = false;
-      out.notes.push(h ? 'pid now belongs to another process' : 'process vanished (exited or was killed by someone else)');
+      out.notes.push(
+        h ? 'pid now belongs to another process' : 'process vanished (exited or was killed by someone else)',
+      );
       return out;
     }
     out.stopped = isStoppedState(h.state);
@@ -106,7 +112,8 @@ export async function verifyTargetUnharmed(pid: number, before: TargetHealth, op
 function killStrayTracer(tracerPid: number, opts: VerifyOptions, out: TargetAfterCapture): void {
   const self = opts.selfPid ?? process.pid;
   if (!descendsFrom(opts.procRoot, tracerPid, self)) {
-    if (!out.notes.some((n) => n.includes(`${tracerPid}`))) out.notes.push(`traced by pid ${tracerPid}, not ours: left alone`);
+    if (!out.notes.some((n) => n.includes(`${tracerPid}`)))
+      out.notes.push(`traced by pid ${tracerPid}, not ours: left alone`);
     return;
   }
   try {

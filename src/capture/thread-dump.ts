@@ -84,7 +84,10 @@ export function isForkingJavaThread(t: JavaThread): boolean {
  * The Java thread that forked the child: the one with the native tid when we
  * know it; else the forkAndExec thread whose name starts like the comm.
  */
-export function findForkingJavaThread(threads: readonly JavaThread[], hint: { tid?: number | null; comm?: string | null }): JavaThread | null {
+export function findForkingJavaThread(
+  threads: readonly JavaThread[],
+  hint: { tid?: number | null; comm?: string | null },
+): JavaThread | null {
   if (hint.tid != null) {
     const byTid = threads.find((t) => t.nid === hint.tid);
     if (byTid) return byTid;
@@ -129,7 +132,13 @@ export interface ThreadDumpOptions {
 }
 
 export async function takeThreadDump(pid: number, opts: ThreadDumpOptions): Promise<ThreadDumpResult> {
-  const failed = (reason: string, durationMs = 0, raw = ''): ThreadDumpResult => ({ ok: false, dump: null, reason, durationMs, raw });
+  const failed = (reason: string, durationMs = 0, raw = ''): ThreadDumpResult => ({
+    ok: false,
+    dump: null,
+    reason,
+    durationMs,
+    raw,
+  });
   if (!isAbsolute(opts.jcmdPath)) return failed('jcmd unavailable: tools.jcmd was not found at start');
   const procRoot = opts.procRoot ?? '/proc';
   const linux = opts.linux ?? process.platform === 'linux';
@@ -150,10 +159,22 @@ export async function takeThreadDump(pid: number, opts: ThreadDumpOptions): Prom
   const dump = parseThreadDump(r.stdout);
   if (r.timedOut) return failed(`jcmd did not finish within ${opts.timeoutMs} ms: killed`, r.durationMs, r.stdout);
   if ((r.failed && !r.truncated) || dump.threads.length === 0) {
-    const why = (r.stdout + r.stderr).split('\n').find((l) => /Exception|Error|denied|not/i.test(l))?.trim() ?? r.cause ?? 'no threads in output';
+    const why =
+      (r.stdout + r.stderr)
+        .split('\n')
+        .find((l) => /Exception|Error|denied|not/i.test(l))
+        ?.trim() ??
+      r.cause ??
+      'no threads in output';
     return failed(`jcmd ${pid} Thread.print failed: ${why.slice(0, 300)}`, r.durationMs, r.stdout);
   }
-  return { ok: true, dump, reason: r.truncated ? `output cut at ${opts.maxOutputBytes} bytes` : null, durationMs: r.durationMs, raw: r.stdout };
+  return {
+    ok: true,
+    dump,
+    reason: r.truncated ? `output cut at ${opts.maxOutputBytes} bytes` : null,
+    durationMs: r.durationMs,
+    raw: r.stdout,
+  };
 }
 
 /** The effective uid and gid of pid (second fields of Uid:/Gid: in /proc/PID/status). */

@@ -66,9 +66,24 @@ export function resolveToolsAtStart<C extends Pick<Config, 'tools'>>(config: C, 
   const tools = resolveTracerTools(config.tools);
   installBoxHelpers(tools);
   const closed = closeStrayDescriptors();
-  if (closed.length > 0) logger?.warn({ fds: closed }, 'closed descriptors inherited without close-on-exec (they would have reached every tracer)');
-  logger?.info({ tracers: tools.tracers, unavailable: tools.unavailable.map((u) => u.key), prlimit: tools.prlimit, setpriv: tools.setpriv }, 'tracers resolved');
-  if (!tools.prlimit) logger?.warn('prlimit (util-linux) not found in /usr/sbin:/usr/bin:/sbin:/bin: tracers run without resource limits');
+  if (closed.length > 0)
+    logger?.warn(
+      { fds: closed },
+      'closed descriptors inherited without close-on-exec (they would have reached every tracer)',
+    );
+  logger?.info(
+    {
+      tracers: tools.tracers,
+      unavailable: tools.unavailable.map((u) => u.key),
+      prlimit: tools.prlimit,
+      setpriv: tools.setpriv,
+    },
+    'tracers resolved',
+  );
+  if (!tools.prlimit)
+    logger?.warn(
+      'prlimit (util-linux) not found in /usr/sbin:/usr/bin:/sbin:/bin: tracers run without resource limits',
+    );
   return withResolvedTools(config, tools);
 }
 
@@ -90,23 +105,35 @@ export const TRACER_ADDRESS_SPACE_BYTES = 8 * 1024 ** 3;
 export const TRACER_OPEN_FILES = 1024;
 
 /** The limits for one run that must end within timeoutMs: CPU seconds just above the deadline. */
-export function tracerLimits(timeoutMs: number, addressSpaceBytes: number | null = TRACER_ADDRESS_SPACE_BYTES): BoxLimits {
+export function tracerLimits(
+  timeoutMs: number,
+  addressSpaceBytes: number | null = TRACER_ADDRESS_SPACE_BYTES,
+): BoxLimits {
   return { cpuSeconds: Math.max(1, Math.ceil(timeoutMs / 1000) + 1), addressSpaceBytes, openFiles: TRACER_OPEN_FILES };
 }
 
 /** The box for one tracer run. */
 export function tracerBox(
   timeoutMs: number,
-  opts: { addressSpaceBytes?: number | null; fileSizeBytes?: number; runAs?: { uid: number; gid: number }; env?: Record<string, string> } = {},
+  opts: {
+    addressSpaceBytes?: number | null;
+    fileSizeBytes?: number;
+    runAs?: { uid: number; gid: number };
+    env?: Record<string, string>;
+  } = {},
 ): BoxOptions | { error: string } {
   const h = boxHelpers();
   // Root, or already that user (a daemon run as the JVM's user): no setpriv, whose setgroups would need CAP_SETGID.
   const runAs = opts.runAs && opts.runAs.uid !== 0 && !isOurUser(opts.runAs) ? opts.runAs : undefined;
-  if (runAs && !h.setpriv) return { error: `setpriv (util-linux) not found in ${BOX_PATH}: cannot run as uid ${runAs.uid}` };
+  if (runAs && !h.setpriv)
+    return { error: `setpriv (util-linux) not found in ${BOX_PATH}: cannot run as uid ${runAs.uid}` };
   return {
     prlimit: h.prlimit,
     limits: {
-      ...tracerLimits(timeoutMs, opts.addressSpaceBytes === undefined ? TRACER_ADDRESS_SPACE_BYTES : opts.addressSpaceBytes),
+      ...tracerLimits(
+        timeoutMs,
+        opts.addressSpaceBytes === undefined ? TRACER_ADDRESS_SPACE_BYTES : opts.addressSpaceBytes,
+      ),
       ...(opts.fileSizeBytes ? { fileSizeBytes: opts.fileSizeBytes } : {}),
     },
     ...(runAs && h.setpriv ? { runAs: { setpriv: h.setpriv, ...runAs } } : {}),

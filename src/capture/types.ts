@@ -35,7 +35,8 @@ export interface Thread {
  * `sample` call graphs; 'lenient': no reader
  * fitted and function names were pulled out of frame-like lines.
  */
-export type StackFormat = 'pstack' | 'mdb' | 'eu-stack' | 'gdb' | 'lldb' | 'gdb-info' | 'hotspot' | 'macos-sample' | 'lenient';
+export type StackFormat =
+  'pstack' | 'mdb' | 'eu-stack' | 'gdb' | 'lldb' | 'gdb-info' | 'hotspot' | 'macos-sample' | 'lenient';
 
 export interface ParsedStack {
   format: StackFormat | 'unknown';

@@ -18,7 +18,8 @@ export function sameImage(target: ProcessInfo, child: ProcessInfo, opts: ImageOp
   if (opts.compareComm && child.comm !== target.comm) return false;
   if (target.exe !== null && child.exe !== null) {
     if (target.exe !== child.exe || target.exeDeleted !== child.exeDeleted) return false;
-    const bothInodes = target.exeDev !== null && child.exeDev !== null && target.exeIno !== null && child.exeIno !== null;
+    const bothInodes =
+      target.exeDev !== null && child.exeDev !== null && target.exeIno !== null && child.exeIno !== null;
     if (bothInodes && (target.exeDev !== child.exeDev || target.exeIno !== child.exeIno)) return false;
   }
   return true;

@@ -51,9 +51,12 @@ function checkOneSample(s: KernelEvidence, i: number): string[] {
   const out: string[] = [];
   if (s.state !== 'S') out.push(`sample ${i}: state ${s.state}, not S`);
   if (s.threads !== 1) out.push(`sample ${i}: ${s.threads} threads, not 1`);
-  if (!s.futexWaitPrivate) out.push(`sample ${i}: not a private futex wait without timeout (${s.syscall ?? 'unreadable'})`);
-  if (s.cpuTimeMs === null || s.voluntaryCtxtSwitches === null) out.push(`sample ${i}: CPU time or context switches unreadable`);
-  if (s.tracerPid) out.push(`sample ${i}: traced by pid ${s.tracerPid} (what /proc shows is not the process's own state)`);
+  if (!s.futexWaitPrivate)
+    out.push(`sample ${i}: not a private futex wait without timeout (${s.syscall ?? 'unreadable'})`);
+  if (s.cpuTimeMs === null || s.voluntaryCtxtSwitches === null)
+    out.push(`sample ${i}: CPU time or context switches unreadable`);
+  if (s.tracerPid)
+    out.push(`sample ${i}: traced by pid ${s.tracerPid} (what /proc shows is not the process's own state)`);
   return out;
 }
 

@@ -39,7 +39,12 @@ export function discoverTargets(
 const CLONE_ANCESTRY_LIMIT = 16;
 
 /** Walk up through same-image parents: a clone of a matched process is its child, not a target. */
-function isCloneOfMatch(p: ProcessInfo, byPid: Map<number, ProcessInfo>, hits: Map<number, string>, compareComm: boolean): boolean {
+function isCloneOfMatch(
+  p: ProcessInfo,
+  byPid: Map<number, ProcessInfo>,
+  hits: Map<number, string>,
+  compareComm: boolean,
+): boolean {
   let cur = p;
   for (let i = 0; i < CLONE_ANCESTRY_LIMIT; i++) {
     const parent = byPid.get(cur.ppid);

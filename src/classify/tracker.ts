@@ -28,7 +28,11 @@ export class ChildTracker {
   /** Record p for the scan in progress; call commit() when the scan ends. */
   observe(p: ProcessInfo, nowMs: number): void {
     const prev = this.previous(p);
-    this.next.set(p.pid, { startTimeMs: p.startTimeMs, firstSeenMs: prev?.firstSeenMs ?? nowMs, cpuTimeMs: p.cpuTimeMs });
+    this.next.set(p.pid, {
+      startTimeMs: p.startTimeMs,
+      firstSeenMs: prev?.firstSeenMs ?? nowMs,
+      cpuTimeMs: p.cpuTimeMs,
+    });
   }
 
   commit(): void {

@@ -59,7 +59,11 @@ export async function main(argv: string[]): Promise<number> {
   setRedactionPatterns(config.redact.patterns);
   const rules = loadRules({ paths: config.audit.rulePaths });
   if (rules.errors.length > 0) {
-    throw new ConfigError('audit.rules.paths', rules.errors[0]!.path, `bad fork-risk rule file:\n${formatRuleErrors(rules.errors)}`);
+    throw new ConfigError(
+      'audit.rules.paths',
+      rules.errors[0]!.path,
+      `bad fork-risk rule file:\n${formatRuleErrors(rules.errors)}`,
+    );
   }
   const results = await auditTargets(config, rules.rules);
   process.stdout.write(values.json ? `${JSON.stringify({ results }, null, 2)}\n` : formatAuditTable(results));

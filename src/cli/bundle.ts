@@ -30,7 +30,12 @@ const EX_NOINPUT = 66;
 const EX_CANTCREAT = 73;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('bundle', argv, { ...CONFIG_OPTION, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseCommandArgs(
+    'bundle',
+    argv,
+    { ...CONFIG_OPTION, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -44,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
   // Secrets redacted with the daemon's patterns; raw kernel evidence kept: this file is the root operator's (0600).
   setRedactionPatterns(config.redact.patterns);
   if (!existsSync(join(config.stateDir, STORE_FILE))) {
-    process.stderr.write(`forkwatch bundle: no incident store in stateDir ${JSON.stringify(config.stateDir)} (${STORE_FILE} missing): is --config the daemon's?\n`);
+    process.stderr.write(
+      `forkwatch bundle: no incident store in stateDir ${JSON.stringify(config.stateDir)} (${STORE_FILE} missing): is --config the daemon's?\n`,
+    );
     return EX_NOINPUT;
   }
   let store;
@@ -72,7 +79,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`forkwatch bundle: cannot write ${values.out}: ${(err as Error).message}\n`);
       return EX_CANTCREAT;
     }
-    process.stderr.write(`forkwatch bundle: incident ${incident.id} written to ${values.out} (${Buffer.byteLength(text)} bytes)\n`);
+    process.stderr.write(
+      `forkwatch bundle: incident ${incident.id} written to ${values.out} (${Buffer.byteLength(text)} bytes)\n`,
+    );
     return 0;
   } finally {
     store.close();

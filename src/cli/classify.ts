@@ -68,11 +68,16 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
   }
   const format = values.format;
   if ((format !== undefined && !STACK_FORMATS.includes(format as StackFormat)) || positionals.length > 1) {
-    io.stderr(`forkwatch classify: ${positionals.length > 1 ? 'one input at most' : `unknown --format "${format}"`}\n${USAGE}`);
+    io.stderr(
+      `forkwatch classify: ${positionals.length > 1 ? 'one input at most' : `unknown --format "${format}"`}\n${USAGE}`,
+    );
     return EX_USAGE;
   }
   const config = loadConfig({ file: values.config, env: io.env });
-  const library = loadSignatures({ paths: [...config.signatures.paths, ...(values.signatures ?? [])], shipped: !values['no-shipped'] });
+  const library = loadSignatures({
+    paths: [...config.signatures.paths, ...(values.signatures ?? [])],
+    shipped: !values['no-shipped'],
+  });
   if (library.errors.length > 0) {
     for (const e of library.errors) io.stderr(`forkwatch classify: signature file: ${formatLoadError(e)}\n`);
     return EX_CONFIG;
@@ -82,10 +87,14 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
   try {
     text = await io.read(input);
   } catch (err) {
-    io.stderr(`forkwatch classify: cannot read ${input === '-' ? 'standard input' : input}: ${(err as Error).message}\n`);
+    io.stderr(
+      `forkwatch classify: cannot read ${input === '-' ? 'standard input' : input}: ${(err as Error).message}\n`,
+    );
     return EXIT_UNREADABLE;
   }
-  const { stack, match } = diagnoseStackText(text, library.signatures, format as StackFormat | undefined, { forkedChild: values['forked-child'] === true });
+  const { stack, match } = diagnoseStackText(text, library.signatures, format as StackFormat | undefined, {
+    forkedChild: values['forked-child'] === true,
+  });
   io.stdout(values.json ? renderJson(stack, match, library.signatures) : renderText(stack, match, library.signatures));
   return match.deadlock ? EXIT_DEADLOCK : EXIT_NO_MATCH;
 }
@@ -112,18 +121,24 @@ async function readStdin(): Promise<string> {
     size += (chunk as Buffer).length;
     if (size > MAX_INPUT_CHARS) break;
   }
-  return Buffer.concat(chunks).subarray(0, MAX_INPUT_CHARS + 1).toString('utf8');
+  return Buffer.concat(chunks)
+    .subarray(0, MAX_INPUT_CHARS + 1)
+    .toString('utf8');
 }
 
 function renderJson(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
   const { raw: _raw, ...rest } = stack;
-  const references = Object.fromEntries(match.matches.map((m) => [m.signatureId, signatures.find((s) => s.id === m.signatureId)?.references ?? []]));
+  const references = Object.fromEntries(
+    match.matches.map((m) => [m.signatureId, signatures.find((s) => s.id === m.signatureId)?.references ?? []]),
+  );
   return `${JSON.stringify({ stack: rest, match, references }, null, 2)}\n`;
 }
 
 function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
   const out: string[] = [];
-  out.push(`format: ${stack.format}  pid: ${stack.pid ?? '-'}  threads: ${stack.threads.length}  fingerprint: ${match.fingerprint}`);
+  out.push(
+    `format: ${stack.format}  pid: ${stack.pid ?? '-'}  threads: ${stack.threads.length}  fingerprint: ${match.fingerprint}`,
+  );
   for (const w of stack.warnings) out.push(`warning: ${w}`);
   stack.threads.forEach((t, ti) => {
     out.push('', `thread ${ti}${t.tid !== null ? ` tid ${t.tid}` : ''}${t.name ? ` "${t.name}"` : ''}`);
@@ -131,7 +146,9 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
     t.frames.forEach((f, fi) => {
       const name = f.fn === null ? '??' : f.fn + (f.offset !== null ? `+0x${f.offset.toString(16)}` : '');
       const where = [f.module, f.source].filter(Boolean).join(' ');
-      out.push(`  ${marked.has(fi) ? '*' : ' '}#${String(fi).padEnd(3)} ${(f.address ?? '').padEnd(18)} ${name}${where ? `  (${where})` : ''}`);
+      out.push(
+        `  ${marked.has(fi) ? '*' : ' '}#${String(fi).padEnd(3)} ${(f.address ?? '').padEnd(18)} ${name}${where ? `  (${where})` : ''}`,
+      );
     });
   });
   out.push('');
@@ -139,7 +156,9 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
   for (const m of match.matches) {
     const sig = signatures.find((s) => s.id === m.signatureId);
     out.push(`MATCH ${m.signatureId} (${m.severity}${m.generic ? ', generic' : ''}, v${m.version}): ${m.title}`);
-    out.push(`  rule: ${m.rule}; thread ${m.threadIndex}; frames ${m.frameIndexes.map((i, k) => `#${i} ${m.frames[k]}`).join(', ')}`);
+    out.push(
+      `  rule: ${m.rule}; thread ${m.threadIndex}; frames ${m.frameIndexes.map((i, k) => `#${i} ${m.frames[k]}`).join(', ')}`,
+    );
     if (m.lock) out.push(`  lock: ${m.lock}`);
     for (const r of sig?.references ?? []) out.push(`  see: ${r.title}${r.url ? ` <${r.url}>` : ''}`);
   }

@@ -45,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     throw new ConfigError('forkwatch demo --reproducer', kind, `must be one of ${REPRODUCER_KINDS.join(', ')}`);
   }
   const timeoutMs = parseDuration(values.timeout ?? '60s');
-  if (timeoutMs === null || timeoutMs <= 0) throw new ConfigError('forkwatch demo --timeout', values.timeout, 'must be a duration such as "60s" or "2m"');
+  if (timeoutMs === null || timeoutMs <= 0)
+    throw new ConfigError('forkwatch demo --timeout', values.timeout, 'must be a duration such as "60s" or "2m"');
   return runDemo({
     reproducer: (kind as ReproducerKind | undefined) ?? null,
     remediate: values.remediate ?? false,

@@ -11,7 +11,12 @@ import { killOwnChildren } from '../doctor/own-child.js';
 import { exitStatusOf } from '../doctor/types.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
-const OPTIONS = { ...CONFIG_OPTION, json: { type: 'boolean' }, 'send-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  json: { type: 'boolean' },
+  'send-test': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 const HELP = `usage: forkwatch doctor [--config FILE] [--json] [--send-test]
 

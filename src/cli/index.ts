@@ -10,12 +10,27 @@ type Main = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Main }> }> = {
   run: { summary: 'run the daemon (scan on a schedule, record, alert, serve the API)', load: () => import('./run.js') },
   scan: { summary: "find forked-but-never-exec'd children of the watched JVMs", load: () => import('./scan.js') },
-  classify: { summary: 'parse a stack dump and match it against the deadlock signatures', load: () => import('./classify.js') },
-  audit: { summary: 'rate each watched JVM\'s fork-deadlock risk (none/low/high), with evidence and prevention', load: () => import('./audit.js') },
+  classify: {
+    summary: 'parse a stack dump and match it against the deadlock signatures',
+    load: () => import('./classify.js'),
+  },
+  audit: {
+    summary: "rate each watched JVM's fork-deadlock risk (none/low/high), with evidence and prevention",
+    load: () => import('./audit.js'),
+  },
   bundle: { summary: "write an incident's evidence bundle", load: () => import('./bundle.js') },
-  doctor: { summary: 'check this host before the first hang (privileges, tracers, targets, stateDir, alerts)', load: () => import('./doctor.js') },
-  demo: { summary: 'a real post-fork deadlock on this machine, caught by forkwatch stage by stage', load: () => import('./demo.js') },
-  'check-config': { summary: 'validate the configuration and print the effective config', load: () => import('./check-config.js') },
+  doctor: {
+    summary: 'check this host before the first hang (privileges, tracers, targets, stateDir, alerts)',
+    load: () => import('./doctor.js'),
+  },
+  demo: {
+    summary: 'a real post-fork deadlock on this machine, caught by forkwatch stage by stage',
+    load: () => import('./demo.js'),
+  },
+  'check-config': {
+    summary: 'validate the configuration and print the effective config',
+    load: () => import('./check-config.js'),
+  },
 };
 
 export function usage(): string {

@@ -56,29 +56,44 @@ export async function main(argv: string[]): Promise<number> {
   let daemon: Daemon;
   const systemd = createSystemdNotify();
   try {
-    daemon = createDaemon({ config, logger, store, stages: buildStages(config, logger, host), extensions: [
-      createAlertExtension(),
-      createStatusPage(),
-      // The fork-risk audit: after each tick, off its path; loads its rules now (a bad rule file: exit 78).
-      createAuditExtension(config, () => daemon.wallClock),
-      // Bundle before remediation: target facts are stored before any child is signalled.
-      createBundleExtension(),
-      createRemediationExtension(),
-      // Last: READY=1 once every other extension has seen the first ok tick.
-      systemd,
-    ] });
+    daemon = createDaemon({
+      config,
+      logger,
+      store,
+      stages: buildStages(config, logger, host),
+      extensions: [
+        createAlertExtension(),
+        createStatusPage(),
+        // The fork-risk audit: after each tick, off its path; loads its rules now (a bad rule file: exit 78).
+        createAuditExtension(config, () => daemon.wallClock),
+        // Bundle before remediation: target facts are stored before any child is signalled.
+        createBundleExtension(),
+        createRemediationExtension(),
+        // Last: READY=1 once every other extension has seen the first ok tick.
+        systemd,
+      ],
+    });
   } catch (err) {
     store.close();
     throw err;
   }
-  const reloadSignals = handleReloadSignals({ file: values.config, started: loaded, daemon, logger, metrics: daemon.context.metrics, aroundReload: (fn) => systemd.aroundReload(fn) });
+  const reloadSignals = handleReloadSignals({
+    file: values.config,
+    started: loaded,
+    daemon,
+    logger,
+    metrics: daemon.context.metrics,
+    aroundReload: (fn) => systemd.aroundReload(fn),
+  });
   try {
     await daemon.start();
   } catch (err) {
     await daemon.stop();
     const e = err as NodeJS.ErrnoException;
     if (e.syscall === 'listen' || e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
-      process.stderr.write(`forkwatch run: cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code ?? e.message} (set listen.host / listen.port)\n`);
+      process.stderr.write(
+        `forkwatch run: cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code ?? e.message} (set listen.host / listen.port)\n`,
+      );
       return EX_UNAVAILABLE;
     }
     throw err;
@@ -97,10 +112,19 @@ function warnMissingNodeFlags(logger: Logger): void {
 
 function openIncidentStore(config: Config, host: string, logger: Logger): IncidentStore | number {
   try {
-    return openStore({ stateDir: config.stateDir, host, sinks: configuredSinks(config), logger, retentionMs: config.retentionMs, owner: true });
+    return openStore({
+      stateDir: config.stateDir,
+      host,
+      sinks: configuredSinks(config),
+      logger,
+      retentionMs: config.retentionMs,
+      owner: true,
+    });
   } catch (err) {
     if (!(err instanceof StoreOpenError)) throw err;
-    process.stderr.write(`forkwatch run: ${err.message}\n  (stateDir = ${JSON.stringify(config.stateDir)}; reason: ${err.reason})\n`);
+    process.stderr.write(
+      `forkwatch run: ${err.message}\n  (stateDir = ${JSON.stringify(config.stateDir)}; reason: ${err.reason})\n`,
+    );
     return err.exitCode;
   }
 }
@@ -108,12 +132,15 @@ function openIncidentStore(config: Config, host: string, logger: Logger): Incide
 /** close-with-grace: the first SIGTERM/SIGINT stops gracefully (bounded), a second one exits at once. SIGHUP and SIGUSR2 are src/daemon/reload-signals.ts's. */
 function waitForShutdown(daemon: Daemon, config: Config, logger: Logger, beforeStop: () => void): Promise<number> {
   return new Promise<number>(() => {
-    closeWithGrace({ delay: Math.min(30_000, config.capture.timeoutMs + 2_000) + 5_000, logger, skip: ['SIGHUP', 'SIGUSR2'] }, async ({ signal, err }) => {
-      if (err) logger.error({ err }, 'fatal error: shutting down');
-      else logger.info({ signal }, 'shutting down');
-      beforeStop();
-      await daemon.stop();
-      logger.flush();
-    });
+    closeWithGrace(
+      { delay: Math.min(30_000, config.capture.timeoutMs + 2_000) + 5_000, logger, skip: ['SIGHUP', 'SIGUSR2'] },
+      async ({ signal, err }) => {
+        if (err) logger.error({ err }, 'fatal error: shutting down');
+        else logger.info({ signal }, 'shutting down');
+        beforeStop();
+        await daemon.stop();
+        logger.flush();
+      },
+    );
   });
 }

@@ -49,7 +49,10 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const matched = new Map<string, MatchResult | null>();
   const seen = new Set<string>();
   const sample = (s: ChildReport, capture: boolean): Promise<SuspectEvidence> =>
-    deps.evidence.captureSuspect({ pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm }, { capture });
+    deps.evidence.captureSuspect(
+      { pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm },
+      { capture },
+    );
 
   return {
     async confirm(report) {
@@ -66,7 +69,13 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
         const id = identityOf(s.child);
         seen.add(id);
         const ev = evs[i]!;
-        if (ev.freshCapture) matched.set(id, ev.capture?.stack && deps.matcher ? deps.matcher.match(ev.capture.stack.threads, { forkedChild: true }) : null);
+        if (ev.freshCapture)
+          matched.set(
+            id,
+            ev.capture?.stack && deps.matcher
+              ? deps.matcher.match(ev.capture.stack.threads, { forkedChild: true })
+              : null,
+          );
         return describe(ev, matched.get(id) ?? null, noteOf(ev, deps));
       });
       return { mode: deps.mode, reason: deps.reason ?? null, sampleGapMs: gapMs, children };
@@ -95,7 +104,15 @@ function describe(ev: SuspectEvidence, match: MatchResult | null, note: string |
       severity: verdict.severity,
       fingerprint: verdict.fingerprint,
     },
-    kernel: ev.kernel || ev.blocked.blocked ? { blocked: ev.blocked.blocked, reasons: ev.blocked.reasons, wchan: ev.kernel?.wchan ?? null, syscall: ev.kernel?.syscall ?? null } : null,
+    kernel:
+      ev.kernel || ev.blocked.blocked
+        ? {
+            blocked: ev.blocked.blocked,
+            reasons: ev.blocked.reasons,
+            wchan: ev.kernel?.wchan ?? null,
+            syscall: ev.kernel?.syscall ?? null,
+          }
+        : null,
     capture: c && {
       backend: c.backend,
       ok: c.ok,
@@ -104,8 +121,18 @@ function describe(ev: SuspectEvidence, match: MatchResult | null, note: string |
       durationMs: c.durationMs,
       frames: c.stack?.threads.reduce((n, t) => n + t.frames.length, 0) ?? 0,
     },
-    matches: (match?.matches ?? []).map((m) => ({ signatureId: m.signatureId, title: m.title, severity: m.severity, rule: m.rule })),
-    forkingThread: ft && { tid: ft.tid, name: ft.name, javaName: ft.javaName ?? null, jenkinsJob: ft.jenkinsJob ?? null },
+    matches: (match?.matches ?? []).map((m) => ({
+      signatureId: m.signatureId,
+      title: m.title,
+      severity: m.severity,
+      rule: m.rule,
+    })),
+    forkingThread: ft && {
+      tid: ft.tid,
+      name: ft.name,
+      javaName: ft.javaName ?? null,
+      jenkinsJob: ft.jenkinsJob ?? null,
+    },
     note,
   };
 }

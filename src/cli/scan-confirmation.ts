@@ -20,7 +20,14 @@ export interface ChildConfirmation {
   /** Provably blocked over the kernel samples taken without ptrace in between (or why not); null where /proc has none. */
   kernel: { blocked: boolean; reasons: string[]; wchan: string | null; syscall: string | null } | null;
   /** The one stack capture of this child (this run's or, with --watch, an earlier one). */
-  capture: { backend: string | null; ok: boolean; outcome: string | null; reason: string | null; durationMs: number; frames: number } | null;
+  capture: {
+    backend: string | null;
+    ok: boolean;
+    outcome: string | null;
+    reason: string | null;
+    durationMs: number;
+    frames: number;
+  } | null;
   /** Signatures that matched the captured stack, best first. */
   matches: { signatureId: string; title: string; severity: string; rule: string }[];
   /** The JVM thread that forked it, where found. */
@@ -55,10 +62,16 @@ export function confirmedCount(conf: ScanConfirmation | undefined): number {
 export function describeConfirmation(c: ChildConfirmation | null): string {
   if (!c) return '-';
   if (c.verdict?.by === 'signature') return `${c.verdict.signatureId}: ${c.verdict.signatureTitle}`;
-  if (c.verdict) return `${c.verdict.signatureId} (kernel proof): ${c.kernel?.reasons.at(-1) ?? ''}; wchan ${c.kernel?.wchan ?? '?'}`;
+  if (c.verdict)
+    return `${c.verdict.signatureId} (kernel proof): ${c.kernel?.reasons.at(-1) ?? ''}; wchan ${c.kernel?.wchan ?? '?'}`;
   const why: string[] = [];
   if (c.capture && !c.capture.ok) why.push(`capture failed: ${c.capture.reason ?? c.capture.outcome ?? 'unknown'}`);
-  else if (c.capture) why.push(c.matches.length ? `no deadlock signature (${c.matches.map((m) => m.signatureId).join(', ')})` : `no signature matched (${c.capture.frames} frames)`);
+  else if (c.capture)
+    why.push(
+      c.matches.length
+        ? `no deadlock signature (${c.matches.map((m) => m.signatureId).join(', ')})`
+        : `no signature matched (${c.capture.frames} frames)`,
+    );
   if (c.note) why.push(c.note);
   if (c.kernel && !c.kernel.blocked) why.push(`not proven blocked: ${c.kernel.reasons[0] ?? '?'}`);
   return why.join('; ') || 'unconfirmed';

@@ -34,13 +34,21 @@ export const BASE_COLUMNS: Column[] = [
 
 /** Overdue first, then oldest first. */
 export function sortChildren(children: ChildReport[]): ChildReport[] {
-  return [...children].sort((a, b) => Number(b.overdue) - Number(a.overdue) || b.ageMs - a.ageMs || a.child.pid - b.child.pid);
+  return [...children].sort(
+    (a, b) => Number(b.overdue) - Number(a.overdue) || b.ageMs - a.ageMs || a.child.pid - b.child.pid,
+  );
 }
 
 export function formatTable(children: ChildReport[], columns: Column[]): string {
-  const rows = [columns.map((c) => c.header), ...sortChildren(children).map((ch) => columns.map((c) => oneLine(c.value(ch))))];
+  const rows = [
+    columns.map((c) => c.header),
+    ...sortChildren(children).map((ch) => columns.map((c) => oneLine(c.value(ch)))),
+  ];
   const widths = columns.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }
 
 function oneLine(s: string): string {
@@ -66,7 +74,13 @@ export function formatSummary(r: ScanReport): string {
 /** CONFIRMED (signature / kernel / no) and EVIDENCE (the signature, the kernel proof, or why not) for the suspects. */
 export function confirmationColumns(conf: ScanConfirmation): Column[] {
   return [
-    { header: 'CONFIRMED', value: (c) => { const x = confirmationOf(conf, c); return x ? (x.verdict?.by ?? 'no') : '-'; } },
+    {
+      header: 'CONFIRMED',
+      value: (c) => {
+        const x = confirmationOf(conf, c);
+        return x ? (x.verdict?.by ?? 'no') : '-';
+      },
+    },
     { header: 'EVIDENCE', value: (c) => describeConfirmation(confirmationOf(conf, c)) },
   ];
 }

@@ -16,7 +16,14 @@ import type { Config } from '../config/config.js';
 import { classifyPsListing } from '../stages/scanner.js';
 import { exitStatusOf, reportToJson } from './scan-report.js';
 import type { ScanConfirmation } from './scan-confirmation.js';
-import { BASE_COLUMNS, confirmationColumns, formatConfirmSummary, formatSummary, formatTable, type Column } from './scan-table.js';
+import {
+  BASE_COLUMNS,
+  confirmationColumns,
+  formatConfirmSummary,
+  formatSummary,
+  formatTable,
+  type Column,
+} from './scan-table.js';
 import { buildStages } from '../stages/build.js';
 import type { ScannerPort as Scanner } from '../stages/ports.js';
 import { silentLogger } from '../util/logger.js';
@@ -87,7 +94,8 @@ export function printScanReport(report: ScanReport, opts: PrintOptions = {}): vo
 function applyOverrides(config: Config, hungAfter: string | undefined): Config {
   if (hungAfter === undefined) return config;
   const ms = parseDuration(hungAfter);
-  if (ms === null) throw new ConfigError('--hung-after', hungAfter, 'a duration such as "500ms", "15s", "5m" or a number of seconds');
+  if (ms === null)
+    throw new ConfigError('--hung-after', hungAfter, 'a duration such as "500ms", "15s", "5m" or a number of seconds');
   return { ...config, hungAfterMs: ms };
 }
 
@@ -100,7 +108,9 @@ function scanPsFile(path: string, platform: string | undefined, config: Config):
   try {
     // A file: regular and at most PS_LISTING_MAX bytes (a FIFO or /dev/zero is refused at once);
     // stdin is the operator's own pipe: read to the same cap.
-    text = (path === '-' ? readFileSync(0).subarray(0, PS_LISTING_MAX) : readFileBounded(path, PS_LISTING_MAX).bytes).toString('utf8');
+    text = (
+      path === '-' ? readFileSync(0).subarray(0, PS_LISTING_MAX) : readFileBounded(path, PS_LISTING_MAX).bytes
+    ).toString('utf8');
   } catch (err) {
     warn(tally, { file: path, message: `cannot read: ${(err as Error).message}` });
   }

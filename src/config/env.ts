@@ -55,7 +55,10 @@ function coerce(name: string, text: string, leaf: Leaf): unknown {
         throw new ConfigError(name, text, 'valid JSON');
       }
     }
-    return text.split(',').map((s) => s.trim()).filter(Boolean);
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   if (k.has('boolean') && /^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
   if ((k.has('integer') || k.has('number')) && /^-?[0-9]+(\.[0-9]+)?$/.test(text.trim())) {
@@ -79,7 +82,12 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (!name.startsWith('FORKWATCH_') || NOT_KEYS.has(name) || text === undefined) continue;
     const leaf = LEAVES.get(name);
     if (!leaf) {
-      throw new ConfigError(name, text, `unknown environment variable; known: ${envVarNames().join(', ')}`, 'environment');
+      throw new ConfigError(
+        name,
+        text,
+        `unknown environment variable; known: ${envVarNames().join(', ')}`,
+        'environment',
+      );
     }
     setPath(out, leaf.path, coerce(name, text, leaf));
   }

@@ -23,7 +23,9 @@ export interface LoadOptions {
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-const configValidator = weakLazy(() => new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }).compile(ConfigSchema));
+const configValidator = weakLazy(() =>
+  new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }).compile(ConfigSchema),
+);
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
@@ -67,12 +69,21 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
     },
     timezone: timezone(raw.timezone, source),
     listen: raw.listen,
-    authToken: resolveToken({ inline: raw.auth.token, inlineKey: 'auth.token', file: raw.auth.tokenFile, fileKey: 'auth.tokenFile' }, env, source),
+    authToken: resolveToken(
+      { inline: raw.auth.token, inlineKey: 'auth.token', file: raw.auth.tokenFile, fileKey: 'auth.tokenFile' },
+      env,
+      source,
+    ),
     publicUrl: raw.publicUrl ?? null,
     alerts: {
       slack: {
         webhookUrl: resolveWebhookUrl(
-          { inline: raw.alerts.slack.webhookUrl, inlineKey: 'alerts.slack.webhookUrl', file: raw.alerts.slack.webhookUrlFile, fileKey: 'alerts.slack.webhookUrlFile' },
+          {
+            inline: raw.alerts.slack.webhookUrl,
+            inlineKey: 'alerts.slack.webhookUrl',
+            file: raw.alerts.slack.webhookUrlFile,
+            fileKey: 'alerts.slack.webhookUrlFile',
+          },
           env,
           source,
         ),
@@ -92,11 +103,18 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
     },
     threadDump: { enabled: raw.threadDump.enabled, timeoutMs: positive(raw, 'threadDump.timeout', source) },
     core: raw.core,
-    redact: { patterns: raw.redact.patterns.map((pat, i) => compileRegex(`redact.patterns[${i}]`, pat, source) as SafeRegex) },
+    redact: {
+      patterns: raw.redact.patterns.map((pat, i) => compileRegex(`redact.patterns[${i}]`, pat, source) as SafeRegex),
+    },
     log: raw.log,
   };
   if (config.schedules.digest && !config.alerts.slack.webhookUrl) {
-    throw new ConfigError('alerts.slack.digest', config.schedules.digest, 'a digest needs a Slack webhook: set alerts.slack.webhookUrl or alerts.slack.webhookUrlFile', source);
+    throw new ConfigError(
+      'alerts.slack.digest',
+      config.schedules.digest,
+      'a digest needs a Slack webhook: set alerts.slack.webhookUrl or alerts.slack.webhookUrlFile',
+      source,
+    );
   }
   return config;
 }
@@ -108,7 +126,8 @@ function readConfigFile(file: string, key: string): unknown {
     text = readFileBounded(file, MAX_CONFIG_BYTES).bytes.toString('utf8');
   } catch (err) {
     if (!(err instanceof BoundedReadError)) throw err;
-    const what = err.problem === 'unreadable' ? 'cannot read the file' : `a regular file of at most ${MAX_CONFIG_BYTES} bytes`;
+    const what =
+      err.problem === 'unreadable' ? 'cannot read the file' : `a regular file of at most ${MAX_CONFIG_BYTES} bytes`;
     throw new ConfigError(key, file, `${what}: ${err.message}`);
   }
   let doc: unknown;
@@ -136,7 +155,13 @@ function getPath(obj: unknown, path: string): unknown {
 function duration(raw: RawConfig, key: keyof typeof DURATION_DEFAULTS, source: string): number {
   const value = getPath(raw, key) ?? DURATION_DEFAULTS[key];
   const ms = parseDuration(value);
-  if (ms === null) throw new ConfigError(key, value, 'a duration such as "500ms", "15s", "5m", "4h", "30d" or a number of seconds', source);
+  if (ms === null)
+    throw new ConfigError(
+      key,
+      value,
+      'a duration such as "500ms", "15s", "5m", "4h", "30d" or a number of seconds',
+      source,
+    );
   return ms;
 }
 
@@ -154,7 +179,12 @@ function cron(raw: RawConfig, key: (typeof CRON_KEYS)[number], source: string): 
   const v = validateDetailed(text);
   if (v.valid) return text;
   const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  throw new ConfigError(key, value, `a cron expression: minute hour day-of-month month day-of-week, optionally seconds first (${why || 'invalid'})`, source);
+  throw new ConfigError(
+    key,
+    value,
+    `a cron expression: minute hour day-of-month month day-of-week, optionally seconds first (${why || 'invalid'})`,
+    source,
+  );
 }
 
 /** The host's zone unless set; an unknown name is refused by Intl itself, the zone database node-cron uses. */
@@ -187,7 +217,12 @@ function compileRegex(key: string, pattern: string | undefined, source: string):
   try {
     return compileSafeRegex(pattern);
   } catch (err) {
-    throw new ConfigError(key, pattern, `a linear-time regular expression, RE2 syntax (${(err as Error).message})`, source);
+    throw new ConfigError(
+      key,
+      pattern,
+      `a linear-time regular expression, RE2 syntax (${(err as Error).message})`,
+      source,
+    );
   }
 }
 
@@ -207,7 +242,6 @@ function resolveTarget(t: RawConfig['targets'][number], i: number, source: strin
   if (user) out.user = user;
   return out;
 }
-
 
 function instanceKey(path: string): string {
   return path
@@ -229,10 +263,17 @@ function toConfigError(errors: ErrorObject[], data: unknown, source: string): Co
     const key = base ? `${base}.${extra}` : extra;
     const parentSchema = first.parentSchema as { properties?: Record<string, unknown> } | undefined;
     const known = Object.keys(parentSchema?.properties ?? {}).join(', ');
-    return new ConfigError(key, getAt(data, first.instancePath + '/' + extra), `unknown key; allowed here: ${known}`, source);
+    return new ConfigError(
+      key,
+      getAt(data, first.instancePath + '/' + extra),
+      `unknown key; allowed here: ${known}`,
+      source,
+    );
   }
   const sameKey = errors.filter((e) => e.instancePath === first.instancePath);
-  const consts = sameKey.filter((e) => e.keyword === 'const').map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
+  const consts = sameKey
+    .filter((e) => e.keyword === 'const')
+    .map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
   const key = instanceKey(first.instancePath);
   // An error message goes to a terminal or a journal: never the secret itself.
   const value = SECRET_KEYS.has(key) ? '<redacted>' : getAt(data, first.instancePath);
@@ -258,7 +299,15 @@ function getAt(data: unknown, pointer: string): unknown {
 
 export function mergeDeep(a: unknown, b: unknown): unknown {
   if (b === undefined) return a;
-  if (a === null || typeof a !== 'object' || Array.isArray(a) || b === null || typeof b !== 'object' || Array.isArray(b)) return b;
+  if (
+    a === null ||
+    typeof a !== 'object' ||
+    Array.isArray(a) ||
+    b === null ||
+    typeof b !== 'object' ||
+    Array.isArray(b)
+  )
+    return b;
   const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
   for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = mergeDeep(out[k], v);
   return out;

@@ -16,7 +16,9 @@ export const TargetSchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
     pid: Type.Optional(Type.Integer({ minimum: 1 })),
     pidfile: Type.Optional(Type.String({ minLength: 1 })),
-    cmdline: Type.Optional(Type.String({ minLength: 1, description: 'regex on the command line (args joined by spaces)' })),
+    cmdline: Type.Optional(
+      Type.String({ minLength: 1, description: 'regex on the command line (args joined by spaces)' }),
+    ),
     exe: Type.Optional(Type.String({ minLength: 1, description: 'regex on the executable path' })),
     user: Type.Optional(Type.String({ minLength: 1, description: 'regex on the user name or numeric uid' })),
   },
@@ -76,7 +78,10 @@ export const ConfigSchema = Type.Object(
     ),
     audit: Type.Object(
       {
-        rules: Type.Object({ paths: Type.Array(Type.String({ minLength: 1 }), { default: [] }) }, { default: {}, additionalProperties: false }),
+        rules: Type.Object(
+          { paths: Type.Array(Type.String({ minLength: 1 }), { default: [] }) },
+          { default: {}, additionalProperties: false },
+        ),
         schedule: Type.String({ default: '23 4 * * *', minLength: 1, description: 'a cron expression' }),
       },
       { default: {}, additionalProperties: false },
@@ -158,7 +163,8 @@ export const ConfigSchema = Type.Object(
         patterns: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
           default: [],
           maxItems: 64,
-          description: 'RE2 regexes: each match is replaced by <redacted> in everything forkwatch shows (API, page, bundle, alerts, logs), beside the built-in rules',
+          description:
+            'RE2 regexes: each match is replaced by <redacted> in everything forkwatch shows (API, page, bundle, alerts, logs), beside the built-in rules',
         }),
       },
       { default: {}, additionalProperties: false },

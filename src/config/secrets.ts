@@ -41,7 +41,8 @@ export function resolveWebhookUrl(src: SecretSource, env: NodeJS.ProcessEnv, sou
 
 /** Why a token cannot serve as a bearer token, or null. */
 export function tokenProblem(token: string): string | null {
-  if (!/^[\x21-\x7e]*$/.test(token)) return 'a token of printable ASCII characters with no spaces (it could never be sent in an Authorization header)';
+  if (!/^[\x21-\x7e]*$/.test(token))
+    return 'a token of printable ASCII characters with no spaces (it could never be sent in an Authorization header)';
   if (token.length < MIN_TOKEN_LENGTH) return `a token of at least ${MIN_TOKEN_LENGTH} characters`;
   if (token.length > MAX_TOKEN_LENGTH) return `a token of at most ${MAX_TOKEN_LENGTH} characters`;
   return null;
@@ -88,17 +89,30 @@ export function readSecretFile(path: string, key: string, env: NodeJS.ProcessEnv
     file = readFileBounded(path, MAX_SECRET_FILE_BYTES);
   } catch (err) {
     if (!(err instanceof BoundedReadError)) throw err;
-    const what = err.problem === 'unreadable' ? `a readable file (${err.code ?? err.message})` : `a regular file of at most ${MAX_SECRET_FILE_BYTES} bytes: ${err.message}`;
+    const what =
+      err.problem === 'unreadable'
+        ? `a readable file (${err.code ?? err.message})`
+        : `a regular file of at most ${MAX_SECRET_FILE_BYTES} bytes: ${err.message}`;
     throw new ConfigError(key, path, what, source);
   }
   const { uid, mode } = file.stat;
   const me = process.geteuid?.() ?? uid;
   if (uid !== me && uid !== 0) {
-    throw new ConfigError(key, path, `a file owned by forkwatch's user (uid ${me}) or root, not uid ${uid} (who could change it)`, source);
+    throw new ConfigError(
+      key,
+      path,
+      `a file owned by forkwatch's user (uid ${me}) or root, not uid ${uid} (who could change it)`,
+      source,
+    );
   }
   const allowed = inCredentialsDirectory(path, env) ? 0o040 : 0;
   if ((mode & 0o077 & ~allowed) !== 0) {
-    throw new ConfigError(key, path, `a file only its owner can read: mode ${formatMode(mode)} gives group or others access (chmod 600 it)`, source);
+    throw new ConfigError(
+      key,
+      path,
+      `a file only its owner can read: mode ${formatMode(mode)} gives group or others access (chmod 600 it)`,
+      source,
+    );
   }
   return file.bytes.toString('utf8');
 }

@@ -13,7 +13,11 @@ export function selectSuspects(report: ScanReport, confirmed: Set<string>, host:
 }
 
 /** Kernel sample + (first time) stack capture per suspect; the capturer bounds ptrace concurrency. */
-export async function collectEvidence(deps: TickDeps, suspects: ChildReport[], stages: StageRunner): Promise<Map<string, SuspectEvidence>> {
+export async function collectEvidence(
+  deps: TickDeps,
+  suspects: ChildReport[],
+  stages: StageRunner,
+): Promise<Map<string, SuspectEvidence>> {
   const out = new Map<string, SuspectEvidence>();
   const capturer = deps.evidence;
   if (!capturer) return out;
@@ -21,7 +25,12 @@ export async function collectEvidence(deps: TickDeps, suspects: ChildReport[], s
   const opts = deps.signal ? { signal: deps.signal } : {};
   const results = await Promise.all(
     suspects.map((s) =>
-      stages.run('capture', () => capturer.captureSuspect({ pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm }, opts)),
+      stages.run('capture', () =>
+        capturer.captureSuspect(
+          { pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm },
+          opts,
+        ),
+      ),
     ),
   );
   suspects.forEach((s, i) => {
@@ -30,7 +39,17 @@ export async function collectEvidence(deps: TickDeps, suspects: ChildReport[], s
     out.set(childKey(deps.store.host, s), ev);
     if (ev.freshCapture && ev.capture) {
       countCaptures(deps.metrics, [ev.capture]);
-      if (!ev.capture.ok) deps.logger.warn({ target: s.target.name, childPid: s.child.pid, childStartTime: new Date(s.child.startTimeMs).toISOString(), backend: ev.capture.backend, reason: ev.capture.reason }, 'stack capture failed');
+      if (!ev.capture.ok)
+        deps.logger.warn(
+          {
+            target: s.target.name,
+            childPid: s.child.pid,
+            childStartTime: new Date(s.child.startTimeMs).toISOString(),
+            backend: ev.capture.backend,
+            reason: ev.capture.reason,
+          },
+          'stack capture failed',
+        );
     }
   });
   return out;

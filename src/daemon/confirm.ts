@@ -34,7 +34,15 @@ export async function confirmSuspects(
     const { match, kept } = await captureToStore(deps, ev, unstored.get(key), at, stages);
     const verdict = decideVerdict(match, ev.blocked);
     if (!verdict) {
-      if (kept) settleEvidence(deps, unstored, key, { evidence: kept, match }, (await stages.run('record', () => updateEvidence(deps.store, key, kept))) === true, at);
+      if (kept)
+        settleEvidence(
+          deps,
+          unstored,
+          key,
+          { evidence: kept, match },
+          (await stages.run('record', () => updateEvidence(deps.store, key, kept))) === true,
+          at,
+        );
       continue;
     }
     // Its observe failed (e.g. disk full): no incident to confirm yet; keep the capture for the next tick.
@@ -70,7 +78,9 @@ async function captureToStore(
 ): Promise<{ match: MatchResult | null; kept: IncidentEvidence | null }> {
   if (ev.freshCapture && ev.capture) {
     const stack = ev.capture.stack;
-    const match = stack ? ((await stages.run('match', () => deps.matcher?.match(stack.threads, { forkedChild: true }))) ?? null) : null;
+    const match = stack
+      ? ((await stages.run('match', () => deps.matcher?.match(stack.threads, { forkedChild: true }))) ?? null)
+      : null;
     return { match, kept: captureEvidence(ev.capture, match, at) };
   }
   if (pending) return { match: pending.match, kept: pending.evidence };

@@ -34,7 +34,9 @@ export class TickDeadlineError extends Error {
     readonly stage: string,
     readonly deadlineMs: number,
   ) {
-    super(`tick deadline (${formatMs(deadlineMs)}) passed during the ${stage} stage: tick abandoned, in-flight captures aborted`);
+    super(
+      `tick deadline (${formatMs(deadlineMs)}) passed during the ${stage} stage: tick abandoned, in-flight captures aborted`,
+    );
     this.name = 'TickDeadlineError';
   }
 }
@@ -53,7 +55,10 @@ export function startDeadline(deadlineMs: number): { signal: AbortSignal; clear(
 const ABORTED = Symbol('aborted');
 
 /** fn's value, or ABORTED as soon as the signal fires (fn's promise is left to settle on its own). */
-export async function raceSignal<T>(fn: () => T | Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+export async function raceSignal<T>(
+  fn: () => T | Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof ABORTED> {
   if (!signal) return fn();
   if (signal.aborted) return ABORTED;
   let onAbort: (() => void) | undefined;

@@ -9,11 +9,15 @@
  */
 import type { ScanStage } from '../extension/metrics.js';
 import { formatMs, livenessWindowMs } from './deadline.js';
-import { FAILING_ATTEMPTS, READY_INTERVALS, type DaemonHealth, type StageFailureView, type TickSummary } from '../extension/daemon-view.js';
+import {
+  FAILING_ATTEMPTS,
+  READY_INTERVALS,
+  type DaemonHealth,
+  type StageFailureView,
+  type TickSummary,
+} from '../extension/daemon-view.js';
 
 const MAX_ERROR_CHARS = 200;
-
-
 
 export interface HealthTracker {
   /** One tick ended; completed: within its deadline (not abandoned). */
@@ -23,7 +27,11 @@ export interface HealthTracker {
   reconfigure(timing: { intervalMs: number; deadlineMs: number }): void;
 }
 
-export function createHealthTracker(opts: { startedAt: number; intervalMs: number; deadlineMs: number }): HealthTracker {
+export function createHealthTracker(opts: {
+  startedAt: number;
+  intervalMs: number;
+  deadlineMs: number;
+}): HealthTracker {
   const timing = { intervalMs: opts.intervalMs, deadlineMs: opts.deadlineMs };
   let windowMs = livenessWindowMs(timing.intervalMs, timing.deadlineMs);
   const failing = new Map<ScanStage, StageFailureView>();
@@ -40,7 +48,10 @@ export function createHealthTracker(opts: { startedAt: number; intervalMs: numbe
         failing.delete(stage);
         continue;
       }
-      const lastError = (summary.errors.findLast((e) => e.stage === stage)?.message ?? 'failed').slice(0, MAX_ERROR_CHARS);
+      const lastError = (summary.errors.findLast((e) => e.stage === stage)?.message ?? 'failed').slice(
+        0,
+        MAX_ERROR_CHARS,
+      );
       failing.set(stage, { stage, consecutiveFailures: (failing.get(stage)?.consecutiveFailures ?? 0) + 1, lastError });
     }
   };
@@ -50,12 +61,29 @@ export function createHealthTracker(opts: { startedAt: number; intervalMs: numbe
     const live = now - since <= windowMs;
     const liveMessage = live
       ? 'ok'
-      : `no tick has completed for ${formatMs(now - since)} (limit ${formatMs(windowMs)})` + (lastAbandonedIn ? `; the last tick was abandoned at its deadline in the ${lastAbandonedIn} stage` : '');
+      : `no tick has completed for ${formatMs(now - since)} (limit ${formatMs(windowMs)})` +
+        (lastAbandonedIn ? `; the last tick was abandoned at its deadline in the ${lastAbandonedIn} stage` : '');
     const failingStages = [...failing.values()];
     const stuck = failingStages.filter((f) => f.consecutiveFailures >= FAILING_ATTEMPTS);
     const fresh = lastSuccessAt !== null && now - lastSuccessAt <= READY_INTERVALS * timing.intervalMs;
     const ready = live && fresh && stuck.length === 0;
-    return { live, liveMessage, ready, readyMessage: readyMessage({ live, liveMessage, fresh, stuck, failingStages, lastSuccessAt, intervalMs: timing.intervalMs }), lastCompletedTickAt: lastCompletedAt, lastSuccessAt, failingStages };
+    return {
+      live,
+      liveMessage,
+      ready,
+      readyMessage: readyMessage({
+        live,
+        liveMessage,
+        fresh,
+        stuck,
+        failingStages,
+        lastSuccessAt,
+        intervalMs: timing.intervalMs,
+      }),
+      lastCompletedTickAt: lastCompletedAt,
+      lastSuccessAt,
+      failingStages,
+    };
   };
   const reconfigure: HealthTracker['reconfigure'] = (t) => {
     Object.assign(timing, t);
@@ -68,10 +96,21 @@ function describe(f: StageFailureView): string {
   return `stage ${f.stage} failing (${f.consecutiveFailures} attempt${f.consecutiveFailures === 1 ? '' : 's'} in a row): ${f.lastError}`;
 }
 
-function readyMessage(r: { live: boolean; liveMessage: string; fresh: boolean; stuck: StageFailureView[]; failingStages: StageFailureView[]; lastSuccessAt: number | null; intervalMs: number }): string {
+function readyMessage(r: {
+  live: boolean;
+  liveMessage: string;
+  fresh: boolean;
+  stuck: StageFailureView[];
+  failingStages: StageFailureView[];
+  lastSuccessAt: number | null;
+  intervalMs: number;
+}): string {
   if (r.stuck.length > 0) return [...r.stuck.map(describe), ...(r.live ? [] : [r.liveMessage])].join('; ');
   if (!r.live) return r.liveMessage;
   if (r.fresh) return 'ok';
-  const why = r.lastSuccessAt === null ? 'no scan has succeeded yet' : `last successful scan is older than ${READY_INTERVALS} intervals (${formatMs(READY_INTERVALS * r.intervalMs)})`;
+  const why =
+    r.lastSuccessAt === null
+      ? 'no scan has succeeded yet'
+      : `last successful scan is older than ${READY_INTERVALS} intervals (${formatMs(READY_INTERVALS * r.intervalMs)})`;
   return r.failingStages.length > 0 ? `${why}; ${r.failingStages.map(describe).join('; ')}` : why;
 }

@@ -32,7 +32,6 @@ export type { DaemonExtension, ExtensionContext, RoutePlugin, ForkwatchApp } fro
 export type { Transition } from '../record/transition.js';
 export type { TickSummary } from '../extension/daemon-view.js';
 
-
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
@@ -86,9 +85,15 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     const before = mem.lastReport;
     const deadline = startDeadline(deadlineMs);
     try {
-      const summary = await runTick({ ...opts.stages, store, metrics, logger, notify, signal: deadline.signal, deadlineMs }, mem);
+      const summary = await runTick(
+        { ...opts.stages, store, metrics, logger, notify, signal: deadline.signal, deadlineMs },
+        mem,
+      );
       if (isAborted(await raceSignal(() => runAfterTick(extensions, summary, context), deadline.signal))) {
-        logger.error({ deadlineMs }, 'tick: after-tick extensions were still running at the tick deadline: tick abandoned');
+        logger.error(
+          { deadlineMs },
+          'tick: after-tick extensions were still running at the tick deadline: tick abandoned',
+        );
       }
       health.record(summary, !deadline.signal.aborted);
       if (mem.lastReport !== before && mem.lastReport?.stats.mode === 'full') collectAfterFullScan();
@@ -120,7 +125,11 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   };
 
   const buildApp = async (): Promise<ForkwatchApp> => {
-    if (!app) app = await buildServer(context, extensions.flatMap((e) => (e.routes ? [e.routes] : [])));
+    if (!app)
+      app = await buildServer(
+        context,
+        extensions.flatMap((e) => (e.routes ? [e.routes] : [])),
+      );
     return app;
   };
 
@@ -148,13 +157,23 @@ export function createDaemon(opts: DaemonOptions): Daemon {
         scheduler.start();
         wallClock.start();
       }
-      logger.info({ intervalMs: config.intervalMs, tickDeadlineMs: deadlineMs, hungAfterMs: config.hungAfterMs, targets: config.targets.map((t) => t.name), store: store.path }, 'forkwatch running');
+      logger.info(
+        {
+          intervalMs: config.intervalMs,
+          tickDeadlineMs: deadlineMs,
+          hungAfterMs: config.hungAfterMs,
+          targets: config.targets.map((t) => t.name),
+          store: store.path,
+        },
+        'forkwatch running',
+      );
       return address;
     },
     stop() {
       stopping ??= (async () => {
         const tickOutcome = await scheduler.stop(stopWaitMs);
-        if (tickOutcome === 'abandoned') logger.warn({ waitedMs: stopWaitMs }, 'stopping with a tick still running (abandoned)');
+        if (tickOutcome === 'abandoned')
+          logger.warn({ waitedMs: stopWaitMs }, 'stopping with a tick still running (abandoned)');
         await wallClock.stop();
         if (app) await app.close().catch((err: unknown) => logger.error({ err }, 'closing the HTTP server failed'));
         await stopExtensions(extensions, context);
@@ -170,7 +189,11 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   };
 }
 
-async function listen(server: ForkwatchApp, config: Config, logger: Logger): Promise<{ host: string; port: number } | null> {
+async function listen(
+  server: ForkwatchApp,
+  config: Config,
+  logger: Logger,
+): Promise<{ host: string; port: number } | null> {
   await server.listen({ host: config.listen.host, port: config.listen.port });
   const a = server.server.address();
   const address = a && typeof a === 'object' ? { host: a.address, port: a.port } : null;

@@ -43,9 +43,18 @@ const RESTART_ONLY: readonly RestartOnlyKey[] = [
   { key: 'capture.maxOutputBytes', get: (c) => c.capture.maxOutputBytes, why: 'the capture backends are built once' },
   { key: 'capture.concurrency', get: (c) => c.capture.concurrency, why: 'the capture limiter is built once' },
   { key: 'retention.keep', get: (c) => c.retentionMs, why: 'the store is opened with it' },
-  { key: 'auth', get: (c) => c.authToken, why: 'the token check is built with the server', show: (v) => (v === null ? null : '<token>') },
+  {
+    key: 'auth',
+    get: (c) => c.authToken,
+    why: 'the token check is built with the server',
+    show: (v) => (v === null ? null : '<token>'),
+  },
   { key: 'log.pretty', get: (c) => c.log.pretty, why: 'the log destination is opened once' },
-  { key: 'alerts (sinks)', get: (c) => configuredSinks(c), why: 'the outbox keeps one row per configured sink: adding or removing a sink would orphan or lose rows' },
+  {
+    key: 'alerts (sinks)',
+    get: (c) => configuredSinks(c),
+    why: 'the outbox keeps one row per configured sink: adding or removing a sink would orphan or lose rows',
+  },
 ];
 
 export function planReload(started: Config, running: Config, next: Config): ReloadPlan {
@@ -65,7 +74,13 @@ export function planReload(started: Config, running: Config, next: Config): Relo
     procRoot: running.procRoot,
     source: running.source,
     tools: running.tools,
-    capture: { ...next.capture, order: running.capture.order, timeoutMs: running.capture.timeoutMs, maxOutputBytes: running.capture.maxOutputBytes, concurrency: running.capture.concurrency },
+    capture: {
+      ...next.capture,
+      order: running.capture.order,
+      timeoutMs: running.capture.timeoutMs,
+      maxOutputBytes: running.capture.maxOutputBytes,
+      concurrency: running.capture.concurrency,
+    },
     retentionMs: running.retentionMs,
     authToken: running.authToken,
     log: { ...next.log, pretty: running.log.pretty },
@@ -81,6 +96,12 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 function regexSource(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object' && 'source' in value && typeof (value as { source: unknown }).source === 'string') return `/${(value as { source: string }).source}/`;
+  if (
+    value &&
+    typeof value === 'object' &&
+    'source' in value &&
+    typeof (value as { source: unknown }).source === 'string'
+  )
+    return `/${(value as { source: string }).source}/`;
   return value;
 }

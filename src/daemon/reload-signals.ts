@@ -20,9 +20,14 @@ export function handleReloadSignals(opts: ReloaderOptions): ReloadSignals {
   const onHup = (): void => {
     if (stopping) return;
     opts.logger.info({ signal: 'SIGHUP' }, 'SIGHUP: reloading the config and the signature library');
-    reloader.request().catch((err: unknown) => opts.logger.error({ err }, 'config reload failed unexpectedly; the running config is kept'));
+    reloader
+      .request()
+      .catch((err: unknown) =>
+        opts.logger.error({ err }, 'config reload failed unexpectedly; the running config is kept'),
+      );
   };
-  const onUsr2 = (): void => opts.logger.info({ signal: 'SIGUSR2' }, 'SIGUSR2 ignored (SIGHUP reloads the config; SIGTERM stops)');
+  const onUsr2 = (): void =>
+    opts.logger.info({ signal: 'SIGUSR2' }, 'SIGUSR2 ignored (SIGHUP reloads the config; SIGTERM stops)');
   process.on('SIGHUP', onHup);
   process.on('SIGUSR2', onUsr2);
   return {

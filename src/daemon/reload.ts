@@ -58,9 +58,27 @@ function defineReloadMetrics(metrics: Metrics): ReloadMetrics {
   const registers = [metrics.registry];
   const get = (name: string) => metrics.registry.getSingleMetric(name) as Gauge | undefined;
   return {
-    successful: get('forkwatch_config_last_reload_successful') ?? new Gauge({ name: 'forkwatch_config_last_reload_successful', help: 'Whether the last configuration reload (start or SIGHUP) succeeded (1) or was refused and the running config kept (0).', registers }),
-    successTimestamp: get('forkwatch_config_last_reload_success_timestamp_seconds') ?? new Gauge({ name: 'forkwatch_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful configuration load (start or SIGHUP).', registers }),
-    restartRequired: get('forkwatch_config_restart_required') ?? new Gauge({ name: 'forkwatch_config_restart_required', help: 'Number of restart-only config keys whose value in the file differs from the running one (docs/daemon.md#reload).', registers }),
+    successful:
+      get('forkwatch_config_last_reload_successful') ??
+      new Gauge({
+        name: 'forkwatch_config_last_reload_successful',
+        help: 'Whether the last configuration reload (start or SIGHUP) succeeded (1) or was refused and the running config kept (0).',
+        registers,
+      }),
+    successTimestamp:
+      get('forkwatch_config_last_reload_success_timestamp_seconds') ??
+      new Gauge({
+        name: 'forkwatch_config_last_reload_success_timestamp_seconds',
+        help: 'Unix time of the last successful configuration load (start or SIGHUP).',
+        registers,
+      }),
+    restartRequired:
+      get('forkwatch_config_restart_required') ??
+      new Gauge({
+        name: 'forkwatch_config_restart_required',
+        help: 'Number of restart-only config keys whose value in the file differs from the running one (docs/daemon.md#reload).',
+        registers,
+      }),
   };
 }
 
@@ -93,7 +111,10 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     }
     const plan = planReload(opts.started, daemon.context.config, loaded.config);
     for (const r of plan.restartNeeded) {
-      log.warn({ key: r.key, running: r.running, requested: r.requested, why: r.why }, `config reload: ${r.key} cannot change without a restart (${r.why}); the running value is kept`);
+      log.warn(
+        { key: r.key, running: r.running, requested: r.requested, why: r.why },
+        `config reload: ${r.key} cannot change without a restart (${r.why}); the running value is kept`,
+      );
     }
     m.restartRequired.set(plan.restartNeeded.length);
     setRedactionPatterns(plan.config.redact.patterns);
@@ -102,7 +123,14 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     await daemon.reconfigure(plan.config);
     m.successful.set(1);
     m.successTimestamp.set(Date.now() / 1000);
-    log.info({ changed: plan.changed, restartNeeded: plan.restartNeeded.map((r) => r.key), signatures: loaded.matcher.signatures().length }, 'config reloaded');
+    log.info(
+      {
+        changed: plan.changed,
+        restartNeeded: plan.restartNeeded.map((r) => r.key),
+        signatures: loaded.matcher.signatures().length,
+      },
+      'config reloaded',
+    );
     return { ok: true, restartNeeded: plan.restartNeeded, changed: plan.changed };
   };
 
@@ -136,7 +164,15 @@ function loadNext(opts: ReloaderOptions, log: Logger): { config: Config; matcher
     return { config, matcher };
   } catch (err) {
     if (err instanceof ConfigError) {
-      log.error({ key: err.key, value: /token|webhook|secret|password/i.test(err.key) ? '<redacted>' : err.value, allowed: err.allowed, err: err.message }, `config reload refused, the running config is kept: ${err.message}`);
+      log.error(
+        {
+          key: err.key,
+          value: /token|webhook|secret|password/i.test(err.key) ? '<redacted>' : err.value,
+          allowed: err.allowed,
+          err: err.message,
+        },
+        `config reload refused, the running config is kept: ${err.message}`,
+      );
       return { error: err.message };
     }
     const message = err instanceof Error ? err.message : String(err);

@@ -11,7 +11,6 @@ import type { Metrics, ScanStage } from '../extension/metrics.js';
 import { TickDeadlineError, isAborted, raceSignal } from './deadline.js';
 import type { StageOutcome } from '../extension/daemon-view.js';
 
-
 export interface StageRunner {
   run<T>(stage: ScanStage, fn: () => T | Promise<T>): Promise<T | undefined>;
   /** Record a failure found outside run() (e.g. a stored-later retry that failed). */

@@ -67,7 +67,11 @@ export function createSystemdNotify(opts: SystemdNotifyOptions = {}): SystemdNot
       ready = true;
       const status = `watching ${ctx.config.targets.length} target${ctx.config.targets.length === 1 ? '' : 's'}`;
       const r = await notify(['--ready', `--pid=${pid}`, `--status=${status}`]);
-      if (r.failed) ctx.logger.warn({ command, exitCode: r.exitCode, cause: r.cause, stderr: r.stderr.slice(0, 500) }, 'systemd-notify --ready failed: systemd will time the start out');
+      if (r.failed)
+        ctx.logger.warn(
+          { command, exitCode: r.exitCode, cause: r.cause, stderr: r.stderr.slice(0, 500) },
+          'systemd-notify --ready failed: systemd will time the start out',
+        );
       else ctx.logger.info({ status }, 'told systemd we are ready');
     },
     async aroundReload(fn) {
@@ -98,7 +102,11 @@ function createWatchdog(periodMs: number | null, ping: Ping): { start(ctx: Exten
     if (pinging) return;
     const h = ctx.daemon.snapshot().health;
     if (!h.live) {
-      if (!held) ctx.logger.error({ reason: h.liveMessage }, 'not live: withholding the systemd watchdog ping (systemd restarts us after WatchdogSec=)');
+      if (!held)
+        ctx.logger.error(
+          { reason: h.liveMessage },
+          'not live: withholding the systemd watchdog ping (systemd restarts us after WatchdogSec=)',
+        );
       held = true;
       return;
     }
@@ -107,7 +115,8 @@ function createWatchdog(periodMs: number | null, ping: Ping): { start(ctx: Exten
     pinging = true;
     try {
       const r = await ping();
-      if (r.failed) ctx.logger.warn({ exitCode: r.exitCode, stderr: r.stderr.slice(0, 500) }, 'systemd-notify WATCHDOG=1 failed');
+      if (r.failed)
+        ctx.logger.warn({ exitCode: r.exitCode, stderr: r.stderr.slice(0, 500) }, 'systemd-notify WATCHDOG=1 failed');
     } finally {
       pinging = false;
     }

@@ -39,11 +39,15 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     // Without the store's view nothing can be confirmed safely this tick: only resolve and count.
     suspects = confirmed ? selectSuspects(report, confirmed, deps.store.host) : [];
     evidence = await collectEvidence(deps, suspects, stages);
-    transitions.push(...((await stages.run('record', () => observe(deps.store, report, suspects, evidence, at))) ?? []));
+    transitions.push(
+      ...((await stages.run('record', () => observe(deps.store, report, suspects, evidence, at))) ?? []),
+    );
     transitions.push(...(await confirmSuspects(deps, suspects, evidence, at, stages, mem.unstored)));
     // Without the store's view (confirmed undefined) nothing is resolved: a confirmed child must not be dropped.
-    if (confirmed) transitions.push(...((await stages.run('record', () => resolveGone(deps.store, report, at, confirmed))) ?? []));
-    if (confirmed) await storeUnhandled(deps, mem.unstored, new Set(suspects.map((c) => childKey(deps.store.host, c))), stages);
+    if (confirmed)
+      transitions.push(...((await stages.run('record', () => resolveGone(deps.store, report, at, confirmed))) ?? []));
+    if (confirmed)
+      await storeUnhandled(deps, mem.unstored, new Set(suspects.map((c) => childKey(deps.store.host, c))), stages);
     updateScanMetrics(deps.metrics, report, at);
   }
   countTransitions(deps.metrics, transitions);
@@ -52,7 +56,15 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
   if (transitions.length > 0 && deps.notify) await stages.run('alert', () => deps.notify!(transitions));
   await stages.run('alert', () => updateOutboxMetrics(deps.metrics, deps.store, at));
   const captured = [...evidence.values()].filter((e) => e.freshCapture).length;
-  return finishTick(deps, mem, { at, started, stages, suspects: suspects.length, captured, transitions, scanned: report !== undefined });
+  return finishTick(deps, mem, {
+    at,
+    started,
+    stages,
+    suspects: suspects.length,
+    captured,
+    transitions,
+    scanned: report !== undefined,
+  });
 }
 
 interface TickOutcome {
@@ -81,7 +93,12 @@ function finishTick(deps: TickDeps, mem: TickMemory, r: TickOutcome): TickSummar
     errors: r.stages.errors,
     suspects: r.suspects,
     captured: r.captured,
-    transitions: r.transitions.map((t) => ({ id: t.incident.id, from: t.from, to: t.to, signature: t.incident.signatureId })),
+    transitions: r.transitions.map((t) => ({
+      id: t.incident.id,
+      from: t.from,
+      to: t.to,
+      signature: t.incident.signatureId,
+    })),
     stages: r.stages.outcomes(),
     abandonedIn: r.stages.abandonedIn(),
     unstoredEvidence: mem.unstored.size,

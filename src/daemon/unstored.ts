@@ -30,21 +30,40 @@ interface Deps {
 }
 
 /** After a write attempt: forget what was stored, keep (bounded) what was not. */
-export function settleEvidence(deps: Deps, unstored: Map<string, UnstoredEvidence>, key: string, kept: { evidence: IncidentEvidence; match: MatchResult | null }, stored: boolean, at: number): void {
+export function settleEvidence(
+  deps: Deps,
+  unstored: Map<string, UnstoredEvidence>,
+  key: string,
+  kept: { evidence: IncidentEvidence; match: MatchResult | null },
+  stored: boolean,
+  at: number,
+): void {
   const before = unstored.get(key);
   if (stored) {
     if (before) {
       unstored.delete(key);
-      deps.logger.info({ key, failures: before.failures, keptForMs: at - before.since, unstored: unstored.size }, 'evidence kept in memory is stored now');
+      deps.logger.info(
+        { key, failures: before.failures, keptForMs: at - before.since, unstored: unstored.size },
+        'evidence kept in memory is stored now',
+      );
     }
     return;
   }
   // A newer capture of the same child replaces the kept one (its first failure time stays).
-  const entry = { ...kept, since: before?.since ?? at, failures: before?.failures ?? 0, bytes: JSON.stringify(kept.evidence).length };
+  const entry = {
+    ...kept,
+    since: before?.since ?? at,
+    failures: before?.failures ?? 0,
+    bytes: JSON.stringify(kept.evidence).length,
+  };
   entry.failures += 1;
   unstored.delete(key);
   unstored.set(key, entry);
-  if (!before) deps.logger.warn({ key, bytes: entry.bytes, unstored: unstored.size }, 'evidence could not be stored: kept in memory, retried every tick');
+  if (!before)
+    deps.logger.warn(
+      { key, bytes: entry.bytes, unstored: unstored.size },
+      'evidence could not be stored: kept in memory, retried every tick',
+    );
   bound(deps, unstored);
 }
 
@@ -54,7 +73,10 @@ function bound(deps: Deps, unstored: Map<string, UnstoredEvidence>): void {
     if (unstored.size <= MAX_UNSTORED && bytes <= MAX_UNSTORED_BYTES) return;
     unstored.delete(key);
     bytes -= e.bytes;
-    deps.logger.error({ key, bytes: e.bytes, since: new Date(e.since).toISOString(), failures: e.failures }, `evidence dropped: more than ${MAX_UNSTORED} entries or ${MAX_UNSTORED_BYTES} bytes waiting for the store`);
+    deps.logger.error(
+      { key, bytes: e.bytes, since: new Date(e.since).toISOString(), failures: e.failures },
+      `evidence dropped: more than ${MAX_UNSTORED} entries or ${MAX_UNSTORED_BYTES} bytes waiting for the store`,
+    );
   }
 }
 
@@ -63,14 +85,22 @@ function bound(deps: Deps, unstored: Map<string, UnstoredEvidence>): void {
  * resolved or is gone). Evidence whose incident was never recorded and whose
  * child is no longer a suspect has nowhere to go: dropped, with a warning.
  */
-export async function storeUnhandled(deps: Deps, unstored: Map<string, UnstoredEvidence>, handled: ReadonlySet<string>, stages: StageRunner): Promise<void> {
+export async function storeUnhandled(
+  deps: Deps,
+  unstored: Map<string, UnstoredEvidence>,
+  handled: ReadonlySet<string>,
+  stages: StageRunner,
+): Promise<void> {
   for (const [key, e] of [...unstored]) {
     if (handled.has(key)) continue;
     const found = await stages.run('record', () => deps.store.get(key) ?? null);
     if (found === undefined) continue;
     if (found === null) {
       unstored.delete(key);
-      deps.logger.warn({ key, failures: e.failures }, 'evidence dropped: its child is gone and its incident was never recorded');
+      deps.logger.warn(
+        { key, failures: e.failures },
+        'evidence dropped: its child is gone and its incident was never recorded',
+      );
       continue;
     }
     const stored = await stages.run('record', () => (deps.store.updateEvidence(found.id, e.evidence), true));

@@ -45,7 +45,11 @@ export function createWallClock(opts: { config: Config; store: IncidentStore; lo
     const c = createClock({ timezone: config.timezone, logger });
     c.add({ name: AUDIT_JOB, schedule: config.schedules.audit, run: (firedAt) => audit?.(firedAt) });
     if (config.schedules.digest && config.alerts.slack.webhookUrl) {
-      c.add({ name: DIGEST_JOB, schedule: config.schedules.digest, run: createDigestJob({ config, store, logger, atRisk: () => atRisk }) });
+      c.add({
+        name: DIGEST_JOB,
+        schedule: config.schedules.digest,
+        run: createDigestJob({ config, store, logger, atRisk: () => atRisk }),
+      });
     }
     return c;
   };
@@ -73,7 +77,8 @@ export function createWallClock(opts: { config: Config; store: IncidentStore; lo
       built = shape;
       const old = clock;
       clock = buildClock();
-      if (housekeeping) clock.add({ name: RETENTION_JOB, schedule: config.schedules.retention, run: housekeeping.runNow });
+      if (housekeeping)
+        clock.add({ name: RETENTION_JOB, schedule: config.schedules.retention, run: housekeeping.runNow });
       await old.stop();
       if (started) clock.start();
       logger.info({ timezone: config.timezone, jobs: clock.describe() }, 'wall-clock jobs rescheduled');

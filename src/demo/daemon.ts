@@ -38,7 +38,14 @@ const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$
 /** The config the demo's daemon runs with: one target (exact pid, cmdline and user), short hungAfter and interval. */
 export function demoConfig(c: DemoDaemonConfig): Record<string, unknown> {
   return {
-    targets: [{ name: 'demo', pid: c.reproducerPid, cmdline: `^${escapeRegex(c.reproducerCmdline)}$`, user: `^${escapeRegex(c.user)}$` }],
+    targets: [
+      {
+        name: 'demo',
+        pid: c.reproducerPid,
+        cmdline: `^${escapeRegex(c.reproducerCmdline)}$`,
+        user: `^${escapeRegex(c.user)}$`,
+      },
+    ],
     hungAfter: '2s',
     interval: '1s',
     rediscoverInterval: '1s',
@@ -61,7 +68,12 @@ export function startDemoDaemon(c: DemoDaemonConfig, onLog: (rec: LogRecord) => 
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
   });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => { log.end(); r(code); }));
+  const exited = new Promise<number | null>((r) =>
+    proc.once('exit', (code) => {
+      log.end();
+      r(code);
+    }),
+  );
   for (const stream of [proc.stdout!, proc.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
       log.write(`${line}\n`);

@@ -47,8 +47,17 @@ export async function buildC(compiler: string, dir: string): Promise<string> {
   if (!existsSync(src)) throw new Error(`demo source missing: ${src}`);
   const out = join(dir, 'forkwatch-demo-reproducer');
   await new Promise<void>((res, rej) => {
-    execFile(compiler, ['-g', '-O1', '-pthread', '-o', out, src], { timeout: BUILD_TIMEOUT_MS, maxBuffer: MAX_OUTPUT }, (err, _o, stderr) =>
-      err ? rej(new Error(`${compiler} could not build the reproducer: ${String(stderr).slice(0, 2000) || err.message}`)) : res());
+    execFile(
+      compiler,
+      ['-g', '-O1', '-pthread', '-o', out, src],
+      { timeout: BUILD_TIMEOUT_MS, maxBuffer: MAX_OUTPUT },
+      (err, _o, stderr) =>
+        err
+          ? rej(
+              new Error(`${compiler} could not build the reproducer: ${String(stderr).slice(0, 2000) || err.message}`),
+            )
+          : res(),
+    );
   });
   return out;
 }
@@ -74,12 +83,25 @@ export async function startReproducer(argv: string[]): Promise<Reproducer> {
   const listeners: ((l: ReproducerLine) => void)[] = [];
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const ready = new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`the reproducer did not say "ready" within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
-    proc.once('error', (e) => { clearTimeout(timer); rej(e); });
-    void exited.then(() => { clearTimeout(timer); rej(new Error(`the reproducer exited early (${proc.exitCode ?? proc.signalCode})`)); });
+    const timer = setTimeout(
+      () => rej(new Error(`the reproducer did not say "ready" within ${READY_TIMEOUT_MS / 1000} s`)),
+      READY_TIMEOUT_MS,
+    );
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      rej(new Error(`the reproducer exited early (${proc.exitCode ?? proc.signalCode})`));
+    });
     createInterface({ input: proc.stdout! }).on('line', (text) => {
       const l = parseReproducerLine(text);
-      if (l === 'ready') { clearTimeout(timer); res(); return; }
+      if (l === 'ready') {
+        clearTimeout(timer);
+        res();
+        return;
+      }
       if (!l) return;
       if (l.kind !== 'reaped') childPids.push(l.pid);
       if (l.kind === 'forked') alive.add(l.pid);
@@ -129,7 +151,11 @@ export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): vo
 /** What /proc shows as its command line (an interpreter shim, e.g. pyenv's, execs the real one under the same pid). */
 function readCmdline(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`).subarray(0, 64 * 1024).toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+    return readFileSync(`/proc/${pid}/cmdline`)
+      .subarray(0, 64 * 1024)
+      .toString('utf8')
+      .replace(/\0+$/, '')
+      .replace(/\0/g, ' ');
   } catch {
     return null; // no procfs: the argv it was started with
   }

@@ -11,7 +11,17 @@ import { basename, join } from 'node:path';
 import type { Incident } from '../record/types.js';
 import { startDemoDaemon, type DemoDaemon, type LogRecord } from './daemon.js';
 import { reproducerArgv, startReproducer, type Reproducer, type ReproducerLine } from './reproducer.js';
-import { isForkRiskWarning, showCapture, showForkRiskWarning, showKernel, showOverdue, showSignature, showSlack, showTarget, type TargetView } from './show.js';
+import {
+  isForkRiskWarning,
+  showCapture,
+  showForkRiskWarning,
+  showKernel,
+  showOverdue,
+  showSignature,
+  showSlack,
+  showTarget,
+  type TargetView,
+} from './show.js';
 import { freeLoopbackPort, startSlackRecorder, type SlackRecorder } from './slack-recorder.js';
 import { chooseToolchain, findOnPath, missingToolchainMessage, type ReproducerKind } from './toolchain.js';
 
@@ -56,7 +66,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   mkdirSync(join(dir, 'state'), { mode: 0o700 });
   const running: Running = { dir };
   const stop = { signal: null as NodeJS.Signals | null, wake: () => {} };
-  const onSignal = (s: NodeJS.Signals) => { stop.signal = s; stop.wake(); };
+  const onSignal = (s: NodeJS.Signals) => {
+    stop.signal = s;
+    stop.wake();
+  };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let code: number;
   try {
@@ -81,9 +94,19 @@ async function drive(
   const { out } = opts;
   const startedAt = Date.now();
   if (!findOnPath('eu-stack', process.env.PATH) && !findOnPath('gdb', process.env.PATH)) {
-    out('note: neither eu-stack nor gdb is installed, so no stack will be captured (apt-get install elfutils); the kernel proof still confirms the hang.\n');
+    out(
+      'note: neither eu-stack nor gdb is installed, so no stack will be captured (apt-get install elfutils); the kernel proof still confirms the hang.\n',
+    );
   }
-  const p: Progress = { found: false, incidentId: null, kernelShown: false, capture: null, confirmed: false, slack: false, movedOn: false };
+  const p: Progress = {
+    found: false,
+    incidentId: null,
+    kernelShown: false,
+    capture: null,
+    confirmed: false,
+    slack: false,
+    movedOn: false,
+  };
   let failure: string | null = null;
   // The alert and the kill can land within the confirming tick, before the API calls that show the stages
   // leading to them return: they are shown after those, in this order (Slack, remediation, the parent's lines).
@@ -93,9 +116,20 @@ async function drive(
     else afterConfirmed.push({ rank, text });
   };
   let wake: () => void = () => {};
-  const waitForChange = () => new Promise<void>((r) => { wake = r; stop.wake = r; });
+  const waitForChange = () =>
+    new Promise<void>((r) => {
+      wake = r;
+      stop.wake = r;
+    });
   const events: Promise<void>[] = [];
-  const track = (f: () => Promise<void>) => events.push(f().catch((e: unknown) => { failure = (e as Error).message; }).finally(() => wake()));
+  const track = (f: () => Promise<void>) =>
+    events.push(
+      f()
+        .catch((e: unknown) => {
+          failure = (e as Error).message;
+        })
+        .finally(() => wake()),
+    );
 
   running.slack = await startSlackRecorder((msg) => {
     const text = msg.text ?? JSON.stringify(msg);
@@ -109,7 +143,9 @@ async function drive(
   const argv = await reproducerArgv(tool, running.dir, basename(running.dir));
   running.repro = await startReproducer(argv);
   const repro = running.repro;
-  out(`reproducer (${tool.kind === 'c' ? `C, built with ${tool.program}` : `Python, ${tool.program}`}): pid ${repro.pid}, a thread holds a lock across fork()\n`);
+  out(
+    `reproducer (${tool.kind === 'c' ? `C, built with ${tool.program}` : `Python, ${tool.program}`}): pid ${repro.pid}, a thread holds a lock across fork()\n`,
+  );
   let ending = false; // what the reproducer says while the demo ends it is not news
   repro.onLine((l) => {
     if (ending) return;
@@ -127,7 +163,8 @@ async function drive(
     else if (msg === 'stack capture' && repro.childPids.includes(Number(rec.pid))) p.capture = rec;
     else if (msg === 'incident opened (suspect)') track(async () => onOpened(String(rec.incident)));
     else if (msg === 'incident confirmed') track(async () => onConfirmed(String(rec.incident)));
-    else if (msg.startsWith('remediation kill of child') || msg.startsWith('remediation skipped')) outAfterConfirmed(1, `remediation: ${msg}\n`);
+    else if (msg.startsWith('remediation kill of child') || msg.startsWith('remediation skipped'))
+      outAfterConfirmed(1, `remediation: ${msg}\n`);
     else if (typeof rec.level === 'number' && rec.level >= 50) out(`daemon error: ${msg}\n`);
   };
   const onOpened = async (id: string) => {
@@ -138,7 +175,10 @@ async function drive(
   };
   const showKernelOnce = (i: Incident) => {
     const k = showKernel(i.evidence.kernel ?? []);
-    if (k && !p.kernelShown) { p.kernelShown = true; out(k); }
+    if (k && !p.kernelShown) {
+      p.kernelShown = true;
+      out(k);
+    }
   };
   const onConfirmed = async (id: string) => {
     const i = await getJson<Incident>(`${api}/api/v1/incidents/${encodeURIComponent(id)}`);
@@ -147,16 +187,29 @@ async function drive(
     out(showSignature(i));
     const onPage = (await getText(`${api}/`)).includes(i.id);
     const page = onPage ? `on the status page: ${api}/` : `not on the status page yet: ${api}/`;
-    out(`incident ${i.id} confirmed ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the demo started; ${page} (API: ${api}/api/v1/incidents/${i.id})\n`);
+    out(
+      `incident ${i.id} confirmed ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the demo started; ${page} (API: ${api}/api/v1/incidents/${i.id})\n`,
+    );
     p.confirmed = true;
     for (const { text } of afterConfirmed.splice(0).sort((a, b) => a.rank - b.rank)) out(text);
   };
   running.daemon = startDemoDaemon(
-    { dir: running.dir, reproducerPid: repro.pid, reproducerCmdline: repro.cmdline, user: userInfo().username, port, slackUrl: running.slack.url, remediate: opts.remediate },
+    {
+      dir: running.dir,
+      reproducerPid: repro.pid,
+      reproducerCmdline: repro.cmdline,
+      user: userInfo().username,
+      port,
+      slackUrl: running.slack.url,
+      remediate: opts.remediate,
+    },
     onLog,
   );
   let daemonExit: number | null | undefined;
-  void running.daemon.exited.then((c) => { daemonExit = c; wake(); });
+  void running.daemon.exited.then((c) => {
+    daemonExit = c;
+    wake();
+  });
 
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
@@ -168,7 +221,11 @@ async function drive(
     if (daemonExit !== undefined) throw new Error(`the daemon exited (${daemonExit})`);
     if (!p.found) {
       const t = await findTarget(api);
-      if (t) { p.found = true; out(showTarget(t)); repro.fork(); }
+      if (t) {
+        p.found = true;
+        out(showTarget(t));
+        repro.fork();
+      }
     }
     const done = p.confirmed && p.slack && (!opts.remediate || p.movedOn);
     if (opts.once && done) {
@@ -178,7 +235,9 @@ async function drive(
       return 0;
     }
     if (opts.once && Date.now() > deadline) {
-      throw new Error(`no confirmed incident${opts.remediate ? ' with the parent moving on' : ''} within ${opts.timeoutMs / 1000} s (found target: ${p.found}, incident: ${p.incidentId ?? 'none'}, confirmed: ${p.confirmed}, Slack message: ${p.slack})`);
+      throw new Error(
+        `no confirmed incident${opts.remediate ? ' with the parent moving on' : ''} within ${opts.timeoutMs / 1000} s (found target: ${p.found}, incident: ${p.incidentId ?? 'none'}, confirmed: ${p.confirmed}, Slack message: ${p.slack})`,
+      );
     }
     await Promise.race([waitForChange(), sleep(p.found ? 1000 : POLL_MS)]);
   }
@@ -217,8 +276,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 /** Ends what the demo started, by pid: the reproducer's children and itself, the daemon, the Slack stand-in; removes the temp dir. */
 async function cleanUp(r: Running, out: (text: string) => void): Promise<void> {
   const pids: number[] = [];
-  if (r.repro) { pids.push(r.repro.pid, ...r.repro.alivePids()); await r.repro.stop(); }
-  if (r.daemon) { pids.push(r.daemon.pid); await r.daemon.stop(); }
+  if (r.repro) {
+    pids.push(r.repro.pid, ...r.repro.alivePids());
+    await r.repro.stop();
+  }
+  if (r.daemon) {
+    pids.push(r.daemon.pid);
+    await r.daemon.stop();
+  }
   if (r.slack) await r.slack.close();
   rmSync(r.dir, { recursive: true, force: true });
   out(`cleaned up: ended pids ${pids.join(', ') || 'none'}, removed ${r.dir}\n`);
@@ -228,8 +293,13 @@ async function cleanUp(r: Running, out: (text: string) => void): Promise<void> {
 function daemonLogTail(r: Running): string {
   if (!r.daemon) return '';
   try {
-    const lines = readFileSync(r.daemon.logFile, 'utf8').split('\n').filter((l) => l && !l.includes('"tick done"'));
-    return `the daemon's last log lines:\n${lines.slice(-15).map((l) => `  ${l.slice(0, 600)}`).join('\n')}\n`;
+    const lines = readFileSync(r.daemon.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.includes('"tick done"'));
+    return `the daemon's last log lines:\n${lines
+      .slice(-15)
+      .map((l) => `  ${l.slice(0, 600)}`)
+      .join('\n')}\n`;
   } catch {
     return '';
   }

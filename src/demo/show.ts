@@ -5,7 +5,14 @@
 import type { KernelEvidence } from '../capture/types.js';
 import type { Incident } from '../record/types.js';
 
-export const STAGES = ['found the target', 'child overdue', 'kernel proof', 'stack captured', 'signature matched', 'Slack message'] as const;
+export const STAGES = [
+  'found the target',
+  'child overdue',
+  'kernel proof',
+  'stack captured',
+  'signature matched',
+  'Slack message',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 export function stageLine(stage: StageName, detail: string): string {
@@ -20,22 +27,36 @@ export interface TargetView {
 
 export function showTarget(t: TargetView): string {
   const p = t.processes[0]!;
-  return stageLine('found the target', `"${t.name}" pid ${p.pid} (user ${p.user ?? '?'}, ${p.threads} threads): ${p.cmdline}`);
+  return stageLine(
+    'found the target',
+    `"${t.name}" pid ${p.pid} (user ${p.user ?? '?'}, ${p.threads} threads): ${p.cmdline}`,
+  );
 }
 
 export function showOverdue(i: Incident, hungAfterMs: number): string {
   const c = i.evidence.child;
-  const image = c ? `still the parent's image (${c.exe ?? c.cmdline}), ${c.threads} thread, state ${c.stateCode}` : "never exec'd";
-  return stageLine('child overdue', `child ${i.childPid} of pid ${i.targetPid} never exec'd within hungAfter ${hungAfterMs / 1000} s: ${image}`);
+  const image = c
+    ? `still the parent's image (${c.exe ?? c.cmdline}), ${c.threads} thread, state ${c.stateCode}`
+    : "never exec'd";
+  return stageLine(
+    'child overdue',
+    `child ${i.childPid} of pid ${i.targetPid} never exec'd within hungAfter ${hungAfterMs / 1000} s: ${image}`,
+  );
 }
 
 export function showKernel(samples: readonly KernelEvidence[]): string | null {
   const k = samples[samples.length - 1];
   if (!k) return null;
   const futex = k.futexWaitPrivate ? 'FUTEX_WAIT_PRIVATE with no timeout' : 'a futex wait';
-  const cpu = samples.length > 1 ? `, CPU ${samples[0]!.cpuTimeMs ?? '?'} → ${k.cpuTimeMs ?? '?'} ms over ${samples.length} samples` : '';
+  const cpu =
+    samples.length > 1
+      ? `, CPU ${samples[0]!.cpuTimeMs ?? '?'} → ${k.cpuTimeMs ?? '?'} ms over ${samples.length} samples`
+      : '';
   const syscall = k.syscallNr === null ? 'syscall unreadable' : `blocked in syscall ${k.syscallNr}`;
-  return stageLine('kernel proof', `state ${k.state}, ${k.threads} thread, wchan ${k.wchan ?? '?'}, ${syscall} (${futex})${cpu}`);
+  return stageLine(
+    'kernel proof',
+    `state ${k.state}, ${k.threads} thread, wchan ${k.wchan ?? '?'}, ${syscall} (${futex})${cpu}`,
+  );
 }
 
 export function showCapture(rec: Record<string, unknown>, i: Incident): string {
@@ -46,8 +67,12 @@ export function showCapture(rec: Record<string, unknown>, i: Incident): string {
 
 export function showSignature(i: Incident): string {
   const m = i.evidence.matches?.find((x) => x.signatureId === i.signatureId) ?? i.evidence.matches?.[0];
-  if (!m) return stageLine('signature matched', `none; confirmed as ${i.signatureId ?? 'unknown'} (kernel proof alone)`);
-  return stageLine('signature matched', `${m.signatureId} (${m.severity}): ${m.title}\n      matched frames: ${m.frames.join(' → ')}`);
+  if (!m)
+    return stageLine('signature matched', `none; confirmed as ${i.signatureId ?? 'unknown'} (kernel proof alone)`);
+  return stageLine(
+    'signature matched',
+    `${m.signatureId} (${m.severity}): ${m.title}\n      matched frames: ${m.frames.join(' → ')}`,
+  );
 }
 
 /** The audit's warning (src/audit/daemon/message.ts) starts with these words. */
@@ -60,6 +85,12 @@ export function showForkRiskWarning(text: string): string {
 }
 
 export function showSlack(text: string): string {
-  return stageLine('Slack message', 'as it would be sent (to the demo\'s local stand-in, nothing left this machine):') +
-    text.split('\n').map((l) => `    | ${l}`).join('\n') + '\n';
+  return (
+    stageLine('Slack message', "as it would be sent (to the demo's local stand-in, nothing left this machine):") +
+    text
+      .split('\n')
+      .map((l) => `    | ${l}`)
+      .join('\n') +
+    '\n'
+  );
 }

@@ -35,7 +35,11 @@ export async function startSlackRecorder(onMessage: (payload: { text?: string })
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/services/T0DEMO/B0DEMO/forkwatch-demo`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -62,8 +62,12 @@ export function chooseToolchain(forced: ReproducerKind | null, pathList: string 
 
 export function missingToolchainMessage(forced: ReproducerKind | null): string {
   const kinds = forced ? [forced] : REPRODUCER_KINDS;
-  const wanted = kinds.map((k) => (k === 'c' ? `a C compiler (${PROGRAMS.c.join(', ')})` : 'Python 3 (python3)')).join(' or ');
+  const wanted = kinds
+    .map((k) => (k === 'c' ? `a C compiler (${PROGRAMS.c.join(', ')})` : 'Python 3 (python3)'))
+    .join(' or ');
   const pkgs = kinds.map((k) => INSTALL_HINT[k]).join(', or ');
-  return `forkwatch demo builds its deadlocking reproducer with ${wanted}, and found none on PATH.\n` +
-    `Install one, e.g. on Debian/Ubuntu: apt-get install ${pkgs.replace(' (and libc6-dev)', ' libc6-dev')}\n`;
+  return (
+    `forkwatch demo builds its deadlocking reproducer with ${wanted}, and found none on PATH.\n` +
+    `Install one, e.g. on Debian/Ubuntu: apt-get install ${pkgs.replace(' (and libc6-dev)', ' libc6-dev')}\n`
+  );
 }

@@ -30,7 +30,8 @@ async function alertmanagerStatus(base: string, timeoutMs: number): Promise<Chec
     const text = (await res.text()).slice(0, MAX_STATUS_CHARS);
     if (!res.ok) return result(check, 'fail', `GET /api/v2/status: HTTP ${res.status}`, fix);
     const version = statusVersion(text);
-    if (version === null) return result(check, 'fail', 'GET /api/v2/status answered 200 but not with an Alertmanager status object', fix);
+    if (version === null)
+      return result(check, 'fail', 'GET /api/v2/status answered 200 but not with an Alertmanager status object', fix);
     return result(check, 'ok', `GET /api/v2/status: 200, Alertmanager ${version}`);
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
@@ -48,7 +49,10 @@ function basicAuth(text: string, timeoutMs: number): [string, RequestInit] {
   const u = new URL(text);
   if (!u.username && !u.password) return [text, init];
   const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-  return [withoutCredentials(text), { ...init, headers: { authorization: `Basic ${Buffer.from(pair).toString('base64')}` } }];
+  return [
+    withoutCredentials(text),
+    { ...init, headers: { authorization: `Basic ${Buffer.from(pair).toString('base64')}` } },
+  ];
 }
 
 /** Pure: versionInfo.version of an Alertmanager status body, 'unknown' when absent, null when not a status object. */
@@ -65,7 +69,15 @@ export function statusVersion(text: string): string | null {
 
 export async function slackChecks(config: Config, sendTest: boolean): Promise<CheckResult[]> {
   const url = config.alerts.slack.webhookUrl;
-  if (!url) return [result('slack webhook', 'warn', 'not configured: no Slack alerts', 'set alerts.slack.webhookUrlFile (a 0600 file holding the URL) or FORKWATCH_ALERTS_SLACK_WEBHOOK_URL')];
+  if (!url)
+    return [
+      result(
+        'slack webhook',
+        'warn',
+        'not configured: no Slack alerts',
+        'set alerts.slack.webhookUrlFile (a 0600 file holding the URL) or FORKWATCH_ALERTS_SLACK_WEBHOOK_URL',
+      ),
+    ];
   const problem = webhookProblem(url);
   const host = hostOf(url);
   if (problem) return [result('slack webhook', 'fail', problem, 'set the webhook to the https:// URL Slack gave')];
@@ -75,9 +87,21 @@ export async function slackChecks(config: Config, sendTest: boolean): Promise<Ch
     return out;
   }
   const text = `forkwatch doctor on ${hostname()}: test message (forkwatch doctor --send-test)`;
-  const r = await postJson(url, { text }, { timeoutMs: Math.min(config.alerts.slack.timeoutMs, MAX_HTTP_MS), redact: urlRedactor(url, SLACK_REDACTED) });
+  const r = await postJson(
+    url,
+    { text },
+    { timeoutMs: Math.min(config.alerts.slack.timeoutMs, MAX_HTTP_MS), redact: urlRedactor(url, SLACK_REDACTED) },
+  );
   if (r.outcome === 'sent') out.push(result('slack test message', 'ok', `sent to ${host}: HTTP ${r.status}`));
-  else out.push(result('slack test message', 'fail', `not delivered to ${host}: ${r.error}`, 'check the webhook in Slack (revoked? channel archived?) and this host\'s outbound HTTPS'));
+  else
+    out.push(
+      result(
+        'slack test message',
+        'fail',
+        `not delivered to ${host}: ${r.error}`,
+        "check the webhook in Slack (revoked? channel archived?) and this host's outbound HTTPS",
+      ),
+    );
   return out;
 }
 

@@ -11,7 +11,8 @@ import type { Config } from '../config/config.js';
 import { startOwnSleeper } from './own-child.js';
 import { result, type CheckResult } from './types.js';
 
-const INSTALL_FIX = 'install a tracer: apt-get install elfutils (eu-stack) or gdb; or set tools.<name> to its absolute path';
+const INSTALL_FIX =
+  'install a tracer: apt-get install elfutils (eu-stack) or gdb; or set tools.<name> to its absolute path';
 /** A capture of a one-thread sleep takes ~10 ms (eu-stack) to ~1 s (gdb); the daemon's own timeout if shorter. */
 const ATTACH_TIMEOUT_MS = 15_000;
 
@@ -21,14 +22,18 @@ export function backendsInstalled(config: Config): { line: CheckResult; backends
   const missing = config.capture.order.filter((n) => !backends.some((b) => b.name === n));
   const found = backends.map((b) => `${b.name} (${b.path})`).join(', ');
   const detail = `${found || 'none'} of capture.order [${config.capture.order.join(', ')}]${missing.length ? `; not found: ${missing.join(', ')}` : ''}`;
-  if (!config.capture.enabled) return { line: result('capture backends', 'skip', `capture.enabled is false; ${detail}`), backends: [] };
+  if (!config.capture.enabled)
+    return { line: result('capture backends', 'skip', `capture.enabled is false; ${detail}`), backends: [] };
   return { line: result('capture backends', backends.length ? 'ok' : 'fail', detail, INSTALL_FIX), backends };
 }
 
 export async function attachChecks(config: Config, backends: CaptureBackend[]): Promise<CheckResult[]> {
   if (backends.length === 0) return [];
   const child = await startOwnSleeper();
-  if (!child) return backends.map((b) => result(`attach ${b.name}`, 'unknown', 'no sleep in /usr/bin:/bin to attach to', 'install coreutils'));
+  if (!child)
+    return backends.map((b) =>
+      result(`attach ${b.name}`, 'unknown', 'no sleep in /usr/bin:/bin to attach to', 'install coreutils'),
+    );
   try {
     const out: CheckResult[] = [];
     for (const b of backends) out.push(await attachOne(config, b, child.pid));
@@ -52,7 +57,12 @@ async function attachOne(config: Config, b: CaptureBackend, pid: number): Promis
   const parsed = parseStack(r.stdout, b.format);
   const frames = parsed.threads.reduce((n, th) => n + th.frames.length, 0);
   const ms = `${Math.round(r.durationMs)} ms`;
-  if (!r.failed && frames > 0) return result(check, 'ok', `${b.name} -p ${pid} (doctor's own sleep): ${parsed.threads.length} thread(s), ${frames} frame(s) parsed as ${parsed.format} in ${ms}`);
+  if (!r.failed && frames > 0)
+    return result(
+      check,
+      'ok',
+      `${b.name} -p ${pid} (doctor's own sleep): ${parsed.threads.length} thread(s), ${frames} frame(s) parsed as ${parsed.format} in ${ms}`,
+    );
   const why = firstReason(r.stderr + '\n' + r.stdout) ?? r.cause ?? 'no frames in its output';
   const status = frames > 0 ? 'warn' : 'fail';
   return result(check, status, `${b.name} against doctor's own sleep (pid ${pid}): ${why} (${ms})`, attachFix(why));

@@ -30,7 +30,8 @@ export type Verdict = { status: 'ok' | 'warn' | 'fail'; detail: string; fix: str
 
 /** Can this process's tracers attach under Yama, given whether it holds CAP_SYS_PTRACE? */
 export function yamaVerdict(scope: PtraceScope | null, ptraceCap: boolean): Verdict {
-  const fixCap = 'grant CAP_SYS_PTRACE (systemd: AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH) or run as root';
+  const fixCap =
+    'grant CAP_SYS_PTRACE (systemd: AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH) or run as root';
   switch (scope) {
     case null:
       return { status: 'ok', detail: 'Yama not enabled: ptrace follows the classic rules', fix: null };
@@ -39,7 +40,11 @@ export function yamaVerdict(scope: PtraceScope | null, ptraceCap: boolean): Verd
     case 1:
       return ptraceCap
         ? { status: 'ok', detail: 'ptrace_scope 1 (descendants only); CAP_SYS_PTRACE held lifts it', fix: null }
-        : { status: 'fail', detail: 'ptrace_scope 1: only descendants can be traced, and a JVM is never the tracer\'s descendant', fix: fixCap };
+        : {
+            status: 'fail',
+            detail: "ptrace_scope 1: only descendants can be traced, and a JVM is never the tracer's descendant",
+            fix: fixCap,
+          };
     case 2:
       return ptraceCap
         ? { status: 'ok', detail: 'ptrace_scope 2 (admin only); CAP_SYS_PTRACE held', fix: null }
@@ -61,8 +66,15 @@ export function parsePprivEffective(text: string): string[] | null {
 
 /** proc_owner (or the whole set) in the effective privileges: another user's process can be examined. */
 export function pprivVerdict(effective: string[] | null): Verdict {
-  if (effective === null) return { status: 'fail', detail: 'no E: line in the ppriv output', fix: 'run forkwatch as root or with proc_owner' };
-  const held = !effective.includes('!proc_owner') && (effective.includes('all') || effective.includes('zone') || effective.includes('proc_owner'));
+  if (effective === null)
+    return {
+      status: 'fail',
+      detail: 'no E: line in the ppriv output',
+      fix: 'run forkwatch as root or with proc_owner',
+    };
+  const held =
+    !effective.includes('!proc_owner') &&
+    (effective.includes('all') || effective.includes('zone') || effective.includes('proc_owner'));
   if (held) {
     return { status: 'ok', detail: `proc_owner in the effective set (${effective.length} privileges)`, fix: null };
   }

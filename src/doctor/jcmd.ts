@@ -15,19 +15,23 @@ import type { Config } from '../config/config.js';
 import { stopChild, track, trackDir } from './own-child.js';
 import { result, type CheckResult } from './types.js';
 
-const SLEEPER = 'public class DoctorSleep { public static void main(String[] a) throws Exception { System.out.println("ready"); Thread.sleep(120000); } }\n';
+const SLEEPER =
+  'public class DoctorSleep { public static void main(String[] a) throws Exception { System.out.println("ready"); Thread.sleep(120000); } }\n';
 /** The source launcher compiles in memory: ~1-3 s idle, much more on a loaded 2-core box. */
 const JVM_READY_MS = 60_000;
 const CHECK = 'jcmd thread dump';
 
 /** config: as resolved at start (tools.jcmd absolute, or '' when not found). */
 export async function jcmdCheck(config: Config): Promise<CheckResult> {
-  if (!config.threadDump.enabled) return result(CHECK, 'skip', 'skipped: threadDump.enabled is false (no thread dumps are taken)');
+  if (!config.threadDump.enabled)
+    return result(CHECK, 'skip', 'skipped: threadDump.enabled is false (no thread dumps are taken)');
   const jcmd = config.tools.jcmd;
-  const fix = 'install a JDK (apt-get install default-jdk-headless) or set tools.jcmd to its absolute path; or set threadDump.enabled: false';
+  const fix =
+    'install a JDK (apt-get install default-jdk-headless) or set tools.jcmd to its absolute path; or set threadDump.enabled: false';
   if (!jcmd) return result(CHECK, 'fail', 'threadDump.enabled is true but jcmd (tools.jcmd) was not found', fix);
   const java = resolveExecutable(join(dirname(realpathSync(jcmd)), 'java'));
-  if (!java) return result(CHECK, 'unknown', `no java beside ${jcmd} to start a JVM of doctor's own: jcmd not tried`, fix);
+  if (!java)
+    return result(CHECK, 'unknown', `no java beside ${jcmd} to start a JVM of doctor's own: jcmd not tried`, fix);
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-doctor-'));
   const forget = trackDir(dir);
   try {
@@ -41,14 +45,39 @@ export async function jcmdCheck(config: Config): Promise<CheckResult> {
 
 async function dumpOwnJvm(config: Config, jcmd: string, java: string, dir: string): Promise<CheckResult> {
   const args = ['-Xmx32m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', join(dir, 'DoctorSleep.java')];
-  const proc = spawn(java, args, { stdio: ['ignore', 'pipe', 'ignore'], cwd: dir, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: dir } });
+  const proc = spawn(java, args, {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: dir },
+  });
   track(proc);
   try {
     const ready = await waitForReady(proc.stdout!, JVM_READY_MS);
-    if (!ready || proc.pid === undefined) return result(CHECK, 'unknown', `doctor's own JVM (${java}) did not start within ${JVM_READY_MS} ms: jcmd not tried`, `run ${java} -version`);
-    const t = await takeThreadDump(proc.pid, { jcmdPath: jcmd, timeoutMs: config.threadDump.timeoutMs, maxOutputBytes: config.capture.maxOutputBytes, procRoot: config.procRoot });
-    if (t.ok && t.dump) return result(CHECK, 'ok', `jcmd ${proc.pid} Thread.print (doctor's own JVM): ${t.dump.threads.length} Java threads in ${Math.round(t.durationMs)} ms`);
-    return result(CHECK, 'fail', `against doctor's own JVM: ${t.reason ?? 'no threads'}`, 'jcmd runs as the JVM\'s user (setpriv, util-linux) and needs the JVM\'s /tmp: check both, and threadDump.timeout');
+    if (!ready || proc.pid === undefined)
+      return result(
+        CHECK,
+        'unknown',
+        `doctor's own JVM (${java}) did not start within ${JVM_READY_MS} ms: jcmd not tried`,
+        `run ${java} -version`,
+      );
+    const t = await takeThreadDump(proc.pid, {
+      jcmdPath: jcmd,
+      timeoutMs: config.threadDump.timeoutMs,
+      maxOutputBytes: config.capture.maxOutputBytes,
+      procRoot: config.procRoot,
+    });
+    if (t.ok && t.dump)
+      return result(
+        CHECK,
+        'ok',
+        `jcmd ${proc.pid} Thread.print (doctor's own JVM): ${t.dump.threads.length} Java threads in ${Math.round(t.durationMs)} ms`,
+      );
+    return result(
+      CHECK,
+      'fail',
+      `against doctor's own JVM: ${t.reason ?? 'no threads'}`,
+      "jcmd runs as the JVM's user (setpriv, util-linux) and needs the JVM's /tmp: check both, and threadDump.timeout",
+    );
   } finally {
     await stopChild(proc);
   }

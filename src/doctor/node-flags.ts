@@ -7,7 +7,11 @@ import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
 import { readPrefix } from '../util/read-file-bounded.js';
 import { result, type CheckResult } from './types.js';
 
-export const UNIT_PATHS = ['/etc/systemd/system/forkwatch.service', '/usr/lib/systemd/system/forkwatch.service', '/lib/systemd/system/forkwatch.service'];
+export const UNIT_PATHS = [
+  '/etc/systemd/system/forkwatch.service',
+  '/usr/lib/systemd/system/forkwatch.service',
+  '/lib/systemd/system/forkwatch.service',
+];
 const FLAGS_FIX = `start the daemon as: node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli/index.js run (npm start and deploy/systemd/forkwatch.service do)`;
 
 export interface NodeFlagInputs {
@@ -27,25 +31,48 @@ export function readNodeFlagInputs(): NodeFlagInputs {
       break;
     }
   }
-  return { nodeVersion: process.versions.node, execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS, unit };
+  return {
+    nodeVersion: process.versions.node,
+    execArgv: process.execArgv,
+    nodeOptions: process.env.NODE_OPTIONS,
+    unit,
+  };
 }
 
 /** Pure. */
 export function nodeFlagChecks(i: NodeFlagInputs): CheckResult[] {
   const major = Number(i.nodeVersion.split('.', 1)[0]);
-  const version = major >= 20 ? result('node version', 'ok', `node ${i.nodeVersion}`) : result('node version', 'fail', `node ${i.nodeVersion}: forkwatch needs Node 20 or later`, 'install Node 20 (e.g. from NodeSource or Debian trixie)');
+  const version =
+    major >= 20
+      ? result('node version', 'ok', `node ${i.nodeVersion}`)
+      : result(
+          'node version',
+          'fail',
+          `node ${i.nodeVersion}: forkwatch needs Node 20 or later`,
+          'install Node 20 (e.g. from NodeSource or Debian trixie)',
+        );
   return [version, flagsLine(i)];
 }
 
 function flagsLine(i: NodeFlagInputs): CheckResult {
   const own = missingNodeFlags(i.execArgv, i.nodeOptions);
-  if (own.length === 0) return result('node flags', 'ok', `started with the daemon's flags (${DAEMON_NODE_FLAGS.length})`);
+  if (own.length === 0)
+    return result('node flags', 'ok', `started with the daemon's flags (${DAEMON_NODE_FLAGS.length})`);
   if (i.unit) {
     const exec = i.unit.text.split('\n').filter((l) => /^ExecStart=/.test(l.trim()));
     if (exec.length === 0) return result('node flags', 'warn', `${i.unit.path} has no ExecStart=`, FLAGS_FIX);
     const missing = missingNodeFlags(exec.join(' ').split(/\s+/), undefined);
     if (missing.length === 0) return result('node flags', 'ok', `${i.unit.path} ExecStart= passes the daemon's flags`);
-    return result('node flags', 'warn', `${i.unit.path} ExecStart= lacks ${missing.join(' ')}: more memory than measured (bench/RESULTS.md)`, FLAGS_FIX);
+    return result(
+      'node flags',
+      'warn',
+      `${i.unit.path} ExecStart= lacks ${missing.join(' ')}: more memory than measured (bench/RESULTS.md)`,
+      FLAGS_FIX,
+    );
   }
-  return result('node flags', 'skip', `skipped: doctor was not started with the daemon's flags (lacks ${own.length}) and no forkwatch.service is installed to read; start doctor as the launcher starts the daemon to check them`);
+  return result(
+    'node flags',
+    'skip',
+    `skipped: doctor was not started with the daemon's flags (lacks ${own.length}) and no forkwatch.service is installed to read; start doctor as the launcher starts the daemon to check them`,
+  );
 }

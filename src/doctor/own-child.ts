@@ -31,7 +31,8 @@ export function killOwnChildren(): void {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   for (const proc of live) {
     try {
-      if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) process.kill(proc.pid, 'SIGKILL');
+      if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null)
+        process.kill(proc.pid, 'SIGKILL');
     } catch {
       // gone meanwhile
     }

@@ -2,7 +2,15 @@
 import { ownProc, ProcFS } from '../proc/fs.js';
 import { isFailure, orNull } from '../proc/read.js';
 import { runProgram } from '../util/run-program.js';
-import { missingCaps, parsePprivEffective, parsePtraceScope, pprivVerdict, yamaVerdict, hasCap, type PtraceScope } from './capabilities.js';
+import {
+  missingCaps,
+  parsePprivEffective,
+  parsePtraceScope,
+  pprivVerdict,
+  yamaVerdict,
+  hasCap,
+  type PtraceScope,
+} from './capabilities.js';
 import { result, type CheckResult } from './types.js';
 
 const YAMA_FILE = 'sys/kernel/yama/ptrace_scope';
@@ -31,14 +39,37 @@ export function readLinuxPrivileges(procRoot = '/proc'): LinuxPrivileges {
 export function linuxPrivilegeChecks(p: LinuxPrivileges): CheckResult[] {
   const out: CheckResult[] = [];
   if (p.capEff === null || p.euid === null) {
-    out.push(result('privileges', 'unknown', 'no CapEff/Uid line in /proc/self/status', 'run doctor on Linux with /proc mounted'));
+    out.push(
+      result(
+        'privileges',
+        'unknown',
+        'no CapEff/Uid line in /proc/self/status',
+        'run doctor on Linux with /proc mounted',
+      ),
+    );
   } else {
     const missing = missingCaps(p.capEff);
     const caps = `CapEff ${p.capEff.toString(16).padStart(16, '0')}`;
-    if (missing.length === 0) out.push(result('privileges', 'ok', `${p.euid === 0 ? 'root, ' : `uid ${p.euid}, `}CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH effective (${caps})`));
-    else out.push(result('privileges', 'fail', `uid ${p.euid}: ${missing.join(' and ')} not in the effective set (${caps}): another user's JVM cannot be traced nor its /proc files read`, CAPS_FIX));
+    if (missing.length === 0)
+      out.push(
+        result(
+          'privileges',
+          'ok',
+          `${p.euid === 0 ? 'root, ' : `uid ${p.euid}, `}CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH effective (${caps})`,
+        ),
+      );
+    else
+      out.push(
+        result(
+          'privileges',
+          'fail',
+          `uid ${p.euid}: ${missing.join(' and ')} not in the effective set (${caps}): another user's JVM cannot be traced nor its /proc files read`,
+          CAPS_FIX,
+        ),
+      );
   }
-  if (p.scope === 'malformed') out.push(result('yama ptrace_scope', 'unknown', `${YAMA_PATH} holds something other than 0-3`, `cat ${YAMA_PATH}`));
+  if (p.scope === 'malformed')
+    out.push(result('yama ptrace_scope', 'unknown', `${YAMA_PATH} holds something other than 0-3`, `cat ${YAMA_PATH}`));
   else {
     const v = yamaVerdict(p.scope, p.capEff !== null && hasCap(p.capEff, 'CAP_SYS_PTRACE'));
     out.push(result('yama ptrace_scope', v.status, v.detail, v.fix));
@@ -49,7 +80,15 @@ export function linuxPrivilegeChecks(p: LinuxPrivileges): CheckResult[] {
 /** illumos: `ppriv <our pid>`, absolute, bounded. */
 export async function illumosPrivilegeChecks(): Promise<CheckResult[]> {
   const r = await runProgram('/usr/bin/ppriv', [String(process.pid)], { timeoutMs: 5000, maxOutputBytes: 64 * 1024 });
-  if (r.failed) return [result('privileges', 'unknown', `ppriv ${process.pid} failed: ${r.cause ?? 'no output'}`, 'check that /usr/bin/ppriv runs')];
+  if (r.failed)
+    return [
+      result(
+        'privileges',
+        'unknown',
+        `ppriv ${process.pid} failed: ${r.cause ?? 'no output'}`,
+        'check that /usr/bin/ppriv runs',
+      ),
+    ];
   const v = pprivVerdict(parsePprivEffective(r.stdout));
   return [result('privileges', v.status, v.detail, v.fix)];
 }

@@ -27,7 +27,15 @@ export async function runDoctor(raw: Config, opts: DoctorOptions): Promise<Check
   out.push(...(await guarded('privileges', () => privilegeChecks())));
   const installed = backendsInstalled(config);
   out.push(installed.line);
-  if (!tools.prlimit) out.push(result('tracer box', 'warn', 'prlimit (util-linux) not found in /usr/sbin:/usr/bin:/sbin:/bin: tracers would run without resource limits', 'apt-get install util-linux'));
+  if (!tools.prlimit)
+    out.push(
+      result(
+        'tracer box',
+        'warn',
+        'prlimit (util-linux) not found in /usr/sbin:/usr/bin:/sbin:/bin: tracers would run without resource limits',
+        'apt-get install util-linux',
+      ),
+    );
   out.push(...(await guarded('attach', () => attachChecks(config, installed.backends))));
   out.push(...(await guarded('jcmd thread dump', async () => [await jcmdCheck(config)])));
   out.push(...(await guarded('targets', async () => targetChecks(await scanTargets(config)))));

@@ -33,7 +33,14 @@ export function stateDirChecks(stateDir: string): CheckResult[] {
   try {
     refusePseudoFileSystem(dir, dir);
   } catch (err) {
-    return [result('stateDir', 'fail', (err as Error).message, 'set stateDir to a directory on a real disk, e.g. /var/lib/forkwatch')];
+    return [
+      result(
+        'stateDir',
+        'fail',
+        (err as Error).message,
+        'set stateDir to a directory on a real disk, e.g. /var/lib/forkwatch',
+      ),
+    ];
   }
   const exists = existsSync(dir);
   const out = [exists ? existingDir(dir) : creatable(dir)];
@@ -44,11 +51,17 @@ export function stateDirChecks(stateDir: string): CheckResult[] {
 }
 
 function existingDir(dir: string): CheckResult {
-  if (!statSync(dir).isDirectory()) return result('stateDir', 'fail', `${dir} exists and is not a directory`, 'set stateDir to a directory');
+  if (!statSync(dir).isDirectory())
+    return result('stateDir', 'fail', `${dir} exists and is not a directory`, 'set stateDir to a directory');
   try {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (err) {
-    return result('stateDir', 'fail', `${dir} is not writable by uid ${process.geteuid?.()}: ${(err as NodeJS.ErrnoException).code}`, `chown ${process.geteuid?.()} ${dir} && chmod 700 ${dir}`);
+    return result(
+      'stateDir',
+      'fail',
+      `${dir} is not writable by uid ${process.geteuid?.()}: ${(err as NodeJS.ErrnoException).code}`,
+      `chown ${process.geteuid?.()} ${dir} && chmod 700 ${dir}`,
+    );
   }
   return result('stateDir', 'ok', `${dir} exists and is writable`);
 }
@@ -59,19 +72,39 @@ function creatable(dir: string): CheckResult {
     accessSync(parent, constants.W_OK | constants.X_OK);
     return result('stateDir', 'ok', `${dir} does not exist yet; the daemon creates it (0700) under ${parent}`);
   } catch {
-    return result('stateDir', 'fail', `${dir} does not exist and ${parent} is not writable by uid ${process.geteuid?.()}`, `install -d -m 700 -o ${process.geteuid?.()} ${dir}`);
+    return result(
+      'stateDir',
+      'fail',
+      `${dir} does not exist and ${parent} is not writable by uid ${process.geteuid?.()}`,
+      `install -d -m 700 -o ${process.geteuid?.()} ${dir}`,
+    );
   }
 }
 
 function privacy(dir: string): CheckResult {
   try {
     const changes = makeStateDirPrivate(dir, dir, { dryRun: true });
-    if (changes.length === 0) return result('stateDir private', 'ok', `${dir} and its files: no access for group or others`);
-    const shown = changes.slice(0, 3).map((c) => `${c.path} ${c.from}`).join(', ');
-    return result('stateDir private', 'warn', `group or others can reach ${changes.length} path(s): ${shown} (the daemon tightens them at start)`, `chmod -R go-rwx ${dir}`);
+    if (changes.length === 0)
+      return result('stateDir private', 'ok', `${dir} and its files: no access for group or others`);
+    const shown = changes
+      .slice(0, 3)
+      .map((c) => `${c.path} ${c.from}`)
+      .join(', ');
+    return result(
+      'stateDir private',
+      'warn',
+      `group or others can reach ${changes.length} path(s): ${shown} (the daemon tightens them at start)`,
+      `chmod -R go-rwx ${dir}`,
+    );
   } catch (err) {
-    const msg = err instanceof StoreOpenError ? err.message.replace(/^incident store [^:]*: /, '') : (err as Error).message;
-    return result('stateDir private', 'fail', msg, `chown ${process.geteuid?.()} ${dir} && chmod 700 ${dir}, or choose another stateDir`);
+    const msg =
+      err instanceof StoreOpenError ? err.message.replace(/^incident store [^:]*: /, '') : (err as Error).message;
+    return result(
+      'stateDir private',
+      'fail',
+      msg,
+      `chown ${process.geteuid?.()} ${dir} && chmod 700 ${dir}, or choose another stateDir`,
+    );
   }
 }
 
@@ -84,7 +117,12 @@ function fileSystem(dir: string, at: string): CheckResult {
   }
   const remote = REMOTE_FS[type];
   if (!remote) return result('stateDir local disk', 'ok', `${at}: file system type 0x${type.toString(16)}, local`);
-  return result('stateDir local disk', 'warn', `${dir} is on ${remote}: SQLite's locking is unreliable there and a hung server stalls every tick`, 'set stateDir to a local disk, e.g. /var/lib/forkwatch');
+  return result(
+    'stateDir local disk',
+    'warn',
+    `${dir} is on ${remote}: SQLite's locking is unreliable there and a hung server stalls every tick`,
+    'set stateDir to a local disk, e.g. /var/lib/forkwatch',
+  );
 }
 
 function freeSpace(dir: string, at: string): CheckResult {
@@ -92,8 +130,20 @@ function freeSpace(dir: string, at: string): CheckResult {
     const s = statfsSync(at);
     const free = Number(s.bavail) * Number(s.bsize);
     const mib = `${Math.floor(free / 1024 ** 2)} MiB free`;
-    if (free < FREE_FAIL_BYTES) return result('stateDir free space', 'fail', `${mib} at ${at}`, `free space on that file system or move stateDir (${dir})`);
-    if (free < FREE_WARN_BYTES) return result('stateDir free space', 'warn', `${mib} at ${at} (cores and stacks need room)`, `free space on that file system or move stateDir (${dir})`);
+    if (free < FREE_FAIL_BYTES)
+      return result(
+        'stateDir free space',
+        'fail',
+        `${mib} at ${at}`,
+        `free space on that file system or move stateDir (${dir})`,
+      );
+    if (free < FREE_WARN_BYTES)
+      return result(
+        'stateDir free space',
+        'warn',
+        `${mib} at ${at} (cores and stacks need room)`,
+        `free space on that file system or move stateDir (${dir})`,
+      );
     return result('stateDir free space', 'ok', `${mib} at ${at}`);
   } catch (err) {
     return result('stateDir free space', 'unknown', `statfs ${at}: ${(err as Error).message}`, null);

@@ -21,11 +21,29 @@ export async function scanTargets(config: Config): Promise<ScanReport | Error> {
 }
 
 /** Pure apart from readSyscall: the lines for one scan. */
-export function targetChecks(report: ScanReport | Error, readSyscall: (pid: number) => string | null = readSyscallFile): CheckResult[] {
-  if (report instanceof Error) return [result('targets', 'unknown', `the scan failed: ${report.message.slice(0, 240)}`, 'forkwatch scan --config FILE shows the same scan')];
+export function targetChecks(
+  report: ScanReport | Error,
+  readSyscall: (pid: number) => string | null = readSyscallFile,
+): CheckResult[] {
+  if (report instanceof Error)
+    return [
+      result(
+        'targets',
+        'unknown',
+        `the scan failed: ${report.message.slice(0, 240)}`,
+        'forkwatch scan --config FILE shows the same scan',
+      ),
+    ];
   const out: CheckResult[] = [];
   for (const name of report.missingTargets) {
-    out.push(result(`target ${name}`, 'warn', 'no process found for this target', `start it, or correct targets[] (name "${name}": cmdline/exe/user/pid/pidfile); forkwatch scan lists what is found`));
+    out.push(
+      result(
+        `target ${name}`,
+        'warn',
+        'no process found for this target',
+        `start it, or correct targets[] (name "${name}": cmdline/exe/user/pid/pidfile); forkwatch scan lists what is found`,
+      ),
+    );
   }
   for (const t of report.targets) {
     const p = t.process;
@@ -33,18 +51,27 @@ export function targetChecks(report: ScanReport | Error, readSyscall: (pid: numb
     out.push(result(`target ${t.name}`, 'ok', `pid ${p.pid}, user ${who}`));
     out.push(syscallLine(t.name, p.pid, who, readSyscall(p.pid)));
   }
-  if (report.targets.length === 0 && report.missingTargets.length === 0) out.push(result('targets', 'warn', 'no target configured or found', 'add targets: [{ name: jenkins, cmdline: "jenkins\\\\.war" }] to the config'));
+  if (report.targets.length === 0 && report.missingTargets.length === 0)
+    out.push(
+      result(
+        'targets',
+        'warn',
+        'no target configured or found',
+        'add targets: [{ name: jenkins, cmdline: "jenkins\\\\.war" }] to the config',
+      ),
+    );
   return out;
 }
 
 function syscallLine(name: string, pid: number, who: string, text: string | null): CheckResult {
   const check = `syscall ${name}`;
-  if (text !== null) return result(check, 'ok', `pid ${pid}: /proc/${pid}/syscall readable (${text.split(' ', 1)[0] || 'empty'})`);
+  if (text !== null)
+    return result(check, 'ok', `pid ${pid}: /proc/${pid}/syscall readable (${text.split(' ', 1)[0] || 'empty'})`);
   return result(
     check,
     'fail',
     `pid ${pid}: /proc/${pid}/syscall unreadable (the process of ${who}): no kernel proof of a hang`,
-    'run as root, or as the target\'s user, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (systemd AmbientCapabilities=)',
+    "run as root, or as the target's user, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (systemd AmbientCapabilities=)",
   );
 }
 

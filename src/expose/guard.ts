@@ -47,7 +47,12 @@ export function allowedHosts(publicUrl: string | null): (host: string) => boolea
   } catch {
     publicHost = null;
   }
-  return (host) => host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || (publicHost !== null && (host === publicHost || host === `[${publicHost}]`));
+  return (host) =>
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    (publicHost !== null && (host === publicHost || host === `[${publicHost}]`));
 }
 
 export function createHostCheck(allowed: (host: string) => boolean) {
@@ -57,7 +62,14 @@ export function createHostCheck(allowed: (host: string) => boolean) {
     if (header === undefined) return;
     const host = hostOf(header.slice(0, 300));
     if (allowed(host)) return;
-    return reply.status(421).send(errorBody(421, `Host ${JSON.stringify(host.slice(0, 100))} is not served here: forkwatch listens on loopback and answers only localhost, 127.0.0.1, [::1] or the publicUrl host (a guard against DNS rebinding)`));
+    return reply
+      .status(421)
+      .send(
+        errorBody(
+          421,
+          `Host ${JSON.stringify(host.slice(0, 100))} is not served here: forkwatch listens on loopback and answers only localhost, 127.0.0.1, [::1] or the publicUrl host (a guard against DNS rebinding)`,
+        ),
+      );
   };
 }
 
@@ -67,7 +79,9 @@ export function createConcurrencyCap(max: number, retryAfterSeconds: number) {
     if (isInProcess(req) || UNLIMITED_PATHS.has(req.url.split('?')[0]!)) return;
     if (inFlight >= max) {
       void reply.header('retry-after', String(retryAfterSeconds));
-      return reply.status(503).send(errorBody(503, `busy: ${max} requests in flight, retry after ${retryAfterSeconds} s`));
+      return reply
+        .status(503)
+        .send(errorBody(503, `busy: ${max} requests in flight, retry after ${retryAfterSeconds} s`));
     }
     inFlight++;
     let released = false;
@@ -99,7 +113,8 @@ export function createConcurrencyCap(max: number, retryAfterSeconds: number) {
 export function createRefusalPause(pauseMs: number, maxPending: number) {
   let pending = 0;
   return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if ((reply.statusCode !== 429 && reply.statusCode !== 503) || reply.getHeader('retry-after') === undefined) return payload;
+    if ((reply.statusCode !== 429 && reply.statusCode !== 503) || reply.getHeader('retry-after') === undefined)
+      return payload;
     if (isInProcess(req) || pending >= maxPending) return payload;
     const socket = req.raw.socket;
     if (socket.destroyed || socket.isPaused()) return payload;

@@ -15,7 +15,13 @@ export interface ResponseCache {
   put(key: string, body: Buffer): void;
 }
 
-export function createResponseCache(opts: { maxAgeMs: number; maxEntries: number; maxBytes: number; version: () => unknown; now?: () => number }): ResponseCache {
+export function createResponseCache(opts: {
+  maxAgeMs: number;
+  maxEntries: number;
+  maxBytes: number;
+  version: () => unknown;
+  now?: () => number;
+}): ResponseCache {
   const now = opts.now ?? Date.now;
   const entries = new Map<string, { body: Buffer; at: number; version: unknown }>();
   let bytes = 0;
@@ -40,7 +46,8 @@ export function createResponseCache(opts: { maxAgeMs: number; maxEntries: number
       drop(key);
       // Nothing outlives its moment for long: what is stale goes first, then the oldest, within both bounds.
       for (const [k, e] of entries) if (!Object.is(e.version, version) || now() - e.at >= opts.maxAgeMs) drop(k);
-      while (entries.size >= opts.maxEntries || (entries.size > 0 && bytes + body.length > opts.maxBytes)) drop(entries.keys().next().value!);
+      while (entries.size >= opts.maxEntries || (entries.size > 0 && bytes + body.length > opts.maxBytes))
+        drop(entries.keys().next().value!);
       entries.set(key, { body, at: now(), version });
       bytes += body.length;
     },

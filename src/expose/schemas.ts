@@ -13,7 +13,9 @@ export const Nullable = <T extends TSchema>(t: T) => {
   return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] });
 };
 
-export const IncidentStateSchema = Type.Union(['suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s)));
+export const IncidentStateSchema = Type.Union(
+  ['suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s)),
+);
 
 export const IncidentSummarySchema = Type.Object(
   {
@@ -45,13 +47,18 @@ export const IncidentSummarySchema = Type.Object(
   { additionalProperties: true },
 );
 
-export const IncidentSchema = Type.Composite([
-  IncidentSummarySchema,
-  Type.Object({
-    evidence: Type.Unknown({ description: 'stackRaw, stack (parsed threads and frames), matches, kernel samples, process facts, capture' }),
-    audit: Type.Array(Type.Unknown()),
-  }),
-], { additionalProperties: true });
+export const IncidentSchema = Type.Composite(
+  [
+    IncidentSummarySchema,
+    Type.Object({
+      evidence: Type.Unknown({
+        description: 'stackRaw, stack (parsed threads and frames), matches, kernel samples, process facts, capture',
+      }),
+      audit: Type.Array(Type.Unknown()),
+    }),
+  ],
+  { additionalProperties: true },
+);
 
 export const IncidentPageSchema = Type.Object({
   items: Type.Array(IncidentSummarySchema),

@@ -21,7 +21,17 @@ import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { registerScanRoute } from './routes/scan.js';
 import { registerDocsRoutes } from './routes/docs.js';
-import { allowedHosts, createAuthorizedMark, createConcurrencyCap, createRefusalPause, createHostCheck, createWriteCounter, isInProcess, isLoopbackHost, UNLIMITED_PATHS } from './guard.js';
+import {
+  allowedHosts,
+  createAuthorizedMark,
+  createConcurrencyCap,
+  createRefusalPause,
+  createHostCheck,
+  createWriteCounter,
+  isInProcess,
+  isLoopbackHost,
+  UNLIMITED_PATHS,
+} from './guard.js';
 import { discloseTo } from './disclosure.js';
 
 /** Default body limit for routes that do not set their own (JSON bodies are small). */
@@ -71,7 +81,11 @@ export async function buildServer(ctx: ExtensionContext, extraRoutes: RoutePlugi
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'forkwatch', version: VERSION, description: "Jenkins JVM children that forked but never exec'd: incidents, scan state, metrics." },
+      info: {
+        title: 'forkwatch',
+        version: VERSION,
+        description: "Jenkins JVM children that forked but never exec'd: incidents, scan state, metrics.",
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -82,7 +96,8 @@ export async function buildServer(ctx: ExtensionContext, extraRoutes: RoutePlugi
     timeWindow: GET_RATE_LIMIT.timeWindow,
     // The status page reads the API in process (app.inject): one page view is one request, not five.
     allowList: (req) => req.method !== 'POST' && isInProcess(req),
-    errorResponseBuilder: (_req, c) => new HttpError(429, `rate limit exceeded: at most ${c.max} requests per ${c.after}`),
+    errorResponseBuilder: (_req, c) =>
+      new HttpError(429, `rate limit exceeded: at most ${c.max} requests per ${c.after}`),
   });
   installTokenFirst(app, ctx);
   for (const routes of [...CORE_ROUTES, ...extraRoutes]) await routes(app, ctx);
@@ -113,7 +128,8 @@ function installGuards(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.addHook('onRoute', (route) => {
     for (const method of listOf(route.method)) routes.push({ method: String(method), url: route.url });
   });
-  if (isLoopbackHost(ctx.config.listen.host)) app.addHook('onRequest', createHostCheck(allowedHosts(ctx.config.publicUrl)));
+  if (isLoopbackHost(ctx.config.listen.host))
+    app.addHook('onRequest', createHostCheck(allowedHosts(ctx.config.publicUrl)));
   app.decorateRequest('releaseSlot', null);
   app.addHook('onRequest', createConcurrencyCap(MAX_IN_FLIGHT, BUSY_RETRY_AFTER_S).hook);
   app.addHook('onSend', createRefusalPause(REFUSAL_DELAY_MS, MAX_DELAYED_REFUSALS));
@@ -126,7 +142,10 @@ function installGuards(app: ForkwatchApp, ctx: ExtensionContext): void {
     if (!UNLIMITED_PATHS.has(route.url)) return;
     // /metrics gets its own bucket (Prometheus shares 127.0.0.1 with every other local client, and must not be starved
     // by them), small enough that flooding it cannot stall the event loop (it costs ~0.5 ms); the probes are free.
-    route.config = { ...(route.config ?? {}), rateLimit: route.url === '/metrics' ? METRICS_RATE_LIMIT : false } as RouteOptions['config'];
+    route.config = {
+      ...(route.config ?? {}),
+      rateLimit: route.url === '/metrics' ? METRICS_RATE_LIMIT : false,
+    } as RouteOptions['config'];
   });
   app.addHook('preSerialization', async (req, _reply, payload) => discloseTo(payload, req.authorized));
 }

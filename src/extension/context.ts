@@ -6,7 +6,14 @@
  * this context; start/stop follow the daemon; onTransitions is the hand-off
  * after each tick.
  */
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { IncidentStore } from '../record/types.js';
@@ -17,7 +24,13 @@ import type { Metrics } from './metrics.js';
 import type { DaemonView, TickSummary } from './daemon-view.js';
 
 /** The Fastify instance routes are registered on (TypeBox types flow into handlers). */
-export type ForkwatchApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ForkwatchApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ExtensionContext {
   config: Config;

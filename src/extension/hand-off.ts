@@ -15,7 +15,11 @@ export function handOff(extensions: DaemonExtension[], transitions: Transition[]
   }
 }
 
-export async function runAfterTick(extensions: DaemonExtension[], summary: TickSummary, ctx: ExtensionContext): Promise<void> {
+export async function runAfterTick(
+  extensions: DaemonExtension[],
+  summary: TickSummary,
+  ctx: ExtensionContext,
+): Promise<void> {
   for (const ext of extensions) {
     try {
       await ext.afterTick?.(summary, ctx);

@@ -74,7 +74,8 @@ export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}
   for (const outcome of ['ok', 'error']) m.scans.inc({ outcome }, 0);
   m.processesVanished.inc(0);
   // Series exist from the start, so increase() in alert rules sees the first failure of each kind.
-  for (const backend of CAPTURE_BACKENDS) for (const outcome of CAPTURE_OUTCOMES) m.captures.inc({ backend, outcome }, 0);
+  for (const backend of CAPTURE_BACKENDS)
+    for (const outcome of CAPTURE_OUTCOMES) m.captures.inc({ backend, outcome }, 0);
   registerDefaultMetrics(registry, opts.defaultMetrics ?? 'cheap');
   return m;
 }
@@ -83,27 +84,131 @@ function defineMetrics(registry: Registry): Metrics {
   const reg = { registers: [registry] };
   return {
     registry,
-    buildInfo: new Gauge({ name: 'forkwatch_build_info', help: 'Always 1; labels carry the forkwatch and Node.js versions.', labelNames: ['version', 'node_version'], ...reg }),
-    targetUp: new Gauge({ name: 'forkwatch_target_up', help: '1 when the configured target JVM was found by the last scan, 0 when not.', labelNames: ['target'], ...reg }),
-    targetProcesses: new Gauge({ name: 'forkwatch_target_processes', help: 'Processes found for the configured target by the last scan.', labelNames: ['target'], ...reg }),
-    children: new Gauge({ name: 'forkwatch_children', help: 'Descendants of the target by classification at the last scan.', labelNames: ['target', 'classification'], ...reg }),
-    overdueChildren: new Gauge({ name: 'forkwatch_overdue_children', help: "Never-exec'd descendants older than hungAfter at the last scan.", labelNames: ['target'], ...reg }),
-    hungChildren: new Gauge({ name: 'forkwatch_hung_children', help: 'Confirmed hung children (open confirmed incidents) by signature.', labelNames: ['target', 'signature'], ...reg }),
-    hungChildrenByForkingThread: new Gauge({ name: 'forkwatch_hung_children_by_forking_thread', help: 'Confirmed hung children by the JVM thread that forked them: scm_polling (a Jenkins SCM poller), other, unidentified. The API names the thread and job.', labelNames: ['target', 'forking_thread'], ...reg }),
-    oldestOverdueChildAge: new Gauge({ name: 'forkwatch_oldest_overdue_child_age_seconds', help: "Age of the oldest overdue never-exec'd child, 0 when there is none.", labelNames: ['target'], ...reg }),
-    incidentsOpened: new Counter({ name: 'forkwatch_incidents_opened_total', help: 'Incidents confirmed (opened as hung) by signature.', labelNames: ['signature'], ...reg }),
-    incidentsResolved: new Counter({ name: 'forkwatch_incidents_resolved_total', help: 'Confirmed incidents resolved (the child went away) by signature.', labelNames: ['signature'], ...reg }),
-    scanDuration: new Histogram({ name: 'forkwatch_scan_duration_seconds', help: 'Duration of one scan tick (scan to record).', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], ...reg }),
-    scans: new Counter({ name: 'forkwatch_scans_total', help: 'Scan ticks by outcome (error: some stage failed).', labelNames: ['outcome'], ...reg }),
-    scanErrors: new Counter({ name: 'forkwatch_scan_errors_total', help: 'Stage failures during scan ticks.', labelNames: ['stage'], ...reg }),
-    lastSuccessfulScan: new Gauge({ name: 'forkwatch_last_successful_scan_timestamp_seconds', help: 'Unix time of the last scan tick in which every stage succeeded.', ...reg }),
-    processesVanished: new Counter({ name: 'forkwatch_processes_vanished_total', help: 'Processes that exited while being read (expected, not errors).', ...reg }),
-    captures: new Counter({ name: 'forkwatch_captures_total', help: 'Stack captures by backend and outcome.', labelNames: ['backend', 'outcome'], ...reg }),
-    captureDuration: new Histogram({ name: 'forkwatch_capture_duration_seconds', help: 'Duration of stack captures by backend and outcome.', labelNames: ['backend', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...reg }),
-    notifications: new Counter({ name: 'forkwatch_notifications_total', help: 'Notification delivery attempts by sink and outcome.', labelNames: ['sink', 'outcome'], ...reg }),
-    outboxPending: new Gauge({ name: 'forkwatch_outbox_pending', help: 'Notifications waiting in the outbox by sink.', labelNames: ['sink'], ...reg }),
-    outboxOldestPendingAge: new Gauge({ name: 'forkwatch_outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending notification by sink, 0 when none.', labelNames: ['sink'], ...reg }),
-    remediations: new Counter({ name: 'forkwatch_remediations_total', help: 'Remediation decisions and actions by mode and outcome.', labelNames: ['mode', 'outcome'], ...reg }),
+    buildInfo: new Gauge({
+      name: 'forkwatch_build_info',
+      help: 'Always 1; labels carry the forkwatch and Node.js versions.',
+      labelNames: ['version', 'node_version'],
+      ...reg,
+    }),
+    targetUp: new Gauge({
+      name: 'forkwatch_target_up',
+      help: '1 when the configured target JVM was found by the last scan, 0 when not.',
+      labelNames: ['target'],
+      ...reg,
+    }),
+    targetProcesses: new Gauge({
+      name: 'forkwatch_target_processes',
+      help: 'Processes found for the configured target by the last scan.',
+      labelNames: ['target'],
+      ...reg,
+    }),
+    children: new Gauge({
+      name: 'forkwatch_children',
+      help: 'Descendants of the target by classification at the last scan.',
+      labelNames: ['target', 'classification'],
+      ...reg,
+    }),
+    overdueChildren: new Gauge({
+      name: 'forkwatch_overdue_children',
+      help: "Never-exec'd descendants older than hungAfter at the last scan.",
+      labelNames: ['target'],
+      ...reg,
+    }),
+    hungChildren: new Gauge({
+      name: 'forkwatch_hung_children',
+      help: 'Confirmed hung children (open confirmed incidents) by signature.',
+      labelNames: ['target', 'signature'],
+      ...reg,
+    }),
+    hungChildrenByForkingThread: new Gauge({
+      name: 'forkwatch_hung_children_by_forking_thread',
+      help: 'Confirmed hung children by the JVM thread that forked them: scm_polling (a Jenkins SCM poller), other, unidentified. The API names the thread and job.',
+      labelNames: ['target', 'forking_thread'],
+      ...reg,
+    }),
+    oldestOverdueChildAge: new Gauge({
+      name: 'forkwatch_oldest_overdue_child_age_seconds',
+      help: "Age of the oldest overdue never-exec'd child, 0 when there is none.",
+      labelNames: ['target'],
+      ...reg,
+    }),
+    incidentsOpened: new Counter({
+      name: 'forkwatch_incidents_opened_total',
+      help: 'Incidents confirmed (opened as hung) by signature.',
+      labelNames: ['signature'],
+      ...reg,
+    }),
+    incidentsResolved: new Counter({
+      name: 'forkwatch_incidents_resolved_total',
+      help: 'Confirmed incidents resolved (the child went away) by signature.',
+      labelNames: ['signature'],
+      ...reg,
+    }),
+    scanDuration: new Histogram({
+      name: 'forkwatch_scan_duration_seconds',
+      help: 'Duration of one scan tick (scan to record).',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ...reg,
+    }),
+    scans: new Counter({
+      name: 'forkwatch_scans_total',
+      help: 'Scan ticks by outcome (error: some stage failed).',
+      labelNames: ['outcome'],
+      ...reg,
+    }),
+    scanErrors: new Counter({
+      name: 'forkwatch_scan_errors_total',
+      help: 'Stage failures during scan ticks.',
+      labelNames: ['stage'],
+      ...reg,
+    }),
+    lastSuccessfulScan: new Gauge({
+      name: 'forkwatch_last_successful_scan_timestamp_seconds',
+      help: 'Unix time of the last scan tick in which every stage succeeded.',
+      ...reg,
+    }),
+    processesVanished: new Counter({
+      name: 'forkwatch_processes_vanished_total',
+      help: 'Processes that exited while being read (expected, not errors).',
+      ...reg,
+    }),
+    captures: new Counter({
+      name: 'forkwatch_captures_total',
+      help: 'Stack captures by backend and outcome.',
+      labelNames: ['backend', 'outcome'],
+      ...reg,
+    }),
+    captureDuration: new Histogram({
+      name: 'forkwatch_capture_duration_seconds',
+      help: 'Duration of stack captures by backend and outcome.',
+      labelNames: ['backend', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ...reg,
+    }),
+    notifications: new Counter({
+      name: 'forkwatch_notifications_total',
+      help: 'Notification delivery attempts by sink and outcome.',
+      labelNames: ['sink', 'outcome'],
+      ...reg,
+    }),
+    outboxPending: new Gauge({
+      name: 'forkwatch_outbox_pending',
+      help: 'Notifications waiting in the outbox by sink.',
+      labelNames: ['sink'],
+      ...reg,
+    }),
+    outboxOldestPendingAge: new Gauge({
+      name: 'forkwatch_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending notification by sink, 0 when none.',
+      labelNames: ['sink'],
+      ...reg,
+    }),
+    remediations: new Counter({
+      name: 'forkwatch_remediations_total',
+      help: 'Remediation decisions and actions by mode and outcome.',
+      labelNames: ['mode', 'outcome'],
+      ...reg,
+    }),
   };
 }
 

@@ -53,7 +53,10 @@ export function codeBlock(lines: string[], max: number): string {
   return `${fence}\n${body}\n${fence}`.replace(/\n\n```$/, '\n```');
 }
 
-export const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText): TextObject => ({ type: 'mrkdwn', text: truncate(text, max) });
+export const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText): TextObject => ({
+  type: 'mrkdwn',
+  text: truncate(text, max),
+});
 
 export function header(text: string): Block {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, SLACK_LIMITS.headerText), emoji: true } };
@@ -64,7 +67,10 @@ export function section(text: string): Block {
 }
 
 export function fieldsSection(fields: string[]): Block {
-  return { type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((f) => mrkdwn(f, SLACK_LIMITS.fieldText)) };
+  return {
+    type: 'section',
+    fields: fields.slice(0, SLACK_LIMITS.fields).map((f) => mrkdwn(f, SLACK_LIMITS.fieldText)),
+  };
 }
 
 export function context(text: string): Block {
@@ -76,7 +82,10 @@ export function fitMessage(msg: SlackMessage): SlackMessage {
   let blocks = msg.blocks;
   if (blocks.length > SLACK_LIMITS.blocks) {
     const dropped = blocks.length - (SLACK_LIMITS.blocks - 1);
-    blocks = [...blocks.slice(0, SLACK_LIMITS.blocks - 1), context(`… ${dropped} more blocks left out (Slack allows ${SLACK_LIMITS.blocks})`)];
+    blocks = [
+      ...blocks.slice(0, SLACK_LIMITS.blocks - 1),
+      context(`… ${dropped} more blocks left out (Slack allows ${SLACK_LIMITS.blocks})`),
+    ];
   }
   return { text: truncate(msg.text, SLACK_LIMITS.fallbackText), blocks };
 }

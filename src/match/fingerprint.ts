@@ -45,7 +45,10 @@ function vocabulary(): CompiledVocabulary {
 /** 16 hex characters of sha256 over the hang's defining names; "none" without frames. */
 export function fingerprintFrames(frames: readonly Frame[]): string {
   if (frames.length === 0) return 'none';
-  return createHash('sha256').update(`fingerprint/${FINGERPRINT_VERSION}\n${hangNames(frames).join('\n')}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`fingerprint/${FINGERPRINT_VERSION}\n${hangNames(frames).join('\n')}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The names a fingerprint hashes (exported for `classify` and the tests). */
@@ -60,7 +63,11 @@ export function hangNames(frames: readonly Frame[]): string[] {
   });
   const fork = names.indexOf('fork');
   if (fork < 0) return names.slice(0, NO_FORK_DEPTH);
-  return [...names.slice(Math.max(0, fork - ABOVE_FORK), fork), 'fork', ...names.slice(fork + 1, fork + 1 + CALLERS_BELOW_FORK)];
+  return [
+    ...names.slice(Math.max(0, fork - ABOVE_FORK), fork),
+    'fork',
+    ...names.slice(fork + 1, fork + 1 + CALLERS_BELOW_FORK),
+  ];
 }
 
 /** null: the frame is left out (no name, a lock or wait primitive, a libc internal). */
@@ -86,7 +93,9 @@ function isInlined(frames: readonly Frame[], i: number): boolean {
   if (outer.address !== null && outer.address === here.address) return true;
   // gdb prints an inlined frame's caller without an address, and with its source (inlining needs
   // debug info); a frame with neither (gdb `info symbol` lines) is not an inlined frame's caller.
-  return outer.address === null && (outer.source ?? null) !== null && frames.some((f, k) => k > 0 && f.address !== null);
+  return (
+    outer.address === null && (outer.source ?? null) !== null && frames.some((f, k) => k > 0 && f.address !== null)
+  );
 }
 
 /** The fingerprint of the thread that matters: `threadIndex` (a match's), else the first with frames. */

@@ -8,9 +8,23 @@ import type { ParsedStack, StackFormat } from '../capture/types.js';
 import { matchSignatures } from './matcher.js';
 import type { MatchOptions, MatchResult, Signature } from './types.js';
 
-export { loadSignatures, loadSignatureFile, parseSignatureText, formatLoadError, shippedVocabulary, SHIPPED_SIGNATURES_DIR } from './load.js';
+export {
+  loadSignatures,
+  loadSignatureFile,
+  parseSignatureText,
+  formatLoadError,
+  shippedVocabulary,
+  SHIPPED_SIGNATURES_DIR,
+} from './load.js';
 export { matchSignatures, matchOneSignature, MAX_MATCH_DEPTH, UNNAMED } from './matcher.js';
-export { fingerprintFrames, fingerprintFramesV1, fingerprintThreads, hangNames, FINGERPRINT_DEPTH, FINGERPRINT_VERSION } from './fingerprint.js';
+export {
+  fingerprintFrames,
+  fingerprintFramesV1,
+  fingerprintThreads,
+  hangNames,
+  FINGERPRINT_DEPTH,
+  FINGERPRINT_VERSION,
+} from './fingerprint.js';
 export { compileVocabulary, lockWaitOf, lockNameOf, hasRole } from './vocabulary.js';
 export type * from './types.js';
 

@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { weakLazy } from '../util/weak-lazy.js';
 import { listDataFiles, parseDataText, pointerToKey, readDataText } from '../util/data-files.js';
-import { RESERVED_IDS, SignatureEntrySchema, SignatureFileSchema, VocabularyListSchema, type SignatureEntry, type SignatureFile, type VocabularyListEntry } from './schema.js';
+import {
+  RESERVED_IDS,
+  SignatureEntrySchema,
+  SignatureFileSchema,
+  VocabularyListSchema,
+  type SignatureEntry,
+  type SignatureFile,
+  type VocabularyListEntry,
+} from './schema.js';
 import type { Signature, SignatureLibrary, SignatureLoadError, Vocabulary } from './types.js';
 import { ANY_ROLE_PREFIX, expandListName, mergeVocabulary } from './vocabulary.js';
 
@@ -20,7 +28,11 @@ export const SHIPPED_SIGNATURES_DIR = fileURLToPath(new URL('../../signatures/',
 
 const validators = weakLazy(() => {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  return { file: ajv.compile(SignatureFileSchema), entry: ajv.compile(SignatureEntrySchema), list: ajv.compile(VocabularyListSchema) };
+  return {
+    file: ajv.compile(SignatureFileSchema),
+    entry: ajv.compile(SignatureEntrySchema),
+    list: ajv.compile(VocabularyListSchema),
+  };
 });
 
 export interface LoadSignaturesOptions {
@@ -101,12 +113,18 @@ export function loadSignatureFile(path: string): { signatures: Signature[]; erro
 }
 
 /** Parse and validate one library file's text; `path` names it in errors and in Signature.source. `vocab` resolves as for loadSignatureFile. */
-export function parseSignatureText(text: string, path: string): { signatures: Signature[]; errors: SignatureLoadError[] } {
+export function parseSignatureText(
+  text: string,
+  path: string,
+): { signatures: Signature[]; errors: SignatureLoadError[] } {
   const one = parseFileText(text, path);
   return one.file ? withBaseVocabulary(one.file, one.errors) : { signatures: [], errors: one.errors };
 }
 
-function withBaseVocabulary(file: ReadFile, errors: SignatureLoadError[]): { signatures: Signature[]; errors: SignatureLoadError[] } {
+function withBaseVocabulary(
+  file: ReadFile,
+  errors: SignatureLoadError[],
+): { signatures: Signature[]; errors: SignatureLoadError[] } {
   const vocabulary: Vocabulary = {};
   mergeVocabulary(vocabulary, shippedVocabulary().vocabulary);
   const vErrors = file.path.startsWith(SHIPPED_SIGNATURES_DIR) ? [] : mergeFileVocabulary(vocabulary, file);
@@ -134,24 +152,48 @@ function mergeFileVocabulary(into: Vocabulary, file: ReadFile): SignatureLoadErr
     const validateList = validators().list;
     const list = structuredClone(raw);
     if (!validateList(list)) {
-      for (const e of validateList.errors ?? []) errors.push({ ...schemaError(file.path, null, null, e), field: `${field}${pointerToKey(e.instancePath) ? `.${pointerToKey(e.instancePath)}` : ''}` });
+      for (const e of validateList.errors ?? [])
+        errors.push({
+          ...schemaError(file.path, null, null, e),
+          field: `${field}${pointerToKey(e.instancePath) ? `.${pointerToKey(e.instancePath)}` : ''}`,
+        });
       continue;
     }
     const l = list as VocabularyListEntry;
     if (name.startsWith(ANY_ROLE_PREFIX)) {
-      errors.push({ path: file.path, entry: null, id: null, field, message: `"${ANY_ROLE_PREFIX}…" names are reserved: ${ANY_ROLE_PREFIX}<role> stands for every list of that role` });
+      errors.push({
+        path: file.path,
+        entry: null,
+        id: null,
+        field,
+        message: `"${ANY_ROLE_PREFIX}…" names are reserved: ${ANY_ROLE_PREFIX}<role> stands for every list of that role`,
+      });
       continue;
     }
     const bad: SignatureLoadError[] = [];
-    l.names.forEach((n, i) => checkRegex(n, `${field}.names[${i}]`, (f, message) => bad.push({ path: file.path, entry: null, id: null, field: f, message })));
+    l.names.forEach((n, i) =>
+      checkRegex(n, `${field}.names[${i}]`, (f, message) =>
+        bad.push({ path: file.path, entry: null, id: null, field: f, message }),
+      ),
+    );
     errors.push(...bad);
-    if (bad.length === 0) mine[name] = { role: l.role, names: l.names, sources: [file.path], ...(l.description ? { description: l.description } : {}) };
+    if (bad.length === 0)
+      mine[name] = {
+        role: l.role,
+        names: l.names,
+        sources: [file.path],
+        ...(l.description ? { description: l.description } : {}),
+      };
   }
-  for (const message of mergeVocabulary(into, mine)) errors.push({ path: file.path, entry: null, id: null, field: 'vocabulary', message });
+  for (const message of mergeVocabulary(into, mine))
+    errors.push({ path: file.path, entry: null, id: null, field: 'vocabulary', message });
   return errors;
 }
 
-function fileSignatures(file: ReadFile, vocabulary: Vocabulary): { signatures: Signature[]; errors: SignatureLoadError[] } {
+function fileSignatures(
+  file: ReadFile,
+  vocabulary: Vocabulary,
+): { signatures: Signature[]; errors: SignatureLoadError[] } {
   const { path, data } = file;
   const version = String(data.version);
   const signatures: Signature[] = [];
@@ -168,7 +210,14 @@ function fileSignatures(file: ReadFile, vocabulary: Vocabulary): { signatures: S
   return { signatures, errors };
 }
 
-function checkEntry(path: string, index: number, id: string | null, entry: unknown, seen: Set<string>, vocabulary: Vocabulary): SignatureLoadError[] {
+function checkEntry(
+  path: string,
+  index: number,
+  id: string | null,
+  entry: unknown,
+  seen: Set<string>,
+  vocabulary: Vocabulary,
+): SignatureLoadError[] {
   const validateEntry = validators().entry;
   if (!validateEntry(entry)) return (validateEntry.errors ?? []).map((e) => schemaError(path, index, id, e));
   const e = entry as SignatureEntry;
@@ -179,13 +228,24 @@ function checkEntry(path: string, index: number, id: string | null, entry: unkno
   e.rules.forEach((rule, r) => {
     if (rule.unless !== undefined) checkRegex(rule.unless, `rules[${r}].unless`, err);
     checkLists(rule.unlessVocab, `rules[${r}].unlessVocab`, vocabulary, err);
-    if (rule.noReleaser && !rule.lockWait) err(`rules[${r}].noReleaser`, 'noReleaser needs lockWait: true (it asks whether every thread is blocked in a lock wait)');
+    if (rule.noReleaser && !rule.lockWait)
+      err(
+        `rules[${r}].noReleaser`,
+        'noReleaser needs lockWait: true (it asks whether every thread is blocked in a lock wait)',
+      );
     rule.frames.forEach((fp, f) => {
       const field = `rules[${r}].frames[${f}]`;
-      if (fp.fn === undefined && fp.vocab === undefined && fp.module === undefined && fp.args === undefined && fp.unnamed !== true) {
+      if (
+        fp.fn === undefined &&
+        fp.vocab === undefined &&
+        fp.module === undefined &&
+        fp.args === undefined &&
+        fp.unnamed !== true
+      ) {
         err(field, 'a frame pattern needs fn, vocab, module, args or unnamed: true');
       }
-      if ((fp.fn !== undefined || fp.vocab !== undefined) && fp.unnamed === true) err(field, 'fn or vocab and unnamed: true exclude each other');
+      if ((fp.fn !== undefined || fp.vocab !== undefined) && fp.unnamed === true)
+        err(field, 'fn or vocab and unnamed: true exclude each other');
       if (fp.fn !== undefined) checkRegex(fp.fn, `${field}.fn`, err);
       checkLists(fp.vocab, `${field}.vocab`, vocabulary, err);
       if (fp.module !== undefined) checkRegex(fp.module, `${field}.module`, err);
@@ -195,18 +255,27 @@ function checkEntry(path: string, index: number, id: string | null, entry: unkno
   return out;
 }
 
-function checkLists(names: string[] | undefined, field: string, vocabulary: Vocabulary, err: (field: string, message: string) => void): void {
+function checkLists(
+  names: string[] | undefined,
+  field: string,
+  vocabulary: Vocabulary,
+  err: (field: string, message: string) => void,
+): void {
   for (const n of names ?? []) {
     if (expandListName(vocabulary, n).length === 0) {
       const roles = [...new Set(Object.values(vocabulary).map((l) => l.role))].map((r) => `${ANY_ROLE_PREFIX}${r}`);
-      err(field, `unknown vocabulary list "${n}" (known: ${[...Object.keys(vocabulary), ...roles].sort().join(', ') || 'none'})`);
+      err(
+        field,
+        `unknown vocabulary list "${n}" (known: ${[...Object.keys(vocabulary), ...roles].sort().join(', ') || 'none'})`,
+      );
     }
   }
 }
 
 function checkRegex(source: string, field: string, err: (field: string, message: string) => void): void {
   const reason = checkSafeRegex(source);
-  if (reason !== null) err(field, `invalid regex ${JSON.stringify(source)}: not a linear-time regular expression, RE2 syntax (${reason})`);
+  if (reason !== null)
+    err(field, `invalid regex ${JSON.stringify(source)}: not a linear-time regular expression, RE2 syntax (${reason})`);
 }
 
 function toSignature(e: SignatureEntry, version: string, source: string, vocabulary: Vocabulary): Signature {
@@ -227,12 +296,15 @@ function toSignature(e: SignatureEntry, version: string, source: string, vocabul
 }
 
 function usesVocabulary(e: SignatureEntry): boolean {
-  return e.rules.some((r) => r.lockWait || r.condWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab));
+  return e.rules.some(
+    (r) => r.lockWait || r.condWait || r.noReleaser || r.unlessVocab || r.frames.some((f) => f.vocab),
+  );
 }
 
 function schemaError(path: string, entry: number | null, id: string | null, e: ErrorObject): SignatureLoadError {
   const field = pointerToKey(e.instancePath);
-  const extra = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : '';
+  const extra =
+    e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : '';
   const allowed = e.keyword === 'enum' || e.keyword === 'const' ? `: ${JSON.stringify(e.params)}` : '';
   return { path, entry, id, field: field || null, message: `${e.message ?? 'invalid'}${extra}${allowed}` };
 }

@@ -8,8 +8,24 @@
 import type { Frame, Thread } from '../capture/types.js';
 import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { FINGERPRINT_VERSION, fingerprintThreads } from './fingerprint.js';
-import type { FramePattern, MatchOptions, MatchResult, Signature, SignatureMatch, SignatureRule, Vocabulary } from './types.js';
-import { compileVocabulary, condWaitOf, listsHolding, listsOf, lockNameOf, lockWaitOf, type CompiledVocabulary } from './vocabulary.js';
+import type {
+  FramePattern,
+  MatchOptions,
+  MatchResult,
+  Signature,
+  SignatureMatch,
+  SignatureRule,
+  Vocabulary,
+} from './types.js';
+import {
+  compileVocabulary,
+  condWaitOf,
+  listsHolding,
+  listsOf,
+  lockNameOf,
+  lockWaitOf,
+  type CompiledVocabulary,
+} from './vocabulary.js';
 
 /** Only the innermost frames are searched: post-fork deadlocks sit at the top of the stack. */
 export const MAX_MATCH_DEPTH = 256;
@@ -51,7 +67,11 @@ interface CompiledRule {
 
 const compiledCache = new WeakMap<Signature, CompiledRule[] | null>();
 
-export function matchSignatures(threads: readonly Thread[], signatures: readonly Signature[], options: MatchOptions = {}): MatchResult {
+export function matchSignatures(
+  threads: readonly Thread[],
+  signatures: readonly Signature[],
+  options: MatchOptions = {},
+): MatchResult {
   const specific: { match: SignatureMatch; order: number }[] = [];
   const generic: { match: SignatureMatch; order: number }[] = [];
   const superseded = new Set<string>();
@@ -62,7 +82,9 @@ export function matchSignatures(threads: readonly Thread[], signatures: readonly
     if (!sig.generic) for (const id of sig.supersedes ?? []) superseded.add(id);
   });
   const kept = specific.filter((m) => !superseded.has(m.match.signatureId));
-  const chosen = (kept.length > 0 ? kept : generic.sort(compareMatches).slice(0, 1)).sort(compareMatches).map((m) => m.match);
+  const chosen = (kept.length > 0 ? kept : generic.sort(compareMatches).slice(0, 1))
+    .sort(compareMatches)
+    .map((m) => m.match);
   return {
     matches: chosen,
     fingerprint: fingerprintThreads(threads, chosen[0]?.threadIndex),
@@ -72,7 +94,10 @@ export function matchSignatures(threads: readonly Thread[], signatures: readonly
 }
 
 /** Severity first, then the match that pinned more frames, then library order. */
-function compareMatches(a: { match: SignatureMatch; order: number }, b: { match: SignatureMatch; order: number }): number {
+function compareMatches(
+  a: { match: SignatureMatch; order: number },
+  b: { match: SignatureMatch; order: number },
+): number {
   return (
     SEVERITY_RANK[a.match.severity] - SEVERITY_RANK[b.match.severity] ||
     b.match.frameIndexes.length - a.match.frameIndexes.length ||
@@ -81,7 +106,11 @@ function compareMatches(a: { match: SignatureMatch; order: number }, b: { match:
 }
 
 /** The first (thread, rule) where the signature matches, or null. */
-export function matchOneSignature(threads: readonly Thread[], sig: Signature, options: MatchOptions = {}): SignatureMatch | null {
+export function matchOneSignature(
+  threads: readonly Thread[],
+  sig: Signature,
+  options: MatchOptions = {},
+): SignatureMatch | null {
   const rules = compileSignature(sig);
   if (!rules) return null;
   for (let t = 0; t < threads.length; t++) {
@@ -120,7 +149,9 @@ export function matchOneSignature(threads: readonly Thread[], sig: Signature, op
  * idle pool thread (none is running, or waiting for an event, to release it).
  */
 function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRule): boolean {
-  return threads.every((th, i) => i === t || idlePoolThread(th.frames) || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null);
+  return threads.every(
+    (th, i) => i === t || idlePoolThread(th.frames) || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null,
+  );
 }
 
 /**
@@ -158,7 +189,9 @@ function matchRule(frames: readonly Frame[], rule: CompiledRule): number[] | nul
     const key = (p * (MAX_MATCH_DEPTH + 1) + from) * 2 + (anchored ? 1 : 0);
     if (failed.has(key)) return null;
     const pat = rule.patterns[p]!;
-    const last = anchored ? Math.min(frames.length, rule.withinTop) - 1 : Math.min(frames.length - 1, from + pat.maxGap);
+    const last = anchored
+      ? Math.min(frames.length, rule.withinTop) - 1
+      : Math.min(frames.length - 1, from + pat.maxGap);
     for (let f = from; f <= last; f++) {
       if (!hit(p, f)) continue;
       const rest = search(p + 1, f + 1, false);
@@ -176,7 +209,11 @@ function matchRule(frames: readonly Frame[], rule: CompiledRule): number[] | nul
   // The vetoes look at every frame: only once the patterns matched (most rules fail in the top frames).
   if (rule.unless && frames.some((f) => f.normalized !== null && rule.unless!.test(f.normalized))) return null;
   if (rule.unlessVocab && frames.some((f) => f.normalized !== null && rule.unlessVocab!(f.normalized))) return null;
-  if (rule.belowFork && !frames.slice(found[0]! + 1).some((f) => f.normalized !== null && FORK_FRAME.test(f.normalized))) return null;
+  if (
+    rule.belowFork &&
+    !frames.slice(found[0]! + 1).some((f) => f.normalized !== null && FORK_FRAME.test(f.normalized))
+  )
+    return null;
   return found;
 }
 

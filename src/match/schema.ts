@@ -9,7 +9,19 @@ const Regex = Type.String({ minLength: 1, maxLength: 512 });
 const ListName = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' });
 
 /** The roles a vocabulary list can play (docs/signatures.md, "The vocabulary"). */
-export const VOCABULARY_ROLES = ['lock', 'primitive', 'cond', 'not-lock', 'fork', 'prepare', 'child', 'locking-call', 'internal', 'lock-word', 'not-lock-word'] as const;
+export const VOCABULARY_ROLES = [
+  'lock',
+  'primitive',
+  'cond',
+  'not-lock',
+  'fork',
+  'prepare',
+  'child',
+  'locking-call',
+  'internal',
+  'lock-word',
+  'not-lock-word',
+] as const;
 
 export const VocabularyListSchema = Type.Object(
   {
@@ -59,7 +71,10 @@ export const SignatureEntrySchema = Type.Object(
     severity: Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]),
     references: Type.Array(
       Type.Object(
-        { title: Type.String({ minLength: 1, maxLength: 200 }), url: Type.Optional(Type.String({ pattern: '^https?://' })) },
+        {
+          title: Type.String({ minLength: 1, maxLength: 200 }),
+          url: Type.Optional(Type.String({ pattern: '^https?://' })),
+        },
         { additionalProperties: false },
       ),
       { default: [], maxItems: 50 },

@@ -44,7 +44,18 @@ export interface SignatureRule {
   unlessVocab?: string[];
 }
 
-export type VocabularyRole = 'lock' | 'primitive' | 'cond' | 'not-lock' | 'fork' | 'prepare' | 'child' | 'locking-call' | 'internal' | 'lock-word' | 'not-lock-word';
+export type VocabularyRole =
+  | 'lock'
+  | 'primitive'
+  | 'cond'
+  | 'not-lock'
+  | 'fork'
+  | 'prepare'
+  | 'child'
+  | 'locking-call'
+  | 'internal'
+  | 'lock-word'
+  | 'not-lock-word';
 
 export interface VocabularyList {
   role: VocabularyRole;

@@ -20,7 +20,14 @@ export interface Verdict {
 
 export function decideVerdict(match: MatchResult | null, blocked: BlockedVerdict): Verdict | null {
   const m = match?.deadlock ? match.matches.find((x) => x.severity !== 'info') : undefined;
-  if (m) return { signatureId: m.signatureId, signatureTitle: m.title, signatureVersion: m.version, severity: m.severity, fingerprint: match!.fingerprint };
+  if (m)
+    return {
+      signatureId: m.signatureId,
+      signatureTitle: m.title,
+      signatureVersion: m.version,
+      severity: m.severity,
+      fingerprint: match!.fingerprint,
+    };
   if (blocked.blocked) {
     return {
       signatureId: PROVEN_BLOCKED,

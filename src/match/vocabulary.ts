@@ -88,7 +88,8 @@ export function listsHolding(cv: CompiledVocabulary, name: string): string[] {
     } else if (re.test(name)) found.push(list);
   }
   // A name with a word that says "not a lock" (unlock, cond, poll, read) is in no lock-word list.
-  if (found.some((l) => cv.lists.get(l)!.role === 'not-lock-word')) found = found.filter((l) => cv.lists.get(l)!.role !== 'lock-word');
+  if (found.some((l) => cv.lists.get(l)!.role === 'not-lock-word'))
+    found = found.filter((l) => cv.lists.get(l)!.role !== 'lock-word');
   if (cv.memo.size >= MEMO_MAX) cv.memo.clear();
   cv.memo.set(name, found);
   return found;
@@ -109,7 +110,10 @@ const MAX_PARTS = 32;
  * is runtime, lock and `PyThread_acquire_lock` never contains `read`.
  */
 export function wordParts(name: string): string[] {
-  const spaced = name.slice(0, MAX_NAME).replace(/([a-z])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
+  const spaced = name
+    .slice(0, MAX_NAME)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
   return spaced
     .split(/[^A-Za-z]+/)
     .filter((p) => p.length > 0)
@@ -198,7 +202,12 @@ const SHAPE_REACH = 4;
  * that no list names yet (a runtime's own spin lock or mutex). A frame of a
  * `cond` or `not-lock` list, or a not-lock word, on the way says no.
  */
-function lockShapedCaller(cv: CompiledVocabulary, frames: readonly Frame[], from: number, last: number): LockWait | null {
+function lockShapedCaller(
+  cv: CompiledVocabulary,
+  frames: readonly Frame[],
+  from: number,
+  last: number,
+): LockWait | null {
   let seen = 0;
   for (let i = from; i < last && seen < SHAPE_REACH; i++) {
     const name = frames[i]!.normalized;

@@ -16,7 +16,11 @@ export function mapIncident(body: unknown): PageIncident | null {
     id,
     state: str(o.state) ?? 'unknown',
     host: str(o.host),
-    target: { name: str(pick(o, 'targetName', 'target')) ?? '?', pid: num(o.targetPid), startTimeMs: ms(pick(o, 'targetStartMs')) },
+    target: {
+      name: str(pick(o, 'targetName', 'target')) ?? '?',
+      pid: num(o.targetPid),
+      startTimeMs: ms(pick(o, 'targetStartMs')),
+    },
     child: {
       pid: num(o.childPid) ?? num(childFacts?.pid) ?? 0,
       startTimeMs: ms(pick(o, 'childStartMs')) ?? ms(childFacts?.startTimeMs),
@@ -26,7 +30,12 @@ export function mapIncident(body: unknown): PageIncident | null {
     signature:
       signatureId === null
         ? null
-        : { id: signatureId, title: str(o.signatureTitle), severity: str(o.severity), version: str(o.signatureVersion) },
+        : {
+            id: signatureId,
+            title: str(o.signatureTitle),
+            severity: str(o.severity),
+            version: str(o.signatureVersion),
+          },
     fingerprint: str(o.fingerprint),
     jenkinsJob: str(o.jenkinsJob) ?? str(obj(o.forkingThread)?.jenkinsJob),
     forkingThread: mapForkingThread(o.forkingThread),
@@ -36,7 +45,9 @@ export function mapIncident(body: unknown): PageIncident | null {
     resolvedAt: ms(o.resolvedAt),
     lastSeenAt: ms(o.lastSeenAt),
     evidence: evidence ? mapEvidence(evidence) : null,
-    audit: arr(o.audit).map(mapAudit).filter((a): a is PageAudit => a !== null),
+    audit: arr(o.audit)
+      .map(mapAudit)
+      .filter((a): a is PageAudit => a !== null),
   };
 }
 
@@ -90,7 +101,8 @@ function mapMatched(matches: unknown): PageEvidence['matched'] {
 
 function mapEvidence(e: Json): PageEvidence {
   const capture = obj(e.capture);
-  const reason = capture && capture.ok === false ? (str(capture.reason) ?? (capture.timedOut ? 'timed out' : 'failed')) : null;
+  const reason =
+    capture && capture.ok === false ? (str(capture.reason) ?? (capture.timedOut ? 'timed out' : 'failed')) : null;
   return {
     rawStack: str(pick(e, 'stackRaw', 'rawStack')),
     captureBackend: str(capture?.backend),
@@ -103,7 +115,9 @@ function mapEvidence(e: Json): PageEvidence {
 
 /** The newest kernel sample as label/value pairs, plus how many samples agree. */
 function mapKernel(v: unknown): PageEvidence['kernel'] {
-  const samples = arr(v).map(obj).filter((s): s is Json => s !== null);
+  const samples = arr(v)
+    .map(obj)
+    .filter((s): s is Json => s !== null);
   const last = samples[samples.length - 1];
   if (!last) return [];
   const out: PageEvidence['kernel'] = [];

@@ -50,11 +50,17 @@ export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opt
   });
   registerAssets(app);
 
-  const shared = { maxAgeMs: OVERVIEW_MAX_AGE_MS, version: () => `${opts.status?.().lastScanAt ?? 'none'} ${app.writesDone?.() ?? 0}` };
+  const shared = {
+    maxAgeMs: OVERVIEW_MAX_AGE_MS,
+    version: () => `${opts.status?.().lastScanAt ?? 'none'} ${app.writesDone?.() ?? 0}`,
+  };
   // Encoded once per render: every response then writes the same bytes (a string body is encoded into a fresh
   // native buffer per response, ~190 KB with 1,000 open incidents, and those copies are what grew the RSS under a flood).
   const overviewPage = sharedRender(async () => Buffer.from(renderOverviewPage(await source.overview())), shared);
-  const overviewFragment = sharedRender(async () => Buffer.from(renderOverviewFragment(await source.overview()).value), shared);
+  const overviewFragment = sharedRender(
+    async () => Buffer.from(renderOverviewFragment(await source.overview()).value),
+    shared,
+  );
   app.get('/', (_req, reply) => sendShared(reply, overviewPage));
   app.get(OVERVIEW_FRAGMENT_PATH, (_req, reply) => sendShared(reply, overviewFragment));
 
@@ -63,11 +69,19 @@ export const statusPage: FastifyPluginAsync<StatusPageOptions> = async (app, opt
     if (!data) return sendNotFound(reply, req.params.id, (await source.overview()).status);
     return sendHtml(reply, renderIncidentPage(data));
   });
-  app.get<{ Params: { id: string } }>('/page/fragment/incidents/:id', { schema: { params: IdParams } }, async (req, reply) => {
-    const data = await source.incident(req.params.id);
-    if (!data) return sendHtml(reply.code(404), html`<p class="warn">Incident ${req.params.id} is not known (pruned after retention?).</p>`.value);
-    return sendHtml(reply, renderIncidentFragment(data).value);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/page/fragment/incidents/:id',
+    { schema: { params: IdParams } },
+    async (req, reply) => {
+      const data = await source.incident(req.params.id);
+      if (!data)
+        return sendHtml(
+          reply.code(404),
+          html`<p class="warn">Incident ${req.params.id} is not known (pruned after retention?).</p>`.value,
+        );
+      return sendHtml(reply, renderIncidentFragment(data).value);
+    },
+  );
 };
 
 function registerAssets(app: FastifyInstance): void {
@@ -79,7 +93,11 @@ function registerAssets(app: FastifyInstance): void {
 }
 
 /** Content type and caching of every page answer, with the security headers: one headers() call per answer. */
-const HTML_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_HEADERS, 'content-type': HTML, 'cache-control': 'no-store' };
+const HTML_HEADERS: Readonly<Record<string, string>> = {
+  ...SECURITY_HEADERS,
+  'content-type': HTML,
+  'cache-control': 'no-store',
+};
 
 function sendHtml(reply: FastifyReply, body: string | Buffer): FastifyReply {
   return reply.headers(HTML_HEADERS).send(body);

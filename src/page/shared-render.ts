@@ -14,11 +14,15 @@ export interface SharedRender<T> {
   kept(): T | null;
 }
 
-export function sharedRender<T>(build: () => Promise<T>, opts: { maxAgeMs: number; version: () => unknown; now?: () => number }): SharedRender<T> {
+export function sharedRender<T>(
+  build: () => Promise<T>,
+  opts: { maxAgeMs: number; version: () => unknown; now?: () => number },
+): SharedRender<T> {
   const now = opts.now ?? Date.now;
   let inFlight: Promise<T> | null = null;
   let last: { value: T; at: number; version: unknown } | null = null;
-  const fresh = (version: unknown): boolean => last !== null && now() - last.at < opts.maxAgeMs && Object.is(last.version, version);
+  const fresh = (version: unknown): boolean =>
+    last !== null && now() - last.at < opts.maxAgeMs && Object.is(last.version, version);
   const kept = (): T | null => (inFlight === null && last !== null && fresh(opts.version()) ? last.value : null);
   const get = (): Promise<T> => {
     if (inFlight) return inFlight;

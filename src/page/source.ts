@@ -9,7 +9,15 @@
 import type { FastifyInstance } from 'fastify';
 import { arr, bool, listOf, ms, num, obj, pick, str } from './json.js';
 import { mapIncident } from './map-incident.js';
-import type { IncidentPageData, OverviewData, PageChild, PageForkRisk, PageIncident, PageStatus, PageTarget } from './model.js';
+import type {
+  IncidentPageData,
+  OverviewData,
+  PageChild,
+  PageForkRisk,
+  PageIncident,
+  PageStatus,
+  PageTarget,
+} from './model.js';
 
 export interface PageSource {
   overview(): Promise<OverviewData>;
@@ -60,7 +68,8 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
       await new Promise((r) => setImmediate(r));
       const res = await app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
       const body: unknown = res.body.length > 0 ? JSON.parse(res.body) : null;
-      if (res.statusCode >= 400 && res.statusCode !== 404) problems.push(`${url}: HTTP ${res.statusCode} ${str(obj(body)?.message) ?? ''}`.trim());
+      if (res.statusCode >= 400 && res.statusCode !== 404)
+        problems.push(`${url}: HTTP ${res.statusCode} ${str(obj(body)?.message) ?? ''}`.trim());
       return { status: res.statusCode, body };
     } catch (err) {
       problems.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
@@ -68,7 +77,11 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
     }
   };
   const status = (problems: string[]): PageStatus =>
-    buildStatus(opts.status?.() ?? {}, { now: now(), killRoute: app.hasRoute({ method: 'POST', url: KILL_ROUTE }), problems });
+    buildStatus(opts.status?.() ?? {}, {
+      now: now(),
+      killRoute: app.hasRoute({ method: 'POST', url: KILL_ROUTE }),
+      problems,
+    });
 
   return {
     async overview() {
@@ -90,7 +103,12 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
       return {
         status: status(problems),
         targets: await withForkRisk(mapTargets(targets?.body), get, problems),
-        children: linkIncidents(listOf(children?.body, 'children').map(mapChild).filter((c): c is PageChild => c !== null), openIncidents),
+        children: linkIncidents(
+          listOf(children?.body, 'children')
+            .map(mapChild)
+            .filter((c): c is PageChild => c !== null),
+          openIncidents,
+        ),
         openIncidents,
         moreOpenCursor: str(obj(open?.body)?.nextCursor),
         resolvedIncidents: incidentsOf(resolved),
@@ -106,7 +124,11 @@ export function createApiSource(app: FastifyInstance, opts: ApiSourceOptions = {
 }
 
 /** Each target's fork-risk audit, where the audit route exists (the daemon's audit extension). */
-async function withForkRisk(targets: PageTarget[], get: (url: string, problems: string[]) => Promise<Fetched | null>, problems: string[]): Promise<PageTarget[]> {
+async function withForkRisk(
+  targets: PageTarget[],
+  get: (url: string, problems: string[]) => Promise<Fetched | null>,
+  problems: string[],
+): Promise<PageTarget[]> {
   const names = [...new Set(targets.map((t) => t.name))].slice(0, MAX_AUDITS_SHOWN);
   const audits = new Map<string, PageForkRisk | null>();
   for (const name of names) {
@@ -128,17 +150,30 @@ export function mapForkRisk(body: unknown): PageForkRisk | null {
     reasons: arr(b.reasons)
       .map(obj)
       .filter((r) => r !== null)
-      .map((r) => ({ rule: str(r.rule) ?? '?', title: str(r.title) ?? '', level: str(r.level) ?? '?', evidence: str(obj(r.evidence)?.text) ?? '', prevention: str(r.prevention) ?? '' })),
-    notes: arr(b.notes).map(str).filter((n): n is string => n !== null),
+      .map((r) => ({
+        rule: str(r.rule) ?? '?',
+        title: str(r.title) ?? '',
+        level: str(r.level) ?? '?',
+        evidence: str(obj(r.evidence)?.text) ?? '',
+        prevention: str(r.prevention) ?? '',
+      })),
+    notes: arr(b.notes)
+      .map(str)
+      .filter((n): n is string => n !== null),
   };
 }
 
 function incidentsOf(res: Fetched | null): PageIncident[] {
   if (!res || res.status >= 400) return [];
-  return listOf(res.body, 'incidents').map(mapIncident).filter((i): i is PageIncident => i !== null);
+  return listOf(res.body, 'incidents')
+    .map(mapIncident)
+    .filter((i): i is PageIncident => i !== null);
 }
 
-export function buildStatus(facts: StatusFacts, ctx: { now: number; killRoute: boolean; problems: string[] }): PageStatus {
+export function buildStatus(
+  facts: StatusFacts,
+  ctx: { now: number; killRoute: boolean; problems: string[] },
+): PageStatus {
   const mode = facts.remediationMode ?? 'off';
   return {
     now: ctx.now,
@@ -161,19 +196,46 @@ export function mapTargets(body: unknown): PageTarget[] {
     const t = obj(v);
     const name = str(t?.name);
     if (!t || name === null) continue;
-    const processes = arr(t.processes).map(obj).filter((p) => p !== null);
+    const processes = arr(t.processes)
+      .map(obj)
+      .filter((p) => p !== null);
     if (processes.length === 0) {
-      out.push({ name, pid: num(t.pid), startTimeMs: null, up: bool(t.found) ?? false, user: null, cmdline: null, processes: null });
+      out.push({
+        name,
+        pid: num(t.pid),
+        startTimeMs: null,
+        up: bool(t.found) ?? false,
+        user: null,
+        cmdline: null,
+        processes: null,
+      });
       continue;
     }
     for (const p of processes) {
-      out.push({ name, pid: num(p.pid), startTimeMs: ms(p.startTimeMs), up: true, user: str(p.user), cmdline: str(p.cmdline), processes: null });
+      out.push({
+        name,
+        pid: num(p.pid),
+        startTimeMs: ms(p.startTimeMs),
+        up: true,
+        user: str(p.user),
+        cmdline: str(p.cmdline),
+        processes: null,
+      });
     }
   }
   return out;
 }
 
-const STATE_WORDS: Record<string, string> = { R: 'running', S: 'sleeping', D: 'disk sleep', Z: 'zombie', T: 'stopped', t: 'traced', X: 'dead', I: 'idle' };
+const STATE_WORDS: Record<string, string> = {
+  R: 'running',
+  S: 'sleeping',
+  D: 'disk sleep',
+  Z: 'zombie',
+  T: 'stopped',
+  t: 'traced',
+  X: 'dead',
+  I: 'idle',
+};
 
 /** GET /api/v1/children item: {target, process, depth, classification, ageSeconds, overdue, overdueSince}. */
 export function mapChild(v: unknown): PageChild | null {
@@ -193,7 +255,8 @@ export function mapChild(v: unknown): PageChild | null {
     classification: str(c.classification) ?? 'unknown',
     ageMs: ageSeconds !== null ? ageSeconds * 1000 : num(c.ageMs),
     overdue: bool(c.overdue) ?? false,
-    state: stateCode === null ? null : `${STATE_WORDS[stateCode] ?? stateCode}${str(p.wchan) ? ` (${str(p.wchan)})` : ''}`,
+    state:
+      stateCode === null ? null : `${STATE_WORDS[stateCode] ?? stateCode}${str(p.wchan) ? ` (${str(p.wchan)})` : ''}`,
     comm: str(p.comm),
     cmdline: str(p.cmdline),
     depth: num(c.depth),

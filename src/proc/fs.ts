@@ -81,7 +81,12 @@ export class ProcFS {
 
   /** Whether the first maxBytes of the environment hold needle (read in place: no copy per process). */
   environIncludes(pid: number, needle: Buffer, maxBytes: number): boolean {
-    const r = procReader.withBytes(this.path(pid, 'environ'), maxBytes, (buf, n) => buf.subarray(0, n).includes(needle), true);
+    const r = procReader.withBytes(
+      this.path(pid, 'environ'),
+      maxBytes,
+      (buf, n) => buf.subarray(0, n).includes(needle),
+      true,
+    );
     return r === true;
   }
 

@@ -114,7 +114,11 @@ export class ProcReader {
   }
 
   /** A copy of the bytes, and whether the cap cut them. */
-  readBytes(path: string, maxBytes = DEFAULT_MAX_BYTES, oneRecord = false): { bytes: Buffer; truncated: boolean } | ReadFailure {
+  readBytes(
+    path: string,
+    maxBytes = DEFAULT_MAX_BYTES,
+    oneRecord = false,
+  ): { bytes: Buffer; truncated: boolean } | ReadFailure {
     const n = this.readInto(path, maxBytes, oneRecord);
     const out = typeof n === 'number' ? { bytes: Buffer.from(this.buf.subarray(0, n)), truncated: n >= maxBytes } : n;
     this.settle();

@@ -25,6 +25,7 @@ export function decodeCursor(cursor: string, types: ('string' | 'number')[]): (s
 
 export function checkLimit(limit: number | undefined): number {
   const n = limit ?? 50;
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new StoreInputError(`limit must be an integer 1..1000, got ${String(limit)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new StoreInputError(`limit must be an integer 1..1000, got ${String(limit)}`);
   return n;
 }

@@ -31,7 +31,11 @@ export function toProcessFacts(p: ProcessInfo, user?: string | null): ProcessFac
 }
 
 /** A classify ChildReport (overdue, never-exec'd) as the store's observation. */
-export function toSuspectObservation(child: ChildReport, target?: TargetProcess | null, kernel?: KernelEvidence | null): SuspectObservation {
+export function toSuspectObservation(
+  child: ChildReport,
+  target?: TargetProcess | null,
+  kernel?: KernelEvidence | null,
+): SuspectObservation {
   return {
     targetName: child.target.name,
     targetPid: child.target.pid,
@@ -111,6 +115,13 @@ export function captureEvidence(capture: CaptureResult, match: MatchResult | nul
     stackRaw: capture.raw || null,
     ...(stack ? { stack } : {}),
     ...(match ? { matches: match.matches } : {}),
-    capture: { backend: capture.backend, at, ok: capture.ok, timedOut: capture.timedOut, durationMs: capture.durationMs, reason: capture.reason },
+    capture: {
+      backend: capture.backend,
+      at,
+      ok: capture.ok,
+      timedOut: capture.timedOut,
+      durationMs: capture.durationMs,
+      reason: capture.reason,
+    },
   };
 }

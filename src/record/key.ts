@@ -9,7 +9,13 @@ export function incidentKey(k: IncidentIdentity): string {
 
 /** The store's key for a child of a target on this host. */
 export function childKey(host: string, c: ChildReport): string {
-  return incidentKey({ host, targetPid: c.target.pid, targetStartMs: c.target.startTimeMs, childPid: c.child.pid, childStartMs: c.child.startTimeMs });
+  return incidentKey({
+    host,
+    targetPid: c.target.pid,
+    targetStartMs: c.target.startTimeMs,
+    childPid: c.child.pid,
+    childStartMs: c.child.startTimeMs,
+  });
 }
 
 /**

@@ -12,7 +12,9 @@ export interface IncidentLogFields {
   childStartTime: string;
 }
 
-export function incidentLogFields(i: Pick<IncidentSummary, 'id' | 'targetName' | 'targetPid' | 'childPid' | 'childStartMs'>): IncidentLogFields {
+export function incidentLogFields(
+  i: Pick<IncidentSummary, 'id' | 'targetName' | 'targetPid' | 'childPid' | 'childStartMs'>,
+): IncidentLogFields {
   return {
     incident: i.id,
     target: i.targetName,
@@ -34,6 +36,9 @@ export function logTransitions(logger: Logger, transitions: Transition[]): void 
       to: t.to,
     };
     const level = t.to === 'confirmed' ? 'warn' : 'info';
-    logger[level](fields, `incident ${i.id} ${t.from ?? 'new'} → ${t.to}: ${i.targetName} child ${i.childPid} (${signature})`);
+    logger[level](
+      fields,
+      `incident ${i.id} ${t.from ?? 'new'} → ${t.to}: ${i.targetName} child ${i.childPid} (${signature})`,
+    );
   }
 }

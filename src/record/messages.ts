@@ -28,12 +28,20 @@ export class MessageOps {
       due: q(`SELECT id, transition, sink, created_at, attempts, snapshot FROM outbox
         WHERE incident_id IS NULL AND state = 'pending' AND sink = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
       getMeta: q(`SELECT value FROM store_meta WHERE name = ?`),
-      putMeta: q(`INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`),
+      putMeta: q(
+        `INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+      ),
     };
   }
 
   /** One transaction: a row per sink (unless the key exists) and the meta row. Returns rows inserted. */
-  enqueue(key: string, sinks: readonly string[], now: number, body: string, meta?: { name: string; value: string }): number {
+  enqueue(
+    key: string,
+    sinks: readonly string[],
+    now: number,
+    body: string,
+    meta?: { name: string; value: string },
+  ): number {
     return this.db
       .transaction(() => {
         let n = 0;

@@ -18,7 +18,8 @@ export function openStore(opts: OpenStoreOptions): IncidentStore {
   const path = join(dir, STORE_FILE);
   ensureDirectory(dir, path);
   if (opts.owner) {
-    for (const c of makeStateDirPrivate(dir, path)) opts.logger?.warn(c, `${c.path} was readable by group or others: mode ${c.from} changed to ${c.to}`);
+    for (const c of makeStateDirPrivate(dir, path))
+      opts.logger?.warn(c, `${c.path} was readable by group or others: mode ${c.from} changed to ${c.to}`);
   }
   try {
     createPrivateFile(path);
@@ -113,7 +114,11 @@ function prepareDatabase(db: Database, path: string, opts: OpenStoreOptions): nu
   if (problems.length > 0) throw new StoreOpenError(path, 'corrupt', `quick_check failed: ${problems.join('; ')}`);
   const version = readSchemaVersion(db);
   if (version > SCHEMA_VERSION) {
-    throw new StoreOpenError(path, 'newer-schema', `schema version ${version} is newer than this forkwatch's ${SCHEMA_VERSION}: upgrade forkwatch or move the file away`);
+    throw new StoreOpenError(
+      path,
+      'newer-schema',
+      `schema version ${version} is newer than this forkwatch's ${SCHEMA_VERSION}: upgrade forkwatch or move the file away`,
+    );
   }
   return migrate(db);
 }
@@ -131,8 +136,16 @@ function probeWrite(db: Database, path: string, now: number, owner: OwnerRecord 
 }
 
 const SQLITE_REASONS: [RegExp, StoreOpenReason, string][] = [
-  [/^SQLITE_NOTADB/, 'not-a-database', 'not an SQLite database (move it away or restore it; forkwatch will create a new one)'],
-  [/^SQLITE_CORRUPT/, 'corrupt', 'database file is corrupt (move it away or restore it; forkwatch will create a new one)'],
+  [
+    /^SQLITE_NOTADB/,
+    'not-a-database',
+    'not an SQLite database (move it away or restore it; forkwatch will create a new one)',
+  ],
+  [
+    /^SQLITE_CORRUPT/,
+    'corrupt',
+    'database file is corrupt (move it away or restore it; forkwatch will create a new one)',
+  ],
   [/^SQLITE_FULL/, 'disk-full', 'disk full'],
   [/^SQLITE_READONLY/, 'read-only', 'file or directory is read-only'],
   [/^SQLITE_(BUSY|LOCKED)/, 'locked', 'locked by another process'],

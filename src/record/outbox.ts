@@ -34,7 +34,8 @@ export class OutboxOps {
         WHERE id = ? AND state = 'pending'`),
       dead: q(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, response = ?
         WHERE id = ? AND state = 'pending'`),
-      stats: q(`SELECT sink, sum(state = 'pending') AS pending, min(CASE WHEN state = 'pending' THEN created_at END) AS oldest,
+      stats:
+        q(`SELECT sink, sum(state = 'pending') AS pending, min(CASE WHEN state = 'pending' THEN created_at END) AS oldest,
           sum(state = 'dead') AS dead
         FROM outbox WHERE state <> 'sent' GROUP BY sink`),
     };
@@ -66,7 +67,9 @@ export class OutboxOps {
   /** One entry per configured sink (zeros included) plus any other sink with pending or dead rows. */
   stats(now: number): OutboxStats[] {
     const rows = this.st.stats!.all() as { sink: string; pending: number; oldest: number | null; dead: number }[];
-    const bySink = new Map<string, OutboxStats>(this.sinks.map((s) => [s, { sink: s, pending: 0, oldestPendingAgeMs: 0, dead: 0 }]));
+    const bySink = new Map<string, OutboxStats>(
+      this.sinks.map((s) => [s, { sink: s, pending: 0, oldestPendingAgeMs: 0, dead: 0 }]),
+    );
     for (const r of rows) {
       bySink.set(r.sink, {
         sink: r.sink,

@@ -50,7 +50,9 @@ function isBusy(err: unknown): boolean {
 
 function inUse(dir: string, storePath: string, cause: unknown): StoreOpenError {
   const owner = readOwner(storePath);
-  const who = owner ? `pid ${owner.pid} on ${owner.host}, since ${new Date(owner.since).toISOString()}` : 'owner not recorded yet';
+  const who = owner
+    ? `pid ${owner.pid} on ${owner.host}, since ${new Date(owner.since).toISOString()}`
+    : 'owner not recorded yet';
   return new StoreOpenError(
     storePath,
     'in-use',

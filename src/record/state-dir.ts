@@ -6,7 +6,18 @@
  * stateDir on /proc, /sys or another kernel pseudo file system is refused
  * before anything is created or opened there.
  */
-import { chmodSync, closeSync, constants, existsSync, lstatSync, openSync, readdirSync, statfsSync, statSync, type Stats } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  statfsSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { StoreOpenError } from './errors.js';
 import { formatMode } from '../util/read-file-bounded.js';
@@ -41,7 +52,11 @@ export function refusePseudoFileSystem(dir: string, storePath: string): void {
   const prefix = PSEUDO_PREFIXES.find((p) => dir === p || dir.startsWith(p + sep));
   const fs = prefix ? prefix.slice(1) : pseudoFsType(nearestExisting(dir));
   if (fs) {
-    throw new StoreOpenError(storePath, 'pseudo-fs', `state directory ${dir} is on ${fs}, a kernel pseudo file system: set stateDir to a directory on a real disk (e.g. /var/lib/forkwatch)`);
+    throw new StoreOpenError(
+      storePath,
+      'pseudo-fs',
+      `state directory ${dir} is on ${fs}, a kernel pseudo file system: set stateDir to a directory on a real disk (e.g. /var/lib/forkwatch)`,
+    );
   }
 }
 
@@ -67,7 +82,11 @@ function pseudoFsType(path: string): string | null {
  * 'unsafe-permissions' where it cannot be made private. dryRun (forkwatch
  * doctor): nothing is changed; the changes it would make are returned.
  */
-export function makeStateDirPrivate(dir: string, storePath: string, opts: { dryRun?: boolean } = {}): PermissionChange[] {
+export function makeStateDirPrivate(
+  dir: string,
+  storePath: string,
+  opts: { dryRun?: boolean } = {},
+): PermissionChange[] {
   const st = statSync(dir);
   const me = process.geteuid?.() ?? st.uid;
   if (st.uid !== me) {
@@ -84,7 +103,9 @@ export function makeStateDirPrivate(dir: string, storePath: string, opts: { dryR
     const path = join(dir, name);
     const entry = lstatSync(path);
     tighten(path, entry, storePath, changes, dry);
-    if (entry.isDirectory()) for (const inner of readdirSync(path)) tighten(join(path, inner), lstatSync(join(path, inner)), storePath, changes, dry);
+    if (entry.isDirectory())
+      for (const inner of readdirSync(path))
+        tighten(join(path, inner), lstatSync(join(path, inner)), storePath, changes, dry);
   }
   return changes;
 }
@@ -97,7 +118,12 @@ function tighten(path: string, st: Stats, storePath: string, changes: Permission
   try {
     if (!dryRun) chmodSync(path, next);
   } catch (err) {
-    throw new StoreOpenError(storePath, 'unsafe-permissions', `${path} has mode ${formatMode(st.mode)} (group or others can read it) and cannot be made private: ${(err as Error).message}`, err);
+    throw new StoreOpenError(
+      storePath,
+      'unsafe-permissions',
+      `${path} has mode ${formatMode(st.mode)} (group or others can read it) and cannot be made private: ${(err as Error).message}`,
+      err,
+    );
   }
   changes.push({ path, from: formatMode(st.mode), to: formatMode(next) });
 }

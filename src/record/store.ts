@@ -185,13 +185,20 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   private writeEvidence(id: string, partial: IncidentEvidence): void {
-    const base = { ...parseJson<IncidentEvidence>(this.lightOf(id), {}), ...parseJson<IncidentEvidence>(this.bulkOf(id), {}) };
+    const base = {
+      ...parseJson<IncidentEvidence>(this.lightOf(id), {}),
+      ...parseJson<IncidentEvidence>(this.bulkOf(id), {}),
+    };
     const { light, bulk } = splitEvidence(mergeEvidence(base, partial));
     if (touchesBulk(partial)) this.st.setBulk!.run({ id, bulk: JSON.stringify(bulk) });
     this.st.setEvidence!.run({ id, evidence: JSON.stringify(light) });
   }
 
-  resolveMissing(scanAt: number, stillPresentKeys: Iterable<string>, targetsScanned: Iterable<string>): IncidentSummary[] {
+  resolveMissing(
+    scanAt: number,
+    stillPresentKeys: Iterable<string>,
+    targetsScanned: Iterable<string>,
+  ): IncidentSummary[] {
     const present = new Set(stillPresentKeys);
     const presentPids = new Set([...present].map(withoutChildStart));
     const targets = [...new Set(targetsScanned)];
@@ -199,7 +206,11 @@ export class SqliteIncidentStore implements IncidentStore {
       .transaction(() => {
         const resolved: IncidentSummary[] = [];
         for (const target of targets) {
-          for (const row of this.st.openOfTarget!.all(this.host, target) as { id: string; key: string; confirmed_at: number | null }[]) {
+          for (const row of this.st.openOfTarget!.all(this.host, target) as {
+            id: string;
+            key: string;
+            confirmed_at: number | null;
+          }[]) {
             if (present.has(row.key)) continue;
             const reason: ResolvedReason = presentPids.has(withoutChildStart(row.key)) ? 'pid-reused' : 'gone';
             this.st.resolve!.run({ id: row.id, at: scanAt, reason });
@@ -218,7 +229,8 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.db
       .transaction(() => {
         const row = this.requireRow(id);
-        if (row.state !== 'confirmed' && row.state !== 'remediated') throw new IncidentStateError(row.id, row.state, 'mark remediated');
+        if (row.state !== 'confirmed' && row.state !== 'remediated')
+          throw new IncidentStateError(row.id, row.state, 'mark remediated');
         this.st.remediate!.run({ id: row.id, at: audit.at });
         this.insertAudit(row.id, audit);
         this.enqueue(row.id, 'remediated');
@@ -238,7 +250,8 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   enqueueReminder(id: string, n: number): boolean {
-    if (!Number.isSafeInteger(n) || n < 1) throw new StoreInputError(`reminder number must be a positive integer, got ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new StoreInputError(`reminder number must be a positive integer, got ${String(n)}`);
     return this.db
       .transaction(() => {
         const row = this.requireRow(id);
@@ -265,7 +278,11 @@ export class SqliteIncidentStore implements IncidentStore {
    */
   openIncidents(): IncidentSummary[] {
     const version = `${this.st.totalChanges!.get() as number} ${this.st.dataVersion!.get() as number}`;
-    if (this.openKept?.version !== version) this.openKept = { version, items: (this.st.open!.all() as IncidentRow[]).map((r) => Object.freeze(toSummary(r))) };
+    if (this.openKept?.version !== version)
+      this.openKept = {
+        version,
+        items: (this.st.open!.all() as IncidentRow[]).map((r) => Object.freeze(toSummary(r))),
+      };
     return this.openKept.items.slice();
   }
 
@@ -419,7 +436,8 @@ function prepareStatements(db: Database): Record<string, Statement> {
         child_start_ms, state, opened_at, last_seen_at, overdue_since, evidence, last_kernel)
       VALUES (@id, @key, @host, @targetName, @targetPid, @targetStartMs, @targetUser, @childPid, @childStartMs,
         'suspect', @at, @at, @overdue, @evidence, @lastKernel)`),
-    touch: q(`UPDATE incidents SET last_seen_at = max(last_seen_at, @at), overdue_since = coalesce(overdue_since, @overdue)
+    touch:
+      q(`UPDATE incidents SET last_seen_at = max(last_seen_at, @at), overdue_since = coalesce(overdue_since, @overdue)
       WHERE id = @id`),
     setKernel: q(`UPDATE incidents SET evidence = @evidence, last_kernel = @lastKernel WHERE id = @id`),
     reopen: q(`UPDATE incidents SET state = @state, resolved_at = NULL, resolved_reason = NULL WHERE id = @id`),
@@ -436,16 +454,22 @@ function prepareStatements(db: Database): Record<string, Statement> {
     setEvidence: q(`UPDATE incidents SET evidence = @evidence WHERE id = @id`),
     setBulk: q(`INSERT INTO incident_bulk (incident_id, evidence) VALUES (@id, @bulk)
       ON CONFLICT (incident_id) DO UPDATE SET evidence = excluded.evidence`),
-    openOfTarget: q(`SELECT id, key, confirmed_at FROM incidents WHERE state <> 'resolved' AND host = ? AND target_name = ?`),
+    openOfTarget: q(
+      `SELECT id, key, confirmed_at FROM incidents WHERE state <> 'resolved' AND host = ? AND target_name = ?`,
+    ),
     resolve: q(`UPDATE incidents SET state = 'resolved', resolved_at = @at, resolved_reason = @reason WHERE id = @id`),
-    remediate: q(`UPDATE incidents SET state = 'remediated', remediated_at = coalesce(remediated_at, @at) WHERE id = @id`),
+    remediate: q(
+      `UPDATE incidents SET state = 'remediated', remediated_at = coalesce(remediated_at, @at) WHERE id = @id`,
+    ),
     insertAudit: q(`INSERT INTO audit (incident_id, at, action, mode, outcome, detail, data, actor)
       VALUES (@id, @at, @action, @mode, @outcome, @detail, @data, @actor)`),
     open: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE state <> 'resolved' ORDER BY opened_at, id`),
     // This connection's row changes (SQLite counts every INSERT/UPDATE/DELETE it ran); data_version: other connections' commits.
     totalChanges: q(`SELECT total_changes()`).pluck(),
     dataVersion: q(`PRAGMA data_version`).pluck(),
-    stale: q(`SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE state = 'suspect' AND opened_at <= ? ORDER BY opened_at, id`),
+    stale: q(
+      `SELECT ${SUMMARY_COLUMNS} FROM incidents WHERE state = 'suspect' AND opened_at <= ? ORDER BY opened_at, id`,
+    ),
     countOpen: q(`SELECT target_name AS target, signature_id AS signature, state, count(*) AS count
       FROM incidents WHERE state <> 'resolved' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`),
     countResolved: q(`SELECT count(*) AS n FROM incidents WHERE state = 'resolved'`),

@@ -11,10 +11,18 @@ import { childKey } from './key.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 
 /** Upsert the suspects (with their newest kernel sample); new and reopened incidents are transitions. */
-export function observe(store: IncidentStore, report: ScanReport, suspects: ChildReport[], evidence: Map<string, SuspectEvidence>, at: number): Transition[] {
+export function observe(
+  store: IncidentStore,
+  report: ScanReport,
+  suspects: ChildReport[],
+  evidence: Map<string, SuspectEvidence>,
+  at: number,
+): Transition[] {
   if (suspects.length === 0) return [];
   const observations = suspects.map((c) => {
-    const target = report.targets.find((t) => t.process.pid === c.target.pid && t.process.startTimeMs === c.target.startTimeMs) ?? null;
+    const target =
+      report.targets.find((t) => t.process.pid === c.target.pid && t.process.startTimeMs === c.target.startTimeMs) ??
+      null;
     return toSuspectObservation(c, target, evidence.get(childKey(store.host, c))?.kernel ?? null);
   });
   const r = store.observeSuspects(at, observations);
@@ -32,7 +40,12 @@ export function observe(store: IncidentStore, report: ScanReport, suspects: Chil
  * something else (a worker with its own reason to live) was never hung.
  * `confirmed`: keys of incidents confirmed before this tick; they stay while present.
  */
-export function resolveGone(store: IncidentStore, report: ScanReport, at: number, confirmed: ReadonlySet<string>): Transition[] {
+export function resolveGone(
+  store: IncidentStore,
+  report: ScanReport,
+  at: number,
+  confirmed: ReadonlySet<string>,
+): Transition[] {
   const scanned = new Set(report.targets.map((t) => t.name));
   // A configured target that is missing this scan: its JVM is gone, and so are its children.
   for (const name of report.missingTargets) scanned.add(name);
@@ -42,12 +55,21 @@ export function resolveGone(store: IncidentStore, report: ScanReport, at: number
     .filter(({ c, key }) => c.overdue || confirmed.has(key))
     .map(({ key }) => key);
   const resolved = store.resolveMissing(at, present, scanned);
-  return resolved.map((incident) => ({ incident, from: incident.confirmedAt !== null ? ('confirmed' as const) : ('suspect' as const), to: 'resolved' as const }));
+  return resolved.map((incident) => ({
+    incident,
+    from: incident.confirmedAt !== null ? ('confirmed' as const) : ('suspect' as const),
+    to: 'resolved' as const,
+  }));
 }
 
 /** The keys of open incidents already confirmed (they are neither sampled nor captured again). */
 export function confirmedKeys(store: IncidentStore): Set<string> {
-  return new Set(store.openIncidents().filter((i) => i.state !== 'suspect').map((i) => i.key));
+  return new Set(
+    store
+      .openIncidents()
+      .filter((i) => i.state !== 'suspect')
+      .map((i) => i.key),
+  );
 }
 
 /** True once stored; false when there is no incident to store it in yet (its observe failed). */

@@ -293,7 +293,11 @@ export interface IncidentStore {
    * Only targets in targetsScanned (names of targets whose scan succeeded this tick)
    * are touched. Enqueues 'resolved' for incidents that had been confirmed or remediated.
    */
-  resolveMissing(scanAt: number, stillPresentKeys: Iterable<string>, targetsScanned: Iterable<string>): IncidentSummary[];
+  resolveMissing(
+    scanAt: number,
+    stillPresentKeys: Iterable<string>,
+    targetsScanned: Iterable<string>,
+  ): IncidentSummary[];
   /** confirmed → remediated with an audit record; enqueues 'remediated'. Throws IncidentStateError unless confirmed/remediated. */
   markRemediated(id: string, audit: AuditRecord): Incident;
   /** Append an audit record (dry-run decisions, refusals, operator actions). */

@@ -69,11 +69,21 @@ export function actOnIncident(req: ActRequest, deps: ActDeps): ActResult {
   const base = { action: req.action, mode: req.mode, actor: req.actor };
   if (incident.state !== 'confirmed') {
     const detail = `not acted on: the incident is ${incident.state}, only a confirmed hung child is ever signalled`;
-    return finish(deps, incident, { ...base, at: now(), outcome: 'refused', detail, data: { reason: req.reason } }, null, true);
+    return finish(
+      deps,
+      incident,
+      { ...base, at: now(), outcome: 'refused', detail, data: { reason: req.reason } },
+      null,
+      true,
+    );
   }
   const forbidden = [process.pid, process.ppid, ...deps.targetPids()];
   const expected = expectedOf(incident, forbidden);
-  const observed = observeChild(expected, { procRoot: deps.procRoot, clock: deps.clock, ...(deps.arch ? { arch: deps.arch } : {}) });
+  const observed = observeChild(expected, {
+    procRoot: deps.procRoot,
+    clock: deps.clock,
+    ...(deps.arch ? { arch: deps.arch } : {}),
+  });
   const verify = verifyHungChild(expected, observed);
   const facts = {
     reason: req.reason,
@@ -90,12 +100,25 @@ export function actOnIncident(req: ActRequest, deps: ActDeps): ActResult {
   }
   if (req.mode === 'dry-run') {
     const detail = `dry-run: every check passed; would send ${SIGNAL} to pid ${incident.childPid} (nothing sent)`;
-    return finish(deps, incident, { ...base, at: now(), outcome: 'skipped', detail, data: { ...facts, signal: null } }, verify, false);
+    return finish(
+      deps,
+      incident,
+      { ...base, at: now(), outcome: 'skipped', detail, data: { ...facts, signal: null } },
+      verify,
+      false,
+    );
   }
   return signalChild(deps, incident, base, facts, verify, now);
 }
 
-function signalChild(deps: ActDeps, incident: Incident, base: Pick<AuditRecord, 'action' | 'mode' | 'actor'>, facts: Record<string, unknown>, verify: VerifyResult, now: () => number): ActResult {
+function signalChild(
+  deps: ActDeps,
+  incident: Incident,
+  base: Pick<AuditRecord, 'action' | 'mode' | 'actor'>,
+  facts: Record<string, unknown>,
+  verify: VerifyResult,
+  now: () => number,
+): ActResult {
   const pid = incident.childPid;
   const verifiedTicks = facts.startTicks as number | null;
   // The last look: same start time as the process just verified, then the signal at once.
@@ -109,22 +132,57 @@ function signalChild(deps: ActDeps, incident: Incident, base: Pick<AuditRecord, 
     (deps.signal ?? ((p: number) => process.kill(p, SIGNAL)))(pid);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const why = code === 'EPERM' ? 'not permitted (forkwatch needs to run as the JVM\'s user, or with CAP_KILL)' : code === 'ESRCH' ? 'the process was already gone' : code;
-    return finish(deps, incident, { ...base, at: now(), outcome: 'failed', detail: `failed: ${SIGNAL} to pid ${pid}: ${why}`, data: { ...facts, signal: SIGNAL, error: code } }, verify, false);
+    const why =
+      code === 'EPERM'
+        ? "not permitted (forkwatch needs to run as the JVM's user, or with CAP_KILL)"
+        : code === 'ESRCH'
+          ? 'the process was already gone'
+          : code;
+    return finish(
+      deps,
+      incident,
+      {
+        ...base,
+        at: now(),
+        outcome: 'failed',
+        detail: `failed: ${SIGNAL} to pid ${pid}: ${why}`,
+        data: { ...facts, signal: SIGNAL, error: code },
+      },
+      verify,
+      false,
+    );
   }
   const lastReadToSignalUs = Math.round((performance.now() - t0) * 1000);
   const detail = `sent ${SIGNAL} to pid ${pid} (start tick ${ticks}) after ${verify.passed.length} checks passed`;
-  const audit: AuditRecord = { ...base, at: now(), outcome: 'killed', detail, data: { ...facts, signal: SIGNAL, lastReadToSignalUs } };
+  const audit: AuditRecord = {
+    ...base,
+    at: now(),
+    outcome: 'killed',
+    detail,
+    data: { ...facts, signal: SIGNAL, lastReadToSignalUs },
+  };
   const after = deps.store.markRemediated(incident.id, audit);
   return report(deps, after, audit, verify, false);
 }
 
-function finish(deps: ActDeps, incident: Incident, audit: AuditRecord, verify: VerifyResult | null, stateProblem: boolean): ActResult {
+function finish(
+  deps: ActDeps,
+  incident: Incident,
+  audit: AuditRecord,
+  verify: VerifyResult | null,
+  stateProblem: boolean,
+): ActResult {
   const after = deps.store.addAudit(incident.id, audit);
   return report(deps, after, audit, verify, stateProblem);
 }
 
-function report(deps: ActDeps, incident: Incident, audit: AuditRecord, verify: VerifyResult | null, stateProblem: boolean): ActResult {
+function report(
+  deps: ActDeps,
+  incident: Incident,
+  audit: AuditRecord,
+  verify: VerifyResult | null,
+  stateProblem: boolean,
+): ActResult {
   const outcome = audit.outcome as ActOutcome;
   deps.metrics?.remediations.inc({ mode: audit.mode === 'dry-run' ? 'dry_run' : 'kill', outcome });
   const fields = {
@@ -137,7 +195,10 @@ function report(deps: ActDeps, incident: Incident, audit: AuditRecord, verify: V
     actor: audit.actor ?? null,
   };
   const level = outcome === 'killed' || outcome === 'failed' ? 'warn' : 'info';
-  deps.logger[level](fields, `remediation ${audit.mode} of child ${incident.childPid} (${incident.targetName}): ${audit.detail}`);
+  deps.logger[level](
+    fields,
+    `remediation ${audit.mode} of child ${incident.childPid} (${incident.targetName}): ${audit.detail}`,
+  );
   return { outcome, detail: audit.detail, incident, verify, audit, stateProblem };
 }
 
@@ -151,6 +212,8 @@ function evidenceSummary(i: Incident): Record<string, unknown> {
     kernelSamples: e.kernel?.length ?? 0,
     signatureId: i.signatureId,
     fingerprint: i.fingerprint,
-    forkingThread: i.forkingThread ? { tid: i.forkingThread.tid, name: i.forkingThread.name, javaName: i.forkingThread.javaName ?? null } : null,
+    forkingThread: i.forkingThread
+      ? { tid: i.forkingThread.tid, name: i.forkingThread.name, javaName: i.forkingThread.javaName ?? null }
+      : null,
   };
 }

@@ -50,12 +50,20 @@ export function createRemediationExtension(opts: RemediationExtensionOptions = {
       const mode = ctx.config.remediation.mode;
       if (mode !== 'off') {
         // Zero series, so a dashboard sees the counters before the first decision.
-        for (const outcome of ['killed', 'skipped', 'refused', 'failed']) ctx.metrics.remediations.inc({ mode: mode === 'dry-run' ? 'dry_run' : 'kill', outcome }, 0);
-        ctx.logger.info({ remediation: ctx.config.remediation, procfs: clock !== null }, `remediation ${mode}: confirmed hung children ${mode === 'kill' ? 'are killed' : 'are only judged'} after their evidence is stored`);
+        for (const outcome of ['killed', 'skipped', 'refused', 'failed'])
+          ctx.metrics.remediations.inc({ mode: mode === 'dry-run' ? 'dry_run' : 'kill', outcome }, 0);
+        ctx.logger.info(
+          { remediation: ctx.config.remediation, procfs: clock !== null },
+          `remediation ${mode}: confirmed hung children ${mode === 'kill' ? 'are killed' : 'are only judged'} after their evidence is stored`,
+        );
       }
     },
     afterTick(_summary, ctx) {
-      const policy: RemediationPolicy = { mode: ctx.config.remediation.mode, signatures: ctx.config.remediation.signatures, minAgeMs: ctx.config.remediation.minAgeMs };
+      const policy: RemediationPolicy = {
+        mode: ctx.config.remediation.mode,
+        signatures: ctx.config.remediation.signatures,
+        minAgeMs: ctx.config.remediation.minAgeMs,
+      };
       if (policy.mode === 'off') return;
       for (const summary of ctx.store.openIncidents()) {
         if (summary.state !== 'confirmed') continue;
@@ -67,7 +75,16 @@ export function createRemediationExtension(opts: RemediationExtensionOptions = {
           recordPolicySkip(ctx, incident, policy.mode, verdict.reason, now());
           continue;
         }
-        actOnIncident({ incidentId: incident.id, mode: policy.mode, action: 'remediate', actor: 'forkwatch', reason: verdict.reason }, depsOf(ctx));
+        actOnIncident(
+          {
+            incidentId: incident.id,
+            mode: policy.mode,
+            action: 'remediate',
+            actor: 'forkwatch',
+            reason: verdict.reason,
+          },
+          depsOf(ctx),
+        );
       }
     },
   };
@@ -80,7 +97,18 @@ export function decided(i: Pick<Incident, 'audit'>, mode: string): boolean {
 }
 
 function recordPolicySkip(ctx: ExtensionContext, i: Incident, mode: string, reason: string, at: number): void {
-  ctx.store.addAudit(i.id, { at, action: 'remediate', mode, outcome: 'skipped', detail: `not eligible: ${reason}`, actor: 'forkwatch', data: { policy: ctx.config.remediation } });
+  ctx.store.addAudit(i.id, {
+    at,
+    action: 'remediate',
+    mode,
+    outcome: 'skipped',
+    detail: `not eligible: ${reason}`,
+    actor: 'forkwatch',
+    data: { policy: ctx.config.remediation },
+  });
   ctx.metrics.remediations.inc({ mode: mode === 'dry-run' ? 'dry_run' : 'kill', outcome: 'skipped' });
-  ctx.logger.info({ incident: i.id, childPid: i.childPid, target: i.targetName, signature: i.signatureId, mode }, `remediation skipped for child ${i.childPid}: ${reason}`);
+  ctx.logger.info(
+    { incident: i.id, childPid: i.childPid, target: i.targetName, signature: i.signatureId, mode },
+    `remediation skipped for child ${i.childPid}: ${reason}`,
+  );
 }

@@ -39,13 +39,22 @@ export interface ObserveOptions {
 export function observeChild(e: Pick<ExpectedChild, 'childPid' | 'targetPid'>, opts: ObserveOptions): ObservedChild {
   const fs = new ProcFS(opts.procRoot);
   const read = (pid: number, full: boolean): ProcessInfo | null => {
-    const r = readProcess(fs, pid, opts.clock, { maxCmdlineBytes: 256 * 1024, ...(full ? { status: true, exe: true, verify: true } : {}) });
+    const r = readProcess(fs, pid, opts.clock, {
+      maxCmdlineBytes: 256 * 1024,
+      ...(full ? { status: true, exe: true, verify: true } : {}),
+    });
     return r.kind === 'ok' ? r.info : null;
   };
   const target = read(e.targetPid, true);
   const kernel = readKernelEvidence(e.childPid, { procRoot: opts.procRoot, ...(opts.arch ? { arch: opts.arch } : {}) });
   const child = read(e.childPid, true);
-  return { child, target, ancestry: child ? ancestryOf(child.ppid, e.targetPid, (pid) => read(pid, false)) : [], kernel, selfPid: readSelfPid(fs) };
+  return {
+    child,
+    target,
+    ancestry: child ? ancestryOf(child.ppid, e.targetPid, (pid) => read(pid, false)) : [],
+    kernel,
+    selfPid: readSelfPid(fs),
+  };
 }
 
 function ancestryOf(ppid: number, stopAt: number, read: (pid: number) => ProcessInfo | null): number[] {

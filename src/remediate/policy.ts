@@ -30,11 +30,17 @@ export function signatureQualifies(signatureId: string | null, allowed: readonly
 
 export function judgePolicy(i: IncidentSummary, policy: RemediationPolicy, now: number): PolicyVerdict {
   if (policy.mode === 'off') return { act: false, final: true, reason: 'remediation.mode is off' };
-  if (i.state !== 'confirmed') return { act: false, final: i.state !== 'suspect', reason: `incident is ${i.state}, not confirmed` };
+  if (i.state !== 'confirmed')
+    return { act: false, final: i.state !== 'suspect', reason: `incident is ${i.state}, not confirmed` };
   if (!signatureQualifies(i.signatureId, policy.signatures)) {
-    return { act: false, final: true, reason: `signature ${i.signatureId ?? 'none'} is not in remediation.signatures [${policy.signatures.join(', ')}]` };
+    return {
+      act: false,
+      final: true,
+      reason: `signature ${i.signatureId ?? 'none'} is not in remediation.signatures [${policy.signatures.join(', ')}]`,
+    };
   }
   const age = now - i.childStartMs;
-  if (age < policy.minAgeMs) return { act: false, final: false, reason: `child is ${age} ms old, remediation.minAge is ${policy.minAgeMs} ms` };
+  if (age < policy.minAgeMs)
+    return { act: false, final: false, reason: `child is ${age} ms old, remediation.minAge is ${policy.minAgeMs} ms` };
   return { act: true, reason: `confirmed ${i.signatureId}, child ${Math.round(age / 1000)} s old` };
 }

@@ -31,7 +31,13 @@ const KillResponse = Type.Object({
   message: Type.String(),
   pid: Type.Integer(),
   checksPassed: Type.Array(Type.String()),
-  audit: Type.Object({ at: Type.Number(), action: Type.String(), mode: Nullable(Type.String()), outcome: Type.String(), detail: Type.String() }),
+  audit: Type.Object({
+    at: Type.Number(),
+    action: Type.String(),
+    mode: Nullable(Type.String()),
+    outcome: Type.String(),
+    detail: Type.String(),
+  }),
 });
 
 export type ActFn = (req: ActRequest) => ActResult;
@@ -46,7 +52,8 @@ export function killRoute(act: ActFn) {
         schema: {
           tags: ['incidents'],
           security: [{ bearer: [] }],
-          description: "SIGKILL the incident's hung child after re-verifying it (403 when remediation.mode is off; dry-run records the decision only).",
+          description:
+            "SIGKILL the incident's hung child after re-verifying it (403 when remediation.mode is off; dry-run records the decision only).",
           params: IdParams,
           body: Type.Optional(KillBody),
           response: { 200: KillResponse, 409: errorResponses[400], ...errorResponses },
@@ -54,7 +61,11 @@ export function killRoute(act: ActFn) {
       },
       async (req, reply) => {
         const mode = ctx.config.remediation.mode;
-        if (mode === 'off') throw new HttpError(403, 'remediation.mode is off on this forkwatch: set remediation.mode to dry-run or kill to allow kills through the API');
+        if (mode === 'off')
+          throw new HttpError(
+            403,
+            'remediation.mode is off on this forkwatch: set remediation.mode to dry-run or kill to allow kills through the API',
+          );
         const reason = req.body?.reason ? `operator: ${req.body.reason}` : 'operator request through the API';
         const r = act({ incidentId: req.params.id, mode, action: 'operator-kill', actor: `api:${req.ip}`, reason });
         if (r.outcome === 'refused') throw new HttpError(409, r.detail);
@@ -72,7 +83,13 @@ export function killRoute(act: ActFn) {
           message: r.detail,
           pid: r.incident.childPid,
           checksPassed: r.verify?.passed ?? [],
-          audit: { at: r.audit.at, action: r.audit.action, mode: r.audit.mode, outcome: r.audit.outcome, detail: r.audit.detail },
+          audit: {
+            at: r.audit.at,
+            action: r.audit.action,
+            mode: r.audit.mode,
+            outcome: r.audit.outcome,
+            detail: r.audit.detail,
+          },
         };
       },
     );

@@ -71,13 +71,28 @@ export function verifyHungChild(e: ExpectedChild, o: ObservedChild): VerifyResul
     if (problem === null) passed.push(name);
     else failed.push({ check: name, detail: problem });
   };
-  check('pid-namespace', o.selfPid === e.ownPid ? null : `procRoot/self is ${o.selfPid ?? 'unreadable'}, forkwatch is pid ${e.ownPid}: that /proc is another pid namespace, its pids are not kill(2)'s`);
+  check(
+    'pid-namespace',
+    o.selfPid === e.ownPid
+      ? null
+      : `procRoot/self is ${o.selfPid ?? 'unreadable'}, forkwatch is pid ${e.ownPid}: that /proc is another pid namespace, its pids are not kill(2)'s`,
+  );
   check('not-forbidden', forbidden(e));
   check('child-identity', childIdentity(e, o));
   if (o.child) {
     check('target-identity', targetIdentity(e, o));
-    check('descendant', o.ancestry.includes(e.targetPid) && o.child.pid !== e.targetPid ? null : `parent chain ${o.ancestry.join(' → ') || '(unreadable)'} does not reach target ${e.targetPid}`);
-    check('never-execed', o.target && sameImage(o.target, o.child) ? null : 'the child no longer has the target\'s image (exe + cmdline): it exec\'d or is another program');
+    check(
+      'descendant',
+      o.ancestry.includes(e.targetPid) && o.child.pid !== e.targetPid
+        ? null
+        : `parent chain ${o.ancestry.join(' → ') || '(unreadable)'} does not reach target ${e.targetPid}`,
+    );
+    check(
+      'never-execed',
+      o.target && sameImage(o.target, o.child)
+        ? null
+        : "the child no longer has the target's image (exe + cmdline): it exec'd or is another program",
+    );
     check('single-thread', o.child.threads === 1 ? null : `${o.child.threads} threads, a hung child has 1`);
     check('blocked', blocked(o.kernel));
     check('no-progress', noProgress(e.lastKernel, o.kernel));
@@ -87,7 +102,8 @@ export function verifyHungChild(e: ExpectedChild, o: ObservedChild): VerifyResul
 
 function forbidden(e: ExpectedChild): string | null {
   if (!Number.isSafeInteger(e.childPid) || e.childPid <= 1) return `pid ${e.childPid} is never signalled`;
-  if (e.childPid === e.targetPid || e.forbiddenPids.includes(e.childPid)) return `pid ${e.childPid} is a target, forkwatch or its parent`;
+  if (e.childPid === e.targetPid || e.forbiddenPids.includes(e.childPid))
+    return `pid ${e.childPid} is a target, forkwatch or its parent`;
   return null;
 }
 
@@ -95,16 +111,22 @@ function childIdentity(e: ExpectedChild, o: ObservedChild): string | null {
   if (!o.child) return `pid ${e.childPid} is gone`;
   const ticks = o.kernel?.startTicks ?? null;
   if (e.childStartTicks !== null && ticks !== null) {
-    return ticks === e.childStartTicks ? null : `pid ${e.childPid} started at tick ${ticks}, the incident's child at tick ${e.childStartTicks}: another process`;
+    return ticks === e.childStartTicks
+      ? null
+      : `pid ${e.childPid} started at tick ${ticks}, the incident's child at tick ${e.childStartTicks}: another process`;
   }
   const drift = Math.abs(o.child.startTimeMs - e.childStartMs);
-  return drift <= START_TOLERANCE_MS ? null : `pid ${e.childPid} started ${new Date(o.child.startTimeMs).toISOString()}, the incident's child ${new Date(e.childStartMs).toISOString()}: another process`;
+  return drift <= START_TOLERANCE_MS
+    ? null
+    : `pid ${e.childPid} started ${new Date(o.child.startTimeMs).toISOString()}, the incident's child ${new Date(e.childStartMs).toISOString()}: another process`;
 }
 
 function targetIdentity(e: ExpectedChild, o: ObservedChild): string | null {
   if (!o.target) return `target pid ${e.targetPid} is gone`;
   const drift = Math.abs(o.target.startTimeMs - e.targetStartMs);
-  return drift <= START_TOLERANCE_MS ? null : `target pid ${e.targetPid} is another process (start time differs by ${drift} ms)`;
+  return drift <= START_TOLERANCE_MS
+    ? null
+    : `target pid ${e.targetPid} is another process (start time differs by ${drift} ms)`;
 }
 
 function blocked(k: KernelEvidence | null): string | null {

@@ -86,7 +86,12 @@ function readWchan(fs: ProcFS, pid: number): string | null {
  * caught on a CPU a few times in a row would read as "no wait channel"
  * (unknown, so a suspect): look again, briefly, until it is seen running or waiting.
  */
-function reverify(fs: ProcFS, pid: number, first: StatFields, retryWchan: boolean): 'gone' | { stat: StatFields; wchan: string | null } {
+function reverify(
+  fs: ProcFS,
+  pid: number,
+  first: StatFields,
+  retryWchan: boolean,
+): 'gone' | { stat: StatFields; wchan: string | null } {
   const again = fs.stat(pid);
   if (isFailure(again) || again.startTicks !== first.startTicks) return 'gone';
   let s = again;

@@ -109,7 +109,11 @@ export class ProcfsSource {
       case 'ok':
         if (r.exeDenied) {
           tally.stats.permissionDenied++;
-          warn(tally, { pid, file: `${this.root}/${pid}/exe`, message: 'permission denied reading exe: compared by cmdline only' });
+          warn(tally, {
+            pid,
+            file: `${this.root}/${pid}/exe`,
+            message: 'permission denied reading exe: compared by cmdline only',
+          });
         }
         return r.info;
       case 'gone':

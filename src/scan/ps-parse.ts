@@ -31,7 +31,12 @@ const DURATION = /^(?:(\d{1,6})-)?(?:(\d{1,3}):)?(\d{1,3}):(\d{1,2})(?:\.\d{1,3}
 export function parseEtime(text: string): number | null {
   const m = DURATION.exec(text.trim());
   if (!m) return null;
-  const [days, hours, mins, secs] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0)) as [number, number, number, number];
+  const [days, hours, mins, secs] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   if (secs >= 60 || (m[2] !== undefined && mins >= 60)) return null;
   return (((days * 24 + hours) * 60 + mins) * 60 + secs) * 1000;
 }
@@ -138,7 +143,12 @@ function num(s: string | undefined): number | null {
   return s !== undefined && /^-?\d{1,12}$/.test(s) ? Number(s) : null;
 }
 
-function toProcessInfo(f: Record<string, string>, fname: string, args: string, opts: PsParseOptions): ProcessInfo | string {
+function toProcessInfo(
+  f: Record<string, string>,
+  fname: string,
+  args: string,
+  opts: PsParseOptions,
+): ProcessInfo | string {
   const pid = num(f.pid);
   const ppid = num(f.ppid);
   if (pid === null || pid < 0 || ppid === null) return `bad pid/ppid "${f.pid}" "${f.ppid}"`;

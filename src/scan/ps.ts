@@ -39,7 +39,10 @@ export class PsSource {
 
   private async runPs(selection: string[], tally: Tally): Promise<ProcessInfo[] | null> {
     const atMs = Date.now();
-    const r = await runProgram(this.opts.ps, [...selection, ...this.columnArgs()], { timeoutMs: PS_TIMEOUT_MS, maxOutputBytes: PS_MAX_BYTES });
+    const r = await runProgram(this.opts.ps, [...selection, ...this.columnArgs()], {
+      timeoutMs: PS_TIMEOUT_MS,
+      maxOutputBytes: PS_MAX_BYTES,
+    });
     // ps -p exits 1 when some listed pid is gone: its output is still good.
     if (r.notFound || r.timedOut || r.truncated || (r.failed && r.stdout.trim() === '')) {
       warn(tally, { message: `${this.opts.ps} failed: ${r.cause ?? r.stderr.slice(0, 200)}` });
@@ -60,7 +63,10 @@ export class PsSource {
   async listSubtrees(rootPids: number[], tally: Tally): Promise<ProcessInfo[] | null> {
     const pids = new Set<number>(rootPids);
     for (const root of rootPids) {
-      const r = await runProgram(this.opts.ptree, [String(root)], { timeoutMs: PS_TIMEOUT_MS, maxOutputBytes: 4 * 1024 * 1024 });
+      const r = await runProgram(this.opts.ptree, [String(root)], {
+        timeoutMs: PS_TIMEOUT_MS,
+        maxOutputBytes: 4 * 1024 * 1024,
+      });
       if (r.notFound || r.timedOut) return null;
       for (const pid of ptreeDescendants(parsePtree(r.stdout).entries, root)) pids.add(pid);
     }

@@ -11,15 +11,7 @@ export interface ProcessIdentity {
 }
 
 export type ProcessState =
-  | 'running'
-  | 'sleeping'
-  | 'disk-sleep'
-  | 'stopped'
-  | 'traced'
-  | 'zombie'
-  | 'dead'
-  | 'idle'
-  | 'unknown';
+  'running' | 'sleeping' | 'disk-sleep' | 'stopped' | 'traced' | 'zombie' | 'dead' | 'idle' | 'unknown';
 
 export interface ProcessInfo extends ProcessIdentity {
   ppid: number;

@@ -55,7 +55,10 @@ export function createClock(opts: { timezone: string; logger: Logger }): Clock {
   const fire = (e: Entry, firedAt: Date): void => {
     if (e.inFlight) {
       e.counts.skipped += 1;
-      log.warn({ job: e.job.name, firedAt: firedAt.toISOString(), skipped: e.counts.skipped }, 'clock: job still running at its next time: this run skipped');
+      log.warn(
+        { job: e.job.name, firedAt: firedAt.toISOString(), skipped: e.counts.skipped },
+        'clock: job still running at its next time: this run skipped',
+      );
       return;
     }
     e.counts.runs += 1;
@@ -64,7 +67,10 @@ export function createClock(opts: { timezone: string; logger: Logger }): Clock {
         await e.job.run(firedAt);
       } catch (err) {
         e.counts.failures += 1;
-        log.error({ job: e.job.name, firedAt: firedAt.toISOString(), err }, `clock: job ${e.job.name} failed; its schedule goes on`);
+        log.error(
+          { job: e.job.name, firedAt: firedAt.toISOString(), err },
+          `clock: job ${e.job.name} failed; its schedule goes on`,
+        );
       }
     })();
     e.inFlight = run;
@@ -118,7 +124,11 @@ export function createClock(opts: { timezone: string; logger: Logger }): Clock {
       return e ? { ...e.counts } : null;
     },
     describe: () =>
-      [...entries.values()].map((e) => ({ name: e.job.name, schedule: e.job.schedule, next: e.task?.getNextRun()?.toISOString() ?? null })),
+      [...entries.values()].map((e) => ({
+        name: e.job.name,
+        schedule: e.job.schedule,
+        next: e.task?.getNextRun()?.toISOString() ?? null,
+      })),
   };
 }
 

@@ -20,7 +20,11 @@ export function thisHost(): string {
 export function loadMatcher(config: Pick<Config, 'signatures'>, logger: Logger): MatchPort {
   const lib = loadSignatures({ paths: config.signatures.paths });
   if (lib.errors.length > 0) {
-    throw new ConfigError('signatures.paths', config.signatures.paths, `loadable signature files: ${lib.errors.slice(0, 5).map(formatLoadError).join('; ')}`);
+    throw new ConfigError(
+      'signatures.paths',
+      config.signatures.paths,
+      `loadable signature files: ${lib.errors.slice(0, 5).map(formatLoadError).join('; ')}`,
+    );
   }
   const signatures: readonly Signature[] = lib.signatures;
   logger.info({ signatures: signatures.length, files: lib.files.length }, 'signature library loaded');

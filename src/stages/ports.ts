@@ -8,7 +8,6 @@ import type { ScanReport } from '../classify/types.js';
 import type { MatchPort } from '../match/port.js';
 import type { Capturer, CaptureSuspectOptions, Suspect, SuspectEvidence } from '../capture/capturer.js';
 
-
 export interface ScannerPort {
   /** One scan of every target and its descendants, classified. May throw: the daemon counts it. */
   scan(): Promise<ScanReport>;

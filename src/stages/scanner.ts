@@ -86,13 +86,21 @@ interface Finish {
 function walkAll(f: Finish, view: TreeView) {
   return f.targets.map((target) => ({
     target,
-    walk: walkDescendants(target.process.pid, view, (d) => d.info.state !== 'zombie' && sameImage(target.process, d.info, { compareComm: f.compareComm })),
+    walk: walkDescendants(
+      target.process.pid,
+      view,
+      (d) => d.info.state !== 'zombie' && sameImage(target.process, d.info, { compareComm: f.compareComm }),
+    ),
   }));
 }
 
 function finish(f: Finish, walks: ReturnType<typeof walkAll>): ScanReport {
   for (const w of walks) {
-    if (w.walk.truncated) f.tally.warnings.push({ pid: w.target.process.pid, message: 'descendant walk cut short by its depth/size limit' });
+    if (w.walk.truncated)
+      f.tally.warnings.push({
+        pid: w.target.process.pid,
+        message: 'descendant walk cut short by its depth/size limit',
+      });
   }
   const children = classifyDescendants(
     walks.map((w) => ({ target: w.target, descendants: w.walk.descendants })),
@@ -141,8 +149,15 @@ class ProcfsScanner implements Scanner {
     }
     if (!this.childrenFiles && !children) children = source.listChildren(tally);
     const f: Finish = {
-      config: this.config, targets, missing: this.missing, tally, nowMs, startedMs, tracker: this.tracker,
-      host: this.opts.host ?? hostname(), compareComm: false
+      config: this.config,
+      targets,
+      missing: this.missing,
+      tally,
+      nowMs,
+      startedMs,
+      tracker: this.tracker,
+      host: this.opts.host ?? hostname(),
+      compareComm: false,
     };
     let walks = walkAll(f, children ? source.listingView(children, tally) : source.targetedView(tally));
     if (walks.some((w) => w.walk.unsupported)) {
@@ -170,15 +185,19 @@ class ProcfsScanner implements Scanner {
    * (and the ppid map, numbers only): a listing kept whole at 10,000
    * processes is promoted to V8's old space, which then stays grown.
    */
-  private discover(source: ProcfsSource, tally: Tally): { targets: TargetProcess[]; children: Map<number, number[]> | null } {
+  private discover(
+    source: ProcfsSource,
+    tally: Tally,
+  ): { targets: TargetProcess[]; children: Map<number, number[]> | null } {
     const ctx = discoveryContext();
     const needs = discoveryNeeds(this.config.targets);
     const children = new Map<number, number[]>();
     const stream: ProcessStream = {
-      each: (visit) => source.eachProcess(needs, tally, (p) => {
-        addChild(children, p);
-        visit(p);
-      }),
+      each: (visit) =>
+        source.eachProcess(needs, tally, (p) => {
+          addChild(children, p);
+          visit(p);
+        }),
       read: (pid) => source.readLight(pid, needs, tally),
     };
     const found = discoverStreaming(this.config.targets, stream, ctx);
@@ -207,7 +226,11 @@ class PsScanner implements Scanner {
     private readonly config: ScanConfig,
     private readonly opts: ScannerOptions,
   ) {
-    this.source = new PsSource({ ps: config.tools.ps, ptree: config.tools.ptree, platform: opts.platform ?? process.platform });
+    this.source = new PsSource({
+      ps: config.tools.ps,
+      ptree: config.tools.ptree,
+      platform: opts.platform ?? process.platform,
+    });
   }
 
   async scan(): Promise<ScanReport> {
@@ -227,16 +250,27 @@ class PsScanner implements Scanner {
     }
     const view = listingTreeView(listing);
     const f: Finish = {
-      config: this.config, targets: this.known, missing: this.missing, tally, nowMs, startedMs, tracker: this.tracker,
-      host: this.opts.host ?? hostname(), compareComm: this.source.compareComm
+      config: this.config,
+      targets: this.known,
+      missing: this.missing,
+      tally,
+      nowMs,
+      startedMs,
+      tracker: this.tracker,
+      host: this.opts.host ?? hostname(),
+      compareComm: this.source.compareComm,
     };
     return finish(f, walkAll(f, view));
   }
 
   /** Between discoveries: ptree + ps -p for the known targets; null when a full listing is needed. */
   private async listKnownSubtrees(nowMs: number, tally: Tally): Promise<ProcessInfo[] | null> {
-    if (!this.ptreeWorks || this.known.length === 0 || nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs) return null;
-    const listed = await this.source.listSubtrees(this.known.map((t) => t.process.pid), tally);
+    if (!this.ptreeWorks || this.known.length === 0 || nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs)
+      return null;
+    const listed = await this.source.listSubtrees(
+      this.known.map((t) => t.process.pid),
+      tally,
+    );
     if (!listed) {
       this.ptreeWorks = false;
       return null;
@@ -263,7 +297,8 @@ class PsScanner implements Scanner {
     const next = new Map<number, number>();
     const out = listing.map((p) => {
       const first = this.starts.get(p.pid);
-      const startTimeMs = first !== undefined && Math.abs(first - p.startTimeMs) <= PS_IDENTITY_TOLERANCE_MS ? first : p.startTimeMs;
+      const startTimeMs =
+        first !== undefined && Math.abs(first - p.startTimeMs) <= PS_IDENTITY_TOLERANCE_MS ? first : p.startTimeMs;
       next.set(p.pid, startTimeMs);
       return startTimeMs === p.startTimeMs ? p : { ...p, startTimeMs };
     });
@@ -282,9 +317,15 @@ export function classifyPsListing(
   const { matched, missing } = discoverTargets(config.targets, listing, ctx, opts.compareComm);
   const view = listingTreeView(listing);
   const f: Finish = {
-    config, targets: matched.map((m) => toTarget(m, ctx)), missing, tally: opts.tally, nowMs: opts.nowMs,
-    startedMs: performance.now(), tracker: new ChildTracker(PS_IDENTITY_TOLERANCE_MS), host: opts.host ?? 'unknown',
-    compareComm: opts.compareComm
+    config,
+    targets: matched.map((m) => toTarget(m, ctx)),
+    missing,
+    tally: opts.tally,
+    nowMs: opts.nowMs,
+    startedMs: performance.now(),
+    tracker: new ChildTracker(PS_IDENTITY_TOLERANCE_MS),
+    host: opts.host ?? 'unknown',
+    compareComm: opts.compareComm,
   };
   opts.tally.stats.mode = 'full';
   return finish(f, walkAll(f, view));

@@ -20,7 +20,9 @@ export type DataFileResult<T> = { ok: true; value: T } | { ok: false; message: s
 export function listDataFiles(root: string): DataFileResult<string[]> {
   try {
     if (!statSync(root).isDirectory()) return { ok: true, value: [root] };
-    const names = readdirSync(root).filter((n) => EXTENSIONS.has(extname(n).toLowerCase())).sort();
+    const names = readdirSync(root)
+      .filter((n) => EXTENSIONS.has(extname(n).toLowerCase()))
+      .sort();
     return { ok: true, value: names.map((n) => join(root, n)) };
   } catch (err) {
     return { ok: false, message: `cannot read: ${(err as Error).message}` };
@@ -42,7 +44,10 @@ export function parseDataText(text: string, path: string): DataFileResult<unknow
   try {
     return { ok: true, value: json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 }) };
   } catch (err) {
-    return { ok: false, message: `not valid ${json ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]}` };
+    return {
+      ok: false,
+      message: `not valid ${json ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]}`,
+    };
   }
 }
 

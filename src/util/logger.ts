@@ -13,7 +13,13 @@ export type { Logger };
 function plainErrors(v: unknown): unknown {
   if (v instanceof Error) {
     const own = Object.fromEntries(Object.entries(v));
-    return { type: v.constructor.name, message: v.message, stack: v.stack, ...own, ...(v.cause !== undefined ? { cause: plainErrors(v.cause) } : {}) };
+    return {
+      type: v.constructor.name,
+      message: v.message,
+      stack: v.stack,
+      ...own,
+      ...(v.cause !== undefined ? { cause: plainErrors(v.cause) } : {}),
+    };
   }
   return v;
 }
@@ -28,7 +34,9 @@ export const REDACTING_OPTIONS: Pick<LoggerOptions, 'formatters' | 'hooks'> = {
   },
   hooks: {
     logMethod(args, method) {
-      const redacted = args.map((a) => (typeof a === 'string' ? redactText(a) : a instanceof Error ? plainErrors(a) : a));
+      const redacted = args.map((a) =>
+        typeof a === 'string' ? redactText(a) : a instanceof Error ? plainErrors(a) : a,
+      );
       return method.apply(this, redacted as Parameters<typeof method>);
     },
   },
@@ -36,9 +44,17 @@ export const REDACTING_OPTIONS: Pick<LoggerOptions, 'formatters' | 'hooks'> = {
 
 export function createLogger(opts: { level: string; pretty: 'auto' | boolean; destination?: number }): Logger {
   const pretty = opts.pretty === 'auto' ? Boolean(process.stdout.isTTY) : opts.pretty;
-  const base = { level: opts.level, base: { service: 'forkwatch' }, timestamp: pino.stdTimeFunctions.isoTime, ...REDACTING_OPTIONS };
+  const base = {
+    level: opts.level,
+    base: { service: 'forkwatch' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...REDACTING_OPTIONS,
+  };
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: opts.destination ?? 1 } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, destination: opts.destination ?? 1 } },
+    });
   }
   return pino(base, pino.destination({ fd: opts.destination ?? 1, sync: false }));
 }

@@ -38,7 +38,10 @@ export interface BoundedReadOptions {
 export function readFileBounded(path: string, maxBytes: number, opts: BoundedReadOptions = {}): BoundedFile {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (opts.noFollow ? constants.O_NOFOLLOW : 0));
+    fd = openSync(
+      path,
+      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (opts.noFollow ? constants.O_NOFOLLOW : 0),
+    );
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new BoundedReadError(path, 'unreadable', `cannot open (${e.code ?? e.message})`, e.code);
@@ -46,7 +49,8 @@ export function readFileBounded(path: string, maxBytes: number, opts: BoundedRea
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new BoundedReadError(path, 'not-a-file', `not a regular file (${fileKind(stat)})`);
-    if (stat.size > maxBytes) throw new BoundedReadError(path, 'too-large', `larger than ${maxBytes} bytes (${stat.size})`);
+    if (stat.size > maxBytes)
+      throw new BoundedReadError(path, 'too-large', `larger than ${maxBytes} bytes (${stat.size})`);
     return { bytes: readAtMost(fd, path, maxBytes), stat };
   } finally {
     closeSync(fd);
@@ -67,7 +71,8 @@ function readAtMost(fd: number, path: string, maxBytes: number): Buffer {
     }
     if (n === 0) break;
     got += n;
-    if (got > maxBytes) throw new BoundedReadError(path, 'too-large', `larger than ${maxBytes} bytes (grew while read)`);
+    if (got > maxBytes)
+      throw new BoundedReadError(path, 'too-large', `larger than ${maxBytes} bytes (grew while read)`);
   }
   return Buffer.from(buf.subarray(0, got));
 }

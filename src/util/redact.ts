@@ -26,7 +26,8 @@ export const MAX_SCANNED_CHARS = 512 * 1024;
 export const CUT_MARK = '…[cut: not scanned for secrets]';
 
 /** Names whose value is a secret: `password=`, `--token=`, `-Dx.client_secret=`, `-secret X`. */
-const SECRET_WORD = '(?:password|passwd|passphrase|pwd|token|secret|apikey|api[_-]key|access[_-]?key|private[_-]?key|credentials?|jnlpCredentials)';
+const SECRET_WORD =
+  '(?:password|passwd|passphrase|pwd|token|secret|apikey|api[_-]key|access[_-]?key|private[_-]?key|credentials?|jnlpCredentials)';
 
 interface Rule {
   name: string;
@@ -40,7 +41,8 @@ export const BUILTIN_RULES: readonly Rule[] = [
     // scheme://user:pass@host → scheme://user:<redacted>@host; scheme://token@host → scheme://<redacted>@host
     name: 'url-userinfo',
     re: /\b([a-z][a-z0-9+.-]{0,30}:\/\/)(?:([^\s/?#@:"'<>]{0,256}):)?[^\s/?#@"'<>]{1,1024}@/gi,
-    replace: (_m, scheme: string, user: string | undefined) => `${scheme}${user === undefined ? '' : `${user}:`}${REDACTED}@`,
+    replace: (_m, scheme: string, user: string | undefined) =>
+      `${scheme}${user === undefined ? '' : `${user}:`}${REDACTED}@`,
   },
   {
     // Authorization: Bearer xxx / Basic xxx
@@ -51,7 +53,10 @@ export const BUILTIN_RULES: readonly Rule[] = [
   {
     // key=value: password=x, --token=x, -Dhudson.password=x, client_secret="x y", -secret=x
     name: 'key-value',
-    re: new RegExp(`(^|[^\\w.-])([\\w.-]{0,128}?${SECRET_WORD})=(?:"[^"\\n]{0,4096}"|'[^'\\n]{0,4096}'|[^\\s&;,"'<>]{1,4096})`, 'gi'),
+    re: new RegExp(
+      `(^|[^\\w.-])([\\w.-]{0,128}?${SECRET_WORD})=(?:"[^"\\n]{0,4096}"|'[^'\\n]{0,4096}'|[^\\s&;,"'<>]{1,4096})`,
+      'gi',
+    ),
     replace: `$1$2=${REDACTED}`,
   },
   {

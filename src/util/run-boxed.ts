@@ -35,9 +35,19 @@ export const BOX_ID_VAR = 'TRACER_BOX_ID';
 export function boxArgv(command: string, args: readonly string[], box: BoxOptions): string[] {
   const l = box.limits;
   const limits = box.prlimit
-    ? [box.prlimit, `--cpu=${l.cpuSeconds}`, `--as=${l.addressSpaceBytes ?? 'unlimited'}`, '--core=0', `--nofile=${l.openFiles}`, ...(l.fileSizeBytes ? [`--fsize=${l.fileSizeBytes}`] : []), '--']
+    ? [
+        box.prlimit,
+        `--cpu=${l.cpuSeconds}`,
+        `--as=${l.addressSpaceBytes ?? 'unlimited'}`,
+        '--core=0',
+        `--nofile=${l.openFiles}`,
+        ...(l.fileSizeBytes ? [`--fsize=${l.fileSizeBytes}`] : []),
+        '--',
+      ]
     : [];
-  const user = box.runAs ? [box.runAs.setpriv, `--reuid=${box.runAs.uid}`, `--regid=${box.runAs.gid}`, '--clear-groups', '--'] : [];
+  const user = box.runAs
+    ? [box.runAs.setpriv, `--reuid=${box.runAs.uid}`, `--regid=${box.runAs.gid}`, '--clear-groups', '--']
+    : [];
   return [...limits, ...user, command, ...args];
 }
 
@@ -45,12 +55,25 @@ export function boxEnv(nonce: string, extra: Readonly<Record<string, string>> = 
   return { [BOX_ID_VAR]: nonce, PATH: BOX_PATH, LC_ALL: 'C', ...extra };
 }
 
-export async function runBoxed(command: string, args: string[], opts: RunOptions & { box: BoxOptions }): Promise<RunResult> {
+export async function runBoxed(
+  command: string,
+  args: string[],
+  opts: RunOptions & { box: BoxOptions },
+): Promise<RunResult> {
   const started = performance.now();
   const base = { command, args, exitCode: null, signal: null, stdout: '', stderr: '' };
   if (!isAbsolute(command)) {
     const cause = `${JSON.stringify(command)} is not an absolute path resolved at start: not run`;
-    return { ...base, failed: true, timedOut: false, truncated: false, notFound: true, durationMs: 0, cause, ...(opts.signal ? { aborted: false } : {}) };
+    return {
+      ...base,
+      failed: true,
+      timedOut: false,
+      truncated: false,
+      notFound: true,
+      durationMs: 0,
+      cause,
+      ...(opts.signal ? { aborted: false } : {}),
+    };
   }
   const nonce = randomBytes(12).toString('hex');
   const [exe, ...argv] = boxArgv(command, args, opts.box);
@@ -93,7 +116,12 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
       const killed = reapBox(child.pid, nonce, child.exitCode !== null || child.signalCode !== null);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      const cause = why === 'timeout' ? `deadline of ${opts.timeoutMs} ms passed: killed` : why === 'abort' ? 'aborted' : `output passed ${opts.maxOutputBytes} bytes: killed`;
+      const cause =
+        why === 'timeout'
+          ? `deadline of ${opts.timeoutMs} ms passed: killed`
+          : why === 'abort'
+            ? 'aborted'
+            : `output passed ${opts.maxOutputBytes} bytes: killed`;
       // Let the killed die (a dying tracer still holds its ptrace attachment, which the after-check
       // would misread), but never wait on a pipe and never longer than REAP_WAIT_MS.
       void waitUntilDead(killed, REAP_WAIT_MS).then(() => finish({ failed: true, signal: 'SIGKILL', cause }));
@@ -113,7 +141,13 @@ export async function runBoxed(command: string, args: string[], opts: RunOptions
       if (ended) return; // killed: the stop path reports it
       // prlimit/setpriv exit 126/127 when they cannot exec the tracer: say so rather than "exit 127".
       const notFound = code === 127 && opts.box.prlimit !== null && /failed to execute|No such file/i.test(err.text());
-      finish({ failed: code !== 0, exitCode: code, signal, notFound, cause: code === 0 ? null : `exit ${code ?? signal}` });
+      finish({
+        failed: code !== 0,
+        exitCode: code,
+        signal,
+        notFound,
+        cause: code === 0 ? null : `exit ${code ?? signal}`,
+      });
     });
   });
 }

@@ -18,9 +18,16 @@ import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 const CLI = join(REPO_ROOT, 'dist/cli/index.js');
 
-function startDaemon(config: string, log: string): { kill: (s: NodeJS.Signals) => Promise<void>; output: () => string } {
+function startDaemon(
+  config: string,
+  log: string,
+): { kill: (s: NodeJS.Signals) => Promise<void>; output: () => string } {
   const fd = openSync(log, 'a');
-  const p = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'run', '--config', config], { cwd: REPO_ROOT, stdio: ['ignore', fd, fd], env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' } });
+  const p = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'run', '--config', config], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
+  });
   closeSync(fd);
   const exited = new Promise<void>((r) => p.once('exit', () => r()));
   return {
@@ -40,7 +47,8 @@ async function until(what: string, fn: () => boolean, timeoutMs: number, log: ()
   }
 }
 
-const digests = (reqs: RecordedRequest[]): RecordedRequest[] => reqs.filter((r) => r.json?.text?.startsWith('forkwatch digest'));
+const digests = (reqs: RecordedRequest[]): RecordedRequest[] =>
+  reqs.filter((r) => r.json?.text?.startsWith('forkwatch digest'));
 
 test('the digest is delivered exactly once across a kill -9 mid-delivery and a restart', async (t) => {
   assert.ok(existsSync(CLI), 'dist/cli/index.js is missing: run `npm run build` first');
@@ -52,14 +60,17 @@ test('the digest is delivered exactly once across a kill -9 mid-delivery and a r
   const fire = new Date(Math.ceil(Date.now() / 1000) * 1000 + 10_000);
   const cron = `${fire.getUTCSeconds()} ${fire.getUTCMinutes()} ${fire.getUTCHours()} * * *`;
   const config = join(dir, 'forkwatch.json');
-  writeFileSync(config, JSON.stringify({
-    stateDir: join(dir, 'state'),
-    listen: { host: '127.0.0.1', port: 0 },
-    log: { level: 'info', pretty: false },
-    targets: [{ name: 'jenkins', cmdline: '^forkwatch-digest-live-no-such-process$' }],
-    timezone: 'UTC',
-    alerts: { slack: { webhookUrl: slack.url, timeout: '120s', digest: cron } },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      stateDir: join(dir, 'state'),
+      listen: { host: '127.0.0.1', port: 0 },
+      log: { level: 'info', pretty: false },
+      targets: [{ name: 'jenkins', cmdline: '^forkwatch-digest-live-no-such-process$' }],
+      timezone: 'UTC',
+      alerts: { slack: { webhookUrl: slack.url, timeout: '120s', digest: cron } },
+    }),
+  );
   const log = join(dir, 'daemon.log');
 
   const first = startDaemon(config, log);
@@ -71,7 +82,12 @@ test('the digest is delivered exactly once across a kill -9 mid-delivery and a r
 
   const second = startDaemon(config, log);
   t.after(() => second.kill('SIGKILL'));
-  await until('the digest delivered by the restarted daemon', () => digests(slack.requests).length === 2, 30_000, second.output);
+  await until(
+    'the digest delivered by the restarted daemon',
+    () => digests(slack.requests).length === 2,
+    30_000,
+    second.output,
+  );
   await new Promise((r) => setTimeout(r, 3000)); // anything more would come now (the sender polls every 500 ms)
   await second.kill('SIGTERM');
 
@@ -79,8 +95,20 @@ test('the digest is delivered exactly once across a kill -9 mid-delivery and a r
   assert.equal(extra.length, 0, 'the digest was delivered more than once');
   assert.equal(held!.reply, 'hang');
   assert.equal(delivered!.reply, 200);
-  assert.equal(delivered!.body, held!.body, 'the restarted daemon made another digest instead of delivering the stored one');
-  assert.match(delivered!.body, new RegExp(fire.toISOString().replace(/\.000Z$/, 'Z').replace(/[.]/g, '\\.')));
+  assert.equal(
+    delivered!.body,
+    held!.body,
+    'the restarted daemon made another digest instead of delivering the stored one',
+  );
+  assert.match(
+    delivered!.body,
+    new RegExp(
+      fire
+        .toISOString()
+        .replace(/\.000Z$/, 'Z')
+        .replace(/[.]/g, '\\.'),
+    ),
+  );
   assert.equal(slack.requests.length, 2, 'other Slack traffic: nothing else should have been sent');
   assert.equal((second.output().match(/"enqueued":1/g) ?? []).length, 1, 'a second digest was enqueued');
 });

@@ -21,12 +21,21 @@ async function setup(t: T) {
   const logs = captureLogs();
   let provider: AtRiskProvider | null = null;
   const job = createDigestJob({ config, store, logger: logs.logger, atRisk: () => provider });
-  const sender = createAlertSender({ config, store, logger: logs.logger, pollIntervalMs: 50, groupWaitMs: 0, slackMinIntervalMs: 10, backoff: { baseMs: 100, maxMs: 200 } });
+  const sender = createAlertSender({
+    config,
+    store,
+    logger: logs.logger,
+    pollIntervalMs: 50,
+    groupWaitMs: 0,
+    slackMinIntervalMs: 10,
+    backoff: { baseMs: 100, maxMs: 200 },
+  });
   t.after(() => sender.stop());
   return { slack, config, store, dir, logs, job, sender, setProvider: (p: AtRiskProvider) => void (provider = p) };
 }
 
-const digests = (reqs: RecordedRequest[]): RecordedRequest[] => reqs.filter((r) => r.json?.text?.startsWith('forkwatch digest'));
+const digests = (reqs: RecordedRequest[]): RecordedRequest[] =>
+  reqs.filter((r) => r.json?.text?.startsWith('forkwatch digest'));
 const blocksText = (r: RecordedRequest): string => JSON.stringify(r.json?.blocks ?? []);
 /** A fire time at or after now (resolved incidents count up to it), whole seconds as node-cron's. */
 const nextSecond = (plusS = 1): Date => new Date(Math.ceil(Date.now() / 1000) * 1000 + plusS * 1000);
@@ -41,7 +50,14 @@ test('the digest lists open, resolved since, at risk and undeliverable; redacted
   // One alert dead-lettered, the others pending: the digest reports both.
   const due = store.listDueNotifications('slack', Date.now(), 10);
   store.markNotificationDead(due[0]!.id, 'HTTP 404 no_service', 'no_service');
-  setProvider(() => [{ target: 'jenkins', pid: 4242, risk: 'high', reasons: ['-Djdk.lang.Process.launchMechanism=FORK', 'LD_PRELOAD token=abcdef0123456789'] }]);
+  setProvider(() => [
+    {
+      target: 'jenkins',
+      pid: 4242,
+      risk: 'high',
+      reasons: ['-Djdk.lang.Process.launchMechanism=FORK', 'LD_PRELOAD token=abcdef0123456789'],
+    },
+  ]);
 
   const firedAt = nextSecond();
   assert.equal(await job(firedAt), 1, 'one outbox row for the Slack sink');
@@ -51,7 +67,13 @@ test('the digest lists open, resolved since, at risk and undeliverable; redacted
 
   sender.start();
   await until(() => digests(slack.requests).length >= 1, 10_000, 'the digest at the stand-in');
-  await until(() => store.listDueMessages('slack', Date.now(), 10).length === 0 && store.listDueNotifications('slack', Date.now(), 10).length === 0, 10_000, 'the outbox drained');
+  await until(
+    () =>
+      store.listDueMessages('slack', Date.now(), 10).length === 0 &&
+      store.listDueNotifications('slack', Date.now(), 10).length === 0,
+    10_000,
+    'the outbox drained',
+  );
   await new Promise((r) => setTimeout(r, 300));
   const [d, ...more] = digests(slack.requests);
   assert.equal(more.length, 0, 'the digest went out twice');
@@ -69,7 +91,9 @@ test('the digest lists open, resolved since, at risk and undeliverable; redacted
   assert.match(d!.body, /redacted/);
 
   // The next digest: nothing resolved since the last one; the at-risk provider failing does not stop it.
-  setProvider(() => { throw new Error('audit not ready'); });
+  setProvider(() => {
+    throw new Error('audit not ready');
+  });
   const next = nextSecond(2);
   assert.equal(await job(next), 1);
   await until(() => digests(slack.requests).length >= 2, 10_000, 'the second digest');
@@ -79,10 +103,11 @@ test('the digest lists open, resolved since, at risk and undeliverable; redacted
   assert.equal(await job(firedAt), 0, 'an older fire time (behind the cursor) enqueued a digest');
 });
 
-test('a digest of hundreds of incidents stays within Slack\'s limits (the stand-in validates), the rest counted', async (t) => {
+test("a digest of hundreds of incidents stays within Slack's limits (the stand-in validates), the rest counted", async (t) => {
   const { slack, store, job, sender } = await setup(t);
   for (let i = 0; i < 300; i++) confirmChild(store, 6000 + i, { targetName: `jenkins-${'x'.repeat(60)}-${i}` });
-  for (const n of store.listDueNotifications('slack', Date.now(), 1000)) store.markNotificationSent(n.id, Date.now(), 'ok');
+  for (const n of store.listDueNotifications('slack', Date.now(), 1000))
+    store.markNotificationSent(n.id, Date.now(), 'ok');
   assert.equal(await job(nextSecond()), 1);
   sender.start();
   await until(() => digests(slack.requests).length >= 1, 10_000, 'the digest');
@@ -97,7 +122,11 @@ test('a digest Slack refuses is dead-lettered like any alert, and the next diges
   slack.enqueue({ kind: 'status', status: 400, body: 'invalid_blocks' });
   assert.equal(await job(nextSecond()), 1);
   sender.start();
-  await until(() => store.outboxStats(Date.now()).find((s) => s.sink === 'slack')?.dead === 1, 10_000, 'the digest dead-lettered');
+  await until(
+    () => store.outboxStats(Date.now()).find((s) => s.sink === 'slack')?.dead === 1,
+    10_000,
+    'the digest dead-lettered',
+  );
   assert.equal(await job(nextSecond(2)), 1);
   await until(() => digests(slack.requests).length >= 2, 10_000, 'the next digest');
   assert.match(blocksText(digests(slack.requests)[1]!), /slack: 0 pending retry, 1 failed for good/);

@@ -53,13 +53,21 @@ export function testMetrics(): Metrics {
   return createMetrics({ defaultMetrics: 'none' });
 }
 
-export async function metricValue(m: { registry: Registry }, name: string, labels: Record<string, string>): Promise<number> {
+export async function metricValue(
+  m: { registry: Registry },
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const metric = (await m.registry.getMetricsAsJSON()).find((x) => x.name === name);
   const v = (metric?.values ?? []).find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
   return v?.value ?? 0;
 }
 
-export async function until<T>(fn: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | null | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

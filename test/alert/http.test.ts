@@ -7,7 +7,12 @@ import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
-  classifyResponse, parseRetryAfter, postJson, urlRedactor, MAX_RESPONSE_CHARS, MAX_RETRY_AFTER_MS,
+  classifyResponse,
+  parseRetryAfter,
+  postJson,
+  urlRedactor,
+  MAX_RESPONSE_CHARS,
+  MAX_RETRY_AFTER_MS,
 } from '../../src/alert/http.js';
 import type { DeliveryResult } from '../../src/alert/types.js';
 import { backoffDelay } from '../../src/alert/backoff.js';
@@ -18,26 +23,56 @@ const NOW = Date.parse('2026-01-10T12:00:00Z');
 
 test('Retry-After: seconds, HTTP-date, garbage, capped', () => {
   const rows: [string | null, number | null][] = [
-    ['2', 2000], ['0', 0], [' 30 ', 30_000], ['1.5', 1500],
-    ['Sat, 10 Jan 2026 12:00:05 GMT', 5000], ['Sat, 10 Jan 2026 11:00:00 GMT', 0],
-    ['soon', null], ['', null], [null, null], ['-1', null], ['99999999', MAX_RETRY_AFTER_MS],
+    ['2', 2000],
+    ['0', 0],
+    [' 30 ', 30_000],
+    ['1.5', 1500],
+    ['Sat, 10 Jan 2026 12:00:05 GMT', 5000],
+    ['Sat, 10 Jan 2026 11:00:00 GMT', 0],
+    ['soon', null],
+    ['', null],
+    [null, null],
+    ['-1', null],
+    ['99999999', MAX_RETRY_AFTER_MS],
   ];
   for (const [v, want] of rows) assert.equal(parseRetryAfter(v, NOW), want, `Retry-After ${JSON.stringify(v)}`);
 });
 
 test('status → outcome: 2xx sent, 429/408/5xx retry, other 4xx and 3xx dead', () => {
-  const rows: [number, string][] = [[200, 'sent'], [204, 'sent'], [301, 'dead'], [400, 'dead'], [403, 'dead'], [404, 'dead'], [410, 'dead'],
-    [408, 'retry'], [429, 'retry'], [500, 'retry'], [502, 'retry'], [503, 'retry']];
-  for (const [status, want] of rows) assert.equal(classifyResponse(status, null, '', NOW).outcome, want, `HTTP ${status}`);
+  const rows: [number, string][] = [
+    [200, 'sent'],
+    [204, 'sent'],
+    [301, 'dead'],
+    [400, 'dead'],
+    [403, 'dead'],
+    [404, 'dead'],
+    [410, 'dead'],
+    [408, 'retry'],
+    [429, 'retry'],
+    [500, 'retry'],
+    [502, 'retry'],
+    [503, 'retry'],
+  ];
+  for (const [status, want] of rows)
+    assert.equal(classifyResponse(status, null, '', NOW).outcome, want, `HTTP ${status}`);
   const r = classifyResponse(429, '7', 'rate_limited', NOW);
   assert.ok(r.outcome === 'retry' && r.retryAfterMs === 7000);
 });
 
 test('backoff: exponential, capped, jitter within [half, full]', () => {
   const p = { baseMs: 1000, maxMs: 60_000 };
-  assert.deepEqual([1, 2, 3, 4, 10].map((n) => backoffDelay(n, p, () => 1)), [1000, 2000, 4000, 8000, 60_000]);
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelay(n, p, () => 0)), [500, 1000, 2000]);
-  assert.equal(backoffDelay(1000, p, () => 1), 60_000);
+  assert.deepEqual(
+    [1, 2, 3, 4, 10].map((n) => backoffDelay(n, p, () => 1)),
+    [1000, 2000, 4000, 8000, 60_000],
+  );
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffDelay(n, p, () => 0)),
+    [500, 1000, 2000],
+  );
+  assert.equal(
+    backoffDelay(1000, p, () => 1),
+    60_000,
+  );
 });
 
 test('the webhook URL and its secret path are redacted; a refused connection is a retry naming no URL', async () => {
@@ -48,12 +83,16 @@ test('the webhook URL and its secret path are redacted; a refused connection is 
   const secret = `http://127.0.0.1:${port}/services/T1/B2/SeCrEt`;
   const r = await postJson(secret, { text: 'x' }, { timeoutMs: 2000, redact: urlRedactor(secret, '<slack>') });
   assert.equal(r.outcome, 'retry');
-  assert.ok(r.outcome === 'retry' && /ECONNREFUSED/.test(r.error) && !r.error.includes('SeCrEt'), r.outcome === 'retry' ? r.error : '');
+  assert.ok(
+    r.outcome === 'retry' && /ECONNREFUSED/.test(r.error) && !r.error.includes('SeCrEt'),
+    r.outcome === 'retry' ? r.error : '',
+  );
 });
 
 test('several Alertmanagers: any retry wins (longest Retry-After), then dead, else sent', () => {
   const sent = { outcome: 'sent', status: 200, response: '' } as const;
-  const retry = (ms: number | null) => ({ outcome: 'retry', status: 429, error: 'HTTP 429', response: '', retryAfterMs: ms }) as const;
+  const retry = (ms: number | null) =>
+    ({ outcome: 'retry', status: 429, error: 'HTTP 429', response: '', retryAfterMs: ms }) as const;
   const dead = { outcome: 'dead', status: 400, error: 'HTTP 400', response: 'bad' } as const;
   assert.equal(combineResults([sent, sent]).outcome, 'sent');
   assert.equal(combineResults([sent, dead]).outcome, 'dead');
@@ -85,10 +124,11 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
         if (Date.now() - t0 > 2000) throw new Error(`${open.size} socket(s) still open after the call returned`);
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -100,7 +140,10 @@ function answer(status: number, headers: Record<string, string>, body: string) {
   };
 }
 
-async function postTo(handler: (req: IncomingMessage, res: ServerResponse) => void, timeoutMs = 5000): Promise<DeliveryResult> {
+async function postTo(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  timeoutMs = 5000,
+): Promise<DeliveryResult> {
   const srv = await serve(handler);
   try {
     const r = await postJson(`${srv.url}/hook`, { text: 'x' }, { timeoutMs });
@@ -147,12 +190,29 @@ test('the request: POST, JSON body with its byte length, no keep-alive; socket c
 
 test('429 with Retry-After seconds → retry with the delay and the response text', async () => {
   const r = await postTo(answer(429, { 'retry-after': '7' }, 'rate_limited'));
-  assert.deepEqual(r, { outcome: 'retry', status: 429, error: 'HTTP 429 rate limited', response: 'rate_limited', retryAfterMs: 7000 });
+  assert.deepEqual(r, {
+    outcome: 'retry',
+    status: 429,
+    error: 'HTTP 429 rate limited',
+    response: 'rate_limited',
+    retryAfterMs: 7000,
+  });
 });
 
 test('503 → retry; 400 → dead with the response text', async () => {
-  assert.deepEqual(await postTo(answer(503, {}, 'down')), { outcome: 'retry', status: 503, error: 'HTTP 503', response: 'down', retryAfterMs: null });
-  assert.deepEqual(await postTo(answer(400, {}, 'invalid_payload')), { outcome: 'dead', status: 400, error: 'HTTP 400 (permanent)', response: 'invalid_payload' });
+  assert.deepEqual(await postTo(answer(503, {}, 'down')), {
+    outcome: 'retry',
+    status: 503,
+    error: 'HTTP 503',
+    response: 'down',
+    retryAfterMs: null,
+  });
+  assert.deepEqual(await postTo(answer(400, {}, 'invalid_payload')), {
+    outcome: 'dead',
+    status: 400,
+    error: 'HTTP 400 (permanent)',
+    response: 'invalid_payload',
+  });
 });
 
 test('a 301 is not followed: dead, and the Location is never requested', async () => {
@@ -168,28 +228,38 @@ test('a 301 is not followed: dead, and the Location is never requested', async (
 
 test('a server that never answers → retry "timeout after N ms", on time', async () => {
   const [r, ms] = await timed(() => postTo(() => undefined, 300));
-  assert.deepEqual(r, { outcome: 'retry', status: null, error: 'timeout after 300 ms', response: null, retryAfterMs: null });
+  assert.deepEqual(r, {
+    outcome: 'retry',
+    status: null,
+    error: 'timeout after 300 ms',
+    response: null,
+    retryAfterMs: null,
+  });
   assert.ok(ms >= 250 && ms < 2000, `took ${ms} ms`);
 });
 
 test('headers then a stalled body → the same timeout (it covers the body too)', async () => {
-  const [r, ms] = await timed(() => postTo((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.write('partial');
-  }, 300));
+  const [r, ms] = await timed(() =>
+    postTo((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+    }, 300),
+  );
   assert.ok(r.outcome === 'retry' && r.error === 'timeout after 300 ms', JSON.stringify(r));
   assert.ok(ms >= 250 && ms < 2000, `took ${ms} ms`);
 });
 
 test('a body that trickles forever still times out: the limit is total, not per read', async () => {
   let ticker: NodeJS.Timeout | undefined;
-  const [r, ms] = await timed(() => postTo((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    ticker = setInterval(() => res.write('.'), 50);
-    res.on('close', () => clearInterval(ticker));
-  }, 400));
+  const [r, ms] = await timed(() =>
+    postTo((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      ticker = setInterval(() => res.write('.'), 50);
+      res.on('close', () => clearInterval(ticker));
+    }, 400),
+  );
   clearInterval(ticker);
   assert.ok(r.outcome === 'retry' && r.error === 'timeout after 400 ms', JSON.stringify(r));
   assert.ok(ms >= 350 && ms < 2000, `took ${ms} ms`);
@@ -197,12 +267,20 @@ test('a body that trickles forever still times out: the limit is total, not per 
 
 test('opts.signal aborts early (and an already aborted signal sends nothing)', async () => {
   let requests = 0;
-  const srv = await serve(() => { requests++; });
+  const srv = await serve(() => {
+    requests++;
+  });
   try {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 100);
     const [r, ms] = await timed(() => postJson(srv.url, {}, { timeoutMs: 10_000, signal: stop.signal }));
-    assert.deepEqual(r, { outcome: 'retry', status: null, error: 'aborted (sender stopping)', response: null, retryAfterMs: null });
+    assert.deepEqual(r, {
+      outcome: 'retry',
+      status: null,
+      error: 'aborted (sender stopping)',
+      response: null,
+      retryAfterMs: null,
+    });
     assert.ok(ms < 2000, `took ${ms} ms`);
     await srv.idle();
     const before = requests;
@@ -217,7 +295,12 @@ test('opts.signal aborts early (and an already aborted signal sends nothing)', a
 test('a closed port → retry naming ECONNREFUSED', async () => {
   const port = await freePort();
   const r = await postJson(`http://127.0.0.1:${port}/`, {}, { timeoutMs: 2000 });
-  assert.ok(r.outcome === 'retry' && r.status === null && /^network error: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:[0-9]+\)$/.test(r.error), JSON.stringify(r));
+  assert.ok(
+    r.outcome === 'retry' &&
+      r.status === null &&
+      /^network error: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:[0-9]+\)$/.test(r.error),
+    JSON.stringify(r),
+  );
 });
 
 test('a 10 MB response: text capped at MAX_RESPONSE_CHARS, returns promptly, the connection is dropped', async () => {
@@ -243,7 +326,11 @@ test('a 10 MB response: text capped at MAX_RESPONSE_CHARS, returns promptly, the
     assert.ok(r.outcome === 'sent', JSON.stringify(r).slice(0, 200));
     assert.equal(r.response, 'a'.repeat(MAX_RESPONSE_CHARS));
     assert.ok(ms < 2000, `took ${ms} ms`);
-    assert.deepEqual(await serverSide, { finished: false }, 'the client read the whole 10 MB instead of dropping the connection');
+    assert.deepEqual(
+      await serverSide,
+      { finished: false },
+      'the client read the whole 10 MB instead of dropping the connection',
+    );
     await srv.idle();
   } finally {
     await srv.close();
@@ -299,8 +386,11 @@ console.log(JSON.stringify({ before, outcome, after: undici() }));
 function probe(mode: 'postJson' | 'fetch'): { before: string[]; outcome: string; after: string[] } {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const moduleUrl = new URL('../../src/alert/http.ts', import.meta.url).href;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE, mode, moduleUrl],
-    { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE, mode, moduleUrl], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(r.status, 0, `probe (${mode}) failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as { before: string[]; outcome: string; after: string[] };
 }

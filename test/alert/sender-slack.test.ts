@@ -3,20 +3,45 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlertSender, type AlertSender } from '../../src/alert/index.js';
 import { startSlackStandin, WEBHOOK_PATH, type SlackStandin } from '../helpers/slack-standin.js';
-import { alertConfig, captureLogs, confirmChild, metricValue, realStore, resolveAllBut, testMetrics, until } from './fixture.js';
+import {
+  alertConfig,
+  captureLogs,
+  confirmChild,
+  metricValue,
+  realStore,
+  resolveAllBut,
+  testMetrics,
+  until,
+} from './fixture.js';
 
 type T = Parameters<typeof realStore>[0];
 
-async function setup(t: T, opts: { timeout?: string; repeatInterval?: string; backoffBaseMs?: number; slackMinIntervalMs?: number } = {}) {
+async function setup(
+  t: T,
+  opts: { timeout?: string; repeatInterval?: string; backoffBaseMs?: number; slackMinIntervalMs?: number } = {},
+) {
   const slack = await startSlackStandin();
   t.after(() => slack.close());
-  const config = alertConfig({ alerts: { slack: { webhookUrl: slack.url, timeout: opts.timeout ?? '2s', ...(opts.repeatInterval ? { repeatInterval: opts.repeatInterval } : {}) } } });
+  const config = alertConfig({
+    alerts: {
+      slack: {
+        webhookUrl: slack.url,
+        timeout: opts.timeout ?? '2s',
+        ...(opts.repeatInterval ? { repeatInterval: opts.repeatInterval } : {}),
+      },
+    },
+  });
   const { store } = realStore(t, config);
   const logs = captureLogs();
   const metrics = testMetrics();
   const sender = createAlertSender({
-    config, store, logger: logs.logger, metrics,
-    pollIntervalMs: 50, groupWaitMs: 200, slackMinIntervalMs: opts.slackMinIntervalMs ?? 1000,
+    config,
+    store,
+    logger: logs.logger,
+    metrics,
+    pollIntervalMs: 50,
+    groupWaitMs: 200,
+    slackMinIntervalMs: opts.slackMinIntervalMs ?? 1000,
     backoff: { baseMs: opts.backoffBaseMs ?? 200, maxMs: 5000 },
     random: () => 1,
   });
@@ -96,7 +121,11 @@ test('429: the next attempt comes exactly Retry-After later, nothing in between'
 });
 
 test('500, a hang (timeout) and a malformed response are retried with exponential backoff, then delivered once', async (t) => {
-  const { slack, store, sender, metrics } = await setup(t, { timeout: '300ms', backoffBaseMs: 200, slackMinIntervalMs: 20 });
+  const { slack, store, sender, metrics } = await setup(t, {
+    timeout: '300ms',
+    backoffBaseMs: 200,
+    slackMinIntervalMs: 20,
+  });
   slack.enqueue({ kind: 'status', status: 500, body: 'oops' }, { kind: 'hang' }, { kind: 'malformed' });
   confirmChild(store, 5201);
   sender.start();
@@ -105,7 +134,10 @@ test('500, a hang (timeout) and a malformed response are retried with exponentia
   // random() = 1: delays 200, 400, 800 ms after each failure; the hang adds its 300 ms timeout.
   const want = [200, 300 + 400, 800];
   gaps.forEach((g, i) => assert.ok(g >= want[i]! - 10 && g < want[i]! + 250, `gap ${i}: ${g} ms, want ~${want[i]}`));
-  assert.deepEqual(reqs.map((r) => r.reply), [500, 'hang', 'malformed', 200]);
+  assert.deepEqual(
+    reqs.map((r) => r.reply),
+    [500, 'hang', 'malformed', 200],
+  );
   await until(() => store.listNotifications({ state: 'sent' }).items.length === 1);
   const row = store.listNotifications({ state: 'sent' }).items[0]!;
   assert.equal(row.attempts, 4);
@@ -152,7 +184,14 @@ test('stop() aborts a hung request; the notification stays pending and is delive
   await sender.stop();
   assert.ok(Date.now() - t0 < 500, 'stop waited for the hung request');
   assert.equal(store.listNotifications({ state: 'pending' }).items.length, 1);
-  const again: AlertSender = createAlertSender({ config, store, logger: captureLogs().logger, pollIntervalMs: 50, groupWaitMs: 0, backoff: { baseMs: 100, maxMs: 100 } });
+  const again: AlertSender = createAlertSender({
+    config,
+    store,
+    logger: captureLogs().logger,
+    pollIntervalMs: 50,
+    groupWaitMs: 0,
+    backoff: { baseMs: 100, maxMs: 100 },
+  });
   t.after(() => again.stop());
   again.start();
   await slack.waitForRequests(2, 5000);

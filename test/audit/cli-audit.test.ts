@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { auditExitStatus, formatAuditTable } from '../../src/cli/audit.js';
 import type { AuditResult } from '../../src/audit/types.js';
 
-const result = (risk: AuditResult['risk']): AuditResult => ({ target: 'jenkins', pid: 7, risk, reasons: [], notes: [] });
+const result = (risk: AuditResult['risk']): AuditResult => ({
+  target: 'jenkins',
+  pid: 7,
+  risk,
+  reasons: [],
+  notes: [],
+});
 
 test('exit: 0 none/low, 1 any high (even beside a cannot-tell), 3 cannot tell or nothing to audit', () => {
   assert.equal(auditExitStatus([result('none'), result('low')]), 0);
@@ -33,7 +39,14 @@ test('the table names the level, the rule, every piece of evidence, the preventi
     ],
   };
   const text = formatAuditTable([r]);
-  for (const s of ['risk high', '[high] jdk-fork-with-preload', 'evidence (property): jdk.lang.Process.launchMechanism=FORK (cmdline)', 'evidence (environment): LD_PRELOAD=/x.so', 'prevent: use POSIX_SPAWN', 'JDK-8213192']) {
+  for (const s of [
+    'risk high',
+    '[high] jdk-fork-with-preload',
+    'evidence (property): jdk.lang.Process.launchMechanism=FORK (cmdline)',
+    'evidence (environment): LD_PRELOAD=/x.so',
+    'prevent: use POSIX_SPAWN',
+    'JDK-8213192',
+  ]) {
     assert.ok(text.includes(s), s);
   }
   assert.match(formatAuditTable([result(null)]), /risk cannot tell/);

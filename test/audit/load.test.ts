@@ -37,7 +37,13 @@ test('the shipped rules load without error, each with a source, a level and prev
     assert.ok(r.prevention.length > 10, r.id);
   }
   const ids = set.rules.map((r) => r.id);
-  for (const id of ['jdk-fork-with-preload', 'jdk-launch-mechanism-fork', 'illumos-libpkcs11', 'native-threaded-atfork-handler']) assert.ok(ids.includes(id), id);
+  for (const id of [
+    'jdk-fork-with-preload',
+    'jdk-launch-mechanism-fork',
+    'illumos-libpkcs11',
+    'native-threaded-atfork-handler',
+  ])
+    assert.ok(ids.includes(id), id);
   const illumos = set.rules.find((r) => r.id === 'illumos-libpkcs11')!;
   const urls = illumos.sources.map((s) => s.url).join(' ');
   for (const cite of ['issues/1667', 'issues/4909', '05d57413']) assert.ok(urls.includes(cite), cite);
@@ -50,9 +56,15 @@ test('schema: an unknown key, a missing source, a bad level and a bad condition 
   const keys = errors.map((e) => e.key);
   assert.ok(keys.includes('rules[0].level'), JSON.stringify(errors));
   assert.ok(keys.includes('rules[0].sources'), JSON.stringify(errors));
-  assert.deepEqual(errors.filter((e) => e.key?.startsWith('rules[0].when')).map((e) => `${e.key}: ${e.message}`), ['rules[0].when[0]: unknown key "colour"']);
+  assert.deepEqual(
+    errors.filter((e) => e.key?.startsWith('rules[0].when')).map((e) => `${e.key}: ${e.message}`),
+    ['rules[0].when[0]: unknown key "colour"'],
+  );
   assert.equal(errors.find((e) => e.key === 'rules[0].level')?.message, 'must be one of "low", "high"');
-  const kinds = parseRuleText(text.replace('kind: library, pattern: x, colour: red', 'kind: libraryz'), '/x/k.yaml').errors.filter((e) => e.key?.startsWith('rules[0].when'));
+  const kinds = parseRuleText(
+    text.replace('kind: library, pattern: x, colour: red', 'kind: libraryz'),
+    '/x/k.yaml',
+  ).errors.filter((e) => e.key?.startsWith('rules[0].when'));
   assert.equal(kinds.length, 1, JSON.stringify(kinds));
   assert.equal(kinds[0]!.key, 'rules[0].when[0].kind');
   assert.match(kinds[0]!.message, /"library", "argument"/);

@@ -9,14 +9,27 @@ import type { Frame } from '../../src/capture/types.js';
 import type { Incident } from '../../src/record/types.js';
 
 test('parseOsRelease: quoted, unquoted, escaped, junk lines', () => {
-  const kv = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n# comment\nbad line\nNAME=\'x \\"y\\"\'\n');
-  assert.deepEqual(kv, { PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)', ID: 'debian', VERSION_ID: '12', NAME: 'x "y"' });
+  const kv = parseOsRelease(
+    'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n# comment\nbad line\nNAME=\'x \\"y\\"\'\n',
+  );
+  assert.deepEqual(kv, {
+    PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)',
+    ID: 'debian',
+    VERSION_ID: '12',
+    NAME: 'x "y"',
+  });
   assert.deepEqual(parseOsRelease(''), {});
 });
 
 test('parseRelease: a JDK release file (real, Debian OpenJDK 17)', () => {
-  const text = 'IMPLEMENTOR="Debian"\nJAVA_RUNTIME_VERSION="17.0.15+6-Debian-1deb12u1"\nJAVA_VERSION="17.0.15"\nJAVA_VERSION_DATE="2025-04-15"\nLIBC="gnu"\nOS_ARCH="x86_64"\n';
-  assert.deepEqual(parseRelease(text), { version: '17.0.15', runtimeVersion: '17.0.15+6-Debian-1deb12u1', implementor: 'Debian', libc: 'gnu' });
+  const text =
+    'IMPLEMENTOR="Debian"\nJAVA_RUNTIME_VERSION="17.0.15+6-Debian-1deb12u1"\nJAVA_VERSION="17.0.15"\nJAVA_VERSION_DATE="2025-04-15"\nLIBC="gnu"\nOS_ARCH="x86_64"\n';
+  assert.deepEqual(parseRelease(text), {
+    version: '17.0.15',
+    runtimeVersion: '17.0.15+6-Debian-1deb12u1',
+    implementor: 'Debian',
+    libc: 'gnu',
+  });
   assert.deepEqual(parseRelease('garbage'), { version: null, runtimeVersion: null, implementor: null, libc: null });
 });
 
@@ -47,32 +60,95 @@ test('jdkHomeOf and parseLibcPath', () => {
 
 const f = (fn: string): Frame => ({ fn, normalized: fn.replace(/^_+/, ''), module: null, offset: null, address: null });
 
-test('framesFromFork: the forking thread\'s native stack as of fork(), from the child\'s stack', () => {
-  const frames = ['__lll_lock_wait', 'pthread_mutex_lock', 'forkwatch_preload_atfork_child', '__run_postfork_handlers', '_Fork', 'fork', 'Java_java_lang_ProcessImpl_forkAndExec'].map(f);
-  assert.deepEqual(framesFromFork({ threads: [{ tid: 1, name: null, frames }] })?.map((x) => x.fn), ['_Fork', 'fork', 'Java_java_lang_ProcessImpl_forkAndExec']);
-  assert.deepEqual(framesFromFork({ threads: [{ tid: 1, name: null, frames: [f('__fork'), f('main')] }] })?.map((x) => x.fn), ['__fork', 'main']);
+test("framesFromFork: the forking thread's native stack as of fork(), from the child's stack", () => {
+  const frames = [
+    '__lll_lock_wait',
+    'pthread_mutex_lock',
+    'forkwatch_preload_atfork_child',
+    '__run_postfork_handlers',
+    '_Fork',
+    'fork',
+    'Java_java_lang_ProcessImpl_forkAndExec',
+  ].map(f);
+  assert.deepEqual(
+    framesFromFork({ threads: [{ tid: 1, name: null, frames }] })?.map((x) => x.fn),
+    ['_Fork', 'fork', 'Java_java_lang_ProcessImpl_forkAndExec'],
+  );
+  assert.deepEqual(
+    framesFromFork({ threads: [{ tid: 1, name: null, frames: [f('__fork'), f('main')] }] })?.map((x) => x.fn),
+    ['__fork', 'main'],
+  );
   assert.equal(framesFromFork({ threads: [{ tid: 1, name: null, frames: [f('poll'), f('main')] }] }), null);
   assert.equal(framesFromFork(null), null);
 });
 
 const incident = {
-  id: '0123456789abcdef', key: 'h/100@1/201@2', host: 'h', targetName: 'jenkins', targetPid: 100, targetStartMs: 1, targetUser: 'jenkins',
-  childPid: 201, childStartMs: 2, state: 'remediated', openedAt: 3, confirmedAt: 4, remediatedAt: 5, resolvedAt: null, resolvedReason: null,
-  lastSeenAt: 6, overdueSince: null, signatureId: 'glibc-atfork-child-lock', signatureTitle: 'atfork', signatureVersion: '1', severity: 'critical',
-  fingerprint: 'fp', jenkinsJob: 'demo-job',
-  forkingThread: { tid: 150, name: 'SCM polling for', wchan: 'anon_pipe_read', javaName: 'SCM polling for demo-job', jenkinsJob: 'demo-job', javaStack: ['java.lang.ProcessImpl.forkAndExec(java.base@17/Native Method)'] },
+  id: '0123456789abcdef',
+  key: 'h/100@1/201@2',
+  host: 'h',
+  targetName: 'jenkins',
+  targetPid: 100,
+  targetStartMs: 1,
+  targetUser: 'jenkins',
+  childPid: 201,
+  childStartMs: 2,
+  state: 'remediated',
+  openedAt: 3,
+  confirmedAt: 4,
+  remediatedAt: 5,
+  resolvedAt: null,
+  resolvedReason: null,
+  lastSeenAt: 6,
+  overdueSince: null,
+  signatureId: 'glibc-atfork-child-lock',
+  signatureTitle: 'atfork',
+  signatureVersion: '1',
+  severity: 'critical',
+  fingerprint: 'fp',
+  jenkinsJob: 'demo-job',
+  forkingThread: {
+    tid: 150,
+    name: 'SCM polling for',
+    wchan: 'anon_pipe_read',
+    javaName: 'SCM polling for demo-job',
+    jenkinsJob: 'demo-job',
+    javaStack: ['java.lang.ProcessImpl.forkAndExec(java.base@17/Native Method)'],
+  },
   evidence: {
     stackRaw: 'PID 201 - process\n#0 0x1 __lll_lock_wait\n#1 0x2 fork\n',
-    stack: { format: 'eu-stack', pid: 201, warnings: [], threads: [{ tid: 201, name: null, frames: [f('__lll_lock_wait'), f('fork')] }] },
+    stack: {
+      format: 'eu-stack',
+      pid: 201,
+      warnings: [],
+      threads: [{ tid: 201, name: null, frames: [f('__lll_lock_wait'), f('fork')] }],
+    },
     matches: [],
-    kernel: [{ at: 1, state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x1 0x80', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 1, nonvoluntaryCtxtSwitches: 0, cpuTimeMs: 0 }],
+    kernel: [
+      {
+        at: 1,
+        state: 'S',
+        threads: 1,
+        wchan: 'futex_do_wait',
+        syscall: '202 0x1 0x80',
+        syscallNr: 202,
+        futexWaitPrivate: true,
+        voluntaryCtxtSwitches: 1,
+        nonvoluntaryCtxtSwitches: 0,
+        cpuTimeMs: 0,
+      },
+    ],
     capture: { backend: 'eu-stack', at: 4, ok: true, timedOut: false, durationMs: 9, reason: null },
   },
   audit: [{ at: 5, action: 'remediate', mode: 'kill', outcome: 'killed', detail: 'sent SIGKILL' }],
 } as Incident;
 
 test('buildBundle: every section present; what is missing is said in notes', () => {
-  const b = buildBundle(incident, { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: false });
+  const b = buildBundle(incident, {
+    version: '9.9.9',
+    host: collectHostFacts(),
+    now: 1_700_000_000_000,
+    coreEnabled: false,
+  });
   assert.equal(b.format, BUNDLE_FORMAT);
   assert.equal(b.forkwatch.version, '9.9.9');
   assert.equal(b.incident.id, incident.id);
@@ -83,7 +159,10 @@ test('buildBundle: every section present; what is missing is said in notes', () 
   assert.equal(b.signature.fingerprint, 'fp');
   assert.equal(b.forkingThread.jenkinsJob, 'demo-job');
   assert.equal(b.forkingThread.thread?.javaName, 'SCM polling for demo-job');
-  assert.deepEqual(b.forkingThread.nativeAtFork?.map((x) => x.fn), ['fork']);
+  assert.deepEqual(
+    b.forkingThread.nativeAtFork?.map((x) => x.fn),
+    ['fork'],
+  );
   assert.equal(b.audit[0]!.outcome, 'killed');
   assert.equal(b.host.kernel.release.length > 0, true);
   assert.equal(b.core.implemented, true);
@@ -97,7 +176,19 @@ test('buildBundle: every section present; what is missing is said in notes', () 
 });
 
 test('core section: names the core file (path, size, sha256), never inlines it; a removed or refused core says so', () => {
-  const base = { outcome: 'written' as const, path: '/var/lib/forkwatch/cores/0123456789abcdef.4711', bytes: 42_555_272, sha256: 'ab'.repeat(32), estimateBytes: 42_500_000, maxBytes: 268_435_456, durationMs: 150, reason: null, command: ['gcore', '-o', '/var/lib/forkwatch/cores/0123456789abcdef', '4711'], pid: 4711, takenAt: 1_700_000_000_000 };
+  const base = {
+    outcome: 'written' as const,
+    path: '/var/lib/forkwatch/cores/0123456789abcdef.4711',
+    bytes: 42_555_272,
+    sha256: 'ab'.repeat(32),
+    estimateBytes: 42_500_000,
+    maxBytes: 268_435_456,
+    durationMs: 150,
+    reason: null,
+    command: ['gcore', '-o', '/var/lib/forkwatch/cores/0123456789abcdef', '4711'],
+    pid: 4711,
+    takenAt: 1_700_000_000_000,
+  };
   const withCore = (core: object) => ({ ...incident, evidence: { ...incident.evidence, extra: { core } } });
   const ctx = { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: true };
   const w = buildBundle(withCore(base), ctx).core;
@@ -109,9 +200,25 @@ test('core section: names the core file (path, size, sha256), never inlines it; 
   assert.equal(w.deleted, null);
   assert.match(w.note, /named, not included/);
   assert.ok(JSON.stringify(w).length < 2000, 'no core bytes in the bundle');
-  const d = buildBundle(withCore({ ...base, deletedAt: 1_700_000_100_000, deletedReason: 'incident resolved longer ago than retention' }), ctx).core;
-  assert.deepEqual(d.deleted, { at: '2023-11-14T22:15:00.000Z', reason: 'incident resolved longer ago than retention' });
-  const r = buildBundle(withCore({ ...base, outcome: 'refused', path: null, bytes: null, sha256: null, reason: 'estimated core size 2396155904 bytes exceeds core.maxBytes 268435456' }), ctx).core;
+  const d = buildBundle(
+    withCore({ ...base, deletedAt: 1_700_000_100_000, deletedReason: 'incident resolved longer ago than retention' }),
+    ctx,
+  ).core;
+  assert.deepEqual(d.deleted, {
+    at: '2023-11-14T22:15:00.000Z',
+    reason: 'incident resolved longer ago than retention',
+  });
+  const r = buildBundle(
+    withCore({
+      ...base,
+      outcome: 'refused',
+      path: null,
+      bytes: null,
+      sha256: null,
+      reason: 'estimated core size 2396155904 bytes exceeds core.maxBytes 268435456',
+    }),
+    ctx,
+  ).core;
   assert.equal(r.path, null);
   assert.match(r.note, /no core file: refused \(estimated core size/);
 });
@@ -129,7 +236,16 @@ test('forkRisk section: the stored audit of the JVM (redacted like the rest), or
   const ctx = { version: '9.9.9', host: collectHostFacts(), now: 1_700_000_000_000, coreEnabled: false };
   assert.equal(buildBundle(incident, ctx).forkRisk, null);
   assert.ok(buildBundle(incident, ctx).notes.some((n) => /no fork-risk audit/.test(n)));
-  const audited = { target: 'jenkins', pid: 100, risk: 'high', reasons: [{ rule: 'jdk-fork-with-preload', level: 'high', evidence: { kind: 'environment', text: 'LD_PRELOAD=/opt/x.so' } }], notes: [], auditedAt: '2026-12-06T05:00:00.000Z' };
+  const audited = {
+    target: 'jenkins',
+    pid: 100,
+    risk: 'high',
+    reasons: [
+      { rule: 'jdk-fork-with-preload', level: 'high', evidence: { kind: 'environment', text: 'LD_PRELOAD=/opt/x.so' } },
+    ],
+    notes: [],
+    auditedAt: '2026-12-06T05:00:00.000Z',
+  };
   const b = buildBundle({ ...incident, evidence: { ...incident.evidence, extra: { [FORK_RISK_KEY]: audited } } }, ctx);
   assert.equal(b.forkRisk?.risk, 'high');
   assert.equal(b.forkRisk?.reasons[0]?.rule, 'jdk-fork-with-preload');

@@ -16,7 +16,11 @@ import { collectTargetFacts } from '../../src/capture/target-facts.js';
 
 const JDK = '/usr/lib/jvm/java-17-openjdk-amd64';
 
-function fakeProc(t: { after: (fn: () => void) => void }, pid: number, p: { exe: string; maps?: string; uid?: number }): string {
+function fakeProc(
+  t: { after: (fn: () => void) => void },
+  pid: number,
+  p: { exe: string; maps?: string; uid?: number },
+): string {
   const root = mkdtempSync(join(tmpdir(), 'forkwatch-facts-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, String(pid));
@@ -38,7 +42,9 @@ test('the JDK facts come from the release file of the home the exe is in', async
 
 test('an exe outside any JDK (a trojan named java): the home from the libjvm.so mapping; without one, no facts and nothing run', async (t) => {
   const maps = `7f0000000000-7f0000100000 r-xp 00000000 fe:00 1   ${JDK}/lib/server/libjvm.so\n`;
-  const fromMaps = await collectTargetFacts(101, null, { procRoot: fakeProc(t, 101, { exe: '/home/evil/bin/java', maps }) });
+  const fromMaps = await collectTargetFacts(101, null, {
+    procRoot: fakeProc(t, 101, { exe: '/home/evil/bin/java', maps }),
+  });
   assert.equal(fromMaps.jdk?.home, JDK);
   assert.match(fromMaps.jdk?.version ?? '', /^17\./);
   const none = await collectTargetFacts(102, null, { procRoot: fakeProc(t, 102, { exe: '/home/evil/bin/java' }) });

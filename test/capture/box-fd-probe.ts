@@ -13,4 +13,13 @@ const closed = process.argv[2] === 'close' ? closeStrayDescriptors() : [];
 const box = tracerBox(5000);
 if ('error' in box) throw new Error(box.error);
 const r = await runProgram('/bin/sh', ['-c', 'ls /proc/$$/fd'], { timeoutMs: 5000, maxOutputBytes: 4096, box });
-process.stdout.write(JSON.stringify({ closed, fds: r.stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b) }));
+process.stdout.write(
+  JSON.stringify({
+    closed,
+    fds: r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+      .sort((a, b) => a - b),
+  }),
+);

@@ -10,7 +10,8 @@ import { createFakeProc, startTimeMsOf } from '../helpers/fake-proc.js';
 
 const EU: CaptureBackend = { name: 'eu-stack', path: '/usr/bin/eu-stack', format: 'eu-stack' };
 const GDB: CaptureBackend = { name: 'gdb', path: '/usr/bin/gdb', format: 'gdb' };
-const EU_OUT = 'PID 10 - process\nTID 10:\n#0  0x00007fd3452c712b __GI___lll_lock_wait\n#1  0x00007fd3453159e8 __run_postfork_handlers\n#2  0x00007fd345315073 __fork\n';
+const EU_OUT =
+  'PID 10 - process\nTID 10:\n#0  0x00007fd3452c712b __GI___lll_lock_wait\n#1  0x00007fd3453159e8 __run_postfork_handlers\n#2  0x00007fd345315073 __fork\n';
 
 type Reply = Partial<RunResult> | ((cmd: string) => Partial<RunResult> | Promise<Partial<RunResult>>);
 
@@ -19,14 +20,32 @@ function fakeRun(reply: Reply) {
   const run = async (command: string, args: string[], opts: RunOptions): Promise<RunResult> => {
     calls.push({ command, args, opts });
     const r = typeof reply === 'function' ? await reply(command) : reply;
-    return { command, args, failed: false, timedOut: false, truncated: false, notFound: false, exitCode: 0, signal: null, stdout: EU_OUT, stderr: '', durationMs: 1, cause: null, ...r };
+    return {
+      command,
+      args,
+      failed: false,
+      timedOut: false,
+      truncated: false,
+      notFound: false,
+      exitCode: 0,
+      signal: null,
+      stdout: EU_OUT,
+      stderr: '',
+      durationMs: 1,
+      cause: null,
+      ...r,
+    };
   };
   return { run, calls };
 }
 
 function setup(over: Record<string, unknown> = {}) {
   const proc = createFakeProc();
-  proc.set({ pid: 9, comm: 'java', tasks: [{ tid: 12, comm: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f' }] });
+  proc.set({
+    pid: 9,
+    comm: 'java',
+    tasks: [{ tid: 12, comm: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f' }],
+  });
   proc.set({ pid: 10, ppid: 9, comm: 'launcher-0', startTicks: 1000 });
   const config = resolveConfig({ procRoot: proc.root, ...over });
   return { proc, config, suspect: { pid: 10, startTimeMs: startTimeMsOf(1000), ppid: 9 } };
@@ -44,8 +63,18 @@ test('captureSuspect: kernel evidence, one capture per identity, the forking thr
   assert.equal(first.capture!.stack!.threads[0]!.frames.length, 3, 'parsed with src/capture/parse by default');
   assert.deepEqual(first.capture!.command, ['/usr/bin/eu-stack', '-m', '-p', '10']);
   assert.equal(first.kernel!.futexWaitPrivate, true);
-  assert.deepEqual(first.forkingThread, { tid: 12, name: 'launcher-0', wchan: 'anon_pipe_read', syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f', candidates: 1, identifiedBy: 'comm' });
-  assert.deepEqual(calls.map((x) => [x.command, x.opts.timeoutMs, x.opts.maxOutputBytes, x.opts.box?.env?.DEBUGINFOD_URLS]), [['/usr/bin/eu-stack', 10_000, 1_048_576, '']]);
+  assert.deepEqual(first.forkingThread, {
+    tid: 12,
+    name: 'launcher-0',
+    wchan: 'anon_pipe_read',
+    syscall: '0 0xc 0x7f 0x4 0x0 0x0 0x0 0x7f 0x7f',
+    candidates: 1,
+    identifiedBy: 'comm',
+  });
+  assert.deepEqual(
+    calls.map((x) => [x.command, x.opts.timeoutMs, x.opts.maxOutputBytes, x.opts.box?.env?.DEBUGINFOD_URLS]),
+    [['/usr/bin/eu-stack', 10_000, 1_048_576, '']],
+  );
 
   const second = await c.captureSuspect(suspect);
   assert.equal(second.freshCapture, false);
@@ -72,14 +101,25 @@ test('recaptureAfter: captured again only once the interval has passed', async (
 
 test('a failed tool falls through to the next; a refusal does not (every tool would be refused)', async () => {
   const { config, suspect } = setup();
-  const failing = fakeRun((cmd) => (cmd.endsWith('eu-stack') ? { failed: true, exitCode: 1, stdout: '', stderr: 'eu-stack: dwfl error' } : { stdout: 'Thread 1 (LWP 10):\n#0  0x1 in __fork ()\n' }));
-  const r1 = await createCapturer(config, { run: failing.run, backends: [EU, GDB], platform: 'linux' }).captureSuspect(suspect);
-  assert.deepEqual(failing.calls.map((c) => c.command), ['/usr/bin/eu-stack', '/usr/bin/gdb']);
+  const failing = fakeRun((cmd) =>
+    cmd.endsWith('eu-stack')
+      ? { failed: true, exitCode: 1, stdout: '', stderr: 'eu-stack: dwfl error' }
+      : { stdout: 'Thread 1 (LWP 10):\n#0  0x1 in __fork ()\n' },
+  );
+  const r1 = await createCapturer(config, { run: failing.run, backends: [EU, GDB], platform: 'linux' }).captureSuspect(
+    suspect,
+  );
+  assert.deepEqual(
+    failing.calls.map((c) => c.command),
+    ['/usr/bin/eu-stack', '/usr/bin/gdb'],
+  );
   assert.equal(r1.capture!.backend, 'gdb');
   assert.equal(r1.capture!.ok, true);
 
   const refusing = fakeRun({ stdout: '', stderr: 'ptrace: Operation not permitted.' });
-  const r2 = await createCapturer(config, { run: refusing.run, backends: [GDB, EU], platform: 'linux' }).captureSuspect(suspect);
+  const r2 = await createCapturer(config, { run: refusing.run, backends: [GDB, EU], platform: 'linux' }).captureSuspect(
+    suspect,
+  );
   assert.equal(refusing.calls.length, 1);
   assert.equal(r2.capture!.outcome, 'refused');
   assert.match(r2.capture!.reason!, /ptrace refused/);
@@ -87,16 +127,35 @@ test('a failed tool falls through to the next; a refusal does not (every tool wo
 
 test('timeouts, a throwing runner, no backend, a vanished target: data, never a throw', async () => {
   const { config, suspect, proc } = setup();
-  const slow = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, settleMs: 10, run: fakeRun({ failed: true, timedOut: true, signal: 'SIGKILL', stdout: '' }).run });
+  const slow = await captureStack(suspect, EU, {
+    procRoot: proc.root,
+    timeoutMs: 5,
+    maxOutputBytes: 1024,
+    linux: true,
+    settleMs: 10,
+    run: fakeRun({ failed: true, timedOut: true, signal: 'SIGKILL', stdout: '' }).run,
+  });
   assert.deepEqual([slow.outcome, slow.timedOut, slow.ok], ['timeout', true, false]);
   assert.match(slow.reason!, /did not finish within 5 ms/);
-  const thrown = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run: () => Promise.reject(new Error('boom')) });
+  const thrown = await captureStack(suspect, EU, {
+    procRoot: proc.root,
+    timeoutMs: 5,
+    maxOutputBytes: 1024,
+    linux: true,
+    run: () => Promise.reject(new Error('boom')),
+  });
   assert.equal(thrown.outcome, 'failed');
   assert.match(thrown.reason!, /boom/);
   const none = await createCapturer(config, { backends: [], platform: 'linux' }).captureSuspect(suspect);
   assert.match(none.capture!.reason!, /no capture tool installed/);
   proc.remove(10);
-  const gone = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run: fakeRun({}).run });
+  const gone = await captureStack(suspect, EU, {
+    procRoot: proc.root,
+    timeoutMs: 5,
+    maxOutputBytes: 1024,
+    linux: true,
+    run: fakeRun({}).run,
+  });
   assert.match(gone.reason!, /vanished before capture/);
 });
 
@@ -104,11 +163,23 @@ test('a target already traced by someone else, or a zombie, is not attached', as
   const { proc, suspect } = setup();
   const { run, calls } = fakeRun({});
   proc.set({ pid: 10, ppid: 9, startTicks: 1000, tracerPid: 555, state: 't' });
-  const traced = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run });
+  const traced = await captureStack(suspect, EU, {
+    procRoot: proc.root,
+    timeoutMs: 5,
+    maxOutputBytes: 1024,
+    linux: true,
+    run,
+  });
   assert.equal(traced.outcome, 'refused');
   assert.match(traced.reason!, /already traced by pid 555/);
   proc.set({ pid: 10, ppid: 9, startTicks: 1000, state: 'Z' });
-  const zombie = await captureStack(suspect, EU, { procRoot: proc.root, timeoutMs: 5, maxOutputBytes: 1024, linux: true, run });
+  const zombie = await captureStack(suspect, EU, {
+    procRoot: proc.root,
+    timeoutMs: 5,
+    maxOutputBytes: 1024,
+    linux: true,
+    run,
+  });
   assert.match(zombie.reason!, /zombie/);
   assert.equal(calls.length, 0);
 });
@@ -127,7 +198,11 @@ test('at most capture.concurrency captures run at once', async () => {
     active--;
     return {};
   });
-  const c = createCapturer(resolveConfig({ procRoot: proc.root, capture: { concurrency: 2 } }), { run, backends: [EU], platform: 'linux' });
+  const c = createCapturer(resolveConfig({ procRoot: proc.root, capture: { concurrency: 2 } }), {
+    run,
+    backends: [EU],
+    platform: 'linux',
+  });
   const results = await Promise.all(suspects.map((s) => c.captureSuspect(s)));
   assert.equal(peak, 2);
   assert.ok(results.every((r) => r.capture?.ok));
@@ -157,10 +232,20 @@ test('createLimiter runs queued tasks in order', async () => {
 test('frames decide: a non-zero exit with frames is a stack; exit 0 without frames is a failure', async () => {
   const { proc, suspect } = setup();
   const opts = { procRoot: proc.root, timeoutMs: 1000, maxOutputBytes: 1 << 20, linux: true };
-  const partial = await captureStack(suspect, EU, { ...opts, run: fakeRun({ failed: true, exitCode: 1, stderr: 'eu-stack: dwfl_thread_getframes tid 11: no matching address range\n' }).run });
+  const partial = await captureStack(suspect, EU, {
+    ...opts,
+    run: fakeRun({
+      failed: true,
+      exitCode: 1,
+      stderr: 'eu-stack: dwfl_thread_getframes tid 11: no matching address range\n',
+    }).run,
+  });
   assert.equal(partial.ok, true);
   assert.match(partial.reason!, /exited 1: eu-stack: dwfl_thread_getframes/);
-  const empty = await captureStack(suspect, GDB, { ...opts, run: fakeRun({ stdout: '', stderr: 'ptrace: No such process.\n' }).run });
+  const empty = await captureStack(suspect, GDB, {
+    ...opts,
+    run: fakeRun({ stdout: '', stderr: 'ptrace: No such process.\n' }).run,
+  });
   assert.deepEqual([empty.ok, empty.outcome, empty.reason], [false, 'failed', 'process vanished during capture']);
   const noise = await captureStack(suspect, GDB, { ...opts, run: fakeRun({ stdout: 'not a stack at all\n' }).run });
   assert.equal(noise.outcome, 'failed');

@@ -6,7 +6,14 @@ import { planSweep, type CoreFile } from '../../src/capture/core-files.js';
 
 const MiB = 1024 * 1024;
 
-function mapping(start: number, size: number, perms: string, inode: number, path: string, opts: { anonymousKb?: number; flags?: string; offset?: string } = {}): string {
+function mapping(
+  start: number,
+  size: number,
+  perms: string,
+  inode: number,
+  path: string,
+  opts: { anonymousKb?: number; flags?: string; offset?: string } = {},
+): string {
   const hex = (n: number) => n.toString(16).padStart(12, '0');
   return [
     `${hex(start)}-${hex(start + size)} ${perms} ${opts.offset ?? '00000000'} ${inode ? 'fe:01' : '00:00'} ${inode}${path ? `                    ${path}` : ''}`,
@@ -54,15 +61,33 @@ test('estimateCoreBytes and parseCoredumpFilter are total', () => {
   assert.equal(parseCoredumpFilter('zz'), DEFAULT_COREDUMP_FILTER);
 });
 
-const file = (incidentId: string, bytes: number, mtimeMs: number): CoreFile => ({ name: `${incidentId}.1`, path: `/x/${incidentId}.1`, incidentId, pid: 1, bytes, mtimeMs });
+const file = (incidentId: string, bytes: number, mtimeMs: number): CoreFile => ({
+  name: `${incidentId}.1`,
+  path: `/x/${incidentId}.1`,
+  incidentId,
+  pid: 1,
+  bytes,
+  mtimeMs,
+});
 
 test('planSweep: unwanted incidents first, then the oldest until the rest plus the reserve fit', () => {
   const files = [file('a', 100, 1), file('b', 100, 2), file('c', 100, 3), file('d', 100, 4)];
   const keepAll = () => null;
   assert.deepEqual(planSweep(files, keepAll, 400), []);
-  assert.deepEqual(planSweep(files, keepAll, 400, 100).map((d) => d.file.incidentId), ['a'], 'room for the next core: oldest goes');
-  assert.deepEqual(planSweep(files, keepAll, 250).map((d) => d.file.incidentId), ['a', 'b']);
+  assert.deepEqual(
+    planSweep(files, keepAll, 400, 100).map((d) => d.file.incidentId),
+    ['a'],
+    'room for the next core: oldest goes',
+  );
+  assert.deepEqual(
+    planSweep(files, keepAll, 250).map((d) => d.file.incidentId),
+    ['a', 'b'],
+  );
   const plan = planSweep(files, (id) => (id === 'c' ? 'no such incident' : null), 400, 100);
-  assert.deepEqual(plan.map((d) => [d.file.incidentId, d.reason]), [['c', 'no such incident']], 'removing c already makes room');
+  assert.deepEqual(
+    plan.map((d) => [d.file.incidentId, d.reason]),
+    [['c', 'no such incident']],
+    'removing c already makes room',
+  );
   assert.match(planSweep(files, keepAll, 100)[0]!.reason, /oldest removed/);
 });

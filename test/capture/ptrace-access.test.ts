@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainRefusal, looksRefused, readPtraceAccessFacts, type PtraceAccessFacts } from '../../src/capture/ptrace-access.js';
+import {
+  explainRefusal,
+  looksRefused,
+  readPtraceAccessFacts,
+  type PtraceAccessFacts,
+} from '../../src/capture/ptrace-access.js';
 
 const facts = (o: Partial<PtraceAccessFacts>): PtraceAccessFacts => ({
   platform: 'linux',
@@ -15,10 +20,22 @@ const facts = (o: Partial<PtraceAccessFacts>): PtraceAccessFacts => ({
 test('explainRefusal says exactly what is missing', () => {
   const rows: [string, PtraceAccessFacts, RegExp[]][] = [
     ['other uid, no capability, no Yama', facts({}), [/CAP_SYS_PTRACE is missing/, /uid 998/, /uid 1000/]],
-    ['same uid but Yama scope 1', facts({ ourEuid: 1000, ptraceScope: 1 }), [/kernel\.yama\.ptrace_scope is 1/, /descendant/]],
-    ['Yama scope 2 needs the capability even for the same uid', facts({ ourEuid: 1000, ptraceScope: 2 }), [/ptrace_scope is 2/, /CAP_SYS_PTRACE/]],
+    [
+      'same uid but Yama scope 1',
+      facts({ ourEuid: 1000, ptraceScope: 1 }),
+      [/kernel\.yama\.ptrace_scope is 1/, /descendant/],
+    ],
+    [
+      'Yama scope 2 needs the capability even for the same uid',
+      facts({ ourEuid: 1000, ptraceScope: 2 }),
+      [/ptrace_scope is 2/, /CAP_SYS_PTRACE/],
+    ],
     ['Yama scope 3: nothing helps', facts({ capSysPtrace: true, ptraceScope: 3 }), [/ptrace_scope is 3/, /reboot/]],
-    ['ptrace but no DAC read: 0400 /proc files', facts({ capSysPtrace: true, capDacReadSearch: false, ourEuid: 999, targetUid: 1000 }), [/CAP_DAC_READ_SEARCH is missing/, /auxv/]],
+    [
+      'ptrace but no DAC read: 0400 /proc files',
+      facts({ capSysPtrace: true, capDacReadSearch: false, ourEuid: 999, targetUid: 1000 }),
+      [/CAP_DAC_READ_SEARCH is missing/, /auxv/],
+    ],
     ['already traced', facts({ capSysPtrace: true, targetTracerPid: 77 }), [/another tracer \(pid 77\)/]],
     ['everything allowed: look elsewhere', facts({ capSysPtrace: true, ptraceScope: 0 }), [/seccomp/, /AppArmor/]],
     ['illumos', facts({ platform: 'sunos' }), [/proc_owner/]],
@@ -27,10 +44,14 @@ test('explainRefusal says exactly what is missing', () => {
     const text = explainRefusal(f);
     for (const p of patterns) assert.match(text, p, `${name}: ${text}`);
   }
-  assert.doesNotMatch(explainRefusal(facts({ ourEuid: 1000 })), /CAP_SYS_PTRACE is missing/, 'same uid, no Yama: the capability is not what is missing');
+  assert.doesNotMatch(
+    explainRefusal(facts({ ourEuid: 1000 })),
+    /CAP_SYS_PTRACE is missing/,
+    'same uid, no Yama: the capability is not what is missing',
+  );
 });
 
-test('looksRefused recognises the tools\' refusal messages', () => {
+test("looksRefused recognises the tools' refusal messages", () => {
   assert.ok(looksRefused('ptrace: Operation not permitted.'));
   assert.ok(looksRefused('eu-stack: dwfl_linux_proc_attach pid 5: Operation not permitted'));
   assert.ok(looksRefused('pstack: cannot examine 123: permission denied'));

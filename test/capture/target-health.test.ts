@@ -50,7 +50,12 @@ test('a target that was already stopped before we attached is left as it was', a
   proc.set({ pid: 10, state: 'T', startTicks: 500 });
   const before = readTargetHealth(proc.root, 10)!;
   const sent: string[] = [];
-  const after = await verifyTargetUnharmed(10, before, { procRoot: proc.root, abnormalEnd: true, settleMs: 10, sendSignal: (_p, s) => sent.push(s) });
+  const after = await verifyTargetUnharmed(10, before, {
+    procRoot: proc.root,
+    abnormalEnd: true,
+    settleMs: 10,
+    sendSignal: (_p, s) => sent.push(s),
+  });
   assert.deepEqual(sent, []);
   assert.equal(after.stopped, true);
   assert.match(after.notes.join(), /before forkwatch attached/);
@@ -62,10 +67,18 @@ test('a reused pid or a vanished process is reported, never signalled', async ()
   const before = readTargetHealth(proc.root, 10)!;
   proc.set({ pid: 10, state: 'T', startTicks: 900 });
   const sent: string[] = [];
-  const reused = await verifyTargetUnharmed(10, before, { procRoot: proc.root, abnormalEnd: true, sendSignal: (_p, s) => sent.push(s) });
+  const reused = await verifyTargetUnharmed(10, before, {
+    procRoot: proc.root,
+    abnormalEnd: true,
+    sendSignal: (_p, s) => sent.push(s),
+  });
   assert.equal(reused.sameProcess, false);
   proc.remove(10);
-  const gone = await verifyTargetUnharmed(10, before, { procRoot: proc.root, abnormalEnd: false, sendSignal: (_p, s) => sent.push(s) });
+  const gone = await verifyTargetUnharmed(10, before, {
+    procRoot: proc.root,
+    abnormalEnd: false,
+    sendSignal: (_p, s) => sent.push(s),
+  });
   assert.equal(gone.sameProcess, false);
   assert.deepEqual(sent, []);
 });
@@ -77,7 +90,14 @@ test('a tracer still attached that is not our descendant is left alone and repor
   proc.set({ pid: 10, startTicks: 500, state: 't', tracerPid: 77 });
   proc.set({ pid: 77, ppid: 1, comm: 'gdb' });
   const sent: [number, string][] = [];
-  const after = await verifyTargetUnharmed(10, before, { procRoot: proc.root, abnormalEnd: true, settleMs: 10, pollMs: 200, selfPid: 5, sendSignal: (p, s) => sent.push([p, s]) });
+  const after = await verifyTargetUnharmed(10, before, {
+    procRoot: proc.root,
+    abnormalEnd: true,
+    settleMs: 10,
+    pollMs: 200,
+    selfPid: 5,
+    sendSignal: (p, s) => sent.push([p, s]),
+  });
   assert.deepEqual(sent, []);
   assert.equal(after.traced, true);
   assert.match(after.notes.join(), /traced by pid 77, not ours/);

@@ -13,10 +13,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProgram, type RunResult } from '../../src/util/run-program.js';
 import { BOX_ID_VAR, BOX_PATH } from '../../src/util/run-boxed.js';
-import { resolveTracerTools, tracerBox, withResolvedTools, TRACER_ADDRESS_SPACE_BYTES } from '../../src/capture/tools.js';
+import {
+  resolveTracerTools,
+  tracerBox,
+  withResolvedTools,
+  TRACER_ADDRESS_SPACE_BYTES,
+} from '../../src/capture/tools.js';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
-const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+const alive = (pid: number): boolean =>
+  existsSync(`/proc/${pid}`) && !/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 async function gone(pid: number): Promise<boolean> {
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
@@ -29,7 +35,7 @@ function boxed(script: string, timeoutMs = 5000, opts: Parameters<typeof tracerB
   return runProgram('/bin/sh', ['-c', script], { timeoutMs, maxOutputBytes: 64 * 1024, box });
 }
 
-test('the environment is exactly the fixed set: nothing of the daemon\'s (token, webhook, FORKWATCH_*)', async () => {
+test("the environment is exactly the fixed set: nothing of the daemon's (token, webhook, FORKWATCH_*)", async () => {
   process.env.FORKWATCH_AUTH_TOKEN = 'box-test-secret-token-0123456789';
   process.env.FORKWATCH_ALERTS_SLACK_WEBHOOK_URL = 'https://hooks.slack.com/services/T0/B0/secret';
   try {
@@ -37,7 +43,11 @@ test('the environment is exactly the fixed set: nothing of the daemon\'s (token,
     assert.equal(r.failed, false, r.stderr);
     const entries = r.stdout.split('\0').filter(Boolean);
     const names = entries.map((e) => e.slice(0, e.indexOf('=')));
-    assert.deepEqual(names, [BOX_ID_VAR, 'PATH', 'LC_ALL', 'DEBUGINFOD_URLS'], 'the nonce first, then the fixed variables');
+    assert.deepEqual(
+      names,
+      [BOX_ID_VAR, 'PATH', 'LC_ALL', 'DEBUGINFOD_URLS'],
+      'the nonce first, then the fixed variables',
+    );
     assert.match(entries[0]!, new RegExp(`^${BOX_ID_VAR}=[0-9a-f]{24}$`));
     assert.deepEqual(entries.slice(1), [`PATH=${BOX_PATH}`, 'LC_ALL=C', 'DEBUGINFOD_URLS=']);
     assert.doesNotMatch(r.stdout, /secret|FORKWATCH/);
@@ -49,7 +59,11 @@ test('the environment is exactly the fixed set: nothing of the daemon\'s (token,
 
 test('its own session and process group; stdin is /dev/null; cwd is /', async () => {
   const ours = readFileSync('/proc/self/stat', 'utf8');
-  const [ourPgrp, ourSid] = ours.slice(ours.lastIndexOf(')') + 2).split(' ').slice(2, 4).map(Number);
+  const [ourPgrp, ourSid] = ours
+    .slice(ours.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(2, 4)
+    .map(Number);
   const r = await boxed('s=$(cat /proc/$$/stat); echo "$$ $s"; readlink /proc/$$/fd/0; readlink /proc/$$/cwd');
   const [first, stdin, cwd] = r.stdout.trim().split('\n');
   const pid = Number(first!.split(' ')[0]);
@@ -71,7 +85,10 @@ test('resource limits apply inside: CPU seconds, address space, no core, open fi
     return line.slice(name.length).trim().split(/\s+/).slice(0, 2);
   };
   assert.deepEqual(limit('Max cpu time'), ['5', '5'], 'ceil(4 s) + 1');
-  assert.deepEqual(limit('Max address space'), [String(TRACER_ADDRESS_SPACE_BYTES), String(TRACER_ADDRESS_SPACE_BYTES)]);
+  assert.deepEqual(limit('Max address space'), [
+    String(TRACER_ADDRESS_SPACE_BYTES),
+    String(TRACER_ADDRESS_SPACE_BYTES),
+  ]);
   assert.deepEqual(limit('Max core file size'), ['0', '0']);
   assert.deepEqual(limit('Max open files'), ['1024', '1024']);
   const jvm = await boxed('cat /proc/$$/limits', 4000, { addressSpaceBytes: null });
@@ -81,7 +98,7 @@ test('resource limits apply inside: CPU seconds, address space, no core, open fi
   assert.match(gcore.stdout, /^Max file size\s+1048577\s+1048577 /m, 'gcore: the core cannot grow past core.maxBytes');
 });
 
-test('runAs: setpriv runs it as the target\'s uid and gid, supplementary groups cleared', async () => {
+test("runAs: setpriv runs it as the target's uid and gid, supplementary groups cleared", async () => {
   const r = await boxed('id -u; id -g; id -G', 5000, { runAs: { uid: 65534, gid: 65534 } });
   assert.equal(r.failed, false, r.stderr);
   assert.deepEqual(r.stdout.trim().split('\n'), ['65534', '65534', '65534']);
@@ -90,12 +107,22 @@ test('runAs: setpriv runs it as the target\'s uid and gid, supplementary groups 
 test('descriptors: only 0-2 reach a boxed program once the daemon closed what its parent leaked', () => {
   const probe = (mode: string): { closed: number[]; fds: number[] } => {
     // fd 300 inherited without close-on-exec (node itself marks only low descriptors close-on-exec at start).
-    const r = spawnSync('/bin/bash', ['-c', 'exec "$0" --import tsx "$1" "$2" 300</dev/null', process.execPath, join(REPO_ROOT, 'test/capture/box-fd-probe.ts'), mode], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      '/bin/bash',
+      [
+        '-c',
+        'exec "$0" --import tsx "$1" "$2" 300</dev/null',
+        process.execPath,
+        join(REPO_ROOT, 'test/capture/box-fd-probe.ts'),
+        mode,
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     assert.equal(r.status, 0, `probe ${mode} exited ${r.status}`);
     return JSON.parse(r.stdout) as { closed: number[]; fds: number[] };
   };
@@ -119,29 +146,59 @@ for (const [label, tail] of [
   ['while the tracer still runs (children walk)', 'sleep 60'],
   ['after the tracer exited (environment nonce)', 'exit 0'],
 ] as const) {
-  test(`deadline: a descendant that setsid()s and keeps stdout open does not hold the run, and is killed — ${label}`, { timeout: 20_000 }, async () => {
-    const started = performance.now();
-    // The escapee prints its pid, keeps stdout and sleeps in a session of its own.
-    const r = await boxed(`setsid /bin/sh -c 'echo $$; exec sleep 60' & ${tail}`, 600);
-    const took = performance.now() - started;
-    assert.equal(r.timedOut, true);
-    assert.equal(r.failed, true);
-    assert.ok(took < 600 + 1500, `returned ${Math.round(took)} ms after the start (deadline 600 ms)`);
-    const escapee = Number(r.stdout.trim());
-    assert.ok(escapee > 1, `escapee pid in ${JSON.stringify(r.stdout)}`);
-    assert.equal(await gone(escapee), true, `escaped pid ${escapee} killed`);
-  });
+  test(
+    `deadline: a descendant that setsid()s and keeps stdout open does not hold the run, and is killed — ${label}`,
+    { timeout: 20_000 },
+    async () => {
+      const started = performance.now();
+      // The escapee prints its pid, keeps stdout and sleeps in a session of its own.
+      const r = await boxed(`setsid /bin/sh -c 'echo $$; exec sleep 60' & ${tail}`, 600);
+      const took = performance.now() - started;
+      assert.equal(r.timedOut, true);
+      assert.equal(r.failed, true);
+      assert.ok(took < 600 + 1500, `returned ${Math.round(took)} ms after the start (deadline 600 ms)`);
+      const escapee = Number(r.stdout.trim());
+      assert.ok(escapee > 1, `escapee pid in ${JSON.stringify(r.stdout)}`);
+      assert.equal(await gone(escapee), true, `escaped pid ${escapee} killed`);
+    },
+  );
 }
 
-test('resolveTracerTools: bare names through the daemon\'s PATH, missing ones unavailable (\'\' in the config), helpers from system dirs only', () => {
-  const present = new Set(['/opt/dbg/bin/eu-stack', '/usr/bin/gdb', '/usr/bin/prlimit', '/usr/bin/setpriv', '/opt/dbg/bin/prlimit']);
+test("resolveTracerTools: bare names through the daemon's PATH, missing ones unavailable ('' in the config), helpers from system dirs only", () => {
+  const present = new Set([
+    '/opt/dbg/bin/eu-stack',
+    '/usr/bin/gdb',
+    '/usr/bin/prlimit',
+    '/usr/bin/setpriv',
+    '/opt/dbg/bin/prlimit',
+  ]);
   const deps = { pathEnv: '/opt/dbg/bin:relative/dir:/usr/bin', isExecutable: (p: string) => present.has(p) };
-  const tools = { ps: 'ps', ptree: 'ptree', euStack: 'eu-stack', gdb: 'gdb', pstack: 'pstack', gstack: '/nope/gstack', jcmd: 'jcmd', gcore: 'gcore' };
+  const tools = {
+    ps: 'ps',
+    ptree: 'ptree',
+    euStack: 'eu-stack',
+    gdb: 'gdb',
+    pstack: 'pstack',
+    gstack: '/nope/gstack',
+    jcmd: 'jcmd',
+    gcore: 'gcore',
+  };
   const r = resolveTracerTools(tools, deps);
   assert.equal(r.tracers.euStack, '/opt/dbg/bin/eu-stack');
   assert.equal(r.tracers.gdb, '/usr/bin/gdb');
-  assert.deepEqual(r.unavailable.map((u) => u.key), ['pstack', 'gstack', 'jcmd', 'gcore']);
+  assert.deepEqual(
+    r.unavailable.map((u) => u.key),
+    ['pstack', 'gstack', 'jcmd', 'gcore'],
+  );
   assert.equal(r.prlimit, '/usr/bin/prlimit', 'not the PATH one');
   const config = withResolvedTools({ tools }, r);
-  assert.deepEqual(config.tools, { ...tools, euStack: '/opt/dbg/bin/eu-stack', gdb: '/usr/bin/gdb', pstack: '', gstack: '', jcmd: '', gcore: '' });
+  assert.deepEqual(config.tools, {
+    ...tools,
+    euStack: '/opt/dbg/bin/eu-stack',
+    gdb: '/usr/bin/gdb',
+    pstack: '',
+    gstack: '',
+    jcmd: '',
+    gcore: '',
+  });
 });

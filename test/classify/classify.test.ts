@@ -13,17 +13,35 @@ const JVM_ARGS = Buffer.from('/usr/bin/java\0-jar\0/usr/share/java/jenkins.war\0
 
 function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
-    pid: 100, ppid: 1, startTimeMs: NOW - 3_600_000, stateCode: 'S', state: 'sleeping', threads: 1, uid: 1000,
-    comm: 'java', cmdline: JVM_ARGS, cmdlineTruncated: false, exe: '/usr/lib/jvm/bin/java', exeDeleted: false,
-    exeDev: 2049, exeIno: 777, cpuTimeMs: 10, wchan: 'futex_do_wait', ...over,
+    pid: 100,
+    ppid: 1,
+    startTimeMs: NOW - 3_600_000,
+    stateCode: 'S',
+    state: 'sleeping',
+    threads: 1,
+    uid: 1000,
+    comm: 'java',
+    cmdline: JVM_ARGS,
+    cmdlineTruncated: false,
+    exe: '/usr/lib/jvm/bin/java',
+    exeDeleted: false,
+    exeDev: 2049,
+    exeIno: 777,
+    cpuTimeMs: 10,
+    wchan: 'futex_do_wait',
+    ...over,
   };
 }
 
-const target: TargetProcess = { name: 'jenkins', process: proc({ pid: 10, threads: 80, comm: 'java' }), user: 'jenkins' };
+const target: TargetProcess = {
+  name: 'jenkins',
+  process: proc({ pid: 10, threads: 80, comm: 'java' }),
+  user: 'jenkins',
+};
 const opts = { hungAfterMs: 60_000, nowMs: NOW };
 const child = (over: Partial<ProcessInfo>) => classifyChild(target, { info: proc(over), depth: 1 }, opts);
 
-test('never exec\'d: same exe (path+inode) and cmdline bytes; comm is never compared', () => {
+test("never exec'd: same exe (path+inode) and cmdline bytes; comm is never compared", () => {
   const r = child({ comm: 'SCM polling f' });
   assert.equal(r.classification, 'never-execed');
   assert.equal(r.overdue, true);
@@ -31,7 +49,7 @@ test('never exec\'d: same exe (path+inode) and cmdline bytes; comm is never comp
   assert.equal(r.activity, 'lock-wait');
 });
 
-test('exec\'d children are never flagged, however old', () => {
+test("exec'd children are never flagged, however old", () => {
   const rows: [string, Partial<ProcessInfo>][] = [
     ['git', { exe: '/usr/bin/git', cmdline: Buffer.from('git\0fetch\0'), startTimeMs: NOW - 86_400_000 }],
     ['same args, other binary', { exe: '/usr/bin/other', startTimeMs: NOW - 86_400_000 }],
@@ -47,7 +65,7 @@ test('exec\'d children are never flagged, however old', () => {
   }
 });
 
-test('zombies are zombies, not never-exec\'d', () => {
+test("zombies are zombies, not never-exec'd", () => {
   const r = child({ stateCode: 'Z', state: 'zombie', cmdline: Buffer.alloc(0), exe: null, wchan: null });
   assert.equal(r.classification, 'zombie');
   assert.equal(r.overdue, false);
@@ -71,7 +89,7 @@ test('overdue needs age > hungAfter and a lock wait or an unknown wait', () => {
   }
 });
 
-test('deleted image: never exec\'d when both say deleted; exe unknown: cmdline decides', () => {
+test("deleted image: never exec'd when both say deleted; exe unknown: cmdline decides", () => {
   const deleted = { exe: '/usr/lib/jvm/bin/java', exeDeleted: true, exeDev: null, exeIno: null };
   const t2 = { ...target, process: proc({ pid: 10, ...deleted }) };
   assert.equal(sameImage(t2.process, proc(deleted)), true);
@@ -104,8 +122,13 @@ test('CPU progress across scans (same identity) clears overdue; a reused pid sta
 
 test('exit status: 1 overdue, 3 cannot tell, 0 fine', () => {
   const base: ScanReport = {
-    at: NOW, host: 'h', targets: [target], missingTargets: [], children: [],
-    stats: { source: 'procfs', processesRead: 1, vanished: 0, permissionDenied: 0, malformed: 0, durationMs: 1 }, warnings: [],
+    at: NOW,
+    host: 'h',
+    targets: [target],
+    missingTargets: [],
+    children: [],
+    stats: { source: 'procfs', processesRead: 1, vanished: 0, permissionDenied: 0, malformed: 0, durationMs: 1 },
+    warnings: [],
   };
   assert.equal(exitStatusOf(base), 0);
   assert.equal(exitStatusOf({ ...base, targets: [], missingTargets: ['jenkins'] }), 3);

@@ -33,7 +33,13 @@ function hostContext(): DiscoveryContext {
 }
 
 function scannerOn(fake: FakeProc, targets: RawTarget[]) {
-  const config = resolveConfig({ targets, hungAfter: '60s', rediscoverInterval: '1h', procRoot: fake.root, source: 'procfs' });
+  const config = resolveConfig({
+    targets,
+    hungAfter: '60s',
+    rediscoverInterval: '1h',
+    procRoot: fake.root,
+    source: 'procfs',
+  });
   let now = NOW;
   const scanner = createScanner(config, { clockTicks: FAKE_CLK_TCK, now: () => now, host: 'test' });
   return { config, scanner, advance: (ms: number) => (now += ms) };
@@ -46,26 +52,48 @@ function fullListingAnswer(fake: FakeProc, targets: TargetConfig[]) {
   return { listing, targets: matched.map((m) => ({ name: m.name, pid: m.process.pid })), missing };
 }
 
-const answerOf = (r: ScanReport) => ({ targets: r.targets.map((t) => ({ name: t.name, pid: t.process.pid })), missing: r.missingTargets });
+const answerOf = (r: ScanReport) => ({
+  targets: r.targets.map((t) => ({ name: t.name, pid: t.process.pid })),
+  missing: r.missingTargets,
+});
 const childPids = (r: ScanReport) => r.children.map((c) => c.child.pid).sort((a, b) => a - b);
 
 function withFake<T>(fake: FakeProc, fn: () => Promise<T> | T): Promise<T> {
-  return Promise.resolve().then(fn).finally(() => fake.cleanup());
+  return Promise.resolve()
+    .then(fn)
+    .finally(() => fake.cleanup());
 }
 
 function jenkinsHost(opts: { noChildrenFiles?: boolean } = {}) {
   const fake = createFakeProc(opts);
   const java = fake.binary('java');
   fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], exe: fake.binary('init'), startTicks: 1 });
-  for (let pid = 500; pid < 530; pid++) fake.add({ pid, ppid: 1, comm: 'sleep', cmdline: ['sleep', '1000'], exe: fake.binary('sleep'), startTicks: OLD });
+  for (let pid = 500; pid < 530; pid++)
+    fake.add({ pid, ppid: 1, comm: 'sleep', cmdline: ['sleep', '1000'], exe: fake.binary('sleep'), startTicks: OLD });
   return { fake, java, unrelated: 31 };
 }
 
-test('discovery: the target\'s clone and a clone of that clone match the selector too, only the target is found', async () => {
+test("discovery: the target's clone and a clone of that clone match the selector too, only the target is found", async () => {
   const { fake, java, unrelated } = jenkinsHost();
   fake.add({ pid: 10, ppid: 1, cmdline: JVM, exe: java, startTicks: 50, threads: 40 });
-  fake.add({ pid: 11, ppid: 10, comm: 'SCM polling f', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'futex_do_wait' });
-  fake.add({ pid: 12, ppid: 11, comm: 'SCM polling f', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'futex_do_wait' });
+  fake.add({
+    pid: 11,
+    ppid: 10,
+    comm: 'SCM polling f',
+    cmdline: JVM,
+    exe: java,
+    startTicks: OLD,
+    wchan: 'futex_do_wait',
+  });
+  fake.add({
+    pid: 12,
+    ppid: 11,
+    comm: 'SCM polling f',
+    cmdline: JVM,
+    exe: java,
+    startTicks: OLD,
+    wchan: 'futex_do_wait',
+  });
   await withFake(fake, async () => {
     const { config, scanner } = scannerOn(fake, [{ name: 'jenkins', cmdline: 'jenkins\\.war' }]);
     const r = await scanner.scan();
@@ -90,7 +118,11 @@ test('discovery: a match whose same-image parent does not match, but whose grand
     const reference = fullListingAnswer(fake, config.targets);
     const ctx = hostContext();
     const hitsOnly = reference.listing.filter((p) => config.targets.some((t) => matchesTarget(t, p, ctx)));
-    assert.equal(discoverTargets(config.targets, hitsOnly, ctx).matched.length, 2, 'the case needs the ancestor: matches alone find 22 too');
+    assert.equal(
+      discoverTargets(config.targets, hitsOnly, ctx).matched.length,
+      2,
+      'the case needs the ancestor: matches alone find 22 too',
+    );
     const r = await scanner.scan();
     assert.deepEqual(answerOf(r), { targets: reference.targets, missing: reference.missing });
     assert.deepEqual(answerOf(r).targets, [{ name: 'jenkins', pid: 20 }]);
@@ -104,9 +136,25 @@ test('discovery: a match whose same-image parent does not match, but whose grand
 test('kernel without children files: discovery and later scans find the descendants from a streamed ppid map', async () => {
   const { fake, java, unrelated } = jenkinsHost({ noChildrenFiles: true });
   fake.add({ pid: 10, ppid: 1, cmdline: JVM, exe: java, startTicks: 50 });
-  fake.add({ pid: 11, ppid: 10, comm: 'SCM polling f', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'futex_do_wait' });
+  fake.add({
+    pid: 11,
+    ppid: 10,
+    comm: 'SCM polling f',
+    cmdline: JVM,
+    exe: java,
+    startTicks: OLD,
+    wchan: 'futex_do_wait',
+  });
   fake.add({ pid: 12, ppid: 10, comm: 'git', cmdline: ['git', 'fetch'], exe: fake.binary('git'), startTicks: OLD });
-  fake.add({ pid: 13, ppid: 11, comm: 'SCM polling f', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'futex_do_wait' });
+  fake.add({
+    pid: 13,
+    ppid: 11,
+    comm: 'SCM polling f',
+    cmdline: JVM,
+    exe: java,
+    startTicks: OLD,
+    wchan: 'futex_do_wait',
+  });
   await withFake(fake, async () => {
     const { scanner, advance } = scannerOn(fake, [{ name: 'jenkins', cmdline: 'jenkins\\.war' }]);
     const first = await scanner.scan();
@@ -133,7 +181,10 @@ test('discovery: an ancestor that vanishes between the listing and its re-read i
   fake.add({ pid: 21, ppid: 20, cmdline: JVM, exe: java, uid: 1001, startTicks: OLD });
   fake.add({ pid: 22, ppid: 21, cmdline: JVM, exe: java, uid: 1000, startTicks: OLD });
   await withFake(fake, () => {
-    const config = resolveConfig({ targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war', user: '^1000$' }], procRoot: fake.root });
+    const config = resolveConfig({
+      targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war', user: '^1000$' }],
+      procRoot: fake.root,
+    });
     const source = new ProcfsSource(fake.root, FAKE_CLK_TCK);
     const needs = discoveryNeeds(config.targets);
     const tally = newTally('procfs');
@@ -149,7 +200,12 @@ test('discovery: an ancestor that vanishes between the listing and its re-read i
     // Without its parent, 22 cannot be shown a clone: a match, as a listing without 21 says.
     const pids = found!.matched.map((m) => m.process.pid).sort((a, b) => a - b);
     assert.deepEqual(pids, [20, 22]);
-    assert.deepEqual(pids, fullListingAnswer(fake, config.targets).targets.map((t) => t.pid).sort((a, b) => a - b));
+    assert.deepEqual(
+      pids,
+      fullListingAnswer(fake, config.targets)
+        .targets.map((t) => t.pid)
+        .sort((a, b) => a - b),
+    );
     assert.equal(tally.stats.vanished, 1);
     assert.deepEqual(tally.warnings, []);
   });
@@ -161,13 +217,28 @@ const IMAGES = [Buffer.from('java\0-jar\0jenkins.war\0'), Buffer.from('sleep\x00
 
 function proc(over: Partial<ProcessInfo> & { pid: number; ppid: number }): ProcessInfo {
   return {
-    startTimeMs: 0, stateCode: 'S', state: 'sleeping', threads: 1, uid: 1000, comm: 'java', cmdline: IMAGES[0]!,
-    cmdlineTruncated: false, exe: '/java', exeDeleted: false, exeDev: 1, exeIno: 7, cpuTimeMs: 0, wchan: null, ...over,
+    startTimeMs: 0,
+    stateCode: 'S',
+    state: 'sleeping',
+    threads: 1,
+    uid: 1000,
+    comm: 'java',
+    cmdline: IMAGES[0]!,
+    cmdlineTruncated: false,
+    exe: '/java',
+    exeDeleted: false,
+    exeDev: 1,
+    exeIno: 7,
+    cpuTimeMs: 0,
+    wchan: null,
+    ...over,
   };
 }
 
 const memoryContext = (selfPid = -1): DiscoveryContext => ({
-  selfPid, userName: (uid) => (uid === 1000 ? 'jenkins' : null), pidfilePid: () => null,
+  selfPid,
+  userName: (uid) => (uid === 1000 ? 'jenkins' : null),
+  pidfilePid: () => null,
 });
 
 /** A stream over a list; read(pid) finds the process in `readable` (default: the list), counting reads. */
@@ -200,8 +271,21 @@ test('streaming discovery follows same-image ancestors as far as discoverTargets
     const { stream, reads } = memoryStream(listing);
     const got = summary(discoverStreaming(targets, stream, memoryContext()));
     assert.deepEqual(got, summary(discoverTargets(targets, listing, memoryContext())), `${between} between`);
-    assert.deepEqual(got!.matched, between < 16 ? [['jenkins', 1]] : [['jenkins', 1], ['jenkins', 100]], `${between} between`);
-    assert.equal(reads.length, 1 + Math.min(between, 16), 'pid 1\'s parent, then each intermediate once within the bound');
+    assert.deepEqual(
+      got!.matched,
+      between < 16
+        ? [['jenkins', 1]]
+        : [
+            ['jenkins', 1],
+            ['jenkins', 100],
+          ],
+      `${between} between`,
+    );
+    assert.equal(
+      reads.length,
+      1 + Math.min(between, 16),
+      "pid 1's parent, then each intermediate once within the bound",
+    );
   }
 });
 
@@ -210,9 +294,18 @@ test('streaming discovery: an unlistable stream is null; an unreadable ancestor 
   assert.equal(discoverStreaming(targets, { each: () => false, read: () => null }, memoryContext()), null);
   const listing = [proc({ pid: 1, ppid: 0 }), proc({ pid: 2, ppid: 1, uid: 1001 }), proc({ pid: 3, ppid: 2 })];
   const { stream, reads } = memoryStream(listing, [listing[0]!, listing[2]!]);
-  assert.deepEqual(summary(discoverStreaming(targets, stream, memoryContext())), { matched: [['jenkins', 1], ['jenkins', 3]], missing: [] });
+  assert.deepEqual(summary(discoverStreaming(targets, stream, memoryContext())), {
+    matched: [
+      ['jenkins', 1],
+      ['jenkins', 3],
+    ],
+    missing: [],
+  });
   assert.deepEqual(reads, [0, 2]);
-  assert.deepEqual(summary(discoverStreaming(targets, memoryStream(listing).stream, memoryContext())), { matched: [['jenkins', 1]], missing: [] });
+  assert.deepEqual(summary(discoverStreaming(targets, memoryStream(listing).stream, memoryContext())), {
+    matched: [['jenkins', 1]],
+    missing: [],
+  });
 });
 
 const targetArb = (pids: number[]) =>
@@ -248,20 +341,32 @@ const memoryCaseArb = fc.integer({ min: 1, max: 24 }).chain((n) => {
 test('property: streaming discovery == discoverTargets over the full listing (random in-memory trees)', () => {
   fc.assert(
     fc.property(memoryCaseArb, ({ procs, order, targets, self }) => {
-      const byPid = new Map(procs.map((p, i) => {
-        const pid = 2 + i;
-        const [exe, exeIno] = p.exe;
-        const info = proc({
-          pid, ppid: p.ppid, cmdline: p.zombie ? IMAGES[2]! : IMAGES[p.image]!, exe, exeIno, exeDev: exeIno === null ? null : 1,
-          uid: p.uid, state: p.zombie ? 'zombie' : 'sleeping', stateCode: p.zombie ? 'Z' : 'S',
-        });
-        return [pid, info] as const;
-      }));
+      const byPid = new Map(
+        procs.map((p, i) => {
+          const pid = 2 + i;
+          const [exe, exeIno] = p.exe;
+          const info = proc({
+            pid,
+            ppid: p.ppid,
+            cmdline: p.zombie ? IMAGES[2]! : IMAGES[p.image]!,
+            exe,
+            exeIno,
+            exeDev: exeIno === null ? null : 1,
+            uid: p.uid,
+            state: p.zombie ? 'zombie' : 'sleeping',
+            stateCode: p.zombie ? 'Z' : 'S',
+          });
+          return [pid, info] as const;
+        }),
+      );
       const listing = order.map((pid) => byPid.get(pid)!);
       const configured: TargetConfig[] = targets.map((t, i) => ({ name: `t${i}`, ...t }));
       const { stream } = memoryStream(listing);
       const ctx = memoryContext(self);
-      assert.deepEqual(summary(discoverStreaming(configured, stream, ctx)), summary(discoverTargets(configured, listing, ctx)));
+      assert.deepEqual(
+        summary(discoverStreaming(configured, stream, ctx)),
+        summary(discoverTargets(configured, listing, ctx)),
+      );
     }),
     { numRuns: 2000 },
   );
@@ -282,7 +387,14 @@ const fakeCaseArb = fc.integer({ min: 1, max: 10 }).chain((n) => {
     ),
     targets: fc.array(
       fc
-        .record({ cmdline: fc.constantFrom('jenkins', 'sleep'), user: fc.constantFrom('^1000$', '^1001$'), pid: fc.constantFrom(...pids) }, { requiredKeys: [] })
+        .record(
+          {
+            cmdline: fc.constantFrom('jenkins', 'sleep'),
+            user: fc.constantFrom('^1000$', '^1001$'),
+            pid: fc.constantFrom(...pids),
+          },
+          { requiredKeys: [] },
+        )
         // The config refuses a target without a selector (tested in test/config); only valid configs reach the scanner.
         .filter((t) => Object.keys(t).length > 0),
       { minLength: 1, maxLength: 2 },
@@ -298,7 +410,13 @@ test('property: the procfs scanner discovers what discoverTargets finds in the f
         const bins = { jvm: fake.binary('java'), other: fake.binary('java-other') };
         fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], startTicks: 1 });
         procs.forEach((p, i) => {
-          const base: FakeProcess = { pid: 10 + i, ppid: p.ppid === 10 + i ? 1 : p.ppid, uid: p.uid, cmdline: JVM, startTicks: OLD };
+          const base: FakeProcess = {
+            pid: 10 + i,
+            ppid: p.ppid === 10 + i ? 1 : p.ppid,
+            uid: p.uid,
+            cmdline: JVM,
+            startTicks: OLD,
+          };
           if (p.image === 'jvm') fake.add({ ...base, exe: bins.jvm });
           else if (p.image === 'jvm-other-binary') fake.add({ ...base, exe: bins.other });
           else if (p.image === 'sleep') fake.add({ ...base, comm: 'sleep', cmdline: ['sleep', '9'] });

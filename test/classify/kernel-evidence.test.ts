@@ -34,7 +34,11 @@ test('isProvablyBlocked: one row per case', () => {
     ['same instant', [sample(), sample()], false],
     ['CPU time grew', [sample(), later({ cpuTimeMs: 60 })], false],
     ['a voluntary switch (it woke up)', [sample(), later({ voluntaryCtxtSwitches: 2 })], false],
-    ['syscall line changed (another futex word)', [sample(), later({ syscall: HUNG_SYSCALL.trim().replace('1c0', '1c8') })], false],
+    [
+      'syscall line changed (another futex word)',
+      [sample(), later({ syscall: HUNG_SYSCALL.trim().replace('1c0', '1c8') })],
+      false,
+    ],
     ['two threads: the other may wake it', [sample({ threads: 2 }), later({ threads: 2 })], false],
     ['not a private futex wait', [sample({ futexWaitPrivate: false }), later({ futexWaitPrivate: false })], false],
     ['running', [sample({ state: 'R' }), later({ state: 'R' })], false],
@@ -47,4 +51,3 @@ test('isProvablyBlocked: one row per case', () => {
   assert.match(why.reasons.join(' '), /CPU time changed: 50 → 60/);
   assert.match(assessProvablyBlocked([sample(), later()]).reasons[0]!, /private futex wait/);
 });
-

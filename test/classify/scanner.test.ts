@@ -19,15 +19,48 @@ function setup(opts: { noChildrenFiles?: boolean } = {}) {
   fake.add({ pid: 1, ppid: 0, comm: 'init', cmdline: ['/sbin/init'], exe: fake.binary('init'), startTicks: 1 });
   fake.add({ pid: 10, ppid: 1, cmdline: JVM, exe: java, startTicks: 50, threads: 40 });
   // A post-fork deadlock: the JVM's image, comm = the forking thread's name, a futex wait.
-  fake.add({ pid: 11, ppid: 10, comm: 'SCM polling f', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'futex_do_wait' });
-  fake.add({ pid: 12, ppid: 10, comm: 'git', cmdline: ['git', 'fetch'], exe: git, startTicks: OLD, wchan: 'pipe_read' });
+  fake.add({
+    pid: 11,
+    ppid: 10,
+    comm: 'SCM polling f',
+    cmdline: JVM,
+    exe: java,
+    startTicks: OLD,
+    wchan: 'futex_do_wait',
+  });
+  fake.add({
+    pid: 12,
+    ppid: 10,
+    comm: 'git',
+    cmdline: ['git', 'fetch'],
+    exe: git,
+    startTicks: OLD,
+    wchan: 'pipe_read',
+  });
   fake.add({ pid: 13, ppid: 10, comm: 'launcher-0', state: 'Z', cmdline: [], startTicks: OLD });
-  fake.add({ pid: 14, ppid: 10, comm: 'launcher-1', cmdline: JVM, exe: java, startTicks: YOUNG, wchan: 'futex_do_wait' });
+  fake.add({
+    pid: 14,
+    ppid: 10,
+    comm: 'launcher-1',
+    cmdline: JVM,
+    exe: java,
+    startTicks: YOUNG,
+    wchan: 'futex_do_wait',
+  });
   fake.add({ pid: 15, ppid: 10, comm: 'worker', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'hrtimer_nanosleep' });
   fake.add({ pid: 16, ppid: 15, comm: 'worker', cmdline: JVM, exe: java, startTicks: OLD, wchan: 'futex_do_wait' });
   // Same argv, other binary: exec'd.
-  fake.add({ pid: 17, ppid: 10, comm: 'java', cmdline: JVM, exe: fake.binary('java-other'), startTicks: OLD, wchan: 'futex_do_wait' });
-  for (let pid = 500; pid < 520; pid++) fake.add({ pid, ppid: 1, comm: 'sleep', cmdline: ['sleep', '1000'], exe: fake.binary('sleep'), startTicks: OLD });
+  fake.add({
+    pid: 17,
+    ppid: 10,
+    comm: 'java',
+    cmdline: JVM,
+    exe: fake.binary('java-other'),
+    startTicks: OLD,
+    wchan: 'futex_do_wait',
+  });
+  for (let pid = 500; pid < 520; pid++)
+    fake.add({ pid, ppid: 1, comm: 'sleep', cmdline: ['sleep', '1000'], exe: fake.binary('sleep'), startTicks: OLD });
   const config = resolveConfig({
     targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war' }],
     hungAfter: '60s',
@@ -41,18 +74,24 @@ function setup(opts: { noChildrenFiles?: boolean } = {}) {
 }
 
 function byPid(r: ScanReport) {
-  return Object.fromEntries(r.children.map((c) => [c.child.pid, { cls: c.classification, overdue: c.overdue, depth: c.depth }]));
+  return Object.fromEntries(
+    r.children.map((c) => [c.child.pid, { cls: c.classification, overdue: c.overdue, depth: c.depth }]),
+  );
 }
 
 function withFake<T>(fake: FakeProc, fn: () => Promise<T>): Promise<T> {
   return fn().finally(() => fake.cleanup());
 }
 
-test('fake procfs: clone vs exec\'d vs zombie, grandchildren, the target found once', async () => {
+test("fake procfs: clone vs exec'd vs zombie, grandchildren, the target found once", async () => {
   const { fake, scanner } = setup();
   await withFake(fake, async () => {
     const r = await scanner.scan();
-    assert.deepEqual(r.targets.map((t) => t.process.pid), [10], 'clones match the selector too, but are children');
+    assert.deepEqual(
+      r.targets.map((t) => t.process.pid),
+      [10],
+      'clones match the selector too, but are children',
+    );
     assert.deepEqual(byPid(r), {
       11: { cls: 'never-execed', overdue: true, depth: 1 },
       12: { cls: 'execed', overdue: false, depth: 1 },
@@ -79,7 +118,8 @@ test('steady state reads only the target and its descendants, however many unrel
     assert.equal(second.stats.mode, 'targeted');
     const readBefore = second.stats.processesRead;
     assert.equal(readBefore, 1 + 7, 'the target and its 7 descendants');
-    for (let pid = 1000; pid < 1200; pid++) fake.add({ pid, ppid: 1, cmdline: ['sleep', '9'], exe: fake.binary('sleep'), startTicks: OLD });
+    for (let pid = 1000; pid < 1200; pid++)
+      fake.add({ pid, ppid: 1, cmdline: ['sleep', '9'], exe: fake.binary('sleep'), startTicks: OLD });
     advance(15_000);
     const third = await scanner.scan();
     assert.equal(third.stats.mode, 'targeted');
@@ -97,17 +137,27 @@ test('vanished pid (in a children file, gone from /proc) is counted, not an erro
     const r = await scanner.scan();
     assert.equal(r.stats.mode, 'targeted');
     assert.equal(r.stats.vanished, 1);
-    assert.equal(r.children.some((c) => c.child.pid === 99), false);
+    assert.equal(
+      r.children.some((c) => c.child.pid === 99),
+      false,
+    );
     assert.equal(exitStatusOf(r), 1);
   });
 });
 
-test('reused pid: a child pid that now names an exec\'d process is a new process', async () => {
+test("reused pid: a child pid that now names an exec'd process is a new process", async () => {
   const { fake, git, scanner, advance } = setup();
   await withFake(fake, async () => {
     await scanner.scan();
     fake.remove(11);
-    fake.add({ pid: 11, ppid: 10, comm: 'git', cmdline: ['git', 'ls-remote'], exe: git, startTicks: 9_999 * FAKE_CLK_TCK });
+    fake.add({
+      pid: 11,
+      ppid: 10,
+      comm: 'git',
+      cmdline: ['git', 'ls-remote'],
+      exe: git,
+      startTicks: 9_999 * FAKE_CLK_TCK,
+    });
     advance(15_000);
     const r = await scanner.scan();
     assert.deepEqual(byPid(r)[11], { cls: 'execed', overdue: false, depth: 1 });
@@ -118,16 +168,29 @@ test('reused pid: a child pid that now names an exec\'d process is a new process
 test('target pid dies or is reused: rediscovered at once, not at the next rediscover interval', async () => {
   const { fake, java, scanner, advance } = setup();
   await withFake(fake, async () => {
-    assert.deepEqual((await scanner.scan()).targets.map((t) => t.process.pid), [10]);
+    assert.deepEqual(
+      (await scanner.scan()).targets.map((t) => t.process.pid),
+      [10],
+    );
     // The JVM restarts under pid 40; pid 10 is reused by an unrelated process.
     for (const pid of [11, 13, 14, 15, 16, 17, 12]) fake.remove(pid);
     fake.remove(10);
-    fake.add({ pid: 10, ppid: 1, comm: 'sh', cmdline: ['/bin/sh'], exe: fake.binary('sh'), startTicks: 9_000 * FAKE_CLK_TCK });
+    fake.add({
+      pid: 10,
+      ppid: 1,
+      comm: 'sh',
+      cmdline: ['/bin/sh'],
+      exe: fake.binary('sh'),
+      startTicks: 9_000 * FAKE_CLK_TCK,
+    });
     fake.add({ pid: 40, ppid: 1, cmdline: JVM, exe: java, startTicks: 9_500 * FAKE_CLK_TCK, threads: 30 });
     advance(15_000);
     const r = await scanner.scan();
     assert.equal(r.stats.mode, 'full');
-    assert.deepEqual(r.targets.map((t) => t.process.pid), [40]);
+    assert.deepEqual(
+      r.targets.map((t) => t.process.pid),
+      [40],
+    );
     assert.equal(exitStatusOf(r), 0);
     fake.remove(40);
     advance(15_000);

@@ -12,7 +12,10 @@ import { CLI_ARGS } from '../helpers/cli-command.js';
 
 const STACKS = join(REPO_ROOT, 'test/fixtures/stacks');
 
-async function classify(argv: string[], files: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function classify(
+  argv: string[],
+  files: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const code = await runClassify(argv, {
@@ -53,7 +56,10 @@ test('classify: a decoy → exit 0; a wrong --format falls back to the detected 
 });
 
 test('classify --forked-child: two threads each waiting for a lock are a deadlock only when the dump is of a forked child; a cond wait never', async () => {
-  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] }, { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] }]);
+  const sem = gdbText([
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] },
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] },
+  ]);
   const plain = await classify(['-'], { '-': sem });
   assert.equal(plain.code, 0, plain.out);
   assert.match(plain.out, /verdict: no deadlock signature/);
@@ -87,12 +93,18 @@ test('classify --signatures: a user file adds a signature; a bad one exits 78 na
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-classify-'));
   try {
     const good = join(dir, 'mine.yaml');
-    writeFileSync(good, 'version: "7"\nsignatures:\n  - id: sleeper-test\n    title: sleeps\n    description: d\n    severity: critical\n    rules: [{frames: [{fn: "clock_nanosleep"}]}]\n');
+    writeFileSync(
+      good,
+      'version: "7"\nsignatures:\n  - id: sleeper-test\n    title: sleeps\n    description: d\n    severity: critical\n    rules: [{frames: [{fn: "clock_nanosleep"}]}]\n',
+    );
     const r = await classify(['--signatures', good, '--no-shipped', join(STACKS, 'eu-stack/linux-sleeper.txt')]);
     assert.equal(r.code, 2);
     assert.match(r.out, /MATCH sleeper-test \(critical, v7\)/);
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'version: "1"\nsignatures:\n  - id: b\n    title: t\n    description: d\n    severity: critical\n    rules: [{frames: [{fn: "("}]}]\n');
+    writeFileSync(
+      bad,
+      'version: "1"\nsignatures:\n  - id: b\n    title: t\n    description: d\n    severity: critical\n    rules: [{frames: [{fn: "("}]}]\n',
+    );
     const e = await classify(['--signatures', bad, join(STACKS, 'eu-stack/linux-sleeper.txt')]);
     assert.equal(e.code, 78);
     assert.ok(e.err.includes(`${bad}: entry 0 (id "b"): rules[0].frames[0].fn: invalid regex`), e.err);

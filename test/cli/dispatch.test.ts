@@ -8,14 +8,19 @@ import { REPO_ROOT } from '../helpers/native-build.js';
 import { CLI_ARGS } from '../helpers/cli-command.js';
 
 function forkwatch(...args: string[]) {
-  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, FORKWATCH_CONFIG: '' },
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('no command: usage on stdout, exit 64 (EX_USAGE); --help: exit 0', () => {
   const none = forkwatch();
   assert.equal(none.status, 64);
-  for (const cmd of ['run', 'scan', 'classify', 'bundle', 'audit', 'doctor', 'demo', 'check-config']) assert.match(none.stdout, new RegExp(`^  ${cmd} `, 'm'));
+  for (const cmd of ['run', 'scan', 'classify', 'bundle', 'audit', 'doctor', 'demo', 'check-config'])
+    assert.match(none.stdout, new RegExp(`^  ${cmd} `, 'm'));
   assert.equal(forkwatch('--help').status, 0);
 });
 

@@ -23,30 +23,57 @@ import { createFakeProc, startTimeMsOf, type FakeProcess } from '../helpers/fake
 
 const EU: CaptureBackend = { name: 'eu-stack', path: '/usr/bin/eu-stack', format: 'eu-stack' };
 /** The suite's deadlocker as eu-stack prints it: a lock taken in an atfork child handler. */
-const ATFORK = 'PID 10 - process\nTID 10:\n#0  0x00007fd3452c712b __GI___lll_lock_wait\n#1  0x00007fd3452c712c pthread_mutex_lock\n#2  0x000055d0c0a0a1c9 atfork_child\n#3  0x00007fd3453159e8 __run_postfork_handlers\n#4  0x00007fd345315073 __fork\n#5  0x000055d0c0a0a2d0 main\n';
+const ATFORK =
+  'PID 10 - process\nTID 10:\n#0  0x00007fd3452c712b __GI___lll_lock_wait\n#1  0x00007fd3452c712c pthread_mutex_lock\n#2  0x000055d0c0a0a1c9 atfork_child\n#3  0x00007fd3453159e8 __run_postfork_handlers\n#4  0x00007fd345315073 __fork\n#5  0x000055d0c0a0a2d0 main\n';
 /** A child blocked in poll(): no deadlock signature. */
-const POLL = 'PID 10 - process\nTID 10:\n#0  0x00007fd3452c7100 __poll\n#1  0x000055d0c0a0a1c9 worker_loop\n#2  0x000055d0c0a0a2d0 main\n';
+const POLL =
+  'PID 10 - process\nTID 10:\n#0  0x00007fd3452c7100 __poll\n#1  0x000055d0c0a0a1c9 worker_loop\n#2  0x000055d0c0a0a2d0 main\n';
 const NOW = startTimeMsOf(1000) + 3_600_000;
 const JVM_ARGS = Buffer.from('/usr/bin/java\0-jar\0jenkins.war\0');
 
 function proc(over: Partial<ProcessInfo>): ProcessInfo {
   return {
-    pid: 10, ppid: 9, startTimeMs: startTimeMsOf(1000), stateCode: 'S', state: 'sleeping', threads: 1, uid: 0, comm: 'launcher-0',
-    cmdline: JVM_ARGS, cmdlineTruncated: false, exe: '/usr/bin/java', exeDeleted: false, exeDev: 1, exeIno: 2, cpuTimeMs: 0,
-    wchan: 'futex_do_wait', ...over,
+    pid: 10,
+    ppid: 9,
+    startTimeMs: startTimeMsOf(1000),
+    stateCode: 'S',
+    state: 'sleeping',
+    threads: 1,
+    uid: 0,
+    comm: 'launcher-0',
+    cmdline: JVM_ARGS,
+    cmdlineTruncated: false,
+    exe: '/usr/bin/java',
+    exeDeleted: false,
+    exeDev: 1,
+    exeIno: 2,
+    cpuTimeMs: 0,
+    wchan: 'futex_do_wait',
+    ...over,
   };
 }
 
-const TARGET: TargetProcess = { name: 'jenkins', process: proc({ pid: 9, ppid: 1, threads: 40, comm: 'java', startTimeMs: startTimeMsOf(500) }), user: 'root' };
+const TARGET: TargetProcess = {
+  name: 'jenkins',
+  process: proc({ pid: 9, ppid: 1, threads: 40, comm: 'java', startTimeMs: startTimeMsOf(500) }),
+  user: 'root',
+};
 
 function report(children: ChildReport[]): ScanReport {
   return {
-    at: NOW, host: 'h', targets: [TARGET], missingTargets: [], children, hungAfterMs: 60_000, warnings: [],
+    at: NOW,
+    host: 'h',
+    targets: [TARGET],
+    missingTargets: [],
+    children,
+    hungAfterMs: 60_000,
+    warnings: [],
     stats: { source: 'procfs', processesRead: 3, vanished: 0, permissionDenied: 0, malformed: 0, durationMs: 1 },
   };
 }
 
-const childOf = (over: Partial<ProcessInfo> = {}) => classifyChild(TARGET, { info: proc(over), depth: 1 }, { hungAfterMs: 60_000, nowMs: NOW });
+const childOf = (over: Partial<ProcessInfo> = {}) =>
+  classifyChild(TARGET, { info: proc(over), depth: 1 }, { hungAfterMs: 60_000, nowMs: NOW });
 
 interface Setup {
   fake?: Partial<FakeProcess>;
@@ -66,7 +93,20 @@ function setup(s: Setup = {}) {
   const run = async (command: string, args: string[], _opts: RunOptions): Promise<RunResult> => {
     events.push(`run ${args.at(-1)}`);
     const failed = s.failed ?? false;
-    return { command, args, failed, timedOut: false, truncated: false, notFound: false, exitCode: failed ? 1 : 0, signal: null, stdout: failed ? '' : (s.stdout ?? ATFORK), stderr: failed ? 'eu-stack: dwfl_thread_getframes: no such process' : '', durationMs: 3, cause: null };
+    return {
+      command,
+      args,
+      failed,
+      timedOut: false,
+      truncated: false,
+      notFound: false,
+      exitCode: failed ? 1 : 0,
+      signal: null,
+      stdout: failed ? '' : (s.stdout ?? ATFORK),
+      stderr: failed ? 'eu-stack: dwfl_thread_getframes: no such process' : '',
+      durationMs: 3,
+      cause: null,
+    };
   };
   const capturer = createCapturer(config, { run, backends: [EU], arch: 'x64', platform: 'linux', now: () => now });
   const sampled = {
@@ -94,7 +134,11 @@ test('a fresh suspect: two kernel samples a gap apart, then one capture, then th
   const { confirmer, events } = setup();
   const r = report([childOf()]);
   const conf = await confirmer.confirm(r);
-  assert.deepEqual(events, ['sample 10 capture=false', `sleep ${SAMPLE_GAP_MS}`, 'sample 10 capture=true', 'run 10'], 'no ptrace before the second sample');
+  assert.deepEqual(
+    events,
+    ['sample 10 capture=false', `sleep ${SAMPLE_GAP_MS}`, 'sample 10 capture=true', 'run 10'],
+    'no ptrace before the second sample',
+  );
   const c = conf.children[0]!;
   assert.equal(c.verdict?.by, 'signature');
   assert.equal(c.verdict?.signatureId, 'glibc-atfork-child-lock');
@@ -106,7 +150,12 @@ test('a fresh suspect: two kernel samples a gap apart, then one capture, then th
   assert.equal(exitStatusOf(r, conf), 2);
   assert.equal(exitStatusOf(r), 1, 'without confirmation: overdue only');
 
-  const j = reportToJson(r, conf) as { confirmed: number; exitStatus: number; confirm: Record<string, unknown>; children: { confirmation: { verdict: { signatureId: string } } }[] };
+  const j = reportToJson(r, conf) as {
+    confirmed: number;
+    exitStatus: number;
+    confirm: Record<string, unknown>;
+    children: { confirmation: { verdict: { signatureId: string } } }[];
+  };
   assert.equal(j.confirmed, 1);
   assert.equal(j.exitStatus, 2);
   assert.deepEqual(j.confirm, { mode: 'capture', reason: null, sampleGapMs: SAMPLE_GAP_MS });
@@ -115,8 +164,14 @@ test('a fresh suspect: two kernel samples a gap apart, then one capture, then th
 
   const table = formatTable(r.children, [...BASE_COLUMNS, ...confirmationColumns(conf)]);
   assert.match(table, /CONFIRMED\s+EVIDENCE$/m);
-  assert.match(table, /never-execed OVERDUE\s+futex_do_wait\s+signature\s+glibc-atfork-child-lock: Lock taken in a pthread_atfork child handler$/m);
-  assert.equal(formatConfirmSummary(conf), 'confirmed: 1 of 1 suspect(s), 1 by signature, 0 by kernel proof; checked: kernel evidence + stack capture + signatures\n');
+  assert.match(
+    table,
+    /never-execed OVERDUE\s+futex_do_wait\s+signature\s+glibc-atfork-child-lock: Lock taken in a pthread_atfork child handler$/m,
+  );
+  assert.equal(
+    formatConfirmSummary(conf),
+    'confirmed: 1 of 1 suspect(s), 1 by signature, 0 by kernel proof; checked: kernel evidence + stack capture + signatures\n',
+  );
 });
 
 test('--watch: the same child is never sampled twice in a row nor captured again; its match is kept', async () => {
@@ -153,8 +208,14 @@ test('--no-capture: kernel proof alone confirms (proven_blocked); no tracer ever
   assert.equal(c.note, 'not captured (--no-capture)');
   assert.equal(exitStatusOf(r, conf), 2);
   const table = formatTable(r.children, [...BASE_COLUMNS, ...confirmationColumns(conf)]);
-  assert.match(table, /\bkernel\s+proven_blocked \(kernel proof\): unchanged over 2 samples and 1000 ms: no CPU time, no voluntary switch; wchan futex_do_wait$/m);
-  assert.match(formatConfirmSummary(conf), /0 by signature, 1 by kernel proof; checked: kernel evidence only \(--no-capture\)/);
+  assert.match(
+    table,
+    /\bkernel\s+proven_blocked \(kernel proof\): unchanged over 2 samples and 1000 ms: no CPU time, no voluntary switch; wchan futex_do_wait$/m,
+  );
+  assert.match(
+    formatConfirmSummary(conf),
+    /0 by signature, 1 by kernel proof; checked: kernel evidence only \(--no-capture\)/,
+  );
 });
 
 test('--no-capture on a child that is not provably blocked (two threads): overdue, unconfirmed, exit 1', async () => {
@@ -174,12 +235,18 @@ test('a stack with no deadlock signature, a child in poll(): neither proof, exit
   assert.equal(conf.children[0]!.verdict, null);
   assert.equal(conf.children[0]!.capture?.ok, true);
   assert.equal(exitStatusOf(r, conf), 1);
-  assert.match(formatTable(r.children, confirmationColumns(conf)), /^no\s+no signature matched \(3 frames\); not proven blocked: sample 0: not a private futex wait/m);
+  assert.match(
+    formatTable(r.children, confirmationColumns(conf)),
+    /^no\s+no signature matched \(3 frames\); not proven blocked: sample 0: not a private futex wait/m,
+  );
 
   const failed = setup({ failed: true, fake: { threads: 2 } });
   const conf2 = await failed.confirmer.confirm(r);
   assert.equal(conf2.children[0]!.verdict, null);
-  assert.match(formatTable(r.children, confirmationColumns(conf2)), /^no\s+capture failed: process vanished during capture; not proven blocked/m);
+  assert.match(
+    formatTable(r.children, confirmationColumns(conf2)),
+    /^no\s+capture failed: process vanished during capture; not proven blocked/m,
+  );
 });
 
 test('a stack with no signature but a proven kernel wait: confirmed by kernel proof, as the daemon decides', async () => {
@@ -187,18 +254,29 @@ test('a stack with no signature but a proven kernel wait: confirmed by kernel pr
   const r = report([childOf()]);
   const conf = await confirmer.confirm(r);
   assert.equal(conf.children[0]!.verdict?.by, 'kernel');
-  assert.match(conf.children[0]!.verdict?.fingerprint ?? '', /^[0-9a-f]{16}$/, 'the stack fingerprint is kept with the kernel verdict');
+  assert.match(
+    conf.children[0]!.verdict?.fingerprint ?? '',
+    /^[0-9a-f]{16}$/,
+    'the stack fingerprint is kept with the kernel verdict',
+  );
   assert.equal(exitStatusOf(r, conf), 2);
 });
 
-test('only overdue never-exec\'d children are examined: exec\'d, young and busy ones are never sampled', async () => {
+test("only overdue never-exec'd children are examined: exec'd, young and busy ones are never sampled", async () => {
   const { confirmer, events } = setup();
   const children = [
     childOf({ pid: 20, exe: '/usr/bin/sleep', cmdline: Buffer.from('sleep\x00100\x00') }),
     childOf({ pid: 21, startTimeMs: NOW - 1000 }),
     childOf({ pid: 22, wchan: 'hrtimer_nanosleep' }),
   ];
-  assert.deepEqual(children.map((c) => [c.classification, c.overdue]), [['execed', false], ['never-execed', false], ['never-execed', false]]);
+  assert.deepEqual(
+    children.map((c) => [c.classification, c.overdue]),
+    [
+      ['execed', false],
+      ['never-execed', false],
+      ['never-execed', false],
+    ],
+  );
   const r = report(children);
   const conf = await confirmer.confirm(r);
   assert.deepEqual(events, []);
@@ -206,6 +284,9 @@ test('only overdue never-exec\'d children are examined: exec\'d, young and busy 
   assert.equal(exitStatusOf(r, conf), 0);
   const j = reportToJson(r, conf) as { confirmed: number; children: { confirmation: unknown }[] };
   assert.equal(j.confirmed, 0);
-  assert.deepEqual(j.children.map((c) => c.confirmation), [null, null, null]);
+  assert.deepEqual(
+    j.children.map((c) => c.confirmation),
+    [null, null, null],
+  );
   assert.match(formatTable(r.children, confirmationColumns(conf)), /^-\s+-$/m);
 });

@@ -46,7 +46,19 @@ function runScan(args: string[], config: string) {
   }
 }
 
-type Json = { exitStatus: number; targets: { name: string; process: { pid: number } }[]; missingTargets: string[]; children: { target: { pid: number }; child: { pid: number }; depth: number; classification: string; overdue: boolean; activity: string }[] };
+type Json = {
+  exitStatus: number;
+  targets: { name: string; process: { pid: number } }[];
+  missingTargets: string[];
+  children: {
+    target: { pid: number };
+    child: { pid: number };
+    depth: number;
+    classification: string;
+    overdue: boolean;
+    activity: string;
+  }[];
+};
 
 /** What the golden file pins: stable across runs (no timestamps, no host). */
 function essence(j: Json) {
@@ -55,7 +67,14 @@ function essence(j: Json) {
     targets: j.targets.map((t) => `${t.name}:${t.process.pid}`),
     missingTargets: j.missingTargets,
     children: j.children
-      .map((c) => ({ target: c.target.pid, pid: c.child.pid, depth: c.depth, classification: c.classification, overdue: c.overdue, activity: c.activity }))
+      .map((c) => ({
+        target: c.target.pid,
+        pid: c.child.pid,
+        depth: c.depth,
+        classification: c.classification,
+        overdue: c.overdue,
+        activity: c.activity,
+      }))
       .sort((a, b) => a.pid - b.pid),
   };
 }
@@ -83,7 +102,10 @@ test('scan --ps-output: synthetic illumos listing (args cut at 80 bytes, fname c
   const e = essence(j);
   // 7003 exec'd another binary (fname javaw) with the agent's args: a process of its own that the selector matches.
   assert.deepEqual(e.targets, ['controller:812', 'agent:7000', 'agent:7003']);
-  assert.deepEqual(e.children.filter((c) => c.overdue).map((c) => c.pid), [4711, 4712, 6000, 7001]);
+  assert.deepEqual(
+    e.children.filter((c) => c.overdue).map((c) => c.pid),
+    [4711, 4712, 6000, 7001],
+  );
   assert.equal(e.children.find((c) => c.pid === 6000)!.depth, 2, 'a clone of a clone');
   assert.equal(e.children.find((c) => c.pid === 4713)!.activity, 'running', 'on a CPU (O): not overdue');
   assert.equal(e.children.find((c) => c.pid === 4800)!.overdue, false, 'younger than hungAfter');
@@ -91,7 +113,11 @@ test('scan --ps-output: synthetic illumos listing (args cut at 80 bytes, fname c
   assert.equal(e.children.find((c) => c.pid === 5002)!.classification, 'zombie');
   golden('illumos-synthetic-jenkins', e);
   // A listing from another host: nothing to sample or capture here, so nothing is confirmed (never exit 2).
-  const raw = JSON.parse(r.stdout) as { confirmed: number; confirm: { mode: string; reason: string }; children: { confirmation: unknown }[] };
+  const raw = JSON.parse(r.stdout) as {
+    confirmed: number;
+    confirm: { mode: string; reason: string };
+    children: { confirmation: unknown }[];
+  };
   assert.equal(raw.confirmed, 0);
   assert.equal(raw.confirm.mode, 'none');
   assert.match(raw.confirm.reason, /^--ps-output: a listing from another host/);
@@ -99,21 +125,34 @@ test('scan --ps-output: synthetic illumos listing (args cut at 80 bytes, fname c
 });
 
 test('scan --ps-output: the default targets miss an illumos JVM whose jenkins.war is past 80 bytes', async () => {
-  const r = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--json'], 'hungAfter: 60s\n');
+  const r = await scanHere(
+    ['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--json'],
+    'hungAfter: 60s\n',
+  );
   const targets = essence(JSON.parse(r.stdout) as Json).targets;
-  assert.deepEqual(targets, ['jenkins:7000', 'jenkins:7003'], 'the agent (agent.jar within 80 bytes), not the controller');
+  assert.deepEqual(
+    targets,
+    ['jenkins:7000', 'jenkins:7003'],
+    'the agent (agent.jar within 80 bytes), not the controller',
+  );
   const none = await scanHere(['--ps-output', join(FIXTURES, 'ptree-synthetic-812.txt'), '--json'], 'hungAfter: 60s\n');
   assert.equal(none.status, 3, 'not a ps listing: no target found');
 });
 
 test('scan --ps-output --ps-platform linux: a real procps listing of the deadlocker', async () => {
   const config = "targets:\n  - name: dl\n    cmdline: 'deadlocker-[0-9a-f]+ --hung'\nhungAfter: 1s\n";
-  const r = await scanHere(['--ps-output', join(FIXTURES, 'linux-procps-deadlocker.txt'), '--ps-platform', 'linux', '--json'], config);
+  const r = await scanHere(
+    ['--ps-output', join(FIXTURES, 'linux-procps-deadlocker.txt'), '--ps-platform', 'linux', '--json'],
+    config,
+  );
   assert.equal(r.status, 1, r.stderr);
   const e = essence(JSON.parse(r.stdout) as Json);
   assert.deepEqual(e.targets, ['dl:19864']);
   // ps cannot see wait channels: every old clone that is not running is a suspect (capture decides).
-  assert.deepEqual(e.children.filter((c) => c.overdue).map((c) => c.pid), [19870, 19871, 19873, 19874, 19875]);
+  assert.deepEqual(
+    e.children.filter((c) => c.overdue).map((c) => c.pid),
+    [19870, 19871, 19873, 19874, 19875],
+  );
   assert.equal(e.children.find((c) => c.pid === 19872)!.classification, 'execed');
   assert.equal(e.children.find((c) => c.pid === 19876)!.classification, 'zombie');
   golden('linux-procps-deadlocker', e);
@@ -127,17 +166,23 @@ test('scan: table output, a bad --hung-after (78), an unreadable listing (3)', a
   assert.match(table.stdout, /overdue: 4 \(hungAfter 1m00s\)/);
   assert.match(table.stdout, /^confirmed: not checked \(--ps-output: a listing from another host/m);
   assert.match(table.stdout, /never-execed OVERDUE\s+-\s+-\s+-$/m, 'CONFIRMED and EVIDENCE: not examined');
-  const bad = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', 'soon'], ILLUMOS_CONFIG);
+  const bad = await scanHere(
+    ['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', 'soon'],
+    ILLUMOS_CONFIG,
+  );
   assert.equal(bad.status, 78);
   assert.match(bad.stderr, /--hung-after = "soon"/);
-  const longer = await scanHere(['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', '2d', '--json'], ILLUMOS_CONFIG);
+  const longer = await scanHere(
+    ['--ps-output', join(FIXTURES, 'illumos-synthetic-jenkins.txt'), '--hung-after', '2d', '--json'],
+    ILLUMOS_CONFIG,
+  );
   assert.equal(longer.status, 0, 'nothing older than 2 days');
   const missing = await scanHere(['--ps-output', '/nonexistent/ps.txt'], ILLUMOS_CONFIG);
   assert.equal(missing.status, 3);
 });
 
 test('scan: a broken signatures.paths file is a configuration error (78) naming the key, before any scan', () => {
-  const r = runScan(['--json'], "targets:\n  - name: x\n    pid: 1\nsignatures:\n  paths: [/nonexistent/sigs.yaml]\n");
+  const r = runScan(['--json'], 'targets:\n  - name: x\n    pid: 1\nsignatures:\n  paths: [/nonexistent/sigs.yaml]\n');
   assert.equal(r.status, 78, r.stderr);
   assert.match(r.stderr, /signatures\.paths = \["\/nonexistent\/sigs\.yaml"\].*cannot read/);
   assert.equal(r.stdout, '');

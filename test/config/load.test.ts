@@ -21,7 +21,13 @@ test('embedded defaults: the Jenkins target, 60 s hungAfter, 15 s interval, loop
   const c = loadConfig({ env: {} });
   assert.equal(c.targets.length, 1);
   const re = c.targets[0]!.cmdline!;
-  for (const cmd of ['java -jar /usr/share/jenkins/jenkins.war', 'java -cp x hudson.Main', 'java -jar agent.jar -url x', 'java -jar remoting.jar', 'java -jar slave.jar']) {
+  for (const cmd of [
+    'java -jar /usr/share/jenkins/jenkins.war',
+    'java -cp x hudson.Main',
+    'java -jar agent.jar -url x',
+    'java -jar remoting.jar',
+    'java -jar slave.jar',
+  ]) {
     assert.ok(re.test(cmd), cmd);
   }
   assert.equal(re.test('java -jar other.jar'), false);
@@ -38,7 +44,14 @@ test('a YAML file, then the environment, override the defaults', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'f.yml');
   writeFileSync(file, 'hungAfter: 2m\ninterval: 5\nlisten: { port: 9999 }\ntargets: [{ name: ci, pid: 42 }]\n');
-  const c = loadConfig({ file, env: { FORKWATCH_LISTEN_PORT: '1234', FORKWATCH_CAPTURE_ORDER: 'gdb,eu-stack', FORKWATCH_THREAD_DUMP_ENABLED: 'true' } });
+  const c = loadConfig({
+    file,
+    env: {
+      FORKWATCH_LISTEN_PORT: '1234',
+      FORKWATCH_CAPTURE_ORDER: 'gdb,eu-stack',
+      FORKWATCH_THREAD_DUMP_ENABLED: 'true',
+    },
+  });
   assert.equal(c.hungAfterMs, 120_000);
   assert.equal(c.intervalMs, 5_000, 'a bare number is seconds');
   assert.equal(c.listen.port, 1234, 'environment wins over the file');
@@ -59,36 +72,84 @@ test('every error names the key, the bad value and what is allowed', (t) => {
     ['zero interval', { interval: '0s' }, /interval = "0s": a duration greater than zero/],
     ['unknown key', { listen: { prot: 1 } }, /listen\.prot = 1: unknown key; allowed here: host, port/],
     ['unknown top-level key', { hungafter: '1s' }, /hungafter = "1s": unknown key; allowed here: targets, hungAfter/],
-    ['bad regex', { targets: [{ name: 'a', cmdline: '(' }] }, /targets\[0\]\.cmdline = "\(": a linear-time regular expression, RE2 syntax \(missing closing \)\)/],
-    ['target without a selector', { targets: [{ name: 'a' }] }, /targets\[0\] = \{"name":"a"\}: a target needs at least one of pid, pidfile, cmdline, exe, user/],
+    [
+      'bad regex',
+      { targets: [{ name: 'a', cmdline: '(' }] },
+      /targets\[0\]\.cmdline = "\(": a linear-time regular expression, RE2 syntax \(missing closing \)\)/,
+    ],
+    [
+      'target without a selector',
+      { targets: [{ name: 'a' }] },
+      /targets\[0\] = \{"name":"a"\}: a target needs at least one of pid, pidfile, cmdline, exe, user/,
+    ],
     ['short token', { auth: { token: 'short' } }, /auth\.token = "<redacted>": must NOT have fewer than 16 characters/],
-    ['webhook not http(s)', { alerts: { slack: { webhookUrl: 'ftp://hooks.example/T0/B0/X' } } }, /alerts\.slack\.webhookUrl = "<redacted>": must match pattern/],
-    ['remediation mode', { remediation: { mode: 'yes' } }, /remediation\.mode = "yes": one of "off", "dry-run", "kill"/],
+    [
+      'webhook not http(s)',
+      { alerts: { slack: { webhookUrl: 'ftp://hooks.example/T0/B0/X' } } },
+      /alerts\.slack\.webhookUrl = "<redacted>": must match pattern/,
+    ],
+    [
+      'remediation mode',
+      { remediation: { mode: 'yes' } },
+      /remediation\.mode = "yes": one of "off", "dry-run", "kill"/,
+    ],
     ['empty targets', { targets: [] }, /targets = \[\]: must NOT have fewer than 1 items/],
-    ['unreadable token file', { auth: { tokenFile: join(dir, 'missing') } }, /auth\.tokenFile = ".*missing": a readable file \(ENOENT\)/],
-    ['token with a space', { auth: { token: 'two words 0123456789abcdef' } }, /auth\.token = "<redacted>": a token of printable ASCII characters with no spaces/],
-    ['webhook over http to a remote host', { alerts: { slack: { webhookUrl: 'http://hooks.example/T0/B0/X' } } }, /alerts\.slack\.webhookUrl = "<redacted>": an https:\/\/ URL \(http:\/\/ only to a loopback host\); got http:\/\/ to hooks\.example/],
-    ['token file that is a device', { auth: { tokenFile: '/dev/zero' } }, /auth\.tokenFile = "\/dev\/zero": a regular file of at most 65536 bytes: not a regular file \(a character device\)/],
+    [
+      'unreadable token file',
+      { auth: { tokenFile: join(dir, 'missing') } },
+      /auth\.tokenFile = ".*missing": a readable file \(ENOENT\)/,
+    ],
+    [
+      'token with a space',
+      { auth: { token: 'two words 0123456789abcdef' } },
+      /auth\.token = "<redacted>": a token of printable ASCII characters with no spaces/,
+    ],
+    [
+      'webhook over http to a remote host',
+      { alerts: { slack: { webhookUrl: 'http://hooks.example/T0/B0/X' } } },
+      /alerts\.slack\.webhookUrl = "<redacted>": an https:\/\/ URL \(http:\/\/ only to a loopback host\); got http:\/\/ to hooks\.example/,
+    ],
+    [
+      'token file that is a device',
+      { auth: { tokenFile: '/dev/zero' } },
+      /auth\.tokenFile = "\/dev\/zero": a regular file of at most 65536 bytes: not a regular file \(a character device\)/,
+    ],
   ];
   for (const [name, data, expected] of rows) {
-    assert.throws(() => resolveConfig(data, 'x'), (err: unknown) => {
-      assert.ok(err instanceof ConfigError, name);
-      assert.match(err.message, expected, `${name}: ${err.message}`);
-      return true;
-    });
+    assert.throws(
+      () => resolveConfig(data, 'x'),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError, name);
+        assert.match(err.message, expected, `${name}: ${err.message}`);
+        return true;
+      },
+    );
   }
 });
 
 test('file problems: unreadable, not YAML, not a mapping; unknown FORKWATCH_* variables', (t) => {
   const dir = tempDir(t);
-  assert.throws(() => loadConfig({ file: join(dir, 'nope.yml'), env: {} }), /--config = ".*nope\.yml": cannot read the file/);
+  assert.throws(
+    () => loadConfig({ file: join(dir, 'nope.yml'), env: {} }),
+    /--config = ".*nope\.yml": cannot read the file/,
+  );
   writeFileSync(join(dir, 'bad.yml'), 'a: [1, 2\n');
   assert.throws(() => loadConfig({ file: join(dir, 'bad.yml'), env: {} }), /--config = ".*bad\.yml": not valid YAML/);
   writeFileSync(join(dir, 'list.yml'), '- 1\n- 2\n');
-  assert.throws(() => loadConfig({ file: join(dir, 'list.yml'), env: {} }), /\(top level\) = \[1,2\]: a mapping of keys to values/);
+  assert.throws(
+    () => loadConfig({ file: join(dir, 'list.yml'), env: {} }),
+    /\(top level\) = \[1,2\]: a mapping of keys to values/,
+  );
   writeFileSync(join(dir, 'empty.yml'), '');
-  assert.equal(loadConfig({ file: join(dir, 'empty.yml'), env: {} }).intervalMs, 15_000, 'an empty file is the defaults');
-  assert.throws(() => loadConfig({ env: { FORKWATCH_LISTEN_PROT: '1' } }), /FORKWATCH_LISTEN_PROT = "1": unknown environment variable; known: .*FORKWATCH_LISTEN_PORT/);
+  assert.equal(
+    loadConfig({ file: join(dir, 'empty.yml'), env: {} }).intervalMs,
+    15_000,
+    'an empty file is the defaults',
+  );
+  assert.throws(
+    () => loadConfig({ env: { FORKWATCH_LISTEN_PROT: '1' } }),
+    /FORKWATCH_LISTEN_PROT = "1": unknown environment variable; known: .*FORKWATCH_LISTEN_PORT/,
+  );
   assert.throws(() => loadConfig({ env: { FORKWATCH_TARGETS: '[{' } }), /FORKWATCH_TARGETS = "\[\{": valid JSON/);
 });
 
@@ -96,7 +157,9 @@ test('secrets come from files, are trimmed, and are redacted in the printed conf
   const dir = tempDir(t);
   writeFileSync(join(dir, 'token'), 'abcdefghijklmnopqrstuvwxyz\n', { mode: 0o600 });
   writeFileSync(join(dir, 'hook'), 'https://hooks.example/T000/B000/XXXX\n', { mode: 0o600 });
-  const c = loadConfig({ env: { FORKWATCH_AUTH_TOKEN_FILE: join(dir, 'token'), FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: join(dir, 'hook') } });
+  const c = loadConfig({
+    env: { FORKWATCH_AUTH_TOKEN_FILE: join(dir, 'token'), FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: join(dir, 'hook') },
+  });
   assert.equal(c.authToken, 'abcdefghijklmnopqrstuvwxyz');
   assert.equal(c.alerts.slack.webhookUrl, 'https://hooks.example/T000/B000/XXXX');
   const printed = JSON.stringify(redactConfig(c));
@@ -107,13 +170,35 @@ test('secrets come from files, are trimmed, and are redacted in the printed conf
 test('every schema leaf has exactly one environment variable', () => {
   const names = envVarNames();
   assert.equal(new Set(names).size, names.length);
-  for (const n of ['FORKWATCH_HUNG_AFTER', 'FORKWATCH_LISTEN_PORT', 'FORKWATCH_ALERTS_SLACK_WEBHOOK_URL', 'FORKWATCH_REMEDIATION_MODE', 'FORKWATCH_PROC_ROOT']) {
+  for (const n of [
+    'FORKWATCH_HUNG_AFTER',
+    'FORKWATCH_LISTEN_PORT',
+    'FORKWATCH_ALERTS_SLACK_WEBHOOK_URL',
+    'FORKWATCH_REMEDIATION_MODE',
+    'FORKWATCH_PROC_ROOT',
+  ]) {
     assert.ok(names.includes(n), n);
   }
 });
 
 test('durations: units, bare seconds, and what is not one', () => {
-  const rows: [unknown, number | null][] = [['500ms', 500], ['15s', 15_000], ['1.5s', 1500], ['5m', 300_000], ['4h', 14_400_000], ['30d', 2_592_000_000], [15, 15_000], [0, 0], ['15', null], ['-1s', null], ['1w', null], [-1, null], [Number.NaN, null], [null, null], ['1'.repeat(40) + 's', null]];
+  const rows: [unknown, number | null][] = [
+    ['500ms', 500],
+    ['15s', 15_000],
+    ['1.5s', 1500],
+    ['5m', 300_000],
+    ['4h', 14_400_000],
+    ['30d', 2_592_000_000],
+    [15, 15_000],
+    [0, 0],
+    ['15', null],
+    ['-1s', null],
+    ['1w', null],
+    [-1, null],
+    [Number.NaN, null],
+    [null, null],
+    ['1'.repeat(40) + 's', null],
+  ];
   for (const [input, ms] of rows) assert.equal(parseDuration(input), ms, String(input));
   assert.equal(formatDuration(3_600_000), '1h');
   assert.equal(formatDuration(1500), '1500ms');
@@ -121,10 +206,17 @@ test('durations: units, bare seconds, and what is not one', () => {
 
 test('forkwatch check-config: 0 and the effective config; 78 (EX_CONFIG) naming the key on a bad value', () => {
   const cli = [...CLI_ARGS, 'check-config', '--json'];
-  const out = execFileSync(process.execPath, cli, { encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_INTERVAL: '30s' } });
+  const out = execFileSync(process.execPath, cli, {
+    encoding: 'utf8',
+    env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_INTERVAL: '30s' },
+  });
   assert.equal((JSON.parse(out) as { intervalMs: number }).intervalMs, 30_000);
   try {
-    execFileSync(process.execPath, cli, { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_LISTEN_PORT: '99999' } });
+    execFileSync(process.execPath, cli, {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_LISTEN_PORT: '99999' },
+    });
     assert.fail('check-config accepted port 99999');
   } catch (err) {
     const e = err as { status: number; stderr: string };

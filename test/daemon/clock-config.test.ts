@@ -16,7 +16,7 @@ import { main as checkConfigMain } from '../../src/cli/check-config.js';
 
 const DAY = 86_400_000;
 
-test('defaults: retention at 03:17, audit at 04:23, no digest, the host\'s zone', () => {
+test("defaults: retention at 03:17, audit at 04:23, no digest, the host's zone", () => {
   const c = resolveConfig({});
   assert.deepEqual(c.schedules, { retention: '17 3 * * *', audit: '23 4 * * *', digest: null });
   assert.equal(c.timezone, Intl.DateTimeFormat().resolvedOptions().timeZone);
@@ -29,34 +29,56 @@ test('retention: the older duration spelling still sets how long; the object set
   assert.equal(both.retentionMs, 2 * DAY);
   assert.equal(both.schedules.retention, '0 */6 * * *');
   assert.equal(both.timezone, 'Europe/Paris');
-  const env = { FORKWATCH_RETENTION: '3d', FORKWATCH_RETENTION_SCHEDULE: '5 1 * * *', FORKWATCH_AUDIT_SCHEDULE: '*/10 * * * * *' };
+  const env = {
+    FORKWATCH_RETENTION: '3d',
+    FORKWATCH_RETENTION_SCHEDULE: '5 1 * * *',
+    FORKWATCH_AUDIT_SCHEDULE: '*/10 * * * * *',
+  };
   const fromEnv = loadConfig({ env });
   assert.equal(fromEnv.retentionMs, 3 * DAY);
   assert.deepEqual(fromEnv.schedules, { retention: '5 1 * * *', audit: '*/10 * * * * *', digest: null });
 });
 
 test('a digest needs a webhook (exit 78 naming alerts.slack.digest)', () => {
-  assert.throws(() => resolveConfig({ alerts: { slack: { digest: '0 9 * * 1-5' } } }), /alerts\.slack\.digest = "0 9 \* \* 1-5": a digest needs a Slack webhook/);
+  assert.throws(
+    () => resolveConfig({ alerts: { slack: { digest: '0 9 * * 1-5' } } }),
+    /alerts\.slack\.digest = "0 9 \* \* 1-5": a digest needs a Slack webhook/,
+  );
   const c = resolveConfig({ alerts: { slack: { digest: '0 9 * * 1-5', webhookUrl: 'http://127.0.0.1:9/hook' } } });
   assert.equal(c.schedules.digest, '0 9 * * 1-5');
 });
 
 const BAD: [string, string, RegExp][] = [
-  ['retention: { schedule: "61 * * * *" }', 'retention.schedule', /retention\.schedule = "61 \* \* \* \*": a cron expression/],
+  [
+    'retention: { schedule: "61 * * * *" }',
+    'retention.schedule',
+    /retention\.schedule = "61 \* \* \* \*": a cron expression/,
+  ],
   ['audit: { schedule: "every day" }', 'audit.schedule', /audit\.schedule = "every day": a cron expression/],
-  ['alerts: { slack: { webhookUrl: "http://127.0.0.1:9/h", digest: "0 25 * * *" } }', 'alerts.slack.digest', /alerts\.slack\.digest = "0 25 \* \* \*": a cron expression/],
+  [
+    'alerts: { slack: { webhookUrl: "http://127.0.0.1:9/h", digest: "0 25 * * *" } }',
+    'alerts.slack.digest',
+    /alerts\.slack\.digest = "0 25 \* \* \*": a cron expression/,
+  ],
   ['timezone: Mars/Olympus_Mons', 'timezone', /timezone = "Mars\/Olympus_Mons": an IANA time zone name/],
 ];
 
 /** `run` as a real process (its start-up refuses the config: the exit status is the point); check-config's main in-process (runMainHere), the good-schedules test below runs its process. */
-async function cli(t: import('node:test').TestContext, command: string, yaml: string): Promise<{ status: number | null; stderr: string }> {
+async function cli(
+  t: import('node:test').TestContext,
+  command: string,
+  yaml: string,
+): Promise<{ status: number | null; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-clock-config-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'forkwatch.yaml');
   writeFileSync(file, `stateDir: ${dir}/state\nlisten: { port: 0 }\n${yaml}\n`);
   if (command === 'check-config') return runMainHere(checkConfigMain, ['--config', file]);
   const r = spawnSync(process.execPath, [...CLI_ARGS, command, '--config', file], {
-    cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FORKWATCH_CONFIG: '' },
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, FORKWATCH_CONFIG: '' },
   });
   return { status: r.status, stderr: r.stderr };
 }
@@ -73,8 +95,15 @@ for (const [yaml, key, message] of BAD) {
 
 test('forkwatch check-config: good schedules pass and are shown', (t) => {
   const r = spawnSync(process.execPath, [...CLI_ARGS, 'check-config', '--json'], {
-    cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000,
-    env: { ...process.env, FORKWATCH_CONFIG: '', FORKWATCH_TIMEZONE: 'Europe/Paris', FORKWATCH_AUDIT_SCHEDULE: '0 4 * * 1' },
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: {
+      ...process.env,
+      FORKWATCH_CONFIG: '',
+      FORKWATCH_TIMEZONE: 'Europe/Paris',
+      FORKWATCH_AUDIT_SCHEDULE: '0 4 * * 1',
+    },
   });
   t.diagnostic(r.stderr);
   assert.equal(r.status, 0, r.stderr);

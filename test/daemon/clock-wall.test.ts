@@ -24,11 +24,17 @@ test('retention at start and at its time, the audit slot filled after start, in 
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-01-15T02:16:58Z') });
   t.after(() => mock.timers.reset());
   const prunes: string[] = [];
-  const store = { pruneResolved: (now: number) => (prunes.push(new Date(now).toISOString()), 0) } as unknown as IncidentStore;
+  const store = {
+    pruneResolved: (now: number) => (prunes.push(new Date(now).toISOString()), 0),
+  } as unknown as IncidentStore;
   const config = resolveConfig({ timezone: 'Europe/Paris', audit: { schedule: '*/2 * * * * *' } });
   const wall = createWallClock({ config, store, logger: pino({ level: 'silent' }) });
   t.after(() => wall.stop());
-  assert.deepEqual(wall.clock.describe().map((j) => j.name), ['audit'], 'a digest job without alerts.slack.digest');
+  assert.deepEqual(
+    wall.clock.describe().map((j) => j.name),
+    ['audit'],
+    'a digest job without alerts.slack.digest',
+  );
   wall.start();
   wall.start();
   assert.deepEqual(prunes, ['2026-01-15T02:16:58.000Z'], 'retention at start, once');
@@ -38,12 +44,19 @@ test('retention at start and at its time, the audit slot filled after start, in 
   wall.setAuditJob((at) => void audits.push(at.toISOString()));
   await advance(4000);
   assert.deepEqual(audits, ['2026-01-15T02:17:04.000Z', '2026-01-15T02:17:06.000Z']);
-  assert.deepEqual(prunes, ['2026-01-15T02:16:58.000Z', '2026-01-15T02:17:00.000Z'], 'retention: 03:17 Paris is 02:17Z in winter');
+  assert.deepEqual(
+    prunes,
+    ['2026-01-15T02:16:58.000Z', '2026-01-15T02:17:00.000Z'],
+    'retention: 03:17 Paris is 02:17Z in winter',
+  );
 });
 
 test('the digest job exists only with a schedule and a webhook', () => {
   const store = { pruneResolved: () => 0 } as unknown as IncidentStore;
   const config = resolveConfig({ alerts: { slack: { webhookUrl: 'http://127.0.0.1:9/hook', digest: '0 9 * * 1-5' } } });
   const wall = createWallClock({ config, store, logger: pino({ level: 'silent' }) });
-  assert.deepEqual(wall.clock.describe().map((j) => j.name), ['audit', 'digest']);
+  assert.deepEqual(
+    wall.clock.describe().map((j) => j.name),
+    ['audit', 'digest'],
+  );
 });

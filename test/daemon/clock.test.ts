@@ -82,7 +82,14 @@ test('a throwing job is logged with its name and keeps its schedule', async (t) 
   const log = capture();
   const clock = clockFor(t, 'UTC', log.logger);
   let calls = 0;
-  clock.add({ name: 'audit', schedule: '* * * * * *', run: () => { calls++; throw new Error('boom from the job'); } });
+  clock.add({
+    name: 'audit',
+    schedule: '* * * * * *',
+    run: () => {
+      calls++;
+      throw new Error('boom from the job');
+    },
+  });
   clock.add({ name: 'async-audit', schedule: '* * * * * *', run: async () => Promise.reject(new Error('async boom')) });
   clock.start();
   await advance(3000);
@@ -90,7 +97,10 @@ test('a throwing job is logged with its name and keeps its schedule', async (t) 
   assert.deepEqual(clock.counts('audit'), { runs: 3, failures: 3, skipped: 0 });
   assert.deepEqual(clock.counts('async-audit'), { runs: 3, failures: 3, skipped: 0 });
   const errors = log.lines().filter((l) => l.level === 50);
-  assert.ok(errors.some((l) => l.job === 'audit' && JSON.stringify(l.err).includes('boom from the job')), JSON.stringify(errors[0]));
+  assert.ok(
+    errors.some((l) => l.job === 'audit' && JSON.stringify(l.err).includes('boom from the job')),
+    JSON.stringify(errors[0]),
+  );
   assert.ok(errors.some((l) => l.job === 'async-audit' && JSON.stringify(l.err).includes('async boom')));
 });
 
@@ -106,7 +116,7 @@ test('start twice schedules once; stop removes every task from node-cron and not
   await advance(3000);
   assert.equal(calls, 3, 'a job scheduled twice runs twice a second');
   await clock.stop(0);
-  assert.equal(getTasks().size, before, 'the task stayed in node-cron\'s registry');
+  assert.equal(getTasks().size, before, "the task stayed in node-cron's registry");
   await advance(3000);
   assert.equal(calls, 3, 'fired after stop');
   assert.throws(() => clock.add({ name: 'retention', schedule: '* * * * *', run: () => undefined }), /already added/);
@@ -122,11 +132,15 @@ test('a job still running when it comes due again is skipped and counted, not ru
   clock.add({
     name: 'audit',
     schedule: '* * * * * *',
-    run: () => new Promise<void>((r) => {
-      concurrent++;
-      maxConcurrent = Math.max(maxConcurrent, concurrent);
-      release = () => { concurrent--; r(); };
-    }),
+    run: () =>
+      new Promise<void>((r) => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        release = () => {
+          concurrent--;
+          r();
+        };
+      }),
   });
   clock.start();
   await advance(3000);
@@ -136,6 +150,10 @@ test('a job still running when it comes due again is skipped and counted, not ru
   release();
   await settle();
   await advance(1000);
-  assert.deepEqual(clock.counts('audit'), { runs: 2, failures: 0, skipped: 2 }, 'did not run again once the first had finished');
+  assert.deepEqual(
+    clock.counts('audit'),
+    { runs: 2, failures: 0, skipped: 2 },
+    'did not run again once the first had finished',
+  );
   release();
 });

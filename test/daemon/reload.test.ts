@@ -21,16 +21,34 @@ import { createSystemdNotify } from '../../src/daemon/systemd-notify.js';
 import type { ExtensionContext } from '../../src/extension/context.js';
 import type { TickSummary } from '../../src/extension/daemon-view.js';
 
-const BASE = { targets: [{ name: 'jenkins', pid: 1 }], stateDir: '/var/lib/forkwatch', listen: { host: '127.0.0.1', port: 9710 } };
+const BASE = {
+  targets: [{ name: 'jenkins', pid: 1 }],
+  stateDir: '/var/lib/forkwatch',
+  listen: { host: '127.0.0.1', port: 9710 },
+};
 const cfg = (extra: Record<string, unknown> = {}) => resolveConfig({ ...BASE, ...extra }, 'test', {});
 
 test('planReload: live keys are taken, restart-only keys keep their running value and are reported by their file key', () => {
   const started = cfg();
   const running = { ...started };
-  const next = cfg({ hungAfter: '5m', interval: '30s', listen: { host: '0.0.0.0', port: 9711 }, stateDir: '/srv/fw', capture: { timeout: '20s', enabled: false } });
+  const next = cfg({
+    hungAfter: '5m',
+    interval: '30s',
+    listen: { host: '0.0.0.0', port: 9711 },
+    stateDir: '/srv/fw',
+    capture: { timeout: '20s', enabled: false },
+  });
   const plan = planReload(started, running, next);
   assert.deepEqual(plan.restartNeeded.map((r) => r.key).sort(), ['capture.timeout', 'listen', 'stateDir']);
-  assert.deepEqual(plan.restartNeeded.find((r) => r.key === 'listen'), { key: 'listen', running: { host: '127.0.0.1', port: 9710 }, requested: { host: '0.0.0.0', port: 9711 }, why: 'the server is bound once' });
+  assert.deepEqual(
+    plan.restartNeeded.find((r) => r.key === 'listen'),
+    {
+      key: 'listen',
+      running: { host: '127.0.0.1', port: 9710 },
+      requested: { host: '0.0.0.0', port: 9711 },
+      why: 'the server is bound once',
+    },
+  );
   assert.equal(plan.config.hungAfterMs, 300_000);
   assert.equal(plan.config.intervalMs, 30_000);
   assert.deepEqual(plan.config.listen, running.listen);
@@ -41,8 +59,15 @@ test('planReload: live keys are taken, restart-only keys keep their running valu
 });
 
 test('planReload: the same file again changes nothing and needs no restart', () => {
-  const started = cfg({ targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war' }], redact: { patterns: ['token=\\S+'] } });
-  const plan = planReload(started, { ...started }, cfg({ targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war' }], redact: { patterns: ['token=\\S+'] } }));
+  const started = cfg({
+    targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war' }],
+    redact: { patterns: ['token=\\S+'] },
+  });
+  const plan = planReload(
+    started,
+    { ...started },
+    cfg({ targets: [{ name: 'jenkins', cmdline: 'jenkins\\.war' }], redact: { patterns: ['token=\\S+'] } }),
+  );
   assert.deepEqual(plan.restartNeeded, []);
   assert.deepEqual(plan.changed, []);
 });
@@ -57,7 +82,10 @@ test('planReload: a changed regex counts as a change (compared by source)', () =
 test('planReload: a new auth token is restart-only and never shown', () => {
   const started = cfg({ auth: { token: 'old-token-0123456789abcdef' } });
   const plan = planReload(started, { ...started }, cfg({ auth: { token: 'new-token-0123456789abcdef' } }));
-  assert.deepEqual(plan.restartNeeded.map((r) => [r.key, r.running, r.requested]), [['auth', '<token>', '<token>']]);
+  assert.deepEqual(
+    plan.restartNeeded.map((r) => [r.key, r.running, r.requested]),
+    [['auth', '<token>', '<token>']],
+  );
   assert.equal(plan.config.authToken, 'old-token-0123456789abcdef');
   assert.ok(!JSON.stringify(plan.restartNeeded).includes('token-0123'));
 });
@@ -68,8 +96,20 @@ test('planReload: a new webhook URL is live while the sinks stay the same; addin
   const live = planReload(started, { ...started }, cfg(slack('https://hooks.slack.com/services/T0/B0/bbbb')));
   assert.deepEqual(live.restartNeeded, []);
   assert.equal(live.config.alerts.slack.webhookUrl, 'https://hooks.slack.com/services/T0/B0/bbbb');
-  const added = planReload(started, { ...started }, cfg({ alerts: { slack: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/bbbb' }, alertmanager: { urls: ['http://am:9093'] } } }));
-  assert.deepEqual(added.restartNeeded.map((r) => [r.key, r.running, r.requested]), [['alerts (sinks)', ['slack'], ['slack', 'alertmanager']]]);
+  const added = planReload(
+    started,
+    { ...started },
+    cfg({
+      alerts: {
+        slack: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/bbbb' },
+        alertmanager: { urls: ['http://am:9093'] },
+      },
+    }),
+  );
+  assert.deepEqual(
+    added.restartNeeded.map((r) => [r.key, r.running, r.requested]),
+    [['alerts (sinks)', ['slack'], ['slack', 'alertmanager']]],
+  );
   assert.equal(added.config.alerts, started.alerts, 'alert settings kept whole');
 });
 
@@ -77,7 +117,11 @@ test('planReload: restart-only keys are compared with the config the daemon star
   const started = cfg();
   const first = planReload(started, { ...started }, cfg({ listen: { host: '127.0.0.1', port: 9711 } }));
   const second = planReload(started, first.config, cfg({ listen: { host: '127.0.0.1', port: 9711 }, hungAfter: '2m' }));
-  assert.deepEqual(second.restartNeeded.map((r) => r.key), ['listen'], 'still pending a restart');
+  assert.deepEqual(
+    second.restartNeeded.map((r) => r.key),
+    ['listen'],
+    'still pending a restart',
+  );
   const back = planReload(started, second.config, cfg());
   assert.deepEqual(back.restartNeeded, [], 'back to the running value: nothing pending');
 });
@@ -96,7 +140,10 @@ test('the tick chain takes a new interval with one timer: many setIntervalMs cal
   for (let i = 0; i < 100; i++) s.setIntervalMs(100);
   await new Promise((r) => setTimeout(r, 1000));
   await s.stop(1000);
-  assert.ok(at[1]! - at[0]! < 300, `the second tick ~100 ms after the first, not at the old 400: ${at[1]! - at[0]!} ms`);
+  assert.ok(
+    at[1]! - at[0]! < 300,
+    `the second tick ~100 ms after the first, not at the old 400: ${at[1]! - at[0]!} ms`,
+  );
   assert.ok(ticks >= 6 && ticks <= 12, `about 10 ticks in 1 s at 100 ms (two chains would give ~20): ${ticks}`);
   const after = ticks;
   await new Promise((r) => setTimeout(r, 300));
@@ -118,9 +165,11 @@ test('systemd: RELOADING=1 with MONOTONIC_USEC then READY=1 around a reload, onl
   assert.equal(existsSync(log), false, 'not ready yet: nothing sent');
   const ctx = { config: { targets: [{ name: 'j' }] }, logger: { info() {}, warn() {} } } as unknown as ExtensionContext;
   await ext.afterTick!({ ok: true } as TickSummary, ctx);
-  await assert.rejects(ext.aroundReload(async () => {
-    throw new Error('refused');
-  }));
+  await assert.rejects(
+    ext.aroundReload(async () => {
+      throw new Error('refused');
+    }),
+  );
   const lines = readFileSync(log, 'utf8').trim().split('\n');
   assert.equal(lines[0]?.startsWith('--ready --pid=4242'), true);
   assert.match(lines[1] ?? '', /^--pid=4242 RELOADING=1 MONOTONIC_USEC=[0-9]+$/);
@@ -137,7 +186,10 @@ test('reloads never overlap: a burst of requests during a reload folds into exac
   const started = resolveConfig({ ...BASE, stateDir: dir }, file, {});
   const logger = silentLogger();
   let reconfigured = 0;
-  const daemon = { context: { config: started, matcher: loadMatcher(started, logger) }, reconfigure: async () => void (reconfigured += 1) } as unknown as Daemon;
+  const daemon = {
+    context: { config: started, matcher: loadMatcher(started, logger) },
+    reconfigure: async () => void (reconfigured += 1),
+  } as unknown as Daemon;
   let active = 0;
   let maxActive = 0;
   let open!: () => void;

@@ -19,12 +19,19 @@ export interface DemoRun {
 /** detached: in its own process group, so a signal can reach the group as a terminal's Ctrl-C does. */
 export function startDemo(args: string[], env: NodeJS.ProcessEnv = process.env, detached = false): DemoRun {
   if (!existsSync(DIST_CLI)) throw new Error(`${DIST_CLI} is missing: npm run build first`);
-  const proc = spawn(process.execPath, [DIST_CLI, 'demo', ...args], { cwd: REPO_ROOT, env: { ...env, FORKWATCH_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const proc = spawn(process.execPath, [DIST_CLI, 'demo', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...env, FORKWATCH_CONFIG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
+  });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('close', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('close', (code, signal) => r({ code, signal })),
+  );
   return { proc, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -44,7 +51,10 @@ export function startedByDemo(stdout: string): { pids: number[]; dir: string | n
     ...[...stdout.matchAll(/forked child (\d+)/g)].map((m) => Number(m[1])),
   ];
   // mkdtemp's six characters end the name: the reproducer's binary inside it is forkwatch-demo-reproducer.
-  const dir = /^cleaned up: .*, removed (\S+)$/m.exec(stdout)?.[1] ?? /(\/(?:[^\s/]+\/)*?forkwatch-demo-[A-Za-z0-9]{6})(?=[\s/]|$)/m.exec(stdout)?.[1] ?? null;
+  const dir =
+    /^cleaned up: .*, removed (\S+)$/m.exec(stdout)?.[1] ??
+    /(\/(?:[^\s/]+\/)*?forkwatch-demo-[A-Za-z0-9]{6})(?=[\s/]|$)/m.exec(stdout)?.[1] ??
+    null;
   return { pids, dir, marker: dir ? dir.slice(dir.lastIndexOf('/') + 1) : null };
 }
 

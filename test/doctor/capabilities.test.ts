@@ -4,14 +4,21 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStatus } from '../../src/proc/parse/status.js';
-import { missingCaps, parsePprivEffective, parsePtraceScope, pprivVerdict, yamaVerdict } from '../../src/doctor/capabilities.js';
+import {
+  missingCaps,
+  parsePprivEffective,
+  parsePtraceScope,
+  pprivVerdict,
+  yamaVerdict,
+} from '../../src/doctor/capabilities.js';
 import { linuxPrivilegeChecks } from '../../src/doctor/privileges.js';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/doctor/fixtures');
 const parseCapEff = (text: string) => parseStatus(text).capEff;
 const parseEffectiveUid = (text: string) => parseStatus(text).effectiveUid;
-const status = (capEff: string, uid = 65534) => `Name:\tnode\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\nCapBnd:\t000001ffffffffff\n`;
+const status = (capEff: string, uid = 65534) =>
+  `Name:\tnode\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\nCapBnd:\t000001ffffffffff\n`;
 
 test('CapEff decoded: bit 19 is CAP_SYS_PTRACE, bit 2 CAP_DAC_READ_SEARCH', () => {
   assert.deepEqual(missingCaps(parseCapEff(status('0000000000000000'))!), ['CAP_DAC_READ_SEARCH', 'CAP_SYS_PTRACE']);

@@ -5,7 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/native-build.js';
 
-const cli = (args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'dist/cli/index.js'), ...args], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [join(REPO_ROOT, 'dist/cli/index.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH },
+  });
 
 test('forkwatch doctor: in the usage, --help, a bad option', () => {
   assert.match(cli(['--help']).stdout, /^ {2}doctor {8}check this host/m);

@@ -29,13 +29,32 @@ test('checklist: one line per check, the fix under each failed one; JSON keeps e
 });
 
 function report(over: Partial<ScanReport>): ScanReport {
-  return { at: 0, host: 'h', targets: [], missingTargets: [], children: [], stats: {} as ScanReport['stats'], warnings: [], ...over };
+  return {
+    at: 0,
+    host: 'h',
+    targets: [],
+    missingTargets: [],
+    children: [],
+    stats: {} as ScanReport['stats'],
+    warnings: [],
+    ...over,
+  };
 }
 
 test('targets: found with its user, syscall readable or not (with the fix), missing ones warned', () => {
   const process = { pid: 42, uid: 0 } as ScanReport['targets'][number]['process'];
-  const lines = targetChecks(report({ targets: [{ name: 'jenkins', process, user: 'root' }], missingTargets: ['agent'] }), () => null);
-  assert.deepEqual(lines.map((l) => [l.check, l.status]), [['target agent', 'warn'], ['target jenkins', 'ok'], ['syscall jenkins', 'fail']]);
+  const lines = targetChecks(
+    report({ targets: [{ name: 'jenkins', process, user: 'root' }], missingTargets: ['agent'] }),
+    () => null,
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.check, l.status]),
+    [
+      ['target agent', 'warn'],
+      ['target jenkins', 'ok'],
+      ['syscall jenkins', 'fail'],
+    ],
+  );
   assert.match(lines[1]!.detail, /pid 42, user root/);
   assert.match(lines[2]!.fix!, /CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH/);
   const readable = targetChecks(report({ targets: [{ name: 'jenkins', process, user: null }] }), () => '202 0x1 0x2');
@@ -44,11 +63,14 @@ test('targets: found with its user, syscall readable or not (with the fix), miss
   assert.equal(targetChecks(new Error('boom'))[0]!.status, 'unknown');
 });
 
-test('node flags: ok with the launcher\'s flags; the installed unit read otherwise; skip when neither', () => {
+test("node flags: ok with the launcher's flags; the installed unit read otherwise; skip when neither", () => {
   const base = { nodeVersion: '20.11.0', nodeOptions: undefined, unit: null };
   assert.equal(nodeFlagChecks({ ...base, execArgv: DAEMON_NODE_FLAGS })[1]!.status, 'ok');
   assert.equal(nodeFlagChecks({ ...base, execArgv: [] })[1]!.status, 'skip');
-  const unit = (flags: readonly string[]) => ({ path: '/etc/systemd/system/forkwatch.service', text: `[Service]\nExecStart=/usr/bin/node ${flags.join(' ')} /opt/forkwatch/dist/cli/index.js run\n` });
+  const unit = (flags: readonly string[]) => ({
+    path: '/etc/systemd/system/forkwatch.service',
+    text: `[Service]\nExecStart=/usr/bin/node ${flags.join(' ')} /opt/forkwatch/dist/cli/index.js run\n`,
+  });
   assert.equal(nodeFlagChecks({ ...base, execArgv: [], unit: unit(DAEMON_NODE_FLAGS) })[1]!.status, 'ok');
   const partial = nodeFlagChecks({ ...base, execArgv: [], unit: unit(DAEMON_NODE_FLAGS.slice(1)) })[1]!;
   assert.equal(partial.status, 'warn');

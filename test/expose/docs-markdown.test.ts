@@ -14,10 +14,14 @@ test('heading ids are GitHub slugs of the heading text, duplicates suffixed', ()
     ['Secrets forkwatch holds', 'secrets-forkwatch-holds'],
     ['State is private, whatever the umask', 'state-is-private-whatever-the-umask'],
     ['snake_case and-dash', 'snake_case-and-dash'],
-  ]) assert.equal(githubSlug(text!), slug);
+  ])
+    assert.equal(githubSlug(text!), slug);
   const r = render('# A\n## Metric names (`src/expose/metrics.ts` implements them)\n## A\n### A\n');
   assert.deepEqual(r.ids, ['a', 'metric-names-srcexposemetricsts-implements-them', 'a-1', 'a-2']);
-  assert.match(r.html, /<h2 id="metric-names-srcexposemetricsts-implements-them"><a class="anchor" href="#metric-names-srcexposemetricsts-implements-them">Metric names \(<code>src\/expose\/metrics.ts<\/code> implements them\)<\/a><\/h2>/);
+  assert.match(
+    r.html,
+    /<h2 id="metric-names-srcexposemetricsts-implements-them"><a class="anchor" href="#metric-names-srcexposemetricsts-implements-them">Metric names \(<code>src\/expose\/metrics.ts<\/code> implements them\)<\/a><\/h2>/,
+  );
   assert.equal(r.title, 'A');
 });
 
@@ -86,14 +90,27 @@ test('blocks: paragraphs, fenced code kept verbatim, nested and ordered lists, t
   const { html } = render(md);
   assert.match(html, /<p>One line\nand the next.<\/p>/);
   assert.match(html, /<pre><code class="language-sh"> {2}indented # not a heading\na \| b<\/code><\/pre>/);
-  assert.match(html, /<ol><li>first<ul><li>nested <em>em<\/em><\/li>\n<li>nested two<\/li><\/ul><\/li>\n<li>second\ncontinued<\/li><\/ol>/);
-  assert.match(html, /<table><thead><tr><th>a<\/th><th>b<\/th><\/tr><\/thead><tbody>\n<tr><td><code>x\|y<\/code><\/td><td>2<\/td><\/tr>/);
+  assert.match(
+    html,
+    /<ol><li>first<ul><li>nested <em>em<\/em><\/li>\n<li>nested two<\/li><\/ul><\/li>\n<li>second\ncontinued<\/li><\/ol>/,
+  );
+  assert.match(
+    html,
+    /<table><thead><tr><th>a<\/th><th>b<\/th><\/tr><\/thead><tbody>\n<tr><td><code>x\|y<\/code><\/td><td>2<\/td><\/tr>/,
+  );
   assert.match(html, /<blockquote><p>quoted<\/p><\/blockquote>/);
   assert.doesNotMatch(html, /<h\d/);
 });
 
 test('pathological input renders in linear time (no regex backtracks on long runs)', () => {
-  const nasty = ['['.repeat(50_000), '`'.repeat(50_000), '*'.repeat(50_000), '| a '.repeat(10_000), '#'.repeat(50_000) + ' x', '-'.repeat(50_000)].join('\n\n');
+  const nasty = [
+    '['.repeat(50_000),
+    '`'.repeat(50_000),
+    '*'.repeat(50_000),
+    '| a '.repeat(10_000),
+    '#'.repeat(50_000) + ' x',
+    '-'.repeat(50_000),
+  ].join('\n\n');
   const { value: r, ms } = cpuMs(() => render(nasty));
   assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms of CPU`);
   assert.ok(r.html.length > 0);

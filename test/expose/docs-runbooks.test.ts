@@ -36,7 +36,11 @@ async function startBuiltDaemon(dir: string): Promise<Daemon> {
   const config = writeDaemonConfig(dir, { listen: { host: '127.0.0.1', port } });
   const log = openSync(join(dir, 'daemon.log'), 'a');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FORKWATCH_')));
-  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'run', '--config', config], { cwd: dir, stdio: ['ignore', log, log], env: { ...env, NODE_OPTIONS: '' } });
+  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'run', '--config', config], {
+    cwd: dir,
+    stdio: ['ignore', log, log],
+    env: { ...env, NODE_OPTIONS: '' },
+  });
   closeSync(log);
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const base = `http://127.0.0.1:${port}`;
@@ -46,12 +50,20 @@ async function startBuiltDaemon(dir: string): Promise<Daemon> {
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`forkwatch run exited ${proc.exitCode}: ${readFileSync(join(dir, 'daemon.log'), 'utf8').slice(-2000)}`);
-    const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    if (proc.exitCode !== null)
+      throw new Error(
+        `forkwatch run exited ${proc.exitCode}: ${readFileSync(join(dir, 'daemon.log'), 'utf8').slice(-2000)}`,
+      );
+    const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { base, hostPort: `127.0.0.1:${port}`, stop };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`forkwatch run not healthy within 30 s: ${readFileSync(join(dir, 'daemon.log'), 'utf8').slice(-2000)}`);
+      throw new Error(
+        `forkwatch run not healthy within 30 s: ${readFileSync(join(dir, 'daemon.log'), 'utf8').slice(-2000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -67,7 +79,10 @@ function filesUnder(rel: string): string[] {
 function deployDocLinks(): { where: string; url: string }[] {
   const out: { where: string; url: string }[] = [];
   for (const f of filesUnder('deploy')) {
-    for (const m of readFileSync(join(REPO_ROOT, f), 'utf8').matchAll(/https?:\/\/(?:\{\{ \$labels\.instance \}\}|\$\{instance\}|[A-Za-z0-9.:[\]-]+)\/docs\/[^\s"'<>]*/g)) out.push({ where: f, url: m[0] });
+    for (const m of readFileSync(join(REPO_ROOT, f), 'utf8').matchAll(
+      /https?:\/\/(?:\{\{ \$labels\.instance \}\}|\$\{instance\}|[A-Za-z0-9.:[\]-]+)\/docs\/[^\s"'<>]*/g,
+    ))
+      out.push({ where: f, url: m[0] });
   }
   return out;
 }
@@ -77,7 +92,9 @@ function deployDocLinks(): { where: string; url: string }[] {
  * (unit, SMF), or a promtool test's rendered instance (ciN:9710); anything else is a link to somewhere else: a failure.
  */
 function aimAt(url: string, hostPort: string): string {
-  const m = /^http:\/\/(\{\{ \$labels\.instance \}\}|\$\{instance\}|localhost:9710|ci[0-9]:9710)(\/docs\/.*)$/.exec(url);
+  const m = /^http:\/\/(\{\{ \$labels\.instance \}\}|\$\{instance\}|localhost:9710|ci[0-9]:9710)(\/docs\/.*)$/.exec(
+    url,
+  );
   assert.ok(m, `${url}: not a link to the scraped forkwatch's /docs`);
   return `http://${hostPort}${m[2]}`;
 }
@@ -110,9 +127,19 @@ test('every runbook_url and /docs link of deploy/ resolves on the running daemon
   t.after(() => d.stop());
 
   const rules = ruleRunbookUrls();
-  assert.ok(rules.length >= 7 && rules.every((r) => r.url.includes('{{ $labels.instance }}')), 'every rule links the scraped instance');
-  const links = [...rules.map((r) => ({ where: `rule ${r.alert}`, url: r.url })), ...deployDocLinks().filter((l) => !l.where.endsWith('.rules.yml'))];
-  for (const kind of ['systemd', 'smf', 'grafana', 'kubernetes']) assert.ok(links.some((l) => l.where.startsWith(`deploy/${kind}/`)), `a /docs link in deploy/${kind}`);
+  assert.ok(
+    rules.length >= 7 && rules.every((r) => r.url.includes('{{ $labels.instance }}')),
+    'every rule links the scraped instance',
+  );
+  const links = [
+    ...rules.map((r) => ({ where: `rule ${r.alert}`, url: r.url })),
+    ...deployDocLinks().filter((l) => !l.where.endsWith('.rules.yml')),
+  ];
+  for (const kind of ['systemd', 'smf', 'grafana', 'kubernetes'])
+    assert.ok(
+      links.some((l) => l.where.startsWith(`deploy/${kind}/`)),
+      `a /docs link in deploy/${kind}`,
+    );
   assert.ok(links.length >= 25, `only ${links.length} links`);
   for (const { where, url } of links) {
     const target = aimAt(url, d.hostPort);
@@ -140,12 +167,21 @@ test('over real HTTP: an un-normalized ../ path is 404, /docs is rate-limited li
   const d = await startBuiltDaemon(dir);
   t.after(() => d.stop());
   const port = Number(d.hostPort.split(':')[1]);
-  for (const path of ['/docs/../../etc/passwd', '/docs/..%2F..%2Fetc%2Fpasswd', '/docs/../package.json', '/docs/%2e%2e/%2e%2e/etc/passwd']) {
+  for (const path of [
+    '/docs/../../etc/passwd',
+    '/docs/..%2F..%2Fetc%2Fpasswd',
+    '/docs/../package.json',
+    '/docs/%2e%2e/%2e%2e/etc/passwd',
+  ]) {
     const answer = await rawGet(port, path);
     assert.match(answer, /^HTTP\/1\.1 404 /, `${path}: ${answer.slice(0, 200)}`);
     assert.doesNotMatch(answer, /root:x:0|"name": "forkwatch"/, path);
   }
-  const statuses = await Promise.all(Array.from({ length: GET_RATE_LIMIT.max + 10 }, () => fetch(`${d.base}/docs/operations`).then(async (r) => (await r.arrayBuffer(), r.status))));
+  const statuses = await Promise.all(
+    Array.from({ length: GET_RATE_LIMIT.max + 10 }, () =>
+      fetch(`${d.base}/docs/operations`).then(async (r) => (await r.arrayBuffer(), r.status)),
+    ),
+  );
   assert.ok(statuses.includes(429), `no 429 among ${statuses.join(',')}`);
   assert.ok(statuses.includes(200));
 });

@@ -20,7 +20,9 @@ import { ruleRunbookUrls } from '../deploy/support.js';
 import { fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
-const DOCS = readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort();
+const DOCS = readdirSync(join(REPO_ROOT, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .sort();
 
 async function setup(t: import('node:test').TestContext) {
   const s = tempStore();
@@ -63,9 +65,15 @@ test('GET /docs/ (and /docs) lists every doc with its title, links each, and poi
     assertSecurityHeaders(res, url);
     for (const f of DOCS) {
       const name = f.replace(/\.md$/, '');
-      const title = (/^#\s+(.+)$/m.exec(readFileSync(join(REPO_ROOT, 'docs', f), 'utf8'))?.[1]?.trim() ?? name).replace(/`/g, '');
+      const title = (/^#\s+(.+)$/m.exec(readFileSync(join(REPO_ROOT, 'docs', f), 'utf8'))?.[1]?.trim() ?? name).replace(
+        /`/g,
+        '',
+      );
       assert.ok(res.body.includes(`<a href="/docs/${name}">`), `${url} links ${name}`);
-      assert.ok(res.body.includes(title.replace(/&/g, '&amp;').replace(/'/g, '&#39;').replace(/</g, '&lt;')), `${url} shows the title of ${f}: ${title}`);
+      assert.ok(
+        res.body.includes(title.replace(/&/g, '&amp;').replace(/'/g, '&#39;').replace(/</g, '&lt;')),
+        `${url} shows the title of ${f}: ${title}`,
+      );
     }
     assert.ok(res.body.includes('href="/docs/operations#alert-runbook"'));
   }
@@ -111,7 +119,11 @@ test('every doc renders, and every link between the docs lands on an id that exi
 test('raw Markdown: ?raw or Accept: text/markdown gives the file itself; a browser Accept gets HTML', async (t) => {
   const app = await setup(t);
   const file = readFileSync(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
-  for (const req of [{ url: '/docs/operations.md?raw' }, { url: '/docs/operations?raw=1' }, { url: '/docs/operations.md', headers: { accept: 'text/markdown' } }]) {
+  for (const req of [
+    { url: '/docs/operations.md?raw' },
+    { url: '/docs/operations?raw=1' },
+    { url: '/docs/operations.md', headers: { accept: 'text/markdown' } },
+  ]) {
     const res = await app.inject(req);
     assert.equal(res.statusCode, 200, req.url);
     assert.match(res.headers['content-type'] as string, /^text\/markdown; charset=utf-8/);
@@ -119,7 +131,10 @@ test('raw Markdown: ?raw or Accept: text/markdown gives the file itself; a brows
     assertSecurityHeaders(res, req.url);
     assert.match(String(res.headers.vary), /Accept/);
   }
-  const html = await app.inject({ url: '/docs/operations.md', headers: { accept: 'text/html,application/xhtml+xml,text/markdown;q=0.1,*/*;q=0.8' } });
+  const html = await app.inject({
+    url: '/docs/operations.md',
+    headers: { accept: 'text/html,application/xhtml+xml,text/markdown;q=0.1,*/*;q=0.8' },
+  });
   assert.match(html.headers['content-type'] as string, /^text\/html/);
 });
 
@@ -171,7 +186,10 @@ test('a foreign Host is refused with 421 on /docs; loopback names pass', async (
 test('a docs folder elsewhere: only regular NAME.md files are served, symlinks and other names are not, HTML in them is escaped', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-docs-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'evil.md'), '# Evil <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n[x](javascript:alert`1`)\n');
+  writeFileSync(
+    join(dir, 'evil.md'),
+    '# Evil <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n[x](javascript:alert`1`)\n',
+  );
   writeFileSync(join(dir, 'notes.txt'), 'not markdown');
   writeFileSync(join(dir, '.hidden.md'), '# hidden');
   mkdirSync(join(dir, 'sub.md'));
@@ -185,7 +203,14 @@ test('a docs folder elsewhere: only regular NAME.md files are served, symlinks a
   assert.equal(res.statusCode, 200);
   assert.doesNotMatch(res.body, /<script>alert|<img|href="javascript/);
   assert.match(res.body, /<title>Evil &lt;script&gt;alert\(1\)&lt;\/script&gt; — forkwatch docs<\/title>/);
-  for (const url of ['/docs/passwd', '/docs/passwd.md', '/docs/notes.txt', '/docs/notes', '/docs/.hidden', '/docs/sub']) {
+  for (const url of [
+    '/docs/passwd',
+    '/docs/passwd.md',
+    '/docs/notes.txt',
+    '/docs/notes',
+    '/docs/.hidden',
+    '/docs/sub',
+  ]) {
     assert.equal((await app.inject(url)).statusCode, 404, url);
   }
   assert.deepEqual([...listDocs(join(dir, 'missing')).keys()], [], 'no docs folder: nothing served, no throw');

@@ -39,7 +39,12 @@ export function proc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo 
   };
 }
 
-export function child(pid: number, cls: ChildReport['classification'] = 'never-execed', overdue = true, targetPid = 100): ChildReport {
+export function child(
+  pid: number,
+  cls: ChildReport['classification'] = 'never-execed',
+  overdue = true,
+  targetPid = 100,
+): ChildReport {
   const p = proc(pid, { ppid: targetPid, comm: 'SCM polling f' });
   return {
     target: { name: 'jenkins', pid: targetPid, startTimeMs: TARGET_START + targetPid },
@@ -59,13 +64,22 @@ export function report(children: ChildReport[], at = Date.now()): ScanReport {
     targets: [{ name: 'jenkins', process: proc(100, { threads: 40 }), user: 'jenkins' }],
     missingTargets: [],
     children,
-    stats: { source: 'procfs', processesRead: children.length + 1, vanished: 0, permissionDenied: 0, malformed: 0, durationMs: 1 },
+    stats: {
+      source: 'procfs',
+      processesRead: children.length + 1,
+      vanished: 0,
+      permissionDenied: 0,
+      malformed: 0,
+      durationMs: 1,
+    },
     warnings: [],
   };
 }
 
 /** A scanner returning whatever the test puts in `next` (or throwing `error`). */
-export function fakeScanner(initial: ScanReport): ScannerPort & { next: ScanReport; error: Error | null; calls: number } {
+export function fakeScanner(
+  initial: ScanReport,
+): ScannerPort & { next: ScanReport; error: Error | null; calls: number } {
   const s = {
     next: initial,
     error: null as Error | null,
@@ -79,10 +93,22 @@ export function fakeScanner(initial: ScanReport): ScannerPort & { next: ScanRepo
   return s;
 }
 
-export const DEADLOCK_FRAMES = ['__lll_lock_wait', 'pthread_mutex_lock', 'take_held_lock_in_child', 'atfork_child_handler', 'fork'];
+export const DEADLOCK_FRAMES = [
+  '__lll_lock_wait',
+  'pthread_mutex_lock',
+  'take_held_lock_in_child',
+  'atfork_child_handler',
+  'fork',
+];
 
 export function stack(frames: string[]): ParsedStack {
-  const threads: Thread[] = [{ tid: 1, name: null, frames: frames.map((fn) => ({ fn, normalized: fn, module: null, offset: null, address: null })) }];
+  const threads: Thread[] = [
+    {
+      tid: 1,
+      name: null,
+      frames: frames.map((fn) => ({ fn, normalized: fn, module: null, offset: null, address: null })),
+    },
+  ];
   return { format: 'eu-stack', pid: 1, threads, warnings: [], raw: frames.map((f, i) => `#${i} 0x0 ${f}`).join('\n') };
 }
 
@@ -104,7 +130,10 @@ export function captureOf(s: Suspect, frames: string[] | null): CaptureResult {
 }
 
 /** Evidence: the stack each pid "has" (null: capture fails), blocked verdict per pid. */
-export function fakeEvidence(stacks: Map<number, string[] | null>, blocked = new Set<number>()): EvidencePort & { calls: Suspect[]; captured: Set<string>; error: Error | null } {
+export function fakeEvidence(
+  stacks: Map<number, string[] | null>,
+  blocked = new Set<number>(),
+): EvidencePort & { calls: Suspect[]; captured: Set<string>; error: Error | null } {
   const e = {
     calls: [] as Suspect[],
     captured: new Set<string>(),
@@ -120,8 +149,23 @@ export function fakeEvidence(stacks: Map<number, string[] | null>, blocked = new
         pid: s.pid,
         startTimeMs: s.startTimeMs,
         gone: false,
-        kernel: { at: Date.now(), pid: s.pid, state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x1 0x80 0x2 0x0 0x0 0x0 0x7ff 0x7ff', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 3, nonvoluntaryCtxtSwitches: 1, cpuTimeMs: 0 },
-        blocked: { blocked: isBlocked, reasons: [isBlocked ? 'unchanged over 2 samples' : '1 sample(s): at least 2 needed'] },
+        kernel: {
+          at: Date.now(),
+          pid: s.pid,
+          state: 'S',
+          threads: 1,
+          wchan: 'futex_do_wait',
+          syscall: '202 0x1 0x80 0x2 0x0 0x0 0x0 0x7ff 0x7ff',
+          syscallNr: 202,
+          futexWaitPrivate: true,
+          voluntaryCtxtSwitches: 3,
+          nonvoluntaryCtxtSwitches: 1,
+          cpuTimeMs: 0,
+        },
+        blocked: {
+          blocked: isBlocked,
+          reasons: [isBlocked ? 'unchanged over 2 samples' : '1 sample(s): at least 2 needed'],
+        },
         capture: fresh ? captureOf(s, stacks.get(s.pid) ?? null) : null,
         freshCapture: fresh,
         forkingThread: { tid: s.ppid + 1, name: 'SCM polling f', wchan: 'pipe_read', jenkinsJob: null },
@@ -148,16 +192,39 @@ export function fakeMatcher(): MatchPort {
   return {
     signatures: () => [SIGNATURE],
     parse: (text) => {
-      const frames = text.split('\n').map((l) => /^#\d+\s+0x[0-9a-f]+\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => Boolean(x));
+      const frames = text
+        .split('\n')
+        .map((l) => /^#\d+\s+0x[0-9a-f]+\s+(\S+)/.exec(l)?.[1])
+        .filter((x): x is string => Boolean(x));
       const st = stack(frames);
-      return { ...st, raw: text, warnings: frames.length === 0 ? ['stack format not recognised'] : [], format: frames.length ? 'eu-stack' : 'unknown', threads: frames.length ? st.threads : [] };
+      return {
+        ...st,
+        raw: text,
+        warnings: frames.length === 0 ? ['stack format not recognised'] : [],
+        format: frames.length ? 'eu-stack' : 'unknown',
+        threads: frames.length ? st.threads : [],
+      };
     },
     match: (threads): MatchResult => {
       const names = threads[0]?.frames.map((f) => f.normalized) ?? [];
       const hit = names.includes('pthread_mutex_lock') && names.includes('fork');
       return {
         matches: hit
-          ? [{ signatureId: SIGNATURE.id, title: SIGNATURE.title, severity: 'critical', version: '1', source: 'test', generic: false, rule: 'rule 1', threadIndex: 0, tid: 1, frameIndexes: [1, 4], frames: ['pthread_mutex_lock', 'fork'] }]
+          ? [
+              {
+                signatureId: SIGNATURE.id,
+                title: SIGNATURE.title,
+                severity: 'critical',
+                version: '1',
+                source: 'test',
+                generic: false,
+                rule: 'rule 1',
+                threadIndex: 0,
+                tid: 1,
+                frameIndexes: [1, 4],
+                frames: ['pthread_mutex_lock', 'fork'],
+              },
+            ]
           : [],
         fingerprint: names.slice(0, 3).join('|'),
         deadlock: hit,
@@ -167,7 +234,10 @@ export function fakeMatcher(): MatchPort {
 }
 
 export function testConfig(over: Record<string, unknown> = {}): Config {
-  return resolveConfig({ interval: '1s', hungAfter: '1s', targets: [{ name: 'jenkins', cmdline: 'jenkins' }], ...over }, 'test');
+  return resolveConfig(
+    { interval: '1s', hungAfter: '1s', targets: [{ name: 'jenkins', cmdline: 'jenkins' }], ...over },
+    'test',
+  );
 }
 
 export function tempStore(sinks: string[] = []): { store: IncidentStore; dir: string; cleanup(): void } {

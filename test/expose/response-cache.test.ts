@@ -5,7 +5,13 @@ import { createResponseCache } from '../../src/expose/response-cache.js';
 test('a kept answer serves while its version holds and it is young; a new version, age or a running tick (null) drops it', () => {
   let now = 1000;
   let version: string | null = 'tick1 0';
-  const cache = createResponseCache({ maxAgeMs: 1000, maxEntries: 2, maxBytes: 1024, version: () => version, now: () => now });
+  const cache = createResponseCache({
+    maxAgeMs: 1000,
+    maxEntries: 2,
+    maxBytes: 1024,
+    version: () => version,
+    now: () => now,
+  });
   const body = Buffer.from('{"items":[]}');
   cache.put('p /api/v1/incidents', body);
   assert.equal(cache.get('p /api/v1/incidents'), body);

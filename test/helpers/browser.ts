@@ -18,11 +18,22 @@ export const VIEWPORTS = {
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`required tool "chromium" is not installed at ${CHROMIUM_PATH}; .ci/run installs it (apt-get install chromium)`);
+    throw new Error(
+      `required tool "chromium" is not installed at ${CHROMIUM_PATH}; .ci/run installs it (apt-get install chromium)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 60_000,
   });
 }

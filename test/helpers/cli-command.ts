@@ -49,8 +49,14 @@ export async function runMainHere(
   let stdout = '';
   let stderr = '';
   process.env = { ...saved, FORKWATCH_CONFIG: '', NODE_OPTIONS: '', ...env };
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    (stdout += String(chunk)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    (stderr += String(chunk)),
+    true
+  )) as typeof process.stderr.write;
   try {
     const status = await main(argv);
     return { status, stdout, stderr };

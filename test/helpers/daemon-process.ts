@@ -46,7 +46,8 @@ function parseLogLines(text: string): Record<string, unknown>[] {
 function findApiUrl(logs: Record<string, unknown>[]): string | null {
   for (const rec of logs) {
     const listen = rec.listen as { host: string; port: number } | undefined;
-    if (listen && typeof rec.msg === 'string' && rec.msg.startsWith('forkwatch API on')) return `http://${listen.host}:${listen.port}`;
+    if (listen && typeof rec.msg === 'string' && rec.msg.startsWith('forkwatch API on'))
+      return `http://${listen.host}:${listen.port}`;
   }
   return null;
 }
@@ -63,14 +64,22 @@ async function answersHealthz(url: string): Promise<boolean> {
  * Starts `forkwatch run --config configPath`, output appended to logFile; waits until it is ready (30 s, else kills it and throws).
  * node runs with the daemon's flags (src/daemon/node-flags.ts), as every launcher starts it, unless told otherwise.
  */
-export async function runDaemon(configPath: string, logFile: string, opts: { nodeFlags?: readonly string[] } = {}): Promise<DaemonProcess> {
+export async function runDaemon(
+  configPath: string,
+  logFile: string,
+  opts: { nodeFlags?: readonly string[] } = {},
+): Promise<DaemonProcess> {
   const fd = openSync(logFile, 'a');
   const from = fstatSync(fd).size;
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...CLI_ARGS, 'run', '--config', configPath], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', fd, fd],
-    env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
-  });
+  const proc = spawn(
+    process.execPath,
+    [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...CLI_ARGS, 'run', '--config', configPath],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
+    },
+  );
   closeSync(fd);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const gone = () => proc.exitCode !== null || proc.signalCode !== null;
@@ -82,7 +91,8 @@ export async function runDaemon(configPath: string, logFile: string, opts: { nod
   };
   const deadline = Date.now() + READY_MS;
   for (;;) {
-    if (gone()) throw new Error(`forkwatch run exited with ${proc.exitCode ?? proc.signalCode}: ${output().slice(-2000)}`);
+    if (gone())
+      throw new Error(`forkwatch run exited with ${proc.exitCode ?? proc.signalCode}: ${output().slice(-2000)}`);
     const url = findApiUrl(logs());
     if (url && (await answersHealthz(url))) return { pid: proc.pid!, url, logFile, logs, exited, kill };
     if (Date.now() > deadline) {
@@ -96,18 +106,29 @@ export async function runDaemon(configPath: string, logFile: string, opts: { nod
 /** Writes dir/forkwatch.json (JSON is YAML): state in dir/state, API on 127.0.0.1 (port 0: any free one), JSON logs at info; the overrides on top. Returns its path. */
 export function writeDaemonConfig(dir: string, config: Record<string, unknown>): string {
   const file = join(dir, 'forkwatch.json');
-  writeFileSync(file, JSON.stringify({
-    stateDir: join(dir, 'state'),
-    listen: { host: '127.0.0.1', port: 0 },
-    log: { level: 'info', pretty: false },
-    ...config,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      stateDir: join(dir, 'state'),
+      listen: { host: '127.0.0.1', port: 0 },
+      log: { level: 'info', pretty: false },
+      ...config,
+    }),
+  );
   return file;
 }
 
 /** writeDaemonConfig with a port chosen up front and a publicUrl (alert links), then runDaemon logging to dir/logName. */
-export async function startDaemonProcess(dir: string, config: Record<string, unknown>, logName = 'daemon.log'): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  dir: string,
+  config: Record<string, unknown>,
+  logName = 'daemon.log',
+): Promise<DaemonProcess> {
   const port = await freePort();
-  const file = writeDaemonConfig(dir, { listen: { host: '127.0.0.1', port }, publicUrl: 'https://forkwatch.example.org', ...config });
+  const file = writeDaemonConfig(dir, {
+    listen: { host: '127.0.0.1', port },
+    publicUrl: 'https://forkwatch.example.org',
+    ...config,
+  });
   return runDaemon(file, join(dir, logName));
 }

@@ -33,9 +33,7 @@ export interface Deadlocker {
 }
 
 export function deadlockerBinary(stripped = false): string {
-  return stripped
-    ? buildNative('deadlocker', { flags: ['-s'], variant: 'stripped' })
-    : buildNative('deadlocker');
+  return stripped ? buildNative('deadlocker', { flags: ['-s'], variant: 'stripped' }) : buildNative('deadlocker');
 }
 
 export async function startDeadlocker(opts: DeadlockerOptions = {}): Promise<Deadlocker> {
@@ -71,7 +69,9 @@ export async function startDeadlocker(opts: DeadlockerOptions = {}): Promise<Dea
       if (stopped) return;
       stopped = true;
       for (const c of children) killQuietly(c.pid);
-      const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+      const exited = new Promise<void>((r) =>
+        proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r()),
+      );
       killQuietly(proc.pid!);
       await exited;
     },

@@ -56,8 +56,30 @@ export interface FakeProcess {
 
 export function statLine(p: FakeProcess): string {
   const f = [
-    p.pid, `(${p.comm ?? 'java'})`, p.state ?? 'S', p.ppid ?? 1, p.pid, p.pid, 0, -1, 4194304, 0, 0, 0, 0,
-    p.utime ?? 0, p.stime ?? 0, 0, 0, 20, 0, p.threads ?? 1, 0, p.startTicks ?? 100, 1000000, 100,
+    p.pid,
+    `(${p.comm ?? 'java'})`,
+    p.state ?? 'S',
+    p.ppid ?? 1,
+    p.pid,
+    p.pid,
+    0,
+    -1,
+    4194304,
+    0,
+    0,
+    0,
+    0,
+    p.utime ?? 0,
+    p.stime ?? 0,
+    0,
+    0,
+    20,
+    0,
+    p.threads ?? 1,
+    0,
+    p.startTicks ?? 100,
+    1000000,
+    100,
   ];
   return `${f.join(' ')} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`;
 }
@@ -170,7 +192,8 @@ export function createFakeProc(opts: FakeProcOptions = {}): FakeProc {
       return path;
     },
     add,
-    set: (p) => add({ utime: 3, stime: 2, uid: 0, wchan: 'futex_do_wait', syscall: FUTEX_WAIT_LINE, startTicks: 1000, ...p }),
+    set: (p) =>
+      add({ utime: 3, stime: 2, uid: 0, wchan: 'futex_do_wait', syscall: FUTEX_WAIT_LINE, startTicks: 1000, ...p }),
     remove(pid) {
       const ppid = procs.get(pid)?.ppid ?? 1;
       procs.delete(pid);

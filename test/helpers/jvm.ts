@@ -49,7 +49,9 @@ export function compileForkDeadlock(): string {
   return dir;
 }
 
-export async function startForkDeadlockJvm(opts: { threadNames?: string[]; armed?: boolean } = {}): Promise<ForkDeadlockJvm> {
+export async function startForkDeadlockJvm(
+  opts: { threadNames?: string[]; armed?: boolean } = {},
+): Promise<ForkDeadlockJvm> {
   requireTool('java', ['-version']);
   const classDir = compileForkDeadlock();
   const preload = buildNative('atfork-preload', { shared: true });
@@ -76,8 +78,10 @@ export async function startForkDeadlockJvm(opts: { threadNames?: string[]; armed
     for (;;) {
       const hit = lines.find(pred);
       if (hit) return hit;
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`JVM exited (${proc.exitCode ?? proc.signalCode})`);
-      if (Date.now() > deadline) throw new Error(`JVM line not seen within ${timeoutMs} ms; got: ${JSON.stringify(lines)}`);
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`JVM exited (${proc.exitCode ?? proc.signalCode})`);
+      if (Date.now() > deadline)
+        throw new Error(`JVM line not seen within ${timeoutMs} ms; got: ${JSON.stringify(lines)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -95,7 +99,8 @@ export async function startForkDeadlockJvm(opts: { threadNames?: string[]; armed
       for (;;) {
         const hung = findNeverExecedChildren(pid).filter((c) => [202, 98].includes(readSyscallNr(c) ?? -1));
         if (hung.length >= count) return hung;
-        if (Date.now() > deadline) throw new Error(`only ${hung.length} of ${count} hung children after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`only ${hung.length} of ${count} hung children after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -104,7 +109,9 @@ export async function startForkDeadlockJvm(opts: { threadNames?: string[]; armed
       if (stopped) return;
       stopped = true;
       for (const c of childrenOf(pid)) killQuietly(c);
-      const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+      const exited = new Promise<void>((r) =>
+        proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r()),
+      );
       killQuietly(pid);
       await exited;
     },

@@ -18,13 +18,24 @@ const OUT_DIR = join(REPO_ROOT, '.tmp/native');
  */
 export function buildNative(name: string, opts: { shared?: boolean; flags?: string[]; variant?: string } = {}): string {
   const src = join(NATIVE_DIR, `${name}.c`);
-  const flags = ['-g', '-O1', '-pthread', '-Wall', '-Wextra', ...(opts.shared ? ['-shared', '-fPIC'] : []), ...(opts.flags ?? [])];
+  const flags = [
+    '-g',
+    '-O1',
+    '-pthread',
+    '-Wall',
+    '-Wextra',
+    ...(opts.shared ? ['-shared', '-fPIC'] : []),
+    ...(opts.flags ?? []),
+  ];
   const hash = createHash('sha256').update(readFileSync(src)).update(flags.join(' ')).digest('hex').slice(0, 12);
   const out = join(OUT_DIR, `${name}${opts.variant ? `-${opts.variant}` : ''}-${hash}${opts.shared ? '.so' : ''}`);
   if (existsSync(out)) return out;
   mkdirSync(OUT_DIR, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync('gcc', [...flags, '-o', tmp, src, ...(opts.shared ? ['-ldl'] : [])], { stdio: 'pipe', timeout: 120_000 });
+  execFileSync('gcc', [...flags, '-o', tmp, src, ...(opts.shared ? ['-ldl'] : [])], {
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
   renameSync(tmp, out);
   return out;
 }

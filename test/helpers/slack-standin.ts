@@ -29,7 +29,12 @@ export interface RecordedRequest {
 
 export interface SlackPayload {
   text?: string;
-  blocks?: { type: string; text?: { type: string; text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[];
+  blocks?: {
+    type: string;
+    text?: { type: string; text: string };
+    fields?: { text: string }[];
+    elements?: { text: string }[];
+  }[];
 }
 
 export interface SlackStandin {
@@ -60,7 +65,15 @@ export async function startSlackStandin(opts: { port?: number; reply?: StandinRe
       const body = Buffer.concat(chunks).toString('utf8');
       const reply = queue.shift() ?? fallback;
       const json = parseJson(body);
-      const rec: RecordedRequest = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json, reply: reply.kind };
+      const rec: RecordedRequest = {
+        at: Date.now(),
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        reply: reply.kind,
+      };
       requests.push(rec);
       for (const w of waiters.splice(0)) w();
       if (reply.kind === 'hang') return;
@@ -70,7 +83,10 @@ export async function startSlackStandin(opts: { port?: number; reply?: StandinRe
       }
       if (reply.kind === 'status') {
         rec.reply = reply.status;
-        res.writeHead(reply.status, { 'content-type': 'text/plain', ...(reply.retryAfter ? { 'retry-after': reply.retryAfter } : {}) });
+        res.writeHead(reply.status, {
+          'content-type': 'text/plain',
+          ...(reply.retryAfter ? { 'retry-after': reply.retryAfter } : {}),
+        });
         res.end(reply.body ?? '');
         return;
       }
@@ -99,7 +115,8 @@ export async function startSlackStandin(opts: { port?: number; reply?: StandinRe
       const deadline = Date.now() + timeoutMs;
       while (requests.length < n) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`slack stand-in: ${requests.length} requests after ${timeoutMs} ms, wanted ${n}`);
+        if (left <= 0)
+          throw new Error(`slack stand-in: ${requests.length} requests after ${timeoutMs} ms, wanted ${n}`);
         await new Promise<void>((r) => {
           const t = setTimeout(r, left);
           waiters.push(() => (clearTimeout(t), r()));
@@ -132,7 +149,8 @@ function validateLikeSlack(path: string, p: SlackPayload | null): { status: numb
   if (blocks.length > 50) return { status: 400, body: 'invalid_blocks' };
   for (const b of blocks) {
     if (b.type === 'section' && b.text && b.text.text.length > 3000) return { status: 400, body: 'invalid_blocks' };
-    if (b.type === 'section' && b.fields && (b.fields.length > 10 || b.fields.some((f) => f.text.length > 2000))) return { status: 400, body: 'invalid_blocks' };
+    if (b.type === 'section' && b.fields && (b.fields.length > 10 || b.fields.some((f) => f.text.length > 2000)))
+      return { status: 400, body: 'invalid_blocks' };
     if (b.type === 'header' && b.text && b.text.text.length > 150) return { status: 400, body: 'invalid_blocks' };
   }
   return null;

@@ -25,7 +25,10 @@ export function parseTxtar(text: string): { comment: string; files: TxtarFile[] 
     if (!cur) return;
     const noEol = cur.name.endsWith(' [noeol]');
     const body = cur.lines.join('\n');
-    files.push({ name: noEol ? cur.name.slice(0, -' [noeol]'.length) : cur.name, data: noEol ? body.replace(/\n$/, '') : body });
+    files.push({
+      name: noEol ? cur.name.slice(0, -' [noeol]'.length) : cur.name,
+      data: noEol ? body.replace(/\n$/, '') : body,
+    });
   };
   for (const line of lines) {
     const m = HEADER.exec(line);

@@ -8,7 +8,18 @@
  * Node: no cp, chmod or setpriv needed to stage.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './native-build.js';
@@ -21,8 +32,14 @@ export const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups']
 /** Whether nobody may read every path (checked by a child running as nobody; the caller must be root to switch). */
 export function nobodyCanRead(paths: string[]): boolean {
   if (process.getuid?.() !== 0) return false;
-  const probe = 'const fs = require("node:fs"); for (const p of process.argv.slice(1)) fs.accessSync(p, fs.constants.R_OK);';
-  const r = spawnSync(process.execPath, ['-e', probe, ...paths], { cwd: '/', uid: NOBODY_UID, gid: NOGROUP_GID, timeout: 30_000 });
+  const probe =
+    'const fs = require("node:fs"); for (const p of process.argv.slice(1)) fs.accessSync(p, fs.constants.R_OK);';
+  const r = spawnSync(process.execPath, ['-e', probe, ...paths], {
+    cwd: '/',
+    uid: NOBODY_UID,
+    gid: NOGROUP_GID,
+    timeout: 30_000,
+  });
   return r.status === 0;
 }
 

@@ -43,14 +43,28 @@ test('kill -9 while Slack fails: after restart the alert is delivered exactly on
   await until(() => slack.requests.some((r) => r.reply === 200), 20_000, 'delivery after restart');
   // Give a duplicate every chance to show up: several poll intervals and ticks.
   await new Promise((r) => setTimeout(r, 3000));
-  const opened = slack.requests.slice(failed).filter((r) => r.reply === 200 && r.json?.text?.includes(`child pid ${hungPid} `));
+  const opened = slack.requests
+    .slice(failed)
+    .filter((r) => r.reply === 200 && r.json?.text?.includes(`child pid ${hungPid} `));
   assert.equal(opened.length, 1, `delivered ${opened.length} times after the restart`);
   const res = await fetch(`${second.url}/api/v1/notifications`);
-  const body = (await res.json()) as { items: { state: string }[]; stats: { sink: string; pending: number; dead: number }[] };
+  const body = (await res.json()) as {
+    items: { state: string }[];
+    stats: { sink: string; pending: number; dead: number }[];
+  };
   assert.equal(res.status, 200);
   assert.deepEqual(body.items, [], 'nothing pending or dead-lettered');
-  assert.deepEqual(body.stats.map((s) => [s.sink, s.pending, s.dead]), [['slack', 0, 0]]);
+  assert.deepEqual(
+    body.stats.map((s) => [s.sink, s.pending, s.dead]),
+    [['slack', 0, 0]],
+  );
   assert.ok(!JSON.stringify(body).includes(slack.url.split('/').pop()!));
-  const incidents = (await (await fetch(`${second.url}/api/v1/incidents?state=open`)).json()) as { items: { childPid: number }[] };
-  assert.equal(incidents.items.filter((i) => i.childPid === hungPid).length, 1, 'one incident for the child across the restart');
+  const incidents = (await (await fetch(`${second.url}/api/v1/incidents?state=open`)).json()) as {
+    items: { childPid: number }[];
+  };
+  assert.equal(
+    incidents.items.filter((i) => i.childPid === hungPid).length,
+    1,
+    'one incident for the child across the restart',
+  );
 });

@@ -43,15 +43,25 @@ test('first hung child to a recorded Slack message within hungAfter + interval +
   assert.ok(startedAt !== null);
   // The hung child's message: the fork-risk audit's warning about the deadlocker (sent once, when the
   // daemon first audits it) may come before it and is not what is measured.
-  const msg = await waitFor("the hung child's Slack message", async () => slack.requests.find((r) => r.json?.text?.includes(`child pid ${hungPid} `)), 20_000, 20);
+  const msg = await waitFor(
+    "the hung child's Slack message",
+    async () => slack.requests.find((r) => r.json?.text?.includes(`child pid ${hungPid} `)),
+    20_000,
+    20,
+  );
   const latency = msg!.at - startedAt;
   // The Slack sink posts at most one message a second (Slack's limit per webhook, src/alert/slack.ts):
   // when the audit's warning went out less than a second before, the incident's message waited for it.
   const previous = slack.requests.filter((r) => r !== msg && r.at <= msg!.at).at(-1);
   const paced = previous !== undefined && msg!.at - previous.at < SLACK_MIN_INTERVAL_MS + 250;
   const budget = HUNG_AFTER_MS + INTERVAL_MS + 2000 + (paced ? SLACK_MIN_INTERVAL_MS : 0);
-  process.stdout.write(`# e2e: hung child ${hungPid} started -> Slack message in ${latency} ms (budget ${budget} ms${paced ? ', paced behind the warning' : ''})\n`);
+  process.stdout.write(
+    `# e2e: hung child ${hungPid} started -> Slack message in ${latency} ms (budget ${budget} ms${paced ? ', paced behind the warning' : ''})\n`,
+  );
   assert.ok(latency <= budget, `Slack message ${latency} ms after the hung child started (budget ${budget} ms)`);
   assert.match(msg!.json!.text!, new RegExp(`child pid ${hungPid} of deadlocker \\(pid ${d.pid}\\)`));
-  assert.ok(!readFileSync(daemon.logFile, 'utf8').includes(slack.url.split('/').pop()!), 'webhook URL in the daemon log');
+  assert.ok(
+    !readFileSync(daemon.logFile, 'utf8').includes(slack.url.split('/').pop()!),
+    'webhook URL in the daemon log',
+  );
 });

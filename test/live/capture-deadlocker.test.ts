@@ -60,7 +60,10 @@ async function assertUnharmed(pid: number, was: Health, what: string, r: Capture
     await new Promise((res) => setTimeout(res, wait));
     const now = health(pid);
     assert.equal(now.startTicks, was.startTicks, `${what}: same process`);
-    assert.ok(now.state !== 'T' && now.state !== 't', `${what}: not stopped (state ${now.state}); ${JSON.stringify(r.targetAfter)}`);
+    assert.ok(
+      now.state !== 'T' && now.state !== 't',
+      `${what}: not stopped (state ${now.state}); ${JSON.stringify(r.targetAfter)}`,
+    );
     assert.equal(now.tracerPid, 0, `${what}: not traced`);
   }
   assert.equal(r.targetAfter?.sameProcess, true, `${what}: the capture verified it`);
@@ -68,7 +71,11 @@ async function assertUnharmed(pid: number, was: Health, what: string, r: Capture
 
 function capture(role: Role | number, backend: CaptureBackend, timeoutMs = 10_000): Promise<CaptureResult> {
   const pid = typeof role === 'number' ? role : d.pidsOf(role)[0]!;
-  return captureStack({ pid, startTimeMs: readStartTimeMs('/proc', pid)! }, backend, { procRoot: '/proc', timeoutMs, maxOutputBytes: 1 << 20 });
+  return captureStack({ pid, startTimeMs: readStartTimeMs('/proc', pid)! }, backend, {
+    procRoot: '/proc',
+    timeoutMs,
+    maxOutputBytes: 1 << 20,
+  });
 }
 
 test('eu-stack and gdb are detected (pstack/gstack where installed), in the configured order', () => {
@@ -83,7 +90,13 @@ test('kernel evidence: the hung child is provably blocked over two samples; no d
   await new Promise((r) => setTimeout(r, 300));
   const second = roles.map((r) => readKernelEvidence(d.pidsOf(r)[0]!, { procRoot: '/proc' })!);
   const verdicts = roles.map((r, i) => [r, assessProvablyBlocked([first[i]!, second[i]!]).blocked]);
-  assert.deepEqual(verdicts, [['hung', true], ['busy', false], ['sleeper', false], ['accepter', false], ['exec', false]]);
+  assert.deepEqual(verdicts, [
+    ['hung', true],
+    ['busy', false],
+    ['sleeper', false],
+    ['accepter', false],
+    ['exec', false],
+  ]);
   assert.equal(first[0]!.wchan, 'futex_do_wait');
   assert.equal(first[0]!.threads, 1);
   assert.equal(first[0]!.futexWaitPrivate, true);
@@ -98,16 +111,20 @@ test('every installed backend captures the hung child: atfork frames, the glibc-
     assert.equal(r.ok, true, `${b.name}: ${r.reason}`);
     assert.equal(r.outcome, 'ok');
     const fns = r.stack!.threads.flatMap((t) => t.frames.map((f) => f.normalized ?? ''));
-    for (const fn of ['take_held_lock_in_child', 'atfork_child_handler']) assert.ok(fns.includes(fn), `${b.name}: ${fn} in ${fns.join(' < ')}`);
+    for (const fn of ['take_held_lock_in_child', 'atfork_child_handler'])
+      assert.ok(fns.includes(fn), `${b.name}: ${fn} in ${fns.join(' < ')}`);
     const m = matchSignatures(r.stack!.threads, LIBRARY.signatures);
     assert.equal(m.deadlock, true, `${b.name}: ${JSON.stringify(m.matches)}`);
-    assert.ok(m.matches.some((x) => x.signatureId === 'glibc-atfork-child-lock'), `${b.name}: ${m.matches.map((x) => x.signatureId).join()}`);
+    assert.ok(
+      m.matches.some((x) => x.signatureId === 'glibc-atfork-child-lock'),
+      `${b.name}: ${m.matches.map((x) => x.signatureId).join()}`,
+    );
     await assertUnharmed(pid, was, b.name, r);
     assert.equal(health(pid).syscall, '202', `${b.name}: still in its futex wait`);
   }
 });
 
-test('decoys (busy, sleeper, accepter, exec\'d) give no deadlock signature; the zombie is not attached', async () => {
+test("decoys (busy, sleeper, accepter, exec'd) give no deadlock signature; the zombie is not attached", async () => {
   for (const b of backends) {
     for (const role of ['busy', 'sleeper', 'accepter', 'exec'] as const) {
       const pid = d.pidsOf(role)[0]!;
@@ -130,7 +147,10 @@ test('decoys (busy, sleeper, accepter, exec\'d) give no deadlock signature; the 
 // stop has it resumed by the kernel. The first needs forkwatch's SIGCONT, the second nothing.
 for (const variant of ['attach-only', 'wait-for-stop'] as const) {
   test(`a fake debugger (${variant}) killed at the timeout: same process, not stopped, not traced afterwards`, async (t) => {
-    const slow = buildNative('slow-tracer', variant === 'wait-for-stop' ? { flags: ['-DWAIT_FOR_STOP'], variant: 'wait' } : {});
+    const slow = buildNative(
+      'slow-tracer',
+      variant === 'wait-for-stop' ? { flags: ['-DWAIT_FOR_STOP'], variant: 'wait' } : {},
+    );
     const pid = d.pidsOf('hung')[1]!;
     const was = health(pid);
     const r = await capture(pid, { name: 'gdb', path: slow, format: 'gdb' }, 300);
@@ -139,7 +159,10 @@ for (const variant of ['attach-only', 'wait-for-stop'] as const) {
     t.diagnostic(`targetAfter: ${JSON.stringify(r.targetAfter)}`);
     if (variant === 'attach-only') {
       // The kernel detached the tracee when the tracer died, but the attach's SIGSTOP was still to come: harm we undo.
-      assert.ok(r.targetAfter!.repaired.some((x) => x.startsWith('SIGCONT')), JSON.stringify(r.targetAfter));
+      assert.ok(
+        r.targetAfter!.repaired.some((x) => x.startsWith('SIGCONT')),
+        JSON.stringify(r.targetAfter),
+      );
       assert.match(r.reason!, /target repaired: SIGCONT/);
     }
     await assertUnharmed(pid, was, variant, r);
@@ -158,7 +181,9 @@ test('real gdb and eu-stack killed mid-capture by tiny timeouts: the target is n
         const was = health(target);
         const r = await capture(target, b, timeoutMs);
         assert.ok(r.ok || r.timedOut || r.failed, 'data, not a throw');
-        seen.push(`${b.name}/${timeoutMs}ms/${target === pid ? 'hung' : 'sleeper'}: ${r.outcome}${r.targetAfter?.repaired.length ? ` +${r.targetAfter.repaired.join(',')}` : ''}`);
+        seen.push(
+          `${b.name}/${timeoutMs}ms/${target === pid ? 'hung' : 'sleeper'}: ${r.outcome}${r.targetAfter?.repaired.length ? ` +${r.targetAfter.repaired.join(',')}` : ''}`,
+        );
         await assertUnharmed(target, was, `${b.name} timeout ${timeoutMs} ms on ${target}`, r);
       }
     }
@@ -174,7 +199,10 @@ test('a real ptrace refusal (the tool run as nobody, without capabilities) is "r
   for (const b of backends.filter((x) => x.name === 'eu-stack' || x.name === 'gdb')) {
     // A test-only wrapper: forkwatch itself never runs a shell.
     const wrapper = join(dir, b.name);
-    writeFileSync(wrapper, `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all ${b.path} "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all ${b.path} "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
     const was = health(pid);
     const r = await capture(pid, { ...b, path: wrapper });

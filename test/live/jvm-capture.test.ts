@@ -39,10 +39,14 @@ const suspect = (pid: number): Suspect => ({ pid, startTimeMs: readStartTimeMs('
 function state(pid: number): { start: string; state: string; tracer: string } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { start: f[19]!, state: f[0]!, tracer: /^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]! };
+  return {
+    start: f[19]!,
+    state: f[0]!,
+    tracer: /^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!,
+  };
 }
 
-test('the hung children have the JVM\'s image, and the forking thread\'s name as comm', () => {
+test("the hung children have the JVM's image, and the forking thread's name as comm", () => {
   assert.equal(hung.length, 3);
   assert.deepEqual(
     hung.map((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim()),
@@ -59,11 +63,18 @@ test('every installed backend captures each hung child: preload atfork frames un
       const r = await captureStack(suspect(pid), b, { procRoot: '/proc', timeoutMs: 10_000, maxOutputBytes: 1 << 20 });
       assert.equal(r.ok, true, `${b.name} ${pid}: ${r.reason}`);
       const fns = r.stack!.threads.flatMap((t) => t.frames.map((f) => f.normalized ?? ''));
-      for (const fn of ['forkwatch_preload_take_lock', 'forkwatch_preload_atfork_child', 'Java_java_lang_ProcessImpl_forkAndExec']) {
+      for (const fn of [
+        'forkwatch_preload_take_lock',
+        'forkwatch_preload_atfork_child',
+        'Java_java_lang_ProcessImpl_forkAndExec',
+      ]) {
         assert.ok(fns.includes(fn), `${b.name}: ${fn} in ${fns.slice(0, 10).join(' < ')}`);
       }
       const m = matchSignatures(r.stack!.threads, lib.signatures);
-      assert.ok(m.matches.some((x) => x.signatureId === 'glibc-atfork-child-lock'), `${b.name}: ${m.matches.map((x) => x.signatureId).join()}`);
+      assert.ok(
+        m.matches.some((x) => x.signatureId === 'glibc-atfork-child-lock'),
+        `${b.name}: ${m.matches.map((x) => x.signatureId).join()}`,
+      );
       assert.equal(m.deadlock, true);
       const now = state(pid);
       assert.equal(now.start, was.start);
@@ -113,7 +124,7 @@ test('capturer with a thread dump: Java thread name and Jenkins job of each fork
   }
 });
 
-test('killing a hung child makes its thread\'s ProcessBuilder.start() return (what remediation relies on)', async () => {
+test("killing a hung child makes its thread's ProcessBuilder.start() return (what remediation relies on)", async () => {
   process.kill(hung[0]!, 'SIGKILL');
   const line = await jvm.waitForLine((l) => l.kind === 'started', 20_000);
   assert.equal(line.fields[0], 'SCM polling for demo-job');

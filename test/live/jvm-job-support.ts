@@ -10,10 +10,16 @@ export const WAIT_MS = 90_000;
 
 /** The stand-in Jenkins with its Jenkins-like thread names plus one unique to this test process (so the daemon watches only this JVM). */
 export async function startJvm(marker: string): Promise<ForkDeadlockJvm> {
-  return startForkDeadlockJvm({ threadNames: ['SCM polling for demo-job', `SCM polling for ${marker}-${process.pid}`] });
+  return startForkDeadlockJvm({
+    threadNames: ['SCM polling for demo-job', `SCM polling for ${marker}-${process.pid}`],
+  });
 }
 
-export async function startDaemonFor(dir: string, jvm: ForkDeadlockJvm, config: Record<string, unknown>): Promise<DaemonProcess> {
+export async function startDaemonFor(
+  dir: string,
+  jvm: ForkDeadlockJvm,
+  config: Record<string, unknown>,
+): Promise<DaemonProcess> {
   return startDaemonProcess(dir, {
     targets: [{ name: 'jenkins', cmdline: `ForkDeadlock ${jvm.threadNames.map(escapeRegex).join(' ')}$` }],
     hungAfter: '2s',

@@ -13,7 +13,16 @@ import { createMetrics } from '../../src/extension/metrics.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createStatusPage } from '../../src/page/extension.js';
 import { launchChromium, watchPage, VIEWPORTS } from '../helpers/browser.js';
-import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../expose/fakes.js';
+import {
+  DEADLOCK_FRAMES,
+  child,
+  fakeEvidence,
+  fakeMatcher,
+  fakeScanner,
+  report,
+  tempStore,
+  testConfig,
+} from '../expose/fakes.js';
 
 const TOKEN = 'page-client-test-token-0123456789';
 /** A hostile frame name in the captured stack. */
@@ -26,16 +35,28 @@ async function startServer(t: import('node:test').TestContext) {
   const fakeKill: DaemonExtension = {
     name: 'fake-kill',
     routes: (app, ctx) =>
-      void app.post<{ Params: { id: string } }>('/api/v1/incidents/:id/kill', { preHandler: ctx.requireToken }, async (req) => {
-        kills.push({ id: req.params.id, authorization: req.headers.authorization });
-        return { outcome: 'dry-run', message: 'dry-run: would send SIGKILL' };
-      }),
+      void app.post<{ Params: { id: string } }>(
+        '/api/v1/incidents/:id/kill',
+        { preHandler: ctx.requireToken },
+        async (req) => {
+          kills.push({ id: req.params.id, authorization: req.headers.authorization });
+          return { outcome: 'dry-run', message: 'dry-run: would send SIGKILL' };
+        },
+      ),
   };
   const daemon = createDaemon({
-    config: testConfig({ remediation: { mode: 'dry-run' }, auth: { token: TOKEN }, listen: { host: '127.0.0.1', port: 0 } }),
+    config: testConfig({
+      remediation: { mode: 'dry-run' },
+      auth: { token: TOKEN },
+      listen: { host: '127.0.0.1', port: 0 },
+    }),
     logger: silentLogger(),
     store: s.store,
-    stages: { scanner, evidence: fakeEvidence(new Map([[201, [...DEADLOCK_FRAMES, HOSTILE_FRAME]]])), matcher: fakeMatcher() },
+    stages: {
+      scanner,
+      evidence: fakeEvidence(new Map([[201, [...DEADLOCK_FRAMES, HOSTILE_FRAME]]])),
+      matcher: fakeMatcher(),
+    },
     metrics: createMetrics({ defaultMetrics: 'none' }),
     extensions: [createStatusPage(), fakeKill],
   });
@@ -70,9 +91,16 @@ test('refreshes in place, keeps an opened <details>, no CSP violation, no foreig
   await srv.daemon.runScan();
   await page.waitForSelector('tr[data-pid="205"]', { timeout: 15_000 });
   assert.equal(await page.evaluate('window.marker'), 42, 'no full reload');
-  assert.notEqual(await page.locator(`details#ev-${srv.incident.id}`).getAttribute('open'), null, 'opened details stays open');
+  assert.notEqual(
+    await page.locator(`details#ev-${srv.incident.id}`).getAttribute('open'),
+    null,
+    'opened details stays open',
+  );
   assert.match((await page.locator('#live').textContent()) ?? '', /updated/);
-  assert.ok(((await page.locator(`details#ev-${srv.incident.id} .stack`).textContent()) ?? '').includes(HOSTILE_FRAME), 'hostile frame shown as text');
+  assert.ok(
+    ((await page.locator(`details#ev-${srv.incident.id} .stack`).textContent()) ?? '').includes(HOSTILE_FRAME),
+    'hostile frame shown as text',
+  );
   assert.equal(await page.locator('img').count(), 0, 'no <img> from the stack');
   assert.deepEqual(w.consoleErrors, []);
   assert.deepEqual(w.pageErrors, []);
@@ -99,7 +127,10 @@ test('kill form: asks for the token, confirms in the page, sends the bearer toke
   assert.equal(srv.kills.length, 0, 'cancel sends nothing');
   await form.locator('button[type=submit]').click();
   await form.locator('[data-confirm]').click();
-  await form.locator('.kill-result').filter({ hasText: /Refused/ }).waitFor(); // not waitForFunction: the CSP forbids its eval
+  await form
+    .locator('.kill-result')
+    .filter({ hasText: /Refused/ })
+    .waitFor(); // not waitForFunction: the CSP forbids its eval
   assert.match((await form.locator('.kill-result').textContent()) ?? '', /HTTP 401/);
   await form.locator('input[name=token]').fill(TOKEN);
   await form.locator('button[type=submit]').click();
@@ -108,7 +139,10 @@ test('kill form: asks for the token, confirms in the page, sends the bearer toke
   assert.deepEqual(srv.kills, [{ id: srv.incident.id, authorization: `Bearer ${TOKEN}` }]);
   assert.equal(await form.locator('input[name=token]').inputValue(), '', 'token cleared after use');
   assert.deepEqual(w.dialogs, [], 'no native dialog: the confirmation is in the page');
-  assert.deepEqual(w.consoleErrors.filter((e) => !/401/.test(e)), []);
+  assert.deepEqual(
+    w.consoleErrors.filter((e) => !/401/.test(e)),
+    [],
+  );
 });
 
 test('readable without JavaScript; the kill form stays hidden there', async (t) => {

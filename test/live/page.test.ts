@@ -84,7 +84,9 @@ async function assertInert(page: Page, w: PageWatch, label: string): Promise<voi
 }
 
 async function assertNoHorizontalScroll(page: Page, label: string): Promise<void> {
-  const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
+  const [scroll, client] = (await page.evaluate(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  )) as [number, number];
   assert.ok(scroll <= client + 1, `${label}: page scrolls sideways (${scroll} > ${client})`);
 }
 
@@ -95,7 +97,9 @@ async function assertNoHorizontalScroll(page: Page, label: string): Promise<void
  */
 async function checkKillControl(base: string, page: Page, pid: number): Promise<void> {
   const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths?: Record<string, unknown> };
-  const hasKillRoute = Object.keys(openapi.paths ?? {}).some((p) => /^\/api\/v1\/incidents\/(\{id\}|:id)\/kill$/.test(p));
+  const hasKillRoute = Object.keys(openapi.paths ?? {}).some((p) =>
+    /^\/api\/v1\/incidents\/(\{id\}|:id)\/kill$/.test(p),
+  );
   const form = page.locator('form.kill-form');
   if (!hasKillRoute) {
     assert.equal(await form.count(), 0, 'no kill control without the kill route');
@@ -106,103 +110,139 @@ async function checkKillControl(base: string, page: Page, pid: number): Promise<
   await form.locator('button[type=submit]').click();
   await form.locator('[data-confirm]').click();
   // A locator wait, not waitForFunction: the page's CSP (rightly) forbids the eval that needs.
-  await form.locator('.kill-result').filter({ hasText: /Done|Refused|failed/ }).waitFor();
+  await form
+    .locator('.kill-result')
+    .filter({ hasText: /Done|Refused|failed/ })
+    .waitFor();
   const result = (await form.locator('.kill-result').textContent()) ?? '';
   assert.match(result, /^Done: /, `dry-run kill through the page: ${result}`);
   process.kill(pid, 0); // still alive: dry-run signals nothing (throws ESRCH otherwise)
 }
 
-test('status page in Chromium against the real daemon beside hung children and decoys', { timeout: 240_000 }, async (t) => {
-  requireTool('eu-stack', ['--version']);
-  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-page-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const dl = await startHostileDeadlocker(dir);
-  t.after(() => {
-    for (const r of dl.roles) killQuietly(r.pid);
-    killQuietly(dl.proc.pid);
-  });
-  const pidsOf = (role: string) => dl.roles.filter((r) => r.role === role).map((r) => r.pid);
-  const hung = pidsOf('hung');
-  const decoys = ['exec', 'busy', 'sleeper', 'zombie'].flatMap(pidsOf);
-  assert.equal(hung.length, 2);
+test(
+  'status page in Chromium against the real daemon beside hung children and decoys',
+  { timeout: 240_000 },
+  async (t) => {
+    requireTool('eu-stack', ['--version']);
+    const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-page-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dl = await startHostileDeadlocker(dir);
+    t.after(() => {
+      for (const r of dl.roles) killQuietly(r.pid);
+      killQuietly(dl.proc.pid);
+    });
+    const pidsOf = (role: string) => dl.roles.filter((r) => r.role === role).map((r) => r.pid);
+    const hung = pidsOf('hung');
+    const decoys = ['exec', 'busy', 'sleeper', 'zombie'].flatMap(pidsOf);
+    assert.equal(hung.length, 2);
 
-  const configPath = writeDaemonConfig(dir, {
-    interval: '1s',
-    hungAfter: '1s',
-    auth: { token: TOKEN },
-    remediation: { mode: 'dry-run' },
-    targets: [{ name: 'jenkins', pid: dl.proc.pid }],
-  });
-  const browser: Browser = await launchChromium();
-  t.after(() => browser.close());
-  const d = await runDaemon(configPath, join(dir, 'daemon.log'));
-  t.after(() => d.kill());
+    const configPath = writeDaemonConfig(dir, {
+      interval: '1s',
+      hungAfter: '1s',
+      auth: { token: TOKEN },
+      remediation: { mode: 'dry-run' },
+      targets: [{ name: 'jenkins', pid: dl.proc.pid }],
+    });
+    const browser: Browser = await launchChromium();
+    t.after(() => browser.close());
+    const d = await runDaemon(configPath, join(dir, 'daemon.log'));
+    t.after(() => d.kill());
 
-  const confirmed = await waitFor('both hung children confirmed', async () => {
-    const res = await fetch(`${d.url}/api/v1/incidents?state=confirmed&limit=100`);
-    const items = ((await res.json()) as { items: IncidentJson[] }).items;
-    return hung.every((p) => items.some((i) => i.childPid === p)) ? items : null;
-  }, 60_000, 300);
-  await new Promise((r) => setTimeout(r, 2500)); // a few more ticks: decoys get their chance to be (wrongly) confirmed
+    const confirmed = await waitFor(
+      'both hung children confirmed',
+      async () => {
+        const res = await fetch(`${d.url}/api/v1/incidents?state=confirmed&limit=100`);
+        const items = ((await res.json()) as { items: IncidentJson[] }).items;
+        return hung.every((p) => items.some((i) => i.childPid === p)) ? items : null;
+      },
+      60_000,
+      300,
+    );
+    await new Promise((r) => setTimeout(r, 2500)); // a few more ticks: decoys get their chance to be (wrongly) confirmed
 
-  // Overview, laptop.
-  const laptop = await browser.newContext({ viewport: VIEWPORTS.laptop });
-  t.after(() => laptop.close());
-  const page = await laptop.newPage();
-  const w = watchPage(page, d.url);
-  await page.goto(`${d.url}/`);
-  await page.waitForSelector('tr.child.hung');
-  const hungRows = (await page.locator('tr.child.hung').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-pid'))))).sort();
-  assert.deepEqual(hungRows, [...hung].sort(), 'exactly the hung children are shown as hung');
-  for (const pid of decoys) {
-    const row = page.locator(`tr.child[data-pid="${pid}"]`);
-    if ((await row.count()) > 0) assert.equal(await row.getAttribute('data-hung'), 'false', `decoy ${pid} shown as hung`);
-  }
-  for (const pid of ['exec', 'sleeper', 'busy'].flatMap(pidsOf)) {
-    assert.equal(await page.locator(`tr.child[data-pid="${pid}"]`).count(), 1, `decoy ${pid} listed`);
-  }
-  const cmdText = (await page.locator(`tr.child[data-pid="${hung[0]}"] code.cmdline`).textContent()) ?? '';
-  assert.ok(cmdText.includes(HOSTILE_FILE), `hostile file name shown as text: ${cmdText}`);
-  assert.ok(cmdText.includes('<script>alert("label")</script>\'"</textarea><b id="injected">x</b>'), `hostile label shown as text: ${cmdText}`);
-  assert.ok(cmdText.includes('U+202E'), 'the RLO override is shown as a marker, not applied');
-  await page.waitForSelector('html[data-refreshed]', { timeout: 15_000 });
-  assert.equal(await page.locator('tr.child.hung').count(), hung.length, 'still there after an in-place refresh');
-  await assertInert(page, w, 'overview');
-  await screenshot(page, 'status-page-overview-laptop');
+    // Overview, laptop.
+    const laptop = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    t.after(() => laptop.close());
+    const page = await laptop.newPage();
+    const w = watchPage(page, d.url);
+    await page.goto(`${d.url}/`);
+    await page.waitForSelector('tr.child.hung');
+    const hungRows = (
+      await page.locator('tr.child.hung').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-pid'))))
+    ).sort();
+    assert.deepEqual(hungRows, [...hung].sort(), 'exactly the hung children are shown as hung');
+    for (const pid of decoys) {
+      const row = page.locator(`tr.child[data-pid="${pid}"]`);
+      if ((await row.count()) > 0)
+        assert.equal(await row.getAttribute('data-hung'), 'false', `decoy ${pid} shown as hung`);
+    }
+    for (const pid of ['exec', 'sleeper', 'busy'].flatMap(pidsOf)) {
+      assert.equal(await page.locator(`tr.child[data-pid="${pid}"]`).count(), 1, `decoy ${pid} listed`);
+    }
+    const cmdText = (await page.locator(`tr.child[data-pid="${hung[0]}"] code.cmdline`).textContent()) ?? '';
+    assert.ok(cmdText.includes(HOSTILE_FILE), `hostile file name shown as text: ${cmdText}`);
+    assert.ok(
+      cmdText.includes('<script>alert("label")</script>\'"</textarea><b id="injected">x</b>'),
+      `hostile label shown as text: ${cmdText}`,
+    );
+    assert.ok(cmdText.includes('U+202E'), 'the RLO override is shown as a marker, not applied');
+    await page.waitForSelector('html[data-refreshed]', { timeout: 15_000 });
+    assert.equal(await page.locator('tr.child.hung').count(), hung.length, 'still there after an in-place refresh');
+    await assertInert(page, w, 'overview');
+    await screenshot(page, 'status-page-overview-laptop');
 
-  // Incident page, laptop: matched frames highlighted in the full stack.
-  const incident = confirmed.find((i) => i.childPid === hung[0])!;
-  const full = (await (await fetch(`${d.url}/api/v1/incidents/${incident.id}`)).json()) as IncidentJson;
-  const matchedFrames = full.evidence?.matches?.flatMap((m) => m.frames) ?? [];
-  assert.ok(matchedFrames.length > 0, 'the API reports matched frames');
-  const incPage = await laptop.newPage();
-  const wi = watchPage(incPage, d.url);
-  await incPage.goto(`${d.url}/incidents/${incident.id}`);
-  const hits = await incPage.locator('li.frame.hit .fn').allTextContents();
-  assert.ok(hits.length > 0, 'highlighted frames');
-  const allFrames = await incPage.locator('li.frame').count();
-  assert.ok(allFrames > hits.length, `the full stack is shown around the hits (${allFrames} frames, ${hits.length} hits)`);
-  for (const f of matchedFrames) assert.ok(hits.some((h) => h.includes(f.replace(/^__/, '')) || f.includes(h)), `matched frame ${f} highlighted among ${hits.join(', ')}`);
-  assert.equal(await incPage.locator('mark').count(), hits.length);
-  const incCmd = (await incPage.locator('.facts code.cmdline').first().textContent()) ?? '';
-  assert.ok(incCmd.includes('<img src=x onerror=alert(1)>'), `incident page shows the hostile cmdline as text: ${incCmd}`);
-  const stackText = (await incPage.locator('.stack').textContent()) ?? '';
-  assert.ok(stackText.includes(HOSTILE_FILE), 'the hostile binary path in the stack (module column) is shown as text');
-  await assertInert(incPage, wi, 'incident');
-  await checkKillControl(d.url, incPage, hung[0]!);
-  await screenshot(incPage, 'status-page-incident-laptop');
+    // Incident page, laptop: matched frames highlighted in the full stack.
+    const incident = confirmed.find((i) => i.childPid === hung[0])!;
+    const full = (await (await fetch(`${d.url}/api/v1/incidents/${incident.id}`)).json()) as IncidentJson;
+    const matchedFrames = full.evidence?.matches?.flatMap((m) => m.frames) ?? [];
+    assert.ok(matchedFrames.length > 0, 'the API reports matched frames');
+    const incPage = await laptop.newPage();
+    const wi = watchPage(incPage, d.url);
+    await incPage.goto(`${d.url}/incidents/${incident.id}`);
+    const hits = await incPage.locator('li.frame.hit .fn').allTextContents();
+    assert.ok(hits.length > 0, 'highlighted frames');
+    const allFrames = await incPage.locator('li.frame').count();
+    assert.ok(
+      allFrames > hits.length,
+      `the full stack is shown around the hits (${allFrames} frames, ${hits.length} hits)`,
+    );
+    for (const f of matchedFrames)
+      assert.ok(
+        hits.some((h) => h.includes(f.replace(/^__/, '')) || f.includes(h)),
+        `matched frame ${f} highlighted among ${hits.join(', ')}`,
+      );
+    assert.equal(await incPage.locator('mark').count(), hits.length);
+    const incCmd = (await incPage.locator('.facts code.cmdline').first().textContent()) ?? '';
+    assert.ok(
+      incCmd.includes('<img src=x onerror=alert(1)>'),
+      `incident page shows the hostile cmdline as text: ${incCmd}`,
+    );
+    const stackText = (await incPage.locator('.stack').textContent()) ?? '';
+    assert.ok(
+      stackText.includes(HOSTILE_FILE),
+      'the hostile binary path in the stack (module column) is shown as text',
+    );
+    await assertInert(incPage, wi, 'incident');
+    await checkKillControl(d.url, incPage, hung[0]!);
+    await screenshot(incPage, 'status-page-incident-laptop');
 
-  // Phone.
-  const phone = await browser.newContext({ viewport: VIEWPORTS.phone, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-  t.after(() => phone.close());
-  const p2 = await phone.newPage();
-  const wp = watchPage(p2, d.url);
-  await p2.goto(`${d.url}/`);
-  await p2.waitForSelector('tr.child.hung');
-  await assertNoHorizontalScroll(p2, 'overview on a phone');
-  await screenshot(p2, 'status-page-overview-phone');
-  await p2.goto(`${d.url}/incidents/${incident.id}`);
-  await assertNoHorizontalScroll(p2, 'incident on a phone');
-  await assertInert(p2, wp, 'phone');
-  await screenshot(p2, 'status-page-incident-phone');
-});
+    // Phone.
+    const phone = await browser.newContext({
+      viewport: VIEWPORTS.phone,
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
+    t.after(() => phone.close());
+    const p2 = await phone.newPage();
+    const wp = watchPage(p2, d.url);
+    await p2.goto(`${d.url}/`);
+    await p2.waitForSelector('tr.child.hung');
+    await assertNoHorizontalScroll(p2, 'overview on a phone');
+    await screenshot(p2, 'status-page-overview-phone');
+    await p2.goto(`${d.url}/incidents/${incident.id}`);
+    await assertNoHorizontalScroll(p2, 'incident on a phone');
+    await assertInert(p2, wp, 'phone');
+    await screenshot(p2, 'status-page-incident-phone');
+  },
+);

@@ -27,13 +27,22 @@ test('live: ps source finds the hung children; without ptree every scan is a ful
     for (let i = 0; i < 2; i++) {
       const r = await scanner.scan();
       assert.equal(r.stats.mode, 'full');
-      assert.deepEqual(r.targets.map((t) => t.process.pid), [d.pid]);
+      assert.deepEqual(
+        r.targets.map((t) => t.process.pid),
+        [d.pid],
+      );
       const cls = Object.fromEntries(r.children.map((c) => [c.child.pid, c.classification]));
       for (const pid of [...d.pidsOf('hung'), ...d.pidsOf('sleeper')]) assert.equal(cls[pid], 'never-execed');
       assert.equal(cls[d.pidsOf('exec')[0]!], 'execed');
       assert.equal(cls[d.pidsOf('zombie')[0]!], 'zombie');
-      const overdue = r.children.filter((c) => c.overdue).map((c) => c.child.pid).sort((a, b) => a - b);
-      assert.deepEqual(overdue, [...d.pidsOf('hung'), ...d.pidsOf('sleeper')].sort((a, b) => a - b));
+      const overdue = r.children
+        .filter((c) => c.overdue)
+        .map((c) => c.child.pid)
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        overdue,
+        [...d.pidsOf('hung'), ...d.pidsOf('sleeper')].sort((a, b) => a - b),
+      );
     }
   } finally {
     await d.stop();

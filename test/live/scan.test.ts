@@ -67,7 +67,10 @@ function writeConfig(dir: string, pid: number, extra = 'source: procfs\n'): stri
 }
 
 function scanJson(config: string, ...args: string[]): { status: number | null; report: Report; stderr: string } {
-  const r = spawnSync(process.execPath, [...CLI, '--json', '--config', config, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...CLI, '--json', '--config', config, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.ok(r.stdout.startsWith('{'), `JSON expected (exit ${r.status}): ${r.stderr}`);
   return { status: r.status, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
 }
@@ -85,10 +88,19 @@ test('live: forkwatch scan --json confirms exactly the hung children, each by it
     assert.equal(report.exitStatus, 2);
     assert.equal(report.confirmed, 2);
     assert.equal(report.confirm.mode, 'capture');
-    assert.deepEqual(report.targets.map((t) => t.process.pid), [d.pid]);
+    assert.deepEqual(
+      report.targets.map((t) => t.process.pid),
+      [d.pid],
+    );
     const byPid = new Map(report.children.map((c) => [c.child.pid, c]));
-    const overdue = report.children.filter((c) => c.overdue).map((c) => c.child.pid).sort((a, b) => a - b);
-    assert.deepEqual(overdue, d.pidsOf('hung').sort((a, b) => a - b));
+    const overdue = report.children
+      .filter((c) => c.overdue)
+      .map((c) => c.child.pid)
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      overdue,
+      d.pidsOf('hung').sort((a, b) => a - b),
+    );
     for (const pid of d.pidsOf('hung')) {
       const c = byPid.get(pid)!;
       assert.equal(c.classification, 'never-execed');
@@ -137,13 +149,27 @@ test('live: --no-capture confirms by kernel proof alone, no tracer; the table na
     assert.equal(hung.verdict?.by, 'kernel');
     assert.equal(hung.verdict?.signatureId, 'proven_blocked');
     assert.equal(hung.capture, null);
-    assert.match(hung.kernel!.reasons.join('; '), /private futex wait with no timeout .*unchanged over 2 samples and \d+ ms/);
+    assert.match(
+      hung.kernel!.reasons.join('; '),
+      /private futex wait with no timeout .*unchanged over 2 samples and \d+ ms/,
+    );
     assert.equal(report.children.find((c) => c.child.pid === d.pidsOf('exec')[0])!.confirmation, null);
 
-    const table = spawnSync(process.execPath, [...CLI, '--no-capture', '--config', config], { encoding: 'utf8', timeout: 60_000 });
+    const table = spawnSync(process.execPath, [...CLI, '--no-capture', '--config', config], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(table.status, 2);
-    assert.match(table.stdout, new RegExp(`\\b${d.pidsOf('hung')[0]}\\b.*never-execed OVERDUE\\s+futex_do_wait\\s+kernel\\s+proven_blocked \\(kernel proof\\): unchanged over 2 samples`));
-    assert.match(table.stdout, /^confirmed: 1 of 1 suspect\(s\), 0 by signature, 1 by kernel proof; checked: kernel evidence only \(--no-capture\)$/m);
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `\\b${d.pidsOf('hung')[0]}\\b.*never-execed OVERDUE\\s+futex_do_wait\\s+kernel\\s+proven_blocked \\(kernel proof\\): unchanged over 2 samples`,
+      ),
+    );
+    assert.match(
+      table.stdout,
+      /^confirmed: 1 of 1 suspect\(s\), 0 by signature, 1 by kernel proof; checked: kernel evidence only \(--no-capture\)$/m,
+    );
   } finally {
     await d.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -162,8 +188,17 @@ test('live: beside the stand-in Jenkins JVM (FORK launch mechanism) scan names t
     writeFileSync(config, `targets:\n  - name: jenkins\n    pid: ${jvm.pid}\nhungAfter: 1s\n`);
     const { status, report, stderr } = scanJson(config);
     assert.equal(status, 2, stderr);
-    assert.deepEqual(report.targets.map((t) => t.process.pid), [jvm.pid]);
-    assert.deepEqual(report.children.filter((c) => c.overdue).map((c) => c.child.pid).sort((a, b) => a - b), hung);
+    assert.deepEqual(
+      report.targets.map((t) => t.process.pid),
+      [jvm.pid],
+    );
+    assert.deepEqual(
+      report.children
+        .filter((c) => c.overdue)
+        .map((c) => c.child.pid)
+        .sort((a, b) => a - b),
+      hung,
+    );
     for (const c of report.children) {
       assert.equal(c.confirmation?.verdict?.by, 'signature', `pid ${c.child.pid}: ${JSON.stringify(c.confirmation)}`);
       assert.equal(c.confirmation?.verdict?.signatureId, ATFORK_SIGNATURE);
@@ -182,7 +217,9 @@ test('live: --watch scans every interval, steady state targeted, captures each c
   const d = await startDeadlocker({ hung: 1, sleeper: true });
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
   const config = writeConfig(dir, d.pid);
-  const watcher = spawn(process.execPath, [...CLI, '--json', '--watch', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const watcher = spawn(process.execPath, [...CLI, '--json', '--watch', '--config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const lines: Report[] = [];
     const rl = createInterface({ input: watcher.stdout! });
@@ -198,7 +235,10 @@ test('live: --watch scans every interval, steady state targeted, captures each c
     });
     assert.equal(lines[0]!.stats.mode, 'full');
     assert.equal(lines[2]!.stats.mode, 'targeted');
-    assert.deepEqual(lines[2]!.children.filter((c) => c.overdue).map((c) => c.child.pid), d.pidsOf('hung'));
+    assert.deepEqual(
+      lines[2]!.children.filter((c) => c.overdue).map((c) => c.child.pid),
+      d.pidsOf('hung'),
+    );
     const hungOf = (i: number) => lines[i]!.children.find((c) => c.child.pid === d.pidsOf('hung')[0])!.confirmation!;
     assert.equal(hungOf(0).note, null, 'captured at the first scan');
     for (const i of [0, 1, 2]) assert.equal(hungOf(i).verdict?.signatureId, ATFORK_SIGNATURE, `scan ${i}`);

@@ -44,7 +44,11 @@ export interface Entry {
  * Through this cast the call type-checks before and after that change; until
  * it lands the option is ignored and the forked-child verdicts are the as-pasted ones.
  */
-type MatchWithOptions = (threads: readonly Thread[], signatures: readonly Signature[], options?: { forkedChild?: boolean }) => MatchResult;
+type MatchWithOptions = (
+  threads: readonly Thread[],
+  signatures: readonly Signature[],
+  options?: { forkedChild?: boolean },
+) => MatchResult;
 const match = matchSignatures as MatchWithOptions;
 
 /** The entries of `<dir>/MANIFEST.yaml`. */
@@ -61,12 +65,15 @@ export function dumpOf(text: string): string {
 
 /** The MANIFEST lists every `.txt` file of `dir`, each once, with a well-formed entry. */
 export function assertManifestMatchesFiles(dir: string, entries: readonly Entry[]): void {
-  const files = readdirSync(dir).filter((n) => n.endsWith('.txt')).sort();
+  const files = readdirSync(dir)
+    .filter((n) => n.endsWith('.txt'))
+    .sort();
   assert.deepEqual([...entries.map((e) => e.file)].sort(), files, 'files on disk = files in MANIFEST.yaml');
   assert.equal(new Set(entries.map((e) => e.file)).size, entries.length, 'no file listed twice');
   for (const e of entries) {
     assert.ok(existsSync(join(dir, e.file)), `${e.file} exists`);
-    for (const key of ['source', 'project', 'format', 'said'] as const) assert.ok(typeof e[key] === 'string' && e[key].length > 0, `${e.file}: ${key}`);
+    for (const key of ['source', 'project', 'format', 'said'] as const)
+      assert.ok(typeof e[key] === 'string' && e[key].length > 0, `${e.file}: ${key}`);
     assert.match(e.source, /^https:\/\/\S+$/, `${e.file}: source is a URL`);
     assert.ok(VERDICTS.includes(e.verdict), `${e.file}: verdict ${e.verdict}`);
     assert.equal(typeof e.forked_child, 'boolean', `${e.file}: forked_child`);
@@ -81,9 +88,19 @@ export function assertHeaders(dir: string, entries: readonly Entry[]): void {
     const text = readFileSync(join(dir, e.file), 'utf8');
     const header = text.slice(0, text.indexOf('\n\n')).split('\n');
     assert.equal(header[0], `# source: ${e.source}`, `${e.file}: first line`);
-    assert.ok(header.every((l) => /^# [a-z]+: \S/.test(l)), `${e.file}: header lines are "# key: value"`);
-    assert.ok(header.some((l) => l.startsWith('# title: ')) && header.some((l) => l.startsWith('# format: ')), `${e.file}: # title and # format`);
-    assert.equal(header.some((l) => l.startsWith('# cut: ')), !e.complete, `${e.file}: "# cut:" exactly when complete is false`);
+    assert.ok(
+      header.every((l) => /^# [a-z]+: \S/.test(l)),
+      `${e.file}: header lines are "# key: value"`,
+    );
+    assert.ok(
+      header.some((l) => l.startsWith('# title: ')) && header.some((l) => l.startsWith('# format: ')),
+      `${e.file}: # title and # format`,
+    );
+    assert.equal(
+      header.some((l) => l.startsWith('# cut: ')),
+      !e.complete,
+      `${e.file}: "# cut:" exactly when complete is false`,
+    );
     assert.ok(dumpOf(text).trim().length > 0, `${e.file}: a dump follows the header`);
   }
 }
@@ -114,8 +131,10 @@ function missOf(e: Entry, stack: ParsedStack, m: MatchResult): Miss | null {
     if (m.deadlock) return 'misnamed';
     return stack.format === 'unknown' || frameCount(stack) === 0 ? 'format not recognised' : 'vocabulary';
   }
-  if (e.verdict === 'prepare-handler') return m.matches.every((x) => /prepare handler/i.test(x.title)) ? null : 'misnamed';
-  if (e.kind === 'abba' || e.kind === 'self-deadlock') return m.matches.some((x) => /fork|exec'd/i.test(x.title)) ? 'misnamed' : null;
+  if (e.verdict === 'prepare-handler')
+    return m.matches.every((x) => /prepare handler/i.test(x.title)) ? null : 'misnamed';
+  if (e.kind === 'abba' || e.kind === 'self-deadlock')
+    return m.matches.some((x) => /fork|exec'd/i.test(x.title)) ? 'misnamed' : null;
   return m.deadlock ? 'misnamed' : null;
 }
 

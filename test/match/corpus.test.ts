@@ -22,7 +22,17 @@ import assert from 'node:assert/strict';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSignatures } from '../../src/match/index.js';
-import { assertHeaders, assertManifestMatchesFiles, judge, loadManifest, missLines, rateLines, reportedMiss, type Outcome, type Verdict } from './corpus-verdicts.js';
+import {
+  assertHeaders,
+  assertManifestMatchesFiles,
+  judge,
+  loadManifest,
+  missLines,
+  rateLines,
+  reportedMiss,
+  type Outcome,
+  type Verdict,
+} from './corpus-verdicts.js';
 
 const CORPUS = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/stacks/public');
 const entries = loadManifest(CORPUS);
@@ -51,12 +61,24 @@ for (const e of entries) {
     const o = judge(CORPUS, e, library.signatures);
     outcomes.push(o);
     if (e.known_miss) {
-      assert.notEqual(reportedMiss(o), null, `${e.file} is named now (${o.seen}): drop its known_miss ("${e.known_miss}")`);
+      assert.notEqual(
+        reportedMiss(o),
+        null,
+        `${e.file} is named now (${o.seen}): drop its known_miss ("${e.known_miss}")`,
+      );
     } else if (e.verdict === 'deadlock-after-fork') {
-      assert.equal(e.forked_child ? o.forked : o.pasted, null, `${e.file}: a hung forked child, ${e.forked_child ? 'with forkedChild' : 'as pasted'}: ${o.seen}`);
+      assert.equal(
+        e.forked_child ? o.forked : o.pasted,
+        null,
+        `${e.file}: a hung forked child, ${e.forked_child ? 'with forkedChild' : 'as pasted'}: ${o.seen}`,
+      );
     } else {
       assert.equal(o.pasted, null, `${e.file}: ${e.verdict}${e.kind ? ` (${e.kind})` : ''}, as pasted: ${o.seen}`);
-      assert.equal(o.forked, null, `${e.file}: ${e.verdict}${e.kind ? ` (${e.kind})` : ''}, with forkedChild: ${o.seen}`);
+      assert.equal(
+        o.forked,
+        null,
+        `${e.file}: ${e.verdict}${e.kind ? ` (${e.kind})` : ''}, with forkedChild: ${o.seen}`,
+      );
     }
   });
 }

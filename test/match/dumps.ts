@@ -11,7 +11,11 @@ import type { Thread } from '../../src/capture/types.js';
 export type ThreadSpec = { name?: string; frames: string[] };
 
 export function gdbText(threads: ThreadSpec[]): string {
-  const out = ['[Thread debugging using libthread_db enabled]', 'Using host libthread_db library "/lib/x86_64-linux-gnu/libthread_db.so.1".', ''];
+  const out = [
+    '[Thread debugging using libthread_db enabled]',
+    'Using host libthread_db library "/lib/x86_64-linux-gnu/libthread_db.so.1".',
+    '',
+  ];
   threads.forEach((t, ti) => {
     const n = threads.length - ti;
     out.push(`Thread ${n} (Thread 0x7f00000${n}6c0 (LWP ${4000 + n}) "${t.name ?? 'worker'}"):`);
@@ -20,8 +24,10 @@ export function gdbText(threads: ThreadSpec[]): string {
       const open = f.indexOf('(');
       const name = open < 0 ? f : f.slice(0, open);
       const args = open < 0 ? '' : f.slice(open + 1, f.lastIndexOf(')'));
-      const where = name === '??' ? ' from /lib/x86_64-linux-gnu/libc.so.6' : ` at src/${name.replace(/\W+/g, '_')}.c:${10 + i}`;
-      if (f.startsWith('<')) out.push(`#${i}  ${f}`); // <signal handler called>
+      const where =
+        name === '??' ? ' from /lib/x86_64-linux-gnu/libc.so.6' : ` at src/${name.replace(/\W+/g, '_')}.c:${10 + i}`;
+      if (f.startsWith('<'))
+        out.push(`#${i}  ${f}`); // <signal handler called>
       else out.push(`#${i}  ${i === 0 ? '' : `${addr} in `}${name} (${args})${where}`);
     });
     out.push('');
@@ -32,12 +38,20 @@ export function gdbText(threads: ThreadSpec[]): string {
 
 export function gdbThreads(threads: ThreadSpec[]): Thread[] {
   const stack = parseStack(gdbText(threads));
-  if (stack.format !== 'gdb' || stack.threads.length !== threads.length) throw new Error(`test dump did not parse as ${threads.length} gdb threads: ${stack.format}, ${stack.threads.length}`);
+  if (stack.format !== 'gdb' || stack.threads.length !== threads.length)
+    throw new Error(
+      `test dump did not parse as ${threads.length} gdb threads: ${stack.format}, ${stack.threads.length}`,
+    );
   return stack.threads;
 }
 
 // Thread shapes (glibc 2.36 with debug symbols unless named otherwise).
-export const MUTEX_WAIT = ['futex_wait(private=0, expected=2, futex_word=0x55d0 <lock_a>)', '__GI___lll_lock_wait(futex=0x55d0 <lock_a>, private=0)', 'lll_mutex_lock_optimized(mutex=0x55d0 <lock_a>)', '___pthread_mutex_lock(mutex=0x55d0 <lock_a>)'];
+export const MUTEX_WAIT = [
+  'futex_wait(private=0, expected=2, futex_word=0x55d0 <lock_a>)',
+  '__GI___lll_lock_wait(futex=0x55d0 <lock_a>, private=0)',
+  'lll_mutex_lock_optimized(mutex=0x55d0 <lock_a>)',
+  '___pthread_mutex_lock(mutex=0x55d0 <lock_a>)',
+];
 export const COND_WAIT = [
   '__futex_abstimed_wait_common64(private=0, cancel=true, abstime=0x0, op=393, expected=0, futex_word=0x55e8 <cv+40>)',
   '__futex_abstimed_wait_common(futex_word=0x55e8 <cv+40>, expected=0, clockid=0, abstime=0x0, private=0, cancel=true)',

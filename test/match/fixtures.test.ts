@@ -46,7 +46,11 @@ test('the shipped library loads without errors and has every required signature'
     assert.ok(ids.includes(id), `${id} shipped`);
   }
   assert.ok(library.signatures.every((s) => /^\d+\.\d+\.\d+$/.test(s.version)));
-  assert.match(library.signatures.find((s) => s.id === 'illumos-pkcs11-cryptoutil-1667')!.title, /\(illumos #1667\)$/, 'YAML did not cut the title at " #"');
+  assert.match(
+    library.signatures.find((s) => s.id === 'illumos-pkcs11-cryptoutil-1667')!.title,
+    /\(illumos #1667\)$/,
+    'YAML did not cut the title at " #"',
+  );
 });
 
 test('seed report: both illumos dumps (pstack and mdb, verbatim) match #1667 first', () => {
@@ -57,20 +61,33 @@ test('seed report: both illumos dumps (pstack and mdb, verbatim) match #1667 fir
     assert.ok(match.deadlock);
     const names = match.matches[0]!.frames;
     assert.ok(names.includes('pkcs11_close_urandom') && names.includes('lwp_park'), names.join(' '));
-    assert.ok(library.signatures.find((s) => s.id === 'illumos-pkcs11-cryptoutil-1667')!.references.some((r) => r.title.includes('4909')));
+    assert.ok(
+      library.signatures
+        .find((s) => s.id === 'illumos-pkcs11-cryptoutil-1667')!
+        .references.some((r) => r.title.includes('4909')),
+    );
   }
 });
 
 test('the mdb seed dump reaches fork through the pkcs11 fork child handler', () => {
-  const m = diagnoseStackText(readFileSync(join(FIXTURES, 'mdb/illumos-seed-1667.txt'), 'utf8'), library.signatures).match;
-  assert.ok(m.matches[0]!.frames.some((f) => /^fork/.test(f)), m.matches[0]!.frames.join(' '));
+  const m = diagnoseStackText(
+    readFileSync(join(FIXTURES, 'mdb/illumos-seed-1667.txt'), 'utf8'),
+    library.signatures,
+  ).match;
+  assert.ok(
+    m.matches[0]!.frames.some((f) => /^fork/.test(f)),
+    m.matches[0]!.frames.join(' '),
+  );
 });
 
 const hung = all.filter((f) => f.name.startsWith('linux-hung'));
 test('real captures of the hung child exist for both tools, with and without symbols', () => {
   for (const format of ['eu-stack', 'gdb']) {
     const names = hung.filter((f) => f.format === format).map((f) => f.name);
-    assert.ok(names.some((n) => n.includes('stripped-nodebuginfo')), `${format}: stripped + no debuginfo`);
+    assert.ok(
+      names.some((n) => n.includes('stripped-nodebuginfo')),
+      `${format}: stripped + no debuginfo`,
+    );
     assert.ok(names.includes('linux-hung.txt'), `${format}: with symbols`);
   }
 });
@@ -95,7 +112,10 @@ for (const f of all.filter((x) => /^linux-(parent|sleeper|accepter|busy)/.test(x
  * (an allocator lock wait under the application's own code could as well be a
  * self-deadlock): matched as the daemon matches its captures, { forkedChild: true }.
  */
-const FORKED_CHILD_ONLY = new Set(['gdb/jemalloc-lock-after-fork.synthetic.txt', 'lldb/jemalloc-lock-after-fork.synthetic-macos.txt']);
+const FORKED_CHILD_ONLY = new Set([
+  'gdb/jemalloc-lock-after-fork.synthetic.txt',
+  'lldb/jemalloc-lock-after-fork.synthetic-macos.txt',
+]);
 
 for (const f of all.filter((x) => x.name.includes('.synthetic'))) {
   const expected = f.name.split('.synthetic')[0]!;
@@ -122,12 +142,19 @@ test('fingerprint: every real capture of the hung C child (eu-stack and gdb, wit
   const fp = (f: { text: string }) => matchSignatures(parseStack(f.text).threads, library.signatures).fingerprint;
   const unstripped = hung.filter((f) => !f.name.includes('stripped'));
   const stripped = hung.filter((f) => f.name.includes('stripped'));
-  assert.ok(unstripped.some((f) => f.format === 'gdb' && f.name.includes('nodebuginfo')) && unstripped.some((f) => f.format === 'eu-stack' && f.name.includes('nodebuginfo')));
+  assert.ok(
+    unstripped.some((f) => f.format === 'gdb' && f.name.includes('nodebuginfo')) &&
+      unstripped.some((f) => f.format === 'eu-stack' && f.name.includes('nodebuginfo')),
+  );
   assert.equal(new Set(unstripped.map(fp)).size, 1, unstripped.map((f) => `${f.format}/${f.name} ${fp(f)}`).join('\n'));
   // A stripped binary is another binary: its frames have no names, so it has a fingerprint of its own, shared by every tool.
   assert.equal(new Set(stripped.map(fp)).size, 1, stripped.map((f) => `${f.format}/${f.name} ${fp(f)}`).join('\n'));
   assert.notEqual(fp(unstripped[0]!), fp(stripped[0]!));
   const jdk = all.filter((f) => f.name.startsWith('glibc-malloc-lock-after-fork.synthetic-jdk'));
   assert.equal(jdk.length, 2);
-  assert.equal(new Set(jdk.map(fp)).size, 1, 'the JDK pre-exec dump: gdb with symbols (inlined frames) and eu-stack without');
+  assert.equal(
+    new Set(jdk.map(fp)).size,
+    1,
+    'the JDK pre-exec dump: gdb with symbols (inlined frames) and eu-stack without',
+  );
 });

@@ -22,29 +22,249 @@ function verdict(threads: Thread[], forkedChild: boolean): string {
 }
 
 const cases: { name: string; threads: Thread[]; plain: string; forked: string }[] = [
-  { name: 'one thread, glibc mutex wait in the child code', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'log_line(msg=0x5610)', 'child_setup(job=0x5620)', 'run_job(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, semaphore', threads: gdbThreads([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: "one thread, Python's GIL (a cond wait under take_gil)", threads: gdbThreads([{ frames: [...COND_WAIT.slice(0, 4), 'take_gil(tstate=0x7f10)', 'PyEval_RestoreThread(tstate=0x7f10)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, stopped in unnamed libc internals under application code', threads: gdbThreads([{ frames: ['??', '??', 'get_datetime_string()', 'grab_datetime_macro()', 'run_async_check()'] }]), plain: 'none', forked: 'libc-internal-wait-forked-child' },
-  { name: 'one thread, unnamed frame right above localtime (its time-zone lock, no libc symbols)', threads: gdbThreads([{ frames: ['??', 'localtime()', 'log_stamp(buf=0x7f10)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, localtime named at the top (running, not waiting)', threads: gdbThreads([{ frames: ['localtime()', 'log_stamp(buf=0x7f10)', 'main()'] }]), plain: 'none', forked: 'none' },
-  { name: 'one thread, unnamed libc frame under an exported read (no symbols, not a lock)', threads: gdbThreads([{ frames: ['??', 'read()', 'read_request(fd=0)', 'main()'] }]), plain: 'none', forked: 'none' },
-  { name: 'one thread, musl __lock outside malloc', threads: gdbThreads([{ frames: ['__wait(addr=0x7f10 <lock>, waiters=0x7f14, val=1, priv=1)', '__lock(l=0x7f10 <lock>)', 'getenv_locked(name=0x5610)', 'child_setup(job=0x5620)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, macOS mutex', threads: gdbThreads([{ frames: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_wait', '_pthread_mutex_firstfit_lock_slow', 'os_log_impl_flatten', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, glibc rwlock', threads: gdbThreads([{ frames: ['__futex_abstimed_wait_common64(private=128, cancel=false, abstime=0x0, op=393, expected=3, futex_word=0x7f80 <_dl_load_write_lock+8>)', '__pthread_rwlock_wrlock_full64(rwlock=0x7f78 <_dl_load_write_lock>, clockid=0, abstime=0x0)', '___pthread_rwlock_wrlock(rwlock=0x7f78 <_dl_load_write_lock>)', 'dl_iterate_phdr_locked(cb=0x5610)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, abseil spin delay', threads: gdbThreads([{ frames: ['syscall()', 'AbslInternalSpinLockDelay_lts_20230802(w=0x5610, value=2, loop=8)', 'absl::lts_20230802::base_internal::SpinLock::SlowLock(this=0x5610)', 'registry_lookup(r=0x5600)', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: "one thread, an Apache httpd prefork child (prefork_run below it is the MPM, no prepare handler)", threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'apr_thread_mutex_lock(mutex=0x55e0)', 'ssl_init_Child(p=0x55e0, s=0x55e0)', 'ap_run_child_init(pchild=0x55e0, s=0x55e0)', 'child_main(child_num_arg=0, child_bucket=0)', 'make_child(s=0x55e0, slot=0)', 'prefork_run(_pconf=0x55e0, plog=0x55e0, s=0x55e0)', 'main(argc=2, argv=0x7ff0)'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'one thread, old macOS spin lock in malloc (it yields in syscall_thread_switch)', threads: gdbThreads([{ frames: ['syscall_thread_switch', '_OSSpinLockLockSlow', 'szone_malloc_should_clear', 'malloc_zone_malloc', 'malloc', 'child_setup'] }]), plain: 'lock-wait-single-threaded-child', forked: 'lock-wait-forked-child' },
-  { name: 'two threads (macOS): dispatch_sync waiting for a queue, and an idle workqueue thread (it holds no lock)', threads: gdbThreads([{ frames: ['__ulock_wait', '_dispatch_thread_event_wait_slow', '__DISPATCH_WAIT_FOR_QUEUE__', '_dispatch_sync_f_slow', 'child_setup'] }, { frames: ['__workq_kernreturn', '_pthread_wqthread', 'start_wqthread'] }]), plain: 'none', forked: 'lock-wait-forked-child' },
-  { name: 'two threads (macOS): a mutex wait, and a workqueue thread running code (it may release it)', threads: gdbThreads([{ frames: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_slow', 'child_setup'] }, { frames: ['__workq_kernreturn', 'do_work', '_pthread_wqthread', 'start_wqthread'] }]), plain: 'none', forked: 'none' },
-  { name: 'two threads, both waiting for locks (ABBA)', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'transfer_a_to_b(a=0x5610, b=0x5620)', 'worker_a(arg=0x0)', 'start_thread(arg=0x0)', 'clone3()'] }, { frames: [...MUTEX_WAIT, 'transfer_b_to_a(a=0x5610, b=0x5620)', 'worker_b(arg=0x0)', 'start_thread(arg=0x0)', 'clone3()'] }]), plain: 'none', forked: 'lock-wait-forked-child' },
+  {
+    name: 'one thread, glibc mutex wait in the child code',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'log_line(msg=0x5610)', 'child_setup(job=0x5620)', 'run_job(job=0x5620)'] },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, semaphore',
+    threads: gdbThreads([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'child_setup(job=0x5620)'] }]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: "one thread, Python's GIL (a cond wait under take_gil)",
+    threads: gdbThreads([
+      {
+        frames: [
+          ...COND_WAIT.slice(0, 4),
+          'take_gil(tstate=0x7f10)',
+          'PyEval_RestoreThread(tstate=0x7f10)',
+          'child_setup',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, stopped in unnamed libc internals under application code',
+    threads: gdbThreads([
+      { frames: ['??', '??', 'get_datetime_string()', 'grab_datetime_macro()', 'run_async_check()'] },
+    ]),
+    plain: 'none',
+    forked: 'libc-internal-wait-forked-child',
+  },
+  {
+    name: 'one thread, unnamed frame right above localtime (its time-zone lock, no libc symbols)',
+    threads: gdbThreads([{ frames: ['??', 'localtime()', 'log_stamp(buf=0x7f10)', 'child_setup'] }]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, localtime named at the top (running, not waiting)',
+    threads: gdbThreads([{ frames: ['localtime()', 'log_stamp(buf=0x7f10)', 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'one thread, unnamed libc frame under an exported read (no symbols, not a lock)',
+    threads: gdbThreads([{ frames: ['??', 'read()', 'read_request(fd=0)', 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'one thread, musl __lock outside malloc',
+    threads: gdbThreads([
+      {
+        frames: [
+          '__wait(addr=0x7f10 <lock>, waiters=0x7f14, val=1, priv=1)',
+          '__lock(l=0x7f10 <lock>)',
+          'getenv_locked(name=0x5610)',
+          'child_setup(job=0x5620)',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, macOS mutex',
+    threads: gdbThreads([
+      {
+        frames: [
+          '__psynch_mutexwait',
+          '_pthread_mutex_firstfit_lock_wait',
+          '_pthread_mutex_firstfit_lock_slow',
+          'os_log_impl_flatten',
+          'child_setup',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, glibc rwlock',
+    threads: gdbThreads([
+      {
+        frames: [
+          '__futex_abstimed_wait_common64(private=128, cancel=false, abstime=0x0, op=393, expected=3, futex_word=0x7f80 <_dl_load_write_lock+8>)',
+          '__pthread_rwlock_wrlock_full64(rwlock=0x7f78 <_dl_load_write_lock>, clockid=0, abstime=0x0)',
+          '___pthread_rwlock_wrlock(rwlock=0x7f78 <_dl_load_write_lock>)',
+          'dl_iterate_phdr_locked(cb=0x5610)',
+          'child_setup',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, abseil spin delay',
+    threads: gdbThreads([
+      {
+        frames: [
+          'syscall()',
+          'AbslInternalSpinLockDelay_lts_20230802(w=0x5610, value=2, loop=8)',
+          'absl::lts_20230802::base_internal::SpinLock::SlowLock(this=0x5610)',
+          'registry_lookup(r=0x5600)',
+          'child_setup',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, an Apache httpd prefork child (prefork_run below it is the MPM, no prepare handler)',
+    threads: gdbThreads([
+      {
+        frames: [
+          ...MUTEX_WAIT,
+          'apr_thread_mutex_lock(mutex=0x55e0)',
+          'ssl_init_Child(p=0x55e0, s=0x55e0)',
+          'ap_run_child_init(pchild=0x55e0, s=0x55e0)',
+          'child_main(child_num_arg=0, child_bucket=0)',
+          'make_child(s=0x55e0, slot=0)',
+          'prefork_run(_pconf=0x55e0, plog=0x55e0, s=0x55e0)',
+          'main(argc=2, argv=0x7ff0)',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'one thread, old macOS spin lock in malloc (it yields in syscall_thread_switch)',
+    threads: gdbThreads([
+      {
+        frames: [
+          'syscall_thread_switch',
+          '_OSSpinLockLockSlow',
+          'szone_malloc_should_clear',
+          'malloc_zone_malloc',
+          'malloc',
+          'child_setup',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-single-threaded-child',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'two threads (macOS): dispatch_sync waiting for a queue, and an idle workqueue thread (it holds no lock)',
+    threads: gdbThreads([
+      {
+        frames: [
+          '__ulock_wait',
+          '_dispatch_thread_event_wait_slow',
+          '__DISPATCH_WAIT_FOR_QUEUE__',
+          '_dispatch_sync_f_slow',
+          'child_setup',
+        ],
+      },
+      { frames: ['__workq_kernreturn', '_pthread_wqthread', 'start_wqthread'] },
+    ]),
+    plain: 'none',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'two threads (macOS): a mutex wait, and a workqueue thread running code (it may release it)',
+    threads: gdbThreads([
+      { frames: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_slow', 'child_setup'] },
+      { frames: ['__workq_kernreturn', 'do_work', '_pthread_wqthread', 'start_wqthread'] },
+    ]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'two threads, both waiting for locks (ABBA)',
+    threads: gdbThreads([
+      {
+        frames: [
+          ...MUTEX_WAIT,
+          'transfer_a_to_b(a=0x5610, b=0x5620)',
+          'worker_a(arg=0x0)',
+          'start_thread(arg=0x0)',
+          'clone3()',
+        ],
+      },
+      {
+        frames: [
+          ...MUTEX_WAIT,
+          'transfer_b_to_a(a=0x5610, b=0x5620)',
+          'worker_b(arg=0x0)',
+          'start_thread(arg=0x0)',
+          'clone3()',
+        ],
+      },
+    ]),
+    plain: 'none',
+    forked: 'lock-wait-forked-child',
+  },
   // never a deadlock
-  { name: 'two threads: one waits for a lock, the other waits for epoll (it may release it)', threads: gdbThreads([{ frames: [...MUTEX_WAIT, 'handle(c=0x5610)', 'worker(arg=0x0)'] }, { frames: [...EPOLL, 'main()'] }]), plain: 'none', forked: 'none' },
-  { name: 'one thread, condition-variable wait', threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]), plain: 'none', forked: 'none' },
-  { name: 'one thread, epoll_wait', threads: gdbThreads([{ frames: [...EPOLL, 'main()'] }]), plain: 'none', forked: 'none' },
+  {
+    name: 'two threads: one waits for a lock, the other waits for epoll (it may release it)',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'handle(c=0x5610)', 'worker(arg=0x0)'] },
+      { frames: [...EPOLL, 'main()'] },
+    ]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'one thread, condition-variable wait',
+    threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'one thread, epoll_wait',
+    threads: gdbThreads([{ frames: [...EPOLL, 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
   { name: 'one thread, read', threads: gdbThreads([{ frames: [...READ, 'main()'] }]), plain: 'none', forked: 'none' },
-  { name: 'one thread, busy loop', threads: gdbThreads([{ frames: [...BUSY, 'main()'] }]), plain: 'none', forked: 'none' },
-  { name: 'two threads in condition-variable waits', threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] }, { frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] }]), plain: 'none', forked: 'none' },
+  {
+    name: 'one thread, busy loop',
+    threads: gdbThreads([{ frames: [...BUSY, 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'two threads in condition-variable waits',
+    threads: gdbThreads([
+      { frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] },
+      { frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] },
+    ]),
+    plain: 'none',
+    forked: 'none',
+  },
 ];
 
 for (const c of cases) {
@@ -55,17 +275,43 @@ for (const c of cases) {
 }
 
 test('forked child: a specific signature still wins over the generic one', () => {
-  const t = gdbThreads([{ frames: ['__lll_lock_wait_private(futex=0x7f8e <main_arena>)', '__GI___libc_malloc(bytes=32816)', 'alloc_dir(fd=3)', '__opendir(name=0x7f8e)', 'closeDescriptors()', 'childProcess(arg=0x7f8d)'] }]);
+  const t = gdbThreads([
+    {
+      frames: [
+        '__lll_lock_wait_private(futex=0x7f8e <main_arena>)',
+        '__GI___libc_malloc(bytes=32816)',
+        'alloc_dir(fd=3)',
+        '__opendir(name=0x7f8e)',
+        'closeDescriptors()',
+        'childProcess(arg=0x7f8d)',
+      ],
+    },
+  ]);
   const m = matchSignatures(t, lib, FORKED);
-  assert.deepEqual(m.matches.map((x) => x.signatureId), ['glibc-malloc-lock-after-fork']);
+  assert.deepEqual(
+    m.matches.map((x) => x.signatureId),
+    ['glibc-malloc-lock-after-fork'],
+  );
 });
 
 test('forked child: the lock is named from the frame arguments (Frame.args, where the parser keeps them)', () => {
-  const frame = (fn: string, args?: string): Frame => ({ fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: null, ...(args !== undefined ? { args } : {}) });
+  const frame = (fn: string, args?: string): Frame => ({
+    fn,
+    normalized: normalizeFunctionName(fn),
+    module: null,
+    offset: null,
+    address: null,
+    ...(args !== undefined ? { args } : {}),
+  });
   const t: Thread = {
     tid: 1,
     name: null,
-    frames: [frame('__lll_lock_wait', 'futex=0x7f1 <file_lock>, private=0'), frame('___pthread_mutex_lock', 'mutex=0x7f1 <file_lock>'), frame('append_log', 'fd=3'), frame('child_main')],
+    frames: [
+      frame('__lll_lock_wait', 'futex=0x7f1 <file_lock>, private=0'),
+      frame('___pthread_mutex_lock', 'mutex=0x7f1 <file_lock>'),
+      frame('append_log', 'fd=3'),
+      frame('child_main'),
+    ],
   };
   const m = matchSignatures([t], lib, FORKED).matches[0]!;
   assert.equal(m.signatureId, 'lock-wait-forked-child');
@@ -75,7 +321,10 @@ test('forked child: the lock is named from the frame arguments (Frame.args, wher
 });
 
 test('forked child: rules with forkedChild: true match only with the option', () => {
-  const t = gdbThreads([{ frames: [...MUTEX_WAIT, 'a(x=1)', 'worker(arg=0x0)'] }, { frames: [...MUTEX_WAIT, 'b(x=2)', 'worker(arg=0x0)'] }]);
+  const t = gdbThreads([
+    { frames: [...MUTEX_WAIT, 'a(x=1)', 'worker(arg=0x0)'] },
+    { frames: [...MUTEX_WAIT, 'b(x=2)', 'worker(arg=0x0)'] },
+  ]);
   assert.equal(matchSignatures(t, lib).matches.length, 0);
   assert.equal(matchSignatures(t, lib, {}).matches.length, 0);
   assert.equal(matchSignatures(t, lib, { forkedChild: false }).matches.length, 0);

@@ -21,7 +21,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSignatures } from '../../src/match/index.js';
-import { assertHeaders, assertManifestMatchesFiles, dumpOf, judge, loadManifest, missLines, percent, rateLines, ratesOf, reportedMiss, type Outcome, type Verdict } from './corpus-verdicts.js';
+import {
+  assertHeaders,
+  assertManifestMatchesFiles,
+  dumpOf,
+  judge,
+  loadManifest,
+  missLines,
+  percent,
+  rateLines,
+  ratesOf,
+  reportedMiss,
+  type Outcome,
+  type Verdict,
+} from './corpus-verdicts.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/stacks');
 const HOLDOUT = join(FIXTURES, 'holdout');
@@ -56,7 +69,10 @@ test('the held-out set shares no report and no dump with the public tuning corpu
   const tuningDumps = new Set(tuning.map((e) => dumpOf(readFileSync(join(PUBLIC, e.file), 'utf8')).trim()));
   for (const e of entries) {
     assert.ok(!tuningSources.has(e.source), `${e.file}: ${e.source} is also a source of the public corpus`);
-    assert.ok(!tuningDumps.has(dumpOf(readFileSync(join(HOLDOUT, e.file), 'utf8')).trim()), `${e.file}: the same dump is in the public corpus`);
+    assert.ok(
+      !tuningDumps.has(dumpOf(readFileSync(join(HOLDOUT, e.file), 'utf8')).trim()),
+      `${e.file}: the same dump is in the public corpus`,
+    );
   }
 });
 
@@ -76,16 +92,26 @@ const FLOOR_FORKED_CHILD = 20;
 
 test(`held-out hung forked children named a deadlock as pasted: no fewer than ${FLOOR_AS_PASTED} (goal 90%, not met)`, () => {
   const r = ratesOf(outcomes);
-  assert.ok(r.children >= 25 && r.childrenAsPasted >= FLOOR_AS_PASTED, `named as pasted: ${percent(r.childrenAsPasted, r.children)}`);
+  assert.ok(
+    r.children >= 25 && r.childrenAsPasted >= FLOOR_AS_PASTED,
+    `named as pasted: ${percent(r.childrenAsPasted, r.children)}`,
+  );
 });
 
 test(`held-out hung forked children named a deadlock with forkedChild: no fewer than ${FLOOR_FORKED_CHILD} (goal 95%, not met)`, () => {
   const r = ratesOf(outcomes);
-  assert.ok(r.children >= 25 && r.childrenWithForkedChild >= FLOOR_FORKED_CHILD, `named with forkedChild: ${percent(r.childrenWithForkedChild, r.children)}`);
+  assert.ok(
+    r.children >= 25 && r.childrenWithForkedChild >= FLOOR_FORKED_CHILD,
+    `named with forkedChild: ${percent(r.childrenWithForkedChild, r.children)}`,
+  );
 });
 
 test('goal: no non-post-fork dump is named a post-fork deadlock', () => {
-  assert.equal(ratesOf(outcomes).noneMisnamed, 0, `misnamed: ${outcomes.filter((o) => o.entry.verdict === 'none' && reportedMiss(o)).length}`);
+  assert.equal(
+    ratesOf(outcomes).noneMisnamed,
+    0,
+    `misnamed: ${outcomes.filter((o) => o.entry.verdict === 'none' && reportedMiss(o)).length}`,
+  );
 });
 
 test('goal: every prepare-handler parent that is named is named a prepare-handler hang', () => {

@@ -8,7 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizeFunctionName } from '../../src/capture/parse/index.js';
 import type { Frame } from '../../src/capture/types.js';
-import { compileVocabulary, hasRole, loadSignatures, lockNameOf, lockWaitOf, parseSignatureText } from '../../src/match/index.js';
+import {
+  compileVocabulary,
+  hasRole,
+  loadSignatures,
+  lockNameOf,
+  lockWaitOf,
+  parseSignatureText,
+} from '../../src/match/index.js';
 import { condWaitOf } from '../../src/match/vocabulary.js';
 import { listsHolding, wordParts } from '../../src/match/vocabulary.js';
 
@@ -19,7 +26,14 @@ function frames(spec: string[]): Frame[] {
   return spec.map((s, i) => {
     const [name, args] = s.split('|');
     const fn = name === '??' ? null : name!;
-    return { fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: `0x${(0x1000 + i).toString(16)}`, ...(args ? { args } : {}) };
+    return {
+      fn,
+      normalized: normalizeFunctionName(fn),
+      module: null,
+      offset: null,
+      address: `0x${(0x1000 + i).toString(16)}`,
+      ...(args ? { args } : {}),
+    };
   });
 }
 
@@ -175,7 +189,10 @@ const table: [string, string][] = [
   ['__pthread_once_slow', 'once-wait'],
   ['_os_once_gate_wait', 'once-wait'],
   ['absl::lts_20230125::Mutex::LockSlowLoop(absl::lts_20230125::SynchWaitParams*, int)', 'lock-wait'],
-  ['absl::lts_20230125::synchronization_internal::FutexImpl::WaitUntil(std::atomic<int>*, int, absl::lts_20230125::synchronization_internal::KernelTimeout)', 'wait-primitive'],
+  [
+    'absl::lts_20230125::synchronization_internal::FutexImpl::WaitUntil(std::atomic<int>*, int, absl::lts_20230125::synchronization_internal::KernelTimeout)',
+    'wait-primitive',
+  ],
   ['__sanitizer::BlockingMutex::LockSlow()', 'lock-wait'],
   ['_L_lock_289', 'lock-wait'],
   ['__kernel_vsyscall', 'wait-primitive'],
@@ -202,31 +219,74 @@ const table: [string, string][] = [
 for (const [printed, list] of table) {
   test(`vocabulary: ${printed} → ${list}`, () => {
     const name = normalizeFunctionName(printed)!;
-    assert.ok(listsHolding(cv, name).includes(list), `${printed} (normalized ${name}) is in [${listsHolding(cv, name).join(', ')}], not ${list}`);
+    assert.ok(
+      listsHolding(cv, name).includes(list),
+      `${printed} (normalized ${name}) is in [${listsHolding(cv, name).join(', ')}], not ${list}`,
+    );
   });
 }
 
 test('vocabulary: ordinary names are in no list', () => {
-  for (const n of ['main', 'parse_config', 'acquire', 'prefork_run', 'prefork_pre_config', 'take_held_lock_in_child', 'Java_java_lang_ProcessImpl_forkAndExec', 'pthread_create', 'lockf', 'unlock', 'pthread_mutex_unlock', 'sem_post', 'pthread_cond_signal']) {
+  for (const n of [
+    'main',
+    'parse_config',
+    'acquire',
+    'prefork_run',
+    'prefork_pre_config',
+    'take_held_lock_in_child',
+    'Java_java_lang_ProcessImpl_forkAndExec',
+    'pthread_create',
+    'lockf',
+    'unlock',
+    'pthread_mutex_unlock',
+    'sem_post',
+    'pthread_cond_signal',
+  ]) {
     // the word-shape lists (lock-shaped, not-lock-shaped) look at words, not names: only the structural rule asks them
-    assert.deepEqual(listsHolding(cv, n).filter((l) => !WORD_LISTS.includes(l)), [], n);
+    assert.deepEqual(
+      listsHolding(cv, n).filter((l) => !WORD_LISTS.includes(l)),
+      [],
+      n,
+    );
   }
 });
 
 const WORD_LISTS = ['lock-shaped', 'not-lock-shaped'];
 
 test('vocabulary: word parts split at _, ::, ., digits and camelCase humps', () => {
-  assert.deepEqual(wordParts('__sanitizer::BlockingMutex::LockSlow'), ['sanitizer', 'blocking', 'mutex', 'lock', 'slow']);
+  assert.deepEqual(wordParts('__sanitizer::BlockingMutex::LockSlow'), [
+    'sanitizer',
+    'blocking',
+    'mutex',
+    'lock',
+    'slow',
+  ]);
   assert.deepEqual(wordParts('PyThread_acquire_lock_timed'), ['py', 'thread', 'acquire', 'lock', 'timed']);
   assert.deepEqual(wordParts('GVLAcquire'), ['gvl', 'acquire']);
   assert.deepEqual(wordParts('runtime.lock2'), ['runtime', 'lock']);
 });
 
 test('vocabulary: lock-shaped names have a lock word and no not-lock word', () => {
-  for (const n of ['take_gil', 'my_private_lock', 'bthread::butex_wait_x', 'Foo::SpinLoop', 'LatchWait', 'acquire_slot']) {
+  for (const n of [
+    'take_gil',
+    'my_private_lock',
+    'bthread::butex_wait_x',
+    'Foo::SpinLoop',
+    'LatchWait',
+    'acquire_slot',
+  ]) {
     assert.ok(listsHolding(cv, n).includes('lock-shaped'), n);
   }
-  for (const n of ['pthread_mutex_unlock', 'clock_gettime', 'wait_cond_locked', 'PyThread_read', 'read_lock_file_events', 'main', 'Blocker::run', 'deadline_until']) {
+  for (const n of [
+    'pthread_mutex_unlock',
+    'clock_gettime',
+    'wait_cond_locked',
+    'PyThread_read',
+    'read_lock_file_events',
+    'main',
+    'Blocker::run',
+    'deadline_until',
+  ]) {
     assert.ok(!listsHolding(cv, n).includes('lock-shaped'), n);
   }
 });
@@ -237,7 +297,8 @@ test('vocabulary: every list of the shipped file has a role, a description and r
     assert.ok(list.description, name);
     assert.ok(list.names.length > 0, name);
   }
-  for (const n of ['lock-wait', 'rwlock-wait', 'sem-wait', 'spin-delay', 'allocator-lock']) assert.equal(lib.vocabulary[n]?.role, 'lock', n);
+  for (const n of ['lock-wait', 'rwlock-wait', 'sem-wait', 'spin-delay', 'allocator-lock'])
+    assert.equal(lib.vocabulary[n]?.role, 'lock', n);
   assert.equal(lib.vocabulary['cond-wait']?.role, 'cond');
   assert.equal(lib.vocabulary['io-wait']?.role, 'not-lock');
   assert.ok(hasRole(cv, 'lock', 'lll_lock_wait') && !hasRole(cv, 'lock', 'pthread_cond_wait'));
@@ -245,30 +306,139 @@ test('vocabulary: every list of the shipped file has a role, a description and r
 
 // Innermost first, as dumps print them.
 const waits: { name: string; stack: string[]; lock: string | null }[] = [
-  { name: 'glibc mutex (symbols)', stack: ['futex_wait', '__GI___lll_lock_wait', 'lll_mutex_lock_optimized', '___pthread_mutex_lock', 'take'], lock: 'lock-wait' },
+  {
+    name: 'glibc mutex (symbols)',
+    stack: ['futex_wait', '__GI___lll_lock_wait', 'lll_mutex_lock_optimized', '___pthread_mutex_lock', 'take'],
+    lock: 'lock-wait',
+  },
   { name: 'glibc mutex (no symbols)', stack: ['??', 'pthread_mutex_lock', 'take'], lock: 'lock-wait' },
-  { name: 'glibc private lock under malloc', stack: ['__lll_lock_wait_private', '_int_malloc', 'malloc'], lock: 'lock-wait' },
-  { name: 'glibc rwlock', stack: ['__futex_abstimed_wait_common64', '__pthread_rwlock_wrlock_full64', 'pthread_rwlock_wrlock', 'f'], lock: 'rwlock-wait' },
+  {
+    name: 'glibc private lock under malloc',
+    stack: ['__lll_lock_wait_private', '_int_malloc', 'malloc'],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'glibc rwlock',
+    stack: ['__futex_abstimed_wait_common64', '__pthread_rwlock_wrlock_full64', 'pthread_rwlock_wrlock', 'f'],
+    lock: 'rwlock-wait',
+  },
   { name: 'glibc semaphore', stack: ['__futex_abstimed_wait_common', '__new_sem_wait_slow64', 'f'], lock: 'sem-wait' },
-  { name: 'musl mutex', stack: ['__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock', 'pthread_mutex_lock', 'f'], lock: 'lock-wait' },
+  {
+    name: 'musl mutex',
+    stack: ['__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock', 'pthread_mutex_lock', 'f'],
+    lock: 'lock-wait',
+  },
   { name: 'musl __lock', stack: ['__wait', '__lock', 'malloc'], lock: 'lock-wait' },
-  { name: 'macOS mutex', stack: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_wait', '_pthread_mutex_firstfit_lock_slow', 'f'], lock: 'lock-wait' },
+  {
+    name: 'macOS mutex',
+    stack: ['__psynch_mutexwait', '_pthread_mutex_firstfit_lock_wait', '_pthread_mutex_firstfit_lock_slow', 'f'],
+    lock: 'lock-wait',
+  },
   { name: 'macOS unfair lock', stack: ['__ulock_wait', '_os_unfair_lock_lock_slow', 'f'], lock: 'lock-wait' },
   { name: 'illumos mutex', stack: ['lwp_park', 'mutex_lock_impl', 'pthread_mutex_lock', 'f'], lock: 'lock-wait' },
-  { name: 'tcmalloc spin', stack: ['syscall', 'base::internal::SpinLockDelay(int volatile*, int, int)', 'SpinLock::SlowLock()', 'f'], lock: 'spin-delay' },
-  { name: "a cond wait under Python's GIL (a lock built on a condition variable)", stack: ['futex_wait_cancelable', '__pthread_cond_wait_common', 'pthread_cond_wait', 'drop_gil', 'PyEval_EvalFrameDefault'], lock: 'cv-lock' },
-  { name: 'musl mutex through __syscall_cp', stack: ['__syscall6', '__syscall_cp_c', '__futex4_cp', '__timedwait_cp', '__timedwait', '__pthread_mutex_timedlock'], lock: 'lock-wait' },
-  { name: 'abseil Mutex', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::Waiter::Wait', 'AbslInternalPerThreadSemWait_lts_20230125', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::Block', 'absl::Mutex::LockSlowLoop'], lock: 'lock-wait' },
-  { name: 'HotSpot contended monitor (a cond wait under ObjectMonitor::EnterI)', stack: ['__futex_abstimed_wait_common', '__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::EnterI(JavaThread*)', 'ObjectMonitor::enter(JavaThread*)'], lock: 'cv-lock' },
-  { name: 'unnamed frame right above tzset (no libc symbols)', stack: ['??', '??', 'tzset', 'log_stamp'], lock: 'locking-call' },
-  { name: 'a spin lock sleeping between tries (nanosleep under SpinLock::SlowLock)', stack: ['__GI___nanosleep', 'SpinLock::SlowLock()', 'DeleteHook'], lock: 'spin-delay' },
-  { name: 'old glibc: __lll_mutex_lock_wait, _L_mutex_lock_NNN', stack: ['__kernel_vsyscall', '__lll_mutex_lock_wait', '_L_mutex_lock_88', '__pthread_mutex_lock', 'f'], lock: 'lock-wait' },
-  { name: 'a futex helper of any name above the mutex', stack: ['__futex_clocklock_wait64', '__futex_clocklock64', '__pthread_mutex_lock_full', 'f'], lock: 'lock-wait' },
-  { name: 'cond wait re-taking its mutex', stack: ['__lll_lock_wait', '__pthread_mutex_cond_lock', '__pthread_cond_wait_common', 'pthread_cond_wait'], lock: 'lock-wait' },
+  {
+    name: 'tcmalloc spin',
+    stack: ['syscall', 'base::internal::SpinLockDelay(int volatile*, int, int)', 'SpinLock::SlowLock()', 'f'],
+    lock: 'spin-delay',
+  },
+  {
+    name: "a cond wait under Python's GIL (a lock built on a condition variable)",
+    stack: [
+      'futex_wait_cancelable',
+      '__pthread_cond_wait_common',
+      'pthread_cond_wait',
+      'drop_gil',
+      'PyEval_EvalFrameDefault',
+    ],
+    lock: 'cv-lock',
+  },
+  {
+    name: 'musl mutex through __syscall_cp',
+    stack: [
+      '__syscall6',
+      '__syscall_cp_c',
+      '__futex4_cp',
+      '__timedwait_cp',
+      '__timedwait',
+      '__pthread_mutex_timedlock',
+    ],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'abseil Mutex',
+    stack: [
+      'absl::synchronization_internal::FutexImpl::WaitUntil',
+      'absl::synchronization_internal::Waiter::Wait',
+      'AbslInternalPerThreadSemWait_lts_20230125',
+      'absl::synchronization_internal::PerThreadSem::Wait',
+      'absl::Mutex::Block',
+      'absl::Mutex::LockSlowLoop',
+    ],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'HotSpot contended monitor (a cond wait under ObjectMonitor::EnterI)',
+    stack: [
+      '__futex_abstimed_wait_common',
+      '__pthread_cond_wait_common',
+      '___pthread_cond_wait',
+      'os::PlatformEvent::park()',
+      'ObjectMonitor::EnterI(JavaThread*)',
+      'ObjectMonitor::enter(JavaThread*)',
+    ],
+    lock: 'cv-lock',
+  },
+  {
+    name: 'unnamed frame right above tzset (no libc symbols)',
+    stack: ['??', '??', 'tzset', 'log_stamp'],
+    lock: 'locking-call',
+  },
+  {
+    name: 'a spin lock sleeping between tries (nanosleep under SpinLock::SlowLock)',
+    stack: ['__GI___nanosleep', 'SpinLock::SlowLock()', 'DeleteHook'],
+    lock: 'spin-delay',
+  },
+  {
+    name: 'old glibc: __lll_mutex_lock_wait, _L_mutex_lock_NNN',
+    stack: ['__kernel_vsyscall', '__lll_mutex_lock_wait', '_L_mutex_lock_88', '__pthread_mutex_lock', 'f'],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'a futex helper of any name above the mutex',
+    stack: ['__futex_clocklock_wait64', '__futex_clocklock64', '__pthread_mutex_lock_full', 'f'],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'cond wait re-taking its mutex',
+    stack: ['__lll_lock_wait', '__pthread_mutex_cond_lock', '__pthread_cond_wait_common', 'pthread_cond_wait'],
+    lock: 'lock-wait',
+  },
   // not lock waits
-  { name: 'glibc cond wait', stack: ['__futex_abstimed_wait_common64', '__futex_abstimed_wait_common', '__GI___futex_abstimed_wait_cancelable64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'worker'], lock: null },
+  {
+    name: 'glibc cond wait',
+    stack: [
+      '__futex_abstimed_wait_common64',
+      '__futex_abstimed_wait_common',
+      '__GI___futex_abstimed_wait_cancelable64',
+      '__pthread_cond_wait_common',
+      '___pthread_cond_wait',
+      'worker',
+    ],
+    lock: null,
+  },
   { name: 'macOS cond wait', stack: ['__psynch_cvwait', '_pthread_cond_wait', 'worker'], lock: null },
-  { name: 'abseil CondVar wait', stack: ['absl::synchronization_internal::FutexImpl::WaitUntil', 'absl::synchronization_internal::PerThreadSem::Wait', 'absl::Mutex::DecrementSynchSem', 'absl::CondVar::WaitCommon', 'absl::CondVar::Wait', 'worker'], lock: null },
+  {
+    name: 'abseil CondVar wait',
+    stack: [
+      'absl::synchronization_internal::FutexImpl::WaitUntil',
+      'absl::synchronization_internal::PerThreadSem::Wait',
+      'absl::Mutex::DecrementSynchSem',
+      'absl::CondVar::WaitCommon',
+      'absl::CondVar::Wait',
+      'worker',
+    ],
+    lock: null,
+  },
   { name: 'a busy loop yielding', stack: ['sched_yield', 'spin_until_ready', 'main'], lock: null },
   { name: 'a sleeper', stack: ['clock_nanosleep', '__GI___nanosleep', 'sleep', 'main'], lock: null },
   { name: 'illumos cond wait', stack: ['lwp_park', 'cond_wait_queue', 'cond_wait', 'worker'], lock: null },
@@ -277,28 +447,156 @@ const waits: { name: string; stack: string[]; lock: string | null }[] = [
   { name: 'busy loop', stack: ['spin_forever', 'main'], lock: null },
   { name: 'unknown code over a futex', stack: ['futex_wait', 'my_private_queue_get', 'worker', 'main'], lock: null },
   // the structural rule: raw wait primitives only, then a lock-named caller within four named frames
-  { name: 'a raw futex under a lock-named function (structural)', stack: ['futex_wait', 'my_private_lock', 'main'], lock: 'lock-shaped' },
-  { name: 'raw syscall under an unnamed, then a runtime lock (structural)', stack: ['syscall', '??', 'rt::detail::wait_word', 'rt::SpinGuard::enter', 'main'], lock: 'lock-shaped' },
-  { name: 'sched_yield loop under a spin lock (structural)', stack: ['sched_yield', 'foo::Backoff::pause', 'foo::TicketSpin::acquire', 'main'], lock: 'lock-shaped' },
-  { name: 'raw syscall under a condition wait is no lock wait', stack: ['syscall', 'my_cond_wait_locked', 'main'], lock: null },
-  { name: 'raw syscall under an event loop is no lock wait', stack: ['syscall', 'epoll_wait', 'EventLoop::lockless_run'], lock: null },
-  { name: 'usleep under code that is not a lock, past the reach', stack: ['usleep', 'a', 'b', 'c', 'd', 'e_lock'], lock: null },
-  { name: 'a condition-variable wait under a lock-named caller is not structural', stack: ['futex_wait', 'pthread_cond_wait', 'my_lock'], lock: null },
-  { name: 'sanitizer spin mutex yielding', stack: ['__sanitizer::internal_sched_yield', '__sanitizer::StaticSpinMutex::LockSlow', '__sanitizer::StaticSpinMutex::Lock'], lock: 'lock-wait' },
-  { name: 'sanitizer mutex over a raw futex syscall', stack: ['syscall', '__sanitizer::FutexWait', '__sanitizer::Semaphore::Wait', '__sanitizer::Mutex::Lock'], lock: 'lock-wait' },
-  { name: 'CPython GIL over PyCOND_TIMEDWAIT', stack: ['__futex_abstimed_wait_common', 'pthread_cond_timedwait', 'PyCOND_TIMEDWAIT', 'take_gil', 'PyEval_RestoreThread'], lock: 'cv-lock' },
-  { name: 'bthread mutex over a butex syscall', stack: ['syscall', 'bthread::futex_wait_private', 'bthread::butex_wait', 'bthread::mutex_lock_contended_impl', 'bthread_mutex_lock'], lock: 'lock-wait' },
-  { name: 'Ruby Mutex#lock: native_sleep over a cond wait under do_mutex_lock', stack: ['futex_wait', 'pthread_cond_wait', 'native_cond_sleep', 'native_sleep', 'do_mutex_lock', 'rb_mutex_lock'], lock: 'lock-wait' },
-  { name: 'Ruby Kernel#sleep: native_sleep under sleep_forever is no lock wait', stack: ['futex_wait', 'pthread_cond_wait', 'native_cond_sleep', 'native_sleep', 'sleep_forever', 'rb_thread_sleep_forever', 'rb_f_sleep'], lock: null },
-  { name: 'Ruby GVL', stack: ['futex_wait', 'pthread_cond_wait', 'gvl_acquire_common', 'gvl_acquire', 'thread_sched_to_running'], lock: 'cv-lock' },
-  { name: 'HotSpot contended monitor', stack: ['futex_wait', 'pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::EnterI(JavaThread*)', 'ObjectMonitor::enter(JavaThread*)'], lock: 'cv-lock' },
-  { name: 'HotSpot (JDK 8) Monitor::ILock parking on its event', stack: ['futex_wait', 'pthread_cond_wait', 'os::PlatformEvent::park()', 'Monitor::ILock(Thread*)', 'Monitor::lock(Thread*)'], lock: 'lock-wait' },
-  { name: 'HotSpot (JDK 17+) Mutex::lock_contended over pthread_mutex_lock', stack: ['futex_wait', '__lll_lock_wait', 'pthread_mutex_lock', 'os::PlatformMonitor::lock()', 'Mutex::lock_contended(Thread*)'], lock: 'lock-wait' },
-  { name: 'Go runtime lock', stack: ['runtime.futex', 'runtime.futexsleep', 'runtime.lock2', 'runtime.lockWithRank'], lock: 'lock-wait' },
-  { name: 'Go idle M (notesleep under stopm) is no lock wait', stack: ['runtime.futex', 'runtime.futexsleep', 'runtime.notesleep', 'runtime.stopm', 'runtime.findRunnable'], lock: null },
+  {
+    name: 'a raw futex under a lock-named function (structural)',
+    stack: ['futex_wait', 'my_private_lock', 'main'],
+    lock: 'lock-shaped',
+  },
+  {
+    name: 'raw syscall under an unnamed, then a runtime lock (structural)',
+    stack: ['syscall', '??', 'rt::detail::wait_word', 'rt::SpinGuard::enter', 'main'],
+    lock: 'lock-shaped',
+  },
+  {
+    name: 'sched_yield loop under a spin lock (structural)',
+    stack: ['sched_yield', 'foo::Backoff::pause', 'foo::TicketSpin::acquire', 'main'],
+    lock: 'lock-shaped',
+  },
+  {
+    name: 'raw syscall under a condition wait is no lock wait',
+    stack: ['syscall', 'my_cond_wait_locked', 'main'],
+    lock: null,
+  },
+  {
+    name: 'raw syscall under an event loop is no lock wait',
+    stack: ['syscall', 'epoll_wait', 'EventLoop::lockless_run'],
+    lock: null,
+  },
+  {
+    name: 'usleep under code that is not a lock, past the reach',
+    stack: ['usleep', 'a', 'b', 'c', 'd', 'e_lock'],
+    lock: null,
+  },
+  {
+    name: 'a condition-variable wait under a lock-named caller is not structural',
+    stack: ['futex_wait', 'pthread_cond_wait', 'my_lock'],
+    lock: null,
+  },
+  {
+    name: 'sanitizer spin mutex yielding',
+    stack: [
+      '__sanitizer::internal_sched_yield',
+      '__sanitizer::StaticSpinMutex::LockSlow',
+      '__sanitizer::StaticSpinMutex::Lock',
+    ],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'sanitizer mutex over a raw futex syscall',
+    stack: ['syscall', '__sanitizer::FutexWait', '__sanitizer::Semaphore::Wait', '__sanitizer::Mutex::Lock'],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'CPython GIL over PyCOND_TIMEDWAIT',
+    stack: [
+      '__futex_abstimed_wait_common',
+      'pthread_cond_timedwait',
+      'PyCOND_TIMEDWAIT',
+      'take_gil',
+      'PyEval_RestoreThread',
+    ],
+    lock: 'cv-lock',
+  },
+  {
+    name: 'bthread mutex over a butex syscall',
+    stack: [
+      'syscall',
+      'bthread::futex_wait_private',
+      'bthread::butex_wait',
+      'bthread::mutex_lock_contended_impl',
+      'bthread_mutex_lock',
+    ],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'Ruby Mutex#lock: native_sleep over a cond wait under do_mutex_lock',
+    stack: ['futex_wait', 'pthread_cond_wait', 'native_cond_sleep', 'native_sleep', 'do_mutex_lock', 'rb_mutex_lock'],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'Ruby Kernel#sleep: native_sleep under sleep_forever is no lock wait',
+    stack: [
+      'futex_wait',
+      'pthread_cond_wait',
+      'native_cond_sleep',
+      'native_sleep',
+      'sleep_forever',
+      'rb_thread_sleep_forever',
+      'rb_f_sleep',
+    ],
+    lock: null,
+  },
+  {
+    name: 'Ruby GVL',
+    stack: ['futex_wait', 'pthread_cond_wait', 'gvl_acquire_common', 'gvl_acquire', 'thread_sched_to_running'],
+    lock: 'cv-lock',
+  },
+  {
+    name: 'HotSpot contended monitor',
+    stack: [
+      'futex_wait',
+      'pthread_cond_wait',
+      'os::PlatformEvent::park()',
+      'ObjectMonitor::EnterI(JavaThread*)',
+      'ObjectMonitor::enter(JavaThread*)',
+    ],
+    lock: 'cv-lock',
+  },
+  {
+    name: 'HotSpot (JDK 8) Monitor::ILock parking on its event',
+    stack: [
+      'futex_wait',
+      'pthread_cond_wait',
+      'os::PlatformEvent::park()',
+      'Monitor::ILock(Thread*)',
+      'Monitor::lock(Thread*)',
+    ],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'HotSpot (JDK 17+) Mutex::lock_contended over pthread_mutex_lock',
+    stack: [
+      'futex_wait',
+      '__lll_lock_wait',
+      'pthread_mutex_lock',
+      'os::PlatformMonitor::lock()',
+      'Mutex::lock_contended(Thread*)',
+    ],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'Go runtime lock',
+    stack: ['runtime.futex', 'runtime.futexsleep', 'runtime.lock2', 'runtime.lockWithRank'],
+    lock: 'lock-wait',
+  },
+  {
+    name: 'Go idle M (notesleep under stopm) is no lock wait',
+    stack: ['runtime.futex', 'runtime.futexsleep', 'runtime.notesleep', 'runtime.stopm', 'runtime.findRunnable'],
+    lock: null,
+  },
   { name: 'only unnamed frames', stack: ['??', '??', '??'], lock: null },
   { name: 'a locking libc call at the top, running', stack: ['malloc', 'parse', 'main'], lock: null },
-  { name: 'HotSpot Object.wait (a condition, not a lock)', stack: ['__pthread_cond_wait_common', '___pthread_cond_wait', 'os::PlatformEvent::park()', 'ObjectMonitor::wait(long, JavaThread*)', 'ObjectSynchronizer::wait'], lock: null },
+  {
+    name: 'HotSpot Object.wait (a condition, not a lock)',
+    stack: [
+      '__pthread_cond_wait_common',
+      '___pthread_cond_wait',
+      'os::PlatformEvent::park()',
+      'ObjectMonitor::wait(long, JavaThread*)',
+      'ObjectSynchronizer::wait',
+    ],
+    lock: null,
+  },
   { name: 'no frames', stack: [], lock: null },
 ];
 for (const w of waits) {
@@ -308,9 +606,31 @@ for (const w of waits) {
 }
 
 test('condWaitOf: an untimed condition-variable wait or join; a timed one wakes by itself', () => {
-  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'queue_pop']), 8)?.index, 1);
-  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_timedwait64', 'queue_pop']), 8), null);
-  assert.equal(condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_clockjoin_ex', 'main']), 8)?.list, 'cond-wait');
+  assert.equal(
+    condWaitOf(
+      cv,
+      frames(['__futex_abstimed_wait_common64', '__pthread_cond_wait_common', '___pthread_cond_wait', 'queue_pop']),
+      8,
+    )?.index,
+    1,
+  );
+  assert.equal(
+    condWaitOf(
+      cv,
+      frames([
+        '__futex_abstimed_wait_common64',
+        '__pthread_cond_wait_common',
+        '___pthread_cond_timedwait64',
+        'queue_pop',
+      ]),
+      8,
+    ),
+    null,
+  );
+  assert.equal(
+    condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_clockjoin_ex', 'main']), 8)?.list,
+    'cond-wait',
+  );
   assert.equal(condWaitOf(cv, frames(['epoll_wait', 'loop']), 8), null);
   assert.equal(condWaitOf(cv, frames(['__lll_lock_wait', 'pthread_mutex_lock', 'f']), 8), null);
 });
@@ -326,10 +646,29 @@ test('lockNameOf: the symbol gdb prints in a pointer argument, at or just below 
     return lockNameOf(f, lockWaitOf(cv, f, 8)!);
   };
   assert.equal(name(['__lll_lock_wait_private|futex=0x7f8e2a3f6c80 <main_arena>', 'malloc|bytes=32816']), 'main_arena');
-  assert.equal(name(['futex_wait|private=0, expected=2, futex_word=0x5618a3b501c0 <held_lock>', '__GI___lll_lock_wait|futex=futex@entry=0x5618a3b501c0 <held_lock>, private=0']), 'held_lock');
-  assert.equal(name(['__lll_lock_wait|futex=0x7f1 <_rtld_global+2312>, private=0', '___pthread_mutex_lock|mutex=0x7f1 <_rtld_global+2312>']), '_rtld_global+2312');
-  assert.equal(name(['__lll_lock_wait|futex=0x7f1, private=0', '___pthread_mutex_lock|mutex=0x55 <file_lock>', 'lock_file|']), 'file_lock');
-  assert.equal(name(['__lll_lock_wait|futex=0x7f1, private=0', '___pthread_mutex_lock|mutex=0x55']), null, 'no symbol printed');
+  assert.equal(
+    name([
+      'futex_wait|private=0, expected=2, futex_word=0x5618a3b501c0 <held_lock>',
+      '__GI___lll_lock_wait|futex=futex@entry=0x5618a3b501c0 <held_lock>, private=0',
+    ]),
+    'held_lock',
+  );
+  assert.equal(
+    name([
+      '__lll_lock_wait|futex=0x7f1 <_rtld_global+2312>, private=0',
+      '___pthread_mutex_lock|mutex=0x7f1 <_rtld_global+2312>',
+    ]),
+    '_rtld_global+2312',
+  );
+  assert.equal(
+    name(['__lll_lock_wait|futex=0x7f1, private=0', '___pthread_mutex_lock|mutex=0x55 <file_lock>', 'lock_file|']),
+    'file_lock',
+  );
+  assert.equal(
+    name(['__lll_lock_wait|futex=0x7f1, private=0', '___pthread_mutex_lock|mutex=0x55']),
+    null,
+    'no symbol printed',
+  );
   assert.equal(name(['??', 'pthread_mutex_lock']), null, 'no arguments printed (eu-stack, stripped)');
 });
 
@@ -378,14 +717,34 @@ signatures:
   assert.match(messages, /rules\[0\]\.frames\[0\]\.vocab: unknown vocabulary list "no-such-list"/);
   assert.match(messages, /vocabulary: list "lock-wait" has role "not-lock" here but "lock"/);
   assert.match(messages, /vocabulary\.broken\.names\[0\]: invalid regex/);
-  const reserved = parseSignatureText(`version: 1\nvocabulary:\n  any-mine:\n    role: lock\n    names: ['x']\n`, '/x/r.yaml');
+  const reserved = parseSignatureText(
+    `version: 1\nvocabulary:\n  any-mine:\n    role: lock\n    names: ['x']\n`,
+    '/x/r.yaml',
+  );
   assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
 });
 
 test('lockWaitOf: unnamed libc frames (no debug symbols) are a raw wait, so a lock-named caller decides; unnamed frames elsewhere are not', () => {
-  const unnamedIn = (module: string | null): Frame => ({ fn: null, normalized: null, module, offset: null, address: '0x7f00' });
-  const named = (fn: string): Frame => ({ fn, normalized: normalizeFunctionName(fn), module: null, offset: null, address: '0x5600' });
-  const inLibc = [unnamedIn('/lib64/libc.so.6'), unnamedIn('/lib64/libc.so.6'), named('k5_mutex_lock'), named('krb5_init_context')];
+  const unnamedIn = (module: string | null): Frame => ({
+    fn: null,
+    normalized: null,
+    module,
+    offset: null,
+    address: '0x7f00',
+  });
+  const named = (fn: string): Frame => ({
+    fn,
+    normalized: normalizeFunctionName(fn),
+    module: null,
+    offset: null,
+    address: '0x5600',
+  });
+  const inLibc = [
+    unnamedIn('/lib64/libc.so.6'),
+    unnamedIn('/lib64/libc.so.6'),
+    named('k5_mutex_lock'),
+    named('krb5_init_context'),
+  ];
   assert.equal(lockWaitOf(cv, inLibc, 16)?.index, 2);
   assert.equal(lockWaitOf(cv, [unnamedIn('/lib/ld-musl-x86_64.so.1'), named('k5_mutex_lock')], 16)?.index, 1);
   assert.equal(lockWaitOf(cv, [unnamedIn(null), named('k5_mutex_lock')], 16), null);

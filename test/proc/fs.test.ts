@@ -11,10 +11,23 @@ test('sleeper.txtar: each kernel file read and parsed', () => {
     const fs = new ProcFS(fake.root);
     const stat = fs.stat(4242);
     assert.ok(!isFailure(stat));
-    assert.deepEqual([stat.pid, stat.comm, stat.stateCode, stat.ppid, stat.numThreads, stat.startTicks], [4242, 'sleep', 'S', 4200, 1, 1253107]);
+    assert.deepEqual(
+      [stat.pid, stat.comm, stat.stateCode, stat.ppid, stat.numThreads, stat.startTicks],
+      [4242, 'sleep', 'S', 4200, 1, 1253107],
+    );
     const status = fs.status(4242);
     assert.ok(!isFailure(status));
-    assert.deepEqual([status.stateCode, status.threads, status.tracerPid, status.realUid, status.effectiveUid, status.voluntaryCtxtSwitches], ['S', 1, 0, 0, 0, 2]);
+    assert.deepEqual(
+      [
+        status.stateCode,
+        status.threads,
+        status.tracerPid,
+        status.realUid,
+        status.effectiveUid,
+        status.voluntaryCtxtSwitches,
+      ],
+      ['S', 1, 0, 0, 0, 2],
+    );
     assert.equal(status.capEff, 0x1fffeffffffn);
     const cmd = fs.cmdline(4242);
     assert.ok(!isFailure(cmd));
@@ -37,7 +50,16 @@ test('a missing pid is gone for every file; a malformed stat is an error naming 
   const fake = createFakeProc();
   try {
     const fs = new ProcFS(fake.root);
-    for (const r of [fs.stat(9), fs.status(9), fs.cmdline(9), fs.exe(9), fs.children(9), fs.maps(9), fs.io(9), fs.environ(9)]) {
+    for (const r of [
+      fs.stat(9),
+      fs.status(9),
+      fs.cmdline(9),
+      fs.exe(9),
+      fs.children(9),
+      fs.maps(9),
+      fs.io(9),
+      fs.environ(9),
+    ]) {
       assert.equal((r as { failed: string }).failed, 'gone');
     }
     fake.add({ pid: 9, comm: 'x' });

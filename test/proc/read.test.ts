@@ -16,10 +16,15 @@ import { REPO_ROOT } from '../helpers/native-build.js';
 
 function delta(before: Readonly<Record<ReadOutcome, number>>): Record<ReadOutcome, number> {
   const now = procReadCounts();
-  return { ok: now.ok - before.ok, gone: now.gone - before.gone, denied: now.denied - before.denied, error: now.error - before.error };
+  return {
+    ok: now.ok - before.ok,
+    gone: now.gone - before.gone,
+    denied: now.denied - before.denied,
+    error: now.error - before.error,
+  };
 }
 
-test('ok: this process\'s stat, counted; the same buffer serves the next read', () => {
+test("ok: this process's stat, counted; the same buffer serves the next read", () => {
   const r = new ProcReader();
   const before = procReadCounts();
   const stat = r.readText(`/proc/${process.pid}/stat`);
@@ -44,7 +49,9 @@ test('denied: /proc/1/environ (root-only, mode 0400) read as nobody via setpriv'
   try {
     // The reader as plain JS (it imports node:fs only), where nobody can read it: the checkout may sit in a 0700 directory.
     const source = readFileSync(join(REPO_ROOT, 'src/proc/read.ts'), 'utf8');
-    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     writeFileSync(join(dir, 'read.mjs'), js);
     writeFileSync(
       join(dir, 'main.mjs'),
@@ -55,11 +62,15 @@ test('denied: /proc/1/environ (root-only, mode 0400) read as nobody via setpriv'
     chmodSync(dir, 0o755);
     chmodSync(join(dir, 'read.mjs'), 0o644);
     chmodSync(join(dir, 'main.mjs'), 0o644);
-    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, join(dir, 'main.mjs')], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      cwd: dir,
-    });
+    const out = execFileSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, join(dir, 'main.mjs')],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+        cwd: dir,
+      },
+    );
     const got = JSON.parse(out) as { r: unknown; counts: Record<ReadOutcome, number> };
     assert.deepEqual(got.r, { failed: 'denied', code: 'EACCES' });
     assert.deepEqual(got.counts, { ok: 0, gone: 0, denied: 1, error: 0 });

@@ -33,7 +33,18 @@ const child = (j: number): SuspectObservation => ({
   childPid: 10_000 + j,
   childStartMs: t0 + j * STEP_MS,
   overdueSince: t0 + j * STEP_MS,
-  kernel: { at: Date.now(), state: 'S', threads: 1, wchan: 'futex_do_wait', syscall: '202 0x0 0x80', syscallNr: 202, futexWaitPrivate: true, voluntaryCtxtSwitches: 2, nonvoluntaryCtxtSwitches: 0, cpuTimeMs: 1 },
+  kernel: {
+    at: Date.now(),
+    state: 'S',
+    threads: 1,
+    wchan: 'futex_do_wait',
+    syscall: '202 0x0 0x80',
+    syscallNr: 202,
+    futexWaitPrivate: true,
+    voluntaryCtxtSwitches: 2,
+    nonvoluntaryCtxtSwitches: 0,
+    cpuTimeMs: 1,
+  },
 });
 
 for (let tick = 0; ; tick++) {
@@ -52,18 +63,32 @@ for (let tick = 0; ; tick++) {
     if (!inc) continue;
     if (j % 3 !== 0 && inc.state === 'suspect') {
       store.confirm(key, {
-        signatureId: 'sig', signatureTitle: 'T', signatureVersion: '1', severity: 'critical', fingerprint: `fp${j}`,
+        signatureId: 'sig',
+        signatureTitle: 'T',
+        signatureVersion: '1',
+        severity: 'critical',
+        fingerprint: `fp${j}`,
         evidence: { stackRaw: `#0 fork child ${j}\n`.repeat(50) },
       });
       report(`C ${key}`);
     } else if (j % 5 === 1 && inc.state === 'confirmed') {
-      store.markRemediated(inc.id, { at: now, action: 'remediate', mode: 'kill', outcome: 'killed', detail: 'SIGKILL' });
+      store.markRemediated(inc.id, {
+        at: now,
+        action: 'remediate',
+        mode: 'kill',
+        outcome: 'killed',
+        detail: 'SIGKILL',
+      });
       report(`M ${key}`);
     } else if (inc.state !== 'suspect' && tick % 7 === 0) {
       store.enqueueReminder(inc.id, 1 + (tick % 3));
     }
   }
-  for (const r of store.resolveMissing(now, present.map((s) => `crash-host/100@${s.targetStartMs}/${s.childPid}@${s.childStartMs}`), ['jenkins'])) {
+  for (const r of store.resolveMissing(
+    now,
+    present.map((s) => `crash-host/100@${s.targetStartMs}/${s.childPid}@${s.childStartMs}`),
+    ['jenkins'],
+  )) {
     report(`R ${r.key}`);
   }
   for (const sink of ['slack', 'alertmanager']) {

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_KERNEL_SAMPLES, MAX_RAW_STACK_BYTES, toProcessFacts, toSuspectObservation } from '../../src/record/index.js';
+import {
+  MAX_KERNEL_SAMPLES,
+  MAX_RAW_STACK_BYTES,
+  toProcessFacts,
+  toSuspectObservation,
+} from '../../src/record/index.js';
 import type { KernelEvidence } from '../../src/capture/types.js';
 import type { ChildReport } from '../../src/classify/types.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
@@ -24,11 +29,17 @@ test('kernel samples accrue only when something changed, bounded: the first and 
   const key = keyOf(suspect(5001));
   // A hung child: the same sample every scan (only `at` moves) is kept once.
   for (let i = 0; i < 5; i++) store.observeSuspects(1000 + i, [suspect(5001, undefined, { kernel: sample(1000 + i) })]);
-  assert.deepEqual(store.get(key)!.evidence.kernel!.map((k) => k.at), [1000]);
+  assert.deepEqual(
+    store.get(key)!.evidence.kernel!.map((k) => k.at),
+    [1000],
+  );
   assert.equal(store.get(key)!.lastSeenAt, 1004);
   // Progress (CPU time moves): each sample is kept, up to the bound.
   const n = MAX_KERNEL_SAMPLES + 7;
-  for (let i = 0; i < n; i++) store.observeSuspects(2000 + i, [suspect(5001, undefined, { kernel: { ...sample(2000 + i), cpuTimeMs: 100 + i } })]);
+  for (let i = 0; i < n; i++)
+    store.observeSuspects(2000 + i, [
+      suspect(5001, undefined, { kernel: { ...sample(2000 + i), cpuTimeMs: 100 + i } }),
+    ]);
   const k = store.get(key)!.evidence.kernel!;
   assert.equal(k.length, MAX_KERNEL_SAMPLES);
   assert.equal(k[0]!.at, 1000);
@@ -45,8 +56,28 @@ test('raw stack text is capped at 256 KiB without splitting a UTF-8 character; p
     ...CONFIRM,
     evidence: {
       stackRaw: raw,
-      stack: { format: 'eu-stack', pid: 5001, threads: [{ tid: 5001, name: null, frames: [] }], warnings: [], raw } as never,
-      matches: [{ signatureId: 's', title: 'T', severity: 'critical', version: '1', source: 'shipped', generic: false, rule: 'rule 1', threadIndex: 0, tid: 5001, frameIndexes: [0], frames: ['fork'] }],
+      stack: {
+        format: 'eu-stack',
+        pid: 5001,
+        threads: [{ tid: 5001, name: null, frames: [] }],
+        warnings: [],
+        raw,
+      } as never,
+      matches: [
+        {
+          signatureId: 's',
+          title: 'T',
+          severity: 'critical',
+          version: '1',
+          source: 'shipped',
+          generic: false,
+          rule: 'rule 1',
+          threadIndex: 0,
+          tid: 5001,
+          frameIndexes: [0],
+          frames: ['fork'],
+        },
+      ],
     },
   });
   assert.equal(Buffer.byteLength(inc.evidence.stackRaw!, 'utf8'), MAX_RAW_STACK_BYTES);
@@ -68,19 +99,44 @@ test('updateEvidence merges: top-level keys replace, others stay, bulky fields s
   assert.equal(e.stackRawTruncated, false);
   assert.equal(e.threadDump, '"SCM polling for demo-job"');
   assert.deepEqual(e.extra, { jdk: '17' });
-  assert.deepEqual(e.kernel!.map((k) => k.at), [1, 2, 3]);
+  assert.deepEqual(
+    e.kernel!.map((k) => k.at),
+    [1, 2, 3],
+  );
 });
 
 test('toSuspectObservation and toProcessFacts turn classify output into store input', () => {
   const proc = (pid: number, cmd: string): ProcessInfo => ({
-    pid, ppid: 1, startTimeMs: 1000 + pid, stateCode: 'S', state: 'sleeping', threads: 1, uid: 1000, comm: 'launcher-0',
-    cmdline: Buffer.from(cmd), cmdlineTruncated: false, exe: '/usr/bin/java', exeDeleted: false, exeDev: null, exeIno: null, cpuTimeMs: 5,
+    pid,
+    ppid: 1,
+    startTimeMs: 1000 + pid,
+    stateCode: 'S',
+    state: 'sleeping',
+    threads: 1,
+    uid: 1000,
+    comm: 'launcher-0',
+    cmdline: Buffer.from(cmd),
+    cmdlineTruncated: false,
+    exe: '/usr/bin/java',
+    exeDeleted: false,
+    exeDev: null,
+    exeIno: null,
+    cpuTimeMs: 5,
   });
   const report: ChildReport = {
-    target: { name: 'jenkins', pid: 10, startTimeMs: 1010 }, child: proc(20, 'java\0-jar\0jenkins.war\0'), depth: 1,
-    classification: 'never-execed', ageMs: 60_000, overdue: true, overdueSince: 31_020,
+    target: { name: 'jenkins', pid: 10, startTimeMs: 1010 },
+    child: proc(20, 'java\0-jar\0jenkins.war\0'),
+    depth: 1,
+    classification: 'never-execed',
+    ageMs: 60_000,
+    overdue: true,
+    overdueSince: 31_020,
   };
-  const o = toSuspectObservation(report, { name: 'jenkins', process: proc(10, 'java\0-jar\0jenkins.war\0'), user: 'jenkins' }, sample(5));
+  const o = toSuspectObservation(
+    report,
+    { name: 'jenkins', process: proc(10, 'java\0-jar\0jenkins.war\0'), user: 'jenkins' },
+    sample(5),
+  );
   assert.deepEqual(
     [o.targetName, o.targetPid, o.targetStartMs, o.targetUser, o.childPid, o.childStartMs, o.overdueSince],
     ['jenkins', 10, 1010, 'jenkins', 20, 1020, 31_020],

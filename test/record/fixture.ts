@@ -2,7 +2,13 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Confirmation, type IncidentStore, type OpenStoreOptions, type SuspectObservation } from '../../src/record/index.js';
+import {
+  openStore,
+  type Confirmation,
+  type IncidentStore,
+  type OpenStoreOptions,
+  type SuspectObservation,
+} from '../../src/record/index.js';
 
 export const HOST = 'ci-host';
 export const SINKS = ['slack', 'alertmanager'];
@@ -36,7 +42,11 @@ export function tempStore(
   return { store, dir, clock };
 }
 
-export function suspect(childPid: number, childStartMs = 1_699_999_000_000 + childPid, over: Partial<SuspectObservation> = {}): SuspectObservation {
+export function suspect(
+  childPid: number,
+  childStartMs = 1_699_999_000_000 + childPid,
+  over: Partial<SuspectObservation> = {},
+): SuspectObservation {
   return {
     targetName: 'jenkins',
     targetPid: 4242,

@@ -13,12 +13,24 @@ import { CONFIRM, HOST, keyOf, suspect, tempStore } from './fixture.js';
 const A = suspect(5001);
 const KEY = keyOf(A);
 const ID = incidentId(KEY);
-const audit = (outcome: string) => ({ at: 1_700_000_100_000, action: 'remediate', mode: 'kill', outcome, detail: 'SIGKILL sent' });
+const audit = (outcome: string) => ({
+  at: 1_700_000_100_000,
+  action: 'remediate',
+  mode: 'kill',
+  outcome,
+  detail: 'SIGKILL sent',
+});
 
 type Step = (s: IncidentStore) => unknown;
-const observe = (at: number): Step => (s) => s.observeSuspects(at, [A]);
+const observe =
+  (at: number): Step =>
+  (s) =>
+    s.observeSuspects(at, [A]);
 const confirm: Step = (s) => s.confirm(KEY, CONFIRM);
-const gone = (at: number): Step => (s) => s.resolveMissing(at, [], ['jenkins']);
+const gone =
+  (at: number): Step =>
+  (s) =>
+    s.resolveMissing(at, [], ['jenkins']);
 const remediate: Step = (s) => s.markRemediated(ID, audit('killed'));
 
 interface Row {
@@ -33,11 +45,33 @@ interface Row {
 
 const TABLE: Row[] = [
   { name: 'suspect seen once', steps: [observe(1000)], state: 'suspect', transitions: [] },
-  { name: 'suspect seen by many scans', steps: [observe(1000), observe(2000), observe(3000)], state: 'suspect', transitions: [] },
-  { name: 'suspect that vanishes: resolved silently', steps: [observe(1000), gone(2000)], state: 'resolved', transitions: [], resolvedReason: 'gone' },
+  {
+    name: 'suspect seen by many scans',
+    steps: [observe(1000), observe(2000), observe(3000)],
+    state: 'suspect',
+    transitions: [],
+  },
+  {
+    name: 'suspect that vanishes: resolved silently',
+    steps: [observe(1000), gone(2000)],
+    state: 'resolved',
+    transitions: [],
+    resolvedReason: 'gone',
+  },
   { name: 'confirmed', steps: [observe(1000), confirm], state: 'confirmed', transitions: ['opened'] },
-  { name: 'confirmed twice: one alert', steps: [observe(1000), confirm, confirm], state: 'confirmed', transitions: ['opened'] },
-  { name: 'confirmed then gone', steps: [observe(1000), confirm, gone(3000)], state: 'resolved', transitions: ['opened', 'resolved'], resolvedReason: 'gone' },
+  {
+    name: 'confirmed twice: one alert',
+    steps: [observe(1000), confirm, confirm],
+    state: 'confirmed',
+    transitions: ['opened'],
+  },
+  {
+    name: 'confirmed then gone',
+    steps: [observe(1000), confirm, gone(3000)],
+    state: 'resolved',
+    transitions: ['opened', 'resolved'],
+    resolvedReason: 'gone',
+  },
   {
     name: 'confirmed, remediated, gone',
     steps: [observe(1000), confirm, remediate, gone(3000)],
@@ -45,7 +79,13 @@ const TABLE: Row[] = [
     transitions: ['opened', 'remediated', 'resolved'],
     audit: 1,
   },
-  { name: 'remediated twice: one alert, two audit records', steps: [observe(1000), confirm, remediate, remediate], state: 'remediated', transitions: ['opened', 'remediated'], audit: 2 },
+  {
+    name: 'remediated twice: one alert, two audit records',
+    steps: [observe(1000), confirm, remediate, remediate],
+    state: 'remediated',
+    transitions: ['opened', 'remediated'],
+    audit: 2,
+  },
   {
     name: 'resolved then seen again (same pid and start): reopened, no second alert',
     steps: [observe(1000), confirm, gone(2000), observe(3000)],
@@ -68,7 +108,11 @@ for (const row of TABLE) {
     assert.equal(inc.audit.length, row.audit ?? 0);
     for (const sink of ['slack', 'alertmanager']) {
       const rows = store.listNotifications({ sink, limit: 100 }).items.reverse();
-      assert.deepEqual(rows.map((r) => r.transition), row.transitions, sink);
+      assert.deepEqual(
+        rows.map((r) => r.transition),
+        row.transitions,
+        sink,
+      );
     }
     assert.equal(store.list({ limit: 100 }).items.length, 1, 'one incident per child');
   });
@@ -100,11 +144,20 @@ test('pid reuse: same child pid with a new start time resolves the old incident 
   const reused = suspect(A.childPid, A.childStartMs + 60_000);
   const opened = store.observeSuspects(2000, [reused]).opened;
   const resolved = store.resolveMissing(2000, [keyOf(reused)], ['jenkins']);
-  assert.deepEqual(resolved.map((r) => [r.key, r.resolvedReason]), [[KEY, 'pid-reused']]);
-  assert.deepEqual(opened.map((o) => o.key), [keyOf(reused)]);
+  assert.deepEqual(
+    resolved.map((r) => [r.key, r.resolvedReason]),
+    [[KEY, 'pid-reused']],
+  );
+  assert.deepEqual(
+    opened.map((o) => o.key),
+    [keyOf(reused)],
+  );
   assert.notEqual(opened[0]!.id, ID);
   assert.equal(store.get(keyOf(reused))!.state, 'suspect');
-  assert.deepEqual(store.openIncidents().map((i) => i.key), [keyOf(reused)]);
+  assert.deepEqual(
+    store.openIncidents().map((i) => i.key),
+    [keyOf(reused)],
+  );
 });
 
 test('resolveMissing leaves incidents of targets whose scan failed (or that were not scanned) open', (t) => {
@@ -114,21 +167,33 @@ test('resolveMissing leaves incidents of targets whose scan failed (or that were
   store.confirm(KEY, CONFIRM);
   assert.deepEqual(store.resolveMissing(2000, [], []), [], 'no target scanned: nothing resolved');
   const r = store.resolveMissing(2000, [], ['agent-1']);
-  assert.deepEqual(r.map((i) => i.key), [keyOf(other)]);
+  assert.deepEqual(
+    r.map((i) => i.key),
+    [keyOf(other)],
+  );
   assert.equal(store.get(KEY)!.state, 'confirmed');
-  assert.deepEqual(store.listNotifications({ sink: 'slack' }).items.map((n) => n.transition), ['opened']);
+  assert.deepEqual(
+    store.listNotifications({ sink: 'slack' }).items.map((n) => n.transition),
+    ['opened'],
+  );
 });
 
-test('resolveMissing keeps children still present and never touches another host\'s incidents', (t) => {
+test("resolveMissing keeps children still present and never touches another host's incidents", (t) => {
   const { store, dir } = tempStore(t);
   const other = tempStore(t, { stateDir: dir, host: 'other-host' }).store;
   other.observeSuspects(1000, [A]);
   const B = suspect(5002);
   store.observeSuspects(1000, [A, B]);
   const r = store.resolveMissing(2000, [KEY], ['jenkins']);
-  assert.deepEqual(r.map((i) => i.key), [keyOf(B)]);
+  assert.deepEqual(
+    r.map((i) => i.key),
+    [keyOf(B)],
+  );
   assert.equal(store.get(KEY)!.state, 'suspect');
-  assert.deepEqual(store.resolveMissing(3000, [], ['jenkins']).map((i) => i.host), [HOST]);
+  assert.deepEqual(
+    store.resolveMissing(3000, [], ['jenkins']).map((i) => i.host),
+    [HOST],
+  );
   assert.equal(other.get(keyOf(A, 'other-host'))!.state, 'suspect');
 });
 
@@ -174,14 +239,31 @@ test('audit records keep order and structured data; dry-run decisions do not cha
   const { store } = tempStore(t);
   store.observeSuspects(1000, [A]);
   store.confirm(KEY, CONFIRM);
-  store.addAudit(ID, { at: 3000, action: 'remediate', mode: 'dry-run', outcome: 'skipped', detail: 'dry-run: would SIGKILL', data: { pid: 5001 } });
-  store.addAudit(ID, { at: 3001, action: 'operator-kill', mode: 'operator', outcome: 'refused', detail: 'identity changed', actor: 'api' });
+  store.addAudit(ID, {
+    at: 3000,
+    action: 'remediate',
+    mode: 'dry-run',
+    outcome: 'skipped',
+    detail: 'dry-run: would SIGKILL',
+    data: { pid: 5001 },
+  });
+  store.addAudit(ID, {
+    at: 3001,
+    action: 'operator-kill',
+    mode: 'operator',
+    outcome: 'refused',
+    detail: 'identity changed',
+    actor: 'api',
+  });
   const inc = store.get(ID)!;
   assert.equal(inc.state, 'confirmed');
-  assert.deepEqual(inc.audit.map((a) => [a.at, a.mode, a.outcome, a.data ?? null, a.actor ?? null]), [
-    [3000, 'dry-run', 'skipped', { pid: 5001 }, null],
-    [3001, 'operator', 'refused', null, 'api'],
-  ]);
+  assert.deepEqual(
+    inc.audit.map((a) => [a.at, a.mode, a.outcome, a.data ?? null, a.actor ?? null]),
+    [
+      [3000, 'dry-run', 'skipped', { pid: 5001 }, null],
+      [3001, 'operator', 'refused', null, 'api'],
+    ],
+  );
 });
 
 test('counts() groups open incidents by target, signature and state', (t) => {
@@ -206,6 +288,9 @@ test('staleSuspects() lists suspects unconfirmed since a given time', (t) => {
   store.observeSuspects(1000, [A]);
   store.observeSuspects(5000, [suspect(5002)]);
   store.confirm(keyOf(suspect(5002)), CONFIRM);
-  assert.deepEqual(store.staleSuspects(4000).map((i) => i.key), [KEY]);
+  assert.deepEqual(
+    store.staleSuspects(4000).map((i) => i.key),
+    [KEY],
+  );
   assert.deepEqual(store.staleSuspects(999), []);
 });

@@ -28,13 +28,28 @@ test("openIncidents: this connection's writes show at once (observe, confirm, re
   const { store } = tempStore(t);
   assert.deepEqual(store.openIncidents(), []);
   store.observeSuspects(1000, [A]);
-  assert.deepEqual(store.openIncidents().map((i) => [i.key, i.state]), [[keyOf(A), 'suspect']]);
+  assert.deepEqual(
+    store.openIncidents().map((i) => [i.key, i.state]),
+    [[keyOf(A), 'suspect']],
+  );
   store.confirm(keyOf(A), CONFIRM);
-  assert.deepEqual(store.openIncidents().map((i) => [i.key, i.state]), [[keyOf(A), 'confirmed']]);
+  assert.deepEqual(
+    store.openIncidents().map((i) => [i.key, i.state]),
+    [[keyOf(A), 'confirmed']],
+  );
   store.observeSuspects(2000, [A, B]);
-  assert.deepEqual(store.openIncidents().map((i) => [i.key, i.lastSeenAt]), [[keyOf(A), 2000], [keyOf(B), 2000]]);
+  assert.deepEqual(
+    store.openIncidents().map((i) => [i.key, i.lastSeenAt]),
+    [
+      [keyOf(A), 2000],
+      [keyOf(B), 2000],
+    ],
+  );
   store.resolveMissing(3000, [keyOf(B)], ['jenkins']);
-  assert.deepEqual(store.openIncidents().map((i) => i.key), [keyOf(B)]);
+  assert.deepEqual(
+    store.openIncidents().map((i) => i.key),
+    [keyOf(B)],
+  );
 });
 
 test("openIncidents: another connection's commit shows at once (data_version)", (t) => {
@@ -43,6 +58,11 @@ test("openIncidents: another connection's commit shows at once (data_version)", 
   assert.equal(store.openIncidents().length, 2);
   const other = new Database(join(dir, 'forkwatch.db'));
   t.after(() => other.close());
-  other.prepare(`UPDATE incidents SET state = 'resolved', resolved_at = 2000, resolved_reason = 'gone' WHERE key = ?`).run(keyOf(A));
-  assert.deepEqual(store.openIncidents().map((i) => i.key), [keyOf(B)]);
+  other
+    .prepare(`UPDATE incidents SET state = 'resolved', resolved_at = 2000, resolved_reason = 'gone' WHERE key = ?`)
+    .run(keyOf(A));
+  assert.deepEqual(
+    store.openIncidents().map((i) => i.key),
+    [keyOf(B)],
+  );
 });

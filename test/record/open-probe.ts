@@ -17,5 +17,7 @@ try {
   else store.close();
 } catch (err) {
   const e = err as StoreOpenError;
-  process.stdout.write(JSON.stringify({ ok: false, name: e.name, reason: e.reason, path: e.path, message: e.message }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ ok: false, name: e.name, reason: e.reason, path: e.path, message: e.message }) + '\n',
+  );
 }

@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -15,9 +25,17 @@ import { NOBODY_UID, NOGROUP_GID, readableRootFor } from '../helpers/unprivilege
  * Opens as an unprivileged user: root ignores directory permissions, so drop to nobody when root,
  * running the probe from a root nobody can read (a staged copy when the checkout sits in a 0700 home).
  */
-function openAsUnprivileged(stateDir: string): { ok: boolean; name?: string; reason?: StoreOpenReason; path?: string; message?: string } {
+function openAsUnprivileged(stateDir: string): {
+  ok: boolean;
+  name?: string;
+  reason?: StoreOpenReason;
+  path?: string;
+  message?: string;
+} {
   const asRoot = process.getuid?.() === 0;
-  const root = asRoot ? readableRootFor(['package.json', 'tsconfig.json', 'node_modules', 'src', 'test/record/open-probe.ts']) : REPO_ROOT;
+  const root = asRoot
+    ? readableRootFor(['package.json', 'tsconfig.json', 'node_modules', 'src', 'test/record/open-probe.ts'])
+    : REPO_ROOT;
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/record/open-probe.ts'), stateDir], {
     cwd: root,
     encoding: 'utf8',
@@ -143,15 +161,22 @@ test('migrations: a version 1 store with incidents is upgraded in place, evidenc
   const db = new Database(join(dir, 'forkwatch.db'));
   db.exec(MIGRATIONS[0]!.sql);
   db.pragma('user_version = 1');
-  db.prepare(`INSERT INTO incidents (id, key, host, target_name, target_pid, target_start_ms, child_pid, child_start_ms, state,
+  db.prepare(
+    `INSERT INTO incidents (id, key, host, target_name, target_pid, target_start_ms, child_pid, child_start_ms, state,
       opened_at, last_seen_at, evidence, evidence_bulk)
-    VALUES ('00000000000000aa', 'h/1@2/3@4', 'h', 'jenkins', 1, 2, 3, 4, 'suspect', 10, 10, '{"extra":{"a":1}}', '{"stackRaw":"#0 fork"}')`).run();
+    VALUES ('00000000000000aa', 'h/1@2/3@4', 'h', 'jenkins', 1, 2, 3, 4, 'suspect', 10, 10, '{"extra":{"a":1}}', '{"stackRaw":"#0 fork"}')`,
+  ).run();
   db.close();
   const store = openStore({ stateDir: dir, host: 'h', sinks: SINKS });
   t.after(() => store.close());
   const inc = store.get('00000000000000aa')!;
   assert.deepEqual([inc.key, inc.evidence.stackRaw, inc.evidence.extra], ['h/1@2/3@4', '#0 fork', { a: 1 }]);
-  assert.equal(store.observeSuspects(20, [{ targetName: 'jenkins', targetPid: 1, targetStartMs: 2, targetUser: null, childPid: 3, childStartMs: 4 }]).seen, 1);
+  assert.equal(
+    store.observeSuspects(20, [
+      { targetName: 'jenkins', targetPid: 1, targetStartMs: 2, targetUser: null, childPid: 3, childStartMs: 4 },
+    ]).seen,
+    1,
+  );
 });
 
 test('a store locked by another process beyond busy_timeout is a clear error at open', (t) => {

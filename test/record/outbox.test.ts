@@ -17,7 +17,16 @@ test('a confirmation writes one row per sink with a snapshot of the incident at 
     assert.equal(due.length, 1);
     const item = due[0]!;
     assert.deepEqual(
-      [item.incidentId, item.transition, item.sink, item.state, item.attempts, item.lastError, item.response, item.sentAt],
+      [
+        item.incidentId,
+        item.transition,
+        item.sink,
+        item.state,
+        item.attempts,
+        item.lastError,
+        item.response,
+        item.sentAt,
+      ],
       [inc.id, 'opened', sink, 'pending', 0, null, null, null],
     );
     assert.equal(item.createdAt, clock.t - 10);
@@ -47,7 +56,13 @@ test('replays never duplicate: confirm again, reopen and re-resolve, reminders t
   const rows = store.listNotifications({ limit: 100 }).items;
   const seen = rows.map((r) => `${r.incidentId}/${r.transition}/${r.sink}`);
   assert.equal(new Set(seen).size, seen.length);
-  assert.deepEqual(rows.filter((r) => r.sink === 'slack').map((r) => r.transition).reverse(), ['opened', 'resolved', 'reminder:1', 'reminder:2']);
+  assert.deepEqual(
+    rows
+      .filter((r) => r.sink === 'slack')
+      .map((r) => r.transition)
+      .reverse(),
+    ['opened', 'resolved', 'reminder:1', 'reminder:2'],
+  );
 });
 
 test('reminders only for open, confirmed incidents', (t) => {
@@ -74,11 +89,21 @@ test('delivery order per incident and sink: a later transition waits for an earl
   clock.t = 2000;
   store.resolveMissing(2000, [], ['jenkins']);
   // At 3000: A's 'opened' waits until 5000, so A's 'resolved' must wait too; B's 'resolved' is due.
-  assert.deepEqual(store.listDueNotifications('slack', 3000, 10).map((r) => [r.incidentId, r.transition]), [[openedB!.incidentId, 'resolved']]);
+  assert.deepEqual(
+    store.listDueNotifications('slack', 3000, 10).map((r) => [r.incidentId, r.transition]),
+    [[openedB!.incidentId, 'resolved']],
+  );
   const at5000 = store.listDueNotifications('slack', 5000, 10).map((r) => [r.incidentId, r.transition]);
-  assert.deepEqual(at5000, [[openedA!.incidentId, 'opened'], [openedB!.incidentId, 'resolved']]);
+  assert.deepEqual(at5000, [
+    [openedA!.incidentId, 'opened'],
+    [openedB!.incidentId, 'resolved'],
+  ]);
   store.markNotificationDead(openedA!.id, 'HTTP 404', '404 no_service');
-  assert.deepEqual(store.listDueNotifications('slack', 5000, 10).map((r) => r.transition), ['resolved', 'resolved'], 'a dead row does not block');
+  assert.deepEqual(
+    store.listDueNotifications('slack', 5000, 10).map((r) => r.transition),
+    ['resolved', 'resolved'],
+    'a dead row does not block',
+  );
 });
 
 test('mark*: attempts, errors and responses recorded; marks on finished rows are no-ops', (t) => {
@@ -96,11 +121,23 @@ test('mark*: attempts, errors and responses recorded; marks on finished rows are
   store.markNotificationSent(am!.id, 1, 'too late');
   const byId = new Map(store.listNotifications({}).items.map((i) => [i.id, i]));
   const s = byId.get(slack!.id)!;
-  assert.deepEqual([s.state, s.attempts, s.lastError, s.response, s.sentAt, s.nextAttemptAt], ['sent', 3, 'HTTP 429', '200 ok', 12001, 12000]);
+  assert.deepEqual(
+    [s.state, s.attempts, s.lastError, s.response, s.sentAt, s.nextAttemptAt],
+    ['sent', 3, 'HTTP 429', '200 ok', 12001, 12000],
+  );
   const a = byId.get(am!.id)!;
-  assert.deepEqual([a.state, a.attempts, a.lastError, a.response, a.sentAt], ['dead', 1, 'HTTP 400', '400 invalid_payload', null]);
-  assert.deepEqual(store.listNotifications({ state: 'dead' }).items.map((i) => i.id), [am!.id]);
-  assert.deepEqual(store.listNotifications({ state: 'sent', sink: 'slack' }).items.map((i) => i.id), [slack!.id]);
+  assert.deepEqual(
+    [a.state, a.attempts, a.lastError, a.response, a.sentAt],
+    ['dead', 1, 'HTTP 400', '400 invalid_payload', null],
+  );
+  assert.deepEqual(
+    store.listNotifications({ state: 'dead' }).items.map((i) => i.id),
+    [am!.id],
+  );
+  assert.deepEqual(
+    store.listNotifications({ state: 'sent', sink: 'slack' }).items.map((i) => i.id),
+    [slack!.id],
+  );
   assert.deepEqual(store.listNotifications({ state: 'pending' }).items, []);
 });
 
@@ -136,7 +173,10 @@ test('listNotifications pages newest first without repeats', (t) => {
     cursor = page.nextCursor;
   } while (cursor);
   assert.equal(ids.length, 18);
-  assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => b - a),
+  );
 });
 
 test('a sink removed from the config keeps its rows; a sink added later gets rows for new transitions only', (t) => {
@@ -147,9 +187,18 @@ test('a sink removed from the config keeps its rows; a sink added later gets row
   const store = openStore({ stateDir: first.dir, host: HOST, sinks: ['alertmanager'] });
   t.after(() => store.close());
   store.resolveMissing(2000, [], ['jenkins']);
-  const rows = store.listNotifications({}).items.map((r) => [r.incidentId, r.transition, r.sink]).reverse();
-  assert.deepEqual(rows, [[id, 'opened', 'slack'], [id, 'resolved', 'alertmanager']]);
-  assert.deepEqual(store.outboxStats(3000).map((s) => s.sink), ['alertmanager', 'slack']);
+  const rows = store
+    .listNotifications({})
+    .items.map((r) => [r.incidentId, r.transition, r.sink])
+    .reverse();
+  assert.deepEqual(rows, [
+    [id, 'opened', 'slack'],
+    [id, 'resolved', 'alertmanager'],
+  ]);
+  assert.deepEqual(
+    store.outboxStats(3000).map((s) => s.sink),
+    ['alertmanager', 'slack'],
+  );
 });
 
 test('retention: resolved incidents older than retentionMs are pruned with their outbox and audit rows; open ones never', (t) => {
@@ -168,6 +217,9 @@ test('retention: resolved incidents older than retentionMs are pruned with their
   assert.equal(store.get(keyOf(old)), null);
   assert.deepEqual(store.listNotifications({}).items, []);
   assert.equal(store.pruneResolved(1000 * day), 1);
-  assert.deepEqual(store.list().items.map((i) => i.key), [keyOf(open)]);
+  assert.deepEqual(
+    store.list().items.map((i) => i.key),
+    [keyOf(open)],
+  );
   assert.equal(store.get(keyOf(open))!.state, 'suspect');
 });

@@ -20,7 +20,9 @@ type ProbeResult = { ok: boolean; pid?: number; reason?: string; path?: string; 
 
 /** A second process that owns stateDir until killed; resolves once it has said it holds it. */
 async function holder(stateDir: string): Promise<{ child: ChildProcess; first: ProbeResult; gone: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', PROBE, stateDir, 'hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', PROBE, stateDir, 'hold'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const gone = new Promise((r) => child.once('exit', r));
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<ProbeResult>((resolve, reject) => {
@@ -31,7 +33,10 @@ async function holder(stateDir: string): Promise<{ child: ChildProcess; first: P
 }
 
 function probe(stateDir: string, mode: 'open' | 'own'): ProbeResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE, stateDir, mode], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE, stateDir, mode], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(r.status, 0, `probe failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as ProbeResult;
 }
@@ -56,7 +61,10 @@ test('a second owner in another process is refused, naming the holder; a reader 
   assert.equal(err.reason, 'in-use');
   assert.equal(err.exitCode, 73);
   assert.equal(err.path, join(dir, 'forkwatch.db'));
-  assert.match(err.message, new RegExp(`state directory ${dir} is in use by another forkwatch \\(pid ${h.first.pid} on probe, since \\d{4}-`));
+  assert.match(
+    err.message,
+    new RegExp(`state directory ${dir} is in use by another forkwatch \\(pid ${h.first.pid} on probe, since \\d{4}-`),
+  );
   assert.match(err.message, /one daemon per stateDir/);
 
   // Readers (forkwatch bundle, a test) share the store with its owner.
@@ -89,7 +97,11 @@ test('in one process too: open, close, open again; a failed open releases what i
   const b = openStore({ stateDir: dir, host: HOST, sinks: SINKS, owner: true });
   b.close();
   assert.ok(existsSync(join(dir, LOCK_FILE)));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(LOCK_FILE)), [LOCK_FILE], 'no journal beside the lock');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith(LOCK_FILE)),
+    [LOCK_FILE],
+    'no journal beside the lock',
+  );
 
   // A store that fails after the lock was taken (a newer schema) leaves the stateDir free.
   const newer = tempDir(t);
@@ -112,7 +124,15 @@ test('in-use without an owner record (a holder that has not signed in yet) still
 
 test('parseOwner: only a whole record', () => {
   assert.deepEqual(parseOwner('{"pid":7,"host":"h","since":5}'), { pid: 7, host: 'h', since: 5 });
-  for (const bad of ['', 'null', '[]', '{"pid":"7","host":"h","since":5}', '{"pid":7,"since":5}', '{"pid":7,"host":"h","since":"x"}', '{"pid":1.5,"host":"h","since":5}']) {
+  for (const bad of [
+    '',
+    'null',
+    '[]',
+    '{"pid":"7","host":"h","since":5}',
+    '{"pid":7,"since":5}',
+    '{"pid":7,"host":"h","since":"x"}',
+    '{"pid":1.5,"host":"h","since":5}',
+  ]) {
     assert.equal(parseOwner(bad), null, bad);
   }
   assert.equal(readOwner('/nonexistent/forkwatch.db'), null);

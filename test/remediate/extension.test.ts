@@ -14,7 +14,17 @@ import { silentLogger } from '../../src/util/logger.js';
 import { createRemediationExtension, MAX_REFUSALS } from '../../src/remediate/extension.js';
 import { createBundleExtension } from '../../src/bundle/extension.js';
 import { createFakeProc, FAKE_BTIME, FAKE_CLK_TCK, type FakeProc } from '../helpers/fake-proc.js';
-import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig, TARGET_START } from '../expose/fakes.js';
+import {
+  DEADLOCK_FRAMES,
+  child,
+  fakeEvidence,
+  fakeMatcher,
+  fakeScanner,
+  report,
+  tempStore,
+  testConfig,
+  TARGET_START,
+} from '../expose/fakes.js';
 
 const TOKEN = 'remediation-test-token-0123456789';
 const CHILD = 201;
@@ -34,27 +44,49 @@ function fakeProc(): FakeProc {
   const cmdline = ['java', '-jar', 'jenkins.war'];
   const ticks = (ms: number) => Math.round(((ms - FAKE_BTIME * 1000) * FAKE_CLK_TCK) / 1000);
   fake.add({ pid: TARGET, ppid: 1, cmdline, exe: java, threads: 40, startTicks: ticks(TARGET_START + TARGET) });
-  fake.add({ pid: CHILD, ppid: TARGET, cmdline, exe: java, threads: 1, comm: 'SCM polling f', startTicks: ticks(TARGET_START + CHILD) });
+  fake.add({
+    pid: CHILD,
+    ppid: TARGET,
+    cmdline,
+    exe: java,
+    threads: 1,
+    comm: 'SCM polling f',
+    startTicks: ticks(TARGET_START + CHILD),
+  });
   writeFileSync(join(fake.root, String(CHILD), 'syscall'), `${SYSCALL}\n`);
   // As the kernel's /proc/self: this /proc is forkwatch's own pid namespace.
   symlinkSync(String(process.pid), join(fake.root, 'self'));
   return fake;
 }
 
-
-function setup(t: { after: (fn: () => void | Promise<void>) => void }, remediation: Record<string, unknown>, over: { token?: boolean } = {}) {
+function setup(
+  t: { after: (fn: () => void | Promise<void>) => void },
+  remediation: Record<string, unknown>,
+  over: { token?: boolean } = {},
+) {
   const fake = fakeProc();
   const s = tempStore(['slack']);
   const signalled: number[] = [];
   const metrics = createMetrics({ defaultMetrics: 'none' });
-  const config = testConfig({ procRoot: fake.root, remediation, ...(over.token === false ? {} : { auth: { token: TOKEN } }) });
+  const config = testConfig({
+    procRoot: fake.root,
+    remediation,
+    ...(over.token === false ? {} : { auth: { token: TOKEN } }),
+  });
   const daemon = createDaemon({
     config,
     logger: silentLogger(),
     store: s.store,
     metrics,
-    stages: { scanner: fakeScanner(report([child(CHILD)])), evidence: fakeEvidence(new Map([[CHILD, DEADLOCK_FRAMES]])), matcher: fakeMatcher() },
-    extensions: [createBundleExtension(), createRemediationExtension({ signal: (pid) => signalled.push(pid), clockTicks: FAKE_CLK_TCK })],
+    stages: {
+      scanner: fakeScanner(report([child(CHILD)])),
+      evidence: fakeEvidence(new Map([[CHILD, DEADLOCK_FRAMES]])),
+      matcher: fakeMatcher(),
+    },
+    extensions: [
+      createBundleExtension(),
+      createRemediationExtension({ signal: (pid) => signalled.push(pid), clockTicks: FAKE_CLK_TCK }),
+    ],
   });
   t.after(async () => {
     await daemon.stop();
@@ -64,7 +96,11 @@ function setup(t: { after: (fn: () => void | Promise<void>) => void }, remediati
   return { daemon, store: s.store, signalled, metrics, fake };
 }
 
-async function started(t: Parameters<typeof setup>[0], remediation: Record<string, unknown>, over: { token?: boolean } = {}) {
+async function started(
+  t: Parameters<typeof setup>[0],
+  remediation: Record<string, unknown>,
+  over: { token?: boolean } = {},
+) {
   const s = setup(t, remediation, over);
   await s.daemon.start({ listen: false, schedule: false });
   return s;
@@ -81,14 +117,22 @@ test('kill mode: the confirmed child is signalled once, after its evidence and t
   assert.equal(kill.outcome, 'killed');
   assert.equal(kill.mode, 'kill');
   assert.match(kill.detail, /sent SIGKILL to pid 201/);
-  const data = kill.data as { evidence: { stackCaptured: boolean; captureAt: number }; checksPassed: string[]; signal: string };
+  const data = kill.data as {
+    evidence: { stackCaptured: boolean; captureAt: number };
+    checksPassed: string[];
+    signal: string;
+  };
   assert.equal(data.evidence.stackCaptured, true, 'the stack was stored before the signal');
   assert.ok(data.evidence.captureAt <= kill.at);
   assert.equal(data.checksPassed.length, 9);
   assert.equal(data.signal, 'SIGKILL');
   assert.ok(full.evidence.extra?.targetFacts, 'target facts stored (bundle extension runs first)');
   assert.equal(await value(s.metrics, 'forkwatch_remediations_total', { mode: 'kill', outcome: 'killed' }), 1);
-  assert.equal(await value(s.metrics, 'forkwatch_hung_children', { target: 'jenkins', signature: 'atfork-mutex' }), 1, 'gauge is from the tick, before the kill');
+  assert.equal(
+    await value(s.metrics, 'forkwatch_hung_children', { target: 'jenkins', signature: 'atfork-mutex' }),
+    1,
+    'gauge is from the tick, before the kill',
+  );
   await s.daemon.runScan();
   assert.deepEqual(s.signalled, [CHILD], 'never twice');
   assert.equal(s.store.get(inc!.id)!.audit.filter((a) => a.action === 'remediate').length, 1);
@@ -140,7 +184,10 @@ test('pid reused after confirmation (another start time in /proc): refused, neve
     assert.equal(r.outcome, 'refused');
     assert.match(r.detail, /child-identity: pid 201 started .*another process/);
   }
-  assert.equal(await value(s.metrics, 'forkwatch_remediations_total', { mode: 'kill', outcome: 'refused' }), MAX_REFUSALS);
+  assert.equal(
+    await value(s.metrics, 'forkwatch_remediations_total', { mode: 'kill', outcome: 'refused' }),
+    MAX_REFUSALS,
+  );
 });
 
 test('POST /api/v1/incidents/:id/kill: token, 403 when off, 200 killed, 409 once done or when the identity changed, 404 unknown', async (t) => {
@@ -150,7 +197,12 @@ test('POST /api/v1/incidents/:id/kill: token, 403 when off, 200 killed, 409 once
   const offId = off.store.list({}).items[0]!.id;
   const noToken = await offApp.inject({ method: 'POST', url: `/api/v1/incidents/${offId}/kill` });
   assert.equal(noToken.statusCode, 401);
-  const refusedOff = await offApp.inject({ method: 'POST', url: `/api/v1/incidents/${offId}/kill`, headers: { authorization: `Bearer ${TOKEN}` }, payload: {} });
+  const refusedOff = await offApp.inject({
+    method: 'POST',
+    url: `/api/v1/incidents/${offId}/kill`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    payload: {},
+  });
   assert.equal(refusedOff.statusCode, 403);
   assert.match(refusedOff.json().message, /remediation.mode is off/);
   assert.deepEqual(off.signalled, []);
@@ -162,8 +214,17 @@ test('POST /api/v1/incidents/:id/kill: token, 403 when off, 200 killed, 409 once
   const app = await s.daemon.buildApp();
   const id = s.store.list({}).items[0]!.id;
   const auth = { authorization: `Bearer ${TOKEN}` };
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/incidents/ffffffffffffffff/kill', headers: auth, payload: {} })).statusCode, 404);
-  const ok = await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/kill`, headers: auth, payload: { reason: 'INC-42' } });
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/incidents/ffffffffffffffff/kill', headers: auth, payload: {} }))
+      .statusCode,
+    404,
+  );
+  const ok = await app.inject({
+    method: 'POST',
+    url: `/api/v1/incidents/${id}/kill`,
+    headers: auth,
+    payload: { reason: 'INC-42' },
+  });
   assert.equal(ok.statusCode, 200, ok.body);
   assert.equal(ok.json().outcome, 'killed');
   assert.equal(ok.json().state, 'remediated');
@@ -184,7 +245,12 @@ test('POST kill on a child whose identity no longer matches: 409 naming the fail
   const id = s.store.list({}).items[0]!.id;
   s.fake.update(CHILD, { startTicks: 999_999 });
   writeFileSync(join(s.fake.root, String(CHILD), 'syscall'), `${SYSCALL}\n`);
-  const stale = await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/kill`, headers: { authorization: `Bearer ${TOKEN}` }, payload: {} });
+  const stale = await app.inject({
+    method: 'POST',
+    url: `/api/v1/incidents/${id}/kill`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    payload: {},
+  });
   assert.equal(stale.statusCode, 409);
   assert.match(stale.json().message, /^refused: child-identity: pid 201 started/);
   assert.deepEqual(s.signalled, []);
@@ -193,7 +259,12 @@ test('POST kill on a child whose identity no longer matches: 409 naming the fail
   await d.daemon.runScan();
   const dApp = await d.daemon.buildApp();
   const dId = d.store.list({}).items[0]!.id;
-  const dry = await dApp.inject({ method: 'POST', url: `/api/v1/incidents/${dId}/kill`, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, payload: '{}' });
+  const dry = await dApp.inject({
+    method: 'POST',
+    url: `/api/v1/incidents/${dId}/kill`,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    payload: '{}',
+  });
   assert.equal(dry.statusCode, 200, dry.body);
   assert.equal(dry.json().outcome, 'skipped');
   assert.match(dry.json().message, /^dry-run: /);

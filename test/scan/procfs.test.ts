@@ -29,11 +29,17 @@ test('eachProcess visits every process once; listAll collects exactly those, wit
     for (const needs of [LIGHT, { exe: true, status: true }]) {
       const visited: ProcessInfo[] = [];
       const t1 = newTally('procfs');
-      assert.equal(source.eachProcess(needs, t1, (p) => visited.push(p)), true);
+      assert.equal(
+        source.eachProcess(needs, t1, (p) => visited.push(p)),
+        true,
+      );
       const t2 = newTally('procfs');
       const listed = source.listAll(needs, t2)!;
       assert.deepEqual(listed.map(brief), visited.map(brief));
-      assert.deepEqual(visited.map((p) => p.pid).sort((a, b) => a - b), [1, 10, 11, 12, 20]);
+      assert.deepEqual(
+        visited.map((p) => p.pid).sort((a, b) => a - b),
+        [1, 10, 11, 12, 20],
+      );
       assert.deepEqual(t2.stats, t1.stats);
       assert.equal(t1.stats.processesRead, 5);
       assert.equal(visited.find((p) => p.pid === 11)!.exe !== null, needs.exe, 'exe read only when needed');
@@ -48,12 +54,17 @@ test('eachProcess: an unlistable root is false with the warning listAll gives; n
   const source = new ProcfsSource(join('/nonexistent', 'proc'), FAKE_CLK_TCK);
   const t1 = newTally('procfs');
   let visits = 0;
-  assert.equal(source.eachProcess(LIGHT, t1, () => visits++), false);
+  assert.equal(
+    source.eachProcess(LIGHT, t1, () => visits++),
+    false,
+  );
   assert.equal(visits, 0);
   const t2 = newTally('procfs');
   assert.equal(source.listAll(LIGHT, t2), null);
   assert.equal(source.listChildren(newTally('procfs')), null);
-  assert.deepEqual(t1.warnings, [{ file: '/nonexistent/proc', message: 'cannot list processes under /nonexistent/proc' }]);
+  assert.deepEqual(t1.warnings, [
+    { file: '/nonexistent/proc', message: 'cannot list processes under /nonexistent/proc' },
+  ]);
   assert.deepEqual(t2.warnings, t1.warnings);
 });
 
@@ -63,9 +74,14 @@ test('listChildren is the ppid map of a full listing, and counts the same reads'
     const source = new ProcfsSource(fake.root, FAKE_CLK_TCK);
     const t1 = newTally('procfs');
     const t2 = newTally('procfs');
-    const sortKids = (m: Map<number, number[]>) => [...m].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]).sort((a, b) => (a[0] as number) - (b[0] as number));
+    const sortKids = (m: Map<number, number[]>) =>
+      [...m].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]).sort((a, b) => (a[0] as number) - (b[0] as number));
     assert.deepEqual(sortKids(source.listChildren(t1)!), sortKids(childrenMap(source.listAll(LIGHT, t2)!)));
-    assert.deepEqual(sortKids(source.listChildren(newTally('procfs'))!), [[0, [1]], [1, [10, 20]], [10, [11, 12]]]);
+    assert.deepEqual(sortKids(source.listChildren(newTally('procfs'))!), [
+      [0, [1]],
+      [1, [10, 20]],
+      [10, [11, 12]],
+    ]);
     assert.deepEqual(t1.stats, t2.stats);
   } finally {
     fake.cleanup();
@@ -83,7 +99,10 @@ test('readLight: as eachProcess reads it; gone is counted as vanished, pid 0 is 
     assert.equal(source.readLight(0, needs, tally), null);
     fake.remove(12);
     assert.equal(source.readLight(12, needs, tally), null);
-    assert.deepEqual({ read: tally.stats.processesRead, vanished: tally.stats.vanished, warnings: tally.warnings.length }, { read: 2, vanished: 1, warnings: 0 });
+    assert.deepEqual(
+      { read: tally.stats.processesRead, vanished: tally.stats.vanished, warnings: tally.warnings.length },
+      { read: 2, vanished: 1, warnings: 0 },
+    );
   } finally {
     fake.cleanup();
   }

@@ -61,12 +61,35 @@ test('parsePsListing: malformed, truncated, empty and non-UTF-8 input give warni
   const header = '  PID  PPID   UID     ELAPSED     TIME S NLWP COMMAND  COMMAND';
   const rows: { name: string; text: string; processes: number; malformed: number; warn?: RegExp }[] = [
     { name: 'empty', text: '', processes: 0, malformed: 0, warn: /empty/ },
-    { name: 'no header', text: '  812     1  1000  01:00 00:00 S 1 java java\n', processes: 0, malformed: 0, warn: /COMMAND/ },
+    {
+      name: 'no header',
+      text: '  812     1  1000  01:00 00:00 S 1 java java\n',
+      processes: 0,
+      malformed: 0,
+      warn: /COMMAND/,
+    },
     { name: 'header only', text: header, processes: 0, malformed: 0 },
     { name: 'truncated line', text: `${header}\n  812     1  1000`, processes: 0, malformed: 1, warn: /columns/ },
-    { name: 'bad pid', text: `${header}\n  x81     1  1000       05:00 00:00:00 S    1 java     java`, processes: 0, malformed: 1, warn: /pid/ },
-    { name: 'bad etime', text: `${header}\n  812     1  1000       5m    00:00:00 S    1 java     java`, processes: 0, malformed: 1, warn: /etime/ },
-    { name: 'CRLF', text: `${header}\r\n  812     1  1000       05:00 00:00:00 S    1 java     java -jar x\r\n`, processes: 1, malformed: 0 },
+    {
+      name: 'bad pid',
+      text: `${header}\n  x81     1  1000       05:00 00:00:00 S    1 java     java`,
+      processes: 0,
+      malformed: 1,
+      warn: /pid/,
+    },
+    {
+      name: 'bad etime',
+      text: `${header}\n  812     1  1000       5m    00:00:00 S    1 java     java`,
+      processes: 0,
+      malformed: 1,
+      warn: /etime/,
+    },
+    {
+      name: 'CRLF',
+      text: `${header}\r\n  812     1  1000       05:00 00:00:00 S    1 java     java -jar x\r\n`,
+      processes: 1,
+      malformed: 0,
+    },
     { name: 'binary garbage', text: '\u0000\u00ff\ufffd'.repeat(1000), processes: 0, malformed: 0, warn: /COMMAND/ },
   ];
   for (const row of rows) {
@@ -75,7 +98,11 @@ test('parsePsListing: malformed, truncated, empty and non-UTF-8 input give warni
     assert.equal(r.malformed, row.malformed, row.name);
     if (row.warn) assert.match(r.warnings.map((w) => w.message).join('\n'), row.warn, row.name);
   }
-  const bytes = Buffer.concat([Buffer.from(`${header}\n  812     1  1000       05:00 00:00:00 S    1 java     java -Dx=`), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]);
+  const bytes = Buffer.concat([
+    Buffer.from(`${header}\n  812     1  1000       05:00 00:00:00 S    1 java     java -Dx=`),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('\n'),
+  ]);
   const r = parsePsListing(bytes.toString('utf8'), { atMs: AT });
   assert.equal(r.processes.length, 1);
 });
@@ -98,7 +125,18 @@ test('parsePtree: indentation gives parents; descendants of a pid', () => {
   assert.deepEqual(warnings, []);
   assert.deepEqual(
     entries.map((e) => [e.pid, e.ppid, e.depth]),
-    [[1, null, 0], [812, 1, 1], [4711, 812, 2], [4712, 812, 2], [6000, 4712, 3], [4713, 812, 2], [4800, 812, 2], [5001, 812, 2], [5002, 812, 2], [5003, 812, 2]],
+    [
+      [1, null, 0],
+      [812, 1, 1],
+      [4711, 812, 2],
+      [4712, 812, 2],
+      [6000, 4712, 3],
+      [4713, 812, 2],
+      [4800, 812, 2],
+      [5001, 812, 2],
+      [5002, 812, 2],
+      [5003, 812, 2],
+    ],
   );
   assert.deepEqual(ptreeDescendants(entries, 812), [4711, 4712, 6000, 4713, 4800, 5001, 5002, 5003]);
   assert.deepEqual(ptreeDescendants(entries, 4712), [6000]);

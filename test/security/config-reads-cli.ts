@@ -23,7 +23,10 @@ export interface CliRun {
 }
 
 /** Runs `node dist/cli/index.js ...args` with FORKWATCH_CONFIG cleared and `env` on top; fails the test past budgetMs. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; budgetMs?: number; input?: string } = {}): CliRun {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; budgetMs?: number; input?: string } = {},
+): CliRun {
   assert.ok(existsSync(CLI), `${CLI} missing: npm run build first`);
   const budgetMs = opts.budgetMs ?? CLI_BUDGET_MS;
   const started = process.hrtime.bigint();
@@ -37,7 +40,10 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; budgetMs
     env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '', ...opts.env },
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  assert.ok(r.error === undefined && r.signal === null, `forkwatch ${args.join(' ')} did not finish within ${budgetMs} ms (${r.error?.message ?? r.signal}); stderr: ${r.stderr?.slice(-500)}`);
+  assert.ok(
+    r.error === undefined && r.signal === null,
+    `forkwatch ${args.join(' ')} did not finish within ${budgetMs} ms (${r.error?.message ?? r.signal}); stderr: ${r.stderr?.slice(-500)}`,
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms };
 }
 

@@ -14,7 +14,10 @@ import { assertRefused } from './config-reads-assert.js';
 test('forkwatch run with signatures.paths: [/dev/zero] exits 78 at once', (t) => {
   const dir = tempDir(t);
   const config = join(dir, 'f.yml');
-  writeFileSync(config, `stateDir: ${join(dir, 'state')}\nlisten: { host: 127.0.0.1, port: 0 }\nsignatures: { paths: [/dev/zero] }\nlog: { level: silent }\n`);
+  writeFileSync(
+    config,
+    `stateDir: ${join(dir, 'state')}\nlisten: { host: 127.0.0.1, port: 0 }\nsignatures: { paths: [/dev/zero] }\nlog: { level: silent }\n`,
+  );
   const r = runCli(['run', '--config', config]);
   assertRefused('run signatures.paths /dev/zero', r, /signatures\.paths/, /\/dev\/zero/, /character device/);
 });

@@ -6,7 +6,15 @@ import { silentLogger } from '../../src/util/logger.js';
 import type { EvidencePort, ScannerPort } from '../../src/stages/ports.js';
 import type { Suspect, SuspectEvidence } from '../../src/capture/capturer.js';
 import type { ScanReport } from '../../src/classify/types.js';
-import { DEADLOCK_FRAMES, fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../expose/fakes.js';
+import {
+  DEADLOCK_FRAMES,
+  fakeEvidence,
+  fakeMatcher,
+  fakeScanner,
+  report,
+  tempStore,
+  testConfig,
+} from '../expose/fakes.js';
 
 export const INTERVAL_MS = 150;
 

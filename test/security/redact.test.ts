@@ -12,16 +12,24 @@ const R = REDACTED;
 /** [input, expected] — the key stays, the value goes. */
 const TABLE: [string, string][] = [
   // Jenkins agent: -secret <hex>, -secret=<hex>, -secret @file (a path, kept)
-  [`java -jar agent.jar -jnlpUrl http://ci:8080/computer/a1/jenkins-agent.jnlp -secret ${HEX} -workDir /home/jenkins`,
-    `java -jar agent.jar -jnlpUrl http://ci:8080/computer/a1/jenkins-agent.jnlp -secret ${R} -workDir /home/jenkins`],
+  [
+    `java -jar agent.jar -jnlpUrl http://ci:8080/computer/a1/jenkins-agent.jnlp -secret ${HEX} -workDir /home/jenkins`,
+    `java -jar agent.jar -jnlpUrl http://ci:8080/computer/a1/jenkins-agent.jnlp -secret ${R} -workDir /home/jenkins`,
+  ],
   [`java -jar agent.jar -secret=${HEX}`, `java -jar agent.jar -secret=${R}`],
   [`java -jar agent.jar --secret ${HEX} -name a1`, `java -jar agent.jar --secret ${R} -name a1`],
-  ['java -jar agent.jar -secret @/var/lib/jenkins/secret-file -name a1', 'java -jar agent.jar -secret @/var/lib/jenkins/secret-file -name a1'],
+  [
+    'java -jar agent.jar -secret @/var/lib/jenkins/secret-file -name a1',
+    'java -jar agent.jar -secret @/var/lib/jenkins/secret-file -name a1',
+  ],
   [`java -jar agent.jar -secret\t${HEX}`, `java -jar agent.jar -secret\t${R}`],
   // -D system properties
   ['java -Dhudson.security.password=hunter2 -jar jenkins.war', `java -Dhudson.security.password=${R} -jar jenkins.war`],
   ['java -Dfoo.token=abc123 -Dfoo.tokenFile=/etc/t -Dbar=1', `java -Dfoo.token=${R} -Dfoo.tokenFile=/etc/t -Dbar=1`],
-  ['java -Djavax.net.ssl.keyStorePassword=changeit -cp x Main', `java -Djavax.net.ssl.keyStorePassword=${R} -cp x Main`],
+  [
+    'java -Djavax.net.ssl.keyStorePassword=changeit -cp x Main',
+    `java -Djavax.net.ssl.keyStorePassword=${R} -cp x Main`,
+  ],
   ['-Dcasc.client_secret="two words" next', `-Dcasc.client_secret=${R} next`],
   // long options, = and space forms
   ['git-credential --password=s3cr3t --user bob', `git-credential --password=${R} --user bob`],
@@ -40,9 +48,18 @@ const TABLE: [string, string][] = [
   // headers
   ['curl -H Authorization: Bearer abc.def', `curl -H Authorization: Bearer ${R}`],
   // nothing to redact: unchanged
-  ['java -jar /usr/share/jenkins/jenkins.war --httpPort=8080', 'java -jar /usr/share/jenkins/jenkins.war --httpPort=8080'],
-  ['missing bearer token: send "Authorization: Bearer <token>"', 'missing bearer token: send "Authorization: Bearer <token>"'],
-  ['tokens_seen=3 password_file=/etc/pw --token-file /run/t', 'tokens_seen=3 password_file=/etc/pw --token-file /run/t'],
+  [
+    'java -jar /usr/share/jenkins/jenkins.war --httpPort=8080',
+    'java -jar /usr/share/jenkins/jenkins.war --httpPort=8080',
+  ],
+  [
+    'missing bearer token: send "Authorization: Bearer <token>"',
+    'missing bearer token: send "Authorization: Bearer <token>"',
+  ],
+  [
+    'tokens_seen=3 password_file=/etc/pw --token-file /run/t',
+    'tokens_seen=3 password_file=/etc/pw --token-file /run/t',
+  ],
   ['', ''],
 ];
 
@@ -64,9 +81,21 @@ test('operator patterns (RE2) replace the whole match', () => {
 
 test('deep: every string of a JSON value, keys and non-strings untouched, input not mutated', () => {
   const r = createRedactor();
-  const input = { pid: 1, cmdline: `java -secret ${HEX}`, list: [`--token=a`, 2, null], nested: { url: 'https://u:p@h/' }, ok: true };
+  const input = {
+    pid: 1,
+    cmdline: `java -secret ${HEX}`,
+    list: [`--token=a`, 2, null],
+    nested: { url: 'https://u:p@h/' },
+    ok: true,
+  };
   const out = r.deep(input);
-  assert.deepEqual(out, { pid: 1, cmdline: `java -secret ${R}`, list: [`--token=${R}`, 2, null], nested: { url: `https://u:${R}@h/` }, ok: true });
+  assert.deepEqual(out, {
+    pid: 1,
+    cmdline: `java -secret ${R}`,
+    list: [`--token=${R}`, 2, null],
+    nested: { url: `https://u:${R}@h/` },
+    ok: true,
+  });
   assert.equal(input.cmdline, `java -secret ${HEX}`);
 });
 
@@ -97,8 +126,14 @@ test('linear time on adversarial input (every rule, 512 KiB)', () => {
 test('redact.patterns: compiled at load (RE2), a refused pattern names its key; the env var works', () => {
   const cfg = resolveConfig({ redact: { patterns: ['ghp_[A-Za-z0-9]{8,}'] } }, 'test');
   assert.equal(createRedactor(cfg.redact.patterns).text('x ghp_abcdefgh12'), `x ${R}`);
-  assert.throws(() => resolveConfig({ redact: { patterns: ['ok', '(a)\\1'] } }, 'test'), (e: unknown) => e instanceof ConfigError && e.key === 'redact.patterns[1]');
+  assert.throws(
+    () => resolveConfig({ redact: { patterns: ['ok', '(a)\\1'] } }, 'test'),
+    (e: unknown) => e instanceof ConfigError && e.key === 'redact.patterns[1]',
+  );
   assert.throws(() => resolveConfig({ redact: { patterns: [''] } }, 'test'), ConfigError);
   const fromEnv = loadConfig({ env: { FORKWATCH_REDACT_PATTERNS: '["tok_[0-9]+"]' } });
-  assert.deepEqual(fromEnv.redact.patterns.map((p) => p.source), ['tok_[0-9]+']);
+  assert.deepEqual(
+    fromEnv.redact.patterns.map((p) => p.source),
+    ['tok_[0-9]+'],
+  );
 });

@@ -26,7 +26,13 @@ const UNSUPPORTED = [
   ['(?!a)b', /Perl|\(\?!/],
   ['(?<=a)b', /Perl|\(\?</],
 ] as const;
-const ADVERSARIAL = [`${'a'.repeat(4000)}!`, `${'a'.repeat(36)}!`, `${'ab'.repeat(2000)}!`, `${'a '.repeat(2000)}!`, `${'a,'.repeat(2000)}!`];
+const ADVERSARIAL = [
+  `${'a'.repeat(4000)}!`,
+  `${'a'.repeat(36)}!`,
+  `${'ab'.repeat(2000)}!`,
+  `${'a '.repeat(2000)}!`,
+  `${'a,'.repeat(2000)}!`,
+];
 /** Per pattern and input. Measured here idle: < 1 ms, except `(a|a?)+$` on 4,000 a (a match: ~16 ms, 60 ms on a loaded box). A backtracking engine needs hours for 36 a and `(a+)+$`. */
 const MATCH_BUDGET_MS = 250;
 
@@ -49,24 +55,39 @@ test('catastrophic target selectors load and match adversarial command lines in 
 test('backreferences and lookarounds in a target are refused at load, naming the key (78 from check-config)', () => {
   for (const [pattern, why] of UNSUPPORTED) {
     for (const key of ['cmdline', 'exe', 'user'] as const) {
-      assert.throws(() => resolveConfig({ targets: [{ name: 'x', [key]: pattern }] }, 'test'), (err: unknown) => {
-        assert.ok(err instanceof ConfigError);
-        assert.equal(err.key, `targets[0].${key}`);
-        assert.match(err.message, /a linear-time regular expression, RE2 syntax/);
-        assert.match(err.message, why);
-        return true;
-      });
+      assert.throws(
+        () => resolveConfig({ targets: [{ name: 'x', [key]: pattern }] }, 'test'),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.key, `targets[0].${key}`);
+          assert.match(err.message, /a linear-time regular expression, RE2 syntax/);
+          assert.match(err.message, why);
+          return true;
+        },
+      );
     }
   }
-  const r = runCli(['check-config'], { env: { FORKWATCH_TARGETS: JSON.stringify([{ name: 'ok', cmdline: 'x' }, { name: 'bad', cmdline: '(a)\\1' }]) } });
+  const r = runCli(['check-config'], {
+    env: {
+      FORKWATCH_TARGETS: JSON.stringify([
+        { name: 'ok', cmdline: 'x' },
+        { name: 'bad', cmdline: '(a)\\1' },
+      ]),
+    },
+  });
   assert.equal(r.status, EX_CONFIG, r.stderr);
   assert.match(r.stderr, /targets\[1\]\.cmdline = "\(a\)\\\\1": a linear-time regular expression/);
 });
 
 function signatureYaml(frames: string[]): string {
-  const entries = frames.map((fn, i) => `  - id: evil-${i}\n    title: evil ${i}\n    severity: critical\n    description: a catastrophic frame pattern\n    rules:\n      - frames:\n          - fn: ${yamlQuote(fn)}\n`);
+  const entries = frames.map(
+    (fn, i) =>
+      `  - id: evil-${i}\n    title: evil ${i}\n    severity: critical\n    description: a catastrophic frame pattern\n    rules:\n      - frames:\n          - fn: ${yamlQuote(fn)}\n`,
+  );
   // Proof that the adversarial frames reach the matcher: this one matches them.
-  entries.push(`  - id: proof\n    title: proof\n    severity: critical\n    description: matches the adversarial frame\n    rules:\n      - frames:\n          - fn: 'a+!?'\n`);
+  entries.push(
+    `  - id: proof\n    title: proof\n    severity: critical\n    description: matches the adversarial frame\n    rules:\n      - frames:\n          - fn: 'a+!?'\n`,
+  );
   return `version: "t1"\nsignatures:\n${entries.join('')}`;
 }
 
@@ -84,14 +105,20 @@ test('catastrophic signature frames load and match an adversarial stack in milli
   const { value: result, ms } = cpuMs(() => matchSignatures(stack.threads, signatures));
   t.diagnostic(`${signatures.length} signatures on the adversarial stack: ${ms.toFixed(2)} ms`);
   assert.ok(ms < MATCH_BUDGET_MS * 2, `matching ${signatures.length} signatures took ${ms.toFixed(1)} ms`);
-  assert.ok(result.matches.some((m) => m.signatureId === 'proof'), 'the adversarial frames reached the matcher');
+  assert.ok(
+    result.matches.some((m) => m.signatureId === 'proof'),
+    'the adversarial frames reached the matcher',
+  );
 });
 
 test('a backreference or lookaround in a signature frame is refused, naming the field; classify exits 78', (t) => {
   for (const [pattern, why] of UNSUPPORTED) {
     const { errors } = parseSignatureText(signatureYaml([pattern]), 'bad.yaml');
     assert.equal(errors.length, 1, pattern);
-    assert.match(formatLoadError(errors[0]!), /bad\.yaml: entry 0 \(id "evil-0"\): rules\[0\]\.frames\[0\]\.fn: invalid regex/);
+    assert.match(
+      formatLoadError(errors[0]!),
+      /bad\.yaml: entry 0 \(id "evil-0"\): rules\[0\]\.frames\[0\]\.fn: invalid regex/,
+    );
     assert.match(errors[0]!.message, why);
   }
   const file = join(tempDir(t), 'bad.yaml');
@@ -108,5 +135,8 @@ test('forkwatch classify with fn: (a+)+b and friends on a stack of 4,000-a frame
   t.diagnostic(`classify: exit ${r.status} in ${Math.round(r.ms)} ms`);
   assert.equal(r.status, 2, r.stderr);
   const out = JSON.parse(r.stdout) as { match: { matches: { signatureId: string }[] } };
-  assert.ok(out.match.matches.some((m) => m.signatureId === 'proof'), 'the adversarial frames were matched against the library');
+  assert.ok(
+    out.match.matches.some((m) => m.signatureId === 'proof'),
+    'the adversarial frames were matched against the library',
+  );
 });

@@ -23,9 +23,20 @@ const HOOK = 'https://hooks.slack.example/services/T000/B000/XXXX';
 test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', (t) => {
   const dir = tempDir(t);
   const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o644);
-  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), /auth\.tokenFile/, new RegExp(`"${token}"`), /mode 0644/, /group or others/);
+  assertRefused(
+    checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }),
+    /auth\.tokenFile/,
+    new RegExp(`"${token}"`),
+    /mode 0644/,
+    /group or others/,
+  );
   const hook = secretFile(dir, 'hook', `${HOOK}\n`, 0o666);
-  assertRefused(checkConfig({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }), /alerts\.slack\.webhookUrlFile/, new RegExp(`"${hook}"`), /mode 0666/);
+  assertRefused(
+    checkConfig({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }),
+    /alerts\.slack\.webhookUrlFile/,
+    new RegExp(`"${hook}"`),
+    /mode 0666/,
+  );
   for (const mode of [0o640, 0o604, 0o620, 0o602]) {
     chmodSync(token, mode);
     assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), new RegExp(`mode 0${mode.toString(8)}`));
@@ -44,7 +55,7 @@ test('0600 and 0400 secret files are accepted, and check-config shows neither se
   assert.ok(!r.stdout.includes(TOKEN) && !r.stdout.includes('hooks.slack.example'));
 });
 
-test("systemd LoadCredential= under DynamicUser (0440: the ACL mask in the group bits) is accepted only inside $CREDENTIALS_DIRECTORY", async (t) => {
+test('systemd LoadCredential= under DynamicUser (0440: the ACL mask in the group bits) is accepted only inside $CREDENTIALS_DIRECTORY', async (t) => {
   const dir = tempDir(t);
   const creds = join(dir, 'credentials');
   mkdirSync(creds, { mode: 0o700 });
@@ -65,9 +76,15 @@ test('the webhook must be an https:// URL (http:// only to loopback), from a fil
   ];
   for (const [text, why] of refused) {
     const hook = secretFile(dir, 'hook', `${text}\n`, 0o600);
-    assertRefused(await checkConfigHere({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }), /alerts\.slack\.webhookUrlFile/, why);
+    assertRefused(
+      await checkConfigHere({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: hook }),
+      /alerts\.slack\.webhookUrlFile/,
+      why,
+    );
   }
-  const inline = await checkConfigHere({ FORKWATCH_ALERTS_SLACK_WEBHOOK_URL: 'http://hooks.slack.example/services/T0/B0/X' });
+  const inline = await checkConfigHere({
+    FORKWATCH_ALERTS_SLACK_WEBHOOK_URL: 'http://hooks.slack.example/services/T0/B0/X',
+  });
   assertRefused(inline, /alerts\.slack\.webhookUrl = "<redacted>"/, /http:\/\/ to hooks\.slack\.example/);
   assert.ok(!inline.stderr.includes('/services/T0'), 'the refused webhook URL is not printed');
   for (const ok of ['http://127.0.0.1:9/hook', 'http://localhost:9/hook', 'http://[::1]:9/hook', HOOK]) {
@@ -79,12 +96,29 @@ test('the webhook must be an https:// URL (http:// only to loopback), from a fil
 test('a token must be presentable: printable, no whitespace inside, 16+ characters; the refusal never prints it', async (t) => {
   const dir = tempDir(t);
   const spaced = 'two words-0123456789abcdef';
-  assertRefused(await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', `${spaced}\n`, 0o600) }), /auth\.tokenFile/, /printable ASCII characters with no spaces/);
+  assertRefused(
+    await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', `${spaced}\n`, 0o600) }),
+    /auth\.tokenFile/,
+    /printable ASCII characters with no spaces/,
+  );
   const inline = await checkConfigHere({ FORKWATCH_AUTH_TOKEN: spaced });
   assertRefused(inline, /auth\.token = "<redacted>"/, /no spaces/);
   assert.ok(!inline.stderr.includes('two words'), 'the refused token is not printed');
-  assertRefused(await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'tab\there-0123456789abcdef', 0o600) }), /no spaces/);
-  assertRefused(await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'é-0123456789abcdefghij', 0o600) }), /printable ASCII/);
-  assertRefused(await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'short-token\n', 0o600) }), /at least 16 characters/);
-  assert.equal((await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', `  ${TOKEN}\r\n`, 0o600) })).status, 0, 'surrounding whitespace is trimmed');
+  assertRefused(
+    await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'tab\there-0123456789abcdef', 0o600) }),
+    /no spaces/,
+  );
+  assertRefused(
+    await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'é-0123456789abcdefghij', 0o600) }),
+    /printable ASCII/,
+  );
+  assertRefused(
+    await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', 'short-token\n', 0o600) }),
+    /at least 16 characters/,
+  );
+  assert.equal(
+    (await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: secretFile(dir, 'token', `  ${TOKEN}\r\n`, 0o600) })).status,
+    0,
+    'surrounding whitespace is trimmed',
+  );
 });

@@ -4,7 +4,17 @@ import { checkSafeRegex, compileSafeRegex, UnsafeRegexError } from '../../src/ut
 import { cpuMs } from '../helpers/cpu-time.js';
 
 /** Patterns that take exponential or polynomial time on a backtracking engine. */
-export const CATASTROPHIC = ['(a+)+$', '(a|aa)+$', '(.*a){20}', '(a*)*b', '(a|a?)+$', '^(\\w+\\s?)*$', '(x+x+)+y', '((ab)*|a)*c', '(.*,)*X'];
+export const CATASTROPHIC = [
+  '(a+)+$',
+  '(a|aa)+$',
+  '(.*a){20}',
+  '(a*)*b',
+  '(a|a?)+$',
+  '^(\\w+\\s?)*$',
+  '(x+x+)+y',
+  '((ab)*|a)*c',
+  '(.*,)*X',
+];
 
 /** Of those, the ones that do match `aaaa…a!` (20 a's, or the empty string before the end). */
 const MATCH_ADVERSARIAL = new Set(['(.*a){20}', '(a|a?)+$']);
@@ -34,11 +44,17 @@ test('input past maxInput is not looked at', () => {
 
 test('replaceAll covers the whole input, with groups', () => {
   const re = compileSafeRegex('(-secret\\s+)[0-9a-f]+', { maxInput: 8 });
-  assert.equal(re.replaceAll(`java -jar agent.jar -secret ${'ab'.repeat(32)} -workDir x`, '$1<redacted>'), 'java -jar agent.jar -secret <redacted> -workDir x');
+  assert.equal(
+    re.replaceAll(`java -jar agent.jar -secret ${'ab'.repeat(32)} -workDir x`, '$1<redacted>'),
+    'java -jar agent.jar -secret <redacted> -workDir x',
+  );
 });
 
 test('backreferences and lookarounds are refused with RE2 reason', () => {
-  assert.throws(() => compileSafeRegex('(a)\\1'), (err: unknown) => err instanceof UnsafeRegexError && /escape/.test(err.message));
+  assert.throws(
+    () => compileSafeRegex('(a)\\1'),
+    (err: unknown) => err instanceof UnsafeRegexError && /escape/.test(err.message),
+  );
   assert.match(checkSafeRegex('(?=a)b') ?? '', /Perl syntax|\(\?=/);
   assert.match(checkSafeRegex('(') ?? '', /missing|\(/);
   assert.equal(checkSafeRegex('a.*b'), null);

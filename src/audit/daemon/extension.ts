@@ -39,11 +39,20 @@ export interface AuditExtension extends DaemonExtension {
 /** The shipped rules plus audit.rules.paths; a broken user file is a config error (exit 78), as for signatures. */
 export function loadAuditRules(config: Pick<Config, 'audit'>): CompiledRule[] {
   const set = loadRules({ paths: config.audit.rulePaths });
-  if (set.errors.length > 0) throw new ConfigError('audit.rules.paths', config.audit.rulePaths, `loadable fork-risk rule files: ${formatRuleErrors(set.errors.slice(0, 5)).replace(/\n/g, '; ')}`);
+  if (set.errors.length > 0)
+    throw new ConfigError(
+      'audit.rules.paths',
+      config.audit.rulePaths,
+      `loadable fork-risk rule files: ${formatRuleErrors(set.errors.slice(0, 5)).replace(/\n/g, '; ')}`,
+    );
   return set.rules;
 }
 
-export function createAuditExtension(config: Config, wallClock: () => ScheduledJobs, opts: AuditExtensionOptions = {}): AuditExtension {
+export function createAuditExtension(
+  config: Config,
+  wallClock: () => ScheduledJobs,
+  opts: AuditExtensionOptions = {},
+): AuditExtension {
   let rules = loadAuditRules(config);
   let ruleIds = new Set(rules.map((r) => r.id));
   const run = opts.audit ?? auditProcess;
@@ -63,7 +72,12 @@ export function createAuditExtension(config: Config, wallClock: () => ScheduledJ
   const keep = (c: ExtensionContext, result: AuditResult): void => {
     latest.set(result.target, { result, at: now() });
     rise.observe(c, result);
-    if (metrics) setRiskGauges(metrics, [...latest.values()].map((l) => l.result), ruleIds);
+    if (metrics)
+      setRiskGauges(
+        metrics,
+        [...latest.values()].map((l) => l.result),
+        ruleIds,
+      );
   };
 
   const auditOne = async (c: ExtensionContext, target: string, pid: number): Promise<void> => {
@@ -72,7 +86,10 @@ export function createAuditExtension(config: Config, wallClock: () => ScheduledJ
       const result = boundResult(raw);
       metrics?.audits.inc({ target, outcome: result.risk === null ? 'cannot_tell' : 'ok' });
       keep(c, result);
-      c.logger.info({ target, pid, risk: result.risk, reasons: result.reasons.map((r) => r.rule) }, 'fork-risk audit done');
+      c.logger.info(
+        { target, pid, risk: result.risk, reasons: result.reasons.map((r) => r.rule) },
+        'fork-risk audit done',
+      );
     } catch (err) {
       metrics?.audits.inc({ target, outcome: 'failed' });
       c.logger.warn({ err, target, pid }, 'fork-risk audit failed');
@@ -106,7 +123,8 @@ export function createAuditExtension(config: Config, wallClock: () => ScheduledJ
     }
     for (const name of report.missingTargets) {
       seenPid.delete(name);
-      if ((latest.get(name)?.result.pid ?? null) !== null) keep(c, { target: name, pid: null, risk: null, reasons: [], notes: ['no process matches this target'] });
+      if ((latest.get(name)?.result.pid ?? null) !== null)
+        keep(c, { target: name, pid: null, risk: null, reasons: [], notes: ['no process matches this target'] });
     }
   };
 

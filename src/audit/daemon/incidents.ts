@@ -8,7 +8,10 @@ import { FORK_RISK_KEY } from '../../record/extra-keys.js';
 import type { ExtensionContext } from '../../extension/context.js';
 import type { AuditResult } from '../types.js';
 
-export function createIncidentAttacher(): (ctx: ExtensionContext, latest: ReadonlyMap<string, { result: AuditResult; at: number }>) => void {
+export function createIncidentAttacher(): (
+  ctx: ExtensionContext,
+  latest: ReadonlyMap<string, { result: AuditResult; at: number }>,
+) => void {
   const done = new Set<string>();
   return (ctx, latest) => {
     const open = ctx.store.openIncidents().filter((i) => i.state !== 'suspect');
@@ -21,9 +24,17 @@ export function createIncidentAttacher(): (ctx: ExtensionContext, latest: Readon
       try {
         const incident = ctx.store.get(summary.id);
         if (!incident || incident.evidence.extra?.[FORK_RISK_KEY]) continue;
-        ctx.store.updateEvidence(summary.id, { extra: { ...incident.evidence.extra, [FORK_RISK_KEY]: { ...audit.result, auditedAt: new Date(audit.at).toISOString() } } });
+        ctx.store.updateEvidence(summary.id, {
+          extra: {
+            ...incident.evidence.extra,
+            [FORK_RISK_KEY]: { ...audit.result, auditedAt: new Date(audit.at).toISOString() },
+          },
+        });
       } catch (err) {
-        ctx.logger.warn({ err, incident: summary.id, target: summary.targetName }, 'storing the fork-risk audit with the incident failed');
+        ctx.logger.warn(
+          { err, incident: summary.id, target: summary.targetName },
+          'storing the fork-risk audit with the incident failed',
+        );
       }
     }
   };

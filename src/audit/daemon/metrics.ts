@@ -27,14 +27,33 @@ export function registerAuditMetrics(registry: Registry): AuditMetrics {
   }
   const reg = { registers: [registry] };
   return {
-    risk: new Gauge({ name: 'forkwatch_target_fork_risk', help: 'Fork-risk audit: one series per reason found (reason = rule id); 1 low, 2 high.', labelNames: ['target', 'reason'], ...reg }),
-    level: new Gauge({ name: 'forkwatch_target_fork_risk_level', help: 'Fork-risk audit of the target: 0 none, 1 low, 2 high; no series when it cannot tell.', labelNames: ['target'], ...reg }),
-    audits: new Counter({ name: 'forkwatch_target_audits_total', help: 'Fork-risk audits run, by outcome (ok, cannot_tell, failed).', labelNames: ['target', 'outcome'], ...reg }),
+    risk: new Gauge({
+      name: 'forkwatch_target_fork_risk',
+      help: 'Fork-risk audit: one series per reason found (reason = rule id); 1 low, 2 high.',
+      labelNames: ['target', 'reason'],
+      ...reg,
+    }),
+    level: new Gauge({
+      name: 'forkwatch_target_fork_risk_level',
+      help: 'Fork-risk audit of the target: 0 none, 1 low, 2 high; no series when it cannot tell.',
+      labelNames: ['target'],
+      ...reg,
+    }),
+    audits: new Counter({
+      name: 'forkwatch_target_audits_total',
+      help: 'Fork-risk audits run, by outcome (ok, cannot_tell, failed).',
+      labelNames: ['target', 'outcome'],
+      ...reg,
+    }),
   };
 }
 
 /** Both gauges rebuilt from the latest results (a handful of targets, a few reasons each). */
-export function setRiskGauges(m: Pick<AuditMetrics, 'risk' | 'level'>, results: Iterable<AuditResult>, ruleIds: ReadonlySet<string>): void {
+export function setRiskGauges(
+  m: Pick<AuditMetrics, 'risk' | 'level'>,
+  results: Iterable<AuditResult>,
+  ruleIds: ReadonlySet<string>,
+): void {
   m.risk.reset();
   m.level.reset();
   for (const r of results) {

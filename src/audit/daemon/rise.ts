@@ -34,11 +34,22 @@ export function createRiseTracker(): RiseTracker {
 
 function warn(ctx: ExtensionContext, from: RiskLevel, result: AuditResult): void {
   const key = riseKey(result);
-  const fields = { target: result.target, pid: result.pid, from, to: result.risk, reasons: result.reasons.map((r) => r.rule), key };
+  const fields = {
+    target: result.target,
+    pid: result.pid,
+    from,
+    to: result.risk,
+    reasons: result.reasons.map((r) => r.rule),
+    key,
+  };
   ctx.logger.warn(fields, 'fork risk rose');
   if (!configuredSinks(ctx.config).includes(SLACK_SINK)) return;
   try {
-    const n = ctx.store.enqueueMessage(key, [SLACK_SINK], JSON.stringify(buildRiseMessage({ host: ctx.store.host, from, result })));
+    const n = ctx.store.enqueueMessage(
+      key,
+      [SLACK_SINK],
+      JSON.stringify(buildRiseMessage({ host: ctx.store.host, from, result })),
+    );
     if (n === 0) ctx.logger.info(fields, 'fork risk rose: this warning was already enqueued');
   } catch (err) {
     ctx.logger.error({ ...fields, err }, 'fork risk rose: enqueueing the Slack warning failed');

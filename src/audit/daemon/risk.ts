@@ -63,9 +63,14 @@ export interface RiskSeries {
 }
 
 /** The metric's series for one result: one per reason (its rule id: bounded by the rule set), plus the level. */
-export function riskSeries(r: AuditResult, ruleIds: ReadonlySet<string>): { reasons: RiskSeries[]; level: number | null } {
+export function riskSeries(
+  r: AuditResult,
+  ruleIds: ReadonlySet<string>,
+): { reasons: RiskSeries[]; level: number | null } {
   if (r.risk === null) return { reasons: [], level: null };
-  const reasons = r.reasons.filter((x) => ruleIds.has(x.rule)).map((x) => ({ target: r.target, reason: x.rule, value: RISK_VALUE[x.level] }));
+  const reasons = r.reasons
+    .filter((x) => ruleIds.has(x.rule))
+    .map((x) => ({ target: r.target, reason: x.rule, value: RISK_VALUE[x.level] }));
   return { reasons, level: RISK_VALUE[r.risk] };
 }
 
@@ -74,7 +79,12 @@ export function atRiskList(results: Iterable<AuditResult>): AtRiskTarget[] {
   const out: AtRiskTarget[] = [];
   for (const r of results) {
     if (r.risk !== 'low' && r.risk !== 'high') continue;
-    out.push({ target: r.target, ...(r.pid !== null ? { pid: r.pid } : {}), risk: r.risk, reasons: r.reasons.map((x) => `${x.rule}: ${x.evidence.text}`) });
+    out.push({
+      target: r.target,
+      ...(r.pid !== null ? { pid: r.pid } : {}),
+      risk: r.risk,
+      reasons: r.reasons.map((x) => `${x.rule}: ${x.evidence.text}`),
+    });
   }
   return out.sort((a, b) => RISK_VALUE[b.risk] - RISK_VALUE[a.risk] || a.target.localeCompare(b.target));
 }

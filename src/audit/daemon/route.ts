@@ -44,16 +44,19 @@ export function registerAuditRoute(app: ForkwatchApp, ctx: ExtensionContext, vie
     {
       schema: {
         tags: ['targets'],
-        description: "The target's latest fork-risk audit (docs/audit.md): risk none / low / high (null: cannot tell, or not audited yet), each reason with its evidence and prevention.",
+        description:
+          "The target's latest fork-risk audit (docs/audit.md): risk none / low / high (null: cannot tell, or not audited yet), each reason with its evidence and prevention.",
         params: NameParams,
         response: { 200: AuditResponse, ...errorResponses },
       },
     },
     async (req) => {
       const name = req.params.name;
-      if (!ctx.config.targets.some((t) => t.name === name)) throw new HttpError(404, `no target ${JSON.stringify(name.slice(0, 64))}`);
+      if (!ctx.config.targets.some((t) => t.name === name))
+        throw new HttpError(404, `no target ${JSON.stringify(name.slice(0, 64))}`);
       const latest = view.latest(name);
-      if (!latest) return { target: name, pid: null, risk: null, auditedAt: null, reasons: [], notes: ['not audited yet'] };
+      if (!latest)
+        return { target: name, pid: null, risk: null, auditedAt: null, reasons: [], notes: ['not audited yet'] };
       return { ...latest.result, auditedAt: new Date(latest.at).toISOString() };
     },
   );

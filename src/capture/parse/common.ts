@@ -130,7 +130,10 @@ export function makeFrame(fields: {
   address?: string | null;
   source?: string | null;
 }): Frame {
-  const fn = fields.fn === null || fields.fn.trim() === '' || /^(?:\?+|n\/a|\[unknown\])$/.test(fields.fn.trim()) ? null : fields.fn.trim();
+  const fn =
+    fields.fn === null || fields.fn.trim() === '' || /^(?:\?+|n\/a|\[unknown\])$/.test(fields.fn.trim())
+      ? null
+      : fields.fn.trim();
   const frame: Frame = {
     fn,
     normalized: normalizeFunctionName(fn),

@@ -29,14 +29,26 @@ const CLUES: Clue[] = [
   { format: 'gdb', weight: 2, re: /^#\d{1,6}\s{1,8}0x[0-9a-fA-F]{1,16} in \S/ },
   { format: 'gdb', weight: 1, re: /^#\d{1,6}\s{1,8}[^\s#][^(]{0,1000} \(.{0,4000}\)(?: at | from |\s*$)/ },
   { format: 'gdb', weight: 1, re: /^#\d{1,6}\s{1,8}[^\s#(][^\s(]{0,1000}\s{1,64}at [^\s()]{1,1000}:\d{1,9}\s*$/ },
-  { format: 'gdb', weight: 2, re: /^(?:\*\s{1,4})?\d{1,6}\s{1,8}Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)/ },
+  {
+    format: 'gdb',
+    weight: 2,
+    re: /^(?:\*\s{1,4})?\d{1,6}\s{1,8}Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)/,
+  },
   { format: 'gdb', weight: 2, re: /^Id\s{1,16}Target Id\s{1,64}Frame\s*$/ },
   { format: 'gdb', weight: 3, re: /^\[Inferior \d{1,6} \(process \d{1,10}\) detached\]/ },
   { format: 'pstack', weight: 5, re: /^-{3,}\s+lwp#\s*\d/ },
   { format: 'pstack', weight: 2, re: /^(?:core '[^']{0,1024}' of )?\d{1,10}:\s+\S/ },
-  { format: 'pstack', weight: 1, re: /^\s{0,4}[0-9a-fA-F]{6,16} [^\s(`]{1,512} \(.{0,4000}\)(?:\s\+\s[0-9a-fA-F]{1,16})?\s*$/ },
+  {
+    format: 'pstack',
+    weight: 1,
+    re: /^\s{0,4}[0-9a-fA-F]{6,16} [^\s(`]{1,512} \(.{0,4000}\)(?:\s\+\s[0-9a-fA-F]{1,16})?\s*$/,
+  },
   { format: 'pstack', weight: 1, re: /^\s{0,4}[0-9a-fA-F]{6,16} \* \S/ },
-  { format: 'mdb', weight: 2, re: /^\s{0,8}(?:\[\s{0,4})?(?:[0-9a-fA-F]{1,16}(?:\s{1,8}|`))?(?:[^\s`(]{1,256}`)[^\s`(]{1,512}\(/ },
+  {
+    format: 'mdb',
+    weight: 2,
+    re: /^\s{0,8}(?:\[\s{0,4})?(?:[0-9a-fA-F]{1,16}(?:\s{1,8}|`))?(?:[^\s`(]{1,256}`)[^\s`(]{1,512}\(/,
+  },
   { format: 'mdb', weight: 1, re: /^\s{0,8}[0-9a-fA-F]{1,16}\s{1,8}0x[0-9a-fA-F]{1,16}\(/ },
   { format: 'mdb', weight: 1, re: /^\s{0,8}[0-9a-fA-F]{1,16} [^\s`(]{1,512}\+0x[0-9a-fA-F]{1,16}\(/ },
   { format: 'mdb', weight: 3, re: /^stack pointer for thread \S/ },
@@ -52,21 +64,52 @@ const CLUES: Clue[] = [
   { format: 'macos-sample', weight: 5, re: /^Analysis of sampling .{1,512} \(pid \d{1,10}\) every / },
   { format: 'macos-sample', weight: 3, re: /^Call graph:\s*$/ },
   { format: 'macos-sample', weight: 3, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} Thread_\d{1,20}/ },
-  { format: 'macos-sample', weight: 2, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} {1,2}\(in [^)]{1,512}\)(?: \+ \d{1,12})? {1,2}\[0x[0-9a-fA-F]{1,16}/ },
+  {
+    format: 'macos-sample',
+    weight: 2,
+    re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} {1,2}\(in [^)]{1,512}\)(?: \+ \d{1,12})? {1,2}\[0x[0-9a-fA-F]{1,16}/,
+  },
   // spindump and older Activity Monitor samples: `23 fn + 13 (in libsystem_c.dylib) [0x7fff…]` under `Thread 0x10a` / `User stack:`
-  { format: 'macos-sample', weight: 2, re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} \+ \d{1,12} \(in [^)]{1,512}\) \[0x[0-9a-fA-F]{1,16}/ },
+  {
+    format: 'macos-sample',
+    weight: 2,
+    re: /^(?:[+!:|] {1,3}){0,256}\d{1,10} [^\s].{0,2000} \+ \d{1,12} \(in [^)]{1,512}\) \[0x[0-9a-fA-F]{1,16}/,
+  },
   { format: 'macos-sample', weight: 2, re: /^(?:User|Kernel) stack:\s*$/ },
   // spindump (macOS 10.13+): `770  fn + 16 (file.cpp:283 in libc++.1.dylib + 78548) [0x19ae1e2d4]`, `Thread 0x2c4a6c … 770 samples (1-770) …`
-  { format: 'macos-sample', weight: 2, re: /^\d{1,10} {1,4}\S.{0,2000} \((?:[^()]{1,1000} in )?[^\s()]{1,512} \+ \d{1,12}\) \[0x[0-9a-fA-F]{1,16}\]/ },
+  {
+    format: 'macos-sample',
+    weight: 2,
+    re: /^\d{1,10} {1,4}\S.{0,2000} \((?:[^()]{1,1000} in )?[^\s()]{1,512} \+ \d{1,12}\) \[0x[0-9a-fA-F]{1,16}\]/,
+  },
   { format: 'macos-sample', weight: 3, re: /^Thread 0x[0-9a-fA-F]{1,16}\b.{0,1000}\b\d{1,10} samples? \(/ },
 ];
 
-const ORDER: readonly StackFormat[] = ['eu-stack', 'gdb', 'pstack', 'mdb', 'lldb', 'gdb-info', 'hotspot', 'macos-sample'];
+const ORDER: readonly StackFormat[] = [
+  'eu-stack',
+  'gdb',
+  'pstack',
+  'mdb',
+  'lldb',
+  'gdb-info',
+  'hotspot',
+  'macos-sample',
+];
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
 export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
   if (typeof text !== 'string' || text.length === 0 || looksBinary(text)) return 'unknown';
-  const scores: Record<StackFormat, number> = { pstack: 0, mdb: 0, 'eu-stack': 0, gdb: 0, lldb: 0, 'gdb-info': 0, hotspot: 0, 'macos-sample': 0, lenient: 0 };
+  const scores: Record<StackFormat, number> = {
+    pstack: 0,
+    mdb: 0,
+    'eu-stack': 0,
+    gdb: 0,
+    lldb: 0,
+    'gdb-info': 0,
+    hotspot: 0,
+    'macos-sample': 0,
+    lenient: 0,
+  };
   const first: string[] = [];
   let lineStart = 0;
   for (let n = 0; n < DETECT_LINES && lineStart < text.length; n++) {

@@ -23,7 +23,16 @@
  * indentation or `> ` quote (that of the first header or frame) is dropped.
  */
 import type { ParsedStack } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, openThread, pushFrame, warnUnrecognised, type ParseState } from './common.js';
+import {
+  currentThread,
+  finishState,
+  makeFrame,
+  newState,
+  openThread,
+  pushFrame,
+  warnUnrecognised,
+  type ParseState,
+} from './common.js';
 
 const PROCESS_HEADER = /^PID (\d{1,10}) - (?:process|core)\b/;
 const THREAD_HEADER = /^TID (\d{1,10}):\s*$/;
@@ -36,7 +45,9 @@ const PASTED_HEADER = /^((?:[ \t]{0,64}>){0,4}[ \t]{0,64})(?:PID \d|TID \d|#\d)/
 export function parseEuStack(text: string): ParsedStack {
   const { state, lines } = newState('eu-stack', text);
   const indent = pasteIndent(lines);
-  lines.forEach((line, i) => parseEuStackLine(state, line.startsWith(indent) ? line.slice(indent.length) : line, i + 1));
+  lines.forEach((line, i) =>
+    parseEuStackLine(state, line.startsWith(indent) ? line.slice(indent.length) : line, i + 1),
+  );
   return finishState(state);
 }
 

@@ -27,7 +27,6 @@ export function completeWrapped(frame: Frame, line: string): boolean {
   return false;
 }
 
-
 /** `name (args) at file:line`, `name (args) from lib`, `?? ()`, `<signal handler called>`. */
 export function frameFrom(address: string | undefined, rest: string) {
   const body = rest.trim();
@@ -64,7 +63,8 @@ function frameWithoutArgs(address: string | undefined, body: string) {
     return frame;
   }
   const from = body.lastIndexOf(' from /');
-  if (from > 0) return makeFrame({ fn: body.slice(0, from).trim(), module: body.slice(from + 6).trim(), address: address ?? null });
+  if (from > 0)
+    return makeFrame({ fn: body.slice(0, from).trim(), module: body.slice(from + 6).trim(), address: address ?? null });
   // Sanitizer reports (ASan, TSan, LSan) print gdb's frame shape with a bare location: `#1 0x4a2f1 in f src/m.c:88:3`.
   const space = body.indexOf(' ');
   const loc = space > 0 ? SANITIZER_LOCATION.exec(body.slice(space + 1)) : null;

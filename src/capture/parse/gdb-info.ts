@@ -25,11 +25,14 @@ import { currentThread, finishState, makeFrame, newState, pushFrame, unpaste, ty
 const LINE_OF = /^Line (\d{1,9}) of "([^"]{1,1000})"/;
 const STARTS_AT = /(?:starts at|is at) address 0x([0-9a-fA-F]{1,16}) <([^<>\s]{1,1000}?)(?:\+(\d{1,12}))?>/;
 const IS_IN = /^0x([0-9a-fA-F]{1,16}) is in ([^\s(]{1,1000}) \(([^()\s]{1,1000}):(\d{1,9})\)\.?\s*$/;
-const NO_LINE = /^No line number information available for address 0x([0-9a-fA-F]{1,16})(?: <([^<>\s]{1,1000}?)(?:\+(\d{1,12}))?>)?/;
+const NO_LINE =
+  /^No line number information available for address 0x([0-9a-fA-F]{1,16})(?: <([^<>\s]{1,1000}?)(?:\+(\d{1,12}))?>)?/;
 const NO_SYMBOL = /^No symbol matches (?:0x)?([0-9a-fA-F]{1,16})\b/;
 const IN_SECTION = /^(\S{1,1000}?)(?: \+ (\d{1,12}))? in section \S{1,200}(?: of (\S{1,1000}))?\s*$/;
-const LOCATION = /^(?:0x([0-9a-fA-F]{1,16}) in )?([^\s(]{1,1000}) \(.{0,4000}\)(?: at (\S{1,1000}):(\d{1,9})| from (\S{1,1000}))\s*$/;
-const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
+const LOCATION =
+  /^(?:0x([0-9a-fA-F]{1,16}) in )?([^\s(]{1,1000}) \(.{0,4000}\)(?: at (\S{1,1000}):(\d{1,9})| from (\S{1,1000}))\s*$/;
+const PROCESS =
+  /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
 
 interface InfoState extends ParseState {
   /** `Line N of "F"` printed alone (wrapped): the source of the `starts at` line that follows. */
@@ -49,14 +52,20 @@ function parseInfoLine(s: InfoState, line: string, lineNo: number): void {
   if (frame) {
     const t = currentThread(s);
     // The first address listed is often the location line's own (frame 0): keep it once.
-    if (s.entries++ === 0 && t.frames.length === 1 && sameAddress(t.frames[0]!.address, frame.address)) t.frames.length = 0;
+    if (s.entries++ === 0 && t.frames.length === 1 && sameAddress(t.frames[0]!.address, frame.address))
+      t.frames.length = 0;
     pushFrame(s, t, frame, lineNo);
     return;
   }
   const loc = s.entries === 0 && currentThread(s).frames.length === 0 ? LOCATION.exec(line) : null;
   if (loc) {
     const source = loc[3] === undefined ? undefined : `${loc[3]}:${loc[4]}`;
-    pushFrame(s, currentThread(s), withSource(makeFrame({ fn: loc[2]!, address: loc[1] ?? null, module: loc[5] ?? null }), source), lineNo);
+    pushFrame(
+      s,
+      currentThread(s),
+      withSource(makeFrame({ fn: loc[2]!, address: loc[1] ?? null, module: loc[5] ?? null }), source),
+      lineNo,
+    );
     return;
   }
   const p = PROCESS.exec(line);
@@ -74,16 +83,25 @@ function entryFrom(s: InfoState, line: string): Frame | null {
   if (starts) {
     const source = lineOf ? `${lineOf[2]}:${lineOf[1]}` : (s.pendingSource ?? undefined);
     s.pendingSource = null;
-    return withSource(makeFrame({ fn: starts[2]!, address: starts[1]!, offset: starts[3] === undefined ? null : Number(starts[3]) }), source);
+    return withSource(
+      makeFrame({ fn: starts[2]!, address: starts[1]!, offset: starts[3] === undefined ? null : Number(starts[3]) }),
+      source,
+    );
   }
   const isIn = IS_IN.exec(line);
   if (isIn) return withSource(makeFrame({ fn: isIn[2]!, address: isIn[1]! }), `${isIn[3]}:${isIn[4]}`);
   const noLine = NO_LINE.exec(line);
-  if (noLine) return makeFrame({ fn: noLine[2] ?? null, address: noLine[1]!, offset: noLine[3] === undefined ? null : Number(noLine[3]) });
+  if (noLine)
+    return makeFrame({
+      fn: noLine[2] ?? null,
+      address: noLine[1]!,
+      offset: noLine[3] === undefined ? null : Number(noLine[3]),
+    });
   const noSym = NO_SYMBOL.exec(line);
   if (noSym) return makeFrame({ fn: null, address: noSym[1]! });
   const sec = IN_SECTION.exec(line);
-  if (sec) return makeFrame({ fn: sec[1]!, offset: sec[2] === undefined ? null : Number(sec[2]), module: sec[3] ?? null });
+  if (sec)
+    return makeFrame({ fn: sec[1]!, offset: sec[2] === undefined ? null : Number(sec[2]), module: sec[3] ?? null });
   return null;
 }
 

@@ -44,16 +44,29 @@
  * "Backtrace stopped" and "warning:" lines become warnings.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
-import { currentThread, dropRepeatedThreads, finishState, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
+import {
+  currentThread,
+  dropRepeatedThreads,
+  finishState,
+  makeFrame,
+  newState,
+  openThread,
+  parseHex,
+  pushFrame,
+  unpaste,
+  type ParseState,
+} from './common.js';
 import { completeWrapped, frameFrom } from './gdb-frame.js';
 
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
 const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16})\s{1,8}in\s{1,8})?(.*)$/;
 /** systemd-coredump / coredumpctl: `#0  0x00007f… __lll_lock_wait (libc.so.6 + 0x8e9a2)`, `n/a` for no name. */
 const COREDUMP_FRAME = /^0x([0-9a-fA-F]{1,16})\s{1,8}(\S{1,1000}) \(([^\s()]{1,256}) \+ 0x([0-9a-fA-F]{1,16})\)$/;
-const PROCESS = /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
+const PROCESS =
+  /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
 const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
-const INFO_THREADS_ROW = /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
+const INFO_THREADS_ROW =
+  /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
 
 interface GdbState extends ParseState {
   /** Where frames go: the last thread opened, or the `info threads` row a `bt` was about. */
@@ -70,7 +83,14 @@ interface GdbState extends ParseState {
 
 export function parseGdb(text: string): ParsedStack {
   const { state, lines } = newState('gdb', text);
-  const extra = { current: null, switched: null, lastFrame: null, rows: new Map<number | null, Thread>(), starred: null, superseded: new Set<Thread>() };
+  const extra = {
+    current: null,
+    switched: null,
+    lastFrame: null,
+    rows: new Map<number | null, Thread>(),
+    starred: null,
+    superseded: new Set<Thread>(),
+  };
   const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => parseGdbLine(s, unpaste(line), i + 1));
   mergeStarredRow(s);
@@ -113,7 +133,8 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
     s.pid ??= Number(p[1] ?? p[2]);
     return;
   }
-  if (line.startsWith('Backtrace stopped') || line.startsWith('warning: ')) s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+  if (line.startsWith('Backtrace stopped') || line.startsWith('warning: '))
+    s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 
 /**
@@ -140,7 +161,9 @@ function mergeStarredRow(s: GdbState): void {
   const row = s.starred;
   const top = row?.frames[0];
   if (!row || !top || row.frames.length !== 1) return;
-  const same = s.threads.find((t) => t !== row && t.tid === null && t.frames[0] !== undefined && sameFrame(t.frames[0], top));
+  const same = s.threads.find(
+    (t) => t !== row && t.tid === null && t.frames[0] !== undefined && sameFrame(t.frames[0], top),
+  );
   if (!same) return;
   same.tid = row.tid;
   same.name ??= row.name;

@@ -25,7 +25,17 @@
  * header is the LWP id (older SA: `lwp# N` / `LWP N`; Solaris: `t@N`).
  */
 import type { Frame, ParsedStack } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
+import {
+  currentThread,
+  finishState,
+  makeFrame,
+  newState,
+  openThread,
+  parseHex,
+  pushFrame,
+  unpaste,
+  type ParseState,
+} from './common.js';
 
 const BLOCK = /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4}|t@)?(\d{1,10})?\s{0,4}-{5,64}\s*$/;
 const JAVA_THREAD = /^"([^"]{0,256})"\s/;
@@ -59,7 +69,8 @@ function parseHotspotLine(s: ParseState, line: string, lineNo: number): void {
   }
   const a = ATTACHING.exec(line);
   if (a) s.pid ??= Number(a[1]);
-  else if (line.startsWith('WARNING: ') || line.startsWith('Error: ') || line.startsWith('Exception ')) s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+  else if (line.startsWith('WARNING: ') || line.startsWith('Error: ') || line.startsWith('Exception '))
+    s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 
 function frameFrom(address: string, what: string): Frame {
@@ -71,6 +82,7 @@ function frameFrom(address: string, what: string): Frame {
   const so = SYMBOL_OFFSET.exec(what);
   const name = so ? so[1]! : what;
   // Older SA prints a bare library for a pc with no symbol: `libjvm.so + 0x1234`.
-  if (/^\S{1,512}\.so(?:\.[\d.]{1,32})?$/.test(name)) return makeFrame({ fn: null, module: name, offset: so ? parseHex(so[2]) : null, address });
+  if (/^\S{1,512}\.so(?:\.[\d.]{1,32})?$/.test(name))
+    return makeFrame({ fn: null, module: name, offset: so ? parseHex(so[2]) : null, address });
   return makeFrame({ fn: name, offset: so ? parseHex(so[2]) : null, address });
 }

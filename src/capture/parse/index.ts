@@ -29,7 +29,17 @@ export { parseMacosSample } from './macos-sample.js';
 export { parseLenient } from './lenient.js';
 export { MAX_INPUT_CHARS } from './common.js';
 
-export const STACK_FORMATS: readonly StackFormat[] = ['pstack', 'mdb', 'eu-stack', 'gdb', 'lldb', 'gdb-info', 'hotspot', 'macos-sample', 'lenient'];
+export const STACK_FORMATS: readonly StackFormat[] = [
+  'pstack',
+  'mdb',
+  'eu-stack',
+  'gdb',
+  'lldb',
+  'gdb-info',
+  'hotspot',
+  'macos-sample',
+  'lenient',
+];
 
 export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack>> = {
   pstack: parsePstack,
@@ -59,7 +69,11 @@ export function parseStack(text: string, format?: StackFormat): ParsedStack {
   if (hasFrames(parsed)) return parsed;
   if (format && detected !== 'unknown' && detected !== format) {
     const other = PARSERS[detected](text);
-    if (hasFrames(other)) return { ...other, warnings: [`no ${format} frames: the text is ${detected} output, parsed as such`, ...other.warnings] };
+    if (hasFrames(other))
+      return {
+        ...other,
+        warnings: [`no ${format} frames: the text is ${detected} output, parsed as such`, ...other.warnings],
+      };
   }
   if (chosen === 'lenient' || typeof text !== 'string' || looksBinary(text)) return parsed;
   const lenient = parseLenient(text);
@@ -73,7 +87,10 @@ function lenientOrUnknown(text: string): ParsedStack {
   if (lenient && hasFrames(lenient)) return lenient;
   const warnings = new Warnings();
   const { raw } = splitInput(text, warnings);
-  if (raw.trim() !== '') warnings.add(`stack format not recognised (expected ${STACK_FORMATS.filter((f) => f !== 'lenient').join(', ')} output, or lines that look like frames)`);
+  if (raw.trim() !== '')
+    warnings.add(
+      `stack format not recognised (expected ${STACK_FORMATS.filter((f) => f !== 'lenient').join(', ')} output, or lines that look like frames)`,
+    );
   return { format: 'unknown', pid: null, threads: [], warnings: warnings.toArray(), raw };
 }
 

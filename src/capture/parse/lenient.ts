@@ -35,7 +35,17 @@
  * a bounded number of times (linear time).
  */
 import type { Frame, ParsedStack } from '../types.js';
-import { finishState, looksBinary, makeFrame, newState, openThread, parseHex, pushFrame, unpaste, type ParseState } from './common.js';
+import {
+  finishState,
+  looksBinary,
+  makeFrame,
+  newState,
+  openThread,
+  parseHex,
+  pushFrame,
+  unpaste,
+  type ParseState,
+} from './common.js';
 
 const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
 /** `func+0x1c`, and the kernel's and perf's `func+0x1d/0x30` (offset / size). */
@@ -48,7 +58,8 @@ const AFTER_IN = /^([A-Za-z_$][^\s(]{0,511}) \(/;
 const UNHASHED = /^(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s)?([A-Za-z_$][^\s(]{0,511}) \(/;
 const UNHASHED_TAIL = /\) (?:at [^\s()]{1,1000}:\d{1,9}|from \/[^\s()]{1,1000})$/;
 const JAVA_AT = /^at ([\w$.<>/]{1,512})\(/;
-const NUMBERED = /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
+const NUMBERED =
+  /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
 const GO_NAME = /^[\w/.*()$-]{1,512}$/;
 const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
@@ -64,13 +75,16 @@ const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
 const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(([^\s()]{1,1000})\)$/;
 const PY_SPY_SOURCE = /^(.{1,1000}):(\d{1,9})$/;
 /** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
-const RUST_NUMBERED = /^(\d{1,5}):\s{1,8}(?:0x[0-9a-fA-F]{1,16} - )?([A-Za-z_<][^\s]{0,1000}(?: as [^\s]{1,500}>[^\s]{0,500})?)$/;
-const PY_BUILTIN = /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
+const RUST_NUMBERED =
+  /^(\d{1,5}):\s{1,8}(?:0x[0-9a-fA-F]{1,16} - )?([A-Za-z_<][^\s]{0,1000}(?: as [^\s]{1,500}>[^\s]{0,500})?)$/;
+const PY_BUILTIN =
+  /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
 const PY_GIL = /^Waiting for the GIL$/;
 /** The first characters of the Python lines (a cheap test before their regexes). */
 const PY_FIRST = 'F<W';
 const PY_TRACEBACK = /^Traceback \(most recent call (first|last)\):$/;
-const NOTICE = 'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
+const NOTICE =
+  'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
 interface LenientState extends ParseState {
   /** A blank or header-looking line came after the last frame: the next frame opens a thread. */
@@ -84,7 +98,12 @@ interface LenientState extends ParseState {
 
 export function parseLenient(text: string): ParsedStack {
   const { state, lines } = newState('lenient', text);
-  const s: LenientState = Object.assign(state, { broken: true, lastFirst: false, reversed: new Set<object>(), pySource: false });
+  const s: LenientState = Object.assign(state, {
+    broken: true,
+    lastFirst: false,
+    reversed: new Set<object>(),
+    pySource: false,
+  });
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
   lines.forEach((raw, i) => {

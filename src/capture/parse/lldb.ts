@@ -33,7 +33,16 @@
  * lines after the stop report are ignored.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, openThread, pushFrame, unpaste, type ParseState } from './common.js';
+import {
+  currentThread,
+  finishState,
+  makeFrame,
+  newState,
+  openThread,
+  pushFrame,
+  unpaste,
+  type ParseState,
+} from './common.js';
 
 const THREAD_HEADER = /^(?:\*\s{0,4})?thread #(\d{1,10})(?:[,:](.{0,2000}))?$/;
 const FRAME = /^(?:\*\s{0,4})?frame #(\d{1,6}): (?:0x)?([0-9a-fA-F]{1,16})(?:\s(.*))?$/;
@@ -55,7 +64,11 @@ interface LldbState extends ParseState {
 
 export function parseLldb(text: string): ParsedStack {
   const { state, lines } = newState('lldb', text);
-  const s: LldbState = Object.assign(state, { byIndex: new Map<number, Thread>(), headerOnly: new Set<Thread>(), current: null });
+  const s: LldbState = Object.assign(state, {
+    byIndex: new Map<number, Thread>(),
+    headerOnly: new Set<Thread>(),
+    current: null,
+  });
   lines.forEach((line, i) => parseLldbLine(s, unpaste(line), i + 1));
   return finishState(s);
 }
@@ -75,7 +88,8 @@ function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
   }
   const p = PROCESS.exec(line);
   if (p) s.pid ??= Number(p[1] ?? p[2]);
-  else if (line.startsWith('error: ') || line.startsWith('warning: ')) s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+  else if (line.startsWith('error: ') || line.startsWith('warning: '))
+    s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 
 /** `thread #N` seen again replaces its earlier copy (same place in the list, frames anew). */

@@ -54,7 +54,8 @@ const PID = /^(?:Analysis of sampling .{0,512} \(pid (\d{1,10})\)|Process:\s{1,6
 const END_OF_GRAPH = /^(?:Total number in stack|Sort by top of stack|Binary Images:)/;
 const SOURCE = /^([^\s:]{1,1000}):(\d{1,9})$/;
 /** spindump (macOS 10.13+): `fn + 16 (file.cpp:283 in libc++.1.dylib + 78548) [0x19ae1e2d4]`, `fn + 8 (libsystem_kernel.dylib + 15004) [0x…]`: tested at each ` (`. */
-const SPINDUMP_WHERE = / \((?:([^()]{1,1000}) in )?([^\s()]{1,512}) \+ (\d{1,12})\)(?: \[(0x[0-9a-fA-F]{1,16})\])?(?=\s|$)/y;
+const SPINDUMP_WHERE =
+  / \((?:([^()]{1,1000}) in )?([^\s()]{1,512}) \+ (\d{1,12})\)(?: \[(0x[0-9a-fA-F]{1,16})\])?(?=\s|$)/y;
 /** At most this many ` (` of a line are tried as spindump's location (a C++ name has a few). */
 const MAX_OPEN_PARENS = 16;
 
@@ -175,7 +176,10 @@ function frameOf(body: string, inThread: boolean): PathFrame | null {
   const moduleName = inModule ? inModule[1]!.trim() : null;
   const frame = makeFrame({
     fn: name === '???' ? null : name,
-    module: moduleName === null || moduleName === '' || moduleName === '<unknown binary>' || moduleName === '???' ? null : moduleName,
+    module:
+      moduleName === null || moduleName === '' || moduleName === '<unknown binary>' || moduleName === '???'
+        ? null
+        : moduleName,
     offset,
     address: address ? address[1]! : null,
   });
@@ -195,7 +199,12 @@ function spindumpFrame(rest: string): Frame | null {
       let offset: number | null = null;
       const spun = NAME_OFFSET.exec(name);
       if (spun) [name, offset] = [spun[1]!.trim(), Number(spun[2])];
-      const frame = makeFrame({ fn: name === '???' ? null : name, module: where[2]!, offset, address: where[4] ?? null });
+      const frame = makeFrame({
+        fn: name === '???' ? null : name,
+        module: where[2]!,
+        offset,
+        address: where[4] ?? null,
+      });
       const source = where[1] ? SOURCE.exec(where[1].trim()) : null;
       if (source) frame.source = `${source[1]}:${source[2]}`;
       return frame;

@@ -21,10 +21,21 @@
  * into) is skipped with a warning.
  */
 import type { ParsedStack } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, openThread, parseHex, pushFrame, warnUnrecognised, type ParseState } from './common.js';
+import {
+  currentThread,
+  finishState,
+  makeFrame,
+  newState,
+  openThread,
+  parseHex,
+  pushFrame,
+  warnUnrecognised,
+  type ParseState,
+} from './common.js';
 
 /** [fp(space|`)] [module`] symbol [+off] (args) — every part bounded, no nested quantifiers. */
-const FRAME = /^\s{0,8}(?:\[\s{0,4})?(?:([0-9a-fA-F]{1,16})(?:\s{1,8}|`))?(?:([^\s`(]{1,256})`)?([^\s`(]{1,512})\((.{0,4000})\)\s{0,8}\]?\s*$/;
+const FRAME =
+  /^\s{0,8}(?:\[\s{0,4})?(?:([0-9a-fA-F]{1,16})(?:\s{1,8}|`))?(?:([^\s`(]{1,256})`)?([^\s`(]{1,512})\((.{0,4000})\)\s{0,8}\]?\s*$/;
 const SYMBOL_OFFSET = /^(.{1,512}?)\+(0x[0-9a-fA-F]{1,16}|[0-9a-fA-F]{1,16})$/;
 const BARE_PC = /^0x([0-9a-fA-F]{1,16})$/;
 const THREAD_HEADER = /^stack pointer for thread (\S{1,32})(?: \(([^)]{0,64})\))?:/;
@@ -41,7 +52,11 @@ function parseMdbLine(s: ParseState, line: string, lineNo: number): void {
   if (trimmed === '' || trimmed.startsWith('>')) return; // blank, or an mdb prompt echo
   const header = THREAD_HEADER.exec(trimmed);
   if (header) {
-    openThread(s, /^\d+$/.test(header[1]!) ? Number(header[1]) : null, header[2] ? `${header[1]} (${header[2]})` : header[1]!);
+    openThread(
+      s,
+      /^\d+$/.test(header[1]!) ? Number(header[1]) : null,
+      header[2] ? `${header[1]} (${header[2]})` : header[1]!,
+    );
     return;
   }
   const m = FRAME.exec(line);

@@ -28,7 +28,8 @@ const VERSION_SUFFIX = /@@?[\w.]{1,64}$/;
 const DARWIN_VARIANT_SUFFIX = /(?:\$(?:VARIANT\$\w{1,32}|UNIX2003|NOCANCEL|INODE64|DARWIN_EXTSN|LEGACY|1050)){1,4}$/;
 /** Rust's legacy mangling ends each path in a hash, `::h` and 16 hex digits, which tools print after demangling. */
 const RUST_HASH_SUFFIX = /::h[0-9a-f]{16}$/;
-const COMPILER_SUFFIX = /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized|abi0|abiinternal)(?:\.\d{1,20})?){1,8}$/;
+const COMPILER_SUFFIX =
+  /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized|abi0|abiinternal)(?:\.\d{1,20})?){1,8}$/;
 const GI_PREFIX = /^_{0,3}GI_/;
 const LEADING_UNDERSCORES = /^_{1,8}(?=[^_])/;
 

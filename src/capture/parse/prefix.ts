@@ -13,13 +13,18 @@ const LEAD = '^([ \\t>]{0,64})';
 /** The prefixes a harness puts in front of each line (one separating space or `:`/`|` mark is part of it; indentation after it is the dump's). */
 const KINDS: readonly RegExp[] = [
   // ISO 8601 / syslog-ish date and time, optionally bracketed: 2026-12-06T03:04:05.123Z, [2026-12-06 03:04:05,123]
-  new RegExp(`${LEAD}\\[?\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?\\]?(?:[ \\t]|[ \\t]?[|:][ \\t]?)`),
+  new RegExp(
+    `${LEAD}\\[?\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?\\]?(?:[ \\t]|[ \\t]?[|:][ \\t]?)`,
+  ),
   // time of day: 03:04:05.123, [03:04:05]
   new RegExp(`${LEAD}\\[?\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?\\]?(?:[ \\t]|[ \\t]?[|:][ \\t]?)`),
   // seconds since start: [   12.345678]
   new RegExp(`${LEAD}\\[[ \\t]{0,12}\\d{1,10}\\.\\d{1,9}\\][ \\t]?`),
   // a process tag: [pid 1234], [pid:1234], (pid 1234), pid 1234:
-  new RegExp(`${LEAD}(?:\\[pid[ :=]{0,3}\\d{1,10}\\]|\\(pid[ :=]{0,3}\\d{1,10}\\)|pid[ :=]{0,3}\\d{1,10}:)[ \\t]?`, 'i'),
+  new RegExp(
+    `${LEAD}(?:\\[pid[ :=]{0,3}\\d{1,10}\\]|\\(pid[ :=]{0,3}\\d{1,10}\\)|pid[ :=]{0,3}\\d{1,10}:)[ \\t]?`,
+    'i',
+  ),
   // a stream tag: stderr: , stdout| , [stderr] , err>
   new RegExp(`${LEAD}(?:\\[(?:stderr|stdout)\\]|(?:stderr|stdout|err|out)[ \\t]{0,4}[:|>])[ \\t]?`, 'i'),
 ];

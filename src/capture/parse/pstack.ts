@@ -17,7 +17,17 @@
  * format: see gdb.ts.)
  */
 import type { ParsedStack } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, openThread, parseHex, pushFrame, warnUnrecognised, type ParseState } from './common.js';
+import {
+  currentThread,
+  finishState,
+  makeFrame,
+  newState,
+  openThread,
+  parseHex,
+  pushFrame,
+  warnUnrecognised,
+  type ParseState,
+} from './common.js';
 
 const PROCESS_HEADER = /^(?:core '[^']{0,1024}' of )?(\d{1,10}):\s+\S/;
 const FRAME = /^\s*([0-9a-fA-F]{1,16})\s+(\S.*)$/;
@@ -40,7 +50,8 @@ function parsePstackLine(s: ParseState, line: string, lineNo: number): void {
   const header = PROCESS_HEADER.exec(line);
   if (header) {
     const pid = Number(header[1]);
-    if (s.pid !== null && s.pid !== pid) s.warnings.add(`line ${lineNo}: a second process (${pid}) in one dump: its threads are appended`);
+    if (s.pid !== null && s.pid !== pid)
+      s.warnings.add(`line ${lineNo}: a second process (${pid}) in one dump: its threads are appended`);
     s.pid ??= pid;
     return;
   }

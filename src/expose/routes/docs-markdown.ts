@@ -82,7 +82,13 @@ function renderBlocks(lines: string[], ctx: Ctx): string {
 
 function startsBlock(lines: string[], i: number): boolean {
   const line = lines[i]!;
-  return FENCE.test(line) || HEADING.test(line) || ITEM.test(line) || line.startsWith('>') || (line.trimStart().startsWith('|') && TABLE_SEP.test(lines[i + 1] ?? ''));
+  return (
+    FENCE.test(line) ||
+    HEADING.test(line) ||
+    ITEM.test(line) ||
+    line.startsWith('>') ||
+    (line.trimStart().startsWith('|') && TABLE_SEP.test(lines[i + 1] ?? ''))
+  );
 }
 
 function renderFence(lines: string[], start: number, fence: RegExpExecArray, out: string[]): number {
@@ -107,7 +113,10 @@ function renderHeading(level: number, text: string, ctx: Ctx): string {
 
 /** GitHub's heading anchor: lower case, punctuation dropped (but - and _), spaces to dashes. */
 export function githubSlug(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function uniqueSlug(slug: string, ctx: Ctx): string {
@@ -128,7 +137,10 @@ function splitRow(line: string): string[] {
   const cells: string[] = [];
   let cur = '';
   let inCode = false;
-  const body = line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
+  const body = line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(?<!\\)\|$/, '');
   for (let k = 0; k < body.length; k++) {
     const ch = body[k]!;
     if (ch === '\\' && body[k + 1] === '|') {
@@ -177,7 +189,11 @@ function renderList(lines: string[], start: number, out: string[], ctx: Ctx): nu
       items.push({ lines: [m[3]!] });
     } else if (line.trim() === '') {
       const next = lines.slice(i + 1).find((l) => l.trim() !== '');
-      if (next === undefined || next.length - next.trimStart().length <= indent && !(ITEM.exec(next)?.[1]!.length === indent)) break;
+      if (
+        next === undefined ||
+        (next.length - next.trimStart().length <= indent && !(ITEM.exec(next)?.[1]!.length === indent))
+      )
+        break;
       items.at(-1)!.lines.push('');
     } else if (lineIndent > indent || (!m && !startsBlock(lines, i))) {
       items.at(-1)!.lines.push(line.slice(Math.min(lineIndent, indent + 2)));
@@ -193,7 +209,8 @@ function renderList(lines: string[], start: number, out: string[], ctx: Ctx): nu
 function renderItem(item: ListItem, ctx: Ctx): string {
   let k = 0;
   const text: string[] = [];
-  while (k < item.lines.length && item.lines[k]!.trim() !== '' && (k === 0 || !startsBlock(item.lines, k))) text.push(item.lines[k++]!.trim());
+  while (k < item.lines.length && item.lines[k]!.trim() !== '' && (k === 0 || !startsBlock(item.lines, k)))
+    text.push(item.lines[k++]!.trim());
   const rest = item.lines.slice(k);
   const restHtml = rest.some((l) => l.trim() !== '') ? renderBlocks(dedent(rest), ctx) : '';
   return renderInline(text.join('\n'), ctx) + restHtml;

@@ -62,7 +62,8 @@ export function listDocs(dir: string): Map<string, DocEntry> {
 
 export async function registerDocsRoutes(app: ForkwatchApp, ctx: ExtensionContext): Promise<void> {
   const docs = listDocs(SHIPPED_DOCS_DIR);
-  if (docs.size === 0) ctx.logger.warn({ dir: SHIPPED_DOCS_DIR }, 'no docs to serve at /docs/ (the package has no docs/ folder)');
+  if (docs.size === 0)
+    ctx.logger.warn({ dir: SHIPPED_DOCS_DIR }, 'no docs to serve at /docs/ (the package has no docs/ folder)');
   await app.register(docsPlugin, { docs });
 }
 
@@ -79,25 +80,33 @@ export const docsPlugin: FastifyPluginAsync<{ docs: Map<string, DocEntry> }> = a
   const rendered = new Map<string, Buffer>();
   const page = async (entry: DocEntry): Promise<Buffer> => {
     let body = rendered.get(entry.name);
-    if (!body) rendered.set(entry.name, (body = Buffer.from(renderPage(renderMarkdown(await readDoc(entry), isDoc), entry))));
+    if (!body)
+      rendered.set(entry.name, (body = Buffer.from(renderPage(renderMarkdown(await readDoc(entry), isDoc), entry))));
     return body;
   };
   let indexPage: Buffer | null = null;
-  const index = async (_req: FastifyRequest, reply: FastifyReply) => sendHtml(reply, (indexPage ??= Buffer.from(renderIndex(await titled(docs)))));
+  const index = async (_req: FastifyRequest, reply: FastifyReply) =>
+    sendHtml(reply, (indexPage ??= Buffer.from(renderIndex(await titled(docs)))));
   app.get('/docs', { schema: { hide: true } }, index);
-  app.get('/docs/', { schema: { tags: ['docs'], description: 'HTML index of the operator docs (the package docs/ folder); no token' } }, index);
+  app.get(
+    '/docs/',
+    { schema: { tags: ['docs'], description: 'HTML index of the operator docs (the package docs/ folder); no token' } },
+    index,
+  );
   app.get<{ Params: { name: string }; Querystring: Record<string, string> }>(
     '/docs/:name',
     {
       schema: {
         tags: ['docs'],
-        description: 'One doc as HTML (GitHub anchor ids), or its Markdown with ?raw or Accept: text/markdown; 404 for a name not in docs/',
+        description:
+          'One doc as HTML (GitHub anchor ids), or its Markdown with ?raw or Accept: text/markdown; 404 for a name not in docs/',
         params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] },
       },
     },
     async (req, reply) => {
       const entry = docs.get(req.params.name.replace(/\.md$/, ''));
-      if (!entry) throw new HttpError(404, `no doc ${JSON.stringify(req.params.name.slice(0, 64))}: the index is /docs/`);
+      if (!entry)
+        throw new HttpError(404, `no doc ${JSON.stringify(req.params.name.slice(0, 64))}: the index is /docs/`);
       void reply.header('vary', 'Accept').header('cache-control', 'no-cache');
       if (wantsRaw(req)) return reply.type('text/markdown; charset=utf-8').send(await readDoc(entry));
       return sendHtml(reply, await page(entry));
@@ -117,7 +126,9 @@ async function readDoc(entry: DocEntry): Promise<string> {
 /** `?raw`, or an Accept that names text/markdown and not text/html (curl -H 'Accept: text/markdown'). */
 function wantsRaw(req: FastifyRequest<{ Querystring: Record<string, string> }>): boolean {
   if (req.query && Object.hasOwn(req.query, 'raw')) return true;
-  const accept = String(req.headers.accept ?? '').slice(0, 1000).toLowerCase();
+  const accept = String(req.headers.accept ?? '')
+    .slice(0, 1000)
+    .toLowerCase();
   return accept.includes('text/markdown') && !accept.includes('text/html');
 }
 
@@ -157,12 +168,23 @@ ${body}
 }
 
 function renderIndex(docs: DocEntry[]): string {
-  const items = docs.map((d) => `<li><a href="/docs/${escapeAttr(d.name)}">${escapeText(d.title)}</a> <code>${escapeText(d.name)}.md</code> (<a href="/docs/${escapeAttr(d.name)}.md?raw">Markdown</a>)</li>`);
-  const runbook = docs.some((d) => d.name === 'operations') ? '<p>The alert runbook: <a href="/docs/operations#alert-runbook">operations — Alert runbook</a>.</p>\n' : '';
-  const list = items.length > 0 ? `<ul>\n${items.join('\n')}\n</ul>` : '<p>No docs are installed with this copy of forkwatch (its docs/ folder is missing).</p>';
+  const items = docs.map(
+    (d) =>
+      `<li><a href="/docs/${escapeAttr(d.name)}">${escapeText(d.title)}</a> <code>${escapeText(d.name)}.md</code> (<a href="/docs/${escapeAttr(d.name)}.md?raw">Markdown</a>)</li>`,
+  );
+  const runbook = docs.some((d) => d.name === 'operations')
+    ? '<p>The alert runbook: <a href="/docs/operations#alert-runbook">operations — Alert runbook</a>.</p>\n'
+    : '';
+  const list =
+    items.length > 0
+      ? `<ul>\n${items.join('\n')}\n</ul>`
+      : '<p>No docs are installed with this copy of forkwatch (its docs/ folder is missing).</p>';
   return shell('forkwatch docs', `<h1 id="forkwatch-docs">forkwatch docs</h1>\n${runbook}${list}`);
 }
 
 function renderPage(doc: ReturnType<typeof renderMarkdown>, entry: DocEntry): string {
-  return shell(`${doc.title} — forkwatch docs`, `${doc.html}\n<p><a href="/docs/${escapeAttr(entry.name)}.md?raw">Markdown source</a> · <a href="/docs/">all docs</a></p>`);
+  return shell(
+    `${doc.title} — forkwatch docs`,
+    `${doc.html}\n<p><a href="/docs/${escapeAttr(entry.name)}.md?raw">Markdown source</a> · <a href="/docs/">all docs</a></p>`,
+  );
 }

@@ -33,11 +33,20 @@ const iso = (t: number | null): string | null => (t === null ? null : new Date(t
 export function registerHealthRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], description: 'Liveness: 200 while ticks keep completing within their deadline, 503 (with a message) when none has for the liveness window', response: { 200: Liveness, 503: Liveness } } },
+    {
+      schema: {
+        tags: ['health'],
+        description:
+          'Liveness: 200 while ticks keep completing within their deadline, 503 (with a message) when none has for the liveness window',
+        response: { 200: Liveness, 503: Liveness },
+      },
+    },
     async (_req, reply) => {
       const h = ctx.daemon.snapshot().health;
       if (h.live) return { status: 'ok' as const };
-      return reply.status(503).send({ status: 'failing' as const, message: h.liveMessage, lastCompletedTick: iso(h.lastCompletedTickAt) });
+      return reply
+        .status(503)
+        .send({ status: 'failing' as const, message: h.liveMessage, lastCompletedTick: iso(h.lastCompletedTickAt) });
     },
   );
   app.get(
@@ -51,7 +60,12 @@ export function registerHealthRoutes(app: ForkwatchApp, ctx: ExtensionContext): 
     },
     async (_req, reply) => {
       const h = ctx.daemon.snapshot().health;
-      return reply.status(h.ready ? 200 : 503).send({ ready: h.ready, lastSuccessfulScan: iso(h.lastSuccessAt), message: h.readyMessage, failingStages: h.failingStages });
+      return reply.status(h.ready ? 200 : 503).send({
+        ready: h.ready,
+        lastSuccessfulScan: iso(h.lastSuccessAt),
+        message: h.readyMessage,
+        failingStages: h.failingStages,
+      });
     },
   );
 }

@@ -13,19 +13,42 @@ const NAME_PATTERN = '^[A-Za-z0-9_.:-]+$';
 
 const ListQuerySchema = Type.Object(
   {
-    state: Type.Optional(Type.Union(['open', 'suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s)))),
-    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERN, description: 'target name' })),
-    signature: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NAME_PATTERN, description: 'signature id, proven_blocked or unknown' })),
-    since: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ISO 8601 time or ms since the epoch: incidents opened at or after' })),
+    state: Type.Optional(
+      Type.Union(['open', 'suspect', 'confirmed', 'remediated', 'resolved'].map((s) => Type.Literal(s))),
+    ),
+    target: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERN, description: 'target name' }),
+    ),
+    signature: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        pattern: NAME_PATTERN,
+        description: 'signature id, proven_blocked or unknown',
+      }),
+    ),
+    since: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 40,
+        description: 'ISO 8601 time or ms since the epoch: incidents opened at or after',
+      }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export function parseSince(text: string): number {
   const ms = /^\d{1,15}$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw new HttpError(400, `querystring/since must be an ISO 8601 time or ms since the epoch, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(ms))
+    throw new HttpError(
+      400,
+      `querystring/since must be an ISO 8601 time or ms since the epoch, got ${JSON.stringify(text)}`,
+    );
   return ms;
 }
 
@@ -35,16 +58,27 @@ export const LIST_CACHE_MAX_AGE_MS = 1000;
 export const LIST_CACHE_MAX_BYTES = 512 * 1024;
 
 export function registerIncidentRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
-  const cache = createResponseCache({ maxAgeMs: LIST_CACHE_MAX_AGE_MS, maxEntries: 16, maxBytes: LIST_CACHE_MAX_BYTES, version: () => listVersion(app, ctx) });
+  const cache = createResponseCache({
+    maxAgeMs: LIST_CACHE_MAX_AGE_MS,
+    maxEntries: 16,
+    maxBytes: LIST_CACHE_MAX_BYTES,
+    version: () => listVersion(app, ctx),
+  });
   // Network clients only: the status page reads in process and has its own shared render.
-  const keyOf = (req: FastifyRequest): string | null => (isInProcess(req) ? null : `${req.authorized ? 'a' : 'p'} ${req.url}`);
+  const keyOf = (req: FastifyRequest): string | null =>
+    isInProcess(req) ? null : `${req.authorized ? 'a' : 'p'} ${req.url}`;
   app.get(
     '/api/v1/incidents',
     {
-      schema: { tags: ['incidents'], querystring: ListQuerySchema, response: { 200: IncidentPageSchema, ...errorResponses } },
+      schema: {
+        tags: ['incidents'],
+        querystring: ListQuerySchema,
+        response: { 200: IncidentPageSchema, ...errorResponses },
+      },
       onSend: async (req, reply, payload) => {
         const key = keyOf(req);
-        if (key !== null && reply.statusCode === 200 && typeof payload === 'string') cache.put(key, Buffer.from(payload));
+        if (key !== null && reply.statusCode === 200 && typeof payload === 'string')
+          cache.put(key, Buffer.from(payload));
         return payload;
       },
     },

@@ -11,7 +11,12 @@ const TickResponse = Type.Object({
   suspects: Type.Integer(),
   captured: Type.Integer(),
   transitions: Type.Array(
-    Type.Object({ id: Type.String(), from: Nullable(Type.String()), to: Type.String(), signature: Nullable(Type.String()) }),
+    Type.Object({
+      id: Type.String(),
+      from: Nullable(Type.String()),
+      to: Type.String(),
+      signature: Nullable(Type.String()),
+    }),
   ),
 });
 

@@ -28,7 +28,11 @@ const SignatureSchema = Type.Object({
 const DiagnoseBody = Type.Object(
   {
     stack: Type.String({ maxLength: DIAGNOSE_BODY_LIMIT }),
-    forkedChild: Type.Optional(Type.Boolean({ description: "the dump is of a child that forked and never exec'd (as `classify --forked-child`)" })),
+    forkedChild: Type.Optional(
+      Type.Boolean({
+        description: "the dump is of a child that forked and never exec'd (as `classify --forked-child`)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -36,17 +40,26 @@ const DiagnoseBody = Type.Object(
 /** onRequest, before the body is read: anything but application/json is 415. */
 async function requireJson(req: FastifyRequest): Promise<void> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `content-type must be application/json with a body {"stack": "..."}, got ${JSON.stringify(type.slice(0, 100) || 'none')}`);
+  if (type !== 'application/json')
+    throw new HttpError(
+      415,
+      `content-type must be application/json with a body {"stack": "..."}, got ${JSON.stringify(type.slice(0, 100) || 'none')}`,
+    );
 }
 
 function checkBudget(threads: { frames: unknown[] }[]): void {
-  if (threads.length > DIAGNOSE_MAX_THREADS) throw new HttpError(413, `the stack has ${threads.length} threads: at most ${DIAGNOSE_MAX_THREADS} are classified`);
+  if (threads.length > DIAGNOSE_MAX_THREADS)
+    throw new HttpError(413, `the stack has ${threads.length} threads: at most ${DIAGNOSE_MAX_THREADS} are classified`);
   const frames = threads.reduce((n, t) => n + t.frames.length, 0);
-  if (frames > DIAGNOSE_MAX_FRAMES) throw new HttpError(413, `the stack has ${frames} frames: at most ${DIAGNOSE_MAX_FRAMES} are classified`);
+  if (frames > DIAGNOSE_MAX_FRAMES)
+    throw new HttpError(413, `the stack has ${frames} frames: at most ${DIAGNOSE_MAX_FRAMES} are classified`);
 }
 
 const DiagnoseResponse = Type.Object({
-  format: Type.Union([...STACK_FORMATS, 'unknown'].map((f) => Type.Literal(f)), { description: 'the reader that read the dump (lenient: none fitted; see warnings)' }),
+  format: Type.Union(
+    [...STACK_FORMATS, 'unknown'].map((f) => Type.Literal(f)),
+    { description: 'the reader that read the dump (lenient: none fitted; see warnings)' },
+  ),
   pid: Nullable(Type.Integer()),
   warnings: Type.Array(Type.String()),
   threads: Type.Array(Type.Unknown()),
@@ -63,22 +76,31 @@ function requireMatcher(ctx: ExtensionContext) {
 }
 
 export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
-  app.get('/api/v1/signatures', { schema: { tags: ['signatures'], response: { 200: Type.Object({ signatures: Type.Array(SignatureSchema) }), ...errorResponses } } }, async () => {
-    const sigs = requireMatcher(ctx).signatures();
-    return {
-      signatures: sigs.map((s) => ({
-        id: s.id,
-        title: s.title,
-        description: s.description,
-        severity: s.severity,
-        references: s.references,
-        generic: s.generic ?? false,
-        version: s.version,
-        source: s.source,
-        rules: s.rules.length,
-      })),
-    };
-  });
+  app.get(
+    '/api/v1/signatures',
+    {
+      schema: {
+        tags: ['signatures'],
+        response: { 200: Type.Object({ signatures: Type.Array(SignatureSchema) }), ...errorResponses },
+      },
+    },
+    async () => {
+      const sigs = requireMatcher(ctx).signatures();
+      return {
+        signatures: sigs.map((s) => ({
+          id: s.id,
+          title: s.title,
+          description: s.description,
+          severity: s.severity,
+          references: s.references,
+          generic: s.generic ?? false,
+          version: s.version,
+          source: s.source,
+          rules: s.rules.length,
+        })),
+      };
+    },
+  );
   app.post(
     '/api/v1/classify',
     {
@@ -89,7 +111,13 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExtensionContext
         tags: ['signatures'],
         description: `Parse a stack dump (eu-stack, gdb, lldb, gdb info line/symbol, HotSpot mixed-mode, pstack, mdb; anything else with frame-like lines leniently) and match it against the signature library. Body: application/json {"stack": "...", "forkedChild": true|false} only (415 otherwise), at most ${DIAGNOSE_BODY_LIMIT} bytes, ${DIAGNOSE_MAX_THREADS} threads, ${DIAGNOSE_MAX_FRAMES} frames (413). Read-only: no token needed.`,
         body: DiagnoseBody,
-        response: { 200: DiagnoseResponse, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 503: errorResponses[500] },
+        response: {
+          200: DiagnoseResponse,
+          ...errorResponses,
+          413: errorResponses[400],
+          415: errorResponses[400],
+          503: errorResponses[500],
+        },
       },
     },
     async (req) => {

@@ -54,7 +54,11 @@ const ChildrenQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ChildrenResponse = Type.Object({ scannedAt: Nullable(Type.String()), total: Type.Integer(), children: Type.Array(ChildSchema) });
+const ChildrenResponse = Type.Object({
+  scannedAt: Nullable(Type.String()),
+  total: Type.Integer(),
+  children: Type.Array(ChildSchema),
+});
 
 export function toProcessView(p: ProcessInfo) {
   return {
@@ -93,19 +97,34 @@ function toChildView(c: ChildReport) {
 }
 
 export function registerTargetRoutes(app: ForkwatchApp, ctx: ExtensionContext): void {
-  app.get('/api/v1/targets', { schema: { tags: ['scan'], response: { 200: TargetsResponse, ...errorResponses } } }, async () => {
-    const r = ctx.daemon.snapshot().lastReport;
-    return { scannedAt: r ? new Date(r.at).toISOString() : null, targets: toTargetView(ctx, r?.targets ?? [], r?.missingTargets ?? []) };
-  });
-  app.get('/api/v1/children', { schema: { tags: ['scan'], querystring: ChildrenQuery, response: { 200: ChildrenResponse, ...errorResponses } } }, async (req) => {
-    const r = ctx.daemon.snapshot().lastReport;
-    const q = req.query;
-    const all = (r?.children ?? []).filter(
-      (c) =>
-        (q.target === undefined || c.target.name === q.target) &&
-        (q.classification === undefined || c.classification === q.classification) &&
-        (q.overdue === undefined || c.overdue === q.overdue),
-    );
-    return { scannedAt: r ? new Date(r.at).toISOString() : null, total: all.length, children: all.slice(0, q.limit).map(toChildView) };
-  });
+  app.get(
+    '/api/v1/targets',
+    { schema: { tags: ['scan'], response: { 200: TargetsResponse, ...errorResponses } } },
+    async () => {
+      const r = ctx.daemon.snapshot().lastReport;
+      return {
+        scannedAt: r ? new Date(r.at).toISOString() : null,
+        targets: toTargetView(ctx, r?.targets ?? [], r?.missingTargets ?? []),
+      };
+    },
+  );
+  app.get(
+    '/api/v1/children',
+    { schema: { tags: ['scan'], querystring: ChildrenQuery, response: { 200: ChildrenResponse, ...errorResponses } } },
+    async (req) => {
+      const r = ctx.daemon.snapshot().lastReport;
+      const q = req.query;
+      const all = (r?.children ?? []).filter(
+        (c) =>
+          (q.target === undefined || c.target.name === q.target) &&
+          (q.classification === undefined || c.classification === q.classification) &&
+          (q.overdue === undefined || c.overdue === q.overdue),
+      );
+      return {
+        scannedAt: r ? new Date(r.at).toISOString() : null,
+        total: all.length,
+        children: all.slice(0, q.limit).map(toChildView),
+      };
+    },
+  );
 }

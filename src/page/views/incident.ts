@@ -38,7 +38,8 @@ ${renderKernel(i)}
 
 function renderAdvice(i: PageIncident, status: PageStatus): SafeHtml {
   if (i.state === 'resolved') return html`<p class="advice ok-note">Resolved: the child is gone. Nothing to do.</p>`;
-  if (i.state === 'remediated') return html`<p class="advice">forkwatch acted on this child; it should disappear on the next scan.</p>`;
+  if (i.state === 'remediated')
+    return html`<p class="advice">forkwatch acted on this child; it should disappear on the next scan.</p>`;
   const how = status.killAvailable
     ? 'use “Kill the hung child” below, or'
     : status.remediationMode === 'off'
@@ -86,7 +87,8 @@ ${
   i.audit.length === 0
     ? html`<p class="muted">No actions recorded.</p>`
     : html`<table class="audit"><thead><tr><th>when</th><th>action</th><th>outcome</th><th>by</th><th>detail</th></tr></thead><tbody>${i.audit.map(
-        (a) => html`<tr><td data-label="when">${absoluteTime(a.at)}</td><td data-label="action">${untrusted(a.action, 200)}</td><td data-label="outcome">${untrusted(a.outcome, 200)}</td><td data-label="by">${untrusted(a.actor, 200)}</td><td data-label="detail">${untrusted(a.detail, 2000)}</td></tr>`,
+        (a) =>
+          html`<tr><td data-label="when">${absoluteTime(a.at)}</td><td data-label="action">${untrusted(a.action, 200)}</td><td data-label="outcome">${untrusted(a.outcome, 200)}</td><td data-label="by">${untrusted(a.actor, 200)}</td><td data-label="detail">${untrusted(a.detail, 2000)}</td></tr>`,
       )}</tbody></table>`
 }`;
 }
@@ -116,4 +118,3 @@ export function renderKillPanel(i: PageIncident, status: PageStatus): SafeHtml |
 <noscript><p class="muted">The kill action needs JavaScript. From a shell: <code>curl -X POST -H 'Authorization: Bearer TOKEN' ${'<this host>'}${action}</code></p></noscript>
 </section>`;
 }
-

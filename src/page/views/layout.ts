@@ -20,7 +20,8 @@ export const REFRESH_INTERVAL_MS = 5000;
 
 export function renderDocument(parts: DocumentParts): string {
   const { status } = parts;
-  return `<!doctype html>\n${html`<html lang="en">
+  return `<!doctype html>\n${
+    html`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -48,13 +49,16 @@ ${parts.aside ? html`<div class="aside">${parts.aside}</div>` : ''}
 <a href="/metrics">metrics</a>
 </footer>
 </body>
-</html>`.value}\n`;
+</html>`.value
+  }\n`;
 }
 
 /** The top-of-page scan line: last scan, last success, errors, problems reading the API. */
 export function renderScanStatus(status: PageStatus): SafeHtml {
   const stale =
-    status.lastSuccessfulScanAt !== null && status.intervalMs !== null && status.now - status.lastSuccessfulScanAt > 3 * status.intervalMs;
+    status.lastSuccessfulScanAt !== null &&
+    status.intervalMs !== null &&
+    status.now - status.lastSuccessfulScanAt > 3 * status.intervalMs;
   const errors = status.scanErrors.slice(0, 20);
   return html`<section class="scan${stale || status.lastSuccessfulScanAt === null ? ' stale' : ''}" aria-label="scan status">
 <span>Last scan ${timeAgo(status.lastScanAt, status.now)}</span>
@@ -67,7 +71,8 @@ ${status.problems.length > 0 ? html`<ul class="problems">${status.problems.map((
 ${
   errors.length > 0
     ? html`<details class="errors" id="scan-errors"><summary>${status.scanErrors.length} recent scan error${status.scanErrors.length === 1 ? '' : 's'}</summary><ul>${errors.map(
-        (e) => html`<li>${timeAgo(e.at, status.now)} ${e.stage ? html`<strong>${untrusted(e.stage, 100)}</strong>` : ''} ${untrusted(e.message, 2000)}</li>`,
+        (e) =>
+          html`<li>${timeAgo(e.at, status.now)} ${e.stage ? html`<strong>${untrusted(e.stage, 100)}</strong>` : ''} ${untrusted(e.message, 2000)}</li>`,
       )}</ul></details>`
     : ''
 }`;

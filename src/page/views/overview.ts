@@ -1,7 +1,15 @@
 /** GET / : targets, their children, open incidents (with stacks), recently resolved ones. */
 import { attr, html, type SafeHtml } from '../../expose/html/html.js';
 import type { OverviewData, PageChild, PageForkRisk, PageIncident, PageTarget } from '../model.js';
-import { classificationBadge, cmdline, formatDuration, incidentHref, stateBadge, timeAgo, untrusted } from './format.js';
+import {
+  classificationBadge,
+  cmdline,
+  formatDuration,
+  incidentHref,
+  stateBadge,
+  timeAgo,
+  untrusted,
+} from './format.js';
 import { renderDocument, renderScanStatus } from './layout.js';
 import { renderStack } from './stack.js';
 
@@ -18,7 +26,12 @@ export function isOpen(incident: PageIncident): boolean {
 export function renderOverviewPage(data: OverviewData): string {
   const hung = data.openIncidents.filter((i) => HUNG_STATES.has(i.state)).length;
   const title = hung > 0 ? `(${hung} hung) forkwatch` : 'forkwatch';
-  return renderDocument({ title, status: data.status, refreshSrc: OVERVIEW_FRAGMENT_PATH, content: renderOverviewFragment(data) });
+  return renderDocument({
+    title,
+    status: data.status,
+    refreshSrc: OVERVIEW_FRAGMENT_PATH,
+    content: renderOverviewFragment(data),
+  });
 }
 
 export function renderOverviewFragment(data: OverviewData): SafeHtml {
@@ -76,7 +89,9 @@ export function remediationSummary(i: PageIncident): SafeHtml {
 }
 
 function renderTarget(t: PageTarget, data: OverviewData): SafeHtml {
-  const children = data.children.filter((c) => c.target === t.name && (t.pid === null || c.targetPid === null || c.targetPid === t.pid));
+  const children = data.children.filter(
+    (c) => c.target === t.name && (t.pid === null || c.targetPid === null || c.targetPid === t.pid),
+  );
   return html`<article class="target card" data-target="${attr(t.name)}">
 <header><strong>${untrusted(t.name, 200)}</strong> ${
     t.up ? html`<span class="badge up">up</span> pid ${t.pid ?? '?'}` : html`<span class="badge down">not found</span>`
@@ -97,10 +112,14 @@ function renderForkRisk(a: PageForkRisk, pid: number | null): SafeHtml {
   const risk = a.risk ?? 'cannot tell';
   return html`<section class="fork-risk" data-risk="${attr(risk)}">
 <p><strong>Fork risk</strong> <span class="badge ${Object.hasOwn(RISK_CLASS, risk) ? RISK_CLASS[risk]! : ''}">${risk}</span>${a.auditedAt !== null ? html` <span class="muted">audited ${untrusted(new Date(a.auditedAt).toISOString(), 40)}</span>` : ''}</p>
-${a.reasons.length > 0 ? html`<table class="fork-risk-reasons">
+${
+  a.reasons.length > 0
+    ? html`<table class="fork-risk-reasons">
 <tr><th>level</th><th>reason</th><th>evidence</th><th>prevention</th></tr>
 ${a.reasons.map((r) => html`<tr data-rule="${attr(r.rule)}"><td data-label="level">${untrusted(r.level, 20)}</td><td data-label="reason">${untrusted(r.title, 300)} <code>${untrusted(r.rule, 128)}</code></td><td data-label="evidence"><code class="evidence">${untrusted(r.evidence, 512)}</code></td><td data-label="prevention">${untrusted(r.prevention, 1000)}</td></tr>`)}
-</table>` : ''}
+</table>`
+    : ''
+}
 ${a.notes.length > 0 ? html`<p class="muted">${a.notes.map((n, i) => html`${i > 0 ? '; ' : ''}${untrusted(n, 300)}`)}</p>` : ''}
 </section>`;
 }

@@ -2,5 +2,7 @@
 const DELETED = ' (deleted)';
 
 export function parseExeLink(link: string): { path: string; deleted: boolean } {
-  return link.endsWith(DELETED) ? { path: link.slice(0, -DELETED.length), deleted: true } : { path: link, deleted: false };
+  return link.endsWith(DELETED)
+    ? { path: link.slice(0, -DELETED.length), deleted: true }
+    : { path: link, deleted: false };
 }

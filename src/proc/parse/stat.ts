@@ -31,7 +31,10 @@ export function parseStat(text: string): Parsed<StatFields> {
   if (open < 1 || close < open) return { ok: false, error: 'no "(comm)"' };
   const pid = toUint(text.slice(0, open).trim());
   if (pid === null) return { ok: false, error: 'bad pid' };
-  const rest = text.slice(close + 1).trim().split(' ', 24);
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(' ', 24);
   if (rest.length < 20) return { ok: false, error: `not enough fields: ${rest.length + 2} < 22` };
   const stateCode = rest[0] ?? '';
   if (!/^[A-Za-z]$/.test(stateCode)) return { ok: false, error: `bad state "${stateCode.slice(0, 8)}"` };
@@ -43,7 +46,10 @@ export function parseStat(text: string): Parsed<StatFields> {
   if (ppid === null || utime === null || stime === null || numThreads === null || startTicks === null) {
     return { ok: false, error: 'non-numeric ppid/utime/stime/num_threads/starttime' };
   }
-  return { ok: true, value: { pid, comm: text.slice(open + 1, close), stateCode, ppid, utime, stime, numThreads, startTicks } };
+  return {
+    ok: true,
+    value: { pid, comm: text.slice(open + 1, close), stateCode, ppid, utime, stime, numThreads, startTicks },
+  };
 }
 
 /** The stat fields, or null when the text is not a stat line. */

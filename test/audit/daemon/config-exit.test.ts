@@ -14,8 +14,16 @@ for (const command of ['run', 'check-config']) {
     const rules = join(dir, 'mine.yaml');
     writeFileSync(rules, 'version: "1.0"\nrules:\n  - id: my-rule\n    title: t\n    level: extreme\n    when: []\n');
     const file = join(dir, 'forkwatch.yaml');
-    writeFileSync(file, `stateDir: ${dir}/state\nlisten: { port: 0 }\naudit:\n  rules:\n    paths: [${JSON.stringify(rules)}]\n`);
-    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/cli/index.js'), command, '--config', file], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FORKWATCH_CONFIG: '' } });
+    writeFileSync(
+      file,
+      `stateDir: ${dir}/state\nlisten: { port: 0 }\naudit:\n  rules:\n    paths: [${JSON.stringify(rules)}]\n`,
+    );
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/cli/index.js'), command, '--config', file], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, FORKWATCH_CONFIG: '' },
+    });
     assert.equal(r.status, 78, r.stderr);
     assert.match(r.stderr, /audit\.rules\.paths/);
     assert.ok(r.stderr.includes(`${rules}: rules[0]`), r.stderr);

@@ -55,7 +55,14 @@ async function setup(t: import('node:test').TestContext) {
       return r;
     },
   });
-  const daemon = createDaemon({ config, logger: silentLogger(), store: s.store, stages: { scanner, evidence: null, matcher: null }, metrics: createMetrics(), extensions: [ext] });
+  const daemon = createDaemon({
+    config,
+    logger: silentLogger(),
+    store: s.store,
+    stages: { scanner, evidence: null, matcher: null },
+    metrics: createMetrics(),
+    extensions: [ext],
+  });
   await daemon.start({ listen: false, schedule: false });
   const app = daemon.app()!;
   t.after(async () => {
@@ -63,15 +70,27 @@ async function setup(t: import('node:test').TestContext) {
     s.cleanup();
   });
   const tick = async (pid: number | null) => {
-    scanner.next = pid === null ? { ...report([]), targets: [], missingTargets: ['jenkins'] } : { ...report([]), targets: [{ name: 'jenkins', process: proc(pid), user: 'jenkins' }] };
+    scanner.next =
+      pid === null
+        ? { ...report([]), targets: [], missingTargets: ['jenkins'] }
+        : { ...report([]), targets: [{ name: 'jenkins', process: proc(pid), user: 'jenkins' }] };
     await daemon.runScan();
     await ext.idle();
   };
-  const warnings = () => s.store.listDueMessages('slack', Date.now() + 1e9, 100).filter((m) => m.key.startsWith('fork-risk:'));
+  const warnings = () =>
+    s.store.listDueMessages('slack', Date.now() + 1e9, 100).filter((m) => m.key.startsWith('fork-risk:'));
   return { app, ext, byPid, calls, clock, tick, warnings, store: s.store };
 }
 
-const high = (pid: number) => result('high', [reason('jdk-fork-with-preload', 'high', `LD_PRELOAD=/tmp/${HOSTILE}.so`), reason('jdk-launch-mechanism-fork', 'low')], pid);
+const high = (pid: number) =>
+  result(
+    'high',
+    [
+      reason('jdk-fork-with-preload', 'high', `LD_PRELOAD=/tmp/${HOSTILE}.so`),
+      reason('jdk-launch-mechanism-fork', 'low'),
+    ],
+    pid,
+  );
 
 test('a new target pid is audited once after the tick; the route, the metric and one warning', async (t) => {
   const { app, ext, byPid, calls, tick, warnings } = await setup(t);
@@ -87,7 +106,10 @@ test('a new target pid is audited once after the tick; the route, the metric and
   assert.equal(body.risk, 'high');
   assert.equal(body.pid, 300);
   assert.match(body.auditedAt, /^\d{4}-\d\d-\d\dT/);
-  assert.deepEqual(body.reasons.map((r: { rule: string }) => r.rule), ['jdk-fork-with-preload', 'jdk-launch-mechanism-fork']);
+  assert.deepEqual(
+    body.reasons.map((r: { rule: string }) => r.rule),
+    ['jdk-fork-with-preload', 'jdk-launch-mechanism-fork'],
+  );
   assert.equal((await app.inject('/api/v1/targets/nope/audit')).statusCode, 404);
 
   const metrics = (await app.inject('/metrics')).body;
@@ -99,7 +121,9 @@ test('a new target pid is audited once after the tick; the route, the metric and
   const dir = mkdtempSync(join(tmpdir(), 'fw-promtool-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'm.txt'), metrics);
-  const out = execFileSync('sh', ['-c', `promtool check metrics < ${join(dir, 'm.txt')} 2>&1; echo "rc=$?"`], { encoding: 'utf8' });
+  const out = execFileSync('sh', ['-c', `promtool check metrics < ${join(dir, 'm.txt')} 2>&1; echo "rc=$?"`], {
+    encoding: 'utf8',
+  });
   assert.equal(out.trim(), 'rc=0', `promtool complained:\n${out}`);
 
   const w = warnings();
@@ -118,13 +142,20 @@ test('a restart without the risk falls (no warning, metric 0); a restart with it
   await tick(300);
   await tick(null);
   assert.equal((await app.inject('/api/v1/targets/jenkins/audit')).json().risk, null, 'gone: cannot tell');
-  assert.doesNotMatch((await app.inject('/metrics')).body, /^forkwatch_target_fork_risk_level\{/m, 'no series when it cannot tell');
+  assert.doesNotMatch(
+    (await app.inject('/metrics')).body,
+    /^forkwatch_target_fork_risk_level\{/m,
+    'no series when it cannot tell',
+  );
   await tick(301);
   assert.match((await app.inject('/metrics')).body, /^forkwatch_target_fork_risk_level\{target="jenkins"\} 0$/m);
   assert.doesNotMatch((await app.inject('/metrics')).body, /^forkwatch_target_fork_risk\{/m);
   assert.equal(warnings().length, 1);
   await tick(302);
-  assert.deepEqual(warnings().map((m) => m.key), ['fork-risk:jenkins:300:high', 'fork-risk:jenkins:302:high']);
+  assert.deepEqual(
+    warnings().map((m) => m.key),
+    ['fork-risk:jenkins:300:high', 'fork-risk:jenkins:302:high'],
+  );
   assert.deepEqual(calls, [300, 301, 302]);
 });
 
@@ -136,7 +167,10 @@ test('low then high warns twice (none→low, low→high); the schedule re-audits
   await clock.job!(new Date());
   await clock.job!(new Date());
   assert.deepEqual(calls, [300, 300, 300]);
-  assert.deepEqual(warnings().map((m) => m.key), ['fork-risk:jenkins:300:low', 'fork-risk:jenkins:300:high']);
+  assert.deepEqual(
+    warnings().map((m) => m.key),
+    ['fork-risk:jenkins:300:low', 'fork-risk:jenkins:300:high'],
+  );
   const atRisk = await clock.atRisk!();
   assert.equal(atRisk.length, 1);
   assert.equal(atRisk[0]!.risk, 'high');
@@ -147,7 +181,10 @@ test('an audit that throws is counted and logged, never fatal; the next pid is a
   byPid.set(300, new Error('boom'));
   await tick(300);
   assert.equal(ext.latest('jenkins'), null);
-  assert.match((await app.inject('/metrics')).body, /^forkwatch_target_audits_total\{target="jenkins",outcome="failed"\} 1$/m);
+  assert.match(
+    (await app.inject('/metrics')).body,
+    /^forkwatch_target_audits_total\{target="jenkins",outcome="failed"\} 1$/m,
+  );
   assert.equal((await app.inject('/api/v1/targets/jenkins/audit')).json().risk, null);
   await tick(301);
   assert.equal(ext.latest('jenkins')?.result.risk, 'none');
@@ -159,7 +196,14 @@ test('a bad user rule file is a config error naming the file and key (exit 78)',
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'version: "1.0"\nrules:\n  - id: x\n    level: extreme\n');
     const config = testConfig({ audit: { rules: { paths: [file] } } });
-    assert.throws(() => loadAuditRules(config), (e: unknown) => e instanceof ConfigError && e.key === 'audit.rules.paths' && e.message.includes(file) && /rules\[0\]/.test(e.message));
+    assert.throws(
+      () => loadAuditRules(config),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.key === 'audit.rules.paths' &&
+        e.message.includes(file) &&
+        /rules\[0\]/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

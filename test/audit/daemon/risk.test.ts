@@ -1,7 +1,15 @@
 /** The daemon's pure audit helpers: rise detection, metric encoding, bounds, the digest list. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { atRiskList, baselineLevel, boundResult, isRise, riseKey, riskSeries, RISK_VALUE } from '../../../src/audit/daemon/risk.js';
+import {
+  atRiskList,
+  baselineLevel,
+  boundResult,
+  isRise,
+  riseKey,
+  riskSeries,
+  RISK_VALUE,
+} from '../../../src/audit/daemon/risk.js';
 import type { RiskLevel } from '../../../src/audit/types.js';
 import { reason, result } from './samples.js';
 
@@ -37,7 +45,11 @@ test('riseKey: one per target, pid and level', () => {
 test('metric encoding: none 0, low 1, high 2; one series per reason of a known rule id; cannot tell has no series', () => {
   assert.deepEqual(RISK_VALUE, { none: 0, low: 1, high: 2 });
   const ids = new Set(['jdk-launch-mechanism-fork', 'jdk-fork-with-preload']);
-  const r = result('high', [reason('jdk-fork-with-preload', 'high'), reason('jdk-launch-mechanism-fork', 'low'), reason('not-a-rule-id <x>', 'high')]);
+  const r = result('high', [
+    reason('jdk-fork-with-preload', 'high'),
+    reason('jdk-launch-mechanism-fork', 'low'),
+    reason('not-a-rule-id <x>', 'high'),
+  ]);
   assert.deepEqual(riskSeries(r, ids), {
     level: 2,
     reasons: [
@@ -55,13 +67,18 @@ test('boundResult: hostile evidence is capped, lists are bounded', () => {
   const b = boundResult({ ...result('low', many), notes: Array.from({ length: 100 }, () => long) });
   assert.equal(b.reasons.length, 50);
   assert.ok(b.reasons.every((r) => r.evidence.text.length <= 512 && r.evidenceAll.every((e) => e.text.length <= 512)));
-  assert.ok(b.reasons[0]!.evidence.text.startsWith('<script>'), 'cut, not rewritten (escaping is the views\' job)');
+  assert.ok(b.reasons[0]!.evidence.text.startsWith('<script>'), "cut, not rewritten (escaping is the views' job)");
   assert.equal(b.notes.length, 20);
   assert.ok(JSON.stringify(b).length < 200_000);
 });
 
 test('atRiskList: low and high only, highest first, reasons as rule: evidence', () => {
-  const list = atRiskList([result('low', [reason('a', 'low')], 1, 'agent'), result('none', [], 2, 'x'), result(null, [], null, 'y'), result('high', [reason('b', 'high')], 3, 'jenkins')]);
+  const list = atRiskList([
+    result('low', [reason('a', 'low')], 1, 'agent'),
+    result('none', [], 2, 'x'),
+    result(null, [], null, 'y'),
+    result('high', [reason('b', 'high')], 3, 'jenkins'),
+  ]);
   assert.deepEqual(list, [
     { target: 'jenkins', pid: 3, risk: 'high', reasons: ['b: b evidence'] },
     { target: 'agent', pid: 1, risk: 'low', reasons: ['a: a evidence'] },

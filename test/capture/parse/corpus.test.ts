@@ -14,7 +14,9 @@ import { REPO_ROOT } from '../../helpers/native-build.js';
 import { parseStack } from '../../../src/capture/parse/index.js';
 
 const DIR = join(REPO_ROOT, 'test/fixtures/stacks/public');
-const manifest = parseYaml(readFileSync(join(DIR, 'MANIFEST.yaml'), 'utf8')) as { entries: { file: string; format: string }[] };
+const manifest = parseYaml(readFileSync(join(DIR, 'MANIFEST.yaml'), 'utf8')) as {
+  entries: { file: string; format: string }[];
+};
 
 /** The reader a MANIFEST format names: Linux pstack/gstack print gdb's format. */
 function readerFor(format: string): string {
@@ -26,7 +28,9 @@ function readerFor(format: string): string {
 }
 
 test('the corpus is here: every dump has a MANIFEST entry and every entry a dump', () => {
-  const files = readdirSync(DIR).filter((n) => n.endsWith('.txt')).sort();
+  const files = readdirSync(DIR)
+    .filter((n) => n.endsWith('.txt'))
+    .sort();
   assert.ok(files.length >= 60, `${files.length} dumps`);
   assert.deepEqual(manifest.entries.map((e) => e.file).sort(), files);
 });
@@ -39,6 +43,9 @@ for (const entry of manifest.entries) {
     const named = p.threads.flatMap((t) => t.frames).filter((f) => f.normalized !== null);
     assert.ok(named.length > 0, 'named frames');
     // The lock wait (or whatever the dump's top is) is frame 0 of some thread, named or not.
-    assert.ok(p.threads.every((t) => t.frames.length > 0), 'no thread without frames');
+    assert.ok(
+      p.threads.every((t) => t.frames.length > 0),
+      'no thread without frames',
+    );
   });
 }

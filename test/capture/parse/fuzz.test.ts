@@ -65,7 +65,9 @@ function cpuMs(): number {
 // (the first match compiles the whole library: ~200 ms of CPU on a loaded 2-core machine).
 runEverything('#0  0x00007f in __lll_lock_wait () from /lib/libc.so.6\n#1  0x00007f in fork ()\n', false);
 
-const stackishChar = fc.constantFrom(...'#0x1fa `()+-:@._?*[]<>"\n\n\n  \t#0  0x7f in ?? () from at lwp# TID PID\u0000\u00ff'.split(''));
+const stackishChar = fc.constantFrom(
+  ...'#0x1fa `()+-:@._?*[]<>"\n\n\n  \t#0  0x7f in ?? () from at lwp# TID PID\u0000\u00ff'.split(''),
+);
 
 test('fuzz: random unicode, random bytes and stack-ish alphabets never throw', () => {
   fc.assert(
@@ -84,7 +86,10 @@ test('fuzz: random unicode, random bytes and stack-ish alphabets never throw', (
 
 /** Mutations of real dumps: cut, drop/duplicate/swap lines, splice random text, flip characters. */
 const mutated = fc
-  .tuple(fc.constantFrom(...SAMPLES), fc.array(fc.tuple(fc.nat(6), fc.nat(), fc.nat(), fc.string({ maxLength: 40 })), { minLength: 1, maxLength: 6 }))
+  .tuple(
+    fc.constantFrom(...SAMPLES),
+    fc.array(fc.tuple(fc.nat(6), fc.nat(), fc.nat(), fc.string({ maxLength: 40 })), { minLength: 1, maxLength: 6 }),
+  )
   .map(([sample, ops]) => {
     let text = sample;
     for (const [op, a, b, s] of ops) {
@@ -106,7 +111,10 @@ const mutated = fc
   });
 
 test('fuzz: mutated real and synthetic dumps never throw', () => {
-  fc.assert(fc.property(mutated, (text) => runEverything(text)), { seed: SEED, numRuns: 400 });
+  fc.assert(
+    fc.property(mutated, (text) => runEverything(text)),
+    { seed: SEED, numRuns: 400 },
+  );
 });
 
 test('adversarial inputs stay bounded: long lines, many lines, huge input, deep and wide stacks', () => {
@@ -134,10 +142,17 @@ test('adversarial inputs stay bounded: long lines, many lines, huge input, deep 
     }
     const took = cpuMs() - started;
     assert.ok(took < budgetMs, `${name}: ${took.toFixed(0)} ms CPU (budget ${budgetMs} ms for all formats)`);
-    if (process.env.FORKWATCH_BENCH_LOG) process.stdout.write(`# ${name}: ${took.toFixed(0)} ms for auto + ${STACK_FORMATS.length} formats\n`);
+    if (process.env.FORKWATCH_BENCH_LOG)
+      process.stdout.write(`# ${name}: ${took.toFixed(0)} ms for auto + ${STACK_FORMATS.length} formats\n`);
   }
-  assert.ok(parseStack(frame.repeat(200_000)).warnings.some((w) => w.includes('characters')), 'the size cap is reported');
-  assert.ok(parseStack('#0  0x1 foo\n'.repeat(200_000)).warnings.some((w) => w.includes('lines')), 'the line cap is reported');
+  assert.ok(
+    parseStack(frame.repeat(200_000)).warnings.some((w) => w.includes('characters')),
+    'the size cap is reported',
+  );
+  assert.ok(
+    parseStack('#0  0x1 foo\n'.repeat(200_000)).warnings.some((w) => w.includes('lines')),
+    'the line cap is reported',
+  );
   assert.ok(parseStack('x'.repeat(MAX_INPUT_CHARS + 1)).raw.length <= MAX_INPUT_CHARS);
   const many = parseStack('TID 1:\n' + '#0  0x1 foo\n'.repeat(5000));
   assert.equal(many.threads[0]!.frames.length, 2048);

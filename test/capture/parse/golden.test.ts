@@ -14,7 +14,9 @@ const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
 const UPDATE = process.env.FORKWATCH_UPDATE_GOLDEN === '1';
 
 for (const format of STACK_FORMATS) {
-  const files = readdirSync(join(FIXTURES, format)).filter((n) => n.endsWith('.txt')).sort();
+  const files = readdirSync(join(FIXTURES, format))
+    .filter((n) => n.endsWith('.txt'))
+    .sort();
   test(`${format}: there are fixtures, real and synthetic`, () => {
     assert.ok(files.length >= 2, `${format} has ${files.length} fixtures`);
   });
@@ -26,10 +28,14 @@ for (const format of STACK_FORMATS) {
       const parsed = parseStack(text);
       assert.equal(parsed.format, format, 'parseStack lands on the format');
       const direct = PARSERS[format](text);
-      if (format === 'lenient') assert.deepEqual(direct.threads, parsed.threads, 'parseStack(text) gives the lenient frames');
+      if (format === 'lenient')
+        assert.deepEqual(direct.threads, parsed.threads, 'parseStack(text) gives the lenient frames');
       else assert.deepEqual(direct, parsed, 'parseStack(text) equals the format parser');
       assert.equal(parsed.raw, text, 'the raw text is kept');
-      assert.ok(parsed.threads.length > 0 && parsed.threads.every((t) => t.frames.length > 0), 'every thread has frames');
+      assert.ok(
+        parsed.threads.length > 0 && parsed.threads.every((t) => t.frames.length > 0),
+        'every thread has frames',
+      );
       const { raw: _raw, ...shape } = parsed;
       const golden = join(FIXTURES, format, file.replace(/\.txt$/, '.expected.json'));
       if (UPDATE || !existsSync(golden)) {

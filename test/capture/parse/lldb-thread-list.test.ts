@@ -29,9 +29,17 @@ test('lldb thread list: the top frame on each thread line is read', () => {
 test('lldb thread list: a backtrace after it replaces the header frame (not doubled)', () => {
   const text = `${LIST}\n(lldb) bt\n* thread #1: tid = 0x1c03, 0x00007fff8a0c4a82 libsystem_kernel.dylib\`__psynch_mutexwait + 10\n  * frame #0: 0x00007fff8a0c4a82 libsystem_kernel.dylib\`__psynch_mutexwait + 10\n    frame #1: 0x00007fff8a1b2d4c libsystem_pthread.dylib\`_pthread_mutex_lock_wait + 83\n`;
   const t = parseLldb(text).threads[0]!;
-  assert.deepEqual(t.frames.map((f) => f.fn), ['__psynch_mutexwait', '_pthread_mutex_lock_wait']);
+  assert.deepEqual(
+    t.frames.map((f) => f.fn),
+    ['__psynch_mutexwait', '_pthread_mutex_lock_wait'],
+  );
 });
 
 test('lldb: a new-style header with no frame on it gives no frame', () => {
-  assert.deepEqual(parseLldb("* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP").threads.flatMap((t) => t.frames), []);
+  assert.deepEqual(
+    parseLldb("* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP").threads.flatMap(
+      (t) => t.frames,
+    ),
+    [],
+  );
 });

@@ -34,8 +34,17 @@ test('macos-sample: the heaviest path, innermost first; a lighter branch is not 
   );
   assert.equal(p.threads[0]!.tid, 7);
   assert.equal(p.threads[0]!.name, 'worker');
-  assert.deepEqual(p.threads[0]!.frames[0], { fn: '__psynch_mutexwait', normalized: 'psynch_mutexwait', module: 'libsystem_kernel.dylib', offset: 10, address: '0x4000' });
-  assert.deepEqual(p.threads[1]!.frames.map((f) => [f.fn, f.module]), [[null, null]]);
+  assert.deepEqual(p.threads[0]!.frames[0], {
+    fn: '__psynch_mutexwait',
+    normalized: 'psynch_mutexwait',
+    module: 'libsystem_kernel.dylib',
+    offset: 10,
+    address: '0x4000',
+  });
+  assert.deepEqual(
+    p.threads[1]!.frames.map((f) => [f.fn, f.module]),
+    [[null, null]],
+  );
 });
 
 test('macos-sample: detected, and read the same pasted indented or quoted', () => {
@@ -48,11 +57,21 @@ test('macos-sample: detected, and read the same pasted indented or quoted', () =
 });
 
 test('macos-sample: a frame line that is not one (no module, no address) is skipped, the path goes on', () => {
-  const p = parseMacosSample(['    5 Thread_1', '    + 5 start  (in dyld) + 1  [0x10]', '    +   5 broken line', '    +   5 main  (in a) + 2  [0x20]'].join('\n'));
-  assert.deepEqual(p.threads[0]!.frames.map((f) => f.fn), ['main', 'start']);
+  const p = parseMacosSample(
+    [
+      '    5 Thread_1',
+      '    + 5 start  (in dyld) + 1  [0x10]',
+      '    +   5 broken line',
+      '    +   5 main  (in a) + 2  [0x20]',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => f.fn),
+    ['main', 'start'],
+  );
 });
 
-test('macos-sample: spindump order (fn + N (in lib) [0x…]) under Thread 0x… / User stack; the kernel stack is not the thread\'s', () => {
+test("macos-sample: spindump order (fn + N (in lib) [0x…]) under Thread 0x… / User stack; the kernel stack is not the thread's", () => {
   const text = [
     'Call graph:',
     '  Thread 0x10a  ',
@@ -69,12 +88,15 @@ test('macos-sample: spindump order (fn + N (in lib) [0x…]) under Thread 0x… 
   assert.equal(detectStackFormat(text.replace('Call graph:\n', '')), 'macos-sample');
   assert.equal(p.threads.length, 1);
   assert.equal(p.threads[0]!.tid, 0x10a);
-  assert.deepEqual(p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset]), [
-    ['syscall_thread_switch', 'libsystem_kernel.dylib', 10],
-    ['OSSpinLockLockSlow', 'libsystem_platform.dylib', 63],
-    ['malloc', 'libsystem_malloc.dylib', 42],
-    ['start', 'libdyld.dylib', 1],
-  ]);
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset]),
+    [
+      ['syscall_thread_switch', 'libsystem_kernel.dylib', 10],
+      ['OSSpinLockLockSlow', 'libsystem_platform.dylib', 63],
+      ['malloc', 'libsystem_malloc.dylib', 42],
+      ['start', 'libdyld.dylib', 1],
+    ],
+  );
 });
 
 test('macos-sample: one space before (in, a line cut before its address or inside (in …, a graph without its thread line', () => {
@@ -86,7 +108,10 @@ test('macos-sample: one space before (in, a line cut before its address or insid
   ].join('\n');
   const p = parseMacosSample(cut);
   assert.equal(p.threads.length, 1);
-  assert.deepEqual(p.threads[0]!.frames.map((f) => f.normalized), ['psynch_mutexwait', 'pthread_mutex_firstfit_lock_slow', 'main', 'start']);
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => f.normalized),
+    ['psynch_mutexwait', 'pthread_mutex_firstfit_lock_slow', 'main', 'start'],
+  );
   assert.equal(p.threads[0]!.frames[1]!.offset, 100);
   assert.equal(p.threads[0]!.frames[1]!.address, null);
 });
@@ -101,12 +126,25 @@ test('macos-sample: indentation collapsed by a renderer (one column): the frames
     ' + 2774 __psynch_mutexwait (in libsystem_kernel.dylib) + 10 [0x7fff6a2e6e0a]',
     ' + 3000 not_on_the_path (in child) + 1 [0x1]',
   ].join('\n');
-  assert.deepEqual(parseStack(flat).threads[0]!.frames.map((f) => f.normalized), ['psynch_mutexwait', 'pthread_mutex_lock', 'main', 'start']);
+  assert.deepEqual(
+    parseStack(flat).threads[0]!.frames.map((f) => f.normalized),
+    ['psynch_mutexwait', 'pthread_mutex_lock', 'main', 'start'],
+  );
 });
 
 test('macos-sample: old samples print bare names (no module) under the thread line', () => {
-  const old = ['Call graph:', '    1933 Thread_0f07', '      1933 start', '        1933 main', '          1933 __spin_lock', '            1933 syscall_thread_switch'].join('\n');
-  assert.deepEqual(parseStack(old).threads[0]!.frames.map((f) => f.normalized), ['syscall_thread_switch', 'spin_lock', 'main', 'start']);
+  const old = [
+    'Call graph:',
+    '    1933 Thread_0f07',
+    '      1933 start',
+    '        1933 main',
+    '          1933 __spin_lock',
+    '            1933 syscall_thread_switch',
+  ].join('\n');
+  assert.deepEqual(
+    parseStack(old).threads[0]!.frames.map((f) => f.normalized),
+    ['syscall_thread_switch', 'spin_lock', 'main', 'start'],
+  );
 });
 
 test('macos-sample: spindump (10.13+): (SOURCE in MODULE + N) and (MODULE + N) locations, kernel (*) frames not read, the heaviest stack in one column', () => {
@@ -121,11 +159,22 @@ test('macos-sample: spindump (10.13+): (SOURCE in MODULE + N) and (MODULE + N) l
   assert.equal(detectStackFormat(text), 'macos-sample');
   const p = parseStack(text);
   assert.equal(p.pid, 4242);
-  assert.deepEqual(p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset, f.source]), [
-    ['psynch_mutexwait', 'libsystem_kernel.dylib', 8, undefined],
-    ['std::__1::recursive_mutex::lock', 'libc++.1.dylib', 16, '__threading_support:283'],
-    ['start', 'dyld', 2840, undefined],
-  ]);
-  const heaviest = ['Heaviest stack for the main thread of the target process:', '  770  start + 2840 (dyld + 24916) [0x19ab5e754]', '  770  malloc + 40 (libsystem_malloc.dylib + 1111) [0x1]', '  770  __ulock_wait + 8 (libsystem_kernel.dylib + 3333) [0x3]'].join('\n');
-  assert.deepEqual(parseStack(heaviest).threads[0]!.frames.map((f) => f.normalized), ['ulock_wait', 'malloc', 'start']);
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset, f.source]),
+    [
+      ['psynch_mutexwait', 'libsystem_kernel.dylib', 8, undefined],
+      ['std::__1::recursive_mutex::lock', 'libc++.1.dylib', 16, '__threading_support:283'],
+      ['start', 'dyld', 2840, undefined],
+    ],
+  );
+  const heaviest = [
+    'Heaviest stack for the main thread of the target process:',
+    '  770  start + 2840 (dyld + 24916) [0x19ab5e754]',
+    '  770  malloc + 40 (libsystem_malloc.dylib + 1111) [0x1]',
+    '  770  __ulock_wait + 8 (libsystem_kernel.dylib + 3333) [0x3]',
+  ].join('\n');
+  assert.deepEqual(
+    parseStack(heaviest).threads[0]!.frames.map((f) => f.normalized),
+    ['ulock_wait', 'malloc', 'start'],
+  );
 });

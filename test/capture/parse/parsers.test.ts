@@ -1,7 +1,15 @@
 /** Table tests on inline strings: normalization, detection, and each parser's edge cases. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectStackFormat, normalizeFunctionName, parseEuStack, parseGdb, parseMdb, parsePstack, parseStack } from '../../../src/capture/parse/index.js';
+import {
+  detectStackFormat,
+  normalizeFunctionName,
+  parseEuStack,
+  parseGdb,
+  parseMdb,
+  parsePstack,
+  parseStack,
+} from '../../../src/capture/parse/index.js';
 import { cpuMs } from '../../helpers/cpu-time.js';
 
 test('normalizeFunctionName: table', () => {
@@ -29,7 +37,10 @@ test('normalizeFunctionName: table', () => {
     ['pthread_mutex_lock$VARIANT$mp', 'pthread_mutex_lock'],
     ['read$NOCANCEL$UNIX2003', 'read'],
     ['_pthread_cond_wait$UNIX2003', 'pthread_cond_wait'],
-    ['std::sys::unix::locks::futex_mutex::Mutex::lock_contended::h1234567890abcdef', 'std::sys::unix::locks::futex_mutex::Mutex::lock_contended'],
+    [
+      'std::sys::unix::locks::futex_mutex::Mutex::lock_contended::h1234567890abcdef',
+      'std::sys::unix::locks::futex_mutex::Mutex::lock_contended',
+    ],
     ['foo::h12345', 'foo::h12345'],
     ['runtime.futex.abi0', 'runtime.futex'],
     ['n/a', null],
@@ -65,7 +76,13 @@ test('detectStackFormat: one clear sample per format, unknown for the rest', () 
 });
 
 test('parseStack: unknown, empty and non-string input give no threads and a warning', () => {
-  for (const input of ['', 'just some words', '\u0000\u0000\u0000', 12 as unknown as string, undefined as unknown as string]) {
+  for (const input of [
+    '',
+    'just some words',
+    '\u0000\u0000\u0000',
+    12 as unknown as string,
+    undefined as unknown as string,
+  ]) {
     const r = parseStack(input);
     assert.equal(r.threads.length, 0);
     assert.ok(r.warnings.length > 0, `warning for ${JSON.stringify(input)}`);
@@ -111,7 +128,10 @@ test('pstack: lwp headers, ????????, Java frames, offsets in hex, several header
       ['call_fini', null, '0xfefd213b'],
     ],
   );
-  assert.ok(r.warnings.some((w) => w.startsWith('line 8:')), 'the shell prompt line is reported');
+  assert.ok(
+    r.warnings.some((w) => w.startsWith('line 8:')),
+    'the shell prompt line is reported',
+  );
 });
 
 test('mdb: $C, ::stack, ::findstack -v, truncated argument tails', () => {
@@ -129,7 +149,10 @@ test('mdb: $C, ::stack, ::findstack -v, truncated argument tails', () => {
     ].join('\n'),
   );
   assert.equal(r.threads.length, 2);
-  assert.deepEqual(r.threads.map((t) => t.tid), [1, 2]);
+  assert.deepEqual(
+    r.threads.map((t) => t.tid),
+    [1, 2],
+  );
   assert.deepEqual(
     r.threads[0]!.frames.map((f) => [f.fn, f.module, f.offset, f.address]),
     [
@@ -166,13 +189,25 @@ test('eu-stack: names with and without modules, activation, no name, tool errors
     ].join('\n'),
   );
   assert.equal(r.pid, 12);
-  assert.deepEqual(r.threads.map((t) => [t.tid, t.frames.length]), [[12, 5], [13, 1]]);
+  assert.deepEqual(
+    r.threads.map((t) => [t.tid, t.frames.length]),
+    [
+      [12, 5],
+      [13, 1],
+    ],
+  );
   const f = r.threads[0]!.frames;
-  assert.deepEqual([f[0]!.normalized, f[0]!.module, f[0]!.source], ['lll_lock_wait', '/usr/lib/x86_64-linux-gnu/libc.so.6', '../sysdeps/nptl/futex-internal.h:146']);
+  assert.deepEqual(
+    [f[0]!.normalized, f[0]!.module, f[0]!.source],
+    ['lll_lock_wait', '/usr/lib/x86_64-linux-gnu/libc.so.6', '../sysdeps/nptl/futex-internal.h:146'],
+  );
   assert.equal(f[1]!.normalized, 'pthread_mutex_lock');
   assert.deepEqual([f[2]!.fn, f[2]!.module], [null, '/usr/lib/x86_64-linux-gnu/libc.so.6']);
   assert.deepEqual([f[3]!.fn, f[3]!.module, f[3]!.address], [null, null, '0x000056149a51d2c9']);
-  assert.deepEqual([f[4]!.normalized, f[4]!.module], ['std::vector<int, std::allocator<int> >::push_back', '[vdso: 12]']);
+  assert.deepEqual(
+    [f[4]!.normalized, f[4]!.module],
+    ['std::vector<int, std::allocator<int> >::push_back', '[vdso: 12]'],
+  );
   assert.ok(r.warnings.some((w) => w.includes('No DWARF')));
 });
 
@@ -196,7 +231,13 @@ test('gdb: in / no in, from LIB, at FILE:LINE, ?? (), inlined, signal handler, C
     ].join('\n'),
   );
   assert.equal(r.pid, 7322);
-  assert.deepEqual(r.threads.map((t) => [t.tid, t.name]), [[7323, 'SCM polling f'], [7322, null]]);
+  assert.deepEqual(
+    r.threads.map((t) => [t.tid, t.name]),
+    [
+      [7323, 'SCM polling f'],
+      [7322, null],
+    ],
+  );
   const f = r.threads[0]!.frames;
   assert.deepEqual(
     f.map((x) => [x.normalized, x.module, x.address, x.source ?? null]),
@@ -205,11 +246,19 @@ test('gdb: in / no in, from LIB, at FILE:LINE, ?? (), inlined, signal handler, C
       ['pthread_mutex_lock', '/lib/x86_64-linux-gnu/libc.so.6', '0x00007fee455a2482', null],
       [null, null, '0x000056149a51d2c9', null],
       ['<signal handler called>', null, null, null],
-      ['std::thread::_State_impl<std::thread::_Invoker<std::tuple<void (*)()> > >::_M_run', null, '0x00007fee4561f8ec', '/usr/include/c++/12/bits/std_thread.h:211'],
+      [
+        'std::thread::_State_impl<std::thread::_Invoker<std::tuple<void (*)()> > >::_M_run',
+        null,
+        '0x00007fee4561f8ec',
+        '/usr/include/c++/12/bits/std_thread.h:211',
+      ],
       ['f', null, '0x00007fee4561f8ec', 'x (y).c:42'],
     ],
   );
   assert.ok(r.warnings.some((w) => w.includes('Backtrace stopped')));
   const bare = parseGdb('#0  0x1 in a ()\n#1  0x2 in b ()\n');
-  assert.deepEqual(bare.threads.map((t) => [t.tid, t.frames.length]), [[null, 2]]);
+  assert.deepEqual(
+    bare.threads.map((t) => [t.tid, t.frames.length]),
+    [[null, 2]],
+  );
 });

@@ -10,7 +10,17 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/native-build.js';
-import { detectStackFormat, normalizeFunctionName, parseGdb, parseGdbInfo, parseHotspot, parseLenient, parseLldb, parseStack, STACK_FORMATS } from '../../../src/capture/parse/index.js';
+import {
+  detectStackFormat,
+  normalizeFunctionName,
+  parseGdb,
+  parseGdbInfo,
+  parseHotspot,
+  parseLenient,
+  parseLldb,
+  parseStack,
+  STACK_FORMATS,
+} from '../../../src/capture/parse/index.js';
 import type { ParsedStack } from '../../../src/capture/types.js';
 
 const names = (p: ParsedStack, thread = 0): (string | null)[] => p.threads[thread]!.frames.map((f) => f.normalized);
@@ -81,13 +91,13 @@ test('gdb: bt full locals between frames are skipped; wrapped "at"/"from" lines 
 
 test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, thread names and queues', () => {
   const text = [
-    '* thread #1, queue = \'com.apple.main-thread\', stop reason = signal SIGSTOP',
+    "* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP",
     '  * frame #0: 0x00007ff81b2d3b4a libsystem_kernel.dylib`__psynch_mutexwait + 10',
     '    frame #1: 0x0000000100003e5c worker`child [inlined] take_lock(m=0x1) at main.c:12:3',
     '    frame #2: 0x00007f3ea82dd12b libc.so.6`___lldb_unnamed_symbol3491 + 43',
     '    frame #3: 0x00007f2109400cc9',
     '    frame #4: 0x00007f211aa282d2 libjvm.so`JavaCalls::call_helper(JavaValue*, methodHandle const&) + 770',
-    '  thread #2, tid = 0x1a2b, name = \'worker\'',
+    "  thread #2, tid = 0x1a2b, name = 'worker'",
     '    frame #0: 0x00007ff81b2d3b4a libsystem_kernel.dylib`__psynch_rw_rdlock + 10',
   ].join('\n');
   assert.equal(detectStackFormat(text), 'lldb');
@@ -107,12 +117,12 @@ test('lldb: the stop report before `bt all` is replaced by the full backtrace of
   const text = [
     '(lldb) process attach --pid 19514',
     'Process 19514 stopped',
-    '* thread #1, name = \'x\', stop reason = signal SIGSTOP',
+    "* thread #1, name = 'x', stop reason = signal SIGSTOP",
     '    frame #0: 0x1 libc.so.6`__GI___lll_lock_wait at futex-internal.h:146:13',
     'libc.so.6`__GI___lll_lock_wait:',
     '->  0x7fe83f4bf12b <+43>: cmpq   $-0x1000, %rax',
     '(lldb) bt all',
-    '* thread #1, name = \'x\', stop reason = signal SIGSTOP',
+    "* thread #1, name = 'x', stop reason = signal SIGSTOP",
     '  * frame #0: 0x1 libc.so.6`__GI___lll_lock_wait at futex-internal.h:146:13',
     '    frame #1: 0x2 libc.so.6`__libc_fork at fork.c:109:7',
   ].join('\n');
@@ -139,7 +149,15 @@ test('gdb-info: info line (one line and wrapped), is-in, no line info, info symb
   assert.equal(detectStackFormat(text), 'gdb-info');
   const p = parseGdbInfo(text);
   assert.equal(p.threads.length, 1);
-  assert.deepEqual(names(p), ['lll_lock_wait_private', 'arena_lock_slow', 'alloc_dir', 'pthread_mutex_lock', 'lll_lock_wait', 'main', null]);
+  assert.deepEqual(names(p), [
+    'lll_lock_wait_private',
+    'arena_lock_slow',
+    'alloc_dir',
+    'pthread_mutex_lock',
+    'lll_lock_wait',
+    'main',
+    null,
+  ]);
   const f = p.threads[0]!.frames;
   assert.deepEqual([f[1]!.address, f[1]!.source], ['0x4a2f1', 'src/mutex.c:88']);
   assert.deepEqual([f[2]!.offset, f[2]!.source], [54, '../sysdeps/posix/opendir.c:118']);
@@ -164,7 +182,13 @@ test('hotspot: LWP blocks, Java thread names, native and Java frames, unknown fr
   assert.equal(detectStackFormat(text), 'hotspot');
   const p = parseHotspot(text);
   assert.equal(p.pid, 19855);
-  assert.deepEqual(p.threads.map((t) => [t.tid, t.name]), [[19870, 'SCM polling for demo-job'], [19871, null]]);
+  assert.deepEqual(
+    p.threads.map((t) => [t.tid, t.name]),
+    [
+      [19870, 'SCM polling for demo-job'],
+      [19871, null],
+    ],
+  );
   assert.deepEqual(names(p), ['libc_read', 'java.lang.ProcessImpl.forkAndExec', '<StubRoutines>', null, null]);
   assert.deepEqual([p.threads[1]!.frames[0]!.offset, p.threads[1]!.frames[0]!.normalized], [0x2b, 'lll_lock_wait']);
 });
@@ -189,7 +213,10 @@ test('lenient: frames from anything frame-like, one thread per block, and it say
   assert.deepEqual(names(p, 1), ['java.lang.ProcessImpl.forkAndExec', 'libc_fork']);
   assert.equal(p.threads[0]!.frames[0]!.module, 'libsystem_kernel.dylib');
   assert.equal(p.threads[0]!.frames[2]!.module, '/lib/libc.so.6');
-  assert.deepEqual([p.threads[0]!.frames[3]!.module, p.threads[0]!.frames[3]!.address, p.threads[0]!.frames[3]!.offset], ['libc.so.6', '0x00007f1c2a9f4d', 452]);
+  assert.deepEqual(
+    [p.threads[0]!.frames[3]!.module, p.threads[0]!.frames[3]!.address, p.threads[0]!.frames[3]!.offset],
+    ['libc.so.6', '0x00007f1c2a9f4d', 452],
+  );
 });
 
 test('lenient: prose with numbers is not a frame; text with no frame-like line stays "not recognised"', () => {
@@ -197,7 +224,10 @@ test('lenient: prose with numbers is not a frame; text with no frame-like line s
   const p = parseStack('hello\nthis is not a stack\n');
   assert.equal(p.format, 'unknown');
   assert.match(p.warnings.join(' '), /not recognised/);
-  assert.ok(!/not recognised/.test(parseStack('stuck in __lll_lock_wait+0x1d then calloc+0x40').warnings.join(' ')), 'plain frames are never "not recognised"');
+  assert.ok(
+    !/not recognised/.test(parseStack('stuck in __lll_lock_wait+0x1d then calloc+0x40').warnings.join(' ')),
+    'plain frames are never "not recognised"',
+  );
 });
 
 test('parseStack: a format that finds no frames falls back to the detected one, then to lenient', () => {
@@ -209,10 +239,15 @@ test('parseStack: a format that finds no frames falls back to the detected one, 
   assert.equal(odd.format, 'lenient');
   assert.match(odd.warnings[0]!, /no eu-stack frames/);
   assert.equal(parseStack('__lll_lock_wait+0x1d', 'lenient').format, 'lenient');
-  assert.ok(STACK_FORMATS.includes('lenient') && STACK_FORMATS.includes('lldb') && STACK_FORMATS.includes('gdb-info') && STACK_FORMATS.includes('hotspot'));
+  assert.ok(
+    STACK_FORMATS.includes('lenient') &&
+      STACK_FORMATS.includes('lldb') &&
+      STACK_FORMATS.includes('gdb-info') &&
+      STACK_FORMATS.includes('hotspot'),
+  );
 });
 
-test('normalize: lldb\'s inlined marker is dropped', () => {
+test("normalize: lldb's inlined marker is dropped", () => {
   assert.equal(normalizeFunctionName('child [inlined] take_lock'), 'take_lock');
   assert.equal(normalizeFunctionName('[inlined] __GI___lll_lock_wait'), 'lll_lock_wait');
   assert.equal(normalizeFunctionName('[inlined] '), '[inlined]');
@@ -221,9 +256,17 @@ test('normalize: lldb\'s inlined marker is dropped', () => {
 test('eu-stack as pasted: an indented or quoted dump reads as the original, source lines still under their frames', () => {
   const original = readFileSync(join(REPO_ROOT, 'test/fixtures/stacks/eu-stack/linux-hung-sm.txt'), 'utf8');
   const expected = parseStack(original).threads;
-  assert.ok(expected[0]!.frames.some((f) => f.source), 'the fixture has source lines');
+  assert.ok(
+    expected[0]!.frames.some((f) => f.source),
+    'the fixture has source lines',
+  );
   for (const prefix of ['    ', '> ', '\t']) {
-    const p = parseStack(original.split('\n').map((l) => prefix + l).join('\n'));
+    const p = parseStack(
+      original
+        .split('\n')
+        .map((l) => prefix + l)
+        .join('\n'),
+    );
     assert.equal(p.format, 'eu-stack', JSON.stringify(prefix));
     assert.deepEqual(p.threads, expected, JSON.stringify(prefix));
     assert.deepEqual(p.warnings, [], JSON.stringify(prefix));
@@ -240,11 +283,16 @@ test('sanitizer reports: gdb-shaped frames with a bare location or a (module+0xo
   const p = parseStack(text);
   assert.equal(p.format, 'gdb');
   assert.deepEqual(names(p), ['lll_lock_wait', 'arena_lock_slow', 'child_after_fork']);
-  assert.deepEqual(p.threads[0]!.frames.slice(1).map((f) => f.source), ['src/mutex.c:88', '/src/app/fork.c:41']);
+  assert.deepEqual(
+    p.threads[0]!.frames.slice(1).map((f) => f.source),
+    ['src/mutex.c:88', '/src/app/fork.c:41'],
+  );
 });
 
 test('hotspot: Solaris SA blocks (t@N) read too', () => {
-  const p = parseStack('----------------- t@1 -----------------\n0xfee92ae9\t___lwp_park + 0x15\n0xfee8ca55\tmutex_lock_impl + 0x163\n');
+  const p = parseStack(
+    '----------------- t@1 -----------------\n0xfee92ae9\t___lwp_park + 0x15\n0xfee8ca55\tmutex_lock_impl + 0x163\n',
+  );
   assert.equal(p.format, 'hotspot');
   assert.equal(p.threads[0]!.tid, 1);
   assert.deepEqual(names(p), ['lwp_park', 'mutex_lock_impl']);
@@ -255,7 +303,11 @@ test('parseStack is total: non-strings and binary text, with and without a forma
   for (const input of [undefined, null, 42, {}, ['#0 0x1 in f ()'], binary]) {
     for (const format of [undefined, 'gdb', 'lldb', 'lenient'] as const) {
       const p = parseStack(input as unknown as string, format);
-      assert.deepEqual(p.threads.filter((t) => t.frames.length > 0), [], `${typeof input} as ${format}`);
+      assert.deepEqual(
+        p.threads.filter((t) => t.frames.length > 0),
+        [],
+        `${typeof input} as ${format}`,
+      );
     }
   }
 });
@@ -271,8 +323,24 @@ test('every real dump and fixture reads the same when pasted indented, tab-inden
     for (const name of readdirSync(root).filter((n) => n.endsWith('.txt'))) {
       const text = readFileSync(join(root, name), 'utf8');
       const expected = key(text);
-      for (const [prefix, eol] of [['    ', '\n'], ['\t', '\n'], ['> ', '\n'], ['> > ', '\n'], ['', '\r\n'], ['  ', '\r\n']] as const) {
-        assert.equal(key(text.split('\n').map((l) => prefix + l).join(eol)), expected, `${dir}/${name} pasted with ${JSON.stringify(prefix + eol)}`);
+      for (const [prefix, eol] of [
+        ['    ', '\n'],
+        ['\t', '\n'],
+        ['> ', '\n'],
+        ['> > ', '\n'],
+        ['', '\r\n'],
+        ['  ', '\r\n'],
+      ] as const) {
+        assert.equal(
+          key(
+            text
+              .split('\n')
+              .map((l) => prefix + l)
+              .join(eol),
+          ),
+          expected,
+          `${dir}/${name} pasted with ${JSON.stringify(prefix + eol)}`,
+        );
         checked++;
       }
     }
@@ -290,36 +358,85 @@ test('gdb: systemd-coredump (coredumpctl info) frames: address, name or n/a, (mo
     ].join('\n'),
   );
   assert.equal(p.format, 'gdb');
-  assert.deepEqual(p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset, f.address]), [
-    [null, 'libc.so.6', 0x8e9a2, '0x00007f1c2a9f4d'],
-    ['malloc', 'libc.so.6', 0x9a1b2, '0x00007f1c2a9f5e'],
-    ['child_main', 'child', 0x1234, '0x000055d0c0ffee'],
-  ]);
-  const spaced = parseStack('#0  0x00007f3c1b2c  in __lll_lock_wait_private () from /lib64/libc.so.6\n#1  0x00007f3c1b2d in  malloc () from /lib64/libc.so.6');
-  assert.deepEqual(spaced.threads[0]!.frames.map((f) => f.normalized), ['lll_lock_wait_private', 'malloc']);
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => [f.normalized, f.module, f.offset, f.address]),
+    [
+      [null, 'libc.so.6', 0x8e9a2, '0x00007f1c2a9f4d'],
+      ['malloc', 'libc.so.6', 0x9a1b2, '0x00007f1c2a9f5e'],
+      ['child_main', 'child', 0x1234, '0x000055d0c0ffee'],
+    ],
+  );
+  const spaced = parseStack(
+    '#0  0x00007f3c1b2c  in __lll_lock_wait_private () from /lib64/libc.so.6\n#1  0x00007f3c1b2d in  malloc () from /lib64/libc.so.6',
+  );
+  assert.deepEqual(
+    spaced.threads[0]!.frames.map((f) => f.normalized),
+    ['lll_lock_wait_private', 'malloc'],
+  );
 });
 
 test('lenient: py-spy dump lines, faulthandler tracebacks and Rust std backtraces', () => {
-  const spy = parseStack(['Thread 4242 (idle): "MainThread"', '    _acquireLock (logging/__init__.py:221)', '    getLogger (logging/__init__.py:1311)', '    __lll_lock_wait (libpthread-2.31.so)'].join('\n'));
+  const spy = parseStack(
+    [
+      'Thread 4242 (idle): "MainThread"',
+      '    _acquireLock (logging/__init__.py:221)',
+      '    getLogger (logging/__init__.py:1311)',
+      '    __lll_lock_wait (libpthread-2.31.so)',
+    ].join('\n'),
+  );
   assert.equal(spy.format, 'lenient');
-  assert.deepEqual(spy.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source]), [
-    ['acquireLock', null, 'logging/__init__.py:221'],
-    ['getLogger', null, 'logging/__init__.py:1311'],
-    ['lll_lock_wait', 'libpthread-2.31.so', undefined],
-  ]);
-  const fault = parseStack(['Thread 0x00007f5e2d4f2740 (most recent call first):', '  File "/usr/lib/python3.8/logging/__init__.py", line 221 in _acquireLock', '  File "/app/w.py", line 12 in child'].join('\n'));
-  assert.deepEqual(fault.threads[0]!.frames.map((f) => [f.normalized, f.source]), [['acquireLock', '/usr/lib/python3.8/logging/__init__.py:221'], ['child', '/app/w.py:12']]);
-  const rust = parseStack(['   0: syscall', '   1: std::sys::unix::locks::futex_mutex::Mutex::lock_contended', '             at /rustc/abc/library/std/src/sys/unix/locks/futex_mutex.rs:56:17', '   2: child::run'].join('\n'));
-  assert.deepEqual(rust.threads[0]!.frames.map((f) => f.normalized), ['syscall', 'std::sys::unix::locks::futex_mutex::Mutex::lock_contended', 'child::run']);
+  assert.deepEqual(
+    spy.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source]),
+    [
+      ['acquireLock', null, 'logging/__init__.py:221'],
+      ['getLogger', null, 'logging/__init__.py:1311'],
+      ['lll_lock_wait', 'libpthread-2.31.so', undefined],
+    ],
+  );
+  const fault = parseStack(
+    [
+      'Thread 0x00007f5e2d4f2740 (most recent call first):',
+      '  File "/usr/lib/python3.8/logging/__init__.py", line 221 in _acquireLock',
+      '  File "/app/w.py", line 12 in child',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    fault.threads[0]!.frames.map((f) => [f.normalized, f.source]),
+    [
+      ['acquireLock', '/usr/lib/python3.8/logging/__init__.py:221'],
+      ['child', '/app/w.py:12'],
+    ],
+  );
+  const rust = parseStack(
+    [
+      '   0: syscall',
+      '   1: std::sys::unix::locks::futex_mutex::Mutex::lock_contended',
+      '             at /rustc/abc/library/std/src/sys/unix/locks/futex_mutex.rs:56:17',
+      '   2: child::run',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    rust.threads[0]!.frames.map((f) => f.normalized),
+    ['syscall', 'std::sys::unix::locks::futex_mutex::Mutex::lock_contended', 'child::run'],
+  );
 });
 
 test('lenient: Valgrind frames (at/by 0x…: fn (source) / (in module)) under ==PID== prefixes; func+0x1d/0x30 offsets', () => {
-  const vg = parseStack(['==1234== Thread 1:', '==1234==    at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)', '==1234==    by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)'].join('\n'));
+  const vg = parseStack(
+    [
+      '==1234== Thread 1:',
+      '==1234==    at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)',
+      '==1234==    by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)',
+    ].join('\n'),
+  );
   assert.equal(vg.format, 'lenient');
-  assert.deepEqual(vg.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source, f.address]), [
-    ['lll_lock_wait', null, 'lowlevellock.S:135', '0x4e3f4ed'],
-    ['pthread_mutex_lock', '/usr/lib64/libpthread-2.17.so', undefined, '0x4e3ac97'],
-  ]);
+  assert.deepEqual(
+    vg.threads[0]!.frames.map((f) => [f.normalized, f.module, f.source, f.address]),
+    [
+      ['lll_lock_wait', null, 'lowlevellock.S:135', '0x4e3f4ed'],
+      ['pthread_mutex_lock', '/usr/lib64/libpthread-2.17.so', undefined, '0x4e3ac97'],
+    ],
+  );
   const sized = parseStack('  __lll_lock_wait_private+0x1d/0x30 [libc-2.17.so]\n  malloc+0x6c\n');
   assert.deepEqual(names(sized), ['lll_lock_wait_private', 'malloc']);
 });

@@ -24,18 +24,43 @@ test('py-bt: frames innermost first, source text skipped, the GIL wait a take_gi
   assert.equal(p.format, 'lenient');
   assert.deepEqual(
     p.threads.map((t) => t.frames.map((f) => [f.fn, f.source ?? null])),
-    [[['take_gil', null], ['wait', '/usr/lib/python3.11/threading.py:320'], ['main', 'app.py:7']]],
+    [
+      [
+        ['take_gil', null],
+        ['wait', '/usr/lib/python3.11/threading.py:320'],
+        ['main', 'app.py:7'],
+      ],
+    ],
   );
 });
 
 test('py-bt: a Python traceback (most recent call last) is turned round', () => {
-  const text = ['Traceback (most recent call last):', '  File "app.py", line 7, in main', '    run()', '  File "app.py", line 3, in run', '    lock.acquire()', '<built-in method acquire of _thread.lock object at 0x7f00>'].join('\n');
-  assert.deepEqual(parseStack(text).threads[0]!.frames.map((f) => f.fn), ['_thread.lock.acquire', 'run', 'main']);
+  const text = [
+    'Traceback (most recent call last):',
+    '  File "app.py", line 7, in main',
+    '    run()',
+    '  File "app.py", line 3, in run',
+    '    lock.acquire()',
+    '<built-in method acquire of _thread.lock object at 0x7f00>',
+  ].join('\n');
+  assert.deepEqual(
+    parseStack(text).threads[0]!.frames.map((f) => f.fn),
+    ['_thread.lock.acquire', 'run', 'main'],
+  );
 });
 
 test('py-bt: a thread waiting for the GIL, or in a Python lock acquire, is a lock wait; a plain Python frame is not', () => {
   const lib = loadSignatures().signatures;
-  assert.equal(matchSignatures(parseStack(PY_BT).threads, lib).matches[0]?.signatureId, 'lock-wait-single-threaded-child');
-  const running = ['Traceback (most recent call first):', '  File "app.py", line 3, in compute', '    x += 1', '  File "app.py", line 7, in main', '    compute()'].join('\n');
+  assert.equal(
+    matchSignatures(parseStack(PY_BT).threads, lib).matches[0]?.signatureId,
+    'lock-wait-single-threaded-child',
+  );
+  const running = [
+    'Traceback (most recent call first):',
+    '  File "app.py", line 3, in compute',
+    '    x += 1',
+    '  File "app.py", line 7, in main',
+    '    compute()',
+  ].join('\n');
   assert.deepEqual(matchSignatures(parseStack(running).threads, lib).matches, []);
 });

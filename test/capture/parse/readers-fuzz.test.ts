@@ -19,12 +19,163 @@ const SEED = 20261206;
 
 /** Each reader's own tokens, so random text reaches its deep paths, not only "not recognised". */
 const VOCABULARY: Record<string, string[]> = {
-  lldb: ['(lldb) ', '* thread #', 'thread #1', ', name = \'', "'", ', stop reason = signal SIGSTOP', '  * frame #', '    frame #', ': 0x', '00007ff81b2d3b4a', ' libc.so.6`', '`', '__psynch_mutexwait', ' + ', '10', '(a=1, b=(m`f at x.c:1:2))', ' at ', 'file.c:344:11', ' [inlined] ', '___lldb_unnamed_symbol12', 'Process 12 stopped', '->  0x7f <+43>: cmpq'],
-  gdb: ['(gdb) ', '    ', '> ', '#0  ', '#5  ', '#17 ', '0x00007f3ea82dd12b in ', 'futex_wait ', '(private=0, m=0x5 <held_lock>)', ' at ', './nptl/lowlevellock.c:49', ' from ', '/lib/x86_64-linux-gnu/libc.so.6', '[Switching to thread 2 (Thread 0x7f (LWP 19))]', 'Thread 1 (Thread 0x7f (LWP 7) "x"):', '[New LWP 12]', '        __ret = -512', 'No locals.', '?? ()', '...', '0x00007f1c2a9f4d ', 'n/a', ' (libc.so.6 + 0x8e9a2)', '  in  '],
-  'gdb-info': ['(gdb) ', 'info line *0x7f', 'Line 48 of "', './a.c', '" starts at address 0x7f3ea82e3482 <', '___pthread_mutex_lock+274', '> and ends at 0x7f <f+2>.', '0x4a2f1 is in ', 'arena_lock_slow (src/mutex.c:88).', ' + 274 in section .text of ', '/lib/libc.so.6', 'No symbol matches 0x7f.', 'No line number information available for address 0x7f <f+1>', 'futex_wait (x=1) at a.c:1'],
-  hotspot: ['Attaching to process ID 12, please wait...', '----------------- ', '19871', ' -----------------', '0x00007f6e755fd12b', '\t', '__GI___lll_lock_wait + 0x2b', '* java.lang.ProcessImpl.forkAndExec(int, byte[]) bci:0 (Interpreted frame)', '<StubRoutines>', '????????', '____________________', '"SCM polling" #12 prio=5 nid=0x4d9e', 'libjvm.so + 0x1234', 'WARNING: x'],
-  'macos-sample': ['Analysis of sampling x (pid 12) every 1 millisecond', 'Call graph:', '    ', '+ ', '  ', '! ', ': ', '| ', '2774 ', 'Thread_123', '   DispatchQueue_1: com.apple.main-thread  (serial)', 'start', '???', '  (in ', 'libsystem_kernel.dylib', '<unknown binary>', ') + ', '10', '  [0x7fff6a2e6e0a]', '  load address 0x1000 + 0x40', '  main.c:12', 'Total number in stack', 'Binary Images:', 'Thread 0x10a', '    770 samples (1-770)', 'User stack:', 'Kernel stack:', '*770  ', ' + 8 (', 'pthread_mutex.c:1490 in ', 'libsystem_pthread.dylib + 6812', ') [0x19aeeca9c]', 'Heaviest stack for the main thread of the target process:', ' (', ' (in libc'],
-  lenient: ['libsystem_kernel.dylib`', '__psynch_mutexwait', '+0x1c', ' + 0x1c', ' + 452', ' in ', 'calloc (', '\tat ', 'java.lang.Foo.bar(', 'Foo.java:1)', '#0 ', '0x00007f8e2a29e2b4 ', 'libc.so.6 ', ' from /lib/libc.so.6', 'Thread 2:', '----', '"main"', ' ', 'Traceback (most recent call first):', 'Traceback (most recent call last):', '  File "', 'x.py', '", line ', '12', ', in ', 'acquire', '    with self._lock:', '<built-in method acquire of _thread.lock object at remote 0x7f00>', 'Waiting for the GIL', '    _acquireLock (logging/__init__.py:221)', ' (libc.so.6)', '  1: ', 'std::sys::sync::mutex::futex::Mutex::lock_contended', '    0x55d0c0ffee - ', '", line 3 in ', 'Thread 12 (idle): "MainThread"'],
+  lldb: [
+    '(lldb) ',
+    '* thread #',
+    'thread #1',
+    ", name = '",
+    "'",
+    ', stop reason = signal SIGSTOP',
+    '  * frame #',
+    '    frame #',
+    ': 0x',
+    '00007ff81b2d3b4a',
+    ' libc.so.6`',
+    '`',
+    '__psynch_mutexwait',
+    ' + ',
+    '10',
+    '(a=1, b=(m`f at x.c:1:2))',
+    ' at ',
+    'file.c:344:11',
+    ' [inlined] ',
+    '___lldb_unnamed_symbol12',
+    'Process 12 stopped',
+    '->  0x7f <+43>: cmpq',
+  ],
+  gdb: [
+    '(gdb) ',
+    '    ',
+    '> ',
+    '#0  ',
+    '#5  ',
+    '#17 ',
+    '0x00007f3ea82dd12b in ',
+    'futex_wait ',
+    '(private=0, m=0x5 <held_lock>)',
+    ' at ',
+    './nptl/lowlevellock.c:49',
+    ' from ',
+    '/lib/x86_64-linux-gnu/libc.so.6',
+    '[Switching to thread 2 (Thread 0x7f (LWP 19))]',
+    'Thread 1 (Thread 0x7f (LWP 7) "x"):',
+    '[New LWP 12]',
+    '        __ret = -512',
+    'No locals.',
+    '?? ()',
+    '...',
+    '0x00007f1c2a9f4d ',
+    'n/a',
+    ' (libc.so.6 + 0x8e9a2)',
+    '  in  ',
+  ],
+  'gdb-info': [
+    '(gdb) ',
+    'info line *0x7f',
+    'Line 48 of "',
+    './a.c',
+    '" starts at address 0x7f3ea82e3482 <',
+    '___pthread_mutex_lock+274',
+    '> and ends at 0x7f <f+2>.',
+    '0x4a2f1 is in ',
+    'arena_lock_slow (src/mutex.c:88).',
+    ' + 274 in section .text of ',
+    '/lib/libc.so.6',
+    'No symbol matches 0x7f.',
+    'No line number information available for address 0x7f <f+1>',
+    'futex_wait (x=1) at a.c:1',
+  ],
+  hotspot: [
+    'Attaching to process ID 12, please wait...',
+    '----------------- ',
+    '19871',
+    ' -----------------',
+    '0x00007f6e755fd12b',
+    '\t',
+    '__GI___lll_lock_wait + 0x2b',
+    '* java.lang.ProcessImpl.forkAndExec(int, byte[]) bci:0 (Interpreted frame)',
+    '<StubRoutines>',
+    '????????',
+    '____________________',
+    '"SCM polling" #12 prio=5 nid=0x4d9e',
+    'libjvm.so + 0x1234',
+    'WARNING: x',
+  ],
+  'macos-sample': [
+    'Analysis of sampling x (pid 12) every 1 millisecond',
+    'Call graph:',
+    '    ',
+    '+ ',
+    '  ',
+    '! ',
+    ': ',
+    '| ',
+    '2774 ',
+    'Thread_123',
+    '   DispatchQueue_1: com.apple.main-thread  (serial)',
+    'start',
+    '???',
+    '  (in ',
+    'libsystem_kernel.dylib',
+    '<unknown binary>',
+    ') + ',
+    '10',
+    '  [0x7fff6a2e6e0a]',
+    '  load address 0x1000 + 0x40',
+    '  main.c:12',
+    'Total number in stack',
+    'Binary Images:',
+    'Thread 0x10a',
+    '    770 samples (1-770)',
+    'User stack:',
+    'Kernel stack:',
+    '*770  ',
+    ' + 8 (',
+    'pthread_mutex.c:1490 in ',
+    'libsystem_pthread.dylib + 6812',
+    ') [0x19aeeca9c]',
+    'Heaviest stack for the main thread of the target process:',
+    ' (',
+    ' (in libc',
+  ],
+  lenient: [
+    'libsystem_kernel.dylib`',
+    '__psynch_mutexwait',
+    '+0x1c',
+    ' + 0x1c',
+    ' + 452',
+    ' in ',
+    'calloc (',
+    '\tat ',
+    'java.lang.Foo.bar(',
+    'Foo.java:1)',
+    '#0 ',
+    '0x00007f8e2a29e2b4 ',
+    'libc.so.6 ',
+    ' from /lib/libc.so.6',
+    'Thread 2:',
+    '----',
+    '"main"',
+    ' ',
+    'Traceback (most recent call first):',
+    'Traceback (most recent call last):',
+    '  File "',
+    'x.py',
+    '", line ',
+    '12',
+    ', in ',
+    'acquire',
+    '    with self._lock:',
+    '<built-in method acquire of _thread.lock object at remote 0x7f00>',
+    'Waiting for the GIL',
+    '    _acquireLock (logging/__init__.py:221)',
+    ' (libc.so.6)',
+    '  1: ',
+    'std::sys::sync::mutex::futex::Mutex::lock_contended',
+    '    0x55d0c0ffee - ',
+    '", line 3 in ',
+    'Thread 12 (idle): "MainThread"',
+  ],
 };
 
 function assertWellFormed(r: ParsedStack): void {
@@ -41,7 +192,9 @@ function assertWellFormed(r: ParsedStack): void {
 
 for (const [format, words] of Object.entries(VOCABULARY)) {
   const parse = PARSERS[format as StackFormat];
-  const line = fc.array(fc.oneof(fc.constantFrom(...words), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((a) => a.join(''));
+  const line = fc
+    .array(fc.oneof(fc.constantFrom(...words), fc.string({ maxLength: 6 })), { maxLength: 12 })
+    .map((a) => a.join(''));
   test(`fuzz: the ${format} reader never throws on its own vocabulary, alone or through parseStack`, () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 60 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
@@ -86,7 +239,9 @@ function units(format: StackFormat): string[] {
     .join('\n');
   const words = VOCABULARY[format];
   const worst = `${' '.repeat(2000)}x ${'('.repeat(1000)}\n`;
-  return words ? [fixtures, `${words.join('')}\n`, `${words.join(' ').repeat(8).slice(0, 4000)}\n`, worst] : [fixtures, worst];
+  return words
+    ? [fixtures, `${words.join('')}\n`, `${words.join(' ').repeat(8).slice(0, 4000)}\n`, worst]
+    : [fixtures, worst];
 }
 
 /*
@@ -107,12 +262,18 @@ for (const format of STACK_FORMATS) {
       const copies = Math.floor(Math.min(MAX_LINES / perUnitLines, MAX_INPUT_CHARS / unit.length) / GROWTH);
       const small = unit.repeat(Math.max(1, copies));
       const large = small.repeat(GROWTH);
-      assert.ok(large.length <= MAX_INPUT_CHARS && large.split('\n').length <= MAX_LINES, 'both sizes are under the caps');
+      assert.ok(
+        large.length <= MAX_INPUT_CHARS && large.split('\n').length <= MAX_LINES,
+        'both sizes are under the caps',
+      );
       const parse = PARSERS[format];
       parse(small); // warm up the JIT before timing
       const [a, b] = bestMs(parse, [small, large]) as [number, number];
       const ratio = b / Math.max(a, FLOOR_MS);
-      assert.ok(ratio < BOUND, `${format}: ${small.length} chars in ${a.toFixed(1)} ms, ${large.length} in ${b.toFixed(1)} ms (x${ratio.toFixed(2)})`);
+      assert.ok(
+        ratio < BOUND,
+        `${format}: ${small.length} chars in ${a.toFixed(1)} ms, ${large.length} in ${b.toFixed(1)} ms (x${ratio.toFixed(2)})`,
+      );
     }
   });
 }

@@ -46,7 +46,8 @@ test('the ctl marker carries no quote, so it cannot end a quoted attribute', () 
 
 test('html tag escapes strings, numbers, arrays; keeps SafeHtml; drops null/undefined/booleans', () => {
   const hostile = '<img src=x onerror=alert(1)>';
-  const out = html`<p title="${hostile}">${hostile}${[hostile, raw('<br>')]}${42}${null}${undefined}${false}${true}</p>`.value;
+  const out = html`<p title="${hostile}">${hostile}${[hostile, raw('<br>')]}${42}${null}${undefined}${false}${true}</p>`
+    .value;
   assert.equal(
     out,
     '<p title="&lt;img src=x onerror=alert(1)&gt;">&lt;img src=x onerror=alert(1)&gt;&lt;img src=x onerror=alert(1)&gt;<br>42</p>',

@@ -11,7 +11,17 @@ import { silentLogger } from '../../../src/util/logger.js';
 import { createStatusPage } from '../../../src/page/extension.js';
 import { ASSETS } from '../../../src/expose/html/assets.js';
 import { CONTENT_SECURITY_POLICY } from '../../../src/expose/html/headers.js';
-import { DEADLOCK_FRAMES, child, fakeEvidence, fakeMatcher, fakeScanner, proc, report, tempStore, testConfig } from '../fakes.js';
+import {
+  DEADLOCK_FRAMES,
+  child,
+  fakeEvidence,
+  fakeMatcher,
+  fakeScanner,
+  proc,
+  report,
+  tempStore,
+  testConfig,
+} from '../fakes.js';
 
 const HOSTILE_ARGV = 'java\0-jar\0jenkins.war\0<img src=x onerror=alert(1)>\0"\'</textarea><script>alert(2)</script>\0';
 
@@ -19,16 +29,25 @@ async function setup(t: import('node:test').TestContext, opts: { mode?: string; 
   const s = tempStore();
   const hostile = child(204);
   hostile.child = proc(204, { ppid: 100, comm: 'x<b>y', cmdline: Buffer.from(HOSTILE_ARGV) });
-  const scanner = fakeScanner(report([child(201), child(202, 'execed', false), child(203, 'never-execed', false), hostile]));
+  const scanner = fakeScanner(
+    report([child(201), child(202, 'execed', false), child(203, 'never-execed', false), hostile]),
+  );
   const extensions: DaemonExtension[] = [createStatusPage()];
   if (opts.killRoute) {
-    extensions.push({ name: 'fake-kill', routes: (app) => void app.post('/api/v1/incidents/:id/kill', async () => ({ outcome: 'killed' })) });
+    extensions.push({
+      name: 'fake-kill',
+      routes: (app) => void app.post('/api/v1/incidents/:id/kill', async () => ({ outcome: 'killed' })),
+    });
   }
   const daemon = createDaemon({
     config: testConfig({ remediation: { mode: opts.mode ?? 'off' } }),
     logger: silentLogger(),
     store: s.store,
-    stages: { scanner, evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]]), new Set([204])), matcher: fakeMatcher() },
+    stages: {
+      scanner,
+      evidence: fakeEvidence(new Map([[201, DEADLOCK_FRAMES]]), new Set([204])),
+      matcher: fakeMatcher(),
+    },
     metrics: createMetrics({ defaultMetrics: 'none' }),
     extensions,
   });
@@ -66,7 +85,10 @@ test('hostile argv and comm are escaped on / and on the incident page', async (t
   const { app, store } = await setup(t);
   const overview = (await app.inject({ method: 'GET', url: '/' })).body;
   assert.doesNotMatch(overview, /<img|<script>alert|<b>y/);
-  assert.match(overview, /&lt;img src=x onerror=alert\(1\)&gt; &quot;&#39;&lt;\/textarea&gt;&lt;script&gt;alert\(2\)&lt;\/script&gt;/);
+  assert.match(
+    overview,
+    /&lt;img src=x onerror=alert\(1\)&gt; &quot;&#39;&lt;\/textarea&gt;&lt;script&gt;alert\(2\)&lt;\/script&gt;/,
+  );
   const inc = store.list({ state: 'open' }).items.find((i) => i.childPid === 204);
   assert.ok(inc, 'the blocked hostile child has an incident');
   const page = (await app.inject({ method: 'GET', url: `/incidents/${inc.id}` })).body;

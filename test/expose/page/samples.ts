@@ -44,7 +44,12 @@ export function sampleIncident(over: Partial<PageIncident> = {}): PageIncident {
     host: 'build-01',
     target: { name: 'jenkins', pid: 4242, startTimeMs: NOW - 86_400_000 },
     child: { pid: 5151, startTimeMs: NOW - 600_000, comm: 'SCM polling f', cmdline: 'java -jar jenkins.war' },
-    signature: { id: 'glibc-atfork-mutex', title: 'atfork child handler blocks on a mutex', severity: 'critical', version: '1' },
+    signature: {
+      id: 'glibc-atfork-mutex',
+      title: 'atfork child handler blocks on a mutex',
+      severity: 'critical',
+      version: '1',
+    },
     fingerprint: 'f00dfeed',
     jenkinsJob: 'demo-job',
     forkingThread: { tid: 4300, name: 'SCM polling f', javaName: 'SCM polling for demo-job' },
@@ -63,8 +68,20 @@ export function sampleIncident(over: Partial<PageIncident> = {}): PageIncident {
           name: null,
           frames: [
             { fn: 'futex_wait', module: 'libc.so.6', offset: 0x30, address: '0x00007f0000001000', source: null },
-            { fn: '__pthread_mutex_lock', module: 'libc.so.6', offset: null, address: '0x00007f0000002000', source: null },
-            { fn: 'take_held_lock_in_child', module: 'deadlocker', offset: 0x10, address: '0x0000555500001000', source: 'deadlocker.c:38' },
+            {
+              fn: '__pthread_mutex_lock',
+              module: 'libc.so.6',
+              offset: null,
+              address: '0x00007f0000002000',
+              source: null,
+            },
+            {
+              fn: 'take_held_lock_in_child',
+              module: 'deadlocker',
+              offset: 0x10,
+              address: '0x0000555500001000',
+              source: 'deadlocker.c:38',
+            },
             { fn: 'atfork_child_handler', module: 'deadlocker', offset: null, address: null, source: null },
             { fn: '__libc_fork', module: 'libc.so.6', offset: null, address: null, source: null },
           ],
@@ -86,7 +103,15 @@ export function sampleOverview(over: Partial<OverviewData> = {}): OverviewData {
   return {
     status: sampleStatus(),
     targets: [
-      { name: 'jenkins', pid: 4242, startTimeMs: NOW - 86_400_000, up: true, user: 'jenkins', cmdline: 'java -jar jenkins.war', processes: null },
+      {
+        name: 'jenkins',
+        pid: 4242,
+        startTimeMs: NOW - 86_400_000,
+        up: true,
+        user: 'jenkins',
+        cmdline: 'java -jar jenkins.war',
+        processes: null,
+      },
       { name: 'agent', pid: null, startTimeMs: null, up: false, user: null, cmdline: null, processes: null },
     ],
     children: [
@@ -96,12 +121,20 @@ export function sampleOverview(over: Partial<OverviewData> = {}): OverviewData {
       childRow(5154, 'zombie', false, null, ''),
     ],
     openIncidents: [open],
-    resolvedIncidents: [sampleIncident({ id: 'inc-old', state: 'resolved', resolvedAt: NOW - 3_600_000, openedAt: NOW - 7_200_000 })],
+    resolvedIncidents: [
+      sampleIncident({ id: 'inc-old', state: 'resolved', resolvedAt: NOW - 3_600_000, openedAt: NOW - 7_200_000 }),
+    ],
     ...over,
   };
 }
 
-function childRow(pid: number, classification: string, overdue: boolean, incidentId: string | null, cmdline = 'java -jar jenkins.war') {
+function childRow(
+  pid: number,
+  classification: string,
+  overdue: boolean,
+  incidentId: string | null,
+  cmdline = 'java -jar jenkins.war',
+) {
   return {
     target: 'jenkins',
     targetPid: 4242,

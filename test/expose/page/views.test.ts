@@ -35,14 +35,47 @@ function hostileIncident(s: string): PageIncident {
 function hostileOverview(s: string): OverviewData {
   const inc = hostileIncident(s);
   return sampleOverview({
-    status: sampleStatus({ host: s, version: s, remediationMode: s, scanErrors: [{ at: NOW, stage: s, message: s }], problems: [s] }),
+    status: sampleStatus({
+      host: s,
+      version: s,
+      remediationMode: s,
+      scanErrors: [{ at: NOW, stage: s, message: s }],
+      problems: [s],
+    }),
     targets: [
       {
-        name: s, pid: 1, startTimeMs: NOW, up: true, user: s, cmdline: s, processes: 3,
-        forkRisk: { pid: 1, risk: s, auditedAt: NOW, reasons: [{ rule: s, title: s, level: s, evidence: s, prevention: s }], notes: [s, s] },
+        name: s,
+        pid: 1,
+        startTimeMs: NOW,
+        up: true,
+        user: s,
+        cmdline: s,
+        processes: 3,
+        forkRisk: {
+          pid: 1,
+          risk: s,
+          auditedAt: NOW,
+          reasons: [{ rule: s, title: s, level: s, evidence: s, prevention: s }],
+          notes: [s, s],
+        },
       },
     ],
-    children: [{ target: s, targetPid: 1, pid: 2, startTimeMs: NOW, classification: s, ageMs: 5, overdue: true, state: s, comm: s, cmdline: s, depth: 1, incidentId: inc.id }],
+    children: [
+      {
+        target: s,
+        targetPid: 1,
+        pid: 2,
+        startTimeMs: NOW,
+        classification: s,
+        ageMs: 5,
+        overdue: true,
+        state: s,
+        comm: s,
+        cmdline: s,
+        depth: 1,
+        incidentId: inc.id,
+      },
+    ],
     openIncidents: [inc],
     resolvedIncidents: [{ ...inc, state: 'resolved' }],
   });
@@ -52,7 +85,9 @@ function hostileOverview(s: string): OverviewData {
 const TAG = /<\/?([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
 const ATTR = /\s([^\s"'<>/=]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?/g;
 const ALLOWED_TAGS = new Set(
-  'html head meta title link script noscript body header a span main section h1 h2 h4 p ul li ol dl dt dd code pre strong details summary article table thead tbody tr th td time mark footer div form label input button'.split(' '),
+  'html head meta title link script noscript body header a span main section h1 h2 h4 p ul li ol dl dt dd code pre strong details summary article table thead tbody tr th td time mark footer div form label input button'.split(
+    ' ',
+  ),
 );
 
 /** The markup's own structure: exactly our one script, no image, no event handler attribute, no injected id. */
@@ -63,14 +98,19 @@ function assertNoInjection(doc: string, label: string): void {
   const tags = [...doc.matchAll(TAG)];
   for (const t of tags) {
     assert.ok(ALLOWED_TAGS.has(t[1]!.toLowerCase()), `${label}: unexpected tag <${t[1]}>`);
-    for (const a of t[2]!.matchAll(ATTR)) assert.doesNotMatch(a[1]!, /^on/i, `${label}: event handler attribute ${a[1]} on <${t[1]}>`);
+    for (const a of t[2]!.matchAll(ATTR))
+      assert.doesNotMatch(a[1]!, /^on/i, `${label}: event handler attribute ${a[1]} on <${t[1]}>`);
   }
   const text = doc.replace(/^<!doctype html>/, '').replace(TAG, '');
   assert.doesNotMatch(text, /[<>]/, `${label}: a < or > outside a well-formed tag`);
   assert.doesNotMatch(doc, /<b id="injected"|<\/textarea>|<\/pre><\/code><b/i, `${label}: no closing/injected tags`);
   assert.doesNotMatch(doc, /href="javascript:/i, `${label}: no javascript: link`);
-  // eslint-disable-next-line no-control-regex
-  assert.doesNotMatch(doc, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/, `${label}: no raw control`);
+  assert.doesNotMatch(
+    doc,
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/,
+    `${label}: no raw control`,
+  );
   assert.doesNotMatch(doc, /\style=/i, `${label}: no inline style (CSP style-src 'self')`);
 }
 
@@ -86,8 +126,17 @@ for (const [name, s] of Object.entries(HOSTILE)) {
 
 test('the injection check itself catches unescaped markup', () => {
   const good = renderOverviewPage(sampleOverview());
-  for (const bad of ['<img src=x onerror=alert(1)>', '<b id="injected">', '<span title="x" onclick="y">', '"><script>x</script>', 'a < b']) {
-    assert.throws(() => assertNoInjection(good.replace('<main id="content"', `${bad}<main id="content"`), 'self-test'), `catches ${bad}`);
+  for (const bad of [
+    '<img src=x onerror=alert(1)>',
+    '<b id="injected">',
+    '<span title="x" onclick="y">',
+    '"><script>x</script>',
+    'a < b',
+  ]) {
+    assert.throws(
+      () => assertNoInjection(good.replace('<main id="content"', `${bad}<main id="content"`), 'self-test'),
+      `catches ${bad}`,
+    );
   }
 });
 
@@ -108,7 +157,21 @@ test('a 100,000-character line is cut inline and says how much', () => {
 });
 
 test('overview: the fork-risk section of a watched JVM (risk, reasons, evidence, prevention); none for another pid', () => {
-  const forkRisk = { pid: 100, risk: 'high', auditedAt: NOW, reasons: [{ rule: 'jdk-fork-with-preload', title: 'FORK with a preload', level: 'high', evidence: 'LD_PRELOAD=/opt/x.so', prevention: 'use POSIX_SPAWN' }], notes: [] };
+  const forkRisk = {
+    pid: 100,
+    risk: 'high',
+    auditedAt: NOW,
+    reasons: [
+      {
+        rule: 'jdk-fork-with-preload',
+        title: 'FORK with a preload',
+        level: 'high',
+        evidence: 'LD_PRELOAD=/opt/x.so',
+        prevention: 'use POSIX_SPAWN',
+      },
+    ],
+    notes: [],
+  };
   const base = sampleOverview();
   const t = { ...base.targets[0]!, pid: 100, forkRisk };
   const doc = renderOverviewPage({ ...base, targets: [t] });
@@ -116,7 +179,11 @@ test('overview: the fork-risk section of a watched JVM (risk, reasons, evidence,
   assert.match(doc, /<tr data-rule="jdk-fork-with-preload">/);
   assert.match(doc, /LD_PRELOAD=\/opt\/x\.so/);
   assert.match(doc, /use POSIX_SPAWN/);
-  assert.doesNotMatch(renderOverviewPage({ ...base, targets: [{ ...t, pid: 101 }] }), /fork-risk/, 'an audit of another pid is not shown');
+  assert.doesNotMatch(
+    renderOverviewPage({ ...base, targets: [{ ...t, pid: 101 }] }),
+    /fork-risk/,
+    'an audit of another pid is not shown',
+  );
 });
 
 test('overview: targets, children with classification and age, hung marked; decoys not hung', () => {
@@ -142,13 +209,24 @@ test('matched frames are highlighted within the full stack, the rest are not', (
     [3, 'frame hit'],
     [4, 'frame hit'],
   ]);
-  assert.match(doc, /<li class="frame hit" data-frame="1"><span class="idx">#1<\/span> <mark><span class="fn"><span class="untrusted">__pthread_mutex_lock/);
+  assert.match(
+    doc,
+    /<li class="frame hit" data-frame="1"><span class="idx">#1<\/span> <mark><span class="fn"><span class="untrusted">__pthread_mutex_lock/,
+  );
   assert.match(doc, /Raw capture \(eu-stack\)/);
 });
 
 test('incident page: facts, job, forking thread, advice, timeline', () => {
   const doc = renderIncidentPage({ status: sampleStatus(), incident: sampleIncident() });
-  for (const s of ['demo-job', 'SCM polling for demo-job', 'glibc-atfork-mutex', 'f00dfeed', 'kill -KILL 5151', 'futex_do_wait', 'confirmed']) {
+  for (const s of [
+    'demo-job',
+    'SCM polling for demo-job',
+    'glibc-atfork-mutex',
+    'f00dfeed',
+    'kill -KILL 5151',
+    'futex_do_wait',
+    'confirmed',
+  ]) {
     assert.ok(doc.includes(s), `incident page shows ${s}`);
   }
   assert.match(doc, /data-refresh="\/page\/fragment\/incidents\/inc-7f3a"/);
@@ -158,16 +236,25 @@ test('kill control: only where remediation is enabled and the route exists, only
   const inc = sampleIncident();
   const off = renderIncidentPage({ status: sampleStatus({ killAvailable: false }), incident: inc });
   assert.doesNotMatch(off, /kill-form/);
-  const on = renderIncidentPage({ status: sampleStatus({ killAvailable: true, remediationMode: 'kill' }), incident: inc });
+  const on = renderIncidentPage({
+    status: sampleStatus({ killAvailable: true, remediationMode: 'kill' }),
+    incident: inc,
+  });
   assert.match(on, /<form class="kill-form" hidden method="post" action="\/api\/v1\/incidents\/inc-7f3a\/kill"/);
   assert.match(on, /type="password"/);
   assert.match(on, /data-confirm/);
-  const resolved = renderIncidentPage({ status: sampleStatus({ killAvailable: true }), incident: sampleIncident({ state: 'resolved' }) });
+  const resolved = renderIncidentPage({
+    status: sampleStatus({ killAvailable: true }),
+    incident: sampleIncident({ state: 'resolved' }),
+  });
   assert.doesNotMatch(resolved, /kill-form/);
 });
 
 test('kill panel sits outside the refreshed region', () => {
-  const doc = renderIncidentPage({ status: sampleStatus({ killAvailable: true, remediationMode: 'kill' }), incident: sampleIncident() });
+  const doc = renderIncidentPage({
+    status: sampleStatus({ killAvailable: true, remediationMode: 'kill' }),
+    incident: sampleIncident(),
+  });
   assert.ok(doc.indexOf('</main>') < doc.indexOf('class="card kill"'));
 });
 
@@ -182,7 +269,10 @@ test('no incidents: says so', () => {
 });
 
 test('scan status: late scans and errors are shown', () => {
-  const status = sampleStatus({ lastSuccessfulScanAt: NOW - 120_000, scanErrors: [{ at: NOW - 1000, stage: 'capture', message: 'eu-stack: ptrace denied' }] });
+  const status = sampleStatus({
+    lastSuccessfulScanAt: NOW - 120_000,
+    scanErrors: [{ at: NOW - 1000, stage: 'capture', message: 'eu-stack: ptrace denied' }],
+  });
   const doc = renderOverviewPage(sampleOverview({ status }));
   assert.match(doc, /scans are late/);
   assert.match(doc, /1 recent scan error/);

@@ -19,7 +19,11 @@ test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobo
     config,
     logger: silentLogger(),
     store: s.store,
-    stages: { scanner: fakeScanner(report([child(201)])), evidence: fakeEvidence(new Map()), matcher: loadMatcher(config, silentLogger()) },
+    stages: {
+      scanner: fakeScanner(report([child(201)])),
+      evidence: fakeEvidence(new Map()),
+      matcher: loadMatcher(config, silentLogger()),
+    },
     metrics: createMetrics(),
     extensions: [],
     postRateLimit: { max: 1000, timeWindow: 60_000 },
@@ -30,8 +34,12 @@ test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobo
     await daemon.stop();
     s.cleanup();
   });
-  const sem = gdbText([{ frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] }, { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] }]);
-  const post = (payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/api/v1/classify', payload: payload as string, headers });
+  const sem = gdbText([
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] },
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] },
+  ]);
+  const post = (payload: unknown, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/api/v1/classify', payload: payload as string, headers });
   const plain = await post({ stack: sem });
   assert.equal(plain.statusCode, 200, plain.body);
   assert.equal(plain.json().match.deadlock, false);

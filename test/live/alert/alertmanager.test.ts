@@ -38,7 +38,11 @@ test('alerts appear in Alertmanager with the right labels and resolve when the c
   resolveAllBut(store, [store.get(b)!.key]);
   await sender.drainOnce();
   const after = await am.alerts();
-  assert.deepEqual(after.map((x) => x.labels.incident), [b], 'the resolved alert left the active list');
+  assert.deepEqual(
+    after.map((x) => x.labels.incident),
+    [b],
+    'the resolved alert left the active list',
+  );
   assert.equal(store.listNotifications({ state: 'sent' }).items.filter((i) => i.transition === 'resolved').length, 1);
 });
 

@@ -59,14 +59,24 @@ after(() => {
 
 /** The stand-in JVM, unarmed (its one child execs `true`), started as asked; resolves on "ready". */
 async function startJvm(opts: { fork: boolean; preload: boolean; argfile?: boolean }): Promise<number> {
-  const flags = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xmx64m', ...(opts.fork ? ['-Djdk.lang.Process.launchMechanism=FORK'] : [])];
+  const flags = [
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Xmx64m',
+    ...(opts.fork ? ['-Djdk.lang.Process.launchMechanism=FORK'] : []),
+  ];
   let args = [...flags, '-cp', classDir, 'ForkDeadlock', 'audit probe'];
   if (opts.argfile) {
     const file = join(dir, 'jvm.args');
     writeFileSync(file, flags.join('\n'));
     args = [`@${file}`, '-cp', classDir, 'ForkDeadlock', 'audit probe'];
   }
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, FORKWATCH_ATFORK_DEADLOCK: '0', SECRET_TOKEN: 'never-shown-4711' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    FORKWATCH_ATFORK_DEADLOCK: '0',
+    SECRET_TOKEN: 'never-shown-4711',
+  };
   if (opts.preload) env.LD_PRELOAD = atforkSo;
   const proc = spawn('java', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   started.push(proc);
@@ -86,7 +96,10 @@ async function startJvm(opts: { fork: boolean; preload: boolean; argfile?: boole
 function audit(pid: number, extraConfig = ''): { status: number | null; results: AuditResult[]; stderr: string } {
   const cfg = join(dir, `cfg-${pid}.yaml`);
   writeFileSync(cfg, `targets:\n  - name: jenkins\n    pid: ${pid}\nstateDir: ${dir}/var\n${extraConfig}`);
-  const r = spawnSync(process.execPath, [DIST_CLI, 'audit', '--json', '--config', cfg], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [DIST_CLI, 'audit', '--json', '--config', cfg], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const results = r.stdout ? (JSON.parse(r.stdout) as { results: AuditResult[] }).results : [];
   return { status: r.status, results, stderr: r.stderr };
 }
@@ -100,7 +113,13 @@ test('FORK + LD_PRELOAD of an atfork library: high (exit 1), the flag, the prelo
   const [r] = results;
   assert.equal(r!.risk, 'high');
   assert.equal(r!.pid, pid);
-  for (const id of ['jdk-fork-with-preload', 'jdk-fork-with-atfork-handler', 'jdk-launch-mechanism-fork', 'ld-preload-set']) assert.ok(rulesOf(r!).includes(id), `${id} in ${rulesOf(r!)}`);
+  for (const id of [
+    'jdk-fork-with-preload',
+    'jdk-fork-with-atfork-handler',
+    'jdk-launch-mechanism-fork',
+    'ld-preload-set',
+  ])
+    assert.ok(rulesOf(r!).includes(id), `${id} in ${rulesOf(r!)}`);
   const pre = r!.reasons.find((x) => x.rule === 'jdk-fork-with-preload')!;
   assert.deepEqual(pre.evidenceAll, [
     { kind: 'property', text: 'jdk.lang.Process.launchMechanism=FORK (cmdline)' },
@@ -140,7 +159,10 @@ test('FORK hidden in an @argfile: unseen from files (noted), seen through jcmd V
   const pid = await startJvm({ fork: true, preload: true, argfile: true });
   const plain = audit(pid);
   assert.equal(plain.results[0]!.risk, 'low');
-  assert.ok(plain.results[0]!.notes.some((n) => n.includes('@argfile')), JSON.stringify(plain.results[0]!.notes));
+  assert.ok(
+    plain.results[0]!.notes.some((n) => n.includes('@argfile')),
+    JSON.stringify(plain.results[0]!.notes),
+  );
   const withJcmd = audit(pid, 'threadDump:\n  enabled: true\n  timeout: 30s\n');
   assert.equal(withJcmd.status, 1, withJcmd.stderr + JSON.stringify(withJcmd.results));
   const pre = withJcmd.results[0]!.reasons.find((x) => x.rule === 'jdk-fork-with-preload')!;
@@ -170,7 +192,10 @@ test('a target that is gone: cannot tell (exit 3); a bad rule file: exit 78 nami
   assert.equal(status, 3);
   assert.equal(results[0]!.risk, null);
   const bad = join(dir, 'bad-rules.yaml');
-  writeFileSync(bad, 'version: "1.0"\nrules:\n  - id: x\n    title: t\n    level: severe\n    why: w\n    prevention: p\n    sources: [{ title: s, url: "https://x.example" }]\n    when: [{ kind: platform, is: linux }]\n');
+  writeFileSync(
+    bad,
+    'version: "1.0"\nrules:\n  - id: x\n    title: t\n    level: severe\n    why: w\n    prevention: p\n    sources: [{ title: s, url: "https://x.example" }]\n    when: [{ kind: platform, is: linux }]\n',
+  );
   const r = audit(process.pid, `audit:\n  rules:\n    paths: [${bad}]\n`);
   assert.equal(r.status, 78);
   assert.ok(r.stderr.includes(bad) && r.stderr.includes('rules[0].level'), r.stderr);
@@ -182,7 +207,10 @@ test('threadDump.enabled never sends jcmd (SIGQUIT) to a program that is not a J
   try {
     const { status, results } = audit(d.pid, 'threadDump:\n  enabled: true\n');
     assert.equal(status, 1);
-    assert.ok(results[0]!.notes.includes('not a JVM (no libjvm.so mapped): jcmd not run'), JSON.stringify(results[0]!.notes));
+    assert.ok(
+      results[0]!.notes.includes('not a JVM (no libjvm.so mapped): jcmd not run'),
+      JSON.stringify(results[0]!.notes),
+    );
     process.kill(d.pid, 0); // still there
   } finally {
     await d.stop();

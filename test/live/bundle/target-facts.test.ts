@@ -40,6 +40,10 @@ test('readReleaseFile refuses what a target can plant at the path: a FIFO (witho
   writeFileSync(theirs, 'JAVA_VERSION="1"\n');
   chownSync(theirs, 1234, 1234);
   assert.deepEqual(readReleaseFile(theirs, 0), { error: "owned by uid 1234, neither root nor the target's" });
-  assert.equal(readReleaseFile(theirs, 1234), 'JAVA_VERSION="1"\n', 'the target\'s own file: its own content, nothing to leak');
+  assert.equal(
+    readReleaseFile(theirs, 1234),
+    'JAVA_VERSION="1"\n',
+    "the target's own file: its own content, nothing to leak",
+  );
   assert.deepEqual(readReleaseFile('/dev/zero', null), { error: 'not a regular file' });
 });

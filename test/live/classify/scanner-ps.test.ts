@@ -26,15 +26,31 @@ test('ps source: a child keeps its first start-time estimate across scans; a reu
     const ps = join(dir, 'ps');
     writeFileSync(ps, `#!/bin/sh\nexec cat ${listing}\n`);
     chmodSync(ps, 0o755);
-    const write = (childEtime: string) => writeFileSync(listing, [HEADER, row(812, 1, '12-03:10:02', 187), row(4711, 812, childEtime, 1)].join('\n') + '\n');
+    const write = (childEtime: string) =>
+      writeFileSync(
+        listing,
+        [HEADER, row(812, 1, '12-03:10:02', 187), row(4711, 812, childEtime, 1)].join('\n') + '\n',
+      );
     write('05:00');
     let now = 1_800_000_000_000;
-    const config = resolveConfig({ targets: [{ name: 'jenkins', pid: 812 }], hungAfter: '60s', source: 'ps', tools: { ps, ptree: '/nonexistent/ptree' } });
+    const config = resolveConfig({
+      targets: [{ name: 'jenkins', pid: 812 }],
+      hungAfter: '60s',
+      source: 'ps',
+      tools: { ps, ptree: '/nonexistent/ptree' },
+    });
     const scanner = createScanner(config, { platform: 'sunos', now: () => now, host: 'h' });
     const childStart = async () => {
       const r = await scanner.scan();
-      assert.deepEqual(r.targets.map((t) => t.process.pid), [812], JSON.stringify(r.warnings));
-      return { child: r.children.find((c) => c.child.pid === 4711)!.child.startTimeMs, target: r.targets[0]!.process.startTimeMs };
+      assert.deepEqual(
+        r.targets.map((t) => t.process.pid),
+        [812],
+        JSON.stringify(r.warnings),
+      );
+      return {
+        child: r.children.find((c) => c.child.pid === 4711)!.child.startTimeMs,
+        target: r.targets[0]!.process.startTimeMs,
+      };
     };
     const first = await childStart();
     await new Promise((r) => setTimeout(r, 400)); // the real clock moves (ps listing time), etime does not
@@ -44,7 +60,10 @@ test('ps source: a child keeps its first start-time estimate across scans; a reu
 
     write('00:03'); // pid 4711 is now a 3 s old process: another one
     const third = await childStart();
-    assert.ok(first.child - third.child < -200_000, `a new start time for a new process: ${first.child} → ${third.child}`);
+    assert.ok(
+      first.child - third.child < -200_000,
+      `a new start time for a new process: ${first.child} → ${third.child}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

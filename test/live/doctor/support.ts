@@ -35,7 +35,9 @@ const BUDGET_MS = 120_000;
 export function setprivPrefix(as: RunAs): string[] {
   if (as === 'root') return [];
   const base = ['setpriv', ...AS_NOBODY];
-  return as === 'nobody' ? [...base, '--inh-caps=-all', '--'] : [...base, `--inh-caps=${CAPS}`, `--ambient-caps=${CAPS}`, '--'];
+  return as === 'nobody'
+    ? [...base, '--inh-caps=-all', '--']
+    : [...base, `--inh-caps=${CAPS}`, `--ambient-caps=${CAPS}`, '--'];
 }
 
 /** A directory nobody can read with the CLI in it: the checkout when nobody reaches it, else a staged copy (test/helpers/unprivileged.ts). */
@@ -59,33 +61,59 @@ export function worldTempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-export async function runDoctor(cliRoot: string, as: RunAs, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DoctorRun> {
-  const argv = [...setprivPrefix(as), process.execPath, join(cliRoot, 'dist/cli/index.js'), 'doctor', '--json', ...args];
+export async function runDoctor(
+  cliRoot: string,
+  as: RunAs,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<DoctorRun> {
+  const argv = [
+    ...setprivPrefix(as),
+    process.execPath,
+    join(cliRoot, 'dist/cli/index.js'),
+    'doctor',
+    '--json',
+    ...args,
+  ];
   return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), {
-      cwd: '/',
-      timeout: BUDGET_MS,
-      killSignal: 'SIGKILL',
-      maxBuffer: 4 * 1024 * 1024,
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', LC_ALL: 'C', ...env },
-    }, (err, stdout, stderr) => {
-      const status = err ? ((err as { code?: unknown }).code as number | null) ?? null : 0;
-      assert.ok(!(err as { killed?: boolean } | null)?.killed, `doctor as ${as} did not finish within ${BUDGET_MS} ms; stderr: ${stderr.slice(-500)}`);
-      let rows: Row[] = [];
-      try {
-        rows = JSON.parse(stdout) as Row[];
-      } catch {
-        assert.fail(`doctor as ${as}: stdout is not JSON (exit ${status}): ${stdout.slice(0, 500)} ${stderr.slice(-500)}`);
-      }
-      resolve({ status: typeof status === 'number' ? status : null, rows, stdout, stderr });
-    });
+    execFile(
+      argv[0]!,
+      argv.slice(1),
+      {
+        cwd: '/',
+        timeout: BUDGET_MS,
+        killSignal: 'SIGKILL',
+        maxBuffer: 4 * 1024 * 1024,
+        env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', LC_ALL: 'C', ...env },
+      },
+      (err, stdout, stderr) => {
+        const status = err ? (((err as { code?: unknown }).code as number | null) ?? null) : 0;
+        assert.ok(
+          !(err as { killed?: boolean } | null)?.killed,
+          `doctor as ${as} did not finish within ${BUDGET_MS} ms; stderr: ${stderr.slice(-500)}`,
+        );
+        let rows: Row[] = [];
+        try {
+          rows = JSON.parse(stdout) as Row[];
+        } catch {
+          assert.fail(
+            `doctor as ${as}: stdout is not JSON (exit ${status}): ${stdout.slice(0, 500)} ${stderr.slice(-500)}`,
+          );
+        }
+        resolve({ status: typeof status === 'number' ? status : null, rows, stdout, stderr });
+      },
+    );
   });
 }
 
 /** The one row named check; fails the test naming what was there. */
 export function row(run: DoctorRun, check: string): Row {
   const found = run.rows.filter((r) => r.check === check);
-  assert.equal(found.length, 1, `one "${check}" row expected; got: ${run.rows.map((r) => `${r.check}=${r.status}`).join(', ')}`);
+  assert.equal(
+    found.length,
+    1,
+    `one "${check}" row expected; got: ${run.rows.map((r) => `${r.check}=${r.status}`).join(', ')}`,
+  );
   return found[0]!;
 }
 

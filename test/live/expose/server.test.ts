@@ -24,6 +24,8 @@ test('GET /metrics: Prometheus text that promtool accepts, with the build info a
   const dir = mkdtempSync(join(tmpdir(), 'fw-promtool-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'm.txt'), res.body);
-  const out = execFileSync('sh', ['-c', `promtool check metrics < ${join(dir, 'm.txt')} 2>&1; echo "rc=$?"`], { encoding: 'utf8' });
+  const out = execFileSync('sh', ['-c', `promtool check metrics < ${join(dir, 'm.txt')} 2>&1; echo "rc=$?"`], {
+    encoding: 'utf8',
+  });
   assert.equal(out.trim(), 'rc=0', `promtool complained:\n${out}`);
 });

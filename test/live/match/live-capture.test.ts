@@ -16,8 +16,14 @@ import { loadSignatures, matchSignatures } from '../../../src/match/index.js';
 const lib = loadSignatures().signatures;
 const NO_DEBUG_GDB = ['-iex', 'set debug-file-directory /nonexistent', '-iex', 'set debuginfod enabled off'];
 const TOOLS: Record<string, (pid: number, noDebug: boolean) => [string, string[]]> = {
-  'eu-stack': (pid, noDebug) => ['eu-stack', [...(noDebug ? ['--debuginfo-path=/nonexistent'] : []), '-m', '-p', String(pid)]],
-  gdb: (pid, noDebug) => ['gdb', ['-batch', '-nx', ...(noDebug ? NO_DEBUG_GDB : []), '-ex', 'thread apply all bt', '-p', String(pid)]],
+  'eu-stack': (pid, noDebug) => [
+    'eu-stack',
+    [...(noDebug ? ['--debuginfo-path=/nonexistent'] : []), '-m', '-p', String(pid)],
+  ],
+  gdb: (pid, noDebug) => [
+    'gdb',
+    ['-batch', '-nx', ...(noDebug ? NO_DEBUG_GDB : []), '-ex', 'thread apply all bt', '-p', String(pid)],
+  ],
 };
 
 function capture(tool: string, pid: number, noDebug: boolean): string {
@@ -50,7 +56,11 @@ for (const stripped of [false, true]) {
           const hung = parseStack(capture(tool, d.pidsOf('hung')[0]!, noDebug));
           assert.equal(hung.format, tool);
           const m = matchSignatures(hung.threads, lib);
-          assert.equal(m.matches[0]?.signatureId, 'glibc-atfork-child-lock', JSON.stringify(hung.threads[0]?.frames.map((f) => f.fn)));
+          assert.equal(
+            m.matches[0]?.signatureId,
+            'glibc-atfork-child-lock',
+            JSON.stringify(hung.threads[0]?.frames.map((f) => f.fn)),
+          );
           for (const role of ['sleeper', 'accepter'] as const) {
             const decoy = matchSignatures(parseStack(capture(tool, d.pidsOf(role)[0]!, noDebug)).threads, lib);
             assert.equal(decoy.deadlock, false, `${role}: ${decoy.matches.map((x) => x.signatureId).join(',')}`);

@@ -24,7 +24,10 @@ const SHOTS: Record<string, (pid: number) => [string, string[]]> = {
   'eu-stack -v -m (inlines, modules)': (pid) => ['eu-stack', ['-v', '-m', '-p', String(pid)]],
   'eu-stack, no debuginfo': (pid) => ['eu-stack', ['--debuginfo-path=/nonexistent', '-m', '-p', String(pid)]],
   gdb: (pid) => ['gdb', ['-batch', '-nx', '-ex', 'thread apply all bt', '-p', String(pid)]],
-  'gdb, no debuginfo': (pid) => ['gdb', ['-batch', '-nx', ...NO_DEBUG_GDB, '-ex', 'thread apply all bt', '-p', String(pid)]],
+  'gdb, no debuginfo': (pid) => [
+    'gdb',
+    ['-batch', '-nx', ...NO_DEBUG_GDB, '-ex', 'thread apply all bt', '-p', String(pid)],
+  ],
 };
 
 function capture(shot: string, pid: number): string {
@@ -32,7 +35,13 @@ function capture(shot: string, pid: number): string {
   const env = { ...process.env };
   delete env.DEBUGINFOD_URLS;
   try {
-    return execFileSync(cmd, args, { env, timeout: 60_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
+    return execFileSync(cmd, args, {
+      env,
+      timeout: 60_000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 16 << 20,
+    });
   } catch (err) {
     const out = (err as { stdout?: string }).stdout;
     if (out) return out; // eu-stack exits 1 when some frames had errors, yet prints them
@@ -41,20 +50,32 @@ function capture(shot: string, pid: number): string {
 }
 
 /** Fingerprint of each shot of each pid, with the names hashed (for the message when they differ). */
-function fingerprints(pids: number[]): { shot: string; pid: number; fingerprint: string; names: string[]; signature: string | undefined }[] {
+function fingerprints(
+  pids: number[],
+): { shot: string; pid: number; fingerprint: string; names: string[]; signature: string | undefined }[] {
   return pids.flatMap((pid) =>
     Object.keys(SHOTS).map((shot) => {
       const stack = parseStack(capture(shot, pid));
       const m = matchSignatures(stack.threads, lib, { forkedChild: true });
       const t = stack.threads[m.matches[0]?.threadIndex ?? 0];
-      return { shot, pid, fingerprint: m.fingerprint, names: hangNames(t?.frames ?? []), signature: m.matches[0]?.signatureId };
+      return {
+        shot,
+        pid,
+        fingerprint: m.fingerprint,
+        names: hangNames(t?.frames ?? []),
+        signature: m.matches[0]?.signatureId,
+      };
     }),
   );
 }
 
 function assertOne(all: ReturnType<typeof fingerprints>): string {
   const distinct = new Set(all.map((x) => x.fingerprint));
-  assert.equal(distinct.size, 1, all.map((x) => `${x.pid} ${x.shot}: ${x.fingerprint} ${JSON.stringify(x.names)}`).join('\n'));
+  assert.equal(
+    distinct.size,
+    1,
+    all.map((x) => `${x.pid} ${x.shot}: ${x.fingerprint} ${JSON.stringify(x.names)}`).join('\n'),
+  );
   for (const x of all) assert.equal(x.signature, 'glibc-atfork-child-lock', `${x.pid} ${x.shot}`);
   return [...distinct][0]!;
 }
@@ -66,7 +87,10 @@ describe('live C reproducer', () => {
   before(async () => {
     requireTool('eu-stack');
     requireTool('gdb');
-    assert.ok(existsSync('/usr/lib/debug/.build-id'), 'libc6-dbg installed (the "with debug symbols" captures need it)');
+    assert.ok(
+      existsSync('/usr/lib/debug/.build-id'),
+      'libc6-dbg installed (the "with debug symbols" captures need it)',
+    );
     d = await startDeadlocker({ hung: 2, threads: 2 });
   });
   after(async () => {
@@ -74,7 +98,10 @@ describe('live C reproducer', () => {
   });
   test('eu-stack and gdb, with and without libc debug symbols, on two hung children: one fingerprint', () => {
     const all = fingerprints(d.pidsOf('hung'));
-    assert.ok(all.some((x) => x.names.includes('take_held_lock_in_child')), 'the handler frames are part of it');
+    assert.ok(
+      all.some((x) => x.names.includes('take_held_lock_in_child')),
+      'the handler frames are part of it',
+    );
     cFingerprint = assertOne(all);
   });
 });
@@ -92,7 +119,10 @@ describe('live JVM reproducer', () => {
   after(() => jvm?.stop());
   test('eu-stack and gdb, with and without libc debug symbols, on two hung children: one fingerprint, not the C one', () => {
     const all = fingerprints(hung);
-    assert.ok(all.some((x) => x.names.includes('forkwatch_preload_atfork_child')), 'the preload handler frames are part of it');
+    assert.ok(
+      all.some((x) => x.names.includes('forkwatch_preload_atfork_child')),
+      'the preload handler frames are part of it',
+    );
     const jvmFingerprint = assertOne(all);
     assert.ok(cFingerprint !== '', 'the C reproducer ran first');
     assert.notEqual(jvmFingerprint, cFingerprint);

@@ -24,11 +24,26 @@ test('--config and $FORKWATCH_CONFIG: /dev/zero, a FIFO, a directory, an oversiz
   const big = join(dir, 'big.yml');
   writeFileSync(big, `# ${'x'.repeat(1024 * 1024)}\n`);
   const rows: [string, string[], NodeJS.ProcessEnv, RegExp[]][] = [
-    ['--config /dev/zero', ['check-config', '--config', '/dev/zero'], {}, [/--config = "\/dev\/zero"/, /not a regular file \(a character device\)/]],
+    [
+      '--config /dev/zero',
+      ['check-config', '--config', '/dev/zero'],
+      {},
+      [/--config = "\/dev\/zero"/, /not a regular file \(a character device\)/],
+    ],
     ['--config FIFO', ['check-config', '--config', pipe], {}, [/--config = ".*config\.yml"/, /a FIFO/]],
-    ['FORKWATCH_CONFIG FIFO', ['check-config'], { FORKWATCH_CONFIG: pipe }, [/FORKWATCH_CONFIG = ".*config\.yml"/, /a FIFO/]],
+    [
+      'FORKWATCH_CONFIG FIFO',
+      ['check-config'],
+      { FORKWATCH_CONFIG: pipe },
+      [/FORKWATCH_CONFIG = ".*config\.yml"/, /a FIFO/],
+    ],
     ['--config directory', ['check-config', '--config', dir], {}, [/a directory/]],
-    ['--config oversized', ['check-config', '--config', big], {}, [/--config = ".*big\.yml"/, /larger than 1048576 bytes/]],
+    [
+      '--config oversized',
+      ['check-config', '--config', big],
+      {},
+      [/--config = ".*big\.yml"/, /larger than 1048576 bytes/],
+    ],
     ['run --config /dev/zero', ['run', '--config', '/dev/zero'], {}, [/--config = "\/dev\/zero"/, /character device/]],
   ];
   for (const [what, args, env, mentions] of rows) {
@@ -44,11 +59,27 @@ test('auth.tokenFile and alerts.slack.webhookUrlFile: /dev/zero, a FIFO, an over
   const big = join(dir, 'big-token');
   writeFileSync(big, 'x'.repeat(64 * 1024 + 1), { mode: 0o600 });
   const rows: [string, NodeJS.ProcessEnv, RegExp[]][] = [
-    ['tokenFile /dev/zero', { FORKWATCH_AUTH_TOKEN_FILE: '/dev/zero' }, [/auth\.tokenFile = "\/dev\/zero"/, /character device/]],
+    [
+      'tokenFile /dev/zero',
+      { FORKWATCH_AUTH_TOKEN_FILE: '/dev/zero' },
+      [/auth\.tokenFile = "\/dev\/zero"/, /character device/],
+    ],
     ['tokenFile FIFO', { FORKWATCH_AUTH_TOKEN_FILE: pipe }, [/auth\.tokenFile = ".*token"/, /a FIFO/]],
-    ['tokenFile oversized', { FORKWATCH_AUTH_TOKEN_FILE: big }, [/auth\.tokenFile = ".*big-token"/, /larger than 65536 bytes/]],
-    ['webhookUrlFile /dev/zero', { FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: '/dev/zero' }, [/alerts\.slack\.webhookUrlFile = "\/dev\/zero"/, /character device/]],
-    ['webhookUrlFile FIFO', { FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: pipe }, [/alerts\.slack\.webhookUrlFile/, /a FIFO/]],
+    [
+      'tokenFile oversized',
+      { FORKWATCH_AUTH_TOKEN_FILE: big },
+      [/auth\.tokenFile = ".*big-token"/, /larger than 65536 bytes/],
+    ],
+    [
+      'webhookUrlFile /dev/zero',
+      { FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: '/dev/zero' },
+      [/alerts\.slack\.webhookUrlFile = "\/dev\/zero"/, /character device/],
+    ],
+    [
+      'webhookUrlFile FIFO',
+      { FORKWATCH_ALERTS_SLACK_WEBHOOK_URL_FILE: pipe },
+      [/alerts\.slack\.webhookUrlFile/, /a FIFO/],
+    ],
   ];
   for (const [what, env, mentions] of rows) {
     const r = runCli(['check-config'], { env });

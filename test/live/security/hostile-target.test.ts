@@ -17,7 +17,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,11 +48,23 @@ interface Started {
 
 /** Start the forker as nobody:nogroup (setpriv), as its original start; learn its hung child. */
 async function startHostile(bin: string, id: string): Promise<Started> {
-  const proc = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', bin, '-jar', '/srv/jenkins/jenkins.war', `--hostile-id=${id}`], {
-    cwd: join(bin, '..'),
-    env: { PATH: '/usr/bin:/bin', HOSTILE_ORIGINAL_START: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    'setpriv',
+    [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      bin,
+      '-jar',
+      '/srv/jenkins/jenkins.war',
+      `--hostile-id=${id}`,
+    ],
+    {
+      cwd: join(bin, '..'),
+      env: { PATH: '/usr/bin:/bin', HOSTILE_ORIGINAL_START: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let hung = 0;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('hostile-forker did not print "ready" within 10 s')), 10_000);
@@ -70,92 +92,121 @@ function uidOf(pid: number): number {
   return Number(/^Uid:\s+([0-9]+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 }
 
-test('a hostile target run by nobody: its deadlock is confirmed, its binary never run, no secret reaches it', { timeout: 180_000 }, async (t) => {
-  requireTool('eu-stack', ['--version']);
-  requireTool('jcmd', ['-h']);
-  requireTool('setpriv', ['--version']);
-  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-hostile-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  chmodSync(dir, 0o755);
-  // HOME/bin/java with no HOME/release: the layout that made forkwatch run `<exe> -version`.
-  const home = join(dir, 'jdk');
-  const binDir = join(home, 'bin');
-  mkdirSync(binDir, { recursive: true });
-  chmodSync(home, 0o755);
-  chownSync(binDir, NOBODY, NOBODY);
-  const bin = join(binDir, 'java');
-  copyFileSync(buildNative('hostile-forker'), bin);
-  chmodSync(bin, 0o755);
-  const executions = join(binDir, 'executions.log');
-  const seen = join(binDir, 'seen.log');
+test(
+  'a hostile target run by nobody: its deadlock is confirmed, its binary never run, no secret reaches it',
+  { timeout: 180_000 },
+  async (t) => {
+    requireTool('eu-stack', ['--version']);
+    requireTool('jcmd', ['-h']);
+    requireTool('setpriv', ['--version']);
+    const dir = mkdtempSync(join(tmpdir(), 'forkwatch-hostile-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    chmodSync(dir, 0o755);
+    // HOME/bin/java with no HOME/release: the layout that made forkwatch run `<exe> -version`.
+    const home = join(dir, 'jdk');
+    const binDir = join(home, 'bin');
+    mkdirSync(binDir, { recursive: true });
+    chmodSync(home, 0o755);
+    chownSync(binDir, NOBODY, NOBODY);
+    const bin = join(binDir, 'java');
+    copyFileSync(buildNative('hostile-forker'), bin);
+    chmodSync(bin, 0o755);
+    const executions = join(binDir, 'executions.log');
+    const seen = join(binDir, 'seen.log');
 
-  // The recorder works: a foreign execution is written down with its environment.
-  spawnSync(bin, ['-version'], { env: { PROBE_SECRET: 'recorder-works' }, stdio: 'ignore', timeout: 10_000 });
-  assert.match(readFileSync(executions, 'utf8'), /^argv\[1\]=-version$[\s\S]*^env PROBE_SECRET=recorder-works$/m);
-  unlinkSync(executions);
+    // The recorder works: a foreign execution is written down with its environment.
+    spawnSync(bin, ['-version'], { env: { PROBE_SECRET: 'recorder-works' }, stdio: 'ignore', timeout: 10_000 });
+    assert.match(readFileSync(executions, 'utf8'), /^argv\[1\]=-version$[\s\S]*^env PROBE_SECRET=recorder-works$/m);
+    unlinkSync(executions);
 
-  const id = randomBytes(6).toString('hex');
-  const hostile = await startHostile(bin, id);
-  t.after(() => hostile.stop());
-  assert.equal(uidOf(hostile.pid), NOBODY);
-  assert.equal(uidOf(hostile.hung), NOBODY);
+    const id = randomBytes(6).toString('hex');
+    const hostile = await startHostile(bin, id);
+    t.after(() => hostile.stop());
+    assert.equal(uidOf(hostile.pid), NOBODY);
+    assert.equal(uidOf(hostile.hung), NOBODY);
 
-  const slack = await startSlackStandin();
-  t.after(() => slack.close());
-  const config = writeDaemonConfig(dir, {
-    interval: '1s',
-    hungAfter: '1s',
-    targets: [{ name: 'jenkins', cmdline: `jenkins\\.war --hostile-id=${id}`, user: '^nobody$' }],
-    threadDump: { enabled: true, timeout: '3s' },
-    core: { enabled: true, maxBytes: 64 * 1024 * 1024 },
-  });
-  process.env.FORKWATCH_AUTH_TOKEN = TOKEN;
-  process.env.FORKWATCH_ALERTS_SLACK_WEBHOOK_URL = slack.url;
-  let d;
-  try {
-    d = await runDaemon(config, join(dir, 'daemon.log'));
-  } finally {
-    delete process.env.FORKWATCH_AUTH_TOKEN;
-    delete process.env.FORKWATCH_ALERTS_SLACK_WEBHOOK_URL;
-  }
-  const daemon = d;
-  t.after(() => daemon.kill());
-  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
-  const api = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${daemon.url}${path}`, auth);
-    assert.equal(res.status, 200, `${path}: ${res.status}`);
-    return (await res.json()) as T;
-  };
+    const slack = await startSlackStandin();
+    t.after(() => slack.close());
+    const config = writeDaemonConfig(dir, {
+      interval: '1s',
+      hungAfter: '1s',
+      targets: [{ name: 'jenkins', cmdline: `jenkins\\.war --hostile-id=${id}`, user: '^nobody$' }],
+      threadDump: { enabled: true, timeout: '3s' },
+      core: { enabled: true, maxBytes: 64 * 1024 * 1024 },
+    });
+    process.env.FORKWATCH_AUTH_TOKEN = TOKEN;
+    process.env.FORKWATCH_ALERTS_SLACK_WEBHOOK_URL = slack.url;
+    let d;
+    try {
+      d = await runDaemon(config, join(dir, 'daemon.log'));
+    } finally {
+      delete process.env.FORKWATCH_AUTH_TOKEN;
+      delete process.env.FORKWATCH_ALERTS_SLACK_WEBHOOK_URL;
+    }
+    const daemon = d;
+    t.after(() => daemon.kill());
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const api = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`${daemon.url}${path}`, auth);
+      assert.equal(res.status, 200, `${path}: ${res.status}`);
+      return (await res.json()) as T;
+    };
 
-  // 1. The hung child is confirmed as a deadlock, and alerted.
-  const incident = await waitFor('the hung child confirmed', async () => {
-    const page = await api<{ items: { id: string; childPid: number; state: string }[] }>('/api/v1/incidents?limit=100');
-    return page.items.find((i) => i.childPid === hostile.hung && i.state === 'confirmed');
-  }, 60_000);
-  await slack.waitForRequests(1, 30_000);
+    // 1. The hung child is confirmed as a deadlock, and alerted.
+    const incident = await waitFor(
+      'the hung child confirmed',
+      async () => {
+        const page = await api<{ items: { id: string; childPid: number; state: string }[] }>(
+          '/api/v1/incidents?limit=100',
+        );
+        return page.items.find((i) => i.childPid === hostile.hung && i.state === 'confirmed');
+      },
+      60_000,
+    );
+    await slack.waitForRequests(1, 30_000);
 
-  // 2. Thread dumps were exercised: a jcmd ran as nobody (the hostile watcher saw it), boxed.
-  // The watcher records a process once, when it first may read it: as jcmd, or as setpriv right after
-  // it switched to nobody and before it exec'd jcmd (its cmdline then names jcmd as an argument).
-  await waitFor('a jcmd run as the target\'s user, seen by the hostile watcher', async () => existsSync(seen) && /TRACER_BOX_ID=[0-9a-f]{24}/.test(readFileSync(seen, 'utf8')) && /^pid \d+ cmdline: .*\/jcmd /m.test(readFileSync(seen, 'utf8')), 60_000);
+    // 2. Thread dumps were exercised: a jcmd ran as nobody (the hostile watcher saw it), boxed.
+    // The watcher records a process once, when it first may read it: as jcmd, or as setpriv right after
+    // it switched to nobody and before it exec'd jcmd (its cmdline then names jcmd as an argument).
+    await waitFor(
+      "a jcmd run as the target's user, seen by the hostile watcher",
+      async () =>
+        existsSync(seen) &&
+        /TRACER_BOX_ID=[0-9a-f]{24}/.test(readFileSync(seen, 'utf8')) &&
+        /^pid \d+ cmdline: .*\/jcmd /m.test(readFileSync(seen, 'utf8')),
+      60_000,
+    );
 
-  // 3. The bundle, fetched with the token (the target facts were gathered by then): the binary was never
-  //    run again; JDK facts come from files only, and there are none here.
-  const bundle = await waitFor('the bundle with target facts', async () => {
-    const b = await api<{ target: { facts: { exe: string; jdk: unknown; jdkError?: string } | null }; child: { stack: { capture: { ok: boolean } | null } }; core: { outcome: string | null; reason: string | null } }>(`/api/v1/incidents/${incident.id}/bundle`);
-    return b.target.facts && b.core.outcome ? b : null;
-  }, 30_000);
-  assert.equal(existsSync(executions), false, `the hostile binary was executed:\n${existsSync(executions) ? readFileSync(executions, 'utf8') : ''}`);
-  assert.equal(bundle.target.facts!.exe, bin);
-  assert.equal(bundle.target.facts!.jdk, null);
-  assert.match(bundle.target.facts!.jdkError ?? '', /nothing is run/);
-  assert.equal(bundle.child.stack.capture?.ok, true, 'eu-stack captured the hung child');
-  assert.equal(bundle.core.outcome, 'written', `gcore (boxed) wrote the hung child's core: ${bundle.core.reason}`);
+    // 3. The bundle, fetched with the token (the target facts were gathered by then): the binary was never
+    //    run again; JDK facts come from files only, and there are none here.
+    const bundle = await waitFor(
+      'the bundle with target facts',
+      async () => {
+        const b = await api<{
+          target: { facts: { exe: string; jdk: unknown; jdkError?: string } | null };
+          child: { stack: { capture: { ok: boolean } | null } };
+          core: { outcome: string | null; reason: string | null };
+        }>(`/api/v1/incidents/${incident.id}/bundle`);
+        return b.target.facts && b.core.outcome ? b : null;
+      },
+      30_000,
+    );
+    assert.equal(
+      existsSync(executions),
+      false,
+      `the hostile binary was executed:\n${existsSync(executions) ? readFileSync(executions, 'utf8') : ''}`,
+    );
+    assert.equal(bundle.target.facts!.exe, bin);
+    assert.equal(bundle.target.facts!.jdk, null);
+    assert.match(bundle.target.facts!.jdkError ?? '', /nothing is run/);
+    assert.equal(bundle.child.stack.capture?.ok, true, 'eu-stack captured the hung child');
+    assert.equal(bundle.core.outcome, 'written', `gcore (boxed) wrote the hung child's core: ${bundle.core.reason}`);
 
-  // 4. Nothing the hostile process could read holds a secret of forkwatch's.
-  const watched = readFileSync(seen, 'utf8');
-  assert.ok(!watched.includes(TOKEN), 'the API token reached the hostile process');
-  assert.ok(!watched.includes(WEBHOOK_PATH), 'the Slack webhook reached the hostile process');
-  assert.doesNotMatch(watched, /FORKWATCH_/);
-  assert.equal(uidOf(hostile.hung), NOBODY, 'the hung child is still there, untouched');
-});
+    // 4. Nothing the hostile process could read holds a secret of forkwatch's.
+    const watched = readFileSync(seen, 'utf8');
+    assert.ok(!watched.includes(TOKEN), 'the API token reached the hostile process');
+    assert.ok(!watched.includes(WEBHOOK_PATH), 'the Slack webhook reached the hostile process');
+    assert.doesNotMatch(watched, /FORKWATCH_/);
+    assert.equal(uidOf(hostile.hung), NOBODY, 'the hung child is still there, untouched');
+  },
+);

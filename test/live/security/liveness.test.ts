@@ -20,7 +20,9 @@ import { waitFor } from '../../helpers/wait.js';
 import { startDaemon } from '../../security/liveness-daemon.js';
 
 /** A real unix datagram NOTIFY_SOCKET (Node cannot bind one): python3 prints each datagram as a JSON line. */
-async function notifyListener(t: { after(fn: () => unknown): void }): Promise<{ path: string; messages: { at: number; text: string }[] }> {
+async function notifyListener(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ path: string; messages: { at: number; text: string }[] }> {
   requireTool('python3');
   const dir = mkdtempSync(join(tmpdir(), 'fw-notify-sock-'));
   const path = join(dir, 'notify.sock');
@@ -53,12 +55,22 @@ async function notifyListener(t: { after(fn: () => unknown): void }): Promise<{ 
 test('systemd watchdog: WATCHDOG=1 (real systemd-notify, real NOTIFY_SOCKET) while ticks complete, none while they hang, again after', async (t) => {
   requireTool('systemd-notify');
   const sock = await notifyListener(t);
-  const watchdog = createSystemdNotify({ env: { NOTIFY_SOCKET: sock.path, WATCHDOG_USEC: '200000' }, pid: process.pid });
+  const watchdog = createSystemdNotify({
+    env: { NOTIFY_SOCKET: sock.path, WATCHDOG_USEC: '200000' },
+    pid: process.pid,
+  });
   const d = await startDaemon(t, [watchdog]);
-  const pings = () => sock.messages.filter((m) => /^MAINPID=\d+\nWATCHDOG=1$/.test(m.text) || m.text.split('\n').includes('WATCHDOG=1'));
+  const pings = () =>
+    sock.messages.filter((m) => /^MAINPID=\d+\nWATCHDOG=1$/.test(m.text) || m.text.split('\n').includes('WATCHDOG=1'));
   await waitFor('3 watchdog pings while ticks complete', async () => pings().length >= 3, 10_000, 20);
-  assert.ok(pings().every((m) => m.text.includes(`MAINPID=${process.pid}`)), 'pings name our pid');
-  assert.ok(sock.messages.some((m) => m.text.split('\n').includes('READY=1')), 'READY=1 after the first ok tick');
+  assert.ok(
+    pings().every((m) => m.text.includes(`MAINPID=${process.pid}`)),
+    'pings name our pid',
+  );
+  assert.ok(
+    sock.messages.some((m) => m.text.split('\n').includes('READY=1')),
+    'READY=1 after the first ok tick',
+  );
 
   d.state.scanHangs = true;
   await waitFor('/healthz 503', async () => (await d.get('/healthz')).status === 503, 10_000, 20);

@@ -18,12 +18,25 @@ import { compileSafeRegex } from '../../../src/util/safe-regex.js';
 import { CATASTROPHIC, yamlQuote } from '../../security/regex-adversarial.js';
 
 test('forkwatch scan with target cmdline (a+)+$ beside a nobody process named 4,000 a and a ! finishes within the budget', async (t) => {
-  assert.equal(process.getuid?.(), 0, 'this test starts a process as nobody with setpriv and must run as root (CI does)');
+  assert.equal(
+    process.getuid?.(),
+    0,
+    'this test starts a process as nobody with setpriv and must run as root (CI does)',
+  );
   const name = `${'a'.repeat(4000)}!`;
   // The hostile local user: any uid can pick its own argv[0]. bash only in this setup, the name passed as $0 (no interpolation).
-  const hostile = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', '-c', 'exec -a "$0" sleep 300', name], { stdio: 'ignore' });
+  const hostile = spawn(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', '-c', 'exec -a "$0" sleep 300', name],
+    { stdio: 'ignore' },
+  );
   t.after(() => hostile.kill('SIGKILL'));
-  await waitFor('the hostile process to exec', async () => readFileSync(`/proc/${hostile.pid}/cmdline`, 'utf8').startsWith('aaaa'), 10_000, 50);
+  await waitFor(
+    'the hostile process to exec',
+    async () => readFileSync(`/proc/${hostile.pid}/cmdline`, 'utf8').startsWith('aaaa'),
+    10_000,
+    50,
+  );
   const dir = tempDir(t);
   const config = join(dir, 'f.yml');
   // A process is claimed by the first target that matches it. The patterns that fail on this
@@ -36,9 +49,16 @@ test('forkwatch scan with target cmdline (a+)+$ beside a nobody process named 4,
   const r = runCli(['scan', '--json', '--config', config]);
   t.diagnostic(`scan: exit ${r.status} in ${Math.round(r.ms)} ms`);
   assert.ok(r.status === 0 || r.status === 3, `exit ${r.status}: ${r.stderr}`);
-  const report = JSON.parse(r.stdout) as { targets: { name: string; process: { pid: number } }[]; stats: { durationMs: number } };
+  const report = JSON.parse(r.stdout) as {
+    targets: { name: string; process: { pid: number } }[];
+    stats: { durationMs: number };
+  };
   const probe = report.targets.find((x) => x.name === 'probe');
-  assert.equal(probe?.process.pid, hostile.pid, 'the scan read the hostile command line (the probe target, after every failing pattern, found it)');
+  assert.equal(
+    probe?.process.pid,
+    hostile.pid,
+    'the scan read the hostile command line (the probe target, after every failing pattern, found it)',
+  );
   t.diagnostic(`scan stats.durationMs ${report.stats.durationMs}`);
   assert.ok(r.ms < 10_000, `scan took ${Math.round(r.ms)} ms`);
 });

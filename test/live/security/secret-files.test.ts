@@ -16,5 +16,9 @@ test('a secret file owned by another (non-root) user is refused: that user could
   const dir = tempDir(t);
   const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o600);
   chownSync(token, NOBODY, NOBODY);
-  assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), /auth\.tokenFile/, new RegExp(`owned by .*not uid ${NOBODY}`));
+  assertRefused(
+    checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }),
+    /auth\.tokenFile/,
+    new RegExp(`owned by .*not uid ${NOBODY}`),
+  );
 });

@@ -31,8 +31,19 @@ function agentArgs() {
   const userinfo = `up${randomBytes(9).toString('hex')}`;
   return {
     secrets: [agentSecret, password, token, userinfo],
-    args: ['-jar', 'agent.jar', '-jnlpUrl', 'http://ci.example:8080/computer/a1/jenkins-agent.jnlp', '-secret', agentSecret, '-workDir', '/tmp',
-      `-Dhudson.plugins.git.password=${password}`, `--token=${token}`, `https://alice:${userinfo}@git.example.org/r.git`],
+    args: [
+      '-jar',
+      'agent.jar',
+      '-jnlpUrl',
+      'http://ci.example:8080/computer/a1/jenkins-agent.jnlp',
+      '-secret',
+      agentSecret,
+      '-workDir',
+      '/tmp',
+      `-Dhudson.plugins.git.password=${password}`,
+      `--token=${token}`,
+      `https://alice:${userinfo}@git.example.org/r.git`,
+    ],
   };
 }
 
@@ -70,19 +81,32 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
   const d = await startDeadlocker({ hung: 1, threads: 11, extraArgs: args });
   t.after(() => d.stop());
   const hungPid = d.pidsOf('hung')[0]!;
-  assert.ok(readFileSync(`/proc/${hungPid}/cmdline`, 'utf8').includes(`-secret\0${agentSecret}`), 'the hung child carries the secret');
+  assert.ok(
+    readFileSync(`/proc/${hungPid}/cmdline`, 'utf8').includes(`-secret\0${agentSecret}`),
+    'the hung child carries the secret',
+  );
 
   // The incident's message (the fork-risk audit's warning about this deadlocker may come first).
-  await waitFor("the hung child's Slack message", async () => slack.requests.some((r) => r.body.includes(`child pid ${hungPid} `)), 30_000);
+  await waitFor(
+    "the hung child's Slack message",
+    async () => slack.requests.some((r) => r.body.includes(`child pid ${hungPid} `)),
+    30_000,
+  );
   const auth = { authorization: `Bearer ${TOKEN}` };
-  const list = JSON.parse((await get(`${daemon.url}/api/v1/incidents?state=open`)).body) as { items: { id: string; childPid: number }[] };
+  const list = JSON.parse((await get(`${daemon.url}/api/v1/incidents?state=open`)).body) as {
+    items: { id: string; childPid: number }[];
+  };
   const incident = list.items.find((i) => i.childPid === hungPid);
   assert.ok(incident, `an incident for child ${hungPid}: ${JSON.stringify(list)}`);
   const id = incident.id;
 
   // Everything a client can read, with and without the token.
-  const openapi = JSON.parse((await get(`${daemon.url}/openapi.json`)).body) as { paths: Record<string, Record<string, unknown>> };
-  const apiGets = Object.entries(openapi.paths).filter(([p, ops]) => 'get' in ops && !p.endsWith('/core')).map(([p]) => p.replace('{id}', id).replace('{name}', 'agent'));
+  const openapi = JSON.parse((await get(`${daemon.url}/openapi.json`)).body) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const apiGets = Object.entries(openapi.paths)
+    .filter(([p, ops]) => 'get' in ops && !p.endsWith('/core'))
+    .map(([p]) => p.replace('{id}', id).replace('{name}', 'agent'));
   const pages = ['/', `/incidents/${id}`, '/page/fragment/overview', `/page/fragment/incidents/${id}`];
   const seen: { where: string; body: string }[] = [];
   for (const path of [...apiGets, ...pages]) {
@@ -92,7 +116,11 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
       seen.push({ where: `GET ${path}${'authorization' in headers ? ' (token)' : ''}`, body: r.body });
     }
   }
-  const cli = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'bundle', id, '--config', join(dir, 'forkwatch.json')], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' } });
+  const cli = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'src/cli/index.ts'), 'bundle', id, '--config', join(dir, 'forkwatch.json')],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' } },
+  );
   seen.push({ where: 'forkwatch bundle', body: cli });
   for (const r of slack.requests) seen.push({ where: 'Slack message', body: r.body });
   const amAlerts = await am.alerts();
@@ -101,14 +129,24 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
   await new Promise((r) => setTimeout(r, 300)); // pino's async destination: let the last lines land
   seen.push({ where: 'daemon stdout/stderr', body: readFileSync(daemon.logFile, 'utf8') });
 
-  for (const s of seen) for (const secret of secrets) assert.ok(!s.body.includes(secret), `${s.where} shows a secret (${secret.slice(0, 6)}…)`);
+  for (const s of seen)
+    for (const secret of secrets)
+      assert.ok(!s.body.includes(secret), `${s.where} shows a secret (${secret.slice(0, 6)}…)`);
   // Not vacuous: the command line itself is shown, its secrets replaced.
   const children = seen.find((s) => s.where === 'GET /api/v1/children')!.body;
-  assert.match(children, /-secret <redacted> -workDir \/tmp -Dhudson\.plugins\.git\.password=<redacted> --token=<redacted> https:\/\/alice:<redacted>@git\.example\.org/);
-  assert.ok(seen.some((s) => s.where === `GET /incidents/${id}` && s.body.includes('-secret &lt;redacted&gt;')), 'the page shows the redacted cmdline');
+  assert.match(
+    children,
+    /-secret <redacted> -workDir \/tmp -Dhudson\.plugins\.git\.password=<redacted> --token=<redacted> https:\/\/alice:<redacted>@git\.example\.org/,
+  );
+  assert.ok(
+    seen.some((s) => s.where === `GET /incidents/${id}` && s.body.includes('-secret &lt;redacted&gt;')),
+    'the page shows the redacted cmdline',
+  );
 
   // Raw kernel evidence: the syscall line only with the token; the verdict for everyone.
-  const open = JSON.parse((await get(`${daemon.url}/api/v1/incidents/${id}`)).body) as { evidence: { kernel: { syscall: string | null; futexWaitPrivate: boolean }[]; stackRaw: string | null } };
+  const open = JSON.parse((await get(`${daemon.url}/api/v1/incidents/${id}`)).body) as {
+    evidence: { kernel: { syscall: string | null; futexWaitPrivate: boolean }[]; stackRaw: string | null };
+  };
   const authed = JSON.parse((await get(`${daemon.url}/api/v1/incidents/${id}`, auth)).body) as typeof open;
   assert.match(authed.evidence.kernel[0]!.syscall ?? '', /^202 0x/, 'the token shows /proc/PID/syscall');
   assert.equal(open.evidence.kernel[0]!.syscall, null);
@@ -116,5 +154,6 @@ test('an agent -secret (and -D password, --token, URL userinfo) never leaves the
   assert.match(authed.evidence.stackRaw ?? '', /0x[0-9a-f]{8,}/, 'eu-stack printed absolute addresses');
   assert.doesNotMatch(open.evidence.stackRaw ?? '', /0x[0-9a-f]{8,}/, 'no absolute address without the token');
   const syscallLine = readFileSync(`/proc/${hungPid}/syscall`, 'utf8').trim();
-  for (const s of seen.filter((x) => !x.where.includes('(token)') && x.where.startsWith('GET'))) assert.ok(!s.body.includes(syscallLine), `${s.where} shows the raw syscall line`);
+  for (const s of seen.filter((x) => !x.where.includes('(token)') && x.where.startsWith('GET')))
+    assert.ok(!s.body.includes(syscallLine), `${s.where} shows the raw syscall line`);
 });

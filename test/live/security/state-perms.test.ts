@@ -9,7 +9,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli, tempDir } from '../../security/config-reads-cli.js';
 import { REPO_ROOT } from '../../helpers/native-build.js';
@@ -34,23 +44,34 @@ async function runDaemonUnderUmask022(config: string, logFile: string): Promise<
   });
   closeSync(fd);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const logs = () => readFileSync(logFile, 'utf8').split('\n').flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
+  const logs = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
     return exited;
   };
   const deadline = Date.now() + READY_MS;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`forkwatch run exited ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (proc.exitCode !== null)
+      throw new Error(`forkwatch run exited ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     const api = logs().find((r) => typeof r.msg === 'string' && r.msg.startsWith('forkwatch API on'));
     const listen = api?.listen as { host: string; port: number } | undefined;
-    if (listen && (await fetch(`http://${listen.host}:${listen.port}/healthz`).then((r) => r.ok, () => false))) return { pid: proc.pid!, logs, stop };
+    if (
+      listen &&
+      (await fetch(`http://${listen.host}:${listen.port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      return { pid: proc.pid!, logs, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`forkwatch run not healthy within ${READY_MS} ms: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
@@ -73,7 +94,8 @@ function modesUnder(dir: string): Map<string, { mode: number; kind: string }> {
 
 function assertPrivate(dir: string, expectFiles: string[]): void {
   const modes = modesUnder(dir);
-  for (const name of expectFiles) assert.ok(modes.has(join(dir, name)), `${name} exists in stateDir: ${[...modes.keys()].join(', ')}`);
+  for (const name of expectFiles)
+    assert.ok(modes.has(join(dir, name)), `${name} exists in stateDir: ${[...modes.keys()].join(', ')}`);
   for (const [path, { mode, kind }] of modes) {
     if (kind === 'dir') assert.equal(mode, 0o700, `${path}: dir mode ${mode.toString(8)}`);
     else assert.equal(mode, 0o600, `${path}: ${kind} mode ${mode.toString(8)}`);
@@ -141,6 +163,9 @@ test('a stateDir owned by another (non-root) user is refused (73): fixing its mo
   chownSync(state, NOBODY, NOBODY);
   const r = runCli(['run', '--config', writeConfig(dir, state)]);
   assert.equal(r.status, 73, r.stderr);
-  assert.match(r.stderr, new RegExp(`state directory ${state} is owned by uid ${NOBODY}, not by forkwatch's user \\(uid 0\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(`state directory ${state} is owned by uid ${NOBODY}, not by forkwatch's user \\(uid 0\\)`),
+  );
   assert.match(r.stderr, /reason: unsafe-permissions/);
 });

@@ -33,36 +33,57 @@ function jcmdProcesses(target: number): [number, number][] {
   return out;
 }
 
-test('jcmd Thread.print of a JVM run by nobody: runs as nobody, and the dump works', { timeout: 120_000 }, async (t) => {
-  requireTool('java', ['-version']);
-  requireTool('setpriv', ['--version']);
-  const jcmd = resolveTracerTools(resolveConfig({}, 'test').tools).tracers.jcmd;
-  assert.ok(jcmd, 'jcmd is installed (default-jdk-headless)');
-  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-jcmd-user-'));
-  chmodSync(dir, 0o755);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'Sleeper.java'), 'class Sleeper { public static void main(String[] a) throws Exception { Thread.sleep(600_000); } }\n');
-  const jvm = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'java', '-Xmx64m', '-Xshare:auto', 'Sleeper.java'], {
-    cwd: dir,
-    env: { PATH: '/usr/bin:/bin', HOME: dir },
-    stdio: 'ignore',
-  });
-  t.after(() => jvm.kill('SIGKILL'));
-  const pid = jvm.pid!;
-  // Up once its hsperfdata file exists; main reaches Thread.sleep once the source launcher compiled Sleeper.
-  await waitFor('the JVM up', async () => existsSync(`/tmp/hsperfdata_nobody/${pid}`), 60_000);
+test(
+  'jcmd Thread.print of a JVM run by nobody: runs as nobody, and the dump works',
+  { timeout: 120_000 },
+  async (t) => {
+    requireTool('java', ['-version']);
+    requireTool('setpriv', ['--version']);
+    const jcmd = resolveTracerTools(resolveConfig({}, 'test').tools).tracers.jcmd;
+    assert.ok(jcmd, 'jcmd is installed (default-jdk-headless)');
+    const dir = mkdtempSync(join(tmpdir(), 'forkwatch-jcmd-user-'));
+    chmodSync(dir, 0o755);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'Sleeper.java'),
+      'class Sleeper { public static void main(String[] a) throws Exception { Thread.sleep(600_000); } }\n',
+    );
+    const jvm = spawn(
+      'setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'java', '-Xmx64m', '-Xshare:auto', 'Sleeper.java'],
+      {
+        cwd: dir,
+        env: { PATH: '/usr/bin:/bin', HOME: dir },
+        stdio: 'ignore',
+      },
+    );
+    t.after(() => jvm.kill('SIGKILL'));
+    const pid = jvm.pid!;
+    // Up once its hsperfdata file exists; main reaches Thread.sleep once the source launcher compiled Sleeper.
+    await waitFor('the JVM up', async () => existsSync(`/tmp/hsperfdata_nobody/${pid}`), 60_000);
 
-  const uids = new Set<number>();
-  const watch = setInterval(() => jcmdProcesses(pid).forEach(([, uid]) => uids.add(uid)), 5);
-  t.after(() => clearInterval(watch));
-  let last = '';
-  const main = await waitFor('a thread dump with main in Thread.sleep', async () => {
-    const r = await takeThreadDump(pid, { jcmdPath: jcmd, timeoutMs: 30_000, maxOutputBytes: 8 << 20, procRoot: '/proc' });
-    last = r.reason ?? '';
-    const m = r.dump?.threads.find((th) => th.name === 'main');
-    return m?.frames.some((f) => f.startsWith('java.lang.Thread.sleep')) ? m : null;
-  }, 90_000, 500).catch((err: Error) => assert.fail(`${err.message}; last reason: ${last}`));
-  clearInterval(watch);
-  assert.ok(main.frames.length > 0);
-  assert.deepEqual([...uids], [65534], 'jcmd was seen running, and only as nobody');
-});
+    const uids = new Set<number>();
+    const watch = setInterval(() => jcmdProcesses(pid).forEach(([, uid]) => uids.add(uid)), 5);
+    t.after(() => clearInterval(watch));
+    let last = '';
+    const main = await waitFor(
+      'a thread dump with main in Thread.sleep',
+      async () => {
+        const r = await takeThreadDump(pid, {
+          jcmdPath: jcmd,
+          timeoutMs: 30_000,
+          maxOutputBytes: 8 << 20,
+          procRoot: '/proc',
+        });
+        last = r.reason ?? '';
+        const m = r.dump?.threads.find((th) => th.name === 'main');
+        return m?.frames.some((f) => f.startsWith('java.lang.Thread.sleep')) ? m : null;
+      },
+      90_000,
+      500,
+    ).catch((err: Error) => assert.fail(`${err.message}; last reason: ${last}`));
+    clearInterval(watch);
+    assert.ok(main.frames.length > 0);
+    assert.deepEqual([...uids], [65534], 'jcmd was seen running, and only as nobody');
+  },
+);

@@ -35,7 +35,12 @@ test('signal: an abort kills the group at once and says aborted', async () => {
   const ac = new AbortController();
   const started = Date.now();
   setTimeout(() => ac.abort(), 200);
-  const r = await runProgram('sh', SCRIPT, { timeoutMs: 20_000, maxOutputBytes: 1024, processGroup: true, signal: ac.signal });
+  const r = await runProgram('sh', SCRIPT, {
+    timeoutMs: 20_000,
+    maxOutputBytes: 1024,
+    processGroup: true,
+    signal: ac.signal,
+  });
   assert.equal(r.aborted, true);
   assert.equal(r.timedOut, false);
   assert.equal(r.failed, true);
@@ -48,7 +53,11 @@ test('without those options nothing changes: exit 0, no aborted field', async ()
   assert.equal(r.failed, false);
   assert.equal(r.stdout, 'hi\n');
   assert.equal('aborted' in r, false);
-  const a = await runProgram('sh', ['-c', 'echo hi'], { timeoutMs: 5000, maxOutputBytes: 1024, signal: new AbortController().signal });
+  const a = await runProgram('sh', ['-c', 'echo hi'], {
+    timeoutMs: 5000,
+    maxOutputBytes: 1024,
+    signal: new AbortController().signal,
+  });
   assert.equal(a.aborted, false);
   assert.equal(a.failed, false);
 });

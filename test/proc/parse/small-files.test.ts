@@ -11,7 +11,14 @@ test('parseCmdline: keeps raw bytes, splits on NUL, non-UTF-8 intact', () => {
   const c = parseCmdline(raw);
   assert.ok(c.raw.equals(raw));
   assert.notEqual(c.raw, raw, 'a copy, not the reader buffer');
-  assert.deepEqual(c.args.map((a) => [...a]), [[0x6a, 0x61, 0x76, 0x61], [0xff, 0xc3, 0x28], [0x2d, 0x6a]]);
+  assert.deepEqual(
+    c.args.map((a) => [...a]),
+    [
+      [0x6a, 0x61, 0x76, 0x61],
+      [0xff, 0xc3, 0x28],
+      [0x2d, 0x6a],
+    ],
+  );
   assert.deepEqual(parseCmdline(Buffer.alloc(0)).args, []);
   assert.deepEqual(parseCmdline(Buffer.from('no-nul')).args.map(String), ['no-nul']);
   assert.equal(cmdlineText(Buffer.from('java\0-jar\0jenkins.war\0')), 'java -jar jenkins.war');
@@ -31,4 +38,3 @@ test('parseExeLink, parseBtime, parseChildren, parseWchan', () => {
   assert.equal(parseWchan('0'), null);
   assert.equal(parseWchan(''), null);
 });
-

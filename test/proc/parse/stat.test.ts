@@ -14,14 +14,24 @@ test('parseStat: table', () => {
   const rows: { name: string; input: string; ok: boolean; comm?: string; error?: RegExp }[] = [
     { name: 'valid line', input: REAL_STAT, ok: true, comm: 'sleep' },
     { name: 'comm with spaces (JVM thread name)', input: withComm('SCM polling f'), ok: true, comm: 'SCM polling f' },
-    { name: "comm with ')' and '(' in it: first '(' to LAST ')'", input: withComm('a) (b) S 1'), ok: true, comm: 'a) (b) S 1' },
+    {
+      name: "comm with ')' and '(' in it: first '(' to LAST ')'",
+      input: withComm('a) (b) S 1'),
+      ok: true,
+      comm: 'a) (b) S 1',
+    },
     { name: 'comm with a newline', input: withComm('x\ny'), ok: true, comm: 'x\ny' },
     { name: 'empty comm', input: withComm(''), ok: true, comm: '' },
     { name: 'empty', input: '', ok: false, error: /empty/ },
     { name: 'no parens', input: '12 sleep S 1 2 3', ok: false, error: /comm/ },
     { name: 'not enough fields (truncated)', input: REAL_STAT.slice(0, 60), ok: false, error: /not enough fields/ },
     { name: 'garbage pid', input: REAL_STAT.replace('8887', 'abc'), ok: false, error: /pid/ },
-    { name: 'non-numeric starttime', input: REAL_STAT.replace(' 194159 ', ' x194159 '), ok: false, error: /non-numeric/ },
+    {
+      name: 'non-numeric starttime',
+      input: REAL_STAT.replace(' 194159 ', ' x194159 '),
+      ok: false,
+      error: /non-numeric/,
+    },
     { name: 'bad state', input: REAL_STAT.replace(') S ', ') ?? '), ok: false, error: /state/ },
     { name: 'enormous', input: 'x'.repeat(100_000), ok: false, error: /longer/ },
   ];
@@ -36,11 +46,24 @@ test('parseStat: table', () => {
 test('parseStat: fields of the real line', () => {
   const r = parseStat(REAL_STAT);
   assert.ok(r.ok);
-  assert.deepEqual(r.value, { pid: 8887, comm: 'sleep', stateCode: 'S', ppid: 8885, utime: 3, stime: 4, numThreads: 1, startTicks: 194159 });
+  assert.deepEqual(r.value, {
+    pid: 8887,
+    comm: 'sleep',
+    stateCode: 'S',
+    ppid: 8885,
+    utime: 3,
+    stime: 4,
+    numThreads: 1,
+    startTicks: 194159,
+  });
 });
 
 test('parseStat: non-UTF-8 comm decodes lossily but parses', () => {
-  const bytes = Buffer.concat([Buffer.from('5 ('), Buffer.from([0xff, 0xfe, 0x29]), Buffer.from(REAL_STAT.slice(REAL_STAT.indexOf(') ') + 1))]);
+  const bytes = Buffer.concat([
+    Buffer.from('5 ('),
+    Buffer.from([0xff, 0xfe, 0x29]),
+    Buffer.from(REAL_STAT.slice(REAL_STAT.indexOf(') ') + 1)),
+  ]);
   const r = parseStat(bytes.toString('utf8'));
   assert.ok(r.ok);
   assert.equal(r.value.pid, 5);
@@ -48,11 +71,15 @@ test('parseStat: non-UTF-8 comm decodes lossily but parses', () => {
 });
 
 // A hung deadlocker child on this kernel.
-const STAT = '9573 (deadlocker-2ac1) S 9567 9567 1 0 -1 4194368 21 0 0 0 3 2 0 0 20 0 1 0 187654 2695168 170 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n';
+const STAT =
+  '9573 (deadlocker-2ac1) S 9567 9567 1 0 -1 4194368 21 0 0 0 3 2 0 0 20 0 1 0 187654 2695168 170 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n';
 
 test('parseStatOrNull: comm between the first "(" and the last ")"; null for what is not a stat line', () => {
   const s = parseStatOrNull(STAT)!;
-  assert.deepEqual([s.pid, s.comm, s.stateCode, s.ppid, s.utime + s.stime, s.startTicks], [9573, 'deadlocker-2ac1', 'S', 9567, 5, 187654]);
+  assert.deepEqual(
+    [s.pid, s.comm, s.stateCode, s.ppid, s.utime + s.stime, s.startTicks],
+    [9573, 'deadlocker-2ac1', 'S', 9567, 5, 187654],
+  );
   const odd = parseStatOrNull(STAT.replace('(deadlocker-2ac1)', '(a) b (c))'))!;
   assert.equal(odd.comm, 'a) b (c)');
   assert.equal(odd.startTicks, 187654);

@@ -19,7 +19,8 @@ test('parseSyscall: futex line, running, blocked outside a syscall, garbage', ()
 });
 
 test('isFutexWaitPrivate checks arch, op bits and the timeout argument', () => {
-  const line = (op: string, timeout = '0x0', nr = '202') => parseSyscall(`${nr} 0x55dc615ee1c0 ${op} 0x2 ${timeout} 0x0 0x0 0x7ffc 0x7fd3`);
+  const line = (op: string, timeout = '0x0', nr = '202') =>
+    parseSyscall(`${nr} 0x55dc615ee1c0 ${op} 0x2 ${timeout} 0x0 0x0 0x7ffc 0x7fd3`);
   const cases: [string, ReturnType<typeof line>, string, boolean][] = [
     ['FUTEX_WAIT_PRIVATE, no timeout', line('0x80'), 'x64', true],
     ['FUTEX_WAIT_BITSET_PRIVATE|CLOCK_REALTIME, no timeout', line('0x189'), 'x64', true],
@@ -35,4 +36,3 @@ test('isFutexWaitPrivate checks arch, op bits and the timeout argument', () => {
   ];
   for (const [name, sys, arch, want] of cases) assert.equal(isFutexWaitPrivate(sys, arch), want, name);
 });
-

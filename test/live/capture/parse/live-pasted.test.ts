@@ -38,7 +38,13 @@ function run(tool: string, args: string[]): string {
   const env = { ...process.env };
   delete env.DEBUGINFOD_URLS;
   try {
-    return execFileSync(tool, args, { env, timeout: 120_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 8 << 20 });
+    return execFileSync(tool, args, {
+      env,
+      timeout: 120_000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 8 << 20,
+    });
   } catch (err) {
     const e = err as { stdout?: string };
     if (!e.stdout) throw err;
@@ -55,7 +61,11 @@ function assertRead(text: string, format: string): ParsedStack {
 
 function assertHung(p: ParsedStack): void {
   const m = matchSignatures(p.threads, library);
-  assert.equal(m.matches[0]?.signatureId, 'glibc-atfork-child-lock', JSON.stringify(p.threads[0]?.frames.map((f) => f.normalized)));
+  assert.equal(
+    m.matches[0]?.signatureId,
+    'glibc-atfork-child-lock',
+    JSON.stringify(p.threads[0]?.frames.map((f) => f.normalized)),
+  );
   assert.ok(m.deadlock);
 }
 
@@ -65,8 +75,14 @@ test('lldb on the hung C child, with and without libc6-dbg: read as lldb, glibc 
   assert.equal(withSymbols.threads.length, 1, 'the stop report and the backtrace are one thread');
   assert.equal(withSymbols.threads[0]!.frames[0]!.normalized, 'lll_lock_wait');
   assertHung(withSymbols);
-  const without = assertRead(run('lldb', ['-O', 'settings set symbols.enable-external-lookup false', '-p', hung, '--batch', '-o', 'bt all']), 'lldb');
-  assert.ok(without.threads[0]!.frames.some((f) => f.fn === null), 'unnamed libc symbols are fn null');
+  const without = assertRead(
+    run('lldb', ['-O', 'settings set symbols.enable-external-lookup false', '-p', hung, '--batch', '-o', 'bt all']),
+    'lldb',
+  );
+  assert.ok(
+    without.threads[0]!.frames.some((f) => f.fn === null),
+    'unnamed libc symbols are fn null',
+  );
   assertHung(without);
 });
 
@@ -86,9 +102,19 @@ test('lldb on the JVM hung child: read as lldb, the JVM frames kept, glibc atfor
 test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot', () => {
   const parent = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvm.pid)]));
   assert.equal(parent.pid, jvm.pid);
-  assert.ok(parent.threads.some((t) => t.name === 'SCM polling for demo-job' && t.frames.some((f) => f.normalized === 'java.lang.ProcessImpl.forkAndExec')));
+  assert.ok(
+    parent.threads.some(
+      (t) =>
+        t.name === 'SCM polling for demo-job' &&
+        t.frames.some((f) => f.normalized === 'java.lang.ProcessImpl.forkAndExec'),
+    ),
+  );
   const child = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvmChild)]));
-  assert.deepEqual(child.threads.map((t) => t.tid), [jvmChild], 'the one thread the fork left');
+  assert.deepEqual(
+    child.threads.map((t) => t.tid),
+    [jvmChild],
+    'the one thread the fork left',
+  );
   assert.equal(child.threads[0]!.frames[0]!.normalized, 'lll_lock_wait');
 });
 
