@@ -22,8 +22,9 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { isFailure } from '../proc/read.js';
+import { ownProc } from '../proc/fs.js';
 import { findByEnvNonce, killQuietly, listDescendants } from './reap.js';
 import type { BoxOptions, RunOptions, RunResult } from './run-types.js';
 
@@ -166,7 +167,7 @@ export function reapBox(pid: number | undefined, nonce: string, reaped = false):
   const ours = !reaped;
   const descendants = ours ? listDescendants(pid) : []; // before any kill: nothing re-parented away yet
   if (ours) killQuietly(pid, true);
-  else if (!existsSync(`/proc/${pid}`)) killQuietly(-pid);
+  else if (isGone(ownProc.stat(pid))) killQuietly(-pid);
   for (const d of descendants) killQuietly(d, true);
   const marked = findByEnvNonce(`${BOX_ID_VAR}=${nonce}`);
   for (const p of marked) killQuietly(p, true);
@@ -180,12 +181,13 @@ async function waitUntilDead(pids: number[], maxMs: number): Promise<void> {
 }
 
 function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
+  const stat = ownProc.stat(pid);
+  return !isFailure(stat) && stat.stateCode !== 'Z' && stat.stateCode !== 'X';
+}
+
+/** No process has this number (a denied or unreadable stat still means one does). */
+function isGone(stat: ReturnType<typeof ownProc.stat>): boolean {
+  return isFailure(stat) && stat.failed === 'gone';
 }
 
 /** Output kept up to a cap (bytes); push says false once the cap is passed. */
