@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers/native-build.js';
+import { REPO_ROOT } from '../../helpers/native-build.js';
 
 export const DIST_CLI = join(REPO_ROOT, 'dist/cli/index.js');
 

@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTool } from '../helpers/native-build.js';
-import { waitFor } from '../helpers/wait.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { waitFor } from '../../helpers/wait.js';
 import { isGone, processesWithMarker, reproducerZombies, runDemo, startDemo, startedByDemo } from './demo-run.js';
-import { STAGES } from '../../src/demo/show.js';
+import { STAGES } from '../../../src/demo/show.js';
 
 function assertAllGone(stdout: string): void {
   const { pids, dir, marker } = startedByDemo(stdout);
