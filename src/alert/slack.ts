@@ -27,36 +27,31 @@ export const SLACK_REDACTED = '<slack-webhook-url>';
 export function createSlackSink(opts: SlackSinkOptions): Sink {
   const redact = urlRedactor(opts.webhookUrl, SLACK_REDACTED);
   let lastSentAt = -Infinity;
+  /** One webhook POST, at most one per minIntervalMs; null when the wait was aborted. */
+  const pacedPost = async (message: unknown, signal: AbortSignal): Promise<DeliveryResult | null> => {
+    if (!(await sleep(lastSentAt + opts.minIntervalMs - opts.now(), signal))) return null;
+    const result = await postJson(opts.webhookUrl, message, {
+      timeoutMs: opts.timeoutMs,
+      signal,
+      redact,
+      now: opts.now,
+    });
+    lastSentAt = opts.now();
+    return result;
+  };
   return {
     name: SLACK_SINK,
     async deliver(items, signal) {
       const results = new Map<number, DeliveryResult>();
       for (const group of groupForSlack(items, opts.now(), opts.groupWaitMs)) {
-        if (!(await sleep(lastSentAt + opts.minIntervalMs - opts.now(), signal))) break;
-        const message = buildSlackMessage(group, opts.context());
-        const result = await postJson(opts.webhookUrl, message, {
-          timeoutMs: opts.timeoutMs,
-          signal,
-          redact,
-          now: opts.now,
-        });
-        lastSentAt = opts.now();
+        const result = await pacedPost(buildSlackMessage(group, opts.context()), signal);
+        if (!result) break;
         for (const item of group) results.set(item.id, result);
         if (result.outcome === 'retry') break;
       }
       return results;
     },
-    async post(message, signal) {
-      if (!(await sleep(lastSentAt + opts.minIntervalMs - opts.now(), signal))) return null;
-      const result = await postJson(opts.webhookUrl, message, {
-        timeoutMs: opts.timeoutMs,
-        signal,
-        redact,
-        now: opts.now,
-      });
-      lastSentAt = opts.now();
-      return result;
-    },
+    post: pacedPost,
   };
 }
 
