@@ -2,7 +2,7 @@
  * src/daemon/reload-plan.ts (what a reload may change live, per key), the
  * tick chain's setIntervalMs (one timer, re-timed) and systemd's
  * RELOADING=1/READY=1 around a reload. The real daemon reloading by SIGHUP:
- * test/live/reload.test.ts.
+ * test/live/daemon/reload.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -89,7 +89,7 @@ test("every alert has for:, severity, summary, description and a runbook_url to 
     assert.ok(r.annotations?.summary, `${r.alert}: summary`);
     assert.ok(r.annotations?.description, `${r.alert}: description`);
     const url = r.annotations?.runbook_url ?? '';
-    // The daemon's own /docs route (src/expose/routes/docs.ts); test/expose/docs-runbooks.test.ts opens each for real.
+    // The daemon's own /docs route (src/expose/routes/docs.ts); test/expose/routes/docs-runbooks.test.ts opens each for real.
     const m = /^http:\/\/\{\{ \$labels\.instance \}\}\/docs\/operations#([a-z0-9-]+)$/.exec(url);
     assert.ok(m, `${r.alert}: runbook_url ${url}`);
     assert.equal(m[1], r.alert.toLowerCase(), `${r.alert}: runbook anchor`);

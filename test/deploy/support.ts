@@ -78,7 +78,7 @@ export function headingAnchors(markdown: string): Set<string> {
   return out;
 }
 
-/** Every alert rule's runbook_url as written (a template: test/expose/docs-runbooks.test.ts renders and fetches them). */
+/** Every alert rule's runbook_url as written (a template: test/expose/routes/docs-runbooks.test.ts renders and fetches them). */
 export function ruleRunbookUrls(): { alert: string; url: string }[] {
   const doc = parseYaml(readRepoFile('deploy/prometheus/forkwatch.rules.yml')) as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] };
   return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => ({ alert: r.alert!, url: r.annotations?.runbook_url ?? '' }));

@@ -183,7 +183,7 @@ test("Documentation= names the docs installed with the package and the daemon's 
   assert.equal(port, 9710);
   assert.deepEqual(docs, [`file://${installDir}/docs/operations.md`, `http://localhost:${port}/docs/operations`]);
   // The file: URL is the package's own docs/operations.md where the install steps put the package (ExecStart's dir);
-  // the http: one is served by the daemon (test/expose/docs-runbooks.test.ts GETs it on a live daemon).
+  // the http: one is served by the daemon (test/expose/routes/docs-runbooks.test.ts GETs it on a live daemon).
   assert.ok(existsSync(join(REPO_ROOT, 'docs/operations.md')));
   assert.match(readRepoFile('docs/operations.md'), new RegExp(`clone .* ${installDir}\\b`), 'the install steps put the package where Documentation= points');
 });

@@ -12,11 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
-import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
-import { waitFor } from '../helpers/wait.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
+import { waitFor } from '../../helpers/wait.js';
+import { DAEMON_NODE_FLAGS } from '../../../src/daemon/node-flags.js';
 
 const WAIT_MS = 30_000;
 

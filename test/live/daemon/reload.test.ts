@@ -16,12 +16,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
-import { runDaemon, writeDaemonConfig, type DaemonProcess } from '../helpers/daemon-process.js';
-import { freePort } from '../helpers/alertmanager.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { waitFor } from '../helpers/wait.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { runDaemon, writeDaemonConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
+import { freePort } from '../../helpers/alertmanager.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const WAIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

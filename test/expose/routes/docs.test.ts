@@ -10,14 +10,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { createDaemon } from '../../src/daemon/index.js';
-import { createMetrics } from '../../src/extension/metrics.js';
-import { SECURITY_HEADERS } from '../../src/expose/html/headers.js';
-import { docsPlugin, listDocs, SHIPPED_DOCS_DIR } from '../../src/expose/routes/docs.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { REPO_ROOT } from '../helpers/native-build.js';
-import { ruleRunbookUrls } from '../deploy/support.js';
-import { fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from './fakes.js';
+import { createDaemon } from '../../../src/daemon/index.js';
+import { createMetrics } from '../../../src/extension/metrics.js';
+import { SECURITY_HEADERS } from '../../../src/expose/html/headers.js';
+import { docsPlugin, listDocs, SHIPPED_DOCS_DIR } from '../../../src/expose/routes/docs.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { REPO_ROOT } from '../../helpers/native-build.js';
+import { ruleRunbookUrls } from '../../deploy/support.js';
+import { fakeEvidence, fakeMatcher, fakeScanner, report, tempStore, testConfig } from '../fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const DOCS = readdirSync(join(REPO_ROOT, 'docs'))

@@ -10,15 +10,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../helpers/jvm.js';
-import { requireTool } from '../helpers/native-build.js';
-import { detectBackends } from '../../src/capture/backends.js';
-import { captureStack } from '../../src/capture/capture-stack.js';
-import { createCapturer, type Suspect } from '../../src/capture/capturer.js';
-import { readStartTimeMs } from '../../src/capture/identity.js';
-import { resolveConfig } from '../../src/config/load.js';
-import { loadSignatures } from '../../src/match/load.js';
-import { matchSignatures } from '../../src/match/matcher.js';
+import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../../helpers/jvm.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { detectBackends } from '../../../src/capture/backends.js';
+import { captureStack } from '../../../src/capture/capture-stack.js';
+import { createCapturer, type Suspect } from '../../../src/capture/capturer.js';
+import { readStartTimeMs } from '../../../src/capture/identity.js';
+import { resolveConfig } from '../../../src/config/load.js';
+import { loadSignatures } from '../../../src/match/load.js';
+import { matchSignatures } from '../../../src/match/matcher.js';
 
 const NAMES = ['SCM polling for demo-job', 'SCM polling for other-job', 'launcher-0'];
 let jvm: ForkDeadlockJvm;

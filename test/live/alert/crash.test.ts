@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { escapeRegex, startDaemonProcess } from '../helpers/daemon-process.js';
-import { tempDir } from '../record/fixture.js';
-import { until } from '../alert/fixture.js';
+import { deadlockerBinary, startDeadlocker } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { escapeRegex, startDaemonProcess } from '../../helpers/daemon-process.js';
+import { tempDir } from '../../record/fixture.js';
+import { until } from '../../alert/fixture.js';
 
 test('kill -9 while Slack fails: after restart the alert is delivered exactly once', async (t) => {
   requireTool('eu-stack');

@@ -1,8 +1,8 @@
 /** The /docs Markdown renderer: GitHub's anchor ids, the blocks docs/ uses, and nothing from the Markdown ever becoming markup. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { githubSlug, renderMarkdown } from '../../src/expose/routes/docs-markdown.js';
-import { cpuMs } from '../helpers/cpu-time.js';
+import { githubSlug, renderMarkdown } from '../../../src/expose/routes/docs-markdown.js';
+import { cpuMs } from '../../helpers/cpu-time.js';
 
 const noDocs = () => false;
 const render = (md: string, isDoc: (n: string) => boolean = noDocs) => renderMarkdown(md, isDoc);

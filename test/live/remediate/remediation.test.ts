@@ -12,17 +12,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { requireTool } from '../helpers/native-build.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { tempDir, tempStore } from '../record/fixture.js';
-import { readKernelEvidence } from '../../src/proc/kernel-evidence.js';
-import { readStartTimeMs, readBootTimeSec } from '../../src/capture/identity.js';
-import { actOnIncident } from '../../src/remediate/act.js';
-import { createMetrics } from '../../src/extension/metrics.js';
-import { silentLogger } from '../../src/util/logger.js';
-import type { Incident } from '../../src/record/types.js';
-import { incidentsByChild, startDaemonFor, startJvm, TOKEN, WAIT_MS } from './jvm-job-support.js';
-import { waitFor } from '../helpers/wait.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { tempDir, tempStore } from '../../record/fixture.js';
+import { readKernelEvidence } from '../../../src/proc/kernel-evidence.js';
+import { readStartTimeMs, readBootTimeSec } from '../../../src/capture/identity.js';
+import { actOnIncident } from '../../../src/remediate/act.js';
+import { createMetrics } from '../../../src/extension/metrics.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import type { Incident } from '../../../src/record/types.js';
+import { incidentsByChild, startDaemonFor, startJvm, TOKEN, WAIT_MS } from '../jvm-job-support.js';
+import { waitFor } from '../../helpers/wait.js';
 
 function startTicks(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -15,12 +15,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { freePort } from '../helpers/alertmanager.js';
-import { writeDaemonConfig } from '../helpers/daemon-process.js';
-import { REPO_ROOT } from '../helpers/native-build.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
-import { GET_RATE_LIMIT } from '../../src/expose/server.js';
-import { ruleRunbookUrls } from '../deploy/support.js';
+import { freePort } from '../../helpers/alertmanager.js';
+import { writeDaemonConfig } from '../../helpers/daemon-process.js';
+import { REPO_ROOT } from '../../helpers/native-build.js';
+import { DAEMON_NODE_FLAGS } from '../../../src/daemon/node-flags.js';
+import { GET_RATE_LIMIT } from '../../../src/expose/server.js';
+import { ruleRunbookUrls } from '../../deploy/support.js';
 
 const CLI = join(REPO_ROOT, 'dist/cli/index.js');
 

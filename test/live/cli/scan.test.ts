@@ -17,9 +17,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { startForkDeadlockJvm } from '../helpers/jvm.js';
-import { REPO_ROOT, requireTool } from '../helpers/native-build.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { startForkDeadlockJvm } from '../../helpers/jvm.js';
+import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
 
 const DIST_CLI = join(REPO_ROOT, 'dist/cli/index.js');
 const CLI = [DIST_CLI, 'scan'];

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDaemon, type DaemonExtension } from '../../../src/daemon/index.js';
-import { createMetrics } from '../../../src/extension/metrics.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { createStatusPage } from '../../../src/page/extension.js';
-import { ASSETS } from '../../../src/expose/html/assets.js';
-import { CONTENT_SECURITY_POLICY } from '../../../src/expose/html/headers.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
+import { createMetrics } from '../../src/extension/metrics.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createStatusPage } from '../../src/page/extension.js';
+import { ASSETS } from '../../src/expose/html/assets.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/expose/html/headers.js';
 import {
   DEADLOCK_FRAMES,
   child,
@@ -21,7 +21,7 @@ import {
   report,
   tempStore,
   testConfig,
-} from '../fakes.js';
+} from '../expose/fakes.js';
 
 const HOSTILE_ARGV = 'java\0-jar\0jenkins.war\0<img src=x onerror=alert(1)>\0"\'</textarea><script>alert(2)</script>\0';
 

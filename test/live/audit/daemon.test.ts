@@ -20,12 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser } from 'playwright-core';
-import { compileForkDeadlock, startForkDeadlockJvm } from '../helpers/jvm.js';
-import { requireTool } from '../helpers/native-build.js';
-import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
-import { startSlackStandin, type RecordedRequest } from '../helpers/slack-standin.js';
-import { waitFor } from '../helpers/wait.js';
-import { launchChromium, screenshot, VIEWPORTS, watchPage } from '../helpers/browser.js';
+import { compileForkDeadlock, startForkDeadlockJvm } from '../../helpers/jvm.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
+import { startSlackStandin, type RecordedRequest } from '../../helpers/slack-standin.js';
+import { waitFor } from '../../helpers/wait.js';
+import { launchChromium, screenshot, VIEWPORTS, watchPage } from '../../helpers/browser.js';
 
 const HOSTILE = '"><img src=x onerror=alert(1)><script>alert(2)</script>';
 

@@ -17,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
-import { deadlockerBinary } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
-import { runDaemon, writeDaemonConfig } from '../helpers/daemon-process.js';
-import { waitFor } from '../helpers/wait.js';
-import { launchChromium, screenshot, VIEWPORTS, watchPage, type PageWatch } from '../helpers/browser.js';
+import { deadlockerBinary } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
+import { waitFor } from '../../helpers/wait.js';
+import { launchChromium, screenshot, VIEWPORTS, watchPage, type PageWatch } from '../../helpers/browser.js';
 
 const TOKEN = 'live-page-test-token-0123456789';
 const HOSTILE_FILE = 'dl-"\'<img src=x onerror=alert(1)>';

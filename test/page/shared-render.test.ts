@@ -1,7 +1,7 @@
 /** One render shared by every request for a moment (shared-render.ts), and kept(): the render sent without a promise. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedRender } from '../../../src/page/shared-render.js';
+import { sharedRender } from '../../src/page/shared-render.js';
 
 function setup() {
   const clock = { t: 1000, version: 'v1', builds: 0 };

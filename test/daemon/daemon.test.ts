@@ -1,17 +1,17 @@
 /** The tick and the scheduler: fake scan/evidence/match stages, a real SQLite store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTick } from '../src/daemon/tick.js';
-import { createTickMemory, type TickDeps } from '../src/daemon/tick-deps.js';
-import { createTickScheduler } from '../src/daemon/scheduler.js';
-import { createDaemon, type DaemonExtension } from '../src/daemon/index.js';
-import { startHousekeeping } from '../src/daemon/housekeeping.js';
-import { createClock } from '../src/schedule/clock.js';
-import { createMetrics, type Metrics } from '../src/extension/metrics.js';
+import { runTick } from '../../src/daemon/tick.js';
+import { createTickMemory, type TickDeps } from '../../src/daemon/tick-deps.js';
+import { createTickScheduler } from '../../src/daemon/scheduler.js';
+import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
+import { startHousekeeping } from '../../src/daemon/housekeeping.js';
+import { createClock } from '../../src/schedule/clock.js';
+import { createMetrics, type Metrics } from '../../src/extension/metrics.js';
 import { pino } from 'pino';
-import { silentLogger } from '../src/util/logger.js';
-import { waitFor } from './helpers/wait.js';
-import type { Transition } from '../src/record/transition.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { waitFor } from '../helpers/wait.js';
+import type { Transition } from '../../src/record/transition.js';
 import {
   DEADLOCK_FRAMES,
   child,
@@ -21,7 +21,7 @@ import {
   report,
   tempStore,
   testConfig,
-} from './expose/fakes.js';
+} from '../expose/fakes.js';
 
 async function value(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = (await m.registry.getMetricsAsJSON()).find((x) => x.name === name);
@@ -243,7 +243,7 @@ test('systemd-notify: READY=1 once, after the first ok tick, only with NOTIFY_SO
   const { mkdtempSync, writeFileSync, readFileSync, chmodSync, existsSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { createSystemdNotify } = await import('../src/daemon/systemd-notify.js');
+  const { createSystemdNotify } = await import('../../src/daemon/systemd-notify.js');
   const dir = mkdtempSync(join(tmpdir(), 'fw-notify-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, 'calls');
@@ -456,7 +456,7 @@ test('disk full for a suspect without a verdict: its capture is stored later eve
 });
 
 test('evidence kept in memory is bounded: the oldest is dropped (logged) past the entry limit', async () => {
-  const { settleEvidence, MAX_UNSTORED } = await import('../src/daemon/unstored.js');
+  const { settleEvidence, MAX_UNSTORED } = await import('../../src/daemon/unstored.js');
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
   const unstored = new Map();

@@ -11,14 +11,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTool, REPO_ROOT } from '../helpers/native-build.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { tempDir } from '../record/fixture.js';
-import type { Incident } from '../../src/record/types.js';
-import type { EvidenceBundle } from '../../src/bundle/build.js';
-import { withoutRawEvidence } from '../../src/expose/disclosure.js';
-import { getJson, incidentsByChild, startDaemonFor, startJvm, WAIT_MS } from './jvm-job-support.js';
-import { waitFor } from '../helpers/wait.js';
+import { requireTool, REPO_ROOT } from '../../helpers/native-build.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { tempDir } from '../../record/fixture.js';
+import type { Incident } from '../../../src/record/types.js';
+import type { EvidenceBundle } from '../../../src/bundle/build.js';
+import { withoutRawEvidence } from '../../../src/expose/disclosure.js';
+import { getJson, incidentsByChild, startDaemonFor, startJvm, WAIT_MS } from '../jvm-job-support.js';
+import { waitFor } from '../../helpers/wait.js';
 
 test(
   'forkwatch names the forking thread, its Java name and the Jenkins job: incident, bundle, CLI, Slack; not in metrics',

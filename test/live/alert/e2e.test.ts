@@ -7,14 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../helpers/wait.js';
 import { readFileSync } from 'node:fs';
-import { deadlockerBinary, startDeadlocker } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
-import { startSlackStandin } from '../helpers/slack-standin.js';
-import { readStartTimeMs } from '../../src/capture/identity.js';
-import { escapeRegex, startDaemonProcess } from '../helpers/daemon-process.js';
-import { tempDir } from '../record/fixture.js';
+import { deadlockerBinary, startDeadlocker } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
+import { startSlackStandin } from '../../helpers/slack-standin.js';
+import { readStartTimeMs } from '../../../src/capture/identity.js';
+import { escapeRegex, startDaemonProcess } from '../../helpers/daemon-process.js';
+import { tempDir } from '../../record/fixture.js';
 
 const HUNG_AFTER_MS = 2000;
 const INTERVAL_MS = 1000;

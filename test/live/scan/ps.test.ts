@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScanner } from '../../src/stages/scanner.js';
-import { resolveConfig } from '../../src/config/load.js';
-import { startDeadlocker } from '../helpers/deadlocker.js';
-import { requireTool } from '../helpers/native-build.js';
+import { createScanner } from '../../../src/stages/scanner.js';
+import { resolveConfig } from '../../../src/config/load.js';
+import { startDeadlocker } from '../../helpers/deadlocker.js';
+import { requireTool } from '../../helpers/native-build.js';
 
 test('live: ps source finds the hung children; without ptree every scan is a full listing', async () => {
   requireTool('gcc');

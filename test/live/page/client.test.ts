@@ -8,11 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
-import { createMetrics } from '../../src/extension/metrics.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { createStatusPage } from '../../src/page/extension.js';
-import { launchChromium, watchPage, VIEWPORTS } from '../helpers/browser.js';
+import { createDaemon, type DaemonExtension } from '../../../src/daemon/index.js';
+import { createMetrics } from '../../../src/extension/metrics.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { createStatusPage } from '../../../src/page/extension.js';
+import { launchChromium, watchPage, VIEWPORTS } from '../../helpers/browser.js';
 import {
   DEADLOCK_FRAMES,
   child,
@@ -22,7 +22,7 @@ import {
   report,
   tempStore,
   testConfig,
-} from '../expose/fakes.js';
+} from '../../expose/fakes.js';
 
 const TOKEN = 'page-client-test-token-0123456789';
 /** A hostile frame name in the captured stack. */

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './helpers/native-build.js';
-import { CLI_ARGS } from './helpers/cli-command.js';
+import { REPO_ROOT } from '../helpers/native-build.js';
+import { CLI_ARGS } from '../helpers/cli-command.js';
 
 function run(
   args: string[],
