@@ -20,7 +20,7 @@ import { runMainHere } from '../helpers/cli-command.js';
 const checkConfigHere = (env: NodeJS.ProcessEnv) => runMainHere(checkConfigMain, ['--json'], env);
 
 const HOOK = 'https://hooks.slack.example/services/T000/B000/XXXX';
-test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', (t) => {
+test('a token file or webhook file readable by group or others is refused (78), naming the key, the file and its mode', async (t) => {
   const dir = tempDir(t);
   const token = secretFile(dir, 'token', `${TOKEN}\n`, 0o644);
   assertRefused(
@@ -37,9 +37,14 @@ test('a token file or webhook file readable by group or others is refused (78), 
     new RegExp(`"${hook}"`),
     /mode 0666/,
   );
+  // The other modes in this process: the two real processes above checked the exit status and the output.
   for (const mode of [0o640, 0o604, 0o620, 0o602]) {
     chmodSync(token, mode);
-    assertRefused(checkConfig({ FORKWATCH_AUTH_TOKEN_FILE: token }), new RegExp(`mode 0${mode.toString(8)}`));
+    assertRefused(
+      await checkConfigHere({ FORKWATCH_AUTH_TOKEN_FILE: token }),
+      /auth\.tokenFile/,
+      new RegExp(`mode 0${mode.toString(8)}`),
+    );
   }
 });
 
