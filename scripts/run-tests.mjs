@@ -53,13 +53,17 @@ if (files.length === 0) {
 }
 
 /**
- * A file that waits (timers, a daemon's ticks, a server or stand-in it listens with) keeps a process of its own:
- * its waits overlap the others'. The rest share a few processes, since what costs there is each process loading
- * src/ through tsx (~1.5 s of CPU for the daemon's graph): fastify's inject() runs the request in the process, and a
- * child process (the built CLI, a probe) works while its parent waits for it, so neither is idle time.
+ * A file that waits long on a daemon's ticks, a server or stand-in it listens with keeps a process of its own: its
+ * waits overlap the others'. The rest share a few processes, since what costs there is each process loading src/
+ * through tsx (~1.5 s of CPU for the daemon's graph): fastify's inject() runs the request in the process, a child
+ * process (the built CLI, a probe) works while its parent waits for it, and the short timer waits add little.
  */
-const SOLO = /daemon-process|slack-standin|\.listen\(|setTimeout|setInterval|startDaemon|until\(|waitFor/;
-const BATCHES = 4;
+const SOLO = /daemon-process|slack-standin|\.listen\(|startDaemon/;
+/**
+ * One shared process per core: they are busy computing, so more would only take turns on the cores (and load
+ * src/ once more each); the other --test-concurrency slots run the SOLO files, whose waits overlap the batches.
+ */
+const BATCHES = availableParallelism();
 const BATCH_DIR = '.tmp/run-tests';
 const COSTS_FILE = join(BATCH_DIR, 'costs.json');
 const NEW_COSTS_FILE = join(BATCH_DIR, 'costs-last-run.json');
