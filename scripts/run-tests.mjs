@@ -3,14 +3,16 @@
 // Usage: node scripts/run-tests.mjs [--unit] [dir-or-file ...]   (default: test/)
 // --unit leaves out test/live and test/deploy: what needs neither root nor a
 // system tool (npm run test:unit).
-// --unit also runs the files in parallel (one process each): twice as many at
-// once as there are cores, since many unit files mostly wait (a daemon's
-// ticks, a child process). Node's default is cores - 1, one file at a time
-// on a 2-core machine. A --test-concurrency=N given here wins.
-// --unit runs the files that only compute (no child process, server, timer or
-// daemon: see SOLO) in a few shared processes, one entry module importing
-// several files: node's start-up and tsx's load of src/ are then paid per
-// batch, not per file (~0.7 s of CPU each on this machine, 61 files).
+// --unit runs the files in parallel: the files that wait long (a daemon's
+// ticks, a Slack stand-in, a server: see SOLO) one process each, the others
+// imported into BATCHES shared processes, one entry module importing several
+// files: node's start-up and tsx's load of src/ (~1.5 s of CPU for the
+// daemon's graph) are then paid per batch, not per file. Twice as many
+// batches as cores, so that on a machine shared with other work the suite
+// keeps as many runnable processes as it did with one process per file, plus
+// two slots for the SOLO files, whose waits overlap the batches' work. Node's
+// default is cores - 1, one file at a time on a 2-core machine. A
+// --test-concurrency=N given here wins.
 // --unit starts the longest first (the solo files and the batches, these
 // balanced by cost), so the pool does not end on one long file: the cost of
 // each file is what its tests took in the last --unit run, recorded by
@@ -44,8 +46,9 @@ function find(path, out) {
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--unit');
-if (unit && !extra.some((a) => a.startsWith('--test-concurrency')))
-  extra.push(`--test-concurrency=${2 * availableParallelism()}`);
+/** Shared processes for the files that need no process of their own (see SOLO). */
+const BATCHES = 2 * availableParallelism();
+if (unit && !extra.some((a) => a.startsWith('--test-concurrency'))) extra.push(`--test-concurrency=${BATCHES + 2}`);
 const files = (roots.length ? roots : ['test']).flatMap((r) => find(r, []));
 if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found under', roots.join(' ') || 'test');
@@ -59,11 +62,6 @@ if (files.length === 0) {
  * process (the built CLI, a probe) works while its parent waits for it, and the short timer waits add little.
  */
 const SOLO = /daemon-process|slack-standin|\.listen\(|startDaemon/;
-/**
- * One shared process per core: they are busy computing, so more would only take turns on the cores (and load
- * src/ once more each); the other --test-concurrency slots run the SOLO files, whose waits overlap the batches.
- */
-const BATCHES = availableParallelism();
 const BATCH_DIR = '.tmp/run-tests';
 const COSTS_FILE = join(BATCH_DIR, 'costs.json');
 const NEW_COSTS_FILE = join(BATCH_DIR, 'costs-last-run.json');
