@@ -63,7 +63,8 @@ export function createAlertExtension(opts: AlertExtensionOptions = {}): AlertExt
       } catch (err) {
         // Counted as the tick counted it when the tick updated these gauges itself.
         ctx.metrics.scanErrors.inc({ stage: 'alert' });
-        ctx.logger.error({ stage: 'alert', err }, `tick: alert stage failed: ${(err as Error).message}`);
+        const message = err instanceof Error ? err.message : String(err);
+        ctx.logger.error({ stage: 'alert', err }, `tick: alert stage failed: ${message}`);
       }
     },
     async stop() {

@@ -51,3 +51,15 @@ test("after a tick the outbox gauges show each configured sink: the new incident
   for (const line of age)
     assert.match(line, /^forkwatch_outbox_oldest_pending_age_seconds\{sink="(slack|alertmanager)"\} [0-9.e-]+$/);
 });
+
+test('the outbox stats failing after a tick: counted as an alert stage failure, as when the tick updated the gauges', async (t) => {
+  const { daemon, store, scrape } = await metricsDaemon(t, { extensions: [createAlertExtension()], sinks: ['slack'] });
+  store.outboxStats = () => {
+    throw new Error('database disk image is malformed');
+  };
+  await daemon.runScan();
+  assert.deepEqual(
+    family(await scrape(), 'forkwatch_scan_errors_total').series.filter((l) => l.includes('"alert"')),
+    ['forkwatch_scan_errors_total{stage="alert"} 1'],
+  );
+});
