@@ -57,6 +57,8 @@ export function parseStatBytes(buf: Buffer, n: number): Parsed<StatFields> {
 
 /** Past the 20th field (starttime, field 22) nothing is read: a field count above 20 changes nothing. */
 const WANTED = 20;
+/** Start of each field (and of the one after the 20th): scratch, filled and read within one synchronous call. */
+const FIELD_STARTS = new Int32Array(WANTED + 1);
 
 /**
  * The fields after ")", trimmed and split on single spaces as
@@ -66,11 +68,12 @@ const WANTED = 20;
 function fieldsAfterComm(buf: Buffer, from: number, n: number, pid: number, comm: string): Parsed<StatFields> {
   const start = skipSpace(buf, from, n);
   const end = trimEnd(buf, start, n);
-  const at: number[] = [start];
-  for (let i = buf.indexOf(SPACE, start); i >= 0 && i < end && at.length <= WANTED; i = buf.indexOf(SPACE, i + 1))
-    at.push(i + 1);
-  if (at.length < WANTED) return { ok: false, error: `not enough fields: ${at.length + 2} < 22` };
-  if (at.length === WANTED) at.push(end + 1);
+  const at = FIELD_STARTS;
+  at[0] = start;
+  let count = 1;
+  for (let i = start; i < end && count <= WANTED; i++) if (buf[i] === SPACE) at[count++] = i + 1;
+  if (count < WANTED) return { ok: false, error: `not enough fields: ${count + 2} < 22` };
+  if (count === WANTED) at[WANTED] = end + 1;
   const s0 = at[0]!;
   if (at[1]! - 1 - s0 !== 1 || !isLetter(buf[s0]!))
     return { ok: false, error: `bad state "${buf.toString('utf8', s0, Math.min(at[1]! - 1, s0 + 32)).slice(0, 8)}"` };
