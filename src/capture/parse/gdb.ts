@@ -36,7 +36,8 @@
  * starts the next backtrace: a new thread, unless it follows `[Switching to
  * thread ...]`, whose one-frame location line it replaces. A backtrace printed
  * twice (`thread apply all bt`, then `bt`) is kept once. Wrapped `at FILE:LINE`
- * / `from LIB` lines complete the frame above. Other lines (gdb's chatter,
+ * / `from LIB` lines complete the frame above; so does the next line when a
+ * reflowed paste cut a frame right after `0xADDR in` (the name went down). Other lines (gdb's chatter,
  * `bt full` locals, `[New LWP ...]`, the current-location line) are ignored;
  * `info threads` rows are one thread each, with their one frame (a `bt` after
  * them replaces the starred row's frame; a later `Thread N` backtrace of the
@@ -61,6 +62,8 @@ import { completeWrapped, frameFrom } from './gdb-frame.js';
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
 const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16})\s{1,8}in\s{1,8})?(.*)$/;
 /** systemd-coredump / coredumpctl: `#0  0x00007f… __lll_lock_wait (libc.so.6 + 0x8e9a2)`, `n/a` for no name. */
+/** A paste reflowed at a word boundary: `#3  0x00007f… in` ends the line, the name and the rest are on the next. */
+const NAME_ON_NEXT_LINE = /^0x([0-9a-fA-F]{1,16})\s{1,8}in$/;
 const COREDUMP_FRAME = /^0x([0-9a-fA-F]{1,16})\s{1,8}(\S{1,1000}) \(([^\s()]{1,256}) \+ 0x([0-9a-fA-F]{1,16})\)$/;
 const PROCESS =
   /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
@@ -75,6 +78,8 @@ interface GdbState extends ParseState {
   switched: Thread | null;
   /** The frame the previous line printed, for a wrapped `at`/`from` continuation. */
   lastFrame: Frame | null;
+  /** The frame the previous line left at `0xADDR in` (a reflowed paste): its name is on this line. */
+  nameless: Frame | null;
   /** `info threads` rows (one frame each) by LWP, the `*` (current) one, and rows a full backtrace replaced. */
   rows: Map<number | null, Thread>;
   starred: Thread | null;
@@ -87,6 +92,7 @@ export function parseGdb(text: string): ParsedStack {
     current: null,
     switched: null,
     lastFrame: null,
+    nameless: null,
     rows: new Map<number | null, Thread>(),
     starred: null,
     superseded: new Set<Thread>(),
@@ -101,7 +107,9 @@ export function parseGdb(text: string): ParsedStack {
 
 function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   const lastFrame = s.lastFrame;
+  const nameless = s.nameless;
   s.lastFrame = null;
+  s.nameless = null;
   const header = THREAD_HEADER.exec(line);
   const switching = header ? null : SWITCHING.exec(line);
   if (header || switching) {
@@ -120,11 +128,20 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   const f = FRAME.exec(line);
   if (f) {
     const coredump = f[2] === undefined ? COREDUMP_FRAME.exec(f[3]!.trim()) : null;
+    const cut = f[2] === undefined ? NAME_ON_NEXT_LINE.exec(f[3]!.trim()) : null;
     const frame = coredump
       ? makeFrame({ fn: coredump[2]!, module: coredump[3]!, offset: parseHex(coredump[4]), address: coredump[1]! })
-      : frameFrom(f[2], f[3]!);
+      : cut
+        ? makeFrame({ fn: null, address: cut[1]! })
+        : frameFrom(f[2], f[3]!);
     pushFrame(s, threadForFrame(s, f[1] === '0'), frame, lineNo);
     s.lastFrame = frame;
+    s.nameless = cut ? frame : null;
+    return;
+  }
+  if (nameless && line.trim() !== '') {
+    Object.assign(nameless, frameFrom(nameless.address ?? undefined, line));
+    s.lastFrame = nameless;
     return;
   }
   if (lastFrame && completeWrapped(lastFrame, line)) return;

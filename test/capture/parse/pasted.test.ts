@@ -89,6 +89,26 @@ test('gdb: bt full locals between frames are skipped; wrapped "at"/"from" lines 
   assert.equal(p.threads[0]!.frames[2]!.module, '/usr/lib/jvm/lib/libjava.so');
 });
 
+test('gdb: a paste reflowed right after "0xADDR in" keeps the name from the next line (and its wrapped at/from)', () => {
+  const text = [
+    'Thread 1 (Thread 0x7f2b8c5c7740 (LWP 12345)):',
+    '#0  0x00007f2b8b9d54ed in',
+    '__lll_lock_wait_private () from /lib64/libc.so.6',
+    '#1  0x00007f2b8b95a7f1 in',
+    '    a_long_caller_name (ctx=0x55d1c2a3b4c0, flags=0)',
+    '    at src/foo.c:123',
+    '#2  0x00007f2b8b95a8d9 in main ()',
+  ].join('\n');
+  const p = parseGdb(text);
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'a_long_caller_name', 'main']);
+  assert.equal(p.threads[0]!.frames[0]!.module, '/lib64/libc.so.6');
+  assert.equal(p.threads[0]!.frames[0]!.address, '0x00007f2b8b9d54ed');
+  assert.equal(p.threads[0]!.frames[1]!.source, 'src/foo.c:123');
+  // a frame cut at "in" at the very end keeps its address and no name
+  assert.deepEqual(names(parseGdb('#0  0x00007f2b8b9d54ed in')), [null]);
+});
+
 test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, thread names and queues', () => {
   const text = [
     "* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP",
