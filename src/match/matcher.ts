@@ -113,10 +113,11 @@ export function matchOneSignature(
 ): SignatureMatch | null {
   const rules = compileSignature(sig);
   if (!rules) return null;
+  const live = liveThreadCount(threads);
   for (let t = 0; t < threads.length; t++) {
     const frames = threads[t]!.frames.slice(0, MAX_MATCH_DEPTH);
     for (const rule of rules) {
-      if (rule.singleThreaded && threads.length !== 1) continue;
+      if (rule.singleThreaded && (live !== 1 || idlePoolThread(frames))) continue;
       if (rule.multiThreaded && threads.length < 2) continue;
       if (rule.forkedChild && options.forkedChild !== true) continue;
       const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
@@ -152,6 +153,16 @@ function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRul
   return threads.every(
     (th, i) => i === t || idlePoolThread(th.frames) || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null,
   );
+}
+
+/**
+ * Threads other than idle pool threads: a one-thread process as far as any
+ * lock goes. A sample or lldb dump of a macOS process lists the workqueue
+ * threads libdispatch parked there (a forked child's too); parked between
+ * work items they hold no lock, so they cannot release one.
+ */
+function liveThreadCount(threads: readonly Thread[]): number {
+  return threads.reduce((n, th) => (idlePoolThread(th.frames) ? n : n + 1), 0);
 }
 
 /**

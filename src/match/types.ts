@@ -26,7 +26,7 @@ export interface SignatureRule {
   withinTop?: number;
   /** Context: a fork frame (fork, __libc_fork, forkx, ...) lies below (outward of) the first matched frame. */
   belowFork?: boolean;
-  /** Context: the dump has exactly one thread (a forked, never-exec'd child has one). */
+  /** Context: the dump has exactly one thread (a forked, never-exec'd child has one); idle macOS workqueue threads are not counted. */
   singleThreaded?: boolean;
   /** Context: the dump has more than one thread (so it is not a forked child: a parent inside fork, say). */
   multiThreaded?: boolean;

@@ -177,7 +177,7 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
     forked: 'lock-wait-forked-child',
   },
   {
-    name: 'two threads (macOS): dispatch_sync waiting for a queue, and an idle workqueue thread (it holds no lock)',
+    name: 'two threads (macOS): dispatch_sync waiting for a queue, and an idle workqueue thread (it holds no lock, it is not counted)',
     threads: gdbThreads([
       {
         frames: [
@@ -190,7 +190,8 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
       },
       { frames: ['__workq_kernreturn', '_pthread_wqthread', 'start_wqthread'] },
     ]),
-    plain: 'none',
+    // the parked workqueue thread is not counted: as far as locks go the process has one thread
+    plain: 'lock-wait-single-threaded-child',
     forked: 'lock-wait-forked-child',
   },
   {
