@@ -239,6 +239,33 @@ test('lenient: frames from anything frame-like, one thread per block, and it say
   );
 });
 
+test('lenient: glibc backtrace_symbols lines (module(func+off) [addr], unnamed +off) and boost::stacktrace frames', () => {
+  const symbols = parseStack(
+    [
+      '/lib/x86_64-linux-gnu/libc.so.6(__lll_lock_wait_private+0x2b) [0x7f1c2a0d8c2b]',
+      '/lib/x86_64-linux-gnu/libc.so.6(+0x9a1e3) [0x7f1c2a0d31e3]',
+      '/lib/x86_64-linux-gnu/libc.so.6(__libc_malloc+0x1c6)[0x7f1c2a0d6a86]',
+      './child(child_main+0x44) [0x55d1e2c1234]',
+    ].join('\n'),
+  );
+  assert.equal(symbols.format, 'lenient');
+  assert.deepEqual(names(symbols), ['lll_lock_wait_private', null, 'libc_malloc', 'child_main']);
+  assert.equal(symbols.threads[0]!.frames[1]!.module, '/lib/x86_64-linux-gnu/libc.so.6');
+  assert.equal(symbols.threads[0]!.frames[1]!.address, '0x7f1c2a0d31e3');
+  const boost = parseStack(
+    [
+      ' 0# __lll_lock_wait in /lib/x86_64-linux-gnu/libpthread.so.0',
+      ' 1# 0x00007F1C2A0D31E3 in /lib/x86_64-linux-gnu/libpthread.so.0',
+      ' 2# my_lib_call(int) in /usr/lib/libmy.so',
+      ' 3# child_main at src/child.cpp:44',
+    ].join('\n'),
+  );
+  assert.equal(boost.format, 'lenient');
+  assert.deepEqual(names(boost), ['lll_lock_wait', null, 'my_lib_call', 'child_main']);
+  assert.equal(boost.threads[0]!.frames[2]!.module, '/usr/lib/libmy.so');
+  assert.equal(boost.threads[0]!.frames[3]!.source, 'src/child.cpp:44');
+});
+
 test('lenient: prose with numbers is not a frame; text with no frame-like line stays "not recognised"', () => {
   assert.equal(parseLenient('the size + 16 was wrong\nsee ticket 42').threads.length, 0);
   const p = parseStack('hello\nthis is not a stack\n');
