@@ -133,6 +133,9 @@ const table: [string, string][] = [
   ['__ulock_wait', 'wait-primitive'],
   ['__psynch_cvwait', 'cond-wait'],
   ['pthread_barrier_wait', 'barrier-wait'],
+  ['WaitForInitializeToComplete(objc_class*)', 'once-wait'],
+  ['std::__1::__call_once(unsigned long volatile&, void*, void (*)(void*))', 'once-wait'],
+  ['_PyOnceFlag_CallOnceSlow', 'once-wait'],
   ['gomp_team_barrier_wait_end', 'barrier-wait'],
   ['do_wait', 'wait-primitive'],
   // illumos / Solaris libc
