@@ -43,6 +43,7 @@ interface CompiledPattern {
   inVocab: ((name: string) => boolean) | null;
   module: SafeRegex | null;
   args: SafeRegex | null;
+  source: SafeRegex | null;
   unnamed: boolean;
   maxGap: number;
   optional: boolean;
@@ -236,6 +237,7 @@ function frameMatches(frame: Frame, pat: CompiledPattern): boolean {
   }
   if (pat.module && (frame.module === null || !pat.module.test(frame.module))) return false;
   if (pat.args && (!frame.args || !pat.args.test(frame.args))) return false;
+  if (pat.source && (!frame.source || !pat.source.test(frame.source))) return false;
   return true;
 }
 
@@ -278,6 +280,7 @@ function compilePattern(p: FramePattern, cv: CompiledVocabulary | null, vocab: V
     inVocab: p.vocab ? vocabTest(cv!, vocab, p.vocab) : null,
     module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
     args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
+    source: p.source !== undefined ? memoized(compileSafeRegex(p.source, { maxInput: MAX_NAME })) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,
     optional: p.optional === true,

@@ -7,6 +7,8 @@ export interface FramePattern {
   vocab?: string[];
   /** Regex searched (unanchored) in the module/library path; a frame with no printed module never matches. */
   module?: string;
+  /** Regex searched (unanchored) in the frame's source location (`logging/__init__.py:1028`, `malloc.c:3049`); a frame without one never matches. */
+  source?: string;
   /** Regex searched (unanchored) in the frame's printed argument text (gdb `who=atfork_run_prepare`); a frame without it never matches. */
   args?: string;
   /** true: the frame must have no name (`??`, a bare address): what survives of glibc internals without debug symbols. */
