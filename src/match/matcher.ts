@@ -147,12 +147,20 @@ export function matchOneSignature(
 }
 
 /**
- * Every other thread of the dump is itself blocked in a lock wait, or is an
- * idle pool thread (none is running, or waiting for an event, to release it).
+ * Every other thread of the dump is itself blocked in a lock wait, in a wait
+ * that only another thread of the process can end (an untimed condition
+ * variable, join or barrier: it cannot run before one of the others does),
+ * or is an idle pool thread. Then no thread can run, none waits for an outside
+ * event (I/O, a timer), and none is left to release the lock.
  */
 function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRule): boolean {
+  const cv = rule.vocabulary!;
   return threads.every(
-    (th, i) => i === t || idlePoolThread(th.frames) || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null,
+    (th, i) =>
+      i === t ||
+      idlePoolThread(th.frames) ||
+      lockWaitOf(cv, th.frames, rule.withinTop) !== null ||
+      condWaitOf(cv, th.frames, rule.withinTop) !== null,
   );
 }
 

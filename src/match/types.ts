@@ -36,9 +36,9 @@ export interface SignatureRule {
   forkedChild?: boolean;
   /** The matched thread is blocked in a lock wait: its innermost deciding frame is in a `lock` list (docs/signatures.md). */
   lockWait?: boolean;
-  /** The matched thread waits on a condition variable or a join with no time-out (`cond-wait`, not `timed-wait`). */
+  /** The matched thread waits on a condition variable, a join or a barrier with no time-out (`cond-wait`, `barrier-wait`, not `timed-wait`). */
   condWait?: boolean;
-  /** No live thread of the dump can release the lock: the dump has one thread, or every thread is blocked in a lock wait. */
+  /** No live thread of the dump can release the lock: the dump has one thread, or every other thread is blocked in a lock wait or an untimed cond/join/barrier wait (or is an idle workqueue thread). */
   noReleaser?: boolean;
   /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */
   unless?: string;

@@ -258,6 +258,31 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
     forked: 'none',
   },
   {
+    name: 'two threads: a lock wait, and a join (untimed: it cannot run before another thread does)',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'worker(arg=0x0)', 'start_thread(arg=0x0)', 'clone3()'] },
+      { frames: ['__futex_abstimed_wait_common64()', '__pthread_clockjoin_ex(threadid=140)', 'main()'] },
+    ]),
+    plain: 'none',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'two threads: a lock wait, and a timed condition wait (it wakes by itself, and may release the lock)',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'worker(arg=0x0)'] },
+      {
+        frames: [
+          '__futex_abstimed_wait_common64()',
+          '__pthread_cond_wait_common()',
+          '___pthread_cond_timedwait64(cond=0x5620, mutex=0x5630)',
+          'flusher(arg=0x0)',
+        ],
+      },
+    ]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
     name: 'two threads in condition-variable waits',
     threads: gdbThreads([
       { frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'worker(arg=0x0)'] },
