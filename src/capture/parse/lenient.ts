@@ -152,7 +152,7 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
     return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
   const symbols = line.endsWith(']') ? BACKTRACE_SYMBOLS.exec(line) : null;
   if (symbols) return { frames: [backtraceSymbolsFrame(symbols)], number: null };
-  const boost = digit ? BOOST_FRAME.exec(line) : null;
+  const boost = digit && hashAfterNumber(line) ? BOOST_FRAME.exec(line) : null;
   if (boost) return { frames: [boostFrame(boost)], number: Number(boost[1]) };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
@@ -171,6 +171,16 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+/** `N#` (boost::stacktrace's numbering): a cheap look at the first seven characters before its regex. */
+function hashAfterNumber(line: string): boolean {
+  for (let i = 1; i < 7 && i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 35) return i + 1 < line.length && line.charCodeAt(i + 1) === 32; // '#', then ' '
+    if (c < 48 || c > 57) return false;
+  }
+  return false;
 }
 
 function backtraceSymbolsFrame(m: RegExpExecArray): Frame {
