@@ -114,11 +114,12 @@ export function matchOneSignature(
 ): SignatureMatch | null {
   const rules = compileSignature(sig);
   if (!rules) return null;
-  const live = liveThreadCount(threads);
+  let oneLive: boolean | null = null; // computed on first need: most rules do not ask
   for (let t = 0; t < threads.length; t++) {
     const frames = threads[t]!.frames.slice(0, MAX_MATCH_DEPTH);
     for (const rule of rules) {
-      if (rule.singleThreaded && (live !== 1 || idlePoolThread(frames))) continue;
+      if (rule.singleThreaded && !(oneLive ??= oneLiveThread(threads))) continue;
+      if (rule.singleThreaded && idlePoolThread(frames)) continue;
       if (rule.multiThreaded && threads.length < 2) continue;
       if (rule.forkedChild && options.forkedChild !== true) continue;
       const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
@@ -165,13 +166,15 @@ function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRul
 }
 
 /**
- * Threads other than idle pool threads: a one-thread process as far as any
+ * Exactly one thread that is not an idle pool thread: a one-thread process as far as any
  * lock goes. A sample or lldb dump of a macOS process lists the workqueue
  * threads libdispatch parked there (a forked child's too); parked between
  * work items they hold no lock, so they cannot release one.
  */
-function liveThreadCount(threads: readonly Thread[]): number {
-  return threads.reduce((n, th) => (idlePoolThread(th.frames) ? n : n + 1), 0);
+function oneLiveThread(threads: readonly Thread[]): boolean {
+  let live = 0;
+  for (const th of threads) if (!idlePoolThread(th.frames) && ++live > 1) return false;
+  return live === 1;
 }
 
 /**
@@ -183,8 +186,14 @@ function liveThreadCount(threads: readonly Thread[]): number {
 const WORKQUEUE_FRAME = /^(?:workq_kernreturn|pthread_wqthread|start_wqthread)$/;
 
 function idlePoolThread(frames: readonly Frame[]): boolean {
-  const named = frames.slice(0, MAX_MATCH_DEPTH).filter((f) => f.normalized !== null);
-  return named.length > 0 && named.every((f) => WORKQUEUE_FRAME.test(f.normalized!));
+  let named = false;
+  for (let i = 0; i < frames.length && i < MAX_MATCH_DEPTH; i++) {
+    const name = frames[i]!.normalized;
+    if (name === null) continue;
+    if (!WORKQUEUE_FRAME.test(name)) return false;
+    named = true;
+  }
+  return named;
 }
 
 /** Matched frame indexes (innermost first) or null. */
