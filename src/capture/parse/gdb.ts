@@ -37,7 +37,8 @@
  * thread ...]`, whose one-frame location line it replaces. A backtrace printed
  * twice (`thread apply all bt`, then `bt`) is kept once. Wrapped `at FILE:LINE`
  * / `from LIB` lines complete the frame above; so does the next line when a
- * reflowed paste cut a frame right after `0xADDR in` (the name went down). Other lines (gdb's chatter,
+ * reflowed paste cut a frame right after `0xADDR in` (the name went down); a
+ * line holding several frames (its line breaks lost) is split before them. Other lines (gdb's chatter,
  * `bt full` locals, `[New LWP ...]`, the current-location line) are ignored;
  * `info threads` rows are one thread each, with their one frame (a `bt` after
  * them replaces the starred row's frame; a later `Thread N` backtrace of the
@@ -98,7 +99,9 @@ export function parseGdb(text: string): ParsedStack {
     superseded: new Set<Thread>(),
   };
   const s: GdbState = Object.assign(state, extra);
-  lines.forEach((line, i) => parseGdbLine(s, unpaste(line), i + 1));
+  lines.forEach((line, i) => {
+    for (const part of splitJoinedFrames(unpaste(line))) parseGdbLine(s, part, i + 1);
+  });
   mergeStarredRow(s);
   if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
   dropRepeatedThreads(s);
@@ -152,6 +155,34 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   }
   if (line.startsWith('Backtrace stopped') || line.startsWith('warning: '))
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+}
+
+/** Where a joined paste starts its next frame: ` #N  0x… in ` or ` #N  name (`. */
+const NEXT_FRAME = / (?=#(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s|[A-Za-z_][^\s(]{0,511} \())/g;
+/** At most this many frames are taken out of one line. */
+const MAX_JOINED = 256;
+
+/**
+ * A paste whose line breaks were lost (a renderer or a mail client joined
+ * the lines: `#0  0x… in a () from /lib/x #1  0x… in b () …`): one frame
+ * each, where the frame numbers that follow go up. Other lines are as they are.
+ */
+export function splitJoinedFrames(line: string): string[] {
+  const first = /^#(\d{1,6})\s/.exec(line);
+  if (!first || line.indexOf(' #', first[0].length) < 0) return [line];
+  const parts: string[] = [];
+  let start = 0;
+  let last = Number(first[1]);
+  NEXT_FRAME.lastIndex = first[0].length;
+  for (let m = NEXT_FRAME.exec(line); m && parts.length < MAX_JOINED; m = NEXT_FRAME.exec(line)) {
+    const n = Number(m[1]);
+    if (n <= last) continue;
+    parts.push(line.slice(start, m.index));
+    start = m.index + 1;
+    last = n;
+  }
+  parts.push(line.slice(start));
+  return parts;
 }
 
 /**

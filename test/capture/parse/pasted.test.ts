@@ -109,6 +109,18 @@ test('gdb: a paste reflowed right after "0xADDR in" keeps the name from the next
   assert.deepEqual(names(parseGdb('#0  0x00007f2b8b9d54ed in')), [null]);
 });
 
+test('gdb: frames joined on one line (line breaks lost) are split where the frame numbers go up', () => {
+  const text = [
+    '#0  0x00007f8a5c3a154d in __lll_lock_wait () from /lib64/libpthread.so.0 #1  0x00007f8a5c39ce9b in _L_lock_883 () from /lib64/libpthread.so.0 #2  pthread_mutex_lock (m=0x6010 <log_lock>) at m.c:80 #3  0x0000000000401234 in child_main ()',
+    '#4  0x0000000000401300 in main (argc=1, msg=0x4020 "see #1  x (y)") at main.c:9',
+  ].join('\n');
+  const p = parseGdb(text);
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait', 'L_lock_883', 'pthread_mutex_lock', 'child_main', 'main']);
+  assert.equal(p.threads[0]!.frames[0]!.module, '/lib64/libpthread.so.0');
+  assert.equal(p.threads[0]!.frames[2]!.source, 'm.c:80');
+});
+
 test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, thread names and queues', () => {
   const text = [
     "* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP",
