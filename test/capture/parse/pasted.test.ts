@@ -145,6 +145,17 @@ test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, t
   assert.deepEqual([p.threads[1]!.tid, p.threads[1]!.name], [0x1a2b, 'worker']);
 });
 
+test('lldb: frames joined on one line (line breaks lost) are split where the frame numbers go up', () => {
+  const p = parseLldb(
+    [
+      "* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP",
+      '  * frame #0: 0x00007ff818b15a12 libsystem_kernel.dylib`__psynch_mutexwait + 10 frame #1: 0x00007ff818b4cefd libsystem_pthread.dylib`_pthread_mutex_firstfit_lock_wait + 56 frame #2: 0x000000010d0dd39f child`run_child + 40',
+    ].join('\n'),
+  );
+  assert.deepEqual(names(p), ['psynch_mutexwait', 'pthread_mutex_firstfit_lock_wait', 'run_child']);
+  assert.equal(p.threads[0]!.frames[1]!.module, 'libsystem_pthread.dylib');
+});
+
 test('lldb: the stop report before `bt all` is replaced by the full backtrace of the same thread', () => {
   const text = [
     '(lldb) process attach --pid 19514',
