@@ -84,7 +84,7 @@ test('the held-out set shares no report and no dump with the public tuning corpu
  * library and runtime lock wrappers) and the sample, gdb and lenient readers
  * were made more tolerant (spindump, coredumpctl, py-spy, faulthandler):
  * 19/25 and 20/25; then, on branch dumps, after more general readers and
- * vocabulary (reflowed gdb frames, backtrace_symbols and boost::stacktrace
+ * vocabulary (reflowed or joined gdb/lldb frames, backtrace_symbols, boost::stacktrace
  * lines, barrier and once waits, idle workqueue threads not counted, the
  * Python logging lock): 19/25 and 20/25 again, unchanged.
  * The goal is NOT met (issue 13 stays open). These floors
