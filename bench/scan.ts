@@ -7,7 +7,19 @@
  * children, a sleeper); the unrelated processes are idle forks of
  * bench/scan-spawner.c, removed by process group afterwards.
  *
- *   npx tsx bench/scan.ts [--counts 1000,5000,10000] [--runs 20] [--compare DIR]
+ *   npx tsx bench/scan.ts [--counts 1000,5000,10000] [--runs 20] [--compare DIR] [--warmup 10000]
+ *
+ * --warmup N: before a row's timed discoveries, untimed discoveries (and as
+ * many untimed C passes) until about N processes have been read, at least
+ * one. V8 compiles the discovery's code as it runs (TurboFan, on background
+ * threads whose CPU time counts here) and recompiles it after a deopt: that
+ * takes some 10,000 process reads, one discovery at 10,000 processes but
+ * ten at 1,000, so without this the first row (1,000) timed the compiler
+ * in its first timed discoveries while later rows ran compiled code (and the
+ * C baseline was compiled by gcc before the run). Rows then compare code in
+ * the state the daemon runs it, a discovery every rediscoverInterval; the
+ * cold column keeps the first discovery of each row. --warmup 0 times as
+ * before (one untimed cold discovery).
  *
  * --compare DIR: another checkout's src (e.g. an older commit unpacked with
  * `git archive COMMIT src | tar -x -C DIR`) whose discovery is timed in the
@@ -39,6 +51,7 @@ function arg(name: string, dflt: string): string {
 const COUNTS = arg('--counts', '1000,5000,10000').split(',').map(Number);
 const RUNS = Number(arg('--runs', '20'));
 const COMPARE = arg('--compare', '');
+const WARMUP_READS = Number(arg('--warmup', '10000'));
 type CreateScanner = typeof createScanner;
 const compareScanner: CreateScanner | null = COMPARE
   ? // The coordinator moved from src/classify/ to src/stages/ (issue 14): a checkout from before has the old path.
@@ -143,8 +156,14 @@ async function measure(total: number, spawner: string, floorProgram: string, tar
     const coldMs = performance.now() - t0;
     const discoveries: Cost[] = [];
     const before: Cost[] = [];
-    const floors: Cost[] = [baselinePass(floorProgram)];
+    const floors: Cost[] = [];
     if (compareScanner) await compareScanner(config).scan(); // its cold first scan, not counted
+    // Untimed, alike for all three: see --warmup.
+    for (let i = 1; i < Math.ceil(WARMUP_READS / first.stats.processesRead); i++) {
+      await createScanner(config).scan();
+      baselinePass(floorProgram);
+      if (compareScanner) await compareScanner(config).scan();
+    }
     for (let i = 0; i < Math.max(3, RUNS / 2); i++) {
       discoveries.push(await timeDiscovery(createScanner, config));
       floors.push(baselinePass(floorProgram));
@@ -189,7 +208,7 @@ try {
   console.log(
     `host: ${cpus().length} cores, load ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}, node ${process.version}, runs ${RUNS}`,
+      .join(' ')}, node ${process.version}, runs ${RUNS}, warm-up ${WARMUP_READS} process reads`,
   );
   const beforeHead = compareScanner ? ` discovery of ${COMPARE}, wall / CPU (ms) | ${COMPARE} / C |` : '';
   console.log(

@@ -1,13 +1,16 @@
 /**
  * Alerts as a daemon extension: the sender starts and stops with the daemon,
  * each tick's transitions poke it (delivery stays async, off the tick), and
- * GET /api/v1/notifications joins the daemon's server.
+ * GET /api/v1/notifications joins the daemon's server. Its metrics
+ * (metrics.ts) are on the daemon's registry whatever sinks are configured;
+ * after each tick the outbox gauges are rebuilt from the store.
  */
 import type { DaemonExtension, ExtensionContext } from '../extension/context.js';
 import type { Signature } from '../match/types.js';
 import { configuredSinks } from '../extension/sinks.js';
 import { createAlertSender, type AlertSender, type AlertSenderOptions } from './sender.js';
 import { registerNotificationRoutes } from './routes.js';
+import { alertMetrics, updateOutboxMetrics } from './metrics.js';
 
 export type AlertExtensionOptions = Omit<AlertSenderOptions, 'config' | 'store' | 'logger' | 'metrics'>;
 
@@ -28,12 +31,13 @@ export function createAlertExtension(opts: AlertExtensionOptions = {}): AlertExt
       config: ctx.config,
       store: ctx.store,
       logger: ctx.logger,
-      metrics: ctx.metrics,
+      metrics: alertMetrics(ctx.metrics.registry),
     });
     sender.start();
   };
   return {
     name: 'alerts',
+    registerMetrics: (registry) => void alertMetrics(registry),
     routes: registerNotificationRoutes,
     sender: () => sender,
     start(ctx) {
@@ -52,6 +56,16 @@ export function createAlertExtension(opts: AlertExtensionOptions = {}): AlertExt
     },
     onTransitions(transitions) {
       if (transitions.some((t) => t.to !== 'suspect')) sender?.poke();
+    },
+    afterTick(summary, ctx) {
+      try {
+        updateOutboxMetrics(alertMetrics(ctx.metrics.registry), ctx.store, summary.at);
+      } catch (err) {
+        // Counted as the tick counted it when the tick updated these gauges itself.
+        ctx.metrics.scanErrors.inc({ stage: 'alert' });
+        const message = err instanceof Error ? err.message : String(err);
+        ctx.logger.error({ stage: 'alert', err }, `tick: alert stage failed: ${message}`);
+      }
     },
     async stop() {
       await sender?.stop();

@@ -6,4 +6,5 @@ export { configuredSinks, SLACK_SINK, ALERTMANAGER_SINK, type SinkName } from '.
 export { toAlertFacts, type SignatureLookup } from './facts.js';
 export { buildSlackMessage } from './slack-message.js';
 export { toAmAlert, ALERT_NAME, type AmAlert } from './alertmanager-message.js';
-export type { AlertFacts, AlertMetrics, DeliveryResult, Notification } from './types.js';
+export type { AlertFacts, DeliveryResult, Notification } from './types.js';
+export type { AlertMetrics } from './metrics.js';

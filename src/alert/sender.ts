@@ -15,7 +15,8 @@ import { createAlertmanagerSink, type AlertmanagerSink } from './alertmanager.js
 import { createSlackSink } from './slack.js';
 import type { Sink } from './sink.js';
 import { configuredSinks, SLACK_SINK } from '../extension/sinks.js';
-import { transitionKind, type AlertMetrics, type DeliveryResult, type Notification } from './types.js';
+import { transitionKind, type DeliveryResult, type Notification } from './types.js';
+import type { AlertMetrics } from './metrics.js';
 import type { MessageContext } from './describe.js';
 
 export interface AlertSenderOptions {

@@ -58,14 +58,3 @@ export type DeliveryResult =
   | { outcome: 'sent'; status: number; response: string }
   | { outcome: 'retry'; status: number | null; error: string; response: string | null; retryAfterMs: number | null }
   | { outcome: 'dead'; status: number; error: string; response: string };
-
-/**
- * The metrics the sender feeds: structurally the prom-client Counter/Gauge
- * of src/extension/metrics.ts (`Metrics` satisfies it), so the daemon passes its
- * own registry's metrics and no global registry is touched.
- */
-export interface AlertMetrics {
-  notifications: { inc(labels: { sink: string; outcome: 'sent' | 'retry' | 'dead' }, value?: number): void };
-  outboxPending: { set(labels: { sink: string }, value: number): void };
-  outboxOldestPendingAge: { set(labels: { sink: string }, value: number): void };
-}

@@ -3,9 +3,9 @@
  * and after each tick, for incidents confirmed since, the target facts only a
  * live target can give (JDK version, mapped libc, the forking thread's kernel
  * side), stored with the evidence (extra.targetFacts) before remediation —
- * registered after this extension — may act on them. Also keeps
- * forkwatch_hung_children_by_forking_thread (bounded: scm_polling / other /
- * unidentified, never a job name). With core.enabled, the hung child's core
+ * registered after this extension — may act on them. Also keeps its metric
+ * (metrics.ts), forkwatch_hung_children_by_forking_thread (bounded:
+ * scm_polling / other / unidentified, never a job name). With core.enabled, the hung child's core
  * (core-step.ts) is taken right after the facts, still before remediation;
  * every tick sweeps the cores directory under retention.
  */
@@ -14,6 +14,7 @@ import type { IncidentSummary } from '../record/types.js';
 import { TARGET_FACTS_KEY } from '../record/extra-keys.js';
 import { collectTargetFacts } from '../capture/target-facts.js';
 import { updateForkingThreadMetric } from './stuck-thread.js';
+import { bundleMetrics } from './metrics.js';
 import { registerBundleRoute, registerCoreRoute } from './routes.js';
 import { storeCore, sweepCores, type CoreStepDeps } from './core-step.js';
 import type { RunProgramFn } from '../capture/capture-stack.js';
@@ -29,6 +30,7 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
   const done = new Set<string>();
   return {
     name: 'bundle',
+    registerMetrics: (registry) => void bundleMetrics(registry),
     routes: (app, ctx) => {
       registerBundleRoute(app, ctx);
       registerCoreRoute(app, ctx);
@@ -43,7 +45,7 @@ export function createBundleExtension(opts: BundleExtensionOptions = {}): Daemon
         if (ctx.config.core.enabled) await storeCoreSafely(ctx, summary.id, opts);
       }
       sweepCoresSafely(ctx, opts);
-      updateForkingThreadMetric(ctx.metrics, ctx.store);
+      updateForkingThreadMetric(bundleMetrics(ctx.metrics.registry), ctx.store);
     },
   };
 }

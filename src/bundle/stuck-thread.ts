@@ -3,7 +3,7 @@
  * thread names are unbounded (one per Jenkins job), so /metrics says only
  * whether the forker was an SCM poller; the API and Slack name it.
  */
-import type { Metrics } from '../extension/metrics.js';
+import type { BundleMetrics } from './metrics.js';
 import type { ForkingThread } from '../capture/types.js';
 import type { IncidentStore } from '../record/types.js';
 
@@ -16,7 +16,7 @@ export function forkingThreadLabel(ft: Pick<ForkingThread, 'name' | 'javaName'> 
 }
 
 /** forkwatch_hung_children_by_forking_thread from the confirmed open incidents (what forkwatch_hung_children counts). */
-export function updateForkingThreadMetric(m: Pick<Metrics, 'hungChildrenByForkingThread'>, store: IncidentStore): void {
+export function updateForkingThreadMetric(m: BundleMetrics, store: IncidentStore): void {
   const counts = new Map<string, { target: string; forking_thread: ForkingThreadLabel; n: number }>();
   for (const i of store.openIncidents()) {
     if (i.state !== 'confirmed') continue;

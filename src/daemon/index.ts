@@ -71,6 +71,7 @@ export function createDaemon(opts: DaemonOptions): Daemon {
   const { config, logger, store } = opts;
   const metrics = opts.metrics ?? createMetrics();
   const extensions = opts.extensions ?? [];
+  for (const ext of extensions) ext.registerMetrics?.(metrics.registry);
   const mem = createTickMemory();
   const startedAt = Date.now();
   let app: ForkwatchApp | null = null;

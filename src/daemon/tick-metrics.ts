@@ -61,17 +61,3 @@ export function countCaptures(m: Metrics, results: CaptureResult[]): void {
     m.captureDuration.observe(labels, r.durationMs / 1000);
   }
 }
-
-/** Outbox depth and age per configured sink, from the store (the sender counts deliveries). */
-export function updateOutboxMetrics(m: Metrics, store: IncidentStore, now: number): void {
-  m.outboxPending.reset();
-  m.outboxOldestPendingAge.reset();
-  for (const sink of store.sinks) {
-    m.outboxPending.set({ sink }, 0);
-    m.outboxOldestPendingAge.set({ sink }, 0);
-  }
-  for (const s of store.outboxStats(now)) {
-    m.outboxPending.set({ sink: s.sink }, s.pending);
-    m.outboxOldestPendingAge.set({ sink: s.sink }, s.oldestPendingAgeMs / 1000);
-  }
-}

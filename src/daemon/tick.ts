@@ -21,7 +21,7 @@ import { collectEvidence, selectSuspects } from './collect-evidence.js';
 import { confirmSuspects } from './confirm.js';
 import { createStageRunner, type StageRunner } from './stage-runner.js';
 import type { TickDeps, TickMemory } from './tick-deps.js';
-import { countTransitions, updateHungMetric, updateOutboxMetrics, updateScanMetrics } from './tick-metrics.js';
+import { countTransitions, updateHungMetric, updateScanMetrics } from './tick-metrics.js';
 import { storeUnhandled } from './unstored.js';
 
 export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSummary> {
@@ -54,7 +54,6 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
   logTransitions(deps.logger, transitions);
   await stages.run('record', () => updateHungMetric(deps.metrics, deps.store));
   if (transitions.length > 0 && deps.notify) await stages.run('alert', () => deps.notify!(transitions));
-  await stages.run('alert', () => updateOutboxMetrics(deps.metrics, deps.store, at));
   const captured = [...evidence.values()].filter((e) => e.freshCapture).length;
   return finishTick(deps, mem, {
     at,

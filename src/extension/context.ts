@@ -2,9 +2,10 @@
  * What HTTP routes and daemon extensions get: the daemon's state, the store,
  * metrics, the matcher and the auth hook. Alerts (GET /api/v1/notifications),
  * remediation (POST /api/v1/incidents/:id/kill) and the status page plug in as
- * a DaemonExtension: `routes` registers their routes on the one server, with
- * this context; start/stop follow the daemon; onTransitions is the hand-off
- * after each tick.
+ * a DaemonExtension: `registerMetrics` puts its metrics on the daemon's
+ * registry; `routes` registers their routes on the one server, with this
+ * context; start/stop follow the daemon; onTransitions is the hand-off after
+ * each tick.
  */
 import type {
   FastifyBaseLogger,
@@ -15,6 +16,7 @@ import type {
   preHandlerAsyncHookHandler,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { IncidentStore } from '../record/types.js';
 import type { Logger } from '../util/logger.js';
@@ -49,6 +51,11 @@ export type RoutePlugin = (app: ForkwatchApp, ctx: ExtensionContext) => void | P
 
 export interface DaemonExtension {
   name: string;
+  /**
+   * Called once when the daemon is built, before routes and start: register this extension's metrics (its own
+   * metrics.ts) on the daemon's registry, the same whatever the config enables, so /metrics shows them from the start.
+   */
+  registerMetrics?(registry: Registry): void;
   /** Routes on the daemon's server, registered after the core ones (same error shape, auth, rate limits). */
   routes?: RoutePlugin;
   /** Called once the store is open and before the first tick. */

@@ -1,13 +1,19 @@
 /**
- * forkwatch's Prometheus metrics on a PRIVATE prom-client Registry (never the
- * global one: tests build many daemons in one process, and a library that
- * registers on the global registry must not leak into /metrics).
- * Names, types and labels are the table in docs/CONTRIBUTING.md; labels stay
- * bounded (no pid, job or timestamp labels).
+ * forkwatch's PRIVATE prom-client Registry (never the global one: tests build
+ * many daemons in one process, and a library that registers on the global
+ * registry must not leak into /metrics), with the build info, prom-client's
+ * default metrics and the metrics of the core stages (scan, classify, capture,
+ * match, record, the tick, /proc reads). The contract hands the registry to
+ * every extension (ExtensionContext.metrics.registry): each registers its own
+ * metrics on it from its own folder (src/alert/metrics.ts, src/bundle/metrics.ts,
+ * src/remediate/metrics.ts, src/audit/daemon/metrics.ts) through
+ * DaemonExtension.registerMetrics. Names, types and labels are the table in
+ * docs/CONTRIBUTING.md; labels stay bounded (no pid, job or timestamp labels).
  */
 import type { CaptureBackendName } from '../capture/types.js';
+import { procReadCounts, type ReadOutcome } from '../proc/read.js';
 import { createRequire } from 'node:module';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
 import { VERSION } from '../version.js';
 
 const require = createRequire(import.meta.url);
@@ -45,8 +51,6 @@ export interface Metrics {
   children: Gauge<'target' | 'classification'>;
   overdueChildren: Gauge<'target'>;
   hungChildren: Gauge<'target' | 'signature'>;
-  /** Confirmed hung children by the kind of JVM thread that forked them (bounded: never the job or thread name). */
-  hungChildrenByForkingThread: Gauge<'target' | 'forking_thread'>;
   oldestOverdueChildAge: Gauge<'target'>;
   incidentsOpened: Counter<'signature'>;
   incidentsResolved: Counter<'signature'>;
@@ -57,14 +61,13 @@ export interface Metrics {
   processesVanished: Counter<string>;
   captures: Counter<'backend' | 'outcome'>;
   captureDuration: Histogram<'backend' | 'outcome'>;
-  notifications: Counter<'sink' | 'outcome'>;
-  outboxPending: Gauge<'sink'>;
-  outboxOldestPendingAge: Gauge<'sink'>;
-  remediations: Counter<'mode' | 'outcome'>;
+  /** Reads of /proc files by outcome, since the process started (src/proc/read.ts counts them). */
+  procReads: Counter<'outcome'>;
 }
 
 const CAPTURE_BACKENDS = ['eu-stack', 'gdb', 'pstack', 'gstack'] as const satisfies readonly CaptureBackendName[];
 const CAPTURE_OUTCOMES = ['ok', 'failed', 'timeout', 'refused'] as const;
+const PROC_READ_OUTCOMES = ['ok', 'gone', 'denied', 'error'] as const satisfies readonly ReadOutcome[];
 
 export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}): Metrics {
   const registry = new Registry();
@@ -118,12 +121,6 @@ function defineMetrics(registry: Registry): Metrics {
       name: 'forkwatch_hung_children',
       help: 'Confirmed hung children (open confirmed incidents) by signature.',
       labelNames: ['target', 'signature'],
-      ...reg,
-    }),
-    hungChildrenByForkingThread: new Gauge({
-      name: 'forkwatch_hung_children_by_forking_thread',
-      help: 'Confirmed hung children by the JVM thread that forked them: scm_polling (a Jenkins SCM poller), other, unidentified. The API names the thread and job.',
-      labelNames: ['target', 'forking_thread'],
       ...reg,
     }),
     oldestOverdueChildAge: new Gauge({
@@ -185,28 +182,16 @@ function defineMetrics(registry: Registry): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       ...reg,
     }),
-    notifications: new Counter({
-      name: 'forkwatch_notifications_total',
-      help: 'Notification delivery attempts by sink and outcome.',
-      labelNames: ['sink', 'outcome'],
-      ...reg,
-    }),
-    outboxPending: new Gauge({
-      name: 'forkwatch_outbox_pending',
-      help: 'Notifications waiting in the outbox by sink.',
-      labelNames: ['sink'],
-      ...reg,
-    }),
-    outboxOldestPendingAge: new Gauge({
-      name: 'forkwatch_outbox_oldest_pending_age_seconds',
-      help: 'Age of the oldest pending notification by sink, 0 when none.',
-      labelNames: ['sink'],
-      ...reg,
-    }),
-    remediations: new Counter({
-      name: 'forkwatch_remediations_total',
-      help: 'Remediation decisions and actions by mode and outcome.',
-      labelNames: ['mode', 'outcome'],
+    procReads: new Counter({
+      name: 'forkwatch_proc_reads_total',
+      help: 'Reads of /proc files (procRoot) by outcome: ok, gone (the process exited), denied (no permission), error.',
+      labelNames: ['outcome'],
+      // The counts live in src/proc (process-wide, below every stage): copied at each scrape, every outcome always present.
+      collect() {
+        const counts = procReadCounts();
+        this.reset();
+        for (const outcome of PROC_READ_OUTCOMES) this.inc({ outcome }, counts[outcome]);
+      },
       ...reg,
     }),
   };
@@ -225,6 +210,25 @@ function registerDefaultMetrics(registry: Registry, mode: DefaultMetricsMode): v
     const collector = require(`prom-client/lib/metrics/${name}.js`) as (r: Registry, c: object) => void;
     collector(registry, {});
   }
+}
+
+/**
+ * An extension's counter on the daemon's registry: the one registered under that name, or a new one registered
+ * there. Registering twice on one registry throws in prom-client; asking twice (two daemons on one registry in a
+ * test, a restarted extension) gets the same counter.
+ */
+export function counterOn<L extends string>(registry: Registry, config: CounterConfiguration<L>): Counter<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Counter<L> | undefined) ??
+    new Counter({ ...config, registers: [registry] })
+  );
+}
+
+/** An extension's gauge on the daemon's registry, as counterOn. */
+export function gaugeOn<L extends string>(registry: Registry, config: GaugeConfiguration<L>): Gauge<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ?? new Gauge({ ...config, registers: [registry] })
+  );
 }
 
 /** Render the registry in the Prometheus text format. */

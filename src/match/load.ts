@@ -240,9 +240,10 @@ function checkEntry(
         fp.vocab === undefined &&
         fp.module === undefined &&
         fp.args === undefined &&
+        fp.source === undefined &&
         fp.unnamed !== true
       ) {
-        err(field, 'a frame pattern needs fn, vocab, module, args or unnamed: true');
+        err(field, 'a frame pattern needs fn, vocab, module, args, source or unnamed: true');
       }
       if ((fp.fn !== undefined || fp.vocab !== undefined) && fp.unnamed === true)
         err(field, 'fn or vocab and unnamed: true exclude each other');
@@ -250,6 +251,7 @@ function checkEntry(
       checkLists(fp.vocab, `${field}.vocab`, vocabulary, err);
       if (fp.module !== undefined) checkRegex(fp.module, `${field}.module`, err);
       if (fp.args !== undefined) checkRegex(fp.args, `${field}.args`, err);
+      if (fp.source !== undefined) checkRegex(fp.source, `${field}.source`, err);
     });
   });
   return out;

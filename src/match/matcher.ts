@@ -43,6 +43,7 @@ interface CompiledPattern {
   inVocab: ((name: string) => boolean) | null;
   module: SafeRegex | null;
   args: SafeRegex | null;
+  source: SafeRegex | null;
   unnamed: boolean;
   maxGap: number;
   optional: boolean;
@@ -113,10 +114,12 @@ export function matchOneSignature(
 ): SignatureMatch | null {
   const rules = compileSignature(sig);
   if (!rules) return null;
+  let oneLive: boolean | null = null; // computed on first need: most rules do not ask
   for (let t = 0; t < threads.length; t++) {
     const frames = threads[t]!.frames.slice(0, MAX_MATCH_DEPTH);
     for (const rule of rules) {
-      if (rule.singleThreaded && threads.length !== 1) continue;
+      if (rule.singleThreaded && !(oneLive ??= oneLiveThread(threads))) continue;
+      if (rule.singleThreaded && idlePoolThread(frames)) continue;
       if (rule.multiThreaded && threads.length < 2) continue;
       if (rule.forkedChild && options.forkedChild !== true) continue;
       const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
@@ -145,13 +148,33 @@ export function matchOneSignature(
 }
 
 /**
- * Every other thread of the dump is itself blocked in a lock wait, or is an
- * idle pool thread (none is running, or waiting for an event, to release it).
+ * Every other thread of the dump is itself blocked in a lock wait, in a wait
+ * that only another thread of the process can end (an untimed condition
+ * variable, join or barrier: it cannot run before one of the others does),
+ * or is an idle pool thread. Then no thread can run, none waits for an outside
+ * event (I/O, a timer), and none is left to release the lock.
  */
 function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRule): boolean {
+  const cv = rule.vocabulary!;
   return threads.every(
-    (th, i) => i === t || idlePoolThread(th.frames) || lockWaitOf(rule.vocabulary!, th.frames, rule.withinTop) !== null,
+    (th, i) =>
+      i === t ||
+      idlePoolThread(th.frames) ||
+      lockWaitOf(cv, th.frames, rule.withinTop) !== null ||
+      condWaitOf(cv, th.frames, rule.withinTop) !== null,
   );
+}
+
+/**
+ * Exactly one thread that is not an idle pool thread: a one-thread process as far as any
+ * lock goes. A sample or lldb dump of a macOS process lists the workqueue
+ * threads libdispatch parked there (a forked child's too); parked between
+ * work items they hold no lock, so they cannot release one.
+ */
+function oneLiveThread(threads: readonly Thread[]): boolean {
+  let live = 0;
+  for (const th of threads) if (!idlePoolThread(th.frames) && ++live > 1) return false;
+  return live === 1;
 }
 
 /**
@@ -163,8 +186,14 @@ function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRul
 const WORKQUEUE_FRAME = /^(?:workq_kernreturn|pthread_wqthread|start_wqthread)$/;
 
 function idlePoolThread(frames: readonly Frame[]): boolean {
-  const named = frames.slice(0, MAX_MATCH_DEPTH).filter((f) => f.normalized !== null);
-  return named.length > 0 && named.every((f) => WORKQUEUE_FRAME.test(f.normalized!));
+  let named = false;
+  for (let i = 0; i < frames.length && i < MAX_MATCH_DEPTH; i++) {
+    const name = frames[i]!.normalized;
+    if (name === null) continue;
+    if (!WORKQUEUE_FRAME.test(name)) return false;
+    named = true;
+  }
+  return named;
 }
 
 /** Matched frame indexes (innermost first) or null. */
@@ -225,6 +254,7 @@ function frameMatches(frame: Frame, pat: CompiledPattern): boolean {
   }
   if (pat.module && (frame.module === null || !pat.module.test(frame.module))) return false;
   if (pat.args && (!frame.args || !pat.args.test(frame.args))) return false;
+  if (pat.source && (!frame.source || !pat.source.test(frame.source))) return false;
   return true;
 }
 
@@ -267,6 +297,7 @@ function compilePattern(p: FramePattern, cv: CompiledVocabulary | null, vocab: V
     inVocab: p.vocab ? vocabTest(cv!, vocab, p.vocab) : null,
     module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
     args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
+    source: p.source !== undefined ? memoized(compileSafeRegex(p.source, { maxInput: MAX_NAME })) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,
     optional: p.optional === true,

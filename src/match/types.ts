@@ -7,6 +7,8 @@ export interface FramePattern {
   vocab?: string[];
   /** Regex searched (unanchored) in the module/library path; a frame with no printed module never matches. */
   module?: string;
+  /** Regex searched (unanchored) in the frame's source location (`logging/__init__.py:1028`, `malloc.c:3049`); a frame without one never matches. */
+  source?: string;
   /** Regex searched (unanchored) in the frame's printed argument text (gdb `who=atfork_run_prepare`); a frame without it never matches. */
   args?: string;
   /** true: the frame must have no name (`??`, a bare address): what survives of glibc internals without debug symbols. */
@@ -26,7 +28,7 @@ export interface SignatureRule {
   withinTop?: number;
   /** Context: a fork frame (fork, __libc_fork, forkx, ...) lies below (outward of) the first matched frame. */
   belowFork?: boolean;
-  /** Context: the dump has exactly one thread (a forked, never-exec'd child has one). */
+  /** Context: the dump has exactly one thread (a forked, never-exec'd child has one); idle macOS workqueue threads are not counted. */
   singleThreaded?: boolean;
   /** Context: the dump has more than one thread (so it is not a forked child: a parent inside fork, say). */
   multiThreaded?: boolean;
@@ -34,9 +36,9 @@ export interface SignatureRule {
   forkedChild?: boolean;
   /** The matched thread is blocked in a lock wait: its innermost deciding frame is in a `lock` list (docs/signatures.md). */
   lockWait?: boolean;
-  /** The matched thread waits on a condition variable or a join with no time-out (`cond-wait`, not `timed-wait`). */
+  /** The matched thread waits on a condition variable, a join or a barrier with no time-out (`cond-wait`, `barrier-wait`, not `timed-wait`). */
   condWait?: boolean;
-  /** No live thread of the dump can release the lock: the dump has one thread, or every thread is blocked in a lock wait. */
+  /** No live thread of the dump can release the lock: the dump has one thread, or every other thread is blocked in a lock wait or an untimed cond/join/barrier wait (or is an idle workqueue thread). */
   noReleaser?: boolean;
   /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */
   unless?: string;

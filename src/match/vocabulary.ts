@@ -222,28 +222,32 @@ function lockShapedCaller(
   return null;
 }
 
+/** The lists of waits with no time-out that only another thread of the process ends. */
+const UNTIMED_WAITS = ['cond-wait', 'barrier-wait'];
+
 /**
- * Does the thread wait on a condition variable or a join with no time-out?
- * Outward from the innermost frame, past unnamed frames and wait primitives:
- * frames of `cond-wait`, then code. A `timed-wait` frame in that run (it wakes
- * by itself), or any other wait first, says no. Only another thread of the
- * process can end such a wait.
+ * Does the thread wait on a condition variable, a join or a barrier with no
+ * time-out? Outward from the innermost frame, past unnamed frames and wait
+ * primitives: frames of `cond-wait` or `barrier-wait`, then code. A
+ * `timed-wait` frame in that run (it wakes by itself), or any other wait
+ * first, says no. Only another thread of the process can end such a wait.
  */
 export function condWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], depth: number): LockWait | null {
   const last = Math.min(frames.length, depth);
-  let first = -1;
+  let first: LockWait | null = null;
   for (let i = 0; i < last; i++) {
     const name = frames[i]!.normalized;
     if (name === null || hasRole(cv, 'primitive', name)) continue;
     const lists = listsHolding(cv, name);
     if (lists.includes('timed-wait')) return null;
-    if (lists.includes('cond-wait')) {
-      if (first < 0) first = i;
+    const list = UNTIMED_WAITS.find((l) => lists.includes(l));
+    if (list !== undefined) {
+      if (first === null) first = { index: i, list };
       continue;
     }
     break;
   }
-  return first >= 0 ? { index: first, list: 'cond-wait' } : null;
+  return first;
 }
 
 /** gdb prints a pointer argument's symbol: `futex=0x7f… <main_arena>`, `mutex=0x… <file_lock>`, `<_rtld_global+2312>`. */

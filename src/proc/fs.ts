@@ -7,7 +7,7 @@
  */
 import { existsSync, opendirSync, readdirSync, readlinkSync, statSync, type Dir } from 'node:fs';
 import { classifyErrno, counted, isFailure, procReader, type ReadFailure } from './read.js';
-import { parseStat, type StatFields } from './parse/stat.js';
+import { parseStatBytes, type StatFields } from './parse/stat.js';
 import { parseStatus, type StatusFields } from './parse/status.js';
 import { parseSyscall, type ProcSyscall } from './parse/syscall.js';
 import { parseChildren } from './parse/children.js';
@@ -43,10 +43,10 @@ export class ProcFS {
     return procReader.readText(`${this.root}/${file}`, maxBytes);
   }
 
+  /** Parsed in the read buffer, never decoded whole: discovery reads one per process on the host. */
   stat(pid: number | 'self'): StatFields | ReadFailure {
-    const text = this.text(pid, 'stat');
-    if (isFailure(text)) return text;
-    const r = parseStat(text);
+    const r = procReader.withBytes(this.path(pid, 'stat'), PROC_CAPS.small, parseStatBytes, true);
+    if (isFailure(r)) return r;
     return r.ok ? r.value : { failed: 'error', code: `malformed stat: ${r.error}` };
   }
 

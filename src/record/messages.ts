@@ -27,6 +27,8 @@ export class MessageOps {
         VALUES (NULL, ?, ?, ?, ?, ?) ON CONFLICT (transition, sink) WHERE incident_id IS NULL DO NOTHING`),
       due: q(`SELECT id, transition, sink, created_at, attempts, snapshot FROM outbox
         WHERE incident_id IS NULL AND state = 'pending' AND sink = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
+      // Delivered or given-up rows only: a pending one (Slack down for a month) is still owed.
+      prune: q(`DELETE FROM outbox WHERE incident_id IS NULL AND state <> 'pending' AND created_at < ?`),
       getMeta: q(`SELECT value FROM store_meta WHERE name = ?`),
       putMeta: q(
         `INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
@@ -61,6 +63,11 @@ export class MessageOps {
       attempts: r.attempts,
       body: r.snapshot,
     }));
+  }
+
+  /** Delete the sent and dead rows created before `before`; returns how many. Call inside the caller's transaction. */
+  prune(before: number): number {
+    return this.st.prune!.run(before).changes;
   }
 
   meta(name: string): string | null {

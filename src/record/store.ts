@@ -297,8 +297,12 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   pruneResolved(now: number): number {
-    const n = this.db.transaction(() => this.st.prune!.run(now - this.retentionMs).changes).immediate();
+    const before = now - this.retentionMs;
+    const [n, messages] = this.db
+      .transaction((): [number, number] => [this.st.prune!.run(before).changes, this.messages.prune(before)])
+      .immediate();
     if (n > 0) this.log?.info({ pruned: n, retentionMs: this.retentionMs }, 'resolved incidents pruned');
+    if (messages > 0) this.log?.info({ pruned: messages, retentionMs: this.retentionMs }, 'old digest messages pruned');
     return n;
   }
 

@@ -311,7 +311,10 @@ export interface IncidentStore {
   /** Hook for "suspect unconfirmed for long": suspects opened at or before olderThan. */
   staleSuspects(olderThan: number): IncidentSummary[];
   counts(): IncidentCounts;
-  /** Delete resolved incidents (and their outbox and audit rows) resolved before now - retentionMs. Returns how many. */
+  /**
+   * Delete resolved incidents (and their outbox and audit rows) resolved before now - retentionMs, and the
+   * digest's sent or dead outbox rows created before then (pending ones are still owed). Returns how many incidents.
+   */
   pruneResolved(now: number): number;
 
   // outbox, for the alert sender

@@ -14,13 +14,13 @@
  * that window could free its pid. docs/remediation.md has the details.
  */
 import type { Logger } from '../util/logger.js';
-import type { Metrics } from '../extension/metrics.js';
 import type { BootClock } from '../proc/boot-clock.js';
 import { IncidentNotFoundError } from '../record/errors.js';
 import type { AuditRecord, Incident, IncidentStore } from '../record/types.js';
 import { incidentLogFields } from '../record/log-fields.js';
 import { expectedOf, observeChild, readStartTicks } from './observe.js';
 import { verifyHungChild, type VerifyResult } from './verify.js';
+import { countRemediation, type RemediationMetrics } from './metrics.js';
 
 export type ActMode = 'dry-run' | 'kill';
 export type ActOutcome = 'killed' | 'skipped' | 'refused' | 'failed';
@@ -38,7 +38,7 @@ export interface ActRequest {
 export interface ActDeps {
   store: IncidentStore;
   logger: Logger;
-  metrics?: Pick<Metrics, 'remediations'>;
+  metrics?: RemediationMetrics;
   procRoot: string;
   clock: BootClock;
   /** Pids never signalled: every watched JVM found by the last scan; forkwatch and its parent are added here. */
@@ -184,7 +184,7 @@ function report(
   stateProblem: boolean,
 ): ActResult {
   const outcome = audit.outcome as ActOutcome;
-  deps.metrics?.remediations.inc({ mode: audit.mode === 'dry-run' ? 'dry_run' : 'kill', outcome });
+  if (deps.metrics) countRemediation(deps.metrics, audit.mode, outcome);
   const fields = {
     ...incidentLogFields(incident),
     signature: incident.signatureId,

@@ -14,6 +14,7 @@ import { getClockTicks } from '../scan/clock.js';
 import type { BootClock } from '../proc/boot-clock.js';
 import { actOnIncident, type ActDeps } from './act.js';
 import { judgePolicy, type RemediationPolicy } from './policy.js';
+import { countRemediation, remediationMetrics, zeroRemediationSeries } from './metrics.js';
 
 /** Refused attempts per incident and mode before the daemon stops trying (the incident stays open). */
 export const MAX_REFUSALS = 3;
@@ -32,7 +33,7 @@ export function createRemediationExtension(opts: RemediationExtensionOptions = {
   const depsOf = (ctx: ExtensionContext): ActDeps => ({
     store: ctx.store,
     logger: ctx.logger.child({ stage: 'remediate' }),
-    metrics: ctx.metrics,
+    metrics: remediationMetrics(ctx.metrics.registry),
     procRoot: ctx.config.procRoot,
     // Without btime (no Linux procfs) nothing can be verified: every read fails and every request is refused.
     clock: clock ?? { btimeSec: readBootTimeSec(ctx.config.procRoot) ?? 0, clockTicks: opts.clockTicks ?? 100 },
@@ -43,15 +44,14 @@ export function createRemediationExtension(opts: RemediationExtensionOptions = {
 
   return {
     name: 'remediation',
+    registerMetrics: (registry) => void remediationMetrics(registry),
     routes: (app, ctx) => killRoute((req) => actOnIncident(req, depsOf(ctx)))(app, ctx),
     async start(ctx) {
       const btimeSec = readBootTimeSec(ctx.config.procRoot);
       clock = btimeSec === null ? null : { btimeSec, clockTicks: opts.clockTicks ?? (await getClockTicks()) };
       const mode = ctx.config.remediation.mode;
       if (mode !== 'off') {
-        // Zero series, so a dashboard sees the counters before the first decision.
-        for (const outcome of ['killed', 'skipped', 'refused', 'failed'])
-          ctx.metrics.remediations.inc({ mode: mode === 'dry-run' ? 'dry_run' : 'kill', outcome }, 0);
+        zeroRemediationSeries(remediationMetrics(ctx.metrics.registry), mode);
         ctx.logger.info(
           { remediation: ctx.config.remediation, procfs: clock !== null },
           `remediation ${mode}: confirmed hung children ${mode === 'kill' ? 'are killed' : 'are only judged'} after their evidence is stored`,
@@ -106,7 +106,7 @@ function recordPolicySkip(ctx: ExtensionContext, i: Incident, mode: string, reas
     actor: 'forkwatch',
     data: { policy: ctx.config.remediation },
   });
-  ctx.metrics.remediations.inc({ mode: mode === 'dry-run' ? 'dry_run' : 'kill', outcome: 'skipped' });
+  countRemediation(remediationMetrics(ctx.metrics.registry), mode, 'skipped');
   ctx.logger.info(
     { incident: i.id, childPid: i.childPid, target: i.targetName, signature: i.signatureId, mode },
     `remediation skipped for child ${i.childPid}: ${reason}`,

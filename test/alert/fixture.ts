@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../../src/util/logger.js';
 import type { Registry } from 'prom-client';
-import { createMetrics, type Metrics } from '../../src/extension/metrics.js';
+import { createMetrics } from '../../src/extension/metrics.js';
+import { alertMetrics, type AlertMetrics } from '../../src/alert/metrics.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/config.js';
 import { openStore, type IncidentStore, type SuspectObservation } from '../../src/record/index.js';
@@ -48,9 +49,10 @@ export function captureLogs(): { logger: Logger; text: () => string } {
   return { logger: pino({ level: 'debug' }, stream) as unknown as Logger, text: () => lines.join('') };
 }
 
-/** The daemon's own metrics (private registry): proves Metrics satisfies AlertMetrics. */
-export function testMetrics(): Metrics {
-  return createMetrics({ defaultMetrics: 'none' });
+/** The alert extension's metrics on a daemon's private registry, as the extension hands them to the sender. */
+export function testMetrics(): AlertMetrics & { registry: Registry } {
+  const { registry } = createMetrics({ defaultMetrics: 'none' });
+  return { registry, ...alertMetrics(registry) };
 }
 
 export async function metricValue(

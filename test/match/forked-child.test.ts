@@ -177,7 +177,7 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
     forked: 'lock-wait-forked-child',
   },
   {
-    name: 'two threads (macOS): dispatch_sync waiting for a queue, and an idle workqueue thread (it holds no lock)',
+    name: 'two threads (macOS): dispatch_sync waiting for a queue, and an idle workqueue thread (it holds no lock, it is not counted)',
     threads: gdbThreads([
       {
         frames: [
@@ -190,7 +190,8 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
       },
       { frames: ['__workq_kernreturn', '_pthread_wqthread', 'start_wqthread'] },
     ]),
-    plain: 'none',
+    // the parked workqueue thread is not counted: as far as locks go the process has one thread
+    plain: 'lock-wait-single-threaded-child',
     forked: 'lock-wait-forked-child',
   },
   {
@@ -253,6 +254,31 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
   {
     name: 'one thread, busy loop',
     threads: gdbThreads([{ frames: [...BUSY, 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'two threads: a lock wait, and a join (untimed: it cannot run before another thread does)',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'worker(arg=0x0)', 'start_thread(arg=0x0)', 'clone3()'] },
+      { frames: ['__futex_abstimed_wait_common64()', '__pthread_clockjoin_ex(threadid=140)', 'main()'] },
+    ]),
+    plain: 'none',
+    forked: 'lock-wait-forked-child',
+  },
+  {
+    name: 'two threads: a lock wait, and a timed condition wait (it wakes by itself, and may release the lock)',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'worker(arg=0x0)'] },
+      {
+        frames: [
+          '__futex_abstimed_wait_common64()',
+          '__pthread_cond_wait_common()',
+          '___pthread_cond_timedwait64(cond=0x5620, mutex=0x5630)',
+          'flusher(arg=0x0)',
+        ],
+      },
+    ]),
     plain: 'none',
     forked: 'none',
   },

@@ -82,7 +82,7 @@ const badEntries: [string, string, RegExp][] = [
   [
     'empty frame pattern',
     `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{maxGap: 2}]}]\n`,
-    /rules\[0\]\.frames\[0\]: a frame pattern needs fn, vocab, module, args or unnamed/,
+    /rules\[0\]\.frames\[0\]: a frame pattern needs fn, vocab, module, args, source or unnamed/,
   ],
   [
     'no rules',

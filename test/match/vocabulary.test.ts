@@ -132,6 +132,12 @@ const table: [string, string][] = [
   ['_os_unfair_lock_lock_slow', 'lock-wait'],
   ['__ulock_wait', 'wait-primitive'],
   ['__psynch_cvwait', 'cond-wait'],
+  ['pthread_barrier_wait', 'barrier-wait'],
+  ['WaitForInitializeToComplete(objc_class*)', 'once-wait'],
+  ['std::__1::__call_once(unsigned long volatile&, void*, void (*)(void*))', 'once-wait'],
+  ['_PyOnceFlag_CallOnceSlow', 'once-wait'],
+  ['gomp_team_barrier_wait_end', 'barrier-wait'],
+  ['do_wait', 'wait-primitive'],
   // illumos / Solaris libc
   ['__lwp_park', 'wait-primitive'],
   ['lwp_park', 'wait-primitive'],
@@ -630,6 +636,15 @@ test('condWaitOf: an untimed condition-variable wait or join; a timed one wakes 
   assert.equal(
     condWaitOf(cv, frames(['__futex_abstimed_wait_common64', '__pthread_clockjoin_ex', 'main']), 8)?.list,
     'cond-wait',
+  );
+  // libgomp: futex_wait under do_wait (a primitive) under its barriers
+  assert.deepEqual(
+    condWaitOf(
+      cv,
+      frames(['futex_wait', 'do_wait', 'gomp_barrier_wait_end', 'gomp_simple_barrier_wait', 'gomp_team_start']),
+      8,
+    ),
+    { index: 2, list: 'barrier-wait' },
   );
   assert.equal(condWaitOf(cv, frames(['epoll_wait', 'loop']), 8), null);
   assert.equal(condWaitOf(cv, frames(['__lll_lock_wait', 'pthread_mutex_lock', 'f']), 8), null);

@@ -223,3 +223,39 @@ test('retention: resolved incidents older than retentionMs are pruned with their
   );
   assert.equal(store.get(keyOf(open))!.state, 'suspect');
 });
+
+test('retention: digest rows (no incident) sent or dead before the cut are pruned; pending ones never; the key stays free', (t) => {
+  const day = 24 * 3600 * 1000;
+  const { store, clock } = tempStore(t, { retentionMs: 30 * day, sinks: ['slack'] });
+  const start = clock.t;
+  assert.equal(store.enqueueMessage('digest:sent', ['slack'], 'a'), 1);
+  assert.equal(store.enqueueMessage('digest:dead', ['slack'], 'b'), 1);
+  assert.equal(store.enqueueMessage('digest:pending', ['slack'], 'c'), 1);
+  const due = store.listDueMessages('slack', start, 10);
+  const id = (key: string): number => due.find((m) => m.key === key)!.id;
+  store.markNotificationSent(id('digest:sent'), start, 'ok');
+  store.markNotificationDead(id('digest:dead'), 'HTTP 404', null);
+  clock.t = start + 10 * day;
+  assert.equal(store.enqueueMessage('digest:recent', ['slack'], 'd'), 1);
+  store.markNotificationSent(
+    store.listDueMessages('slack', clock.t, 10).find((m) => m.key === 'digest:recent')!.id,
+    clock.t,
+  );
+
+  store.pruneResolved(start + 30 * day - 1);
+  assert.equal(store.enqueueMessage('digest:sent', ['slack'], 'a'), 0, 'not yet 30 days: the sent row is kept');
+
+  store.pruneResolved(start + 30 * day + 1);
+  assert.deepEqual(
+    store.listDueMessages('slack', clock.t, 10).map((m) => m.key),
+    ['digest:pending'],
+    'the undelivered digest is still owed',
+  );
+  assert.equal(store.enqueueMessage('digest:recent', ['slack'], 'd'), 0, 'the recent one is kept');
+  assert.equal(store.enqueueMessage('digest:dead', ['slack'], 'b'), 1, 'the old dead row is gone');
+  store.pruneResolved(start + 1000 * day);
+  assert.deepEqual(
+    store.listDueMessages('slack', start + 1000 * day, 10).map((m) => m.key),
+    ['digest:pending', 'digest:dead'],
+  );
+});

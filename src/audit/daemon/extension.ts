@@ -134,6 +134,9 @@ export function createAuditExtension(
     idle: async () => {
       while (worker) await worker;
     },
+    registerMetrics(registry) {
+      metrics = registerAuditMetrics(registry);
+    },
     routes: (app, c) => registerAuditRoute(app, c, { latest: (t) => latest.get(t) ?? null }),
     start(c) {
       ctx = c;

@@ -1,12 +1,14 @@
 /**
  * The audit's metrics, registered on the daemon's private registry by the
- * audit extension (it owns them). Encoding (risk.ts RISK_VALUE): none 0,
- * low 1, high 2; a target that cannot be told has no series.
+ * audit extension (it owns them; DaemonExtension.registerMetrics). Encoding
+ * (risk.ts RISK_VALUE): none 0, low 1, high 2; a target that cannot be told
+ * has no series.
  *   forkwatch_target_fork_risk{target,reason}  one series per reason found, reason = the rule id (bounded by the rule set)
  *   forkwatch_target_fork_risk_level{target}   the overall level
  *   forkwatch_target_audits_total{target,outcome}  outcome ok / cannot_tell / failed
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { counterOn, gaugeOn } from '../../extension/metrics.js';
 import type { AuditResult } from '../types.js';
 import { riskSeries } from './risk.js';
 
@@ -16,34 +18,23 @@ export interface AuditMetrics {
   audits: Counter<'target' | 'outcome'>;
 }
 
+/** Registered once per registry (DaemonExtension.registerMetrics, then start() gets the same ones). */
 export function registerAuditMetrics(registry: Registry): AuditMetrics {
-  const existing = registry.getSingleMetric('forkwatch_target_fork_risk_level');
-  if (existing) {
-    return {
-      risk: registry.getSingleMetric('forkwatch_target_fork_risk') as AuditMetrics['risk'],
-      level: existing as AuditMetrics['level'],
-      audits: registry.getSingleMetric('forkwatch_target_audits_total') as AuditMetrics['audits'],
-    };
-  }
-  const reg = { registers: [registry] };
   return {
-    risk: new Gauge({
+    risk: gaugeOn(registry, {
       name: 'forkwatch_target_fork_risk',
       help: 'Fork-risk audit: one series per reason found (reason = rule id); 1 low, 2 high.',
       labelNames: ['target', 'reason'],
-      ...reg,
     }),
-    level: new Gauge({
+    level: gaugeOn(registry, {
       name: 'forkwatch_target_fork_risk_level',
       help: 'Fork-risk audit of the target: 0 none, 1 low, 2 high; no series when it cannot tell.',
       labelNames: ['target'],
-      ...reg,
     }),
-    audits: new Counter({
+    audits: counterOn(registry, {
       name: 'forkwatch_target_audits_total',
       help: 'Fork-risk audits run, by outcome (ok, cannot_tell, failed).',
       labelNames: ['target', 'outcome'],
-      ...reg,
     }),
   };
 }

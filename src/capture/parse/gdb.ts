@@ -36,7 +36,9 @@
  * starts the next backtrace: a new thread, unless it follows `[Switching to
  * thread ...]`, whose one-frame location line it replaces. A backtrace printed
  * twice (`thread apply all bt`, then `bt`) is kept once. Wrapped `at FILE:LINE`
- * / `from LIB` lines complete the frame above. Other lines (gdb's chatter,
+ * / `from LIB` lines complete the frame above; so does the next line when a
+ * reflowed paste cut a frame right after `0xADDR in` (the name went down); a
+ * line holding several frames (its line breaks lost) is split before them. Other lines (gdb's chatter,
  * `bt full` locals, `[New LWP ...]`, the current-location line) are ignored;
  * `info threads` rows are one thread each, with their one frame (a `bt` after
  * them replaces the starred row's frame; a later `Thread N` backtrace of the
@@ -61,6 +63,8 @@ import { completeWrapped, frameFrom } from './gdb-frame.js';
 const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
 const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16})\s{1,8}in\s{1,8})?(.*)$/;
 /** systemd-coredump / coredumpctl: `#0  0x00007f… __lll_lock_wait (libc.so.6 + 0x8e9a2)`, `n/a` for no name. */
+/** A paste reflowed at a word boundary: `#3  0x00007f… in` ends the line, the name and the rest are on the next. */
+const NAME_ON_NEXT_LINE = /^0x([0-9a-fA-F]{1,16})\s{1,8}in$/;
 const COREDUMP_FRAME = /^0x([0-9a-fA-F]{1,16})\s{1,8}(\S{1,1000}) \(([^\s()]{1,256}) \+ 0x([0-9a-fA-F]{1,16})\)$/;
 const PROCESS =
   /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
@@ -75,6 +79,8 @@ interface GdbState extends ParseState {
   switched: Thread | null;
   /** The frame the previous line printed, for a wrapped `at`/`from` continuation. */
   lastFrame: Frame | null;
+  /** The frame the previous line left at `0xADDR in` (a reflowed paste): its name is on this line. */
+  nameless: Frame | null;
   /** `info threads` rows (one frame each) by LWP, the `*` (current) one, and rows a full backtrace replaced. */
   rows: Map<number | null, Thread>;
   starred: Thread | null;
@@ -87,12 +93,15 @@ export function parseGdb(text: string): ParsedStack {
     current: null,
     switched: null,
     lastFrame: null,
+    nameless: null,
     rows: new Map<number | null, Thread>(),
     starred: null,
     superseded: new Set<Thread>(),
   };
   const s: GdbState = Object.assign(state, extra);
-  lines.forEach((line, i) => parseGdbLine(s, unpaste(line), i + 1));
+  lines.forEach((line, i) => {
+    for (const part of splitJoinedFrames(unpaste(line))) parseGdbLine(s, part, i + 1);
+  });
   mergeStarredRow(s);
   if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
   dropRepeatedThreads(s);
@@ -101,7 +110,9 @@ export function parseGdb(text: string): ParsedStack {
 
 function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   const lastFrame = s.lastFrame;
+  const nameless = s.nameless;
   s.lastFrame = null;
+  s.nameless = null;
   const header = THREAD_HEADER.exec(line);
   const switching = header ? null : SWITCHING.exec(line);
   if (header || switching) {
@@ -120,11 +131,20 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   const f = FRAME.exec(line);
   if (f) {
     const coredump = f[2] === undefined ? COREDUMP_FRAME.exec(f[3]!.trim()) : null;
+    const cut = f[2] === undefined ? NAME_ON_NEXT_LINE.exec(f[3]!.trim()) : null;
     const frame = coredump
       ? makeFrame({ fn: coredump[2]!, module: coredump[3]!, offset: parseHex(coredump[4]), address: coredump[1]! })
-      : frameFrom(f[2], f[3]!);
+      : cut
+        ? makeFrame({ fn: null, address: cut[1]! })
+        : frameFrom(f[2], f[3]!);
     pushFrame(s, threadForFrame(s, f[1] === '0'), frame, lineNo);
     s.lastFrame = frame;
+    s.nameless = cut ? frame : null;
+    return;
+  }
+  if (nameless && line.trim() !== '') {
+    Object.assign(nameless, frameFrom(nameless.address ?? undefined, line));
+    s.lastFrame = nameless;
     return;
   }
   if (lastFrame && completeWrapped(lastFrame, line)) return;
@@ -135,6 +155,34 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   }
   if (line.startsWith('Backtrace stopped') || line.startsWith('warning: '))
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+}
+
+/** Where a joined paste starts its next frame: ` #N  0x… in ` or ` #N  name (`. */
+const NEXT_FRAME = / (?=#(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s|[A-Za-z_][^\s(]{0,511} \())/g;
+/** At most this many frames are taken out of one line. */
+const MAX_JOINED = 256;
+
+/**
+ * A paste whose line breaks were lost (a renderer or a mail client joined
+ * the lines: `#0  0x… in a () from /lib/x #1  0x… in b () …`): one frame
+ * each, where the frame numbers that follow go up. Other lines are as they are.
+ */
+export function splitJoinedFrames(line: string): string[] {
+  const first = /^#(\d{1,6})\s/.exec(line);
+  if (!first || line.indexOf(' #', first[0].length) < 0) return [line];
+  const parts: string[] = [];
+  let start = 0;
+  let last = Number(first[1]);
+  NEXT_FRAME.lastIndex = first[0].length;
+  for (let m = NEXT_FRAME.exec(line); m && parts.length < MAX_JOINED; m = NEXT_FRAME.exec(line)) {
+    const n = Number(m[1]);
+    if (n <= last) continue;
+    parts.push(line.slice(start, m.index));
+    start = m.index + 1;
+    last = n;
+  }
+  parts.push(line.slice(start));
+  return parts;
 }
 
 /**

@@ -25,6 +25,9 @@
  *     3: std::sys::sync::mutex::futex::Mutex::lock_contended   Rust std backtrace: N: func
  *     ==12== by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)   Valgrind
  *     __lll_lock_wait_private+0x1d/0x30                 the kernel's and perf's offset/size
+ *     /lib/libc.so.6(__libc_malloc+0x1c6) [0x7f1c2a0d6a86]   glibc backtrace_symbols(3) (Ruby's, PHP's C-level
+ *     /lib/libc.so.6(+0x9a1e3) [0x7f1c2a0d31e3]              backtraces, watchdogs): module(func+off) [addr]
+ *      2# my_lib_call in /usr/lib/libmy.so              boost::stacktrace: N# func in module / at file:line
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -70,6 +73,11 @@ const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}),? in (\S{1,512})$/;
 /** py-spy dump: `_acquireLock (logging/__init__.py:221)`, with --native `__lll_lock_wait (libc-2.31.so)`. */
 /** Valgrind: `at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)`, `by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)`. */
 const VALGRIND = /^(?:at|by) 0x([0-9a-fA-F]{1,16}): (\S{1,512}) \((in )?([^()]{1,1000})\)$/;
+/** glibc backtrace_symbols(3): `/lib/libc.so.6(__libc_malloc+0x1c6) [0x7f…]`, `libc.so.6(+0x9a1e3) [0x7f…]` (no name). */
+const BACKTRACE_SYMBOLS =
+  /^(\S{1,1000}?)\(([A-Za-z_$][^\s()+]{0,511})?\+0x([0-9a-fA-F]{1,16})\) ?\[0x([0-9a-fA-F]{1,16})\]$/;
+/** boost::stacktrace: ` 2# my_lib_call in /usr/lib/libmy.so`, ` 3# child_main at src/child.cpp:44`, ` 1# 0x00007F… in /lib/libc.so.6`. */
+const BOOST_FRAME = /^(\d{1,6})# (\S.{0,1000}?)(?: (in|at) (\S.{0,1000}))?$/;
 /** Valgrind's per-line `==PID== ` prefix. */
 const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
 const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(([^\s()]{1,1000})\)$/;
@@ -142,6 +150,10 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   const unhashed = digit ? UNHASHED.exec(line) : null;
   if (unhashed && (line.endsWith(')') || UNHASHED_TAIL.test(line.slice(Math.max(0, line.lastIndexOf(') '))))))
     return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
+  const symbols = line.endsWith(']') ? BACKTRACE_SYMBOLS.exec(line) : null;
+  if (symbols) return { frames: [backtraceSymbolsFrame(symbols)], number: null };
+  const boost = digit && hashAfterNumber(line) ? BOOST_FRAME.exec(line) : null;
+  if (boost) return { frames: [boostFrame(boost)], number: Number(boost[1]) };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);
@@ -159,6 +171,29 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+/** `N#` (boost::stacktrace's numbering): a cheap look at the first seven characters before its regex. */
+function hashAfterNumber(line: string): boolean {
+  for (let i = 1; i < 7 && i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 35) return i + 1 < line.length && line.charCodeAt(i + 1) === 32; // '#', then ' '
+    if (c < 48 || c > 57) return false;
+  }
+  return false;
+}
+
+function backtraceSymbolsFrame(m: RegExpExecArray): Frame {
+  return makeFrame({ fn: m[2] ?? null, module: m[1]!, offset: parseHex(m[3]), address: m[4]! });
+}
+
+/** boost::stacktrace's frame: a bare address instead of a name is an unnamed frame. */
+function boostFrame(m: RegExpExecArray): Frame {
+  const name = m[2]!.trim();
+  const address = HEX.test(name) && name.startsWith('0x') ? name : null;
+  const frame = makeFrame({ fn: address ? null : name, address, module: m[3] === 'in' ? m[4]! : null });
+  if (m[3] === 'at') frame.source = m[4]!;
+  return frame;
 }
 
 /** gdb py-bt and Python tracebacks: `File "x.py", line 12, in f`, a built-in's call, `Waiting for the GIL`. */

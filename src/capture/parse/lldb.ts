@@ -30,7 +30,8 @@
  * before the marker). lldb's `___lldb_unnamed_symbolN` is no name (symbols
  * stripped): fn null, as gdb's `??`. A thread printed again (the stop report
  * before `bt all`) replaces the earlier copy. Disassembly and source listing
- * lines after the stop report are ignored.
+ * lines after the stop report are ignored. A line holding several frames (a
+ * paste that lost its line breaks) is split where the frame numbers go up.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
 import {
@@ -69,8 +70,36 @@ export function parseLldb(text: string): ParsedStack {
     headerOnly: new Set<Thread>(),
     current: null,
   });
-  lines.forEach((line, i) => parseLldbLine(s, unpaste(line), i + 1));
+  lines.forEach((line, i) => {
+    for (const part of splitJoinedFrames(unpaste(line))) parseLldbLine(s, part, i + 1);
+  });
   return finishState(s);
+}
+
+/** Where a joined paste starts its next frame: ` frame #N: ` (or ` * frame #N: `). */
+const NEXT_FRAME = / (?=(?:\* )?frame #(\d{1,6}): )/g;
+const MAX_JOINED = 256;
+
+/**
+ * A paste whose line breaks were lost (`frame #0: … + 10 frame #1: …`): one
+ * frame each, where the frame numbers that follow go up.
+ */
+function splitJoinedFrames(line: string): string[] {
+  const first = /^(?:\*\s{1,4})?frame #(\d{1,6}): /.exec(line);
+  if (!first || line.indexOf(' frame #', first[0].length) < 0) return [line];
+  const parts: string[] = [];
+  let start = 0;
+  let last = Number(first[1]);
+  NEXT_FRAME.lastIndex = first[0].length;
+  for (let m = NEXT_FRAME.exec(line); m && parts.length < MAX_JOINED; m = NEXT_FRAME.exec(line)) {
+    const n = Number(m[1]);
+    if (n <= last) continue;
+    parts.push(line.slice(start, m.index));
+    start = m.index + 1;
+    last = n;
+  }
+  parts.push(line.slice(start));
+  return parts;
 }
 
 function parseLldbLine(s: LldbState, line: string, lineNo: number): void {

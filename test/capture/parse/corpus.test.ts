@@ -23,6 +23,8 @@ function readerFor(format: string): string {
   if (/^lldb\b/.test(format)) return 'lldb';
   if (/\binfo line\b/.test(format)) return 'gdb-info';
   if (/^Go\b/.test(format)) return 'lenient';
+  // Python-level dumps (py-spy dump, gdb's py-bt) have no reader of their own: the lenient one reads them
+  if (/^(?:py-spy|gdb py-bt)\b/.test(format)) return 'lenient';
   if (/^(?:gdb|gstack|pstack \(Linux)/.test(format)) return 'gdb';
   throw new Error(`MANIFEST format "${format}" names no reader this test knows`);
 }

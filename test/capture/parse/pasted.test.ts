@@ -89,6 +89,38 @@ test('gdb: bt full locals between frames are skipped; wrapped "at"/"from" lines 
   assert.equal(p.threads[0]!.frames[2]!.module, '/usr/lib/jvm/lib/libjava.so');
 });
 
+test('gdb: a paste reflowed right after "0xADDR in" keeps the name from the next line (and its wrapped at/from)', () => {
+  const text = [
+    'Thread 1 (Thread 0x7f2b8c5c7740 (LWP 12345)):',
+    '#0  0x00007f2b8b9d54ed in',
+    '__lll_lock_wait_private () from /lib64/libc.so.6',
+    '#1  0x00007f2b8b95a7f1 in',
+    '    a_long_caller_name (ctx=0x55d1c2a3b4c0, flags=0)',
+    '    at src/foo.c:123',
+    '#2  0x00007f2b8b95a8d9 in main ()',
+  ].join('\n');
+  const p = parseGdb(text);
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'a_long_caller_name', 'main']);
+  assert.equal(p.threads[0]!.frames[0]!.module, '/lib64/libc.so.6');
+  assert.equal(p.threads[0]!.frames[0]!.address, '0x00007f2b8b9d54ed');
+  assert.equal(p.threads[0]!.frames[1]!.source, 'src/foo.c:123');
+  // a frame cut at "in" at the very end keeps its address and no name
+  assert.deepEqual(names(parseGdb('#0  0x00007f2b8b9d54ed in')), [null]);
+});
+
+test('gdb: frames joined on one line (line breaks lost) are split where the frame numbers go up', () => {
+  const text = [
+    '#0  0x00007f8a5c3a154d in __lll_lock_wait () from /lib64/libpthread.so.0 #1  0x00007f8a5c39ce9b in _L_lock_883 () from /lib64/libpthread.so.0 #2  pthread_mutex_lock (m=0x6010 <log_lock>) at m.c:80 #3  0x0000000000401234 in child_main ()',
+    '#4  0x0000000000401300 in main (argc=1, msg=0x4020 "see #1  x (y)") at main.c:9',
+  ].join('\n');
+  const p = parseGdb(text);
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait', 'L_lock_883', 'pthread_mutex_lock', 'child_main', 'main']);
+  assert.equal(p.threads[0]!.frames[0]!.module, '/lib64/libpthread.so.0');
+  assert.equal(p.threads[0]!.frames[2]!.source, 'm.c:80');
+});
+
 test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, thread names and queues', () => {
   const text = [
     "* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP",
@@ -111,6 +143,17 @@ test('lldb: macOS frames, frames without a module, [inlined], unnamed symbols, t
   assert.equal(f[4]!.fn, 'JavaCalls::call_helper(JavaValue*, methodHandle const&)', 'a C++ signature stays in fn');
   assert.equal(p.threads[0]!.name, 'com.apple.main-thread');
   assert.deepEqual([p.threads[1]!.tid, p.threads[1]!.name], [0x1a2b, 'worker']);
+});
+
+test('lldb: frames joined on one line (line breaks lost) are split where the frame numbers go up', () => {
+  const p = parseLldb(
+    [
+      "* thread #1, queue = 'com.apple.main-thread', stop reason = signal SIGSTOP",
+      '  * frame #0: 0x00007ff818b15a12 libsystem_kernel.dylib`__psynch_mutexwait + 10 frame #1: 0x00007ff818b4cefd libsystem_pthread.dylib`_pthread_mutex_firstfit_lock_wait + 56 frame #2: 0x000000010d0dd39f child`run_child + 40',
+    ].join('\n'),
+  );
+  assert.deepEqual(names(p), ['psynch_mutexwait', 'pthread_mutex_firstfit_lock_wait', 'run_child']);
+  assert.equal(p.threads[0]!.frames[1]!.module, 'libsystem_pthread.dylib');
 });
 
 test('lldb: the stop report before `bt all` is replaced by the full backtrace of the same thread', () => {
@@ -217,6 +260,33 @@ test('lenient: frames from anything frame-like, one thread per block, and it say
     [p.threads[0]!.frames[3]!.module, p.threads[0]!.frames[3]!.address, p.threads[0]!.frames[3]!.offset],
     ['libc.so.6', '0x00007f1c2a9f4d', 452],
   );
+});
+
+test('lenient: glibc backtrace_symbols lines (module(func+off) [addr], unnamed +off) and boost::stacktrace frames', () => {
+  const symbols = parseStack(
+    [
+      '/lib/x86_64-linux-gnu/libc.so.6(__lll_lock_wait_private+0x2b) [0x7f1c2a0d8c2b]',
+      '/lib/x86_64-linux-gnu/libc.so.6(+0x9a1e3) [0x7f1c2a0d31e3]',
+      '/lib/x86_64-linux-gnu/libc.so.6(__libc_malloc+0x1c6)[0x7f1c2a0d6a86]',
+      './child(child_main+0x44) [0x55d1e2c1234]',
+    ].join('\n'),
+  );
+  assert.equal(symbols.format, 'lenient');
+  assert.deepEqual(names(symbols), ['lll_lock_wait_private', null, 'libc_malloc', 'child_main']);
+  assert.equal(symbols.threads[0]!.frames[1]!.module, '/lib/x86_64-linux-gnu/libc.so.6');
+  assert.equal(symbols.threads[0]!.frames[1]!.address, '0x7f1c2a0d31e3');
+  const boost = parseStack(
+    [
+      ' 0# __lll_lock_wait in /lib/x86_64-linux-gnu/libpthread.so.0',
+      ' 1# 0x00007F1C2A0D31E3 in /lib/x86_64-linux-gnu/libpthread.so.0',
+      ' 2# my_lib_call(int) in /usr/lib/libmy.so',
+      ' 3# child_main at src/child.cpp:44',
+    ].join('\n'),
+  );
+  assert.equal(boost.format, 'lenient');
+  assert.deepEqual(names(boost), ['lll_lock_wait', null, 'my_lib_call', 'child_main']);
+  assert.equal(boost.threads[0]!.frames[2]!.module, '/usr/lib/libmy.so');
+  assert.equal(boost.threads[0]!.frames[3]!.source, 'src/child.cpp:44');
 });
 
 test('lenient: prose with numbers is not a frame; text with no frame-like line stays "not recognised"', () => {

@@ -19,6 +19,7 @@ import { readKernelEvidence } from '../../../src/proc/kernel-evidence.js';
 import { readStartTimeMs, readBootTimeSec } from '../../../src/capture/identity.js';
 import { actOnIncident } from '../../../src/remediate/act.js';
 import { createMetrics } from '../../../src/extension/metrics.js';
+import { remediationMetrics } from '../../../src/remediate/metrics.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { Incident } from '../../../src/record/types.js';
 import { incidentsByChild, startDaemonFor, startJvm, TOKEN, WAIT_MS } from '../jvm-job-support.js';
@@ -214,7 +215,7 @@ test(
       fingerprint: null,
     };
     store.confirm(staleIncident.id, confirm);
-    const metrics2 = createMetrics({ defaultMetrics: 'none' });
+    const metrics2 = remediationMetrics(createMetrics({ defaultMetrics: 'none' }).registry);
     const deps = {
       store,
       logger: silentLogger(),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStat, parseStatOrNull } from '../../../src/proc/parse/stat.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseStat, parseStatBytes, parseStatOrNull } from '../../../src/proc/parse/stat.js';
 
 // A real line from this host's kernel (6.x, x86_64), `cat /proc/PID/stat` of `sleep 100`, with utime/stime set to 3/4.
 const REAL_STAT =
@@ -85,4 +86,118 @@ test('parseStatOrNull: comm between the first "(" and the last ")"; null for wha
   assert.equal(odd.startTicks, 187654);
   assert.equal(parseStatOrNull('9573 (x) S 1'), null, 'not enough fields');
   assert.equal(parseStatOrNull(''), null);
+});
+
+/**
+ * The string reading parseStat replaced (decode the line, split the fields
+ * with String.prototype.split): kept here as the oracle that parsing the
+ * bytes in place gives the same fields and the same errors.
+ */
+function statByStrings(text: string): ReturnType<typeof parseStat> {
+  if (text.length === 0) return { ok: false, error: 'empty' };
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 1 || close < open) return { ok: false, error: 'no "(comm)"' };
+  const num = (s: string | undefined, re: RegExp) => (s !== undefined && re.test(s) ? Number(s) : null);
+  const pid = num(text.slice(0, open).trim(), /^\d{1,20}$/);
+  if (pid === null) return { ok: false, error: 'bad pid' };
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(' ', 24);
+  if (rest.length < 20) return { ok: false, error: `not enough fields: ${rest.length + 2} < 22` };
+  const stateCode = rest[0] ?? '';
+  if (!/^[A-Za-z]$/.test(stateCode)) return { ok: false, error: `bad state "${stateCode.slice(0, 8)}"` };
+  const [ppid, numThreads] = [rest[1], rest[17]].map((s) => num(s, /^-?\d{1,20}$/));
+  const [utime, stime, startTicks] = [rest[11], rest[12], rest[19]].map((s) => num(s, /^\d{1,20}$/));
+  if (ppid == null || utime == null || stime == null || numThreads == null || startTicks == null)
+    return { ok: false, error: 'non-numeric ppid/utime/stime/num_threads/starttime' };
+  return {
+    ok: true,
+    value: { pid, comm: text.slice(open + 1, close), stateCode, ppid, utime, stime, numThreads, startTicks },
+  };
+}
+
+function assertSameAsStrings(bytes: Buffer, what: string): void {
+  const big = Buffer.alloc(bytes.length + 64, 'x)( 1'); // bytes past n must not be read
+  bytes.copy(big);
+  assert.deepEqual(parseStatBytes(big, bytes.length), statByStrings(bytes.toString('utf8')), what);
+}
+
+test('parseStatBytes: the same fields as the string reading, for every process on this host', () => {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(`/proc/${pid}/stat`);
+    } catch {
+      continue; // exited since the listing
+    }
+    assertSameAsStrings(bytes, `/proc/${pid}/stat`);
+    n++;
+  }
+  assert.ok(n > 0, 'no /proc/PID/stat read');
+});
+
+test('parseStatBytes: the same fields or errors as the string reading, for mutated lines', () => {
+  let seed = 14;
+  const rand = (k: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % k;
+  };
+  const pieces = [
+    ' ',
+    '  ',
+    '(',
+    ')',
+    '-',
+    '-1',
+    'x',
+    '0',
+    '99999999999999999999',
+    '123456789012345678',
+    '\n',
+    '\t',
+    'é',
+    '\u00a0',
+    '\u2000',
+    '\u200b',
+    '\u3000',
+    '\ufeff',
+    '\u2028',
+    '\xff',
+  ];
+  const lines = [REAL_STAT, STAT, withComm('a) (b) S 1'), withComm('x\ny'), withComm('')];
+  // Unicode spaces where trim() removes them: after ")", before the pid's "(", at the end of a 20-field line.
+  const short = STAT.split(' ').slice(0, 22).join(' ');
+  for (const space of [
+    '\u00a0',
+    '\u1680',
+    '\u2000',
+    '\u200a',
+    '\u2029',
+    '\u202f',
+    '\u205f',
+    '\u3000',
+    '\ufeff',
+    '\u200b',
+  ])
+    for (const text of [
+      STAT.replace(') S', `)${space}S`),
+      STAT.replace(' (', `${space}(`),
+      `${short}${space}`,
+      `${space}${STAT}`,
+    ])
+      assertSameAsStrings(Buffer.from(text), JSON.stringify(text));
+  for (let i = 0; i < 5000; i++) {
+    const base = lines[rand(lines.length)]!;
+    let text = base;
+    for (let m = 0, edits = 1 + rand(3); m < edits; m++) {
+      const at = rand(text.length + 1);
+      const cut = rand(3);
+      text = text.slice(0, at) + (rand(4) === 0 ? '' : pieces[rand(pieces.length)]!) + text.slice(at + cut);
+    }
+    const bytes = rand(10) === 0 ? Buffer.concat([Buffer.from(text), Buffer.from([0xc3])]) : Buffer.from(text);
+    assertSameAsStrings(bytes, JSON.stringify(text));
+  }
 });

@@ -1,0 +1,83 @@
+/**
+ * CPython's Python-level dumps (py-spy dump, tracebacks, gdb py-bt): the
+ * logging lock held across fork (signatures/python.yaml), and what is not it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseStack } from '../../src/capture/parse/index.js';
+import { loadSignatures, matchSignatures } from '../../src/match/index.js';
+
+const lib = loadSignatures().signatures;
+
+function named(text: string, forkedChild = false): string | null {
+  const m = matchSignatures(parseStack(text).threads, lib, { forkedChild });
+  return m.deadlock ? m.matches[0]!.signatureId : null;
+}
+
+const PY_SPY_313 = [
+  'Thread 4242 (idle): "MainThread"',
+  '    handle (logging/__init__.py:1027)',
+  '    callHandlers (logging/__init__.py:1736)',
+  '    handle (logging/__init__.py:1674)',
+  '    _log (logging/__init__.py:1659)',
+  '    info (logging/__init__.py:1519)',
+  '    child_main (worker.py:12)',
+].join('\n');
+
+test('py-spy: a one-thread dump whose innermost frame is Handler.handle (with self.lock, 3.13+) is the logging lock', () => {
+  assert.equal(named(PY_SPY_313), 'python-logging-lock-after-fork');
+  assert.equal(named(PY_SPY_313, true), 'python-logging-lock-after-fork');
+});
+
+test('a traceback (most recent call last) ending in Handler.acquire, and 3.13 isEnabledFor (with _lock)', () => {
+  const traceback = [
+    'Traceback (most recent call last):',
+    '  File "/usr/lib/python3.8/multiprocessing/process.py", line 315, in _bootstrap',
+    '    self.run()',
+    '  File "/usr/lib/python3.8/logging/__init__.py", line 952, in handle',
+    '    self.acquire()',
+    '  File "/usr/lib/python3.8/logging/__init__.py", line 903, in acquire',
+    '    self.lock.acquire()',
+    'KeyboardInterrupt',
+  ].join('\n');
+  assert.equal(named(traceback), 'python-logging-lock-after-fork');
+  assert.equal(
+    named(
+      [
+        'Thread 7 (idle): "MainThread"',
+        '    isEnabledFor (logging/__init__.py:1790)',
+        '    info (logging/__init__.py:1517)',
+      ].join('\n'),
+    ),
+    'python-logging-lock-after-fork',
+  );
+});
+
+test('not the logging lock: emit or flush (a full pipe looks the same), another module, two threads, a deeper frame', () => {
+  const emit = [
+    'Thread 9 (active): "MainThread"',
+    '    emit (logging/__init__.py:1163)',
+    '    handle (logging/__init__.py:1028)',
+  ];
+  assert.equal(named(emit.join('\n')), null);
+  assert.equal(
+    named(['Thread 9 (idle): "MainThread"', '    handle (myapp/events.py:40)', '    main (app.py:3)'].join('\n')),
+    null,
+  );
+  const twoThreads = [PY_SPY_313, '', 'Thread 4243 (idle): "writer"', '    write (myapp/out.py:9)'].join('\n');
+  assert.equal(named(twoThreads), null);
+  assert.equal(
+    named(['Thread 9 (idle): "MainThread"', '    run (app.py:9)', '    handle (logging/__init__.py:1028)'].join('\n')),
+    null,
+  );
+});
+
+test("gdb py-bt: `with lock:` shows the lock's __enter__, a lock acquisition like acquire", () => {
+  const pyBt = [
+    'Traceback (most recent call first):',
+    '  <built-in method __enter__ of _thread.RLock object at remote 0x7f1c2a5e8b40>',
+    '  File "/usr/lib/python3.13/logging/__init__.py", line 1027, in handle',
+    '  File "/srv/worker.py", line 12, in child_main',
+  ].join('\n');
+  assert.notEqual(named(pyBt), null);
+});
