@@ -3,7 +3,7 @@
  * issue 12 item 8: 200 connections for 30 s on `/` and then on
  * `/api/v1/incidents`, with 1,000 incidents in the store and the suite's
  * deadlocker watched (2 hung children: the page has content). Meanwhile a
- * separate prober process GETs /healthz every 50 ms (2 s timeout) and
+ * separate prober process (warmed up by one unmeasured GET before the flood starts) GETs /healthz every 50 ms (2 s timeout) and
  * /proc/PID/status is sampled every 250 ms. Goal: RSS ≤ 100 MB, /healthz p99
  * ≤ 50 ms, no request waiting past its timeout (autocannon's: 10 s).
  * Every connection comes from 127.0.0.1, so the per-client rate limit answers
@@ -12,7 +12,9 @@
  * Heap total/used and external: the daemon's own /metrics, every second. SMAPS_AT_MAX=PREFIX saves
  * /proc/PID/smaps at each new RSS high (V8's pages are the 256 KiB anonymous mappings, malloc's [heap]). RSS_LOG=FILE appends
  * every RSS sample (route, ms, RSS, RssAnon); GC_LOG=FILE with --extra-flags=--trace-gc keeps the daemon's GC lines.
- * Run: npm run build && npx tsx bench/http-get-load.ts [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
+ * --gc-stats: the daemon runs with --trace-gc and each row adds what V8 did during the flood: major GCs (mark-compacts)
+ * and their longest pause, scavenges, and MB/s promoted into the old space (the heap's growth across scavenges).
+ * Run: npm run build && npx tsx bench/http-get-load.ts [--gc-stats] [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     dist: { type: 'string', default: join(ROOT, 'dist') },
     'node-flags': { type: 'string' },
     bare: { type: 'boolean', default: false },
+    'gc-stats': { type: 'boolean', default: false },
   },
 });
 /**
@@ -46,6 +49,7 @@ const { values } = parseArgs({
 const NODE_FLAGS = [
   ...(values['node-flags'] === undefined ? DAEMON_NODE_FLAGS : values['node-flags'].split(',')),
   ...values['extra-flags'].split(','),
+  ...(values['gc-stats'] ? ['--trace-gc'] : []),
 ].filter((f) => f !== '');
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
@@ -64,6 +68,10 @@ function memMb(pid: number): { rss: number; anon: number } {
 const PROBER = `
 const [url, seconds, every, timeout] = process.argv.slice(1);
 const out = { ms: [], timeouts: 0, errors: 0 };
+// One unmeasured probe before the flood (the parent waits for "ready"): the prober's own first fetch loads
+// undici and compiles it (hundreds of ms on a busy host), which is the prober's cost, not the daemon's.
+await fetch(url, { signal: AbortSignal.timeout(Number(timeout)) }).then((r) => r.arrayBuffer()).catch(() => null);
+process.stdout.write('ready\\n');
 const end = Date.now() + Number(seconds) * 1000;
 while (Date.now() < end) {
   const t0 = performance.now();
@@ -77,17 +85,32 @@ while (Date.now() < end) {
 process.stdout.write(JSON.stringify(out));
 `;
 
-function probe(url: string, seconds: number): Promise<{ ms: number[]; timeouts: number; errors: number }> {
+/** Starts the prober; `ready` resolves once its warm-up probe is done, `result` with its measurements. */
+function probe(
+  url: string,
+  seconds: number,
+): { ready: Promise<void>; result: Promise<{ ms: number[]; timeouts: number; errors: number }> } {
   const p = spawn(
     process.execPath,
     ['--input-type=module', '-e', PROBER, url, String(seconds), String(PROBE_EVERY_MS), String(PROBE_TIMEOUT_MS)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let text = '';
-  p.stdout.on('data', (c: Buffer) => (text += c.toString()));
-  return new Promise((resolve, reject) =>
-    p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`prober exited ${code}`)))),
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  p.stdout.on('data', (c: Buffer) => {
+    text += c.toString();
+    if (text.startsWith('ready\n')) onReady();
+  });
+  const result = new Promise<{ ms: number[]; timeouts: number; errors: number }>((resolve, reject) =>
+    p.once('exit', (code) => {
+      onReady();
+      if (code === 0) resolve(JSON.parse(text.slice('ready\n'.length)));
+      else reject(new Error(`prober exited ${code}`));
+    }),
   );
+  result.catch(() => {}); // awaited after the flood; an early exit must not crash the bench before its cleanup
+  return { ready, result };
 }
 
 /** V8's heap and the memory outside it (Buffers, ArrayBuffers), from the daemon's own /metrics (prom-client's heapSizeAndUsed). */
@@ -115,8 +138,46 @@ const s = http.createServer((q, r) => { r.setHeader('content-type', 'application
 s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ listen: { host: '127.0.0.1', port: s.address().port } })));
 `;
 
+/** One --trace-gc line: `[pid:0x…]  1234 ms: Scavenge 32.7 (35.6) -> 30.9 (35.9) MB, 0.51 / 0.00 ms …`. */
+interface GcEvent {
+  /** When the bench read the line (performance.now()): the flood's window is in these units. */
+  at: number;
+  major: boolean;
+  heapAfterMb: number;
+  pauseMs: number;
+}
+
+function parseGcLine(line: string, at: number): GcEvent | null {
+  const m = /ms: (Scavenge|Mark-Compact)\S* [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, ([\d.]+)/.exec(line);
+  return m ? { at, major: m[1] === 'Mark-Compact', heapAfterMb: Number(m[2]), pauseMs: Number(m[3]) } : null;
+}
+
+/** What V8 did between from and to: major GCs and their longest pause, scavenges, MB/s promoted across scavenges. */
+function gcStats(events: GcEvent[], from: number, to: number): string {
+  if (!values['gc-stats']) return '– | – | – | –';
+  let prev: number | null = null;
+  let promoted = 0;
+  let scavenges = 0;
+  const majors: number[] = [];
+  for (const e of events) {
+    if (e.at >= from && e.at <= to) {
+      if (e.major) majors.push(e.pauseMs);
+      else {
+        scavenges++;
+        if (prev !== null) promoted += Math.max(0, e.heapAfterMb - prev);
+      }
+    }
+    prev = e.heapAfterMb;
+  }
+  const maxPause = majors.length ? Math.max(...majors).toFixed(0) : '–';
+  return `${majors.length} | ${maxPause} | ${scavenges} | ${(promoted / ((to - from) / 1000)).toFixed(2)}`;
+}
+
 /** A fresh daemon (store seeded with INCIDENTS incidents) per route: one run's heap does not carry into the next. */
-async function startDaemon(targetPid: number): Promise<{ pid: number; base: string; stop(): void; dir: string }> {
+async function startDaemon(
+  targetPid: number,
+): Promise<{ pid: number; base: string; stop(): void; dir: string; gc: GcEvent[] }> {
+  const gc: GcEvent[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-bench-get-'));
   const store = openStore({ stateDir: join(dir, 'state'), host: 'bench', sinks: [] });
   store.observeSuspects(
@@ -145,19 +206,21 @@ async function startDaemon(targetPid: number): Promise<{ pid: number; base: stri
     createInterface({ input: d.stdout! }).on('line', (line) => {
       // --extra-flags=--trace-gc with GC_LOG=FILE: V8's GC lines (stdout) kept for reading after the run.
       if (process.env.GC_LOG && /^\[\d+:0x/.test(line)) appendFileSync(process.env.GC_LOG, `${line}\n`);
+      const e = /^\[\d+:0x/.test(line) ? parseGcLine(line, performance.now()) : null;
+      if (e) gc.push(e);
       const m = /"listen":\{"host":"([^"]+)","port":(\d+)\}/.exec(line);
       if (m) resolve(`http://${m[1]}:${m[2]}`);
     });
   });
   await new Promise((r) => setTimeout(r, 3000)); // the first ticks: incidents for the hung children
-  return { pid: d.pid!, base, dir, stop: () => void d.kill('SIGKILL') };
+  return { pid: d.pid!, base, dir, gc, stop: () => void d.kill('SIGKILL') };
 }
 
 async function main(): Promise<void> {
   const dl = await startDeadlocker({ hung: 2, exec: true, sleeper: true, threads: 5 });
   const rows = [
-    '| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | heap total / used / external max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| route | req/s | 2xx | 429 | 503 | other | timeouts (>10 s) | p50 ms | p99 ms | max ms | idle RSS MB | RSS max MB | RssAnon max MB | heap total / used / external max MB | /healthz probes | /healthz p50 ms | p99 ms | max ms | probe timeouts (>2 s) | major GCs | longest major GC ms | scavenges | promoted MB/s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   process.stdout.write(
     `daemon flags ${NODE_FLAGS.join(' ')}, ${values.dist}\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
@@ -193,13 +256,16 @@ async function main(): Promise<void> {
           1000,
         );
         const prober = probe(`${d.base}/healthz`, SECONDS);
+        await prober.ready;
+        const floodFrom = performance.now();
         const r = await autocannon({
           url: `${d.base}${path}`,
           connections: CONNECTIONS,
           duration: SECONDS,
           timeout: REQUEST_TIMEOUT_S,
         } as Parameters<typeof autocannon>[0]);
-        const p = await prober;
+        const p = await prober.result;
+        const floodTo = performance.now();
         clearInterval(sampler);
         clearInterval(heapSampler);
         const codes = (r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
@@ -211,7 +277,7 @@ async function main(): Promise<void> {
         const timeouts = (r as unknown as { timeouts: number }).timeouts;
         const ms = p.ms.sort((a, b) => a - b);
         rows.push(
-          `| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${heap.total} / ${heap.used} / ${heap.external} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) |`,
+          `| \`${path}\` | ${Math.round(r.requests.average)} | ${twoxx} | ${count('429')} | ${count('503')} | ${total - twoxx - count('429') - count('503')} | ${timeouts} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${idle.rss} | ${rssMax} | ${anonMax} | ${heap.total} / ${heap.used} / ${heap.external} | ${ms.length} | ${pct(ms, 0.5).toFixed(1)} | ${pct(ms, 0.99).toFixed(1)} | ${(ms.at(-1) ?? NaN).toFixed(1)} | ${p.timeouts} (errors ${p.errors}) | ${gcStats(d.gc, floodFrom, floodTo)} |`,
         );
         process.stdout.write(`${rows.at(-1)}\n`);
       } finally {
