@@ -212,3 +212,39 @@ function normalizeAddress(text: string | null | undefined): string | null {
   const hex = text.replace(/^0x/i, '');
   return /^[0-9a-fA-F]{1,16}$/.test(hex) ? `0x${hex.toLowerCase()}` : null;
 }
+
+/** The way a tool numbers its frames, for splitting a paste whose line breaks were lost. */
+export interface JoinedFrames {
+  /** The line's first frame; group 1 its number. */
+  first: RegExp;
+  /** Text that must follow the first frame for the line to be looked at further (a cheap test). */
+  marker: string;
+  /** Global: the space before each later frame (a lookahead, group 1 its number). */
+  next: RegExp;
+}
+
+/** At most this many frames are taken out of one line. */
+const MAX_JOINED = 256;
+
+/**
+ * A paste whose line breaks were lost (a renderer or a mail client joined
+ * the lines): one frame each, split where the frame numbers that follow go
+ * up. Other lines are returned as they are.
+ */
+export function splitJoinedFrames(line: string, how: JoinedFrames): string[] {
+  const first = how.first.exec(line);
+  if (!first || line.indexOf(how.marker, first[0].length) < 0) return [line];
+  const parts: string[] = [];
+  let start = 0;
+  let last = Number(first[1]);
+  how.next.lastIndex = first[0].length;
+  for (let m = how.next.exec(line); m && parts.length < MAX_JOINED; m = how.next.exec(line)) {
+    const n = Number(m[1]);
+    if (n <= last) continue;
+    parts.push(line.slice(start, m.index));
+    start = m.index + 1;
+    last = n;
+  }
+  parts.push(line.slice(start));
+  return parts;
+}

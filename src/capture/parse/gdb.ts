@@ -55,7 +55,9 @@ import {
   openThread,
   parseHex,
   pushFrame,
+  splitJoinedFrames,
   unpaste,
+  type JoinedFrames,
   type ParseState,
 } from './common.js';
 import { completeWrapped, frameFrom } from './gdb-frame.js';
@@ -100,7 +102,7 @@ export function parseGdb(text: string): ParsedStack {
   };
   const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => {
-    for (const part of splitJoinedFrames(unpaste(line))) parseGdbLine(s, part, i + 1);
+    for (const part of splitJoinedFrames(unpaste(line), GDB_JOINED)) parseGdbLine(s, part, i + 1);
   });
   mergeStarredRow(s);
   if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
@@ -157,33 +159,12 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 
-/** Where a joined paste starts its next frame: ` #N  0x… in ` or ` #N  name (`. */
-const NEXT_FRAME = / (?=#(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s|[A-Za-z_][^\s(]{0,511} \())/g;
-/** At most this many frames are taken out of one line. */
-const MAX_JOINED = 256;
-
-/**
- * A paste whose line breaks were lost (a renderer or a mail client joined
- * the lines: `#0  0x… in a () from /lib/x #1  0x… in b () …`): one frame
- * each, where the frame numbers that follow go up. Other lines are as they are.
- */
-export function splitJoinedFrames(line: string): string[] {
-  const first = /^#(\d{1,6})\s/.exec(line);
-  if (!first || line.indexOf(' #', first[0].length) < 0) return [line];
-  const parts: string[] = [];
-  let start = 0;
-  let last = Number(first[1]);
-  NEXT_FRAME.lastIndex = first[0].length;
-  for (let m = NEXT_FRAME.exec(line); m && parts.length < MAX_JOINED; m = NEXT_FRAME.exec(line)) {
-    const n = Number(m[1]);
-    if (n <= last) continue;
-    parts.push(line.slice(start, m.index));
-    start = m.index + 1;
-    last = n;
-  }
-  parts.push(line.slice(start));
-  return parts;
-}
+/** gdb's joined frames (`#0  0x… in a () from /lib/x #1  0x… in b () …`): the next starts ` #N  0x… in ` or ` #N  name (`. */
+const GDB_JOINED: JoinedFrames = {
+  first: /^#(\d{1,6})\s/,
+  marker: ' #',
+  next: / (?=#(\d{1,6})\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8}in\s|[A-Za-z_][^\s(]{0,511} \())/g,
+};
 
 /**
  * An `info threads` row: one thread, its current frame.

@@ -41,7 +41,9 @@ import {
   newState,
   openThread,
   pushFrame,
+  splitJoinedFrames,
   unpaste,
+  type JoinedFrames,
   type ParseState,
 } from './common.js';
 
@@ -71,36 +73,17 @@ export function parseLldb(text: string): ParsedStack {
     current: null,
   });
   lines.forEach((line, i) => {
-    for (const part of splitJoinedFrames(unpaste(line))) parseLldbLine(s, part, i + 1);
+    for (const part of splitJoinedFrames(unpaste(line), LLDB_JOINED)) parseLldbLine(s, part, i + 1);
   });
   return finishState(s);
 }
 
-/** Where a joined paste starts its next frame: ` frame #N: ` (or ` * frame #N: `). */
-const NEXT_FRAME = / (?=(?:\* )?frame #(\d{1,6}): )/g;
-const MAX_JOINED = 256;
-
-/**
- * A paste whose line breaks were lost (`frame #0: … + 10 frame #1: …`): one
- * frame each, where the frame numbers that follow go up.
- */
-function splitJoinedFrames(line: string): string[] {
-  const first = /^(?:\*\s{1,4})?frame #(\d{1,6}): /.exec(line);
-  if (!first || line.indexOf(' frame #', first[0].length) < 0) return [line];
-  const parts: string[] = [];
-  let start = 0;
-  let last = Number(first[1]);
-  NEXT_FRAME.lastIndex = first[0].length;
-  for (let m = NEXT_FRAME.exec(line); m && parts.length < MAX_JOINED; m = NEXT_FRAME.exec(line)) {
-    const n = Number(m[1]);
-    if (n <= last) continue;
-    parts.push(line.slice(start, m.index));
-    start = m.index + 1;
-    last = n;
-  }
-  parts.push(line.slice(start));
-  return parts;
-}
+/** lldb's joined frames (`frame #0: … + 10 frame #1: …`): the next starts ` frame #N: ` (or ` * frame #N: `). */
+const LLDB_JOINED: JoinedFrames = {
+  first: /^(?:\*\s{1,4})?frame #(\d{1,6}): /,
+  marker: ' frame #',
+  next: / (?=(?:\* )?frame #(\d{1,6}): )/g,
+};
 
 function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
   const header = THREAD_HEADER.exec(line);
