@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDeadlocker, type Deadlocker } from '../../helpers/deadlocker.js';
 import { requireTool } from '../../helpers/native-build.js';
+import { procHealth, type ProcHealth } from '../../helpers/proc-health.js';
 import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
 import { waitFor } from '../../helpers/wait.js';
 import { resolveConfig } from '../../../src/config/load.js';
@@ -35,28 +36,11 @@ import { silentLogger } from '../../../src/util/logger.js';
 
 const TOKEN = 'live-core-token-0123456789';
 
-interface Health {
-  startTicks: number;
-  state: string;
-  tracerPid: number;
-}
-
-function health(pid: number): Health {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return {
-    startTicks: Number(fields[19]),
-    state: fields[0]!,
-    tracerPid: Number(/^TracerPid:\s*(\d+)/m.exec(status)![1]),
-  };
-}
-
 /** Same process, sleeping (its futex wait), untraced: now and a moment later (a pending SIGSTOP acts when it next runs). */
-async function assertUnharmed(pid: number, was: Health, what: string): Promise<void> {
+async function assertUnharmed(pid: number, was: ProcHealth, what: string): Promise<void> {
   for (const wait of [0, 200]) {
     await new Promise((r) => setTimeout(r, wait));
-    const h = health(pid);
+    const h = procHealth(pid);
     assert.equal(h.startTicks, was.startTicks, `${what}: same start time`);
     assert.equal(h.state, 'S', `${what}: state S (not stopped), got ${h.state}`);
     assert.equal(h.tracerPid, 0, `${what}: not traced`);
@@ -103,7 +87,7 @@ test(
       remediation: { mode: 'dry-run', signatures: ['*', 'proven-blocked'] },
     });
     const [hung] = dl.pidsOf('hung');
-    const was = health(hung!);
+    const was = procHealth(hung!);
     const d = await runDaemon(configPath, join(dir, 'daemon.log'));
     t.after(() => d.kill());
 
@@ -242,7 +226,7 @@ test(
     const dl = await startDeadlocker({ hung: 1 });
     t.after(() => dl.stop());
     const [hung] = dl.pidsOf('hung');
-    const was = health(hung!);
+    const was = procHealth(hung!);
 
     const off = inProcess(t, { enabled: false }, dl);
     const idOff = confirmIncident(off.store, dl, hung!);
@@ -274,7 +258,7 @@ test(
     t.after(() => dl.stop());
     const [hung] = dl.pidsOf('hung');
     await new Promise((r) => setTimeout(r, 200));
-    const was = health(hung!);
+    const was = procHealth(hung!);
     const dir = mkdtempSync(join(tmpdir(), 'forkwatch-core-abort-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const r = await takeCore(

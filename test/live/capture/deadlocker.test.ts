@@ -8,10 +8,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDeadlocker, type Deadlocker, type Role } from '../../helpers/deadlocker.js';
 import { buildNative, REPO_ROOT, requireTool } from '../../helpers/native-build.js';
+import { procHealth, type ProcHealth } from '../../helpers/proc-health.js';
 import { detectBackends, type CaptureBackend } from '../../../src/capture/backends.js';
 import { captureStack } from '../../../src/capture/capture-stack.js';
 import { readStartTimeMs } from '../../../src/capture/identity.js';
@@ -35,30 +36,11 @@ before(async () => {
 });
 after(() => d?.stop());
 
-interface Health {
-  startTicks: number;
-  state: string;
-  tracerPid: number;
-  syscall: string;
-}
-
-function health(pid: number): Health {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return {
-    startTicks: Number(fields[19]),
-    state: fields[0]!,
-    tracerPid: Number(/^TracerPid:\s*(\d+)/m.exec(status)![1]),
-    syscall: readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0]!,
-  };
-}
-
-async function assertUnharmed(pid: number, was: Health, what: string, r: CaptureResult): Promise<void> {
+async function assertUnharmed(pid: number, was: ProcHealth, what: string, r: CaptureResult): Promise<void> {
   // A pending SIGSTOP takes effect when the task next runs: look again a moment later too.
   for (const wait of [0, 100]) {
     await new Promise((res) => setTimeout(res, wait));
-    const now = health(pid);
+    const now = procHealth(pid);
     assert.equal(now.startTicks, was.startTicks, `${what}: same process`);
     assert.ok(
       now.state !== 'T' && now.state !== 't',
@@ -106,7 +88,7 @@ test('kernel evidence: the hung child is provably blocked over two samples; no d
 test('every installed backend captures the hung child: atfork frames, the glibc-atfork signature, target unharmed', async () => {
   const pid = d.pidsOf('hung')[0]!;
   for (const b of backends) {
-    const was = health(pid);
+    const was = procHealth(pid);
     const r = await capture(pid, b);
     assert.equal(r.ok, true, `${b.name}: ${r.reason}`);
     assert.equal(r.outcome, 'ok');
@@ -120,7 +102,7 @@ test('every installed backend captures the hung child: atfork frames, the glibc-
       `${b.name}: ${m.matches.map((x) => x.signatureId).join()}`,
     );
     await assertUnharmed(pid, was, b.name, r);
-    assert.equal(health(pid).syscall, '202', `${b.name}: still in its futex wait`);
+    assert.equal(procHealth(pid).syscall, '202', `${b.name}: still in its futex wait`);
   }
 });
 
@@ -128,7 +110,7 @@ test("decoys (busy, sleeper, accepter, exec'd) give no deadlock signature; the z
   for (const b of backends) {
     for (const role of ['busy', 'sleeper', 'accepter', 'exec'] as const) {
       const pid = d.pidsOf(role)[0]!;
-      const was = health(pid);
+      const was = procHealth(pid);
       const r = await capture(role, b);
       assert.equal(r.ok, true, `${b.name} ${role}: ${r.reason}`);
       assert.ok(r.stack!.threads.length >= 1, `${b.name} ${role}: parsed`);
@@ -152,7 +134,7 @@ for (const variant of ['attach-only', 'wait-for-stop'] as const) {
       variant === 'wait-for-stop' ? { flags: ['-DWAIT_FOR_STOP'], variant: 'wait' } : {},
     );
     const pid = d.pidsOf('hung')[1]!;
-    const was = health(pid);
+    const was = procHealth(pid);
     const r = await capture(pid, { name: 'gdb', path: slow, format: 'gdb' }, 300);
     assert.equal(r.timedOut, true);
     assert.equal(r.outcome, 'timeout');
@@ -167,7 +149,7 @@ for (const variant of ['attach-only', 'wait-for-stop'] as const) {
     }
     await assertUnharmed(pid, was, variant, r);
     await new Promise((res) => setTimeout(res, 100));
-    assert.equal(health(pid).syscall, '202', 'back in its futex wait');
+    assert.equal(procHealth(pid).syscall, '202', 'back in its futex wait');
   });
 }
 
@@ -178,7 +160,7 @@ test('real gdb and eu-stack killed mid-capture by tiny timeouts: the target is n
   for (const b of backends) {
     for (const timeoutMs of [1, 5, 20, 60, 150, 300]) {
       for (const target of [pid, sleeper]) {
-        const was = health(target);
+        const was = procHealth(target);
         const r = await capture(target, b, timeoutMs);
         assert.ok(r.ok || r.timedOut || r.failed, 'data, not a throw');
         seen.push(
@@ -204,7 +186,7 @@ test('a real ptrace refusal (the tool run as nobody, without capabilities) is "r
       `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all ${b.path} "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
-    const was = health(pid);
+    const was = procHealth(pid);
     const r = await capture(pid, { ...b, path: wrapper });
     assert.equal(r.outcome, 'refused', `${b.name}: ${r.reason} / ${r.raw}`);
     assert.match(r.reason!, /^ptrace refused/);

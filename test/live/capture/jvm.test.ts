@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startForkDeadlockJvm, type ForkDeadlockJvm } from '../../helpers/jvm.js';
 import { requireTool } from '../../helpers/native-build.js';
+import { procHealth } from '../../helpers/proc-health.js';
 import { detectBackends } from '../../../src/capture/backends.js';
 import { captureStack } from '../../../src/capture/capture-stack.js';
 import { createCapturer, type Suspect } from '../../../src/capture/capturer.js';
@@ -36,16 +37,6 @@ after(() => jvm?.stop());
 
 const suspect = (pid: number): Suspect => ({ pid, startTimeMs: readStartTimeMs('/proc', pid)!, ppid: jvm.pid });
 
-function state(pid: number): { start: string; state: string; tracer: string } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    start: f[19]!,
-    state: f[0]!,
-    tracer: /^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!,
-  };
-}
-
 test("the hung children have the JVM's image, and the forking thread's name as comm", () => {
   assert.equal(hung.length, 3);
   assert.deepEqual(
@@ -59,7 +50,7 @@ test('every installed backend captures each hung child: preload atfork frames un
   const lib = loadSignatures();
   for (const b of detectBackends(resolveConfig({}))) {
     for (const pid of hung) {
-      const was = state(pid);
+      const was = procHealth(pid);
       const r = await captureStack(suspect(pid), b, { procRoot: '/proc', timeoutMs: 10_000, maxOutputBytes: 1 << 20 });
       assert.equal(r.ok, true, `${b.name} ${pid}: ${r.reason}`);
       const fns = r.stack!.threads.flatMap((t) => t.frames.map((f) => f.normalized ?? ''));
@@ -76,10 +67,10 @@ test('every installed backend captures each hung child: preload atfork frames un
         `${b.name}: ${m.matches.map((x) => x.signatureId).join()}`,
       );
       assert.equal(m.deadlock, true);
-      const now = state(pid);
-      assert.equal(now.start, was.start);
+      const now = procHealth(pid);
+      assert.equal(now.startTicks, was.startTicks);
       assert.ok(now.state === 'S', `${b.name}: state ${now.state}`);
-      assert.equal(now.tracer, '0');
+      assert.equal(now.tracerPid, 0);
     }
   }
 });
