@@ -1,4 +1,4 @@
-/** Shared by test/security/regex.test.ts and test/live/security/regex.test.ts. */
+/** Shared by test/security/regex.test.ts, test/live/security/regex.test.ts and test/util/safe-regex.test.ts. */
 
 /** Exponential or polynomial on a backtracking engine; nested quantifiers, with and without alternation. */
 export const CATASTROPHIC = [
@@ -14,6 +14,7 @@ export const CATASTROPHIC = [
   '^(\\w+\\s?)*$',
   '(.*,)*X',
   '(a+)+b',
+  '((ab)*|a)*c',
 ];
 
 export function yamlQuote(s: string): string {
