@@ -48,6 +48,8 @@ const table: [string, string][] = [
   ['__pthread_mutex_lock_full', 'lock-wait'],
   ['__pthread_mutex_cond_lock', 'lock-wait'],
   ['lll_mutex_lock_optimized', 'lock-wait'],
+  ['__condvar_quiesce_and_switch_g1', 'lock-wait'],
+  ['__condvar_acquire_lock', 'lock-wait'],
   ['__pthread_rwlock_wrlock_full64', 'rwlock-wait'],
   ['__pthread_rwlock_rdlock_full', 'rwlock-wait'],
   ['___pthread_rwlock_rdlock', 'rwlock-wait'],
