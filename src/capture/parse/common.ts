@@ -159,6 +159,7 @@ export function parseIntOrNull(text: string | undefined): number | null {
 
 const PROMPT = /^(?:(?:\((?:gdb|lldb)\)|gef➤|pwndbg>) ?){1,16}/;
 const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t>]|$)){0,4}[ \t]{0,256}/;
+const INLINE_CODE_OPEN = /^`#\d/;
 
 /**
  * A pasted line as the tool printed it: without the indentation, markdown or
@@ -174,6 +175,9 @@ export function unpaste(line: string): string {
   if (p) l = l.slice(p[0].length).replace(/^[ \t]{0,256}/, '');
   // A reporter's marker glued to the frame number: `*#0  0x... in read ()`.
   if (l.startsWith('*#')) l = l.slice(1);
+  // One inline-code span around a whole frame list: its backtick opens before `#0` and closes after the last frame.
+  if (INLINE_CODE_OPEN.test(l)) l = l.slice(1);
+  if (l.startsWith('#') && l.endsWith('`') && !l.endsWith('``')) l = l.slice(0, -1);
   return l;
 }
 

@@ -43,6 +43,18 @@ test('gdb as pasted: indentation, (gdb) prompts, quote markers and [New LWP] noi
   assert.equal(p.threads.length, 1);
 });
 
+test('gdb in one inline-code span: the backtick before #0 and the one after the last frame are dropped', () => {
+  const text = [
+    '`#0  0x00007fa17f8a912b in __lll_lock_wait_private () from /usr/lib/libc.so.6',
+    '#1  0x00007fa17f8a948f in __unregister_atfork () from /usr/lib/libc.so.6',
+    '#2  0x00007fa17f9a08de in _dl_fini () from /lib64/ld-linux-x86-64.so.2`',
+  ].join('\n');
+  const p = parseStack(text);
+  assert.equal(p.format, 'gdb');
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'unregister_atfork', 'dl_fini']);
+  assert.equal(p.threads[0]!.frames[2]!.module, '/lib64/ld-linux-x86-64.so.2');
+});
+
 test('gdb: [Switching to thread] names the thread; its location line is replaced by the bt that follows', () => {
   const text = [
     '(gdb) thread 2',
