@@ -27,6 +27,7 @@ function readerFor(format: string): string {
   if (/^(?:py-spy|gdb py-bt)\b/.test(format)) return 'lenient';
   // so do gdb frames whose `#` a Markdown rendering ate (`0  futex_wait (…) at …`)
   if (/\bframe numbers lost their leading hash\b/.test(format)) return 'lenient';
+  if (/^macOS sample\b/.test(format)) return 'macos-sample';
   if (/^(?:gdb|gstack|pstack \(Linux)/.test(format)) return 'gdb';
   throw new Error(`MANIFEST format "${format}" names no reader this test knows`);
 }
