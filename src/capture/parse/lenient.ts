@@ -147,7 +147,7 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (py) return { frames: [py], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
-  const unhashed = digit ? UNHASHED.exec(line) : null;
+  const unhashed = digit && line.includes(' (') ? UNHASHED.exec(line) : null;
   if (unhashed && (line.endsWith(')') || UNHASHED_TAIL.test(line.slice(Math.max(0, line.lastIndexOf(') '))))))
     return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
   const symbols = line.endsWith(']') ? BACKTRACE_SYMBOLS.exec(line) : null;
@@ -207,6 +207,8 @@ function pythonFrame(line: string): Frame | null {
 
 /** Go: `os/exec.(*Cmd).Start(0x4204dc420, 0x1)`: a dotted name, no spaces, then the argument list closing the line. */
 function goFrame(line: string): Frame | null {
+  // Cheap first: a Go frame ends with its argument list, or with ` +0x…` after it.
+  if (!line.endsWith(')') && !line.includes(' +0x')) return null;
   const body = line.replace(GO_TAIL, '');
   if (!body.endsWith(')') || body.includes(' (')) return null;
   const open = body.lastIndexOf('(');
@@ -255,7 +257,7 @@ function plusFrames(tokens: string[]): Frame[] {
   const hasAddress = tokens.some((t) => ADDRESS.test(t));
   const frames: Frame[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const joined = NAME_PLUS.exec(tokens[i]!);
+    const joined = tokens[i]!.includes('+') ? NAME_PLUS.exec(tokens[i]!) : null;
     if (joined && (joined[2]!.startsWith('0x') || hasAddress)) {
       frames.push(makeFrame({ fn: joined[1]!, offset: offsetOf(joined[2]!) }));
       continue;

@@ -33,9 +33,30 @@ const COMPILER_SUFFIX =
 const GI_PREFIX = /^_{0,3}GI_/;
 const LEADING_UNDERSCORES = /^_{1,8}(?=[^_])/;
 
+/**
+ * Names already normalized: a dump repeats the same few hundred names over
+ * every thread (a JVM's 400 threads share their frames), so each is worked out
+ * once. Bounded: cleared when full, and only names up to MEMO_NAME_LENGTH
+ * characters are kept (a hostile dump of unique names only clears it).
+ */
+const memo = new Map<string, string | null>();
+const MEMO_MAX = 4096;
+const MEMO_NAME_LENGTH = 256;
+
 /** Normalize a printed function name; null for no name (`??`, `????????`, empty). */
 export function normalizeFunctionName(name: string | null | undefined): string | null {
   if (name === null || name === undefined) return null;
+  if (name.length > MEMO_NAME_LENGTH) return normalizeName(name);
+  let n = memo.get(name);
+  if (n === undefined) {
+    n = normalizeName(name);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(name, n);
+  }
+  return n;
+}
+
+function normalizeName(name: string): string | null {
   let n = name.trim().slice(0, MAX_NAME_LENGTH);
   if (n === '' || UNKNOWN_NAME.test(n)) return null;
   const inlined = n.lastIndexOf(INLINED);
