@@ -22,6 +22,9 @@ export function completeWrapped(frame: Frame, line: string): boolean {
   const at = WRAPPED_AT.exec(line);
   if (at && frame.module === null && frame.source === undefined) {
     frame.source = `${at[1]}:${at[2]}`;
+    // The argument list's end came with it: `who@entry=atfork_run_prepare) at register-atfork.c:116`.
+    if (frame.args !== undefined && frame.args !== null && at.index > 0)
+      frame.args = `${frame.args} ${line.slice(0, at.index).trim()}`.slice(0, MAX_ARGS);
     return true;
   }
   return false;
@@ -46,7 +49,25 @@ export function frameFrom(address: string | undefined, rest: string) {
   }
   const frame = makeFrame({ fn: name, module, address: address ?? null, offset: offsetOf(name) });
   if (source !== undefined) frame.source = source;
+  frame.args = argsOf(body, open);
   return frame;
+}
+
+/** Argument text kept per frame (the lock's symbol, glibc's `who=atfork_run_prepare`): at most this much. */
+const MAX_ARGS = 2048;
+
+/** The text inside the argument list that opens at ` (` (index `open`); to the line's end when gdb wrapped it. */
+function argsOf(body: string, open: number): string {
+  let depth = 0;
+  for (let i = open + 1; i < body.length; i++) {
+    const c = body[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return body.slice(open + 2, i).slice(0, MAX_ARGS);
+  }
+  return body
+    .slice(open + 2)
+    .trim()
+    .slice(0, MAX_ARGS);
 }
 
 /**

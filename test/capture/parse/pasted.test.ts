@@ -55,6 +55,21 @@ test('gdb in one inline-code span: the backtick before #0 and the one after the 
   assert.equal(p.threads[0]!.frames[2]!.module, '/lib64/ld-linux-x86-64.so.2');
 });
 
+test('gdb: each frame keeps its argument text, an argument list gdb wrapped onto the next line included', () => {
+  const text = [
+    '#0  0x00007f8e2a2a09d2 in __lll_lock_wait_private (futex=0x7f8e2a3f6c80 <main_arena>) at lowlevellock.c:35',
+    '#1 0x00007f160c6f927a in __run_fork_handlers (who=(unknown: 209394016),',
+    'who@entry=atfork_run_prepare) at register-atfork.c:116',
+    '#2  0x00007f160c6b7897 in __libc_fork () at ../sysdeps/nptl/fork.c:58',
+  ].join('\n');
+  const frames = parseGdb(text).threads[0]!.frames;
+  assert.deepEqual(
+    frames.map((f) => f.args),
+    ['futex=0x7f8e2a3f6c80 <main_arena>', 'who=(unknown: 209394016), who@entry=atfork_run_prepare', ''],
+  );
+  assert.equal(frames[1]!.source, 'register-atfork.c:116');
+});
+
 test('gdb: [Switching to thread] names the thread; its location line is replaced by the bt that follows', () => {
   const text = [
     '(gdb) thread 2',
