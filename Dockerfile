@@ -90,7 +90,8 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     NODE_ENV=production \
     FORKWATCH_LISTEN_HOST=0.0.0.0 \
     FORKWATCH_LISTEN_PORT=9710 \
-    FORKWATCH_STATE_DIR=/var/lib/forkwatch
+    FORKWATCH_STATE_DIR=/var/lib/forkwatch \
+    GLIBC_TUNABLES=glibc.malloc.trim_threshold=65536:glibc.malloc.top_pad=0
 VOLUME ["/var/lib/forkwatch"]
 EXPOSE 9710
 
@@ -102,6 +103,6 @@ USER 10001:10001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.FORKWATCH_LISTEN_PORT||9710)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# Node flags: src/daemon/node-flags.ts says why (RSS).
-ENTRYPOINT ["node", "--v8-pool-size=1", "--max-semi-space-size=1", "--expose-gc", "--bytecode-old-age=1", "--flush-baseline-code", "--compact-on-every-full-gc", "--heap-growing-percent=50", "/opt/forkwatch/dist/cli/index.js"]
+# Node flags (and GLIBC_TUNABLES above): src/daemon/node-flags.ts says why (RSS).
+ENTRYPOINT ["node", "--v8-pool-size=1", "--max-semi-space-size=1", "--expose-gc", "--bytecode-old-age=1", "--flush-baseline-code", "--heap-growing-percent=25", "--no-allocation-site-pretenuring", "/opt/forkwatch/dist/cli/index.js"]
 CMD ["run", "--config", "/etc/forkwatch/forkwatch.yml"]

@@ -3,9 +3,10 @@
  * dist/cli/index.js run, after `npm run build`) watching the suite's deadlocked C
  * program (2 hung children + decoys), at idle and with N extra processes on
  * the host (`sleep` processes, not descendants of the target).
- * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--series FILE] [--scrape 15] [--rediscover 60s] [--node-options '--max-semi-space-size=1' | --node-options none]
+ * Run: npm run build && npx tsx bench/daemon.ts [--interval 15s] [--window 90] [--extra 10000] [--sinks] [--series FILE] [--scrape 15] [--rediscover 60s] [--node-options '--max-semi-space-size=1' | --node-options none] [--daemon-env none]
  * node runs with the daemon's flags (src/daemon/node-flags.ts) unless
- * --node-options says otherwise ("none": node's defaults). --sinks configures
+ * --node-options says otherwise ("none": node's defaults), and with the
+ * daemon's environment (DAEMON_ENV) unless --daemon-env none. --sinks configures
  * Slack and Alertmanager (loopback stand-ins that answer 200), so the alert
  * path's memory (HTTP client, TLS-free here) is in the figure, as in production.
  * --series FILE appends "second VmRSS RssAnon RssFile" (MB) per sample.
@@ -27,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 import { startSlackStandin } from '../test/helpers/slack-standin.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
+import { withDaemonEnv } from '../test/helpers/daemon-process.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     scrape: { type: 'string', default: '15' },
     rediscover: { type: 'string', default: '60s' },
     'node-options': { type: 'string', default: DAEMON_NODE_FLAGS.join(' ') },
+    'daemon-env': { type: 'string', default: 'on' },
   },
 });
 const WINDOW_S = Number(values.window);
@@ -65,14 +68,26 @@ function processCount(): number {
   return readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/').map(Number)[1]!;
 }
 
+/** The shell's own children (its sleeps): counting the host's processes instead raced with an earlier run's sleeps still exiting. */
+function childCount(pid: number): number {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
 async function spawnSleeps(n: number): Promise<ChildProcess | null> {
   if (n === 0) return null;
-  const before = processCount();
   const sh = spawn('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do sleep 3600 & i=$((i+1)); done; wait`], {
     detached: true,
     stdio: 'ignore',
   });
-  while (processCount() < before + n * 0.98) await new Promise((r) => setTimeout(r, 500));
+  while (childCount(sh.pid!) < n) {
+    if (sh.exitCode !== null)
+      throw new Error(`the sleep spawner exited ${sh.exitCode} with ${childCount(sh.pid!)} of ${n}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
   return sh;
 }
 
@@ -98,6 +113,7 @@ async function main() {
   const flags = values['node-options'] === 'none' ? [] : values['node-options'].split(' ').filter(Boolean);
   const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/index.js'), 'run', '--config', config], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: daemonEnv(),
   });
   try {
     const base = await waitForListen(d);
@@ -163,3 +179,10 @@ function waitForListen(d: ChildProcess): Promise<string> {
 }
 
 await main();
+
+/** The daemon's environment (src/daemon/node-flags.ts DAEMON_ENV), or with --daemon-env none without it (a before/after pair). */
+function daemonEnv(): NodeJS.ProcessEnv {
+  if (values['daemon-env'] !== 'on' && values['daemon-env'] !== 'none')
+    throw new Error(`--daemon-env must be on or none, got ${JSON.stringify(values['daemon-env'])}`);
+  return withDaemonEnv(process.env, values['daemon-env'] === 'on');
+}

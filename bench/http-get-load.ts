@@ -14,7 +14,7 @@
  * every RSS sample (route, ms, RSS, RssAnon); GC_LOG=FILE with --extra-flags=--trace-gc keeps the daemon's GC lines.
  * --gc-stats: the daemon runs with --trace-gc and each row adds what V8 did during the flood: major GCs (mark-compacts)
  * and their longest pause, scavenges, and MB/s promoted into the old space (the heap's growth across scavenges).
- * Run: npm run build && npx tsx bench/http-get-load.ts [--gc-stats] [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--dist DIR] [--bare]
+ * Run: npm run build && npx tsx bench/http-get-load.ts [--gc-stats] [--seconds 30] [--connections 200] [--incidents 1000] [--paths /,/api/v1/incidents] [--node-flags F1,F2] [--extra-flags F1,F2] [--daemon-env none] [--interval 15s] [--dist DIR] [--bare]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { openStore } from '../src/record/index.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
+import { withDaemonEnv } from '../test/helpers/daemon-process.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,10 +35,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     connections: { type: 'string', default: '200' },
     incidents: { type: 'string', default: '1000' },
+    interval: { type: 'string', default: '15s' },
     paths: { type: 'string', default: '/,/api/v1/incidents' },
     'extra-flags': { type: 'string', default: '' },
     dist: { type: 'string', default: join(ROOT, 'dist') },
     'node-flags': { type: 'string' },
+    'daemon-env': { type: 'string', default: 'on' },
     bare: { type: 'boolean', default: false },
     'gc-stats': { type: 'boolean', default: false },
   },
@@ -195,12 +198,15 @@ async function startDaemon(
   const config = join(dir, 'forkwatch.yml');
   writeFileSync(
     config,
-    `interval: 15s\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`,
+    `interval: ${values.interval}\nhungAfter: 1s\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\ntargets: [{ name: jenkins, pid: ${targetPid} }]\nlog: { pretty: false, level: info }\n`,
   );
   const args = values.bare
     ? ['--input-type=module', '-e', BARE_SERVER]
     : [join(values.dist, 'cli/index.js'), 'run', '--config', config];
-  const d = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const d = spawn(process.execPath, [...NODE_FLAGS, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: daemonEnv(),
+  });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
     createInterface({ input: d.stdout! }).on('line', (line) => {
@@ -292,3 +298,10 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** The daemon's environment (src/daemon/node-flags.ts DAEMON_ENV), or with --daemon-env none without it (a before/after pair). */
+function daemonEnv(): NodeJS.ProcessEnv {
+  if (values['daemon-env'] !== 'on' && values['daemon-env'] !== 'none')
+    throw new Error(`--daemon-env must be on or none, got ${JSON.stringify(values['daemon-env'])}`);
+  return withDaemonEnv(process.env, values['daemon-env'] === 'on');
+}

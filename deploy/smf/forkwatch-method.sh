@@ -45,8 +45,10 @@ start_forkwatch() {
 		exit $SMF_EXIT_ERR_CONFIG
 	fi
 
-	# Node flags: src/daemon/node-flags.ts says why (RSS).
-	exec "$node" --v8-pool-size=1 --max-semi-space-size=1 --expose-gc --bytecode-old-age=1 --flush-baseline-code --compact-on-every-full-gc --heap-growing-percent=50 "$cli" run --config "$config"
+	# Node flags and malloc's tunables: src/daemon/node-flags.ts says why (RSS).
+	GLIBC_TUNABLES=glibc.malloc.trim_threshold=65536:glibc.malloc.top_pad=0
+	export GLIBC_TUNABLES
+	exec "$node" --v8-pool-size=1 --max-semi-space-size=1 --expose-gc --bytecode-old-age=1 --flush-baseline-code --heap-growing-percent=25 --no-allocation-site-pretenuring "$cli" run --config "$config"
 }
 
 if [ -z "$SMF_FMRI" ]; then

@@ -20,7 +20,7 @@ import { createDaemon, type Daemon } from '../daemon/index.js';
 import { buildStages, thisHost } from '../stages/build.js';
 import { createSystemdNotify } from '../daemon/systemd-notify.js';
 import { handleReloadSignals } from '../daemon/reload-signals.js';
-import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
+import { DAEMON_NODE_FLAGS, missingDaemonEnv, missingNodeFlags } from '../daemon/node-flags.js';
 import { resolveToolsAtStart } from '../capture/tools.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 
@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   setRedactionPatterns(loaded.redact.patterns);
   const logger = createLogger({ level: loaded.log.level, pretty: loaded.log.pretty });
   warnMissingNodeFlags(logger);
+  warnMissingDaemonEnv(logger);
   const config = resolveToolsAtStart(loaded, logger);
   const host = thisHost();
   const store = openIncidentStore(config, host, logger);
@@ -107,6 +108,15 @@ function warnMissingNodeFlags(logger: Logger): void {
   logger.warn(
     { missing, expected: DAEMON_NODE_FLAGS },
     `node was started without ${missing.join(' ')}: expect ~10 MB more RSS idle, more with many processes (run node ${DAEMON_NODE_FLAGS.join(' ')} dist/cli/index.js run; docs/daemon.md#memory)`,
+  );
+}
+
+function warnMissingDaemonEnv(logger: Logger): void {
+  const missing = missingDaemonEnv(process.env);
+  if (missing.length === 0) return;
+  logger.warn(
+    { missing },
+    `the daemon was started without ${missing.join(' ')}: expect a few MB more RSS, more after bursts of connections (set it in the environment, as the deploy files and npm start do; docs/daemon.md#memory)`,
   );
 }
 

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
 
 export const DIST_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/index.js');
 const MAX_LINE = 64 * 1024;
@@ -66,7 +66,7 @@ export function startDemoDaemon(c: DemoDaemonConfig, onLog: (rec: LogRecord) => 
   const log = createWriteStream(logFile, { mode: 0o600 });
   const proc: ChildProcess = spawn(process.execPath, [...DAEMON_NODE_FLAGS, DIST_CLI, 'run', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
+    env: { ...process.env, ...DAEMON_ENV, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
   });
   const exited = new Promise<number | null>((r) =>
     proc.once('exit', (code) => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlackStandin, type RecordedRequest } from '../helpers/slack-standin.js';
 import { REPO_ROOT } from '../helpers/native-build.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 const CLI = join(REPO_ROOT, 'dist/cli/index.js');
 
@@ -26,7 +26,7 @@ function startDaemon(
   const p = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'run', '--config', config], {
     cwd: REPO_ROOT,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
+    env: { ...process.env, ...DAEMON_ENV, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
   });
   closeSync(fd);
   const exited = new Promise<void>((r) => p.once('exit', () => r()));

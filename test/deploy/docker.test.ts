@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { envVarNames } from '../../src/config/env.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
 
 interface Instruction {
@@ -146,6 +146,7 @@ test("the image's FORKWATCH_* settings are config variables, and with them the s
   assert.ok(fw.includes('FORKWATCH_LISTEN_HOST'));
   for (const k of fw) assert.ok(known.has(k), `${k} is not a config variable`);
   assert.equal(env.FORKWATCH_LISTEN_HOST, '0.0.0.0', 'reachable through a published port');
+  for (const [k, v] of Object.entries(DAEMON_ENV)) assert.equal(env[k], v, `${k}: the daemon's environment (src/daemon/node-flags.ts)`);
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FORKWATCH_')));
   const r = runTool(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check-config', '--json', '--config', 'deploy/examples/forkwatch.yml'], {
     env: { ...clean, ...env },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '../helpers/native-build.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 const MANIFEST = 'deploy/smf/forkwatch.xml';
 const METHOD = 'deploy/smf/forkwatch-method.sh';
@@ -107,7 +107,7 @@ function makeSandbox(props: Record<string, string>): { dir: string; env: NodeJS.
     join(dir, 'opt/dist/cli/index.js'),
     `import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
-if (args[0] === 'run') { console.log(JSON.stringify({ args, execArgv: process.execArgv, stateDir: process.env.FORKWATCH_STATE_DIR })); process.exit(0); }
+if (args[0] === 'run') { console.log(JSON.stringify({ args, execArgv: process.execArgv, stateDir: process.env.FORKWATCH_STATE_DIR, tunables: process.env.GLIBC_TUNABLES })); process.exit(0); }
 const r = spawnSync(process.execPath, ['--import', 'tsx', ${JSON.stringify(join(REPO_ROOT, 'src/cli/index.ts'))}, ...args], { stdio: 'inherit', cwd: ${JSON.stringify(REPO_ROOT)} });
 process.exit(r.status ?? 1);
 `,
@@ -141,10 +141,11 @@ test('method: a valid config execs node with the daemon flags, `run --config FIL
   try {
     const r = runMethod(env);
     assert.equal(r.status, SMF_EXIT.OK, describeResult(r));
-    const ran = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { args: string[]; execArgv: string[]; stateDir: string };
+    const ran = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { args: string[]; execArgv: string[]; stateDir: string; tunables?: string };
     assert.deepEqual(ran.args, ['run', '--config', join(REPO_ROOT, 'deploy/examples/forkwatch.yml')]);
     assert.deepEqual(ran.execArgv, DAEMON_NODE_FLAGS, 'node runs the daemon with src/daemon/node-flags.ts');
     assert.equal(ran.stateDir, '/var/opt/forkwatch');
+    assert.equal(ran.tunables, DAEMON_ENV.GLIBC_TUNABLES, 'and with malloc\'s tunables (DAEMON_ENV)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requireTool } from '../helpers/native-build.js';
 import { envVarNames } from '../../src/config/env.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { DAEMON_NODE_FLAGS, daemonEnvWords } from '../../src/daemon/node-flags.js';
 import { REPO_ROOT, describeResult, readRepoFile, runTool } from './support.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 
@@ -122,6 +122,7 @@ test('the unit runs unprivileged with exactly CAP_SYS_PTRACE + CAP_DAC_READ_SEAR
   assert.equal(one(unit, 'Service.NotifyAccess'), 'all', 'systemd-notify runs as a child of the daemon');
   assert.equal(one(unit, 'Service.Restart'), 'on-failure');
   assert.deepEqual((one(unit, 'Service.ExecStart') ?? '').split(/\s+/), ['/usr/bin/node', ...DAEMON_NODE_FLAGS, '/opt/forkwatch/dist/cli/index.js', 'run', '--config', '/etc/forkwatch/forkwatch.yml']);
+  assert.deepEqual(unit.get('Service.Environment')?.filter((e) => e.startsWith('GLIBC_TUNABLES=')), daemonEnvWords(), 'malloc\'s tunables (DAEMON_ENV)');
   // systemctl reload = SIGHUP = config reload (docs/daemon.md#reload), not a stop.
   assert.equal(one(unit, 'Service.ExecReload'), '/bin/kill -HUP $MAINPID');
   const syscalls = (unit.get('Service.SystemCallFilter') ?? []).join(' ');

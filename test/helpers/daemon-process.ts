@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { freePort } from './alertmanager.js';
 import { REPO_ROOT } from './native-build.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { CLI_ARGS } from './cli-command.js';
 
 /** A literal path as a regex (for target cmdline patterns). */
@@ -62,12 +62,13 @@ async function answersHealthz(url: string): Promise<boolean> {
 
 /**
  * Starts `forkwatch run --config configPath`, output appended to logFile; waits until it is ready (30 s, else kills it and throws).
- * node runs with the daemon's flags (src/daemon/node-flags.ts), as every launcher starts it, unless told otherwise.
+ * node runs with the daemon's flags and environment (src/daemon/node-flags.ts), as every launcher starts it, unless
+ * told otherwise (daemonEnv: false leaves DAEMON_ENV's entries out, even those the test process has).
  */
 export async function runDaemon(
   configPath: string,
   logFile: string,
-  opts: { nodeFlags?: readonly string[] } = {},
+  opts: { nodeFlags?: readonly string[]; daemonEnv?: boolean } = {},
 ): Promise<DaemonProcess> {
   const fd = openSync(logFile, 'a');
   const from = fstatSync(fd).size;
@@ -77,7 +78,7 @@ export async function runDaemon(
     {
       cwd: REPO_ROOT,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' },
+      env: withDaemonEnv({ ...process.env, FORKWATCH_CONFIG: '', NODE_OPTIONS: '' }, opts.daemonEnv ?? true),
     },
   );
   closeSync(fd);
@@ -131,4 +132,14 @@ export async function startDaemonProcess(
     ...config,
   });
   return runDaemon(file, join(dir, logName));
+}
+
+/** env with the daemon's environment (DAEMON_ENV) set, or with its names removed. */
+export function withDaemonEnv(env: NodeJS.ProcessEnv, on = true): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const [k, v] of Object.entries(DAEMON_ENV)) {
+    if (on) out[k] = v;
+    else delete out[k];
+  }
+  return out;
 }

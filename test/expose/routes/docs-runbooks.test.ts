@@ -18,7 +18,7 @@ import { join, relative } from 'node:path';
 import { freePort } from '../../helpers/alertmanager.js';
 import { writeDaemonConfig } from '../../helpers/daemon-process.js';
 import { REPO_ROOT } from '../../helpers/native-build.js';
-import { DAEMON_NODE_FLAGS } from '../../../src/daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../../src/daemon/node-flags.js';
 import { GET_RATE_LIMIT } from '../../../src/expose/server.js';
 import { ruleRunbookUrls } from '../../deploy/support.js';
 
@@ -39,7 +39,7 @@ async function startBuiltDaemon(dir: string): Promise<Daemon> {
   const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'run', '--config', config], {
     cwd: dir,
     stdio: ['ignore', log, log],
-    env: { ...env, NODE_OPTIONS: '' },
+    env: { ...env, ...DAEMON_ENV, NODE_OPTIONS: '' },
   });
   closeSync(log);
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));

@@ -16,7 +16,7 @@ import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { requireTool } from '../../helpers/native-build.js';
 import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
 import { waitFor } from '../../helpers/wait.js';
-import { DAEMON_NODE_FLAGS } from '../../../src/daemon/node-flags.js';
+import { DAEMON_NODE_FLAGS, daemonEnvWords } from '../../../src/daemon/node-flags.js';
 
 const WAIT_MS = 30_000;
 
@@ -171,12 +171,15 @@ test(
     const before = await allIncidents(d.url);
     await d.kill('SIGKILL');
     assert.equal(await d.exited, null);
-    // Restarted by hand without the node flags: it runs, and says what is missing.
-    d = await runDaemon(configPath, join(dir, 'daemon-2.log'), { nodeFlags: [] });
+    // Restarted by hand without the node flags and environment: it runs, and says what is missing.
+    d = await runDaemon(configPath, join(dir, 'daemon-2.log'), { nodeFlags: [], daemonEnv: false });
     assert.deepEqual(
-      d.logs().find(flagWarning)?.missing,
-      [...DAEMON_NODE_FLAGS],
-      'warns that the node flags are missing',
+      d
+        .logs()
+        .filter(flagWarning)
+        .map((l) => l.missing),
+      [[...DAEMON_NODE_FLAGS], daemonEnvWords()],
+      'warns that the node flags and the environment are missing',
     );
     await waitFor('a scan after restart', async () => (await fetch(`${d.url}/readyz`)).status === 200, WAIT_MS);
     const afterRestart = await allIncidents(d.url);
