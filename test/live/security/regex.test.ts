@@ -44,7 +44,11 @@ test('forkwatch scan with target cmdline (a+)+$ beside a nobody process named 4,
   // first, then the probe that finds the process: each of them ran on it before the probe did.
   const failing = CATASTROPHIC.filter((p) => !compileSafeRegex(p).test(`${name} 300`));
   assert.ok(failing.includes('(a+)+$') && failing.includes('(a|aa)+$') && failing.length >= 8, failing.join(' '));
-  const evil = failing.map((p, i) => `  - { name: evil-${i}, cmdline: ${yamlQuote(p)} }\n`).join('');
+  // Each limited to nobody, as the probe is: a pattern that fails on the hostile name may match a process of another
+  // test running beside this one (a deadlocker with hung children: the scan would confirm them and exit 2).
+  const evil = failing
+    .map((p, i) => `  - { name: evil-${i}, cmdline: ${yamlQuote(p)}, user: '^(nobody|65534)$' }\n`)
+    .join('');
   writeFileSync(config, `targets:\n${evil}  - { name: probe, cmdline: '^a{1000}', user: '^(nobody|65534)$' }\n`);
   const r = runCli(['scan', '--json', '--config', config]);
   t.diagnostic(`scan: exit ${r.status} in ${Math.round(r.ms)} ms`);
