@@ -1,9 +1,10 @@
 /**
- * The node flags: the daemon's (src/daemon/node-flags.ts) on this process's
- * command line when doctor is started the way the daemon is, else on the
- * installed systemd unit's ExecStart=; and a Node new enough.
+ * The node flags and environment: the daemon's (src/daemon/node-flags.ts) on
+ * this process's command line and in its environment when doctor is started
+ * the way the daemon is, else in the installed systemd unit's ExecStart= and
+ * Environment=; and a Node new enough.
  */
-import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../daemon/node-flags.js';
+import { DAEMON_NODE_FLAGS, daemonEnvWords, missingDaemonEnv, missingNodeFlags } from '../daemon/node-flags.js';
 import { readPrefix } from '../util/read-file-bounded.js';
 import { result, type CheckResult } from './types.js';
 
@@ -18,6 +19,8 @@ export interface NodeFlagInputs {
   nodeVersion: string;
   execArgv: readonly string[];
   nodeOptions: string | undefined;
+  /** This process's environment (only DAEMON_ENV's names are read). */
+  env?: NodeJS.ProcessEnv;
   /** The installed unit: its path and text, or null. */
   unit: { path: string; text: string } | null;
 }
@@ -35,6 +38,7 @@ export function readNodeFlagInputs(): NodeFlagInputs {
     nodeVersion: process.versions.node,
     execArgv: process.execArgv,
     nodeOptions: process.env.NODE_OPTIONS,
+    env: process.env,
     unit,
   };
 }
@@ -51,7 +55,7 @@ export function nodeFlagChecks(i: NodeFlagInputs): CheckResult[] {
           `node ${i.nodeVersion}: forkwatch needs Node 20 or later`,
           'install Node 20 (e.g. from NodeSource or Debian trixie)',
         );
-  return [version, flagsLine(i)];
+  return [version, flagsLine(i), envLine(i)];
 }
 
 function flagsLine(i: NodeFlagInputs): CheckResult {
@@ -74,5 +78,34 @@ function flagsLine(i: NodeFlagInputs): CheckResult {
     'node flags',
     'skip',
     `skipped: doctor was not started with the daemon's flags (lacks ${own.length}) and no forkwatch.service is installed to read; start doctor as the launcher starts the daemon to check them`,
+  );
+}
+
+const ENV_FIX = `set ${daemonEnvWords().join(' ')} in the daemon's environment (npm start, deploy/systemd/forkwatch.service, the SMF method and the image do)`;
+
+/** The daemon's environment (DAEMON_ENV): in this process's, else in the installed unit's Environment= lines. */
+function envLine(i: NodeFlagInputs): CheckResult {
+  if (missingDaemonEnv(i.env ?? {}).length === 0)
+    return result('daemon environment', 'ok', `started with ${daemonEnvWords().join(' ')}`);
+  if (i.unit) {
+    const set = i.unit.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('Environment='))
+      .flatMap((l) => l.slice('Environment='.length).split(/\s+/));
+    const missing = daemonEnvWords().filter((w) => !set.includes(w));
+    if (missing.length === 0)
+      return result('daemon environment', 'ok', `${i.unit.path} sets ${daemonEnvWords().join(' ')}`);
+    return result(
+      'daemon environment',
+      'warn',
+      `${i.unit.path} does not set ${missing.join(' ')}: a few MB more RSS, more after bursts of connections (docs/daemon.md#memory)`,
+      ENV_FIX,
+    );
+  }
+  return result(
+    'daemon environment',
+    'skip',
+    `skipped: doctor was not started with the daemon's environment and no forkwatch.service is installed to read; start doctor as the launcher starts the daemon to check it`,
   );
 }

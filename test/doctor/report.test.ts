@@ -6,7 +6,10 @@ import { exitStatusOf, result } from '../../src/doctor/types.js';
 import { nodeFlagChecks } from '../../src/doctor/node-flags.js';
 import { targetChecks } from '../../src/doctor/targets.js';
 import { statusVersion, withoutCredentials } from '../../src/doctor/alerts.js';
-import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonEnvWords } from '../../src/daemon/node-flags.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/native-build.js';
 import type { ScanReport } from '../../src/classify/types.js';
 
 test('exit status: monitoring-plugin convention; a skip is not a problem; a failure wins over unknown', () => {
@@ -76,6 +79,26 @@ test("node flags: ok with the launcher's flags; the installed unit read otherwis
   assert.equal(partial.status, 'warn');
   assert.match(partial.detail, /lacks --v8-pool-size=1/);
   assert.equal(nodeFlagChecks({ ...base, nodeVersion: '18.19.0', execArgv: [] })[0]!.status, 'fail');
+});
+
+test("daemon environment: ok in doctor's own; the installed unit's Environment= read otherwise; skip when neither", () => {
+  const base = { nodeVersion: '20.11.0', nodeOptions: undefined, execArgv: [], unit: null };
+  assert.equal(nodeFlagChecks({ ...base, env: { ...DAEMON_ENV } })[2]!.status, 'ok');
+  assert.equal(nodeFlagChecks({ ...base, env: {} })[2]!.status, 'skip');
+  const unit = (env: string) => ({
+    path: '/etc/systemd/system/forkwatch.service',
+    text: `[Service]\n${env}ExecStart=/usr/bin/node /opt/forkwatch/dist/cli/index.js run\n`,
+  });
+  const shipped = readFileSync(join(REPO_ROOT, 'deploy/systemd/forkwatch.service'), 'utf8');
+  assert.equal(nodeFlagChecks({ ...base, env: {}, unit: { path: 'x', text: shipped } })[2]!.status, 'ok');
+  assert.equal(
+    nodeFlagChecks({ ...base, env: {}, unit: unit(`Environment=${daemonEnvWords().join(' ')}\n`) })[2]!.status,
+    'ok',
+  );
+  const without = nodeFlagChecks({ ...base, env: {}, unit: unit('Environment=FORKWATCH_STATE_DIR=/x\n') })[2]!;
+  assert.equal(without.status, 'warn');
+  assert.match(without.detail, /does not set GLIBC_TUNABLES=glibc\.malloc\.trim_threshold=65536/);
+  assert.match(without.fix!, /GLIBC_TUNABLES=/);
 });
 
 test('Alertmanager status body: version read; anything else refused; credentials never shown', () => {
