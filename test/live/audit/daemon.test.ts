@@ -87,6 +87,9 @@ test(
     t.after(() => jvm1.stop());
     const configPath = writeDaemonConfig(dir, {
       interval: '1s',
+      // Step 2 replaces the JVM: the tick that sees the first one gone looks for targets at once, and if the second
+      // has not started yet the next look is a rediscoverInterval later (60 s by default: a CI run timed out on it).
+      rediscoverInterval: '1s',
       hungAfter: '1s',
       targets: [{ name: 'jenkins', cmdline: marker }],
       alerts: { slack: { webhookUrl: slack.url } },
