@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 import { startSlackStandin } from '../test/helpers/slack-standin.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
-import { withDaemonEnv } from '../test/helpers/daemon-process.js';
+import { daemonEnvOption } from '../test/helpers/daemon-process.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -113,7 +113,7 @@ async function main() {
   const flags = values['node-options'] === 'none' ? [] : values['node-options'].split(' ').filter(Boolean);
   const d = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/index.js'), 'run', '--config', config], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: daemonEnv(),
+    env: daemonEnvOption(values['daemon-env']),
   });
   try {
     const base = await waitForListen(d);
@@ -179,10 +179,3 @@ function waitForListen(d: ChildProcess): Promise<string> {
 }
 
 await main();
-
-/** The daemon's environment (src/daemon/node-flags.ts DAEMON_ENV), or with --daemon-env none without it (a before/after pair). */
-function daemonEnv(): NodeJS.ProcessEnv {
-  if (values['daemon-env'] !== 'on' && values['daemon-env'] !== 'none')
-    throw new Error(`--daemon-env must be on or none, got ${JSON.stringify(values['daemon-env'])}`);
-  return withDaemonEnv(process.env, values['daemon-env'] === 'on');
-}

@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { openStore } from '../src/record/index.js';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js';
-import { withDaemonEnv } from '../test/helpers/daemon-process.js';
+import { daemonEnvOption } from '../test/helpers/daemon-process.js';
 import { startDeadlocker } from '../test/helpers/deadlocker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -205,14 +205,15 @@ async function startDaemon(
     : [join(values.dist, 'cli/index.js'), 'run', '--config', config];
   const d = spawn(process.execPath, [...NODE_FLAGS, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: daemonEnv(),
+    env: daemonEnvOption(values['daemon-env']),
   });
   const base = await new Promise<string>((resolve, reject) => {
     d.once('exit', (c) => reject(new Error(`daemon exited ${c}`)));
     createInterface({ input: d.stdout! }).on('line', (line) => {
       // --extra-flags=--trace-gc with GC_LOG=FILE: V8's GC lines (stdout) kept for reading after the run.
-      if (process.env.GC_LOG && /^\[\d+:0x/.test(line)) appendFileSync(process.env.GC_LOG, `${line}\n`);
-      const e = /^\[\d+:0x/.test(line) ? parseGcLine(line, performance.now()) : null;
+      const gcLine = /^\[\d+:0x/.test(line);
+      if (process.env.GC_LOG && gcLine) appendFileSync(process.env.GC_LOG, `${line}\n`);
+      const e = gcLine ? parseGcLine(line, performance.now()) : null;
       if (e) gc.push(e);
       const m = /"listen":\{"host":"([^"]+)","port":(\d+)\}/.exec(line);
       if (m) resolve(`http://${m[1]}:${m[2]}`);
@@ -298,10 +299,3 @@ async function main(): Promise<void> {
 }
 
 await main();
-
-/** The daemon's environment (src/daemon/node-flags.ts DAEMON_ENV), or with --daemon-env none without it (a before/after pair). */
-function daemonEnv(): NodeJS.ProcessEnv {
-  if (values['daemon-env'] !== 'on' && values['daemon-env'] !== 'none')
-    throw new Error(`--daemon-env must be on or none, got ${JSON.stringify(values['daemon-env'])}`);
-  return withDaemonEnv(process.env, values['daemon-env'] === 'on');
-}

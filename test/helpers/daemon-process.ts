@@ -134,6 +134,13 @@ export async function startDaemonProcess(
   return runDaemon(file, join(dir, logName));
 }
 
+/** A bench's `--daemon-env on|none`: this process's environment with DAEMON_ENV set, or without it (a before/after pair). */
+export function daemonEnvOption(option: string | undefined): NodeJS.ProcessEnv {
+  if (option !== 'on' && option !== 'none')
+    throw new Error(`--daemon-env must be on or none, got ${JSON.stringify(option)}`);
+  return withDaemonEnv(process.env, option === 'on');
+}
+
 /** env with the daemon's environment (DAEMON_ENV) set, or with its names removed. */
 export function withDaemonEnv(env: NodeJS.ProcessEnv, on = true): NodeJS.ProcessEnv {
   const out = { ...env };
