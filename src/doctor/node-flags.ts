@@ -63,7 +63,7 @@ function flagsLine(i: NodeFlagInputs): CheckResult {
   if (own.length === 0)
     return result('node flags', 'ok', `started with the daemon's flags (${DAEMON_NODE_FLAGS.length})`);
   if (i.unit) {
-    const exec = i.unit.text.split('\n').filter((l) => /^ExecStart=/.test(l.trim()));
+    const exec = unitValues(i.unit.text, 'ExecStart');
     if (exec.length === 0) return result('node flags', 'warn', `${i.unit.path} has no ExecStart=`, FLAGS_FIX);
     const missing = missingNodeFlags(exec.join(' ').split(/\s+/), undefined);
     if (missing.length === 0) return result('node flags', 'ok', `${i.unit.path} ExecStart= passes the daemon's flags`);
@@ -88,11 +88,7 @@ function envLine(i: NodeFlagInputs): CheckResult {
   if (missingDaemonEnv(i.env ?? {}).length === 0)
     return result('daemon environment', 'ok', `started with ${daemonEnvWords().join(' ')}`);
   if (i.unit) {
-    const set = i.unit.text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l.startsWith('Environment='))
-      .flatMap((l) => l.slice('Environment='.length).split(/\s+/));
+    const set = unitValues(i.unit.text, 'Environment').join(' ').split(/\s+/);
     const missing = daemonEnvWords().filter((w) => !set.includes(w));
     if (missing.length === 0)
       return result('daemon environment', 'ok', `${i.unit.path} sets ${daemonEnvWords().join(' ')}`);
@@ -108,4 +104,14 @@ function envLine(i: NodeFlagInputs): CheckResult {
     'skip',
     `skipped: doctor was not started with the daemon's environment and no forkwatch.service is installed to read; start doctor as the launcher starts the daemon to check it`,
   );
+}
+
+/** The values of every `key=` line of a unit file (ExecStart=, Environment=), in order. */
+function unitValues(text: string, key: string): string[] {
+  const prefix = `${key}=`;
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length));
 }
