@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { collectAfterFullScan } from '../../src/daemon/heap.js';
+import { describeResult, runTool } from '../deploy/support.js';
 
 test('collectAfterFullScan calls global gc when node exposes it, and does nothing otherwise', () => {
   const g = globalThis as { gc?: () => void };
@@ -40,12 +40,16 @@ console.log(JSON.stringify({ total: h.total_heap_size, used: h.used_heap_size, k
 `;
 
 function heapAfter(mode: 'plain' | 'forkwatch' | 'after'): { total: number; used: number } {
-  const r = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', FRAGMENTED, mode],
-    { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 20 },
-  );
-  assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
+  const r = runTool(process.execPath, [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    FRAGMENTED,
+    mode,
+  ]);
+  assert.equal(r.status, 0, `${mode}: ${describeResult(r)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { total: number; used: number };
 }
 
