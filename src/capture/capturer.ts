@@ -10,7 +10,7 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../util/logger.js';
 import { readKernelEvidence } from '../proc/kernel-evidence.js';
-import { assessProvablyBlocked, type BlockedVerdict } from '../classify/kernel-evidence-rule.js';
+import { assessProvablyBlocked, progressed, type BlockedVerdict } from '../classify/kernel-evidence-rule.js';
 import { detectBackends, resolveExecutable, type CaptureBackend, type DetectDeps } from './backends.js';
 import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-stack.js';
 import { findForkingThread } from './forking-thread.js';
@@ -45,6 +45,8 @@ export interface SuspectEvidence {
   /** The latest capture of this identity (this call's when freshCapture). */
   capture: CaptureResult | null;
   freshCapture: boolean;
+  /** The samples since the last attach show it using CPU or switching (why), or null. */
+  progressed: string | null;
   forkingThread: ForkingThread | null;
   /** Why a thread dump was not used, when enabled. */
   threadDumpReason?: string | null;
@@ -92,6 +94,12 @@ const MAX_SAMPLES = 8;
 export interface CaptureSuspectOptions {
   /** false: the kernel sample only, no stack capture (forkwatch scan --no-capture). */
   capture?: boolean;
+  /**
+   * No capture when the samples show the child doing its own work (CPU time
+   * or voluntary switches grew): a one-shot scan, whose overdue list comes
+   * from one read, does not ptrace a child its own samples clear.
+   */
+  skipIfProgressed?: boolean;
   /** The tick's deadline: a tracer still running when it fires is killed, and no further backend is tried. */
   signal?: AbortSignal;
 }
@@ -195,12 +203,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     return last ?? noBackendResult(s);
   };
 
-  const run = async (
-    s: Suspect,
-    st: IdentityState,
-    allowCapture: boolean,
-    signal: AbortSignal | undefined,
-  ): Promise<SuspectEvidence> => {
+  const run = async (s: Suspect, st: IdentityState, opts: CaptureSuspectOptions): Promise<SuspectEvidence> => {
     const base = { pid: s.pid, startTimeMs: s.startTimeMs };
     if (verifyIdentity(config.procRoot, s) === 'gone') {
       return {
@@ -210,6 +213,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
         blocked: { blocked: false, reasons: ['process gone'] },
         capture: st.capture,
         freshCapture: false,
+        progressed: null,
         forkingThread: st.forkingThread,
       };
     }
@@ -218,10 +222,11 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
       : null;
     if (kernel) st.samples = [...st.samples, kernel].slice(-MAX_SAMPLES);
     const blocked = assessProvablyBlocked(st.samples);
+    const moved = progressed(st.samples);
     if (linux) await nameForkingThread(s, st);
     let fresh = false;
-    if (allowCapture && captureDue(st)) {
-      st.capture = await captureWithBackends(s, signal);
+    if (opts.capture !== false && !(opts.skipIfProgressed && moved) && captureDue(st)) {
+      st.capture = await captureWithBackends(s, opts.signal);
       st.capturedAt = now();
       fresh = true;
       // An attach changes context switches and may restart the wait: later samples start afresh.
@@ -234,6 +239,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
       blocked,
       capture: st.capture,
       freshCapture: fresh,
+      progressed: moved,
       forkingThread: st.forkingThread,
       ...(config.threadDump.enabled ? { threadDumpReason: st.threadDumpReason } : {}),
     };
@@ -244,7 +250,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     captureSuspect(s, opts) {
       const st = stateOf(s);
       if (st.inFlight) return st.inFlight;
-      const p = run(s, st, opts?.capture !== false, opts?.signal).finally(() => {
+      const p = run(s, st, opts ?? {}).finally(() => {
         st.inFlight = null;
       });
       st.inFlight = p;

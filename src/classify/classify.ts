@@ -44,14 +44,30 @@ export function classifyChild(target: TargetProcess, d: Descendant, opts: Classi
   };
 }
 
-function explain(c: ChildClass, a: ChildActivity, old: boolean, wchan: string | null): string {
+/**
+ * The same child, seen progressing after the scan (by the kernel samples a
+ * one-shot scan takes of its suspects): what the next scan would say.
+ */
+export function asProgressing(r: ChildReport, why: string): ChildReport {
+  if (!r.overdue) return r;
+  const reason = explain(r.classification, 'progressing', true, r.child.wchan ?? null, `between its samples (${why})`);
+  return { ...r, activity: 'progressing', overdue: false, overdueSince: null, reason };
+}
+
+function explain(
+  c: ChildClass,
+  a: ChildActivity,
+  old: boolean,
+  wchan: string | null,
+  when = 'since the last scan',
+): string {
   if (c === 'zombie') return 'exited, not yet reaped by its parent';
   if (c === 'execed') return 'ran exec(): another program';
   const doing: Record<ChildActivity, string> = {
     'lock-wait': `blocked in a lock wait (${wchan})`,
     'blocked-other': `blocked in ${wchan}: waiting for its own work`,
     running: 'running',
-    progressing: 'used CPU since the last scan',
+    progressing: `used CPU ${when}`,
     unknown: 'wait channel unknown',
     zombie: 'exited',
   };

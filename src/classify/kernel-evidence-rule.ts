@@ -28,10 +28,7 @@ export function assessProvablyBlocked(samples: readonly KernelEvidence[]): Block
       reasons.push('samples are of different processes (pid or start time differ)');
     }
     if (s.syscall !== first.syscall) reasons.push(`syscall line changed: "${first.syscall}" → "${s.syscall}"`);
-    if (s.cpuTimeMs !== first.cpuTimeMs) reasons.push(`CPU time changed: ${first.cpuTimeMs} → ${s.cpuTimeMs} ms`);
-    if (s.voluntaryCtxtSwitches !== first.voluntaryCtxtSwitches) {
-      reasons.push(`voluntary context switches changed: ${first.voluntaryCtxtSwitches} → ${s.voluntaryCtxtSwitches}`);
-    }
+    reasons.push(...progressBetween(first, s));
   }
   if (reasons.length > 0) return { blocked: false, reasons: dedupe(reasons) };
   return {
@@ -41,6 +38,36 @@ export function assessProvablyBlocked(samples: readonly KernelEvidence[]): Block
       `unchanged over ${samples.length} samples and ${last.at - first.at} ms: no CPU time, no voluntary switch`,
     ],
   };
+}
+
+/**
+ * What the process did between two samples of the same identity on its own
+ * account: CPU time used, voluntary context switches (it slept and woke).
+ * Empty when neither moved or either is unreadable.
+ */
+export function progressBetween(a: KernelEvidence, b: KernelEvidence): string[] {
+  const out: string[] = [];
+  if (a.cpuTimeMs !== b.cpuTimeMs) out.push(`CPU time changed: ${a.cpuTimeMs} → ${b.cpuTimeMs} ms`);
+  if (a.voluntaryCtxtSwitches !== b.voluntaryCtxtSwitches) {
+    out.push(`voluntary context switches changed: ${a.voluntaryCtxtSwitches} → ${b.voluntaryCtxtSwitches}`);
+  }
+  return out;
+}
+
+/**
+ * The samples show the process doing its own work (CPU time or voluntary
+ * switches grew between the first and the last, both readable): why, or
+ * null. What the classifier calls "progressing" across scans, over samples.
+ */
+export function progressed(samples: readonly KernelEvidence[]): string | null {
+  if (samples.length < 2) return null;
+  const a = samples[0]!;
+  const b = samples[samples.length - 1]!;
+  if (a.pid !== b.pid || (a.startTicks ?? null) !== (b.startTicks ?? null)) return null;
+  const readable = (s: KernelEvidence) => s.cpuTimeMs !== null && s.voluntaryCtxtSwitches !== null;
+  if (!readable(a) || !readable(b)) return null;
+  const moved = progressBetween(a, b);
+  return moved.length ? `${moved.join('; ')} over ${b.at - a.at} ms` : null;
 }
 
 export function isProvablyBlocked(samples: readonly KernelEvidence[]): boolean {

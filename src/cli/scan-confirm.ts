@@ -11,6 +11,7 @@
  * time) is captured once and its match kept.
  */
 import { overdueSuspects } from '../classify/suspects.js';
+import { asProgressing } from '../classify/classify.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
@@ -51,7 +52,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const sample = (s: ChildReport, capture: boolean): Promise<SuspectEvidence> =>
     deps.evidence.captureSuspect(
       { pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm },
-      { capture },
+      { capture, skipIfProgressed: true },
     );
 
   return {
@@ -69,6 +70,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
         const id = identityOf(s.child);
         seen.add(id);
         const ev = evs[i]!;
+        if (ev.progressed) matched.delete(id);
         if (ev.freshCapture)
           matched.set(
             id,
@@ -83,8 +85,27 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   };
 }
 
+/**
+ * The report as the next scan would give it: an overdue child whose kernel
+ * samples show it using CPU or switching is progressing, not overdue (the
+ * overdue list comes from one read; a busy child caught between runqueue and
+ * sleep has no wait channel there).
+ */
+export function settle(report: ScanReport, confirmation: ScanConfirmation): ScanReport {
+  const moved = new Map(confirmation.children.filter((c) => c.progressed).map((c) => [identityOf(c), c.progressed!]));
+  if (moved.size === 0) return report;
+  return {
+    ...report,
+    children: report.children.map((c) => {
+      const why = moved.get(identityOf(c.child));
+      return why ? asProgressing(c, why) : c;
+    }),
+  };
+}
+
 function noteOf(ev: SuspectEvidence, deps: ConfirmerDeps): string | null {
   if (ev.gone) return 'process gone before it could be examined';
+  if (ev.progressed) return `doing its own work (${ev.progressed}): not captured`;
   if (deps.mode === 'kernel-only') return `not captured (${deps.reason ?? 'kernel evidence only'})`;
   if (ev.capture && !ev.freshCapture) return 'captured once, at an earlier scan';
   return null;
@@ -97,6 +118,7 @@ function describe(ev: SuspectEvidence, match: MatchResult | null, note: string |
   return {
     pid: ev.pid,
     startTimeMs: ev.startTimeMs,
+    progressed: ev.gone ? null : ev.progressed,
     verdict: verdict && {
       by: verdict.signatureId === PROVEN_BLOCKED ? 'kernel' : 'signature',
       signatureId: verdict.signatureId,

@@ -9,6 +9,8 @@ import type { ChildReport } from '../classify/types.js';
 export interface ChildConfirmation {
   pid: number;
   startTimeMs: number;
+  /** Its kernel samples show it using CPU or switching (why): not stuck, not captured; the report marks it progressing. */
+  progressed: string | null;
   /** The deadlock verdict (src/match/verdict.ts), null while unconfirmed. */
   verdict: {
     by: 'signature' | 'kernel';

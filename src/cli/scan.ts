@@ -31,7 +31,7 @@ import type { ScanReport } from '../classify/types.js';
 import { parsePsListing } from '../scan/ps-parse.js';
 import { newTally, warn } from '../scan/tally.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
-import { createConfirmer, SAMPLE_GAP_MS, type Confirmer } from './scan-confirm.js';
+import { createConfirmer, SAMPLE_GAP_MS, settle, type Confirmer } from './scan-confirm.js';
 
 const OPTIONS = {
   ...CONFIG_OPTION,
@@ -163,8 +163,9 @@ function buildScan(config: Config, noCapture: boolean): { scanner: Scanner; conf
 }
 
 async function scanAndConfirm(scanner: Scanner, confirmer: Confirmer, opts: PrintOptions): Promise<number> {
-  const report = await scanner.scan();
-  const confirmation = await confirmer.confirm(report);
+  const scanned = await scanner.scan();
+  const confirmation = await confirmer.confirm(scanned);
+  const report = settle(scanned, confirmation);
   printScanReport(report, { ...opts, confirmation });
   return exitStatusOf(report, confirmation);
 }

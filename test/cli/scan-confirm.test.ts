@@ -13,7 +13,7 @@ import { classifyChild } from '../../src/classify/classify.js';
 import { exitStatusOf, reportToJson } from '../../src/cli/scan-report.js';
 import { confirmationColumns, formatConfirmSummary, formatTable, BASE_COLUMNS } from '../../src/cli/scan-table.js';
 import type { ChildReport, ScanReport, TargetProcess } from '../../src/classify/types.js';
-import { createConfirmer, SAMPLE_GAP_MS } from '../../src/cli/scan-confirm.js';
+import { createConfirmer, SAMPLE_GAP_MS, settle } from '../../src/cli/scan-confirm.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { loadMatcher } from '../../src/stages/build.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
@@ -80,6 +80,8 @@ interface Setup {
   stdout?: string;
   failed?: boolean;
   capture?: boolean;
+  /** Runs at the fake sleep between the samples (the child's life goes on). */
+  during?: (proc: ReturnType<typeof createFakeProc>) => void;
 }
 
 /** The real capturer on a fake /proc, a fake tracer, a clock that the fake sleep advances. */
@@ -125,6 +127,7 @@ function setup(s: Setup = {}) {
     sleep: async (ms) => {
       events.push(`sleep ${ms}`);
       now += ms;
+      s.during?.(proc);
     },
   });
   return { proc, confirmer, events };
@@ -289,4 +292,42 @@ test("only overdue never-exec'd children are examined: exec'd, young and busy on
     [null, null, null],
   );
   assert.match(formatTable(r.children, confirmationColumns(conf)), /^-\s+-$/m);
+});
+
+test('a busy child caught with no wait channel (between runqueue and sleep) is overdue by one read; its samples clear it: no ptrace, not overdue, exit 0', async () => {
+  const busy = { pid: 10, ppid: 9, comm: 'launcher-0', startTicks: 1000, utime: 40 };
+  const { confirmer, events } = setup({
+    fake: { utime: 40, syscall: 'running' },
+    during: (p) => p.set({ ...busy, utime: 95, syscall: 'running' }),
+  });
+  const scanned = report([childOf({ wchan: null, cpuTimeMs: 400 })]);
+  assert.equal(scanned.children[0]!.activity, 'unknown', 'one read: S with wchan "0"');
+  assert.equal(scanned.children[0]!.overdue, true);
+  const conf = await confirmer.confirm(scanned);
+  assert.deepEqual(
+    events,
+    ['sample 10 capture=false', `sleep ${SAMPLE_GAP_MS}`, 'sample 10 capture=true'],
+    'no tracer',
+  );
+  const c = conf.children[0]!;
+  assert.equal(c.verdict, null);
+  assert.equal(c.capture, null);
+  assert.match(c.progressed ?? '', /^CPU time changed: 420 → 970 ms over 1000 ms$/);
+  assert.match(c.note ?? '', /^doing its own work \(CPU time changed: 420 → 970 ms over 1000 ms\): not captured$/);
+
+  const r = settle(scanned, conf);
+  const child = r.children[0]!;
+  assert.equal(child.overdue, false);
+  assert.equal(child.overdueSince, null);
+  assert.equal(child.activity, 'progressing');
+  assert.match(child.reason, /^never exec'd, used CPU between its samples \(CPU time changed: .*\); not overdue$/);
+  assert.equal(exitStatusOf(r, conf), 0);
+  assert.equal(exitStatusOf(scanned, conf), 1, 'unsettled, the one read alone would say overdue');
+  assert.equal(scanned.children[0]!.overdue, true, 'settle copies: the scan report is not changed');
+
+  const still = setup({ fake: { utime: 40 } });
+  const blocked = report([childOf()]);
+  const conf2 = await still.confirmer.confirm(blocked);
+  assert.equal(conf2.children[0]!.progressed, null, 'a child that did not move is captured');
+  assert.equal(settle(blocked, conf2), blocked);
 });

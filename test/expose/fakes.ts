@@ -168,6 +168,7 @@ export function fakeEvidence(
         },
         capture: fresh ? captureOf(s, stacks.get(s.pid) ?? null) : null,
         freshCapture: fresh,
+        progressed: null,
         forkingThread: { tid: s.ppid + 1, name: 'SCM polling f', wchan: 'pipe_read', jenkinsJob: null },
       };
     },
