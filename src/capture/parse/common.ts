@@ -6,6 +6,7 @@
 import type { Frame, ParsedStack, StackFormat, Thread } from '../types.js';
 import { normalizeFunctionName } from './normalize.js';
 import { stripHarnessPrefix } from './prefix.js';
+import { fromWebText } from './web-text.js';
 
 /** Inputs are cut here (capture output is capped at 1 MiB by default). */
 export const MAX_INPUT_CHARS = 4 * 1024 * 1024;
@@ -68,7 +69,7 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
     return l.slice(0, MAX_LINE_LENGTH);
   });
   if (cut > 0) warnings.add(`${cut} line(s) longer than ${MAX_LINE_LENGTH} characters were cut`);
-  return { raw, lines: stripHarnessPrefix(lines) };
+  return { raw, lines: stripHarnessPrefix(fromWebText(lines)) };
 }
 
 /** More than 1 in 20 of the first 64 KiB are control characters (other than tab/CR/LF), or any NUL. */
@@ -160,15 +161,17 @@ export function parseIntOrNull(text: string | undefined): number | null {
 const PROMPT = /^(?:(?:\((?:gdb|lldb)\)|gef➤|pwndbg>) ?){1,16}/;
 const QUOTE_OR_INDENT = /^(?:[ \t]{0,64}>(?=[ \t>]|$)){0,4}[ \t]{0,256}/;
 const INLINE_CODE_OPEN = /^`#\d/;
+/** A markdown list marker in front of a frame or thread line (`- #3 ...`, `* #0 ...`, `+ frame #1: ...`); never jstack's `- locked <...>` nor lldb's own `* thread #1`. */
+const LIST_MARKER = /^(?:[-+\u2022][ \t]{1,8}(?=#\d|frame #\d|thread #\d)|\*[ \t]{1,8}(?=#\d))/;
 
 /**
  * A pasted line as the tool printed it: without the indentation, markdown or
- * e-mail quote marker, backticks around the whole line, and debugger prompts
+ * e-mail quote marker, a markdown list marker before a frame, backticks around the whole line, and debugger prompts
  * (`(gdb) `, `(lldb) `, GEF's `gef➤ `, pwndbg's; repeated when commands came
  * from a pipe) that pasting adds. Bounded: at most 16 prompts.
  */
 export function unpaste(line: string): string {
-  let l = line.replace(QUOTE_OR_INDENT, '');
+  let l = line.replace(QUOTE_OR_INDENT, '').replace(LIST_MARKER, '');
   // A line wrapped in backticks by the reporter (inline code, one per line); not lldb's module`func.
   if (l.length > 2 && l.startsWith('`') && l.endsWith('`') && l[1] !== '`') l = l.slice(1, -1);
   const p = PROMPT.exec(l);

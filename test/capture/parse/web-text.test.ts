@@ -1,0 +1,92 @@
+/**
+ * Text copied from a web page, a mail archive's source or a chat reads as the
+ * tool printed it: every fixture of every format reads the same with its
+ * spaces as no-break spaces (a rendered `&nbsp;`), with `<`, `>`, `&` and
+ * quotes as HTML entities, and with a zero-width space or a byte-order mark
+ * in it; gdb frames behind a markdown list marker read the same.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/native-build.js';
+import { detectStackFormat, parseStack, STACK_FORMATS } from '../../../src/capture/parse/index.js';
+import { fromWebText } from '../../../src/capture/parse/web-text.js';
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
+
+const AS_ON_THE_WEB: [string, (text: string) => string][] = [
+  ['every space a no-break space', (t) => t.replace(/ /g, '\u00a0')],
+  ['runs of spaces as "&nbsp; " rendered', (t) => t.replace(/ {2}/g, '\u00a0 ')],
+  ['narrow and ideographic spaces', (t) => t.replace(/ in /g, '\u202fin\u3000')],
+  [
+    'HTML entities (page source)',
+    (t) => t.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!),
+  ],
+  ['a byte-order mark and zero-width spaces', (t) => `\ufeff${t.replace(/\n/g, '\u200b\n')}`],
+];
+
+const changed = new Map<string, number>();
+
+for (const format of STACK_FORMATS) {
+  const files = readdirSync(join(FIXTURES, format)).filter((n) => n.endsWith('.txt'));
+  for (const [kind, web] of AS_ON_THE_WEB) {
+    test(`web text (${kind}): every ${format} fixture reads the same`, () => {
+      assert.ok(files.length > 0, format);
+      for (const file of files) {
+        const text = readFileSync(join(FIXTURES, format, file), 'utf8');
+        const plain = parseStack(text);
+        const pasted = web(text);
+        if (pasted === text) continue;
+        changed.set(kind, (changed.get(kind) ?? 0) + 1);
+        if (format !== 'lenient') assert.equal(detectStackFormat(pasted), format, file);
+        const parsed = parseStack(pasted);
+        assert.equal(parsed.format, plain.format, file);
+        assert.deepEqual(parsed.threads, plain.threads, file);
+      }
+    });
+  }
+}
+
+test('web text: each transformation changed at least 20 fixtures (the checks above are real)', () => {
+  for (const [kind] of AS_ON_THE_WEB) assert.ok((changed.get(kind) ?? 0) >= 20, `${kind}: ${changed.get(kind) ?? 0}`);
+});
+
+test('web text: gdb frames behind markdown list markers (-, *, +, •) read the same', () => {
+  const files = readdirSync(join(FIXTURES, 'gdb')).filter((n) => n.endsWith('.txt'));
+  for (const marker of ['- ', '* ', '+ ', '\u2022 ']) {
+    for (const file of files) {
+      const text = readFileSync(join(FIXTURES, 'gdb', file), 'utf8');
+      const listed = text.replace(/^([ \t>]*)#(?=\d)/gm, `$1${marker}#`);
+      assert.notEqual(listed, text, file);
+      assert.deepEqual(parseStack(listed).threads, parseStack(text).threads, `${file} behind "${marker}"`);
+    }
+  }
+});
+
+test("web text: jstack's `- locked <...>` and lldb's `* thread #1` keep their marks", () => {
+  const jstack = [
+    '"main" #1 prio=5 os_prio=0 cpu=1.00ms elapsed=2.00s tid=0x00007f00 nid=0x10 waiting for monitor entry  [0x00007f01]',
+    '   java.lang.Thread.State: BLOCKED (on object monitor)',
+    '\tat Foo.bar(Foo.java:10)',
+    '\t- waiting to lock <0x000000076b5c3a70> (a java.lang.Object)',
+    '\t- locked <0x000000076b5c3a80> (a java.lang.Object)',
+    '',
+  ].join('\n');
+  assert.deepEqual(parseStack(jstack.replace(/ /g, '\u00a0')).threads, parseStack(jstack).threads);
+  const lldb =
+    "* thread #1, name = 'a.out', stop reason = signal SIGSTOP\n  * frame #0: 0x00007f libc.so.6`__lll_lock_wait + 30\n";
+  const parsed = parseStack(lldb);
+  assert.equal(parsed.format, 'lldb');
+  assert.equal(parsed.threads[0]!.frames[0]!.fn, '__lll_lock_wait');
+});
+
+test('web text: entities are decoded once; text without any is the same array', () => {
+  assert.deepEqual(fromWebText(['std::lock_guard&lt;std::mutex&gt;::lock_guard', '&amp;lt; stays &amp;lt;']), [
+    'std::lock_guard<std::mutex>::lock_guard',
+    '&lt; stays &lt;',
+  ]);
+  const plain = ['#0  0x00007f in __lll_lock_wait () from /lib/libc.so.6', '#1  pthread_mutex_lock (m=&x) at a.c:1'];
+  assert.equal(fromWebText(plain), plain);
+  assert.deepEqual(fromWebText(['a\u00a0b\u2009c\u200bd\ufeff']), ['a b cd']);
+});
