@@ -1,5 +1,6 @@
 /**
- * One major GC after each full discovery scan (every rediscoverInterval).
+ * One major GC after each full discovery scan (every rediscoverInterval, and
+ * every tick while a lost target is looked for: src/stages/scanner.ts).
  * A full scan at 10,000 host processes allocates ~10 MB that dies young, but
  * what is in flight at each scavenge (the pid list, the ppid map) is promoted,
  * and an idle daemon gives V8 no reason to collect the old generation: it

@@ -3,7 +3,9 @@
  * scan → classify → ScanReport. Targets are discovered by streaming every
  * process past the selectors (keeping only matches) every
  * rediscoverInterval, or at once when a known target dies or its pid names
- * another process; between discoveries only the targets and their
+ * another process, and then on every tick until every selector matches again
+ * (a restarting Jenkins or reconnecting agent is back within minutes), for at
+ * most RECOVERY_WINDOW_MS; between discoveries only the targets and their
  * descendants are read, so a tick costs the same on a host with 100 or 10,000
  * unrelated processes.
  */
@@ -94,6 +96,33 @@ function walkAll(f: Finish, view: TreeView) {
   }));
 }
 
+/** After a known target is lost: how long every tick looks for it again (then rediscoverInterval does). */
+export const RECOVERY_WINDOW_MS = 5 * 60_000;
+
+/**
+ * When to read every process again: every rediscoverInterval, and on every
+ * tick for RECOVERY_WINDOW_MS after a known target died (or its pid was
+ * reused), until a discovery finds every selector again.
+ */
+class DiscoveryClock {
+  private lastMs = -Infinity;
+  private lostAtMs: number | null = null;
+
+  due(nowMs: number, intervalMs: number): boolean {
+    if (nowMs - this.lastMs >= intervalMs) return true;
+    return this.lostAtMs !== null && nowMs - this.lostAtMs < RECOVERY_WINDOW_MS;
+  }
+
+  lost(nowMs: number): void {
+    this.lostAtMs ??= nowMs;
+  }
+
+  discovered(nowMs: number, missing: number): void {
+    this.lastMs = nowMs;
+    if (missing === 0 || (this.lostAtMs !== null && nowMs - this.lostAtMs >= RECOVERY_WINDOW_MS)) this.lostAtMs = null;
+  }
+}
+
 function finish(f: Finish, walks: ReturnType<typeof walkAll>): ScanReport {
   for (const w of walks) {
     if (w.walk.truncated)
@@ -124,7 +153,7 @@ class ProcfsScanner implements Scanner {
   private source: ProcfsSource | null = null;
   private known: TargetProcess[] = [];
   private missing: string[] = [];
-  private lastDiscoveryMs = -Infinity;
+  private readonly clock = new DiscoveryClock();
   private childrenFiles = true;
   private readonly tracker = new ChildTracker(0);
 
@@ -141,11 +170,12 @@ class ProcfsScanner implements Scanner {
     const tally = newTally('procfs');
     // ppid → children of every process, when this scan went through them all (discovery, or no children files)
     let children: Map<number, number[]> | null = null;
-    const due = nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs;
+    const due = this.clock.due(nowMs, this.config.rediscoverIntervalMs);
     let targets = due ? null : this.refreshTargets(source, tally);
     if (targets === null) {
+      if (!due) this.clock.lost(nowMs);
       ({ targets, children } = this.discover(source, tally));
-      this.lastDiscoveryMs = nowMs;
+      this.clock.discovered(nowMs, this.missing.length);
     }
     if (!this.childrenFiles && !children) children = source.listChildren(tally);
     const f: Finish = {
@@ -218,7 +248,7 @@ class PsScanner implements Scanner {
   private starts = new Map<number, number>();
   private known: TargetProcess[] = [];
   private missing: string[] = [];
-  private lastDiscoveryMs = -Infinity;
+  private readonly clock = new DiscoveryClock();
   private ptreeWorks = true;
   private readonly tracker = new ChildTracker(PS_IDENTITY_TOLERANCE_MS);
 
@@ -246,7 +276,7 @@ class PsScanner implements Scanner {
       const found = discoverTargets(this.config.targets, listing, ctx, this.source.compareComm);
       this.known = found.matched.map((m) => toTarget(m, ctx));
       this.missing = found.missing;
-      this.lastDiscoveryMs = nowMs;
+      this.clock.discovered(nowMs, this.missing.length);
     }
     const view = listingTreeView(listing);
     const f: Finish = {
@@ -265,7 +295,7 @@ class PsScanner implements Scanner {
 
   /** Between discoveries: ptree + ps -p for the known targets; null when a full listing is needed. */
   private async listKnownSubtrees(nowMs: number, tally: Tally): Promise<ProcessInfo[] | null> {
-    if (!this.ptreeWorks || this.known.length === 0 || nowMs - this.lastDiscoveryMs >= this.config.rediscoverIntervalMs)
+    if (!this.ptreeWorks || this.known.length === 0 || this.clock.due(nowMs, this.config.rediscoverIntervalMs))
       return null;
     const listed = await this.source.listSubtrees(
       this.known.map((t) => t.process.pid),
@@ -280,7 +310,10 @@ class PsScanner implements Scanner {
     const refreshed: TargetProcess[] = [];
     for (const t of this.known) {
       const p = byPid.get(t.process.pid);
-      if (!p || !sameIdentity(p, t.process, PS_IDENTITY_TOLERANCE_MS)) return null; // died or pid reused
+      if (!p || !sameIdentity(p, t.process, PS_IDENTITY_TOLERANCE_MS)) {
+        this.clock.lost(nowMs); // died or pid reused
+        return null;
+      }
       refreshed.push({ ...t, process: p });
     }
     this.known = refreshed;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { createScanner } from '../../src/stages/scanner.js';
+import { createScanner, RECOVERY_WINDOW_MS } from '../../src/stages/scanner.js';
 import { exitStatusOf } from '../../src/cli/scan-report.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { ScanReport } from '../../src/classify/types.js';
@@ -198,6 +198,46 @@ test('target pid dies or is reused: rediscovered at once, not at the next redisc
     assert.deepEqual(gone.targets, []);
     assert.deepEqual(gone.missingTargets, ['jenkins']);
     assert.equal(exitStatusOf(gone), 3);
+  });
+});
+
+test('a lost target is looked for on every tick until it is back, for RECOVERY_WINDOW_MS at most, not at the next rediscover interval', async () => {
+  const { fake, java, scanner, advance } = setup();
+  await withFake(fake, async () => {
+    assert.deepEqual(
+      (await scanner.scan()).targets.map((t) => t.process.pid),
+      [10],
+    );
+    // Jenkins stops; its replacement is not up yet at the next tick.
+    for (const pid of [10, 11, 12, 13, 14, 15, 16, 17]) fake.remove(pid);
+    advance(15_000);
+    const lost = await scanner.scan();
+    assert.equal(lost.stats.mode, 'full');
+    assert.deepEqual(lost.missingTargets, ['jenkins']);
+    // Up a tick later: found at that tick (rediscoverInterval is 1h here).
+    fake.add({ pid: 40, ppid: 1, cmdline: JVM, exe: java, startTicks: 9_500 * FAKE_CLK_TCK, threads: 30 });
+    advance(15_000);
+    const back = await scanner.scan();
+    assert.equal(back.stats.mode, 'full');
+    assert.deepEqual(
+      back.targets.map((t) => t.process.pid),
+      [40],
+    );
+    advance(15_000);
+    assert.equal((await scanner.scan()).stats.mode, 'targeted', 'every selector matched again: back to targeted scans');
+
+    // Gone for good: every tick looks for it for RECOVERY_WINDOW_MS, then only every rediscoverInterval.
+    fake.remove(40);
+    const modes: string[] = [];
+    for (let t = 15_000; t <= RECOVERY_WINDOW_MS + 30_000; t += 15_000) {
+      advance(15_000);
+      const r = await scanner.scan();
+      assert.deepEqual(r.missingTargets, ['jenkins']);
+      modes.push(r.stats.mode);
+    }
+    const full = modes.filter((m) => m === 'full').length;
+    assert.equal(full, RECOVERY_WINDOW_MS / 15_000, modes.join(' '));
+    assert.deepEqual(modes.slice(full), ['targeted', 'targeted'], modes.join(' '));
   });
 });
 
