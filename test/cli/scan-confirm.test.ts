@@ -320,7 +320,10 @@ test('a busy child caught with no wait channel (between runqueue and sleep) is o
   assert.equal(child.overdue, false);
   assert.equal(child.overdueSince, null);
   assert.equal(child.activity, 'progressing');
-  assert.match(child.reason, /^never exec'd, used CPU between its samples \(CPU time changed: .*\); not overdue$/);
+  assert.match(
+    child.reason ?? '',
+    /^never exec'd, used CPU between its samples \(CPU time changed: .*\); not overdue$/,
+  );
   assert.equal(exitStatusOf(r, conf), 0);
   assert.equal(exitStatusOf(scanned, conf), 1, 'unsettled, the one read alone would say overdue');
   assert.equal(scanned.children[0]!.overdue, true, 'settle copies: the scan report is not changed');

@@ -233,7 +233,7 @@ test('a lost target is looked for on every tick until it is back, for RECOVERY_W
       advance(15_000);
       const r = await scanner.scan();
       assert.deepEqual(r.missingTargets, ['jenkins']);
-      modes.push(r.stats.mode);
+      modes.push(r.stats.mode ?? '?');
     }
     const full = modes.filter((m) => m === 'full').length;
     assert.equal(full, RECOVERY_WINDOW_MS / 15_000, modes.join(' '));
