@@ -118,7 +118,7 @@ function describe(ev: SuspectEvidence, match: MatchResult | null, note: string |
   return {
     pid: ev.pid,
     startTimeMs: ev.startTimeMs,
-    progressed: ev.gone ? null : ev.progressed,
+    progressed: ev.progressed,
     verdict: verdict && {
       by: verdict.signatureId === PROVEN_BLOCKED ? 'kernel' : 'signature',
       signatureId: verdict.signatureId,

@@ -88,8 +88,7 @@ function envLine(i: NodeFlagInputs): CheckResult {
   if (missingDaemonEnv(i.env ?? {}).length === 0)
     return result('daemon environment', 'ok', `started with ${daemonEnvWords().join(' ')}`);
   if (i.unit) {
-    const set = unitValues(i.unit.text, 'Environment').join(' ').split(/\s+/);
-    const missing = daemonEnvWords().filter((w) => !set.includes(w));
+    const missing = missingDaemonEnv(unitEnvironment(i.unit.text));
     if (missing.length === 0)
       return result('daemon environment', 'ok', `${i.unit.path} sets ${daemonEnvWords().join(' ')}`);
     return result(
@@ -103,6 +102,14 @@ function envLine(i: NodeFlagInputs): CheckResult {
     'daemon environment',
     'skip',
     `skipped: doctor was not started with the daemon's environment and no forkwatch.service is installed to read; start doctor as the launcher starts the daemon to check it`,
+  );
+}
+
+/** A unit's Environment= assignments as an environment (a later assignment of a name wins, as in systemd). */
+function unitEnvironment(text: string): Record<string, string> {
+  const words = unitValues(text, 'Environment').join(' ').split(/\s+/);
+  return Object.fromEntries(
+    words.filter((w) => w.includes('=')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
   );
 }
 
