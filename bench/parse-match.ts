@@ -56,6 +56,13 @@ const THREAD: Record<StackFormat, (t: number) => string> = {
       .reverse()
       .join('\n') +
     '\n',
+  debuggerd: (t) =>
+    `"worker-${t}" sysTid=${t}\n` +
+    frames(
+      (i, fn) =>
+        `  #${String(i).padStart(2, '0')} pc ${hex(i)}  /apex/com.android.art/lib64/libart.so (${fn}+28) (BuildId: 4c1a7e2f9b3d5e6a)\n`,
+    ) +
+    '\n',
   lenient: (t) => `Thread ${t} (stuck):\n` + frames((i, fn) => `${i}   libjvm.so   0x${hex(i)} ${fn} + 452\n`) + '\n',
 };
 

@@ -185,8 +185,8 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
   return null;
 }
 
-/** libc and its thread library, glibc's and musl's (the module of an unnamed frame, as gdb's `from` prints it). */
-const LIBC_MODULE = /(?:^|\/)(?:libc|libpthread|ld-musl[^/]{0,64})[.-][^/]{0,64}$/;
+/** libc and its thread library: glibc's, musl's, FreeBSD's libthr, OpenBSD's librthread (the module of an unnamed frame, as gdb's `from` prints it). */
+const LIBC_MODULE = /(?:^|\/)(?:libc|libpthread|libthr|librthread|ld-musl[^/]{0,64})[.-][^/]{0,64}$/;
 
 /** The vocabulary list of sleeping and yielding (raw waits like the primitives, for the structural rule). */
 const SLEEP_LIST = 'sleep';

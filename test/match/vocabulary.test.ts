@@ -227,6 +227,42 @@ const table: [string, string][] = [
   ['__tz_convert', 'locking-call'],
   ['_IO_fflush', 'locking-call'],
   ['__dlopen', 'locking-call'],
+  // FreeBSD libthr, rtld-elf and libc; NetBSD libpthread and ld.elf_so; OpenBSD's libc thread layer
+  ['_umtx_op_err', 'wait-primitive'],
+  ['_thr_umtx_wait_uint', 'wait-primitive'],
+  ['__thr_umutex_lock', 'lock-wait'],
+  ['__thr_umutex_timedlock', 'lock-wait'],
+  ['mutex_lock_sleep', 'lock-wait'],
+  ['__Tthr_mutex_lock', 'lock-wait'],
+  ['_spinlock', 'lock-wait'],
+  ['__thr_rwlock_wrlock', 'rwlock-wait'],
+  ['_thr_rwl_rdlock', 'rwlock-wait'],
+  ['_thr_rtld_wlock_acquire', 'rwlock-wait'],
+  ['wlock_acquire', 'rwlock-wait'],
+  ['def_wlock_acquire', 'rwlock-wait'],
+  ['__sys_sigprocmask', 'wait-primitive'],
+  ['cond_wait_kernel', 'cond-wait'],
+  ['join_common', 'cond-wait'],
+  ['__thr_fork', 'fork'],
+  ['_rtld_atfork_pre', 'prepare'],
+  ['___lwp_park60', 'wait-primitive'],
+  ['pthread__park', 'wait-primitive'],
+  ['pthread__mutex_lock_slow', 'lock-wait'],
+  ['_rtld_exclusive_enter', 'lock-wait'],
+  ['pthread__rwlock_lock', 'rwlock-wait'],
+  ['__thrsleep', 'wait-primitive'],
+  ['_twait', 'wait-primitive'],
+  ['_rthread_mutex_timedlock', 'lock-wait'],
+  ['__libc_start1', 'internal'],
+  // Android bionic and ART
+  ['__futex_wait_ex(void volatile*, bool, int, bool, timespec const*)', 'wait-primitive'],
+  ['__futex_syscall4', 'wait-primitive'],
+  ['NonPI::MutexLockWithTimeout(pthread_mutex_internal_t*, bool, timespec const*)', 'lock-wait'],
+  ['NonPI::NormalMutexLock(pthread_mutex_internal_t*, unsigned short, bool, timespec const*)', 'lock-wait'],
+  ['__pthread_mutex_lock_with_timeout', 'lock-wait'],
+  ['art::Mutex::ExclusiveLock(art::Thread*)', 'lock-wait'],
+  ['art::ReaderWriterMutex::SharedLock(art::Thread*)', 'lock-wait'],
+  ['scudo::HybridMutex::lockSlow()', 'allocator-lock'],
 ];
 
 for (const [printed, list] of table) {
@@ -778,6 +814,61 @@ signatures:
     '/x/r.yaml',
   );
   assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
+});
+
+test('lockWaitOf: FreeBSD, NetBSD, OpenBSD and Android mutex waits under their kernel waits; their cond waits and joins are none', () => {
+  const waits: [string, string[], number | null][] = [
+    [
+      'FreeBSD mutex',
+      ['_umtx_op_err', '__thr_umutex_lock', 'mutex_lock_sleep', 'mutex_lock_common', '__Tthr_mutex_lock', 'log_line'],
+      1,
+    ],
+    [
+      'FreeBSD rtld lock (dlopen, lazy binding)',
+      [
+        '_umtx_op_err',
+        '__thr_rwlock_wrlock',
+        '_thr_rwl_wrlock',
+        '_thr_rtld_wlock_acquire',
+        'wlock_acquire',
+        '_rtld_bind',
+      ],
+      1,
+    ],
+    [
+      'FreeBSD rtld default lock (no libthr)',
+      ['__sys_sigprocmask', 'def_lock_acquire', 'def_wlock_acquire', 'wlock_acquire', 'dlopen'],
+      1,
+    ],
+    [
+      'FreeBSD stdio spin lock',
+      ['_umtx_op_err', '__thr_umutex_lock', '__thr_spinlock', '_spinlock', '_flockfile', 'fputs'],
+      1,
+    ],
+    ['NetBSD mutex', ['___lwp_park60', 'pthread__park', 'pthread__mutex_lock_slow', 'child_log'], 2],
+    ['OpenBSD mutex', ['futex', '_twait', '_rthread_mutex_timedlock', 'child_log'], 2],
+    [
+      'Android bionic mutex',
+      [
+        'syscall',
+        '__futex_wait_ex(void volatile*, bool, int, bool, timespec const*)',
+        'NonPI::MutexLockWithTimeout(pthread_mutex_internal_t*, bool, timespec const*)',
+        'pthread_mutex_lock',
+        'localtime_r',
+      ],
+      2,
+    ],
+    ['Android (old) mutex', ['__futex_syscall4', '__pthread_mutex_lock_with_timeout', 'pthread_mutex_lock'], 1],
+    [
+      'FreeBSD cond wait',
+      ['_umtx_op_err', '_thr_ucond_wait', 'cond_wait_kernel', 'cond_wait_common', '__thr_cond_wait', 'worker'],
+      null,
+    ],
+    ['FreeBSD join', ['_umtx_op_err', '_thr_umtx_wait_uint', 'join_common', 'main'], null],
+    ['FreeBSD kevent', ['_kevent', 'event_loop'], null],
+    ['a thread in sigprocmask under ordinary code', ['__sys_sigprocmask', 'block_signals', 'main'], null],
+  ];
+  for (const [what, spec, index] of waits) assert.equal(lockWaitOf(cv, frames(spec), 16)?.index ?? null, index, what);
 });
 
 test('lockWaitOf: unnamed libc frames (no debug symbols) are a raw wait, so a lock-named caller decides; unnamed frames elsewhere are not', () => {

@@ -84,6 +84,12 @@ const CLUES: Clue[] = [
     re: /^\d{1,10} {1,4}\S.{0,2000} \((?:[^()]{1,1000} in )?[^\s()]{1,512} \+ \d{1,12}\) \[0x[0-9a-fA-F]{1,16}\]/,
   },
   { format: 'macos-sample', weight: 3, re: /^Thread 0x[0-9a-fA-F]{1,16}\b.{0,1000}\b\d{1,10} samples? \(/ },
+  // Android (libunwindstack): `#00 pc 000000000004e4f4  /system/lib64/libc.so (syscall+36)`, ANR's `native: #00 pc …`;
+  // a frame line outweighs gdb's `#N … (…)` shape, which it also has
+  { format: 'debuggerd', weight: 3, re: /^(?:native: )?#\d{1,6} {1,4}pc [0-9a-fA-F]{4,16} {1,4}\S/ },
+  { format: 'debuggerd', weight: 5, re: /^pid: \d{1,10}, tid: \d{1,10}, name: / },
+  { format: 'debuggerd', weight: 5, re: /^"[^"]{0,256}" sysTid=\d{1,10}\b/ },
+  { format: 'debuggerd', weight: 2, re: /^\| sysTid=\d{1,10}\b/ },
 ];
 
 const ORDER: readonly StackFormat[] = [
@@ -95,6 +101,7 @@ const ORDER: readonly StackFormat[] = [
   'gdb-info',
   'hotspot',
   'macos-sample',
+  'debuggerd',
 ];
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
@@ -109,6 +116,7 @@ export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
     'gdb-info': 0,
     hotspot: 0,
     'macos-sample': 0,
+    debuggerd: 0,
     lenient: 0,
   };
   const first: string[] = [];

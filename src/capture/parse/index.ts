@@ -12,6 +12,7 @@ import { parseHotspot } from './hotspot.js';
 import { parseLenient } from './lenient.js';
 import { parseLldb } from './lldb.js';
 import { parseMacosSample } from './macos-sample.js';
+import { parseDebuggerd } from './debuggerd.js';
 import { parseMdb } from './mdb.js';
 import { parsePstack } from './pstack.js';
 import { looksBinary, splitInput, Warnings } from './common.js';
@@ -26,6 +27,7 @@ export { parseLldb } from './lldb.js';
 export { parseGdbInfo } from './gdb-info.js';
 export { parseHotspot } from './hotspot.js';
 export { parseMacosSample } from './macos-sample.js';
+export { parseDebuggerd } from './debuggerd.js';
 export { parseLenient } from './lenient.js';
 export { MAX_INPUT_CHARS } from './common.js';
 
@@ -38,6 +40,7 @@ export const STACK_FORMATS: readonly StackFormat[] = [
   'gdb-info',
   'hotspot',
   'macos-sample',
+  'debuggerd',
   'lenient',
 ];
 
@@ -50,6 +53,7 @@ export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack
   'gdb-info': parseGdbInfo,
   hotspot: parseHotspot,
   'macos-sample': parseMacosSample,
+  debuggerd: parseDebuggerd,
   lenient: parseLenient,
 };
 

@@ -12,6 +12,15 @@
 const LEAD = '^([ \\t>]{0,64})';
 /** The prefixes a harness puts in front of each line (one separating space or `:`/`|` mark is part of it; indentation after it is the dump's). */
 const KINDS: readonly RegExp[] = [
+  // Android logcat (threadtime, with or without the year; brief): `09-02 16:19:12.276 20722 20722 F DEBUG   : `,
+  // `F/DEBUG   ( 1234): `; first, so a logcat line's date is not taken for a bare timestamp
+  new RegExp(
+    `${LEAD}(?:(?:\\d{4}-)?\\d{2}-\\d{2}[ \\t]\\d{2}:\\d{2}:\\d{2}\\.\\d{3}[ \\t]{1,8}\\d{1,10}[ \\t]{1,8}\\d{1,10}[ \\t]{1,4}[VDIWEFAS][ \\t][^:]{0,64}?|[VDIWEFAS]\\/[^(]{0,64}\\([ \\t]{0,8}\\d{1,10}\\)):[ \\t]?`,
+  ),
+  // glog / Abseil / ART log lines: `F1206 14:06:13.123456 12345 file.cc:123] `, ART's abort dump `runtime.cc:708] `
+  new RegExp(
+    `${LEAD}(?:[IWEF]\\d{4}[ \\t]\\d{2}:\\d{2}:\\d{2}\\.\\d{6}[ \\t]{1,8}\\d{1,10}[ \\t])?[\\w.-]{1,64}\\.(?:cc|cpp|c|h|go|rs):\\d{1,6}\\][ \\t]?`,
+  ),
   // ISO 8601 / syslog-ish date and time, optionally bracketed: 2026-12-06T03:04:05.123Z, [2026-12-06 03:04:05,123]
   new RegExp(
     `${LEAD}\\[?\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?\\]?(?:[ \\t]|[ \\t]?[|:][ \\t]?)`,

@@ -21,6 +21,13 @@ const PREFIXES: [string, (n: number) => string][] = [
   ['stderr:', () => 'stderr: '],
   ['seconds since start', (n) => `[ ${n}.000123] `],
   ['timestamp then [pid N]', (n) => `2026-12-06 03:04:05,${String(n % 1000).padStart(3, '0')} [pid 17] `],
+  [
+    'Android logcat (threadtime)',
+    (n) => `09-02 16:19:12.${String(n % 1000).padStart(3, '0')} 20722 20722 F DEBUG   : `,
+  ],
+  ['Android logcat (brief)', () => 'F/DEBUG   ( 2143): '],
+  ["logcat then ART's log prefix", () => '04-01 17:01:56.668   839   839 F zygote64: runtime.cc:708] '],
+  ['glog', (n) => `F1206 14:06:13.${String(n).padStart(6, '0')} 12345 logging.cc:88] `],
 ];
 
 function prefixed(text: string, prefix: (n: number) => string): string {
