@@ -28,6 +28,9 @@
  *     /lib/libc.so.6(__libc_malloc+0x1c6) [0x7f1c2a0d6a86]   glibc backtrace_symbols(3) (Ruby's, PHP's C-level
  *     /lib/libc.so.6(+0x9a1e3) [0x7f1c2a0d31e3]              backtraces, watchdogs): module(func+off) [addr]
  *      2# my_lib_call in /usr/lib/libmy.so              boost::stacktrace: N# func in module / at file:line
+ *     #03: mozilla::detail::MutexImpl::lock()[/usr/lib/firefox/libxul.so +0x1f3a2]   Firefox's (MozStackWalk): #N: func[module +0xoff]
+ *      0  libc.so.6!__lll_lock_wait_private [lowlevellock.c : 35 + 0x1d]   Breakpad / Crashpad minidump_stackwalk:
+ *      3  libxul.so + 0x1a2b3c                                 N  module!func [source] / N  module + 0xoff (no name)
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -78,6 +81,13 @@ const BACKTRACE_SYMBOLS =
   /^(\S{1,1000}?)\(([A-Za-z_$][^\s()+]{0,511})?\+0x([0-9a-fA-F]{1,16})\) ?\[0x([0-9a-fA-F]{1,16})\]$/;
 /** boost::stacktrace: ` 2# my_lib_call in /usr/lib/libmy.so`, ` 3# child_main at src/child.cpp:44`, ` 1# 0x00007F… in /lib/libc.so.6`. */
 const BOOST_FRAME = /^(\d{1,6})# (\S.{0,1000}?)(?: (in|at) (\S.{0,1000}))?$/;
+/** Firefox's MozFormatCodeAddress: `#01: pthread_mutex_lock[/lib/libc.so.6 +0x98462]`, `#02: ???[libxul.so +0x1a2b]`. */
+const MOZ_FRAME = /^#(\d{1,6}): (.{1,1000}?)\[(\S{1,1000}) \+0x([0-9a-fA-F]{1,16})\]$/;
+/** Breakpad's minidump_stackwalk: ` 0  libc.so.6!__lll_lock_wait [lowlevellock.c : 35 + 0x1d]`, ` 1  libc.so.6!malloc + 0x1c6`. */
+const BREAKPAD_FRAME =
+  /^(\d{1,6}) {2}([^\s!]{1,256})!(.{1,2000}?)(?: \[([^\]]{1,1000}) : (\d{1,9}) \+ 0x[0-9a-fA-F]{1,16}\]| \+ 0x([0-9a-fA-F]{1,16}))?$/;
+/** Breakpad with no symbol: ` 3  libxul.so + 0x1a2b3c`. */
+const BREAKPAD_BARE = /^(\d{1,6}) {2}([^\s!]{1,256}) \+ 0x([0-9a-fA-F]{1,16})$/;
 /** Valgrind's per-line `==PID== ` prefix. */
 const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
 const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(([^\s()]{1,1000})\)$/;
@@ -145,6 +155,10 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   const digit = line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57; // the numbered forms start so: a cheap test first
   const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
   if (py) return { frames: [py], number: null };
+  const moz = line.endsWith(']') && line.startsWith('#') ? MOZ_FRAME.exec(line) : null;
+  if (moz) return { frames: [mozFrame(moz)], number: Number(moz[1]) };
+  const breakpad = digit ? breakpadFrame(line) : null;
+  if (breakpad) return breakpad;
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
   const unhashed = digit && line.includes(' (') ? UNHASHED.exec(line) : null;
@@ -171,6 +185,24 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+function mozFrame(m: RegExpExecArray): Frame {
+  return makeFrame({ fn: m[2]!, module: m[3]!, offset: parseHex(m[4]) });
+}
+
+/** A Breakpad frame: `module!function`, its source after it or its offset; `module + 0x…` when unnamed. */
+function breakpadFrame(line: string): { frames: Frame[]; number: number } | null {
+  const named = line.includes('!') ? BREAKPAD_FRAME.exec(line) : null;
+  if (named) {
+    const frame = makeFrame({ fn: named[3]!, module: named[2]!, offset: parseHex(named[6]) });
+    if (named[4] !== undefined) frame.source = `${named[4]}:${named[5]}`;
+    return { frames: [frame], number: Number(named[1]) };
+  }
+  const bare = BREAKPAD_BARE.exec(line);
+  return bare
+    ? { frames: [makeFrame({ fn: null, module: bare[2]!, offset: parseHex(bare[3]) })], number: Number(bare[1]) }
+    : null;
 }
 
 /** `N#` (boost::stacktrace's numbering): a cheap look at the first seven characters before its regex. */

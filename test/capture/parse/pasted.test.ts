@@ -643,3 +643,37 @@ test('debuggerd: a gdb backtrace is never taken for one, nor one for gdb', () =>
   assert.equal(detectStackFormat(android), 'debuggerd');
   assert.deepEqual(names(parseStack(android)), ['syscall', 'pthread_mutex_lock']);
 });
+
+test('lenient: Breakpad minidump_stackwalk threads (module!function [source], module + offset) and Firefox MozStackWalk frames', () => {
+  const breakpad = [
+    'Thread 0 (crashed)',
+    ' 0  libc.so.6!__lll_lock_wait_private [lowlevellock.c : 35 + 0x1d]',
+    '    rax = 0xfffffffffffffe00   rdx = 0x0000000000000002',
+    '    Found by: given as instance pointer in context',
+    ' 1  libc.so.6!malloc + 0x1c6',
+    ' 2  foo + 0x2b1c0',
+    '    Found by: stack scanning',
+    '',
+    'Thread 1',
+    ' 0  libc.so.6!epoll_wait [epoll_wait.c : 30 + 0x12]',
+    ' 1  foo!EventLoop::Run() [event_loop.cc : 88 + 0x5]',
+  ].join('\n');
+  const b = parseStack(breakpad);
+  assert.equal(b.format, 'lenient');
+  assert.deepEqual(names(b), ['lll_lock_wait_private', 'malloc', null]);
+  assert.deepEqual(names(b, 1), ['epoll_wait', 'EventLoop::Run']);
+  const [lock, malloc, bare] = b.threads[0]!.frames;
+  assert.deepEqual([lock!.module, lock!.source], ['libc.so.6', 'lowlevellock.c:35']);
+  assert.deepEqual([malloc!.module, malloc!.offset], ['libc.so.6', 0x1c6]);
+  assert.deepEqual([bare!.module, bare!.offset], ['foo', 0x2b1c0]);
+
+  const mozilla = [
+    '#01: ???[/lib/x86_64-linux-gnu/libc.so.6 +0x91ba6]',
+    '#02: pthread_mutex_lock[/lib/x86_64-linux-gnu/libc.so.6 +0x98462]',
+    '#03: mozilla::detail::MutexImpl::lock()[/usr/lib/firefox/libmozglue.so +0x1f3a2]',
+  ].join('\n');
+  const m = parseStack(mozilla);
+  assert.equal(m.format, 'lenient');
+  assert.deepEqual(names(m), [null, 'pthread_mutex_lock', 'mozilla::detail::MutexImpl::lock']);
+  assert.equal(m.threads[0]!.frames[2]!.module, '/usr/lib/firefox/libmozglue.so');
+});
