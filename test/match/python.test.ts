@@ -81,3 +81,54 @@ test("gdb py-bt: `with lock:` shows the lock's __enter__, a lock acquisition lik
   ].join('\n');
   assert.notEqual(named(pyBt), null);
 });
+
+/** A module another thread of the parent was importing at fork: the child's import waits in importlib's _ModuleLock.acquire. */
+const PY_SPY_IMPORT = [
+  'Process 4242: python3 worker.py',
+  'Python v3.11.4 (/usr/bin/python3.11)',
+  '',
+  'Thread 4242 (idle): "MainThread"',
+  '    acquire (<frozen importlib._bootstrap>:169)',
+  '    __enter__ (<frozen importlib._bootstrap>:170)',
+  '    _find_and_load (<frozen importlib._bootstrap>:1173)',
+  '    run_task (worker.py:31)',
+  '    _bootstrap (multiprocessing/process.py:314)',
+].join('\n');
+
+test('py-spy: frames in <frozen importlib._bootstrap> are read (a pseudo-file with a space), and a one-thread wait in _ModuleLock.acquire is the import lock', () => {
+  const p = parseStack(PY_SPY_IMPORT);
+  assert.deepEqual(
+    p.threads[0]!.frames.slice(0, 3).map((f) => [f.fn, f.source]),
+    [
+      ['acquire', '<frozen importlib._bootstrap>:169'],
+      ['__enter__', '<frozen importlib._bootstrap>:170'],
+      ['_find_and_load', '<frozen importlib._bootstrap>:1173'],
+    ],
+  );
+  assert.equal(named(PY_SPY_IMPORT), 'python-import-lock-after-fork');
+  assert.equal(named(PY_SPY_IMPORT, true), 'python-import-lock-after-fork');
+  // faulthandler's dump and a qualified name (py-spy on 3.11+ may print co_qualname); an unfrozen importlib path
+  const faulthandler = [
+    'Current thread 0x00007f3ea8a4b740 (most recent call first):',
+    '  File "<frozen importlib._bootstrap>", line 169 in acquire',
+    '  File "<frozen importlib._bootstrap>", line 1173 in _find_and_load',
+    '  File "/srv/app/worker.py", line 31 in run_task',
+  ].join('\n');
+  assert.equal(named(faulthandler), 'python-import-lock-after-fork');
+  assert.equal(
+    named(
+      PY_SPY_IMPORT.replace(
+        '    acquire (<frozen importlib._bootstrap>:169)',
+        '    _ModuleLock.acquire (/usr/lib/python3.6/importlib/_bootstrap.py:101)',
+      ),
+    ),
+    'python-import-lock-after-fork',
+  );
+});
+
+test('not the import lock: another thread could own it, acquire elsewhere, or importlib deeper than the innermost frame', () => {
+  const twoThreads = `${PY_SPY_IMPORT}\n\nThread 4250 (active): "loader"\n    exec_module (<frozen importlib._bootstrap_external>:940)\n    _load_unlocked (<frozen importlib._bootstrap>:690)`;
+  assert.equal(named(twoThreads), null);
+  assert.equal(named(PY_SPY_IMPORT.replace('<frozen importlib._bootstrap>:169', 'app/locks.py:12')), null);
+  assert.equal(named(PY_SPY_IMPORT.replace('    acquire (<frozen importlib._bootstrap>:169)\n', '')), null);
+});
