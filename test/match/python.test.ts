@@ -115,6 +115,14 @@ test('py-spy: frames in <frozen importlib._bootstrap> are read (a pseudo-file wi
     '  File "/srv/app/worker.py", line 31 in run_task',
   ].join('\n');
   assert.equal(named(faulthandler), 'python-import-lock-after-fork');
+  // a source folder with spaces (macOS's Application Support) keeps the frame too
+  const spaced = parseStack(
+    'Thread 1 (idle): "MainThread"\n    run (/Users/me/Library/Application Support/app/worker.py:10)\n    main (app.py:3)',
+  );
+  assert.deepEqual(
+    spaced.threads[0]!.frames.map((f) => f.fn),
+    ['run', 'main'],
+  );
   assert.equal(
     named(
       PY_SPY_IMPORT.replace(

@@ -90,8 +90,9 @@ const BREAKPAD_FRAME =
 const BREAKPAD_BARE = /^(\d{1,6}) {2}([^\s!]{1,256}) \+ 0x([0-9a-fA-F]{1,16})$/;
 /** Valgrind's per-line `==PID== ` prefix. */
 const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
-/** The file may be a pseudo-file in angle brackets, spaces and all: `acquire (<frozen importlib._bootstrap>:169)`. */
-const PY_SPY = /^([A-Za-z_<][\w.<>$]{0,511}) \(((?:<[^<>()]{1,256}>(?::\d{1,9})?|[^\s()]{1,1000}))\)$/;
+/** The file may be a pseudo-file in angle brackets, spaces and all (`acquire (<frozen importlib._bootstrap>:169)`), or a Python file in a folder with spaces. */
+const PY_SPY =
+  /^([A-Za-z_<][\w.<>$]{0,511}) \(((?:<[^<>()]{1,256}>(?::\d{1,9})?|[^()]{1,1000}?\.pyx?:\d{1,9}|[^\s()]{1,1000}))\)$/;
 const PY_SPY_SOURCE = /^(.{1,1000}):(\d{1,9})$/;
 /** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
 const RUST_NUMBERED =
