@@ -65,6 +65,29 @@ export interface CapturerDeps {
   platform?: NodeJS.Platform;
   /** How long a thread dump of one JVM serves all its children (one scan's worth). */
   threadDumpTtlMs?: number;
+  /** The wait between a new child's two first samples (tests: a fake clock); ends early when the signal fires. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Between a new suspect's two first kernel samples: long enough for a live
+ * process to use CPU or switch, short enough for a tick or a cron check. A
+ * healthy child passing through a futex wait does not stay in it, with no
+ * CPU time and no context switch, for a second.
+ */
+export const SAMPLE_GAP_MS = 1000;
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export interface Capturer {
@@ -87,6 +110,8 @@ interface IdentityState {
   forkingThread: ForkingThread | null;
   threadDumpReason: string | null;
   inFlight: Promise<SuspectEvidence> | null;
+  /** Its first two samples were taken a gap apart (firstGapMs). */
+  gapTaken: boolean;
 }
 
 const MAX_SAMPLES = 8;
@@ -100,6 +125,15 @@ export interface CaptureSuspectOptions {
    * from one read, does not ptrace a child its own samples clear.
    */
   skipIfProgressed?: boolean;
+  /**
+   * A child met for the first time is sampled, then sampled again this long
+   * after, before its capture is decided (once per identity): the
+   * suspect list comes from one read of /proc, and a busy child caught
+   * between the runqueue and sleep looks blocked there. With
+   * skipIfProgressed, a child those two samples show moving is not traced.
+   * The daemon and `forkwatch scan` both pass SAMPLE_GAP_MS.
+   */
+  firstGapMs?: number;
   /** The tick's deadline: a tracer still running when it fires is killed, and no further backend is tried. */
   signal?: AbortSignal;
 }
@@ -110,6 +144,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
   const jcmdPath = config.tools.jcmd === '' ? '' : (resolveExecutable(config.tools.jcmd, deps.detect) ?? '');
   const limiter = createLimiter(config.capture.concurrency);
   const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? sleepFor;
   const linux = (deps.platform ?? process.platform) === 'linux';
   const states = new Map<string, IdentityState>();
   const dumps = new Map<number, { at: number; result: Promise<ThreadDumpResult> }>();
@@ -125,6 +160,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
         forkingThread: null,
         threadDumpReason: null,
         inFlight: null,
+        gapTaken: false,
       };
       states.set(key, st);
     }
@@ -203,23 +239,40 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     return last ?? noBackendResult(s);
   };
 
-  const run = async (s: Suspect, st: IdentityState, opts: CaptureSuspectOptions): Promise<SuspectEvidence> => {
-    const base = { pid: s.pid, startTimeMs: s.startTimeMs };
-    if (verifyIdentity(config.procRoot, s) === 'gone') {
-      return {
-        ...base,
-        gone: true,
-        kernel: null,
-        blocked: { blocked: false, reasons: ['process gone'] },
-        capture: st.capture,
-        freshCapture: false,
-        progressed: null,
-        forkingThread: st.forkingThread,
-      };
-    }
-    const kernel = linux
+  const sample = (s: Suspect): KernelEvidence | null =>
+    linux
       ? readKernelEvidence(s.pid, { procRoot: config.procRoot, now, ...(deps.arch ? { arch: deps.arch } : {}) })
       : null;
+
+  const goneEvidence = (s: Suspect, st: IdentityState): SuspectEvidence => ({
+    pid: s.pid,
+    startTimeMs: s.startTimeMs,
+    gone: true,
+    kernel: null,
+    blocked: { blocked: false, reasons: ['process gone'] },
+    capture: st.capture,
+    freshCapture: false,
+    progressed: null,
+    forkingThread: st.forkingThread,
+  });
+
+  /** A suspect met for the first time: a sample now, the next (the caller's) firstGapMs later. Once per identity. */
+  const firstSample = async (s: Suspect, st: IdentityState, opts: CaptureSuspectOptions): Promise<boolean> => {
+    if (!opts.firstGapMs || st.gapTaken) return false;
+    st.gapTaken = true;
+    const first = sample(s);
+    if (!first) return false;
+    st.samples = [...st.samples, first].slice(-MAX_SAMPLES);
+    await sleep(opts.firstGapMs, opts.signal);
+    return true;
+  };
+
+  const run = async (s: Suspect, st: IdentityState, opts: CaptureSuspectOptions): Promise<SuspectEvidence> => {
+    const base = { pid: s.pid, startTimeMs: s.startTimeMs };
+    if (verifyIdentity(config.procRoot, s) === 'gone') return goneEvidence(s, st);
+    // The gap may have seen it exit, or its pid reused.
+    if ((await firstSample(s, st, opts)) && verifyIdentity(config.procRoot, s) === 'gone') return goneEvidence(s, st);
+    const kernel = sample(s);
     if (kernel) st.samples = [...st.samples, kernel].slice(-MAX_SAMPLES);
     const blocked = assessProvablyBlocked(st.samples);
     const moved = progressed(st.samples);

@@ -4,9 +4,9 @@
  * read before any ptrace, the provably-blocked rule, one capture per
  * identity with the configured backends), the matcher (shipped library +
  * signatures.paths, src/stages/build.ts loadMatcher) and the verdict rule
- * (src/match/verdict.ts). The daemon gets its second kernel sample a scan
- * later; a one-shot scan cannot wait an interval, so a child not yet
- * captured is sampled twice, SAMPLE_GAP_MS apart, before its capture.
+ * (src/match/verdict.ts). As in the daemon, a child met for the first time
+ * is sampled twice, SAMPLE_GAP_MS apart, before its capture (the capturer's
+ * firstGapMs), and one those samples show moving is not traced.
  * With --watch one confirmer lives across scans: each child (pid + start
  * time) is captured once and its match kept.
  */
@@ -14,19 +14,14 @@ import { overdueSuspects } from '../classify/suspects.js';
 import { asProgressing } from '../classify/classify.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
-import type { SuspectEvidence } from '../capture/capturer.js';
+import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
 import { identityOf, type ChildConfirmation, type ScanConfirmation } from './scan-confirmation.js';
 
-/**
- * Between the two kernel samples of a child not yet captured: long enough
- * for a live process to use CPU or switch, short enough for a cron check.
- * A healthy child passing through a futex wait does not stay in it, with no
- * CPU time and no context switch, for a second.
- */
-export const SAMPLE_GAP_MS = 1000;
+/** Between the two kernel samples of a child met for the first time (the capturer takes them: firstGapMs). */
+export { SAMPLE_GAP_MS } from '../capture/capturer.js';
 
 export interface ConfirmerDeps {
   evidence: EvidencePort;
@@ -36,7 +31,6 @@ export interface ConfirmerDeps {
   /** Why kernel-only. */
   reason?: string | null;
   sampleGapMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Confirmer {
@@ -45,14 +39,13 @@ export interface Confirmer {
 
 export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const gapMs = deps.sampleGapMs ?? SAMPLE_GAP_MS;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   // identity → the match of its one capture (null: captured, nothing matched or capture failed)
   const matched = new Map<string, MatchResult | null>();
-  const seen = new Set<string>();
-  const sample = (s: ChildReport, capture: boolean): Promise<SuspectEvidence> =>
+  // A child met for the first time is sampled twice, gapMs apart, before its capture (the capturer does it, as for the daemon).
+  const examine = (s: ChildReport): Promise<SuspectEvidence> =>
     deps.evidence.captureSuspect(
       { pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm },
-      { capture, skipIfProgressed: true },
+      { skipIfProgressed: true, firstGapMs: gapMs },
     );
 
   return {
@@ -61,14 +54,9 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
       const live = new Set(suspects.map((s) => identityOf(s.child)));
       deps.evidence.retain(suspects.map((s) => s.child));
       for (const k of [...matched.keys()]) if (!live.has(k)) matched.delete(k);
-      for (const k of [...seen]) if (!live.has(k)) seen.delete(k);
-      const fresh = suspects.filter((s) => !seen.has(identityOf(s.child)));
-      const first = await Promise.all(fresh.map((s) => sample(s, false)));
-      if (first.some((ev) => ev.kernel !== null)) await sleep(gapMs);
-      const evs = await Promise.all(suspects.map((s) => sample(s, true)));
+      const evs = await Promise.all(suspects.map(examine));
       const children = suspects.map((s, i) => {
         const id = identityOf(s.child);
-        seen.add(id);
         const ev = evs[i]!;
         if (ev.progressed) matched.delete(id);
         if (ev.freshCapture)

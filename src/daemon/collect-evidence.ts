@@ -1,6 +1,6 @@
 /** The tick's capture step: per suspect, its kernel sample and (first time) its stack, counted and logged. */
 import type { ChildReport, ScanReport } from '../classify/types.js';
-import type { SuspectEvidence } from '../capture/capturer.js';
+import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
 import { overdueSuspects } from '../classify/suspects.js';
 import { childKey } from '../record/key.js';
 import type { StageRunner } from './stage-runner.js';
@@ -12,7 +12,14 @@ export function selectSuspects(report: ScanReport, confirmed: Set<string>, host:
   return overdueSuspects(report, (c) => confirmed.has(childKey(host, c)));
 }
 
-/** Kernel sample + (first time) stack capture per suspect; the capturer bounds ptrace concurrency. */
+/**
+ * Kernel sample + (first time) stack capture per suspect; the capturer bounds
+ * ptrace concurrency. A suspect met for the first time is sampled twice,
+ * SAMPLE_GAP_MS apart, before its capture, and not traced when those samples
+ * show it moving (as `forkwatch scan` does): the suspect list comes from one
+ * read of /proc, where a busy child caught between the runqueue and sleep
+ * looks blocked.
+ */
 export async function collectEvidence(
   deps: TickDeps,
   suspects: ChildReport[],
@@ -22,7 +29,7 @@ export async function collectEvidence(
   const capturer = deps.evidence;
   if (!capturer) return out;
   await stages.run('capture', () => capturer.retain(suspects.map((s) => s.child)));
-  const opts = deps.signal ? { signal: deps.signal } : {};
+  const opts = { skipIfProgressed: true, firstGapMs: SAMPLE_GAP_MS, ...(deps.signal ? { signal: deps.signal } : {}) };
   const results = await Promise.all(
     suspects.map((s) =>
       stages.run('capture', () =>
@@ -53,4 +60,17 @@ export async function collectEvidence(
     }
   });
   return out;
+}
+
+/**
+ * The suspects still suspect after their samples: one whose samples show it
+ * using CPU or switching is doing its own work (the next scan's comparison
+ * would call it progressing), so it opens no incident.
+ */
+export function stillSuspect(
+  suspects: ChildReport[],
+  evidence: ReadonlyMap<string, SuspectEvidence>,
+  host: string,
+): ChildReport[] {
+  return suspects.filter((s) => !evidence.get(childKey(host, s))?.progressed);
 }

@@ -17,7 +17,7 @@ import { logTransitions } from '../record/log-fields.js';
 import { confirmedKeys, observe, resolveGone } from '../record/tick-steps.js';
 import type { Transition } from '../record/transition.js';
 import { childKey } from '../record/key.js';
-import { collectEvidence, selectSuspects } from './collect-evidence.js';
+import { collectEvidence, selectSuspects, stillSuspect } from './collect-evidence.js';
 import { confirmSuspects } from './confirm.js';
 import { createStageRunner, type StageRunner } from './stage-runner.js';
 import type { TickDeps, TickMemory } from './tick-deps.js';
@@ -39,6 +39,7 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     // Without the store's view nothing can be confirmed safely this tick: only resolve and count.
     suspects = confirmed ? selectSuspects(report, confirmed, deps.store.host) : [];
     evidence = await collectEvidence(deps, suspects, stages);
+    suspects = stillSuspect(suspects, evidence, deps.store.host);
     transitions.push(
       ...((await stages.run('record', () => observe(deps.store, report, suspects, evidence, at))) ?? []),
     );

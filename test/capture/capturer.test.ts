@@ -251,3 +251,59 @@ test('frames decide: a non-zero exit with frames is a stack; exit 0 without fram
   assert.equal(noise.outcome, 'failed');
   assert.match(noise.reason!, /no frames in its output/);
 });
+
+test('firstGapMs: a suspect met for the first time is sampled, then again after the gap, before any tracer; once per identity', async () => {
+  const { proc, config, suspect } = setup();
+  let now = 1_000_000;
+  const events: string[] = [];
+  const { run, calls } = fakeRun((cmd) => {
+    events.push(`run ${cmd}`);
+    return {};
+  });
+  let during: (() => void) | null = null;
+  const c = createCapturer(config, {
+    run,
+    backends: [EU],
+    now: () => now,
+    platform: 'linux',
+    arch: 'x64',
+    sleep: async (ms) => {
+      events.push(`sleep ${ms}`);
+      now += ms;
+      during?.();
+    },
+  });
+  const opts = { skipIfProgressed: true, firstGapMs: 1000 };
+  const first = await c.captureSuspect(suspect, opts);
+  assert.deepEqual(events, ['sleep 1000', 'run /usr/bin/eu-stack'], 'the gap, then the tracer');
+  assert.equal(first.freshCapture, true);
+  assert.equal(first.progressed, null);
+  assert.equal(first.blocked.blocked, true, 'two samples before the attach: the kernel proof holds');
+  events.length = 0;
+  await c.captureSuspect(suspect, opts);
+  assert.deepEqual(events, [], 'no second gap for the same identity, no second capture');
+
+  // A busy child (its CPU time grows over the gap) is not traced; one that exits in the gap is gone.
+  proc.set({ pid: 11, ppid: 9, comm: 'launcher-1', startTicks: 1100, utime: 40 });
+  during = () => proc.update(11, { utime: 95 });
+  const busy = await c.captureSuspect({ pid: 11, startTimeMs: startTimeMsOf(1100), ppid: 9 }, opts);
+  assert.match(busy.progressed ?? '', /^CPU time changed/);
+  assert.equal(busy.freshCapture, false);
+  assert.equal(busy.capture, null);
+  proc.set({ pid: 12, ppid: 9, comm: 'launcher-2', startTicks: 1200 });
+  during = () => proc.remove(12);
+  const gone = await c.captureSuspect({ pid: 12, startTimeMs: startTimeMsOf(1200), ppid: 9 }, opts);
+  assert.equal(gone.gone, true);
+  assert.equal(calls.length, 1, 'only the blocked child was traced');
+});
+
+test('firstGapMs: the real wait ends when the tick deadline fires', async () => {
+  const { config, suspect } = setup({ capture: { enabled: false } });
+  const c = createCapturer(config, { backends: [EU], platform: 'linux', arch: 'x64' });
+  const deadline = new AbortController();
+  setTimeout(() => deadline.abort(), 20);
+  const t0 = performance.now();
+  const ev = await c.captureSuspect(suspect, { firstGapMs: 60_000, signal: deadline.signal });
+  assert.ok(performance.now() - t0 < 5_000, `took ${Math.round(performance.now() - t0)} ms`);
+  assert.equal(ev.gone, false);
+});

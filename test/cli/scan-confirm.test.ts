@@ -2,8 +2,9 @@
  * `forkwatch scan`'s confirmation over fakes: the daemon's real capturer
  * (fake /proc tree, fake tracer run), the real signature library and the
  * daemon's verdict rule; then what the report makes of it (exit status,
- * JSON, table). The order is the point: two kernel samples a gap apart,
- * with no ptrace before the second, then one capture per child.
+ * JSON, table). The order is the point: two kernel samples a gap apart
+ * (the capturer's firstGapMs), with no ptrace before the second, then one
+ * capture per child.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,7 +111,18 @@ function setup(s: Setup = {}) {
       cause: null,
     };
   };
-  const capturer = createCapturer(config, { run, backends: [EU], arch: 'x64', platform: 'linux', now: () => now });
+  const capturer = createCapturer(config, {
+    run,
+    backends: [EU],
+    arch: 'x64',
+    platform: 'linux',
+    now: () => now,
+    sleep: async (ms) => {
+      events.push(`sleep ${ms}`);
+      now += ms;
+      s.during?.(proc);
+    },
+  });
   const sampled = {
     captureSuspect: (x: Parameters<typeof capturer.captureSuspect>[0], o?: { capture?: boolean }) => {
       events.push(`sample ${x.pid} capture=${o?.capture !== false}`);
@@ -124,11 +136,6 @@ function setup(s: Setup = {}) {
     matcher: kernelOnly ? null : loadMatcher(config, silentLogger()),
     mode: kernelOnly ? 'kernel-only' : 'capture',
     reason: kernelOnly ? '--no-capture' : null,
-    sleep: async (ms) => {
-      events.push(`sleep ${ms}`);
-      now += ms;
-      s.during?.(proc);
-    },
   });
   return { proc, confirmer, events };
 }
@@ -139,8 +146,8 @@ test('a fresh suspect: two kernel samples a gap apart, then one capture, then th
   const conf = await confirmer.confirm(r);
   assert.deepEqual(
     events,
-    ['sample 10 capture=false', `sleep ${SAMPLE_GAP_MS}`, 'sample 10 capture=true', 'run 10'],
-    'no ptrace before the second sample',
+    ['sample 10 capture=true', `sleep ${SAMPLE_GAP_MS}`, 'run 10'],
+    'the capturer samples, waits the gap, samples again: no ptrace before the second sample',
   );
   const c = conf.children[0]!;
   assert.equal(c.verdict?.by, 'signature');
@@ -193,7 +200,7 @@ test('--watch: the same child is never sampled twice in a row nor captured again
   events.length = 0;
   const reused = report([childOf({ startTimeMs: startTimeMsOf(1000) + 60_000 })]);
   const conf = await confirmer.confirm(reused);
-  assert.deepEqual(events, ['sample 10 capture=false', 'sample 10 capture=true']);
+  assert.deepEqual(events, ['sample 10 capture=true'], 'gone at once: no gap');
   assert.equal(conf.children[0]!.note, 'process gone before it could be examined');
   assert.equal(conf.children[0]!.verdict, null);
   assert.equal(exitStatusOf(reused, conf), 1);
@@ -304,11 +311,7 @@ test('a busy child caught with no wait channel (between runqueue and sleep) is o
   assert.equal(scanned.children[0]!.activity, 'unknown', 'one read: S with wchan "0"');
   assert.equal(scanned.children[0]!.overdue, true);
   const conf = await confirmer.confirm(scanned);
-  assert.deepEqual(
-    events,
-    ['sample 10 capture=false', `sleep ${SAMPLE_GAP_MS}`, 'sample 10 capture=true'],
-    'no tracer',
-  );
+  assert.deepEqual(events, ['sample 10 capture=true', `sleep ${SAMPLE_GAP_MS}`], 'no tracer');
   const c = conf.children[0]!;
   assert.equal(c.verdict, null);
   assert.equal(c.capture, null);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runTick } from '../../src/daemon/tick.js';
+import { SAMPLE_GAP_MS } from '../../src/capture/capturer.js';
 import { createTickMemory, type TickDeps } from '../../src/daemon/tick-deps.js';
 import { createTickScheduler } from '../../src/daemon/scheduler.js';
 import { createDaemon, type DaemonExtension } from '../../src/daemon/index.js';
@@ -95,6 +96,28 @@ test('a hung child is confirmed by its signature in one tick; decoys are not sus
   assert.equal(await value(s.metrics, 'forkwatch_overdue_children', { target: 'jenkins' }), 1);
   assert.equal(await value(s.metrics, 'forkwatch_captures_total', { backend: 'eu-stack', outcome: 'ok' }), 1);
   assert.equal(s.handedOff.length, 1);
+});
+
+test('a suspect whose first two samples show it moving (a busy child one read found sleeping) is not traced and opens no incident', async (t) => {
+  const s = setup([child(201), child(204)]);
+  t.after(s.cleanup);
+  s.evidence.progressed.add(204);
+  const summary = await runTick(s.deps, s.mem);
+  assert.deepEqual(
+    s.evidence.opts.map((o) => [o?.skipIfProgressed, o?.firstGapMs]),
+    [
+      [true, SAMPLE_GAP_MS],
+      [true, SAMPLE_GAP_MS],
+    ],
+    'every suspect is examined with the first-sample gap, and not traced if it moved',
+  );
+  assert.equal(summary.suspects, 1);
+  assert.equal(summary.captured, 1);
+  assert.deepEqual(
+    s.store.list({}).items.map((i) => i.childPid),
+    [201],
+    'the busy child opened no incident',
+  );
 });
 
 test('later ticks neither re-capture nor duplicate a confirmed child; it resolves when gone', async (t) => {

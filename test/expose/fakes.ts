@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildReport, ScanReport } from '../../src/classify/types.js';
-import type { SuspectEvidence, Suspect } from '../../src/capture/capturer.js';
+import type { CaptureSuspectOptions, SuspectEvidence, Suspect } from '../../src/capture/capturer.js';
 import type { CaptureResult, ParsedStack, Thread } from '../../src/capture/types.js';
 import type { MatchResult, Signature } from '../../src/match/types.js';
 import type { ProcessInfo } from '../../src/scan/types.js';
@@ -133,17 +133,28 @@ export function captureOf(s: Suspect, frames: string[] | null): CaptureResult {
 export function fakeEvidence(
   stacks: Map<number, string[] | null>,
   blocked = new Set<number>(),
-): EvidencePort & { calls: Suspect[]; captured: Set<string>; error: Error | null } {
+): EvidencePort & {
+  calls: Suspect[];
+  opts: (CaptureSuspectOptions | undefined)[];
+  captured: Set<string>;
+  /** Pids whose samples show them moving: not captured when the caller asks skipIfProgressed. */
+  progressed: Set<number>;
+  error: Error | null;
+} {
   const e = {
     calls: [] as Suspect[],
+    opts: [] as (CaptureSuspectOptions | undefined)[],
     captured: new Set<string>(),
+    progressed: new Set<number>(),
     error: null as Error | null,
-    async captureSuspect(s: Suspect): Promise<SuspectEvidence> {
+    async captureSuspect(s: Suspect, o?: CaptureSuspectOptions): Promise<SuspectEvidence> {
       e.calls.push(s);
+      e.opts.push(o);
       if (e.error) throw e.error;
       const key = `${s.pid}:${s.startTimeMs}`;
-      const fresh = !e.captured.has(key);
-      e.captured.add(key);
+      const moved = e.progressed.has(s.pid) ? 'CPU time changed: 420 → 970 ms over 1000 ms' : null;
+      const fresh = !e.captured.has(key) && !(moved && o?.skipIfProgressed);
+      if (fresh) e.captured.add(key);
       const isBlocked = blocked.has(s.pid);
       return {
         pid: s.pid,
@@ -168,7 +179,7 @@ export function fakeEvidence(
         },
         capture: fresh ? captureOf(s, stacks.get(s.pid) ?? null) : null,
         freshCapture: fresh,
-        progressed: null,
+        progressed: moved,
         forkingThread: { tid: s.ppid + 1, name: 'SCM polling f', wchan: 'pipe_read', jenkinsJob: null },
       };
     },

@@ -96,7 +96,6 @@ test(
     await new Promise((r) => setTimeout(r, 4000));
     const afterWait = await allIncidents(d.url);
     for (const pid of decoys) {
-      // A busy worker caught between two wait channels can be a suspect for a tick, then resolved quietly: never confirmed.
       const inc = afterWait.find((i) => i.childPid === pid && i.confirmedAt !== null);
       assert.equal(
         inc,
@@ -107,6 +106,12 @@ test(
     assert.ok(
       !afterWait.some((i) => dl.pidsOf('exec').includes(i.childPid) || dl.pidsOf('zombie').includes(i.childPid)),
       'exec/zombie decoys are not even suspects',
+    );
+    // A busy worker that one read caught between the runqueue and sleep is sampled twice a second apart
+    // before any tracer: its CPU time grows, so it is never traced and opens no incident.
+    assert.ok(
+      !afterWait.some((i) => dl.pidsOf('busy').includes(i.childPid)),
+      `the busy decoy opened an incident: ${JSON.stringify(afterWait.filter((i) => dl.pidsOf('busy').includes(i.childPid)))}`,
     );
     for (const inc of confirmed.filter((i) => hung.includes(i.childPid))) {
       const full = await getJson<{
