@@ -1,7 +1,8 @@
 /**
  * The tick deadline and the liveness window (docs/daemon.md "Liveness").
- * A tick normally takes milliseconds; only stack captures (capture.timeout
- * each, and a thread dump when enabled) legitimately take seconds. The
+ * A tick normally takes milliseconds; only a new suspect's examination (two
+ * samples 1 s apart, then capture.timeout, and a thread dump when enabled)
+ * legitimately takes seconds. The
  * deadline leaves room for that twice over: a tick still running past it is
  * abandoned (recorded as failed in the stage it was in, its captures aborted)
  * and the next tick runs. /healthz and the systemd watchdog count only ticks
@@ -9,6 +10,7 @@
  * abandoned is not live.
  */
 import type { Config } from '../config/config.js';
+import { SAMPLE_GAP_MS } from '../capture/capturer.js';
 
 /** Liveness: a tick must have completed within this many intervals (never less than one deadline + one interval). */
 export const LIVENESS_INTERVALS = 3;
@@ -17,9 +19,14 @@ const DEADLINE_SLACK_MS = 5_000;
 
 type DeadlineConfig = Pick<Config, 'intervalMs' | 'capture' | 'threadDump'>;
 
-/** 2 × the longer of the interval and one suspect's capture time (capture.timeout, + threadDump.timeout when enabled), + 5 s. */
+/**
+ * 2 × the longer of the interval and one suspect's examination (the 1 s
+ * between a new suspect's first two samples, capture.timeout, +
+ * threadDump.timeout when enabled), + 5 s.
+ */
 export function tickDeadlineMs(config: DeadlineConfig): number {
-  const captureMs = config.capture.timeoutMs + (config.threadDump.enabled ? config.threadDump.timeoutMs : 0);
+  const captureMs =
+    SAMPLE_GAP_MS + config.capture.timeoutMs + (config.threadDump.enabled ? config.threadDump.timeoutMs : 0);
   return 2 * Math.max(config.intervalMs, captureMs) + DEADLINE_SLACK_MS;
 }
 

@@ -33,7 +33,11 @@ test('the tick deadline and liveness window derive from interval and capture tim
     capture: { timeout: '20s' },
     threadDump: { enabled: true, timeout: '5s' },
   });
-  assert.equal(tickDeadlineMs(slow), 55_000, "a thread dump adds its timeout to one suspect's capture time");
+  assert.equal(
+    tickDeadlineMs(slow),
+    57_000,
+    "a thread dump adds its timeout to one suspect's examination, as does the 1 s between its first samples",
+  );
   assert.equal(livenessWindowMs(60_000, 125_000), 185_000, '3 intervals, never less than one deadline + one interval');
 });
 
