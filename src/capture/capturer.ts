@@ -93,8 +93,8 @@ function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
 export interface Capturer {
   readonly backends: readonly CaptureBackend[];
   /**
-   * capture: false takes the kernel sample only (no ptrace): a one-shot scan
-   * samples twice, a short gap apart, before its one capture.
+   * capture: false takes the kernel sample only (no ptrace); firstGapMs makes
+   * a suspect's first call sample twice, that gap apart, before its capture.
    */
   captureSuspect(suspect: Suspect, opts?: CaptureSuspectOptions): Promise<SuspectEvidence>;
   /** Drop state of identities that are no longer suspects (call once per scan). */
