@@ -201,7 +201,7 @@ function breakpadFrame(line: string): { frames: Frame[]; number: number } | null
     if (named[4] !== undefined) frame.source = `${named[4]}:${named[5]}`;
     return { frames: [frame], number: Number(named[1]) };
   }
-  const bare = BREAKPAD_BARE.exec(line);
+  const bare = line.includes(' + 0x') ? BREAKPAD_BARE.exec(line) : null;
   return bare
     ? { frames: [makeFrame({ fn: null, module: bare[2]!, offset: parseHex(bare[3]) })], number: Number(bare[1]) }
     : null;
