@@ -140,3 +140,64 @@ test('not the import lock: another thread could own it, acquire elsewhere, or im
   assert.equal(named(PY_SPY_IMPORT.replace('<frozen importlib._bootstrap>:169', 'app/locks.py:12')), null);
   assert.equal(named(PY_SPY_IMPORT.replace('    acquire (<frozen importlib._bootstrap>:169)\n', '')), null);
 });
+
+/** pystack (`pystack remote PID --native`): most recent call last, C frames between the Python ones. */
+const PYSTACK_NATIVE = [
+  'Traceback for thread 4242 (python3) [] (most recent call last):',
+  '    (Python) File "/usr/lib/python3.11/multiprocessing/process.py", line 314, in _bootstrap',
+  '        self.run()',
+  '    (Python) File "/srv/app/worker.py", line 31, in run_task',
+  '        log.info("started")',
+  '    (Python) File "/usr/lib/python3.11/logging/__init__.py", line 1634, in handle',
+  '        self.callHandlers(record)',
+  '    (Python) File "/usr/lib/python3.11/logging/__init__.py", line 976, in acquire',
+  '        self.lock.acquire()',
+  '    (C) File "???", line 0, in PyThread_acquire_lock_timed (libpython3.11.so.1.0)',
+  '    (C) File "../sysdeps/nptl/futex-internal.h", line 146, in __futex_abstimed_wait_common (libc.so.6)',
+].join('\n');
+
+test('pystack: its frames read innermost first, C frames with their module; a logging lock wait under the lock C frames is the logging lock', () => {
+  const p = parseStack(PYSTACK_NATIVE);
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => [f.fn, f.module, f.source ?? null]),
+    [
+      ['__futex_abstimed_wait_common', 'libc.so.6', '../sysdeps/nptl/futex-internal.h:146'],
+      ['PyThread_acquire_lock_timed', 'libpython3.11.so.1.0', null],
+      ['acquire', null, '/usr/lib/python3.11/logging/__init__.py:976'],
+      ['handle', null, '/usr/lib/python3.11/logging/__init__.py:1634'],
+      ['run_task', null, '/srv/app/worker.py:31'],
+      ['_bootstrap', null, '/usr/lib/python3.11/multiprocessing/process.py:314'],
+    ],
+    'the source lines after (Python) frames are not frames',
+  );
+  assert.equal(named(PYSTACK_NATIVE), 'python-logging-lock-after-fork');
+  // without --native: the innermost Python frame decides, as for py-spy
+  const pythonOnly = PYSTACK_NATIVE.split('\n')
+    .filter((l) => !l.includes('(C) '))
+    .join('\n');
+  assert.equal(named(pythonOnly), 'python-logging-lock-after-fork');
+  // py-spy --native: the C frames by name and module, innermost first; the import lock the same way
+  const pySpyNative = [
+    'Thread 4242 (idle): "MainThread"',
+    '    __futex_abstimed_wait_common (libc.so.6)',
+    '    PyThread_acquire_lock_timed (libpython3.11.so.1.0)',
+    '    acquire (<frozen importlib._bootstrap>:169)',
+    '    _find_and_load (<frozen importlib._bootstrap>:1173)',
+    '    run_task (worker.py:31)',
+  ].join('\n');
+  assert.equal(named(pySpyNative), 'python-import-lock-after-fork');
+  // the C lock wait must sit right above the Python function: a lock taken deeper down is not it
+  const deeper = PYSTACK_NATIVE.replace(
+    '    (C) File "???", line 0, in PyThread_acquire_lock_timed (libpython3.11.so.1.0)',
+    [
+      '    (Python) File "/srv/app/cache.py", line 8, in get',
+      '        with self._lock:',
+      '    (Python) File "/srv/app/cache.py", line 20, in _fill',
+      '        x = 1',
+      '    (Python) File "/srv/app/cache.py", line 30, in _load',
+      '        y = 2',
+      '    (C) File "???", line 0, in PyThread_acquire_lock_timed (libpython3.11.so.1.0)',
+    ].join('\n'),
+  );
+  assert.notEqual(named(deeper), 'python-logging-lock-after-fork');
+});

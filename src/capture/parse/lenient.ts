@@ -31,6 +31,8 @@
  *     #03: mozilla::detail::MutexImpl::lock()[/usr/lib/firefox/libxul.so +0x1f3a2]   Firefox's (MozStackWalk): #N: func[module +0xoff]
  *      0  libc.so.6!__lll_lock_wait_private [lowlevellock.c : 35 + 0x1d]   Breakpad / Crashpad minidump_stackwalk:
  *      3  libxul.so + 0x1a2b3c                                 N  module!func [source] / N  module + 0xoff (no name)
+ *     (Python) File "x.py", line 12, in acquire         pystack (--native: `(C) File "f.c", line 146, in fn (libc.so.6)`)
+ *         __lll_lock_wait+30                            bpftrace ustack: func+decimal alone on its line, `@[` … `]: N` around
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -68,7 +70,8 @@ const NUMBERED =
   /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
 const GO_NAME = /^[\w/.*()$-]{1,512}$/;
 const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
-const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,})/i;
+/** Lines that end a thread: headers, rules, quoted names, bpftrace's map keys (`@[`, `@stacks[`) and counts (`]: 12`). */
+const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,}|@\w{0,64}\[|\]: \d)/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
 const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
 /** Tracebacks and gdb py-bt (`, in f`); faulthandler's dump (`line 12 in f`, no comma). */
@@ -101,8 +104,14 @@ const PY_BUILTIN =
   /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
 const PY_GIL = /^Waiting for the GIL$/;
 /** The first characters of the Python lines (a cheap test before their regexes). */
-const PY_FIRST = 'F<W';
-const PY_TRACEBACK = /^Traceback \(most recent call (first|last)\):$/;
+const PY_FIRST = 'F<W(';
+/** Python's own, gdb py-bt's and pystack's (`Traceback for thread 42 (python3) [Has the GIL] (most recent call last):`). */
+const PY_TRACEBACK = /^Traceback (?:for thread \d{1,10} .{0,600})?\(most recent call (first|last)\):$/;
+/** pystack's frames: `(Python) File "x.py", line 12, in f`, and with --native `(C) File "f.c", line 146, in fn (libc.so.6)`. */
+const PYSTACK_PYTHON = '(Python) ';
+const PYSTACK_C = /^\(C\) File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})(?: \(([^()]{1,256})\))?$/;
+/** A bpftrace ustack frame, alone on its line: `__lll_lock_wait+30` (decimal offset, no address). */
+const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
 const NOTICE =
   'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
@@ -129,7 +138,7 @@ export function parseLenient(text: string): ParsedStack {
   lines.forEach((raw, i) => {
     const pasted = unpaste(raw);
     const line = (pasted.startsWith('==') ? unpaste(pasted.replace(VALGRIND_PREFIX, '')) : pasted).trimEnd();
-    const pyFile = line.startsWith('File "');
+    const pyFile = line.startsWith('File "') || line.startsWith(`${PYSTACK_PYTHON}File "`);
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
     const found = source ? null : framesOf(line);
@@ -185,6 +194,8 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   const inAt = line.startsWith('in ') ? 0 : line.indexOf(' in ') + 1; // where `in ` starts; 0 also when absent
   const afterIn = inAt > 0 || line.startsWith('in ') ? AFTER_IN.exec(line.slice(inAt + 3)) : null;
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
+  const lone = line.includes('+') ? LONE_NAME_PLUS.exec(line) : null;
+  if (lone) return { frames: [makeFrame({ fn: lone[1]!, offset: Number(lone[2]) })], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
 }
@@ -231,7 +242,15 @@ function boostFrame(m: RegExpExecArray): Frame {
 }
 
 /** gdb py-bt and Python tracebacks: `File "x.py", line 12, in f`, a built-in's call, `Waiting for the GIL`. */
-function pythonFrame(line: string): Frame | null {
+function pythonFrame(text: string): Frame | null {
+  const native = text.startsWith('(C) ') ? PYSTACK_C.exec(text) : null;
+  if (native)
+    return makeFrame({
+      fn: native[3]!,
+      module: native[4] ?? null,
+      ...(native[1] === '???' ? {} : { source: `${native[1]}:${native[2]}` }),
+    });
+  const line = text.startsWith(PYSTACK_PYTHON) ? text.slice(PYSTACK_PYTHON.length) : text;
   const file = PY_FILE.exec(line);
   if (file) return makeFrame({ fn: file[3]!, source: `${file[1]}:${file[2]}` });
   const builtin = PY_BUILTIN.exec(line);

@@ -586,3 +586,23 @@ test('lenient: Breakpad minidump_stackwalk threads (module!function [source], mo
   assert.deepEqual(names(m), [null, 'pthread_mutex_lock', 'mozilla::detail::MutexImpl::lock']);
   assert.equal(m.threads[0]!.frames[2]!.module, '/usr/lib/firefox/libmozglue.so');
 });
+
+test('lenient: bpftrace ustack maps (func+decimal alone on a line), each stack its own thread', () => {
+  const text = [
+    '@[',
+    '    __lll_lock_wait_private+30',
+    '    __libc_malloc+227',
+    '    child_main+45',
+    ']: 3',
+    '@[',
+    '    epoll_wait+86',
+    '    event_loop+12',
+    ']: 120',
+  ].join('\n');
+  const p = parseStack(text);
+  assert.equal(p.format, 'lenient');
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'libc_malloc', 'child_main']);
+  assert.deepEqual(names(p, 1), ['epoll_wait', 'event_loop']);
+  assert.equal(p.threads[0]!.frames[1]!.offset, 227);
+  assert.equal(parseStack('C+11 is a language, not a frame list\nsee x+1').format, 'unknown');
+});
