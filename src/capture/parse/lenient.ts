@@ -109,6 +109,7 @@ const PY_FIRST = 'F<W(';
 const PY_TRACEBACK = /^Traceback (?:for thread \d{1,10} .{0,600})?\(most recent call (first|last)\):$/;
 /** pystack's frames: `(Python) File "x.py", line 12, in f`, and with --native `(C) File "f.c", line 146, in fn (libc.so.6)`. */
 const PYSTACK_PYTHON = '(Python) ';
+const PYSTACK_PYTHON_FILE = '(Python) File "';
 const PYSTACK_C = /^\(C\) File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})(?: \(([^()]{1,256})\))?$/;
 /** A bpftrace ustack frame, alone on its line: `__lll_lock_wait+30` (decimal offset, no address). */
 const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
@@ -138,7 +139,7 @@ export function parseLenient(text: string): ParsedStack {
   lines.forEach((raw, i) => {
     const pasted = unpaste(raw);
     const line = (pasted.startsWith('==') ? unpaste(pasted.replace(VALGRIND_PREFIX, '')) : pasted).trimEnd();
-    const pyFile = line.startsWith('File "') || line.startsWith(`${PYSTACK_PYTHON}File "`);
+    const pyFile = line.startsWith('File "') || line.startsWith(PYSTACK_PYTHON_FILE);
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
     const found = source ? null : framesOf(line);
@@ -194,7 +195,7 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   const inAt = line.startsWith('in ') ? 0 : line.indexOf(' in ') + 1; // where `in ` starts; 0 also when absent
   const afterIn = inAt > 0 || line.startsWith('in ') ? AFTER_IN.exec(line.slice(inAt + 3)) : null;
   if (afterIn) return { frames: [withModule(makeFrame({ fn: afterIn[1]! }), line)], number: null };
-  const lone = line.includes('+') ? LONE_NAME_PLUS.exec(line) : null;
+  const lone = line.includes('+') && !line.includes(' ') ? LONE_NAME_PLUS.exec(line) : null;
   if (lone) return { frames: [makeFrame({ fn: lone[1]!, offset: Number(lone[2]) })], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
