@@ -33,6 +33,7 @@
  *      3  libxul.so + 0x1a2b3c                                 N  module!func [source] / N  module + 0xoff (no name)
  *     (Python) File "x.py", line 12, in acquire         pystack (--native: `(C) File "f.c", line 146, in fn (libc.so.6)`)
  *         __lll_lock_wait+30                            bpftrace ustack: func+decimal alone on its line, `@[` … `]: N` around
+ *     libc.so.6!__GI_raise(int sig) (/build/glibc-x/raise.c:50)   VS Code's Copy Call Stack: module!func(params) (file:line)
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -111,6 +112,13 @@ const PY_TRACEBACK = /^Traceback (?:for thread \d{1,10} .{0,600})?\(most recent 
 const PYSTACK_PYTHON = '(Python) ';
 const PYSTACK_PYTHON_FILE = '(Python) File "';
 const PYSTACK_C = /^\(C\) File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})(?: \(([^()]{1,256})\))?$/;
+/**
+ * VS Code's "Copy Call Stack" (cpptools over gdb): `libc.so.6!__GI_raise(int sig) (/build/glibc-x/raise.c:50)`,
+ * `libstdc++.so.6!__cxa_throw (Unknown Source:0)`, a frame of the program itself with no module:
+ * `FunctionCall3Coll(FmgrInfo * flinfo) (./src/fmgr.c:1186)` (its parameter list is required then).
+ */
+const VSCODE_FRAME = /^(?:([^\s!()]{1,256})!)?(\S.{0,2000}?) \(([^()]{1,1000}):(\d{1,9})\)$/;
+const VSCODE_UNKNOWN = /^\[Unknown\b.{0,200}\]$/;
 /** A bpftrace ustack frame, alone on its line: `__lll_lock_wait+30` (decimal offset, no address). */
 const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
 const NOTICE =
@@ -171,6 +179,8 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (moz) return { frames: [mozFrame(moz)], number: Number(moz[1]) };
   const breakpad = digit ? breakpadFrame(line) : null;
   if (breakpad) return breakpad;
+  const vscode = line.endsWith(')') && (line.includes('!') || line.includes(') (')) ? vscodeFrame(line) : null;
+  if (vscode) return { frames: [vscode], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
   const unhashed = digit && line.includes(' (') ? UNHASHED.exec(line) : null;
@@ -199,6 +209,15 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (lone) return { frames: [makeFrame({ fn: lone[1]!, offset: Number(lone[2]) })], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+function vscodeFrame(line: string): Frame | null {
+  const m = VSCODE_FRAME.exec(line);
+  if (!m || (m[1] === undefined && !m[2]!.endsWith(')'))) return null;
+  const fn = VSCODE_UNKNOWN.test(m[2]!) ? null : m[2]!;
+  const frame = makeFrame({ fn, module: m[1] ?? null });
+  if (m[3] !== 'Unknown Source') frame.source = `${m[3]}:${m[4]}`;
+  return frame;
 }
 
 function mozFrame(m: RegExpExecArray): Frame {

@@ -606,3 +606,25 @@ test('lenient: bpftrace ustack maps (func+decimal alone on a line), each stack i
   assert.equal(p.threads[0]!.frames[1]!.offset, 227);
   assert.equal(parseStack('C+11 is a language, not a frame list\nsee x+1').format, 'unknown');
 });
+
+test("lenient: VS Code's Copy Call Stack (module!function(params) (file:line)), frames of the program without a module, unknown frames", () => {
+  const text = [
+    'libc.so.6!__lll_lock_wait_private(int * futex, int private) (/build/glibc-SzIz7B/glibc-2.31/nptl/lowlevellock.c:35)',
+    'libc.so.6!__GI___libc_malloc(size_t bytes) (/build/glibc-SzIz7B/glibc-2.31/malloc/malloc.c:3058)',
+    'libstdc++.so.6![Unknown/Just-In-Time compiled code] (Unknown Source:0)',
+    'libstdc++.so.6!operator new(unsigned long) (Unknown Source:0)',
+    'child_setup(struct job * job, int fd) (./src/runner.c:212)',
+  ].join('\n');
+  const p = parseStack(text);
+  assert.equal(p.format, 'lenient');
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'libc_malloc', null, 'operator new', 'child_setup']);
+  const [lock, , unknown, opNew, own] = p.threads[0]!.frames;
+  assert.deepEqual(
+    [lock!.module, lock!.source],
+    ['libc.so.6', '/build/glibc-SzIz7B/glibc-2.31/nptl/lowlevellock.c:35'],
+  );
+  assert.deepEqual([unknown!.module, opNew!.source], ['libstdc++.so.6', undefined]);
+  assert.deepEqual([own!.module, own!.source], [null, './src/runner.c:212']);
+  // prose with a file reference is no frame: no module and no parameter list
+  assert.equal(parseStack('See the notes (docs/fork.md:12)\nand more (x.c:3)').format, 'unknown');
+});
