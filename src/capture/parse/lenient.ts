@@ -38,6 +38,10 @@
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
  *
+ * The Python shapes live in lenient-python.ts, the crash reporters' and tools'
+ * (backtrace_symbols, boost, Valgrind, Firefox, Breakpad, VS Code) in
+ * lenient-crash.ts; this file reads the lines and keeps the threads.
+ *
  * One thread per obvious block: a blank line or a header-looking line
  * (`thread`, `TID`, `LWP`, `----`, a quoted name) after frames, or frame
  * number 0 again, starts the next one. Each line is split once and looked at
@@ -55,6 +59,15 @@ import {
   unpaste,
   type ParseState,
 } from './common.js';
+import {
+  backtraceSymbolsFrame,
+  boostFrame,
+  breakpadFrame,
+  mozFrame,
+  valgrindFrame,
+  vscodeFrame,
+} from './lenient-crash.js';
+import { isPythonFileLine, LIBRARY_FILE, PY_FIRST, PY_TRACEBACK, pySpyFrame, pythonFrame } from './lenient-python.js';
 
 const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
 /** `func+0x1c`, and the kernel's and perf's `func+0x1d/0x30` (offset / size). */
@@ -74,51 +87,11 @@ const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 /** Lines that end a thread: headers, rules, quoted names, bpftrace's map keys (`@[`, `@stacks[`) and counts (`]: 12`). */
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,}|@\w{0,64}\[|\]: \d)/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
-const MODULE = /^[\w.+-]{1,256}\.(?:so(?:\.[\d.]{1,32})?|dylib|dll|exe)$/;
-/** Tracebacks and gdb py-bt (`, in f`); faulthandler's dump (`line 12 in f`, no comma). */
-const PY_FILE = /^File "([^"]{1,1000})", line (\d{1,9}),? in (\S{1,512})$/;
-/** py-spy dump: `_acquireLock (logging/__init__.py:221)`, with --native `__lll_lock_wait (libc-2.31.so)`. */
-/** Valgrind: `at 0x4E3F4ED: __lll_lock_wait (lowlevellock.S:135)`, `by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)`. */
-const VALGRIND = /^(?:at|by) 0x([0-9a-fA-F]{1,16}): (\S{1,512}) \((in )?([^()]{1,1000})\)$/;
-/** glibc backtrace_symbols(3): `/lib/libc.so.6(__libc_malloc+0x1c6) [0x7f…]`, `libc.so.6(+0x9a1e3) [0x7f…]` (no name). */
-const BACKTRACE_SYMBOLS =
-  /^(\S{1,1000}?)\(([A-Za-z_$][^\s()+]{0,511})?\+0x([0-9a-fA-F]{1,16})\) ?\[0x([0-9a-fA-F]{1,16})\]$/;
-/** boost::stacktrace: ` 2# my_lib_call in /usr/lib/libmy.so`, ` 3# child_main at src/child.cpp:44`, ` 1# 0x00007F… in /lib/libc.so.6`. */
-const BOOST_FRAME = /^(\d{1,6})# (\S.{0,1000}?)(?: (in|at) (\S.{0,1000}))?$/;
-/** Firefox's MozFormatCodeAddress: `#01: pthread_mutex_lock[/lib/libc.so.6 +0x98462]`, `#02: ???[libxul.so +0x1a2b]`. */
-const MOZ_FRAME = /^#(\d{1,6}): (.{1,1000}?)\[(\S{1,1000}) \+0x([0-9a-fA-F]{1,16})\]$/;
-/** Breakpad's minidump_stackwalk: ` 0  libc.so.6!__lll_lock_wait [lowlevellock.c : 35 + 0x1d]`, ` 1  libc.so.6!malloc + 0x1c6`. */
-const BREAKPAD_FRAME =
-  /^(\d{1,6}) {2}([^\s!]{1,256})!(.{1,2000}?)(?: \[([^\]]{1,1000}) : (\d{1,9}) \+ 0x[0-9a-fA-F]{1,16}\]| \+ 0x([0-9a-fA-F]{1,16}))?$/;
-/** Breakpad with no symbol: ` 3  libxul.so + 0x1a2b3c`. */
-const BREAKPAD_BARE = /^(\d{1,6}) {2}([^\s!]{1,256}) \+ 0x([0-9a-fA-F]{1,16})$/;
 /** Valgrind's per-line `==PID== ` prefix. */
 const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
-/** The file may be a pseudo-file in angle brackets, spaces and all (`acquire (<frozen importlib._bootstrap>:169)`), or a Python file in a folder with spaces. */
-const PY_SPY =
-  /^([A-Za-z_<][\w.<>$]{0,511}) \(((?:<[^<>()]{1,256}>(?::\d{1,9})?|[^()]{1,1000}?\.pyx?:\d{1,9}|[^\s()]{1,1000}))\)$/;
-const PY_SPY_SOURCE = /^(.{1,1000}):(\d{1,9})$/;
 /** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
 const RUST_NUMBERED =
   /^(\d{1,5}):\s{1,8}(?:0x[0-9a-fA-F]{1,16} - )?([A-Za-z_<][^\s]{0,1000}(?: as [^\s]{1,500}>[^\s]{0,500})?)$/;
-const PY_BUILTIN =
-  /^<built-in (?:method|function) ([\w.]{1,256})(?: of ([\w.]{1,256}) object at (?:remote )?0x[0-9a-fA-F]{1,16})?>$/;
-const PY_GIL = /^Waiting for the GIL$/;
-/** The first characters of the Python lines (a cheap test before their regexes). */
-const PY_FIRST = 'F<W(';
-/** Python's own, gdb py-bt's and pystack's (`Traceback for thread 42 (python3) [Has the GIL] (most recent call last):`). */
-const PY_TRACEBACK = /^Traceback (?:for thread \d{1,10} .{0,600})?\(most recent call (first|last)\):$/;
-/** pystack's frames: `(Python) File "x.py", line 12, in f`, and with --native `(C) File "f.c", line 146, in fn (libc.so.6)`. */
-const PYSTACK_PYTHON = '(Python) ';
-const PYSTACK_PYTHON_FILE = '(Python) File "';
-const PYSTACK_C = /^\(C\) File "([^"]{1,1000})", line (\d{1,9}), in (\S{1,512})(?: \(([^()]{1,256})\))?$/;
-/**
- * VS Code's "Copy Call Stack" (cpptools over gdb): `libc.so.6!__GI_raise(int sig) (/build/glibc-x/raise.c:50)`,
- * `libstdc++.so.6!__cxa_throw (Unknown Source:0)`, a frame of the program itself with no module:
- * `FunctionCall3Coll(FmgrInfo * flinfo) (./src/fmgr.c:1186)` (its parameter list is required then).
- */
-const VSCODE_FRAME = /^(?:([^\s!()]{1,256})!)?(\S.{0,2000}?) \(([^()]{1,1000}):(\d{1,9})\)$/;
-const VSCODE_UNKNOWN = /^\[Unknown\b.{0,200}\]$/;
 /** A bpftrace ustack frame, alone on its line: `__lll_lock_wait+30` (decimal offset, no address). */
 const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
 const NOTICE =
@@ -147,7 +120,7 @@ export function parseLenient(text: string): ParsedStack {
   lines.forEach((raw, i) => {
     const pasted = unpaste(raw);
     const line = (pasted.startsWith('==') ? unpaste(pasted.replace(VALGRIND_PREFIX, '')) : pasted).trimEnd();
-    const pyFile = line.startsWith('File "') || line.startsWith(PYSTACK_PYTHON_FILE);
+    const pyFile = isPythonFileLine(line);
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
     const found = source ? null : framesOf(line);
@@ -175,27 +148,25 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   const digit = line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57; // the numbered forms start so: a cheap test first
   const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
   if (py) return { frames: [py], number: null };
-  const moz = line.endsWith(']') && line.startsWith('#') ? MOZ_FRAME.exec(line) : null;
-  if (moz) return { frames: [mozFrame(moz)], number: Number(moz[1]) };
-  const breakpad = digit ? breakpadFrame(line) : null;
-  if (breakpad) return breakpad;
-  const vscode = line.endsWith(')') && (line.includes('!') || line.includes(') (')) ? vscodeFrame(line) : null;
+  const numberedShape = mozFrame(line) ?? (digit ? breakpadFrame(line) : null);
+  if (numberedShape) return { frames: [numberedShape.frame], number: numberedShape.number };
+  const vscode = vscodeFrame(line);
   if (vscode) return { frames: [vscode], number: null };
   const numbered = NUMBERED.exec(line);
   if (numbered) return { frames: [withModule(makeFrame({ fn: numbered[2]! }), line)], number: Number(numbered[1]) };
   const unhashed = digit && line.includes(' (') ? UNHASHED.exec(line) : null;
   if (unhashed && (line.endsWith(')') || UNHASHED_TAIL.test(line.slice(Math.max(0, line.lastIndexOf(') '))))))
     return { frames: [withModule(makeFrame({ fn: unhashed[2]! }), line)], number: Number(unhashed[1]) };
-  const symbols = line.endsWith(']') ? BACKTRACE_SYMBOLS.exec(line) : null;
-  if (symbols) return { frames: [backtraceSymbolsFrame(symbols)], number: null };
-  const boost = digit && hashAfterNumber(line) ? BOOST_FRAME.exec(line) : null;
-  if (boost) return { frames: [boostFrame(boost)], number: Number(boost[1]) };
+  const symbols = backtraceSymbolsFrame(line);
+  if (symbols) return { frames: [symbols], number: null };
+  const boost = digit ? boostFrame(line) : null;
+  if (boost) return { frames: [boost.frame], number: boost.number };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);
   if (go) return { frames: [go], number: null };
-  const vg = line.startsWith('at 0x') || line.startsWith('by 0x') ? VALGRIND.exec(line) : null;
-  if (vg) return { frames: [valgrindFrame(vg)], number: null };
+  const vg = valgrindFrame(line);
+  if (vg) return { frames: [vg], number: null };
   const spy = digit ? null : pySpyFrame(line);
   if (spy) return { frames: [spy], number: null };
   const rust = digit ? RUST_NUMBERED.exec(line) : null;
@@ -211,73 +182,6 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   return plus.length > 0 ? { frames: plus, number: null } : null;
 }
 
-function vscodeFrame(line: string): Frame | null {
-  const m = VSCODE_FRAME.exec(line);
-  if (!m || (m[1] === undefined && !m[2]!.endsWith(')'))) return null;
-  const fn = VSCODE_UNKNOWN.test(m[2]!) ? null : m[2]!;
-  const frame = makeFrame({ fn, module: m[1] ?? null });
-  if (m[3] !== 'Unknown Source') frame.source = `${m[3]}:${m[4]}`;
-  return frame;
-}
-
-function mozFrame(m: RegExpExecArray): Frame {
-  return makeFrame({ fn: m[2]!, module: m[3]!, offset: parseHex(m[4]) });
-}
-
-/** A Breakpad frame: `module!function`, its source after it or its offset; `module + 0x…` when unnamed. */
-function breakpadFrame(line: string): { frames: Frame[]; number: number } | null {
-  const named = line.includes('!') ? BREAKPAD_FRAME.exec(line) : null;
-  if (named) {
-    const frame = makeFrame({ fn: named[3]!, module: named[2]!, offset: parseHex(named[6]) });
-    if (named[4] !== undefined) frame.source = `${named[4]}:${named[5]}`;
-    return { frames: [frame], number: Number(named[1]) };
-  }
-  const bare = line.includes(' + 0x') ? BREAKPAD_BARE.exec(line) : null;
-  return bare
-    ? { frames: [makeFrame({ fn: null, module: bare[2]!, offset: parseHex(bare[3]) })], number: Number(bare[1]) }
-    : null;
-}
-
-/** `N#` (boost::stacktrace's numbering): a cheap look at the first seven characters before its regex. */
-function hashAfterNumber(line: string): boolean {
-  for (let i = 1; i < 7 && i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 35) return i + 1 < line.length && line.charCodeAt(i + 1) === 32; // '#', then ' '
-    if (c < 48 || c > 57) return false;
-  }
-  return false;
-}
-
-function backtraceSymbolsFrame(m: RegExpExecArray): Frame {
-  return makeFrame({ fn: m[2] ?? null, module: m[1]!, offset: parseHex(m[3]), address: m[4]! });
-}
-
-/** boost::stacktrace's frame: a bare address instead of a name is an unnamed frame. */
-function boostFrame(m: RegExpExecArray): Frame {
-  const name = m[2]!.trim();
-  const address = HEX.test(name) && name.startsWith('0x') ? name : null;
-  const frame = makeFrame({ fn: address ? null : name, address, module: m[3] === 'in' ? m[4]! : null });
-  if (m[3] === 'at') frame.source = m[4]!;
-  return frame;
-}
-
-/** gdb py-bt and Python tracebacks: `File "x.py", line 12, in f`, a built-in's call, `Waiting for the GIL`. */
-function pythonFrame(text: string): Frame | null {
-  const native = text.startsWith('(C) ') ? PYSTACK_C.exec(text) : null;
-  if (native)
-    return makeFrame({
-      fn: native[3]!,
-      module: native[4] ?? null,
-      ...(native[1] === '???' ? {} : { source: `${native[1]}:${native[2]}` }),
-    });
-  const line = text.startsWith(PYSTACK_PYTHON) ? text.slice(PYSTACK_PYTHON.length) : text;
-  const file = PY_FILE.exec(line);
-  if (file) return makeFrame({ fn: file[3]!, source: `${file[1]}:${file[2]}` });
-  const builtin = PY_BUILTIN.exec(line);
-  if (builtin) return makeFrame({ fn: builtin[2] ? `${builtin[2]}.${builtin[1]}` : builtin[1]! });
-  return PY_GIL.test(line) ? makeFrame({ fn: 'take_gil' }) : null;
-}
-
 /** Go: `os/exec.(*Cmd).Start(0x4204dc420, 0x1)`: a dotted name, no spaces, then the argument list closing the line. */
 function goFrame(line: string): Frame | null {
   // Cheap first: a Go frame ends with its argument list, or with ` +0x…` after it.
@@ -288,24 +192,6 @@ function goFrame(line: string): Frame | null {
   const name = open > 0 ? body.slice(0, open) : '';
   if (!GO_NAME.test(name) || !name.includes('.') || body.slice(open + 1, -1).includes(')')) return null;
   return makeFrame({ fn: name });
-}
-
-/** A Valgrind frame: the address, the name, then the source (`file.c:12`) or the module (`in /lib/…`). */
-function valgrindFrame(m: RegExpExecArray): Frame {
-  const where = m[4]!.trim();
-  if (m[3]) return makeFrame({ fn: m[2]!, module: where, address: `0x${m[1]!}` });
-  const frame = makeFrame({ fn: m[2]!, address: `0x${m[1]!}` });
-  frame.source = where;
-  return frame;
-}
-
-/** py-spy: `name (file.py:12)` (the source) or `name (libc.so.6)` (the module, --native). */
-function pySpyFrame(line: string): Frame | null {
-  const m = PY_SPY.exec(line);
-  if (!m) return null;
-  const source = PY_SPY_SOURCE.exec(m[2]!);
-  if (source) return makeFrame({ fn: m[1]!, source: `${source[1]}:${source[2]}` });
-  return MODULE.test(m[2]!) || m[2]!.includes('.so') ? makeFrame({ fn: m[1]!, module: m[2]! }) : null;
 }
 
 /** `module`func` (lldb, dtrace, macOS samples), `+ N` after it kept as the offset. */
@@ -339,7 +225,7 @@ function plusFrames(tokens: string[]): Frame[] {
     if (plus !== '+' || off === undefined || !NAME.test(name) || ADDRESS.test(name)) continue;
     if (!HEX.test(off) || !(off.startsWith('0x') || (hasAddress && DEC.test(off)))) continue;
     const address = i >= 1 && ADDRESS.test(tokens[i - 1]!) ? tokens[i - 1]! : null;
-    const module = address && i >= 2 && MODULE.test(tokens[i - 2]!) ? tokens[i - 2]! : null;
+    const module = address && i >= 2 && LIBRARY_FILE.test(tokens[i - 2]!) ? tokens[i - 2]! : null;
     frames.push(makeFrame({ fn: name, offset: offsetOf(off), address, module }));
     i += 2;
   }
