@@ -45,7 +45,7 @@ export interface SuspectEvidence {
   /** The latest capture of this identity (this call's when freshCapture). */
   capture: CaptureResult | null;
   freshCapture: boolean;
-  /** The samples since the last attach show it using CPU or switching (why), or null. */
+  /** The samples since the last attach show it using CPU, at least BUSY_CPU_SHARE of the time between them (why), or null. */
   progressed: string | null;
   forkingThread: ForkingThread | null;
   /** Why a thread dump was not used, when enabled. */

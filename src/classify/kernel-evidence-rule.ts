@@ -55,19 +55,30 @@ export function progressBetween(a: KernelEvidence, b: KernelEvidence): string[] 
 }
 
 /**
- * The samples show the process doing its own work (CPU time or voluntary
- * switches grew between the first and the last, both readable): why, or
- * null. What the classifier calls "progressing" across scans, over samples.
+ * The share of the time between two samples a child must spend on a CPU to
+ * be doing its own work. Waking and sleeping is not enough: a child hung on a
+ * lock whose wait polls wakes again and again with almost no CPU time
+ * (CPython's GIL waits in 5 ms timed condition waits, gperftools'
+ * SpinLockDelay in timed futex waits), and must still be captured. A busy
+ * worker that one read caught between the runqueue and sleep uses far more.
+ */
+export const BUSY_CPU_SHARE = 0.05;
+
+/**
+ * The samples show the process doing its own work (its CPU time grew by at
+ * least BUSY_CPU_SHARE of the time between the first and the last sample):
+ * why, or null. A stricter cousin of what the classifier calls
+ * "progressing" across scans: decides whether a suspect is traced at all.
  */
 export function progressed(samples: readonly KernelEvidence[]): string | null {
   if (samples.length < 2) return null;
   const a = samples[0]!;
   const b = samples[samples.length - 1]!;
   if (a.pid !== b.pid || (a.startTicks ?? null) !== (b.startTicks ?? null)) return null;
-  const readable = (s: KernelEvidence) => s.cpuTimeMs !== null && s.voluntaryCtxtSwitches !== null;
-  if (!readable(a) || !readable(b)) return null;
-  const moved = progressBetween(a, b);
-  return moved.length ? `${moved.join('; ')} over ${b.at - a.at} ms` : null;
+  if (a.cpuTimeMs === null || b.cpuTimeMs === null) return null;
+  const wallMs = b.at - a.at;
+  if (wallMs <= 0 || b.cpuTimeMs - a.cpuTimeMs < BUSY_CPU_SHARE * wallMs) return null;
+  return `CPU time changed: ${a.cpuTimeMs} → ${b.cpuTimeMs} ms over ${wallMs} ms`;
 }
 
 export function isProvablyBlocked(samples: readonly KernelEvidence[]): boolean {

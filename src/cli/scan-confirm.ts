@@ -75,7 +75,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
 
 /**
  * The report as the next scan would give it: an overdue child whose kernel
- * samples show it using CPU or switching is progressing, not overdue (the
+ * samples show it using CPU (at least 5% of the gap) is progressing, not overdue (the
  * overdue list comes from one read; a busy child caught between runqueue and
  * sleep has no wait channel there).
  */

@@ -9,7 +9,7 @@ import type { ChildReport } from '../classify/types.js';
 export interface ChildConfirmation {
   pid: number;
   startTimeMs: number;
-  /** Its kernel samples show it using CPU or switching (why): not stuck, not captured; the report marks it progressing. */
+  /** Its kernel samples show it using CPU, at least 5% of the gap (why): not stuck, not captured; the report marks it progressing. */
   progressed: string | null;
   /** The deadlock verdict (src/match/verdict.ts), null while unconfirmed. */
   verdict: {

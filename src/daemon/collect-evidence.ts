@@ -64,7 +64,7 @@ export async function collectEvidence(
 
 /**
  * The suspects still suspect after their samples: one whose samples show it
- * using CPU or switching is doing its own work (the next scan's comparison
+ * using CPU (at least 5% of the gap) is doing its own work (the next scan's comparison
  * would call it progressing), so it opens no incident.
  */
 export function stillSuspect(

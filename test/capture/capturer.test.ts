@@ -290,11 +290,17 @@ test('firstGapMs: a suspect met for the first time is sampled, then again after 
   assert.match(busy.progressed ?? '', /^CPU time changed/);
   assert.equal(busy.freshCapture, false);
   assert.equal(busy.capture, null);
+  // A lock wait that polls (a clock tick of CPU over the gap, under BUSY_CPU_SHARE) is still traced.
+  proc.set({ pid: 13, ppid: 9, comm: 'launcher-3', startTicks: 1300, utime: 40 });
+  during = () => proc.update(13, { utime: 41 });
+  const polling = await c.captureSuspect({ pid: 13, startTimeMs: startTimeMsOf(1300), ppid: 9 }, opts);
+  assert.equal(polling.progressed, null);
+  assert.equal(polling.freshCapture, true);
   proc.set({ pid: 12, ppid: 9, comm: 'launcher-2', startTicks: 1200 });
   during = () => proc.remove(12);
   const gone = await c.captureSuspect({ pid: 12, startTimeMs: startTimeMsOf(1200), ppid: 9 }, opts);
   assert.equal(gone.gone, true);
-  assert.equal(calls.length, 1, 'only the blocked child was traced');
+  assert.equal(calls.length, 2, 'the blocked and the polling child were traced, the busy one not');
 });
 
 test('firstGapMs: the real wait ends when the tick deadline fires', async () => {

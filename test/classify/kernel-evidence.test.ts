@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assessProvablyBlocked, isProvablyBlocked } from '../../src/classify/kernel-evidence-rule.js';
+import {
+  assessProvablyBlocked,
+  BUSY_CPU_SHARE,
+  isProvablyBlocked,
+  progressed,
+} from '../../src/classify/kernel-evidence-rule.js';
 import type { KernelEvidence } from '../../src/proc/kernel-evidence.js';
 
 const HUNG_SYSCALL = '202 0x55dc615ee1c0 0x80 0x2 0x0 0x0 0x0 0x7ffc73030818 0x7fd3452c712b\n';
@@ -50,4 +55,30 @@ test('isProvablyBlocked: one row per case', () => {
   const why = assessProvablyBlocked([sample(), later({ cpuTimeMs: 60 })]);
   assert.match(why.reasons.join(' '), /CPU time changed: 50 → 60/);
   assert.match(assessProvablyBlocked([sample(), later()]).reasons[0]!, /private futex wait/);
+});
+
+test('progressed: only CPU time of at least BUSY_CPU_SHARE of the gap is the child doing its own work; waking alone is not', () => {
+  const at = (ms: number, o: Partial<KernelEvidence> = {}) => sample({ at: 1_000 + ms, ...o });
+  const rows: [string, KernelEvidence[], string | null][] = [
+    [
+      'a busy worker',
+      [sample({ cpuTimeMs: 420 }), at(1000, { cpuTimeMs: 970 })],
+      'CPU time changed: 420 → 970 ms over 1000 ms',
+    ],
+    [
+      'exactly the share',
+      [sample(), at(1000, { cpuTimeMs: 50 + BUSY_CPU_SHARE * 1000 })],
+      'CPU time changed: 50 → 100 ms over 1000 ms',
+    ],
+    ['just under it', [sample(), at(1000, { cpuTimeMs: 90 })], null],
+    // CPython's GIL wait (5 ms timed condition waits), gperftools' SpinLockDelay: many wake-ups, one clock tick of CPU
+    ['a lock wait that polls', [sample(), at(1000, { cpuTimeMs: 60, voluntaryCtxtSwitches: 201 })], null],
+    ['nothing moved', [sample(), at(1000)], null],
+    ['one sample', [sample()], null],
+    ['another process under the pid', [sample(), at(1000, { startTicks: 1, cpuTimeMs: 900 })], null],
+    ['CPU time unreadable', [sample({ cpuTimeMs: null }), at(1000, { cpuTimeMs: 900 })], null],
+  ];
+  for (const [what, samples, expected] of rows) assert.equal(progressed(samples), expected, what);
+  // the provably-blocked rule stays strict: waking at all is not blocked
+  assert.equal(isProvablyBlocked([sample(), at(1000, { voluntaryCtxtSwitches: 201 })]), false);
 });
