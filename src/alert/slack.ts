@@ -6,7 +6,8 @@
  */
 import { postJson, urlRedactor } from './http.js';
 import { buildSlackMessage } from './slack-message.js';
-import { sleep, type Sink } from './sink.js';
+import type { Sink } from './sink.js';
+import { sleep } from '../util/sleep.js';
 import { SLACK_SINK } from '../extension/sinks.js';
 import type { MessageContext } from './describe.js';
 import type { DeliveryResult, Notification, TransitionKind } from './types.js';

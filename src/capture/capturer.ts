@@ -16,6 +16,7 @@ import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-st
 import { findForkingThread } from './forking-thread.js';
 import { createLimiter } from './limit.js';
 import { verifyIdentity } from './identity.js';
+import { sleep } from '../util/sleep.js';
 import {
   findForkingJavaThread,
   jenkinsJobFromThreadName,
@@ -66,7 +67,7 @@ export interface CapturerDeps {
   /** How long a thread dump of one JVM serves all its children (one scan's worth). */
   threadDumpTtlMs?: number;
   /** The wait between a new child's two first samples (tests: a fake clock); ends early when the signal fires. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>;
 }
 
 /**
@@ -76,19 +77,6 @@ export interface CapturerDeps {
  * CPU time and no context switch, for a second.
  */
 export const SAMPLE_GAP_MS = 1000;
-
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export interface Capturer {
   readonly backends: readonly CaptureBackend[];
@@ -144,7 +132,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
   const jcmdPath = config.tools.jcmd === '' ? '' : (resolveExecutable(config.tools.jcmd, deps.detect) ?? '');
   const limiter = createLimiter(config.capture.concurrency);
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? sleepFor;
+  const wait = deps.sleep ?? sleep;
   const linux = (deps.platform ?? process.platform) === 'linux';
   const states = new Map<string, IdentityState>();
   const dumps = new Map<number, { at: number; result: Promise<ThreadDumpResult> }>();
@@ -263,7 +251,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
     const first = sample(s);
     if (!first) return false;
     st.samples = [...st.samples, first].slice(-MAX_SAMPLES);
-    await sleep(opts.firstGapMs, opts.signal);
+    await wait(opts.firstGapMs, opts.signal);
     return true;
   };
 

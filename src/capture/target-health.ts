@@ -21,6 +21,7 @@ import { ProcFS } from '../proc/fs.js';
 import { isFailure } from '../proc/read.js';
 import { isStopPending } from '../proc/parse/status.js';
 import type { TargetAfterCapture } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 export interface TargetHealth {
   startTicks: number;
@@ -134,8 +135,4 @@ function descendsFrom(procRoot: string, pid: number, ancestor: number): boolean 
     cur = stat.ppid;
   }
   return false;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
