@@ -1,5 +1,5 @@
 /**
- * Compile the suite's own C helpers with gcc, once per source content, into
+ * Compile the suite's own C (and C++) helpers with gcc (g++), once per source content, into
  * .tmp/native/. A missing gcc fails the test (CI installs it): never a skip.
  */
 import { createHash } from 'node:crypto';
@@ -14,10 +14,14 @@ const OUT_DIR = join(REPO_ROOT, '.tmp/native');
 
 /**
  * Build `name`.c (from test/helpers/native) into an executable or, with
- * shared: true, a .so. Returns the absolute path. Extra flags are appended.
+ * shared: true, a .so; with cxx: true, `name`.cc with g++. Returns the
+ * absolute path. Extra flags are appended.
  */
-export function buildNative(name: string, opts: { shared?: boolean; flags?: string[]; variant?: string } = {}): string {
-  const src = join(NATIVE_DIR, `${name}.c`);
+export function buildNative(
+  name: string,
+  opts: { shared?: boolean; flags?: string[]; variant?: string; cxx?: boolean } = {},
+): string {
+  const src = join(NATIVE_DIR, `${name}.${opts.cxx ? 'cc' : 'c'}`);
   const flags = [
     '-g',
     '-O1',
@@ -32,7 +36,7 @@ export function buildNative(name: string, opts: { shared?: boolean; flags?: stri
   if (existsSync(out)) return out;
   mkdirSync(OUT_DIR, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync('gcc', [...flags, '-o', tmp, src, ...(opts.shared ? ['-ldl'] : [])], {
+  execFileSync(opts.cxx ? 'g++' : 'gcc', [...flags, '-o', tmp, src, ...(opts.shared ? ['-ldl'] : [])], {
     stdio: 'pipe',
     timeout: 120_000,
   });

@@ -11,9 +11,12 @@
  *   outer [inlined] take_lock (lldb's inlined-frame marker) → take_lock
  *   pthread_mutex_lock$VARIANT$mp, read$NOCANCEL$UNIX2003 (macOS libc variants) → pthread_mutex_lock, read
  *   std::sys::..::Mutex::lock_contended::h0123456789abcdef (Rust legacy hash) → std::sys::..::Mutex::lock_contended
+ *   _ZN7Monitor5IWaitEP6Threadl (mangled: backtrace_symbols, jstack --mixed) → Monitor::IWait (demangle.ts)
  * Signature regexes are written against the normalized form; the printed name
  * is kept beside it (Frame.fn). Every step is a bounded, anchored regex.
  */
+
+import { demangle, MAX_SYMBOL_LENGTH } from './demangle.js';
 
 /** Names longer than this are cut before normalizing (C++ templates can be huge). */
 export const MAX_NAME_LENGTH = 512;
@@ -31,6 +34,7 @@ const RUST_HASH_SUFFIX = /::h[0-9a-f]{16}$/;
 const COMPILER_SUFFIX =
   /(?:\.(?:part|isra|constprop|cold|lto_priv|localalias|llvm|specialized|abi0|abiinternal)(?:\.\d{1,20})?){1,8}$/;
 const GI_PREFIX = /^_{0,3}GI_/;
+const MANGLED_START = /^_{1,2}Z/;
 const LEADING_UNDERSCORES = /^_{1,8}(?=[^_])/;
 
 /**
@@ -57,7 +61,7 @@ export function normalizeFunctionName(name: string | null | undefined): string |
 }
 
 function normalizeName(name: string): string | null {
-  let n = name.trim().slice(0, MAX_NAME_LENGTH);
+  let n = demangled(name.trim()).slice(0, MAX_NAME_LENGTH);
   if (n === '' || UNKNOWN_NAME.test(n)) return null;
   const inlined = n.lastIndexOf(INLINED);
   if (inlined >= 0 && inlined + INLINED.length < n.length) n = n.slice(inlined + INLINED.length).trim();
@@ -71,6 +75,13 @@ function normalizeName(name: string): string | null {
   n = n.replace(GI_PREFIX, '');
   n = n.replace(LEADING_UNDERSCORES, '');
   return n === '' ? name.trim().slice(0, MAX_NAME_LENGTH) : n;
+}
+
+/** A mangled name (with an offset or a symbol version after it) as c++filt prints it; any other name as it is. */
+function demangled(name: string): string {
+  if (!MANGLED_START.test(name)) return name;
+  const symbol = name.slice(0, MAX_SYMBOL_LENGTH).replace(OFFSET_SUFFIX, '').replace(VERSION_SUFFIX, '');
+  return demangle(symbol) ?? name;
 }
 
 /** Drop a demangled C++ parameter list: `ns::f(int, char const*) const` → `ns::f`. */

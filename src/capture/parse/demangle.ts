@@ -1,0 +1,858 @@
+/**
+ * Demangling of Itanium C++ ABI symbols (and Rust's legacy symbols, which use
+ * the same scheme), for the names that reach a stack dump mangled:
+ *
+ *   glibc backtrace_symbols:  ./server(_ZN8SpinLock8SlowLockEv+0x88)[0x40a1ce]
+ *   jstack --mixed (SA):      0x00007f51758d378b	_ZN7Monitor5IWaitEP6Threadl + 0xcb
+ *   eu-stack/perf/bpftrace run without demangling, macOS nm-style `__ZN…`
+ *
+ * The output is what binutils' c++filt prints (`Monitor::IWait(Thread*, long)`),
+ * so a mangled name normalizes to the same name as the demangled one gdb or
+ * eu-stack print, and the vocabulary and the fingerprint see one name
+ * (test/capture/parse/demangle.test.ts holds it to c++filt on every symbol of
+ * libstdc++ and libjvm).
+ *
+ * The input is hostile (it comes from the watched process or a paste): the
+ * name is capped (MAX_SYMBOL_LENGTH), recursion is capped (MAX_DEPTH), and the
+ * output is capped (MAX_OUTPUT_LENGTH: substitutions can repeat a long type
+ * many times). Anything outside the supported grammar (expressions in template
+ * arguments, decltype, vector types) gives null: the name is kept as printed.
+ * Rust's v0 mangling (`_R…`) is not read.
+ */
+
+export const MAX_SYMBOL_LENGTH = 1024;
+const MAX_DEPTH = 48;
+const MAX_OUTPUT_LENGTH = 4096;
+/** A mangled name, with macOS's extra leading underscore allowed. */
+const MANGLED = /^_{1,2}Z/;
+/** GCC's clone suffixes after the encoding (`.isra.0`, `.cold`, `.constprop.1.part.0`). */
+const CLONE_SUFFIXES = /^(?:\.[A-Za-z_][A-Za-z0-9_]{0,30}(?:\.\d{1,10})*){1,8}$/;
+/** One of them, printed `[clone .isra.0]`. */
+const CLONE_SUFFIX = /\.[A-Za-z_][A-Za-z0-9_]{0,30}(?:\.\d{1,10})*/g;
+
+/** Thrown inside the parser for anything unsupported or malformed; never escapes demangle(). */
+class Unsupported extends Error {}
+
+type Type =
+  | { k: 'name'; s: string }
+  | { k: 'qual'; q: string; of: Type }
+  | { k: 'ptr' | 'ref' | 'rref'; of: Type }
+  | { k: 'func'; ret: Type; params: Type[]; suffix: string }
+  | { k: 'array'; dim: string; of: Type }
+  | { k: 'memptr'; cls: Type; of: Type }
+  | { k: 'pack'; of: Type }
+  /** A template parameter (`T_`, `T0_`): resolved where it is printed, as c++filt does (a substitution of it can be used in another template's scope). */
+  | { k: 'param'; index: number }
+  /** A template argument pack (`J … E`): what a pack expansion (`Dp`) expands over. */
+  | { k: 'args'; items: Type[] };
+
+interface Name {
+  text: string;
+  /** The name ends in template arguments (a function template has a return type first). */
+  templated: boolean;
+  /** A constructor, destructor or conversion operator (no return type even when templated). */
+  noReturnType: boolean;
+  /** A member function's cv- and ref-qualifiers, printed after its parameters. */
+  suffix: string;
+}
+
+const BUILTIN: Record<string, string> = {
+  v: 'void',
+  w: 'wchar_t',
+  b: 'bool',
+  c: 'char',
+  a: 'signed char',
+  h: 'unsigned char',
+  s: 'short',
+  t: 'unsigned short',
+  i: 'int',
+  j: 'unsigned int',
+  l: 'long',
+  m: 'unsigned long',
+  x: 'long long',
+  y: 'unsigned long long',
+  n: '__int128',
+  o: 'unsigned __int128',
+  f: 'float',
+  d: 'double',
+  e: 'long double',
+  g: '__float128',
+  z: '...',
+};
+
+const BUILTIN_D: Record<string, string> = {
+  d: 'decimal64',
+  e: 'decimal128',
+  f: 'decimal32',
+  h: 'half',
+  i: 'char32_t',
+  s: 'char16_t',
+  u: 'char8_t',
+  a: 'auto',
+  c: 'decltype(auto)',
+  n: 'decltype(nullptr)',
+};
+
+const OPERATORS: Record<string, string> = {
+  nw: 'new',
+  na: 'new[]',
+  dl: 'delete',
+  da: 'delete[]',
+  ps: '+',
+  ng: '-',
+  ad: '&',
+  de: '*',
+  co: '~',
+  pl: '+',
+  mi: '-',
+  ml: '*',
+  dv: '/',
+  rm: '%',
+  an: '&',
+  or: '|',
+  eo: '^',
+  aS: '=',
+  pL: '+=',
+  mI: '-=',
+  mL: '*=',
+  dV: '/=',
+  rM: '%=',
+  aN: '&=',
+  oR: '|=',
+  eO: '^=',
+  ls: '<<',
+  rs: '>>',
+  lS: '<<=',
+  rS: '>>=',
+  eq: '==',
+  ne: '!=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+  ss: '<=>',
+  nt: '!',
+  aa: '&&',
+  oo: '||',
+  pp: '++',
+  mm: '--',
+  cm: ',',
+  pm: '->*',
+  pt: '->',
+  cl: '()',
+  ix: '[]',
+  qu: '?',
+  aw: 'co_await',
+};
+
+/** Standard substitutions (`St` is handled apart: it prefixes a name). */
+const STD_SUBS: Record<string, { text: string; ctorName: string }> = {
+  a: { text: 'std::allocator', ctorName: 'allocator' },
+  b: { text: 'std::basic_string', ctorName: 'basic_string' },
+  s: { text: 'std::string', ctorName: 'basic_string' },
+  i: { text: 'std::istream', ctorName: 'basic_istream' },
+  o: { text: 'std::ostream', ctorName: 'basic_ostream' },
+  d: { text: 'std::iostream', ctorName: 'basic_iostream' },
+};
+/** The full names c++filt prints for the abbreviations when a constructor or destructor follows. */
+const STD_SUBS_FULL: Record<string, string> = {
+  s: 'std::basic_string<char, std::char_traits<char>, std::allocator<char> >',
+  i: 'std::basic_istream<char, std::char_traits<char> >',
+  o: 'std::basic_ostream<char, std::char_traits<char> >',
+  d: 'std::basic_iostream<char, std::char_traits<char> >',
+};
+
+/** Literal suffixes c++filt prints after an integer template argument. */
+const LITERAL_SUFFIX: Record<string, string> = { i: '', j: 'u', l: 'l', m: 'ul', x: 'll', y: 'ull' };
+
+/**
+ * Demangle a symbol to what c++filt prints, or null when it is not a mangled
+ * name, or uses what this reader does not support.
+ */
+export function demangle(symbol: string): string | null {
+  if (symbol.length > MAX_SYMBOL_LENGTH || !MANGLED.test(symbol)) return null;
+  const start = symbol.indexOf('Z') + 1;
+  try {
+    const parser = new Parser(symbol, start);
+    const text = parser.encoding();
+    const rest = symbol.slice(parser.pos);
+    if (rest !== '' && !CLONE_SUFFIXES.test(rest)) return null;
+    const clones = rest.match(CLONE_SUFFIX) ?? [];
+    return (rustName(text) ?? text) + clones.map((c) => ` [clone ${c}]`).join('');
+  } catch (e) {
+    if (e instanceof Unsupported || e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+class Parser {
+  pos: number;
+  private readonly subs: Type[] = [];
+  private templateArgs: Type[] = [];
+  private depth = 0;
+
+  constructor(
+    private readonly s: string,
+    start: number,
+  ) {
+    this.pos = start;
+  }
+
+  /**
+   * <encoding> ::= <name> [<bare-function-type>] | <special-name>. A local
+   * name's function is printed without its return type (as c++filt does).
+   */
+  encoding(withReturnType = true): string {
+    return this.nest(() => {
+      if (this.peek() === 'T' || this.peek() === 'G') return this.specialName();
+      const name = this.name(true);
+      if (this.atEncodingEnd()) return name.text;
+      let ret: Type | null = null;
+      if (name.templated && !name.noReturnType) ret = this.type();
+      const params = this.paramTypes();
+      const head = ret === null || !withReturnType ? name.text : `${this.printType(ret)} ${name.text}`;
+      return this.cap(`${head}(${params})${name.suffix}`);
+    });
+  }
+
+  private specialName(): string {
+    if (this.eat('GV')) return this.cap(`guard variable for ${this.name(false).text}`);
+    if (this.eat('GTt')) return this.cap(`transaction clone for ${this.encoding()}`);
+    if (this.eat('GTn')) return this.cap(`non-transaction clone for ${this.encoding()}`);
+    if (this.eat('TH')) return this.cap(`TLS init function for ${this.name(false).text}`);
+    if (this.eat('TW')) return this.cap(`TLS wrapper function for ${this.name(false).text}`);
+    if (this.eat('Th')) {
+      this.number();
+      this.expect('_');
+      return this.cap(`non-virtual thunk to ${this.encoding()}`);
+    }
+    if (this.eat('Tv')) {
+      this.number();
+      this.expect('_');
+      this.number();
+      this.expect('_');
+      return this.cap(`virtual thunk to ${this.encoding()}`);
+    }
+    if (this.eat('TV')) return this.cap(`vtable for ${this.printType(this.type())}`);
+    if (this.eat('TI')) return this.cap(`typeinfo for ${this.printType(this.type())}`);
+    if (this.eat('TS')) return this.cap(`typeinfo name for ${this.printType(this.type())}`);
+    if (this.eat('TT')) return this.cap(`VTT for ${this.printType(this.type())}`);
+    throw new Unsupported();
+  }
+
+  private atEncodingEnd(): boolean {
+    const c = this.peek();
+    return c === '' || c === 'E' || c === '.';
+  }
+
+  /** The parameter list: `v` alone is `()`. */
+  private paramTypes(): string {
+    if (this.peek() === 'v' && (this.atEnd(1) || this.peek(1) === 'E' || this.peek(1) === '.')) {
+      this.pos++;
+      return '';
+    }
+    const params: Type[] = [];
+    while (!this.atEncodingEnd()) params.push(this.type());
+    if (params.length === 0) throw new Unsupported();
+    return this.printList(params);
+  }
+
+  /** <name>: nested, local, std::, a substitution with template arguments, or unqualified. */
+  private name(topLevel: boolean): Name {
+    return this.nest(() => {
+      const c = this.peek();
+      if (c === 'N') return this.nestedName(topLevel);
+      if (c === 'Z') return this.localName(topLevel);
+      if (c === 'S' && this.peek(1) !== 't') {
+        const sub = this.substitution();
+        if (this.peek() !== 'I') throw new Unsupported();
+        return this.withTemplateArgs(sub.text, false, topLevel);
+      }
+      const std = this.eat('St');
+      const uq = this.unqualifiedName('');
+      const text = std ? `std::${uq.text}` : uq.text;
+      if (this.peek() !== 'I') return { text, templated: false, noReturnType: !std && uq.noReturnType, suffix: '' };
+      return this.withTemplateArgs(text, true, topLevel);
+    });
+  }
+
+  private withTemplateArgs(text: string, addName: boolean, topLevel: boolean): Name {
+    if (addName) this.subs.push({ k: 'name', s: text });
+    const args = this.templateArgList(topLevel);
+    return { text: this.cap(withArgs(text, args)), templated: true, noReturnType: false, suffix: '' };
+  }
+
+  /** <nested-name> ::= N [<CV-qualifiers>] [<ref-qualifier>] <prefix> <unqualified-name> E */
+  private nestedName(topLevel: boolean): Name {
+    this.expect('N');
+    const cv = this.cvQualifiers();
+    let ref = '';
+    if (this.eat('R')) ref = ' &';
+    else if (this.eat('O')) ref = ' &&';
+    let text = '';
+    let last = '';
+    let templated = false;
+    let noReturnType = false;
+    let first = true;
+    while (!this.eat('E')) {
+      if (this.atEnd()) throw new Unsupported();
+      const c = this.peek();
+      if (c === 'I') {
+        if (first) throw new Unsupported();
+        text = this.cap(withArgs(text, this.templateArgList(topLevel)));
+        templated = true;
+      } else if (first && c === 'S' && this.peek(1) === 't') {
+        this.pos += 2;
+        const uq = this.unqualifiedName('');
+        text = `std::${uq.text}`;
+        last = uq.text;
+        templated = false;
+        noReturnType = uq.noReturnType;
+      } else if (first && c === 'S') {
+        const sub = this.substitution();
+        text = sub.text;
+        last = sub.ctorName;
+        templated = false;
+        first = false;
+        continue;
+      } else if (first && c === 'T') {
+        const t = this.templateParam();
+        text = this.printType(t);
+        last = text;
+        templated = false;
+      } else {
+        if (c === 'S' || c === 'T' || c === 'M' || (c === 'D' && !/[0-5]/.test(this.peek(1)))) throw new Unsupported();
+        const uq = this.unqualifiedName(last);
+        if ((c === 'C' || c === 'D') && text in FULL_BY_ABBREV) text = FULL_BY_ABBREV[text] ?? text;
+        text = text === '' ? uq.text : this.cap(`${text}::${uq.text}`);
+        last = uq.text;
+        templated = false;
+        noReturnType = uq.noReturnType;
+      }
+      first = false;
+      if (this.peek() !== 'E') this.subs.push({ k: 'name', s: text });
+    }
+    if (text === '') throw new Unsupported();
+    return { text, templated, noReturnType, suffix: cv + ref };
+  }
+
+  /** <local-name> ::= Z <encoding> E <entity name> [<discriminator>] | Z <encoding> E s [<discriminator>] */
+  private localName(topLevel: boolean): Name {
+    this.expect('Z');
+    const saved = this.templateArgs;
+    const outer = this.encoding(false);
+    this.templateArgs = saved;
+    this.expect('E');
+    if (this.eat('s')) {
+      this.discriminator();
+      return { text: this.cap(`${outer}::string literal`), templated: false, noReturnType: false, suffix: '' };
+    }
+    if (this.peek() === 'd') throw new Unsupported();
+    const entity = this.name(topLevel);
+    this.discriminator();
+    return { ...entity, text: this.cap(`${outer}::${entity.text}`) };
+  }
+
+  private discriminator(): void {
+    if (this.peek() !== '_') return;
+    if (this.peek(1) === '_') {
+      this.pos += 2;
+      this.number();
+      this.expect('_');
+    } else {
+      this.pos++;
+      this.number();
+    }
+  }
+
+  /** <unqualified-name>: a source name, a constructor/destructor, an operator, an unnamed type or a lambda, with ABI tags. */
+  private unqualifiedName(enclosing: string): { text: string; noReturnType: boolean } {
+    let text: string;
+    let noReturnType = false;
+    const c = this.peek();
+    if (c >= '0' && c <= '9') text = this.sourceName();
+    else if (c === 'L') {
+      this.pos++;
+      text = this.sourceName();
+      this.discriminator();
+    } else if (c === 'C' && /[1-5]/.test(this.peek(1))) {
+      if (enclosing === '') throw new Unsupported();
+      this.pos += 2;
+      text = baseName(enclosing);
+      noReturnType = true;
+    } else if (c === 'C' && this.peek(1) === 'I') {
+      throw new Unsupported();
+    } else if (c === 'D' && /[0-5]/.test(this.peek(1))) {
+      if (enclosing === '') throw new Unsupported();
+      this.pos += 2;
+      text = `~${baseName(enclosing)}`;
+      noReturnType = true;
+    } else if (c === 'U') text = this.unnamedType();
+    else if (c === 'c' && this.peek(1) === 'v') {
+      this.pos += 2;
+      text = `operator ${this.printType(this.type())}`;
+      noReturnType = true;
+    } else if (c === 'l' && this.peek(1) === 'i') {
+      this.pos += 2;
+      text = `operator"" ${this.sourceName()}`;
+    } else {
+      const op = OPERATORS[this.s.slice(this.pos, this.pos + 2)];
+      if (op === undefined) throw new Unsupported();
+      this.pos += 2;
+      text = /^[a-z]/.test(op) ? `operator ${op}` : `operator${op}`;
+    }
+    while (this.peek() === 'B') {
+      this.pos++;
+      text = this.cap(`${text}[abi:${this.sourceName()}]`);
+    }
+    return { text, noReturnType };
+  }
+
+  /** Ut [<number>] _ (an unnamed type), Ul <params> E [<number>] _ (a lambda). */
+  private unnamedType(): string {
+    if (this.eat('Ut')) {
+      const n = this.optionalNumber();
+      this.expect('_');
+      return `{unnamed type#${n + 2}}`;
+    }
+    if (!this.eat('Ul')) throw new Unsupported();
+    const params: string[] = [];
+    while (!this.eat('E')) {
+      if (this.atEnd()) throw new Unsupported();
+      params.push(this.printType(this.type()));
+    }
+    const shown = params.length === 1 && params[0] === 'void' ? '' : params.join(', ');
+    const n = this.optionalNumber();
+    this.expect('_');
+    return `{lambda(${shown})#${n + 2}}`;
+  }
+
+  /** [<number>] before `_`: absent is -1 (so "#1"), n is n. */
+  private optionalNumber(): number {
+    return this.peek() === '_' ? -1 : Number(this.number());
+  }
+
+  /** <source-name> ::= <length> <identifier>; `_GLOBAL__N_1` is the anonymous namespace. */
+  private sourceName(): string {
+    const len = Number(this.number());
+    if (!(len > 0) || this.pos + len > this.s.length) throw new Unsupported();
+    const id = this.s.slice(this.pos, this.pos + len);
+    this.pos += len;
+    if (id.startsWith('_GLOBAL_') && /^_GLOBAL_[._$]N/.test(id)) return '(anonymous namespace)';
+    return id;
+  }
+
+  private number(): string {
+    const start = this.pos;
+    if (this.peek() === 'n') this.pos++;
+    while (this.peek() >= '0' && this.peek() <= '9') this.pos++;
+    const digits = this.s.slice(start, this.pos);
+    if (digits === '' || digits === 'n' || digits.length > 9) throw new Unsupported();
+    return digits.startsWith('n') ? `-${digits.slice(1)}` : digits;
+  }
+
+  private cvQualifiers(): string {
+    let q = '';
+    if (this.eat('r')) q += ' restrict';
+    if (this.eat('V')) q += ' volatile';
+    if (this.eat('K')) q += ' const';
+    return q;
+  }
+
+  /** <substitution>: S_, S<seq-id>_, or a standard abbreviation. */
+  private substitution(): { type: Type; text: string; ctorName: string } {
+    this.expect('S');
+    const c = this.peek();
+    const std = STD_SUBS[c];
+    if (std !== undefined) {
+      this.pos++;
+      return { type: { k: 'name', s: std.text }, ...std };
+    }
+    let index = 0;
+    if (c !== '_') {
+      const start = this.pos;
+      while (/[0-9A-Z]/.test(this.peek())) this.pos++;
+      if (this.pos === start || this.pos - start > 6) throw new Unsupported();
+      index = parseInt(this.s.slice(start, this.pos), 36) + 1;
+    }
+    this.expect('_');
+    const sub = this.subs[index];
+    if (sub === undefined) throw new Unsupported();
+    const text = this.printType(sub);
+    return { type: sub, text, ctorName: baseName(text) };
+  }
+
+  private templateParam(): Type {
+    this.expect('T');
+    let index = 0;
+    if (this.peek() !== '_') index = Number(this.number()) + 1;
+    this.expect('_');
+    return { k: 'param', index };
+  }
+
+  /** The template argument a parameter stands for, in the scope being printed. */
+  private resolve(t: Type): Type {
+    if (t.k !== 'param') return t;
+    const arg = this.templateArgs[t.index];
+    if (arg === undefined || arg.k === 'param') throw new Unsupported();
+    return arg;
+  }
+
+  /** <template-args> ::= I <template-arg>+ E, printed `<a, b>` (with a space before a closing `>`). */
+  private templateArgList(topLevel: boolean): string {
+    this.expect('I');
+    const args: Type[] = [];
+    while (!this.eat('E')) {
+      if (this.atEnd()) throw new Unsupported();
+      args.push(this.templateArg());
+    }
+    if (topLevel) this.templateArgs = args;
+    const printed = args.map((a) => this.printType(a));
+    const inner = printed.filter((text) => text !== '').join(', ');
+    // c++filt (libiberty) spaces `> >`, but not after an empty pack that ends a longer list (it takes back the ", ")
+    const emptyLast = printed.length > 1 && printed[printed.length - 1] === '';
+    return this.cap(`<${inner}${inner.endsWith('>') && !emptyLast ? ' ' : ''}>`);
+  }
+
+  private templateArg(): Type {
+    const c = this.peek();
+    if (c === 'L') return { k: 'name', s: this.literal() };
+    if (c === 'J') {
+      this.pos++;
+      const items: Type[] = [];
+      while (!this.eat('E')) {
+        if (this.atEnd()) throw new Unsupported();
+        items.push(this.templateArg());
+      }
+      return { k: 'args', items };
+    }
+    if (c === 'X') throw new Unsupported();
+    return this.type();
+  }
+
+  /** <expr-primary> ::= L <type> <value> E | L _Z <encoding> E */
+  private literal(): string {
+    this.expect('L');
+    if (this.eat('_Z')) {
+      const saved = this.templateArgs;
+      const text = this.encoding();
+      this.templateArgs = saved;
+      this.expect('E');
+      return text;
+    }
+    const type = this.type();
+    const start = this.pos;
+    while (!this.atEnd() && this.peek() !== 'E') this.pos++;
+    const raw = this.s.slice(start, this.pos);
+    this.expect('E');
+    if (!/^n?\d{1,20}$/.test(raw)) throw new Unsupported();
+    const value = raw.startsWith('n') ? `-${raw.slice(1)}` : raw;
+    if (type.k === 'name') {
+      if (type.s === 'bool' && (value === '0' || value === '1')) return value === '1' ? 'true' : 'false';
+      const code = Object.keys(LITERAL_SUFFIX).find((k) => BUILTIN[k] === type.s);
+      if (code !== undefined) return value + (LITERAL_SUFFIX[code] ?? '');
+    }
+    return `(${this.printType(type)})${value}`;
+  }
+
+  /** <type>: every non-builtin type becomes a substitution candidate once parsed. */
+  private type(): Type {
+    return this.nest(() => {
+      const c = this.peek();
+      const builtin = BUILTIN[c];
+      if (builtin !== undefined) {
+        this.pos++;
+        return { k: 'name', s: builtin };
+      }
+      if (c === 'D') {
+        const d = this.peek(1);
+        const named = BUILTIN_D[d];
+        if (named !== undefined) {
+          this.pos += 2;
+          return { k: 'name', s: named };
+        }
+        if (d === 'p') {
+          this.pos += 2;
+          return this.add({ k: 'pack', of: this.type() });
+        }
+        throw new Unsupported();
+      }
+      if (c === 'u') {
+        this.pos++;
+        return this.add({ k: 'name', s: this.sourceName() });
+      }
+      if (c === 'r' || c === 'V' || c === 'K') {
+        const q = this.cvQualifiers();
+        return this.add(qualify(q, this.type()));
+      }
+      if (c === 'P' || c === 'R' || c === 'O') {
+        this.pos++;
+        const of = this.type();
+        return this.add({ k: c === 'P' ? 'ptr' : c === 'R' ? 'ref' : 'rref', of });
+      }
+      if (c === 'F') return this.add(this.functionType(''));
+      if (c === 'A') return this.add(this.arrayType());
+      if (c === 'M') {
+        this.pos++;
+        const cls = this.type();
+        const q = this.cvQualifiers();
+        if (q !== '' && this.peek() !== 'F') throw new Unsupported();
+        const of = this.peek() === 'F' ? this.functionType(q) : this.type();
+        return this.add({ k: 'memptr', cls, of });
+      }
+      if (c === 'T') {
+        const t = this.add(this.templateParam());
+        if (this.peek() !== 'I') return t;
+        return this.add({ k: 'name', s: this.cap(this.printType(t) + this.templateArgList(false)) });
+      }
+      if (c === 'S' && this.peek(1) !== 't') {
+        const sub = this.substitution();
+        if (this.peek() !== 'I') return sub.type;
+        return this.add({ k: 'name', s: this.cap(sub.text + this.templateArgList(false)) });
+      }
+      if (c === 'N' || c === 'Z' || c === 'S' || (c >= '0' && c <= '9')) {
+        return this.add({ k: 'name', s: this.name(false).text });
+      }
+      throw new Unsupported();
+    });
+  }
+
+  /** F [Y] <return type> <parameter types> [<ref-qualifier>] E */
+  private functionType(cv: string): Type {
+    this.expect('F');
+    this.eat('Y');
+    const ret = this.type();
+    const params: Type[] = [];
+    let ref = '';
+    while (!this.eat('E')) {
+      if (this.atEnd()) throw new Unsupported();
+      if (this.peek() === 'R' && this.peek(1) === 'E') {
+        this.pos++;
+        ref = ' &';
+        continue;
+      }
+      if (this.peek() === 'O' && this.peek(1) === 'E') {
+        this.pos++;
+        ref = ' &&';
+        continue;
+      }
+      params.push(this.type());
+    }
+    const onlyVoid = params.length === 1 && params[0]?.k === 'name' && params[0].s === 'void';
+    return { k: 'func', ret, params: onlyVoid ? [] : params, suffix: cv + ref };
+  }
+
+  /** A <dimension> _ <element type> */
+  private arrayType(): Type {
+    this.expect('A');
+    let dim = '';
+    if (this.peek() !== '_') dim = this.number();
+    this.expect('_');
+    return { k: 'array', dim, of: this.type() };
+  }
+
+  private add(t: Type): Type {
+    this.subs.push(t);
+    if (this.subs.length > MAX_OUTPUT_LENGTH) throw new Unsupported();
+    return t;
+  }
+
+  /** Print a type the way c++filt does: `char const*`, `void (*)(int)`, `int (&) [3]`, `int Foo::*`. */
+  printType(t: Type, declarator = ''): string {
+    this.nestDepth(1);
+    try {
+      return this.cap(this.print(t, declarator));
+    } finally {
+      this.nestDepth(-1);
+    }
+  }
+
+  private print(t: Type, declarator: string): string {
+    switch (t.k) {
+      case 'param':
+        return this.printType(this.resolve(t), declarator);
+      case 'name':
+        return t.s + declarator;
+      case 'qual': {
+        // a qualified array is an array of qualified elements: `char const (&) [17]`
+        const of = this.resolve(t.of);
+        if (of.k === 'array') return this.printType({ ...of, of: { k: 'qual', q: t.q, of: of.of } }, declarator);
+        // a qualified function type (a member function's type): `void (unsigned long) const`
+        if (of.k === 'func') return this.printType({ ...of, suffix: t.q + of.suffix }, declarator);
+        // a qualifier on a template argument that already has it is not printed twice
+        if (of.k === 'qual') return this.printType({ ...of, q: mergeQualifiers(of.q, t.q) }, declarator);
+        return this.printType(of, t.q + declarator);
+      }
+      case 'ptr':
+        return this.printType(t.of, `*${declarator}`);
+      case 'ref':
+      case 'rref': {
+        // reference collapsing (a template argument that is itself a reference): & wins over &&
+        const of = this.resolve(t.of);
+        if (of.k === 'ref' || of.k === 'rref') {
+          return this.printType({ k: t.k === 'ref' || of.k === 'ref' ? 'ref' : 'rref', of: of.of }, declarator);
+        }
+        return this.printType(of, `${t.k === 'ref' ? '&' : '&&'}${declarator}`);
+      }
+      case 'args':
+        return this.printList(t.items) + declarator;
+      case 'pack': {
+        const pack = findPack(t.of, (p) => this.resolve(p));
+        if (pack === null) return `${this.printType(t.of)}...${declarator}`;
+        return this.printList(pack.items.map((item) => replacePack(t.of, pack, item))) + declarator;
+      }
+      case 'func': {
+        const params = this.printList(t.params);
+        const ret = this.printType(t.ret);
+        return declarator === '' ? `${ret} (${params})${t.suffix}` : `${ret} (${declarator})(${params})${t.suffix}`;
+      }
+      case 'array': {
+        const of = this.printType(t.of);
+        return declarator === '' ? `${of} [${t.dim}]` : `${of} (${declarator}) [${t.dim}]`;
+      }
+      case 'memptr': {
+        const cls = this.printType(t.cls);
+        if (t.of.k === 'func') return this.printType(t.of, `${cls}::*${declarator}`);
+        return this.printType(t.of, ` ${cls}::*${declarator}`);
+      }
+    }
+  }
+
+  /** A comma-separated list, leaving out what prints as nothing (an empty argument pack). */
+  private printList(items: Type[]): string {
+    return items
+      .map((item) => this.printType(item))
+      .filter((text) => text !== '')
+      .join(', ');
+  }
+
+  private nest<T>(f: () => T): T {
+    this.nestDepth(1);
+    try {
+      return f();
+    } finally {
+      this.nestDepth(-1);
+    }
+  }
+
+  private nestDepth(delta: number): void {
+    this.depth += delta;
+    if (this.depth > MAX_DEPTH) throw new Unsupported();
+  }
+
+  private cap(text: string): string {
+    if (text.length > MAX_OUTPUT_LENGTH) throw new Unsupported();
+    return text;
+  }
+
+  private peek(ahead = 0): string {
+    return this.s.charAt(this.pos + ahead);
+  }
+
+  private atEnd(ahead = 0): boolean {
+    return this.pos + ahead >= this.s.length;
+  }
+
+  private eat(token: string): boolean {
+    if (!this.s.startsWith(token, this.pos)) return false;
+    this.pos += token.length;
+    return true;
+  }
+
+  private expect(token: string): void {
+    if (!this.eat(token)) throw new Unsupported();
+  }
+}
+
+/** The full names of the standard abbreviations, used when a constructor or destructor follows them. */
+const FULL_BY_ABBREV: Record<string, string> = Object.fromEntries(
+  Object.entries(STD_SUBS_FULL).map(([code, full]) => [STD_SUBS[code]?.text ?? code, full]),
+);
+
+function mergeQualifiers(inner: string, outer: string): string {
+  const have = new Set(inner.trim().split(' '));
+  return (
+    inner +
+    outer
+      .split(' ')
+      .filter((q) => q !== '' && !have.has(q))
+      .map((q) => ` ${q}`)
+      .join('')
+  );
+}
+
+/** The argument pack a pack expansion expands over, under pointers, references and qualifiers. */
+function findPack(t: Type, resolve: (t: Type) => Type): Extract<Type, { k: 'args' }> | null {
+  for (let cur: Type = t, n = 0; n < MAX_DEPTH; n++) {
+    if (cur.k === 'param') cur = resolve(cur);
+    if (cur.k === 'args') return cur;
+    if (cur.k === 'ptr' || cur.k === 'ref' || cur.k === 'rref' || cur.k === 'qual') cur = cur.of;
+    else return null;
+  }
+  return null;
+}
+
+/** The pattern of a pack expansion with one element of the pack in place of the pack. */
+function replacePack(t: Type, pack: Type, item: Type): Type {
+  if (t === pack || t.k === 'param') return item;
+  if (t.k === 'ptr' || t.k === 'ref' || t.k === 'rref' || t.k === 'qual')
+    return { ...t, of: replacePack(t.of, pack, item) };
+  return t;
+}
+
+/** `const` after a qualified pointer type: a cv-qualifier applies to what is left of it. */
+function qualify(q: string, of: Type): Type {
+  return q === '' ? of : { k: 'qual', q, of };
+}
+
+/** Template arguments after a name; `operator<` and `operator<<` are followed by a space first. */
+function withArgs(name: string, args: string): string {
+  return name.endsWith('<') ? `${name} ${args}` : name + args;
+}
+
+/** The last component of a qualified name, without template arguments or ABI tags (`ns::Foo[abi:cxx11]<int>` → `Foo`). */
+function baseName(qualified: string): string {
+  const name = qualified.replace(/\[abi:[\w]{1,64}\]/g, '');
+  let depth = 0;
+  let end = name.length;
+  for (let i = name.length - 1; i >= 0; i--) {
+    const c = name[i];
+    if (c === '>') depth++;
+    else if (c === '<') {
+      depth--;
+      if (depth === 0) end = i;
+    } else if (depth === 0 && c === ':' && name[i - 1] === ':') return name.slice(i + 1, end);
+  }
+  return name.slice(0, end);
+}
+
+const RUST_HASH = /::h[0-9a-f]{16}$/;
+const RUST_ESCAPES: Record<string, string> = {
+  SP: '@',
+  BP: '*',
+  RF: '&',
+  LT: '<',
+  GT: '>',
+  LP: '(',
+  RP: ')',
+  C: ',',
+};
+
+/**
+ * Rust's legacy symbols are C++ nested names whose last part is `h` and a
+ * 16-digit hash, with `$LT$`-style escapes and `..` for `::` inside parts.
+ * c++filt drops the hash; the normalizer does too, so it is kept here.
+ */
+function rustName(text: string): string | null {
+  if (!RUST_HASH.test(text)) return null;
+  const hash = text.slice(text.length - 19);
+  const path = text.slice(0, text.length - 19);
+  const parts = path.split('::').map((part) => {
+    let p = part.startsWith('_$') ? part.slice(1) : part;
+    p = p.replace(/\$(SP|BP|RF|LT|GT|LP|RP|C|u[0-9a-f]{1,6})\$/g, (_m, code: string) =>
+      code.startsWith('u') ? String.fromCodePoint(parseInt(code.slice(1), 16)) : (RUST_ESCAPES[code] ?? code),
+    );
+    return p.replace(/\.\./g, '::');
+  });
+  return parts.join('::') + hash;
+}
