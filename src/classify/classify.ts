@@ -9,7 +9,7 @@
  * poll() children are reported never-exec'd with their real state, not overdue.
  */
 import type { Descendant } from '../scan/tree.js';
-import type { ChildClass, ChildReport, TargetProcess } from './types.js';
+import type { ChildClass, ChildReport, ScanReport, TargetProcess } from './types.js';
 import { activityOf, mayBeDeadlocked, type ChildActivity } from './activity.js';
 import { sameImage } from './image.js';
 import type { ChildTracker } from './tracker.js';
@@ -52,6 +52,30 @@ export function asProgressing(r: ChildReport, why: string): ChildReport {
   if (!r.overdue) return r;
   const reason = explain(r.classification, 'progressing', true, r.child.wchan ?? null, `between its samples (${why})`);
   return { ...r, activity: 'progressing', overdue: false, overdueSince: null, reason };
+}
+
+/**
+ * The report as the next scan would give it: each overdue child that its
+ * kernel samples showed using CPU (`progressed`, by pid and start time; the
+ * reason as the samples give it) is progressing, not overdue. One read of
+ * /proc makes the overdue list; a busy child caught between the runqueue and
+ * sleep has no wait channel in it. `forkwatch scan` and the daemon both
+ * settle their report this way before they show it.
+ */
+export function settleProgressed(
+  report: ScanReport,
+  progressed: Iterable<{ pid: number; startTimeMs: number; progressed: string | null }>,
+): ScanReport {
+  const moved = new Map<string, string>();
+  for (const p of progressed) if (p.progressed) moved.set(`${p.pid}:${p.startTimeMs}`, p.progressed);
+  if (moved.size === 0) return report;
+  return {
+    ...report,
+    children: report.children.map((c) => {
+      const why = moved.get(`${c.child.pid}:${c.child.startTimeMs}`);
+      return why ? asProgressing(c, why) : c;
+    }),
+  };
 }
 
 function explain(

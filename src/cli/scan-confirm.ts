@@ -11,7 +11,7 @@
  * time) is captured once and its match kept.
  */
 import { overdueSuspects } from '../classify/suspects.js';
-import { asProgressing } from '../classify/classify.js';
+import { settleProgressed } from '../classify/classify.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
 import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
@@ -73,22 +73,9 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   };
 }
 
-/**
- * The report as the next scan would give it: an overdue child whose kernel
- * samples show it using CPU (at least 5% of the gap) is progressing, not overdue (the
- * overdue list comes from one read; a busy child caught between runqueue and
- * sleep has no wait channel there).
- */
+/** The report as the next scan would give it (settleProgressed: a child its samples showed busy is progressing). */
 export function settle(report: ScanReport, confirmation: ScanConfirmation): ScanReport {
-  const moved = new Map(confirmation.children.filter((c) => c.progressed).map((c) => [identityOf(c), c.progressed!]));
-  if (moved.size === 0) return report;
-  return {
-    ...report,
-    children: report.children.map((c) => {
-      const why = moved.get(identityOf(c.child));
-      return why ? asProgressing(c, why) : c;
-    }),
-  };
+  return settleProgressed(report, confirmation.children);
 }
 
 function noteOf(ev: SuspectEvidence, deps: ConfirmerDeps): string | null {

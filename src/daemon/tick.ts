@@ -10,6 +10,7 @@
  * store could not take is kept in memory and retried every tick
  * (src/daemon/unstored.ts).
  */
+import { settleProgressed } from '../classify/classify.js';
 import type { ChildReport } from '../classify/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { TickSummary } from '../extension/daemon-view.js';
@@ -31,15 +32,18 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
   const transitions: Transition[] = [];
   let suspects: ChildReport[] = [];
   let evidence = new Map<string, SuspectEvidence>();
-  const report = await stages.run('scan', () => deps.scanner.scan());
-  if (report) {
-    mem.lastReport = report;
-    deps.metrics.processesVanished.inc(report.stats.vanished);
+  const scanned = await stages.run('scan', () => deps.scanner.scan());
+  if (scanned) {
+    mem.lastReport = scanned;
+    deps.metrics.processesVanished.inc(scanned.stats.vanished);
     const confirmed = await stages.run('record', () => confirmedKeys(deps.store));
     // Without the store's view nothing can be confirmed safely this tick: only resolve and count.
-    suspects = confirmed ? selectSuspects(report, confirmed, deps.store.host) : [];
+    suspects = confirmed ? selectSuspects(scanned, confirmed, deps.store.host) : [];
     evidence = await collectEvidence(deps, suspects, stages);
     suspects = stillSuspect(suspects, evidence, deps.store.host);
+    // A suspect its samples showed busy is progressing, in the report the API and the metrics show too (as scan's).
+    const report = settleProgressed(scanned, evidence.values());
+    mem.lastReport = report;
     transitions.push(
       ...((await stages.run('record', () => observe(deps.store, report, suspects, evidence, at))) ?? []),
     );
@@ -63,7 +67,7 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     suspects: suspects.length,
     captured,
     transitions,
-    scanned: report !== undefined,
+    scanned: scanned !== undefined,
   });
 }
 

@@ -118,6 +118,14 @@ test('a suspect whose first two samples show it moving (a busy child one read fo
     [201],
     'the busy child opened no incident',
   );
+  const busy = s.mem.lastReport?.children.find((c) => c.child.pid === 204);
+  assert.deepEqual(
+    [busy?.activity, busy?.overdue, busy?.overdueSince],
+    ['progressing', false, null],
+    'the report the API shows says what the next scan would: progressing, not overdue',
+  );
+  assert.match(busy?.reason ?? '', /between its samples/);
+  assert.equal(await value(s.metrics, 'forkwatch_overdue_children', { target: 'jenkins' }), 1, 'only the hung child');
 });
 
 test('later ticks neither re-capture nor duplicate a confirmed child; it resolves when gone', async (t) => {
