@@ -193,6 +193,8 @@ const table: [string, string][] = [
   ['__libc_start_call_main', 'internal'],
   ['arena_get2.part.0', 'internal'],
   ['childProcess', 'child'],
+  ['forkedChildProcess', 'child'],
+  ['markDescriptorsCloseOnExec', 'child'],
   ['closeDescriptors', 'child'],
   ['syscall.forkAndExecInChild1', 'child'],
   ['_libSystem_atfork_child', 'child'],
