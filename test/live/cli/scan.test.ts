@@ -228,6 +228,9 @@ test('live: --watch scans every interval, steady state targeted, captures each c
   const d = await startDeadlocker({ hung: 1, sleeper: true });
   const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
   const config = writeConfig(dir, d.pid);
+  // Older than hungAfter before the first scan: else, on a loaded host, the first scan can come first and
+  // find the child too young to be overdue (no confirmation at scan 0).
+  await new Promise((r) => setTimeout(r, 1200));
   const watcher = spawn(process.execPath, [...CLI, '--json', '--watch', '--config', config], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
