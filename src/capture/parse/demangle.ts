@@ -20,31 +20,27 @@
  * Rust's v0 mangling (`_R…`) is not read.
  */
 
+import {
+  baseName,
+  capped,
+  MAX_DEPTH,
+  MAX_OUTPUT_LENGTH,
+  Printer,
+  qualify,
+  rustName,
+  Unsupported,
+  withArgs,
+  type Type,
+} from './demangle-print.js';
+import { BUILTIN, BUILTIN_D, FULL_BY_ABBREV, LITERAL_SUFFIX, OPERATORS, STD_SUBS } from './demangle-tables.js';
+
 export const MAX_SYMBOL_LENGTH = 1024;
-const MAX_DEPTH = 48;
-const MAX_OUTPUT_LENGTH = 4096;
 /** A mangled name, with macOS's extra leading underscore allowed. */
 const MANGLED = /^_{1,2}Z/;
 /** GCC's clone suffixes after the encoding (`.isra.0`, `.cold`, `.constprop.1.part.0`). */
 const CLONE_SUFFIXES = /^(?:\.[A-Za-z_][A-Za-z0-9_]{0,30}(?:\.\d{1,10})*){1,8}$/;
 /** One of them, printed `[clone .isra.0]`. */
 const CLONE_SUFFIX = /\.[A-Za-z_][A-Za-z0-9_]{0,30}(?:\.\d{1,10})*/g;
-
-/** Thrown inside the parser for anything unsupported or malformed; never escapes demangle(). */
-class Unsupported extends Error {}
-
-type Type =
-  | { k: 'name'; s: string }
-  | { k: 'qual'; q: string; of: Type }
-  | { k: 'ptr' | 'ref' | 'rref'; of: Type }
-  | { k: 'func'; ret: Type; params: Type[]; suffix: string }
-  | { k: 'array'; dim: string; of: Type }
-  | { k: 'memptr'; cls: Type; of: Type }
-  | { k: 'pack'; of: Type }
-  /** A template parameter (`T_`, `T0_`): resolved where it is printed, as c++filt does (a substitution of it can be used in another template's scope). */
-  | { k: 'param'; index: number }
-  /** A template argument pack (`J … E`): what a pack expansion (`Dp`) expands over. */
-  | { k: 'args'; items: Type[] };
 
 interface Name {
   text: string;
@@ -55,115 +51,6 @@ interface Name {
   /** A member function's cv- and ref-qualifiers, printed after its parameters. */
   suffix: string;
 }
-
-const BUILTIN: Record<string, string> = {
-  v: 'void',
-  w: 'wchar_t',
-  b: 'bool',
-  c: 'char',
-  a: 'signed char',
-  h: 'unsigned char',
-  s: 'short',
-  t: 'unsigned short',
-  i: 'int',
-  j: 'unsigned int',
-  l: 'long',
-  m: 'unsigned long',
-  x: 'long long',
-  y: 'unsigned long long',
-  n: '__int128',
-  o: 'unsigned __int128',
-  f: 'float',
-  d: 'double',
-  e: 'long double',
-  g: '__float128',
-  z: '...',
-};
-
-const BUILTIN_D: Record<string, string> = {
-  d: 'decimal64',
-  e: 'decimal128',
-  f: 'decimal32',
-  h: 'half',
-  i: 'char32_t',
-  s: 'char16_t',
-  u: 'char8_t',
-  a: 'auto',
-  c: 'decltype(auto)',
-  n: 'decltype(nullptr)',
-};
-
-const OPERATORS: Record<string, string> = {
-  nw: 'new',
-  na: 'new[]',
-  dl: 'delete',
-  da: 'delete[]',
-  ps: '+',
-  ng: '-',
-  ad: '&',
-  de: '*',
-  co: '~',
-  pl: '+',
-  mi: '-',
-  ml: '*',
-  dv: '/',
-  rm: '%',
-  an: '&',
-  or: '|',
-  eo: '^',
-  aS: '=',
-  pL: '+=',
-  mI: '-=',
-  mL: '*=',
-  dV: '/=',
-  rM: '%=',
-  aN: '&=',
-  oR: '|=',
-  eO: '^=',
-  ls: '<<',
-  rs: '>>',
-  lS: '<<=',
-  rS: '>>=',
-  eq: '==',
-  ne: '!=',
-  lt: '<',
-  gt: '>',
-  le: '<=',
-  ge: '>=',
-  ss: '<=>',
-  nt: '!',
-  aa: '&&',
-  oo: '||',
-  pp: '++',
-  mm: '--',
-  cm: ',',
-  pm: '->*',
-  pt: '->',
-  cl: '()',
-  ix: '[]',
-  qu: '?',
-  aw: 'co_await',
-};
-
-/** Standard substitutions (`St` is handled apart: it prefixes a name). */
-const STD_SUBS: Record<string, { text: string; ctorName: string }> = {
-  a: { text: 'std::allocator', ctorName: 'allocator' },
-  b: { text: 'std::basic_string', ctorName: 'basic_string' },
-  s: { text: 'std::string', ctorName: 'basic_string' },
-  i: { text: 'std::istream', ctorName: 'basic_istream' },
-  o: { text: 'std::ostream', ctorName: 'basic_ostream' },
-  d: { text: 'std::iostream', ctorName: 'basic_iostream' },
-};
-/** The full names c++filt prints for the abbreviations when a constructor or destructor follows. */
-const STD_SUBS_FULL: Record<string, string> = {
-  s: 'std::basic_string<char, std::char_traits<char>, std::allocator<char> >',
-  i: 'std::basic_istream<char, std::char_traits<char> >',
-  o: 'std::basic_ostream<char, std::char_traits<char> >',
-  d: 'std::basic_iostream<char, std::char_traits<char> >',
-};
-
-/** Literal suffixes c++filt prints after an integer template argument. */
-const LITERAL_SUFFIX: Record<string, string> = { i: '', j: 'u', l: 'l', m: 'ul', x: 'll', y: 'ull' };
 
 /**
  * Demangle a symbol to what c++filt prints, or null when it is not a mangled
@@ -190,6 +77,7 @@ class Parser {
   private readonly subs: Type[] = [];
   private templateArgs: Type[] = [];
   private depth = 0;
+  private readonly printer = new Printer(() => this.templateArgs);
 
   constructor(
     private readonly s: string,
@@ -254,7 +142,7 @@ class Parser {
     const params: Type[] = [];
     while (!this.atEncodingEnd()) params.push(this.type());
     if (params.length === 0) throw new Unsupported();
-    return this.printList(params);
+    return this.printer.list(params);
   }
 
   /** <name>: nested, local, std::, a substitution with template arguments, or unqualified. */
@@ -490,14 +378,6 @@ class Parser {
     return { k: 'param', index };
   }
 
-  /** The template argument a parameter stands for, in the scope being printed. */
-  private resolve(t: Type): Type {
-    if (t.k !== 'param') return t;
-    const arg = this.templateArgs[t.index];
-    if (arg === undefined || arg.k === 'param') throw new Unsupported();
-    return arg;
-  }
-
   /** <template-args> ::= I <template-arg>+ E, printed `<a, b>` (with a space before a closing `>`). */
   private templateArgList(topLevel: boolean): string {
     this.expect('I');
@@ -657,75 +537,6 @@ class Parser {
     return t;
   }
 
-  /** Print a type the way c++filt does: `char const*`, `void (*)(int)`, `int (&) [3]`, `int Foo::*`. */
-  printType(t: Type, declarator = ''): string {
-    this.nestDepth(1);
-    try {
-      return this.cap(this.print(t, declarator));
-    } finally {
-      this.nestDepth(-1);
-    }
-  }
-
-  private print(t: Type, declarator: string): string {
-    switch (t.k) {
-      case 'param':
-        return this.printType(this.resolve(t), declarator);
-      case 'name':
-        return t.s + declarator;
-      case 'qual': {
-        // a qualified array is an array of qualified elements: `char const (&) [17]`
-        const of = this.resolve(t.of);
-        if (of.k === 'array') return this.printType({ ...of, of: { k: 'qual', q: t.q, of: of.of } }, declarator);
-        // a qualified function type (a member function's type): `void (unsigned long) const`
-        if (of.k === 'func') return this.printType({ ...of, suffix: t.q + of.suffix }, declarator);
-        // a qualifier on a template argument that already has it is not printed twice
-        if (of.k === 'qual') return this.printType({ ...of, q: mergeQualifiers(of.q, t.q) }, declarator);
-        return this.printType(of, t.q + declarator);
-      }
-      case 'ptr':
-        return this.printType(t.of, `*${declarator}`);
-      case 'ref':
-      case 'rref': {
-        // reference collapsing (a template argument that is itself a reference): & wins over &&
-        const of = this.resolve(t.of);
-        if (of.k === 'ref' || of.k === 'rref') {
-          return this.printType({ k: t.k === 'ref' || of.k === 'ref' ? 'ref' : 'rref', of: of.of }, declarator);
-        }
-        return this.printType(of, `${t.k === 'ref' ? '&' : '&&'}${declarator}`);
-      }
-      case 'args':
-        return this.printList(t.items) + declarator;
-      case 'pack': {
-        const pack = findPack(t.of, (p) => this.resolve(p));
-        if (pack === null) return `${this.printType(t.of)}...${declarator}`;
-        return this.printList(pack.items.map((item) => replacePack(t.of, pack, item))) + declarator;
-      }
-      case 'func': {
-        const params = this.printList(t.params);
-        const ret = this.printType(t.ret);
-        return declarator === '' ? `${ret} (${params})${t.suffix}` : `${ret} (${declarator})(${params})${t.suffix}`;
-      }
-      case 'array': {
-        const of = this.printType(t.of);
-        return declarator === '' ? `${of} [${t.dim}]` : `${of} (${declarator}) [${t.dim}]`;
-      }
-      case 'memptr': {
-        const cls = this.printType(t.cls);
-        if (t.of.k === 'func') return this.printType(t.of, `${cls}::*${declarator}`);
-        return this.printType(t.of, ` ${cls}::*${declarator}`);
-      }
-    }
-  }
-
-  /** A comma-separated list, leaving out what prints as nothing (an empty argument pack). */
-  private printList(items: Type[]): string {
-    return items
-      .map((item) => this.printType(item))
-      .filter((text) => text !== '')
-      .join(', ');
-  }
-
   private nest<T>(f: () => T): T {
     this.nestDepth(1);
     try {
@@ -741,8 +552,11 @@ class Parser {
   }
 
   private cap(text: string): string {
-    if (text.length > MAX_OUTPUT_LENGTH) throw new Unsupported();
-    return text;
+    return capped(text);
+  }
+
+  private printType(t: Type): string {
+    return this.printer.type(t);
   }
 
   private peek(ahead = 0): string {
@@ -762,97 +576,4 @@ class Parser {
   private expect(token: string): void {
     if (!this.eat(token)) throw new Unsupported();
   }
-}
-
-/** The full names of the standard abbreviations, used when a constructor or destructor follows them. */
-const FULL_BY_ABBREV: Record<string, string> = Object.fromEntries(
-  Object.entries(STD_SUBS_FULL).map(([code, full]) => [STD_SUBS[code]?.text ?? code, full]),
-);
-
-function mergeQualifiers(inner: string, outer: string): string {
-  const have = new Set(inner.trim().split(' '));
-  return (
-    inner +
-    outer
-      .split(' ')
-      .filter((q) => q !== '' && !have.has(q))
-      .map((q) => ` ${q}`)
-      .join('')
-  );
-}
-
-/** The argument pack a pack expansion expands over, under pointers, references and qualifiers. */
-function findPack(t: Type, resolve: (t: Type) => Type): Extract<Type, { k: 'args' }> | null {
-  for (let cur: Type = t, n = 0; n < MAX_DEPTH; n++) {
-    if (cur.k === 'param') cur = resolve(cur);
-    if (cur.k === 'args') return cur;
-    if (cur.k === 'ptr' || cur.k === 'ref' || cur.k === 'rref' || cur.k === 'qual') cur = cur.of;
-    else return null;
-  }
-  return null;
-}
-
-/** The pattern of a pack expansion with one element of the pack in place of the pack. */
-function replacePack(t: Type, pack: Type, item: Type): Type {
-  if (t === pack || t.k === 'param') return item;
-  if (t.k === 'ptr' || t.k === 'ref' || t.k === 'rref' || t.k === 'qual')
-    return { ...t, of: replacePack(t.of, pack, item) };
-  return t;
-}
-
-/** `const` after a qualified pointer type: a cv-qualifier applies to what is left of it. */
-function qualify(q: string, of: Type): Type {
-  return q === '' ? of : { k: 'qual', q, of };
-}
-
-/** Template arguments after a name; `operator<` and `operator<<` are followed by a space first. */
-function withArgs(name: string, args: string): string {
-  return name.endsWith('<') ? `${name} ${args}` : name + args;
-}
-
-/** The last component of a qualified name, without template arguments or ABI tags (`ns::Foo[abi:cxx11]<int>` → `Foo`). */
-function baseName(qualified: string): string {
-  const name = qualified.replace(/\[abi:[\w]{1,64}\]/g, '');
-  let depth = 0;
-  let end = name.length;
-  for (let i = name.length - 1; i >= 0; i--) {
-    const c = name[i];
-    if (c === '>') depth++;
-    else if (c === '<') {
-      depth--;
-      if (depth === 0) end = i;
-    } else if (depth === 0 && c === ':' && name[i - 1] === ':') return name.slice(i + 1, end);
-  }
-  return name.slice(0, end);
-}
-
-const RUST_HASH = /::h[0-9a-f]{16}$/;
-const RUST_ESCAPES: Record<string, string> = {
-  SP: '@',
-  BP: '*',
-  RF: '&',
-  LT: '<',
-  GT: '>',
-  LP: '(',
-  RP: ')',
-  C: ',',
-};
-
-/**
- * Rust's legacy symbols are C++ nested names whose last part is `h` and a
- * 16-digit hash, with `$LT$`-style escapes and `..` for `::` inside parts.
- * c++filt drops the hash; the normalizer does too, so it is kept here.
- */
-function rustName(text: string): string | null {
-  if (!RUST_HASH.test(text)) return null;
-  const hash = text.slice(text.length - 19);
-  const path = text.slice(0, text.length - 19);
-  const parts = path.split('::').map((part) => {
-    let p = part.startsWith('_$') ? part.slice(1) : part;
-    p = p.replace(/\$(SP|BP|RF|LT|GT|LP|RP|C|u[0-9a-f]{1,6})\$/g, (_m, code: string) =>
-      code.startsWith('u') ? String.fromCodePoint(parseInt(code.slice(1), 16)) : (RUST_ESCAPES[code] ?? code),
-    );
-    return p.replace(/\.\./g, '::');
-  });
-  return parts.join('::') + hash;
 }
