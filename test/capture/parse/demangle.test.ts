@@ -11,8 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { buildNative, requireTool } from '../../helpers/native-build.js';
 import { demangle, MAX_SYMBOL_LENGTH } from '../../../src/capture/parse/demangle.js';
@@ -44,10 +44,15 @@ function libstdcxx(): string {
   return realpathSync(run('g++', ['-print-file-name=libstdc++.so']).trim());
 }
 
+/** The libjvm.so of the `java` on PATH (bin/java's JDK: lib/server/libjvm.so). */
 function libjvm(): string {
   requireTool('java', ['-version']);
-  const java = realpathSync(run('sh', ['-c', 'command -v java']).trim());
-  return join(dirname(dirname(java)), 'lib/server/libjvm.so');
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'java'))
+    .find((file) => existsSync(file));
+  assert.ok(onPath, 'java on PATH');
+  return join(dirname(dirname(realpathSync(onPath))), 'lib/server/libjvm.so');
 }
 
 function compareWithCxa(library: string): void {
