@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../util/logger.js';
 import { readKernelEvidence } from '../proc/kernel-evidence.js';
 import { assessProvablyBlocked, progressed, type BlockedVerdict } from '../classify/kernel-evidence-rule.js';
+import { identityOf } from '../classify/classify.js';
 import { detectBackends, resolveExecutable, type CaptureBackend, type DetectDeps } from './backends.js';
 import { captureStack, type ParseStackFn, type RunProgramFn } from './capture-stack.js';
 import { findForkingThread } from './forking-thread.js';
@@ -138,7 +139,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
   const dumps = new Map<number, { at: number; result: Promise<ThreadDumpResult> }>();
 
   const stateOf = (s: Suspect): IdentityState => {
-    const key = `${s.pid}:${s.startTimeMs}`;
+    const key = identityOf(s);
     let st = states.get(key);
     if (!st) {
       st = {
@@ -298,7 +299,7 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
       return p;
     },
     retain(live) {
-      const keep = new Set([...live].map((i) => `${i.pid}:${i.startTimeMs}`));
+      const keep = new Set([...live].map(identityOf));
       for (const key of states.keys()) if (!keep.has(key)) states.delete(key);
       for (const [ppid, d] of dumps) if (now() - d.at > (deps.threadDumpTtlMs ?? 10_000)) dumps.delete(ppid);
     },

@@ -54,6 +54,11 @@ export function asProgressing(r: ChildReport, why: string): ChildReport {
   return { ...r, activity: 'progressing', overdue: false, overdueSince: null, reason };
 }
 
+/** One child process for its lifetime: its pid and start time (a reused pid is another child). */
+export function identityOf(c: { pid: number; startTimeMs: number }): string {
+  return `${c.pid}:${c.startTimeMs}`;
+}
+
 /**
  * The report as the next scan would give it: each overdue child that its
  * kernel samples showed using CPU (`progressed`, by pid and start time; the
@@ -67,12 +72,12 @@ export function settleProgressed(
   progressed: Iterable<{ pid: number; startTimeMs: number; progressed: string | null }>,
 ): ScanReport {
   const moved = new Map<string, string>();
-  for (const p of progressed) if (p.progressed) moved.set(`${p.pid}:${p.startTimeMs}`, p.progressed);
+  for (const p of progressed) if (p.progressed) moved.set(identityOf(p), p.progressed);
   if (moved.size === 0) return report;
   return {
     ...report,
     children: report.children.map((c) => {
-      const why = moved.get(`${c.child.pid}:${c.child.startTimeMs}`);
+      const why = moved.get(identityOf(c.child));
       return why ? asProgressing(c, why) : c;
     }),
   };

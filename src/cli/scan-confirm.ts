@@ -11,14 +11,14 @@
  * time) is captured once and its match kept.
  */
 import { overdueSuspects } from '../classify/suspects.js';
-import { settleProgressed } from '../classify/classify.js';
+import { identityOf, settleProgressed } from '../classify/classify.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
 import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
-import { identityOf, type ChildConfirmation, type ScanConfirmation } from './scan-confirmation.js';
+import type { ChildConfirmation, ScanConfirmation } from './scan-confirmation.js';
 
 /** Between the two kernel samples of a child met for the first time (the capturer takes them: firstGapMs). */
 export { SAMPLE_GAP_MS } from '../capture/capturer.js';

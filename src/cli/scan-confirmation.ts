@@ -48,10 +48,6 @@ export interface ScanConfirmation {
   children: ChildConfirmation[];
 }
 
-export function identityOf(c: { pid: number; startTimeMs: number }): string {
-  return `${c.pid}:${c.startTimeMs}`;
-}
-
 export function confirmationOf(conf: ScanConfirmation | undefined, c: ChildReport): ChildConfirmation | null {
   return conf?.children.find((x) => x.pid === c.child.pid && x.startTimeMs === c.child.startTimeMs) ?? null;
 }

@@ -101,18 +101,14 @@ export const STD_SUBS: Record<string, { text: string; ctorName: string }> = {
   o: { text: 'std::ostream', ctorName: 'basic_ostream' },
   d: { text: 'std::iostream', ctorName: 'basic_iostream' },
 };
-/** The full names c++filt prints for the abbreviations when a constructor or destructor follows. */
-const STD_SUBS_FULL: Record<string, string> = {
-  s: 'std::basic_string<char, std::char_traits<char>, std::allocator<char> >',
-  i: 'std::basic_istream<char, std::char_traits<char> >',
-  o: 'std::basic_ostream<char, std::char_traits<char> >',
-  d: 'std::basic_iostream<char, std::char_traits<char> >',
-};
 
 /** Literal suffixes c++filt prints after an integer template argument. */
 export const LITERAL_SUFFIX: Record<string, string> = { i: '', j: 'u', l: 'l', m: 'ul', x: 'll', y: 'ull' };
 
-/** The full names of the standard abbreviations, used when a constructor or destructor follows them. */
-export const FULL_BY_ABBREV: Record<string, string> = Object.fromEntries(
-  Object.entries(STD_SUBS_FULL).map(([code, full]) => [STD_SUBS[code]?.text ?? code, full]),
-);
+/** The full names c++filt prints for the standard abbreviations when a constructor or destructor follows them. */
+export const FULL_BY_ABBREV: Record<string, string> = {
+  'std::string': 'std::basic_string<char, std::char_traits<char>, std::allocator<char> >',
+  'std::istream': 'std::basic_istream<char, std::char_traits<char> >',
+  'std::ostream': 'std::basic_ostream<char, std::char_traits<char> >',
+  'std::iostream': 'std::basic_iostream<char, std::char_traits<char> >',
+};

@@ -99,32 +99,32 @@ class Parser {
       if (name.templated && !name.noReturnType) ret = this.type();
       const params = this.paramTypes();
       const head = ret === null || !withReturnType ? name.text : `${this.printType(ret)} ${name.text}`;
-      return this.cap(`${head}(${params})${name.suffix}`);
+      return capped(`${head}(${params})${name.suffix}`);
     });
   }
 
   private specialName(): string {
-    if (this.eat('GV')) return this.cap(`guard variable for ${this.name(false).text}`);
-    if (this.eat('GTt')) return this.cap(`transaction clone for ${this.encoding()}`);
-    if (this.eat('GTn')) return this.cap(`non-transaction clone for ${this.encoding()}`);
-    if (this.eat('TH')) return this.cap(`TLS init function for ${this.name(false).text}`);
-    if (this.eat('TW')) return this.cap(`TLS wrapper function for ${this.name(false).text}`);
+    if (this.eat('GV')) return capped(`guard variable for ${this.name(false).text}`);
+    if (this.eat('GTt')) return capped(`transaction clone for ${this.encoding()}`);
+    if (this.eat('GTn')) return capped(`non-transaction clone for ${this.encoding()}`);
+    if (this.eat('TH')) return capped(`TLS init function for ${this.name(false).text}`);
+    if (this.eat('TW')) return capped(`TLS wrapper function for ${this.name(false).text}`);
     if (this.eat('Th')) {
       this.number();
       this.expect('_');
-      return this.cap(`non-virtual thunk to ${this.encoding()}`);
+      return capped(`non-virtual thunk to ${this.encoding()}`);
     }
     if (this.eat('Tv')) {
       this.number();
       this.expect('_');
       this.number();
       this.expect('_');
-      return this.cap(`virtual thunk to ${this.encoding()}`);
+      return capped(`virtual thunk to ${this.encoding()}`);
     }
-    if (this.eat('TV')) return this.cap(`vtable for ${this.printType(this.type())}`);
-    if (this.eat('TI')) return this.cap(`typeinfo for ${this.printType(this.type())}`);
-    if (this.eat('TS')) return this.cap(`typeinfo name for ${this.printType(this.type())}`);
-    if (this.eat('TT')) return this.cap(`VTT for ${this.printType(this.type())}`);
+    if (this.eat('TV')) return capped(`vtable for ${this.printType(this.type())}`);
+    if (this.eat('TI')) return capped(`typeinfo for ${this.printType(this.type())}`);
+    if (this.eat('TS')) return capped(`typeinfo name for ${this.printType(this.type())}`);
+    if (this.eat('TT')) return capped(`VTT for ${this.printType(this.type())}`);
     throw new Unsupported();
   }
 
@@ -167,7 +167,7 @@ class Parser {
   private withTemplateArgs(text: string, addName: boolean, topLevel: boolean): Name {
     if (addName) this.subs.push({ k: 'name', s: text });
     const args = this.templateArgList(topLevel);
-    return { text: this.cap(withArgs(text, args)), templated: true, noReturnType: false, suffix: '' };
+    return { text: capped(withArgs(text, args)), templated: true, noReturnType: false, suffix: '' };
   }
 
   /** <nested-name> ::= N [<CV-qualifiers>] [<ref-qualifier>] <prefix> <unqualified-name> E */
@@ -187,7 +187,7 @@ class Parser {
       const c = this.peek();
       if (c === 'I') {
         if (first) throw new Unsupported();
-        text = this.cap(withArgs(text, this.templateArgList(topLevel)));
+        text = capped(withArgs(text, this.templateArgList(topLevel)));
         templated = true;
       } else if (first && c === 'S' && this.peek(1) === 't') {
         this.pos += 2;
@@ -212,7 +212,7 @@ class Parser {
         if (c === 'S' || c === 'T' || c === 'M' || (c === 'D' && !/[0-5]/.test(this.peek(1)))) throw new Unsupported();
         const uq = this.unqualifiedName(last);
         if ((c === 'C' || c === 'D') && text in FULL_BY_ABBREV) text = FULL_BY_ABBREV[text] ?? text;
-        text = text === '' ? uq.text : this.cap(`${text}::${uq.text}`);
+        text = text === '' ? uq.text : capped(`${text}::${uq.text}`);
         last = uq.text;
         templated = false;
         noReturnType = uq.noReturnType;
@@ -233,12 +233,12 @@ class Parser {
     this.expect('E');
     if (this.eat('s')) {
       this.discriminator();
-      return { text: this.cap(`${outer}::string literal`), templated: false, noReturnType: false, suffix: '' };
+      return { text: capped(`${outer}::string literal`), templated: false, noReturnType: false, suffix: '' };
     }
     if (this.peek() === 'd') throw new Unsupported();
     const entity = this.name(topLevel);
     this.discriminator();
-    return { ...entity, text: this.cap(`${outer}::${entity.text}`) };
+    return { ...entity, text: capped(`${outer}::${entity.text}`) };
   }
 
   private discriminator(): void {
@@ -291,7 +291,7 @@ class Parser {
     }
     while (this.peek() === 'B') {
       this.pos++;
-      text = this.cap(`${text}[abi:${this.sourceName()}]`);
+      text = capped(`${text}[abi:${this.sourceName()}]`);
     }
     return { text, noReturnType };
   }
@@ -391,7 +391,7 @@ class Parser {
     const inner = printed.filter((text) => text !== '').join(', ');
     // c++filt (libiberty) spaces `> >`, but not after an empty pack that ends a longer list (it takes back the ", ")
     const emptyLast = printed.length > 1 && printed[printed.length - 1] === '';
-    return this.cap(`<${inner}${inner.endsWith('>') && !emptyLast ? ' ' : ''}>`);
+    return capped(`<${inner}${inner.endsWith('>') && !emptyLast ? ' ' : ''}>`);
   }
 
   private templateArg(): Type {
@@ -483,12 +483,12 @@ class Parser {
       if (c === 'T') {
         const t = this.add(this.templateParam());
         if (this.peek() !== 'I') return t;
-        return this.add({ k: 'name', s: this.cap(this.printType(t) + this.templateArgList(false)) });
+        return this.add({ k: 'name', s: capped(this.printType(t) + this.templateArgList(false)) });
       }
       if (c === 'S' && this.peek(1) !== 't') {
         const sub = this.substitution();
         if (this.peek() !== 'I') return sub.type;
-        return this.add({ k: 'name', s: this.cap(sub.text + this.templateArgList(false)) });
+        return this.add({ k: 'name', s: capped(sub.text + this.templateArgList(false)) });
       }
       if (c === 'N' || c === 'Z' || c === 'S' || (c >= '0' && c <= '9')) {
         return this.add({ k: 'name', s: this.name(false).text });
@@ -549,10 +549,6 @@ class Parser {
   private nestDepth(delta: number): void {
     this.depth += delta;
     if (this.depth > MAX_DEPTH) throw new Unsupported();
-  }
-
-  private cap(text: string): string {
-    return capped(text);
   }
 
   private printType(t: Type): string {
