@@ -228,6 +228,49 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
     plain: 'none',
     forked: 'lock-wait-forked-child',
   },
+  // a lock wait under code that only runs in a forked child names the child, whatever else the paste holds
+  {
+    name: "a paste with the parent's thread too: a mutex wait under the JDK's childProcess, the parent reading the exec pipe",
+    threads: gdbThreads([
+      {
+        frames: [
+          ...MUTEX_WAIT,
+          'log_line(l=0x5610)',
+          'childProcess(arg=0x7ffd)',
+          'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)',
+        ],
+      },
+      { frames: [...READ, 'readFully(fd=12)', 'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)'] },
+    ]),
+    plain: 'lock-wait-in-child-code',
+    forked: 'lock-wait-in-child-code',
+  },
+  {
+    name: "one thread, a mutex wait under CPython's PyOS_AfterFork_Child (an at-fork child hook)",
+    threads: gdbThreads([
+      {
+        frames: [
+          ...MUTEX_WAIT,
+          'PyThread_acquire_lock_timed(lock=0x5610)',
+          '_after_at_fork_child_reinit_locks()',
+          'run_at_forkers(lst=0x7f02, reverse=0)',
+          'PyOS_AfterFork_Child()',
+          'os_fork_impl(module=0x7f03)',
+        ],
+      },
+    ]),
+    plain: 'lock-wait-in-child-code',
+    forked: 'lock-wait-in-child-code',
+  },
+  {
+    name: 'two threads: a mutex wait under a bare fork_child (it as often names the function that forks), the other thread in epoll',
+    threads: gdbThreads([
+      { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'fork_child(job=0x5620)', 'run_job(job=0x5620)'] },
+      { frames: [...EPOLL, 'main()'] },
+    ]),
+    plain: 'none',
+    forked: 'none',
+  },
   // never a deadlock
   {
     name: 'two threads: one waits for a lock, the other waits for epoll (it may release it)',
@@ -241,6 +284,12 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
   {
     name: 'one thread, condition-variable wait',
     threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]),
+    plain: 'none',
+    forked: 'none',
+  },
+  {
+    name: 'one thread, a condition-variable wait under child-only code (not a lock wait)',
+    threads: gdbThreads([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'childProcess(arg=0x7ffd)'] }]),
     plain: 'none',
     forked: 'none',
   },
