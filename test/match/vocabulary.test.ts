@@ -209,7 +209,6 @@ const table: [string, string][] = [
   ['_PyImport_ReInitLock', 'child'],
   ['rb_thread_atfork', 'child'],
   ['caml_thread_reinitialize', 'child'],
-  ['eio_unix_run_fork_actions', 'child'],
   ['OPENSSL_fork_child', 'child'],
   ['grpc_postfork_child', 'child'],
   // locks built on condition variables, once-waits, other runtimes
