@@ -520,4 +520,19 @@ test("glibc before 2.35: __run_fork_handlers' printed argument tells the prepare
     false,
     'a child handler sleeping is not a lock wait',
   );
+  // glibc runs the parent's handlers through the same function, after fork returned in the parent
+  for (const runner of ['__run_fork_handlers', '__run_postfork_handlers']) {
+    const parent = thread('atfork_run_parent', locking);
+    parent[0]!.frames[3] = frame(runner, 'who=atfork_run_parent, do_locking=true, lastrun=3');
+    assert.deepEqual(
+      matchSignatures(parent, lib).matches.map((m) => m.signatureId),
+      ['glibc-atfork-parent-handler'],
+      `${runner}(atfork_run_parent): the parent's handler, never the child's`,
+    );
+    assert.deepEqual(
+      matchSignatures(parent, lib, { forkedChild: true }).matches.map((m) => m.signatureId),
+      ['glibc-atfork-parent-handler'],
+      `${runner}(atfork_run_parent), even with --forked-child`,
+    );
+  }
 });
