@@ -27,6 +27,13 @@ export interface Thread {
   name: string | null;
   /** Innermost frame first. */
   frames: Frame[];
+  /**
+   * Which process of a paste holding several this thread belongs to (0, 1, …
+   * in the order the paste shows them: gdb -batch per PID, `parent:` and
+   * `child:` blocks); absent when the dump is of one process. The matcher
+   * judges each process on its own.
+   */
+  process?: number;
 }
 
 /**

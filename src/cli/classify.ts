@@ -136,12 +136,14 @@ function renderJson(stack: ParsedStack, match: MatchResult, signatures: readonly
 
 function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
   const out: string[] = [];
+  const processes = new Set(stack.threads.map((t) => t.process)).size;
   out.push(
-    `format: ${stack.format}  pid: ${stack.pid ?? '-'}  threads: ${stack.threads.length}  fingerprint: ${match.fingerprint}`,
+    `format: ${stack.format}  pid: ${stack.pid ?? '-'}  threads: ${stack.threads.length}${processes > 1 ? `  processes: ${processes} (each judged alone)` : ''}  fingerprint: ${match.fingerprint}`,
   );
   for (const w of stack.warnings) out.push(`warning: ${w}`);
   stack.threads.forEach((t, ti) => {
-    out.push('', `thread ${ti}${t.tid !== null ? ` tid ${t.tid}` : ''}${t.name ? ` "${t.name}"` : ''}`);
+    const process = t.process !== undefined ? ` (process ${t.process})` : '';
+    out.push('', `thread ${ti}${process}${t.tid !== null ? ` tid ${t.tid}` : ''}${t.name ? ` "${t.name}"` : ''}`);
     const marked = new Set(match.matches.filter((m) => m.threadIndex === ti).flatMap((m) => m.frameIndexes));
     t.frames.forEach((f, fi) => {
       const name = f.fn === null ? '??' : f.fn + (f.offset !== null ? `+0x${f.offset.toString(16)}` : '');

@@ -68,10 +68,60 @@ interface CompiledRule {
 
 const compiledCache = new WeakMap<Signature, CompiledRule[] | null>();
 
+/**
+ * Which signatures match the dump. A paste of several processes (threads
+ * with `process` set: gdb -batch per PID, `parent:` and `child:` blocks) is
+ * judged one process at a time, as if each were pasted alone (a forked
+ * child has its own threads, whatever the parent's do); the result is the
+ * process with the most severe match, the first such in the paste, its
+ * thread indexes counted in the whole dump.
+ */
 export function matchSignatures(
   threads: readonly Thread[],
   signatures: readonly Signature[],
   options: MatchOptions = {},
+): MatchResult {
+  const groups = processGroups(threads);
+  if (groups === null) return matchProcess(threads, signatures, options);
+  let best: { result: MatchResult; indexes: number[] } | null = null;
+  for (const indexes of groups) {
+    const result = matchProcess(
+      indexes.map((i) => threads[i]!),
+      signatures,
+      options,
+    );
+    if (best === null || worseResult(best.result, result)) best = { result, indexes };
+  }
+  const { result, indexes } = best!;
+  return { ...result, matches: result.matches.map((m) => ({ ...m, threadIndex: indexes[m.threadIndex]! })) };
+}
+
+/** Thread indexes by process, in paste order; null when the dump is of one process. */
+function processGroups(threads: readonly Thread[]): number[][] | null {
+  const groups = new Map<number, number[]>();
+  threads.forEach((t, i) => {
+    const key = t.process ?? 0;
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  return groups.size > 1 ? [...groups.values()] : null;
+}
+
+/** a is worse than b: b is a deadlock and a is not, or b's first match is more severe or pins more frames. */
+function worseResult(a: MatchResult, b: MatchResult): boolean {
+  if (a.deadlock !== b.deadlock) return b.deadlock;
+  const x = a.matches[0];
+  const y = b.matches[0];
+  if (!y) return false;
+  if (!x) return true;
+  return compareMatches({ match: y, order: 0 }, { match: x, order: 0 }) < 0;
+}
+
+function matchProcess(
+  threads: readonly Thread[],
+  signatures: readonly Signature[],
+  options: MatchOptions,
 ): MatchResult {
   const specific: { match: SignatureMatch; order: number }[] = [];
   const generic: { match: SignatureMatch; order: number }[] = [];

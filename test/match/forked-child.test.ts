@@ -405,3 +405,53 @@ test('forked child: rules with forkedChild: true match only with the option', ()
   assert.equal(matchSignatures(t, lib, { forkedChild: false }).matches.length, 0);
   assert.equal(matchSignatures(t, lib, FORKED).matches[0]?.severity, 'critical');
 });
+
+/** The same threads, marked as two processes of one paste: the parent's two threads, then the child's one. */
+function asProcesses(threads: Thread[], processOf: number[]): Thread[] {
+  return threads.map((t, i) => ({ ...t, process: processOf[i]! }));
+}
+
+test('a paste of two processes is judged one process at a time: the child alone is one thread in a lock wait', () => {
+  const threads = gdbThreads([
+    { frames: [...EPOLL, 'main()'] },
+    { frames: [...READ, 'spawn_helper(argv=0x7ffd)', 'main()'] },
+    { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'build_env(n=12)', 'spawn_helper(argv=0x7ffd)', 'main()'] },
+  ]);
+  assert.equal(verdict(threads, false), 'none', 'read as one process: three threads, two of them live');
+  assert.equal(verdict(threads, true), 'none', 'read as one process, even with the flag');
+  const pasted = asProcesses(threads, [0, 0, 1]);
+  const plain = matchSignatures(pasted, lib);
+  assert.equal(plain.matches[0]?.signatureId, 'lock-wait-single-threaded-child');
+  assert.equal(plain.matches[0]?.threadIndex, 2, "the child's thread, counted in the whole paste");
+  assert.equal(plain.matches[0]?.lock, 'lock_a');
+  assert.equal(verdict(pasted, true), 'lock-wait-forked-child');
+  assert.equal(
+    plain.fingerprint,
+    matchSignatures([threads[2]!], lib).fingerprint,
+    "the fingerprint is the child's, as if pasted alone",
+  );
+});
+
+test('a paste of two processes: the most severe process wins, the first of equals; none when no process is a deadlock', () => {
+  const child = { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'childProcess(arg=0x7ffd)'] };
+  const single = { frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'worker_main(arg=0x0)'] };
+  const threads = gdbThreads([single, child]);
+  const m = matchSignatures(asProcesses(threads, [0, 1]), lib);
+  assert.deepEqual(
+    [m.matches[0]?.signatureId, m.matches[0]?.threadIndex],
+    ['lock-wait-in-child-code', 1],
+    'critical (child-only code) over warning (a single-threaded lock wait)',
+  );
+  const both = matchSignatures(asProcesses(gdbThreads([single, single]), [0, 1]), lib);
+  assert.deepEqual(
+    [both.matches[0]?.signatureId, both.matches[0]?.threadIndex],
+    ['lock-wait-single-threaded-child', 0],
+  );
+  const quiet = gdbThreads([
+    { frames: [...READ, 'main()'] },
+    { frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] },
+  ]);
+  const none = matchSignatures(asProcesses(quiet, [0, 1]), lib, FORKED);
+  assert.deepEqual(none.matches, []);
+  assert.equal(none.deadlock, false);
+});

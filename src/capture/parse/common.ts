@@ -25,6 +25,19 @@ export interface ParseState {
   raw: string;
   /** Threads that reached MAX_FRAMES_PER_THREAD (warned once each). */
   fullThreads: Set<Thread>;
+  /** Where a paste of several processes is (see processStarts). */
+  process: ProcessCursor;
+}
+
+/** The process threads opened now belong to, in a paste that holds several. */
+interface ProcessCursor {
+  index: number;
+  /** Its pid, where a header named it. */
+  pid: number | null;
+  /** Threads opened in it so far. */
+  opened: number;
+  /** A boundary was read: the next thread opened starts the next process. */
+  pending: boolean;
 }
 
 /** A warning list that stops growing at MAX_WARNINGS and says how many it dropped. */
@@ -87,11 +100,13 @@ export function looksBinary(text: string): boolean {
 export function newState(format: StackFormat, text: unknown): { state: ParseState; lines: string[] } {
   const warnings = new Warnings();
   const { raw, lines } = splitInput(text, warnings);
-  return { state: { format, pid: null, threads: [], warnings, raw, fullThreads: new Set() }, lines };
+  const process: ProcessCursor = { index: 0, pid: null, opened: 0, pending: false };
+  return { state: { format, pid: null, threads: [], warnings, raw, fullThreads: new Set(), process }, lines };
 }
 
 export function finishState(s: ParseState): ParsedStack {
   const threads = s.threads.filter((t) => t.frames.length > 0 || t.tid !== null);
+  numberProcesses(threads);
   if (threads.every((t) => t.frames.length === 0) && s.raw.trim() !== '') s.warnings.add(`no ${s.format} frames found`);
   return { format: s.format, pid: s.pid, threads, warnings: s.warnings.toArray(), raw: s.raw };
 }
@@ -103,14 +118,75 @@ export function openThread(s: ParseState, tid: number | null, name: string | nul
     s.warnings.add(`more than ${MAX_THREADS} threads: the rest are not parsed`);
     return last;
   }
-  const t: Thread = { tid, name, frames: [] };
+  const c = s.process;
+  if (c.pending && c.opened > 0) {
+    c.index++;
+    c.opened = 0;
+  }
+  c.pending = false;
+  c.opened++;
+  const t: Thread = { tid, name, frames: [], process: c.index };
   s.threads.push(t);
   return t;
 }
 
-/** The thread frames go to: the last one, or an implicit one when the dump has no thread headers. */
+/**
+ * A header naming the process whose threads follow: gdb's `Attaching to
+ * process N`, eu-stack's `PID N - process`, pstack's `N: cmd`, py-spy's
+ * `Process N: cmd`, a reporter's `child (pid N):` (pid null when not named).
+ * After threads of another process (or of an unnamed one), the next thread
+ * opened starts the next process of the paste; the first pid read is the
+ * dump's. True when the next thread starts another process (a reader then
+ * forgets what it keeps per process: thread numbers, the current thread).
+ */
+export function processStarts(s: ParseState, pid: number | null): boolean {
+  s.pid ??= pid;
+  const c = s.process;
+  if (c.opened > 0 && (pid === null || pid !== c.pid)) c.pending = true;
+  c.pid = pid;
+  return c.pending;
+}
+
+/** A line saying the process so far is done with (gdb's `[Inferior 1 (process N) detached]`): threads after it are another's. */
+export function processEnds(s: ParseState, pid: number | null): boolean {
+  s.pid ??= pid;
+  const c = s.process;
+  if (c.opened > 0) c.pending = true;
+  c.pid = null;
+  return c.pending;
+}
+
+/**
+ * A line a reporter wrote to say whose stack follows: `parent:`, `Child
+ * process (pid 4242):`, `**child stack**`, `## Parent process`, `forked child
+ * backtrace:`. Bounded; tested only on short lines.
+ */
+const PROCESS_LABEL =
+  /^[#*_ ]{0,8}(?:the )?(?:forked )?(?:parent|child)(?: process)?(?: ?[([]?(?:pid|PID)?[:= ]{0,3}(\d{1,10})[)\]]?)?(?: (?:stack|stacks|backtrace|bt|trace|threads|stack trace|side))?:?[*_ ]{0,8}$/i;
+const MAX_LABEL_LENGTH = 80;
+
+/** A reporter's label for the process whose stack follows (PROCESS_LABEL): starts it. Null when the line is none. */
+export function processLabel(s: ParseState, line: string): { next: boolean } | null {
+  const text = line.trim();
+  if (text.length === 0 || text.length > MAX_LABEL_LENGTH) return null;
+  const m = PROCESS_LABEL.exec(text);
+  return m ? { next: processStarts(s, parseIntOrNull(m[1])) } : null;
+}
+
+/** Processes numbered 0, 1, … as the paste shows them; no process field when there is one. */
+function numberProcesses(threads: Thread[]): void {
+  const order = new Map<number | undefined, number>();
+  for (const t of threads) if (!order.has(t.process)) order.set(t.process, order.size);
+  for (const t of threads) {
+    if (order.size > 1) t.process = order.get(t.process)!;
+    else delete t.process;
+  }
+}
+
+/** The thread frames go to: the last one, or an implicit one when the dump has no thread headers (or another process starts). */
 export function currentThread(s: ParseState): Thread {
-  return s.threads[s.threads.length - 1] ?? openThread(s, null, null);
+  const last = s.threads[s.threads.length - 1];
+  return last && !s.process.pending ? last : openThread(s, null, null);
 }
 
 export function pushFrame(s: ParseState, t: Thread, f: Frame, lineNo: number): void {
@@ -194,7 +270,7 @@ export function dropRepeatedThreads(s: ParseState): void {
   let dropped = 0;
   s.threads = s.threads.filter((t) => {
     if (t.frames.length === 0) return true;
-    const key = t.frames.map((f) => f.normalized ?? f.address ?? '?').join('|');
+    const key = `${t.process ?? 0}|${t.frames.map((f) => f.normalized ?? f.address ?? '?').join('|')}`;
     const ids = seen.get(key);
     if (ids && (t.tid === null || ids.has(t.tid))) {
       dropped++;

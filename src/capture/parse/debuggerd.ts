@@ -46,6 +46,7 @@ import {
   newState,
   openThread,
   parseIntOrNull,
+  processStarts,
   pushFrame,
   unpaste,
   type ParseState,
@@ -77,7 +78,7 @@ function parseDebuggerdLine(s: ParseState, line: string, lineNo: number): void {
   }
   const tomb = TOMBSTONE_THREAD.exec(line);
   if (tomb) {
-    s.pid ??= parseIntOrNull(tomb[1]);
+    processStarts(s, parseIntOrNull(tomb[1]));
     openThread(s, parseIntOrNull(tomb[2]), tomb[3]!.trim() || null);
     return;
   }
@@ -103,7 +104,7 @@ function parseDebuggerdLine(s: ParseState, line: string, lineNo: number): void {
     return;
   }
   const dump = DUMP_PID.exec(line);
-  if (dump) s.pid ??= parseIntOrNull(dump[1]);
+  if (dump) processStarts(s, parseIntOrNull(dump[1]));
 }
 
 /** `MODULE [(offset 0x…)] [(FUNC+OFF)] [(BuildId: …)]` after the pc. */

@@ -29,6 +29,8 @@ import {
   makeFrame,
   newState,
   openThread,
+  processLabel,
+  processStarts,
   pushFrame,
   warnUnrecognised,
   type ParseState,
@@ -68,9 +70,10 @@ function parseEuStackLine(s: ParseState, line: string, lineNo: number): void {
   if (line.trim() === '') return;
   const pid = PROCESS_HEADER.exec(line);
   if (pid) {
-    s.pid ??= Number(pid[1]);
+    processStarts(s, Number(pid[1]));
     return;
   }
+  if (processLabel(s, line)) return;
   const tid = THREAD_HEADER.exec(line);
   if (tid) {
     openThread(s, Number(tid[1]), null);

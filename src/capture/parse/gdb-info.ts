@@ -20,7 +20,16 @@
  * the file name: `Line N of "F"` then `starts at address ...`.
  */
 import type { Frame, ParsedStack } from '../types.js';
-import { currentThread, finishState, makeFrame, newState, pushFrame, unpaste, type ParseState } from './common.js';
+import {
+  currentThread,
+  finishState,
+  makeFrame,
+  newState,
+  processStarts,
+  pushFrame,
+  unpaste,
+  type ParseState,
+} from './common.js';
 
 const LINE_OF = /^Line (\d{1,9}) of "([^"]{1,1000})"/;
 const STARTS_AT = /(?:starts at|is at) address 0x([0-9a-fA-F]{1,16}) <([^<>\s]{1,1000}?)(?:\+(\d{1,12}))?>/;
@@ -69,7 +78,7 @@ function parseInfoLine(s: InfoState, line: string, lineNo: number): void {
     return;
   }
   const p = PROCESS.exec(line);
-  if (p) s.pid ??= Number(p[1] ?? p[2]);
+  if (p) processStarts(s, Number(p[1] ?? p[2]));
 }
 
 /** One listed address, or null when the line is none. */

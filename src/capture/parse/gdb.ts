@@ -54,6 +54,9 @@ import {
   newState,
   openThread,
   parseHex,
+  processEnds,
+  processLabel,
+  processStarts,
   pushFrame,
   splitJoinedFrames,
   unpaste,
@@ -151,12 +154,23 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   }
   if (lastFrame && completeWrapped(lastFrame, line)) return;
   const p = PROCESS.exec(line);
-  if (p) {
-    s.pid ??= Number(p[1] ?? p[2]);
+  const label = p ? null : processLabel(s, line);
+  if (p || label) {
+    const next = p ? (p[1] !== undefined ? processEnds(s, Number(p[1])) : processStarts(s, Number(p[2]))) : label!.next;
+    if (next) forgetProcess(s);
     return;
   }
   if (line.startsWith('Backtrace stopped') || line.startsWith('warning: '))
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
+}
+
+/** Another process of the paste follows: its threads are new, its rows and LWPs its own. */
+function forgetProcess(s: GdbState): void {
+  mergeStarredRow(s);
+  s.current = null;
+  s.switched = null;
+  s.starred = null;
+  s.rows.clear();
 }
 
 /** gdb's joined frames (`#0  0x… in a () from /lib/x #1  0x… in b () …`): the next starts ` #N  0x… in ` or ` #N  name (`. */
@@ -191,7 +205,12 @@ function mergeStarredRow(s: GdbState): void {
   const top = row?.frames[0];
   if (!row || !top || row.frames.length !== 1) return;
   const same = s.threads.find(
-    (t) => t !== row && t.tid === null && t.frames[0] !== undefined && sameFrame(t.frames[0], top),
+    (t) =>
+      t !== row &&
+      t.process === row.process &&
+      t.tid === null &&
+      t.frames[0] !== undefined &&
+      sameFrame(t.frames[0], top),
   );
   if (!same) return;
   same.tid = row.tid;

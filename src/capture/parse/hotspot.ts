@@ -32,6 +32,7 @@ import {
   newState,
   openThread,
   parseHex,
+  processStarts,
   pushFrame,
   unpaste,
   type ParseState,
@@ -68,7 +69,7 @@ function parseHotspotLine(s: ParseState, line: string, lineNo: number): void {
     return;
   }
   const a = ATTACHING.exec(line);
-  if (a) s.pid ??= Number(a[1]);
+  if (a) processStarts(s, Number(a[1]));
   else if (line.startsWith('WARNING: ') || line.startsWith('Error: ') || line.startsWith('Exception '))
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }

@@ -55,6 +55,8 @@ import {
   newState,
   openThread,
   parseHex,
+  processLabel,
+  processStarts,
   pushFrame,
   unpaste,
   type ParseState,
@@ -87,6 +89,8 @@ const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 /** Lines that end a thread: headers, rules, quoted names, bpftrace's map keys (`@[`, `@stacks[`) and counts (`]: 12`). */
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,}|@\w{0,64}\[|\]: \d)/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
+/** py-spy dump's first line: `Process 4242: /usr/bin/python3 worker.py`. */
+const PY_SPY_PROCESS = /^Process (\d{1,10}): \S/;
 /** Valgrind's per-line `==PID== ` prefix. */
 const VALGRIND_PREFIX = /^==\d{1,10}==\s?/;
 /** Rust's std backtrace: `  3: std::sys::…::Mutex::lock_contended`, older `  3:     0x55d… - name`. */
@@ -125,6 +129,10 @@ export function parseLenient(text: string): ParsedStack {
     s.pySource = pyFile;
     const found = source ? null : framesOf(line);
     if (!found) {
+      if (processHeader(s, line)) {
+        s.broken = true;
+        return;
+      }
       const traceback = PY_TRACEBACK.exec(line);
       if (traceback) s.lastFirst = traceback[1] === 'last';
       if (line === '' || traceback || HEADER_LIKE.test(line)) s.broken = true;
@@ -180,6 +188,16 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (lone) return { frames: [makeFrame({ fn: lone[1]!, offset: Number(lone[2]) })], number: null };
   const plus = plusFrames(line.split(/\s+/, 64));
   return plus.length > 0 ? { frames: plus, number: null } : null;
+}
+
+/** py-spy dump's header (`Process 4242: python3 worker.py`), or a reporter's `parent:` / `child (pid 4242):` label. */
+function processHeader(s: LenientState, line: string): boolean {
+  const spy = PY_SPY_PROCESS.exec(line);
+  if (spy) {
+    processStarts(s, Number(spy[1]));
+    return true;
+  }
+  return processLabel(s, line) !== null;
 }
 
 /** Go: `os/exec.(*Cmd).Start(0x4204dc420, 0x1)`: a dotted name, no spaces, then the argument list closing the line. */

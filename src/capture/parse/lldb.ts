@@ -40,6 +40,9 @@ import {
   makeFrame,
   newState,
   openThread,
+  processEnds,
+  processLabel,
+  processStarts,
   pushFrame,
   splitJoinedFrames,
   unpaste,
@@ -49,7 +52,9 @@ import {
 
 const THREAD_HEADER = /^(?:\*\s{0,4})?thread #(\d{1,10})(?:[,:](.{0,2000}))?$/;
 const FRAME = /^(?:\*\s{0,4})?frame #(\d{1,6}): (?:0x)?([0-9a-fA-F]{1,16})(?:\s(.*))?$/;
-const PROCESS = /^(?:Process (\d{1,10}) (?:stopped|detached|resuming|exited)|process attach (?:--pid|-p) (\d{1,10}))\b/;
+/** `Process N stopped` / `process attach -p N` start a process's part of the paste; `detached` and `exited` end it (group 2). */
+const PROCESS =
+  /^(?:Process (\d{1,10}) (?:stopped|resuming|(detached|exited))|process attach (?:--pid|-p) (\d{1,10}))\b/;
 const SOURCE = /^([^\s`()]{1,1000}?):(\d{1,9})(?::\d{1,9})?$/;
 const OFFSET = /^\d{1,12}$/;
 /** macOS lldb marks optimized and artificial frames after the source: `at slot.c:344:11 [opt]`. */
@@ -99,8 +104,15 @@ function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
     return;
   }
   const p = PROCESS.exec(line);
-  if (p) s.pid ??= Number(p[1] ?? p[2]);
-  else if (line.startsWith('error: ') || line.startsWith('warning: '))
+  const label = p ? null : processLabel(s, line);
+  if (p || label) {
+    const pid = Number(p?.[1] ?? p?.[3]);
+    const next = p ? (p[2] === undefined ? processStarts(s, pid) : processEnds(s, pid)) : label!.next;
+    if (next) {
+      s.byIndex.clear();
+      s.current = null;
+    }
+  } else if (line.startsWith('error: ') || line.startsWith('warning: '))
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
 

@@ -37,7 +37,7 @@
  * + 78548) [0x19ae1e2d4]`; its kernel frames (`*770 …`) are not read.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
-import { finishState, makeFrame, newState, openThread, pushFrame, type ParseState } from './common.js';
+import { finishState, makeFrame, newState, openThread, processStarts, pushFrame, type ParseState } from './common.js';
 
 const TREE = /^[ \t>+!:|]{0,1024}/;
 const THREAD = /^(\d{1,10}) Thread_(\d{1,20})?(\S{0,64})(.{0,2000})$/;
@@ -81,16 +81,22 @@ export function parseMacosSample(text: string): ParsedStack {
 }
 
 function parseSampleLine(s: SampleState, line: string, lineNo: number): void {
-  if (s.graphDone) return;
   const column = TREE.exec(line)![0].length;
   const body = line.slice(column).trimEnd();
-  if (END_OF_GRAPH.test(body)) {
-    s.graphDone = true;
-    return;
-  }
   const pid = PID.exec(body);
   if (pid) {
-    s.pid ??= Number(pid[1] ?? pid[2]);
+    // a second sample pasted after the first: its graph is another process's
+    if (processStarts(s, Number(pid[1] ?? pid[2]))) {
+      closeThread(s, lineNo);
+      s.thread = null;
+      s.path = [];
+      s.graphDone = false;
+    }
+    return;
+  }
+  if (s.graphDone) return;
+  if (END_OF_GRAPH.test(body)) {
+    s.graphDone = true;
     return;
   }
   if (threadLine(s, body, lineNo)) return;

@@ -24,6 +24,8 @@ import {
   newState,
   openThread,
   parseHex,
+  processLabel,
+  processStarts,
   pushFrame,
   warnUnrecognised,
   type ParseState,
@@ -49,12 +51,10 @@ function parsePstackLine(s: ParseState, line: string, lineNo: number): void {
   }
   const header = PROCESS_HEADER.exec(line);
   if (header) {
-    const pid = Number(header[1]);
-    if (s.pid !== null && s.pid !== pid)
-      s.warnings.add(`line ${lineNo}: a second process (${pid}) in one dump: its threads are appended`);
-    s.pid ??= pid;
+    processStarts(s, Number(header[1]));
     return;
   }
+  if (processLabel(s, line)) return;
   const m = FRAME.exec(line);
   if (!m || !parseFrameRest(s, m[1]!, m[2]!, lineNo)) warnUnrecognised(s, lineNo, line);
 }
