@@ -10,7 +10,7 @@ import { loadMatcher } from '../../../src/stages/build.js';
 import { createMetrics } from '../../../src/extension/metrics.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { child, fakeEvidence, fakeScanner, report, tempStore, testConfig } from '../fakes.js';
-import { COND_WAIT, SEM_WAIT, gdbText } from '../../match/dumps.js';
+import { COND_WAIT, MUTEX_WAIT, READ, SEM_WAIT, gdbText } from '../../match/dumps.js';
 
 test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobody can release into a deadlock; a cond wait stays none', async (t) => {
   const s = tempStore([]);
@@ -52,4 +52,21 @@ test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobo
   const cond = gdbText([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]);
   assert.equal((await post({ stack: cond, forkedChild: true })).json().match.deadlock, false);
   assert.equal((await post({ stack: sem, forkedChild: 'yes' })).statusCode, 400, 'forkedChild must be a boolean');
+  // a paste of the parent and the child: each process is judged alone, the threads say which is which
+  const mutex = gdbText([{ frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'build_env(n=12)', 'main()'] }]);
+  const both = await post({
+    stack: `parent process:\n${gdbText([{ frames: [...READ, 'main()'] }])}\nchild process:\n${mutex}`,
+  });
+  assert.equal(both.statusCode, 200, both.body);
+  assert.deepEqual(
+    (both.json().threads as { process?: number }[]).map((t) => t.process),
+    [0, 1],
+  );
+  assert.deepEqual(
+    (both.json().match.matches as { signatureId: string; threadIndex: number }[]).map((m) => [
+      m.signatureId,
+      m.threadIndex,
+    ]),
+    [['lock-wait-single-threaded-child', 1]],
+  );
 });
