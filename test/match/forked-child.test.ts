@@ -455,3 +455,16 @@ test('a paste of two processes: the most severe process wins, the first of equal
   assert.deepEqual(none.matches, []);
   assert.equal(none.deadlock, false);
 });
+
+test('a paste of more than 64 processes: the first 63 are judged alone, the rest as one (a hostile paste stays as cheap as one process)', () => {
+  const quiet = gdbThreads([{ frames: [...READ, 'main()'] }])[0]!;
+  const locked = gdbThreads([{ frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'main()'] }])[0]!;
+  const paste = (at: number): Thread[] =>
+    Array.from({ length: 100 }, (_, i) => ({ ...(i === at ? locked : quiet), process: i }));
+  const early = matchSignatures(paste(62), lib);
+  assert.deepEqual(
+    [early.matches[0]?.signatureId, early.matches[0]?.threadIndex],
+    ['lock-wait-single-threaded-child', 62],
+  );
+  assert.equal(matchSignatures(paste(80), lib).deadlock, false, 'process 80 is judged with 63…99: not one thread');
+});
