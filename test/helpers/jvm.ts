@@ -114,8 +114,20 @@ export async function startForkDeadlockJvm(
       );
       killQuietly(pid);
       await exited;
+      removeAttachSocket(pid);
     },
   };
+}
+
+/**
+ * A JVM killed with SIGKILL leaves its attach socket (/tmp/.java_pidN, made
+ * when jcmd first attached). pids wrap (32768 here): a later JVM with the same
+ * pid, run by another user, cannot replace that file in sticky /tmp, and
+ * every jcmd against it fails with "well-known file … is not secure". Tests
+ * that kill their JVMs remove it.
+ */
+export function removeAttachSocket(pid: number): void {
+  rmSync(`/tmp/.java_pid${pid}`, { force: true });
 }
 
 /** Children of pid, from /proc/PID/task/TID/children (every thread forks its own). */

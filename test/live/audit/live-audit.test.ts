@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { compileForkDeadlock } from '../../helpers/jvm.js';
+import { compileForkDeadlock, removeAttachSocket } from '../../helpers/jvm.js';
 import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { REPO_ROOT, requireTool } from '../../helpers/native-build.js';
 import type { AuditResult } from '../../../src/audit/types.js';
@@ -50,6 +50,7 @@ afterEach(async () => {
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
+    removeAttachSocket(p.pid!);
   }
 });
 

@@ -7,12 +7,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { takeThreadDump } from '../../../src/capture/thread-dump.js';
 import { resolveTracerTools } from '../../../src/capture/tools.js';
 import { resolveConfig } from '../../../src/config/load.js';
+import { removeAttachSocket } from '../../helpers/jvm.js';
 import { requireTool } from '../../helpers/native-build.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -57,10 +67,17 @@ test(
         stdio: 'ignore',
       },
     );
-    t.after(() => jvm.kill('SIGKILL'));
     const pid = jvm.pid!;
+    t.after(() => {
+      jvm.kill('SIGKILL');
+      removeAttachSocket(pid);
+    });
     // Up once its hsperfdata file exists; main reaches Thread.sleep once the source launcher compiled Sleeper.
     await waitFor('the JVM up', async () => existsSync(`/tmp/hsperfdata_nobody/${pid}`), 60_000);
+    // An attach socket left by an earlier JVM with this pid (killed, another user's) would make every
+    // attach fail ("well-known file … is not secure"): this JVM could never replace it in sticky /tmp.
+    const stale = statSync(`/tmp/.java_pid${pid}`, { throwIfNoEntry: false });
+    if (stale && stale.uid !== 65534) removeAttachSocket(pid);
 
     const uids = new Set<number>();
     const watch = setInterval(() => jcmdProcesses(pid).forEach(([, uid]) => uids.add(uid)), 5);
