@@ -5,7 +5,7 @@
  * Never a watched JVM.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +20,8 @@ const SLEEPER =
 /** The source launcher compiles in memory: ~1-3 s idle, much more on a loaded 2-core box. */
 const JVM_READY_MS = 60_000;
 const CHECK = 'jcmd thread dump';
+/** How long doctor's JVM gets to exit on SIGTERM (its exit removes its attach socket) before SIGKILL. */
+const JVM_EXIT_MS = 5_000;
 
 /** config: as resolved at start (tools.jcmd absolute, or '' when not found). */
 export async function jcmdCheck(config: Config): Promise<CheckResult> {
@@ -50,7 +52,11 @@ async function dumpOwnJvm(config: Config, jcmd: string, java: string, dir: strin
     cwd: dir,
     env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: dir },
   });
-  track(proc);
+  const pid = proc.pid;
+  const removeSocket = (): void => {
+    if (pid !== undefined) removeOwnAttachSocket(pid);
+  };
+  track(proc, removeSocket);
   try {
     const ready = await waitForReady(proc.stdout!, JVM_READY_MS);
     if (!ready || proc.pid === undefined)
@@ -79,7 +85,27 @@ async function dumpOwnJvm(config: Config, jcmd: string, java: string, dir: strin
       "jcmd runs as the JVM's user (setpriv, util-linux) and needs the JVM's /tmp: check both, and threadDump.timeout",
     );
   } finally {
-    await stopChild(proc);
+    await stopChild(proc, 'SIGTERM', JVM_EXIT_MS);
+    removeSocket();
+  }
+}
+
+/**
+ * The attach socket jcmd made the JVM create (/tmp/.java_pidN, root's, as
+ * doctor's JVM is): the JVM removes it when it exits, not when it is killed.
+ * Left behind, it would outlive the pid: pids wrap, and a later JVM of
+ * another user given that pid (a watched Jenkins) could not replace it in
+ * sticky /tmp, so every jcmd and jstack against that JVM would fail ("not
+ * secure"). Removed only if it is still a socket of ours (lstat: a link
+ * planted there is never followed).
+ */
+function removeOwnAttachSocket(pid: number): void {
+  const path = `/tmp/.java_pid${pid}`;
+  try {
+    const st = lstatSync(path);
+    if (st.isSocket() && st.uid === process.geteuid?.()) unlinkSync(path);
+  } catch {
+    // not there (the JVM removed it at exit), or gone meanwhile
   }
 }
 

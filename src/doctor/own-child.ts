@@ -9,12 +9,12 @@ import { rmSync } from 'node:fs';
 import { resolveExecutable } from '../capture/backends.js';
 import { BOX_PATH } from '../util/run-boxed.js';
 
-/** Every process doctor started and has not yet reaped: killed by pid on SIGINT/SIGTERM (killOwnChildren). */
-const live = new Set<ChildProcess>();
+/** Every process doctor started and has not yet reaped, with what to clean up after it: killed by pid on SIGINT/SIGTERM (killOwnChildren). */
+const live = new Map<ChildProcess, (() => void) | undefined>();
 
-/** Record a child of doctor's own until it exits. */
-export function track(proc: ChildProcess): void {
-  live.add(proc);
+/** Record a child of doctor's own until it exits; `cleanup` runs after killOwnChildren kills it. */
+export function track(proc: ChildProcess, cleanup?: () => void): void {
+  live.set(proc, cleanup);
   proc.once('exit', () => live.delete(proc));
 }
 
@@ -29,13 +29,14 @@ export function trackDir(dir: string): () => void {
 /** SIGKILL each child still running, by its pid, and remove the temp dirs. */
 export function killOwnChildren(): void {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  for (const proc of live) {
+  for (const [proc, cleanup] of live) {
     try {
       if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null)
         process.kill(proc.pid, 'SIGKILL');
     } catch {
       // gone meanwhile
     }
+    cleanup?.();
   }
 }
 
@@ -56,15 +57,30 @@ export async function startOwnSleeper(seconds = 30): Promise<OwnChild | null> {
   return { pid: proc.pid, stop: () => stopChild(proc) };
 }
 
-export function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+/**
+ * Stop a child of doctor's own by its pid: SIGKILL, or `signal` first and
+ * SIGKILL if it has not exited within `graceMs` (a JVM given SIGTERM runs its
+ * exit and removes its attach socket).
+ */
+export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL', graceMs = 0): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  if (!signalChild(proc, signal)) return; // already gone
+  if (signal === 'SIGKILL') return exited;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)));
+  const timedOut = await Promise.race([exited.then(() => false), late]);
+  clearTimeout(timer);
+  if (timedOut && signalChild(proc, 'SIGKILL')) await exited;
+}
+
+function signalChild(proc: ChildProcess, signal: NodeJS.Signals): boolean {
   try {
-    if (proc.pid !== undefined) process.kill(proc.pid, 'SIGKILL');
+    if (proc.pid !== undefined) process.kill(proc.pid, signal);
+    return true;
   } catch {
-    return Promise.resolve(); // already gone
+    return false;
   }
-  return exited;
 }
 
 async function waitForState(pid: number, state: string, maxMs: number): Promise<void> {

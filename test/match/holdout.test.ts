@@ -100,6 +100,10 @@ test('the held-out set shares no report and no dump with the public tuning corpu
  * lock: 19/25 and 20/25, unchanged; then, after mangled C++ and Rust names
  * were demangled (backtrace_symbols, JDK 8 jstack -m), once-initializers built
  * on condition variables and the JDK's other pre-exec paths: 19/25 and 20/25,
+ * unchanged; then, after a lock wait under child-only code became a deadlock
+ * whatever else the paste holds (lock-wait-in-child-code, a wider child
+ * list), glibc's atfork parent handlers got their own name, and pastes of
+ * several processes were judged one process at a time: 19/25 and 20/25,
  * unchanged.
  * The goal is NOT met (issue 13 stays open). These floors
  * are that measurement: a change that names fewer held-out children fails

@@ -148,12 +148,15 @@ test(
     });
     for (const as of ['root', 'nobody'] as const) {
       const run = await runDoctor(cli, as, ['--config', config]);
-      assertStatus(
+      const row = assertStatus(
         run,
         'jcmd thread dump',
         'ok',
         /^jcmd [0-9]+ Thread\.print \(doctor's own JVM\): [1-9][0-9]* Java threads/,
       );
+      // its JVM's attach socket goes with it: left in /tmp it would outlive the pid, and block jcmd against a later JVM given it
+      const pid = /^jcmd ([0-9]+) /.exec(row.detail)![1];
+      assert.equal(existsSync(`/tmp/.java_pid${pid}`), false, `doctor left /tmp/.java_pid${pid} (as ${as})`);
     }
     const noJcmd = writeConfig(dir, {
       targets: [{ name: 'x', pid: 1 }],
