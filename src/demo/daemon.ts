@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
+import { stopChild } from '../util/stop-child.js';
 
 export const DIST_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/index.js');
 const MAX_LINE = 64 * 1024;
@@ -82,11 +83,8 @@ export function startDemoDaemon(c: DemoDaemonConfig, onLog: (rec: LogRecord) => 
     });
   }
   const stop = async (graceMs = 5000) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return void (await exited);
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    await stopChild(proc, 'SIGTERM', graceMs);
     await exited;
-    clearTimeout(timer);
   };
   return { pid: proc.pid!, logFile, exited, stop };
 }

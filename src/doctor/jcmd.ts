@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { resolveExecutable } from '../capture/backends.js';
 import { takeThreadDump } from '../capture/thread-dump.js';
 import type { Config } from '../config/config.js';
-import { stopChild, track, trackDir } from './own-child.js';
+import { stopChild } from '../util/stop-child.js';
+import { track, trackDir } from './own-child.js';
 import { result, type CheckResult } from './types.js';
 
 const SLEEPER =

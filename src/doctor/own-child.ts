@@ -8,6 +8,7 @@ import { isFailure } from '../proc/read.js';
 import { rmSync } from 'node:fs';
 import { resolveExecutable } from '../capture/backends.js';
 import { BOX_PATH } from '../util/run-boxed.js';
+import { stopChild } from '../util/stop-child.js';
 
 /** Every process doctor started and has not yet reaped, with what to clean up after it: killed by pid on SIGINT/SIGTERM (killOwnChildren). */
 const live = new Map<ChildProcess, (() => void) | undefined>();
@@ -55,32 +56,6 @@ export async function startOwnSleeper(seconds = 30): Promise<OwnChild | null> {
   // Sleeping (S) in the kernel, not still exec'ing: what a tracer sees in a hung child.
   await waitForState(proc.pid, 'S', 2000);
   return { pid: proc.pid, stop: () => stopChild(proc) };
-}
-
-/**
- * Stop a child of doctor's own by its pid: SIGKILL, or `signal` first and
- * SIGKILL if it has not exited within `graceMs` (a JVM given SIGTERM runs its
- * exit and removes its attach socket).
- */
-export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL', graceMs = 0): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  if (!signalChild(proc, signal)) return; // already gone
-  if (signal === 'SIGKILL') return exited;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)));
-  const timedOut = await Promise.race([exited.then(() => false), late]);
-  clearTimeout(timer);
-  if (timedOut && signalChild(proc, 'SIGKILL')) await exited;
-}
-
-function signalChild(proc: ChildProcess, signal: NodeJS.Signals): boolean {
-  try {
-    if (proc.pid !== undefined) process.kill(proc.pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitForState(pid: number, state: string, maxMs: number): Promise<void> {

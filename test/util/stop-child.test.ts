@@ -1,12 +1,12 @@
 /**
- * Stopping a child of doctor's own (src/doctor/own-child.ts stopChild): SIGKILL
+ * Stopping a child process of forkwatch's own (src/util/stop-child.ts): SIGKILL
  * by default; SIGTERM first with a grace period (a JVM given SIGTERM exits and
  * removes its attach socket), then SIGKILL for a child that ignores it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { stopChild } from '../../src/doctor/own-child.js';
+import { stopChild } from '../../src/util/stop-child.js';
 
 function startShell(script: string): ReturnType<typeof spawn> {
   return spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
