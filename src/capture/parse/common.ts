@@ -158,11 +158,13 @@ export function processEnds(s: ParseState, pid: number | null): boolean {
 
 /**
  * A line a reporter wrote to say whose stack follows: `parent:`, `Child
- * process (pid 4242):`, `**child stack**`, `## Parent process`, `forked child
- * backtrace:`. Bounded; tested only on short lines.
+ * process (pid 4242):`, `child 4242:`, `**child stack**`, `## Parent
+ * process`, `forked child backtrace:`. A pid only after `pid`, in
+ * parentheses or after one space: never `child = 0`, a local of that name
+ * that gdb's `bt full` prints. Bounded; tested only on short lines.
  */
 const PROCESS_LABEL =
-  /^[#*_ ]{0,8}(?:the )?(?:forked )?(?:parent|child)(?: process)?(?: ?[([]?(?:pid|PID)?[:= ]{0,3}(\d{1,10})[)\]]?)?(?: (?:stack|stacks|backtrace|bt|trace|threads|stack trace|side))?:?[*_ ]{0,8}$/i;
+  /^[#*_ ]{0,8}(?:the )?(?:forked )?(?:parent|child)(?: process)?(?: ?[([]?pid[:= ]{0,3}(\d{1,10})[)\]]?| \((\d{1,10})\)| (\d{1,10}))?(?: (?:stack|stacks|backtrace|bt|trace|threads|stack trace|side))?:?[*_ ]{0,8}$/i;
 const MAX_LABEL_LENGTH = 80;
 
 /** A reporter's label for the process whose stack follows (PROCESS_LABEL): starts it. Null when the line is none. */
@@ -170,7 +172,7 @@ export function processLabel(s: ParseState, line: string): { next: boolean } | n
   const text = line.trim();
   if (text.length === 0 || text.length > MAX_LABEL_LENGTH) return null;
   const m = PROCESS_LABEL.exec(text);
-  return m ? { next: processStarts(s, parseIntOrNull(m[1])) } : null;
+  return m ? { next: processStarts(s, parseIntOrNull(m[1] ?? m[2] ?? m[3])) } : null;
 }
 
 /** Processes numbered 0, 1, … as the paste shows them; no process field when there is one. */

@@ -101,7 +101,7 @@ test('gdb: the same pid attached again is the same process; two threads of one p
   );
 });
 
-test('words like parent and child inside ordinary lines part nothing', () => {
+test("words like parent and child inside ordinary lines part nothing, nor do bt full's locals of those names", () => {
   const text = [
     'The parent process hangs in read:',
     ...PARENT_GDB,
@@ -109,6 +109,37 @@ test('words like parent and child inside ordinary lines part nothing', () => {
     ...CHILD_GDB.slice(1),
   ].join('\n');
   assert.ok(parseStack(text).threads.every((t) => t.process === undefined));
+  const full = [
+    '#0  0x00007fa582d6b7e2 in __GI___libc_read (fd=7, buf=0x7ffd, nbytes=8) at read.c:26',
+    '        child = 0',
+    '        parent = 4981',
+    '#1  0x000055e0a1b2c3d4 in spawn_helper (argv=0x7ffd) at spawn.c:88',
+    '        child = 4995',
+    '#2  0x000055e0a1b2c512 in main () at main.c:40',
+  ].join('\n');
+  const s = parseStack(full);
+  assert.deepEqual(
+    s.threads.map((t) => [t.process, t.frames.length]),
+    [[undefined, 3]],
+  );
+});
+
+test('labels with a pid: after pid, in parentheses, or after one space', () => {
+  for (const [label, pid] of [
+    ['child (pid 4995):', 4995],
+    ['child pid=4995:', 4995],
+    ['Child process (4995):', 4995],
+    ['child 4995:', 4995],
+    ['child:', null],
+  ] as const) {
+    const s = parseStack([...PARENT_GDB, label, ...CHILD_GDB].join('\n'));
+    assert.deepEqual(
+      s.threads.map((t) => t.process),
+      [0, 1],
+      label,
+    );
+    assert.equal(s.pid, pid, `${label}: the first pid named is the dump's`);
+  }
 });
 
 test('eu-stack: two PID headers are two processes', () => {
