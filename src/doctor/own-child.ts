@@ -8,6 +8,7 @@ import { isFailure } from '../proc/read.js';
 import { rmSync } from 'node:fs';
 import { resolveExecutable } from '../capture/backends.js';
 import { BOX_PATH } from '../util/run-boxed.js';
+import { sleep } from '../util/sleep.js';
 import { stopChild } from '../util/stop-child.js';
 
 /** Every process doctor started and has not yet reaped, with what to clean up after it: killed by pid on SIGINT/SIGTERM (killOwnChildren). */
@@ -64,6 +65,6 @@ async function waitForState(pid: number, state: string, maxMs: number): Promise<
     const stat = ownProc.stat(pid);
     if (isFailure(stat)) return; // not Linux, or gone: the attach says so
     if (stat.stateCode === state) return;
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }

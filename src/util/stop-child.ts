@@ -6,17 +6,17 @@
  * Resolves once the child has exited; a child already gone is no error.
  */
 import type { ChildProcess } from 'node:child_process';
+import { sleep } from './sleep.js';
 
 export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL', graceMs = 0): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   if (!signalChild(proc, signal)) return; // already gone
   if (signal === 'SIGKILL') return exited;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)));
-  const timedOut = await Promise.race([exited.then(() => false), late]);
-  clearTimeout(timer);
-  if (timedOut && signalChild(proc, 'SIGKILL')) await exited;
+  const gone = new AbortController();
+  void exited.then(() => gone.abort());
+  // sleep: true once the grace period is over, false when the exit cut it short
+  if ((await sleep(graceMs, gone.signal)) && signalChild(proc, 'SIGKILL')) await exited;
 }
 
 function signalChild(proc: ChildProcess, signal: NodeJS.Signals): boolean {
