@@ -110,6 +110,8 @@ const MAX_PROCESSES = 64;
 
 /** Thread indexes by process, in paste order; null when the dump is of one process. */
 function processGroups(threads: readonly Thread[]): number[][] | null {
+  // the usual dump is of one process (no field, or all 0): no index arrays built for it
+  if (!threads.some((t) => (t.process ?? 0) > 0)) return null;
   const groups = new Map<number, number[]>();
   threads.forEach((t, i) => {
     const key = Math.min(t.process ?? 0, MAX_PROCESSES - 1);
