@@ -201,3 +201,47 @@ test('pystack: its frames read innermost first, C frames with their module; a lo
   );
   assert.notEqual(named(deeper), 'python-logging-lock-after-fork');
 });
+
+/** Python 2 implements threading.RLock in Python: a wait for logging's locks shows threading.py's acquire innermost. */
+const PY2_FAULTHANDLER = [
+  'Thread 0x00007f2d4bc1f740 (most recent call first):',
+  '  File "/usr/lib/python2.7/threading.py", line 174 in acquire',
+  '  File "/usr/lib/python2.7/logging/__init__.py", line 212 in _acquireLock',
+  '  File "/usr/lib/python2.7/logging/__init__.py", line 1037 in getLogger',
+  '  File "/usr/lib/python2.7/multiprocessing/process.py", line 258 in _bootstrap',
+].join('\n');
+
+test("Python 2: threading.py's RLock.acquire right above logging's _acquireLock or Handler.acquire is the logging lock", () => {
+  assert.equal(named(PY2_FAULTHANDLER), 'python-logging-lock-after-fork');
+  assert.equal(named(PY2_FAULTHANDLER, true), 'python-logging-lock-after-fork');
+  const pySpyHandler = [
+    'Process 12345: python worker.py',
+    'Python v2.7.18 (/usr/bin/python2.7)',
+    '',
+    'Thread 0x7F2D4BC1F740 (idle): "MainThread"',
+    '    acquire (threading.py:174)',
+    '    acquire (logging/__init__.py:828)',
+    '    handle (logging/__init__.py:865)',
+    '    callHandlers (logging/__init__.py:1336)',
+  ].join('\n');
+  assert.equal(named(pySpyHandler), 'python-logging-lock-after-fork');
+});
+
+test('Python 2: not the logging lock: RLock.acquire above other code, a logging frame further down, or two threads', () => {
+  assert.equal(
+    named(
+      PY2_FAULTHANDLER.replace(
+        '/usr/lib/python2.7/logging/__init__.py", line 212 in _acquireLock',
+        '/srv/app/cache.py", line 8 in get',
+      ),
+    ),
+    null,
+  );
+  const deeper = PY2_FAULTHANDLER.replace(
+    '  File "/usr/lib/python2.7/logging/__init__.py", line 212 in _acquireLock',
+    '  File "/srv/app/cache.py", line 8 in get\n  File "/usr/lib/python2.7/logging/__init__.py", line 212 in _acquireLock',
+  );
+  assert.equal(named(deeper), null);
+  const twoThreads = `${PY2_FAULTHANDLER}\n\nThread 0x00007f2d4a000700 (most recent call first):\n  File "/srv/app/writer.py", line 9 in run`;
+  assert.equal(named(twoThreads), null);
+});

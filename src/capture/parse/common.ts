@@ -167,10 +167,52 @@ const PROCESS_LABEL =
   /^[#*_ ]{0,8}(?:the )?(?:forked )?(?:parent|child)(?: process)?(?: ?[([]?pid[:= ]{0,3}(\d{1,10})[)\]]?| \((\d{1,10})\)| (\d{1,10}))?(?: (?:stack|stacks|backtrace|bt|trace|threads|stack trace|side))?:?[*_ ]{0,8}$/i;
 const MAX_LABEL_LENGTH = 80;
 
-/** A reporter's label for the process whose stack follows (PROCESS_LABEL): starts it. Null when the line is none. */
+/**
+ * The command a reporter ran to take the stack that follows, pasted with its
+ * prompt or without: `$ sudo gdb -p 4242 -batch -ex 'thread apply all bt'`,
+ * `(gdb) attach 4242`, `# pstack 4242`, `eu-stack -p 4242`, `lldb -p 4242`,
+ * `(lldb) process attach --pid 4242`, `py-spy dump --pid 4242`, `pystack
+ * remote 4242`, `jstack -m 4242`, `jhsdb jstack --mixed --pid 4242`. The pid
+ * it names is the process whose stack follows. Anchored, bounded quantifiers,
+ * no nested repetition; tested only on short lines.
+ */
+const COMMAND_PROMPT = String.raw`(?:\((?:gdb|lldb)\) |gef➤ {1,2}|pwndbg> |(?:[\w@.:~/\[\]-]{1,64}(?: [\w.~/\]-]{1,64})?)?[$#%>] {1,2})?`;
+const COMMAND_SUDO = String.raw`(?:sudo (?:-\S{1,16} ){0,4})?`;
+const COMMAND_TOOLS = [
+  // gdb, lldb, eu-stack, py-spy: the pid after -p / --pid / --attach-pid, anywhere among the options
+  String.raw`(?:\S{0,64}/)?(?:gdb(?:-multiarch)?|cgdb|lldb|eu-stack|py-spy(?: (?:dump|top|record))?)\b[^|;&]{0,200}?(?: -p ?| --pid[= ]| -pid | --attach-pid[= ])(\d{1,10})\b`,
+  // gdb PROGRAM PID
+  String.raw`(?:\S{0,64}/)?gdb(?: -\S{1,32}){0,4} \S{1,200} (\d{1,10})`,
+  // pstack / gstack / procstack PID, pystack remote PID, jstack / jcmd [options] PID, jhsdb jstack ... --pid PID
+  String.raw`(?:pstack|gstack|procstack|pystack remote(?: --\S{1,16}){0,3}|jstack(?: -\S{1,8}){0,3}|jcmd) (\d{1,10})\b`,
+  String.raw`jhsdb jstack\b[^|;&]{0,100}? --pid[= ](\d{1,10})\b`,
+  // the debugger's own attach command
+  String.raw`(?:attach|process attach (?:-p|--pid)) (\d{1,10})`,
+];
+const PROCESS_COMMAND = new RegExp(`^${COMMAND_PROMPT}${COMMAND_SUDO}(?:${COMMAND_TOOLS.join('|')})`);
+const MAX_COMMAND_LENGTH = 300;
+
+/** The pid a pasted command line takes a stack of (PROCESS_COMMAND), or null when the line is none. */
+export function commandPid(line: string): number | null {
+  const text = line.trim();
+  if (text.length === 0 || text.length > MAX_COMMAND_LENGTH) return null;
+  const m = PROCESS_COMMAND.exec(text);
+  if (!m) return null;
+  const pid = m.slice(1).find((g) => g !== undefined);
+  return pid === undefined ? null : parseIntOrNull(pid);
+}
+
+/**
+ * A reporter's label for the process whose stack follows (PROCESS_LABEL), or
+ * the command that took it (PROCESS_COMMAND): starts it. Null when the line
+ * is neither.
+ */
 export function processLabel(s: ParseState, line: string): { next: boolean } | null {
   const text = line.trim();
-  if (text.length === 0 || text.length > MAX_LABEL_LENGTH) return null;
+  if (text.length === 0 || text.length > MAX_COMMAND_LENGTH) return null;
+  const pid = commandPid(text);
+  if (pid !== null) return { next: processStarts(s, pid) };
+  if (text.length > MAX_LABEL_LENGTH) return null;
   const m = PROCESS_LABEL.exec(text);
   return m ? { next: processStarts(s, parseIntOrNull(m[1] ?? m[2] ?? m[3])) } : null;
 }

@@ -142,6 +142,46 @@ test('labels with a pid: after pid, in parentheses, or after one space', () => {
   }
 });
 
+test('the command that took each stack, pasted with or without its prompt, starts its process', () => {
+  for (const [first, second] of [
+    ["$ sudo gdb -p 4981 -batch -ex 'thread apply all bt'", "$ sudo gdb -p 4995 -batch -ex 'thread apply all bt'"],
+    ['(gdb) attach 4981', '(gdb) attach 4995'],
+    ['# pstack 4981', '# pstack 4995'],
+    ['root@build-03:~# gstack 4981', 'root@build-03:~# gstack 4995'],
+    ['[root@ci ~]# eu-stack -p 4981', '[root@ci ~]# eu-stack --pid=4995'],
+    ['gdb /usr/bin/python3 4981', 'gdb -q /usr/bin/python3 4995'],
+    ['(lldb) process attach --pid 4981', '(lldb) process attach --pid 4995'],
+    ['py-spy dump --native --pid 4981', 'py-spy dump --native --pid 4995'],
+  ] as const) {
+    const s = parseStack([first, ...PARENT_GDB, '', second, ...CHILD_GDB].join('\n'));
+    assert.deepEqual(
+      s.threads.map((t) => t.process),
+      [0, 1],
+      first,
+    );
+    assert.equal(s.pid, 4981, `${first}: the first pid named is the dump's`);
+  }
+  // the same pid again (a second look at one process) is the same process
+  const again = parseStack(['(gdb) attach 4981', ...PARENT_GDB, '(gdb) attach 4981', ...CHILD_GDB].join('\n'));
+  assert.ok(again.threads.every((t) => t.process === undefined));
+});
+
+test('lines that only look like commands part nothing: prose, a pipe, bt full locals, no pid', () => {
+  for (const line of [
+    'I ran gdb -p 4995 on the child and got:',
+    '        attach = 4995',
+    '$ gdb -p $(pgrep -n git) -batch -ex bt',
+    '$ pstack',
+    'attached 4995 threads',
+  ]) {
+    const s = parseStack([...PARENT_GDB, line, ...CHILD_GDB].join('\n'));
+    assert.ok(
+      s.threads.every((t) => t.process === undefined),
+      line,
+    );
+  }
+});
+
 test('eu-stack: two PID headers are two processes', () => {
   const text = [
     'PID 4981 - process',
