@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeFunctionName } from '../../src/capture/parse/index.js';
+import { normalizeFunctionName, parseStack } from '../../src/capture/parse/index.js';
 import type { Frame, Thread } from '../../src/capture/types.js';
 import { loadSignatures, matchSignatures } from '../../src/match/index.js';
 import { BUSY, COND_WAIT, EPOLL, MUTEX_WAIT, READ, SEM_WAIT, gdbThreads } from './dumps.js';
@@ -467,4 +467,31 @@ test('a paste of more than 64 processes: the first 63 are judged alone, the rest
     ['lock-wait-single-threaded-child', 62],
   );
   assert.equal(matchSignatures(paste(80), lib).deadlock, false, 'process 80 is judged with 63…99: not one thread');
+});
+
+test("macOS: a lock wait in libsystem_malloc is macOS's zone lock, not glibc's arena; with --forked-child it needs no child frame", () => {
+  const sample = (outer: string): string =>
+    [
+      'Call graph:',
+      '    2560 Thread_9911123   DispatchQueue_1: com.apple.main-thread  (serial)',
+      '      2560 start  (in libdyld.dylib) + 1  [0x7fff6b4e3cc9]',
+      `        2560 ${outer}  (in worker) + 40  [0x10aa1a118]`,
+      '          2560 malloc  (in libsystem_malloc.dylib) + 21  [0x7fff6b69bcf5]',
+      '            2560 malloc_zone_malloc  (in libsystem_malloc.dylib) + 104  [0x7fff6b69bd98]',
+      '              2560 szone_malloc_should_clear  (in libsystem_malloc.dylib) + 66  [0x7fff6b69d1c2]',
+      '                2560 _os_unfair_lock_lock_slow  (in libsystem_platform.dylib) + 137  [0x7fff6b6d6e1d]',
+      '                  2560 __ulock_wait  (in libsystem_kernel.dylib) + 10  [0x7fff6b62a6c2]',
+    ].join('\n');
+  const named = (text: string, forkedChild: boolean): string => {
+    const m = matchSignatures(parseStack(text).threads, lib, { forkedChild });
+    return m.deadlock ? m.matches[0]!.signatureId : 'none';
+  };
+  assert.equal(named(sample('PyOS_AfterFork_Child'), false), 'macos-malloc-lock-after-fork');
+  assert.equal(named(sample('run_task'), true), 'macos-malloc-lock-after-fork');
+  assert.equal(named(sample('run_task'), false), 'lock-wait-single-threaded-child', 'as pasted: no fork in sight');
+  // the same names outside libsystem_malloc (an allocator of the program's own) are not libmalloc's
+  assert.equal(
+    named(sample('run_task').replaceAll('(in libsystem_malloc.dylib)', '(in libmyalloc.dylib)'), true),
+    'lock-wait-forked-child',
+  );
 });
