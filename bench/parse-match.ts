@@ -63,6 +63,9 @@ const THREAD: Record<StackFormat, (t: number) => string> = {
         `  #${String(i).padStart(2, '0')} pc ${hex(i)}  /apex/com.android.art/lib64/libart.so (${fn}+28) (BuildId: 4c1a7e2f9b3d5e6a)\n`,
     ) +
     '\n',
+  dbx: (t) =>
+    `current thread: t@${t}\n` +
+    frames((i, fn) => `${i === 0 ? '=>' : '  '}[${i + 1}] ${fn}(0x0, 0x8061b28), at 0x${hex(i)}\n`),
   lenient: (t) => `Thread ${t} (stuck):\n` + frames((i, fn) => `${i}   libjvm.so   0x${hex(i)} ${fn} + 452\n`) + '\n',
 };
 

@@ -40,11 +40,22 @@ export interface Thread {
  * 'gdb-info': gdb `info line *ADDR` / `info symbol ADDR` lists; 'hotspot':
  * HotSpot mixed-mode dumps (`jhsdb jstack --mixed`); 'macos-sample': macOS
  * `sample` call graphs; 'debuggerd': Android's native backtraces (tombstones,
- * `debuggerd -b`, ANR traces); 'lenient': no reader
+ * `debuggerd -b`, ANR traces); 'dbx': dbx `where` (Solaris / illumos, AIX);
+ * 'lenient': no reader
  * fitted and function names were pulled out of frame-like lines.
  */
 export type StackFormat =
-  'pstack' | 'mdb' | 'eu-stack' | 'gdb' | 'lldb' | 'gdb-info' | 'hotspot' | 'macos-sample' | 'debuggerd' | 'lenient';
+  | 'pstack'
+  | 'mdb'
+  | 'eu-stack'
+  | 'gdb'
+  | 'lldb'
+  | 'gdb-info'
+  | 'hotspot'
+  | 'macos-sample'
+  | 'debuggerd'
+  | 'dbx'
+  | 'lenient';
 
 export interface ParsedStack {
   format: StackFormat | 'unknown';

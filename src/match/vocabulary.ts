@@ -162,7 +162,7 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
       if (frames[i]!.module !== null && LIBC_MODULE.test(frames[i]!.module!)) raw = true;
       continue;
     }
-    if (hasRole(cv, 'primitive', name)) {
+    if (hasRole(cv, 'primitive', name) || signalWaitUnderPrimitive(cv, frames, i, last)) {
       raw = true;
       continue;
     }
@@ -184,6 +184,24 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
   }
   return null;
 }
+
+/**
+ * A signal wait that is only how a thread library blocks: LinuxThreads
+ * (glibc before 2.4, uClibc) parks every mutex, condition and join wait in
+ * sigsuspend under __pthread_wait_for_restart_signal, a wait primitive. An
+ * I/O or signal wait (sigsuspend, pause) right under a named primitive is
+ * then raw too, and the frame outward of the primitive decides.
+ */
+function signalWaitUnderPrimitive(cv: CompiledVocabulary, frames: readonly Frame[], i: number, last: number): boolean {
+  if (!SIGNAL_WAIT.test(frames[i]!.normalized!)) return false;
+  for (let j = i + 1; j < last; j++) {
+    const next = frames[j]!.normalized;
+    if (next !== null) return hasRole(cv, 'primitive', next);
+  }
+  return false;
+}
+
+const SIGNAL_WAIT = /^(?:sigsuspend|pause|sigwaitinfo|sigtimedwait|rt_sigsuspend|libc_sigsuspend)$/;
 
 /** libc and its thread library: glibc's, musl's, FreeBSD's libthr, OpenBSD's librthread (the module of an unnamed frame, as gdb's `from` prints it). */
 const LIBC_MODULE = /(?:^|\/)(?:libc|libpthread|libthr|librthread|ld-musl[^/]{0,64})[.-][^/]{0,64}$/;

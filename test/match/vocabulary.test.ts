@@ -852,7 +852,7 @@ signatures:
   assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
 });
 
-test('lockWaitOf: FreeBSD, NetBSD, OpenBSD and Android mutex waits under their kernel waits; their cond waits and joins are none', () => {
+test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX and LinuxThreads mutex waits under their kernel waits; their cond waits and joins are none', () => {
   const waits: [string, string[], number | null][] = [
     [
       'FreeBSD mutex',
@@ -914,6 +914,25 @@ test('lockWaitOf: FreeBSD, NetBSD, OpenBSD and Android mutex waits under their k
     ['a cond wait under an ordinary NSPR caller', ['pthread_cond_wait', 'PR_WaitCondVar', 'worker_loop'], null],
     ['FreeBSD kevent', ['_kevent', 'event_loop'], null],
     ['a thread in sigprocmask under ordinary code', ['__sys_sigprocmask', 'block_signals', 'main'], null],
+    [
+      'LinuxThreads mutex (sigsuspend under __pthread_wait_for_restart_signal)',
+      ['sigsuspend', '__pthread_wait_for_restart_signal', '__pthread_alt_lock', 'pthread_mutex_lock', 'malloc'],
+      2,
+    ],
+    [
+      'LinuxThreads cond wait',
+      ['sigsuspend', '__pthread_wait_for_restart_signal', 'pthread_cond_wait', 'worker'],
+      null,
+    ],
+    ['a sigsuspend of its own (a signal wait, not a lock)', ['sigsuspend', 'wait_for_signal', 'main'], null],
+    ['AIX mutex', ['_event_sleep', '_event_wait', '_mutex_lock', 'pthread_mutex_lock', 'log_line'], 2],
+    [
+      'AIX mutex on its global lock word',
+      ['_event_sleep', '_event_wait', '_global_lock_common', '_mutex_lock', 'log_line'],
+      2,
+    ],
+    ['AIX cond wait', ['_event_sleep', '_event_wait', '_cond_wait_local', '_cond_wait', 'pthread_cond_wait'], null],
+    ['AIX sleep', ['_p_nsleep', 'nsleep', 'sleep', 'main'], null],
   ];
   for (const [what, spec, index] of waits) assert.equal(lockWaitOf(cv, frames(spec), 16)?.index ?? null, index, what);
 });

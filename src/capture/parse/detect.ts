@@ -45,6 +45,13 @@ const CLUES: Clue[] = [
     re: /^\s{0,4}[0-9a-fA-F]{6,16} [^\s(`]{1,512} \(.{0,4000}\)(?:\s\+\s[0-9a-fA-F]{1,16})?\s*$/,
   },
   { format: 'pstack', weight: 1, re: /^\s{0,4}[0-9a-fA-F]{6,16} \* \S/ },
+  // AIX procstack: `---------- tid# 4567891 (pthread ID:      1) ----------`, `0x0900000000581eb4  _event_sleep(??, ??) + 0x474`
+  { format: 'pstack', weight: 5, re: /^-{3,64}\s{1,8}tid#\s{0,8}\d{1,12}\b/ },
+  {
+    format: 'pstack',
+    weight: 1,
+    re: /^0x[0-9a-fA-F]{8,16} {1,4}[^\s(]{1,512}\(.{0,4000}\)(?: \+ 0x[0-9a-fA-F]{1,16})?\s*$/,
+  },
   {
     format: 'mdb',
     weight: 2,
@@ -90,6 +97,20 @@ const CLUES: Clue[] = [
   { format: 'debuggerd', weight: 5, re: /^pid: \d{1,10}, tid: \d{1,10}, name: / },
   { format: 'debuggerd', weight: 5, re: /^"[^"]{0,256}" sysTid=\d{1,10}\b/ },
   { format: 'debuggerd', weight: 2, re: /^\| sysTid=\d{1,10}\b/ },
+  // dbx `where`: Solaris (`=>[1] __lwp_park(0x0, 0x0), at 0xfeeb6c55`, `current thread: t@1`),
+  // AIX (`_event_sleep(??, ??) at 0x9000000005b1b08`, `main(), line 12 in "t.c"`)
+  {
+    format: 'dbx',
+    weight: 3,
+    re: /^(?:=>)?\s{0,4}\[\d{1,6}\]\s{1,4}\S.{0,4000}\),? (?:at 0x[0-9a-fA-F]{1,16}|line \d{1,9} in (?:file )?")/,
+  },
+  { format: 'dbx', weight: 5, re: /^(?:current thread: t@\d{1,10}\b|t@\d{1,10} \(l@\d{1,10}\) stopped in )/ },
+  {
+    format: 'dbx',
+    weight: 2,
+    re: /^[^\s(#[][^\s(]{0,511}\(.{0,4000}\),? (?:at 0x[0-9a-fA-F]{1,16}|line \d{1,9} in (?:file )?"[^"]{1,1000}")\s*$/,
+  },
+  { format: 'dbx', weight: 3, re: /^\(dbx\) / },
 ];
 
 const ORDER: readonly StackFormat[] = [
@@ -102,6 +123,7 @@ const ORDER: readonly StackFormat[] = [
   'hotspot',
   'macos-sample',
   'debuggerd',
+  'dbx',
 ];
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
@@ -117,6 +139,7 @@ export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
     hotspot: 0,
     'macos-sample': 0,
     debuggerd: 0,
+    dbx: 0,
     lenient: 0,
   };
   const first: string[] = [];

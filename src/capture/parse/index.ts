@@ -13,6 +13,7 @@ import { parseLenient } from './lenient.js';
 import { parseLldb } from './lldb.js';
 import { parseMacosSample } from './macos-sample.js';
 import { parseDebuggerd } from './debuggerd.js';
+import { parseDbx } from './dbx.js';
 import { parseMdb } from './mdb.js';
 import { parsePstack } from './pstack.js';
 import { looksBinary, splitInput, Warnings } from './common.js';
@@ -28,6 +29,7 @@ export { parseGdbInfo } from './gdb-info.js';
 export { parseHotspot } from './hotspot.js';
 export { parseMacosSample } from './macos-sample.js';
 export { parseDebuggerd } from './debuggerd.js';
+export { parseDbx } from './dbx.js';
 export { parseLenient } from './lenient.js';
 export { MAX_INPUT_CHARS } from './common.js';
 
@@ -41,6 +43,7 @@ export const STACK_FORMATS: readonly StackFormat[] = [
   'hotspot',
   'macos-sample',
   'debuggerd',
+  'dbx',
   'lenient',
 ];
 
@@ -54,6 +57,7 @@ export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack
   hotspot: parseHotspot,
   'macos-sample': parseMacosSample,
   debuggerd: parseDebuggerd,
+  dbx: parseDbx,
   lenient: parseLenient,
 };
 

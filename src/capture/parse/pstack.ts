@@ -15,6 +15,16 @@
  * The lwp header appears only for multi-threaded processes; offsets after
  * ` + ` are hex without 0x. (Linux's gdb-based `pstack`/`gstack` print gdb's
  * format: see gdb.ts.)
+ *
+ * AIX `procstack PID` (/usr/bin/procstack) prints the same shape with a tid
+ * header per thread, 0x before addresses and offsets, and `??` for each
+ * argument it cannot read:
+ *
+ *   12345: /usr/java8_64/jre/bin/java -jar agent.jar
+ *   ---------- tid# 4567891 (pthread ID:      1) ----------
+ *   0x0900000000581eb4  _event_sleep(??, ??, ??, ??, ??, ??) + 0x474
+ *   0x0900000000590f2c  _mutex_lock(??, ??, ??) + 0x26c
+ *   0x09000000005d9b10  pthread_mutex_lock(??) + 0x10
  */
 import type { ParsedStack } from '../types.js';
 import {
@@ -32,8 +42,11 @@ import {
 } from './common.js';
 
 const PROCESS_HEADER = /^(?:core '[^']{0,1024}' of )?(\d{1,10}):\s+\S/;
-const FRAME = /^\s*([0-9a-fA-F]{1,16})\s+(\S.*)$/;
-const OFFSET_TAIL = /^\s*(?:\+\s*(-?[0-9a-fA-F]{1,16}))?\s*(?:\(line \d+\))?\s*$/;
+const FRAME = /^\s*(?:0x)?([0-9a-fA-F]{1,16})\s+(\S.*)$/;
+const OFFSET_TAIL = /^\s*(?:\+\s*(?:0x)?(-?[0-9a-fA-F]{1,16}))?\s*(?:\(line \d+\))?\s*$/;
+/** AIX procstack: `---------- tid# 4567891 (pthread ID:      1) ----------`. */
+const AIX_THREAD =
+  /^-{3,64}\s{1,8}tid#\s{0,8}(\d{1,12})\s{0,8}(?:\(pthread ID:\s{0,16}(\d{1,12})\))?\s{0,8}-{0,64}\s*$/;
 
 export function parsePstack(text: string): ParsedStack {
   const { state, lines } = newState('pstack', text);
@@ -47,6 +60,11 @@ function parsePstackLine(s: ParseState, line: string, lineNo: number): void {
     const lwp = /lwp#\s*(\d{1,10})/.exec(line);
     const thr = /thread#\s*(\d{1,10})/.exec(line);
     openThread(s, lwp ? Number(lwp[1]) : null, thr ? `thread# ${thr[1]}` : null);
+    return;
+  }
+  const aix = AIX_THREAD.exec(line);
+  if (aix) {
+    openThread(s, Number(aix[1]), aix[2] !== undefined ? `pthread ID ${aix[2]}` : null);
     return;
   }
   const header = PROCESS_HEADER.exec(line);
