@@ -257,6 +257,8 @@ export function condWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
     const name = frames[i]!.normalized;
     if (name === null || hasRole(cv, 'primitive', name)) continue;
     const lists = listsHolding(cv, name);
+    // a sleep under the wait is how it blocks (the FreeBSD kernel's _sleep under a umtx condition wait)
+    if (first === null && lists.includes(SLEEP_LIST)) continue;
     if (lists.includes('timed-wait')) return null;
     const list = UNTIMED_WAITS.find((l) => lists.includes(l));
     if (list !== undefined) {

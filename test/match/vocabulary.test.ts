@@ -933,6 +933,38 @@ test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX and LinuxThreads mutex 
     ],
     ['AIX cond wait', ['_event_sleep', '_event_wait', '_cond_wait_local', '_cond_wait', 'pthread_cond_wait'], null],
     ['AIX sleep', ['_p_nsleep', 'nsleep', 'sleep', 'main'], null],
+    [
+      'FreeBSD kernel stack (procstat -kk) of a mutex wait',
+      [
+        'mi_switch',
+        'sleepq_catch_signals',
+        'sleepq_wait_sig',
+        '_sleep',
+        'umtxq_sleep',
+        'do_lock_umutex',
+        '__umtx_op_wait_umutex',
+        'amd64_syscall',
+      ],
+      5,
+    ],
+    [
+      'FreeBSD kernel stack of a condition wait',
+      [
+        'mi_switch',
+        'sleepq_catch_signals',
+        'sleepq_wait_sig',
+        '_sleep',
+        'umtxq_sleep',
+        'do_cv_wait',
+        '__umtx_op_cv_wait',
+      ],
+      null,
+    ],
+    [
+      'Linux kernel stack (/proc/PID/stack): a futex wait says nothing alone',
+      ['futex_wait_queue_me', 'futex_wait', 'do_futex', '__x64_sys_futex', 'do_syscall_64'],
+      null,
+    ],
   ];
   for (const [what, spec, index] of waits) assert.equal(lockWaitOf(cv, frames(spec), 16)?.index ?? null, index, what);
 });

@@ -34,6 +34,8 @@
  *     (Python) File "x.py", line 12, in acquire         pystack (--native: `(C) File "f.c", line 146, in fn (libc.so.6)`)
  *         __lll_lock_wait+30                            bpftrace ustack: func+decimal alone on its line, `@[` … `]: N` around
  *     libc.so.6!__GI_raise(int sig) (/build/glibc-x/raise.c:50)   VS Code's Copy Call Stack: module!func(params) (file:line)
+ *     85318 101437 git  -  mi_switch+0xc1 … do_lock_umutex+0x68d …   FreeBSD procstat -kk: PID TID COMM TDNAME, then the
+ *                                                      thread's kernel stack on one line (a thread per row)
  *
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
@@ -98,6 +100,8 @@ const RUST_NUMBERED =
   /^(\d{1,5}):\s{1,8}(?:0x[0-9a-fA-F]{1,16} - )?([A-Za-z_<][^\s]{0,1000}(?: as [^\s]{1,500}>[^\s]{0,500})?)$/;
 /** A bpftrace ustack frame, alone on its line: `__lll_lock_wait+30` (decimal offset, no address). */
 const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
+/** FreeBSD `procstat -kk` row: `85318 101437 python3.9  -  mi_switch+0xc1 sleepq_catch_signals+0x2e6 …`. */
+const PROCSTAT_ROW = /^(\d{1,10})\s{1,16}(\d{1,10})\s{1,16}(\S{1,64})\s/;
 const NOTICE =
   'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
@@ -138,8 +142,14 @@ export function parseLenient(text: string): ParsedStack {
       if (line === '' || traceback || HEADER_LIKE.test(line)) s.broken = true;
       return;
     }
+    // FreeBSD `procstat -kk`: one row per thread, the pid and tid first, the whole kernel stack after
+    const row = found.frames.length > 1 ? PROCSTAT_ROW.exec(line) : null;
+    if (row) processStarts(s, Number(row[1]));
     const last = s.threads[s.threads.length - 1];
-    const t = s.broken || !last || (found.number === 0 && last.frames.length > 0) ? openThread(s, null, null) : last;
+    const t =
+      row || s.broken || !last || (found.number === 0 && last.frames.length > 0)
+        ? openThread(s, row ? Number(row[2]) : null, row ? row[3]! : null)
+        : last;
     if (s.broken && s.lastFirst) s.reversed.add(t);
     s.lastFirst = false;
     s.broken = false;

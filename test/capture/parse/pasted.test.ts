@@ -628,3 +628,27 @@ test("lenient: VS Code's Copy Call Stack (module!function(params) (file:line)), 
   // prose with a file reference is no frame: no module and no parameter list
   assert.equal(parseStack('See the notes (docs/fork.md:12)\nand more (x.c:3)').format, 'unknown');
 });
+
+test('lenient: FreeBSD procstat -kk is a thread per row (tid and command kept); frames wrapped over lines without the row prefix stay one thread', () => {
+  const rows = [
+    '  PID    TID COMM                TDNAME              KSTACK',
+    '85318 101437 python3.9           -                   mi_switch+0xc1 sleepq_catch_signals+0x2e6 _sleep+0x1be umtxq_sleep+0x132 do_lock_umutex+0x68d __umtx_op_wait_umutex+0x49',
+    '85318 101502 python3.9           -                   mi_switch+0xc1 sleepq_catch_signals+0x2e6 _sleep+0x1be umtxq_sleep+0x132 do_cv_wait+0x2a1 __umtx_op_cv_wait+0x4f',
+  ].join('\n');
+  const s = parseStack(rows);
+  assert.equal(s.format, 'lenient');
+  assert.equal(s.pid, 85318);
+  assert.deepEqual(
+    s.threads.map((t) => [t.tid, t.name, t.frames.length, t.frames[4]!.normalized]),
+    [
+      [101437, 'python3.9', 6, 'do_lock_umutex'],
+      [101502, 'python3.9', 6, 'do_cv_wait'],
+    ],
+  );
+  const wrapped =
+    'Stuck thread:\n  __lll_lock_wait+0x1d malloc+0x2a1 opendir+0x45\n  closeDescriptors+0x44 childProcess+0x36\n';
+  assert.deepEqual(
+    parseStack(wrapped).threads.map((t) => t.frames.map((f) => f.normalized)),
+    [['lll_lock_wait', 'malloc', 'opendir', 'closeDescriptors', 'childProcess']],
+  );
+});
