@@ -245,3 +245,38 @@ test('Python 2: not the logging lock: RLock.acquire above other code, a logging 
   const twoThreads = `${PY2_FAULTHANDLER}\n\nThread 0x00007f2d4a000700 (most recent call first):\n  File "/srv/app/writer.py", line 9 in run`;
   assert.equal(named(twoThreads), null);
 });
+
+test('forked child: an innermost threading.py __enter__ / acquire or multiprocessing/synchronize.py lock, one thread, is a Python lock wait', () => {
+  const pySpy = [
+    'Thread 4250 (idle): "MainThread"',
+    '    __enter__ (threading.py:247)',
+    '    put (queue.py:132)',
+    '    run_task (worker.py:31)',
+  ].join('\n');
+  assert.equal(named(pySpy, true), 'python-lock-wait-forked-child');
+  assert.equal(named(pySpy), null, 'as pasted: the dump does not say it is a forked child');
+  const faulthandler = [
+    'Current thread 0x00007f3ea8a4b740 (most recent call first):',
+    '  File "/usr/lib/python3.8/multiprocessing/synchronize.py", line 95 in __enter__',
+    '  File "/usr/lib/python3.8/multiprocessing/queues.py", line 355 in get',
+  ].join('\n');
+  assert.equal(named(faulthandler, true), 'python-lock-wait-forked-child');
+  // a specific signature wins: Python 2's RLock.acquire above logging's lock is the logging lock
+  assert.equal(named(PY2_FAULTHANDLER, true), 'python-logging-lock-after-fork');
+});
+
+test('forked child: not a Python lock wait: a condition wait, an acquire of the application, two threads', () => {
+  const wait = ['Thread 1 (idle): "MainThread"', '    wait (threading.py:302)', '    get (queue.py:171)'].join('\n');
+  assert.equal(named(wait, true), null);
+  const own = ['Thread 1 (idle): "MainThread"', '    acquire (app/locks.py:12)', '    run (worker.py:3)'].join('\n');
+  assert.equal(named(own, true), null);
+  const two = [
+    'Thread 1 (idle): "MainThread"',
+    '    __enter__ (threading.py:247)',
+    '    put (queue.py:132)',
+    '',
+    'Thread 2 (active): "feeder"',
+    '    _feed (multiprocessing/queues.py:227)',
+  ].join('\n');
+  assert.equal(named(two, true), null);
+});
