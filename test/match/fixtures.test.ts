@@ -99,6 +99,15 @@ for (const f of hung) {
   });
 }
 
+for (const f of all.filter((x) => x.name === 'libgomp-thread-pool-after-fork.txt')) {
+  test(`real ${f.format}/${f.name} (the suite's omp-forker child, no libgomp symbols) → libgomp-thread-pool-after-fork`, () => {
+    for (const forkedChild of [false, true]) {
+      const m = matchSignatures(parseStack(f.text).threads, library.signatures, { forkedChild });
+      assert.equal(m.matches[0]?.signatureId, 'libgomp-thread-pool-after-fork');
+    }
+  });
+}
+
 for (const f of all.filter((x) => /^linux-(parent|sleeper|accepter|busy)/.test(x.name))) {
   test(`real decoy ${f.format}/${f.name} → no signature`, () => {
     const m = matchSignatures(parseStack(f.text).threads, library.signatures);
