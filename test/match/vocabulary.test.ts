@@ -128,6 +128,8 @@ const table: [string, string][] = [
   ['popen', 'locking-call'],
   ['__libc_dlopen_mode', 'locking-call'],
   ['setresuid', 'locking-call'],
+  ['fork_child_proc', 'child'],
+  ['fork_prepare_proc', 'prepare'],
   ['__nptl_setxid', 'locking-call'],
   ['pututxline', 'locking-call'],
   ['open_memstream', 'locking-call'],
