@@ -191,11 +191,13 @@ const COMMAND_TOOLS = [
 ];
 const PROCESS_COMMAND = new RegExp(`^${COMMAND_PROMPT}${COMMAND_SUDO}(?:${COMMAND_TOOLS.join('|')})`);
 const MAX_COMMAND_LENGTH = 300;
+/** Every command PROCESS_COMMAND reads names one of these (a cheap scan before the full pattern, on every other line of a dump). */
+const COMMAND_HINT = /gdb|lldb|stack|py-spy|jcmd|attach/;
 
 /** The pid a pasted command line takes a stack of (PROCESS_COMMAND), or null when the line is none. */
 export function commandPid(line: string): number | null {
   const text = line.trim();
-  if (text.length === 0 || text.length > MAX_COMMAND_LENGTH) return null;
+  if (text.length === 0 || text.length > MAX_COMMAND_LENGTH || !COMMAND_HINT.test(text)) return null;
   const m = PROCESS_COMMAND.exec(text);
   if (!m) return null;
   const pid = m.slice(1).find((g) => g !== undefined);
