@@ -146,7 +146,11 @@ function resultOf(threads: readonly Thread[], chosen: SignatureMatch[]): MatchRe
   };
 }
 
-/** Specific matches, best first, superseded ones dropped; else the most severe generic one. */
+/**
+ * Specific matches, best first, superseded ones dropped; the most severe
+ * generic one when no specific match says more than info (an info note, such
+ * as the parent's side of a fork, never hides a deadlock a generic rule finds).
+ */
 function chooseMatches(
   threads: readonly Thread[],
   signatures: readonly Signature[],
@@ -162,7 +166,10 @@ function chooseMatches(
     if (!sig.generic) for (const id of sig.supersedes ?? []) superseded.add(id);
   });
   const kept = specific.filter((m) => !superseded.has(m.match.signatureId));
-  return (kept.length > 0 ? kept : generic.sort(compareMatches).slice(0, 1)).sort(compareMatches).map((m) => m.match);
+  const decided = kept.some((m) => m.match.severity !== 'info');
+  return (decided ? kept : [...kept, ...generic.sort(compareMatches).slice(0, 1)])
+    .sort(compareMatches)
+    .map((m) => m.match);
 }
 
 /** Severity first, then the match that pinned more frames, then library order. */

@@ -99,6 +99,16 @@ for (const f of hung) {
   });
 }
 
+test("real hotspot/jvm-parent-mixed.txt (the JVM reproducer, jhsdb --mixed): only the parent's forkAndExec note, no deadlock", () => {
+  const f = all.find((x) => x.format === 'hotspot' && x.name === 'jvm-parent-mixed.txt')!;
+  const m = matchSignatures(parseStack(f.text).threads, library.signatures);
+  assert.deepEqual(
+    m.matches.map((x) => [x.signatureId, x.severity]),
+    [['jdk-parent-waits-in-forkandexec', 'info']],
+  );
+  assert.equal(m.deadlock, false);
+});
+
 for (const f of all.filter((x) => x.name === 'libgomp-thread-pool-after-fork.txt')) {
   test(`real ${f.format}/${f.name} (the suite's omp-forker child, no libgomp symbols) → libgomp-thread-pool-after-fork`, () => {
     for (const forkedChild of [false, true]) {

@@ -495,3 +495,42 @@ test("macOS: a lock wait in libsystem_malloc is macOS's zone lock, not glibc's a
     'lock-wait-forked-child',
   );
 });
+
+test("the parent's side: a JVM thread in forkAndExec is an info note (no deadlock), and never hides a deadlock a generic rule finds", () => {
+  const jstack = [
+    '"SCM polling for hudson.model.FreeStyleProject@1a2b3c[build-app]" #123 daemon prio=5 os_prio=0 tid=0x00007f2c4800a000 nid=0x1234 runnable [0x00007f2c1f7fd000]',
+    '   java.lang.Thread.State: RUNNABLE',
+    '\tat java.lang.UNIXProcess.forkAndExec(Native Method)',
+    '\tat java.lang.UNIXProcess.<init>(UNIXProcess.java:247)',
+    '\tat java.lang.ProcessBuilder.start(ProcessBuilder.java:1029)',
+  ].join('\n');
+  const parent = matchSignatures(parseStack(jstack).threads, lib);
+  assert.deepEqual(
+    parent.matches.map((m) => [m.signatureId, m.severity]),
+    [['jdk-parent-waits-in-forkandexec', 'info']],
+  );
+  assert.equal(parent.deadlock, false, 'an info note alone is not a deadlock');
+  // native (gdb, jstack -m): the fail-pipe read under Java_java_lang_ProcessImpl_forkAndExec
+  const native = gdbThreads([
+    { frames: [...READ, 'readFully(fd=12)', 'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)'] },
+  ]);
+  assert.equal(matchSignatures(native, lib).matches[0]?.signatureId, 'jdk-parent-waits-in-forkandexec');
+  // beside the hung child's thread: the child's generic deadlock first, the note after it
+  const both = gdbThreads([
+    {
+      frames: [
+        ...MUTEX_WAIT,
+        'log_line(l=0x5610)',
+        'childProcess(arg=0x7ffd)',
+        'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)',
+      ],
+    },
+    { frames: [...READ, 'readFully(fd=12)', 'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)'] },
+  ]);
+  const m = matchSignatures(both, lib);
+  assert.deepEqual(
+    m.matches.map((x) => x.signatureId),
+    ['lock-wait-in-child-code', 'jdk-parent-waits-in-forkandexec'],
+  );
+  assert.ok(m.deadlock);
+});

@@ -99,7 +99,7 @@ test('lldb on the JVM hung child: read as lldb, the JVM frames kept, glibc atfor
   assertHung(p);
 });
 
-test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot', () => {
+test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot; the JVM gets the forkAndExec note', () => {
   const parent = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvm.pid)]));
   assert.equal(parent.pid, jvm.pid);
   assert.ok(
@@ -109,6 +109,13 @@ test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot', (
         t.frames.some((f) => f.normalized === 'java.lang.ProcessImpl.forkAndExec'),
     ),
   );
+  // the parent's side of the hang: an info note on the polling thread reading the fail-pipe, no deadlock
+  const pm = matchSignatures(parent.threads, library);
+  assert.deepEqual(
+    pm.matches.map((m) => [m.signatureId, parent.threads[m.threadIndex]!.name]),
+    [['jdk-parent-waits-in-forkandexec', 'SCM polling for demo-job']],
+  );
+  assert.equal(pm.deadlock, false);
   const child = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvmChild)]));
   assert.deepEqual(
     child.threads.map((t) => t.tid),
