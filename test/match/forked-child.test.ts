@@ -21,6 +21,19 @@ function verdict(threads: Thread[], forkedChild: boolean): string {
   return m.deadlock ? m.matches[0]!.signatureId : 'none';
 }
 
+/** The JDK's hung child (a mutex wait under childProcess) pasted with the parent's thread reading the fail-pipe. */
+const JDK_CHILD_AND_PARENT = [
+  {
+    frames: [
+      ...MUTEX_WAIT,
+      'log_line(l=0x5610)',
+      'childProcess(arg=0x7ffd)',
+      'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)',
+    ],
+  },
+  { frames: [...READ, 'readFully(fd=12)', 'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)'] },
+];
+
 const cases: { name: string; threads: Thread[]; plain: string; forked: string }[] = [
   {
     name: 'one thread, glibc mutex wait in the child code',
@@ -231,17 +244,7 @@ const cases: { name: string; threads: Thread[]; plain: string; forked: string }[
   // a lock wait under code that only runs in a forked child names the child, whatever else the paste holds
   {
     name: "a paste with the parent's thread too: a mutex wait under the JDK's childProcess, the parent reading the exec pipe",
-    threads: gdbThreads([
-      {
-        frames: [
-          ...MUTEX_WAIT,
-          'log_line(l=0x5610)',
-          'childProcess(arg=0x7ffd)',
-          'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)',
-        ],
-      },
-      { frames: [...READ, 'readFully(fd=12)', 'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)'] },
-    ]),
+    threads: gdbThreads(JDK_CHILD_AND_PARENT),
     plain: 'lock-wait-in-child-code',
     forked: 'lock-wait-in-child-code',
   },
@@ -516,17 +519,7 @@ test("the parent's side: a JVM thread in forkAndExec is an info note (no deadloc
   ]);
   assert.equal(matchSignatures(native, lib).matches[0]?.signatureId, 'jdk-parent-waits-in-forkandexec');
   // beside the hung child's thread: the child's generic deadlock first, the note after it
-  const both = gdbThreads([
-    {
-      frames: [
-        ...MUTEX_WAIT,
-        'log_line(l=0x5610)',
-        'childProcess(arg=0x7ffd)',
-        'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)',
-      ],
-    },
-    { frames: [...READ, 'readFully(fd=12)', 'Java_java_lang_ProcessImpl_forkAndExec(env=0x7f01)'] },
-  ]);
+  const both = gdbThreads(JDK_CHILD_AND_PARENT);
   const m = matchSignatures(both, lib);
   assert.deepEqual(
     m.matches.map((x) => x.signatureId),
