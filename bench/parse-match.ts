@@ -66,6 +66,10 @@ const THREAD: Record<StackFormat, (t: number) => string> = {
   dbx: (t) =>
     `current thread: t@${t}\n` +
     frames((i, fn) => `${i === 0 ? '=>' : '  '}[${i + 1}] ${fn}(0x0, 0x8061b28), at 0x${hex(i)}\n`),
+  jstack: (t) =>
+    `"worker-${t}" #${t} daemon prio=5 os_prio=0 cpu=3.10ms elapsed=9.81s tid=0x00007f6e6c0ecdc0 nid=0x${t.toString(16)} runnable  [0x00007f6e1eafd000]\n   java.lang.Thread.State: RUNNABLE\n` +
+    frames((i, fn) => `\tat pkg.Klass${i}.${fn}(java.base@17.0.9/Klass${i}.java:${i + 10})\n`) +
+    '\n',
   lenient: (t) => `Thread ${t} (stuck):\n` + frames((i, fn) => `${i}   libjvm.so   0x${hex(i)} ${fn} + 452\n`) + '\n',
 };
 

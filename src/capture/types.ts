@@ -41,6 +41,7 @@ export interface Thread {
  * HotSpot mixed-mode dumps (`jhsdb jstack --mixed`); 'macos-sample': macOS
  * `sample` call graphs; 'debuggerd': Android's native backtraces (tombstones,
  * `debuggerd -b`, ANR traces); 'dbx': dbx `where` (Solaris / illumos, AIX);
+ * 'jstack': Java thread dumps (jstack, jcmd Thread.print, Jenkins's thread dump);
  * 'lenient': no reader
  * fitted and function names were pulled out of frame-like lines.
  */
@@ -55,6 +56,7 @@ export type StackFormat =
   | 'macos-sample'
   | 'debuggerd'
   | 'dbx'
+  | 'jstack'
   | 'lenient';
 
 export interface ParsedStack {

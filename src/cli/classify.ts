@@ -1,5 +1,5 @@
 /**
- * forkwatch classify [FILE|-] [--format pstack|mdb|eu-stack|gdb|lldb|gdb-info|hotspot|macos-sample|debuggerd|dbx|lenient] [--json]
+ * forkwatch classify [FILE|-] [--format pstack|mdb|eu-stack|gdb|lldb|gdb-info|hotspot|macos-sample|debuggerd|dbx|jstack|lenient] [--json]
  *                    [--signatures PATH]... [--no-shipped] [--config FILE]
  *
  * Parse a stack dump and match it against the signature library (shipped +

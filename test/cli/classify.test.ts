@@ -78,7 +78,7 @@ test('classify: unreadable input → exit 3; bad usage → 64', async () => {
   const r = await classify(['/nonexistent/dump.txt']);
   assert.equal(r.code, 3);
   assert.match(r.err, /cannot read \/nonexistent\/dump\.txt/);
-  assert.equal((await classify(['--format', 'jstack', 'x'])).code, 64);
+  assert.equal((await classify(['--format', 'windbg', 'x'])).code, 64);
   assert.equal((await classify(['a', 'b'])).code, 64);
 });
 

@@ -111,6 +111,16 @@ const CLUES: Clue[] = [
     re: /^[^\s(#[][^\s(]{0,511}\(.{0,4000}\),? (?:at 0x[0-9a-fA-F]{1,16}|line \d{1,9} in (?:file )?"[^"]{1,1000}")\s*$/,
   },
   { format: 'dbx', weight: 3, re: /^\(dbx\) / },
+  // Java thread dumps: jstack / jcmd Thread.print headers (with nid=), Jenkins's (Id=, Group=, the state), the banner;
+  // their `at` frames are no clue (Android ANR traces have them too)
+  { format: 'jstack', weight: 5, re: /^Full thread dump / },
+  {
+    format: 'jstack',
+    weight: 3,
+    re: /^"[^"]{0,512}" (?:#\d{1,10} )?(?:\[\d{1,10}\] )?(?:daemon )?.{0,1000}\bnid=(?:0x[0-9a-fA-F]{1,16}|\d{1,10})\b/,
+  },
+  { format: 'jstack', weight: 3, re: /^"[^"]{0,512}" Id=\d{1,12} (?:Group=\S{0,256} )?[A-Z_]{3,20}\b/ },
+  { format: 'jstack', weight: 2, re: /^java\.lang\.Thread\.State: [A-Z_]{3,20}/ },
 ];
 
 const ORDER: readonly StackFormat[] = [
@@ -124,6 +134,7 @@ const ORDER: readonly StackFormat[] = [
   'macos-sample',
   'debuggerd',
   'dbx',
+  'jstack',
 ];
 
 /** The most likely format of a stack dump, or 'unknown' when no line looks like any. */
@@ -140,6 +151,7 @@ export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
     'macos-sample': 0,
     debuggerd: 0,
     dbx: 0,
+    jstack: 0,
     lenient: 0,
   };
   const first: string[] = [];

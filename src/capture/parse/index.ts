@@ -14,6 +14,7 @@ import { parseLldb } from './lldb.js';
 import { parseMacosSample } from './macos-sample.js';
 import { parseDebuggerd } from './debuggerd.js';
 import { parseDbx } from './dbx.js';
+import { parseJstack } from './jstack.js';
 import { parseMdb } from './mdb.js';
 import { parsePstack } from './pstack.js';
 import { looksBinary, splitInput, Warnings } from './common.js';
@@ -30,6 +31,7 @@ export { parseHotspot } from './hotspot.js';
 export { parseMacosSample } from './macos-sample.js';
 export { parseDebuggerd } from './debuggerd.js';
 export { parseDbx } from './dbx.js';
+export { parseJstack } from './jstack.js';
 export { parseLenient } from './lenient.js';
 export { MAX_INPUT_CHARS } from './common.js';
 
@@ -44,6 +46,7 @@ export const STACK_FORMATS: readonly StackFormat[] = [
   'macos-sample',
   'debuggerd',
   'dbx',
+  'jstack',
   'lenient',
 ];
 
@@ -58,6 +61,7 @@ export const PARSERS: Readonly<Record<StackFormat, (text: string) => ParsedStack
   'macos-sample': parseMacosSample,
   debuggerd: parseDebuggerd,
   dbx: parseDbx,
+  jstack: parseJstack,
   lenient: parseLenient,
 };
 

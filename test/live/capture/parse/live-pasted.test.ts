@@ -2,9 +2,11 @@
  * Live: the pasted-format readers on today's tools, not only on the stored
  * captures. lldb on the suite's deadlocked C child (with and without libc6-dbg)
  * and on the JVM reproducer's hung child; `jhsdb jstack --mixed` on the JVM
- * and on its hung child. Each output is read by its reader (detected, frames
- * found) and the hung ones match glibc-atfork-child-lock, the decoy nothing.
- * A missing lldb or jhsdb fails the test (.ci/run installs them).
+ * and on its hung child; jstack and jcmd Thread.print on the JVM. Each output
+ * is read by its reader (detected, frames found) and the hung ones match
+ * glibc-atfork-child-lock, the decoy nothing, the JVM only the forkAndExec
+ * note. A missing lldb, jhsdb, jstack or jcmd fails the test (.ci/run
+ * installs them).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +26,8 @@ let jvmChild: number;
 before(async () => {
   requireTool('lldb', ['--version']);
   requireTool('jhsdb', ['--help']);
+  requireTool('jstack', ['-h']);
+  requireTool('jcmd', ['-h']);
   c = await startDeadlocker({ hung: 1, threads: 2 });
   jvm = await startForkDeadlockJvm();
   jvmChild = (await jvm.waitForHungChildren(1, 60_000))[0]!;
@@ -99,7 +103,7 @@ test('lldb on the JVM hung child: read as lldb, the JVM frames kept, glibc atfor
   assertHung(p);
 });
 
-test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot; the JVM gets the forkAndExec note', () => {
+test('jhsdb jstack --mixed, jstack and jcmd on the JVM, jhsdb on its hung child: the JVM gets the forkAndExec note', () => {
   const parent = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvm.pid)]));
   assert.equal(parent.pid, jvm.pid);
   assert.ok(
@@ -116,6 +120,20 @@ test('jhsdb jstack --mixed on the JVM and on its hung child: read as hotspot; th
     [['jdk-parent-waits-in-forkandexec', 'SCM polling for demo-job']],
   );
   assert.equal(pm.deadlock, false);
+  // the same JVM through jstack and jcmd Thread.print (Java frames only): read as jstack, the same note
+  for (const [tool, args] of [
+    ['jstack', [String(jvm.pid)]],
+    ['jcmd', [String(jvm.pid), 'Thread.print']],
+  ] as const) {
+    const dump = parseStack(run(tool, [...args]));
+    assert.equal(dump.format, 'jstack', tool);
+    const jm = matchSignatures(dump.threads, library);
+    assert.deepEqual(
+      jm.matches.map((m) => [m.signatureId, dump.threads[m.threadIndex]!.name]),
+      [['jdk-parent-waits-in-forkandexec', 'SCM polling for demo-job']],
+      tool,
+    );
+  }
   const child = assertReadBlocks(run('jhsdb', ['jstack', '--mixed', '--pid', String(jvmChild)]));
   assert.deepEqual(
     child.threads.map((t) => t.tid),
