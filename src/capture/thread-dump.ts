@@ -8,7 +8,9 @@
  *   	at java.lang.ProcessImpl.forkAndExec(java.base@17.0.13/Native Method)
  *   	at java.lang.ProcessImpl.<init>(java.base@17.0.13/ProcessImpl.java:314)
  *
- * nid is the Linux tid (hex before JDK 19, decimal after).
+ * nid is the Linux tid (hex before JDK 19, decimal after). The lines are read
+ * by the jstack reader's line reader (src/capture/parse/jstack.ts), the one
+ * place that knows the format.
  *
  * jcmd runs in the tracer box (runTracerOnTarget) as the JVM's own effective
  * uid/gid (setpriv --reuid --regid --clear-groups): the JDK's attach
@@ -21,6 +23,7 @@ import { isAbsolute } from 'node:path';
 import { ProcFS } from '../proc/fs.js';
 import { isFailure } from '../proc/read.js';
 import { runTracerOnTarget, type RunProgramFn } from './capture-stack.js';
+import { readJavaDumpLine } from './parse/jstack.js';
 
 export interface JavaThread {
   name: string;
@@ -41,38 +44,28 @@ const MAX_THREADS = 50_000;
 const MAX_FRAMES = 1024;
 const MAX_LINE = 4096;
 
+/** The daemon's view of a Thread.print dump, read line by line by the jstack reader's own line reader. */
 export function parseThreadDump(text: string): ThreadDump {
   const threads: JavaThread[] = [];
   const warnings: string[] = [];
   let cur: JavaThread | null = null;
   for (const rawLine of text.split('\n')) {
-    const line = rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE) : rawLine;
-    if (line.startsWith('"')) {
+    const line = (rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE) : rawLine).trim();
+    const read = readJavaDumpLine(line);
+    if (read.kind === 'header') {
       if (threads.length >= MAX_THREADS) {
         warnings.push(`more than ${MAX_THREADS} threads: the rest ignored`);
         break;
       }
-      cur = parseHeader(line);
+      cur = { name: read.name, nid: read.tid, state: null, frames: [] };
       threads.push(cur);
-      continue;
-    }
-    if (!cur) continue;
-    const trimmed = line.trim();
-    const state = /^java\.lang\.Thread\.State: ([A-Z_]{1,32})/.exec(trimmed);
-    if (state) cur.state = state[1]!;
-    else if (trimmed.startsWith('at ') && cur.frames.length < MAX_FRAMES) cur.frames.push(trimmed.slice(3));
-    else if (trimmed === '') cur = null; // a blank line ends a thread's block
+    } else if (!cur) continue;
+    else if (read.kind === 'state') cur.state = read.state;
+    else if (read.kind === 'frame' && cur.frames.length < MAX_FRAMES) cur.frames.push(`${read.method}(${read.where})`);
+    else if (read.kind === 'blank') cur = null; // a blank line ends a thread's block
   }
   if (threads.length === 0 && text.trim() !== '') warnings.push('no thread headers found (not a Thread.print dump?)');
   return { threads, warnings };
-}
-
-function parseHeader(line: string): JavaThread {
-  const close = line.lastIndexOf('"');
-  const name = close > 0 ? line.slice(1, close) : line.slice(1);
-  const rest = close > 0 ? line.slice(close + 1) : '';
-  const nid = /\bnid=(0x[0-9a-fA-F]{1,16}|[0-9]{1,12})\b/.exec(rest)?.[1];
-  return { name, nid: nid === undefined ? null : Number(nid), state: null, frames: [] };
 }
 
 /** A thread whose stack is in forkAndExec (JDK 9+ ProcessImpl; older UNIXProcess). */

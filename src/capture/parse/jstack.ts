@@ -31,7 +31,7 @@
  * line and the summary sections are not frames; the VM's own threads (a
  * header, no Java frame) are left out.
  */
-import type { Frame, ParsedStack } from '../types.js';
+import type { ParsedStack } from '../types.js';
 import {
   currentThread,
   finishState,
@@ -46,56 +46,86 @@ import {
   type ParseState,
 } from './common.js';
 
-const HEADER = /^"(.{0,512})"(?: #\d{1,10})?(?: \[(\d{1,10})\])?(?: daemon)?(?: |$)(.{0,2000})$/;
+const HEADER_REST = /^(?: #\d{1,10})?(?: \[(\d{1,10})\])?/;
 const NID = /\bnid=(?:0x([0-9a-fA-F]{1,16})|(\d{1,10}))\b/;
 const FRAME = /^at ([\w$.<>/]{1,1000})\((.{0,2000})\)\s*$/;
 /** `jhsdb jstack --pid PID` (not --mixed): `- java.lang.Thread.sleep(long) @bci=0, line=5 (Interpreted frame)`. */
-const SA_FRAME = /^- ([\w$.<>/]{1,1000})\(.{0,2000}?\) @bci=\d{1,10}(?:, line=(\d{1,9}))?/;
+const SA_FRAME = /^- ([\w$.<>/]{1,1000})\((.{0,2000}?)\) @bci=\d{1,10}(?:, line=(\d{1,9}))?/;
 /** `java.base@17.0.9/ProcessImpl.java:314` → the file and line; `Native Method`, `Unknown Source` and `Compiled Code` have none. */
 const WHERE = /^(?:[^/()]{1,256}\/)?([^/():]{1,512}):(\d{1,9})$/;
+const STATE = /^java\.lang\.Thread\.State: ([A-Z_]{1,32})/;
 /** `jcmd PID Thread.print` starts with the pid alone (`19855:`), jhsdb with `Attaching to process ID 19855, please wait...`. */
 const PROCESS_PID = /^(?:(\d{1,10}):\s*$|Attaching to process ID (\d{1,10})\b)/;
 
+/** What one line of a Java thread dump is (the line as printed, indentation taken off). */
+export type JavaDumpLine =
+  | { kind: 'header'; name: string; tid: number | null }
+  | { kind: 'frame'; method: string; where: string; source: string | null }
+  | { kind: 'state'; state: string }
+  | { kind: 'pid'; pid: number }
+  | { kind: 'blank' }
+  | { kind: 'other' };
+
+/**
+ * One line of a Java thread dump, read: the one place that knows the
+ * format, shared by this reader and the daemon's own thread dumps
+ * (src/capture/thread-dump.ts, `jcmd PID Thread.print` of a watched JVM).
+ */
+export function readJavaDumpLine(line: string): JavaDumpLine {
+  if (line === '') return { kind: 'blank' };
+  const f = FRAME.exec(line);
+  if (f) {
+    const at = WHERE.exec(f[2]!.trim());
+    return { kind: 'frame', method: f[1]!, where: f[2]!, source: at ? `${at[1]!}:${at[2]!}` : null };
+  }
+  const sa = SA_FRAME.exec(line);
+  if (sa) return { kind: 'frame', method: sa[1]!, where: sa[2]!, source: sa[3] !== undefined ? `line ${sa[3]}` : null };
+  if (line.startsWith('"')) return header(line);
+  const state = STATE.exec(line);
+  if (state) return { kind: 'state', state: state[1]! };
+  const pid = PROCESS_PID.exec(line);
+  if (pid) return { kind: 'pid', pid: Number(pid[1] ?? pid[2]) };
+  return { kind: 'other' };
+}
+
+/** `"name" #12 [19856] daemon prio=5 … nid=0x4d9e …`: the name up to the last quote (or the line's end), the native id. */
+function header(line: string): JavaDumpLine {
+  const close = line.lastIndexOf('"');
+  const name = close > 0 ? line.slice(1, close) : line.slice(1);
+  const rest = close > 0 ? line.slice(close + 1) : '';
+  const bracket = HEADER_REST.exec(rest)?.[1];
+  const nid = NID.exec(rest);
+  const tid =
+    parseIntOrNull(bracket) ?? (nid ? (nid[1] !== undefined ? Number.parseInt(nid[1], 16) : Number(nid[2])) : null);
+  return { kind: 'header', name, tid };
+}
+
 export function parseJstack(text: string): ParsedStack {
   const { state, lines } = newState('jstack', text);
-  lines.forEach((line, i) => parseJstackLine(state, unpaste(line), i + 1));
+  lines.forEach((line, i) => parseJstackLine(state, unpaste(line).trimEnd(), i + 1));
   // the VM's own threads (VM Thread, GC and compiler threads) have a header and no Java frame: nothing to read
   state.threads = state.threads.filter((t) => t.frames.length > 0);
   return finishState(state);
 }
 
 function parseJstackLine(s: ParseState, line: string, lineNo: number): void {
-  const f = FRAME.exec(line);
-  if (f) {
-    pushFrame(s, currentThread(s), frameFrom(f[1]!, f[2]!), lineNo);
-    return;
+  const read = readJavaDumpLine(line);
+  switch (read.kind) {
+    case 'frame': {
+      const frame = makeFrame({ fn: read.method });
+      if (read.source !== null) frame.source = read.source;
+      pushFrame(s, currentThread(s), frame, lineNo);
+      return;
+    }
+    case 'header':
+      openThread(s, read.tid, read.name);
+      return;
+    case 'pid':
+      processStarts(s, read.pid);
+      return;
+    case 'other':
+      processLabel(s, line);
+      return;
+    default:
   }
-  const sa = SA_FRAME.exec(line);
-  if (sa) {
-    const frame = makeFrame({ fn: sa[1]! });
-    if (sa[2] !== undefined) frame.source = `line ${sa[2]}`;
-    pushFrame(s, currentThread(s), frame, lineNo);
-    return;
-  }
-  const header = HEADER.exec(line);
-  if (header) {
-    const nid = NID.exec(header[3]!);
-    const tid =
-      parseIntOrNull(header[2]) ?? (nid ? (nid[1] !== undefined ? Number.parseInt(nid[1], 16) : Number(nid[2])) : null);
-    openThread(s, tid, header[1]!);
-    return;
-  }
-  const pid = PROCESS_PID.exec(line);
-  if (pid) {
-    processStarts(s, Number(pid[1] ?? pid[2]));
-    return;
-  }
-  processLabel(s, line);
-}
-
-function frameFrom(method: string, where: string): Frame {
-  const frame = makeFrame({ fn: method });
-  const at = WHERE.exec(where.trim());
-  if (at) frame.source = `${at[1]!}:${at[2]!}`;
-  return frame;
 }
