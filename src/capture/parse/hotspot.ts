@@ -37,9 +37,9 @@ import {
   unpaste,
   type ParseState,
 } from './common.js';
+import { readJavaDumpLine } from './jstack.js';
 
 const BLOCK = /^-{5,64}\s{0,4}(?:(?:lwp|LWP)#?\s{0,4}|t@)?(\d{1,10})?\s{0,4}-{5,64}\s*$/;
-const JAVA_THREAD = /^"([^"]{0,256})"\s/;
 const FRAME = /^0x([0-9a-fA-F]{1,16})(?:\t| {1,8})(.*)$/;
 const SYMBOL_OFFSET = /^(.{1,4000}?) \+ 0x([0-9a-fA-F]{1,16})$/;
 const NOTHING = /^(?:\?{2,64}|_{2,64})$/;
@@ -62,10 +62,11 @@ function parseHotspotLine(s: ParseState, line: string, lineNo: number): void {
     pushFrame(s, currentThread(s), frameFrom(f[1]!, f[2]!.trim()), lineNo);
     return;
   }
-  const jt = JAVA_THREAD.exec(line);
+  // a Java thread's header names the LWP's block it heads (read as the jstack reader reads it)
+  const jt = line.startsWith('"') ? readJavaDumpLine(line) : null;
   const last = s.threads[s.threads.length - 1];
-  if (jt && last && last.frames.length === 0) {
-    last.name = jt[1]!;
+  if (jt?.kind === 'header' && last && last.frames.length === 0) {
+    last.name = jt.name;
     return;
   }
   const a = ATTACHING.exec(line);
