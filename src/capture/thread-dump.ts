@@ -57,7 +57,7 @@ export function parseThreadDump(text: string): ThreadDump {
         warnings.push(`more than ${MAX_THREADS} threads: the rest ignored`);
         break;
       }
-      cur = { name: read.name, nid: read.tid, state: null, frames: [] };
+      cur = { name: read.name ?? `Thread ${read.tid ?? '?'}`, nid: read.tid, state: read.state ?? null, frames: [] };
       threads.push(cur);
     } else if (!cur) continue;
     else if (read.kind === 'state') cur.state = read.state;

@@ -121,6 +121,8 @@ const CLUES: Clue[] = [
   },
   { format: 'jstack', weight: 3, re: /^"[^"]{0,512}" Id=\d{1,12} (?:Group=\S{0,256} )?[A-Z_]{3,20}\b/ },
   { format: 'jstack', weight: 2, re: /^java\.lang\.Thread\.State: [A-Z_]{3,20}/ },
+  // JDK 8's jstack -F: `Thread 23668: (state = IN_NATIVE)`
+  { format: 'jstack', weight: 5, re: /^Thread \d{1,10}: \(state = [A-Z_]{2,32}\)\s*$/ },
 ];
 
 const ORDER: readonly StackFormat[] = [

@@ -65,7 +65,7 @@ function parseHotspotLine(s: ParseState, line: string, lineNo: number): void {
   // a Java thread's header names the LWP's block it heads (read as the jstack reader reads it)
   const jt = line.startsWith('"') ? readJavaDumpLine(line) : null;
   const last = s.threads[s.threads.length - 1];
-  if (jt?.kind === 'header' && last && last.frames.length === 0) {
+  if (jt?.kind === 'header' && jt.name !== null && last && last.frames.length === 0) {
     last.name = jt.name;
     return;
   }

@@ -22,7 +22,9 @@
  *
  * `jhsdb jstack --pid PID` (the Serviceability Agent, without --mixed) prints
  * the same headers and `- java.lang.Thread.sleep(long) @bci=0, line=5
- * (Interpreted frame)` frames.
+ * (Interpreted frame)` frames; JDK 8's `jstack -F PID` (the same agent,
+ * forced: what is left when a hung JVM does not answer plain jstack) heads
+ * each thread with `Thread 23668: (state = IN_NATIVE)`, its LWP, no name.
  *
  * A thread is its quoted header line; its tid is the native id (JDK 19+'s
  * `[N]`, else `nid=0x…`, the Linux LWP); its frames are the `at` lines, the
@@ -54,12 +56,14 @@ const SA_FRAME = /^- ([\w$.<>/]{1,1000})\((.{0,2000}?)\) @bci=\d{1,10}(?:, line=
 /** `java.base@17.0.9/ProcessImpl.java:314` → the file and line; `Native Method`, `Unknown Source` and `Compiled Code` have none. */
 const WHERE = /^(?:[^/()]{1,256}\/)?([^/():]{1,512}):(\d{1,9})$/;
 const STATE = /^java\.lang\.Thread\.State: ([A-Z_]{1,32})/;
+/** JDK 8's `jstack -F` (the Serviceability Agent, forced): `Thread 23668: (state = IN_NATIVE)`, the LWP and no name. */
+const SA_HEADER = /^Thread (\d{1,10}): \(state = ([A-Z_]{1,32})\)\s*$/;
 /** `jcmd PID Thread.print` starts with the pid alone (`19855:`), jhsdb with `Attaching to process ID 19855, please wait...`. */
 const PROCESS_PID = /^(?:(\d{1,10}):\s*$|Attaching to process ID (\d{1,10})\b)/;
 
 /** What one line of a Java thread dump is (the line as printed, indentation taken off). */
 export type JavaDumpLine =
-  | { kind: 'header'; name: string; tid: number | null }
+  | { kind: 'header'; name: string | null; tid: number | null; state?: string }
   | { kind: 'frame'; method: string; where: string; source: string | null }
   | { kind: 'state'; state: string }
   | { kind: 'pid'; pid: number }
@@ -81,6 +85,8 @@ export function readJavaDumpLine(line: string): JavaDumpLine {
   const sa = SA_FRAME.exec(line);
   if (sa) return { kind: 'frame', method: sa[1]!, where: sa[2]!, source: sa[3] !== undefined ? `line ${sa[3]}` : null };
   if (line.startsWith('"')) return header(line);
+  const forced = SA_HEADER.exec(line);
+  if (forced) return { kind: 'header', name: null, tid: Number(forced[1]), state: forced[2]! };
   const state = STATE.exec(line);
   if (state) return { kind: 'state', state: state[1]! };
   const pid = PROCESS_PID.exec(line);

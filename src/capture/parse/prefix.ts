@@ -34,6 +34,10 @@ const KINDS: readonly RegExp[] = [
     `${LEAD}(?:\\[pid[ :=]{0,3}\\d{1,10}\\]|\\(pid[ :=]{0,3}\\d{1,10}\\)|pid[ :=]{0,3}\\d{1,10}:)[ \\t]?`,
     'i',
   ),
+  // the Java Service Wrapper (Tanuki): `jvm 1    | ` on its console; in its log file `INFO   | jvm 1    | 2024/03/01 10:00:00 | `
+  new RegExp(
+    `${LEAD}(?:[A-Z]{4,6}[ \\t]{0,8}\\|[ \\t])?jvm[ \\t]\\d{1,6}[ \\t]{0,8}\\|(?:[ \\t]\\d{4}\\/\\d{2}\\/\\d{2}[ \\t]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,3})?[ \\t]\\|)?[ \\t]?`,
+  ),
   // a stream tag: stderr: , stdout| , [stderr] , err>
   new RegExp(`${LEAD}(?:\\[(?:stderr|stdout)\\]|(?:stderr|stdout|err|out)[ \\t]{0,4}[:|>])[ \\t]?`, 'i'),
 ];

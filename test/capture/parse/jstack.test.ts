@@ -104,3 +104,40 @@ test('jstack: an Android ANR trace (Java at frames, native frames, no nid=) stay
   ].join('\n');
   assert.equal(detectStackFormat(anr), 'debuggerd');
 });
+
+test("jstack: JDK 8's jstack -F (Thread N: (state = …) headers, no names) and a Java Service Wrapper's jvm 1 | prefix", () => {
+  const forced = [
+    'Attaching to process ID 23650, please wait...',
+    'Debugger attached successfully.',
+    'Thread 23668: (state = IN_NATIVE)',
+    ' - java.lang.UNIXProcess.forkAndExec(int, byte[], byte[], byte[], int, byte[], int, byte[], int[], boolean) @bci=0 (Interpreted frame)',
+    ' - java.lang.UNIXProcess.<init>(byte[], byte[], int, byte[], int, byte[], int[], boolean) @bci=62, line=247 (Interpreted frame)',
+    '',
+    'Thread 23667: (state = BLOCKED)',
+    ' - sun.misc.Unsafe.park(boolean, long) @bci=0 (Interpreted frame)',
+  ].join('\n');
+  assert.equal(detectStackFormat(forced), 'jstack');
+  const f = parseStack(forced);
+  assert.equal(f.pid, 23650);
+  assert.deepEqual(
+    f.threads.map((t) => [t.tid, t.name, t.frames.length]),
+    [
+      [23668, null, 2],
+      [23667, null, 1],
+    ],
+  );
+  const wrapped = [
+    'jvm 1    | "build-runner-3" daemon prio=6 tid=0x36e7d000 nid=0xc10 runnable [0x3943f000]',
+    'jvm 1    |    java.lang.Thread.State: RUNNABLE',
+    'jvm 1    |      at java.lang.UNIXProcess.forkAndExec(Native Method)',
+    'jvm 1    |      at java.lang.UNIXProcess.<init>(UNIXProcess.java:135)',
+  ].join('\n');
+  assert.equal(detectStackFormat(wrapped), 'jstack');
+  assert.deepEqual(
+    parseStack(wrapped).threads.map((t) => [t.tid, t.name, t.frames.map((x) => x.normalized)]),
+    [[0xc10, 'build-runner-3', ['java.lang.UNIXProcess.forkAndExec', 'java.lang.UNIXProcess.<init>']]],
+  );
+  // the wrapper's log file puts a level and a time around it
+  const logged = wrapped.replaceAll('jvm 1    | ', 'INFO   | jvm 1    | 2024/03/01 10:00:00 | ');
+  assert.equal(parseStack(logged).threads[0]!.frames.length, 2);
+});
