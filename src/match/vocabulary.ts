@@ -162,7 +162,7 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
       if (frames[i]!.module !== null && LIBC_MODULE.test(frames[i]!.module!)) raw = true;
       continue;
     }
-    if (hasRole(cv, 'primitive', name) || signalWaitUnderPrimitive(cv, frames, i, last)) {
+    if (hasRole(cv, 'primitive', name) || eventWaitUnderWait(cv, frames, i, last)) {
       raw = true;
       continue;
     }
@@ -186,22 +186,25 @@ export function lockWaitOf(cv: CompiledVocabulary, frames: readonly Frame[], dep
 }
 
 /**
- * A signal wait that is only how a thread library blocks: LinuxThreads
+ * An event wait that is only how a thread library blocks: LinuxThreads
  * (glibc before 2.4, uClibc) parks every mutex, condition and join wait in
- * sigsuspend under __pthread_wait_for_restart_signal, a wait primitive. An
- * I/O or signal wait (sigsuspend, pause) right under a named primitive is
- * then raw too, and the frame outward of the primitive decides.
+ * sigsuspend under __pthread_wait_for_restart_signal, a wait primitive;
+ * libdispatch (macOS 10.14+) waits for a serial queue's ownership in
+ * kevent_id under _dispatch_event_loop_wait_for_ownership, a lock wait
+ * (dispatch_sync onto a queue another thread drains). Such a wait (a signal
+ * wait, or libdispatch's kevent_id / kevent_qos) right under a named
+ * primitive or lock frame is raw too: the frame outward of it decides.
  */
-function signalWaitUnderPrimitive(cv: CompiledVocabulary, frames: readonly Frame[], i: number, last: number): boolean {
-  if (!SIGNAL_WAIT.test(frames[i]!.normalized!)) return false;
+function eventWaitUnderWait(cv: CompiledVocabulary, frames: readonly Frame[], i: number, last: number): boolean {
+  if (!EVENT_WAIT.test(frames[i]!.normalized!)) return false;
   for (let j = i + 1; j < last; j++) {
     const next = frames[j]!.normalized;
-    if (next !== null) return hasRole(cv, 'primitive', next);
+    if (next !== null) return hasRole(cv, 'primitive', next) || hasRole(cv, 'lock', next);
   }
   return false;
 }
 
-const SIGNAL_WAIT = /^(?:sigsuspend|pause|sigwaitinfo|sigtimedwait|rt_sigsuspend|libc_sigsuspend)$/;
+const EVENT_WAIT = /^(?:sigsuspend|pause|sigwaitinfo|sigtimedwait|rt_sigsuspend|libc_sigsuspend|kevent_id|kevent_qos)$/;
 
 /** libc and its thread library: glibc's, musl's, FreeBSD's libthr, OpenBSD's librthread (the module of an unnamed frame, as gdb's `from` prints it). */
 const LIBC_MODULE = /(?:^|\/)(?:libc|libpthread|libthr|librthread|ld-musl[^/]{0,64})[.-][^/]{0,64}$/;

@@ -854,7 +854,7 @@ signatures:
   assert.match(reserved.errors.map((e) => e.message).join('\n'), /"any-…" names are reserved/);
 });
 
-test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX and LinuxThreads mutex waits under their kernel waits; their cond waits and joins are none', () => {
+test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX, LinuxThreads and libdispatch lock waits under their kernel waits; their cond waits and joins are none', () => {
   const waits: [string, string[], number | null][] = [
     [
       'FreeBSD mutex',
@@ -962,6 +962,17 @@ test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX and LinuxThreads mutex 
       ],
       null,
     ],
+    [
+      "macOS 10.14+ dispatch_sync: kevent_id under libdispatch's wait for the queue's ownership",
+      ['kevent_id', '_dispatch_event_loop_wait_for_ownership', '__DISPATCH_WAIT_FOR_QUEUE__', '_dispatch_sync_f_slow'],
+      1,
+    ],
+    [
+      "libdispatch's manager thread polling its kqueue (idle)",
+      ['kevent_qos', '_dispatch_kq_poll', '_dispatch_mgr_invoke', '_dispatch_workloop_worker_thread'],
+      null,
+    ],
+    ['an event loop of its own in kevent', ['kevent', 'run_loop', 'main'], null],
     [
       'Linux kernel stack (/proc/PID/stack): a futex wait says nothing alone',
       ['futex_wait_queue_me', 'futex_wait', 'do_futex', '__x64_sys_futex', 'do_syscall_64'],
