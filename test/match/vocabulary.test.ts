@@ -974,6 +974,32 @@ test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX, LinuxThreads and libdi
     ],
     ['an event loop of its own in kevent', ['kevent', 'run_loop', 'main'], null],
     [
+      "Go's runtime lock on macOS (semasleep's pthread_cond_wait through the libc trampoline)",
+      [
+        '__psynch_cvwait',
+        '_pthread_cond_wait',
+        'runtime.pthread_cond_wait_trampoline',
+        'runtime.asmcgocall',
+        'runtime.semasleep',
+        'runtime.lock2',
+        'runtime.mallocgc',
+      ],
+      5,
+    ],
+    [
+      'an idle Go M on macOS (notesleep under stopm)',
+      [
+        '__psynch_cvwait',
+        '_pthread_cond_wait',
+        'runtime.pthread_cond_wait_trampoline',
+        'runtime.asmcgocall',
+        'runtime.semasleep',
+        'runtime.notesleep',
+        'runtime.stopm',
+      ],
+      null,
+    ],
+    [
       'Linux kernel stack (/proc/PID/stack): a futex wait says nothing alone',
       ['futex_wait_queue_me', 'futex_wait', 'do_futex', '__x64_sys_futex', 'do_syscall_64'],
       null,
