@@ -974,6 +974,25 @@ test('lockWaitOf: FreeBSD, NetBSD, OpenBSD, Android, AIX, LinuxThreads and libdi
     ],
     ['an event loop of its own in kevent', ['kevent', 'run_loop', 'main'], null],
     [
+      "boost::shared_mutex, a lock built on Boost's condition variable",
+      [
+        'pthread_cond_wait@@GLIBC_2.3.2',
+        'boost::condition_variable::wait(boost::unique_lock<boost::mutex>&)',
+        'boost::shared_mutex::lock_shared()',
+        'Registry::lookup(int)',
+      ],
+      2,
+    ],
+    [
+      'a templated std::condition_variable wait with a predicate (a condition, not a lock)',
+      [
+        'pthread_cond_wait@@GLIBC_2.3.2',
+        'std::condition_variable::wait<Worker::run()::{lambda()#1}>(std::unique_lock<std::mutex>&, Worker::run()::{lambda()#1})',
+        'Worker::run()',
+      ],
+      null,
+    ],
+    [
       "Go's runtime lock on macOS (semasleep's pthread_cond_wait through the libc trampoline)",
       [
         '__psynch_cvwait',
