@@ -157,13 +157,20 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
   if (match.matches.length === 0) out.push('no deadlock signature matched');
   for (const m of match.matches) {
     const sig = signatures.find((s) => s.id === m.signatureId);
-    out.push(`MATCH ${m.signatureId} (${m.severity}${m.generic ? ', generic' : ''}, v${m.version}): ${m.title}`);
+    // an info signature is a note (the parent's side of a fork), not a deadlock
+    const label = m.severity === 'info' ? 'NOTE' : 'MATCH';
+    out.push(`${label} ${m.signatureId} (${m.severity}${m.generic ? ', generic' : ''}, v${m.version}): ${m.title}`);
     out.push(
       `  rule: ${m.rule}; thread ${m.threadIndex}; frames ${m.frameIndexes.map((i, k) => `#${i} ${m.frames[k]}`).join(', ')}`,
     );
     if (m.lock) out.push(`  lock: ${m.lock}`);
     for (const r of sig?.references ?? []) out.push(`  see: ${r.title}${r.url ? ` <${r.url}>` : ''}`);
   }
-  out.push(match.deadlock ? `verdict: DEADLOCK (${match.matches[0]!.signatureId})` : 'verdict: no deadlock signature');
+  const notes = match.matches.filter((m) => m.severity === 'info').map((m) => m.signatureId);
+  out.push(
+    match.deadlock
+      ? `verdict: DEADLOCK (${match.matches[0]!.signatureId})`
+      : `verdict: no deadlock signature${notes.length > 0 ? ` (note: ${notes.join(', ')})` : ''}`,
+  );
   return `${out.join('\n')}\n`;
 }

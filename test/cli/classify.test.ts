@@ -123,3 +123,13 @@ test('forkwatch classify through the real CLI and stdin: exit 2 for the seed pst
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stdout, /illumos-pkcs11-cryptoutil-1667/);
 });
+
+test("classify: a JVM's thread dump (jstack) → exit 0, the forkAndExec note on its polling thread, no deadlock", async () => {
+  const r = await classify([join(STACKS, 'jstack/jvm-parent.txt')]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^format: jstack /m);
+  assert.match(r.out, /thread \d+ tid \d+ "SCM polling for demo-job"/);
+  assert.match(r.out, /^NOTE jdk-parent-waits-in-forkandexec \(info/m);
+  assert.doesNotMatch(r.out, /^MATCH /m);
+  assert.match(r.out, /verdict: no deadlock signature \(note: jdk-parent-waits-in-forkandexec\)/);
+});
