@@ -280,3 +280,34 @@ test('forked child: not a Python lock wait: a condition wait, an acquire of the 
   ].join('\n');
   assert.equal(named(two, true), null);
 });
+
+test("the parent's side in Python: a thread in subprocess's _execute_child is an info note, with or without C frames; not elsewhere", () => {
+  const note = (text: string): string[] =>
+    matchSignatures(parseStack(text).threads, lib).matches.map((m) => `${m.signatureId}:${m.severity}`);
+  const pySpy = [
+    'Thread 4242 (idle): "MainThread"',
+    '    _execute_child (subprocess.py:1883)',
+    '    __init__ (subprocess.py:1026)',
+    '    run (subprocess.py:548)',
+  ].join('\n');
+  assert.deepEqual(note(pySpy), ['python-parent-waits-in-execute-child:info']);
+  assert.equal(named(pySpy), null, 'a note is no deadlock');
+  const native = [
+    'Thread 4242 (idle): "MainThread"',
+    '    __libc_read (libc.so.6)',
+    '    os_read (libpython3.11.so.1.0)',
+    '    _execute_child (subprocess.py:1883)',
+  ].join('\n');
+  assert.deepEqual(note(native), ['python-parent-waits-in-execute-child:info']);
+  // an application function of that name, or _execute_child deeper than the innermost frame
+  assert.deepEqual(note(pySpy.replace('_execute_child (subprocess.py:1883)', '_execute_child (app/jobs.py:10)')), []);
+  assert.deepEqual(
+    note(
+      pySpy.replace(
+        '    _execute_child (subprocess.py:1883)',
+        '    write (app/log.py:3)\n    _execute_child (subprocess.py:1883)',
+      ),
+    ),
+    [],
+  );
+});
