@@ -38,6 +38,7 @@ import {
   warnUnrecognised,
   type ParseState,
 } from './common.js';
+import { lastGroupOpen } from './groups.js';
 
 /** Solaris: `=>[1] body`, `  [2] body`. */
 const NUMBERED = /^(?:=>)?\s{0,4}\[(\d{1,6})\]\s{1,4}(\S.{0,4000})$/;
@@ -96,7 +97,7 @@ function frameFrom(body: string): Frame | null {
   const where = WHERE.exec(body);
   if (!where) return null;
   const head = body.slice(0, where.index).trimEnd();
-  const open = argumentsStart(head);
+  const open = lastGroupOpen(head);
   if (open < 0) return null;
   const name = head.slice(0, open).trim();
   const unnamed = UNNAMED.test(name);
@@ -107,16 +108,4 @@ function frameFrom(body: string): Frame | null {
     address: where[1] ?? null,
     ...(where[2] !== undefined ? { source: `${where[3]!}:${where[2]}` } : {}),
   });
-}
-
-/** Where the last top-level `( … )` of the head opens (the argument list), or -1. Linear, bounded by the line cap. */
-function argumentsStart(head: string): number {
-  if (!head.endsWith(')')) return -1;
-  let depth = 0;
-  for (let i = head.length - 1; i >= 0; i--) {
-    const c = head[i];
-    if (c === ')') depth++;
-    else if (c === '(' && --depth === 0) return i;
-  }
-  return -1;
 }

@@ -51,6 +51,7 @@ import {
   unpaste,
   type ParseState,
 } from './common.js';
+import { lastGroupOpen } from './groups.js';
 
 const FRAME = /^(?:native: )?#(\d{1,6}) {1,4}pc ([0-9a-fA-F]{1,16}) {1,4}(\S.{0,4000})$/;
 const TOMBSTONE_THREAD = /^pid: (\d{1,10}), tid: (\d{1,10}), name: (.{0,256}?)(?: {1,4}>>> .{0,1000} <<<)?\s*$/;
@@ -126,15 +127,8 @@ function frameFrom(pc: string, rest: string): Frame {
 
 /** The line's last top-level `( … )` group (bounded by the line cap): its inside and where it opens. */
 function lastGroup(text: string): { inner: string; start: number } | null {
-  if (!text.endsWith(')')) return null;
-  let depth = 0;
-  for (let i = text.length - 1; i >= 0; i--) {
-    const c = text[i];
-    if (c === ')') depth++;
-    else if (c === '(' && --depth === 0)
-      return i > 0 && text[i - 1] === ' ' ? { inner: text.slice(i + 1, -1), start: i } : null;
-  }
-  return null;
+  const i = lastGroupOpen(text);
+  return i > 0 && text[i - 1] === ' ' ? { inner: text.slice(i + 1, -1), start: i } : null;
 }
 
 function javaFrame(name: string, where: string): Frame {

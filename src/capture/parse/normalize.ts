@@ -17,6 +17,7 @@
  */
 
 import { demangle, MAX_SYMBOL_LENGTH } from './demangle.js';
+import { lastGroupOpen } from './groups.js';
 
 /** Names longer than this are cut before normalizing (C++ templates can be huge). */
 export const MAX_NAME_LENGTH = 512;
@@ -87,18 +88,9 @@ function demangled(name: string): string {
 /** Drop a demangled C++ parameter list: `ns::f(int, char const*) const` → `ns::f`. */
 function stripParameterList(n: string): string {
   const body = n.endsWith(' const') ? n.slice(0, -6) : n;
-  if (!body.endsWith(')')) return n;
-  let depth = 0;
-  for (let i = body.length - 1; i >= 0; i--) {
-    const c = body[i];
-    if (c === ')') depth++;
-    else if (c === '(') depth--;
-    if (depth === 0) {
-      const head = body.slice(0, i);
-      // `operator()` itself, a bare "(anonymous namespace)", or nothing left: keep as printed.
-      if (head === '' || head.endsWith('operator')) return n;
-      return head;
-    }
-  }
-  return n;
+  const open = lastGroupOpen(body);
+  if (open < 0) return n;
+  const head = body.slice(0, open);
+  // `operator()` itself, a bare "(anonymous namespace)", or nothing left: keep as printed.
+  return head === '' || head.endsWith('operator') ? n : head;
 }
