@@ -5,20 +5,14 @@
  * Used by the live OpenMP test and by the fixture capture script.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { buildNative } from './native-build.js';
+import { procHealth } from './proc-health.js';
 
 export interface OmpForker {
   parent: number;
   child: number;
   /** SIGKILL the child (the parent's waitpid returns) and the parent. */
   stop(): void;
-}
-
-/** The state letter and thread count of /proc/PID/status. */
-export function statusOf(pid: number): { state: string; threads: number } {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { state: /^State:\s+(\S)/m.exec(text)![1]!, threads: Number(/^Threads:\s+(\d+)/m.exec(text)![1]) };
 }
 
 export async function startOmpForker(threads = 4): Promise<OmpForker> {
@@ -53,7 +47,7 @@ export async function startOmpForker(threads = 4): Promise<OmpForker> {
       });
       proc.on('error', reject);
     });
-    for (let i = 0; i < 100 && statusOf(child).state !== 'S'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && procHealth(child).state !== 'S'; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
   } catch (err) {
     stop();

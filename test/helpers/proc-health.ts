@@ -10,6 +10,8 @@ export interface ProcHealth {
   startTicks: number;
   /** One letter: S sleeping, T stopped, t traced, ... */
   state: string;
+  /** /proc/PID/stat field 20: its threads (a forked child has one). */
+  threads: number;
   tracerPid: number;
   /** The first field of /proc/PID/syscall: the system call it waits in (202: futex on x86-64). */
   syscall: string;
@@ -22,6 +24,7 @@ export function procHealth(pid: number): ProcHealth {
   return {
     startTicks: Number(fields[19]),
     state: fields[0]!,
+    threads: Number(fields[17]),
     tracerPid: Number(/^TracerPid:\s*(\d+)/m.exec(status)![1]),
     syscall: readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0]!,
   };
