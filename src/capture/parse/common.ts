@@ -6,7 +6,7 @@
 import type { Frame, ParsedStack, StackFormat, Thread } from '../types.js';
 import { normalizeFunctionName } from './normalize.js';
 import { stripHarnessPrefix } from './prefix.js';
-import { fromWebText } from './web-text.js';
+import { fromWebText, undoubleSpace } from './web-text.js';
 
 /** Inputs are cut here (capture output is capped at 1 MiB by default). */
 export const MAX_INPUT_CHARS = 4 * 1024 * 1024;
@@ -82,7 +82,7 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
     return l.slice(0, MAX_LINE_LENGTH);
   });
   if (cut > 0) warnings.add(`${cut} line(s) longer than ${MAX_LINE_LENGTH} characters were cut`);
-  return { raw, lines: stripHarnessPrefix(fromWebText(lines)) };
+  return { raw, lines: undoubleSpace(stripHarnessPrefix(fromWebText(lines))) };
 }
 
 /** More than 1 in 20 of the first 64 KiB are control characters (other than tab/CR/LF), or any NUL. */

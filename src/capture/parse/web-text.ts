@@ -36,3 +36,58 @@ export function fromWebText(lines: string[]): string[] {
       : l,
   );
 }
+
+/** Fewer non-blank lines than this, each alone between blank lines, are not taken for double spacing. */
+const MIN_DOUBLE_SPACED = 4;
+
+/**
+ * Text some pages, mail clients and chats double-space: a blank line after
+ * every line (a paragraph per line). Readers take a blank line for the end of
+ * a thread, so such a paste would read as one thread per frame. A run of at
+ * least MIN_DOUBLE_SPACED non-blank lines none of which touches another is
+ * such a region: there each run of n blank lines becomes n/2 (rounded down),
+ * so the spacing's own blank lines go and the tool's own (doubled to three)
+ * stay. Tool output always has adjacent lines (a thread header and its first
+ * frame), so it is never changed; the same array is returned then.
+ */
+export function undoubleSpace(lines: string[]): string[] {
+  const blank = lines.map((l) => l.trim() === '');
+  const alone = (i: number): boolean => !blank[i] && (i === 0 || blank[i - 1]!) && (i === lines.length - 1 || blank[i + 1]!);
+  // regions: [first, last] line indexes of runs of lone non-blank lines with only blank lines between them
+  const regions: [number, number][] = [];
+  let start = -1;
+  let last = -1;
+  let count = 0;
+  const close = (): void => {
+    if (count >= MIN_DOUBLE_SPACED) regions.push([start, last]);
+    start = -1;
+    count = 0;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (blank[i]) continue;
+    if (!alone(i)) {
+      close();
+      continue;
+    }
+    if (start < 0) start = i;
+    last = i;
+    count++;
+  }
+  close();
+  if (regions.length === 0) return lines;
+  const out: string[] = [];
+  let r = 0;
+  for (let i = 0; i < lines.length; i++) {
+    while (r < regions.length && i > regions[r]![1]) r++;
+    const region = regions[r];
+    if (!blank[i] || !region || i < region[0] || i > region[1]) {
+      out.push(lines[i]!);
+      continue;
+    }
+    let j = i;
+    while (j <= region[1] && blank[j]) j++;
+    for (let k = 0; k < Math.floor((j - i) / 2); k++) out.push('');
+    i = j - 1;
+  }
+  return out;
+}

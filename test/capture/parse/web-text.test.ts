@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/native-build.js';
 import { detectStackFormat, parseStack, STACK_FORMATS } from '../../../src/capture/parse/index.js';
-import { fromWebText } from '../../../src/capture/parse/web-text.js';
+import { fromWebText, undoubleSpace } from '../../../src/capture/parse/web-text.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/stacks');
 
@@ -24,6 +24,7 @@ const AS_ON_THE_WEB: [string, (text: string) => string][] = [
     (t) => t.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!),
   ],
   ['a byte-order mark and zero-width spaces', (t) => `\ufeff${t.replace(/\n/g, '\u200b\n')}`],
+  ['double-spaced (a blank line after every line)', (t) => t.replace(/\r?\n/g, '\n\n')],
 ];
 
 const changed = new Map<string, number>();
@@ -89,4 +90,17 @@ test('web text: entities are decoded once; text without any is the same array', 
   const plain = ['#0  0x00007f in __lll_lock_wait () from /lib/libc.so.6', '#1  pthread_mutex_lock (m=&x) at a.c:1'];
   assert.equal(fromWebText(plain), plain);
   assert.deepEqual(fromWebText(['a\u00a0b\u2009c\u200bd\ufeff']), ['a b cd']);
+});
+
+test('web text: a double-spaced region loses its spacing, the tool\'s own blank lines and normal text stay', () => {
+  const normal = ['Thread 1 (LWP 7):', '#0  __lll_lock_wait ()', '', 'Thread 2 (LWP 8):', '#0  epoll_wait ()'];
+  assert.equal(undoubleSpace(normal), normal, 'tool output: the same array');
+  const spaced = ['I ran py-spy:', 'on the child', '', 'Thread 9 (idle): "w"', '', '    f (a.py:1)', '', '', '', 'Thread 10 (idle): "x"', '', '    g (b.py:2)', ''];
+  assert.deepEqual(undoubleSpace(spaced), ['I ran py-spy:', 'on the child', '', 'Thread 9 (idle): "w"', '    f (a.py:1)', '', 'Thread 10 (idle): "x"', '    g (b.py:2)', '']);
+  const three = ['a', '', 'b', '', 'c'];
+  assert.equal(undoubleSpace(three), three, 'fewer than four lone lines are left alone');
+  // the lenient reader ends a thread at a blank line: double-spaced, four frames read as one thread, not four
+  const parsed = parseStack(['futex_wait+0x1c', '__lll_lock_wait+0x2d', 'pthread_mutex_lock+0x12', 'child_handler+0x40'].join('\n\n'));
+  assert.equal(parsed.format, 'lenient');
+  assert.deepEqual(parsed.threads.map((t) => t.frames.length), [4]);
 });
