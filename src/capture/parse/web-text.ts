@@ -52,7 +52,8 @@ const MIN_DOUBLE_SPACED = 4;
  */
 export function undoubleSpace(lines: string[]): string[] {
   const blank = lines.map((l) => l.trim() === '');
-  const alone = (i: number): boolean => !blank[i] && (i === 0 || blank[i - 1]!) && (i === lines.length - 1 || blank[i + 1]!);
+  const alone = (i: number): boolean =>
+    !blank[i] && (i === 0 || blank[i - 1]!) && (i === lines.length - 1 || blank[i + 1]!);
   // regions: [first, last] line indexes of runs of lone non-blank lines with only blank lines between them
   const regions: [number, number][] = [];
   let start = -1;

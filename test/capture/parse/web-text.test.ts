@@ -92,15 +92,44 @@ test('web text: entities are decoded once; text without any is the same array', 
   assert.deepEqual(fromWebText(['a\u00a0b\u2009c\u200bd\ufeff']), ['a b cd']);
 });
 
-test('web text: a double-spaced region loses its spacing, the tool\'s own blank lines and normal text stay', () => {
+test("web text: a double-spaced region loses its spacing, the tool's own blank lines and normal text stay", () => {
   const normal = ['Thread 1 (LWP 7):', '#0  __lll_lock_wait ()', '', 'Thread 2 (LWP 8):', '#0  epoll_wait ()'];
   assert.equal(undoubleSpace(normal), normal, 'tool output: the same array');
-  const spaced = ['I ran py-spy:', 'on the child', '', 'Thread 9 (idle): "w"', '', '    f (a.py:1)', '', '', '', 'Thread 10 (idle): "x"', '', '    g (b.py:2)', ''];
-  assert.deepEqual(undoubleSpace(spaced), ['I ran py-spy:', 'on the child', '', 'Thread 9 (idle): "w"', '    f (a.py:1)', '', 'Thread 10 (idle): "x"', '    g (b.py:2)', '']);
+  const spaced = [
+    'I ran py-spy:',
+    'on the child',
+    '',
+    'Thread 9 (idle): "w"',
+    '',
+    '    f (a.py:1)',
+    '',
+    '',
+    '',
+    'Thread 10 (idle): "x"',
+    '',
+    '    g (b.py:2)',
+    '',
+  ];
+  assert.deepEqual(undoubleSpace(spaced), [
+    'I ran py-spy:',
+    'on the child',
+    '',
+    'Thread 9 (idle): "w"',
+    '    f (a.py:1)',
+    '',
+    'Thread 10 (idle): "x"',
+    '    g (b.py:2)',
+    '',
+  ]);
   const three = ['a', '', 'b', '', 'c'];
   assert.equal(undoubleSpace(three), three, 'fewer than four lone lines are left alone');
   // the lenient reader ends a thread at a blank line: double-spaced, four frames read as one thread, not four
-  const parsed = parseStack(['futex_wait+0x1c', '__lll_lock_wait+0x2d', 'pthread_mutex_lock+0x12', 'child_handler+0x40'].join('\n\n'));
+  const parsed = parseStack(
+    ['futex_wait+0x1c', '__lll_lock_wait+0x2d', 'pthread_mutex_lock+0x12', 'child_handler+0x40'].join('\n\n'),
+  );
   assert.equal(parsed.format, 'lenient');
-  assert.deepEqual(parsed.threads.map((t) => t.frames.length), [4]);
+  assert.deepEqual(
+    parsed.threads.map((t) => t.frames.length),
+    [4],
+  );
 });
