@@ -34,6 +34,12 @@ export interface Thread {
    * judges each process on its own.
    */
   process?: number;
+  /**
+   * The reporter labelled this thread's process a child (`child:`, `Child
+   * process (pid 4242):`, `forked child stack`): the paste itself says what
+   * `classify --forked-child` says, and the matcher judges the process so.
+   */
+  labelledChild?: true;
 }
 
 /**

@@ -143,7 +143,12 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
   for (const w of stack.warnings) out.push(`warning: ${w}`);
   stack.threads.forEach((t, ti) => {
     const process = t.process !== undefined ? ` (process ${t.process})` : '';
-    out.push('', `thread ${ti}${process}${t.tid !== null ? ` tid ${t.tid}` : ''}${t.name ? ` "${t.name}"` : ''}`);
+    // the paste's own `child:` label: the process is judged as --forked-child judges one
+    const child = t.labelledChild ? ' [labelled child: judged as a forked child]' : '';
+    out.push(
+      '',
+      `thread ${ti}${process}${t.tid !== null ? ` tid ${t.tid}` : ''}${t.name ? ` "${t.name}"` : ''}${child}`,
+    );
     const marked = new Set(match.matches.filter((m) => m.threadIndex === ti).flatMap((m) => m.frameIndexes));
     t.frames.forEach((f, fi) => {
       const name = f.fn === null ? '??' : f.fn + (f.offset !== null ? `+0x${f.offset.toString(16)}` : '');

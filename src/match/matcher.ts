@@ -82,14 +82,11 @@ export function matchSignatures(
   options: MatchOptions = {},
 ): MatchResult {
   const groups = processGroups(threads);
-  if (groups === null) return resultOf(threads, chooseMatches(threads, signatures, options));
+  if (groups === null) return resultOf(threads, chooseMatches(threads, signatures, optionsFor(threads, options)));
   let best: { chosen: SignatureMatch[]; indexes: number[] } | null = null;
   for (const indexes of groups) {
-    const chosen = chooseMatches(
-      indexes.map((i) => threads[i]!),
-      signatures,
-      options,
-    );
+    const group = indexes.map((i) => threads[i]!);
+    const chosen = chooseMatches(group, signatures, optionsFor(group, options));
     if (best === null || worseMatches(best.chosen, chosen)) best = { chosen, indexes };
   }
   const { chosen, indexes } = best!;
@@ -98,6 +95,16 @@ export function matchSignatures(
     chosen,
   );
   return { ...result, matches: chosen.map((m) => ({ ...m, threadIndex: indexes[m.threadIndex]! })) };
+}
+
+/**
+ * A process the paste itself labels a child (`child:` above its stack: every
+ * thread `labelledChild`) is judged as `classify --forked-child` judges one.
+ */
+function optionsFor(threads: readonly Thread[], options: MatchOptions): MatchOptions {
+  if (options.forkedChild === true || threads.length === 0 || !threads.every((t) => t.labelledChild === true))
+    return options;
+  return { ...options, forkedChild: true };
 }
 
 /**

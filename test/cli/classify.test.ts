@@ -133,3 +133,13 @@ test("classify: a JVM's thread dump (jstack) → exit 0, the forkAndExec note on
   assert.doesNotMatch(r.out, /^MATCH /m);
   assert.match(r.out, /verdict: no deadlock signature \(note: jdk-parent-waits-in-forkandexec\)/);
 });
+
+test('classify: a paste that labels its parent and its child (double-spaced py-spy) → exit 2, the child judged as a forked child', async () => {
+  const r = await classify([join(STACKS, 'public/cpython-120998-py-spy-child-in-fork-exec.txt')]);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /processes: 2 \(each judged alone\)/);
+  assert.match(r.out, /^thread 0 \(process 0\)$/m);
+  assert.match(r.out, /^thread 1 \(process 1\) \[labelled child: judged as a forked child\]$/m);
+  assert.match(r.out, /^MATCH python-child-stuck-before-exec \(critical/m);
+  assert.match(r.out, /rule: .*; thread 1;/);
+});

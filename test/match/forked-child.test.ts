@@ -527,3 +527,22 @@ test("the parent's side: a JVM thread in forkAndExec is an info note (no deadloc
   );
   assert.ok(m.deadlock);
 });
+
+test('a process the paste labels a child is judged as --forked-child judges it; a parent label, or none, is judged as pasted', () => {
+  const child = [
+    '#0  futex_wait (private=0, expected=2, futex_word=0x7fa582e1cc80 <main_arena>) at ../sysdeps/nptl/futex-internal.h:146',
+    '#1  __GI___lll_lock_wait_private (futex=futex@entry=0x7fa582e1cc80 <main_arena>) at ./nptl/lowlevellock.c:34',
+    '#2  0x00007fa582ca1b2c in __GI___libc_malloc (bytes=64) at ./malloc/malloc.c:3287',
+    '#3  0x000055e0a1b2c100 in build_env (n=12) at spawn.c:52',
+  ].join('\n');
+  const named = (text: string): string => verdict(parseStack(text).threads, false);
+  // malloc's lock wait is glibc-malloc-lock-after-fork only in a forked child; as pasted, a lock wait in one thread
+  assert.equal(verdict(parseStack(child).threads, true), 'glibc-malloc-lock-after-fork');
+  assert.equal(named(child), 'lock-wait-single-threaded-child');
+  assert.equal(named(`child process:\n${child}`), 'glibc-malloc-lock-after-fork');
+  assert.equal(named(`parent:\n${child}`), 'lock-wait-single-threaded-child');
+  // two processes: only the labelled child is judged as one
+  const parent =
+    '#0  0x00007fa582d6b7e2 in __GI___libc_read (fd=7, buf=0x7ffd, nbytes=8) at ../sysdeps/unix/sysv/linux/read.c:26';
+  assert.equal(named(`parent:\n${parent}\n\nchild (pid 4995):\n${child}`), 'glibc-malloc-lock-after-fork');
+});

@@ -311,3 +311,54 @@ test("the parent's side in Python: a thread in subprocess's _execute_child is an
     [],
   );
 });
+
+test("a forked child whose only thread has _execute_child innermost is stopped in fork_exec's C code before exec; the parent's note is not its verdict", () => {
+  const child = [
+    'Thread 89047 (idle): "Thread-get-lldp-ip"',
+    '    _execute_child (subprocess.py:1754)',
+    '    __init__ (subprocess.py:951)',
+    '    run (jobs.py:40)',
+  ].join('\n');
+  assert.equal(named(child, true), 'python-child-stuck-before-exec');
+  assert.deepEqual(
+    matchSignatures(parseStack(child).threads, lib, { forkedChild: true }).matches.map((m) => m.signatureId),
+    ['python-child-stuck-before-exec'],
+    "the parent's note is superseded",
+  );
+  // without the claim it is the parent's side: a note, no deadlock
+  assert.equal(named(child), null);
+  // not it: two threads (a parent's dump: the child has only the forking thread), the error-pipe
+  // read innermost (only the parent reads it), _execute_child deeper than the innermost frame
+  const twoThreads = `${child}\nThread 89001 (idle): "MainThread"\n    wait (threading.py:320)\n    main (app.py:9)`;
+  assert.equal(named(twoThreads, true), null);
+  const reading = child.replace(
+    '    _execute_child',
+    '    __libc_read (libc.so.6)\n    os_read (libpython3.9.so.1.0)\n    _execute_child',
+  );
+  assert.equal(named(reading, true), null);
+  assert.equal(named(child.replace('    _execute_child', '    log (app/log.py:3)\n    _execute_child'), true), null);
+});
+
+test('a paste whose reporter labels the processes `parent process:` and `child process:` judges the child as a forked child, as pasted', () => {
+  const spy = (tid: number, line: number): string =>
+    `Thread ${tid} (idle): "Thread-get-lldp-ip"\n    _execute_child (subprocess.py:${line})\n    __init__ (subprocess.py:951)`;
+  const paste = `parent process:\n${spy(44167, 1777)}\n\nchild process:\n${spy(89047, 1754)}\n`;
+  const stack = parseStack(paste);
+  assert.deepEqual(
+    stack.threads.map((t) => [t.process, t.labelledChild ?? false]),
+    [
+      [0, false],
+      [1, true],
+    ],
+  );
+  const m = matchSignatures(stack.threads, lib);
+  assert.equal(m.deadlock, true);
+  assert.equal(m.matches[0]!.signatureId, 'python-child-stuck-before-exec');
+  assert.equal(stack.threads[m.matches[0]!.threadIndex]!.labelledChild, true, 'the child is the one named');
+  // the parent alone, labelled so, is the parent's side: its note
+  const parent = parseStack(`parent process:\n${spy(44167, 1777)}\n`);
+  assert.deepEqual(
+    matchSignatures(parent.threads, lib).matches.map((x) => `${x.signatureId}:${x.severity}`),
+    ['python-parent-waits-in-execute-child:info'],
+  );
+});

@@ -38,6 +38,8 @@ interface ProcessCursor {
   opened: number;
   /** A boundary was read: the next thread opened starts the next process. */
   pending: boolean;
+  /** The reporter labelled the process whose threads come next a child (`child:`, `forked child stack`). */
+  child: boolean;
 }
 
 /** A warning list that stops growing at MAX_WARNINGS and says how many it dropped. */
@@ -82,7 +84,12 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
     return l.slice(0, MAX_LINE_LENGTH);
   });
   if (cut > 0) warnings.add(`${cut} line(s) longer than ${MAX_LINE_LENGTH} characters were cut`);
-  return { raw, lines: undoubleSpace(stripHarnessPrefix(fromWebText(lines))) };
+  return { raw, lines: undoubleSpace(stripHarnessPrefix(fromWebText(lines)), blankAsPasted) };
+}
+
+/** A line with nothing but a paste's quote marks and indentation. */
+function blankAsPasted(line: string): boolean {
+  return line.replace(QUOTE_OR_INDENT, '').trim() === '';
 }
 
 /** More than 1 in 20 of the first 64 KiB are control characters (other than tab/CR/LF), or any NUL. */
@@ -100,7 +107,7 @@ export function looksBinary(text: string): boolean {
 export function newState(format: StackFormat, text: unknown): { state: ParseState; lines: string[] } {
   const warnings = new Warnings();
   const { raw, lines } = splitInput(text, warnings);
-  const process: ProcessCursor = { index: 0, pid: null, opened: 0, pending: false };
+  const process: ProcessCursor = { index: 0, pid: null, opened: 0, pending: false, child: false };
   return { state: { format, pid: null, threads: [], warnings, raw, fullThreads: new Set(), process }, lines };
 }
 
@@ -125,7 +132,7 @@ export function openThread(s: ParseState, tid: number | null, name: string | nul
   }
   c.pending = false;
   c.opened++;
-  const t: Thread = { tid, name, frames: [], process: c.index };
+  const t: Thread = { tid, name, frames: [], process: c.index, ...(c.child ? { labelledChild: true } : {}) };
   s.threads.push(t);
   return t;
 }
@@ -138,11 +145,19 @@ export function openThread(s: ParseState, tid: number | null, name: string | nul
  * opened starts the next process of the paste; the first pid read is the
  * dump's. True when the next thread starts another process (a reader then
  * forgets what it keeps per process: thread numbers, the current thread).
+ * `child`: the reporter's label says the process is a child (its threads get
+ * `labelledChild`); a second header for the same process keeps that.
  */
-export function processStarts(s: ParseState, pid: number | null): boolean {
+export function processStarts(s: ParseState, pid: number | null, child = false): boolean {
   s.pid ??= pid;
   const c = s.process;
-  if (c.opened > 0 && (pid === null || pid !== c.pid)) c.pending = true;
+  if (!c.pending && c.opened > 0 && (pid === null || pid !== c.pid)) {
+    c.pending = true;
+    c.child = child;
+  } else {
+    // a second header for the process about to start (`child:`, then gdb's `Attaching to process N`), or the first process
+    c.child ||= child;
+  }
   c.pid = pid;
   return c.pending;
 }
@@ -151,7 +166,10 @@ export function processStarts(s: ParseState, pid: number | null): boolean {
 export function processEnds(s: ParseState, pid: number | null): boolean {
   s.pid ??= pid;
   const c = s.process;
-  if (c.opened > 0) c.pending = true;
+  if (c.opened > 0) {
+    c.pending = true;
+    c.child = false;
+  }
   c.pid = null;
   return c.pending;
 }
@@ -166,6 +184,8 @@ export function processEnds(s: ParseState, pid: number | null): boolean {
 const PROCESS_LABEL =
   /^[#*_ ]{0,8}(?:the )?(?:forked )?(?:parent|child)(?: process)?(?: ?[([]?pid[:= ]{0,3}(\d{1,10})[)\]]?| \((\d{1,10})\)| (\d{1,10}))?(?: (?:stack|stacks|backtrace|bt|trace|threads|stack trace|side))?:?[*_ ]{0,8}$/i;
 const MAX_LABEL_LENGTH = 80;
+/** A PROCESS_LABEL that names a child (it names a parent or a child, never both). */
+const CHILD_WORD = /child/i;
 
 /**
  * The command a reporter ran to take the stack that follows, pasted with its
@@ -216,7 +236,7 @@ export function processLabel(s: ParseState, line: string): { next: boolean } | n
   if (pid !== null) return { next: processStarts(s, pid) };
   if (text.length > MAX_LABEL_LENGTH) return null;
   const m = PROCESS_LABEL.exec(text);
-  return m ? { next: processStarts(s, parseIntOrNull(m[1] ?? m[2] ?? m[3])) } : null;
+  return m ? { next: processStarts(s, parseIntOrNull(m[1] ?? m[2] ?? m[3]), CHILD_WORD.test(text)) } : null;
 }
 
 /** Processes numbered 0, 1, … as the paste shows them; no process field when there is one. */

@@ -48,10 +48,11 @@ const MIN_DOUBLE_SPACED = 4;
  * such a region: there each run of n blank lines becomes n/2 (rounded down),
  * so the spacing's own blank lines go and the tool's own (doubled to three)
  * stay. Tool output always has adjacent lines (a thread header and its first
- * frame), so it is never changed; the same array is returned then.
+ * frame), so it is never changed; the same array is returned then. `isBlank`
+ * says which lines are blank (a quoted paste's blank lines are `>`).
  */
-export function undoubleSpace(lines: string[]): string[] {
-  const blank = lines.map((l) => l.trim() === '');
+export function undoubleSpace(lines: string[], isBlank: (line: string) => boolean = (l) => l.trim() === ''): string[] {
+  const blank = lines.map(isBlank);
   const alone = (i: number): boolean =>
     !blank[i] && (i === 0 || blank[i - 1]!) && (i === lines.length - 1 || blank[i + 1]!);
   // regions: [first, last] line indexes of runs of lone non-blank lines with only blank lines between them

@@ -84,6 +84,39 @@ test("gdb: a reporter's parent: / child (pid N): labels part the paste; a label 
   }
 });
 
+test("a process the reporter labels a child has its threads marked labelledChild; gdb's own header for it keeps the mark, the next process does not inherit it", () => {
+  const marks = (lines: string[]): [number | undefined, boolean][] =>
+    parseStack(lines.join('\n')).threads.map((t) => [t.process, t.labelledChild === true]);
+  // the child first, then gdb's Attaching line for the same process, then the parent after its detach line
+  assert.deepEqual(
+    marks([
+      'child (pid 4995):',
+      'Attaching to process 4995',
+      ...CHILD_GDB,
+      '[Inferior 1 (process 4995) detached]',
+      'Attaching to process 4981',
+      ...PARENT_GDB,
+    ]),
+    [
+      [0, true],
+      [1, false],
+    ],
+  );
+  assert.deepEqual(marks(['Parent:', ...PARENT_GDB, '', 'forked child backtrace:', ...CHILD_GDB]), [
+    [0, false],
+    [1, true],
+  ]);
+  // a child label alone (one process): the mark, without a process field
+  const alone = parseStack(['child process:', ...CHILD_GDB].join('\n')).threads;
+  assert.deepEqual(
+    alone.map((t) => [t.process, t.labelledChild]),
+    [[undefined, true]],
+  );
+  // no label, or a parent label: no mark
+  assert.ok(parseStack(['parent:', ...CHILD_GDB].join('\n')).threads.every((t) => t.labelledChild === undefined));
+  assert.ok(parseStack(CHILD_GDB.join('\n')).threads.every((t) => t.labelledChild === undefined));
+});
+
 test('gdb: the same pid attached again is the same process; two threads of one process stay one process', () => {
   const text = [
     'Attaching to process 4981',
