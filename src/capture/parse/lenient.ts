@@ -91,6 +91,9 @@ const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
 /** Lines that end a thread: headers, rules, quoted names, bpftrace's map keys (`@[`, `@stacks[`) and counts (`]: 12`). */
 const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,}|@\w{0,64}\[|\]: \d)/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
+/** py-spy dump's thread line: `Thread 4242 (idle): "MainThread"` (the OS thread id; a hex one is a pthread id, not kept). */
+const PY_SPY_THREAD =
+  /^Thread (?:(\d{1,10})|0x[0-9a-fA-F]{1,16}) \((?:idle|active|gil)[^)]{0,32}\)(?:: "(.{0,256})")?/i;
 /** py-spy dump's first line: `Process 4242: /usr/bin/python3 worker.py`. */
 const PY_SPY_PROCESS = /^Process (\d{1,10}): \S/;
 /** Valgrind's per-line `==PID== ` prefix. */
@@ -113,6 +116,8 @@ interface LenientState extends ParseState {
   reversed: Set<object>;
   /** The line before was a Python `File "…", line N, in f`: this one is its source text, not a frame. */
   pySource: boolean;
+  /** The thread id and name a py-spy thread line gave, for the thread its frames open. */
+  header: { tid: number | null; name: string | null } | null;
 }
 
 export function parseLenient(text: string): ParsedStack {
@@ -122,6 +127,7 @@ export function parseLenient(text: string): ParsedStack {
     lastFirst: false,
     reversed: new Set<object>(),
     pySource: false,
+    header: null,
   });
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
@@ -140,16 +146,20 @@ export function parseLenient(text: string): ParsedStack {
       const traceback = PY_TRACEBACK.exec(line);
       if (traceback) s.lastFirst = traceback[1] === 'last';
       if (line === '' || traceback || HEADER_LIKE.test(line)) s.broken = true;
+      const spy = line.startsWith('Thread ') ? PY_SPY_THREAD.exec(line) : null;
+      if (spy) s.header = { tid: spy[1] !== undefined ? Number(spy[1]) : null, name: spy[2] ?? null };
+      else if (line !== '') s.header = null;
       return;
     }
     // FreeBSD `procstat -kk`: one row per thread, the pid and tid first, the whole kernel stack after
     const row = found.frames.length > 1 ? PROCSTAT_ROW.exec(line) : null;
     if (row) processStarts(s, Number(row[1]));
     const last = s.threads[s.threads.length - 1];
-    const t =
-      row || s.broken || !last || (found.number === 0 && last.frames.length > 0)
-        ? openThread(s, row ? Number(row[2]) : null, row ? row[3]! : null)
-        : last;
+    const opens = row || s.broken || !last || (found.number === 0 && last.frames.length > 0);
+    const t = opens
+      ? openThread(s, row ? Number(row[2]) : (s.header?.tid ?? null), row ? row[3]! : (s.header?.name ?? null))
+      : last;
+    if (opens) s.header = null;
     if (s.broken && s.lastFirst) s.reversed.add(t);
     s.lastFirst = false;
     s.broken = false;

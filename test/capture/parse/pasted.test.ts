@@ -490,6 +490,8 @@ test('lenient: py-spy dump lines, faulthandler tracebacks and Rust std backtrace
       ['lll_lock_wait', 'libpthread-2.31.so', undefined],
     ],
   );
+  // py-spy's thread line gives the thread its OS id and name; faulthandler's hex pthread id is no tid
+  assert.deepEqual([spy.threads[0]!.tid, spy.threads[0]!.name], [4242, 'MainThread']);
   const fault = parseStack(
     [
       'Thread 0x00007f5e2d4f2740 (most recent call first):',
@@ -503,6 +505,15 @@ test('lenient: py-spy dump lines, faulthandler tracebacks and Rust std backtrace
       ['acquireLock', '/usr/lib/python3.8/logging/__init__.py:221'],
       ['child', '/app/w.py:12'],
     ],
+  );
+  assert.deepEqual([fault.threads[0]!.tid, fault.threads[0]!.name], [null, null]);
+  // a thread line not followed by its frames names nothing: the frames after other text open an unnamed thread
+  assert.deepEqual(
+    parseStack(['Thread 7 (idle): "a"', 'no frames here', '', '    f (a.py:1)'].join('\n')).threads.map((t) => [
+      t.tid,
+      t.name,
+    ]),
+    [[null, null]],
   );
   const rust = parseStack(
     [
