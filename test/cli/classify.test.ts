@@ -139,7 +139,10 @@ test('classify: a paste that labels its parent and its child (double-spaced py-s
   assert.equal(r.code, 2);
   assert.match(r.out, /processes: 2 \(each judged alone\)/);
   assert.match(r.out, /^thread 0 \(process 0\) tid 44167 "Thread-get-lldp-ip"$/m);
-  assert.match(r.out, /^thread 1 \(process 1\) tid 89047 "Thread-get-lldp-ip" \[labelled child: judged as a forked child\]$/m);
+  assert.match(
+    r.out,
+    /^thread 1 \(process 1\) tid 89047 "Thread-get-lldp-ip" \[labelled child: judged as a forked child\]$/m,
+  );
   assert.match(r.out, /^MATCH python-child-stuck-before-exec \(critical/m);
   assert.match(r.out, /rule: .*; thread 1;/);
 });
