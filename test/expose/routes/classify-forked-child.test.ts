@@ -1,7 +1,8 @@
 /**
  * POST /api/v1/classify with {"stack": …, "forkedChild": true}: the real
  * signature library decides, as `classify --forked-child` does. Without the
- * field only the stack decides (text/plain is refused: a cross-site simple request).
+ * field only the stack decides (text/plain is refused: a cross-site simple request);
+ * a process the paste labels a child is judged as a forked child.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,15 +59,19 @@ test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobo
     stack: `parent process:\n${gdbText([{ frames: [...READ, 'main()'] }])}\nchild process:\n${mutex}`,
   });
   assert.equal(both.statusCode, 200, both.body);
+  // the reporter's `child process:` label: that process is judged as a forked child, and its threads say so
   assert.deepEqual(
-    (both.json().threads as { process?: number }[]).map((t) => t.process),
-    [0, 1],
+    (both.json().threads as { process?: number; labelledChild?: boolean }[]).map((t) => [t.process, t.labelledChild]),
+    [
+      [0, undefined],
+      [1, true],
+    ],
   );
   assert.deepEqual(
     (both.json().match.matches as { signatureId: string; threadIndex: number }[]).map((m) => [
       m.signatureId,
       m.threadIndex,
     ]),
-    [['lock-wait-single-threaded-child', 1]],
+    [['lock-wait-forked-child', 1]],
   );
 });
