@@ -5,11 +5,14 @@
  * U+205F, U+3000) become plain spaces; zero-width spaces and byte-order
  * marks go; HTML's five character entities and `&nbsp;` (text taken from a
  * page's source, `std::lock_guard&lt;std::mutex&gt;`) are decoded once, so
- * `&amp;lt;` stays `&lt;`. Lines without any of them are returned as they
+ * `&amp;lt;` stays `&lt;`. The empty `<span></span>` an issue importer puts
+ * after a `#` (so `#2` links no issue) goes. Lines without any of them are returned as they
  * are (one scan of the text decides), so a tool's own output costs one test.
  */
 
-const ANY = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]|&(?:lt|gt|amp|quot|apos|nbsp|#39|#x27);/;
+const ANY = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]|&(?:lt|gt|amp|quot|apos|nbsp|#39|#x27);|<span><\/span>/;
+/** An empty span: trackers' issue importers put one between `#` and a number so it links no issue (`#<span></span>2  0x… in f ()`). */
+const EMPTY_SPAN = /<span><\/span>/g;
 const SPACES = /[\u00a0\u2000-\u200a\u202f\u205f\u3000]/g;
 const INVISIBLE = /[\u200b\ufeff]/g;
 const ENTITY = /&(lt|gt|amp|quot|apos|nbsp|#39|#x27);/g;
@@ -32,6 +35,7 @@ export function fromWebText(lines: string[]): string[] {
       ? l
           .replace(SPACES, ' ')
           .replace(INVISIBLE, '')
+          .replace(EMPTY_SPAN, '')
           .replace(ENTITY, (_, name: string) => DECODED[name]!)
       : l,
   );

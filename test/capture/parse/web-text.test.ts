@@ -25,6 +25,7 @@ const AS_ON_THE_WEB: [string, (text: string) => string][] = [
   ],
   ['a byte-order mark and zero-width spaces', (t) => `\ufeff${t.replace(/\n/g, '\u200b\n')}`],
   ['double-spaced (a blank line after every line)', (t) => t.replace(/\r?\n/g, '\n\n')],
+  ["an issue importer's empty span after each # before a number", (t) => t.replace(/#(?=\d)/g, '#<span></span>')],
 ];
 
 const changed = new Map<string, number>();
