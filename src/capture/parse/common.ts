@@ -6,7 +6,7 @@
 import type { Frame, ParsedStack, StackFormat, Thread } from '../types.js';
 import { normalizeFunctionName } from './normalize.js';
 import { stripHarnessPrefix } from './prefix.js';
-import { fromWebText, undoubleSpace } from './web-text.js';
+import { fromWebText, HAS_BREAK, splitAtBreaks, undoubleSpace, unglue } from './web-text.js';
 
 /** Inputs are cut here (capture output is capped at 1 MiB by default). */
 export const MAX_INPUT_CHARS = 4 * 1024 * 1024;
@@ -73,6 +73,8 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
   if (raw.trim() === '') warnings.add('input is empty');
   else if (looksBinary(raw)) warnings.add('input looks binary (control characters or NUL bytes)');
   let lines = raw.split(/\r?\n/);
+  // a page's source joins a dump's lines with <br>: split there before lines are capped
+  if (HAS_BREAK.test(raw)) lines = lines.flatMap(splitAtBreaks);
   if (lines.length > MAX_LINES) {
     warnings.add(`input cut at ${MAX_LINES} lines (was ${lines.length})`);
     lines = lines.slice(0, MAX_LINES);
@@ -84,12 +86,17 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
     return l.slice(0, MAX_LINE_LENGTH);
   });
   if (cut > 0) warnings.add(`${cut} line(s) longer than ${MAX_LINE_LENGTH} characters were cut`);
-  return { raw, lines: undoubleSpace(stripHarnessPrefix(fromWebText(lines)), blankAsPasted) };
+  return { raw, lines: undoubleSpace(stripHarnessPrefix(fromWebText(unglue(lines))), blankAsPasted) };
 }
 
 /** A line with nothing but a paste's quote marks and indentation. */
 function blankAsPasted(line: string): boolean {
-  return line.replace(QUOTE_OR_INDENT, '').trim() === '';
+  // one pass, no copy: every line of a dump is asked
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 62 && c !== 13) return false; // space, tab, >, CR
+  }
+  return true;
 }
 
 /** More than 1 in 20 of the first 64 KiB are control characters (other than tab/CR/LF), or any NUL. */

@@ -12,7 +12,7 @@
 import type { StackFormat } from '../types.js';
 import { looksBinary, MAX_LINE_LENGTH, unpaste } from './common.js';
 import { stripHarnessPrefix } from './prefix.js';
-import { fromWebText } from './web-text.js';
+import { fromWebText, unglue } from './web-text.js';
 
 const DETECT_LINES = 2000;
 
@@ -165,7 +165,7 @@ export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
     lineStart = end + 1;
   }
   // Lines as the tool printed them: without a harness's per-line prefix, then without paste marks.
-  for (const printed of stripHarnessPrefix(fromWebText(first))) {
+  for (const printed of stripHarnessPrefix(fromWebText(unglue(first)))) {
     const line = unpaste(printed);
     for (const clue of CLUES) if (clue.re.test(line)) scores[clue.format] += clue.weight;
   }

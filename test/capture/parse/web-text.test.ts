@@ -26,6 +26,8 @@ const AS_ON_THE_WEB: [string, (text: string) => string][] = [
   ['a byte-order mark and zero-width spaces', (t) => `\ufeff${t.replace(/\n/g, '\u200b\n')}`],
   ['double-spaced (a blank line after every line)', (t) => t.replace(/\r?\n/g, '\n\n')],
   ["an issue importer's empty span after each # before a number", (t) => t.replace(/#(?=\d)/g, '#<span></span>')],
+  ["lines joined by HTML line breaks (a page's source)", (t) => t.replace(/\r?\n/g, '<br>')],
+  ['each line ending in an HTML line break', (t) => t.replace(/\r?\n/g, '<br />\n')],
 ];
 
 const changed = new Map<string, number>();
@@ -132,5 +134,45 @@ test("web text: a double-spaced region loses its spacing, the tool's own blank l
   assert.deepEqual(
     parsed.threads.map((t) => t.frames.length),
     [4],
+  );
+});
+
+/** The text with a markdown fence or HTML code tags glued to its first and last non-empty lines. */
+function glued(text: string, open: string, close: string): string {
+  const lines = text.split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '');
+  let last = lines.length - 1;
+  while (last > first && lines[last]!.trim() === '') last--;
+  lines[first] = open + lines[first]!;
+  lines[last] = lines[last]!.trimEnd() + close;
+  return lines.join('\n');
+}
+
+test('web text: a code fence or <pre><code> glued to the first and last lines is taken off; every fixture reads the same', () => {
+  const key = (text: string): string => {
+    const p = parseStack(text);
+    return `${p.format}: ${p.threads.map((t) => t.frames.map((f) => `${f.normalized}@${f.source ?? ''}`).join(' < ')).join(' | ')}`;
+  };
+  let checked = 0;
+  for (const format of STACK_FORMATS.filter((f) => f !== 'lenient')) {
+    for (const file of readdirSync(join(FIXTURES, format)).filter((n) => n.endsWith('.txt'))) {
+      const text = readFileSync(join(FIXTURES, format, file), 'utf8');
+      const expected = key(text);
+      for (const [open, close] of [
+        ['```', '```'],
+        ['~~~', '~~~'],
+        ['<pre><code>', '</code></pre>'],
+        ['<pre>', '</pre>'],
+      ] as const) {
+        assert.equal(key(glued(text, open, close)), expected, `${format}/${file} in ${open}…${close}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 200, `${checked} pastes`);
+  // the fence line with its language stays a fence line; a lone word after a fence is no frame
+  assert.equal(
+    parseStack('```gdb\n#0  0x00007f in __lll_lock_wait () from /lib64/libc.so.6\n```').threads[0]!.frames.length,
+    1,
   );
 });
