@@ -121,24 +121,25 @@ function collapse(lines: string[], regions: readonly [number, number][], isBlank
 }
 
 /**
- * A markdown fence or an HTML code block glued to the first line of a dump (```` ```#0  0x… ````,
+ * A markdown fence, an HTML code block or Jira's (`{code}`, `{code:c}`, `{noformat}`: issues
+ * migrated from Jira keep them) glued to the first line of a dump (```` ```#0  0x… ````,
  * `<pre><code>Thread 1 (…):`), and its end glued to the last (`… at f.c:10``` `, `</code></pre>`),
  * after any indentation or quote marks. A fence followed by one word alone is the fence line with
  * its language (```` ```gdb ````): kept.
  */
 const GLUED_OPEN =
-  /^([ \t>]{0,64})(`{3,8}|~{3,8}|<pre(?: [^>]{0,64})?>(?:<code(?: [^>]{0,64})?>)?|<code(?: [^>]{0,64})?>)(.)/;
-const GLUED_CLOSE = /(?:`{3,8}|~{3,8}|(?:<\/code>)?<\/pre>|<\/code>)[ \t]{0,8}$/;
+  /^([ \t>]{0,64})(`{3,8}|~{3,8}|<pre(?: [^>]{0,64})?>(?:<code(?: [^>]{0,64})?>)?|<code(?: [^>]{0,64})?>|\{(?:code(?::[\w|=#-]{1,64})?|noformat)\})(.)/;
+const GLUED_CLOSE = /(?:`{3,8}|~{3,8}|(?:<\/code>)?<\/pre>|<\/code>|\{code\}|\{noformat\})[ \t]{0,8}$/;
 /** Could a fence or tag be glued to the line: its first character after indentation and quote marks, or its last, is one. */
 function mayBeGlued(line: string): boolean {
   let i = 0;
   while (i < line.length && i < 64 && (line[i] === ' ' || line[i] === '\t' || line[i] === '>')) i++;
   const first = line[i];
-  if (first === '`' || first === '~' || first === '<') return true;
+  if (first === '`' || first === '~' || first === '<' || first === '{') return true;
   let j = line.length - 1;
   while (j > i && (line[j] === ' ' || line[j] === '\t')) j--;
   const last = line[j];
-  return last === '`' || last === '~' || last === '>';
+  return last === '`' || last === '~' || last === '>' || last === '}';
 }
 
 /** The lines without a code fence or HTML code tags glued to their text (the same array when none is). */
@@ -160,10 +161,11 @@ function ungluedLine(line: string): string {
   const open = GLUED_OPEN.exec(l);
   if (open) {
     const rest = l.slice(open[1]!.length + open[2]!.length);
-    if (open[2]![0] === '<' || rest.startsWith('#') || /\s/.test(rest.trim())) l = open[1]! + rest;
+    const tag = open[2]![0] === '<' || open[2]![0] === '{';
+    if (tag || rest.startsWith('#') || /\s/.test(rest.trim())) l = open[1]! + rest;
   }
   const end = l.trimEnd();
-  if (end.endsWith('`') || end.endsWith('~') || end.endsWith('>')) {
+  if (end.endsWith('`') || end.endsWith('~') || end.endsWith('>') || end.endsWith('}')) {
     const close = GLUED_CLOSE.exec(end);
     if (close && end.slice(0, close.index).trim() !== '') l = end.slice(0, close.index);
   }

@@ -148,7 +148,7 @@ function glued(text: string, open: string, close: string): string {
   return lines.join('\n');
 }
 
-test('web text: a code fence or <pre><code> glued to the first and last lines is taken off; every fixture reads the same', () => {
+test("web text: a code fence, <pre><code> or Jira's {code} glued to the first and last lines is taken off; every fixture reads the same", () => {
   const key = (text: string): string => {
     const p = parseStack(text);
     return `${p.format}: ${p.threads.map((t) => t.frames.map((f) => `${f.normalized}@${f.source ?? ''}`).join(' < ')).join(' | ')}`;
@@ -163,6 +163,9 @@ test('web text: a code fence or <pre><code> glued to the first and last lines is
         ['~~~', '~~~'],
         ['<pre><code>', '</code></pre>'],
         ['<pre>', '</pre>'],
+        ['{code}', '{code}'],
+        ['{code:none}', '{code}'],
+        ['{noformat}', '{noformat}'],
       ] as const) {
         assert.equal(key(glued(text, open, close)), expected, `${format}/${file} in ${open}…${close}`);
         checked++;
