@@ -109,9 +109,11 @@ test('the held-out set shares no report and no dump with the public tuning corpu
  * command lines as process boundaries, Python 2's RLock and Python lock
  * frames, macOS's allocator, OpenMP and OpenBLAS pools lost across fork and
  * more libc locking calls: 19/25 and 20/25, unchanged; then, after
- * double-spaced pastes were read as printed, a paste's own `child:` label
- * was made to judge that process as a forked child, and a forked child still
- * in subprocess's _execute_child was named: 19/25 and 20/25, unchanged.
+ * double-spaced pastes, code fences / `<pre>` / Jira `{code}` glued to a
+ * dump's first or last line, `<br>`-joined lines and an issue importer's
+ * `#<span></span>N` were read as printed, a paste's own `child:` label was
+ * made to judge that process as a forked child, and a forked child still in
+ * subprocess's _execute_child was named: 19/25 and 20/25, unchanged.
  * The goal is NOT met (issue 13 stays open). These floors
  * are that measurement: a change that names fewer held-out children fails
  * here; one that names more raises them. The figures print after the run.
