@@ -17,6 +17,7 @@ import type { ParsedStack, StackFormat } from '../capture/types.js';
 import { diagnoseStackText, formatLoadError, loadSignatures } from '../match/index.js';
 import type { MatchResult, Signature } from '../match/types.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+import { printable } from '../util/printable.js';
 
 export const EXIT_NO_MATCH = 0;
 export const EXIT_DEADLOCK = 2;
@@ -177,5 +178,6 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
       ? `verdict: DEADLOCK (${match.matches[0]!.signatureId})`
       : `verdict: no deadlock signature${notes.length > 0 ? ` (note: ${notes.join(', ')})` : ''}`,
   );
-  return `${out.join('\n')}\n`;
+  // frame, thread and module names come from the paste: no escape sequence of theirs reaches the terminal
+  return `${out.map(printable).join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  * (stack signature, kernel evidence) add theirs without touching this file.
  */
 import type { ChildReport, ScanReport } from '../classify/types.js';
+import { printable } from '../util/printable.js';
 import { confirmationOf, confirmedCount, describeConfirmation, type ScanConfirmation } from './scan-confirmation.js';
 
 export interface Column {
@@ -52,9 +53,7 @@ export function formatTable(children: ChildReport[], columns: Column[]): string 
 }
 
 function oneLine(s: string): string {
-  let out = '';
-  for (const ch of s.slice(0, 200)) out += ch < ' ' || ch === '\x7f' ? '?' : ch;
-  return out;
+  return printable(s.slice(0, 200)).replaceAll('\t', '?');
 }
 
 export function formatSummary(r: ScanReport): string {

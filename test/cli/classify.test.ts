@@ -146,3 +146,16 @@ test('classify: a paste that labels its parent and its child (double-spaced py-s
   assert.match(r.out, /^MATCH python-child-stuck-before-exec \(critical/m);
   assert.match(r.out, /rule: .*; thread 1;/);
 });
+
+test('classify: escape sequences in a pasted frame or thread name never reach the terminal', async () => {
+  const r = await classify(['paste.txt'], {
+    'paste.txt': [
+      'Thread 1 (Thread 0x7f (LWP 4242) "\x1b]0;pwned\x07x"):',
+      '#0  0x00007f in __lll_lock_wait () from /lib64/libc.so.6',
+      '#1  0x0000000000401234 in \x1b[31mevil\x1b[0m () at x.c:10',
+    ].join('\n'),
+  });
+  assert.equal(r.code, 2);
+  assert.doesNotMatch(r.out, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/); // eslint-disable-line no-control-regex
+  assert.match(r.out, /\?\[31mevil\?\[0m/);
+});
