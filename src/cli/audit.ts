@@ -13,6 +13,7 @@ import { formatRuleErrors, loadRules } from '../audit/load.js';
 import type { AuditResult } from '../audit/types.js';
 import { setRedactionPatterns } from '../util/redact.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+import { printable } from '../util/printable.js';
 
 const OPTIONS = { ...CONFIG_OPTION, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -46,7 +47,8 @@ export function formatAuditTable(results: readonly AuditResult[]): string {
     for (const n of r.notes) out.push(`  note: ${n}`);
   }
   if (results.length === 0) out.push('no target configured');
-  return `${out.join('\n')}\n`;
+  // evidence quotes the target's maps and command line: no escape sequence of theirs reaches the terminal
+  return `${out.map(printable).join('\n')}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -51,3 +51,25 @@ test('the table names the level, the rule, every piece of evidence, the preventi
   }
   assert.match(formatAuditTable([result(null)]), /risk cannot tell/);
 });
+
+test("the table prints the evidence's control characters as ? (a mapped file's name is the watched process's to choose)", () => {
+  const evil = { kind: 'library' as const, text: '/tmp/\x1b[2Jevil\x07.so' };
+  const r: AuditResult = {
+    ...result('high'),
+    reasons: [
+      {
+        rule: 'preload-allocator',
+        title: 'an allocator preloaded',
+        level: 'high',
+        evidence: evil,
+        evidenceAll: [evil],
+        why: 'w',
+        prevention: 'remove it',
+        source: [{ title: 't', url: 'https://example.org/x' }],
+      },
+    ],
+  };
+  const text = formatAuditTable([r]);
+  assert.ok(text.includes('/tmp/?[2Jevil?.so'), text);
+  assert.doesNotMatch(text, /\x1b|\x07/); // eslint-disable-line no-control-regex
+});
