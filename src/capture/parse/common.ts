@@ -86,7 +86,16 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
     return l.slice(0, MAX_LINE_LENGTH);
   });
   if (cut > 0) warnings.add(`${cut} line(s) longer than ${MAX_LINE_LENGTH} characters were cut`);
-  return { raw, lines: undoubleSpace(stripHarnessPrefix(fromWebText(unglue(lines))), blankAsPasted) };
+  return { raw, lines: undoubleSpace(asPrinted(lines), blankAsPasted) };
+}
+
+/**
+ * Lines as the tool printed them: without a code fence or tag glued to them,
+ * the layout characters of text copied from the web, and a test harness's
+ * per-line prefix. Detection and every reader look at lines so.
+ */
+export function asPrinted(lines: string[]): string[] {
+  return stripHarnessPrefix(fromWebText(unglue(lines)));
 }
 
 /** A line with nothing but a paste's quote marks and indentation. */

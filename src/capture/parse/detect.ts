@@ -10,9 +10,7 @@
  * Binary-looking input is 'unknown' whatever a stray line resembles.
  */
 import type { StackFormat } from '../types.js';
-import { looksBinary, MAX_LINE_LENGTH, unpaste } from './common.js';
-import { stripHarnessPrefix } from './prefix.js';
-import { fromWebText, unglue } from './web-text.js';
+import { asPrinted, looksBinary, MAX_LINE_LENGTH, unpaste } from './common.js';
 
 const DETECT_LINES = 2000;
 
@@ -164,8 +162,8 @@ export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
     first.push(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
     lineStart = end + 1;
   }
-  // Lines as the tool printed them: without a harness's per-line prefix, then without paste marks.
-  for (const printed of stripHarnessPrefix(fromWebText(unglue(first)))) {
+  // Lines as the tool printed them (asPrinted: glued fences, web text, a harness's prefix), then without paste marks.
+  for (const printed of asPrinted(first)) {
     const line = unpaste(printed);
     for (const clue of CLUES) if (clue.re.test(line)) scores[clue.format] += clue.weight;
   }
