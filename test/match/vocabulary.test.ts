@@ -224,6 +224,7 @@ const table: [string, string][] = [
   ['take_gil', 'cv-lock'],
   ['PyEval_RestoreThread', 'cv-lock'],
   ['__pthread_once_slow', 'once-wait'],
+  ['pthread_once', 'once-wait'],
   ['_os_once_gate_wait', 'once-wait'],
   ['absl::lts_20230125::Mutex::LockSlowLoop(absl::lts_20230125::SynchWaitParams*, int)', 'lock-wait'],
   [
@@ -704,6 +705,16 @@ const waits: { name: string; stack: string[]; lock: string | null }[] = [
     name: 'pthread_cond_broadcast waiting for the old group to leave (glibc condvar)',
     stack: ['futex_wait', 'futex_wait_simple', '__condvar_quiesce_and_switch_g1', '___pthread_cond_broadcast'],
     lock: 'lock-wait',
+  },
+  {
+    name: 'old glibc (before 2.20): pthread_once is assembly with its own futex call, innermost',
+    stack: ['pthread_once', 'PR_CallOnce', 'child_setup', 'main'],
+    lock: 'once-wait',
+  },
+  {
+    name: 'pthread_once outward of its running initializer is no wait',
+    stack: ['strlen', 'init_tables', 'pthread_once', 'main'],
+    lock: null,
   },
   { name: 'only unnamed frames', stack: ['??', '??', '??'], lock: null },
   { name: 'a locking libc call at the top, running', stack: ['malloc', 'parse', 'main'], lock: null },
