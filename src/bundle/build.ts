@@ -123,7 +123,9 @@ function assembleBundle(i: Incident, ctx: BundleContext): EvidenceBundle {
       'no fork-risk audit of the target: the daemon had not audited this target process when the incident was confirmed',
     );
   if (!i.forkingThread?.javaStack)
-    notes.push('no Java stack of the forking thread: threadDump.enabled is off, or jcmd could not attach');
+    notes.push(
+      `no Java stack of the forking thread: ${i.forkingThread?.javaStackReason ?? 'threadDump.enabled is off, or the thread was not named'}`,
+    );
   notes.push(
     "the parent's native user-space stack is not captured (it would ptrace-stop the whole JVM); nativeAtFork is the same thread's stack as of fork(), from the child",
   );

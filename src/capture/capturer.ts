@@ -18,6 +18,7 @@ import { findForkingThread } from './forking-thread.js';
 import { createLimiter } from './limit.js';
 import { verifyIdentity } from './identity.js';
 import { sleep } from '../util/sleep.js';
+import { printable } from '../util/printable.js';
 import {
   findForkingJavaThread,
   jenkinsJobFromThreadName,
@@ -50,8 +51,6 @@ export interface SuspectEvidence {
   /** The samples since the last attach show it using CPU, at least BUSY_CPU_SHARE of the time between them (why), or null. */
   progressed: string | null;
   forkingThread: ForkingThread | null;
-  /** Why a thread dump was not used, when enabled. */
-  threadDumpReason?: string | null;
 }
 
 export interface CapturerDeps {
@@ -97,7 +96,6 @@ interface IdentityState {
   capture: CaptureResult | null;
   capturedAt: number | null;
   forkingThread: ForkingThread | null;
-  threadDumpReason: string | null;
   inFlight: Promise<SuspectEvidence> | null;
   /** Its first two samples were taken a gap apart (firstGapMs). */
   gapTaken: boolean;
@@ -147,7 +145,6 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
         capture: null,
         capturedAt: null,
         forkingThread: null,
-        threadDumpReason: null,
         inFlight: null,
         gapTaken: false,
       };
@@ -197,7 +194,17 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
           javaStack: jt.frames,
           identifiedBy: jt.nid === ft.tid ? 'thread-dump' : ft.identifiedBy,
         });
-      st.threadDumpReason = jt ? null : (dump.reason ?? 'no thread in forkAndExec matched');
+      else {
+        // one dump per forking thread: say why this one has no Java stack, in the incident and the log
+        // (jcmd's own words may quote what the target answered: printable, as every shown text of a target)
+        ft.javaStackReason = printable(
+          dump.reason ?? 'no thread of the dump was in forkAndExec with that native id or name',
+        );
+        deps.logger?.warn(
+          { pid: s.pid, ppid: s.ppid, tid: ft.tid, reason: ft.javaStackReason },
+          "no Java stack of the forking thread: the parent's thread dump did not give it",
+        );
+      }
     }
     st.forkingThread = ft;
   };
@@ -283,7 +290,6 @@ export function createCapturer(config: CaptureConfig, deps: CapturerDeps = {}): 
       freshCapture: fresh,
       progressed: moved,
       forkingThread: st.forkingThread,
-      ...(config.threadDump.enabled ? { threadDumpReason: st.threadDumpReason } : {}),
     };
   };
 

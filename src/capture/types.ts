@@ -135,4 +135,6 @@ export interface ForkingThread {
   identifiedBy?: 'comm' | 'pipe' | 'thread-dump';
   /** The Java stack of that thread from the thread dump (frames as printed, "at ..." lines). */
   javaStack?: string[];
+  /** threadDump.enabled, and no Java stack: why (jcmd refused, timed out or failed; no thread matched). */
+  javaStackReason?: string;
 }

@@ -171,6 +171,22 @@ test('buildBundle: every section present; what is missing is said in notes', () 
   assert.match(b.core.note, /core\.enabled is off/);
   assert.ok(b.notes.some((n) => /no target facts/.test(n)));
   assert.ok(!b.notes.some((n) => /no child stack/.test(n)));
+  assert.ok(!b.notes.some((n) => /no Java stack/.test(n)), 'the incident has the Java stack');
+  const noDump = {
+    ...incident,
+    forkingThread: {
+      tid: 12,
+      name: 'java',
+      wchan: null,
+      javaStackReason: 'jcmd did not finish within 3000 ms: killed',
+    },
+  } as Incident;
+  assert.ok(
+    buildBundle(noDump, { version: '9.9.9', host: collectHostFacts(), now: 1, coreEnabled: false }).notes.includes(
+      'no Java stack of the forking thread: jcmd did not finish within 3000 ms: killed',
+    ),
+    'the reason the daemon recorded is the note',
+  );
   assert.equal(bundleFileName(incident.id), 'forkwatch-bundle-0123456789abcdef.json');
   assert.equal(bundleFileName('../x y'), 'forkwatch-bundle-___x_y.json');
 });

@@ -313,3 +313,64 @@ test('firstGapMs: the real wait ends when the tick deadline fires', async () => 
   assert.ok(performance.now() - t0 < 5_000, `took ${Math.round(performance.now() - t0)} ms`);
   assert.equal(ev.gone, false);
 });
+
+test('threadDump: a thread dump that gives no Java stack says why, in the forking thread and the log, once', async () => {
+  const { config, suspect } = setup({
+    threadDump: { enabled: true, timeout: '3s' },
+    tools: { jcmd: '/opt/jdk/bin/jcmd' },
+  });
+  const { run, calls } = fakeRun((cmd) =>
+    cmd.endsWith('jcmd') ? { timedOut: true, failed: true, stdout: '', signal: 'SIGKILL' } : {},
+  );
+  const warned: { obj: Record<string, unknown>; msg: string }[] = [];
+  const logger = {
+    warn: (obj: Record<string, unknown>, msg: string) => warned.push({ obj, msg }),
+    info: () => {},
+    debug: () => {},
+    error: () => {},
+  } as unknown as import('../../src/util/logger.js').Logger;
+  const c = createCapturer(config, {
+    run,
+    backends: [EU],
+    arch: 'x64',
+    platform: 'linux',
+    logger,
+    detect: { isExecutable: (p) => p === '/opt/jdk/bin/jcmd' },
+  });
+  const first = await c.captureSuspect(suspect);
+  assert.equal(first.forkingThread!.tid, 12);
+  assert.equal(first.forkingThread!.javaStack, undefined);
+  assert.match(first.forkingThread!.javaStackReason ?? '', /^jcmd did not finish within 3000 ms: killed$/);
+  assert.deepEqual(
+    warned.map((w) => [w.obj.pid, w.obj.ppid, w.obj.reason]),
+    [[10, 9, first.forkingThread!.javaStackReason]],
+  );
+  await c.captureSuspect(suspect);
+  assert.equal(calls.filter((x) => x.command.endsWith('jcmd')).length, 1, 'one dump per forking thread');
+  assert.equal(warned.length, 1);
+});
+
+test('threadDump: what jcmd said is kept printable (it may quote what the target answered)', async () => {
+  const { config, suspect } = setup({ threadDump: { enabled: true }, tools: { jcmd: '/opt/jdk/bin/jcmd' } });
+  const { run } = fakeRun((cmd) =>
+    cmd.endsWith('jcmd')
+      ? {
+          failed: true,
+          exitCode: 1,
+          stdout: '9:\ncom.sun.tools.attach.AttachNotSupportedException: \x1b]0;owned\x07 no\n',
+        }
+      : {},
+  );
+  const c = createCapturer(config, {
+    run,
+    backends: [EU],
+    arch: 'x64',
+    platform: 'linux',
+    detect: { isExecutable: (p) => p === '/opt/jdk/bin/jcmd' },
+  });
+  const ev = await c.captureSuspect(suspect);
+  assert.equal(
+    ev.forkingThread!.javaStackReason,
+    'jcmd 9 Thread.print failed: com.sun.tools.attach.AttachNotSupportedException: ?]0;owned? no',
+  );
+});

@@ -14,7 +14,8 @@
  * 2. A watcher thread reads, every few ms, the environ and cmdline of every
  *    process it is allowed to read (as its uid: its own processes, such as a
  *    jcmd forkwatch runs as the target's user), and appends each new one
- *    (pid, environ, cmdline) to <dir>/seen.log.
+ *    (pid, environ, cmdline) to <dir>/seen.log. The process that knocks with
+ *    SIGQUIT (jcmd's attach) is read first, while it waits for an answer.
  *
  * Usage: hostile-forker [anything, e.g. -jar /srv/jenkins.war --id X]
  * Prints "hung <pid>" then "ready", then waits until killed.
@@ -107,40 +108,61 @@ static int was_seen(int pid) {
     return 0;
 }
 
+/* The pid that last knocked with SIGQUIT (jcmd's attach does): read first, while it waits for the attach. */
+static volatile sig_atomic_t knocked = 0;
+
+static void on_sigquit(int sig, siginfo_t *info, void *ctx) {
+    (void)sig;
+    (void)ctx;
+    knocked = info->si_pid;
+}
+
+static void record_if_readable(const char *path, int pid);
+
 static void *watcher(void *arg) {
     (void)arg;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/seen.log", dir);
     int me = (int)getpid();
     for (;;) {
+        int k = knocked;
+        if (k > 0) {
+            knocked = 0;
+            record_if_readable(path, k);
+        }
         DIR *d = opendir("/proc");
         struct dirent *e;
         while (d && (e = readdir(d)) != NULL) {
             int pid = atoi(e->d_name);
             if (pid <= 0 || pid == me) continue;
-            char env[64];
-            snprintf(env, sizeof env, "/proc/%d/environ", pid);
-            if (access(env, R_OK) != 0) continue;
-            int fd = open(env, O_RDONLY);
-            if (fd < 0) continue;
-            char probe[1];
-            ssize_t ok = read(fd, probe, 1);
-            close(fd);
-            if (ok < 0) continue; /* not ours to read */
-            if (was_seen(pid)) continue;
-            FILE *f = fopen(path, "a");
-            if (!f) continue;
-            fprintf(f, "pid %d environ: ", pid);
-            dump_file(f, env, 65536);
-            snprintf(env, sizeof env, "/proc/%d/cmdline", pid);
-            fprintf(f, "pid %d cmdline: ", pid);
-            dump_file(f, env, 4096);
-            fclose(f);
+            record_if_readable(path, pid);
         }
         if (d) closedir(d);
         usleep(3000);
     }
     return NULL;
+}
+
+/* Appends pid's environ and cmdline to path the first time this process may read them. */
+static void record_if_readable(const char *path, int pid) {
+    char env[64];
+    snprintf(env, sizeof env, "/proc/%d/environ", pid);
+    if (access(env, R_OK) != 0) return;
+    int fd = open(env, O_RDONLY);
+    if (fd < 0) return;
+    char probe[1];
+    ssize_t ok = read(fd, probe, 1);
+    close(fd);
+    if (ok < 0) return; /* not ours to read */
+    if (was_seen(pid)) return;
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    fprintf(f, "pid %d environ: ", pid);
+    dump_file(f, env, 65536);
+    snprintf(env, sizeof env, "/proc/%d/cmdline", pid);
+    fprintf(f, "pid %d cmdline: ", pid);
+    dump_file(f, env, 4096);
+    fclose(f);
 }
 
 int main(int argc, char **argv) {
@@ -152,7 +174,13 @@ int main(int argc, char **argv) {
     }
     unsetenv("HOSTILE_ORIGINAL_START"); /* a re-exec of /proc/<us>/exe must not look original */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    signal(SIGQUIT, SIG_IGN); /* jcmd's attach knocks with SIGQUIT: not a JVM, we ignore it */
+    /* jcmd's attach knocks with SIGQUIT: not a JVM, we do not answer, but the watcher reads the knocker first */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigquit;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGQUIT, &sa, NULL);
     pthread_atfork(NULL, NULL, atfork_child_handler);
 
     pthread_t t;

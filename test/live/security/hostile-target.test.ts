@@ -168,6 +168,7 @@ test(
     // 2. Thread dumps were exercised: a jcmd ran as nobody (the hostile watcher saw it), boxed.
     // The watcher records a process once, when it first may read it: as jcmd, or as setpriv right after
     // it switched to nobody and before it exec'd jcmd (its cmdline then names jcmd as an argument).
+    // The hostile process also records whoever knocks with SIGQUIT (jcmd's attach) first, while it waits.
     await waitFor(
       "a jcmd run as the target's user, seen by the hostile watcher",
       async () =>
@@ -175,7 +176,14 @@ test(
         /TRACER_BOX_ID=[0-9a-f]{24}/.test(readFileSync(seen, 'utf8')) &&
         /^pid \d+ cmdline: .*\/jcmd /m.test(readFileSync(seen, 'utf8')),
       60_000,
-    );
+    ).catch(async (err: Error) => {
+      // say what the daemon recorded of its thread dump (run or not, and why), and what the watcher saw
+      const b = await api<{ forkingThread: unknown; notes: string[] }>(`/api/v1/incidents/${incident.id}/bundle`);
+      const cmdlines = existsSync(seen) ? readFileSync(seen, 'utf8').match(/^pid \d+ cmdline: .{0,120}/gm) : null;
+      throw new Error(
+        `${err.message}\nforking thread: ${JSON.stringify(b.forkingThread)}\nwatcher saw: ${JSON.stringify(cmdlines)}`,
+      );
+    });
 
     // 3. The bundle, fetched with the token (the target facts were gathered by then): the binary was never
     //    run again; JDK facts come from files only, and there are none here.
@@ -186,6 +194,7 @@ test(
           target: { facts: { exe: string; jdk: unknown; jdkError?: string } | null };
           child: { stack: { capture: { ok: boolean } | null } };
           core: { outcome: string | null; reason: string | null };
+          notes: string[];
         }>(`/api/v1/incidents/${incident.id}/bundle`);
         return b.target.facts && b.core.outcome ? b : null;
       },
@@ -201,6 +210,11 @@ test(
     assert.match(bundle.target.facts!.jdkError ?? '', /nothing is run/);
     assert.equal(bundle.child.stack.capture?.ok, true, 'eu-stack captured the hung child');
     assert.equal(bundle.core.outcome, 'written', `gcore (boxed) wrote the hung child's core: ${bundle.core.reason}`);
+    // it is no JVM: jcmd's attach got no answer, and the incident says so
+    assert.ok(
+      bundle.notes.some((n) => /^no Java stack of the forking thread: jcmd /.test(n)),
+      `the bundle says why there is no Java stack: ${JSON.stringify(bundle.notes)}`,
+    );
 
     // 4. Nothing the hostile process could read holds a secret of forkwatch's.
     const watched = readFileSync(seen, 'utf8');
