@@ -44,6 +44,21 @@
  * them replaces the starred row's frame; a later `Thread N` backtrace of the
  * same LWP replaces its row);
  * "Backtrace stopped" and "warning:" lines become warnings.
+ *
+ * Several processes in one paste: besides the headers and labels every reader
+ * knows (`Attaching to process N`, `[Inferior 1 (process N) detached]`,
+ * `child (pid N):`), gdb's own thread ids tell them apart. One gdb on a parent
+ * and the child it forked (`add-inferior`, `attach CHILD`; or `detach-on-fork
+ * off`) qualifies them by inferior:
+ *
+ *   Thread 2.1 (Thread 0x7ffb1eb69740 (LWP 30180) "deadlocker"):
+ *   #0  futex_wait (private=0, expected=2, futex_word=0x55625e6361c0 <held_lock>) at ../sysdeps/nptl/futex-internal.h:146
+ *   Thread 1.6 (Thread 0x7ffb1cb646c0 (LWP 30179) "deadlocker"):
+ *   #0  0x00007ffb1ec3fdf2 in __libc_pause () at ../sysdeps/unix/sysv/linux/pause.c:29
+ *
+ * and two `thread apply all bt`, pasted one after the other, each number
+ * their threads from 1: a number that names another LWP than before starts
+ * the next process.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
 import {
@@ -65,7 +80,8 @@ import {
 } from './common.js';
 import { completeWrapped, frameFrom } from './gdb-frame.js';
 
-const THREAD_HEADER = /^Thread (\d{1,10}) \((.{0,1000})\):\s*$/;
+/** `Thread 2 (…):`; with several inferiors (a parent and the child it forked, in one gdb) gdb qualifies it: `Thread 2.1 (…):`. */
+const THREAD_HEADER = /^Thread (\d{1,10})(?:\.(\d{1,10}))? \((.{0,1000})\):\s*$/;
 const FRAME = /^#(\d{1,6})\s{1,8}(?:0x([0-9a-fA-F]{1,16})\s{1,8}in\s{1,8})?(.*)$/;
 /** systemd-coredump / coredumpctl: `#0  0x00007f… __lll_lock_wait (libc.so.6 + 0x8e9a2)`, `n/a` for no name. */
 /** A paste reflowed at a word boundary: `#3  0x00007f… in` ends the line, the name and the rest are on the next. */
@@ -73,9 +89,9 @@ const NAME_ON_NEXT_LINE = /^0x([0-9a-fA-F]{1,16})\s{1,8}in$/;
 const COREDUMP_FRAME = /^0x([0-9a-fA-F]{1,16})\s{1,8}(\S{1,1000}) \(([^\s()]{1,256}) \+ 0x([0-9a-fA-F]{1,16})\)$/;
 const PROCESS =
   /^(?:\[Inferior \d{1,6} \(process (\d{1,10})\) detached\]|Attaching to (?:program: .{0,1000}, )?process (\d{1,10}))/;
-const SWITCHING = /^\[(?:Switching to|Current) thread \d{1,10} \((.{0,1000})\)\]/;
+const SWITCHING = /^\[(?:Switching to|Current) thread (\d{1,10})(?:\.(\d{1,10}))? \((.{0,1000})\)\]/;
 const INFO_THREADS_ROW =
-  /^(\*\s{1,4})?\d{1,6}\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
+  /^(\*\s{1,4})?(\d{1,6})(?:\.(\d{1,6}))?\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) (\d{1,10})\)|LWP (\d{1,10})|process (\d{1,10}))(?: "([^"]{0,256})")?\s{1,64}(\S.{0,4000})$/;
 
 interface GdbState extends ParseState {
   /** Where frames go: the last thread opened, or the `info threads` row a `bt` was about. */
@@ -90,6 +106,9 @@ interface GdbState extends ParseState {
   rows: Map<number | null, Thread>;
   starred: Thread | null;
   superseded: Set<Thread>;
+  /** The process's gdb thread numbers and their LWPs, and its inferior (gdb's `I.N` thread ids). */
+  numbers: Map<number, number | null>;
+  inferior: number | null;
 }
 
 export function parseGdb(text: string): ParsedStack {
@@ -102,6 +121,8 @@ export function parseGdb(text: string): ParsedStack {
     rows: new Map<number | null, Thread>(),
     starred: null,
     superseded: new Set<Thread>(),
+    numbers: new Map<number, number | null>(),
+    inferior: null,
   };
   const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => {
@@ -121,7 +142,9 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   const header = THREAD_HEADER.exec(line);
   const switching = header ? null : SWITCHING.exec(line);
   if (header || switching) {
-    const { tid, name } = describeThread(header ? header[2]! : switching![1]!);
+    const m = (header ?? switching)!;
+    const { tid, name } = describeThread(m[3]!);
+    enterThreadOf(s, m, tid);
     const row = s.rows.get(tid);
     if (row && tid !== null) s.superseded.add(row);
     s.current = openThread(s, tid, name ?? row?.name ?? null);
@@ -171,6 +194,28 @@ function forgetProcess(s: GdbState): void {
   s.switched = null;
   s.starred = null;
   s.rows.clear();
+  s.numbers.clear();
+}
+
+/**
+ * A thread header or `info threads` row names its gdb thread id (`2`, or
+ * `2.1`: inferior 2's thread 1). Another process's threads start here when
+ * the inferior changes (one gdb debugging a parent and the child it forked),
+ * or when a thread number already read names another LWP (two `thread apply
+ * all bt`, of a parent and then of its child, pasted one after the other:
+ * each numbers its threads from 1). The same number and LWP again is the same
+ * process printed twice.
+ */
+function enterThreadOf(s: GdbState, id: ArrayLike<string | undefined>, tid: number | null): void {
+  const qualified = id[2] !== undefined;
+  const inferior = qualified ? Number(id[1]) : null;
+  const number = Number(qualified ? id[2] : id[1]);
+  const known = s.numbers.get(number);
+  const otherInferior = inferior !== null && s.inferior !== null && inferior !== s.inferior;
+  const otherLwp = known !== undefined && known !== null && tid !== null && known !== tid;
+  if ((otherInferior || otherLwp) && processStarts(s, null)) forgetProcess(s);
+  if (inferior !== null) s.inferior = inferior;
+  s.numbers.set(number, tid);
 }
 
 /** gdb's joined frames (`#0  0x… in a () from /lib/x #1  0x… in b () …`): the next starts ` #N  0x… in ` or ` #N  name (`. */
@@ -185,11 +230,12 @@ const GDB_JOINED: JoinedFrames = {
  * `* 1    Thread 0x7f95a153c780 (LWP 25239) "dds-session" 0x00007f95a3a2c07a in pthread_cond_timedwait () from /lib64/libpthread.so.0`
  */
 function openRow(s: GdbState, row: RegExpExecArray, lineNo: number): Frame {
-  const tid = Number(row[2] ?? row[3] ?? row[4]);
-  const t = openThread(s, tid, row[5] ?? null);
+  const tid = Number(row[4] ?? row[5] ?? row[6]);
+  enterThreadOf(s, [row[0], row[2], row[3]], tid);
+  const t = openThread(s, tid, row[7] ?? null);
   s.rows.set(tid, t);
   if (row[1] !== undefined) s.starred = t;
-  const where = /^(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/.exec(row[6]!)!;
+  const where = /^(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/.exec(row[8]!)!;
   const frame = frameFrom(where[1], where[2]!);
   pushFrame(s, t, frame, lineNo);
   s.current = t;

@@ -134,6 +134,59 @@ test('gdb: the same pid attached again is the same process; two threads of one p
   );
 });
 
+test("gdb with several inferiors (a parent and the child it forked, in one gdb): each inferior's I.N threads are a process", () => {
+  const text = [
+    '(gdb) thread apply all bt',
+    '',
+    'Thread 2.1 (Thread 0x7ffff7d8a740 (LWP 4995) "spawn"):',
+    ...CHILD_GDB,
+    '',
+    'Thread 1.2 (Thread 0x7ffff7d89640 (LWP 4990) "spawn"):',
+    '#0  0x00007fa582ca4f76 in __GI___clock_nanosleep (clock_id=0) at clock_nanosleep.c:48',
+    '',
+    'Thread 1.1 (Thread 0x7ffff7d8a740 (LWP 4981) "spawn"):',
+    ...PARENT_GDB,
+  ].join('\n');
+  assert.deepEqual(shape(parseStack(text)), [
+    [0, 4995, 'futex_wait'],
+    [1, 4990, 'clock_nanosleep'],
+    [1, 4981, 'libc_read'],
+  ]);
+  // info threads rows and a switch name the inferior too
+  const rows = [
+    '  Id   Target Id                                  Frame',
+    '* 2.1  Thread 0x7ffff7d8a740 (LWP 4995) "spawn" futex_wait (private=0, expected=2, futex_word=0x7fa582e1cc80 <main_arena>) at ../sysdeps/nptl/futex-internal.h:146',
+    '  1.1  Thread 0x7ffff7d8a740 (LWP 4981) "spawn" 0x00007fa582d6b7e2 in __GI___libc_read (fd=7, buf=0x7ffd, nbytes=8) at ../sysdeps/unix/sysv/linux/read.c:26',
+  ].join('\n');
+  assert.deepEqual(shape(parseStack(rows)), [
+    [0, 4995, 'futex_wait'],
+    [1, 4981, 'libc_read'],
+  ]);
+});
+
+test('gdb: two thread apply all bt pasted one after the other, each numbering from 1: a number that names another LWP starts the next process', () => {
+  const parent = [
+    'Thread 2 (Thread 0x7fa57f5ff700 (LWP 4990)):',
+    '#0  0x00007fa582ca4f76 in __GI___clock_nanosleep (clock_id=0) at clock_nanosleep.c:48',
+    '',
+    'Thread 1 (Thread 0x7fa584abe740 (LWP 4981)):',
+    ...PARENT_GDB,
+  ];
+  const child = ['Thread 1 (Thread 0x7fa584abe740 (LWP 4995)):', ...CHILD_GDB];
+  const s = parseStack(
+    ['(gdb) thread apply all bt', '', ...parent, '', '(gdb) thread apply all bt', '', ...child].join('\n'),
+  );
+  assert.deepEqual(shape(s), [
+    [0, 4990, 'clock_nanosleep'],
+    [0, 4981, 'libc_read'],
+    [1, 4995, 'futex_wait'],
+  ]);
+  // the same process printed twice (same numbers, same LWPs) stays one process, each thread once
+  const twice = parseStack([...parent, '', ...parent].join('\n'));
+  assert.equal(twice.threads.length, 2);
+  assert.ok(twice.threads.every((t) => t.process === undefined));
+});
+
 test("words like parent and child inside ordinary lines part nothing, nor do bt full's locals of those names", () => {
   const text = [
     'The parent process hangs in read:',

@@ -5,7 +5,8 @@
  * and on its hung child; jstack and jcmd Thread.print on the JVM. Each output
  * is read by its reader (detected, frames found) and the hung ones match
  * glibc-atfork-child-lock, the decoy nothing, the JVM only the forkAndExec
- * note. A missing lldb, jhsdb, jstack or jcmd fails the test (.ci/run
+ * note. gdb on the C parent and its hung child together (two inferiors), and
+ * their two backtraces pasted one after the other: the child is its own process. A missing lldb, jhsdb, jstack or jcmd fails the test (.ci/run
  * installs them).
  */
 import { after, before, test } from 'node:test';
@@ -95,6 +96,51 @@ test('lldb on the C parent (a decoy): every thread read, no signature', () => {
   assert.ok(p.threads.length >= 3, `${p.threads.length} threads`);
   const m = matchSignatures(p.threads, library);
   assert.deepEqual(m.matches, []);
+});
+
+test('gdb with the C parent and its hung child as two inferiors, and two thread apply all bt pasted one after the other: the child is a process of its own', () => {
+  requireTool('gdb', ['--version']);
+  const hung = c.pidsOf('hung')[0]!;
+  // one gdb on both: the parent is inferior 1, the child attached as inferior 2 (thread ids 1.N and 2.1)
+  const both = assertRead(
+    run('gdb', [
+      '-batch',
+      '-nx',
+      '-p',
+      String(c.pid),
+      '-ex',
+      'add-inferior',
+      '-ex',
+      'inferior 2',
+      '-ex',
+      `attach ${hung}`,
+      '-ex',
+      'thread apply all bt',
+    ]),
+    'gdb',
+  );
+  const child = both.threads.filter((t) => t.tid === hung);
+  assert.equal(child.length, 1, 'the child read once');
+  assert.ok(
+    both.threads.every((t) => (t.process === child[0]!.process) === (t.tid === hung)),
+    `the child alone in its process: ${JSON.stringify(both.threads.map((t) => [t.process, t.tid]))}`,
+  );
+  assertHung(both);
+  // each gdb numbers its threads from 1: pasted as the reporter would, the backtraces only
+  const backtraces = (pid: number): string =>
+    run('gdb', ['-batch', '-nx', '-p', String(pid), '-ex', 'thread apply all bt'])
+      .split('\n')
+      .filter((l) => /^(?:Thread \d|#\d|$)/.test(l))
+      .join('\n');
+  const pasted = assertRead(`${backtraces(c.pid)}\n\n${backtraces(hung)}`, 'gdb');
+  const last = pasted.threads[pasted.threads.length - 1]!;
+  assert.equal(last.tid, hung);
+  assert.equal(
+    pasted.threads.filter((t) => t.process === last.process).length,
+    1,
+    'the child is a process of one thread',
+  );
+  assertHung(pasted);
 });
 
 test('lldb on the JVM hung child: read as lldb, the JVM frames kept, glibc atfork lock', () => {
