@@ -109,6 +109,8 @@ interface GdbState extends ParseState {
   /** The process's gdb thread numbers and their LWPs, and its inferior (gdb's `I.N` thread ids). */
   numbers: Map<number, number | null>;
   inferior: number | null;
+  /** The number of the last thread header or row (gdb prints `thread apply all` highest first). */
+  lastNumber: number | null;
 }
 
 export function parseGdb(text: string): ParsedStack {
@@ -123,6 +125,7 @@ export function parseGdb(text: string): ParsedStack {
     superseded: new Set<Thread>(),
     numbers: new Map<number, number | null>(),
     inferior: null,
+    lastNumber: null,
   };
   const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => {
@@ -195,27 +198,34 @@ function forgetProcess(s: GdbState): void {
   s.starred = null;
   s.rows.clear();
   s.numbers.clear();
+  s.lastNumber = null;
 }
 
 /**
  * A thread header or `info threads` row names its gdb thread id (`2`, or
  * `2.1`: inferior 2's thread 1). Another process's threads start here when
  * the inferior changes (one gdb debugging a parent and the child it forked),
- * or when a thread number already read names another LWP (two `thread apply
- * all bt`, of a parent and then of its child, pasted one after the other:
- * each numbers its threads from 1). The same number and LWP again is the same
- * process printed twice.
+ * or when a listing starts again with a thread number already read for
+ * another LWP (two `thread apply all bt`, of a parent and then of its child,
+ * pasted one after the other: each numbers its threads from 1). A listing
+ * starts where the numbers stop falling (gdb prints the highest first): a
+ * later thread of the same listing never starts a process, so a child's
+ * listing pasted before its parent's stays one process, as without this rule,
+ * rather than part the parent's threads. The same number and LWP again is the
+ * same process printed twice.
  */
 function enterThreadOf(s: GdbState, id: ArrayLike<string | undefined>, tid: number | null): void {
   const qualified = id[2] !== undefined;
   const inferior = qualified ? Number(id[1]) : null;
   const number = Number(qualified ? id[2] : id[1]);
   const known = s.numbers.get(number);
+  const listingStarts = s.lastNumber === null || number >= s.lastNumber;
   const otherInferior = inferior !== null && s.inferior !== null && inferior !== s.inferior;
-  const otherLwp = known !== undefined && known !== null && tid !== null && known !== tid;
+  const otherLwp = listingStarts && known !== undefined && known !== null && tid !== null && known !== tid;
   if ((otherInferior || otherLwp) && processStarts(s, null)) forgetProcess(s);
   if (inferior !== null) s.inferior = inferior;
   s.numbers.set(number, tid);
+  s.lastNumber = number;
 }
 
 /** gdb's joined frames (`#0  0x… in a () from /lib/x #1  0x… in b () …`): the next starts ` #N  0x… in ` or ` #N  name (`. */

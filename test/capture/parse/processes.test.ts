@@ -181,6 +181,11 @@ test('gdb: two thread apply all bt pasted one after the other, each numbering fr
     [0, 4981, 'libc_read'],
     [1, 4995, 'futex_wait'],
   ]);
+  // the child's listing first: a number that names another LWP further down the parent's listing parts nothing
+  // (the parent's threads above it would be cut from their process): one process, as before
+  const childFirst = parseStack([...child, '', ...parent].join('\n'));
+  assert.ok(childFirst.threads.every((t) => t.process === undefined));
+  assert.equal(childFirst.threads.length, 3);
   // the same process printed twice (same numbers, same LWPs) stays one process, each thread once
   const twice = parseStack([...parent, '', ...parent].join('\n'));
   assert.equal(twice.threads.length, 2);
