@@ -147,7 +147,7 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
   if (header || switching) {
     const m = (header ?? switching)!;
     const { tid, name } = describeThread(m[3]!);
-    enterThreadOf(s, m, tid);
+    enterThreadOf(s, m[1]!, m[2], tid);
     const row = s.rows.get(tid);
     if (row && tid !== null) s.superseded.add(row);
     s.current = openThread(s, tid, name ?? row?.name ?? null);
@@ -212,12 +212,12 @@ function forgetProcess(s: GdbState): void {
  * later thread of the same listing never starts a process, so a child's
  * listing pasted before its parent's stays one process, as without this rule,
  * rather than part the parent's threads. The same number and LWP again is the
- * same process printed twice.
+ * same process printed twice. `first` is the id's number before any dot,
+ * `afterDot` the one after it (then `first` is the inferior).
  */
-function enterThreadOf(s: GdbState, id: ArrayLike<string | undefined>, tid: number | null): void {
-  const qualified = id[2] !== undefined;
-  const inferior = qualified ? Number(id[1]) : null;
-  const number = Number(qualified ? id[2] : id[1]);
+function enterThreadOf(s: GdbState, first: string, afterDot: string | undefined, tid: number | null): void {
+  const inferior = afterDot !== undefined ? Number(first) : null;
+  const number = Number(afterDot ?? first);
   const known = s.numbers.get(number);
   const listingStarts = s.lastNumber === null || number >= s.lastNumber;
   const otherInferior = inferior !== null && s.inferior !== null && inferior !== s.inferior;
@@ -241,7 +241,7 @@ const GDB_JOINED: JoinedFrames = {
  */
 function openRow(s: GdbState, row: RegExpExecArray, lineNo: number): Frame {
   const tid = Number(row[4] ?? row[5] ?? row[6]);
-  enterThreadOf(s, [row[0], row[2], row[3]], tid);
+  enterThreadOf(s, row[2]!, row[3], tid);
   const t = openThread(s, tid, row[7] ?? null);
   s.rows.set(tid, t);
   if (row[1] !== undefined) s.starred = t;
