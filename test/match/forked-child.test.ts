@@ -546,3 +546,58 @@ test('a process the paste labels a child is judged as --forked-child judges it; 
     '#0  0x00007fa582d6b7e2 in __GI___libc_read (fd=7, buf=0x7ffd, nbytes=8) at ../sysdeps/unix/sysv/linux/read.c:26';
   assert.equal(named(`parent:\n${parent}\n\nchild (pid 4995):\n${child}`), 'glibc-malloc-lock-after-fork');
 });
+
+test('forked child still inside fork(): whatever its child-side handlers do but I/O (a spin, a sleep loop), it never returns; as pasted, no time in sight, nothing', () => {
+  const RUNNER = ['__run_postfork_handlers(who=atfork_run_child, do_locking=false, lastrun=0)', '__libc_fork()'];
+  const spinning = ['spin_until_clear(flag=0x55d0 <owner_flag>)', 'reinit_after_fork()'];
+  const sleeping = [
+    '__GI___clock_nanosleep(clock_id=0, flags=0, req=0x7ffd, rem=0x0)',
+    '__GI___nanosleep(req=0x7ffd, rem=0x0)',
+    'usleep(useconds=1000)',
+    'reinit_after_fork()',
+  ];
+  const named = (frames: string[], forkedChild: boolean): string => verdict(gdbThreads([{ frames }]), forkedChild);
+  const hung = [
+    [
+      'glibc 2.35+: a spin under __run_postfork_handlers',
+      [...spinning, ...RUNNER, 'spawn_helper(argv=0x7ffd)', 'main()'],
+    ],
+    ['glibc 2.35+: a sleep loop', [...sleeping, ...RUNNER, 'main()']],
+    ['glibc before 2.28: the handler called by fork itself', [...spinning, '__libc_fork()', 'main()']],
+    ['musl: under __fork_handler', [...spinning, '__fork_handler(who=1)', 'fork()', 'main()']],
+  ] as const;
+  for (const [what, frames] of hung) {
+    assert.equal(named([...frames], true), 'fork-child-handlers-never-return', what);
+    assert.equal(named([...frames], false), 'none', `${what}, as pasted: a handler caught mid-run looks the same`);
+  }
+  const sample = [
+    'Analysis of sampling worker (pid 23866) every 1 millisecond',
+    'Call graph:',
+    '    4112 Thread_812345   DispatchQueue_1: com.apple.main-thread  (serial)',
+    '    + 4112 start  (in dyld) + 6076  [0x18b0c6b4c]',
+    '    +   4112 main  (in worker) + 64  [0x100a0c0a0]',
+    '    +     4112 fork  (in libsystem_c.dylib) + 112  [0x18b39f210]',
+    '    +       4112 _pthread_atfork_child_handlers  (in libsystem_pthread.dylib) + 76  [0x18b4f19a8]',
+    '    +         4112 settings_child_has_forked()  (in Network) + 296  [0x194c8d0e8]',
+  ].join('\n');
+  const m = matchSignatures(parseStack(sample).threads, lib, FORKED);
+  assert.equal(m.matches[0]?.signatureId, 'fork-child-handlers-never-return', 'macOS: a spin under libSystem’s runner');
+  // never: fork's own code innermost (a parent spinning in fork, pennmush #555), a parent in the fork system call,
+  // a handler waiting for I/O, a second live thread; a prepare handler is the parent's hang
+  const never = [
+    ['fork innermost', ['__libc_fork()', 'fork_and_dump(forking=1)', 'dbsave_event(data=0x0)', 'main()']],
+    ['in the system call', ['_Fork()', '__libc_fork()', 'main()']],
+    ['a handler reading a socket', [...READ, 'reconnect_after_fork()', ...RUNNER, 'main()']],
+  ] as const;
+  for (const [what, frames] of never) assert.equal(named([...frames], true), 'none', what);
+  const prepare = [
+    ...spinning.slice(0, 1),
+    'lock_all_prefork()',
+    '__run_prefork_handlers(do_locking=true)',
+    '__libc_fork()',
+    'main()',
+  ];
+  assert.equal(named(prepare, true), 'atfork-prepare-handler', "a prepare handler: the parent's hang, named so");
+  const twoLive = gdbThreads([{ frames: [...spinning, ...RUNNER, 'main()'] }, { frames: [...EPOLL, 'main()'] }]);
+  assert.equal(verdict(twoLive, true), 'none', 'another live thread may be the one it waits for');
+});
