@@ -19,6 +19,12 @@ export interface Frame {
    * by the parser; hostile input like the rest of the frame.
    */
   args?: string | null;
+  /**
+   * How many of the thread's samples went through this frame, where the
+   * tool samples over time and counts them (macOS `sample`, spindump): a
+   * frame every sample went through is where the thread stayed.
+   */
+  samples?: number;
 }
 
 export interface Thread {
@@ -40,6 +46,8 @@ export interface Thread {
    * `classify --forked-child` says, and the matcher judges the process so.
    */
   labelledChild?: true;
+  /** How many times the thread was sampled, where the tool samples over time (macOS `sample`, spindump). */
+  samples?: number;
 }
 
 /**

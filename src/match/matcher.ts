@@ -60,6 +60,7 @@ interface CompiledRule {
   lockWait: boolean;
   condWait: boolean;
   noReleaser: boolean;
+  sampledThroughout: boolean;
   unless: SafeRegex | null;
   unlessVocab: ((name: string) => boolean) | null;
   /** The signature's vocabulary, compiled (for lockWait / noReleaser). */
@@ -212,6 +213,7 @@ export function matchOneSignature(
       if (rule.condWait && !condWaitOf(rule.vocabulary!, frames, rule.withinTop)) continue;
       const indexes = matchRule(frames, rule);
       if (!indexes) continue;
+      if (rule.sampledThroughout && !sampledThroughout(threads[t]!, frames[indexes[0]!])) continue;
       const lock = wait ? lockNameOf(frames, wait) : null;
       return {
         signatureId: sig.id,
@@ -248,6 +250,19 @@ function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRul
       lockWaitOf(cv, th.frames, rule.withinTop) !== null ||
       condWaitOf(cv, th.frames, rule.withinTop) !== null,
   );
+}
+
+/**
+ * A sampling tool (macOS `sample` at 1 ms, spindump at 10 ms) takes this
+ * many samples in 0.5 to 5 s: a thread that spent all of them in one frame
+ * stayed there that long, where the code it names takes microseconds.
+ */
+export const MIN_SAMPLES_THROUGHOUT = 500;
+
+/** Every one of the thread's samples, at least MIN_SAMPLES_THROUGHOUT, went through this frame. */
+function sampledThroughout(thread: Thread, frame: Frame | undefined): boolean {
+  const total = thread.samples;
+  return total !== undefined && total >= MIN_SAMPLES_THROUGHOUT && frame?.samples === total;
 }
 
 /**
@@ -370,6 +385,7 @@ function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): Compil
     lockWait: r.lockWait === true || r.noReleaser === true,
     condWait: r.condWait === true,
     noReleaser: r.noReleaser === true,
+    sampledThroughout: r.sampledThroughout === true,
     unless: r.unless ? anchored(r.unless) : null,
     unlessVocab: r.unlessVocab ? vocabTest(cv!, vocab, r.unlessVocab) : null,
     vocabulary: cv,

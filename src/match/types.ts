@@ -40,6 +40,13 @@ export interface SignatureRule {
   condWait?: boolean;
   /** No live thread of the dump can release the lock: the dump has one thread, or every other thread is blocked in a lock wait or an untimed cond/join/barrier wait (or is an idle workqueue thread). */
   noReleaser?: boolean;
+  /**
+   * The dump samples the thread over time (macOS `sample`, spindump) and
+   * every one of its samples, at least MIN_SAMPLES_THROUGHOUT of them, went
+   * through the frame the first pattern matched: the thread stayed there
+   * for the whole sampling, not an instant.
+   */
+  sampledThroughout?: boolean;
   /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */
   unless?: string;
   /** The rule does not match a thread where any frame's name is in one of these vocabulary lists. */

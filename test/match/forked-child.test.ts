@@ -582,6 +582,19 @@ test('forked child still inside fork(): whatever its child-side handlers do but 
   ].join('\n');
   const m = matchSignatures(parseStack(sample).threads, lib, FORKED);
   assert.equal(m.matches[0]?.signatureId, 'fork-child-handlers-never-return', 'macOS: a spin under libSystem’s runner');
+  // as pasted, a sample is time in sight: every one of 4112 samples (4 s at 1 ms) was in the child's handlers
+  const asPasted = (text: string): string => verdict(parseStack(text).threads, false);
+  assert.equal(asPasted(sample), 'fork-child-handlers-never-return', 'as pasted: all 4112 samples in there');
+  assert.equal(
+    asPasted(sample.replaceAll('4112 ', '400 ')),
+    'none',
+    'as pasted: 400 samples (0.4 s) are too few to tell a slow handler from a stuck one',
+  );
+  const leftIt = sample
+    .replace('4112 Thread_812345', '5000 Thread_812345')
+    .replace('4112 start', '5000 start')
+    .replace('4112 main', '5000 main');
+  assert.equal(asPasted(leftIt), 'none', 'as pasted: 888 of 5000 samples were elsewhere, the thread moved on');
   // never: fork's own code innermost (a parent spinning in fork, pennmush #555), a parent in the fork system call,
   // a handler waiting for I/O, a second live thread; a prepare handler is the parent's hang
   const never = [

@@ -115,13 +115,14 @@ test('the held-out set shares no report and no dump with the public tuning corpu
  * made to judge that process as a forked child, and a forked child still in
  * subprocess's _execute_child was named: 19/25 and 20/25, unchanged; then,
  * after a forked child still inside fork()'s child-side handlers (a spin, a
- * sleep loop: no lock wait to see) was named in forked-child mode: 19/25
+ * sleep loop: no lock wait to see) was named in forked-child mode, and as
+ * pasted where a macOS sample or spindump shows every sample there: 20/25
  * and 21/25.
  * The goal is NOT met (issue 13 stays open). These floors
  * are that measurement: a change that names fewer held-out children fails
  * here; one that names more raises them. The figures print after the run.
  */
-const FLOOR_AS_PASTED = 19;
+const FLOOR_AS_PASTED = 20;
 const FLOOR_FORKED_CHILD = 21;
 
 test(`held-out hung forked children named a deadlock as pasted: no fewer than ${FLOOR_AS_PASTED} (goal 90%, not met)`, () => {

@@ -43,6 +43,8 @@ const TREE = /^[ \t>+!:|]{0,1024}/;
 const THREAD = /^(\d{1,10}) Thread_(\d{1,20})?(\S{0,64})(.{0,2000})$/;
 /** spindump / older Activity Monitor: `Thread 0x10a  DispatchQueue 1  …`. */
 const SPIN_THREAD = /^Thread (0x[0-9a-fA-F]{1,16})\b(.{0,2000})$/;
+/** spindump's thread line counts its samples: `Thread 0x10a    1001 samples (1-1001)    priority 31`. */
+const SPIN_SAMPLES = /\b(\d{1,10}) samples?\b/;
 const USER_STACK = /^User stack:\s*$/;
 const KERNEL_STACK = /^Kernel stack:\s*$/;
 const FRAME_HEAD = /^(\d{1,10})\s{1,16}(\S.{0,4000})$/;
@@ -67,6 +69,8 @@ interface PathFrame {
 
 interface SampleState extends ParseState {
   thread: Thread | null;
+  /** The open thread's sample count as its line gives it (null: not printed, or no thread line). */
+  threadSamples: number | null;
   /** The heaviest path so far, outermost first; null once a frame left it (or in a kernel stack). */
   path: PathFrame[] | null;
   graphDone: boolean;
@@ -74,7 +78,12 @@ interface SampleState extends ParseState {
 
 export function parseMacosSample(text: string): ParsedStack {
   const { state, lines } = newState('macos-sample', text);
-  const s: SampleState = Object.assign(state, { thread: null, path: [] as PathFrame[] | null, graphDone: false });
+  const s: SampleState = Object.assign(state, {
+    thread: null,
+    threadSamples: null,
+    path: [] as PathFrame[] | null,
+    graphDone: false,
+  });
   lines.forEach((line, i) => parseSampleLine(s, line, i + 1));
   closeThread(s, lines.length);
   return finishState(s);
@@ -122,11 +131,14 @@ function threadLine(s: SampleState, body: string, lineNo: number): boolean {
   if (thread && !IN_MODULE.test(body)) {
     const name = `${thread[3] ?? ''}${thread[4] ?? ''}`.replace(/^[:\s]+/, '').trim();
     openSampleThread(s, lineNo, thread[2] !== undefined ? Number(thread[2]) : null, name);
+    s.threadSamples = Number(thread[1]);
     return true;
   }
   const spin = SPIN_THREAD.exec(body);
   if (spin) {
     openSampleThread(s, lineNo, Number.parseInt(spin[1]!, 16), spin[2]!.trim());
+    const count = SPIN_SAMPLES.exec(spin[2]!);
+    s.threadSamples = count ? Number(count[1]) : null;
     return true;
   }
   return false;
@@ -135,6 +147,7 @@ function threadLine(s: SampleState, body: string, lineNo: number): boolean {
 function openSampleThread(s: SampleState, lineNo: number, tid: number | null, name: string | null): void {
   closeThread(s, lineNo);
   s.thread = openThread(s, tid, name === null || name === '' ? null : name.slice(0, 256));
+  s.threadSamples = null;
   s.path = [];
 }
 
@@ -151,8 +164,20 @@ function onPath(path: readonly PathFrame[], next: PathFrame): boolean {
   return next.column === last.column && path[0]!.column === next.column && next.count <= last.count;
 }
 
+/**
+ * The heaviest path becomes the thread's frames, innermost first, each with
+ * its sample count; the thread's count is its line's, or its path's first
+ * frame's when the line gives none (a graph pasted without it).
+ */
 function closeThread(s: SampleState, lineNo: number): void {
-  if (s.thread && s.path) for (let i = s.path.length - 1; i >= 0; i--) pushFrame(s, s.thread, s.path[i]!.frame, lineNo);
+  if (s.thread && s.path && s.path.length > 0) {
+    if (s.thread.samples === undefined) s.thread.samples = Math.max(s.threadSamples ?? 0, s.path[0]!.count);
+    for (let i = s.path.length - 1; i >= 0; i--) {
+      const { frame, count } = s.path[i]!;
+      frame.samples = count;
+      pushFrame(s, s.thread, frame, lineNo);
+    }
+  }
   s.path = null;
 }
 

@@ -40,11 +40,35 @@ test('macos-sample: the heaviest path, innermost first; a lighter branch is not 
     module: 'libsystem_kernel.dylib',
     offset: 10,
     address: '0x4000',
+    samples: 7,
   });
   assert.deepEqual(
     p.threads[1]!.frames.map((f) => [f.fn, f.module]),
     [[null, null]],
   );
+});
+
+test("macos-sample: each frame keeps its sample count, each thread its line's (or its path's first frame's without a line); spindump's `N samples`", () => {
+  const p = parseMacosSample(TREE);
+  assert.deepEqual(
+    p.threads.map((t) => [t.samples, t.frames.map((f) => f.samples)]),
+    [
+      [10, [7, 7, 7, 10]],
+      [10, [10]],
+    ],
+    'the heaviest path went through 7 of the 10 samples: the thread did not stay in it',
+  );
+  const bare = parseMacosSample(TREE.split('\n').slice(2, 6).join('\n'));
+  assert.deepEqual([bare.threads[0]!.samples, bare.threads[0]!.frames.at(-1)!.samples], [10, 10]);
+  const spindump = [
+    'Process:          worker [4242]',
+    '  Thread 0x10a    1001 samples (1-1001)    priority 31 (base 31)',
+    '  1001  start + 1 (libdyld.dylib + 5000) [0x7fff1]',
+    '    1001  main + 20 (worker + 100) [0x1000]',
+    '      1001  __psynch_mutexwait + 10 (libsystem_kernel.dylib + 200) [0x7fff2]',
+  ].join('\n');
+  const t = parseStack(spindump).threads[0]!;
+  assert.deepEqual([t.samples, t.frames.map((f) => f.samples)], [1001, [1001, 1001, 1001]]);
 });
 
 test('macos-sample: detected, and read the same pasted indented or quoted', () => {
