@@ -6,10 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { buildNative } from './native-build.js';
 
-export type Role = 'hung' | 'exec' | 'busy' | 'sleeper' | 'accepter' | 'zombie';
+export type Role = 'hung' | 'spinning' | 'exec' | 'busy' | 'sleeper' | 'accepter' | 'zombie';
 
 export interface DeadlockerOptions {
   hung?: number;
+  /** Children whose atfork child handler spins for a flag another thread set: stuck in fork(), in no lock wait. */
+  spinning?: number;
   exec?: boolean;
   busy?: boolean;
   sleeper?: boolean;
@@ -39,6 +41,7 @@ export function deadlockerBinary(stripped = false): string {
 export async function startDeadlocker(opts: DeadlockerOptions = {}): Promise<Deadlocker> {
   const binary = deadlockerBinary(opts.stripped);
   const args: string[] = ['--hung', String(opts.hung ?? 2), '--threads', String(opts.threads ?? 4)];
+  if (opts.spinning) args.push('--spinning', String(opts.spinning));
   for (const flag of ['exec', 'busy', 'sleeper', 'accepter', 'zombie'] as const) if (opts[flag]) args.push(`--${flag}`);
   if (opts.extraArgs) args.push('--', ...opts.extraArgs);
   const proc: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -565,6 +565,10 @@ test('forked child still inside fork(): whatever its child-side handlers do but 
     ['glibc 2.35+: a sleep loop', [...sleeping, ...RUNNER, 'main()']],
     ['glibc before 2.28: the handler called by fork itself', [...spinning, '__libc_fork()', 'main()']],
     ['musl: under __fork_handler', [...spinning, '__fork_handler(who=1)', 'fork()', 'main()']],
+    [
+      'no symbols (a stripped program, libc without debug symbols): unnamed frames between it and fork',
+      ['clock_nanosleep()', 'nanosleep()', 'usleep()', '??', '??', '??', 'fork()', '??', 'main()'],
+    ],
   ] as const;
   for (const [what, frames] of hung) {
     assert.equal(named([...frames], true), 'fork-child-handlers-never-return', what);

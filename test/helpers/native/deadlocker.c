@@ -5,14 +5,18 @@
  * shape, on glibc). Beside them it makes decoys that must NOT be flagged as
  * deadlocked: an exec'd long-running child, a forked busy worker, a forked
  * sleeping worker, a forked worker blocked in accept(), and a zombie.
+ * With --spinning N it also forks N children whose child handler waits
+ * instead for a flag (a hand-rolled spin lock, spinning then sleeping 1 ms)
+ * that another thread of the parent set before the fork (and holds):
+ * they never return from fork() either, and are in no lock wait.
  *
- * Usage: deadlocker [--hung N] [--exec] [--busy] [--sleeper] [--accepter]
- *                   [--zombie] [--threads N] [--label TEXT]
+ * Usage: deadlocker [--hung N] [--spinning N] [--exec] [--busy] [--sleeper]
+ *                   [--accepter] [--zombie] [--threads N] [--label TEXT]
  * --label TEXT is ignored: it only puts TEXT in the argv (hence the cmdline);
  * so is everything after "--" (a cmdline shaped like an agent's: -secret HEX)
  * that the parent and its never-exec'd children share, e.g. hostile markup.
  * Prints one line per child: "<role> <pid>", then "ready", then waits forever
- * (until killed). Roles: hung, exec, busy, sleeper, accepter, zombie.
+ * (until killed). Roles: hung, spinning, exec, busy, sleeper, accepter, zombie.
  * Built and started by test/helpers/deadlocker.ts; never run by forkwatch.
  */
 #define _GNU_SOURCE
@@ -33,20 +37,33 @@ static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready_cond = PTHREAD_COND_INITIALIZER;
 static int holder_ready = 0;
 static volatile int arm_deadlock = 0;
+static volatile int arm_spin = 0;
+/* A spin "lock" the holder thread owns across every fork: set before the first, never cleared. */
+static volatile int owner_flag = 0;
 
 /* Runs in the child right after fork(), before anything else. */
 __attribute__((noinline)) static void take_held_lock_in_child(void) {
     pthread_mutex_lock(&held_lock); /* never returns: its owner does not exist here */
 }
 
+/* Spins for the flag, sleeping 1 ms between rounds (polite on a 2-core box): never returns in a child. */
+__attribute__((noinline)) static void spin_until_clear(void) {
+    while (owner_flag) {
+        for (int i = 0; i < 1000 && owner_flag; i++) __asm__ __volatile__("" ::: "memory");
+        usleep(1000);
+    }
+}
+
 __attribute__((noinline)) static void atfork_child_handler(void) {
     if (arm_deadlock) take_held_lock_in_child();
+    if (arm_spin) spin_until_clear();
 }
 
 /* The thread that holds the lock across every fork (as a crypto/NSS thread would). */
 static void *lock_holder(void *arg) {
     (void)arg;
     pthread_mutex_lock(&held_lock);
+    owner_flag = 1;
     pthread_mutex_lock(&ready_lock);
     holder_ready = 1;
     pthread_cond_signal(&ready_cond);
@@ -70,6 +87,17 @@ static pid_t fork_hung(void) {
         _exit(127);
     }
     arm_deadlock = 0;
+    return pid;
+}
+
+static pid_t fork_spinning(void) {
+    arm_spin = 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("true", "true", (char *)NULL);
+        _exit(127);
+    }
+    arm_spin = 0;
     return pid;
 }
 
@@ -131,9 +159,10 @@ static pid_t fork_zombie(void) {
 }
 
 int main(int argc, char **argv) {
-    int hung = 0, exec_child = 0, busy = 0, sleeper = 0, accepter = 0, zombie = 0, threads = 4;
+    int hung = 0, spinning = 0, exec_child = 0, busy = 0, sleeper = 0, accepter = 0, zombie = 0, threads = 4;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--hung") && i + 1 < argc) hung = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--spinning") && i + 1 < argc) spinning = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--label") && i + 1 < argc) i++; /* ignored: argv text only */
         else if (!strcmp(argv[i], "--")) break; /* the rest is argv text only (e.g. an agent's -secret) */
@@ -158,6 +187,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < threads; i++) pthread_create(&t, NULL, idle_worker, NULL);
 
     for (int i = 0; i < hung; i++) printf("hung %d\n", (int)fork_hung());
+    for (int i = 0; i < spinning; i++) printf("spinning %d\n", (int)fork_spinning());
     if (exec_child) printf("exec %d\n", (int)fork_exec_child());
     if (busy) printf("busy %d\n", (int)fork_busy());
     if (sleeper) printf("sleeper %d\n", (int)fork_sleeper());

@@ -2,7 +2,10 @@
  * Live: capture the suite's hung child NOW with eu-stack and gdb, with and
  * without symbols (stripped binary, tools pointed away from /usr/lib/debug),
  * and check each parses and matches glibc-atfork-child-lock; the decoys must
- * not match. Guards the committed fixtures against a different glibc/gdb on
+ * not match, with or without --forked-child. The spinning child (its atfork
+ * child handler spins and sleeps for a flag another thread of the parent
+ * set: stuck inside fork, in no lock wait) is fork-child-handlers-never-return
+ * with --forked-child, and no deadlock as pasted (one snapshot shows no time). Guards the committed fixtures against a different glibc/gdb on
  * the CI machine. A missing tool fails the test.
  */
 import { after, before, describe, test } from 'node:test';
@@ -45,7 +48,7 @@ for (const stripped of [false, true]) {
     before(async () => {
       requireTool('eu-stack');
       requireTool('gdb');
-      d = await startDeadlocker({ hung: 1, threads: 2, stripped, sleeper: true, accepter: true });
+      d = await startDeadlocker({ hung: 1, spinning: 1, threads: 2, stripped, sleeper: true, accepter: true });
     });
     after(async () => {
       await d?.stop();
@@ -62,9 +65,23 @@ for (const stripped of [false, true]) {
             JSON.stringify(hung.threads[0]?.frames.map((f) => f.fn)),
           );
           for (const role of ['sleeper', 'accepter'] as const) {
-            const decoy = matchSignatures(parseStack(capture(tool, d.pidsOf(role)[0]!, noDebug)).threads, lib);
-            assert.equal(decoy.deadlock, false, `${role}: ${decoy.matches.map((x) => x.signatureId).join(',')}`);
+            const threads = parseStack(capture(tool, d.pidsOf(role)[0]!, noDebug)).threads;
+            for (const forkedChild of [false, true]) {
+              const decoy = matchSignatures(threads, lib, { forkedChild });
+              assert.equal(
+                decoy.deadlock,
+                false,
+                `${role}${forkedChild ? ' (forked child)' : ''}: ${decoy.matches.map((x) => x.signatureId).join(',')}`,
+              );
+            }
           }
+        });
+        test(`live ${tool}, ${noDebug ? 'no debuginfo' : 'with libc debuginfo'}: spinning child → fork-child-handlers-never-return with --forked-child, none as pasted`, () => {
+          const spinning = parseStack(capture(tool, d.pidsOf('spinning')[0]!, noDebug));
+          const names = JSON.stringify(spinning.threads[0]?.frames.map((f) => f.fn));
+          const forked = matchSignatures(spinning.threads, lib, { forkedChild: true });
+          assert.equal(forked.matches[0]?.signatureId, 'fork-child-handlers-never-return', names);
+          assert.equal(matchSignatures(spinning.threads, lib).deadlock, false, names);
         });
       }
     }
