@@ -58,7 +58,11 @@
  *
  * and two `thread apply all bt`, pasted one after the other, each number
  * their threads from 1: a number that names another LWP than before starts
- * the next process.
+ * the next process. A bare backtrace (`#0` with no `Thread N` header) after
+ * a headed listing is another command's `bt`: the same process when it
+ * repeats a listed thread (whole, or its innermost frames), else a process
+ * the listing did not show (a child's `bt` below its parent's listing, the
+ * reporter's own words between).
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
 import {
@@ -111,6 +115,8 @@ interface GdbState extends ParseState {
   inferior: number | null;
   /** The number of the last thread header or row (gdb prints `thread apply all` highest first). */
   lastNumber: number | null;
+  /** Backtraces a bare `#0` opened after threads with headers: another `bt`'s, maybe another process's (splitBareBacktraces). */
+  bare: Set<Thread>;
 }
 
 export function parseGdb(text: string): ParsedStack {
@@ -126,6 +132,7 @@ export function parseGdb(text: string): ParsedStack {
     numbers: new Map<number, number | null>(),
     inferior: null,
     lastNumber: null,
+    bare: new Set<Thread>(),
   };
   const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => {
@@ -133,6 +140,7 @@ export function parseGdb(text: string): ParsedStack {
   });
   mergeStarredRow(s);
   if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
+  splitBareBacktraces(s);
   dropRepeatedThreads(s);
   return finishState(s);
 }
@@ -294,8 +302,60 @@ function threadForFrame(s: GdbState, frameZero: boolean): Thread {
     s.current = reuse;
     return reuse;
   }
+  const headed = s.numbers.size > 0;
   s.current = openThread(s, null, null);
+  if (headed) s.bare.add(s.current);
   return s.current;
+}
+
+/**
+ * `thread apply all bt` heads every thread (`Thread N (…):`); a backtrace
+ * that starts with a bare `#0` after such a listing is another command's
+ * (`bt`). When it repeats a listed thread, whole or its innermost frames
+ * (`bt`, `bt 3`, `frame 0` of the current thread), it is that process's and
+ * stays in it. When it repeats none, it is of a process the listing did not
+ * show: a parent's `thread apply all bt` and its child's `bt`, pasted one
+ * after the other with the reporter's words between. It becomes a process
+ * of its own, judged alone.
+ */
+function splitBareBacktraces(s: GdbState): void {
+  if (s.bare.size === 0) return;
+  const byTop = new Map<string, Thread[]>();
+  for (const o of s.threads) {
+    if (s.bare.has(o) || !o.frames[0]) continue;
+    const key = topKey(o);
+    const list = byTop.get(key);
+    if (!list) byTop.set(key, [o]);
+    else if (list.length < MAX_REPEAT_CANDIDATES) list.push(o);
+  }
+  let next = s.threads.reduce((n, t) => Math.max(n, (t.process ?? 0) + 1), 0);
+  let looked = 0;
+  for (const t of s.bare) {
+    if (!t.frames[0]) continue;
+    if (++looked > MAX_BARE_BACKTRACES) break;
+    const repeats = (byTop.get(topKey(t)) ?? []).some((o) => startsWithFrames(o.frames, t.frames));
+    if (!repeats) t.process = next++;
+  }
+}
+
+/**
+ * Bounds on a hostile paste of thousands of bare backtraces: past the first
+ * 64 (the matcher judges no more processes) they stay where they are, and a
+ * bare backtrace is compared with at most 16 listed threads of the same
+ * innermost frame.
+ */
+const MAX_BARE_BACKTRACES = 64;
+const MAX_REPEAT_CANDIDATES = 16;
+
+/** A thread's process and innermost frame, for finding the listed threads a bare backtrace may repeat. */
+function topKey(t: Thread): string {
+  const f = t.frames[0]!;
+  return `${t.process ?? 0}|${f.normalized ?? f.address ?? '?'}`;
+}
+
+/** `whole` starts with `part`'s frames, compared by address where both print one, else by name. */
+function startsWithFrames(whole: readonly Frame[], part: readonly Frame[]): boolean {
+  return part.length <= whole.length && part.every((f, i) => sameFrame(f, whole[i]!));
 }
 
 /** `Thread 0x7f.. (LWP 7328) "name"`, `LWP 7328`, `process 7328`. */

@@ -387,3 +387,52 @@ test('macOS sample: a second "Analysis of sampling" graph is another process, re
     ],
   );
 });
+
+test("gdb: a bare backtrace after a headed listing is another process's `bt` unless it repeats a listed thread", () => {
+  const listing = [
+    'Thread 2 (Thread 0x7fa57f5ff700 (LWP 4990)):',
+    '#0  0x00007fa582ca4f76 in __GI___clock_nanosleep (clock_id=0) at clock_nanosleep.c:48',
+    '#1  0x000055e0a1b2c700 in ticker (arg=0x0) at tick.c:12',
+    'Thread 1 (Thread 0x7fa584abe740 (LWP 4981)):',
+    ...PARENT_GDB,
+    '',
+  ];
+  // the reporter's words between are not a label the readers know: the bare backtrace repeats no listed thread
+  const child = parseStack(
+    [...listing, 'and here is the one that never exec-ed (4995), after a minute:', ...CHILD_GDB].join('\n'),
+  );
+  assert.deepEqual(shape(child), [
+    [0, 4990, 'clock_nanosleep'],
+    [0, 4981, 'libc_read'],
+    [1, null, 'futex_wait'],
+  ]);
+  // `bt` of the current thread, and `bt 1` (its innermost frame): that process's, printed again
+  const again = parseStack([...listing, '(gdb) bt', ...PARENT_GDB, '(gdb) bt 1', PARENT_GDB[0]!].join('\n'));
+  assert.deepEqual(
+    again.threads.map((t) => t.process),
+    [undefined, undefined, undefined],
+    'one process: the repeats stay in it',
+  );
+  assert.deepEqual(
+    again.threads.map((t) => t.frames.length),
+    [2, 2, 1],
+    'the whole repeat kept once, the innermost frame alone as gdb printed it',
+  );
+  // a bare backtrace before any header is no repeat to tell: one process, as before
+  const first = parseStack([...CHILD_GDB, '', ...listing].join('\n'));
+  assert.deepEqual(
+    first.threads.map((t) => t.process),
+    [undefined, undefined, undefined],
+  );
+});
+
+test('gdb: thousands of bare backtraces after a listing: the first 64 that repeat nothing part processes, the rest stay', () => {
+  const lines: string[] = [];
+  for (let i = 3000; i >= 1; i--) {
+    lines.push(`Thread ${i} (Thread 0x7f${i.toString(16)} (LWP ${10000 + i})):`, ...PARENT_GDB);
+    lines.push(`#0  0x00007f0000${i.toString(16).padStart(4, '0')} in other_${i} () at o.c:1`);
+  }
+  const stack = parseStack(lines.join('\n'));
+  assert.equal(stack.threads.length, 6000);
+  assert.equal(new Set(stack.threads.map((t) => t.process)).size, 65, 'the listing, and 64 bare backtraces');
+});
