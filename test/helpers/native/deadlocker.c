@@ -6,7 +6,7 @@
  * deadlocked: an exec'd long-running child, a forked busy worker, a forked
  * sleeping worker, a forked worker blocked in accept(), and a zombie.
  * With --spinning N it also forks N children whose child handler waits
- * instead for a flag (a hand-rolled spin lock, spinning then sleeping 1 ms)
+ * instead for a flag (a hand-rolled spin lock, spinning then sleeping 10 ms)
  * that another thread of the parent set before the fork (and holds):
  * they never return from fork() either, and are in no lock wait.
  *
@@ -46,11 +46,11 @@ __attribute__((noinline)) static void take_held_lock_in_child(void) {
     pthread_mutex_lock(&held_lock); /* never returns: its owner does not exist here */
 }
 
-/* Spins for the flag, sleeping 1 ms between rounds (polite on a 2-core box): never returns in a child. */
+/* Spins for the flag, sleeping 10 ms between rounds (polite on a 2-core box): never returns in a child. */
 __attribute__((noinline)) static void spin_until_clear(void) {
     while (owner_flag) {
         for (int i = 0; i < 1000 && owner_flag; i++) __asm__ __volatile__("" ::: "memory");
-        usleep(1000);
+        usleep(10000);
     }
 }
 
@@ -78,26 +78,16 @@ static void *idle_worker(void *arg) {
     return NULL;
 }
 
-static pid_t fork_hung(void) {
-    arm_deadlock = 1;
+/* Forks with one of the child handler's behaviours armed (arm_deadlock, arm_spin) for that fork only. */
+static pid_t fork_hung(volatile int *arm) {
+    *arm = 1;
     pid_t pid = fork();
     if (pid == 0) {
         /* Only reached if the handler did not block: exec as Jenkins would. */
         execlp("true", "true", (char *)NULL);
         _exit(127);
     }
-    arm_deadlock = 0;
-    return pid;
-}
-
-static pid_t fork_spinning(void) {
-    arm_spin = 1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("true", "true", (char *)NULL);
-        _exit(127);
-    }
-    arm_spin = 0;
+    *arm = 0;
     return pid;
 }
 
@@ -116,7 +106,10 @@ static pid_t fork_busy(void) {
         volatile unsigned long n = 0;
         for (;;) {
             n++;
-            if ((n & 0xfffff) == 0) usleep(10000); /* busy (CPU time grows), but polite on a 2-core box */
+            /* busy, yet polite on a 2-core box: 1-3 ms of counting, then 2 ms asleep. With a 10 ms nap,
+             * on a host loaded with other work, it used less than 5% of a CPU between forkwatch's two
+             * samples, and forkwatch took it for stuck: a busy decoy must look busy under any load */
+            if ((n & 0xfffff) == 0) usleep(2000);
         }
     }
     return pid;
@@ -186,8 +179,8 @@ int main(int argc, char **argv) {
     pthread_mutex_unlock(&ready_lock);
     for (int i = 0; i < threads; i++) pthread_create(&t, NULL, idle_worker, NULL);
 
-    for (int i = 0; i < hung; i++) printf("hung %d\n", (int)fork_hung());
-    for (int i = 0; i < spinning; i++) printf("spinning %d\n", (int)fork_spinning());
+    for (int i = 0; i < hung; i++) printf("hung %d\n", (int)fork_hung(&arm_deadlock));
+    for (int i = 0; i < spinning; i++) printf("spinning %d\n", (int)fork_hung(&arm_spin));
     if (exec_child) printf("exec %d\n", (int)fork_exec_child());
     if (busy) printf("busy %d\n", (int)fork_busy());
     if (sleeper) printf("sleeper %d\n", (int)fork_sleeper());
