@@ -547,7 +547,7 @@ test('a process the paste labels a child is judged as --forked-child judges it; 
   assert.equal(named(`parent:\n${parent}\n\nchild (pid 4995):\n${child}`), 'glibc-malloc-lock-after-fork');
 });
 
-test('forked child still inside fork(): whatever its child-side handlers do but I/O (a spin, a sleep loop), it never returns; as pasted, no time in sight, nothing', () => {
+test('forked child still inside fork(): whatever its child-side handlers do but I/O (a spin, a sleep loop), it never returns; as pasted only when a sample shows it stayed there', () => {
   const RUNNER = ['__run_postfork_handlers(who=atfork_run_child, do_locking=false, lastrun=0)', '__libc_fork()'];
   const spinning = ['spin_until_clear(flag=0x55d0 <owner_flag>)', 'reinit_after_fork()'];
   const sleeping = [
