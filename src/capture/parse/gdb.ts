@@ -110,9 +110,13 @@ interface GdbState extends ParseState {
   rows: Map<number | null, Thread>;
   starred: Thread | null;
   superseded: Set<Thread>;
-  /** The process's gdb thread numbers and their LWPs, and its inferior (gdb's `I.N` thread ids). */
+  /** The process's gdb thread numbers and their LWPs. */
   numbers: Map<number, number | null>;
+  /** The inferior of the last `I.N` thread id read (null: ids without one), and each inferior's process. */
   inferior: number | null;
+  inferiors: Map<number, number>;
+  /** Inside an `info inferiors` table (its rows are processes, not threads). */
+  inInferiorsTable: boolean;
   /** The number of the last thread header or row (gdb prints `thread apply all` highest first). */
   lastNumber: number | null;
   /** Backtraces a bare `#0` opened after threads with headers: another `bt`'s, maybe another process's (splitBareBacktraces). */
@@ -131,6 +135,8 @@ export function parseGdb(text: string): ParsedStack {
     superseded: new Set<Thread>(),
     numbers: new Map<number, number | null>(),
     inferior: null,
+    inferiors: new Map<number, number>(),
+    inInferiorsTable: false,
     lastNumber: null,
     bare: new Set<Thread>(),
   };
@@ -158,10 +164,11 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
     enterThreadOf(s, m[1]!, m[2], tid);
     const row = s.rows.get(tid);
     if (row && tid !== null) s.superseded.add(row);
-    s.current = openThread(s, tid, name ?? row?.name ?? null);
+    s.current = inInferior(s, openThread(s, tid, name ?? row?.name ?? null));
     s.switched = switching ? s.current : null;
     return;
   }
+  if (inInferiorsTable(s, line)) return;
   const row = INFO_THREADS_ROW.exec(line);
   if (row) {
     s.lastFrame = openRow(s, row, lineNo);
@@ -206,35 +213,75 @@ function forgetProcess(s: GdbState): void {
   s.starred = null;
   s.rows.clear();
   s.numbers.clear();
+  s.inferiors.clear();
   s.lastNumber = null;
 }
 
 /**
  * A thread header or `info threads` row names its gdb thread id (`2`, or
- * `2.1`: inferior 2's thread 1). Another process's threads start here when
- * the inferior changes (one gdb debugging a parent and the child it forked),
- * or when a listing starts again with a thread number already read for
- * another LWP (two `thread apply all bt`, of a parent and then of its child,
- * pasted one after the other: each numbers its threads from 1). A listing
- * starts where the numbers stop falling (gdb prints the highest first): a
- * later thread of the same listing never starts a process, so a child's
- * listing pasted before its parent's stays one process, as without this rule,
- * rather than part the parent's threads. The same number and LWP again is the
- * same process printed twice. `first` is the id's number before any dot,
- * `afterDot` the one after it (then `first` is the inferior).
+ * `2.1`: inferior 2's thread 1). With several inferiors (one gdb debugging a
+ * parent and the child it forked) each inferior is a process, whatever order
+ * the rows and headers come in (inInferior). Without them, another process's
+ * threads start when a listing starts again with a thread number already read
+ * for another LWP (two `thread apply all bt`, of a parent and then of its
+ * child, pasted one after the other: each numbers its threads from 1). A
+ * listing starts where the numbers stop falling (gdb prints the highest
+ * first): a later thread of the same listing never starts a process, so a
+ * child's listing pasted before its parent's stays one process, as without
+ * this rule, rather than part the parent's threads. The same number and LWP
+ * again is the same process printed twice. `first` is the id's number before
+ * any dot, `afterDot` the one after it (then `first` is the inferior).
  */
 function enterThreadOf(s: GdbState, first: string, afterDot: string | undefined, tid: number | null): void {
-  const inferior = afterDot !== undefined ? Number(first) : null;
-  const number = Number(afterDot ?? first);
+  if (afterDot !== undefined) {
+    s.inferior = Number(first);
+    return;
+  }
+  s.inferior = null;
+  const number = Number(first);
   const known = s.numbers.get(number);
   const listingStarts = s.lastNumber === null || number >= s.lastNumber;
-  const otherInferior = inferior !== null && s.inferior !== null && inferior !== s.inferior;
   const otherLwp = listingStarts && known !== undefined && known !== null && tid !== null && known !== tid;
-  if ((otherInferior || otherLwp) && processStarts(s, null)) forgetProcess(s);
-  if (inferior !== null) s.inferior = inferior;
+  if (otherLwp && processStarts(s, null)) forgetProcess(s);
   s.numbers.set(number, tid);
   s.lastNumber = number;
 }
+
+/**
+ * A thread of inferior I (`Thread I.N`, row `I.N`) belongs to I's process: the
+ * first inferior seen keeps the process the paste was in, each other one gets
+ * a process of its own, and a thread of an inferior already seen goes back to
+ * it (`info threads` lists inferior 1's rows first, `thread apply all bt`
+ * prints inferior 2's backtraces first). Bounded by the thread cap.
+ */
+function inInferior(s: GdbState, t: Thread): Thread {
+  if (s.inferior === null) return t;
+  let process = s.inferiors.get(s.inferior);
+  if (process === undefined) {
+    process = s.inferiors.size === 0 ? t.process! : INFERIOR_PROCESSES + s.inferiors.size;
+    s.inferiors.set(s.inferior, process);
+  }
+  t.process = process;
+  return t;
+}
+
+/** Process numbers given to the second and later inferiors: above any the paste's own boundaries reach (the thread cap). */
+const INFERIOR_PROCESSES = 1 << 20;
+
+/**
+ * gdb's `info inferiors`: its header (`  Num  Description       Connection
+ * Executable`), then one row per inferior (`* 2    process 8697      1
+ * (native)  /tmp/fk`), which `info threads` rows would otherwise be read as.
+ * True for the lines of the table.
+ */
+function inInferiorsTable(s: GdbState, line: string): boolean {
+  if (INFERIORS_HEADER.test(line)) return (s.inInferiorsTable = true);
+  if (s.inInferiorsTable && INFERIORS_ROW.test(line)) return true;
+  return (s.inInferiorsTable = false);
+}
+
+const INFERIORS_HEADER = /^Num\s{1,16}Description\b/;
+const INFERIORS_ROW = /^(?:\*\s{1,4})?\d{1,6}\s{1,8}(?:process \d{1,10}|<null>)(?:\s|$)/;
 
 /** gdb's joined frames (`#0  0x… in a () from /lib/x #1  0x… in b () …`): the next starts ` #N  0x… in ` or ` #N  name (`. */
 const GDB_JOINED: JoinedFrames = {
@@ -250,7 +297,7 @@ const GDB_JOINED: JoinedFrames = {
 function openRow(s: GdbState, row: RegExpExecArray, lineNo: number): Frame {
   const tid = Number(row[4] ?? row[5] ?? row[6]);
   enterThreadOf(s, row[2]!, row[3], tid);
-  const t = openThread(s, tid, row[7] ?? null);
+  const t = inInferior(s, openThread(s, tid, row[7] ?? null));
   s.rows.set(tid, t);
   if (row[1] !== undefined) s.starred = t;
   const where = /^(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/.exec(row[8]!)!;

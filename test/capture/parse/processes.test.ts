@@ -7,8 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseStack } from '../../../src/capture/parse/index.js';
 import type { ParsedStack } from '../../../src/capture/types.js';
+
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/stacks');
 
 /** [process, tid, innermost name] per thread. */
 function shape(stack: ParsedStack): [number | undefined, number | null, string | null][] {
@@ -162,6 +167,24 @@ test("gdb with several inferiors (a parent and the child it forked, in one gdb):
     [0, 4995, 'futex_wait'],
     [1, 4981, 'libc_read'],
   ]);
+});
+
+test('gdb following a fork (detach-on-fork off), a real session: info inferiors is no thread, and each inferior is one process whatever the order of its rows and backtraces', () => {
+  // test/fixtures/stacks/capture-pasted.ts follow-fork: the deadlocker run under gdb, then
+  // `info inferiors`, `info threads` (rows 1.1 … 2.1), `thread apply all bt` (2.1 first, then 1.4 … 1.1)
+  const text = readFileSync(join(FIXTURES, 'gdb/linux-follow-fork.txt'), 'utf8');
+  const inferiors = [...text.matchAll(/^[* ] (\d) {4}process (\d+) /gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.equal(inferiors.length, 2, 'the fixture lists two inferiors');
+  const [parentPid, childPid] = [inferiors[0]![1]!, inferiors[1]![1]!];
+  const s = parseStack(text);
+  const byProcess = new Map<number | undefined, (number | null)[]>();
+  for (const t of s.threads) byProcess.set(t.process, [...(byProcess.get(t.process) ?? []), t.tid]);
+  assert.deepEqual([...byProcess.values()].map((tids) => tids.length).sort(), [1, 4], shape(s).join(' / '));
+  assert.deepEqual(byProcess.get(0), [childPid], 'the child (inferior 2, printed first) alone');
+  assert.ok(byProcess.get(1)!.includes(parentPid), 'the parent and its threads in the other');
+  for (const t of s.threads)
+    assert.ok(t.frames.length > 1, `tid ${t.tid}: the full backtrace replaced its info threads row`);
+  assert.equal(s.threads[0]!.frames[1]!.normalized, 'lll_lock_wait');
 });
 
 test('gdb: two thread apply all bt pasted one after the other, each numbering from 1: a number that names another LWP starts the next process', () => {
