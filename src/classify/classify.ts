@@ -83,6 +83,26 @@ export function settleProgressed(
   };
 }
 
+/**
+ * A lingering child (never exec'd, old, not overdue: running or waiting on
+ * something of its own) whose one stack, taken at a second look, names a
+ * deadlock: it is overdue after all, since it became old (the daemon opens
+ * and confirms its incident, `forkwatch scan` exits 2). `named`: identity →
+ * the signature that named it.
+ */
+export function settleNamedByStack(report: ScanReport, named: ReadonlyMap<string, string>): ScanReport {
+  if (named.size === 0) return report;
+  return {
+    ...report,
+    children: report.children.map((c) => {
+      const signature = named.get(identityOf(c.child));
+      if (!signature || c.overdue || c.classification !== 'never-execed') return c;
+      const since = c.child.startTimeMs + (report.hungAfterMs ?? c.ageMs);
+      return { ...c, overdue: true, overdueSince: since, reason: `${c.reason}; its stack names ${signature}: overdue` };
+    }),
+  };
+}
+
 function explain(
   c: ChildClass,
   a: ChildActivity,

@@ -8,10 +8,14 @@
  * is sampled twice, SAMPLE_GAP_MS apart, before its capture (the capturer's
  * firstGapMs), and one those samples show moving is not traced.
  * With --watch one confirmer lives across scans: each child (pid + start
- * time) is captured once and its match kept.
+ * time) is captured once and its match kept. Lingering children (never
+ * exec'd, older than hungAfter, not overdue) get the daemon's second look
+ * (src/stages/second-look.ts): one stack each; those it names are confirmed
+ * (and overdue in the report, as the daemon settles them).
  */
-import { overdueSuspects } from '../classify/suspects.js';
-import { identityOf, settleProgressed } from '../classify/classify.js';
+import { lingeringChildren, overdueSuspects } from '../classify/suspects.js';
+import { identityOf, settleNamedByStack, settleProgressed } from '../classify/classify.js';
+import { takeSecondLooks, type SecondLook } from '../stages/second-look.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
 import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
@@ -48,6 +52,26 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
       { skipIfProgressed: true, firstGapMs: gapMs },
     );
 
+  // identity → its second look when its stack named a deadlock, null when it named none (each lingering child is looked at once)
+  const looked = new Map<string, SecondLook | null>();
+  /** This scan's lingering children that a second look (this one or, with --watch, an earlier one) named. */
+  const secondLooks = async (report: ScanReport): Promise<SecondLook[]> => {
+    const present = new Set(report.children.map((c) => identityOf(c.child)));
+    for (const k of [...looked.keys()]) if (!present.has(k)) looked.delete(k);
+    const fresh =
+      deps.mode === 'capture' && deps.matcher
+        ? await takeSecondLooks(
+            deps.evidence,
+            deps.matcher,
+            lingeringChildren(report, (c) => looked.has(identityOf(c.child))),
+          )
+        : [];
+    for (const look of fresh)
+      looked.set(identityOf(look.child.child), look.verdict && !look.evidence.gone ? look : null);
+    const lingering = new Set(lingeringChildren(report, () => false).map((c) => identityOf(c.child)));
+    return [...looked.values()].filter((l): l is SecondLook => l !== null && lingering.has(identityOf(l.child.child)));
+  };
+
   return {
     async confirm(report) {
       const suspects = overdueSuspects(report); // the daemon's rule; a one-shot scan has confirmed nothing yet
@@ -55,6 +79,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
       deps.evidence.retain(suspects.map((s) => s.child));
       for (const k of [...matched.keys()]) if (!live.has(k)) matched.delete(k);
       const evs = await Promise.all(suspects.map(examine));
+      const lingering = await secondLooks(report);
       const children = suspects.map((s, i) => {
         const id = identityOf(s.child);
         const ev = evs[i]!;
@@ -68,15 +93,28 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
           );
         return describe(ev, matched.get(id) ?? null, noteOf(ev, deps));
       });
+      for (const look of lingering)
+        children.push({ ...describe(look.evidence, look.match, SECOND_LOOK_NOTE), secondLook: true });
       return { mode: deps.mode, reason: deps.reason ?? null, sampleGapMs: gapMs, children };
     },
   };
 }
 
-/** The report as the next scan would give it (settleProgressed: a child its samples showed busy is progressing). */
+/**
+ * The report as the next scan would give it (settleProgressed: a child its
+ * samples showed busy is progressing; settleNamedByStack: a lingering child
+ * its second look named is overdue).
+ */
 export function settle(report: ScanReport, confirmation: ScanConfirmation): ScanReport {
-  return settleProgressed(report, confirmation.children);
+  const named = new Map(
+    confirmation.children
+      .filter((c) => c.secondLook && c.verdict)
+      .map((c) => [identityOf(c), c.verdict!.signatureId] as const),
+  );
+  return settleNamedByStack(settleProgressed(report, confirmation.children), named);
 }
+
+const SECOND_LOOK_NOTE = 'second look: not overdue by its state (it runs or waits on its own), one stack taken';
 
 function noteOf(ev: SuspectEvidence, deps: ConfirmerDeps): string | null {
   if (ev.gone) return 'process gone before it could be examined';
@@ -131,5 +169,6 @@ function describe(ev: SuspectEvidence, match: MatchResult | null, note: string |
       jenkinsJob: ft.jenkinsJob ?? null,
     },
     note,
+    secondLook: false,
   };
 }

@@ -36,6 +36,8 @@ export interface ChildConfirmation {
   forkingThread: { tid: number; name: string; javaName?: string | null; jenkinsJob?: string | null } | null;
   /** Why there is no capture or match: --no-capture, capture disabled, the process is gone. */
   note: string | null;
+  /** A lingering child (old, never exec'd, not overdue by its state) that its one stack named: the second look. */
+  secondLook: boolean;
 }
 
 export interface ScanConfirmation {
@@ -59,7 +61,8 @@ export function confirmedCount(conf: ScanConfirmation | undefined): number {
 /** One line: the signature, the kernel proof, or why the child is not confirmed. */
 export function describeConfirmation(c: ChildConfirmation | null): string {
   if (!c) return '-';
-  if (c.verdict?.by === 'signature') return `${c.verdict.signatureId}: ${c.verdict.signatureTitle}`;
+  if (c.verdict?.by === 'signature')
+    return `${c.verdict.signatureId}: ${c.verdict.signatureTitle}${c.secondLook ? ' (second look: not overdue by its state)' : ''}`;
   if (c.verdict)
     return `${c.verdict.signatureId} (kernel proof): ${c.kernel?.reasons.at(-1) ?? ''}; wchan ${c.kernel?.wchan ?? '?'}`;
   const why: string[] = [];

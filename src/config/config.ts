@@ -30,6 +30,8 @@ export interface Config {
     concurrency: number;
     /** 0: capture each identity once. */
     recaptureAfterMs: number;
+    /** One stack of each never-exec'd child older than hungAfter that is not overdue (src/daemon/second-look.ts). */
+    secondLook: boolean;
   };
   signatures: { paths: string[] };
   audit: { rulePaths: string[] };

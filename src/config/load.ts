@@ -57,6 +57,7 @@ export function resolveConfig(data: unknown, source = 'config', env: NodeJS.Proc
       maxOutputBytes: raw.capture.maxOutputBytes,
       concurrency: raw.capture.concurrency,
       recaptureAfterMs: duration(raw, 'capture.recaptureAfter', source),
+      secondLook: raw.capture.secondLook,
     },
     signatures: { paths: raw.signatures.paths },
     audit: { rulePaths: raw.audit.rules.paths },

@@ -67,6 +67,7 @@ export const ConfigSchema = Type.Object(
         maxOutputBytes: Type.Integer({ default: 1048576, minimum: 1024, maximum: 67108864 }),
         concurrency: Type.Integer({ default: 2, minimum: 1, maximum: 16 }),
         recaptureAfter: Type.Optional(Duration),
+        secondLook: Type.Boolean({ default: true }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -2,7 +2,8 @@
  * The tick deadline and the liveness window (docs/daemon.md "Liveness").
  * A tick normally takes milliseconds; only a new suspect's examination (two
  * samples 1 s apart, then capture.timeout, and a thread dump when enabled)
- * legitimately takes seconds. The
+ * legitimately takes seconds, and after it a second look (one capture,
+ * src/daemon/second-look.ts). The
  * deadline leaves room for that twice over: a tick still running past it is
  * abandoned (recorded as failed in the stage it was in, its captures aborted)
  * and the next tick runs. /healthz and the systemd watchdog count only ticks

@@ -87,7 +87,16 @@ export function createDaemon(opts: DaemonOptions): Daemon {
     const deadline = startDeadline(deadlineMs);
     try {
       const summary = await runTick(
-        { ...opts.stages, store, metrics, logger, notify, signal: deadline.signal, deadlineMs },
+        {
+          ...opts.stages,
+          store,
+          metrics,
+          logger,
+          notify,
+          signal: deadline.signal,
+          deadlineMs,
+          secondLook: config.capture.secondLook,
+        },
         mem,
       );
       if (isAborted(await raceSignal(() => runAfterTick(extensions, summary, context), deadline.signal))) {

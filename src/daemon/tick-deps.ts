@@ -22,6 +22,8 @@ export interface TickDeps {
   /** Fires at the tick's deadline (src/daemon/deadline.ts); deadlineMs is only for the message. */
   signal?: AbortSignal;
   deadlineMs?: number;
+  /** Take one stack of each lingering child (capture.secondLook): src/daemon/second-look.ts. */
+  secondLook?: boolean;
 }
 
 /** What survives between ticks (the capturer keeps its own per-identity state). */
@@ -31,8 +33,10 @@ export interface TickMemory {
   lastTick: TickSummary | null;
   /** Evidence the store failed to take, by incident key (bounded). */
   unstored: Map<string, UnstoredEvidence>;
+  /** Identities of lingering children already given their second look (pruned to those present each tick). */
+  looked: Set<string>;
 }
 
 export function createTickMemory(): TickMemory {
-  return { lastReport: null, lastSuccessAt: null, lastTick: null, unstored: new Map() };
+  return { lastReport: null, lastSuccessAt: null, lastTick: null, unstored: new Map(), looked: new Set() };
 }

@@ -1,6 +1,7 @@
 /**
  * One tick: scan → classify → evidence (kernel samples, then a stack capture
- * once per identity, bounded) → match → record → hand-off to sinks → metrics.
+ * once per identity, bounded; one stack of each lingering child, the second
+ * look) → match → record → hand-off to sinks → metrics.
  * Never throws: a stage that fails is logged and counted
  * (forkwatch_scan_errors_total{stage}) and the tick carries on with what it
  * has. With a deadline (deps.signal), a stage still running when it passes is
@@ -10,7 +11,7 @@
  * store could not take is kept in memory and retried every tick
  * (src/daemon/unstored.ts).
  */
-import { settleProgressed } from '../classify/classify.js';
+import { settleNamedByStack, settleProgressed } from '../classify/classify.js';
 import type { ChildReport } from '../classify/types.js';
 import type { SuspectEvidence } from '../capture/capturer.js';
 import type { TickSummary } from '../extension/daemon-view.js';
@@ -20,6 +21,8 @@ import type { Transition } from '../record/transition.js';
 import { childKey } from '../record/key.js';
 import { collectEvidence, selectSuspects, stillSuspect } from './collect-evidence.js';
 import { confirmSuspects } from './confirm.js';
+import { lookAtLingering } from './second-look.js';
+import { namedByStack } from '../stages/second-look.js';
 import { createStageRunner, type StageRunner } from './stage-runner.js';
 import type { TickDeps, TickMemory } from './tick-deps.js';
 import { countTransitions, updateHungMetric, updateScanMetrics } from './tick-metrics.js';
@@ -41,8 +44,17 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     suspects = confirmed ? selectSuspects(scanned, confirmed, deps.store.host) : [];
     evidence = await collectEvidence(deps, suspects, stages);
     suspects = stillSuspect(suspects, evidence, deps.store.host);
+    // A lingering child (old, never exec'd, not overdue) whose one stack names a deadlock is a suspect after all.
+    const named = confirmed ? await lookAtLingering(deps, mem, scanned, confirmed, stages) : [];
     // A suspect its samples showed busy is progressing, in the report the API and the metrics show too (as scan's).
-    const report = settleProgressed(scanned, evidence.values());
+    const report = settleNamedByStack(settleProgressed(scanned, evidence.values()), namedByStack(named));
+    for (const look of named) {
+      const key = childKey(deps.store.host, look.child);
+      const settled = report.children.find((c) => childKey(deps.store.host, c) === key);
+      if (!settled?.overdue) continue;
+      suspects.push(settled);
+      evidence.set(key, look.evidence);
+    }
     mem.lastReport = report;
     transitions.push(
       ...((await stages.run('record', () => observe(deps.store, report, suspects, evidence, at))) ?? []),

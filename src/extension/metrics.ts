@@ -12,6 +12,7 @@
  */
 import type { CaptureBackendName } from '../capture/types.js';
 import { procReadCounts, type ReadOutcome } from '../proc/read.js';
+import type { SecondLookOutcome } from '../stages/second-look.js';
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
 import { VERSION } from '../version.js';
@@ -61,12 +62,15 @@ export interface Metrics {
   processesVanished: Counter<string>;
   captures: Counter<'backend' | 'outcome'>;
   captureDuration: Histogram<'backend' | 'outcome'>;
+  /** Second looks at lingering never-exec'd children (src/daemon/second-look.ts) by outcome. */
+  secondLooks: Counter<'outcome'>;
   /** Reads of /proc files by outcome, since the process started (src/proc/read.ts counts them). */
   procReads: Counter<'outcome'>;
 }
 
 const CAPTURE_BACKENDS = ['eu-stack', 'gdb', 'pstack', 'gstack'] as const satisfies readonly CaptureBackendName[];
 const CAPTURE_OUTCOMES = ['ok', 'failed', 'timeout', 'refused'] as const;
+const SECOND_LOOK_OUTCOMES = ['named', 'nothing', 'gone'] as const satisfies readonly SecondLookOutcome[];
 const PROC_READ_OUTCOMES = ['ok', 'gone', 'denied', 'error'] as const satisfies readonly ReadOutcome[];
 
 export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}): Metrics {
@@ -79,6 +83,7 @@ export function createMetrics(opts: { defaultMetrics?: DefaultMetricsMode } = {}
   // Series exist from the start, so increase() in alert rules sees the first failure of each kind.
   for (const backend of CAPTURE_BACKENDS)
     for (const outcome of CAPTURE_OUTCOMES) m.captures.inc({ backend, outcome }, 0);
+  for (const outcome of SECOND_LOOK_OUTCOMES) m.secondLooks.inc({ outcome }, 0);
   registerDefaultMetrics(registry, opts.defaultMetrics ?? 'cheap');
   return m;
 }
@@ -180,6 +185,12 @@ function defineMetrics(registry: Registry): Metrics {
       help: 'Duration of stack captures by backend and outcome.',
       labelNames: ['backend', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ...reg,
+    }),
+    secondLooks: new Counter({
+      name: 'forkwatch_second_looks_total',
+      help: "One-time stack captures of never-exec'd children older than hungAfter but not overdue, by outcome: named (the stack named a deadlock: the child became a suspect), nothing, gone.",
+      labelNames: ['outcome'],
       ...reg,
     }),
     procReads: new Counter({

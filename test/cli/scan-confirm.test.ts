@@ -272,7 +272,7 @@ test('a stack with no signature but a proven kernel wait: confirmed by kernel pr
   assert.equal(exitStatusOf(r, conf), 2);
 });
 
-test("only overdue never-exec'd children are examined: exec'd, young and busy ones are never sampled", async () => {
+test("only overdue never-exec'd children are confirmed: exec'd and young ones are never sampled; an old one sleeping in a timer gets one second look", async () => {
   const { confirmer, events } = setup();
   const children = [
     childOf({ pid: 20, exe: '/usr/bin/sleep', cmdline: Buffer.from('sleep\x00100\x00') }),
@@ -289,7 +289,8 @@ test("only overdue never-exec'd children are examined: exec'd, young and busy on
   );
   const r = report(children);
   const conf = await confirmer.confirm(r);
-  assert.deepEqual(events, []);
+  // pid 22 is not in the fake /proc: its second look finds it gone, and nothing is run
+  assert.deepEqual(events, ['sample 22 capture=true']);
   assert.deepEqual(conf.children, []);
   assert.equal(exitStatusOf(r, conf), 0);
   const j = reportToJson(r, conf) as { confirmed: number; children: { confirmation: unknown }[] };
@@ -336,4 +337,62 @@ test('a busy child caught with no wait channel (between runqueue and sleep) is o
   const conf2 = await still.confirmer.confirm(blocked);
   assert.equal(conf2.children[0]!.progressed, null, 'a child that did not move is captured');
   assert.equal(settle(blocked, conf2), blocked);
+});
+
+/** The suite's deadlocker --spinning child as eu-stack prints it: still inside fork(), its child handler sleeping between spins. */
+const SPINNING =
+  'PID 10 - process\nTID 10:\n#0  0x00007fd3452a1f15 __GI___clock_nanosleep\n#1  0x00007fd3452a6e53 __GI___nanosleep\n#2  0x00007fd3452d8b49 usleep\n#3  0x000055d0c0a0a1c9 spin_until_clear\n#4  0x000055d0c0a0a1f0 atfork_child_handler\n#5  0x00007fd3453159e8 __run_postfork_handlers\n#6  0x00007fd345315073 __libc_fork\n#7  0x000055d0c0a0a2d0 main\n';
+
+test("second look: an old never-exec'd child that is not overdue (sleeping in a timer) but whose one stack is stuck inside fork() is confirmed, overdue in the settled report, exit 2; --watch never captures it again", async () => {
+  const { confirmer, events } = setup({ stdout: SPINNING, fake: { syscall: '230 0x0 0x0' } });
+  const r = report([childOf({ wchan: 'hrtimer_nanosleep' })]);
+  assert.equal(r.children[0]!.overdue, false);
+  assert.equal(r.children[0]!.activity, 'blocked-other');
+  const conf = await confirmer.confirm(r);
+  assert.deepEqual(
+    events,
+    ['sample 10 capture=true', 'run 10'],
+    'one sample, one capture: no kernel gap (it is moving)',
+  );
+  assert.equal(conf.children.length, 1);
+  const c = conf.children[0]!;
+  assert.equal(c.secondLook, true);
+  assert.equal(c.verdict?.by, 'signature');
+  assert.equal(c.verdict?.signatureId, 'fork-child-handlers-never-return');
+  assert.match(c.note ?? '', /^second look: /);
+  const settled = settle(r, conf);
+  assert.equal(settled.children[0]!.overdue, true);
+  assert.match(settled.children[0]!.reason ?? '', /its stack names fork-child-handlers-never-return: overdue$/);
+  assert.equal(exitStatusOf(settled, conf), 2);
+  assert.match(
+    formatTable(settled.children, confirmationColumns(conf)),
+    /signature\s+fork-child-handlers-never-return: .* \(second look: not overdue by its state\)$/m,
+  );
+  const j = reportToJson(settled, conf) as { confirmed: number; overdue: number };
+  assert.equal(j.confirmed, 1);
+  assert.equal(j.overdue, 1);
+  // --watch: the next scan keeps the verdict without another capture
+  const again = await confirmer.confirm(r);
+  assert.deepEqual(events.slice(2), [], 'no second capture, no sample');
+  assert.equal(again.children[0]?.verdict?.signatureId, 'fork-child-handlers-never-return');
+});
+
+test('second look: a lingering child whose stack names no deadlock (a worker in poll) stays unconfirmed, exit 0, and is looked at once', async () => {
+  const { confirmer, events } = setup({ stdout: POLL });
+  const r = report([childOf({ wchan: 'do_sys_poll' })]);
+  const conf = await confirmer.confirm(r);
+  assert.deepEqual(events, ['sample 10 capture=true', 'run 10']);
+  assert.deepEqual(conf.children, []);
+  assert.equal(exitStatusOf(settle(r, conf), conf), 0);
+  await confirmer.confirm(r);
+  assert.equal(events.length, 2, 'never looked at again');
+});
+
+test('second look: none with --no-capture (kernel evidence only), none for a child younger than hungAfter', async () => {
+  const kernelOnly = setup({ capture: false, stdout: SPINNING });
+  await kernelOnly.confirmer.confirm(report([childOf({ wchan: 'hrtimer_nanosleep' })]));
+  assert.deepEqual(kernelOnly.events, []);
+  const young = setup({ stdout: SPINNING });
+  await young.confirmer.confirm(report([childOf({ wchan: 'hrtimer_nanosleep', startTimeMs: NOW - 30_000 })]));
+  assert.deepEqual(young.events, []);
 });

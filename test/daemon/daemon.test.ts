@@ -147,6 +147,57 @@ test('later ticks neither re-capture nor duplicate a confirmed child; it resolve
   assert.equal(await value(s.metrics, 'forkwatch_overdue_children', { target: 'jenkins' }), 0);
 });
 
+test("second look: a lingering child (old, never exec'd, not overdue) whose one stack names a deadlock is confirmed in one tick; one whose stack names none is left alone; neither is captured again", async (t) => {
+  const lingering = [child(301, 'never-execed', false), child(302, 'never-execed', false)];
+  const s = setup(
+    lingering,
+    new Map([
+      [301, DEADLOCK_FRAMES],
+      [302, ['poll', 'worker_loop', 'main']],
+    ]),
+  );
+  t.after(s.cleanup);
+  s.scanner.next = { ...report(lingering), hungAfterMs: 60_000 };
+  s.deps.secondLook = true;
+  const first = await runTick(s.deps, s.mem);
+  assert.equal(first.ok, true, JSON.stringify(first.errors));
+  assert.deepEqual(
+    s.evidence.calls.map((c) => c.pid),
+    [301, 302],
+  );
+  assert.deepEqual(
+    s.evidence.opts.map((o) => [o?.skipIfProgressed, o?.firstGapMs]),
+    [
+      [undefined, undefined],
+      [undefined, undefined],
+    ],
+    'a second look takes its stack at once: the child is moving, the kernel samples would clear it',
+  );
+  assert.deepEqual(
+    first.transitions.map((x) => [x.from, x.to, x.signature]),
+    [
+      [null, 'suspect', null],
+      ['suspect', 'confirmed', 'atfork-mutex'],
+    ],
+  );
+  assert.equal(s.store.list({ state: 'confirmed' }).items[0]?.childPid, 301);
+  const shown = s.mem.lastReport?.children.find((c) => c.child.pid === 301);
+  assert.equal(shown?.overdue, true, 'the report the API shows has it overdue');
+  assert.equal(await value(s.metrics, 'forkwatch_second_looks_total', { outcome: 'named' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_second_looks_total', { outcome: 'nothing' }), 1);
+  assert.equal(await value(s.metrics, 'forkwatch_captures_total', { backend: 'eu-stack', outcome: 'ok' }), 2);
+  const second = await runTick(s.deps, s.mem);
+  assert.equal(s.evidence.calls.length, 2, 'no child is looked at twice');
+  assert.equal(second.transitions.length, 0, 'the confirmed child stays confirmed while it lives');
+  // the daemon with capture.secondLook false: a lingering child is never traced
+  const off = setup(lingering, new Map([[301, DEADLOCK_FRAMES]]));
+  t.after(off.cleanup);
+  off.scanner.next = { ...report(lingering), hungAfterMs: 60_000 };
+  off.deps.secondLook = false;
+  await runTick(off.deps, off.mem);
+  assert.deepEqual(off.evidence.calls, []);
+});
+
 test('no signature: kernel proof across scans confirms as proven_blocked; an unproven suspect stays suspect', async (t) => {
   const s = setup([child(301), child(302)], new Map());
   t.after(s.cleanup);

@@ -145,6 +145,38 @@ test('live: forkwatch scan --json confirms exactly the hung children, each by it
   }
 });
 
+test("live: a child stuck inside fork() with its child handler spinning is not overdue by its state, but scan's second look names it (exit 2); a sleeping worker's look names nothing", async () => {
+  requireBuiltCli();
+  requireTool('gcc');
+  requireTool('eu-stack');
+  const d = await startDeadlocker({ hung: 1, spinning: 1, sleeper: true });
+  const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-'));
+  try {
+    await new Promise((r) => setTimeout(r, 1500)); // older than hungAfter
+    const { status, report, stderr } = scanJson(writeConfig(dir, d.pid));
+    assert.equal(status, 2, `exit 2 expected: ${stderr}`);
+    assert.equal(report.confirmed, 2, 'the hung child and the spinning one');
+    const byPid = new Map(report.children.map((c) => [c.child.pid, c]));
+    const spinning = byPid.get(d.pidsOf('spinning')[0]!)!;
+    assert.notEqual(spinning.activity, 'lock-wait', 'its state says it is doing something');
+    assert.equal(spinning.overdue, true, 'overdue after all: its stack named it');
+    const conf = spinning.confirmation as Confirmation & { secondLook: boolean };
+    assert.equal(conf.secondLook, true, JSON.stringify(conf));
+    assert.equal(conf.verdict?.by, 'signature');
+    assert.equal(conf.verdict?.signatureId, 'fork-child-handlers-never-return');
+    assert.equal(conf.capture?.ok, true);
+    const hung = byPid.get(d.pidsOf('hung')[0]!)!.confirmation as Confirmation & { secondLook: boolean };
+    assert.equal(hung.secondLook, false);
+    assert.equal(hung.verdict?.signatureId, ATFORK_SIGNATURE);
+    const sleeper = byPid.get(d.pidsOf('sleeper')[0]!)!;
+    assert.equal(sleeper.overdue, false);
+    assert.equal(sleeper.confirmation, null, 'its second look named nothing: not listed as confirmed');
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('live: --no-capture confirms by kernel proof alone, no tracer; the table names the proof', async () => {
   requireBuiltCli();
   requireTool('gcc');
