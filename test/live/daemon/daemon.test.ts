@@ -16,6 +16,7 @@ import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { requireTool } from '../../helpers/native-build.js';
 import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
 import { waitFor } from '../../helpers/wait.js';
+import { metricValue } from '../../helpers/metrics-text.js';
 import { DAEMON_NODE_FLAGS, daemonEnvWords } from '../../../src/daemon/node-flags.js';
 
 const WAIT_MS = 30_000;
@@ -48,13 +49,6 @@ async function allIncidents(base: string): Promise<IncidentItem[]> {
     cursor = page.nextCursor;
   } while (cursor);
   return out;
-}
-
-function metricValue(text: string, name: string, labels: string): number | null {
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{${labels}} `) || (labels === '' && l.startsWith(`${name} `)));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
 }
 
 test(

@@ -22,6 +22,7 @@ import { runDaemon, writeDaemonConfig, type DaemonProcess } from '../../helpers/
 import { freePort } from '../../helpers/alertmanager.js';
 import { startSlackStandin } from '../../helpers/slack-standin.js';
 import { waitFor } from '../../helpers/wait.js';
+import { metricValue as metric } from '../../helpers/metrics-text.js';
 
 const WAIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,12 +31,6 @@ async function metricsText(base: string): Promise<string> {
   const res = await fetch(`${base}/metrics`);
   assert.equal(res.status, 200);
   return res.text();
-}
-
-function metric(text: string, name: string, labels = ''): number | null {
-  const prefix = labels ? `${name}{${labels}} ` : `${name} `;
-  const line = text.split('\n').find((l) => l.startsWith(prefix));
-  return line ? Number(line.slice(prefix.length)) : null;
 }
 
 function scansTotal(text: string): number {

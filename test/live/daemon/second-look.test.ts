@@ -17,6 +17,7 @@ import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { requireTool } from '../../helpers/native-build.js';
 import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
 import { waitFor } from '../../helpers/wait.js';
+import { metricValue } from '../../helpers/metrics-text.js';
 
 const TOKEN = 'live-test-token-0123456789';
 
@@ -33,10 +34,8 @@ async function incidents(base: string): Promise<Incident[]> {
   return ((await res.json()) as { items: Incident[] }).items;
 }
 
-async function metric(base: string, series: string): Promise<number | null> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+async function metric(base: string, name: string, labels: string): Promise<number | null> {
+  return metricValue(await (await fetch(`${base}/metrics`)).text(), name, labels);
 }
 
 test(
@@ -66,12 +65,12 @@ test(
     // every worker gets its one look (2 per tick, oldest first), then ticks go by
     await waitFor(
       'every worker looked at',
-      async () => ((await metric(d.url, 'forkwatch_second_looks_total{outcome="nothing"}')) ?? 0) >= 3 || null,
+      async () => ((await metric(d.url, 'forkwatch_second_looks_total', 'outcome="nothing"')) ?? 0) >= 3 || null,
       30_000,
     );
     await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(await metric(d.url, 'forkwatch_second_looks_total{outcome="named"}'), 1);
-    assert.equal(await metric(d.url, 'forkwatch_second_looks_total{outcome="nothing"}'), 3, 'each worker once');
+    assert.equal(await metric(d.url, 'forkwatch_second_looks_total', 'outcome="named"'), 1);
+    assert.equal(await metric(d.url, 'forkwatch_second_looks_total', 'outcome="nothing"'), 3, 'each worker once');
     const all = await incidents(d.url);
     assert.deepEqual(
       all.filter((i) => workers.includes(i.childPid)),
@@ -105,10 +104,10 @@ test(
     );
     t.after(() => off.kill());
     await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(await metric(off.url, 'forkwatch_second_looks_total{outcome="named"}'), 0);
-    assert.equal(await metric(off.url, 'forkwatch_second_looks_total{outcome="nothing"}'), 0);
+    assert.equal(await metric(off.url, 'forkwatch_second_looks_total', 'outcome="named"'), 0);
+    assert.equal(await metric(off.url, 'forkwatch_second_looks_total', 'outcome="nothing"'), 0);
     assert.equal(
-      await metric(off.url, 'forkwatch_captures_total{backend="eu-stack",outcome="ok"}'),
+      await metric(off.url, 'forkwatch_captures_total', 'backend="eu-stack",outcome="ok"'),
       0,
       'no child was traced',
     );

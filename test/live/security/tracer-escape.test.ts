@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import { startDeadlocker } from '../../helpers/deadlocker.js';
 import { runDaemon, writeDaemonConfig } from '../../helpers/daemon-process.js';
 import { waitFor } from '../../helpers/wait.js';
+import { metricValue } from '../../helpers/metrics-text.js';
 
 const TOKEN = 'tracer-escape-token-0123456789';
 
+/** Absent series count as 0 here. */
 function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  return metricValue(text, name, labels) ?? 0;
 }
 
 const alive = (pid: number): boolean =>
