@@ -3,7 +3,7 @@
  * never exec'd, older than hungAfter, not overdue. Each is looked at once
  * (its identity is remembered while it lives), at most MAX_SECOND_LOOKS per
  * tick, oldest first; a confirmed child is not looked at again. The looks
- * whose stack named a deadlock are returned: the tick takes them on as
+ * are returned: the tick takes those whose stack named a deadlock on as
  * suspects, with this evidence. Counted (forkwatch_second_looks_total,
  * and their captures in forkwatch_captures_total) and logged.
  */
@@ -52,5 +52,5 @@ export async function lookAtLingering(
     // Named: it becomes a suspect, confirmed this tick (then skipped as confirmed), or looked at again if its incident could not be stored.
     if (outcome !== 'named') mem.looked.add(identityOf(look.child.child));
   }
-  return looks.filter((l) => outcomeOf(l) === 'named');
+  return looks;
 }

@@ -22,7 +22,7 @@ import { childKey } from '../record/key.js';
 import { collectEvidence, selectSuspects, stillSuspect } from './collect-evidence.js';
 import { confirmSuspects } from './confirm.js';
 import { lookAtLingering } from './second-look.js';
-import { namedByStack } from '../stages/second-look.js';
+import { namedByStack, outcomeOf, type SecondLook } from '../stages/second-look.js';
 import { createStageRunner, type StageRunner } from './stage-runner.js';
 import type { TickDeps, TickMemory } from './tick-deps.js';
 import { countTransitions, updateHungMetric, updateScanMetrics } from './tick-metrics.js';
@@ -35,6 +35,7 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
   const transitions: Transition[] = [];
   let suspects: ChildReport[] = [];
   let evidence = new Map<string, SuspectEvidence>();
+  let looks: SecondLook[] = [];
   const scanned = await stages.run('scan', () => deps.scanner.scan());
   if (scanned) {
     mem.lastReport = scanned;
@@ -45,7 +46,8 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     evidence = await collectEvidence(deps, suspects, stages);
     suspects = stillSuspect(suspects, evidence, deps.store.host);
     // A lingering child (old, never exec'd, not overdue) whose one stack names a deadlock is a suspect after all.
-    const named = confirmed ? await lookAtLingering(deps, mem, scanned, confirmed, stages) : [];
+    looks = confirmed ? await lookAtLingering(deps, mem, scanned, confirmed, stages) : [];
+    const named = looks.filter((l) => outcomeOf(l) === 'named');
     // A suspect its samples showed busy is progressing, in the report the API and the metrics show too (as scan's).
     const report = settleNamedByStack(settleProgressed(scanned, evidence.values()), namedByStack(named));
     for (const look of named) {
@@ -71,7 +73,10 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
   logTransitions(deps.logger, transitions);
   await stages.run('record', () => updateHungMetric(deps.metrics, deps.store));
   if (transitions.length > 0 && deps.notify) await stages.run('alert', () => deps.notify!(transitions));
-  const captured = [...evidence.values()].filter((e) => e.freshCapture).length;
+  // the named second looks are in evidence now; the others' captures count too
+  const captured =
+    [...evidence.values()].filter((e) => e.freshCapture).length +
+    looks.filter((l) => outcomeOf(l) !== 'named' && l.evidence.freshCapture).length;
   return finishTick(deps, mem, {
     at,
     started,

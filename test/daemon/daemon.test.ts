@@ -165,6 +165,8 @@ test("second look: a lingering child (old, never exec'd, not overdue) whose one 
     s.evidence.calls.map((c) => c.pid),
     [301, 302],
   );
+  assert.equal(first.captured, 2, 'both looks captured a stack');
+  assert.equal(first.suspects, 1, 'the named one became a suspect');
   assert.deepEqual(
     s.evidence.opts.map((o) => [o?.skipIfProgressed, o?.firstGapMs]),
     [
