@@ -3,7 +3,8 @@
  * glibc backtrace_symbols(3) `/lib/libc.so.6(__libc_malloc+0x1c6) [0x7f…]`, boost::stacktrace
  * ` 2# func in /usr/lib/libmy.so`, Valgrind `at 0x4E3F4ED: fn (lowlevellock.S:135)`, Firefox's
  * MozStackWalk `#01: fn[module +0x98462]`, Breakpad/Crashpad minidump_stackwalk
- * ` 0  libc.so.6!fn [file.c : 35 + 0x1d]`, VS Code's Copy Call Stack `libc.so.6!fn(params) (file.c:35)`.
+ * ` 0  libc.so.6!fn [file.c : 35 + 0x1d]`, VS Code's Copy Call Stack `libc.so.6!fn(params) (file.c:35)`,
+ * GEF's trace panel `[#0] 0x7ffff7e4b8d2 → __lll_lock_wait_private()`.
  * Each takes a cheap look at the line before its regex; null when the line is not its shape.
  */
 import type { Frame } from '../types.js';
@@ -32,6 +33,15 @@ const BREAKPAD_BARE = /^(\d{1,6}) {2}([^\s!]{1,256}) \+ 0x([0-9a-fA-F]{1,16})$/;
 const VSCODE_FRAME = /^(?:([^\s!()]{1,256})!)?(\S.{0,2000}?) \(([^()]{1,1000}):(\d{1,9})\)$/;
 const VSCODE_UNKNOWN = /^\[Unknown\b.{0,200}\]$/;
 
+/**
+ * GEF's trace panel (the gdb extension's context: `[ trace ]`): `[#0] 0xf7fd3939 → __kernel_vsyscall()`,
+ * `[#1] 0x7ffff7a62800 → Name: __printf(format=0x602830 "123456")` (older GEF), and for a frame with no
+ * symbol the instruction at its address: `[#4] 0xf7e2ba64 → add esp, 0x10` (kept as an unnamed frame).
+ * Its threads panel (`[#0] Id 1, Name: "app", stopped, reason: SIGINT`) has no address: never a frame.
+ */
+const GEF_FRAME = /^\[#(\d{1,6})\] 0x([0-9a-fA-F]{1,16}) (?:→|->) ?(.{0,4000})$/;
+const GEF_NAMED = /^(?:Name: )?([A-Za-z_$][^\s(]{0,511})\(.{0,4000}\)$/;
+
 /** A numbered frame and its number (the reader opens a thread at number 0). */
 export interface Numbered {
   frame: Frame;
@@ -41,6 +51,20 @@ export interface Numbered {
 export function mozFrame(line: string): Numbered | null {
   const m = line.endsWith(']') && line.startsWith('#') ? MOZ_FRAME.exec(line) : null;
   return m ? { frame: makeFrame({ fn: m[2]!, module: m[3]!, offset: parseHex(m[4]) }), number: Number(m[1]) } : null;
+}
+
+/** GEF's threads panel: `[#0] Id 1, Name: "app", stopped 0x7f… in fn (), reason: SIGINT` (a thread's header, no frame). */
+export function isGefThreadLine(line: string): boolean {
+  return line.startsWith('[#') && GEF_THREAD.test(line);
+}
+const GEF_THREAD = /^\[#\d{1,6}\] Id \d{1,10}, /;
+
+/** A GEF trace line: its symbol when it shows one (`name(args)`), else the address alone (GEF printed the instruction). */
+export function gefFrame(line: string): Numbered | null {
+  const m = line.startsWith('[#') ? GEF_FRAME.exec(line) : null;
+  if (!m) return null;
+  const named = GEF_NAMED.exec(m[3]!.trim());
+  return { frame: makeFrame({ fn: named ? named[1]! : null, address: `0x${m[2]!}` }), number: Number(m[1]) };
 }
 
 /** A Breakpad frame: `module!function`, its source after it or its offset; `module + 0x…` when unnamed. */

@@ -34,6 +34,7 @@
  *     (Python) File "x.py", line 12, in acquire         pystack (--native: `(C) File "f.c", line 146, in fn (libc.so.6)`)
  *         __lll_lock_wait+30                            bpftrace ustack: func+decimal alone on its line, `@[` … `]: N` around
  *     libc.so.6!__GI_raise(int sig) (/build/glibc-x/raise.c:50)   VS Code's Copy Call Stack: module!func(params) (file:line)
+ *     [#0] 0x7ffff7e4b8d2 → __lll_lock_wait_private()   GEF's trace panel (gdb extension): [#N] addr → func(args)
  *     85318 101437 git  -  mi_switch+0xc1 … do_lock_umutex+0x68d …   FreeBSD procstat -kk: PID TID COMM TDNAME, then the
  *                                                      thread's kernel stack on one line (a thread per row)
  *
@@ -41,7 +42,7 @@
  * a Python traceback (`most recent call last`) is turned round.
  *
  * The Python shapes live in lenient-python.ts, the crash reporters' and tools'
- * (backtrace_symbols, boost, Valgrind, Firefox, Breakpad, VS Code) in
+ * (backtrace_symbols, boost, Valgrind, Firefox, Breakpad, VS Code, GEF) in
  * lenient-crash.ts; this file reads the lines and keeps the threads.
  *
  * One thread per obvious block: a blank line or a header-looking line
@@ -67,6 +68,8 @@ import {
   backtraceSymbolsFrame,
   boostFrame,
   breakpadFrame,
+  gefFrame,
+  isGefThreadLine,
   mozFrame,
   valgrindFrame,
   vscodeFrame,
@@ -88,8 +91,9 @@ const NUMBERED =
   /^(?:frame\s)?#(\d{1,6}):?\s{1,8}(?:0x[0-9a-fA-F]{1,16}\s{1,8})?(?:in\s)?([A-Za-z_$][^\s(]{0,511})(?: \(|\s{1,64}at \S)/;
 const GO_NAME = /^[\w/.*()$-]{1,512}$/;
 const GO_TAIL = / \+0x[0-9a-fA-F]{1,16}$/;
-/** Lines that end a thread: headers, rules, quoted names, bpftrace's map keys (`@[`, `@stacks[`) and counts (`]: 12`). */
-const HEADER_LIKE = /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,}|@\w{0,64}\[|\]: \d)/i;
+/** Lines that end a thread: headers, rules, quoted names, bpftrace's map keys (`@[`, `@stacks[`) and counts (`]: 12`), GEF's thread lines. */
+const HEADER_LIKE =
+  /^(?:\*?\s?thread\b|Thread\b|TID\b|LWP\b|goroutine \d|-{3,}|"|={3,}|@\w{0,64}\[|\]: \d|\[#\d{1,6}\] Id \d)/i;
 const FROM_MODULE = / from (\/\S{1,1000})\s*$/;
 /** py-spy dump's thread line: `Thread 4242 (idle): "MainThread"` (the OS thread id; a hex one is a pthread id, not kept). */
 const PY_SPY_THREAD =
@@ -172,11 +176,11 @@ export function parseLenient(text: string): ParsedStack {
 
 /** The frame(s) a line shows, by the first rule that fits; null when none does. */
 function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
-  if (line === '') return null;
+  if (line === '' || isGefThreadLine(line)) return null;
   const digit = line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57; // the numbered forms start so: a cheap test first
   const py = PY_FIRST.includes(line[0]!) ? pythonFrame(line) : null;
   if (py) return { frames: [py], number: null };
-  const numberedShape = mozFrame(line) ?? (digit ? breakpadFrame(line) : null);
+  const numberedShape = mozFrame(line) ?? gefFrame(line) ?? (digit ? breakpadFrame(line) : null);
   if (numberedShape) return { frames: [numberedShape.frame], number: numberedShape.number };
   const vscode = vscodeFrame(line);
   if (vscode) return { frames: [vscode], number: null };

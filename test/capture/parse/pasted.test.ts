@@ -598,6 +598,28 @@ test('lenient: Breakpad minidump_stackwalk threads (module!function [source], mo
   assert.equal(m.threads[0]!.frames[2]!.module, '/usr/lib/firefox/libmozglue.so');
 });
 
+test("lenient: GEF's trace panel ([#N] addr → func(args)); an instruction where GEF had no symbol is an unnamed frame; its threads panel is no frame", () => {
+  const text = [
+    'gef➤  context',
+    '────────────────────────────────────────────────────────────── threads ────',
+    '[#0] Id 1, Name: "spawn", stopped 0x7ffff7e4b8d2 in __lll_lock_wait_private (), reason: SIGSTOP',
+    '──────────────────────────────────────────────────────────────── trace ────',
+    '[#0] 0x7ffff7e4b8d2 → __lll_lock_wait_private(futex=0x7ffff7fa0c80 <main_arena>)',
+    '[#1] 0x7ffff7e54f2b → Name: __GI___libc_malloc(bytes=0x40)',
+    '[#2] 0x555555555312 → call 0x555555555090 <strdup@plt>',
+    '[#3] 0x5555555553a1 → child_setup()',
+    '─────────────────────────────────────────────────────────────────────────────',
+  ].join('\n');
+  const p = parseStack(text);
+  assert.equal(p.format, 'lenient');
+  assert.equal(p.threads.length, 1);
+  assert.deepEqual(names(p), ['lll_lock_wait_private', 'libc_malloc', null, 'child_setup']);
+  assert.deepEqual(
+    p.threads[0]!.frames.map((f) => f.address),
+    ['0x7ffff7e4b8d2', '0x7ffff7e54f2b', '0x555555555312', '0x5555555553a1'],
+  );
+});
+
 test('lenient: bpftrace ustack maps (func+decimal alone on a line), each stack its own thread', () => {
   const text = [
     '@[',
