@@ -48,6 +48,14 @@ export interface Thread {
   labelledChild?: true;
   /** How many times the thread was sampled, where the tool samples over time (macOS `sample`, spindump). */
   samples?: number;
+  /**
+   * The owners (LWPs) of locked mutexes gdb printed while this thread was
+   * the current one (`p *mutex`, `bt full` locals: `__owner = 4242`), at
+   * most MAX_LOCK_OWNERS; only where the paste lists every thread of its
+   * process (gdb threads 1..n, each with its LWP), so that an owner missing
+   * from the list is missing from the process.
+   */
+  lockOwners?: number[];
 }
 
 /**

@@ -170,6 +170,7 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
       `  rule: ${m.rule}; thread ${m.threadIndex}; frames ${m.frameIndexes.map((i, k) => `#${i} ${m.frames[k]}`).join(', ')}`,
     );
     if (m.lock) out.push(`  lock: ${m.lock}`);
+    if (m.lockOwner !== undefined) out.push(`  lock owner: LWP ${m.lockOwner}, no thread of this process`);
     for (const r of sig?.references ?? []) out.push(`  see: ${r.title}${r.url ? ` <${r.url}>` : ''}`);
   }
   const notes = match.matches.filter((m) => m.severity === 'info').map((m) => m.signatureId);

@@ -61,6 +61,7 @@ interface CompiledRule {
   condWait: boolean;
   noReleaser: boolean;
   sampledThroughout: boolean;
+  ownerGone: boolean;
   unless: SafeRegex | null;
   unlessVocab: ((name: string) => boolean) | null;
   /** The signature's vocabulary, compiled (for lockWait / noReleaser). */
@@ -211,6 +212,8 @@ export function matchOneSignature(
       const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
       if (rule.lockWait && (!wait || (rule.noReleaser && !noLiveReleaser(threads, t, rule)))) continue;
       if (rule.condWait && !condWaitOf(rule.vocabulary!, frames, rule.withinTop)) continue;
+      const owner = rule.ownerGone ? goneOwner(threads, t) : null;
+      if (rule.ownerGone && owner === null) continue;
       const indexes = matchRule(frames, rule);
       if (!indexes) continue;
       if (rule.sampledThroughout && !sampledThroughout(threads[t]!, frames[indexes[0]!])) continue;
@@ -228,6 +231,7 @@ export function matchOneSignature(
         frameIndexes: indexes,
         frames: indexes.map((i) => frames[i]!.normalized ?? UNNAMED),
         ...(lock !== null ? { lock } : {}),
+        ...(owner !== null ? { lockOwner: owner } : {}),
       };
     }
   }
@@ -250,6 +254,17 @@ function noLiveReleaser(threads: readonly Thread[], t: number, rule: CompiledRul
       lockWaitOf(cv, th.frames, rule.withinTop) !== null ||
       condWaitOf(cv, th.frames, rule.withinTop) !== null,
   );
+}
+
+/**
+ * The owner of a mutex the paste printed while thread t was current, when it
+ * is no thread of the process: every thread has its LWP (the reader keeps
+ * owners only where it lists the whole process), and none is the owner.
+ */
+function goneOwner(threads: readonly Thread[], t: number): number | null {
+  const owners = threads[t]!.lockOwners;
+  if (!owners || threads.some((th) => th.tid === null)) return null;
+  return owners.find((n) => !threads.some((th) => th.tid === n)) ?? null;
 }
 
 /**
@@ -386,6 +401,7 @@ function compileRule(r: SignatureRule, index: number, vocab: Vocabulary): Compil
     condWait: r.condWait === true,
     noReleaser: r.noReleaser === true,
     sampledThroughout: r.sampledThroughout === true,
+    ownerGone: r.ownerGone === true,
     unless: r.unless ? anchored(r.unless) : null,
     unlessVocab: r.unlessVocab ? vocabTest(cv!, vocab, r.unlessVocab) : null,
     vocabulary: cv,

@@ -59,6 +59,7 @@ export const SignatureRuleSchema = Type.Object(
     condWait: Type.Optional(Type.Boolean()),
     noReleaser: Type.Optional(Type.Boolean()),
     sampledThroughout: Type.Optional(Type.Boolean()),
+    ownerGone: Type.Optional(Type.Boolean()),
     unless: Type.Optional(Regex),
     unlessVocab: Type.Optional(Type.Array(ListName, { minItems: 1, maxItems: 16 })),
   },

@@ -47,6 +47,13 @@ export interface SignatureRule {
    * for the whole sampling, not an instant.
    */
   sampledThroughout?: boolean;
+  /**
+   * The paste printed the mutex the thread waits for (gdb `p *mutex`:
+   * `__owner = N`) and its owner N is no thread of the process, whose every
+   * thread the paste lists: the thread that holds the lock is gone (a
+   * parent's thread, for a forked child), nobody can release it.
+   */
+  ownerGone?: boolean;
   /** The rule does not match a thread where any frame's normalized name matches this regex (anchored). */
   unless?: string;
   /** The rule does not match a thread where any frame's name is in one of these vocabulary lists. */
@@ -124,6 +131,8 @@ export interface SignatureMatch {
   frames: string[];
   /** The lock waited for, where the frames print it (gdb `<main_arena>`, `mutex=0x… <file_lock>`): forked-child matches. */
   lock?: string;
+  /** The owner (LWP) of the printed mutex, no thread of the process: ownerGone matches. */
+  lockOwner?: number;
 }
 
 export interface MatchOptions {

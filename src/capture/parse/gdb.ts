@@ -121,6 +121,10 @@ interface GdbState extends ParseState {
   lastNumber: number | null;
   /** Backtraces a bare `#0` opened after threads with headers: another `bt`'s, maybe another process's (splitBareBacktraces). */
   bare: Set<Thread>;
+  /** gdb's number of each thread opened by a header or row (the N of `Thread N` / `I.N`), to tell a complete listing. */
+  gdbNumbers: Map<Thread, number>;
+  /** The number of the last frame read into each thread: a lower one again (`frame 2`, `up`) repeats a frame. */
+  frameNumbers: Map<Thread, number>;
 }
 
 export function parseGdb(text: string): ParsedStack {
@@ -139,6 +143,8 @@ export function parseGdb(text: string): ParsedStack {
     inInferiorsTable: false,
     lastNumber: null,
     bare: new Set<Thread>(),
+    gdbNumbers: new Map<Thread, number>(),
+    frameNumbers: new Map<Thread, number>(),
   };
   const s: GdbState = Object.assign(state, extra);
   lines.forEach((line, i) => {
@@ -148,6 +154,7 @@ export function parseGdb(text: string): ParsedStack {
   if (s.superseded.size > 0) s.threads = s.threads.filter((t) => !s.superseded.has(t));
   splitBareBacktraces(s);
   dropRepeatedThreads(s);
+  keepOwnersOfCompleteListings(s);
   return finishState(s);
 }
 
@@ -165,6 +172,7 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
     const row = s.rows.get(tid);
     if (row && tid !== null) s.superseded.add(row);
     s.current = inInferior(s, openThread(s, tid, name ?? row?.name ?? null));
+    s.gdbNumbers.set(s.current, Number(m[2] ?? m[1]));
     s.switched = switching ? s.current : null;
     return;
   }
@@ -183,7 +191,12 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
       : cut
         ? makeFrame({ fn: null, address: cut[1]! })
         : frameFrom(f[2], f[3]!);
-    pushFrame(s, threadForFrame(s, f[1] === '0'), frame, lineNo);
+    const n = Number(f[1]);
+    const t = threadForFrame(s, n === 0);
+    // `frame 2`, `up`, `down` print a frame of the backtrace already read: not a frame of its own
+    if (n > 0 && (s.frameNumbers.get(t) ?? -1) >= n) return;
+    s.frameNumbers.set(t, n);
+    pushFrame(s, t, frame, lineNo);
     s.lastFrame = frame;
     s.nameless = cut ? frame : null;
     return;
@@ -201,6 +214,7 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
     if (next) forgetProcess(s);
     return;
   }
+  if (line.includes('__owner = ')) noteOwners(s, line);
   if (line.startsWith('Backtrace stopped') || line.startsWith('warning: '))
     s.warnings.add(`line ${lineNo}: ${line.slice(0, 200)}`);
 }
@@ -298,6 +312,7 @@ function openRow(s: GdbState, row: RegExpExecArray, lineNo: number): Frame {
   const tid = Number(row[4] ?? row[5] ?? row[6]);
   enterThreadOf(s, row[2]!, row[3], tid);
   const t = inInferior(s, openThread(s, tid, row[7] ?? null));
+  s.gdbNumbers.set(t, Number(row[3] ?? row[2]));
   s.rows.set(tid, t);
   if (row[1] !== undefined) s.starred = t;
   const where = /^(?:0x([0-9a-fA-F]{1,16}) in )?(.*)$/.exec(row[8]!)!;
@@ -410,4 +425,40 @@ function describeThread(inner: string): { tid: number | null; name: string | nul
   const lwp = /\b(?:LWP|process) (\d{1,10})\b/.exec(inner);
   const quoted = /"(.{0,256})"\s*$/.exec(inner);
   return { tid: lwp ? Number(lwp[1]) : null, name: quoted ? quoted[1]! : null };
+}
+
+/** `__owner = 4242` in a printed mutex (`p *mutex`, `p/x`, `bt full` locals): the LWP that holds it; 0 is unlocked. */
+const OWNER = /\b__owner = (0x[0-9a-fA-F]{1,8}|\d{1,10})\b/g;
+/** Owners kept per thread (a `bt full` of many frames prints many locals). */
+const MAX_LOCK_OWNERS = 8;
+
+/** The owners a printed mutex names go to the current thread (the one `thread N`, `frame N` or the last backtrace selected). */
+function noteOwners(s: GdbState, line: string): void {
+  const t = s.current ?? s.threads[s.threads.length - 1];
+  if (!t) return;
+  for (const m of line.matchAll(OWNER)) {
+    const owner = m[1]!.startsWith('0x') ? parseHex(m[1]!.slice(2))! : Number(m[1]);
+    const owners = (t.lockOwners ??= []);
+    if (owner > 0 && owner !== t.tid && !owners.includes(owner) && owners.length < MAX_LOCK_OWNERS) owners.push(owner);
+  }
+  if (t.lockOwners?.length === 0) delete t.lockOwners;
+}
+
+/**
+ * A printed owner says "held by a thread that is not here" only where the
+ * paste lists the whole process: each of its threads with its LWP, and gdb's
+ * thread numbers 1..n all there (`thread apply all bt`, `info threads`). An
+ * abridged paste (two threads of thirty, or a bare `bt`) keeps none.
+ */
+function keepOwnersOfCompleteListings(s: GdbState): void {
+  const byProcess = new Map<number | undefined, Thread[]>();
+  for (const t of s.threads) byProcess.set(t.process, [...(byProcess.get(t.process) ?? []), t]);
+  for (const threads of byProcess.values()) {
+    if (!threads.some((t) => t.lockOwners)) continue;
+    const numbers = new Set(threads.map((t) => s.gdbNumbers.get(t)));
+    const complete =
+      threads.every((t) => t.tid !== null && s.gdbNumbers.has(t)) &&
+      [...numbers].every((n) => n !== undefined && n >= 1 && n <= numbers.size);
+    if (!complete) for (const t of threads) delete t.lockOwners;
+  }
 }
