@@ -209,11 +209,12 @@ export function matchOneSignature(
       if (rule.singleThreaded && idlePoolThread(frames)) continue;
       if (rule.multiThreaded && threads.length < 2) continue;
       if (rule.forkedChild && options.forkedChild !== true) continue;
+      // cheap first: a thread with no printed owner (every capture the daemon takes) is let go at once
+      const owner = rule.ownerGone ? goneOwner(threads, t) : null;
+      if (rule.ownerGone && owner === null) continue;
       const wait = rule.lockWait ? lockWaitOf(rule.vocabulary!, frames, rule.withinTop) : null;
       if (rule.lockWait && (!wait || (rule.noReleaser && !noLiveReleaser(threads, t, rule)))) continue;
       if (rule.condWait && !condWaitOf(rule.vocabulary!, frames, rule.withinTop)) continue;
-      const owner = rule.ownerGone ? goneOwner(threads, t) : null;
-      if (rule.ownerGone && owner === null) continue;
       const indexes = matchRule(frames, rule);
       if (!indexes) continue;
       if (rule.sampledThroughout && !sampledThroughout(threads[t]!, frames[indexes[0]!])) continue;
