@@ -15,7 +15,7 @@
  */
 import { lingeringChildren, overdueSuspects } from '../classify/suspects.js';
 import { identityOf, settleNamedByStack, settleProgressed } from '../classify/classify.js';
-import { takeSecondLooks, type SecondLook } from '../stages/second-look.js';
+import { outcomeOf, takeSecondLooks, type SecondLook } from '../stages/second-look.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
 import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
@@ -66,9 +66,11 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
             lingeringChildren(report, (c) => looked.has(identityOf(c.child))),
           )
         : [];
-    for (const look of fresh)
-      looked.set(identityOf(look.child.child), look.verdict && !look.evidence.gone ? look : null);
-    const lingering = new Set(lingeringChildren(report, () => false).map((c) => identityOf(c.child)));
+    for (const look of fresh) looked.set(identityOf(look.child.child), outcomeOf(look) === 'named' ? look : null);
+    // still lingering (one overdue by its state now is this scan's suspect, confirmed as such)
+    const lingering = new Set(
+      report.children.filter((c) => c.classification === 'never-execed' && !c.overdue).map((c) => identityOf(c.child)),
+    );
     return [...looked.values()].filter((l): l is SecondLook => l !== null && lingering.has(identityOf(l.child.child)));
   };
 

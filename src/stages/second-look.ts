@@ -60,6 +60,6 @@ export function outcomeOf(look: SecondLook): SecondLookOutcome {
 /** Identity → the signature, of the looks whose stack named a deadlock (for settleNamedByStack). */
 export function namedByStack(looks: readonly SecondLook[]): Map<string, string> {
   return new Map(
-    looks.filter((l) => l.verdict && !l.evidence.gone).map((l) => [identityOf(l.child.child), l.verdict!.signatureId]),
+    looks.filter((l) => outcomeOf(l) === 'named').map((l) => [identityOf(l.child.child), l.verdict!.signatureId]),
   );
 }

@@ -396,3 +396,23 @@ test('second look: none with --no-capture (kernel evidence only), none for a chi
   await young.confirmer.confirm(report([childOf({ wchan: 'hrtimer_nanosleep', startTimeMs: NOW - 30_000 })]));
   assert.deepEqual(young.events, []);
 });
+
+test('second look, --watch: at most two a scan, oldest first; a named child stays confirmed at later scans even when older lingering children outnumber it', async () => {
+  const { confirmer, events } = setup({ stdout: SPINNING, fake: { syscall: '230 0x0 0x0' } });
+  // pids 20 and 21 are older and not in the fake /proc (gone when looked at); pid 10 is the spinning child
+  const older = (pid: number) => childOf({ pid, wchan: 'hrtimer_nanosleep', startTimeMs: startTimeMsOf(900) });
+  const r = report([older(20), older(21), childOf({ wchan: 'hrtimer_nanosleep' })]);
+  const first = await confirmer.confirm(r);
+  assert.deepEqual(events, ['sample 20 capture=true', 'sample 21 capture=true'], 'the two oldest first');
+  assert.deepEqual(first.children, []);
+  const second = await confirmer.confirm(r);
+  assert.deepEqual(events.slice(2), ['sample 10 capture=true', 'run 10']);
+  assert.equal(second.children[0]?.verdict?.signatureId, 'fork-child-handlers-never-return');
+  const third = await confirmer.confirm(r);
+  assert.equal(events.length, 4, 'nothing looked at again');
+  assert.deepEqual(
+    third.children.map((c) => [c.pid, c.secondLook, c.verdict?.signatureId]),
+    [[10, true, 'fork-child-handlers-never-return']],
+  );
+  assert.equal(exitStatusOf(settle(r, third), third), 2);
+});
