@@ -50,6 +50,9 @@ const HELP = `usage: forkwatch scan [--config FILE] [--json] [--watch] [--hung-a
 Finds children of the watched JVMs that forked but never exec'd, and confirms
 each overdue one as the daemon does: two kernel samples ${SAMPLE_GAP_MS} ms apart (no
 ptrace), one stack capture (capture.order), a match against the signatures.
+A never-exec'd child older than hungAfter that is not overdue (it runs or
+sleeps) gets one stack too, the second look (capture.secondLook): one stuck
+inside fork() (a child handler spinning) is confirmed by its signature.
   --json          print the report as JSON (--watch: one object per line)
   --watch         scan again every \`interval\` until interrupted; each child
                   is captured once

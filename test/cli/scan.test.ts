@@ -188,9 +188,10 @@ test('scan: a broken signatures.paths file is a configuration error (78) naming 
   assert.equal(r.stdout, '');
 });
 
-test('scan --help documents the confirmation, --no-capture and exit 2', async () => {
+test('scan --help documents the confirmation, the second look, --no-capture and exit 2', async () => {
   const r = await scanHere(['--help'], '');
   assert.equal(r.status, 0);
+  assert.match(r.stdout, /gets one stack too, the second look \(capture\.secondLook\)/);
   assert.match(r.stdout, /--no-capture\s+kernel evidence only: no ptrace, no capture, no match/);
   assert.match(r.stdout, /two kernel samples 1000 ms apart/);
   assert.match(r.stdout, /2 a deadlock confirmed \(signature or kernel proof\)/);
