@@ -31,7 +31,9 @@
  * stripped): fn null, as gdb's `??`. A thread printed again (the stop report
  * before `bt all`) replaces the earlier copy. Disassembly and source listing
  * lines after the stop report are ignored. A line holding several frames (a
- * paste that lost its line breaks) is split where the frame numbers go up.
+ * paste that lost its line breaks) is split where the frame numbers go up. A
+ * frame printed again (`frame select 2`, `up`: its number not above the
+ * last one read) is no frame of its own.
  */
 import type { Frame, ParsedStack, Thread } from '../types.js';
 import {
@@ -68,6 +70,8 @@ interface LldbState extends ParseState {
   headerOnly: Set<Thread>;
   /** Where frames go: the last `thread #N` header (an earlier thread when N was seen before). */
   current: Thread | null;
+  /** The number of the last frame read into each thread: a lower one again (`frame select 2`, `up`) repeats a frame. */
+  frameNumbers: Map<Thread, number>;
 }
 
 export function parseLldb(text: string): ParsedStack {
@@ -76,6 +80,7 @@ export function parseLldb(text: string): ParsedStack {
     byIndex: new Map<number, Thread>(),
     headerOnly: new Set<Thread>(),
     current: null,
+    frameNumbers: new Map<Thread, number>(),
   });
   lines.forEach((line, i) => {
     for (const part of splitJoinedFrames(unpaste(line), LLDB_JOINED)) parseLldbLine(s, part, i + 1);
@@ -99,6 +104,10 @@ function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
   const f = FRAME.exec(line);
   if (f) {
     const t = s.current ?? currentThread(s);
+    const n = Number(f[1]);
+    // `frame select N`, `up`, `down` print a frame of the backtrace already read: not a frame of its own
+    if ((s.frameNumbers.get(t) ?? -1) >= n) return;
+    s.frameNumbers.set(t, n);
     if (s.headerOnly.delete(t)) t.frames.length = 0;
     pushFrame(s, t, frameFrom(f[2]!, f[3] ?? ''), lineNo);
     return;
@@ -121,6 +130,7 @@ function openIndexed(s: LldbState, index: number, details: string): void {
   const again = s.byIndex.get(index);
   if (again) {
     again.frames.length = 0;
+    s.frameNumbers.delete(again);
     s.fullThreads.delete(again);
     s.current = again;
     headerFrame(s, again, details);

@@ -598,6 +598,20 @@ test('lenient: Breakpad minidump_stackwalk threads (module!function [source], mo
   assert.equal(m.threads[0]!.frames[2]!.module, '/usr/lib/firefox/libmozglue.so');
 });
 
+test('gdb and lldb, real sessions: a frame printed again (`frame 3`; `frame select 1`, `up`) is no frame of its own', () => {
+  for (const [file, frames, repeated] of [
+    ['gdb/linux-print-mutex.txt', 10, /^#3 {2}/gm],
+    ['lldb/linux-frame-select.txt', 13, /^\s*frame #[12]: /gm],
+  ] as const) {
+    const text = readFileSync(join(REPO_ROOT, 'test/fixtures/stacks', file), 'utf8');
+    const printed = text.match(repeated)?.length ?? 0;
+    assert.ok(printed >= 2, `${file}: the fixture prints a frame again (${printed} lines)`);
+    const p = parseStack(text);
+    assert.equal(p.threads.length, 1, file);
+    assert.equal(p.threads[0]!.frames.length, frames, `${file}: the backtrace's frames, once`);
+  }
+});
+
 test("lenient: GEF's trace panel ([#N] addr → func(args)); an instruction where GEF had no symbol is an unnamed frame; its threads panel is no frame", () => {
   const text = [
     'gef➤  context',
