@@ -6,7 +6,8 @@
  * state; the daemon's second look takes one stack of each, names the
  * spinning child (fork-child-handlers-never-return, confirmed, an incident
  * that stays open while it lives) and leaves each worker alone after one
- * look. With capture.secondLook false nothing of them is traced.
+ * look. Remediation (kill mode) refuses the confirmed child: it is in no
+ * futex wait. With capture.secondLook false nothing of them is traced.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,8 +49,10 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'forkwatch-live-second-look-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const target = { targets: [{ name: 'jenkins', pid: dl.pid }], auth: { token: TOKEN } };
+    // remediation on: a child the second look confirmed is never in a futex wait, and the kill is refused (docs/remediation.md)
+    const remediation = { mode: 'kill', signatures: ['*'] };
     const d = await runDaemon(
-      writeDaemonConfig(dir, { interval: '1s', hungAfter: '1s', ...target }),
+      writeDaemonConfig(dir, { interval: '1s', hungAfter: '1s', remediation, ...target }),
       join(dir, 'daemon.log'),
     );
     t.after(() => d.kill());
@@ -89,6 +92,13 @@ test(
       'one look per child, logged',
     );
     assert.equal(looks.find((l) => l.childPid === spinning)?.signature, 'fork-child-handlers-never-return');
+    const refusals = d.logs().filter((l) => l.action === 'remediate' && l.childPid === spinning);
+    assert.ok(refusals.length >= 1, 'remediation judged the confirmed child');
+    assert.ok(
+      refusals.every((l) => l.outcome === 'refused' && /blocked: not in a private futex wait/.test(String(l.msg))),
+      JSON.stringify(refusals.map((l) => l.msg)),
+    );
+    process.kill(spinning, 0); // still alive: never signalled
     await d.kill('SIGTERM');
 
     // capture.secondLook: false: the same children, nothing traced
