@@ -36,6 +36,11 @@ export interface Suspect {
   comm?: string;
 }
 
+/** The capturer's view of a scanned child (its ChildReport's `child`): who it is, and its parent's pid and comm. */
+export function suspectOf(child: Suspect): Suspect {
+  return { pid: child.pid, startTimeMs: child.startTimeMs, ppid: child.ppid, comm: child.comm };
+}
+
 export interface SuspectEvidence {
   pid: number;
   startTimeMs: number;

@@ -18,7 +18,7 @@ import { identityOf, settleNamedByStack, settleProgressed } from '../classify/cl
 import { outcomeOf, takeSecondLooks, type SecondLook } from '../stages/second-look.js';
 import type { EvidencePort } from '../stages/ports.js';
 import type { MatchPort } from '../match/port.js';
-import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
+import { SAMPLE_GAP_MS, suspectOf, type SuspectEvidence } from '../capture/capturer.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, PROVEN_BLOCKED } from '../match/verdict.js';
 import type { ChildReport, ScanReport } from '../classify/types.js';
@@ -47,10 +47,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const matched = new Map<string, MatchResult | null>();
   // A child met for the first time is sampled twice, gapMs apart, before its capture (the capturer does it, as for the daemon).
   const examine = (s: ChildReport): Promise<SuspectEvidence> =>
-    deps.evidence.captureSuspect(
-      { pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm },
-      { skipIfProgressed: true, firstGapMs: gapMs },
-    );
+    deps.evidence.captureSuspect(suspectOf(s.child), { skipIfProgressed: true, firstGapMs: gapMs });
 
   // identity → its second look when its stack named a deadlock, null when it named none (each lingering child is looked at once)
   const looked = new Map<string, SecondLook | null>();

@@ -1,6 +1,6 @@
 /** The tick's capture step: per suspect, its kernel sample and (first time) its stack, counted and logged. */
 import type { ChildReport, ScanReport } from '../classify/types.js';
-import { SAMPLE_GAP_MS, type SuspectEvidence } from '../capture/capturer.js';
+import { SAMPLE_GAP_MS, suspectOf, type SuspectEvidence } from '../capture/capturer.js';
 import { overdueSuspects } from '../classify/suspects.js';
 import { childKey } from '../record/key.js';
 import type { StageRunner } from './stage-runner.js';
@@ -31,14 +31,7 @@ export async function collectEvidence(
   await stages.run('capture', () => capturer.retain(suspects.map((s) => s.child)));
   const opts = { skipIfProgressed: true, firstGapMs: SAMPLE_GAP_MS, ...(deps.signal ? { signal: deps.signal } : {}) };
   const results = await Promise.all(
-    suspects.map((s) =>
-      stages.run('capture', () =>
-        capturer.captureSuspect(
-          { pid: s.child.pid, startTimeMs: s.child.startTimeMs, ppid: s.child.ppid, comm: s.child.comm },
-          opts,
-        ),
-      ),
-    ),
+    suspects.map((s) => stages.run('capture', () => capturer.captureSuspect(suspectOf(s.child), opts))),
   );
   suspects.forEach((s, i) => {
     const ev = results[i];

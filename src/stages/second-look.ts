@@ -10,7 +10,7 @@
  */
 import { identityOf } from '../classify/classify.js';
 import type { ChildReport } from '../classify/types.js';
-import type { SuspectEvidence } from '../capture/capturer.js';
+import { suspectOf, type SuspectEvidence } from '../capture/capturer.js';
 import type { MatchPort } from '../match/port.js';
 import type { MatchResult } from '../match/types.js';
 import { decideVerdict, type Verdict } from '../match/verdict.js';
@@ -37,12 +37,7 @@ export async function takeSecondLooks(
   signal?: AbortSignal,
 ): Promise<SecondLook[]> {
   const evs = await Promise.all(
-    children.map((c) =>
-      evidence.captureSuspect(
-        { pid: c.child.pid, startTimeMs: c.child.startTimeMs, ppid: c.child.ppid, comm: c.child.comm },
-        signal ? { signal } : {},
-      ),
-    ),
+    children.map((c) => evidence.captureSuspect(suspectOf(c.child), signal ? { signal } : {})),
   );
   return children.map((child, i) => {
     const ev = evs[i]!;
