@@ -31,17 +31,19 @@ export const MAX_SECOND_LOOKS = 2;
  * looked at or confirmed.
  */
 export function lingeringChildren(report: ScanReport, skip: (c: ChildReport) => boolean = () => false): ChildReport[] {
-  const hungAfterMs = report.hungAfterMs;
-  if (hungAfterMs === undefined) return [];
   return report.children
-    .filter(
-      (c) =>
-        c.classification === 'never-execed' &&
-        !c.overdue &&
-        c.activity !== 'zombie' &&
-        c.ageMs > hungAfterMs &&
-        !skip(c),
-    )
+    .filter((c) => lingers(report, c) && !skip(c))
     .sort((a, b) => b.ageMs - a.ageMs)
     .slice(0, MAX_SECOND_LOOKS);
+}
+
+/** One lingering child of the report: never exec'd, older than its hungAfter, not overdue, not a zombie. */
+export function lingers(report: ScanReport, c: ChildReport): boolean {
+  return (
+    report.hungAfterMs !== undefined &&
+    c.classification === 'never-execed' &&
+    !c.overdue &&
+    c.activity !== 'zombie' &&
+    c.ageMs > report.hungAfterMs
+  );
 }

@@ -13,7 +13,7 @@
  * (src/stages/second-look.ts): one stack each; those it names are confirmed
  * (and overdue in the report, as the daemon settles them).
  */
-import { lingeringChildren, overdueSuspects } from '../classify/suspects.js';
+import { lingers, lingeringChildren, overdueSuspects } from '../classify/suspects.js';
 import { identityOf, settleNamedByStack, settleProgressed } from '../classify/classify.js';
 import { outcomeOf, takeSecondLooks, type SecondLook } from '../stages/second-look.js';
 import type { EvidencePort } from '../stages/ports.js';
@@ -65,9 +65,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
         : [];
     for (const look of fresh) looked.set(identityOf(look.child.child), outcomeOf(look) === 'named' ? look : null);
     // still lingering (one overdue by its state now is this scan's suspect, confirmed as such)
-    const lingering = new Set(
-      report.children.filter((c) => c.classification === 'never-execed' && !c.overdue).map((c) => identityOf(c.child)),
-    );
+    const lingering = new Set(report.children.filter((c) => lingers(report, c)).map((c) => identityOf(c.child)));
     return [...looked.values()].filter((l): l is SecondLook => l !== null && lingering.has(identityOf(l.child.child)));
   };
 
