@@ -271,6 +271,18 @@ export function currentThread(s: ParseState): Thread {
   return last && !s.process.pending ? last : openThread(s, null, null);
 }
 
+/**
+ * A numbered frame of thread t that a debugger printed again (gdb `frame N`,
+ * lldb `frame select N`, `up`, `down`): its number is not above the last one
+ * read for that thread. Records n otherwise. `opensBacktrace`: the reader knows
+ * this frame starts the thread's backtrace anew (gdb's `#0`), never a repeat.
+ */
+export function frameAgain(numbers: Map<Thread, number>, t: Thread, n: number, opensBacktrace = false): boolean {
+  if (!opensBacktrace && (numbers.get(t) ?? -1) >= n) return true;
+  numbers.set(t, n);
+  return false;
+}
+
 export function pushFrame(s: ParseState, t: Thread, f: Frame, lineNo: number): void {
   if (t.frames.length < MAX_FRAMES_PER_THREAD) {
     t.frames.push(f);

@@ -69,6 +69,7 @@ import {
   currentThread,
   dropRepeatedThreads,
   finishState,
+  frameAgain,
   makeFrame,
   newState,
   openThread,
@@ -193,9 +194,7 @@ function parseGdbLine(s: GdbState, line: string, lineNo: number): void {
         : frameFrom(f[2], f[3]!);
     const n = Number(f[1]);
     const t = threadForFrame(s, n === 0);
-    // `frame 2`, `up`, `down` print a frame of the backtrace already read: not a frame of its own
-    if (n > 0 && (s.frameNumbers.get(t) ?? -1) >= n) return;
-    s.frameNumbers.set(t, n);
+    if (frameAgain(s.frameNumbers, t, n, n === 0)) return;
     pushFrame(s, t, frame, lineNo);
     s.lastFrame = frame;
     s.nameless = cut ? frame : null;

@@ -39,6 +39,7 @@ import type { Frame, ParsedStack, Thread } from '../types.js';
 import {
   currentThread,
   finishState,
+  frameAgain,
   makeFrame,
   newState,
   openThread,
@@ -105,9 +106,7 @@ function parseLldbLine(s: LldbState, line: string, lineNo: number): void {
   if (f) {
     const t = s.current ?? currentThread(s);
     const n = Number(f[1]);
-    // `frame select N`, `up`, `down` print a frame of the backtrace already read: not a frame of its own
-    if ((s.frameNumbers.get(t) ?? -1) >= n) return;
-    s.frameNumbers.set(t, n);
+    if (frameAgain(s.frameNumbers, t, n)) return;
     if (s.headerOnly.delete(t)) t.frames.length = 0;
     pushFrame(s, t, frameFrom(f[2]!, f[3] ?? ''), lineNo);
     return;
