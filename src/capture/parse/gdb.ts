@@ -435,12 +435,12 @@ const MAX_LOCK_OWNERS = 8;
 function noteOwners(s: GdbState, line: string): void {
   const t = s.current ?? s.threads[s.threads.length - 1];
   if (!t) return;
+  const owners = t.lockOwners ?? [];
   for (const m of line.matchAll(OWNER)) {
-    const owner = m[1]!.startsWith('0x') ? parseHex(m[1]!.slice(2))! : Number(m[1]);
-    const owners = (t.lockOwners ??= []);
+    const owner = m[1]!.startsWith('0x') ? parseHex(m[1])! : Number(m[1]);
     if (owner > 0 && owner !== t.tid && !owners.includes(owner) && owners.length < MAX_LOCK_OWNERS) owners.push(owner);
   }
-  if (t.lockOwners?.length === 0) delete t.lockOwners;
+  if (owners.length > 0) t.lockOwners = owners;
 }
 
 /**
