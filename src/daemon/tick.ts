@@ -49,7 +49,7 @@ export async function runTick(deps: TickDeps, mem: TickMemory): Promise<TickSumm
     looks = confirmed ? await lookAtLingering(deps, mem, scanned, confirmed, stages) : [];
     const named = looks.filter((l) => outcomeOf(l) === 'named');
     // A suspect its samples showed busy is progressing, in the report the API and the metrics show too (as scan's).
-    const report = settleNamedByStack(settleProgressed(scanned, evidence.values()), namedByStack(named));
+    const report = settleNamedByStack(settleProgressed(scanned, evidence.values()), namedByStack(looks));
     for (const look of named) {
       const key = childKey(deps.store.host, look.child);
       const settled = report.children.find((c) => childKey(deps.store.host, c) === key);
