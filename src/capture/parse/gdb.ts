@@ -450,8 +450,14 @@ function noteOwners(s: GdbState, line: string): void {
  * abridged paste (two threads of thirty, or a bare `bt`) keeps none.
  */
 function keepOwnersOfCompleteListings(s: GdbState): void {
+  // the usual paste printed no mutex: nothing grouped
+  if (!s.threads.some((t) => t.lockOwners)) return;
   const byProcess = new Map<number | undefined, Thread[]>();
-  for (const t of s.threads) byProcess.set(t.process, [...(byProcess.get(t.process) ?? []), t]);
+  for (const t of s.threads) {
+    const group = byProcess.get(t.process);
+    if (group) group.push(t);
+    else byProcess.set(t.process, [t]);
+  }
   for (const threads of byProcess.values()) {
     if (!threads.some((t) => t.lockOwners)) continue;
     const numbers = new Set(threads.map((t) => s.gdbNumbers.get(t)));
