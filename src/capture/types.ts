@@ -20,6 +20,12 @@ export interface Frame {
    */
   args?: string | null;
   /**
+   * The source line the frame was executing, where the dump prints it below
+   * the frame (Python tracebacks and gdb's py-bt: `    with self.__lock:`),
+   * trimmed and capped by the parser; hostile input like the rest of the frame.
+   */
+  code?: string | null;
+  /**
    * How many of the thread's samples went through this frame, where the
    * tool samples over time and counts them (macOS `sample`, spindump): a
    * frame every sample went through is where the thread stayed.

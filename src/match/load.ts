@@ -240,10 +240,11 @@ function checkEntry(
         fp.vocab === undefined &&
         fp.module === undefined &&
         fp.args === undefined &&
+        fp.code === undefined &&
         fp.source === undefined &&
         fp.unnamed !== true
       ) {
-        err(field, 'a frame pattern needs fn, vocab, module, args, source or unnamed: true');
+        err(field, 'a frame pattern needs fn, vocab, module, args, code, source or unnamed: true');
       }
       if ((fp.fn !== undefined || fp.vocab !== undefined) && fp.unnamed === true)
         err(field, 'fn or vocab and unnamed: true exclude each other');
@@ -251,6 +252,7 @@ function checkEntry(
       checkLists(fp.vocab, `${field}.vocab`, vocabulary, err);
       if (fp.module !== undefined) checkRegex(fp.module, `${field}.module`, err);
       if (fp.args !== undefined) checkRegex(fp.args, `${field}.args`, err);
+      if (fp.code !== undefined) checkRegex(fp.code, `${field}.code`, err);
       if (fp.source !== undefined) checkRegex(fp.source, `${field}.source`, err);
     });
   });

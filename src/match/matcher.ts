@@ -32,6 +32,8 @@ export const MAX_MATCH_DEPTH = 256;
 const DEFAULT_WITHIN_TOP = 8;
 /** A frame name or module longer than this is matched on its first MAX_NAME characters (C++ names can be long, not unbounded). */
 const MAX_NAME = 1024;
+/** A frame's source line is matched on its first MAX_CODE characters (the parsers cap it there too). */
+const MAX_CODE = 256;
 const FORK_FRAME = /^(?:libc_)?(?:fork|forkx|forkall|forkallx|fork1|fork_compat|Fork|arch_fork)$/;
 /** What an fn regex sees for a frame without a name: `\?\?` in a pattern matches it. */
 export const UNNAMED = '??';
@@ -43,6 +45,7 @@ interface CompiledPattern {
   inVocab: ((name: string) => boolean) | null;
   module: SafeRegex | null;
   args: SafeRegex | null;
+  code: SafeRegex | null;
   source: SafeRegex | null;
   unnamed: boolean;
   maxGap: number;
@@ -370,6 +373,7 @@ function frameMatches(frame: Frame, pat: CompiledPattern): boolean {
   }
   if (pat.module && (frame.module === null || !pat.module.test(frame.module))) return false;
   if (pat.args && (!frame.args || !pat.args.test(frame.args))) return false;
+  if (pat.code && (!frame.code || !pat.code.test(frame.code))) return false;
   if (pat.source && (!frame.source || !pat.source.test(frame.source))) return false;
   return true;
 }
@@ -415,6 +419,7 @@ function compilePattern(p: FramePattern, cv: CompiledVocabulary | null, vocab: V
     inVocab: p.vocab ? vocabTest(cv!, vocab, p.vocab) : null,
     module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
     args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
+    code: p.code !== undefined ? compileSafeRegex(p.code, { maxInput: MAX_CODE }) : null,
     source: p.source !== undefined ? memoized(compileSafeRegex(p.source, { maxInput: MAX_NAME })) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,

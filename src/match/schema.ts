@@ -38,6 +38,7 @@ export const FramePatternSchema = Type.Object(
     vocab: Type.Optional(Type.Array(ListName, { minItems: 1, maxItems: 16 })),
     module: Type.Optional(Regex),
     args: Type.Optional(Regex),
+    code: Type.Optional(Regex),
     source: Type.Optional(Regex),
     unnamed: Type.Optional(Type.Boolean()),
     maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),

@@ -11,6 +11,8 @@ export interface FramePattern {
   source?: string;
   /** Regex searched (unanchored) in the frame's printed argument text (gdb `who=atfork_run_prepare`); a frame without it never matches. */
   args?: string;
+  /** Regex searched (unanchored) in the source line the frame executes, where the dump prints it (Python tracebacks: `with self._lock:`); a frame without one never matches. */
+  code?: string;
   /** true: the frame must have no name (`??`, a bare address): what survives of glibc internals without debug symbols. */
   unnamed?: boolean;
   /** Frames allowed to be skipped between the previous matched frame and this one (default: unlimited gaps). */

@@ -145,6 +145,7 @@ const FORKED_CHILD_ONLY = new Set([
   'lldb/jemalloc-lock-after-fork.synthetic-macos.txt',
   'gdb/libgomp-thread-pool-after-fork.synthetic-with-symbols.txt',
   'gdb/openblas-thread-pool-after-fork.synthetic.txt',
+  'eu-stack/openssl-lock-after-fork.synthetic.txt',
 ]);
 
 for (const f of all.filter((x) => x.name.includes('.synthetic'))) {

@@ -70,6 +70,11 @@ const badEntries: [string, string, RegExp][] = [
     /rules\[0\]\.frames\[0\]\.module: invalid regex/,
   ],
   [
+    'bad code regex',
+    `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{code: "with ("}]}]\n`,
+    /rules\[0\]\.frames\[0\]\.code: invalid regex/,
+  ],
+  [
     'bad unless regex',
     `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{unless: '*', frames: [{fn: x}]}]\n`,
     /rules\[0\]\.unless: invalid regex/,
@@ -82,7 +87,7 @@ const badEntries: [string, string, RegExp][] = [
   [
     'empty frame pattern',
     `  - id: a\n    title: t\n    description: d\n    severity: info\n    rules: [{frames: [{maxGap: 2}]}]\n`,
-    /rules\[0\]\.frames\[0\]: a frame pattern needs fn, vocab, module, args, source or unnamed/,
+    /rules\[0\]\.frames\[0\]: a frame pattern needs fn, vocab, module, args, code, source or unnamed/,
   ],
   [
     'no rules',

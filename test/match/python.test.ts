@@ -281,6 +281,62 @@ test('forked child: not a Python lock wait: a condition wait, an acquire of the 
   assert.equal(named(two, true), null);
 });
 
+/** A traceback (most recent call last) whose innermost frame executes `code`. */
+function tracebackAt(code: string, file = '/srv/app/pymongo/mongo_client.py'): string {
+  return [
+    'Traceback (most recent call last):',
+    '  File "/usr/lib/python3.7/multiprocessing/process.py", line 297, in _bootstrap',
+    '    self.run()',
+    `  File "${file}", line 1197, in _get_topology`,
+    `    ${code}`,
+    'KeyboardInterrupt',
+  ].join('\n');
+}
+
+test("the traceback's source line is kept as the frame's code, trimmed and capped", () => {
+  const frames = parseStack(tracebackAt('with self.__lock:')).threads[0]!.frames;
+  assert.deepEqual(
+    frames.map((f) => [f.fn, f.code]),
+    [
+      ['_get_topology', 'with self.__lock:'],
+      ['_bootstrap', 'self.run()'],
+    ],
+  );
+  const long = parseStack(tracebackAt(`x = ${'a'.repeat(1000)}`)).threads[0]!.frames[0]!;
+  assert.equal(long.code!.length, 256);
+});
+
+test("forked child: the innermost frame's line takes a lock by its name (with self.__lock:, _lock.acquire()), one thread", () => {
+  for (const code of [
+    'with self.__lock:',
+    'with _lock:',
+    'self._shutdown_lock.acquire()',
+    'with a, self._rlock:',
+    'with LOCK:',
+    'with globalMutex:',
+  ])
+    assert.equal(named(tracebackAt(code), true), 'python-lock-wait-forked-child', code);
+  // only in forked-child mode: as pasted a traceback shows no fork, and another thread of the process may hold it
+  assert.equal(named(tracebackAt('with self.__lock:')), null);
+});
+
+test("forked child: not a lock by the frame's line: a condition, a waiter, a block, an asyncio lock, a release, a lock deeper down", () => {
+  for (const code of [
+    'with self._cond:',
+    'waiter.acquire()',
+    'with block:',
+    'with self.clock:',
+    'async with self._lock:',
+    'self._lock.release()',
+    'lock = threading.Lock()',
+  ])
+    assert.equal(named(tracebackAt(code), true), null, code);
+  const deeper = tracebackAt('self._topology.open()').replace('    self.run()', '    with self._lock:');
+  assert.equal(named(deeper, true), null);
+  // a C source line (pystack --native's `(C) File "f.c"`) is no Python statement
+  assert.equal(named(tracebackAt('with self.__lock:', '/src/lock.c'), true), null);
+});
+
 test("the parent's side in Python: a thread in subprocess's _execute_child is an info note, with or without C frames; not elsewhere", () => {
   const note = (text: string): string[] =>
     matchSignatures(parseStack(text).threads, lib).matches.map((m) => `${m.signatureId}:${m.severity}`);

@@ -24,6 +24,7 @@
  *     _acquireLock (logging/__init__.py:221)           py-spy dump: func (file:line), func (lib.so) with --native
  *     3: std::sys::sync::mutex::futex::Mutex::lock_contended   Rust std backtrace: N: func
  *     ==12== by 0x4E3AC97: pthread_mutex_lock (in /usr/lib64/libpthread-2.17.so)   Valgrind
+ *     lib/x.rb:598:in `pop'                            Ruby backtraces (`from x.rb:12:in 'A#b'`, the VM's deadlock report)
  *     __lll_lock_wait_private+0x1d/0x30                 the kernel's and perf's offset/size
  *     /lib/libc.so.6(__libc_malloc+0x1c6) [0x7f1c2a0d6a86]   glibc backtrace_symbols(3) (Ruby's, PHP's C-level
  *     /lib/libc.so.6(+0x9a1e3) [0x7f1c2a0d31e3]              backtraces, watchdogs): module(func+off) [addr]
@@ -41,7 +42,7 @@
  * gdb's py-bt prints innermost first (`Traceback (most recent call first):`);
  * a Python traceback (`most recent call last`) is turned round.
  *
- * The Python shapes live in lenient-python.ts, the crash reporters' and tools'
+ * The Python shapes live in lenient-python.ts, Ruby's in lenient-ruby.ts, the crash reporters' and tools'
  * (backtrace_symbols, boost, Valgrind, Firefox, Breakpad, VS Code, GEF) in
  * lenient-crash.ts; this file reads the lines and keeps the threads.
  *
@@ -75,6 +76,7 @@ import {
   vscodeFrame,
 } from './lenient-crash.js';
 import { isPythonFileLine, LIBRARY_FILE, PY_FIRST, PY_TRACEBACK, pySpyFrame, pythonFrame } from './lenient-python.js';
+import { RUBY_THREAD, rubyFrame } from './lenient-ruby.js';
 
 const NAME = /^[A-Za-z_$][\w$:.<>~@]{0,511}$/;
 /** `func+0x1c`, and the kernel's and perf's `func+0x1d/0x30` (offset / size). */
@@ -109,6 +111,8 @@ const RUST_NUMBERED =
 const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
 /** FreeBSD `procstat -kk` row: `85318 101437 python3.9  -  mi_switch+0xc1 sleepq_catch_signals+0x2e6 …`. */
 const PROCSTAT_ROW = /^(\d{1,10})\s{1,16}(\d{1,10})\s{1,16}(\S{1,64})\s/;
+/** A frame's source line is kept to this many characters. */
+const MAX_CODE = 256;
 const NOTICE =
   'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
@@ -141,6 +145,7 @@ export function parseLenient(text: string): ParsedStack {
     const pyFile = isPythonFileLine(line);
     const source = s.pySource && !pyFile && !line.startsWith('<built-in ');
     s.pySource = pyFile;
+    if (source) keepCode(s, line);
     const found = source ? null : framesOf(line);
     if (!found) {
       if (processHeader(s, line)) {
@@ -149,7 +154,7 @@ export function parseLenient(text: string): ParsedStack {
       }
       const traceback = PY_TRACEBACK.exec(line);
       if (traceback) s.lastFirst = traceback[1] === 'last';
-      if (line === '' || traceback || HEADER_LIKE.test(line)) s.broken = true;
+      if (line === '' || traceback || HEADER_LIKE.test(line) || RUBY_THREAD.test(line)) s.broken = true;
       const spy = line.startsWith('Thread ') ? PY_SPY_THREAD.exec(line) : null;
       if (spy) s.header = { tid: spy[1] !== undefined ? Number(spy[1]) : null, name: spy[2] ?? null };
       else if (line !== '') s.header = null;
@@ -174,6 +179,14 @@ export function parseLenient(text: string): ParsedStack {
   return finishState(s);
 }
 
+/** The source line a Python `File` line printed below it: the code of the frame that line read, trimmed and capped. */
+function keepCode(s: LenientState, line: string): void {
+  const frames = s.threads[s.threads.length - 1]?.frames;
+  const frame = frames?.[frames.length - 1];
+  const code = line.trim().slice(0, MAX_CODE);
+  if (frame && frame.code === undefined && frame.source && code !== '') frame.code = code;
+}
+
 /** The frame(s) a line shows, by the first rule that fits; null when none does. */
 function framesOf(line: string): { frames: Frame[]; number: number | null } | null {
   if (line === '' || isGefThreadLine(line)) return null;
@@ -193,6 +206,8 @@ function framesOf(line: string): { frames: Frame[]; number: number | null } | nu
   if (symbols) return { frames: [symbols], number: null };
   const boost = digit ? boostFrame(line) : null;
   if (boost) return { frames: [boost.frame], number: boost.number };
+  const ruby = rubyFrame(line);
+  if (ruby) return { frames: [ruby], number: null };
   const java = JAVA_AT.exec(line);
   if (java) return { frames: [makeFrame({ fn: java[1]! })], number: null };
   const go = goFrame(line);

@@ -23,8 +23,9 @@ function readerFor(format: string): string {
   if (/^lldb\b/.test(format)) return 'lldb';
   if (/\binfo line\b/.test(format)) return 'gdb-info';
   if (/^Go\b/.test(format)) return 'lenient';
-  // Python-level dumps (py-spy dump, gdb's py-bt) have no reader of their own: the lenient one reads them
-  if (/^(?:py-spy|gdb py-bt)\b/.test(format)) return 'lenient';
+  // Python- and Ruby-level dumps (py-spy dump, gdb's py-bt, tracebacks, faulthandler, pystack, Ruby's
+  // backtraces) have no reader of their own: the lenient one reads them
+  if (/^(?:py-spy|gdb py-bt|Python traceback|faulthandler|pystack|Ruby)\b/.test(format)) return 'lenient';
   // so do gdb frames whose `#` a Markdown rendering ate (`0  futex_wait (…) at …`)
   if (/\bframe numbers lost their leading hash\b/.test(format)) return 'lenient';
   if (/^macOS sample\b/.test(format)) return 'macos-sample';
