@@ -35,15 +35,15 @@ const KERNEL_FUTEX = [
   'entry_SYSCALL_64_after_hwframe',
 ];
 
-test('real /proc/PID/stack of the hung child: futex-wait-forked-child with --forked-child, a warning; nothing as pasted', () => {
+test('real /proc/PID/stack of the hung child: futex-wait-forked-child with --forked-child, an info note (not a verdict); nothing as pasted', () => {
   const threads = threadsOf('linux-proc-stack-of-hung-child.txt');
   assert.equal(threads.length, 1);
   const m = matchSignatures(threads, library, { forkedChild: true });
   assert.deepEqual(
     m.matches.map((x) => [x.signatureId, x.severity]),
-    [['futex-wait-forked-child', 'warning']],
+    [['futex-wait-forked-child', 'info']],
   );
-  assert.ok(m.deadlock);
+  assert.equal(m.deadlock, false, 'a kernel stack cannot tell a lock from a condition wait');
   assert.deepEqual(m.matches[0]!.frames, ['futex_do_wait', 'do_futex']);
   assert.deepEqual(ids(threads, false), []);
 });

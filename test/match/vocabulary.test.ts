@@ -42,6 +42,8 @@ const table: [string, string][] = [
   // glibc, with and without __GI_ / __libc_ / leading underscores and versions
   ['__GI___lll_lock_wait', 'lock-wait'],
   ['__lll_lock_wait_private', 'lock-wait'],
+  // glibc's atexit registry: __internal_atexit takes __exit_funcs_lock (inlined), nothing else there blocks
+  ['__internal_atexit', 'lock-wait'],
   ['__lll_lock_wait', 'lock-wait'],
   ['___pthread_mutex_lock', 'lock-wait'],
   ['__pthread_mutex_lock@GLIBC_2.2.5', 'lock-wait'],

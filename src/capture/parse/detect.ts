@@ -5,7 +5,8 @@
  * lldb's `frame #N: 0x..`, gdb's `Line N of "F" starts at`, HotSpot's
  * `----- LWP -----` blocks, macOS sample's `Call graph:` tree). Lines are looked at as the tool printed them:
  * without paste indentation, quote markers and `(gdb)`/`(lldb)` prompts.
- * Scores are counted over at most DETECT_LINES lines; the best score wins.
+ * Scores are counted over at most DETECT_LINES lines; the best score wins
+ * (gdb's only when one of its frame lines was among them).
  * 'lenient' is never detected: it is parseStack's fallback.
  * Binary-looking input is 'unknown' whatever a stray line resembles.
  */
@@ -17,6 +18,8 @@ const DETECT_LINES = 2000;
 interface Clue {
   format: StackFormat;
   weight: number;
+  /** A frame line of the format: a format with such clues is only chosen when one of them is seen (its headers alone do not make a dump its reader can read). */
+  frame?: true;
   re: RegExp;
 }
 
@@ -25,13 +28,27 @@ const CLUES: Clue[] = [
   { format: 'eu-stack', weight: 5, re: /^TID \d{1,10}:\s*$/ },
   { format: 'eu-stack', weight: 1, re: /^#\d{1,6}\s{1,8}0x[0-9a-fA-F]{1,16}(?:\s{1,4}-\s\d{1,4})?(?: [^(]*)?$/ },
   { format: 'gdb', weight: 5, re: /^Thread \d{1,10} \(.{0,1000}\):\s*$/ },
-  { format: 'gdb', weight: 2, re: /^#\d{1,6}\s{1,8}0x[0-9a-fA-F]{1,16} in \S/ },
-  { format: 'gdb', weight: 1, re: /^#\d{1,6}\s{1,8}[^\s#][^(]{0,1000} \(.{0,4000}\)(?: at | from |\s*$)/ },
-  { format: 'gdb', weight: 1, re: /^#\d{1,6}\s{1,8}[^\s#(][^\s(]{0,1000}\s{1,64}at [^\s()]{1,1000}:\d{1,9}\s*$/ },
+  // gdb's frames (a reflowed one ends its line at `in`, a wrapped one after an argument's comma): only with one of them is a dump gdb's (a
+  // `Thread 1 (main):` heading over other frames is a hand-made paste the lenient reader reads)
+  { format: 'gdb', weight: 2, frame: true, re: /^#\d{1,6}\s{1,8}0x[0-9a-fA-F]{1,16} in(?: \S|\s*$)/ },
+  {
+    format: 'gdb',
+    weight: 1,
+    frame: true,
+    re: /^#\d{1,6}\s{1,8}[^\s#][^(]{0,1000} \((?:.{0,4000}\)(?: at | from |\s*$)|.{0,4000},\s*$)/,
+  },
+  {
+    format: 'gdb',
+    weight: 1,
+    frame: true,
+    re: /^#\d{1,6}\s{1,8}[^\s#(][^\s(]{0,1000}\s{1,64}at [^\s()]{1,1000}:\d{1,9}\s*$/,
+  },
+  // an `info threads` row (`2.1` when gdb holds several inferiors) ends with the thread's frame
   {
     format: 'gdb',
     weight: 2,
-    re: /^(?:\*\s{1,4})?\d{1,6}\s{1,8}Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)/,
+    frame: true,
+    re: /^(?:\*\s{1,4})?\d{1,6}(?:\.\d{1,6})?\s{1,8}Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)/,
   },
   { format: 'gdb', weight: 2, re: /^Id\s{1,16}Target Id\s{1,64}Frame\s*$/ },
   { format: 'gdb', weight: 3, re: /^\[Inferior \d{1,6} \(process \d{1,10}\) detached\]/ },
@@ -123,6 +140,9 @@ const CLUES: Clue[] = [
   { format: 'jstack', weight: 5, re: /^Thread \d{1,10}: \(state = [A-Z_]{2,32}\)\s*$/ },
 ];
 
+/** Formats with frame clues: chosen only when one of those is seen. */
+const FRAME_CLUED = new Set(CLUES.filter((c) => c.frame).map((c) => c.format));
+
 const ORDER: readonly StackFormat[] = [
   'eu-stack',
   'gdb',
@@ -162,14 +182,20 @@ export function detectStackFormat(text: unknown): StackFormat | 'unknown' {
     first.push(text.slice(lineStart, Math.min(end, lineStart + MAX_LINE_LENGTH)).replace(/\r$/, ''));
     lineStart = end + 1;
   }
+  const framesSeen = new Set<StackFormat>();
   // Lines as the tool printed them (asPrinted: glued fences, web text, a harness's prefix), then without paste marks.
   for (const printed of asPrinted(first)) {
     const line = unpaste(printed);
-    for (const clue of CLUES) if (clue.re.test(line)) scores[clue.format] += clue.weight;
+    for (const clue of CLUES) {
+      if (!clue.re.test(line)) continue;
+      scores[clue.format] += clue.weight;
+      if (clue.frame) framesSeen.add(clue.format);
+    }
   }
   let best: StackFormat | 'unknown' = 'unknown';
   let bestScore = 0;
   for (const format of ORDER) {
+    if (FRAME_CLUED.has(format) && !framesSeen.has(format)) continue;
     if (scores[format] > bestScore) {
       best = format;
       bestScore = scores[format];

@@ -111,6 +111,8 @@ const RUST_NUMBERED =
 const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
 /** FreeBSD `procstat -kk` row: `85318 101437 python3.9  -  mi_switch+0xc1 sleepq_catch_signals+0x2e6 …`. */
 const PROCSTAT_ROW = /^(\d{1,10})\s{1,16}(\d{1,10})\s{1,16}(\S{1,64})\s/;
+/** gdb's stop line when it attaches or stops: the selected thread's innermost frame, with no frame number. */
+const GDB_STOP = /^0x[0-9a-fA-F]{1,16} in \S/;
 /** A frame's source line is kept to this many characters. */
 const MAX_CODE = 256;
 const NOTICE =
@@ -126,6 +128,8 @@ interface LenientState extends ParseState {
   pySource: boolean;
   /** The thread id and name a py-spy thread line gave, for the thread its frames open. */
   header: { tid: number | null; name: string | null } | null;
+  /** The thread gdb's stop line (`0x7f… in fn (…) at f.c:205`, no frame number) opened: a py-bt after it is the same thread's. */
+  stopped: object | null;
 }
 
 export function parseLenient(text: string): ParsedStack {
@@ -136,6 +140,7 @@ export function parseLenient(text: string): ParsedStack {
     reversed: new Set<object>(),
     pySource: false,
     header: null,
+    stopped: null,
   });
   // A guesser guesses nothing from binary input (splitInput has said it looks binary).
   if (looksBinary(state.raw)) return finishState(s);
@@ -155,6 +160,9 @@ export function parseLenient(text: string): ParsedStack {
       const traceback = PY_TRACEBACK.exec(line);
       if (traceback) s.lastFirst = traceback[1] === 'last';
       if (line === '' || traceback || HEADER_LIKE.test(line) || RUBY_THREAD.test(line)) s.broken = true;
+      // gdb's py-bt prints the Python frames of the thread whose C frame gdb just showed stopped
+      if (traceback && traceback[1] === 'first' && s.stopped !== null && s.stopped === s.threads.at(-1))
+        s.broken = false;
       const spy = line.startsWith('Thread ') ? PY_SPY_THREAD.exec(line) : null;
       if (spy) s.header = { tid: spy[1] !== undefined ? Number(spy[1]) : null, name: spy[2] ?? null };
       else if (line !== '') s.header = null;
@@ -169,6 +177,7 @@ export function parseLenient(text: string): ParsedStack {
       ? openThread(s, row ? Number(row[2]) : (s.header?.tid ?? null), row ? row[3]! : (s.header?.name ?? null))
       : last;
     if (opens) s.header = null;
+    s.stopped = opens && GDB_STOP.test(line) ? t : null;
     if (s.broken && s.lastFirst) s.reversed.add(t);
     s.lastFirst = false;
     s.broken = false;

@@ -26,8 +26,10 @@ function readerFor(format: string): string {
   // Python- and Ruby-level dumps (py-spy dump, gdb's py-bt, tracebacks, faulthandler, pystack, Ruby's
   // backtraces) have no reader of their own: the lenient one reads them
   if (/^(?:py-spy|gdb py-bt|Python traceback|faulthandler|pystack|Ruby)\b/.test(format)) return 'lenient';
-  // so do gdb frames whose `#` a Markdown rendering ate (`0  futex_wait (…) at …`)
-  if (/\bframe numbers lost their leading hash\b/.test(format)) return 'lenient';
+  // so do gdb frames whose `#` a Markdown rendering ate (`0  futex_wait (…) at …`) or an importer mangled, and kernel stacks
+  if (/\bframe numbers lost their leading hash\b|\bframe number as '#<span>|^Linux kernel stack\b/.test(format))
+    return 'lenient';
+  if (/^jstack\b/.test(format)) return 'jstack';
   if (/^macOS sample\b/.test(format)) return 'macos-sample';
   if (/^(?:gdb|gstack|pstack \(Linux)/.test(format)) return 'gdb';
   throw new Error(`MANIFEST format "${format}" names no reader this test knows`);

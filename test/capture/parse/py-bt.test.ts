@@ -64,3 +64,20 @@ test('py-bt: a thread waiting for the GIL, or in a Python lock acquire, is a loc
   ].join('\n');
   assert.deepEqual(matchSignatures(parseStack(running).threads, lib).matches, []);
 });
+
+test("py-bt after gdb's stop line continues that thread: the C frame gdb stopped in, then the Python frames", () => {
+  const session = [
+    '0x00007f2222614827 in futex_abstimed_wait_cancelable (private=0, abstime=0x0,',
+    '    expected=0, futex_word=0x15bc6a0) at ../sysdeps/unix/sysv/linux/futex-internal.h:205',
+    '205     ../sysdeps/unix/sysv/linux/futex-internal.h: No such file or directory.',
+    '(gdb) py-bt',
+    PY_BT,
+  ].join('\n');
+  assert.deepEqual(
+    parseStack(session).threads.map((t) => t.frames.map((f) => f.fn)),
+    [['futex_abstimed_wait_cancelable', 'take_gil', 'wait', 'main']],
+  );
+  // a py-bt after a frame that is no gdb stop line (a crash reporter's, say) is a thread of its own, as before
+  const afterOther = ['2  libc.so.6  0x00007f1c2a9f4d  calloc + 452', PY_BT].join('\n');
+  assert.equal(parseStack(afterOther).threads.length, 2);
+});
