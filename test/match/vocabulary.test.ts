@@ -132,6 +132,9 @@ const table: [string, string][] = [
   ['setresuid', 'locking-call'],
   ['fork_child_proc', 'child'],
   ['fork_prepare_proc', 'prepare'],
+  // Android bionic's fork runs the prepare handlers under the atfork list's mutex
+  ['__bionic_atfork_run_prepare', 'prepare'],
+  ['__bionic_atfork_run_child', 'child'],
   ['__nptl_setxid', 'locking-call'],
   ['pututxline', 'locking-call'],
   ['open_memstream', 'locking-call'],

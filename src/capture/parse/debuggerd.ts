@@ -28,7 +28,8 @@
  *     native: #02 pc 000000000007be6c  /apex/com.android.runtime/lib64/bionic/libc.so (sem_wait+116)
  *     at java.lang.Object.wait(Native method)
  *
- * Older releases print two spaces after the frame number (`#00  pc 0001a2b4`)
+ * Older releases print two spaces after the frame number (`#00  pc 0001a2b4`),
+ * and on x86 the instruction pointer's name (`#00  eip: 00015351  /system/lib/libc.so (fn)`)
  * and no BuildId. The function is the last parenthesised group of the line
  * (after the module, before the BuildId), C++ parameter lists and all; `???`
  * or none is no name. An APK's `(offset 0x…)` and a `(deleted)` mapping are
@@ -53,7 +54,7 @@ import {
 } from './common.js';
 import { lastGroupOpen } from './groups.js';
 
-const FRAME = /^(?:native: )?#(\d{1,6}) {1,4}pc ([0-9a-fA-F]{1,16}) {1,4}(\S.{0,4000})$/;
+const FRAME = /^(?:native: )?#(\d{1,6}) {1,4}(?:pc|eip:) ([0-9a-fA-F]{1,16}) {1,4}(\S.{0,4000})$/;
 const TOMBSTONE_THREAD = /^pid: (\d{1,10}), tid: (\d{1,10}), name: (.{0,256}?)(?: {1,4}>>> .{0,1000} <<<)?\s*$/;
 const DEBUGGERD_THREAD = /^"(.{0,256})" sysTid=(\d{1,10})\b/;
 const ANR_THREAD = /^"(.{0,256})"(?: daemon)? prio=\d{1,4}\b/;

@@ -108,7 +108,7 @@ const CLUES: Clue[] = [
   { format: 'macos-sample', weight: 3, re: /^Thread 0x[0-9a-fA-F]{1,16}\b.{0,1000}\b\d{1,10} samples? \(/ },
   // Android (libunwindstack): `#00 pc 000000000004e4f4  /system/lib64/libc.so (syscall+36)`, ANR's `native: #00 pc …`;
   // a frame line outweighs gdb's `#N … (…)` shape, which it also has
-  { format: 'debuggerd', weight: 3, re: /^(?:native: )?#\d{1,6} {1,4}pc [0-9a-fA-F]{4,16} {1,4}\S/ },
+  { format: 'debuggerd', weight: 3, re: /^(?:native: )?#\d{1,6} {1,4}(?:pc|eip:) [0-9a-fA-F]{4,16} {1,4}\S/ },
   { format: 'debuggerd', weight: 5, re: /^pid: \d{1,10}, tid: \d{1,10}, name: / },
   { format: 'debuggerd', weight: 5, re: /^"[^"]{0,256}" sysTid=\d{1,10}\b/ },
   { format: 'debuggerd', weight: 2, re: /^\| sysTid=\d{1,10}\b/ },

@@ -43,6 +43,7 @@ const KINDS: readonly RegExp[] = [
 ];
 
 const SAMPLE_LINES = 2000;
+const QUOTED_BLANK = /^[ \t>]{0,64}$/;
 const PREFIX_ROUNDS = 3;
 /** The share of non-empty sampled lines a kind must prefix to count as the harness's. */
 const MIN_SHARE = 0.8;
@@ -65,7 +66,8 @@ function harnessKind(lines: readonly string[]): RegExp | null {
   let nonEmpty = 0;
   for (const line of lines) {
     if (nonEmpty >= SAMPLE_LINES) break;
-    if (line.trim() === '') continue;
+    // a blank line, quoted or not (`> `), is no line of the dump
+    if (QUOTED_BLANK.test(line)) continue;
     nonEmpty++;
     KINDS.forEach((k, i) => {
       if (k.test(line)) counts[i]!++;

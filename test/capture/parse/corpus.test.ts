@@ -30,6 +30,7 @@ function readerFor(format: string): string {
   if (/\bframe numbers lost their leading hash\b|\bframe number as '#<span>|^Linux kernel stack\b/.test(format))
     return 'lenient';
   if (/^jstack\b/.test(format)) return 'jstack';
+  if (/^Android debuggerd\b/.test(format)) return 'debuggerd';
   if (/^macOS sample\b/.test(format)) return 'macos-sample';
   if (/^(?:gdb|gstack|pstack \(Linux)/.test(format)) return 'gdb';
   throw new Error(`MANIFEST format "${format}" names no reader this test knows`);
