@@ -294,6 +294,9 @@ export function pushFrame(s: ParseState, t: Thread, f: Frame, lineNo: number): v
   }
 }
 
+/** What tools print for a frame without a name. */
+const NO_NAME = /^(?:\?+|n\/a|\[unknown\])$/;
+
 export function makeFrame(fields: {
   fn: string | null;
   module?: string | null;
@@ -301,10 +304,8 @@ export function makeFrame(fields: {
   address?: string | null;
   source?: string | null;
 }): Frame {
-  const fn =
-    fields.fn === null || fields.fn.trim() === '' || /^(?:\?+|n\/a|\[unknown\])$/.test(fields.fn.trim())
-      ? null
-      : fields.fn.trim();
+  const trimmed = fields.fn === null ? '' : fields.fn.trim();
+  const fn = trimmed === '' || NO_NAME.test(trimmed) ? null : trimmed;
   const frame: Frame = {
     fn,
     normalized: normalizeFunctionName(fn),
@@ -386,9 +387,13 @@ export function warnUnrecognised(s: ParseState, lineNo: number, line: string): v
 /** Addresses as `0x` + lowercase hex, whatever the tool printed (`fee92ae9`, `0x00007F..`). */
 function normalizeAddress(text: string | null | undefined): string | null {
   if (text === null || text === undefined) return null;
-  const hex = text.replace(/^0x/i, '');
-  return /^[0-9a-fA-F]{1,16}$/.test(hex) ? `0x${hex.toLowerCase()}` : null;
+  const m = HEX_ADDRESS.exec(text);
+  if (!m) return null;
+  // most tools print lower case with the 0x already: the text itself, no copy
+  return m[1] === undefined || !LOWER_HEX.test(text) ? `0x${m[2]!.toLowerCase()}` : text;
 }
+const HEX_ADDRESS = /^(0x)?([0-9a-fA-F]{1,16})$/i;
+const LOWER_HEX = /^0x[0-9a-f]{1,16}$/;
 
 /** The way a tool numbers its frames, for splitting a paste whose line breaks were lost. */
 export interface JoinedFrames {
