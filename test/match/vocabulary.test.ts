@@ -44,6 +44,14 @@ const table: [string, string][] = [
   ['__lll_lock_wait_private', 'lock-wait'],
   // glibc's atexit registry: __internal_atexit takes __exit_funcs_lock (inlined), nothing else there blocks
   ['__internal_atexit', 'lock-wait'],
+  // the sanitizer allocators take their region's mutex (Mutex::Lock inlined) and block on nothing else
+  [
+    '__sanitizer::SizeClassAllocator64<__asan::AP64<__sanitizer::LocalAddressSpaceView> >::GetFromAllocator(__sanitizer::AllocatorStats*, unsigned long, unsigned int*, unsigned long)',
+    'allocator-lock',
+  ],
+  // Go's scheduler parking an idle OS thread: a wait for work, not a lock (its `park` is no lock word here)
+  ['runtime.park_m', 'other-event-wait'],
+  ['runtime.stopm', 'other-event-wait'],
   ['__lll_lock_wait', 'lock-wait'],
   ['___pthread_mutex_lock', 'lock-wait'],
   ['__pthread_mutex_lock@GLIBC_2.2.5', 'lock-wait'],

@@ -37,6 +37,7 @@ import {
   processLabel,
   processStarts,
   pushFrame,
+  unpaste,
   warnUnrecognised,
   type ParseState,
 } from './common.js';
@@ -50,7 +51,8 @@ const AIX_THREAD =
 
 export function parsePstack(text: string): ParsedStack {
   const { state, lines } = newState('pstack', text);
-  lines.forEach((line, i) => parsePstackLine(state, line, i + 1));
+  // as pasted: quote marks, indentation and prompts off (a frame line's own leading space is no part of it)
+  lines.forEach((line, i) => parsePstackLine(state, unpaste(line), i + 1));
   return finishState(state);
 }
 

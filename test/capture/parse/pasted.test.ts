@@ -415,7 +415,7 @@ test('every real dump and fixture reads the same when pasted indented, tab-inden
     return `${p.format}: ${p.threads.map((t) => t.frames.map((f) => f.normalized).join(' < ')).join(' | ')}`;
   };
   let checked = 0;
-  for (const dir of ['gdb', 'lldb', 'gdb-info', 'hotspot', 'eu-stack', 'public']) {
+  for (const dir of ['gdb', 'lldb', 'gdb-info', 'hotspot', 'eu-stack', 'pstack', 'public']) {
     const root = join(REPO_ROOT, 'test/fixtures/stacks', dir);
     for (const name of readdirSync(root).filter((n) => n.endsWith('.txt'))) {
       const text = readFileSync(join(root, name), 'utf8');
