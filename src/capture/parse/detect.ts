@@ -43,12 +43,12 @@ const CLUES: Clue[] = [
     frame: true,
     re: /^#\d{1,6}\s{1,8}[^\s#(][^\s(]{0,1000}\s{1,64}at [^\s()]{1,1000}:\d{1,9}\s*$/,
   },
-  // an `info threads` row (`2.1` when gdb holds several inferiors) ends with the thread's frame
+  // an `info threads` row (`2.1` when gdb holds several inferiors; a core file's `LWP 4242` target) ends with the thread's frame
   {
     format: 'gdb',
     weight: 2,
     frame: true,
-    re: /^(?:\*\s{1,4})?\d{1,6}(?:\.\d{1,6})?\s{1,8}Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)/,
+    re: /^(?:\*\s{1,4})?\d{1,6}(?:\.\d{1,6})?\s{1,8}(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|process) \d{1,10}\)|LWP \d{1,10}\s|process \d{1,10}\s)/,
   },
   { format: 'gdb', weight: 2, re: /^Id\s{1,16}Target Id\s{1,64}Frame\s*$/ },
   { format: 'gdb', weight: 3, re: /^\[Inferior \d{1,6} \(process \d{1,10}\) detached\]/ },

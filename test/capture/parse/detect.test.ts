@@ -36,6 +36,14 @@ test('gdb is detected by its frames: a frame wrapped after an argument, an info 
     '* 2.1  Thread 0x7ffff7d8a740 (LWP 4995) "spawn" futex_wait (private=0) at futex-internal.h:146',
   ].join('\n');
   assert.equal(detectStackFormat(rows), 'gdb');
+  // a core file's rows name the LWP alone
+  const core = [
+    '  Id   Target Id         Frame',
+    '* 1    LWP 4995          0x00007fa582ca4f76 in __lll_lock_wait_private () from /lib64/libc.so.6',
+    '  2    LWP 4990          0x00007fa582d6b7e2 in read () from /lib64/libc.so.6',
+  ].join('\n');
+  assert.equal(detectStackFormat(core), 'gdb');
+  assert.equal(parseStack(core).threads.length, 2);
   // the headings alone say nothing about the frames that follow them
   assert.equal(detectStackFormat('Thread 1 (Thread 0x7f (LWP 12) "x"):\n'), 'unknown');
 });
