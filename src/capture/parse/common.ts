@@ -5,7 +5,7 @@
  */
 import type { Frame, ParsedStack, StackFormat, Thread } from '../types.js';
 import { normalizeFunctionName } from './normalize.js';
-import { stripHarnessPrefix } from './prefix.js';
+import { blankAsPasted, stripHarnessPrefix } from './prefix.js';
 import { fromWebText, HAS_BREAK, splitAtBreaks, undoubleSpace, unglue } from './web-text.js';
 
 /** Inputs are cut here (capture output is capped at 1 MiB by default). */
@@ -96,16 +96,6 @@ export function splitInput(text: unknown, warnings: Warnings): { raw: string; li
  */
 export function asPrinted(lines: string[]): string[] {
   return stripHarnessPrefix(fromWebText(unglue(lines)));
-}
-
-/** A line with nothing but a paste's quote marks and indentation. */
-function blankAsPasted(line: string): boolean {
-  // one pass, no copy: every line of a dump is asked
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 62 && c !== 13) return false; // space, tab, >, CR
-  }
-  return true;
 }
 
 /** More than 1 in 20 of the first 64 KiB are control characters (other than tab/CR/LF), or any NUL. */

@@ -43,7 +43,6 @@ const KINDS: readonly RegExp[] = [
 ];
 
 const SAMPLE_LINES = 2000;
-const QUOTED_BLANK = /^[ \t>]{0,64}$/;
 const PREFIX_ROUNDS = 3;
 /** The share of non-empty sampled lines a kind must prefix to count as the harness's. */
 const MIN_SHARE = 0.8;
@@ -67,7 +66,7 @@ function harnessKind(lines: readonly string[]): RegExp | null {
   for (const line of lines) {
     if (nonEmpty >= SAMPLE_LINES) break;
     // a blank line, quoted or not (`> `), is no line of the dump
-    if (QUOTED_BLANK.test(line)) continue;
+    if (blankAsPasted(line)) continue;
     nonEmpty++;
     KINDS.forEach((k, i) => {
       if (k.test(line)) counts[i]!++;
@@ -76,4 +75,14 @@ function harnessKind(lines: readonly string[]): RegExp | null {
   if (nonEmpty < MIN_LINES) return null;
   const best = counts.indexOf(Math.max(...counts));
   return counts[best]! >= MIN_SHARE * nonEmpty ? KINDS[best]! : null;
+}
+
+/** A line with nothing but a paste's quote marks and indentation. */
+export function blankAsPasted(line: string): boolean {
+  // one pass, no copy: every line of a dump is asked
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 62 && c !== 13) return false; // space, tab, >, CR
+  }
+  return true;
 }
