@@ -22,7 +22,8 @@ export interface Frame {
   /**
    * The source line the frame was executing, where the dump prints it below
    * the frame (Python tracebacks and gdb's py-bt: `    with self.__lock:`),
-   * trimmed and capped by the parser; hostile input like the rest of the frame.
+   * trimmed and capped by the parser at MAX_FRAME_CODE characters; hostile
+   * input like the rest of the frame.
    */
   code?: string | null;
   /**
@@ -32,6 +33,9 @@ export interface Frame {
    */
   samples?: number;
 }
+
+/** Frame.code is kept to this many characters (the parsers cut it there; the matcher reads no further). */
+export const MAX_FRAME_CODE = 256;
 
 export interface Thread {
   /** Thread/LWP id where printed (gdb LWP, eu-stack TID, pstack lwp#). */

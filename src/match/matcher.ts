@@ -5,7 +5,7 @@
  * search over (pattern, frame) so any stack and rule cost at most
  * patterns × frames² cheap steps, each regex tested once per frame.
  */
-import type { Frame, Thread } from '../capture/types.js';
+import { MAX_FRAME_CODE, type Frame, type Thread } from '../capture/types.js';
 import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { FINGERPRINT_VERSION, fingerprintThreads } from './fingerprint.js';
 import type {
@@ -32,8 +32,6 @@ export const MAX_MATCH_DEPTH = 256;
 const DEFAULT_WITHIN_TOP = 8;
 /** A frame name or module longer than this is matched on its first MAX_NAME characters (C++ names can be long, not unbounded). */
 const MAX_NAME = 1024;
-/** A frame's source line is matched on its first MAX_CODE characters (the parsers cap it there too). */
-const MAX_CODE = 256;
 const FORK_FRAME = /^(?:libc_)?(?:fork|forkx|forkall|forkallx|fork1|fork_compat|Fork|arch_fork)$/;
 /** What an fn regex sees for a frame without a name: `\?\?` in a pattern matches it. */
 export const UNNAMED = '??';
@@ -419,7 +417,7 @@ function compilePattern(p: FramePattern, cv: CompiledVocabulary | null, vocab: V
     inVocab: p.vocab ? vocabTest(cv!, vocab, p.vocab) : null,
     module: p.module !== undefined ? memoized(compileSafeRegex(p.module, { maxInput: MAX_NAME })) : null,
     args: p.args !== undefined ? compileSafeRegex(p.args, { maxInput: 2048 }) : null,
-    code: p.code !== undefined ? compileSafeRegex(p.code, { maxInput: MAX_CODE }) : null,
+    code: p.code !== undefined ? compileSafeRegex(p.code, { maxInput: MAX_FRAME_CODE }) : null,
     source: p.source !== undefined ? memoized(compileSafeRegex(p.source, { maxInput: MAX_NAME })) : null,
     unnamed: p.unnamed === true,
     maxGap: p.maxGap ?? Number.MAX_SAFE_INTEGER,

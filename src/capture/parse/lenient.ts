@@ -51,7 +51,7 @@
  * number 0 again, starts the next one. Each line is split once and looked at
  * a bounded number of times (linear time).
  */
-import type { Frame, ParsedStack } from '../types.js';
+import { MAX_FRAME_CODE, type Frame, type ParsedStack } from '../types.js';
 import {
   finishState,
   looksBinary,
@@ -113,8 +113,6 @@ const LONE_NAME_PLUS = /^([A-Za-z_$][\w$:.<>~@]{0,511})\+(\d{1,12})$/;
 const PROCSTAT_ROW = /^(\d{1,10})\s{1,16}(\d{1,10})\s{1,16}(\S{1,64})\s/;
 /** gdb's stop line when it attaches or stops: the selected thread's innermost frame, with no frame number. */
 const GDB_STOP = /^0x[0-9a-fA-F]{1,16} in \S/;
-/** A frame's source line is kept to this many characters. */
-const MAX_CODE = 256;
 const NOTICE =
   'no reader recognised this text: function names were pulled out of frame-like lines (lenient reader); frames may be incomplete';
 
@@ -192,7 +190,7 @@ export function parseLenient(text: string): ParsedStack {
 function keepCode(s: LenientState, line: string): void {
   const frames = s.threads[s.threads.length - 1]?.frames;
   const frame = frames?.[frames.length - 1];
-  const code = line.trim().slice(0, MAX_CODE);
+  const code = line.trim().slice(0, MAX_FRAME_CODE);
   if (frame && frame.code === undefined && frame.source && code !== '') frame.code = code;
 }
 
