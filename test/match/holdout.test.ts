@@ -15,66 +15,11 @@
  * reason and parsed format; HOLDOUT_DETAILS=1 adds one line per missed dump
  * (for whoever measures, not for tuning).
  */
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSignatures } from '../../src/match/index.js';
-import {
-  assertHeaders,
-  assertManifestMatchesFiles,
-  dumpOf,
-  judge,
-  loadManifest,
-  missLines,
-  percent,
-  rateLines,
-  ratesOf,
-  reportedMiss,
-  type Outcome,
-  type Verdict,
-} from './corpus-verdicts.js';
+import { heldOutTests } from './holdout-suite.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/stacks');
-const HOLDOUT = join(FIXTURES, 'holdout');
-const PUBLIC = join(FIXTURES, 'public');
-const entries = loadManifest(HOLDOUT);
-const outcomes: Outcome[] = [];
-
-before(() => {
-  const library = loadSignatures();
-  for (const e of entries) outcomes.push(judge(HOLDOUT, e, library.signatures));
-});
-
-test('the held-out MANIFEST lists every file of the set, each once, with a well-formed entry', () => {
-  assertManifestMatchesFiles(HOLDOUT, entries);
-});
-
-test('every held-out file starts with its # source header (the MANIFEST URL), a # title and a # format, then a blank line', () => {
-  assertHeaders(HOLDOUT, entries);
-});
-
-test('the held-out set has at least 30 dumps: 15 hung forked children, prepare-handler parents and non-deadlocks', () => {
-  const count = (v: Verdict): number => entries.filter((e) => e.verdict === v).length;
-  assert.ok(entries.length >= 30, `${entries.length} dumps`);
-  assert.ok(count('deadlock-after-fork') >= 15, `deadlock-after-fork: ${count('deadlock-after-fork')}`);
-  assert.ok(count('prepare-handler') >= 1, `prepare-handler: ${count('prepare-handler')}`);
-  assert.ok(count('none') >= 5, `none: ${count('none')}`);
-});
-
-test('the held-out set shares no report and no dump with the public tuning corpus', () => {
-  const tuning = loadManifest(PUBLIC);
-  const tuningSources = new Set(tuning.map((e) => e.source));
-  const tuningDumps = new Set(tuning.map((e) => dumpOf(readFileSync(join(PUBLIC, e.file), 'utf8')).trim()));
-  for (const e of entries) {
-    assert.ok(!tuningSources.has(e.source), `${e.file}: ${e.source} is also a source of the public corpus`);
-    assert.ok(
-      !tuningDumps.has(dumpOf(readFileSync(join(HOLDOUT, e.file), 'utf8')).trim()),
-      `${e.file}: the same dump is in the public corpus`,
-    );
-  }
-});
 
 /**
  * Issue 13's goal is 90% as pasted and 95% with forkedChild; measured here on
@@ -127,59 +72,9 @@ test('the held-out set shares no report and no dump with the public tuning corpu
  * are that measurement: a change that names fewer held-out children fails
  * here; one that names more raises them. The figures print after the run.
  */
-const FLOOR_AS_PASTED = 20;
-const FLOOR_FORKED_CHILD = 21;
-
-test(`held-out hung forked children named a deadlock as pasted: no fewer than ${FLOOR_AS_PASTED} (goal 90%, not met)`, () => {
-  const r = ratesOf(outcomes);
-  assert.ok(
-    r.children >= 25 && r.childrenAsPasted >= FLOOR_AS_PASTED,
-    `named as pasted: ${percent(r.childrenAsPasted, r.children)}`,
-  );
-});
-
-test(`held-out hung forked children named a deadlock with forkedChild: no fewer than ${FLOOR_FORKED_CHILD} (goal 95%, not met)`, () => {
-  const r = ratesOf(outcomes);
-  assert.ok(
-    r.children >= 25 && r.childrenWithForkedChild >= FLOOR_FORKED_CHILD,
-    `named with forkedChild: ${percent(r.childrenWithForkedChild, r.children)}`,
-  );
-});
-
-test('goal: no non-post-fork dump is named a post-fork deadlock', () => {
-  assert.equal(
-    ratesOf(outcomes).noneMisnamed,
-    0,
-    `misnamed: ${outcomes.filter((o) => o.entry.verdict === 'none' && reportedMiss(o)).length}`,
-  );
-});
-
-test('goal: every prepare-handler parent that is named is named a prepare-handler hang', () => {
-  assert.equal(ratesOf(outcomes).prepareMisnamed, 0, 'prepare-handler parents misnamed');
-});
-
-/** Misses counted by verdict, reason and parsed format, without naming the dumps. */
-function reasonLines(): string[] {
-  const counts = new Map<string, number>();
-  for (const o of outcomes) {
-    const miss = reportedMiss(o);
-    if (!miss) continue;
-    const key = `${o.entry.verdict}${o.entry.kind ? ` (${o.entry.kind})` : ''}: ${miss}, parsed as ${o.stack.format}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].sort().map(([key, n]) => `  ${key}: ${n}`);
-}
-
-after(() => {
-  if (outcomes.length === 0) return;
-  const r = ratesOf(outcomes);
-  const lines = [
-    ...rateLines('held-out set', outcomes),
-    `  non-deadlocks named a deadlock (or a fork name): ${r.noneMisnamed}`,
-    `  prepare-handler parents misnamed: ${r.prepareMisnamed}`,
-    '  misses by verdict, reason and parsed format:',
-    ...reasonLines(),
-  ];
-  if (process.env.HOLDOUT_DETAILS === '1') lines.push(...missLines(outcomes));
-  console.log(lines.join('\n'));
+heldOutTests({
+  dir: join(FIXTURES, 'holdout'),
+  apartFrom: [join(FIXTURES, 'public')],
+  least: { dumps: 30, children: 25, prepare: 1, none: 5 },
+  floors: { asPasted: 20, forkedChild: 21 },
 });
