@@ -6,6 +6,7 @@
  * patterns × frames² cheap steps, each regex tested once per frame.
  */
 import { MAX_FRAME_CODE, type Frame, type Thread } from '../capture/types.js';
+import { threadIndexesByProcess } from '../capture/thread-processes.js';
 import { compileSafeRegex, type SafeRegex } from '../util/safe-regex.js';
 import { FINGERPRINT_VERSION, fingerprintThreads } from './fingerprint.js';
 import type {
@@ -110,26 +111,12 @@ function optionsFor(threads: readonly Thread[], options: MatchOptions): MatchOpt
   return { ...options, forkedChild: true };
 }
 
-/**
- * A paste holds a few processes; past this many, the rest are judged as one
- * (a hostile paste of thousands of one-thread "processes" would otherwise run
- * every one-thread rule on each: 6,000 of them took 1.4-1.6× the time of the
- * same threads as one process, warm; capped, the same time).
- */
-const MAX_PROCESSES = 64;
-
 /** Thread indexes by process, in paste order; null when the dump is of one process. */
 function processGroups(threads: readonly Thread[]): number[][] | null {
   // the usual dump is of one process (no field, or all 0): no index arrays built for it
   if (!threads.some((t) => (t.process ?? 0) > 0)) return null;
-  const groups = new Map<number, number[]>();
-  threads.forEach((t, i) => {
-    const key = Math.min(t.process ?? 0, MAX_PROCESSES - 1);
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
-  });
-  return groups.size > 1 ? [...groups.values()] : null;
+  const groups = threadIndexesByProcess(threads);
+  return groups.length > 1 ? groups : null;
 }
 
 function isDeadlock(chosen: readonly SignatureMatch[]): boolean {

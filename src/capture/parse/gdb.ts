@@ -84,6 +84,7 @@ import {
   type ParseState,
 } from './common.js';
 import { completeWrapped, frameFrom } from './gdb-frame.js';
+import { threadIndexesByProcess } from '../thread-processes.js';
 
 /** `Thread 2 (…):`; with several inferiors (a parent and the child it forked, in one gdb) gdb qualifies it: `Thread 2.1 (…):`. */
 const THREAD_HEADER = /^Thread (\d{1,10})(?:\.(\d{1,10}))? \((.{0,1000})\):\s*$/;
@@ -452,13 +453,8 @@ function noteOwners(s: GdbState, line: string): void {
 function keepOwnersOfCompleteListings(s: GdbState): void {
   // the usual paste printed no mutex: nothing grouped
   if (!s.threads.some((t) => t.lockOwners)) return;
-  const byProcess = new Map<number | undefined, Thread[]>();
-  for (const t of s.threads) {
-    const group = byProcess.get(t.process);
-    if (group) group.push(t);
-    else byProcess.set(t.process, [t]);
-  }
-  for (const threads of byProcess.values()) {
+  for (const indexes of threadIndexesByProcess(s.threads)) {
+    const threads = indexes.map((i) => s.threads[i]!);
     if (!threads.some((t) => t.lockOwners)) continue;
     const numbers = new Set(threads.map((t) => s.gdbNumbers.get(t)));
     const complete =
