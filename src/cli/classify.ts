@@ -14,8 +14,9 @@ import { loadConfig } from '../config/load.js';
 import { EX_CONFIG } from '../config/errors.js';
 import { MAX_INPUT_CHARS, STACK_FORMATS } from '../capture/parse/index.js';
 import type { ParsedStack, StackFormat } from '../capture/types.js';
-import { diagnoseStackText, formatLoadError, loadSignatures } from '../match/index.js';
-import type { MatchResult, Signature } from '../match/types.js';
+import { diagnoseStackText, formatLoadError, loadSignatures, threadWaits } from '../match/index.js';
+import type { MatchResult, Signature, ThreadWait } from '../match/index.js';
+import { renderWaits } from './classify-waits.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { printable } from '../util/printable.js';
 
@@ -96,7 +97,14 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
   const { stack, match } = diagnoseStackText(text, library.signatures, format as StackFormat | undefined, {
     forkedChild: values['forked-child'] === true,
   });
-  io.stdout(values.json ? renderJson(stack, match, library.signatures) : renderText(stack, match, library.signatures));
+  // when nothing named a deadlock, what the threads do wait on (no verdict of its own)
+  const waits = match.deadlock ? null : threadWaits(stack.threads, library.vocabulary);
+  const forkedChild = values['forked-child'] === true;
+  io.stdout(
+    values.json
+      ? renderJson(stack, match, library.signatures, waits)
+      : renderText(stack, match, library.signatures, waits, forkedChild),
+  );
   return match.deadlock ? EXIT_DEADLOCK : EXIT_NO_MATCH;
 }
 
@@ -127,15 +135,26 @@ async function readStdin(): Promise<string> {
     .toString('utf8');
 }
 
-function renderJson(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
+function renderJson(
+  stack: ParsedStack,
+  match: MatchResult,
+  signatures: readonly Signature[],
+  waits: readonly ThreadWait[] | null,
+): string {
   const { raw: _raw, ...rest } = stack;
   const references = Object.fromEntries(
     match.matches.map((m) => [m.signatureId, signatures.find((s) => s.id === m.signatureId)?.references ?? []]),
   );
-  return `${JSON.stringify({ stack: rest, match, references }, null, 2)}\n`;
+  return `${JSON.stringify({ stack: rest, match, references, ...(waits ? { waits } : {}) }, null, 2)}\n`;
 }
 
-function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly Signature[]): string {
+function renderText(
+  stack: ParsedStack,
+  match: MatchResult,
+  signatures: readonly Signature[],
+  waits: readonly ThreadWait[] | null,
+  forkedChild: boolean,
+): string {
   const out: string[] = [];
   const processes = new Set(stack.threads.map((t) => t.process)).size;
   out.push(
@@ -173,6 +192,7 @@ function renderText(stack: ParsedStack, match: MatchResult, signatures: readonly
     if (m.lockOwner !== undefined) out.push(`  lock owner: LWP ${m.lockOwner}, no thread of this process`);
     for (const r of sig?.references ?? []) out.push(`  see: ${r.title}${r.url ? ` <${r.url}>` : ''}`);
   }
+  if (waits) out.push(...renderWaits(waits, forkedChild));
   const notes = match.matches.filter((m) => m.severity === 'info').map((m) => m.signatureId);
   out.push(
     match.deadlock

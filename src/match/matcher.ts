@@ -30,7 +30,8 @@ import {
 
 /** Only the innermost frames are searched: post-fork deadlocks sit at the top of the stack. */
 export const MAX_MATCH_DEPTH = 256;
-const DEFAULT_WITHIN_TOP = 8;
+/** How many innermost frames a rule's patterns start in and its lock wait is looked for in, unless it says (`withinTop`). */
+export const DEFAULT_WITHIN_TOP = 8;
 /** A frame name or module longer than this is matched on its first MAX_NAME characters (C++ names can be long, not unbounded). */
 const MAX_NAME = 1024;
 const FORK_FRAME = /^(?:libc_)?(?:fork|forkx|forkall|forkallx|fork1|fork_compat|Fork|arch_fork)$/;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../helpers/native-build.js';
 import { runClassify } from '../../src/cli/classify.js';
-import { SEM_WAIT, COND_WAIT, gdbText } from '../match/dumps.js';
+import { BUSY, SEM_WAIT, COND_WAIT, gdbText } from '../match/dumps.js';
 import { CLI_ARGS } from '../helpers/cli-command.js';
 
 const STACKS = join(REPO_ROOT, 'test/fixtures/stacks');
@@ -158,4 +158,42 @@ test('classify: escape sequences in a pasted frame or thread name never reach th
   assert.equal(r.code, 2);
   assert.doesNotMatch(r.out, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/); // eslint-disable-line no-control-regex
   assert.match(r.out, /\?\[31mevil\?\[0m/);
+});
+
+test('classify: when nothing is named a deadlock, it says what each thread waits on and why that is no verdict', async () => {
+  const sem = gdbText([
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] },
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5610)', 'worker(arg=0x0)'] },
+  ]);
+  const plain = await classify(['-'], { '-': sem });
+  assert.equal(plain.code, 0, plain.out);
+  assert.match(plain.out, /what the threads wait on/);
+  assert.match(plain.out, /lock wait: thread 0 at #3 do_futex_wait, thread 1 at #3 do_futex_wait/);
+  assert.match(plain.out, /say so with --forked-child/);
+  // with the flag, a lock wait beside a thread that runs stays unnamed: that thread may release it
+  const besideRunner = gdbText([
+    { frames: [...SEM_WAIT, 'wait_token(t=0x5600)', 'worker(arg=0x0)'] },
+    { frames: [...BUSY, 'main()'] },
+  ]);
+  const forked = await classify(['--forked-child', '-'], { '-': besideRunner });
+  assert.equal(forked.code, 0, forked.out);
+  assert.match(forked.out, /running, or code the vocabulary does not know: thread 1 at #0 spin_until_flag/);
+  assert.match(forked.out, /here another thread is not waiting, so it may/);
+  const cond = gdbText([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]);
+  for (const argv of [['-'], ['--forked-child', '-']]) {
+    const r = await classify(argv, { '-': cond });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /untimed condition, join or barrier wait: thread 0 at #3 pthread_cond_wait_common/);
+    assert.match(r.out, /the stack alone is no verdict/);
+  }
+  const json = JSON.parse((await classify(['--json', '-'], { '-': cond })).out);
+  assert.deepEqual(json.waits, [{ thread: 0, kind: 'untimed', frame: 3, name: 'pthread_cond_wait_common' }]);
+  // the real decoy: one sleeping thread
+  const sleeper = await classify([join(STACKS, 'eu-stack/linux-sleeper.txt')]);
+  assert.match(sleeper.out, /sleep: thread 0 at #0 clock_nanosleep/);
+  // a named deadlock carries no such reading
+  const hung = await classify(['--json', join(STACKS, 'gdb/linux-hung-stripped-nodebuginfo.txt')]);
+  assert.equal(hung.code, 2);
+  assert.equal(JSON.parse(hung.out).waits, undefined);
+  assert.doesNotMatch((await classify([join(STACKS, 'mdb/illumos-seed-1667.txt')])).out, /what the threads wait on/);
 });
