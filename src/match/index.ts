@@ -26,7 +26,7 @@ export {
   FINGERPRINT_VERSION,
 } from './fingerprint.js';
 export { compileVocabulary, lockWaitOf, lockNameOf, hasRole } from './vocabulary.js';
-export { threadWaits, type ThreadWait, type WaitKind } from './waits.js';
+export { threadWaits, WAIT_KINDS, type ThreadWait, type WaitKind } from './waits.js';
 export type * from './types.js';
 
 /**

@@ -10,19 +10,15 @@ import { compileVocabulary, condWaitOf, listsHolding, lockWaitOf, hasRole } from
 import { DEFAULT_WITHIN_TOP } from './matcher.js';
 import type { Vocabulary } from './types.js';
 
-export type WaitKind =
-  /** a lock wait (any list of the `lock` role, a locking call without libc symbols, a lock-shaped caller) */
-  | 'lock'
-  /** an untimed condition-variable, join or barrier wait: only another thread of the process ends it */
-  | 'untimed'
-  | 'timed'
-  /** runtime parking, a barrier or an event wait whose kind the names do not tell */
-  | 'event'
-  | 'sleep'
-  | 'io'
-  | 'child-process'
-  /** none of these: running, or code the vocabulary does not know */
-  | 'other';
+/**
+ * lock: a lock wait (any list of the `lock` role, a locking call without libc
+ * symbols, a lock-shaped caller); untimed: an untimed condition-variable, join
+ * or barrier wait (only another thread of the process ends it); event: runtime
+ * parking, a barrier or an event wait whose kind the names do not tell;
+ * other: none of these (running, or code the vocabulary does not know).
+ */
+export const WAIT_KINDS = ['lock', 'untimed', 'timed', 'event', 'sleep', 'io', 'child-process', 'other'] as const;
+export type WaitKind = (typeof WAIT_KINDS)[number];
 
 export interface ThreadWait {
   /** Index of the thread in the dump. */

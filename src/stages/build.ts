@@ -5,7 +5,7 @@ import { ConfigError } from '../config/errors.js';
 import { createScanner } from './scanner.js';
 import { createCapturer } from '../capture/capturer.js';
 import { parseStack } from '../capture/parse/index.js';
-import { formatLoadError, loadSignatures, matchSignatures } from '../match/index.js';
+import { formatLoadError, loadSignatures, matchSignatures, threadWaits } from '../match/index.js';
 import type { Signature } from '../match/types.js';
 import type { Logger } from '../util/logger.js';
 import type { DaemonStages } from './ports.js';
@@ -32,6 +32,7 @@ export function loadMatcher(config: Pick<Config, 'signatures'>, logger: Logger):
     signatures: () => [...signatures],
     match: (threads, options) => matchSignatures(threads, signatures, options),
     parse: (text) => parseStack(text),
+    waits: (threads) => threadWaits(threads, lib.vocabulary),
   };
 }
 

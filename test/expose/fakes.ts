@@ -217,6 +217,7 @@ export function fakeMatcher(): MatchPort {
         threads: frames.length ? st.threads : [],
       };
     },
+    waits: (threads) => threads.map((_, thread) => ({ thread, kind: 'other', frame: null, name: null })),
     match: (threads): MatchResult => {
       const names = threads[0]?.frames.map((f) => f.normalized) ?? [];
       const hit = names.includes('pthread_mutex_lock') && names.includes('fork');

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { STACK_FORMATS } from '../../capture/parse/index.js';
+import { WAIT_KINDS } from '../../match/waits.js';
 import type { ExtensionContext, ForkwatchApp } from '../../extension/context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, Nullable } from '../schemas.js';
@@ -68,6 +69,20 @@ const DiagnoseResponse = Type.Object({
     fingerprint: Type.String(),
     matches: Type.Array(Type.Unknown()),
   }),
+  waits: Type.Optional(
+    Type.Array(
+      Type.Object({
+        thread: Type.Integer(),
+        kind: Type.Union(WAIT_KINDS.map((k) => Type.Literal(k))),
+        frame: Nullable(Type.Integer()),
+        name: Nullable(Type.String()),
+      }),
+      {
+        description:
+          'when nothing is named a deadlock: what each thread waits on by the vocabulary, and the frame that says so (no verdict of its own)',
+      },
+    ),
+  ),
 });
 
 function requireMatcher(ctx: ExtensionContext) {
@@ -127,7 +142,15 @@ export function registerSignatureRoutes(app: ForkwatchApp, ctx: ExtensionContext
       const parsed = matcher.parse(text);
       checkBudget(parsed.threads);
       const match = matcher.match(parsed.threads, { forkedChild: req.body.forkedChild === true });
-      return { format: parsed.format, pid: parsed.pid, warnings: parsed.warnings, threads: parsed.threads, match };
+      const waits = match.deadlock ? {} : { waits: matcher.waits(parsed.threads) };
+      return {
+        format: parsed.format,
+        pid: parsed.pid,
+        warnings: parsed.warnings,
+        threads: parsed.threads,
+        match,
+        ...waits,
+      };
     },
   );
 }

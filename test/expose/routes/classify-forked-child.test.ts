@@ -44,14 +44,25 @@ test('POST /api/v1/classify: forkedChild in the JSON body turns a lock wait nobo
   const plain = await post({ stack: sem });
   assert.equal(plain.statusCode, 200, plain.body);
   assert.equal(plain.json().match.deadlock, false);
+  // nothing named: what each thread waits on, as classify prints it
+  assert.deepEqual(plain.json().waits, [
+    { thread: 0, kind: 'lock', frame: 3, name: 'do_futex_wait' },
+    { thread: 1, kind: 'lock', frame: 3, name: 'do_futex_wait' },
+  ]);
   const forked = await post({ stack: sem, forkedChild: true });
   assert.equal(forked.statusCode, 200, forked.body);
   assert.equal(forked.json().match.deadlock, true);
+  assert.equal(forked.json().waits, undefined, 'a named deadlock carries no waits');
   assert.equal((forked.json().match.matches[0] as { signatureId: string }).signatureId, 'lock-wait-forked-child');
   assert.equal((await post({ stack: sem, forkedChild: false })).json().match.deadlock, false);
   assert.equal((await post(sem, { 'content-type': 'text/plain' })).statusCode, 415, 'text/plain is refused');
   const cond = gdbText([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]);
-  assert.equal((await post({ stack: cond, forkedChild: true })).json().match.deadlock, false);
+  const condForked = (await post({ stack: cond, forkedChild: true })).json();
+  assert.equal(condForked.match.deadlock, false);
+  assert.deepEqual(
+    condForked.waits.map((w: { kind: string }) => w.kind),
+    ['untimed'],
+  );
   assert.equal((await post({ stack: sem, forkedChild: 'yes' })).statusCode, 400, 'forkedChild must be a boolean');
   // a paste of the parent and the child: each process is judged alone, the threads say which is which
   const mutex = gdbText([{ frames: [...MUTEX_WAIT, 'log_line(l=0x5610)', 'build_env(n=12)', 'main()'] }]);
