@@ -40,11 +40,13 @@ function where(w: ThreadWait): string {
 
 /** Why a lock or untimed wait the dump shows is not a deadlock verdict; null when there is none. */
 function whyNotNamed(waits: readonly ThreadWait[], forkedChild: boolean): string | null {
-  const locks = waits.filter((w) => w.kind === 'lock').length;
-  if (locks > 0) {
-    return forkedChild
-      ? 'a lock wait is named when no live thread of the dump can release it: here another thread is not waiting, so it may'
-      : "a lock wait is named when no live thread of the dump can release it; if the dump is of a forked child that never exec'd, say so with --forked-child";
+  if (waits.some((w) => w.kind === 'lock')) {
+    // as the matcher asks (noLiveReleaser): a thread in no lock or untimed wait may still run and release it
+    if (waits.some((w) => w.kind !== 'lock' && w.kind !== 'untimed'))
+      return 'a lock wait is named when no live thread of the dump can release it: here a thread is not waiting for another, so it may';
+    if (!forkedChild)
+      return "every thread waits for another: if the dump is of a forked child that never exec'd, say so with --forked-child";
+    return null;
   }
   if (waits.length === 1 && waits[0]!.kind === 'untimed') {
     return 'only another thread of the process ends this wait: in a forked child (one thread) nothing would, but one pasted thread of a live process looks the same, so the stack alone is no verdict';

@@ -178,7 +178,11 @@ test('classify: when nothing is named a deadlock, it says what each thread waits
   const forked = await classify(['--forked-child', '-'], { '-': besideRunner });
   assert.equal(forked.code, 0, forked.out);
   assert.match(forked.out, /running, or code the vocabulary does not know: thread 1 at #0 spin_until_flag/);
-  assert.match(forked.out, /here another thread is not waiting, so it may/);
+  assert.match(forked.out, /here a thread is not waiting for another, so it may/);
+  assert.match(
+    (await classify(['-'], { '-': besideRunner })).out,
+    /here a thread is not waiting for another, so it may/,
+  );
   const cond = gdbText([{ frames: [...COND_WAIT, 'queue_pop(q=0x5600)', 'main()'] }]);
   for (const argv of [['-'], ['--forked-child', '-']]) {
     const r = await classify(argv, { '-': cond });
