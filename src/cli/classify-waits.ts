@@ -14,9 +14,20 @@ const LABEL: Record<WaitKind, string> = {
   sleep: 'sleep',
   io: 'I/O, poll or signal wait',
   'child-process': 'waits for a child process',
+  primitive: 'a bare futex or system-call wait (a lock or a condition alike)',
   other: 'running, or code the vocabulary does not know',
 };
-const ORDER: readonly WaitKind[] = ['lock', 'untimed', 'event', 'timed', 'sleep', 'io', 'child-process', 'other'];
+const ORDER: readonly WaitKind[] = [
+  'lock',
+  'untimed',
+  'primitive',
+  'event',
+  'timed',
+  'sleep',
+  'io',
+  'child-process',
+  'other',
+];
 /** Threads listed one by one per kind, at most; more are counted. */
 const LISTED = 4;
 

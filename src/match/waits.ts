@@ -15,9 +15,21 @@ import type { Vocabulary } from './types.js';
  * symbols, a lock-shaped caller); untimed: an untimed condition-variable, join
  * or barrier wait (only another thread of the process ends it); event: runtime
  * parking, a barrier or an event wait whose kind the names do not tell;
- * other: none of these (running, or code the vocabulary does not know).
+ * primitive: only a bare wait primitive has a name (a futex or a system call:
+ * a kernel stack alone), a lock or a condition alike; other: none of these
+ * (running, or code the vocabulary does not know).
  */
-export const WAIT_KINDS = ['lock', 'untimed', 'timed', 'event', 'sleep', 'io', 'child-process', 'other'] as const;
+export const WAIT_KINDS = [
+  'lock',
+  'untimed',
+  'timed',
+  'event',
+  'sleep',
+  'io',
+  'child-process',
+  'primitive',
+  'other',
+] as const;
 export type WaitKind = (typeof WAIT_KINDS)[number];
 
 export interface ThreadWait {
@@ -51,14 +63,21 @@ export function threadWaits(threads: readonly Thread[], vocabulary: Vocabulary):
     // as far as the rules look (withinTop's default): the first named frame that is not a bare wait
     // primitive (futex, syscall) says what the thread does
     const last = Math.min(frames.length, DEFAULT_WITHIN_TOP);
+    let primitive: number | null = null;
     for (let i = 0; i < last; i++) {
       const name = frames[i]!.normalized;
-      if (name === null || hasRole(cv, 'primitive', name)) continue;
+      if (name === null) continue;
+      if (hasRole(cv, 'primitive', name)) {
+        primitive ??= i;
+        continue;
+      }
       const lists = listsHolding(cv, name);
       const kind = KIND_OF_LIST.find(([list]) => lists.includes(list))?.[1] ?? 'other';
       return at(thread, kind, frames, i);
     }
-    return { thread, kind: 'other', frame: null, name: null };
+    return primitive !== null
+      ? at(thread, 'primitive', frames, primitive)
+      : { thread, kind: 'other', frame: null, name: null };
   });
 }
 

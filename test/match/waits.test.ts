@@ -57,6 +57,13 @@ test('threadWaits names the frame that decided: lock, untimed wait, I/O, running
   assert.equal(waits[5]!.name, 'spin_until_flag');
 });
 
+test("threadWaits: a kernel stack alone (the suite's hung child's /proc/PID/stack) is a bare futex wait, not running code", () => {
+  const waits = waitsOfFile('lenient/linux-proc-stack-of-hung-child.txt');
+  assert.equal(waits.length, 1);
+  assert.equal(waits[0]!.kind, 'primitive');
+  assert.match(waits[0]!.name!, /futex/);
+});
+
 test('threadWaits: a thread whose frames have no name says so (frame null), and an empty dump has no waits', () => {
   const waits = threadWaits(gdbThreads([{ frames: ['??', '??'] }]), vocabulary);
   assert.deepEqual(waits, [{ thread: 0, kind: 'other', frame: null, name: null }]);
