@@ -22,12 +22,17 @@ export type ChildActivity =
 
 const LOCK_WAIT = /futex|lwp_park/;
 
+/** A wait channel of a lock wait (futex on Linux, lwp_park on illumos): what a post-fork deadlock sleeps in. */
+export function isLockWaitChannel(wchan: string): boolean {
+  return LOCK_WAIT.test(wchan);
+}
+
 export function activityOf(child: ProcessInfo, previousCpuMs?: number | null): ChildActivity {
   if (child.state === 'zombie' || child.state === 'dead') return 'zombie';
   if (child.state === 'running') return 'running';
   if (previousCpuMs != null && child.cpuTimeMs !== null && child.cpuTimeMs > previousCpuMs) return 'progressing';
   if (!child.wchan) return 'unknown';
-  return LOCK_WAIT.test(child.wchan) ? 'lock-wait' : 'blocked-other';
+  return isLockWaitChannel(child.wchan) ? 'lock-wait' : 'blocked-other';
 }
 
 /** Activities that may be a post-fork deadlock: the lock wait, or what we cannot see. */

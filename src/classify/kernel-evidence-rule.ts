@@ -9,6 +9,7 @@
  * different times, is evidence in its own right (no ptrace needed).
  */
 import type { KernelEvidence } from '../proc/kernel-evidence.js';
+import { isLockWaitChannel } from './activity.js';
 
 export interface BlockedVerdict {
   blocked: boolean;
@@ -65,16 +66,22 @@ export function progressBetween(a: KernelEvidence, b: KernelEvidence): string[] 
 export const BUSY_CPU_SHARE = 0.05;
 
 /**
- * The samples show the process doing its own work (its CPU time grew by at
- * least BUSY_CPU_SHARE of the time between the first and the last sample):
- * why, or null. A stricter cousin of what the classifier calls
- * "progressing" across scans: decides whether a suspect is traced at all.
+ * The samples show the process doing its own work: its CPU time grew by at
+ * least BUSY_CPU_SHARE of the time between the first and the last sample, or
+ * a sample read a wait channel that is no lock wait (a timer, poll, accept:
+ * the classifier's "blocked elsewhere", which one read of /proc could not see
+ * when it caught the child waking, with no wait channel). Why, or null. A
+ * stricter cousin of what the classifier calls "progressing" across scans:
+ * decides whether a suspect is traced at all. A deadlocked child reads a lock
+ * wait's channel in every sample, or none when the channel is hidden from us.
  */
 export function progressed(samples: readonly KernelEvidence[]): string | null {
   if (samples.length < 2) return null;
   const a = samples[0]!;
   const b = samples[samples.length - 1]!;
   if (a.pid !== b.pid || (a.startTicks ?? null) !== (b.startTicks ?? null)) return null;
+  const elsewhere = samples.find((s) => s.wchan !== null && !isLockWaitChannel(s.wchan));
+  if (elsewhere) return `waits in ${elsewhere.wchan}, no lock wait`;
   if (a.cpuTimeMs === null || b.cpuTimeMs === null) return null;
   const wallMs = b.at - a.at;
   if (wallMs <= 0 || b.cpuTimeMs - a.cpuTimeMs < BUSY_CPU_SHARE * wallMs) return null;

@@ -57,7 +57,7 @@ test('isProvablyBlocked: one row per case', () => {
   assert.match(assessProvablyBlocked([sample(), later()]).reasons[0]!, /private futex wait/);
 });
 
-test('progressed: only CPU time of at least BUSY_CPU_SHARE of the gap is the child doing its own work; waking alone is not', () => {
+test('progressed: CPU time of at least BUSY_CPU_SHARE of the gap, or a wait channel that is no lock wait, is the child doing its own work; waking alone is not', () => {
   const at = (ms: number, o: Partial<KernelEvidence> = {}) => sample({ at: 1_000 + ms, ...o });
   const rows: [string, KernelEvidence[], string | null][] = [
     [
@@ -77,6 +77,17 @@ test('progressed: only CPU time of at least BUSY_CPU_SHARE of the gap is the chi
     ['one sample', [sample()], null],
     ['another process under the pid', [sample(), at(1000, { startTicks: 1, cpuTimeMs: 900 })], null],
     ['CPU time unreadable', [sample({ cpuTimeMs: null }), at(1000, { cpuTimeMs: 900 })], null],
+    // the scan caught it waking (no wait channel, so a suspect); its samples read a timer's wait
+    [
+      'a child that sleeps in a timer',
+      [sample({ state: 'R', wchan: null }), at(1000, { wchan: 'hrtimer_nanosleep', futexWaitPrivate: false })],
+      'waits in hrtimer_nanosleep, no lock wait',
+    ],
+    ['a worker in accept', [sample({ wchan: 'inet_csk_accept' }), at(1000)], 'waits in inet_csk_accept, no lock wait'],
+    // a deadlocked child reads a lock wait's channel, or none when it is hidden from us (not root)
+    ['a lock wait, its channel hidden', [sample({ wchan: null }), at(1000, { wchan: null })], null],
+    ['a lock wait on illumos', [sample({ wchan: 'lwp_park' }), at(1000, { wchan: 'lwp_park' })], null],
+    ['a lock wait caught once waking', [sample({ state: 'R', wchan: null }), at(1000)], null],
   ];
   for (const [what, samples, expected] of rows) assert.equal(progressed(samples), expected, what);
   // the provably-blocked rule stays strict: waking at all is not blocked
