@@ -94,12 +94,12 @@ export async function runClassify(argv: string[], io: ClassifyIo): Promise<numbe
     );
     return EXIT_UNREADABLE;
   }
+  const forkedChild = values['forked-child'] === true;
   const { stack, match } = diagnoseStackText(text, library.signatures, format as StackFormat | undefined, {
-    forkedChild: values['forked-child'] === true,
+    forkedChild,
   });
   // when nothing named a deadlock, what the threads do wait on (no verdict of its own)
   const waits = match.deadlock ? null : threadWaits(stack.threads, library.vocabulary);
-  const forkedChild = values['forked-child'] === true;
   io.stdout(
     values.json
       ? renderJson(stack, match, library.signatures, waits)
